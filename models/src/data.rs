@@ -1,0 +1,163 @@
+//! Training data in columnar form, built batch by batch from whatever reads the relation.
+//!
+//! Numeric columns hold `f64` with NaN standing for SQL NULL: non-finite input is rejected on
+//! the way in ([`NumericColumn::push`]), so a NaN inside can only mean "missing".
+//! Categorical columns are dictionary-encoded (`u32` codes) to keep a million rows small.
+
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+
+/// Code of a NULL in a [`CategoricalColumn`].
+pub const NULL_CODE: u32 = u32::MAX;
+
+/// A numeric feature column; NaN marks NULL.
+#[derive(Debug, Clone, Default)]
+pub struct NumericColumn {
+    pub values: Vec<f64>,
+}
+
+impl NumericColumn {
+    /// Appends a value, rejecting NaN and ±Infinity (they would silently poison the fit).
+    pub fn push(&mut self, name: &str, value: Option<f64>) -> Result<()> {
+        match value {
+            Some(v) if !v.is_finite() => Err(non_finite_error(name, v)),
+            Some(v) => {
+                self.values.push(v);
+                Ok(())
+            }
+            None => {
+                self.values.push(f64::NAN);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The error for a NaN or Infinity in the input, shared by training and prediction.
+pub fn non_finite_error(name: &str, value: f64) -> Error {
+    Error::invalid_data(format!("column \"{name}\" contains a non-finite value ({value})"))
+        .with_hint("replace NaN and Infinity with NULL (they are imputed) or a finite number")
+}
+
+/// A categorical feature column (text, varchar, boolean), dictionary-encoded.
+#[derive(Debug, Clone, Default)]
+pub struct CategoricalColumn {
+    pub codes: Vec<u32>,
+    pub levels: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl CategoricalColumn {
+    pub fn push(&mut self, value: Option<&str>) {
+        let code = match value {
+            None => NULL_CODE,
+            Some(text) => match self.index.get(text) {
+                Some(&code) => code,
+                None => {
+                    let code = self.levels.len() as u32;
+                    self.levels.push(text.to_owned());
+                    self.index.insert(text.to_owned(), code);
+                    code
+                }
+            },
+        };
+        self.codes.push(code);
+    }
+
+    /// The level of row `i`, `None` for NULL.
+    pub fn level(&self, i: usize) -> Option<&str> {
+        match self.codes[i] {
+            NULL_CODE => None,
+            code => Some(&self.levels[code as usize]),
+        }
+    }
+}
+
+/// One feature column of either kind.
+#[derive(Debug, Clone)]
+pub enum Column {
+    Numeric(NumericColumn),
+    Categorical(CategoricalColumn),
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Numeric(c) => c.values.len(),
+            Column::Categorical(c) => c.codes.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The target column as read: numbers (integer, float, boolean as 0/1) or text labels.
+#[derive(Debug, Clone)]
+pub enum TargetColumn {
+    Numeric(NumericColumn),
+    Boolean(Vec<Option<bool>>),
+    Text(CategoricalColumn),
+}
+
+impl TargetColumn {
+    pub fn len(&self) -> usize {
+        match self {
+            TargetColumn::Numeric(c) => c.values.len(),
+            TargetColumn::Boolean(v) => v.len(),
+            TargetColumn::Text(c) => c.codes.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_null(&self, i: usize) -> bool {
+        match self {
+            TargetColumn::Numeric(c) => c.values[i].is_nan(),
+            TargetColumn::Boolean(v) => v[i].is_none(),
+            TargetColumn::Text(c) => c.codes[i] == NULL_CODE,
+        }
+    }
+}
+
+/// A named feature column.
+#[derive(Debug, Clone)]
+pub struct Feature {
+    pub name: String,
+    pub column: Column,
+}
+
+/// Everything a training needs from the relation: features, target, and (for an
+/// out-of-time split) which rows belong to the test period.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub features: Vec<Feature>,
+    pub target_name: String,
+    pub target: TargetColumn,
+    /// `Some` for an out-of-time split: `true` marks a test row.
+    pub test_mask: Option<Vec<bool>>,
+}
+
+impl Dataset {
+    pub fn n_rows(&self) -> usize {
+        self.target.len()
+    }
+
+    /// Bytes one row takes in this representation; the extension uses it to keep training
+    /// within `finml.max_training_memory` while it reads.
+    pub fn bytes_per_row(features: &[Feature], has_test_mask: bool) -> usize {
+        let feature_bytes: usize = features
+            .iter()
+            .map(|f| match f.column {
+                Column::Numeric(_) => std::mem::size_of::<f64>(),
+                Column::Categorical(_) => std::mem::size_of::<u32>(),
+            })
+            .sum();
+        // Target, the mask, and the design matrix row built for the solver (about one f64 per
+        // feature) come on top of the columns themselves.
+        feature_bytes + 8 + usize::from(has_test_mask) + 8 * features.len()
+    }
+}

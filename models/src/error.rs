@@ -1,0 +1,75 @@
+//! Errors of the ML core. Each carries a [`ErrorKind`] that the extension maps, in one place
+//! (`src/error.rs`), to a SQLSTATE; the message reads like PostgreSQL's own (lowercase, no
+//! final period) and the hint says what to do.
+
+use std::fmt;
+
+/// What went wrong, in the categories that decide the SQLSTATE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A bad option value or an unknown option key (22023 invalid_parameter_value).
+    InvalidOption,
+    /// A named column does not exist (42703 undefined_column).
+    UnknownColumn,
+    /// A column has a type the model cannot use (42804 datatype_mismatch).
+    WrongType,
+    /// The data cannot train or feed the model: wrong feature count, NaN/Infinity, one-class
+    /// target, empty relation (22000 data_exception).
+    InvalidData,
+    /// A feature that exists but is not available here (0A000 feature_not_supported).
+    Unsupported,
+    /// The training data would exceed the memory budget (54000 program_limit_exceeded).
+    ResourceLimit,
+    /// A stored model cannot be read (XX001 data_corrupted).
+    CorruptModel,
+    /// The solver failed for a reason that is not the user's input (XX000 internal_error).
+    Internal,
+}
+
+/// An error with a message for people, and optional detail and hint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
+    }
+
+    pub fn invalid_option(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidOption, message)
+    }
+
+    pub fn invalid_data(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidData, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;

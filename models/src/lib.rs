@@ -1,0 +1,22 @@
+//! finml's machine-learning core: data, preprocessing, linear models, metrics and the stored
+//! model format. It has no PostgreSQL dependency so that it can be tested and benchmarked
+//! with plain `cargo test -p finml-models`, and so that no training code can call into the
+//! database (only the extension's backend thread may).
+
+pub mod data;
+pub mod error;
+pub mod format;
+pub mod linalg;
+pub mod linear;
+pub mod metrics;
+pub mod model;
+pub mod options;
+pub mod preprocess;
+pub mod split;
+pub mod train;
+
+pub use error::{Error, ErrorKind, Result};
+pub use model::{Algorithm, Model};
+pub use options::{Task, TrainOptions};
+pub use preprocess::RawValue;
+pub use train::{train, Limits, TrainOutcome};

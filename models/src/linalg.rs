@@ -1,0 +1,84 @@
+//! The little dense linear algebra the linear models need: a Cholesky factorization of a
+//! symmetric positive-definite matrix, solving with it, and inverting with it (for the
+//! covariance matrix of the coefficients). Matrices here are at most a few hundred wide.
+
+use ndarray::{Array1, Array2};
+
+/// Lower-triangular `L` with `a = L·Lᵀ`, or `None` when `a` is not positive definite.
+pub fn cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
+    let n = a.nrows();
+    let mut l = Array2::<f64>::zeros((n, n));
+    for j in 0..n {
+        let mut diag = a[[j, j]];
+        for k in 0..j {
+            diag -= l[[j, k]] * l[[j, k]];
+        }
+        if !(diag > 0.0 && diag.is_finite()) {
+            return None;
+        }
+        let d = diag.sqrt();
+        l[[j, j]] = d;
+        for i in (j + 1)..n {
+            let mut s = a[[i, j]];
+            for k in 0..j {
+                s -= l[[i, k]] * l[[j, k]];
+            }
+            l[[i, j]] = s / d;
+        }
+    }
+    Some(l)
+}
+
+/// Solves `L·Lᵀ·x = b` given the Cholesky factor `L`.
+pub fn cholesky_solve(l: &Array2<f64>, b: &Array1<f64>) -> Array1<f64> {
+    let n = l.nrows();
+    let mut y = Array1::<f64>::zeros(n);
+    for i in 0..n {
+        let mut s = b[i];
+        for k in 0..i {
+            s -= l[[i, k]] * y[k];
+        }
+        y[i] = s / l[[i, i]];
+    }
+    let mut x = Array1::<f64>::zeros(n);
+    for i in (0..n).rev() {
+        let mut s = y[i];
+        for k in (i + 1)..n {
+            s -= l[[k, i]] * x[k];
+        }
+        x[i] = s / l[[i, i]];
+    }
+    x
+}
+
+/// `a⁻¹` of a symmetric positive-definite matrix, or `None` when it is singular.
+pub fn spd_inverse(a: &Array2<f64>) -> Option<Array2<f64>> {
+    let l = cholesky(a)?;
+    let n = a.nrows();
+    let mut inv = Array2::<f64>::zeros((n, n));
+    for j in 0..n {
+        let mut e = Array1::<f64>::zeros(n);
+        e[j] = 1.0;
+        inv.column_mut(j).assign(&cholesky_solve(&l, &e));
+    }
+    Some(inv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn inverse_of_a_known_matrix() {
+        // [[4, 2], [2, 3]]⁻¹ = 1/8 · [[3, -2], [-2, 4]]
+        let inv = spd_inverse(&array![[4.0, 2.0], [2.0, 3.0]]).unwrap();
+        let expected = array![[0.375, -0.25], [-0.25, 0.5]];
+        assert!((inv - expected).iter().all(|d| d.abs() < 1e-12));
+    }
+
+    #[test]
+    fn singular_matrix_is_reported() {
+        assert!(spd_inverse(&array![[1.0, 1.0], [1.0, 1.0]]).is_none());
+    }
+}

@@ -1,0 +1,271 @@
+//! Linear models on the standardized design matrix: logistic regression (fitted by
+//! linfa-logistic's L-BFGS) and linear regression (ridge normal equations), each with the
+//! covariance matrix of its coefficients, from which standard errors, z statistics,
+//! p-values and odds ratios on the original feature scale are derived.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::linalg::{cholesky, cholesky_solve, spd_inverse};
+use linfa::prelude::*;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+/// A fitted linear model in the standardized design space.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinearFit {
+    pub intercept: f64,
+    pub weights: Vec<f64>,
+    /// Covariance of `[intercept, weights...]`, row-major, `(p+1)²` values; `None` when the
+    /// information matrix is singular.
+    #[serde(skip)]
+    pub covariance: Option<Array2<f64>>,
+}
+
+/// Statistics of one coefficient on the original feature scale.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Coefficient {
+    pub term: String,
+    pub estimate: f64,
+    pub std_error: Option<f64>,
+    pub z: Option<f64>,
+    pub p_value: Option<f64>,
+    /// `exp(estimate)`, for logistic models.
+    pub odds_ratio: Option<f64>,
+}
+
+pub fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Fits `P(y) = σ(b + x·w)` minimizing `Σ logloss + l2/2·‖w‖²` (scikit-learn's
+/// `LogisticRegression(C = 1/l2)` objective). `y[i]` is true for the positive class.
+pub fn fit_logistic(x: &Array2<f64>, y: &[bool], l2: f64, max_iter: u64) -> Result<LinearFit> {
+    let targets = Array1::from_iter(y.iter().copied());
+    let dataset = linfa::Dataset::new(x.clone(), targets);
+    let fitted = LogisticRegression::default()
+        .alpha(l2)
+        .max_iterations(max_iter)
+        .fit(&dataset)
+        .map_err(|e| {
+            Error::new(ErrorKind::Internal, format!("logistic regression failed: {e}"))
+                .with_hint("try a larger options.l2 or fewer features")
+        })?;
+    // linfa treats the MORE FREQUENT label as its positive class: orient explicitly so that
+    // the model always predicts P(y = true).
+    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+    let intercept = sign * fitted.intercept();
+    let weights: Vec<f64> = fitted.params().iter().map(|w| sign * w).collect();
+    let covariance = logistic_covariance(x, intercept, &weights, l2);
+    Ok(LinearFit { intercept, weights, covariance })
+}
+
+/// Inverse of the penalized Fisher information `Aᵀ·W·A + l2·D` with `A = [1 | X]`,
+/// `W = diag(p(1-p))` and `D` the identity without the intercept.
+fn logistic_covariance(x: &Array2<f64>, b: f64, w: &[f64], l2: f64) -> Option<Array2<f64>> {
+    let p = x.ncols() + 1;
+    let mut info = Array2::<f64>::zeros((p, p));
+    let mut row = vec![0.0; p];
+    row[0] = 1.0;
+    for xi in x.rows() {
+        let eta = b + xi.iter().zip(w).map(|(a, c)| a * c).sum::<f64>();
+        let prob = sigmoid(eta);
+        let weight = prob * (1.0 - prob);
+        for (slot, v) in row[1..].iter_mut().zip(xi.iter()) {
+            *slot = *v;
+        }
+        accumulate_outer(&mut info, &row, weight);
+    }
+    symmetrize(&mut info);
+    for j in 1..p {
+        info[[j, j]] += l2;
+    }
+    spd_inverse(&info)
+}
+
+/// Fits `y = b + x·w` minimizing `Σ (y - ŷ)² + l2·‖w‖²` (intercept unpenalized) by the
+/// normal equations; the covariance is `σ̂²·(AᵀA + l2·D)⁻¹` with `σ̂² = RSS / (n - p - 1)`.
+pub fn fit_linear(x: &Array2<f64>, y: &[f64], l2: f64) -> Result<LinearFit> {
+    let p = x.ncols() + 1;
+    let mut gram = Array2::<f64>::zeros((p, p));
+    let mut rhs = Array1::<f64>::zeros(p);
+    let mut row = vec![0.0; p];
+    row[0] = 1.0;
+    for (xi, &yi) in x.rows().into_iter().zip(y) {
+        for (slot, v) in row[1..].iter_mut().zip(xi.iter()) {
+            *slot = *v;
+        }
+        accumulate_outer(&mut gram, &row, 1.0);
+        for (r, v) in rhs.iter_mut().zip(&row) {
+            *r += v * yi;
+        }
+    }
+    symmetrize(&mut gram);
+    for j in 1..p {
+        gram[[j, j]] += l2;
+    }
+    let l = cholesky(&gram).ok_or_else(|| {
+        Error::invalid_data("features are collinear: the least-squares problem has no unique solution")
+            .with_hint("drop redundant features, or set options.l2 > 0 (ridge regression)")
+    })?;
+    let theta = cholesky_solve(&l, &rhs);
+    let intercept = theta[0];
+    let weights: Vec<f64> = theta.iter().skip(1).copied().collect();
+    let rss: f64 = x
+        .rows()
+        .into_iter()
+        .zip(y)
+        .map(|(xi, &yi)| {
+            let fit = intercept + xi.iter().zip(&weights).map(|(a, c)| a * c).sum::<f64>();
+            (yi - fit).powi(2)
+        })
+        .sum();
+    let dof = y.len() as f64 - p as f64;
+    let covariance = if dof > 0.0 {
+        spd_inverse(&gram).map(|inv| inv * (rss / dof))
+    } else {
+        None
+    };
+    Ok(LinearFit { intercept, weights, covariance })
+}
+
+/// Adds `weight · row·rowᵀ` to the upper triangle of `m`.
+fn accumulate_outer(m: &mut Array2<f64>, row: &[f64], weight: f64) {
+    for (i, &ri) in row.iter().enumerate() {
+        if ri == 0.0 {
+            continue; // one-hot rows are mostly zeros
+        }
+        let wi = weight * ri;
+        for (j, &rj) in row.iter().enumerate().skip(i) {
+            m[[i, j]] += wi * rj;
+        }
+    }
+}
+
+fn symmetrize(m: &mut Array2<f64>) {
+    let p = m.nrows();
+    for i in 0..p {
+        for j in 0..i {
+            m[[i, j]] = m[[j, i]];
+        }
+    }
+}
+
+/// Coefficients on the original scale from a fit on standardized columns, where
+/// `standardized_j = (original_j - shift_j) / scale_j`:
+/// `w'_j = w_j / scale_j`, `b' = b - Σ w_j·shift_j / scale_j`, and the covariance maps as
+/// `T·C·Tᵀ` for that linear map `T`. p-values use the normal approximation (Wald test).
+pub fn original_scale_coefficients(
+    fit: &LinearFit,
+    terms: &[String],
+    scaling: &[(f64, f64)],
+    odds_ratios: bool,
+) -> Vec<Coefficient> {
+    let p = fit.weights.len() + 1;
+    let mut t = Array2::<f64>::zeros((p, p));
+    t[[0, 0]] = 1.0;
+    for (j, &(shift, scale)) in scaling.iter().enumerate() {
+        t[[0, j + 1]] = -shift / scale;
+        t[[j + 1, j + 1]] = 1.0 / scale;
+    }
+    let theta = Array1::from_iter(std::iter::once(fit.intercept).chain(fit.weights.iter().copied()));
+    let estimates = t.dot(&theta);
+    let covariance = fit.covariance.as_ref().map(|c| t.dot(c).dot(&t.t()));
+    let names = std::iter::once("(intercept)".to_owned()).chain(terms.iter().cloned());
+    names
+        .enumerate()
+        .map(|(j, term)| {
+            let estimate = estimates[j];
+            let std_error = covariance.as_ref().map(|c| c[[j, j]].max(0.0).sqrt());
+            let z = std_error.filter(|&se| se > 0.0).map(|se| estimate / se);
+            Coefficient {
+                term,
+                estimate,
+                std_error,
+                z,
+                p_value: z.map(|z| libm::erfc(z.abs() / std::f64::consts::SQRT_2)),
+                odds_ratio: odds_ratios.then(|| estimate.exp()),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn logistic_matches_scikit_learn() {
+        // Reference: scikit-learn 1.9.1, LogisticRegression(C=1.0, tol=1e-10).fit(X, y) on
+        //   X = [[0],[1],[2],[3],[4],[5],[6],[7]], y = [0,0,0,1,0,1,1,1]
+        // gives intercept_ = -3.03732593, coef_ = [[0.86780741]]
+        // (tolerance 1e-3: linfa's L-BFGS stops at a gradient norm of 1e-4).
+        let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0]];
+        let y = [false, false, false, true, false, true, true, true];
+        let fit = fit_logistic(&x, &y, 1.0, 200).unwrap();
+        assert!((fit.intercept - -3.03732593).abs() < 1e-3, "{}", fit.intercept);
+        assert!((fit.weights[0] - 0.86780741).abs() < 1e-3, "{}", fit.weights[0]);
+    }
+
+    #[test]
+    fn logistic_orientation_does_not_depend_on_the_majority_class() {
+        // Same data with the labels flipped: the fit must flip sign, whichever label is more
+        // frequent (linfa's internal positive class is the more frequent one).
+        let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0]];
+        let y = [false, false, true, false, true, true, true];
+        let flipped: Vec<bool> = y.iter().map(|v| !v).collect();
+        let a = fit_logistic(&x, &y, 1.0, 200).unwrap();
+        let b = fit_logistic(&x, &flipped, 1.0, 200).unwrap();
+        assert!(a.weights[0] > 0.0);
+        assert!((a.weights[0] + b.weights[0]).abs() < 1e-4);
+        assert!((a.intercept + b.intercept).abs() < 1e-4);
+    }
+
+    #[test]
+    fn ols_recovers_an_exact_line_with_zero_standard_error() {
+        let x = array![[1.0], [2.0], [3.0], [4.0]];
+        let y = [3.0, 5.0, 7.0, 9.0]; // y = 1 + 2x
+        let fit = fit_linear(&x, &y, 0.0).unwrap();
+        assert!((fit.intercept - 1.0).abs() < 1e-9);
+        assert!((fit.weights[0] - 2.0).abs() < 1e-9);
+        let se = fit.covariance.unwrap()[[1, 1]].sqrt();
+        assert!(se < 1e-6);
+    }
+
+    #[test]
+    fn ols_standard_errors_match_statsmodels() {
+        // Reference: statsmodels 0.15.0, OLS(y, add_constant(x)).fit() on
+        //   x = [1, 2, 3, 4, 5], y = [1.1, 1.9, 3.2, 3.9, 5.1]
+        // params = [0.04, 1.0], bse = [0.16248077, 0.04898979] (tolerance 1e-6).
+        let x = array![[1.0], [2.0], [3.0], [4.0], [5.0]];
+        let y = [1.1, 1.9, 3.2, 3.9, 5.1];
+        let fit = fit_linear(&x, &y, 0.0).unwrap();
+        let coefs = original_scale_coefficients(&fit, &["x".into()], &[(0.0, 1.0)], false);
+        assert!((coefs[0].estimate - 0.04).abs() < 1e-9);
+        assert!((coefs[1].estimate - 1.0).abs() < 1e-9);
+        assert!((coefs[0].std_error.unwrap() - 0.16248077).abs() < 1e-6);
+        assert!((coefs[1].std_error.unwrap() - 0.04898979).abs() < 1e-6);
+    }
+
+    #[test]
+    fn standardized_fit_maps_back_to_original_units() {
+        // Fitting on standardized x and mapping back must equal fitting on raw x (OLS).
+        let raw = array![[10.0], [20.0], [30.0], [40.0], [50.0]];
+        let y = [1.1, 1.9, 3.2, 3.9, 5.1];
+        let (mean, scale) = (30.0, 200f64.sqrt());
+        let standardized = raw.mapv(|v| (v - mean) / scale);
+        let direct = original_scale_coefficients(
+            &fit_linear(&raw, &y, 0.0).unwrap(), &["x".into()], &[(0.0, 1.0)], false);
+        let mapped = original_scale_coefficients(
+            &fit_linear(&standardized, &y, 0.0).unwrap(), &["x".into()], &[(mean, scale)], false);
+        for (a, b) in direct.iter().zip(&mapped) {
+            assert!((a.estimate - b.estimate).abs() < 1e-9);
+            assert!((a.std_error.unwrap() - b.std_error.unwrap()).abs() < 1e-9);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Training options, parsed from the `options jsonb` argument of `fin_train`.
+//!
+//! Every key has a documented default and unknown keys are rejected: a typo such as
+//! `"test_szie"` must not silently train with the default.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// How the rows are split into a training and a test part.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SplitSpec {
+    /// Uniformly at random (`test_size` of the rows to the test part).
+    Random,
+    /// At random within each class, so both parts keep the class ratio.
+    Stratified,
+    /// Out-of-time: rows whose `column` is at or after `test_from` form the test part.
+    OutOfTime { column: String, test_from: String },
+}
+
+/// Imputation for NULLs in numeric features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impute {
+    Mean,
+    Median,
+    Zero,
+}
+
+/// The learning task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    Classification,
+    Regression,
+}
+
+impl Task {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Task::Classification => "classification",
+            Task::Regression => "regression",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOptions {
+    positive: Option<Value>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    test_size: Option<f64>,
+    seed: Option<u64>,
+    split: Option<Value>,
+    impute: Option<Impute>,
+    task: Option<Task>,
+    l2: Option<f64>,
+    max_iter: Option<u64>,
+    max_categories: Option<usize>,
+    deploy: Option<bool>,
+}
+
+/// Keys accepted in `options`, listed in the hint of an unknown-key error.
+pub const KNOWN_KEYS: &[&str] = &[
+    "positive",
+    "exclude",
+    "test_size",
+    "seed",
+    "split",
+    "impute",
+    "task",
+    "l2",
+    "max_iter",
+    "max_categories",
+    "deploy",
+];
+
+/// Validated training options with their defaults applied.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// The positive class of a classification target; required for text targets,
+    /// defaults to `true` / `1` for boolean and 0/1 targets.
+    pub positive: Option<Value>,
+    /// Columns left out when `features` is NULL (an id, a date).
+    pub exclude: Vec<String>,
+    /// Share of rows in the test split, in [0, 1); 0 trains on everything. Default 0.2.
+    pub test_size: f64,
+    /// Seed of every random choice (split); default 42.
+    pub seed: u64,
+    /// Default: stratified for classification, random for regression.
+    pub split: Option<SplitSpec>,
+    /// Default: median.
+    pub impute: Impute,
+    /// Overrides the task inferred from the target.
+    pub task: Option<Task>,
+    /// L2 penalty weight on the standardized coefficients (intercept unpenalized).
+    /// Default 1.0 for logistic regression (scikit-learn's `C = 1`), 0 for linear regression.
+    pub l2: Option<f64>,
+    /// Iteration cap of the logistic solver (L-BFGS); default 100.
+    pub max_iter: u64,
+    /// Most frequent levels kept per categorical feature; rarer ones join the reference
+    /// level. Default 50.
+    pub max_categories: usize,
+    /// Deploy the new version at once; default true.
+    pub deploy: bool,
+}
+
+impl TrainOptions {
+    /// Parses and validates `options`; `Value::Null` means all defaults.
+    pub fn from_json(value: &Value) -> Result<Self> {
+        let value = match value {
+            Value::Null => Value::Object(Default::default()),
+            Value::Object(_) => value.clone(),
+            other => {
+                return Err(Error::invalid_option(format!(
+                    "options must be a JSON object, not {}",
+                    json_kind(other)
+                ))
+                .with_hint(r#"write options => '{"test_size": 0.3, "seed": 42}'"#))
+            }
+        };
+        let raw: RawOptions = serde_json::from_value(value).map_err(|e| {
+            Error::invalid_option(format!("invalid training options: {e}"))
+                .with_hint(format!("known options: {}", KNOWN_KEYS.join(", ")))
+        })?;
+
+        let test_size = raw.test_size.unwrap_or(0.2);
+        if !(0.0..1.0).contains(&test_size) {
+            return Err(
+                Error::invalid_option(format!("test_size must be in [0, 1), got {test_size}"))
+                    .with_hint("use 0 to train on every row, or a share such as 0.2"),
+            );
+        }
+        if let Some(l2) = raw.l2 {
+            if !(l2.is_finite() && l2 >= 0.0) {
+                return Err(Error::invalid_option(format!(
+                    "l2 must be a finite number >= 0, got {l2}"
+                )));
+            }
+        }
+        let max_iter = raw.max_iter.unwrap_or(100);
+        if max_iter == 0 {
+            return Err(Error::invalid_option("max_iter must be at least 1"));
+        }
+        let max_categories = raw.max_categories.unwrap_or(50);
+        if max_categories < 2 {
+            return Err(Error::invalid_option("max_categories must be at least 2"));
+        }
+        let split = raw.split.as_ref().map(parse_split).transpose()?;
+        Ok(TrainOptions {
+            positive: raw.positive,
+            exclude: raw.exclude,
+            test_size,
+            seed: raw.seed.unwrap_or(42),
+            split,
+            impute: raw.impute.unwrap_or(Impute::Median),
+            task: raw.task,
+            l2: raw.l2,
+            max_iter,
+            max_categories,
+            deploy: raw.deploy.unwrap_or(true),
+        })
+    }
+
+    /// The column an out-of-time split reads, if any.
+    pub fn split_column(&self) -> Option<&str> {
+        match &self.split {
+            Some(SplitSpec::OutOfTime { column, .. }) => Some(column),
+            _ => None,
+        }
+    }
+}
+
+fn parse_split(value: &Value) -> Result<SplitSpec> {
+    let hint = r#"use "random", "stratified" or {"column": "app_date", "test_from": "2024-01-01"}"#;
+    match value {
+        Value::String(s) if s == "random" => Ok(SplitSpec::Random),
+        Value::String(s) if s == "stratified" => Ok(SplitSpec::Stratified),
+        Value::Object(map) => {
+            let unknown: Vec<&String> = map
+                .keys()
+                .filter(|k| *k != "column" && *k != "test_from")
+                .collect();
+            let column = map.get("column").and_then(Value::as_str);
+            let test_from = map.get("test_from").map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            match (column, test_from, unknown.is_empty()) {
+                (Some(column), Some(test_from), true) => Ok(SplitSpec::OutOfTime {
+                    column: column.to_owned(),
+                    test_from,
+                }),
+                _ => Err(Error::invalid_option(format!("invalid split {value}")).with_hint(hint)),
+            }
+        }
+        other => Err(Error::invalid_option(format!("invalid split {other}")).with_hint(hint)),
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_apply_to_an_empty_object() {
+        let o = TrainOptions::from_json(&json!({})).unwrap();
+        assert_eq!(o.test_size, 0.2);
+        assert_eq!(o.seed, 42);
+        assert_eq!(o.impute, Impute::Median);
+        assert!(o.deploy);
+        assert!(o.split.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_the_known_ones_in_the_hint() {
+        let e = TrainOptions::from_json(&json!({"test_szie": 0.3})).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidOption);
+        assert!(e.message.contains("test_szie"), "{}", e.message);
+        assert!(e.hint.unwrap().contains("test_size"));
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        for bad in [json!({"test_size": 1.0}), json!({"l2": -1}), json!({"max_iter": 0}),
+                    json!({"impute": "mode"}), json!({"split": "sideways"}), json!([1])] {
+            let e = TrainOptions::from_json(&bad).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidOption, "{bad}");
+        }
+    }
+
+    #[test]
+    fn out_of_time_split_is_parsed() {
+        let o = TrainOptions::from_json(
+            &json!({"split": {"column": "app_date", "test_from": "2024-01-01"}}),
+        )
+        .unwrap();
+        assert_eq!(o.split_column(), Some("app_date"));
+    }
+}

@@ -1,0 +1,440 @@
+//! Preprocessing fitted on the training split and stored in the model: NULL imputation and
+//! standardization for numeric features, one-hot encoding for categorical ones.
+//!
+//! Categorical encoding drops a reference level (the most frequent one in training), as
+//! credit-risk practice does: it keeps the design matrix full rank, so coefficient standard
+//! errors exist, and it gives unseen or rare levels at predict time a defined meaning (the
+//! reference) instead of an error.
+
+use crate::data::{Column, Dataset, NULL_CODE};
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::Impute;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Label of the NULL level of a categorical feature in term names and reports.
+pub const MISSING_LEVEL: &str = "(missing)";
+
+/// One input value of a feature at predict time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RawValue<'a> {
+    Null,
+    Number(f64),
+    Text(&'a str),
+}
+
+/// A numeric feature: `x -> ((x, or impute if NULL) - mean) / scale`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NumericTransform {
+    pub impute: f64,
+    pub mean: f64,
+    pub scale: f64,
+}
+
+/// A categorical feature: one indicator column per kept level.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CategoricalTransform {
+    /// Levels with an indicator column, in column order.
+    pub levels: Vec<String>,
+    /// Column of the NULL level, when NULLs were frequent enough in training to get one.
+    pub missing_column: Option<usize>,
+    /// The reference level (all indicators zero), for reports.
+    pub reference: String,
+    #[serde(skip)]
+    index: HashMap<String, usize>,
+}
+
+impl CategoricalTransform {
+    fn rebuild_index(&mut self) {
+        self.index = self
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), i))
+            .collect();
+    }
+
+    /// The indicator column set by `value`, or `None` for the reference level.
+    fn column_of(&self, value: Option<&str>) -> Option<usize> {
+        match value {
+            None => self.missing_column,
+            Some(text) => self.index.get(text).copied(),
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.levels.len() + usize::from(self.missing_column.is_some())
+    }
+}
+
+/// How one feature becomes design-matrix columns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Transform {
+    Numeric(NumericTransform),
+    Categorical(CategoricalTransform),
+}
+
+/// A feature of a trained model: its column name and its fitted transform.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeatureTransform {
+    pub name: String,
+    #[serde(flatten)]
+    pub transform: Transform,
+}
+
+/// The fitted preprocessing of every feature, in feature order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Preprocessor {
+    pub features: Vec<FeatureTransform>,
+}
+
+impl Preprocessor {
+    /// Fits imputation, scaling and encodings on the rows `train_rows` of `data`.
+    pub fn fit(
+        data: &Dataset,
+        train_rows: &[usize],
+        impute: Impute,
+        max_categories: usize,
+    ) -> Preprocessor {
+        let features = data
+            .features
+            .iter()
+            .map(|f| FeatureTransform {
+                name: f.name.clone(),
+                transform: match &f.column {
+                    Column::Numeric(c) => {
+                        Transform::Numeric(fit_numeric(&c.values, train_rows, impute))
+                    }
+                    Column::Categorical(c) => Transform::Categorical(fit_categorical(
+                        &c.codes,
+                        &c.levels,
+                        train_rows,
+                        max_categories,
+                    )),
+                },
+            })
+            .collect();
+        Preprocessor { features }
+    }
+
+    /// Rebuilds the lookup tables that are not serialized (call after deserializing).
+    pub fn rebuild_indexes(&mut self) {
+        for f in &mut self.features {
+            if let Transform::Categorical(c) = &mut f.transform {
+                c.rebuild_index();
+            }
+        }
+    }
+
+    /// Number of design-matrix columns (without the intercept).
+    pub fn width(&self) -> usize {
+        self.features
+            .iter()
+            .map(|f| match &f.transform {
+                Transform::Numeric(_) => 1,
+                Transform::Categorical(c) => c.width(),
+            })
+            .sum()
+    }
+
+    /// Names of the design columns: the feature name for numeric features,
+    /// `feature=level` for indicators.
+    pub fn term_names(&self) -> Vec<String> {
+        let mut names = Vec::with_capacity(self.width());
+        for f in &self.features {
+            match &f.transform {
+                Transform::Numeric(_) => names.push(f.name.clone()),
+                Transform::Categorical(c) => {
+                    names.extend(c.levels.iter().map(|l| format!("{}={}", f.name, l)));
+                    if c.missing_column.is_some() {
+                        names.push(format!("{}={}", f.name, MISSING_LEVEL));
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    /// For each design column, the (shift, scale) that maps it back to the original units:
+    /// `standardized = (original - shift) / scale`. Indicators have (0, 1).
+    pub fn column_scaling(&self) -> Vec<(f64, f64)> {
+        let mut scaling = Vec::with_capacity(self.width());
+        for f in &self.features {
+            match &f.transform {
+                Transform::Numeric(n) => scaling.push((n.mean, n.scale)),
+                Transform::Categorical(c) => scaling.extend(std::iter::repeat_n((0.0, 1.0), c.width())),
+            }
+        }
+        scaling
+    }
+
+    /// The design matrix of the rows `rows` of `data` (which must have this preprocessor's
+    /// features in the same order).
+    pub fn design_matrix(&self, data: &Dataset, rows: &[usize]) -> Array2<f64> {
+        let mut x = Array2::<f64>::zeros((rows.len(), self.width()));
+        let mut offset = 0;
+        for (f, column) in self.features.iter().zip(&data.features) {
+            match (&f.transform, &column.column) {
+                (Transform::Numeric(n), Column::Numeric(c)) => {
+                    for (r, &i) in rows.iter().enumerate() {
+                        x[[r, offset]] = n.standardize(c.values[i]);
+                    }
+                    offset += 1;
+                }
+                (Transform::Categorical(t), Column::Categorical(c)) => {
+                    // Map the dataset's codes to design columns once, not per row.
+                    let by_code: Vec<Option<usize>> =
+                        c.levels.iter().map(|l| t.column_of(Some(l))).collect();
+                    for (r, &i) in rows.iter().enumerate() {
+                        let column = match c.codes[i] {
+                            NULL_CODE => t.missing_column,
+                            code => by_code[code as usize],
+                        };
+                        if let Some(col) = column {
+                            x[[r, offset + col]] = 1.0;
+                        }
+                    }
+                    offset += t.width();
+                }
+                // `fit` builds one transform per dataset column of the same kind.
+                _ => unreachable!("preprocessor and dataset columns disagree"),
+            }
+        }
+        x
+    }
+
+    /// `intercept + Σ weights · design(values)` for one row, without building the row:
+    /// the hot path of `fin_predict`.
+    pub fn linear_predictor(
+        &self,
+        intercept: f64,
+        weights: &[f64],
+        values: &[RawValue<'_>],
+    ) -> Result<f64> {
+        if values.len() != self.features.len() {
+            return Err(Error::invalid_data(format!(
+                "model expects {} features, got {}",
+                self.features.len(),
+                values.len()
+            )));
+        }
+        let mut eta = intercept;
+        let mut offset = 0;
+        for (f, value) in self.features.iter().zip(values) {
+            match &f.transform {
+                Transform::Numeric(n) => {
+                    let x = match *value {
+                        RawValue::Null => f64::NAN,
+                        RawValue::Number(v) if v.is_finite() => v,
+                        RawValue::Number(v) => return Err(crate::data::non_finite_error(&f.name, v)),
+                        RawValue::Text(_) => return Err(kind_mismatch(&f.name, "numeric", "text")),
+                    };
+                    eta += weights[offset] * n.standardize(x);
+                    offset += 1;
+                }
+                Transform::Categorical(c) => {
+                    let level = match *value {
+                        RawValue::Null => None,
+                        RawValue::Text(t) => Some(t),
+                        RawValue::Number(_) => {
+                            return Err(kind_mismatch(&f.name, "categorical", "numeric"))
+                        }
+                    };
+                    if let Some(col) = c.column_of(level) {
+                        eta += weights[offset + col];
+                    }
+                    offset += c.width();
+                }
+            }
+        }
+        Ok(eta)
+    }
+}
+
+fn kind_mismatch(name: &str, expected: &str, got: &str) -> Error {
+    Error::new(
+        ErrorKind::WrongType,
+        format!("feature \"{name}\" is {expected} in the model but the input value is {got}"),
+    )
+    .with_hint("pass a column of the type the model was trained on, or cast it")
+}
+
+impl NumericTransform {
+    #[inline]
+    pub fn standardize(&self, x: f64) -> f64 {
+        let x = if x.is_nan() { self.impute } else { x };
+        (x - self.mean) / self.scale
+    }
+}
+
+fn fit_numeric(values: &[f64], rows: &[usize], impute: Impute) -> NumericTransform {
+    let mut present: Vec<f64> = rows
+        .iter()
+        .map(|&i| values[i])
+        .filter(|v| !v.is_nan())
+        .collect();
+    let impute_value = if present.is_empty() {
+        0.0
+    } else {
+        match impute {
+            Impute::Zero => 0.0,
+            Impute::Mean => present.iter().sum::<f64>() / present.len() as f64,
+            Impute::Median => median_in_place(&mut present),
+        }
+    };
+    // Scale statistics are taken after imputation, as scikit-learn's
+    // Pipeline(SimpleImputer, StandardScaler) does (population standard deviation).
+    let n = rows.len().max(1) as f64;
+    let filled = || {
+        rows.iter().map(|&i| {
+            let v = values[i];
+            if v.is_nan() {
+                impute_value
+            } else {
+                v
+            }
+        })
+    };
+    let mean = filled().sum::<f64>() / n;
+    let variance = filled().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let std = variance.sqrt();
+    NumericTransform {
+        impute: impute_value,
+        mean,
+        // A constant column gets scale 1 (as StandardScaler does), not a division by zero.
+        scale: if std > 1e-12 { std } else { 1.0 },
+    }
+}
+
+/// Median (average of the two middle values for an even count); reorders `values`.
+pub fn median_in_place(values: &mut [f64]) -> f64 {
+    values.sort_unstable_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn fit_categorical(
+    codes: &[u32],
+    levels: &[String],
+    rows: &[usize],
+    max_categories: usize,
+) -> CategoricalTransform {
+    // counts[levels.len()] counts NULLs.
+    let mut counts = vec![0usize; levels.len() + 1];
+    for &i in rows {
+        let code = codes[i];
+        let slot = if code == NULL_CODE { levels.len() } else { code as usize };
+        counts[slot] += 1;
+    }
+    let name_of = |slot: usize| -> &str {
+        if slot == levels.len() {
+            MISSING_LEVEL
+        } else {
+            &levels[slot]
+        }
+    };
+    let mut order: Vec<usize> = (0..counts.len()).filter(|&s| counts[s] > 0).collect();
+    // Most frequent first; ties by name so that the encoding does not depend on row order.
+    order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then_with(|| name_of(a).cmp(name_of(b))));
+    let reference = order.first().map_or(MISSING_LEVEL.to_owned(), |&s| name_of(s).to_owned());
+    let mut kept: Vec<usize> = order.iter().skip(1).take(max_categories - 1).copied().collect();
+    // Column order by level name makes reports readable; NULL's column goes last.
+    kept.sort_by(|&a, &b| name_of(a).cmp(name_of(b)));
+    let mut transform = CategoricalTransform {
+        levels: kept
+            .iter()
+            .filter(|&&s| s != levels.len())
+            .map(|&s| levels[s].clone())
+            .collect(),
+        missing_column: None,
+        reference,
+        index: HashMap::new(),
+    };
+    if kept.contains(&levels.len()) {
+        transform.missing_column = Some(transform.levels.len());
+    }
+    transform.rebuild_index();
+    transform
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{CategoricalColumn, Feature, NumericColumn, TargetColumn};
+
+    fn dataset() -> Dataset {
+        let mut x = NumericColumn::default();
+        for v in [Some(1.0), None, Some(3.0), Some(10.0)] {
+            x.push("x", v).unwrap();
+        }
+        let mut c = CategoricalColumn::default();
+        for v in [Some("a"), Some("b"), Some("a"), None] {
+            c.push(v);
+        }
+        Dataset {
+            features: vec![
+                Feature { name: "x".into(), column: Column::Numeric(x) },
+                Feature { name: "c".into(), column: Column::Categorical(c) },
+            ],
+            target_name: "y".into(),
+            target: TargetColumn::Boolean(vec![Some(true); 4]),
+            test_mask: None,
+        }
+    }
+
+    #[test]
+    fn median_imputation_then_population_scaling() {
+        let data = dataset();
+        let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Median, 50);
+        let Transform::Numeric(n) = &p.features[0].transform else { panic!() };
+        // median of {1, 3, 10} = 3; filled column {1, 3, 3, 10}: mean 4.25,
+        // population variance (3.25² + 1.25² + 1.25² + 5.75²) / 4 = 46.75 / 4 = 11.6875.
+        assert_eq!(n.impute, 3.0);
+        assert!((n.mean - 4.25).abs() < 1e-12);
+        assert!((n.scale - 11.6875f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn most_frequent_level_is_the_reference_and_nulls_get_a_column() {
+        let data = dataset();
+        let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Median, 50);
+        assert_eq!(p.term_names(), vec!["x", "c=b", "c=(missing)"]);
+        let x = p.design_matrix(&data, &[0, 1, 3]);
+        assert_eq!(x.row(0).to_vec()[1..], [0.0, 0.0]); // "a" is the reference
+        assert_eq!(x.row(1).to_vec()[1..], [1.0, 0.0]);
+        assert_eq!(x.row(2).to_vec()[1..], [0.0, 1.0]);
+    }
+
+    #[test]
+    fn row_path_matches_the_design_matrix_and_unseen_levels_are_the_reference() {
+        let data = dataset();
+        let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Mean, 50);
+        let w = [0.5, -1.0, 2.0];
+        let x = p.design_matrix(&data, &[1]);
+        let expected = 0.1 + x.row(0).dot(&ndarray::arr1(&w));
+        let got = p.linear_predictor(0.1, &w, &[RawValue::Null, RawValue::Text("b")]).unwrap();
+        assert!((got - expected).abs() < 1e-12);
+        let unseen = p.linear_predictor(0.1, &w, &[RawValue::Number(1.0), RawValue::Text("zzz")]);
+        let reference = p.linear_predictor(0.1, &w, &[RawValue::Number(1.0), RawValue::Text("a")]);
+        assert_eq!(unseen.unwrap(), reference.unwrap());
+    }
+
+    #[test]
+    fn wrong_kinds_and_counts_are_errors_not_panics() {
+        let data = dataset();
+        let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Median, 50);
+        let w = [0.0; 3];
+        let e = p.linear_predictor(0.0, &w, &[RawValue::Text("a"), RawValue::Null]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::WrongType);
+        let e = p.linear_predictor(0.0, &w, &[RawValue::Null]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidData);
+        let e = p.linear_predictor(0.0, &w, &[RawValue::Number(f64::INFINITY), RawValue::Null]);
+        assert_eq!(e.unwrap_err().kind, ErrorKind::InvalidData);
+    }
+}

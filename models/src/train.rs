@@ -1,0 +1,341 @@
+//! Training end to end on an in-memory [`Dataset`]: resolve the target and the task, split,
+//! fit the preprocessing on the training part, fit the estimator, and evaluate on the test
+//! part. The extension only reads the relation and stores the result.
+
+use crate::data::{Dataset, TargetColumn};
+use crate::error::{Error, ErrorKind, Result};
+use crate::linear::{fit_linear, fit_logistic, original_scale_coefficients, sigmoid};
+use crate::metrics;
+use crate::model::{Algorithm, Model};
+use crate::options::{SplitSpec, Task, TrainOptions};
+use crate::preprocess::Preprocessor;
+use crate::split::{self, Split};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What a training produced.
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    pub model: Model,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    /// Metrics on the test part, or on the training part when there is no test part.
+    pub metrics: BTreeMap<String, f64>,
+    /// "test" or "train": where `metrics` were measured.
+    pub evaluated_on: &'static str,
+    /// Things the caller should tell the user (a NOTICE each).
+    pub notes: Vec<String>,
+}
+
+/// Limits the caller imposes (the extension's GUCs).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest design matrix, in bytes.
+    pub max_memory_bytes: usize,
+}
+
+/// The target after resolution: binary labels or regression values, one per used row.
+enum Labels {
+    Binary { y: Vec<bool>, positive: String },
+    Numeric(Vec<f64>),
+}
+
+/// Trains `algorithm` on `data` with `options`.
+pub fn train(
+    data: &Dataset,
+    algorithm: Algorithm,
+    options: &TrainOptions,
+    limits: Limits,
+) -> Result<TrainOutcome> {
+    let mut notes = Vec::new();
+    // Rows with a NULL target cannot be learned from; drop them and say so.
+    let rows: Vec<usize> = (0..data.n_rows()).filter(|&i| !data.target.is_null(i)).collect();
+    let dropped = data.n_rows() - rows.len();
+    if rows.is_empty() {
+        return Err(Error::invalid_data(format!(
+            "no rows to train on: the relation has {} rows and none with a non-NULL \"{}\"",
+            data.n_rows(),
+            data.target_name
+        ))
+        .with_hint("train on a relation with labelled rows"));
+    }
+    if dropped > 0 {
+        notes.push(format!("{dropped} rows with a NULL \"{}\" were left out", data.target_name));
+    }
+    let (task, labels) = resolve_target(data, &rows, options)?;
+    let algorithm = match (algorithm, task) {
+        (Algorithm::Logistic, Task::Regression) => {
+            notes.push(format!(
+                "\"{}\" is a numeric target with more than two values: training a linear regression",
+                data.target_name
+            ));
+            Algorithm::Linear
+        }
+        (Algorithm::Linear, Task::Classification) => {
+            return Err(Error::invalid_option("algorithm \"linear\" trains regressions only")
+                .with_hint("use algorithm => 'logistic' for a classification target"))
+        }
+        (a, _) => a,
+    };
+
+    // `labels` is indexed like `rows`; the split works on row ids, so keep a map back.
+    let position: Vec<usize> = {
+        let mut p = vec![usize::MAX; data.n_rows()];
+        for (k, &r) in rows.iter().enumerate() {
+            p[r] = k;
+        }
+        p
+    };
+    let Split { train, test } = make_split(data, &rows, &labels, task, options)?;
+    if train.is_empty() {
+        return Err(Error::invalid_data("the training split is empty")
+            .with_hint("lower test_size, or move test_from of an out-of-time split later"));
+    }
+    if let Labels::Binary { y, .. } = &labels {
+        let positives = train.iter().filter(|&&r| y[position[r]]).count();
+        if positives == 0 || positives == train.len() {
+            return Err(Error::invalid_data(format!(
+                "the training split of \"{}\" has only one class",
+                data.target_name
+            ))
+            .with_hint("a classifier needs rows of both classes in the training data"));
+        }
+    }
+
+    let width = Preprocessor::fit(data, &train, options.impute, options.max_categories).width();
+    let design_bytes = (train.len().max(test.len())) * (width + 1) * std::mem::size_of::<f64>();
+    if design_bytes > limits.max_memory_bytes {
+        return Err(Error::new(
+            ErrorKind::ResourceLimit,
+            format!(
+                "the design matrix needs {} MB, more than finml.max_training_memory ({} MB)",
+                design_bytes >> 20,
+                limits.max_memory_bytes >> 20
+            ),
+        )
+        .with_hint("raise finml.max_training_memory, lower options.max_categories, or train on a sample"));
+    }
+    let preprocessor = Preprocessor::fit(data, &train, options.impute, options.max_categories);
+    let x_train = preprocessor.design_matrix(data, &train);
+    let fit = match &labels {
+        Labels::Binary { y, .. } => {
+            let y_train: Vec<bool> = train.iter().map(|&r| y[position[r]]).collect();
+            fit_logistic(&x_train, &y_train, options.l2.unwrap_or(1.0), options.max_iter)?
+        }
+        Labels::Numeric(y) => {
+            let y_train: Vec<f64> = train.iter().map(|&r| y[position[r]]).collect();
+            fit_linear(&x_train, &y_train, options.l2.unwrap_or(0.0))?
+        }
+    };
+    drop(x_train);
+    let coefficients = original_scale_coefficients(
+        &fit,
+        &preprocessor.term_names(),
+        &preprocessor.column_scaling(),
+        algorithm == Algorithm::Logistic,
+    );
+
+    let (eval_rows, evaluated_on) = if test.is_empty() { (&train, "train") } else { (&test, "test") };
+    let x_eval = preprocessor.design_matrix(data, eval_rows);
+    let eta: Vec<f64> = x_eval
+        .rows()
+        .into_iter()
+        .map(|xi| fit.intercept + xi.iter().zip(&fit.weights).map(|(a, w)| a * w).sum::<f64>())
+        .collect();
+    let (metrics, positive_class) = match &labels {
+        Labels::Binary { y, positive } => {
+            let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
+            let truth: Vec<bool> = eval_rows.iter().map(|&r| y[position[r]]).collect();
+            (metrics::classification_report(&p, &truth, 0.5), Some(positive.clone()))
+        }
+        Labels::Numeric(y) => {
+            let truth: Vec<f64> = eval_rows.iter().map(|&r| y[position[r]]).collect();
+            (metrics::regression_report(&truth, &eta), None)
+        }
+    };
+    Ok(TrainOutcome {
+        model: Model {
+            algorithm,
+            task,
+            target: data.target_name.clone(),
+            positive_class,
+            preprocessor,
+            intercept: fit.intercept,
+            weights: fit.weights,
+            coefficients,
+        },
+        train_rows: train.len(),
+        test_rows: test.len(),
+        metrics,
+        evaluated_on,
+        notes,
+    })
+}
+
+fn make_split(
+    data: &Dataset,
+    rows: &[usize],
+    labels: &Labels,
+    task: Task,
+    options: &TrainOptions,
+) -> Result<Split> {
+    let default = match task {
+        Task::Classification => SplitSpec::Stratified,
+        Task::Regression => SplitSpec::Random,
+    };
+    match options.split.as_ref().unwrap_or(&default) {
+        SplitSpec::Random => Ok(split::random(rows, options.test_size, options.seed)),
+        SplitSpec::Stratified => match labels {
+            Labels::Binary { y, .. } => Ok(split::stratified(rows, y, options.test_size, options.seed)),
+            Labels::Numeric(_) => Err(Error::invalid_option(
+                "a stratified split needs a classification target",
+            )
+            .with_hint(r#"use "split": "random" for a regression"#)),
+        },
+        SplitSpec::OutOfTime { column, .. } => match &data.test_mask {
+            Some(mask) => Ok(split::by_mask(rows, mask)),
+            None => Err(Error::new(
+                ErrorKind::Internal,
+                format!("out-of-time split on \"{column}\" without its test mask"),
+            )),
+        },
+    }
+}
+
+fn resolve_target(data: &Dataset, rows: &[usize], options: &TrainOptions) -> Result<(Task, Labels)> {
+    let name = &data.target_name;
+    match &data.target {
+        TargetColumn::Boolean(values) => {
+            reject_regression(options, name, "boolean")?;
+            let positive = match &options.positive {
+                None => true,
+                Some(Value::Bool(b)) => *b,
+                Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
+                Some(other) => return Err(bad_positive(name, other, &["true", "false"])),
+            };
+            let y: Vec<bool> = rows.iter().map(|&i| values[i] == Some(positive)).collect();
+            check_two_classes(name, &y, positive.to_string(), (!positive).to_string())?;
+            Ok((Task::Classification, Labels::Binary { y, positive: positive.to_string() }))
+        }
+        TargetColumn::Text(column) => {
+            reject_regression(options, name, "text")?;
+            let mut present: Vec<&str> = rows.iter().filter_map(|&i| column.level(i)).collect();
+            present.sort_unstable();
+            present.dedup();
+            if present.len() > 2 {
+                return Err(too_many_classes(name, present.len()));
+            }
+            let positive = match &options.positive {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                Some(Value::Bool(b)) => b.to_string(),
+                None => {
+                    return Err(Error::invalid_option(format!(
+                        "options.positive is required for the text target \"{name}\""
+                    ))
+                    .with_hint(format!(
+                        "name the positive class, one of: {}",
+                        quoted_list(&present)
+                    )))
+                }
+                Some(other) => return Err(bad_positive(name, other, &present)),
+            };
+            if !present.contains(&positive.as_str()) {
+                return Err(bad_positive(name, &Value::String(positive), &present));
+            }
+            let y: Vec<bool> = rows.iter().map(|&i| column.level(i) == Some(&positive)).collect();
+            let other = present.iter().find(|&&p| p != positive).map(|s| s.to_string());
+            check_two_classes(name, &y, positive.clone(), other.unwrap_or_default())?;
+            Ok((Task::Classification, Labels::Binary { y, positive }))
+        }
+        TargetColumn::Numeric(column) => {
+            let values: Vec<f64> = rows.iter().map(|&i| column.values[i]).collect();
+            let mut distinct = values.clone();
+            distinct.sort_unstable_by(f64::total_cmp);
+            distinct.dedup();
+            let zero_one = distinct.iter().all(|&v| v == 0.0 || v == 1.0);
+            let task = options.task.unwrap_or(if zero_one {
+                Task::Classification
+            } else {
+                Task::Regression
+            });
+            match task {
+                Task::Regression => {
+                    if distinct.len() < 2 {
+                        return Err(Error::invalid_data(format!(
+                            "target \"{name}\" has a single value ({}): nothing to learn",
+                            distinct[0]
+                        ))
+                        .with_hint("train on rows where the target varies"));
+                    }
+                    Ok((Task::Regression, Labels::Numeric(values)))
+                }
+                Task::Classification => {
+                    if distinct.len() > 2 {
+                        return Err(too_many_classes(name, distinct.len()));
+                    }
+                    let present: Vec<String> = distinct.iter().map(|v| v.to_string()).collect();
+                    let positive = match &options.positive {
+                        None if zero_one => 1.0,
+                        None => {
+                            return Err(Error::invalid_option(format!(
+                                "options.positive is required for the target \"{name}\" whose classes are not 0 and 1"
+                            ))
+                            .with_hint(format!("name the positive class, one of: {}", present.join(", "))))
+                        }
+                        Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
+                        Some(Value::String(s)) => s.parse().unwrap_or(f64::NAN),
+                        Some(other) => {
+                            let present: Vec<&str> = present.iter().map(String::as_str).collect();
+                            return Err(bad_positive(name, other, &present));
+                        }
+                    };
+                    if !distinct.contains(&positive) && distinct.len() == 2 {
+                        let present: Vec<&str> = present.iter().map(String::as_str).collect();
+                        return Err(bad_positive(name, &Value::from(positive), &present));
+                    }
+                    let y: Vec<bool> = values.iter().map(|&v| v == positive).collect();
+                    let negative = distinct.iter().find(|&&v| v != positive).copied().unwrap_or(0.0);
+                    check_two_classes(name, &y, positive.to_string(), negative.to_string())?;
+                    Ok((Task::Classification, Labels::Binary { y, positive: positive.to_string() }))
+                }
+            }
+        }
+    }
+}
+
+fn reject_regression(options: &TrainOptions, name: &str, kind: &str) -> Result<()> {
+    if options.task == Some(Task::Regression) {
+        return Err(Error::invalid_option(format!(
+            "cannot train a regression on the {kind} target \"{name}\""
+        ))
+        .with_hint("regression needs a numeric target"));
+    }
+    Ok(())
+}
+
+fn check_two_classes(name: &str, y: &[bool], positive: String, negative: String) -> Result<()> {
+    let positives = y.iter().filter(|&&v| v).count();
+    if positives == 0 || positives == y.len() {
+        let only = if positives == 0 { negative } else { positive };
+        return Err(Error::invalid_data(format!(
+            "target \"{name}\" has only one class (\"{only}\")"
+        ))
+        .with_hint("a classifier needs rows of both classes"));
+    }
+    Ok(())
+}
+
+fn too_many_classes(name: &str, n: usize) -> Error {
+    Error::invalid_data(format!("target \"{name}\" has {n} classes; finml classifies two"))
+        .with_hint(r#"recode the target into two classes, or use "task": "regression" for a numeric target"#)
+}
+
+fn bad_positive(name: &str, value: &Value, present: &[&str]) -> Error {
+    Error::invalid_option(format!("options.positive {value} is not a class of \"{name}\""))
+        .with_hint(format!("use one of: {}", quoted_list(present)))
+}
+
+fn quoted_list(items: &[&str]) -> String {
+    items.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+}
