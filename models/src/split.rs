@@ -1,8 +1,77 @@
 //! Train/test splits: random, stratified by class, or out-of-time (a mask from the caller).
-//! Test sizes round up, as scikit-learn's `train_test_split` does.
+//!
+//! With the same seed, the random and stratified splits select exactly the rows that
+//! scikit-learn's `train_test_split(X, y, test_size=t, random_state=seed[, stratify=y])`
+//! selects (rows in relation order, classes ordered negative then positive as for a 0/1
+//! target), so an analyst can reproduce finml's test metrics in Python row for row. That
+//! needs numpy's legacy `RandomState` (MT19937 with its bounded-integer shuffle), below.
 
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
+/// numpy's legacy `RandomState(seed)`: MT19937 seeded by `init_genrand`, with the
+/// `random_interval` rejection sampler that `RandomState.shuffle` and `.permutation` use.
+struct NumpyRandomState {
+    state: [u32; 624],
+    pos: usize,
+}
+
+impl NumpyRandomState {
+    fn new(seed: u32) -> Self {
+        let mut state = [0u32; 624];
+        state[0] = seed;
+        for i in 1..624 {
+            let prev = state[i - 1];
+            state[i] = 1_812_433_253u32.wrapping_mul(prev ^ (prev >> 30)).wrapping_add(i as u32);
+        }
+        NumpyRandomState { state, pos: 624 }
+    }
+
+    fn next_u32(&mut self) -> u32 {
+        if self.pos >= 624 {
+            self.twist();
+        }
+        let mut y = self.state[self.pos];
+        self.pos += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^ (y >> 18)
+    }
+
+    fn twist(&mut self) {
+        for i in 0..624 {
+            let y = (self.state[i] & 0x8000_0000) | (self.state[(i + 1) % 624] & 0x7fff_ffff);
+            let mut next = self.state[(i + 397) % 624] ^ (y >> 1);
+            if y & 1 == 1 {
+                next ^= 0x9908_b0df;
+            }
+            self.state[i] = next;
+        }
+        self.pos = 0;
+    }
+
+    /// A uniform integer in `[0, max]` by masking and rejection (numpy's `random_interval`).
+    fn interval(&mut self, max: u32) -> u32 {
+        if max == 0 {
+            return 0;
+        }
+        let mask = u32::MAX >> max.leading_zeros();
+        loop {
+            let value = self.next_u32() & mask;
+            if value <= max {
+                return value;
+            }
+        }
+    }
+
+    /// `RandomState.permutation(n)`: a Fisher–Yates shuffle of `0..n` from the end.
+    fn permutation(&mut self, n: usize) -> Vec<usize> {
+        let mut values: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            let j = self.interval(i as u32) as usize;
+            values.swap(i, j);
+        }
+        values
+    }
+}
 
 /// Row indices of the two parts.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,36 +80,69 @@ pub struct Split {
     pub test: Vec<usize>,
 }
 
+/// Test rows out of `n`, rounded up (scikit-learn's `_validate_shuffle_split`).
 fn test_count(n: usize, test_size: f64) -> usize {
     (test_size * n as f64).ceil() as usize
 }
 
-/// A seeded random split of `rows`.
-pub fn random(rows: &[usize], test_size: f64, seed: u64) -> Split {
-    let mut shuffled = rows.to_vec();
-    shuffled.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
-    let n_test = test_count(rows.len(), test_size);
-    let train = shuffled.split_off(n_test);
-    finish(train, shuffled)
+/// numpy takes seeds in [0, 2³²); larger ones are folded in so any u64 works.
+fn numpy_seed(seed: u64) -> u32 {
+    (seed ^ (seed >> 32)) as u32
 }
 
-/// A seeded split that keeps each class's share: `classes[i]` is the class of `rows[i]`.
+/// A seeded random split of `rows` (scikit-learn's `ShuffleSplit`).
+pub fn random(rows: &[usize], test_size: f64, seed: u64) -> Split {
+    let n_test = test_count(rows.len(), test_size);
+    let permutation = NumpyRandomState::new(numpy_seed(seed)).permutation(rows.len());
+    let test = permutation[..n_test].iter().map(|&k| rows[k]).collect();
+    let train = permutation[n_test..].iter().map(|&k| rows[k]).collect();
+    finish(train, test)
+}
+
+/// A seeded split that keeps each class's share (scikit-learn's `StratifiedShuffleSplit`):
+/// `classes[i]` is the class of `rows[i]`.
 pub fn stratified(rows: &[usize], classes: &[bool], test_size: f64, seed: u64) -> Split {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let n_test = test_count(rows.len(), test_size);
+    let n_train = rows.len() - n_test;
+    let members: [Vec<usize>; 2] = [false, true].map(|class| {
+        rows.iter().zip(classes).filter(|(_, &c)| c == class).map(|(&r, _)| r).collect()
+    });
+    let counts = [members[0].len(), members[1].len()];
+    let train_counts = approximate_mode(counts, n_train);
+    let remaining = [counts[0] - train_counts[0], counts[1] - train_counts[1]];
+    let test_counts = approximate_mode(remaining, n_test);
+    let mut rng = NumpyRandomState::new(numpy_seed(seed));
     let (mut train, mut test) = (Vec::new(), Vec::new());
-    for class in [false, true] {
-        let mut members: Vec<usize> = rows
-            .iter()
-            .zip(classes)
-            .filter(|(_, &c)| c == class)
-            .map(|(&r, _)| r)
-            .collect();
-        members.shuffle(&mut rng);
-        let n_test = test_count(members.len(), test_size);
-        train.extend_from_slice(&members[n_test..]);
-        test.extend_from_slice(&members[..n_test]);
+    for class in 0..2 {
+        let permutation = rng.permutation(counts[class]);
+        let shuffled: Vec<usize> = permutation.iter().map(|&k| members[class][k]).collect();
+        train.extend_from_slice(&shuffled[..train_counts[class]]);
+        test.extend_from_slice(&shuffled[train_counts[class]..train_counts[class] + test_counts[class]]);
     }
     finish(train, test)
+}
+
+/// How many of `total` draws each class gets so that the shares match the class counts:
+/// floors first, then the remaining draws to the largest remainders (scikit-learn's
+/// `_approximate_mode`; with two classes an exact tie goes to the first class, where
+/// scikit-learn would draw at random).
+fn approximate_mode(counts: [usize; 2], total: usize) -> [usize; 2] {
+    let n: usize = counts.iter().sum();
+    if n == 0 {
+        return [0, 0];
+    }
+    let continuous = counts.map(|c| c as f64 * total as f64 / n as f64);
+    let mut floored = continuous.map(|c| c.floor() as usize);
+    let mut left = total.saturating_sub(floored.iter().sum());
+    let remainder = [continuous[0] - floored[0] as f64, continuous[1] - floored[1] as f64];
+    let order = if remainder[1] > remainder[0] { [1, 0] } else { [0, 1] };
+    for &class in &order {
+        if left > 0 && floored[class] < counts[class] {
+            floored[class] += 1;
+            left -= 1;
+        }
+    }
+    floored
 }
 
 /// The rows whose `is_test` flag is set form the test part.
@@ -67,10 +169,23 @@ mod tests {
         let a = stratified(&rows, &classes, 0.3, 42);
         let b = stratified(&rows, &classes, 0.3, 42);
         assert_eq!(a, b);
-        assert_eq!(a.test.len(), 8 + 23); // ceil(0.3·25) + ceil(0.3·75)
+        assert_eq!(a.test.len(), 30); // ceil(0.3·100)
+        // 70 training rows: 70·25/100 = 17.5 positives and 52.5 negatives, the tie going to
+        // the first class (negatives: 53); the test part takes the rest of each class.
         assert_eq!(a.test.iter().filter(|&&r| classes[r]).count(), 8);
         let c = stratified(&rows, &classes, 0.3, 7);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn mt19937_matches_numpy() {
+        // numpy 2.x: np.random.RandomState(42).randint(0, 2**32, dtype=np.uint64)[:3] draws
+        // raw 32-bit outputs 1608637542, 3421126067, 4083286876 (MT19937 init_genrand(42)).
+        let mut rng = NumpyRandomState::new(42);
+        assert_eq!([rng.next_u32(), rng.next_u32(), rng.next_u32()], [1608637542, 3421126067, 4083286876]);
+        // np.random.RandomState(42).permutation(10)
+        let mut rng = NumpyRandomState::new(42);
+        assert_eq!(rng.permutation(10), vec![8, 1, 5, 0, 7, 2, 9, 4, 3, 6]);
     }
 
     #[test]
