@@ -1,1 +1,37 @@
-use pgrx::prelude::*; ::pgrx::pg_module_magic!();
+//! finml: train, store and apply financial models inside PostgreSQL.
+//!
+//! This crate is the SQL surface only: `api/` converts arguments and delegates, `pg/` adapts
+//! PostgreSQL (reading relations, the model catalog and its per-backend cache), and the
+//! mathematics lives in the `finml-models` crate, which has no PostgreSQL dependency.
+
+use pgrx::prelude::*;
+
+mod api;
+mod error;
+mod gucs;
+mod pg;
+
+::pgrx::pg_module_magic!();
+
+// The catalog (schema finml, model tables, the models view) is created before any function.
+pgrx::extension_sql_file!("../sql/catalog.sql", name = "catalog", bootstrap);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    gucs::init();
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests;
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

@@ -1,0 +1,39 @@
+//! Every finml setting, in one place.
+
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+
+/// `finml.threads`: the most threads one training may use (MLP training; the linear solvers
+/// run in the backend thread).
+pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(2);
+
+/// `finml.max_training_memory` in kB: the most memory the training data of one `fin_train`
+/// may take (columns as read plus the design matrix). Default 1 GB.
+pub static MAX_TRAINING_MEMORY_KB: GucSetting<i32> = GucSetting::<i32>::new(1024 * 1024);
+
+pub fn init() {
+    GucRegistry::define_int_guc(
+        c"finml.threads",
+        c"Maximum number of threads one finml training uses.",
+        c"Caps the thread pools of MLP training; each backend that trains keeps its pool.",
+        &THREADS,
+        1,
+        256,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"finml.max_training_memory",
+        c"Maximum memory the training data of one fin_train may use.",
+        c"fin_train stops with an error, before running out of memory, when the relation would not fit.",
+        &MAX_TRAINING_MEMORY_KB,
+        1024,
+        i32::MAX,
+        GucContext::Userset,
+        GucFlags::UNIT_KB,
+    );
+}
+
+/// The training memory budget in bytes.
+pub fn max_training_memory_bytes() -> usize {
+    (MAX_TRAINING_MEMORY_KB.get().max(0) as usize) * 1024
+}

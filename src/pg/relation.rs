@@ -1,0 +1,250 @@
+//! Reading a relation into a [`Dataset`]: choose the columns, then stream the rows through an
+//! SPI cursor in batches. The query runs with the caller's privileges (SECURITY INVOKER), so
+//! a role without SELECT on the relation gets PostgreSQL's own 42501.
+
+use crate::error::{report, sql_error, OrReport, SqlResult};
+use crate::pg::types::{kind_of, quote_ident, ValueKind};
+use finml_models::data::{
+    CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
+};
+use finml_models::{Error, ErrorKind, TrainOptions};
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::{self, Oid};
+use pgrx::prelude::*;
+use pgrx::PgSqlErrorCode;
+
+/// Rows fetched per cursor round trip; interrupts and the memory budget are checked after each.
+const BATCH_ROWS: i64 = 10_000;
+
+/// A column of the relation.
+#[derive(Debug, Clone)]
+pub struct RelationColumn {
+    pub name: String,
+    pub type_oid: Oid,
+    /// `format_type` output, for messages and casts.
+    pub type_name: String,
+}
+
+/// The columns of a relation (table, view, materialized view, foreign table), in order.
+pub fn columns_of(relation: Oid) -> SqlResult<Vec<RelationColumn>> {
+    Spi::connect(|client| {
+        let rows = client
+            .select(
+                "SELECT attname::text, atttypid, pg_catalog.format_type(atttypid, atttypmod)
+                   FROM pg_catalog.pg_attribute
+                  WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
+                  ORDER BY attnum",
+                None,
+                &[DatumWithOid::from(relation)],
+            )
+            .or_report()?;
+        let mut columns = Vec::new();
+        for row in rows {
+            columns.push(RelationColumn {
+                name: row.get::<String>(1).or_report()?.unwrap_or_default(),
+                type_oid: row.get::<Oid>(2).or_report()?.unwrap_or(pg_sys::InvalidOid),
+                type_name: row.get::<String>(3).or_report()?.unwrap_or_default(),
+            });
+        }
+        Ok(columns)
+    })
+}
+
+/// Which columns a training reads, and how.
+#[derive(Debug, Clone)]
+pub struct ReadPlan {
+    pub features: Vec<(RelationColumn, ValueKind)>,
+    pub target: (RelationColumn, ValueKind),
+    /// The out-of-time split column and the first test value.
+    pub split: Option<(RelationColumn, String)>,
+    /// Columns left out of `features => NULL` because finml cannot use their type.
+    pub skipped: Vec<RelationColumn>,
+}
+
+/// Chooses the feature columns: the named ones, or (`requested` = None) every column except
+/// the target, `options.exclude` and the out-of-time split column.
+pub fn plan(
+    columns: &[RelationColumn],
+    relation_name: &str,
+    target: &str,
+    requested: Option<&[String]>,
+    options: &TrainOptions,
+) -> SqlResult<ReadPlan> {
+    let find = |name: &str| -> SqlResult<&RelationColumn> {
+        columns.iter().find(|c| c.name == name).ok_or_else(|| {
+            let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+            report(
+                Error::new(ErrorKind::UnknownColumn, format!("column \"{name}\" does not exist in {relation_name}"))
+                    .with_hint(format!("columns of {relation_name}: {}", names.join(", "))),
+            )
+        })
+    };
+    let target_column = find(target)?.clone();
+    let target_kind = kind_of(target_column.type_oid).ok_or_else(|| {
+        report(Error::new(
+            ErrorKind::WrongType,
+            format!("target column \"{target}\" has type {}", target_column.type_name),
+        )
+        .with_hint("use a boolean, integer 0/1, numeric or text column as target"))
+    })?;
+    for excluded in &options.exclude {
+        find(excluded)?;
+    }
+    let split = match &options.split {
+        Some(finml_models::options::SplitSpec::OutOfTime { column, test_from }) => {
+            Some((find(column)?.clone(), test_from.clone()))
+        }
+        _ => None,
+    };
+
+    let mut features = Vec::new();
+    let mut skipped = Vec::new();
+    match requested {
+        Some(names) => {
+            if names.is_empty() {
+                return Err(report(Error::invalid_option("features must name at least one column")
+                    .with_hint("pass NULL to use every column but the target")));
+            }
+            for name in names {
+                if name == target {
+                    return Err(report(Error::invalid_option(format!(
+                        "column \"{name}\" is the target and cannot also be a feature"
+                    ))));
+                }
+                if features.iter().any(|(c, _): &(RelationColumn, ValueKind)| &c.name == name) {
+                    return Err(report(Error::invalid_option(format!("feature \"{name}\" is listed twice"))));
+                }
+                let column = find(name)?;
+                let kind = kind_of(column.type_oid).ok_or_else(|| {
+                    report(Error::new(
+                        ErrorKind::WrongType,
+                        format!("feature column \"{name}\" has type {}", column.type_name),
+                    )
+                    .with_hint("features must be numeric, text, varchar or boolean columns; cast others in a view"))
+                })?;
+                features.push((column.clone(), kind));
+            }
+        }
+        None => {
+            let split_name = split.as_ref().map(|(c, _)| c.name.as_str());
+            for column in columns {
+                if column.name == target
+                    || options.exclude.contains(&column.name)
+                    || Some(column.name.as_str()) == split_name
+                {
+                    continue;
+                }
+                match kind_of(column.type_oid) {
+                    Some(kind) => features.push((column.clone(), kind)),
+                    None => skipped.push(column.clone()),
+                }
+            }
+            if features.is_empty() {
+                return Err(report(Error::invalid_data(format!(
+                    "{relation_name} has no usable feature columns besides \"{target}\""
+                ))
+                .with_hint("features must be numeric, text, varchar or boolean columns")));
+            }
+        }
+    }
+    Ok(ReadPlan { features, target: (target_column, target_kind), split, skipped })
+}
+
+/// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
+pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlResult<Dataset> {
+    let cast = |c: &RelationColumn, kind: ValueKind| match kind {
+        ValueKind::Numeric => format!("{}::float8", quote_ident(&c.name)),
+        ValueKind::Text => format!("{}::text", quote_ident(&c.name)),
+        ValueKind::Boolean => format!("{}::bool", quote_ident(&c.name)),
+    };
+    let mut select: Vec<String> = plan.features.iter().map(|(c, k)| cast(c, *k)).collect();
+    select.push(cast(&plan.target.0, plan.target.1));
+    let mut args = Vec::new();
+    if let Some((column, _)) = &plan.split {
+        // The literal is cast to the column's own type, so dates, timestamps and numbers
+        // compare as that type, and a malformed value is PostgreSQL's own clear error.
+        select.push(format!("{} >= $1::{}", quote_ident(&column.name), column.type_name));
+    }
+    let test_from = plan.split.as_ref().map(|(_, v)| v.clone());
+    if let Some(value) = &test_from {
+        args.push(DatumWithOid::from(value.as_str()));
+    }
+    let query = format!("SELECT {} FROM {}", select.join(", "), relation_name);
+
+    let mut features: Vec<Feature> = plan
+        .features
+        .iter()
+        .map(|(c, kind)| Feature {
+            name: c.name.clone(),
+            column: match kind {
+                ValueKind::Numeric => Column::Numeric(NumericColumn::default()),
+                ValueKind::Text | ValueKind::Boolean => Column::Categorical(CategoricalColumn::default()),
+            },
+        })
+        .collect();
+    let mut target = match plan.target.1 {
+        ValueKind::Numeric => TargetColumn::Numeric(NumericColumn::default()),
+        ValueKind::Text => TargetColumn::Text(CategoricalColumn::default()),
+        ValueKind::Boolean => TargetColumn::Boolean(Vec::new()),
+    };
+    let mut test_mask = plan.split.as_ref().map(|_| Vec::new());
+    let bytes_per_row = Dataset::bytes_per_row(&features, test_mask.is_some());
+    let target_ordinal = features.len() + 1;
+
+    Spi::connect(|client| -> SqlResult<()> {
+        let mut cursor = client.try_open_cursor(query.as_str(), &args).or_report()?;
+        let mut rows_read = 0usize;
+        loop {
+            let batch = cursor.fetch(BATCH_ROWS as _).or_report()?;
+            if batch.is_empty() {
+                break;
+            }
+            for row in batch {
+                for (k, feature) in features.iter_mut().enumerate() {
+                    match &mut feature.column {
+                        Column::Numeric(c) => c.push(&feature.name, row.get::<f64>(k + 1).or_report()?).or_report()?,
+                        Column::Categorical(c) => match plan.features[k].1 {
+                            ValueKind::Boolean => c.push(row.get::<bool>(k + 1).or_report()?.map(bool_text)),
+                            _ => c.push(row.get::<&str>(k + 1).or_report()?),
+                        },
+                    }
+                }
+                match &mut target {
+                    TargetColumn::Numeric(c) => {
+                        c.push(&plan.target.0.name, row.get::<f64>(target_ordinal).or_report()?).or_report()?
+                    }
+                    TargetColumn::Text(c) => c.push(row.get::<&str>(target_ordinal).or_report()?),
+                    TargetColumn::Boolean(v) => v.push(row.get::<bool>(target_ordinal).or_report()?),
+                }
+                if let Some(mask) = &mut test_mask {
+                    // A NULL split value cannot be placed in time: it stays in training.
+                    mask.push(row.get::<bool>(target_ordinal + 1).or_report()?.unwrap_or(false));
+                }
+                rows_read += 1;
+            }
+            if rows_read.saturating_mul(bytes_per_row) > budget_bytes {
+                return Err(sql_error(
+                    PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                    format!(
+                        "training data exceeds finml.max_training_memory ({} MB) after {rows_read} rows",
+                        budget_bytes >> 20
+                    ),
+                    "raise finml.max_training_memory, select fewer features, or train on a sample (a view with TABLESAMPLE)",
+                ));
+            }
+            // statement_timeout and pg_cancel_backend stop a long read between batches.
+            pgrx::check_for_interrupts!();
+        }
+        Ok(())
+    })?;
+    Ok(Dataset { features, target_name: plan.target.0.name.clone(), target, test_mask })
+}
+
+/// How a boolean reads as a category, in training and in prediction alike.
+pub fn bool_text(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
+    }
+}

@@ -1,0 +1,32 @@
+//! How PostgreSQL types map onto model inputs.
+
+use pgrx::pg_sys::{self, Oid};
+
+/// What a column can be for a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// int2/4/8, float4/8, numeric: read as float8.
+    Numeric,
+    /// text, varchar, char(n): read as text.
+    Text,
+    /// boolean: a categorical feature ("true"/"false"), or a binary target.
+    Boolean,
+}
+
+/// The kind of a type (domains resolve to their base type), `None` if finml cannot use it.
+pub fn kind_of(type_oid: Oid) -> Option<ValueKind> {
+    // SAFETY: getBaseType only reads the syscache; unknown oids come back unchanged.
+    let base = unsafe { pg_sys::getBaseType(type_oid) };
+    match base {
+        pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID | pg_sys::FLOAT4OID
+        | pg_sys::FLOAT8OID | pg_sys::NUMERICOID => Some(ValueKind::Numeric),
+        pg_sys::TEXTOID | pg_sys::VARCHAROID | pg_sys::BPCHAROID => Some(ValueKind::Text),
+        pg_sys::BOOLOID => Some(ValueKind::Boolean),
+        _ => None,
+    }
+}
+
+/// Quotes an identifier for SQL text (what `quote_ident` does, always quoting).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
