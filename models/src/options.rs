@@ -59,6 +59,7 @@ struct RawOptions {
     max_iter: Option<u64>,
     max_categories: Option<usize>,
     deploy: Option<bool>,
+    order_by: Option<Value>,
 }
 
 /// Keys accepted in `options`, listed in the hint of an unknown-key error.
@@ -74,6 +75,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "max_iter",
     "max_categories",
     "deploy",
+    "order_by",
 ];
 
 /// Validated training options with their defaults applied.
@@ -104,6 +106,10 @@ pub struct TrainOptions {
     pub max_categories: usize,
     /// Deploy the new version at once; default true.
     pub deploy: bool,
+    /// Columns that order the rows before the split, so that the same data gives the same
+    /// split whatever its physical order. Default: the relation's primary key (none for
+    /// views or tables without one: then the scan order decides).
+    pub order_by: Option<Vec<String>>,
 }
 
 impl TrainOptions {
@@ -148,6 +154,17 @@ impl TrainOptions {
             return Err(Error::invalid_option("max_categories must be at least 2"));
         }
         let split = raw.split.as_ref().map(parse_split).transpose()?;
+        let order_by = match raw.order_by {
+            None => None,
+            Some(Value::String(column)) => Some(vec![column]),
+            Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_string) => {
+                Some(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            }
+            Some(other) => {
+                return Err(Error::invalid_option(format!("invalid order_by {other}"))
+                    .with_hint(r#"name a column or columns: "order_by": ["app_date", "id"]"#))
+            }
+        };
         Ok(TrainOptions {
             positive: raw.positive,
             exclude: raw.exclude,
@@ -160,6 +177,7 @@ impl TrainOptions {
             max_iter,
             max_categories,
             deploy: raw.deploy.unwrap_or(true),
+            order_by,
         })
     }
 

@@ -95,6 +95,7 @@ fn stratified_70_30_split_reaches_the_issue_floor() {
     let out = train(&data, Algorithm::Logistic, &options, LIMITS).unwrap();
     assert_eq!(out.evaluated_on, "test");
     assert_eq!(out.test_rows, 1337); // ceil(0.3·4454)
+    eprintln!("stratified AUC {}", out.metrics["auc"]);
     assert!(out.metrics["auc"] >= 0.83, "test AUC {}", out.metrics["auc"]);
     assert!((out.metrics["gini"] - (2.0 * out.metrics["auc"] - 1.0)).abs() < 1e-12);
 }

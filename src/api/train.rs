@@ -1,6 +1,6 @@
 //! `fin_train`: read a relation, train a model, store it as the next version.
 
-use crate::error::{report, sql_error, OrReport, SqlResult};
+use crate::error::{report, sql_error, OrReport};
 use crate::gucs;
 use crate::pg::catalog::{self, NewVersion};
 use crate::pg::relation;
@@ -44,7 +44,8 @@ fn fin_train(
     .unwrap_or_default();
 
     let columns = relation::columns_of(relation.oid())?;
-    let plan = relation::plan(&columns, &relation_name, target, features.as_deref(), &parsed)?;
+    let primary_key = relation::primary_key_of(relation.oid())?;
+    let plan = relation::plan(&columns, primary_key, &relation_name, target, features.as_deref(), &parsed)?;
     for column in &plan.skipped {
         notice!(
             "column \"{}\" ({}) is not used: finml reads numeric, text, varchar and boolean columns",

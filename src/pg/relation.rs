@@ -59,12 +59,38 @@ pub struct ReadPlan {
     pub split: Option<(RelationColumn, String)>,
     /// Columns left out of `features => NULL` because finml cannot use their type.
     pub skipped: Vec<RelationColumn>,
+    /// Columns that fix the row order (`options.order_by`, else the primary key).
+    pub order_by: Vec<String>,
+}
+
+/// The primary-key columns of a table, in key order (none for views or keyless tables).
+pub fn primary_key_of(relation: Oid) -> SqlResult<Vec<String>> {
+    Spi::connect(|client| {
+        let rows = client
+            .select(
+                "SELECT a.attname::text
+                   FROM pg_catalog.pg_index i
+                   JOIN pg_catalog.pg_attribute a
+                     ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                  WHERE i.indrelid = $1 AND i.indisprimary
+                  ORDER BY pg_catalog.array_position(i.indkey::int2[], a.attnum)",
+                None,
+                &[DatumWithOid::from(relation)],
+            )
+            .or_report()?;
+        let mut names = Vec::new();
+        for row in rows {
+            names.extend(row.get::<String>(1).or_report()?);
+        }
+        Ok(names)
+    })
 }
 
 /// Chooses the feature columns: the named ones, or (`requested` = None) every column except
 /// the target, `options.exclude` and the out-of-time split column.
 pub fn plan(
     columns: &[RelationColumn],
+    primary_key: Vec<String>,
     relation_name: &str,
     target: &str,
     requested: Option<&[String]>,
@@ -90,6 +116,15 @@ pub fn plan(
     for excluded in &options.exclude {
         find(excluded)?;
     }
+    let order_by = match &options.order_by {
+        Some(names) => {
+            for name in names {
+                find(name)?;
+            }
+            names.clone()
+        }
+        None => primary_key,
+    };
     let split = match &options.split {
         Some(finml_models::options::SplitSpec::OutOfTime { column, test_from }) => {
             Some((find(column)?.clone(), test_from.clone()))
@@ -147,7 +182,7 @@ pub fn plan(
             }
         }
     }
-    Ok(ReadPlan { features, target: (target_column, target_kind), split, skipped })
+    Ok(ReadPlan { features, target: (target_column, target_kind), split, skipped, order_by })
 }
 
 /// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
@@ -169,7 +204,11 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     if let Some(value) = &test_from {
         args.push(DatumWithOid::from(value.as_str()));
     }
-    let query = format!("SELECT {} FROM {}", select.join(", "), relation_name);
+    let mut query = format!("SELECT {} FROM {}", select.join(", "), relation_name);
+    if !plan.order_by.is_empty() {
+        let keys: Vec<String> = plan.order_by.iter().map(|c| quote_ident(c)).collect();
+        query.push_str(&format!(" ORDER BY {}", keys.join(", ")));
+    }
 
     let mut features: Vec<Feature> = plan
         .features
