@@ -65,10 +65,14 @@ pub fn train(
     let (task, labels) = resolve_target(data, &rows, options)?;
     let algorithm = match (algorithm, task) {
         (Algorithm::Logistic, Task::Regression) => {
-            notes.push(format!(
-                "\"{}\" is a numeric target with more than two values: training a linear regression",
-                data.target_name
-            ));
+            notes.push(if options.task == Some(Task::Regression) {
+                "options.task is \"regression\": training a linear regression".to_owned()
+            } else {
+                format!(
+                    "\"{}\" is a numeric target with more than two values: training a linear regression",
+                    data.target_name
+                )
+            });
             Algorithm::Linear
         }
         (Algorithm::Linear, Task::Classification) => {

@@ -12,6 +12,46 @@ use pgrx::AnyNumeric;
 use std::cell::RefCell;
 use std::num::NonZeroUsize;
 
+/// A row argument: any composite value, declared as SQL `record`.
+///
+/// `record` rather than `anyelement` keeps `fin_predict('m', ARRAY[1.0, 2.0])` unambiguous:
+/// arrays are not composites, so PostgreSQL resolves them to the `float8[]` form, while
+/// `fin_predict('m', t) FROM t` and `ROW(...)` values come here.
+pub struct RecordArg(pub pg_sys::Datum);
+
+impl FromDatum for RecordArg {
+    unsafe fn from_polymorphic_datum(datum: pg_sys::Datum, is_null: bool, _: Oid) -> Option<Self> {
+        (!is_null).then_some(RecordArg(datum))
+    }
+}
+
+// SAFETY: a record datum is passed by reference and read, never freed, during the call.
+unsafe impl<'fcx> pgrx::callconv::ArgAbi<'fcx> for RecordArg {
+    unsafe fn unbox_arg_unchecked(arg: pgrx::callconv::Arg<'_, 'fcx>) -> Self {
+        let index = arg.index();
+        // SAFETY: forwarded from the caller's contract; the functions taking a row are STRICT.
+        unsafe { arg.unbox_arg_using_from_datum() }
+            .unwrap_or_else(|| panic!("argument {index} must not be null"))
+    }
+}
+
+// SAFETY: maps onto PostgreSQL's own `record` pseudo-type.
+unsafe impl pgrx::pgrx_sql_entity_graph::metadata::SqlTranslatable for RecordArg {
+    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(RecordArg);
+    const TYPE_ORIGIN: pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin =
+        pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin::External;
+    const ARGUMENT_SQL: Result<
+        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef,
+        pgrx::pgrx_sql_entity_graph::metadata::ArgumentError,
+    > = Ok(pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef::literal("record"));
+    const RETURN_SQL: Result<
+        pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef,
+        pgrx::pgrx_sql_entity_graph::metadata::ReturnsError,
+    > = Ok(pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef::One(
+        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef::literal("record"),
+    ));
+}
+
 /// Where each model feature sits in one row type.
 #[derive(Debug, Clone)]
 struct Layout {

@@ -1,0 +1,19 @@
+-- The model cache: one catalog read per backend and model, not per row, and a new version
+-- committed by another session is used by this session's next statement.
+BEGIN;
+SELECT count(fin_predict('credit_risk', a)) AS predictions FROM applications a;
+-- scans of the catalog table during those predictions (within this transaction)
+SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) <= 1 AS at_most_one_catalog_read
+  FROM pg_stat_xact_user_tables WHERE relid = 'finml.model_versions'::regclass;
+COMMIT;
+
+SELECT round(fin_predict('credit_risk', a)::numeric, 6) AS p_cached FROM applications a WHERE id = 3;
+-- Another session trains and deploys a new version (seniority only) and commits.
+\! psql -X -q -At -d finml_regress -c "SELECT version FROM fin_train('credit_risk', 'applications', 'status', features => ARRAY['seniority'], options => '{\"positive\": \"bad\"}')"
+-- This session's next statement uses it: the same number the other session computes.
+SELECT round(fin_predict('credit_risk', a)::numeric, 6) AS p_after_other_session FROM applications a WHERE id = 3;
+\! psql -X -q -At -d finml_regress -c "SELECT round(fin_predict('credit_risk', a)::numeric, 6) FROM applications a WHERE id = 3"
+SELECT version FROM finml.models WHERE name = 'credit_risk' AND deployed;
+-- A training rolled back in another session changes nothing here.
+\! psql -X -q -At -d finml_regress -c "BEGIN; SELECT version FROM fin_train('credit_risk', 'applications', 'status', features => ARRAY['income'], options => '{\"positive\": \"bad\"}'); ROLLBACK;"
+SELECT round(fin_predict('credit_risk', a)::numeric, 6) AS p_unchanged FROM applications a WHERE id = 3;
