@@ -35,7 +35,11 @@ pub fn report(error: Error) -> ErrorReport {
 }
 
 /// A report built here, for errors that arise in the SQL layer itself.
-pub fn sql_error(code: PgSqlErrorCode, message: impl Into<String>, hint: impl Into<String>) -> ErrorReport {
+pub fn sql_error(
+    code: PgSqlErrorCode,
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) -> ErrorReport {
     ErrorReport::new(code, message.into(), "finml").set_hint(hint.into())
 }
 
@@ -54,7 +58,11 @@ impl<T> OrReport<T> for Result<T, Error> {
 impl<T> OrReport<T> for Result<T, pgrx::spi::SpiError> {
     fn or_report(self) -> SqlResult<T> {
         self.map_err(|e| {
-            ErrorReport::new(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("finml catalog access failed: {e}"), "finml")
+            ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                format!("finml catalog access failed: {e}"),
+                "finml",
+            )
         })
     }
 }

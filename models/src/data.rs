@@ -35,8 +35,10 @@ impl NumericColumn {
 
 /// The error for a NaN or Infinity in the input, shared by training and prediction.
 pub fn non_finite_error(name: &str, value: f64) -> Error {
-    Error::invalid_data(format!("column \"{name}\" contains a non-finite value ({value})"))
-        .with_hint("replace NaN and Infinity with NULL (they are imputed) or a finite number")
+    Error::invalid_data(format!(
+        "column \"{name}\" contains a non-finite value ({value})"
+    ))
+    .with_hint("replace NaN and Infinity with NULL (they are imputed) or a finite number")
 }
 
 /// A categorical feature column (text, varchar, boolean), dictionary-encoded.

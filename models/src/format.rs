@@ -24,11 +24,16 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
 /// Reads a stored model, ready to predict.
 pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
     let corrupt = |why: String| {
-        Error::new(ErrorKind::CorruptModel, format!("stored model is corrupt: {why}"))
-            .with_hint("retrain the model, or restore it from a backup")
+        Error::new(
+            ErrorKind::CorruptModel,
+            format!("stored model is corrupt: {why}"),
+        )
+        .with_hint("retrain the model, or restore it from a backup")
     };
     if bytes.len() < MAGIC.len() + 4 || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(corrupt("it does not start with the finml model header".into()));
+        return Err(corrupt(
+            "it does not start with the finml model header".into(),
+        ));
     }
     let mut version = [0u8; 4];
     version.copy_from_slice(&bytes[MAGIC.len()..MAGIC.len() + 4]);
@@ -40,8 +45,8 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
         )
         .with_hint("upgrade the finml extension to read this model"));
     }
-    let mut model: Model = serde_json::from_slice(&bytes[MAGIC.len() + 4..])
-        .map_err(|e| corrupt(e.to_string()))?;
+    let mut model: Model =
+        serde_json::from_slice(&bytes[MAGIC.len() + 4..]).map_err(|e| corrupt(e.to_string()))?;
     if model.weights.len() != model.preprocessor.width() {
         return Err(corrupt(format!(
             "{} weights for {} design columns",

@@ -52,8 +52,11 @@ pub fn fit_logistic(x: &Array2<f64>, y: &[bool], l2: f64, max_iter: u64) -> Resu
         .max_iterations(max_iter)
         .fit(&dataset)
         .map_err(|e| {
-            Error::new(ErrorKind::Internal, format!("logistic regression failed: {e}"))
-                .with_hint("try a larger options.l2 or fewer features")
+            Error::new(
+                ErrorKind::Internal,
+                format!("logistic regression failed: {e}"),
+            )
+            .with_hint("try a larger options.l2 or fewer features")
         })?;
     // linfa treats the MORE FREQUENT label as its positive class: orient explicitly so that
     // the model always predicts P(y = true).
@@ -61,7 +64,11 @@ pub fn fit_logistic(x: &Array2<f64>, y: &[bool], l2: f64, max_iter: u64) -> Resu
     let intercept = sign * fitted.intercept();
     let weights: Vec<f64> = fitted.params().iter().map(|w| sign * w).collect();
     let covariance = logistic_covariance(x, intercept, &weights, l2);
-    Ok(LinearFit { intercept, weights, covariance })
+    Ok(LinearFit {
+        intercept,
+        weights,
+        covariance,
+    })
 }
 
 /// Inverse of the penalized Fisher information `Aᵀ·W·A + l2·D` with `A = [1 | X]`,
@@ -109,8 +116,10 @@ pub fn fit_linear(x: &Array2<f64>, y: &[f64], l2: f64) -> Result<LinearFit> {
         gram[[j, j]] += l2;
     }
     let l = cholesky(&gram).ok_or_else(|| {
-        Error::invalid_data("features are collinear: the least-squares problem has no unique solution")
-            .with_hint("drop redundant features, or set options.l2 > 0 (ridge regression)")
+        Error::invalid_data(
+            "features are collinear: the least-squares problem has no unique solution",
+        )
+        .with_hint("drop redundant features, or set options.l2 > 0 (ridge regression)")
     })?;
     let theta = cholesky_solve(&l, &rhs);
     let intercept = theta[0];
@@ -130,7 +139,11 @@ pub fn fit_linear(x: &Array2<f64>, y: &[f64], l2: f64) -> Result<LinearFit> {
     } else {
         None
     };
-    Ok(LinearFit { intercept, weights, covariance })
+    Ok(LinearFit {
+        intercept,
+        weights,
+        covariance,
+    })
 }
 
 /// Adds `weight · row·rowᵀ` to the upper triangle of `m`.
@@ -172,7 +185,8 @@ pub fn original_scale_coefficients(
         t[[0, j + 1]] = -shift / scale;
         t[[j + 1, j + 1]] = 1.0 / scale;
     }
-    let theta = Array1::from_iter(std::iter::once(fit.intercept).chain(fit.weights.iter().copied()));
+    let theta =
+        Array1::from_iter(std::iter::once(fit.intercept).chain(fit.weights.iter().copied()));
     let estimates = t.dot(&theta);
     let covariance = fit.covariance.as_ref().map(|c| t.dot(c).dot(&t.t()));
     let names = std::iter::once("(intercept)".to_owned()).chain(terms.iter().cloned());
@@ -208,8 +222,16 @@ mod tests {
         let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0]];
         let y = [false, false, false, true, false, true, true, true];
         let fit = fit_logistic(&x, &y, 1.0, 200).unwrap();
-        assert!((fit.intercept - -3.03732593).abs() < 1e-3, "{}", fit.intercept);
-        assert!((fit.weights[0] - 0.86780741).abs() < 1e-3, "{}", fit.weights[0]);
+        assert!(
+            (fit.intercept - -3.03732593).abs() < 1e-3,
+            "{}",
+            fit.intercept
+        );
+        assert!(
+            (fit.weights[0] - 0.86780741).abs() < 1e-3,
+            "{}",
+            fit.weights[0]
+        );
     }
 
     #[test]
@@ -260,9 +282,17 @@ mod tests {
         let (mean, scale) = (30.0, 200f64.sqrt());
         let standardized = raw.mapv(|v| (v - mean) / scale);
         let direct = original_scale_coefficients(
-            &fit_linear(&raw, &y, 0.0).unwrap(), &["x".into()], &[(0.0, 1.0)], false);
+            &fit_linear(&raw, &y, 0.0).unwrap(),
+            &["x".into()],
+            &[(0.0, 1.0)],
+            false,
+        );
         let mapped = original_scale_coefficients(
-            &fit_linear(&standardized, &y, 0.0).unwrap(), &["x".into()], &[(mean, scale)], false);
+            &fit_linear(&standardized, &y, 0.0).unwrap(),
+            &["x".into()],
+            &[(mean, scale)],
+            false,
+        );
         for (a, b) in direct.iter().zip(&mapped) {
             assert!((a.estimate - b.estimate).abs() < 1e-9);
             assert!((a.std_error.unwrap() - b.std_error.unwrap()).abs() < 1e-9);

@@ -31,12 +31,8 @@ pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
 
 /// Kolmogorov–Smirnov statistic: the largest TPR − FPR over all thresholds.
 pub fn ks(scores: &[f64], labels: &[bool]) -> Option<f64> {
-    roc_points(scores, labels).map(|points| {
-        points
-            .iter()
-            .map(|p| p.tpr - p.fpr)
-            .fold(0.0, f64::max)
-    })
+    roc_points(scores, labels)
+        .map(|points| points.iter().map(|p| p.tpr - p.fpr).fold(0.0, f64::max))
 }
 
 /// One point of the ROC curve: predicting positive when `score >= threshold`.
@@ -64,9 +60,15 @@ pub fn roc_points(scores: &[f64], labels: &[bool]) -> Option<Vec<RocPoint>> {
         } else {
             fp += 1.0;
         }
-        let last_of_tie = order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]);
+        let last_of_tie = order
+            .get(k + 1)
+            .is_none_or(|&next| scores[next] != scores[i]);
         if last_of_tie {
-            points.push(RocPoint { threshold: scores[i], tpr: tp / n_pos, fpr: fp / n_neg });
+            points.push(RocPoint {
+                threshold: scores[i],
+                tpr: tp / n_pos,
+                fpr: fp / n_neg,
+            });
         }
     }
     Some(points)
@@ -162,7 +164,14 @@ pub fn classification_report(
         m.insert("recall".into(), r);
     }
     if let (Some(p), Some(r)) = (precision, recall) {
-        m.insert("f1".into(), if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 });
+        m.insert(
+            "f1".into(),
+            if p + r > 0.0 {
+                2.0 * p * r / (p + r)
+            } else {
+                0.0
+            },
+        );
     }
     m.insert("log_loss".into(), log_loss(scores, labels));
     m.insert("brier".into(), brier(scores, labels));
@@ -176,8 +185,16 @@ pub fn regression_report(actual: &[f64], predicted: &[f64]) -> BTreeMap<String, 
         return m;
     }
     let n = actual.len() as f64;
-    let sse: f64 = actual.iter().zip(predicted).map(|(a, p)| (a - p).powi(2)).sum();
-    let sae: f64 = actual.iter().zip(predicted).map(|(a, p)| (a - p).abs()).sum();
+    let sse: f64 = actual
+        .iter()
+        .zip(predicted)
+        .map(|(a, p)| (a - p).powi(2))
+        .sum();
+    let sae: f64 = actual
+        .iter()
+        .zip(predicted)
+        .map(|(a, p)| (a - p).abs())
+        .sum();
     let mean = actual.iter().sum::<f64>() / n;
     let sst: f64 = actual.iter().map(|a| (a - mean).powi(2)).sum();
     m.insert("rmse".into(), (sse / n).sqrt());
@@ -195,7 +212,9 @@ mod tests {
     // Reference values: scikit-learn 1.9.1 on these arrays
     // (roc_auc_score, roc_curve → max(tpr − fpr), accuracy/precision/recall/f1 on p >= 0.5,
     // log_loss, brier_score_loss); tolerance 1e-12.
-    const Y: [bool; 10] = [false, false, true, true, false, true, false, true, true, false];
+    const Y: [bool; 10] = [
+        false, false, true, true, false, true, false, true, true, false,
+    ];
     const P: [f64; 10] = [0.1, 0.4, 0.35, 0.8, 0.5, 0.5, 0.2, 0.9, 0.65, 0.7];
 
     fn close(a: f64, b: f64) {

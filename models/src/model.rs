@@ -25,8 +25,10 @@ impl Algorithm {
         match name {
             "logistic" => Ok(Algorithm::Logistic),
             "linear" => Ok(Algorithm::Linear),
-            other => Err(Error::invalid_option(format!("unknown algorithm \"{other}\""))
-                .with_hint(format!("available algorithms: {}", ALGORITHMS.join(", ")))),
+            other => Err(
+                Error::invalid_option(format!("unknown algorithm \"{other}\""))
+                    .with_hint(format!("available algorithms: {}", ALGORITHMS.join(", "))),
+            ),
         }
     }
 
@@ -101,7 +103,10 @@ impl Model {
                 self.n_features(),
                 values.len()
             ))
-            .with_hint(format!("pass the features in this order: {}", names.join(", "))));
+            .with_hint(format!(
+                "pass the features in this order: {}",
+                names.join(", ")
+            )));
         }
         // Small, but avoid a heap allocation per row for typical widths.
         let mut buffer = [RawValue::Null; 64];

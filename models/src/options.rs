@@ -133,10 +133,10 @@ impl TrainOptions {
 
         let test_size = raw.test_size.unwrap_or(0.2);
         if !(0.0..1.0).contains(&test_size) {
-            return Err(
-                Error::invalid_option(format!("test_size must be in [0, 1), got {test_size}"))
-                    .with_hint("use 0 to train on every row, or a share such as 0.2"),
-            );
+            return Err(Error::invalid_option(format!(
+                "test_size must be in [0, 1), got {test_size}"
+            ))
+            .with_hint("use 0 to train on every row, or a share such as 0.2"));
         }
         if let Some(l2) = raw.l2 {
             if !(l2.is_finite() && l2 >= 0.0) {
@@ -157,8 +157,15 @@ impl TrainOptions {
         let order_by = match raw.order_by {
             None => None,
             Some(Value::String(column)) => Some(vec![column]),
-            Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_string) => {
-                Some(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            Some(Value::Array(items))
+                if !items.is_empty() && items.iter().all(Value::is_string) =>
+            {
+                Some(
+                    items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect(),
+                )
             }
             Some(other) => {
                 return Err(Error::invalid_option(format!("invalid order_by {other}"))
@@ -254,8 +261,14 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_rejected() {
-        for bad in [json!({"test_size": 1.0}), json!({"l2": -1}), json!({"max_iter": 0}),
-                    json!({"impute": "mode"}), json!({"split": "sideways"}), json!([1])] {
+        for bad in [
+            json!({"test_size": 1.0}),
+            json!({"l2": -1}),
+            json!({"max_iter": 0}),
+            json!({"impute": "mode"}),
+            json!({"split": "sideways"}),
+            json!([1]),
+        ] {
             let e = TrainOptions::from_json(&bad).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidOption, "{bad}");
         }

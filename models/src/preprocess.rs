@@ -164,7 +164,9 @@ impl Preprocessor {
         for f in &self.features {
             match &f.transform {
                 Transform::Numeric(n) => scaling.push((n.mean, n.scale)),
-                Transform::Categorical(c) => scaling.extend(std::iter::repeat_n((0.0, 1.0), c.width())),
+                Transform::Categorical(c) => {
+                    scaling.extend(std::iter::repeat_n((0.0, 1.0), c.width()))
+                }
             }
         }
         scaling
@@ -228,7 +230,9 @@ impl Preprocessor {
                     let x = match *value {
                         RawValue::Null => f64::NAN,
                         RawValue::Number(v) if v.is_finite() => v,
-                        RawValue::Number(v) => return Err(crate::data::non_finite_error(&f.name, v)),
+                        RawValue::Number(v) => {
+                            return Err(crate::data::non_finite_error(&f.name, v))
+                        }
                         RawValue::Text(_) => return Err(kind_mismatch(&f.name, "numeric", "text")),
                     };
                     eta += weights[offset] * n.standardize(x);
@@ -329,7 +333,11 @@ fn fit_categorical(
     let mut counts = vec![0usize; levels.len() + 1];
     for &i in rows {
         let code = codes[i];
-        let slot = if code == NULL_CODE { levels.len() } else { code as usize };
+        let slot = if code == NULL_CODE {
+            levels.len()
+        } else {
+            code as usize
+        };
         counts[slot] += 1;
     }
     let name_of = |slot: usize| -> &str {
@@ -341,9 +349,20 @@ fn fit_categorical(
     };
     let mut order: Vec<usize> = (0..counts.len()).filter(|&s| counts[s] > 0).collect();
     // Most frequent first; ties by name so that the encoding does not depend on row order.
-    order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then_with(|| name_of(a).cmp(name_of(b))));
-    let reference = order.first().map_or(MISSING_LEVEL.to_owned(), |&s| name_of(s).to_owned());
-    let mut kept: Vec<usize> = order.iter().skip(1).take(max_categories - 1).copied().collect();
+    order.sort_by(|&a, &b| {
+        counts[b]
+            .cmp(&counts[a])
+            .then_with(|| name_of(a).cmp(name_of(b)))
+    });
+    let reference = order
+        .first()
+        .map_or(MISSING_LEVEL.to_owned(), |&s| name_of(s).to_owned());
+    let mut kept: Vec<usize> = order
+        .iter()
+        .skip(1)
+        .take(max_categories - 1)
+        .copied()
+        .collect();
     // Column order by level name makes reports readable; NULL's column goes last.
     kept.sort_by(|&a, &b| name_of(a).cmp(name_of(b)));
     let mut transform = CategoricalTransform {
@@ -379,8 +398,14 @@ mod tests {
         }
         Dataset {
             features: vec![
-                Feature { name: "x".into(), column: Column::Numeric(x) },
-                Feature { name: "c".into(), column: Column::Categorical(c) },
+                Feature {
+                    name: "x".into(),
+                    column: Column::Numeric(x),
+                },
+                Feature {
+                    name: "c".into(),
+                    column: Column::Categorical(c),
+                },
             ],
             target_name: "y".into(),
             target: TargetColumn::Boolean(vec![Some(true); 4]),
@@ -392,7 +417,9 @@ mod tests {
     fn median_imputation_then_population_scaling() {
         let data = dataset();
         let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Median, 50);
-        let Transform::Numeric(n) = &p.features[0].transform else { panic!() };
+        let Transform::Numeric(n) = &p.features[0].transform else {
+            panic!()
+        };
         // median of {1, 3, 10} = 3; filled column {1, 3, 3, 10}: mean 4.25,
         // population variance (3.25² + 1.25² + 1.25² + 5.75²) / 4 = 46.75 / 4 = 11.6875.
         assert_eq!(n.impute, 3.0);
@@ -418,7 +445,9 @@ mod tests {
         let w = [0.5, -1.0, 2.0];
         let x = p.design_matrix(&data, &[1]);
         let expected = 0.1 + x.row(0).dot(&ndarray::arr1(&w));
-        let got = p.linear_predictor(0.1, &w, &[RawValue::Null, RawValue::Text("b")]).unwrap();
+        let got = p
+            .linear_predictor(0.1, &w, &[RawValue::Null, RawValue::Text("b")])
+            .unwrap();
         assert!((got - expected).abs() < 1e-12);
         let unseen = p.linear_predictor(0.1, &w, &[RawValue::Number(1.0), RawValue::Text("zzz")]);
         let reference = p.linear_predictor(0.1, &w, &[RawValue::Number(1.0), RawValue::Text("a")]);
@@ -430,7 +459,9 @@ mod tests {
         let data = dataset();
         let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Median, 50);
         let w = [0.0; 3];
-        let e = p.linear_predictor(0.0, &w, &[RawValue::Text("a"), RawValue::Null]).unwrap_err();
+        let e = p
+            .linear_predictor(0.0, &w, &[RawValue::Text("a"), RawValue::Null])
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::WrongType);
         let e = p.linear_predictor(0.0, &w, &[RawValue::Null]).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidData);

@@ -19,7 +19,9 @@ impl NumpyRandomState {
         state[0] = seed;
         for i in 1..624 {
             let prev = state[i - 1];
-            state[i] = 1_812_433_253u32.wrapping_mul(prev ^ (prev >> 30)).wrapping_add(i as u32);
+            state[i] = 1_812_433_253u32
+                .wrapping_mul(prev ^ (prev >> 30))
+                .wrapping_add(i as u32);
         }
         NumpyRandomState { state, pos: 624 }
     }
@@ -105,7 +107,11 @@ pub fn stratified(rows: &[usize], classes: &[bool], test_size: f64, seed: u64) -
     let n_test = test_count(rows.len(), test_size);
     let n_train = rows.len() - n_test;
     let members: [Vec<usize>; 2] = [false, true].map(|class| {
-        rows.iter().zip(classes).filter(|(_, &c)| c == class).map(|(&r, _)| r).collect()
+        rows.iter()
+            .zip(classes)
+            .filter(|(_, &c)| c == class)
+            .map(|(&r, _)| r)
+            .collect()
     });
     let counts = [members[0].len(), members[1].len()];
     let train_counts = approximate_mode(counts, n_train);
@@ -117,7 +123,9 @@ pub fn stratified(rows: &[usize], classes: &[bool], test_size: f64, seed: u64) -
         let permutation = rng.permutation(counts[class]);
         let shuffled: Vec<usize> = permutation.iter().map(|&k| members[class][k]).collect();
         train.extend_from_slice(&shuffled[..train_counts[class]]);
-        test.extend_from_slice(&shuffled[train_counts[class]..train_counts[class] + test_counts[class]]);
+        test.extend_from_slice(
+            &shuffled[train_counts[class]..train_counts[class] + test_counts[class]],
+        );
     }
     finish(train, test)
 }
@@ -134,8 +142,15 @@ fn approximate_mode(counts: [usize; 2], total: usize) -> [usize; 2] {
     let continuous = counts.map(|c| c as f64 * total as f64 / n as f64);
     let mut floored = continuous.map(|c| c.floor() as usize);
     let mut left = total.saturating_sub(floored.iter().sum());
-    let remainder = [continuous[0] - floored[0] as f64, continuous[1] - floored[1] as f64];
-    let order = if remainder[1] > remainder[0] { [1, 0] } else { [0, 1] };
+    let remainder = [
+        continuous[0] - floored[0] as f64,
+        continuous[1] - floored[1] as f64,
+    ];
+    let order = if remainder[1] > remainder[0] {
+        [1, 0]
+    } else {
+        [0, 1]
+    };
     for &class in &order {
         if left > 0 && floored[class] < counts[class] {
             floored[class] += 1;
@@ -170,8 +185,8 @@ mod tests {
         let b = stratified(&rows, &classes, 0.3, 42);
         assert_eq!(a, b);
         assert_eq!(a.test.len(), 30); // ceil(0.3·100)
-        // 70 training rows: 70·25/100 = 17.5 positives and 52.5 negatives, the tie going to
-        // the first class (negatives: 53); the test part takes the rest of each class.
+                                      // 70 training rows: 70·25/100 = 17.5 positives and 52.5 negatives, the tie going to
+                                      // the first class (negatives: 53); the test part takes the rest of each class.
         assert_eq!(a.test.iter().filter(|&&r| classes[r]).count(), 8);
         let c = stratified(&rows, &classes, 0.3, 7);
         assert_ne!(a, c);
@@ -182,7 +197,10 @@ mod tests {
         // numpy 2.x: np.random.RandomState(42).randint(0, 2**32, dtype=np.uint64)[:3] draws
         // raw 32-bit outputs 1608637542, 3421126067, 4083286876 (MT19937 init_genrand(42)).
         let mut rng = NumpyRandomState::new(42);
-        assert_eq!([rng.next_u32(), rng.next_u32(), rng.next_u32()], [1608637542, 3421126067, 4083286876]);
+        assert_eq!(
+            [rng.next_u32(), rng.next_u32(), rng.next_u32()],
+            [1608637542, 3421126067, 4083286876]
+        );
         // np.random.RandomState(42).permutation(10)
         let mut rng = NumpyRandomState::new(42);
         assert_eq!(rng.permutation(10), vec![8, 1, 5, 0, 7, 2, 9, 4, 3, 6]);

@@ -49,7 +49,9 @@ pub fn train(
 ) -> Result<TrainOutcome> {
     let mut notes = Vec::new();
     // Rows with a NULL target cannot be learned from; drop them and say so.
-    let rows: Vec<usize> = (0..data.n_rows()).filter(|&i| !data.target.is_null(i)).collect();
+    let rows: Vec<usize> = (0..data.n_rows())
+        .filter(|&i| !data.target.is_null(i))
+        .collect();
     let dropped = data.n_rows() - rows.len();
     if rows.is_empty() {
         return Err(Error::invalid_data(format!(
@@ -60,7 +62,10 @@ pub fn train(
         .with_hint("train on a relation with labelled rows"));
     }
     if dropped > 0 {
-        notes.push(format!("{dropped} rows with a NULL \"{}\" were left out", data.target_name));
+        notes.push(format!(
+            "{dropped} rows with a NULL \"{}\" were left out",
+            data.target_name
+        ));
     }
     let (task, labels) = resolve_target(data, &rows, options)?;
     let algorithm = match (algorithm, task) {
@@ -76,8 +81,10 @@ pub fn train(
             Algorithm::Linear
         }
         (Algorithm::Linear, Task::Classification) => {
-            return Err(Error::invalid_option("algorithm \"linear\" trains regressions only")
-                .with_hint("use algorithm => 'logistic' for a classification target"))
+            return Err(
+                Error::invalid_option("algorithm \"linear\" trains regressions only")
+                    .with_hint("use algorithm => 'logistic' for a classification target"),
+            )
         }
         (a, _) => a,
     };
@@ -117,14 +124,21 @@ pub fn train(
                 limits.max_memory_bytes >> 20
             ),
         )
-        .with_hint("raise finml.max_training_memory, lower options.max_categories, or train on a sample"));
+        .with_hint(
+            "raise finml.max_training_memory, lower options.max_categories, or train on a sample",
+        ));
     }
     let preprocessor = Preprocessor::fit(data, &train, options.impute, options.max_categories);
     let x_train = preprocessor.design_matrix(data, &train);
     let fit = match &labels {
         Labels::Binary { y, .. } => {
             let y_train: Vec<bool> = train.iter().map(|&r| y[position[r]]).collect();
-            fit_logistic(&x_train, &y_train, options.l2.unwrap_or(1.0), options.max_iter)?
+            fit_logistic(
+                &x_train,
+                &y_train,
+                options.l2.unwrap_or(1.0),
+                options.max_iter,
+            )?
         }
         Labels::Numeric(y) => {
             let y_train: Vec<f64> = train.iter().map(|&r| y[position[r]]).collect();
@@ -139,7 +153,11 @@ pub fn train(
         algorithm == Algorithm::Logistic,
     );
 
-    let (eval_rows, evaluated_on) = if test.is_empty() { (&train, "train") } else { (&test, "test") };
+    let (eval_rows, evaluated_on) = if test.is_empty() {
+        (&train, "train")
+    } else {
+        (&test, "test")
+    };
     let x_eval = preprocessor.design_matrix(data, eval_rows);
     let eta: Vec<f64> = x_eval
         .rows()
@@ -150,7 +168,10 @@ pub fn train(
         Labels::Binary { y, positive } => {
             let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
             let truth: Vec<bool> = eval_rows.iter().map(|&r| y[position[r]]).collect();
-            (metrics::classification_report(&p, &truth, 0.5), Some(positive.clone()))
+            (
+                metrics::classification_report(&p, &truth, 0.5),
+                Some(positive.clone()),
+            )
         }
         Labels::Numeric(y) => {
             let truth: Vec<f64> = eval_rows.iter().map(|&r| y[position[r]]).collect();
@@ -190,7 +211,9 @@ fn make_split(
     match options.split.as_ref().unwrap_or(&default) {
         SplitSpec::Random => Ok(split::random(rows, options.test_size, options.seed)),
         SplitSpec::Stratified => match labels {
-            Labels::Binary { y, .. } => Ok(split::stratified(rows, y, options.test_size, options.seed)),
+            Labels::Binary { y, .. } => {
+                Ok(split::stratified(rows, y, options.test_size, options.seed))
+            }
             Labels::Numeric(_) => Err(Error::invalid_option(
                 "a stratified split needs a classification target",
             )
@@ -206,7 +229,11 @@ fn make_split(
     }
 }
 
-fn resolve_target(data: &Dataset, rows: &[usize], options: &TrainOptions) -> Result<(Task, Labels)> {
+fn resolve_target(
+    data: &Dataset,
+    rows: &[usize],
+    options: &TrainOptions,
+) -> Result<(Task, Labels)> {
     let name = &data.target_name;
     match &data.target {
         TargetColumn::Boolean(values) => {
@@ -219,7 +246,13 @@ fn resolve_target(data: &Dataset, rows: &[usize], options: &TrainOptions) -> Res
             };
             let y: Vec<bool> = rows.iter().map(|&i| values[i] == Some(positive)).collect();
             check_two_classes(name, &y, positive.to_string(), (!positive).to_string())?;
-            Ok((Task::Classification, Labels::Binary { y, positive: positive.to_string() }))
+            Ok((
+                Task::Classification,
+                Labels::Binary {
+                    y,
+                    positive: positive.to_string(),
+                },
+            ))
         }
         TargetColumn::Text(column) => {
             reject_regression(options, name, "text")?;
@@ -247,8 +280,14 @@ fn resolve_target(data: &Dataset, rows: &[usize], options: &TrainOptions) -> Res
             if !present.contains(&positive.as_str()) {
                 return Err(bad_positive(name, &Value::String(positive), &present));
             }
-            let y: Vec<bool> = rows.iter().map(|&i| column.level(i) == Some(&positive)).collect();
-            let other = present.iter().find(|&&p| p != positive).map(|s| s.to_string());
+            let y: Vec<bool> = rows
+                .iter()
+                .map(|&i| column.level(i) == Some(&positive))
+                .collect();
+            let other = present
+                .iter()
+                .find(|&&p| p != positive)
+                .map(|s| s.to_string());
             check_two_classes(name, &y, positive.clone(), other.unwrap_or_default())?;
             Ok((Task::Classification, Labels::Binary { y, positive }))
         }
@@ -299,9 +338,19 @@ fn resolve_target(data: &Dataset, rows: &[usize], options: &TrainOptions) -> Res
                         return Err(bad_positive(name, &Value::from(positive), &present));
                     }
                     let y: Vec<bool> = values.iter().map(|&v| v == positive).collect();
-                    let negative = distinct.iter().find(|&&v| v != positive).copied().unwrap_or(0.0);
+                    let negative = distinct
+                        .iter()
+                        .find(|&&v| v != positive)
+                        .copied()
+                        .unwrap_or(0.0);
                     check_two_classes(name, &y, positive.to_string(), negative.to_string())?;
-                    Ok((Task::Classification, Labels::Binary { y, positive: positive.to_string() }))
+                    Ok((
+                        Task::Classification,
+                        Labels::Binary {
+                            y,
+                            positive: positive.to_string(),
+                        },
+                    ))
                 }
             }
         }
@@ -331,15 +380,25 @@ fn check_two_classes(name: &str, y: &[bool], positive: String, negative: String)
 }
 
 fn too_many_classes(name: &str, n: usize) -> Error {
-    Error::invalid_data(format!("target \"{name}\" has {n} classes; finml classifies two"))
-        .with_hint(r#"recode the target into two classes, or use "task": "regression" for a numeric target"#)
+    Error::invalid_data(format!(
+        "target \"{name}\" has {n} classes; finml classifies two"
+    ))
+    .with_hint(
+        r#"recode the target into two classes, or use "task": "regression" for a numeric target"#,
+    )
 }
 
 fn bad_positive(name: &str, value: &Value, present: &[&str]) -> Error {
-    Error::invalid_option(format!("options.positive {value} is not a class of \"{name}\""))
-        .with_hint(format!("use one of: {}", quoted_list(present)))
+    Error::invalid_option(format!(
+        "options.positive {value} is not a class of \"{name}\""
+    ))
+    .with_hint(format!("use one of: {}", quoted_list(present)))
 }
 
 fn quoted_list(items: &[&str]) -> String {
-    items.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

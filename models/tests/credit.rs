@@ -2,16 +2,30 @@
 //! against scikit-learn on the same split and preprocessing
 //! (reference/credit_logistic.py prints every number used here).
 
-use finml_models::data::{CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn};
+use finml_models::data::{
+    CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
+};
 use finml_models::options::TrainOptions;
 use finml_models::{format, split, train, Algorithm, Limits, RawValue};
 use serde_json::json;
 
-const NUMERIC: [&str; 9] =
-    ["Seniority", "Time", "Age", "Expenses", "Income", "Assets", "Debt", "Amount", "Price"];
+const NUMERIC: [&str; 9] = [
+    "Seniority",
+    "Time",
+    "Age",
+    "Expenses",
+    "Income",
+    "Assets",
+    "Debt",
+    "Amount",
+    "Price",
+];
 
 fn load_credit(test_mask: impl Fn(usize) -> bool, with_mask: bool) -> Dataset {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/credit/credit_data.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/credit/credit_data.csv"
+    );
     let text = std::fs::read_to_string(path).expect("examples/credit/credit_data.csv");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -48,7 +62,9 @@ fn load_credit(test_mask: impl Fn(usize) -> bool, with_mask: bool) -> Dataset {
     }
 }
 
-const LIMITS: Limits = Limits { max_memory_bytes: 1 << 30 };
+const LIMITS: Limits = Limits {
+    max_memory_bytes: 1 << 30,
+};
 
 #[test]
 fn matches_scikit_learn_on_the_same_split() {
@@ -63,25 +79,55 @@ fn matches_scikit_learn_on_the_same_split() {
     // scikit-learn 1.9.1 LogisticRegression(C=1.0, tol=1e-10): intercept and standardized
     // weights, per term (tolerance 2e-3: linfa's L-BFGS stops at gradient norm 1e-4).
     let reference = [
-        ("Seniority", -0.70083), ("Home=(missing)", 0.699608), ("Home=ignore", 0.614954),
-        ("Home=other", 0.915986), ("Home=parents", 0.274662), ("Home=priv", 0.661277),
-        ("Home=rent", 0.653865), ("Time", -0.001022), ("Age", 0.124182),
-        ("Marital=divorced", 0.36185), ("Marital=separated", 1.06351),
-        ("Marital=single", 0.402297), ("Marital=widow", 0.195266), ("Records=yes", 1.816248),
-        ("Job=(missing)", 0.289761), ("Job=freelance", 0.758524), ("Job=others", 0.820809),
-        ("Job=partime", 1.430456), ("Expenses", 0.23201), ("Income", -0.56122),
-        ("Assets", -0.443959), ("Debt", 0.212851), ("Amount", 0.951232), ("Price", -0.589451),
+        ("Seniority", -0.70083),
+        ("Home=(missing)", 0.699608),
+        ("Home=ignore", 0.614954),
+        ("Home=other", 0.915986),
+        ("Home=parents", 0.274662),
+        ("Home=priv", 0.661277),
+        ("Home=rent", 0.653865),
+        ("Time", -0.001022),
+        ("Age", 0.124182),
+        ("Marital=divorced", 0.36185),
+        ("Marital=separated", 1.06351),
+        ("Marital=single", 0.402297),
+        ("Marital=widow", 0.195266),
+        ("Records=yes", 1.816248),
+        ("Job=(missing)", 0.289761),
+        ("Job=freelance", 0.758524),
+        ("Job=others", 0.820809),
+        ("Job=partime", 1.430456),
+        ("Expenses", 0.23201),
+        ("Income", -0.56122),
+        ("Assets", -0.443959),
+        ("Debt", 0.212851),
+        ("Amount", 0.951232),
+        ("Price", -0.589451),
     ];
     let terms = out.model.preprocessor.term_names();
     assert_eq!(terms.len(), reference.len());
-    assert!((out.model.intercept - -2.4600526467028785).abs() < 2e-3, "{}", out.model.intercept);
+    assert!(
+        (out.model.intercept - -2.4600526467028785).abs() < 2e-3,
+        "{}",
+        out.model.intercept
+    );
     for (term, expected) in reference {
-        let j = terms.iter().position(|t| t == term).unwrap_or_else(|| panic!("no term {term}"));
+        let j = terms
+            .iter()
+            .position(|t| t == term)
+            .unwrap_or_else(|| panic!("no term {term}"));
         let got = out.model.weights[j];
-        assert!((got - expected).abs() < 2e-3, "{term}: {got} vs scikit-learn {expected}");
+        assert!(
+            (got - expected).abs() < 2e-3,
+            "{term}: {got} vs scikit-learn {expected}"
+        );
     }
     // Test-split metrics: roc_auc_score 0.8210563267729118, log_loss 0.44389225823203854.
-    assert!((out.metrics["auc"] - 0.8210563267729118).abs() < 1e-4, "{:?}", out.metrics);
+    assert!(
+        (out.metrics["auc"] - 0.8210563267729118).abs() < 1e-4,
+        "{:?}",
+        out.metrics
+    );
     assert!((out.metrics["log_loss"] - 0.44389225823203854).abs() < 1e-4);
 }
 
@@ -96,7 +142,11 @@ fn stratified_70_30_split_reaches_the_issue_floor() {
     assert_eq!(out.evaluated_on, "test");
     assert_eq!(out.test_rows, 1337); // ceil(0.3·4454)
     eprintln!("stratified AUC {}", out.metrics["auc"]);
-    assert!(out.metrics["auc"] >= 0.83, "test AUC {}", out.metrics["auc"]);
+    assert!(
+        out.metrics["auc"] >= 0.83,
+        "test AUC {}",
+        out.metrics["auc"]
+    );
     assert!((out.metrics["gini"] - (2.0 * out.metrics["auc"] - 1.0)).abs() < 1e-12);
 }
 
@@ -107,8 +157,12 @@ fn stratified_split_selects_the_rows_scikit_learn_selects() {
     // smallest eight [1, 2, 4, 5, 6, 11, 13, 21], indices summing to 2969124.
     // Without stratify: smallest eight [6, 8, 12, 14, 17, 19, 23, 25], sum 2918271.
     let data = load_credit(|_| false, false);
-    let TargetColumn::Text(status) = &data.target else { unreachable!() };
-    let bad: Vec<bool> = (0..data.n_rows()).map(|i| status.level(i) == Some("bad")).collect();
+    let TargetColumn::Text(status) = &data.target else {
+        unreachable!()
+    };
+    let bad: Vec<bool> = (0..data.n_rows())
+        .map(|i| status.level(i) == Some("bad"))
+        .collect();
     let rows: Vec<usize> = (0..data.n_rows()).collect();
     let s = split::stratified(&rows, &bad, 0.3, 42);
     assert_eq!(s.test.len(), 1337);
@@ -128,10 +182,19 @@ fn stored_model_predicts_the_same_as_the_trained_one() {
     let restored = format::from_bytes(&format::to_bytes(&out.model).unwrap()).unwrap();
     // Home is NULL in a few rows: the row path must impute/encode them identically.
     let row = [
-        RawValue::Number(9.0), RawValue::Null, RawValue::Number(60.0), RawValue::Number(30.0),
-        RawValue::Text("married"), RawValue::Text("no"), RawValue::Text("freelance"),
-        RawValue::Number(73.0), RawValue::Null, RawValue::Number(0.0), RawValue::Number(0.0),
-        RawValue::Number(800.0), RawValue::Number(846.0),
+        RawValue::Number(9.0),
+        RawValue::Null,
+        RawValue::Number(60.0),
+        RawValue::Number(30.0),
+        RawValue::Text("married"),
+        RawValue::Text("no"),
+        RawValue::Text("freelance"),
+        RawValue::Number(73.0),
+        RawValue::Null,
+        RawValue::Number(0.0),
+        RawValue::Number(0.0),
+        RawValue::Number(800.0),
+        RawValue::Number(846.0),
     ];
     let a = out.model.predict(&row).unwrap();
     let b = restored.predict(&row).unwrap();
@@ -142,9 +205,15 @@ fn stored_model_predicts_the_same_as_the_trained_one() {
 #[test]
 fn corrupt_and_future_models_are_clear_errors() {
     use finml_models::ErrorKind;
-    assert_eq!(format::from_bytes(b"nonsense").unwrap_err().kind, ErrorKind::CorruptModel);
+    assert_eq!(
+        format::from_bytes(b"nonsense").unwrap_err().kind,
+        ErrorKind::CorruptModel
+    );
     let mut future = format::MAGIC.to_vec();
     future.extend_from_slice(&(format::FORMAT_VERSION + 1).to_le_bytes());
     future.extend_from_slice(b"{}");
-    assert_eq!(format::from_bytes(&future).unwrap_err().kind, ErrorKind::Unsupported);
+    assert_eq!(
+        format::from_bytes(&future).unwrap_err().kind,
+        ErrorKind::Unsupported
+    );
 }

@@ -9,19 +9,36 @@ use pgrx::prelude::*;
 /// version: estimate, standard error, Wald z, two-sided p-value, and the odds ratio
 /// (logistic models).
 #[pg_extern(stable, strict, parallel_safe)]
-fn fin_coefficients(model: &str) -> Result<TableIterator<'static, (
-        name!(term, String),
-        name!(estimate, f64),
-        name!(std_error, Option<f64>),
-        name!(z, Option<f64>),
-        name!(p_value, Option<f64>),
-        name!(odds_ratio, Option<f64>),
-    )>, ErrorReport> {
+fn fin_coefficients(
+    model: &str,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(term, String),
+            name!(estimate, f64),
+            name!(std_error, Option<f64>),
+            name!(z, Option<f64>),
+            name!(p_value, Option<f64>),
+            name!(odds_ratio, Option<f64>),
+        ),
+    >,
+    ErrorReport,
+> {
     let rows: Vec<_> = with_deployed(model, |m| {
         Ok(m.model
             .coefficients
             .iter()
-            .map(|c| (c.term.clone(), c.estimate, c.std_error, c.z, c.p_value, c.odds_ratio))
+            .map(|c| {
+                (
+                    c.term.clone(),
+                    c.estimate,
+                    c.std_error,
+                    c.z,
+                    c.p_value,
+                    c.odds_ratio,
+                )
+            })
             .collect())
     })?;
     Ok(TableIterator::new(rows))

@@ -22,15 +22,21 @@ fn fin_train(
     algorithm: default!(&str, "'logistic'"),
     features: default!(Option<Vec<String>>, "NULL"),
     options: default!(Option<JsonB>, "'{}'"),
-) -> Result<TableIterator<'static, (
-        name!(model, String),
-        name!(version, i32),
-        name!(algorithm, String),
-        name!(task, String),
-        name!(train_rows, i64),
-        name!(test_rows, i64),
-        name!(metrics, JsonB),
-    )>, ErrorReport> {
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(model, String),
+            name!(version, i32),
+            name!(algorithm, String),
+            name!(task, String),
+            name!(train_rows, i64),
+            name!(test_rows, i64),
+            name!(metrics, JsonB),
+        ),
+    >,
+    ErrorReport,
+> {
     let started = Instant::now();
     validate_model_name(model)?;
     let options_json = options.map_or(Value::Null, |o| o.0);
@@ -45,7 +51,14 @@ fn fin_train(
 
     let columns = relation::columns_of(relation.oid())?;
     let primary_key = relation::primary_key_of(relation.oid())?;
-    let plan = relation::plan(&columns, primary_key, &relation_name, target, features.as_deref(), &parsed)?;
+    let plan = relation::plan(
+        &columns,
+        primary_key,
+        &relation_name,
+        target,
+        features.as_deref(),
+        &parsed,
+    )?;
     for column in &plan.skipped {
         notice!(
             "column \"{}\" ({}) is not used: finml reads numeric, text, varchar and boolean columns",
@@ -54,17 +67,25 @@ fn fin_train(
         );
     }
     let dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
-    let limits = Limits { max_memory_bytes: gucs::max_training_memory_bytes() };
+    let limits = Limits {
+        max_memory_bytes: gucs::max_training_memory_bytes(),
+    };
     let outcome = train(&dataset, algorithm, &parsed, limits).or_report()?;
     drop(dataset);
     for note in &outcome.notes {
         notice!("{note}");
     }
 
-    let mut metrics: Map<String, Value> =
-        outcome.metrics.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    let mut metrics: Map<String, Value> = outcome
+        .metrics
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
     metrics.insert("evaluated_on".into(), json!(outcome.evaluated_on));
-    metrics.insert("train_seconds".into(), json!(started.elapsed().as_secs_f64()));
+    metrics.insert(
+        "train_seconds".into(),
+        json!(started.elapsed().as_secs_f64()),
+    );
     let metrics = Value::Object(metrics);
     let model_bytes = format::to_bytes(&outcome.model).or_report()?;
     let coefficients = serde_json::to_value(&outcome.model.coefficients)

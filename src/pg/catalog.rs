@@ -51,7 +51,10 @@ fn ensure_callback() -> SqlResult<()> {
     if !CALLBACK_REGISTERED.with(Cell::get) {
         // SAFETY: registered once per backend; the callback only touches thread-locals.
         unsafe {
-            pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), pg_sys::Datum::from(0));
+            pg_sys::CacheRegisterRelcacheCallback(
+                Some(on_relcache_invalidation),
+                pg_sys::Datum::from(0),
+            );
         }
         CALLBACK_REGISTERED.with(|r| r.set(true));
     }
@@ -73,14 +76,20 @@ fn current_user() -> Oid {
 pub fn with_deployed<R>(name: &str, f: impl FnOnce(&CachedModel) -> SqlResult<R>) -> SqlResult<R> {
     let user = current_user();
     let cached = CACHE.with(|c| {
-        c.borrow().get(name).filter(|(owner, _)| *owner == user).map(|(_, m)| Rc::clone(m))
+        c.borrow()
+            .get(name)
+            .filter(|(owner, _)| *owner == user)
+            .map(|(_, m)| Rc::clone(m))
     });
     let entry = match cached {
         Some(entry) => entry,
         None => {
             ensure_callback()?;
             let entry = Rc::new(load_deployed(name)?);
-            CACHE.with(|c| c.borrow_mut().insert(name.to_owned(), (user, Rc::clone(&entry))));
+            CACHE.with(|c| {
+                c.borrow_mut()
+                    .insert(name.to_owned(), (user, Rc::clone(&entry)))
+            });
             entry
         }
     };
@@ -108,7 +117,10 @@ fn load_deployed(name: &str) -> SqlResult<CachedModel> {
         return Err(unknown_model(name)?);
     };
     let model = format::from_bytes(&bytes).map_err(report)?;
-    Ok(CachedModel { model, layouts: RowLayouts::default() })
+    Ok(CachedModel {
+        model,
+        layouts: RowLayouts::default(),
+    })
 }
 
 /// The error for a name with no deployed version, saying which case it is.

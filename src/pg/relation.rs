@@ -100,18 +100,26 @@ pub fn plan(
         columns.iter().find(|c| c.name == name).ok_or_else(|| {
             let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
             report(
-                Error::new(ErrorKind::UnknownColumn, format!("column \"{name}\" does not exist in {relation_name}"))
-                    .with_hint(format!("columns of {relation_name}: {}", names.join(", "))),
+                Error::new(
+                    ErrorKind::UnknownColumn,
+                    format!("column \"{name}\" does not exist in {relation_name}"),
+                )
+                .with_hint(format!("columns of {relation_name}: {}", names.join(", "))),
             )
         })
     };
     let target_column = find(target)?.clone();
     let target_kind = kind_of(target_column.type_oid).ok_or_else(|| {
-        report(Error::new(
-            ErrorKind::WrongType,
-            format!("target column \"{target}\" has type {}", target_column.type_name),
+        report(
+            Error::new(
+                ErrorKind::WrongType,
+                format!(
+                    "target column \"{target}\" has type {}",
+                    target_column.type_name
+                ),
+            )
+            .with_hint("use a boolean, integer 0/1, numeric or text column as target"),
         )
-        .with_hint("use a boolean, integer 0/1, numeric or text column as target"))
     })?;
     for excluded in &options.exclude {
         find(excluded)?;
@@ -137,8 +145,10 @@ pub fn plan(
     match requested {
         Some(names) => {
             if names.is_empty() {
-                return Err(report(Error::invalid_option("features must name at least one column")
-                    .with_hint("pass NULL to use every column but the target")));
+                return Err(report(
+                    Error::invalid_option("features must name at least one column")
+                        .with_hint("pass NULL to use every column but the target"),
+                ));
             }
             for name in names {
                 if name == target {
@@ -146,8 +156,13 @@ pub fn plan(
                         "column \"{name}\" is the target and cannot also be a feature"
                     ))));
                 }
-                if features.iter().any(|(c, _): &(RelationColumn, ValueKind)| &c.name == name) {
-                    return Err(report(Error::invalid_option(format!("feature \"{name}\" is listed twice"))));
+                if features
+                    .iter()
+                    .any(|(c, _): &(RelationColumn, ValueKind)| &c.name == name)
+                {
+                    return Err(report(Error::invalid_option(format!(
+                        "feature \"{name}\" is listed twice"
+                    ))));
                 }
                 let column = find(name)?;
                 let kind = kind_of(column.type_oid).ok_or_else(|| {
@@ -175,14 +190,22 @@ pub fn plan(
                 }
             }
             if features.is_empty() {
-                return Err(report(Error::invalid_data(format!(
-                    "{relation_name} has no usable feature columns besides \"{target}\""
-                ))
-                .with_hint("features must be numeric, text, varchar or boolean columns")));
+                return Err(report(
+                    Error::invalid_data(format!(
+                        "{relation_name} has no usable feature columns besides \"{target}\""
+                    ))
+                    .with_hint("features must be numeric, text, varchar or boolean columns"),
+                ));
             }
         }
     }
-    Ok(ReadPlan { features, target: (target_column, target_kind), split, skipped, order_by })
+    Ok(ReadPlan {
+        features,
+        target: (target_column, target_kind),
+        split,
+        skipped,
+        order_by,
+    })
 }
 
 /// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
@@ -198,7 +221,11 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     if let Some((column, _)) = &plan.split {
         // The literal is cast to the column's own type, so dates, timestamps and numbers
         // compare as that type, and a malformed value is PostgreSQL's own clear error.
-        select.push(format!("{} >= $1::{}", quote_ident(&column.name), column.type_name));
+        select.push(format!(
+            "{} >= $1::{}",
+            quote_ident(&column.name),
+            column.type_name
+        ));
     }
     let test_from = plan.split.as_ref().map(|(_, v)| v.clone());
     if let Some(value) = &test_from {
@@ -217,7 +244,9 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
             name: c.name.clone(),
             column: match kind {
                 ValueKind::Numeric => Column::Numeric(NumericColumn::default()),
-                ValueKind::Text | ValueKind::Boolean => Column::Categorical(CategoricalColumn::default()),
+                ValueKind::Text | ValueKind::Boolean => {
+                    Column::Categorical(CategoricalColumn::default())
+                }
             },
         })
         .collect();
@@ -241,23 +270,36 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
             for row in batch {
                 for (k, feature) in features.iter_mut().enumerate() {
                     match &mut feature.column {
-                        Column::Numeric(c) => c.push(&feature.name, row.get::<f64>(k + 1).or_report()?).or_report()?,
+                        Column::Numeric(c) => c
+                            .push(&feature.name, row.get::<f64>(k + 1).or_report()?)
+                            .or_report()?,
                         Column::Categorical(c) => match plan.features[k].1 {
-                            ValueKind::Boolean => c.push(row.get::<bool>(k + 1).or_report()?.map(bool_text)),
+                            ValueKind::Boolean => {
+                                c.push(row.get::<bool>(k + 1).or_report()?.map(bool_text))
+                            }
                             _ => c.push(row.get::<&str>(k + 1).or_report()?),
                         },
                     }
                 }
                 match &mut target {
-                    TargetColumn::Numeric(c) => {
-                        c.push(&plan.target.0.name, row.get::<f64>(target_ordinal).or_report()?).or_report()?
-                    }
+                    TargetColumn::Numeric(c) => c
+                        .push(
+                            &plan.target.0.name,
+                            row.get::<f64>(target_ordinal).or_report()?,
+                        )
+                        .or_report()?,
                     TargetColumn::Text(c) => c.push(row.get::<&str>(target_ordinal).or_report()?),
-                    TargetColumn::Boolean(v) => v.push(row.get::<bool>(target_ordinal).or_report()?),
+                    TargetColumn::Boolean(v) => {
+                        v.push(row.get::<bool>(target_ordinal).or_report()?)
+                    }
                 }
                 if let Some(mask) = &mut test_mask {
                     // A NULL split value cannot be placed in time: it stays in training.
-                    mask.push(row.get::<bool>(target_ordinal + 1).or_report()?.unwrap_or(false));
+                    mask.push(
+                        row.get::<bool>(target_ordinal + 1)
+                            .or_report()?
+                            .unwrap_or(false),
+                    );
                 }
                 rows_read += 1;
             }
@@ -276,7 +318,12 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
         }
         Ok(())
     })?;
-    Ok(Dataset { features, target_name: plan.target.0.name.clone(), target, test_mask })
+    Ok(Dataset {
+        features,
+        target_name: plan.target.0.name.clone(),
+        target,
+        test_mask,
+    })
 }
 
 /// How a boolean reads as a category, in training and in prediction alike.

@@ -137,9 +137,15 @@ unsafe fn decode(datum: pg_sys::Datum, type_oid: Oid) -> SqlResult<(Option<f64>,
             // NaN and ±Infinity numerics become non-finite floats, which predict rejects.
             (n.map(|n| f64::try_from(n).unwrap_or(f64::NAN)), None)
         }
-        pg_sys::BOOLOID => (None, bool::from_datum(datum, false).map(|b| bool_text(b).to_owned())),
+        pg_sys::BOOLOID => (
+            None,
+            bool::from_datum(datum, false).map(|b| bool_text(b).to_owned()),
+        ),
         // char(n) pads with blanks; training read it through ::text, which strips them.
-        pg_sys::BPCHAROID => (None, String::from_datum(datum, false).map(|s| s.trim_end_matches(' ').to_owned())),
+        pg_sys::BPCHAROID => (
+            None,
+            String::from_datum(datum, false).map(|s| s.trim_end_matches(' ').to_owned()),
+        ),
         _ => (None, String::from_datum(datum, false)),
     })
 }
@@ -176,11 +182,14 @@ fn layout_for(
     for (name, &numeric) in model.feature_names().zip(&numeric_model_features) {
         let Some((_, type_oid, attno)) = columns.iter().find(|(n, _, _)| n == name) else {
             return Err(report(
-                Error::new(ErrorKind::UnknownColumn, format!("the row has no column \"{name}\", which the model needs"))
-                    .with_hint(format!(
-                        "pass a row with the model's feature columns: {}",
-                        model.feature_names().collect::<Vec<_>>().join(", ")
-                    )),
+                Error::new(
+                    ErrorKind::UnknownColumn,
+                    format!("the row has no column \"{name}\", which the model needs"),
+                )
+                .with_hint(format!(
+                    "pass a row with the model's feature columns: {}",
+                    model.feature_names().collect::<Vec<_>>().join(", ")
+                )),
             ));
         };
         // SAFETY: plain syscache lookup.
@@ -191,10 +200,19 @@ fn layout_for(
             None => false,
         };
         if !fits {
-            let expected = if numeric { "a numeric" } else { "a text or boolean" };
+            let expected = if numeric {
+                "a numeric"
+            } else {
+                "a text or boolean"
+            };
             return Err(report(
-                Error::new(ErrorKind::WrongType, format!("column \"{name}\" of the row has the wrong type for the model"))
-                    .with_hint(format!("the model was trained on {expected} \"{name}\"; cast the column")),
+                Error::new(
+                    ErrorKind::WrongType,
+                    format!("column \"{name}\" of the row has the wrong type for the model"),
+                )
+                .with_hint(format!(
+                    "the model was trained on {expected} \"{name}\"; cast the column"
+                )),
             ));
         }
         attributes.push((*attno, base));

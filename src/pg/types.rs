@@ -18,8 +18,12 @@ pub fn kind_of(type_oid: Oid) -> Option<ValueKind> {
     // SAFETY: getBaseType only reads the syscache; unknown oids come back unchanged.
     let base = unsafe { pg_sys::getBaseType(type_oid) };
     match base {
-        pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID | pg_sys::FLOAT4OID
-        | pg_sys::FLOAT8OID | pg_sys::NUMERICOID => Some(ValueKind::Numeric),
+        pg_sys::INT2OID
+        | pg_sys::INT4OID
+        | pg_sys::INT8OID
+        | pg_sys::FLOAT4OID
+        | pg_sys::FLOAT8OID
+        | pg_sys::NUMERICOID => Some(ValueKind::Numeric),
         pg_sys::TEXTOID | pg_sys::VARCHAROID | pg_sys::BPCHAROID => Some(ValueKind::Text),
         pg_sys::BOOLOID => Some(ValueKind::Boolean),
         _ => None,

@@ -1,0 +1,89 @@
+# finml — the README's commands. Run as root on a fresh Debian 12 machine with Rust, or as a
+# user who owns a PostgreSQL 15 installation (then set PG_CONFIG and skip `setup`).
+#
+#   make demo      install what is missing, build (release), install, start PostgreSQL,
+#                  load the credit example, train a model, print predictions and metrics
+#   make test      every test: models crate, #[pg_test]s, SQL regression suite
+#   make install   build (release) and install into the PostgreSQL of $(PG_CONFIG)
+#   make lint      cargo fmt --check and clippy -D warnings
+#   make bench     benchmarks (see bench/README.md)
+
+PG_MAJOR     ?= 15
+# The pg_config on PATH when it is PostgreSQL $(PG_MAJOR)'s (Debian's wrapper is), else Debian's.
+PG_CONFIG    ?= $(shell pg_config --version 2>/dev/null | grep -q " $(PG_MAJOR)\." && command -v pg_config \
+                        || echo /usr/lib/postgresql/$(PG_MAJOR)/bin/pg_config)
+PGRX_VERSION := 0.18.1
+DEMO_DB      ?= finml_demo
+PGRX_TEST_DATA ?= /tmp/finml-pgrx-test-data
+CARGO        ?= cargo
+
+# Root runs PostgreSQL's tools as the postgres user; anyone else runs them as themselves.
+ifeq ($(shell id -u),0)
+  AS_PG := sudo -u postgres
+  PGRX_TEST_ARGS := --runas postgres --pgdata $(PGRX_TEST_DATA)
+else
+  AS_PG :=
+  PGRX_TEST_ARGS :=
+endif
+APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
+
+.PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug demo test \
+        test-models test-pg test-sql lint bench clean-test
+
+## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
+setup: system-packages cargo-pgrx pgrx-init
+
+system-packages:
+	@if [ "$$(id -u)" = 0 ] && { ! [ -x "$(PG_CONFIG)" ] || ! [ -d "$$($(PG_CONFIG) --includedir-server 2>/dev/null)" ] \
+	      || ! command -v sudo >/dev/null || ! [ -x /usr/lib/postgresql/$(PG_MAJOR)/bin/postgres ]; }; then \
+	    echo "== installing PostgreSQL $(PG_MAJOR) server, its development files and sudo"; \
+	    apt-get update -q && $(APT) install postgresql-$(PG_MAJOR) postgresql-server-dev-$(PG_MAJOR) sudo; \
+	fi
+
+cargo-pgrx:
+	@if ! $(CARGO) pgrx --version 2>/dev/null | grep -q "$(PGRX_VERSION)"; then \
+	    echo "== installing cargo-pgrx $(PGRX_VERSION) (about 4-10 minutes)"; \
+	    $(CARGO) install cargo-pgrx --version =$(PGRX_VERSION) --locked; \
+	fi
+
+pgrx-init:
+	@if ! grep -qs "pg$(PG_MAJOR)" "$${PGRX_HOME:-$$HOME/.pgrx}/config.toml"; then \
+	    $(CARGO) pgrx init --pg$(PG_MAJOR) $(PG_CONFIG); \
+	fi
+
+## install: release build into the PostgreSQL of PG_CONFIG
+install: setup
+	$(CARGO) pgrx install --release --pg-config $(PG_CONFIG)
+
+install-debug: setup
+	$(CARGO) pgrx install --pg-config $(PG_CONFIG)
+
+## demo: the credit example end to end on the local server
+demo: install
+	@bash examples/start_server.sh $(PG_MAJOR)
+	$(AS_PG) psql -X -q -c "DROP DATABASE IF EXISTS $(DEMO_DB)" -c "CREATE DATABASE $(DEMO_DB)"
+	$(AS_PG) psql -X -q -d $(DEMO_DB) -v ON_ERROR_STOP=1 -f examples/credit/load.sql < examples/credit/credit_data.csv
+	$(AS_PG) psql -X -q -d $(DEMO_DB) -v ON_ERROR_STOP=1 -f examples/credit/demo.sql
+
+## test: every test, against a real PostgreSQL
+test: setup test-models test-pg test-sql
+
+test-models:
+	$(CARGO) test -p finml-models
+
+test-pg:
+	@if [ "$$(id -u)" = 0 ]; then install -d -o postgres -g postgres $(PGRX_TEST_DATA); fi
+	$(CARGO) pgrx test pg$(PG_MAJOR) $(PGRX_TEST_ARGS)
+
+test-sql: install-debug
+	PG_CONFIG=$(PG_CONFIG) bash tests/run_regress.sh
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench: install
+	bash bench/run.sh
+
+clean-test:
+	rm -rf $(PGRX_TEST_DATA) tests/pg_regress/results tests/pg_regress/regression.*

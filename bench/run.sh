@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# finml benchmarks: each time is reported as a ratio against a floor or a peer measured in
+# the same run on the same data (this machine is shared and noisy; absolute times are not
+# comparable between runs). Needs the release build installed (make bench does it) and a
+# running server; BENCH_ROWS (default 1000000) sets the table size.
+#
+# Floors and peers:
+#   read floor    COPY (SELECT <training columns> ORDER BY id) TO '/dev/null' (FORMAT binary)
+#   predict floor the trained model written as a plain SQL expression, summed over the table
+#   peer          client-side Python: pandas.read_sql + scikit-learn LogisticRegression
+#                 (skipped when psycopg/pandas/scikit-learn are not importable)
+set -euo pipefail
+cd "$(dirname "$0")"
+ROWS=${BENCH_ROWS:-1000000}
+DB=${BENCH_DB:-finml_bench}
+if [ "$(id -u)" = 0 ]; then AS_PG=(sudo -u postgres); else AS_PG=(); fi
+psql_db() { "${AS_PG[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+seconds() { # runs one SQL statement, prints its wall-clock seconds
+    local start end
+    start=$(date +%s.%N)
+    psql_db -c "$1" >/dev/null
+    end=$(date +%s.%N)
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+per_row_us() { awk -v t="$1" -v n="$ROWS" 'BEGIN { printf "%.3f", t * 1000000 / n }'; }
+
+bash ../examples/start_server.sh 15
+"${AS_PG[@]}" psql -X -q -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+echo "== building applicants ($ROWS rows)"
+"${AS_PG[@]}" psql -X -q -d "$DB" -v tbl=applicants -v nrows="$ROWS" -f - < applicants.sql >/dev/null
+psql_db -c "CREATE EXTENSION finml; VACUUM ANALYZE applicants;"
+
+COLUMNS="x1,x2,x3,x4,x5,x6,x7,x8,x9,x10,x11,x12,x13,x14,x15,x16,x17,x18,x19,x20,region,employment,defaulted"
+read_floor=$(seconds "COPY (SELECT $COLUMNS FROM applicants ORDER BY id) TO '/dev/null' (FORMAT binary)")
+train=$(seconds "SELECT fin_train('bench', 'applicants', 'defaulted', options => '{\"exclude\": [\"id\"], \"test_size\": 0.3}')")
+auc=$(psql_db -c "SELECT round((metrics->>'auc')::numeric, 4) FROM finml.models WHERE name = 'bench' AND deployed")
+
+# The same model as a plain SQL expression (NULLs as 0: a floor for cost, not a twin).
+expr=$(psql_db -c "
+  SELECT string_agg(CASE WHEN term = '(intercept)' THEN format('%s', estimate)
+                         WHEN strpos(term, '=') > 0 THEN format('(%I = %L)::int * %s', split_part(term, '=', 1), split_part(term, '=', 2), estimate)
+                         ELSE format('coalesce(%I, 0) * %s', term, estimate) END, ' + ')
+    FROM fin_coefficients('bench')")
+predict_floor=$(seconds "SELECT sum(1 / (1 + exp(-($expr)))) FROM applicants")
+predict=$(seconds "SELECT sum(fin_predict('bench', a)) FROM applicants a")
+predict_array=$(seconds "SELECT count(*) FROM applicants a WHERE fin_predict('bench', a) > 0.5")
+
+echo
+echo "rows                          $ROWS"
+printf "read floor (COPY binary)      %8.2f s\n" "$read_floor"
+printf "fin_train                     %8.2f s   %sx the read floor   (test AUC %s)\n" "$train" "$(ratio "$train" "$read_floor")" "$auc"
+printf "SQL expression floor          %8.2f s   %s us/row\n" "$predict_floor" "$(per_row_us "$predict_floor")"
+printf "fin_predict (row form)        %8.2f s   %sx the SQL floor   %s us/row\n" "$predict" "$(ratio "$predict" "$predict_floor")" "$(per_row_us "$predict")"
+printf "fin_predict in a WHERE clause %8.2f s   %sx the SQL floor\n" "$predict_array" "$(ratio "$predict_array" "$predict_floor")"
+
+if python3 -c "import psycopg, pandas, sklearn" 2>/dev/null; then
+    peer=$("${AS_PG[@]}" env DB="$DB" python3 - <<'PY'
+import os, time, numpy as np, pandas as pd, psycopg
+from sklearn.compose import make_column_transformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+start = time.time()
+with psycopg.connect(dbname=os.environ["DB"]) as conn:
+    df = pd.read_sql("SELECT * FROM applicants ORDER BY id", conn)
+y = df.pop("defaulted").to_numpy()
+df = df.drop(columns=["id"])
+num = [c for c in df.columns if c.startswith("x")]
+pre = make_column_transformer(
+    (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
+    (OneHotEncoder(handle_unknown="ignore"), ["region", "employment"]))
+Xtr, Xte, ytr, yte = train_test_split(df, y, test_size=0.3, stratify=y, random_state=42)
+model = make_pipeline(pre, LogisticRegression(max_iter=1000)).fit(Xtr, ytr)
+auc = roc_auc_score(yte, model.predict_proba(Xte)[:, 1])
+print(f"{time.time() - start:.3f} {auc:.4f}")
+PY
+)
+    set -- $peer
+    printf "peer: pandas + scikit-learn   %8.2f s   fin_train is %sx faster   (test AUC %s)\n" "$1" "$(ratio "$1" "$train")" "$2"
+else
+    echo "peer: pandas + scikit-learn   skipped (pip install psycopg[binary] pandas scikit-learn)"
+fi
