@@ -8,6 +8,8 @@ use pgrx::prelude::*;
 /// Intercept and one row per design term (`feature` or `feature=level`) of the deployed
 /// version: estimate, standard error, Wald z, two-sided p-value, and the odds ratio
 /// (logistic models).
+// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
+#[allow(clippy::type_complexity)]
 #[pg_extern(stable, strict, parallel_safe)]
 fn fin_coefficients(
     model: &str,

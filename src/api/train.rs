@@ -14,6 +14,8 @@ use std::time::Instant;
 
 /// Trains `model` on `relation` to predict `target`, stores it as the model's next version,
 /// deploys it (unless `"deploy": false`), and returns one row describing it.
+// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
+#[allow(clippy::type_complexity)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn fin_train(
     model: &str,
