@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 pub struct LinearFit {
     pub intercept: f64,
     pub weights: Vec<f64>,
-    /// Covariance of `[intercept, weights...]`, row-major, `(p+1)²` values; `None` when the
-    /// information matrix is singular.
+    /// Covariance matrix of `[intercept, weights...]`; `None` when the information matrix is
+    /// singular. Not stored: the model keeps the standard errors derived from it.
     #[serde(skip)]
     pub covariance: Option<Array2<f64>>,
 }

@@ -113,8 +113,9 @@ pub fn train(
         }
     }
 
-    let width = Preprocessor::fit(data, &train, options.impute, options.max_categories).width();
-    let design_bytes = (train.len().max(test.len())) * (width + 1) * std::mem::size_of::<f64>();
+    let preprocessor = Preprocessor::fit(data, &train, options.impute, options.max_categories);
+    let design_bytes =
+        (train.len().max(test.len())) * (preprocessor.width() + 1) * std::mem::size_of::<f64>();
     if design_bytes > limits.max_memory_bytes {
         return Err(Error::new(
             ErrorKind::ResourceLimit,
@@ -128,7 +129,6 @@ pub fn train(
             "raise finml.max_training_memory, lower options.max_categories, or train on a sample",
         ));
     }
-    let preprocessor = Preprocessor::fit(data, &train, options.impute, options.max_categories);
     let x_train = preprocessor.design_matrix(data, &train);
     let fit = match &labels {
         Labels::Binary { y, .. } => {

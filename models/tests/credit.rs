@@ -217,3 +217,28 @@ fn corrupt_and_future_models_are_clear_errors() {
         ErrorKind::Unsupported
     );
 }
+
+#[test]
+fn a_feature_with_a_single_level_trains_an_intercept_only_model() {
+    // Every feature collapses into its reference level, so the design matrix has no column:
+    // the model must be the base rate (intercept only), not a solver panic.
+    let mut level = CategoricalColumn::default();
+    let mut target = Vec::new();
+    for i in 0..40 {
+        level.push(Some("only"));
+        target.push(Some(i % 4 == 0));
+    }
+    let data = Dataset {
+        features: vec![Feature {
+            name: "c".into(),
+            column: Column::Categorical(level),
+        }],
+        target_name: "y".into(),
+        target: TargetColumn::Boolean(target),
+        test_mask: None,
+    };
+    let options = TrainOptions::from_json(&json!({"test_size": 0, "l2": 0})).unwrap();
+    let out = train(&data, Algorithm::Logistic, &options, LIMITS).unwrap();
+    let p = out.model.predict(&[RawValue::Text("only")]).unwrap();
+    assert!((p - 0.25).abs() < 1e-3, "{p}"); // the base rate, 10 of 40
+}
