@@ -53,7 +53,7 @@ unsafe impl pgrx::pgrx_sql_entity_graph::metadata::SqlTranslatable for RecordArg
 }
 
 /// Where each model feature sits in one row type.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Layout {
     /// (attribute number, base type) per feature, in feature order.
     attributes: Vec<(NonZeroUsize, Oid)>,
@@ -79,10 +79,10 @@ impl Drop for TupleDescGuard {
     }
 }
 
-/// Applies `model` to one composite datum of type `type_oid`.
+/// Applies `model` to one composite datum.
 pub fn predict_row(model: &Model, layouts: &RowLayouts, datum: pg_sys::Datum) -> SqlResult<f64> {
-    // SAFETY: the caller checked that the datum is a non-NULL composite; the header is
-    // detoasted into the current memory context and lives through this call.
+    // SAFETY: the caller passes a non-NULL composite datum (the functions are STRICT); the
+    // detoasted header, and the text values borrowed from it, live through this call.
     unsafe {
         let header = pg_sys::pg_detoast_datum(datum.cast_mut_ptr()) as pg_sys::HeapTupleHeader;
         let type_id = pgrx::heap_tuple_header_get_type_id(header);
@@ -93,72 +93,59 @@ pub fn predict_row(model: &Model, layouts: &RowLayouts, datum: pg_sys::Datum) ->
             t_data: header,
             ..Default::default()
         };
-
-        let layout = layout_for(model, layouts, (type_id, typmod), tupdesc.0)?;
-        // Text values borrow from the tuple; keep their owners alive while predicting.
-        let mut texts: Vec<String> = Vec::new();
-        let mut numbers: Vec<Option<f64>> = Vec::with_capacity(layout.attributes.len());
-        let mut text_slot: Vec<Option<usize>> = Vec::with_capacity(layout.attributes.len());
+        let slot = layout_slot(model, layouts, (type_id, typmod), tupdesc.0)?;
+        let known = layouts.known.borrow();
+        let layout = &known[slot].1;
+        let mut values: Vec<RawValue<'_>> = Vec::with_capacity(layout.attributes.len());
         for &(attno, type_oid) in &layout.attributes {
-            let value = pgrx::heap_getattr_raw(&mut tuple, attno, tupdesc.0);
-            let (number, text) = match value {
-                None => (None, None),
-                Some(d) => decode(d, type_oid)?,
-            };
-            numbers.push(number);
-            text_slot.push(text.map(|t| {
-                texts.push(t);
-                texts.len() - 1
-            }));
+            values.push(match pgrx::heap_getattr_raw(&mut tuple, attno, tupdesc.0) {
+                None => RawValue::Null,
+                Some(d) => decode(d, type_oid),
+            });
         }
-        let raw: Vec<RawValue<'_>> = numbers
-            .iter()
-            .zip(&text_slot)
-            .map(|(n, t)| match (n, t) {
-                (Some(v), _) => RawValue::Number(*v),
-                (None, Some(i)) => RawValue::Text(&texts[*i]),
-                (None, None) => RawValue::Null,
-            })
-            .collect();
-        model.predict(&raw).map_err(report)
+        model.predict(&values).map_err(report)
     }
 }
 
-/// Reads one datum of base type `type_oid` as a number or a text.
-unsafe fn decode(datum: pg_sys::Datum, type_oid: Oid) -> SqlResult<(Option<f64>, Option<String>)> {
-    Ok(match type_oid {
-        pg_sys::FLOAT8OID => (f64::from_datum(datum, false), None),
-        pg_sys::FLOAT4OID => (f32::from_datum(datum, false).map(f64::from), None),
-        pg_sys::INT4OID => (i32::from_datum(datum, false).map(f64::from), None),
-        pg_sys::INT8OID => (i64::from_datum(datum, false).map(|v| v as f64), None),
-        pg_sys::INT2OID => (i16::from_datum(datum, false).map(f64::from), None),
-        pg_sys::NUMERICOID => {
-            let n = AnyNumeric::from_datum(datum, false);
-            // NaN and ±Infinity numerics become non-finite floats, which predict rejects.
-            (n.map(|n| f64::try_from(n).unwrap_or(f64::NAN)), None)
-        }
-        pg_sys::BOOLOID => (
-            None,
-            bool::from_datum(datum, false).map(|b| bool_text(b).to_owned()),
+/// Reads one non-NULL datum of base type `type_oid`; text is borrowed, not copied.
+unsafe fn decode<'a>(datum: pg_sys::Datum, type_oid: Oid) -> RawValue<'a> {
+    let number = |v: Option<f64>| v.map_or(RawValue::Null, RawValue::Number);
+    let text = |v: Option<&'a str>| v.map_or(RawValue::Null, RawValue::Text);
+    match type_oid {
+        pg_sys::FLOAT8OID => number(f64::from_datum(datum, false)),
+        pg_sys::FLOAT4OID => number(f32::from_datum(datum, false).map(f64::from)),
+        pg_sys::INT4OID => number(i32::from_datum(datum, false).map(f64::from)),
+        pg_sys::INT8OID => number(i64::from_datum(datum, false).map(|v| v as f64)),
+        pg_sys::INT2OID => number(i16::from_datum(datum, false).map(f64::from)),
+        // NaN and ±Infinity numerics become non-finite floats, which predict rejects.
+        pg_sys::NUMERICOID => number(
+            AnyNumeric::from_datum(datum, false).map(|n| f64::try_from(n).unwrap_or(f64::NAN)),
         ),
+        pg_sys::BOOLOID => text(bool::from_datum(datum, false).map(bool_text)),
         // char(n) pads with blanks; training read it through ::text, which strips them.
-        pg_sys::BPCHAROID => (
-            None,
-            String::from_datum(datum, false).map(|s| s.trim_end_matches(' ').to_owned()),
-        ),
-        _ => (None, String::from_datum(datum, false)),
-    })
+        pg_sys::BPCHAROID => text(<&str>::from_datum(datum, false).map(|s| s.trim_end_matches(' '))),
+        _ => text(<&str>::from_datum(datum, false)),
+    }
 }
 
-fn layout_for(
+/// Index in `layouts` of the layout for row type `key`, resolving it on first sight.
+fn layout_slot(
     model: &Model,
     layouts: &RowLayouts,
     key: (Oid, i32),
     tupdesc: pg_sys::TupleDesc,
-) -> SqlResult<Layout> {
-    if let Some((_, layout)) = layouts.known.borrow().iter().find(|(k, _)| *k == key) {
-        return Ok(layout.clone());
+) -> SqlResult<usize> {
+    if let Some(slot) = layouts.known.borrow().iter().position(|(k, _)| *k == key) {
+        return Ok(slot);
     }
+    let layout = resolve_layout(model, tupdesc)?;
+    let mut known = layouts.known.borrow_mut();
+    known.push((key, layout));
+    Ok(known.len() - 1)
+}
+
+/// Matches the model's features to the attributes of a row type by name, checking types.
+fn resolve_layout(model: &Model, tupdesc: pg_sys::TupleDesc) -> SqlResult<Layout> {
     // SAFETY: tupdesc is a valid, pinned descriptor for this row type.
     let columns: Vec<(String, Oid, NonZeroUsize)> = unsafe {
         let desc = pgrx::PgTupleDesc::from_pg_unchecked(tupdesc);
@@ -217,7 +204,5 @@ fn layout_for(
         }
         attributes.push((*attno, base));
     }
-    let layout = Layout { attributes };
-    layouts.known.borrow_mut().push((key, layout.clone()));
-    Ok(layout)
+    Ok(Layout { attributes })
 }
