@@ -61,7 +61,7 @@ install-debug: setup
 ## demo: the credit example end to end on the local server
 demo: install
 	@bash examples/start_server.sh $(PG_MAJOR)
-	$(AS_PG) psql -X -q -c "DROP DATABASE IF EXISTS $(DEMO_DB)" -c "CREATE DATABASE $(DEMO_DB)"
+	$(AS_PG) psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $(DEMO_DB)" -c "CREATE DATABASE $(DEMO_DB)"
 	$(AS_PG) psql -X -q -d $(DEMO_DB) -v ON_ERROR_STOP=1 -f examples/credit/load.sql < examples/credit/credit_data.csv
 	$(AS_PG) psql -X -q -d $(DEMO_DB) -v ON_ERROR_STOP=1 -f examples/credit/demo.sql
 

@@ -26,10 +26,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 per_row_us() { awk -v t="$1" -v n="$ROWS" 'BEGIN { printf "%.3f", t * 1000000 / n }'; }
 
 bash ../examples/start_server.sh 15
-"${AS_PG[@]}" psql -X -q -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+"${AS_PG[@]}" psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 echo "== building applicants ($ROWS rows)"
-"${AS_PG[@]}" psql -X -q -d "$DB" -v tbl=applicants -v nrows="$ROWS" -f - < applicants.sql >/dev/null
-psql_db -c "CREATE EXTENSION finml; VACUUM ANALYZE applicants;"
+"${AS_PG[@]}" psql -X -q -d "$DB" -v tbl=applicants -v nrows="$ROWS" -c "SET client_min_messages = warning" -f - < applicants.sql >/dev/null
+psql_db -c "CREATE EXTENSION finml" -c "VACUUM ANALYZE applicants"
 
 COLUMNS="x1,x2,x3,x4,x5,x6,x7,x8,x9,x10,x11,x12,x13,x14,x15,x16,x17,x18,x19,x20,region,employment,defaulted"
 read_floor=$(seconds "COPY (SELECT $COLUMNS FROM applicants ORDER BY id) TO '/dev/null' (FORMAT binary)")

@@ -2,7 +2,9 @@
 -- table "applications": one row per loan application, "status" good | bad.
 -- The CSV comes on standard input, so the file only has to be readable by whoever runs psql:
 --   psql -f examples/credit/load.sql < examples/credit/credit_data.csv
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS applications;
+RESET client_min_messages;
 CREATE TABLE applications (
     id        serial PRIMARY KEY,
     status    text NOT NULL,

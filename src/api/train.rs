@@ -4,6 +4,7 @@ use crate::error::{report, sql_error, OrReport};
 use crate::gucs;
 use crate::pg::catalog::{self, NewVersion};
 use crate::pg::relation;
+use crate::pg::select_one;
 use finml_models::{format, train, Algorithm, Error, Limits, TrainOptions};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -44,11 +45,10 @@ fn fin_train(
     let options_json = options.map_or(Value::Null, |o| o.0);
     let parsed = TrainOptions::from_json(&options_json).or_report()?;
     let algorithm = Algorithm::parse(algorithm).or_report()?;
-    let relation_name = Spi::get_one_with_args::<String>(
+    let relation_name = select_one::<String>(
         "SELECT $1::oid::regclass::text",
         &[DatumWithOid::from(relation.oid())],
-    )
-    .or_report()?
+    )?
     .unwrap_or_default();
 
     let columns = relation::columns_of(relation.oid())?;

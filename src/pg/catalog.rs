@@ -10,6 +10,7 @@
 
 use crate::error::{report, sql_error, OrReport, SqlResult};
 use crate::pg::row::RowLayouts;
+use crate::pg::select_one;
 use finml_models::{format, Model};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
@@ -59,8 +60,7 @@ fn ensure_callback() -> SqlResult<()> {
         CALLBACK_REGISTERED.with(|r| r.set(true));
     }
     if DEPLOYMENTS_OID.with(Cell::get) == pg_sys::InvalidOid {
-        let oid = Spi::get_one::<Oid>("SELECT 'finml.deployments'::regclass::oid")
-            .or_report()?
+        let oid = select_one::<Oid>("SELECT 'finml.deployments'::regclass::oid", &[])?
             .unwrap_or(pg_sys::InvalidOid);
         DEPLOYMENTS_OID.with(|o| o.set(oid));
     }
@@ -125,11 +125,10 @@ fn load_deployed(name: &str) -> SqlResult<CachedModel> {
 
 /// The error for a name with no deployed version, saying which case it is.
 fn unknown_model(name: &str) -> SqlResult<pgrx::pg_sys::panic::ErrorReport> {
-    let versions = Spi::get_one_with_args::<i64>(
+    let versions = select_one::<i64>(
         "SELECT count(*) FROM finml.model_versions WHERE name = $1",
         &[DatumWithOid::from(name)],
-    )
-    .or_report()?
+    )?
     .unwrap_or(0);
     Ok(if versions == 0 {
         sql_error(

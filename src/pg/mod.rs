@@ -4,3 +4,25 @@ pub mod catalog;
 pub mod relation;
 pub mod row;
 pub mod types;
+
+use crate::error::{OrReport, SqlResult};
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+
+/// The first column of the first row of a read-only query.
+///
+/// pgrx's `Spi::get_one*` helpers open a read-write connection, which assigns a transaction
+/// id: that is an ERROR in a parallel worker, where `fin_predict` (PARALLEL SAFE) runs.
+pub fn select_one<T: FromDatum + IntoDatum>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+) -> SqlResult<Option<T>> {
+    Spi::connect(|client| {
+        client
+            .select(query, Some(1), args)
+            .or_report()?
+            .first()
+            .get_one::<T>()
+            .or_report()
+    })
+}

@@ -123,7 +123,9 @@ unsafe fn decode<'a>(datum: pg_sys::Datum, type_oid: Oid) -> RawValue<'a> {
         ),
         pg_sys::BOOLOID => text(bool::from_datum(datum, false).map(bool_text)),
         // char(n) pads with blanks; training read it through ::text, which strips them.
-        pg_sys::BPCHAROID => text(<&str>::from_datum(datum, false).map(|s| s.trim_end_matches(' '))),
+        pg_sys::BPCHAROID => {
+            text(<&str>::from_datum(datum, false).map(|s| s.trim_end_matches(' ')))
+        }
         _ => text(<&str>::from_datum(datum, false)),
     }
 }

@@ -48,6 +48,19 @@ SELECT fin_predict('flag', ARRAY[9, NULL]::float8[]) =
 SELECT round(fin_predict('amount', t)::numeric, 2) > 0 AS positive_amount
   FROM (SELECT 5 AS seniority, 150 AS income) t;
 
+-- Predict is PARALLEL SAFE, and works in parallel workers (each loads the model itself):
+-- force every query through a worker and compare with the leader's numbers.
+CREATE TABLE leader_predictions AS SELECT id, fin_predict('credit_risk', a) AS p FROM applications a;
+SET force_parallel_mode = on;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SELECT count(*) AS rows, count(*) FILTER (WHERE fin_predict('credit_risk', a) IS DISTINCT FROM l.p) AS different
+  FROM applications a JOIN leader_predictions l USING (id);
+SELECT round(fin_predict('flag', ARRAY[9, 129]::float8[])::numeric, 6) AS p_array_in_worker;
+RESET force_parallel_mode;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+
 -- Predict is STABLE, STRICT, PARALLEL SAFE; fin_train is VOLATILE.
 SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS args, p.provolatile, p.proisstrict, p.proparallel
   FROM pg_proc p WHERE p.proname IN ('fin_predict', 'fin_train', 'fin_coefficients') ORDER BY 1, 2;
