@@ -9,7 +9,7 @@ use finml_models::{format, train, Algorithm, Error, Limits, TrainOptions};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgRelation, PgSqlErrorCode};
+use pgrx::{JsonB, PgLogLevel, PgRelation, PgSqlErrorCode};
 use serde_json::{json, Map, Value};
 use std::time::Instant;
 
@@ -69,10 +69,21 @@ fn fin_train(
         );
     }
     let dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
+    let read_seconds = started.elapsed().as_secs_f64();
     let limits = Limits {
         max_memory_bytes: gucs::max_training_memory_bytes(),
     };
     let outcome = train(&dataset, algorithm, &parsed, limits).or_report()?;
+    // ereport, not pgrx's debug1! (which compiles to nothing in release builds).
+    ereport!(
+        PgLogLevel::DEBUG1,
+        PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+        format!(
+            "finml: read {} rows in {read_seconds:.3} s, fitted in {:.3} s",
+            dataset.n_rows(),
+            started.elapsed().as_secs_f64() - read_seconds
+        )
+    );
     drop(dataset);
     for note in &outcome.notes {
         notice!("{note}");
