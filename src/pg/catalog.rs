@@ -39,12 +39,11 @@ thread_local! {
 #[pg_guard]
 unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid: Oid) {
     let deployments = DEPLOYMENTS_OID.with(Cell::get);
-    // InvalidOid means "all relations" (e.g. after a cache reset): drop everything.
+    // InvalidOid means "all relations" (e.g. after a cache reset). The table's oid is looked up
+    // again too: after DROP/CREATE EXTENSION in this session the old one no longer exists.
     if relid == pg_sys::InvalidOid || relid == deployments {
         CACHE.with(|c| c.borrow_mut().clear());
-        if relid == pg_sys::InvalidOid {
-            DEPLOYMENTS_OID.with(|o| o.set(pg_sys::InvalidOid));
-        }
+        DEPLOYMENTS_OID.with(|o| o.set(pg_sys::InvalidOid));
     }
 }
 

@@ -13,3 +13,11 @@ SELECT count(*) AS rows,
 -- Training continues the version numbering after a restore.
 SELECT version FROM fin_train('credit_risk', 'applications', 'status',
                               options => '{"positive": "bad", "exclude": ["id"]}');
+-- Dropping and re-creating the extension in this same session (the model cache and the
+-- catalog's oid are per backend) starts afresh without errors.
+DROP EXTENSION finml;
+CREATE EXTENSION finml;
+SELECT count(*) AS versions FROM finml.models;
+SELECT version FROM fin_train('credit_risk', 'applications', 'status',
+                              features => ARRAY['seniority'], options => '{"positive": "bad"}');
+SELECT round(fin_predict('credit_risk', a)::numeric, 6) AS p FROM applications a WHERE id = 3;
