@@ -4,7 +4,12 @@
 
 use ndarray::{Array1, Array2};
 
-/// Lower-triangular `L` with `a = L·Lᵀ`, or `None` when `a` is not positive definite.
+/// A pivot below this share of its diagonal entry means the column is (numerically) a
+/// combination of the previous ones: rounding, not information, would decide the solution.
+const RELATIVE_PIVOT_TOLERANCE: f64 = 1e-10;
+
+/// Lower-triangular `L` with `a = L·Lᵀ`, or `None` when `a` is not (numerically) positive
+/// definite.
 pub fn cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
     let n = a.nrows();
     let mut l = Array2::<f64>::zeros((n, n));
@@ -13,7 +18,7 @@ pub fn cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
         for k in 0..j {
             diag -= l[[j, k]] * l[[j, k]];
         }
-        if !(diag > 0.0 && diag.is_finite()) {
+        if !(diag > RELATIVE_PIVOT_TOLERANCE * a[[j, j]] && diag.is_finite()) {
             return None;
         }
         let d = diag.sqrt();
@@ -80,5 +85,15 @@ mod tests {
     #[test]
     fn singular_matrix_is_reported() {
         assert!(spd_inverse(&array![[1.0, 1.0], [1.0, 1.0]]).is_none());
+    }
+
+    #[test]
+    fn numerically_singular_matrix_is_reported() {
+        // The Gram matrix of two columns equal up to rounding: exact arithmetic leaves a pivot
+        // of 0, floating point one of about 1e-16 relative, which must not pass for information.
+        let e = 1e-13;
+        assert!(cholesky(&array![[1.0, 1.0], [1.0, 1.0 + e]]).is_none());
+        // Strongly but genuinely correlated columns (pivot 1e-6 relative) still factor.
+        assert!(cholesky(&array![[1.0, 0.999_999_5], [0.999_999_5, 1.0]]).is_some());
     }
 }

@@ -142,16 +142,19 @@ impl TrainOptions {
             if !(l2.is_finite() && l2 >= 0.0) {
                 return Err(Error::invalid_option(format!(
                     "l2 must be a finite number >= 0, got {l2}"
-                )));
+                ))
+                .with_hint("0 disables the penalty; 1.0 (the default) is scikit-learn's C = 1"));
             }
         }
         let max_iter = raw.max_iter.unwrap_or(100);
         if max_iter == 0 {
-            return Err(Error::invalid_option("max_iter must be at least 1"));
+            return Err(Error::invalid_option("max_iter must be at least 1")
+                .with_hint("the default is 100 solver iterations"));
         }
         let max_categories = raw.max_categories.unwrap_or(50);
         if max_categories < 2 {
-            return Err(Error::invalid_option("max_categories must be at least 2"));
+            return Err(Error::invalid_option("max_categories must be at least 2")
+                .with_hint("it counts the reference level; the default is 50"));
         }
         let split = raw.split.as_ref().map(parse_split).transpose()?;
         let order_by = match raw.order_by {

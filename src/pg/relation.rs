@@ -152,17 +152,21 @@ pub fn plan(
             }
             for name in names {
                 if name == target {
-                    return Err(report(Error::invalid_option(format!(
-                        "column \"{name}\" is the target and cannot also be a feature"
-                    ))));
+                    return Err(report(
+                        Error::invalid_option(format!(
+                            "column \"{name}\" is the target and cannot also be a feature"
+                        ))
+                        .with_hint("remove it from features"),
+                    ));
                 }
                 if features
                     .iter()
                     .any(|(c, _): &(RelationColumn, ValueKind)| &c.name == name)
                 {
-                    return Err(report(Error::invalid_option(format!(
-                        "feature \"{name}\" is listed twice"
-                    ))));
+                    return Err(report(
+                        Error::invalid_option(format!("feature \"{name}\" is listed twice"))
+                            .with_hint("list each feature column once"),
+                    ));
                 }
                 let column = find(name)?;
                 let kind = kind_of(column.type_oid).ok_or_else(|| {

@@ -109,6 +109,43 @@ SELECT * FROM fin_train('m', 'odd', 'y', 'linear', ARRAY['x']);
 SELECT * FROM fin_train('m', 'odd', 'label', features => ARRAY['x'], options => '{"positive": "yes", "task": "regression"}');
 \echo :LAST_ERROR_SQLSTATE
 
+SELECT * FROM fin_train('m', 'odd', 'y', options => '{"max_iter": 0}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('m', 'odd', 'y', options => '{"max_categories": 1}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('m', 'odd', 'y', options => '{"order_by": 7}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('m', 'odd', 'y', features => ARRAY['x', 'x']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('m', 'odd', 'y', features => ARRAY[]::text[]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('m', 'odd', 'big', features => ARRAY['x'], options => '{"task": "classification"}');
+\echo :LAST_ERROR_SQLSTATE
+CREATE TABLE two_valued AS SELECT x, (id % 2) * 5 + 2 AS grade FROM odd;
+SELECT * FROM fin_train('m', 'two_valued', 'grade', features => ARRAY['x'], options => '{"task": "classification"}');
+\echo :LAST_ERROR_SQLSTATE
+
+-- data that cannot train: 22000
+-- an out-of-time split that puts every row in the test period
+SELECT * FROM fin_train('m', 'odd', 'y', features => ARRAY['x'], options => '{"split": {"column": "d", "test_from": "2000-01-01"}}');
+\echo :LAST_ERROR_SQLSTATE
+-- a training period with one class only (the positives all come after test_from)
+CREATE TABLE late_positives AS SELECT id, x, (id > 80)::int AS y, date '2024-01-01' + id AS d FROM odd;
+SELECT * FROM fin_train('m', 'late_positives', 'y', features => ARRAY['x'], options => '{"split": {"column": "d", "test_from": "2024-03-01"}}');
+\echo :LAST_ERROR_SQLSTATE
+-- a regression target with a single value
+CREATE TABLE flat AS SELECT x, 3.5::float8 AS level FROM odd;
+SELECT * FROM fin_train('m', 'flat', 'level', features => ARRAY['x'], options => '{"task": "regression"}');
+\echo :LAST_ERROR_SQLSTATE
+-- collinear features in a least-squares regression (l2 = 0)
+CREATE TABLE collinear AS SELECT x, 2 * x AS x2, id::float8 * 1.5 AS v FROM odd;
+SELECT * FROM fin_train('m', 'collinear', 'v', features => ARRAY['x', 'x2']);
+\echo :LAST_ERROR_SQLSTATE
+-- no column of a usable type besides the target
+CREATE TABLE only_dates AS SELECT d, y FROM odd;
+SELECT * FROM fin_train('m', 'only_dates', 'y');
+\echo :LAST_ERROR_SQLSTATE
+
 -- NULL targets are left out with a notice, not an error.
 UPDATE odd SET y = NULL WHERE id <= 10;
 SELECT train_rows + test_rows AS used_rows FROM fin_train('nulls', 'odd', 'y', features => ARRAY['x']);
