@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::linalg::{cholesky, cholesky_solve, spd_inverse};
 use linfa::prelude::*;
 use linfa_logistic::LogisticRegression;
-use ndarray::{Array1, Array2};
+use ndarray::{s, Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
 /// A fitted linear model in the standardized design space.
@@ -79,50 +79,54 @@ pub fn fit_logistic(x: &Array2<f64>, y: &[bool], l2: f64, max_iter: u64) -> Resu
     })
 }
 
-/// Inverse of the penalized Fisher information `Aᵀ·W·A + l2·D` with `A = [1 | X]`,
-/// `W = diag(p(1-p))` and `D` the identity without the intercept.
-fn logistic_covariance(x: &Array2<f64>, b: f64, w: &[f64], l2: f64) -> Option<Array2<f64>> {
+/// `b + X·w` for every row of `x`.
+pub fn linear_predictor(x: &Array2<f64>, intercept: f64, weights: &[f64]) -> Array1<f64> {
+    x.dot(&ArrayView1::from(weights)) + intercept
+}
+
+/// `Aᵀ·diag(v)·A + l2·D` with `A = [1 | X]`, `v` the row weights (all 1 when `None`) and `D`
+/// the identity without the intercept: the penalized information matrix of both models.
+fn penalized_information(
+    x: &Array2<f64>,
+    row_weights: Option<&Array1<f64>>,
+    l2: f64,
+) -> Array2<f64> {
     let p = x.ncols() + 1;
     let mut info = Array2::<f64>::zeros((p, p));
     let mut row = vec![0.0; p];
     row[0] = 1.0;
-    for xi in x.rows() {
-        let eta = b + xi.iter().zip(w).map(|(a, c)| a * c).sum::<f64>();
-        let prob = sigmoid(eta);
-        let weight = prob * (1.0 - prob);
+    for (i, xi) in x.rows().into_iter().enumerate() {
         for (slot, v) in row[1..].iter_mut().zip(xi.iter()) {
             *slot = *v;
         }
-        accumulate_outer(&mut info, &row, weight);
+        accumulate_outer(&mut info, &row, row_weights.map_or(1.0, |w| w[i]));
     }
     symmetrize(&mut info);
     for j in 1..p {
         info[[j, j]] += l2;
     }
-    spd_inverse(&info)
+    info
+}
+
+/// Inverse of the penalized Fisher information, with row weights `p(1-p)`.
+fn logistic_covariance(x: &Array2<f64>, b: f64, w: &[f64], l2: f64) -> Option<Array2<f64>> {
+    let weights = linear_predictor(x, b, w).mapv(|eta| {
+        let prob = sigmoid(eta);
+        prob * (1.0 - prob)
+    });
+    spd_inverse(&penalized_information(x, Some(&weights), l2))
 }
 
 /// Fits `y = b + x·w` minimizing `Σ (y - ŷ)² + l2·‖w‖²` (intercept unpenalized) by the
 /// normal equations; the covariance is `σ̂²·(AᵀA + l2·D)⁻¹` with `σ̂² = RSS / (n - p - 1)`.
 pub fn fit_linear(x: &Array2<f64>, y: &[f64], l2: f64) -> Result<LinearFit> {
     let p = x.ncols() + 1;
-    let mut gram = Array2::<f64>::zeros((p, p));
+    let y = ArrayView1::from(y);
+    let gram = penalized_information(x, None, l2);
+    // Aᵀy = [Σy, Xᵀy]
     let mut rhs = Array1::<f64>::zeros(p);
-    let mut row = vec![0.0; p];
-    row[0] = 1.0;
-    for (xi, &yi) in x.rows().into_iter().zip(y) {
-        for (slot, v) in row[1..].iter_mut().zip(xi.iter()) {
-            *slot = *v;
-        }
-        accumulate_outer(&mut gram, &row, 1.0);
-        for (r, v) in rhs.iter_mut().zip(&row) {
-            *r += v * yi;
-        }
-    }
-    symmetrize(&mut gram);
-    for j in 1..p {
-        gram[[j, j]] += l2;
-    }
+    rhs[0] = y.sum();
+    rhs.slice_mut(s![1..]).assign(&x.t().dot(&y));
     let l = cholesky(&gram).ok_or_else(|| {
         Error::invalid_data(
             "features are collinear: the least-squares problem has no unique solution",
@@ -132,15 +136,8 @@ pub fn fit_linear(x: &Array2<f64>, y: &[f64], l2: f64) -> Result<LinearFit> {
     let theta = cholesky_solve(&l, &rhs);
     let intercept = theta[0];
     let weights: Vec<f64> = theta.iter().skip(1).copied().collect();
-    let rss: f64 = x
-        .rows()
-        .into_iter()
-        .zip(y)
-        .map(|(xi, &yi)| {
-            let fit = intercept + xi.iter().zip(&weights).map(|(a, c)| a * c).sum::<f64>();
-            (yi - fit).powi(2)
-        })
-        .sum();
+    let residuals = &y - &linear_predictor(x, intercept, &weights);
+    let rss = residuals.dot(&residuals);
     let dof = y.len() as f64 - p as f64;
     let covariance = if dof > 0.0 {
         spd_inverse(&gram).map(|inv| inv * (rss / dof))

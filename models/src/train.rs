@@ -4,7 +4,9 @@
 
 use crate::data::{Dataset, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};
-use crate::linear::{fit_linear, fit_logistic, original_scale_coefficients, sigmoid};
+use crate::linear::{
+    fit_linear, fit_logistic, linear_predictor, original_scale_coefficients, sigmoid,
+};
 use crate::metrics;
 use crate::model::{Algorithm, Model};
 use crate::options::{SplitSpec, Task, TrainOptions};
@@ -159,11 +161,7 @@ pub fn train(
         (&test, "test")
     };
     let x_eval = preprocessor.design_matrix(data, eval_rows);
-    let eta: Vec<f64> = x_eval
-        .rows()
-        .into_iter()
-        .map(|xi| fit.intercept + xi.iter().zip(&fit.weights).map(|(a, w)| a * w).sum::<f64>())
-        .collect();
+    let eta = linear_predictor(&x_eval, fit.intercept, &fit.weights).to_vec();
     let (metrics, positive_class) = match &labels {
         Labels::Binary { y, positive } => {
             let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();

@@ -96,22 +96,13 @@ pub fn with_deployed<R>(name: &str, f: impl FnOnce(&CachedModel) -> SqlResult<R>
 }
 
 fn load_deployed(name: &str) -> SqlResult<CachedModel> {
-    let found = Spi::connect(|client| -> SqlResult<Option<Vec<u8>>> {
-        let rows = client
-            .select(
-                "SELECT v.model
-                   FROM finml.deployments d
-                   JOIN finml.model_versions v ON v.name = d.name AND v.version = d.version
-                  WHERE d.name = $1",
-                Some(1),
-                &[DatumWithOid::from(name)],
-            )
-            .or_report()?;
-        match rows.into_iter().next() {
-            None => Ok(None),
-            Some(row) => Ok(Some(row.get::<Vec<u8>>(1).or_report()?.unwrap_or_default())),
-        }
-    })?;
+    let found = select_one::<Vec<u8>>(
+        "SELECT v.model
+           FROM finml.deployments d
+           JOIN finml.model_versions v ON v.name = d.name AND v.version = d.version
+          WHERE d.name = $1",
+        &[DatumWithOid::from(name)],
+    )?;
     let Some(bytes) = found else {
         return Err(unknown_model(name)?);
     };

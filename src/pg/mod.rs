@@ -9,7 +9,7 @@ use crate::error::{OrReport, SqlResult};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 
-/// The first column of the first row of a read-only query.
+/// The first column of the first row of a read-only query; `None` when it returns no row.
 ///
 /// pgrx's `Spi::get_one*` helpers open a read-write connection, which assigns a transaction
 /// id: that is an ERROR in a parallel worker, where `fin_predict` (PARALLEL SAFE) runs.
@@ -18,11 +18,10 @@ pub fn select_one<T: FromDatum + IntoDatum>(
     args: &[DatumWithOid<'_>],
 ) -> SqlResult<Option<T>> {
     Spi::connect(|client| {
-        client
-            .select(query, Some(1), args)
-            .or_report()?
-            .first()
-            .get_one::<T>()
-            .or_report()
+        let rows = client.select(query, Some(1), args).or_report()?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        rows.first().get_one::<T>().or_report()
     })
 }

@@ -222,7 +222,7 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     let mut select: Vec<String> = plan.features.iter().map(|(c, k)| cast(c, *k)).collect();
     select.push(cast(&plan.target.0, plan.target.1));
     let mut args = Vec::new();
-    if let Some((column, _)) = &plan.split {
+    if let Some((column, test_from)) = &plan.split {
         // The literal is cast to the column's own type, so dates, timestamps and numbers
         // compare as that type, and a malformed value is PostgreSQL's own clear error.
         select.push(format!(
@@ -230,10 +230,7 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
             quote_ident(&column.name),
             column.type_name
         ));
-    }
-    let test_from = plan.split.as_ref().map(|(_, v)| v.clone());
-    if let Some(value) = &test_from {
-        args.push(DatumWithOid::from(value.as_str()));
+        args.push(DatumWithOid::from(test_from.as_str()));
     }
     let mut query = format!("SELECT {} FROM {}", select.join(", "), relation_name);
     if !plan.order_by.is_empty() {
