@@ -20,6 +20,9 @@ pub enum ErrorKind {
     Unsupported,
     /// The training data would exceed the memory budget (54000 program_limit_exceeded).
     ResourceLimit,
+    /// The model exists but is of a kind the function does not apply to, e.g. `fin_score` on a
+    /// logistic model (42809 wrong_object_type).
+    WrongModelKind,
     /// A stored model cannot be read (XX001 data_corrupted).
     CorruptModel,
     /// The solver failed for a reason that is not the user's input (XX000 internal_error).

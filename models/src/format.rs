@@ -7,8 +7,18 @@ use crate::model::Model;
 
 /// First bytes of every stored model.
 pub const MAGIC: &[u8; 8] = b"FINML\0MD";
-/// The format version this build writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest version that can represent `model`: 2 added scorecards (binned features and
+/// points); every other model is still written as version 1, readable by finml 0.1.
+fn version_for(model: &Model) -> u32 {
+    if model.scorecard.is_some() {
+        2
+    } else {
+        1
+    }
+}
 
 /// Serializes a model into its stored form.
 pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
@@ -16,7 +26,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
         .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot serialize model: {e}")))?;
     let mut bytes = Vec::with_capacity(MAGIC.len() + 4 + body.len());
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&version_for(model).to_le_bytes());
     bytes.extend_from_slice(&body);
     Ok(bytes)
 }
@@ -55,5 +65,19 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
         )));
     }
     model.preprocessor.rebuild_indexes();
+    if let Some(points) = &model.scorecard {
+        let binnings = model
+            .scorecard()
+            .map_err(|e| corrupt(e.message))?
+            .1
+            .into_iter()
+            .map(|(name, b)| {
+                b.validate()
+                    .map(|()| b)
+                    .map_err(|why| corrupt(format!("binning of \"{name}\": {why}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        points.validate(&binnings).map_err(corrupt)?;
+    }
     Ok(model)
 }

@@ -3,6 +3,7 @@
 //! with plain `cargo test -p finml-models`, and so that no training code can call into the
 //! database (only the extension's backend thread may).
 
+pub mod binning;
 pub mod data;
 pub mod error;
 pub mod format;
@@ -12,6 +13,7 @@ pub mod metrics;
 pub mod model;
 pub mod options;
 pub mod preprocess;
+pub mod scorecard;
 pub mod split;
 pub mod train;
 

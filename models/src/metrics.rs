@@ -252,6 +252,21 @@ mod tests {
     }
 
     #[test]
+    fn ks_by_hand() {
+        // Scores (higher = riskier) and labels, sorted by score descending:
+        //   score 0.9 0.8 0.7 0.6 0.5 0.4 0.3 0.2
+        //   label  1   1   0   1   0   0   1   0      (4 events, 4 non-events)
+        // Cumulative TPR after each:  .25 .50 .50 .75 .75 .75 1.0 1.0
+        // Cumulative FPR after each:  0   0   .25 .25 .50 .75 .75 1.0
+        // TPR − FPR:                  .25 .50 .25 .50 .25 0   .25 0   → KS = 0.5
+        let scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
+        let labels = [true, true, false, true, false, false, true, false];
+        close(ks(&scores, &labels).unwrap(), 0.5);
+        // AUC: pairs (event, non-event) ranked correctly: 4+4+3+1 of 16 = 0.75; Gini 0.5.
+        close(auc(&scores, &labels).unwrap(), 0.75);
+    }
+
+    #[test]
     fn auc_counts_ties_as_one_half() {
         close(auc(&[0.5, 0.5], &[true, false]).unwrap(), 0.5);
     }

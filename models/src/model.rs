@@ -1,10 +1,12 @@
 //! A trained model: its preprocessing, its estimator, and its documentation (coefficient
 //! statistics). Everything `fin_predict` needs is here, so a model is self-contained data.
 
+use crate::binning::Binning;
 use crate::error::{Error, ErrorKind, Result};
 use crate::linear::{sigmoid, Coefficient};
 use crate::options::Task;
 use crate::preprocess::{Preprocessor, RawValue, Transform};
+use crate::scorecard::{self, Baseline, Reason, Scorecard};
 use serde::{Deserialize, Serialize};
 
 /// The estimator family.
@@ -15,16 +17,19 @@ pub enum Algorithm {
     Logistic,
     /// Linear least squares, ridge when `l2 > 0` (regression).
     Linear,
+    /// Logistic regression on the weights of evidence of binned features, scaled to points.
+    Scorecard,
 }
 
 /// Algorithms this build can train, for error hints.
-pub const ALGORITHMS: &[&str] = &["logistic", "linear"];
+pub const ALGORITHMS: &[&str] = &["logistic", "linear", "scorecard"];
 
 impl Algorithm {
     pub fn parse(name: &str) -> Result<Algorithm> {
         match name {
             "logistic" => Ok(Algorithm::Logistic),
             "linear" => Ok(Algorithm::Linear),
+            "scorecard" => Ok(Algorithm::Scorecard),
             other => Err(
                 Error::invalid_option(format!("unknown algorithm \"{other}\""))
                     .with_hint(format!("available algorithms: {}", ALGORITHMS.join(", "))),
@@ -36,6 +41,7 @@ impl Algorithm {
         match self {
             Algorithm::Logistic => "logistic",
             Algorithm::Linear => "linear",
+            Algorithm::Scorecard => "scorecard",
         }
     }
 }
@@ -55,6 +61,9 @@ pub struct Model {
     pub weights: Vec<f64>,
     /// Coefficients on the original feature scale with standard errors (documentation).
     pub coefficients: Vec<Coefficient>,
+    /// Points of a scorecard (algorithm scorecard; its bins are the preprocessor's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scorecard: Option<Scorecard>,
 }
 
 impl Model {
@@ -72,7 +81,7 @@ impl Model {
         self.preprocessor
             .features
             .iter()
-            .all(|f| matches!(f.transform, Transform::Numeric(_)))
+            .all(|f| f.transform.takes_numbers())
     }
 
     /// Probability of the positive class, or the regression value, for one row whose values
@@ -82,7 +91,7 @@ impl Model {
             .preprocessor
             .linear_predictor(self.intercept, &self.weights, values)?;
         Ok(match self.algorithm {
-            Algorithm::Logistic => sigmoid(eta),
+            Algorithm::Logistic | Algorithm::Scorecard => sigmoid(eta),
             Algorithm::Linear => eta,
         })
     }
@@ -121,5 +130,61 @@ impl Model {
             *slot = v.map_or(RawValue::Null, RawValue::Number);
         }
         self.predict(raw)
+    }
+
+    /// The scorecard's points and the binning of each feature, or an error for another
+    /// kind of model.
+    pub fn scorecard(&self) -> Result<(&Scorecard, Vec<(&str, &Binning)>)> {
+        let not_a_scorecard = || {
+            Error::new(
+                ErrorKind::WrongModelKind,
+                format!(
+                    "the model is a {} model, not a scorecard",
+                    self.algorithm.as_str()
+                ),
+            )
+            .with_hint("train one with fin_train(..., algorithm => 'scorecard')")
+        };
+        let points = self.scorecard.as_ref().ok_or_else(not_a_scorecard)?;
+        let binnings = self
+            .preprocessor
+            .features
+            .iter()
+            .map(|f| match &f.transform {
+                Transform::Binned(b) => Ok((f.name.as_str(), b)),
+                _ => Err(not_a_scorecard()),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((points, binnings))
+    }
+
+    /// The bin of each feature for one row (values in feature order).
+    pub fn bins_of(&self, values: &[RawValue<'_>]) -> Result<Vec<usize>> {
+        let (_, binnings) = self.scorecard()?;
+        if values.len() != binnings.len() {
+            return Err(Error::invalid_data(format!(
+                "model expects {} features, got {}",
+                binnings.len(),
+                values.len()
+            )));
+        }
+        binnings
+            .iter()
+            .zip(values)
+            .map(|((name, b), &v)| b.bin_of(name, v))
+            .collect()
+    }
+
+    /// The scorecard's total points for one row.
+    pub fn score(&self, values: &[RawValue<'_>]) -> Result<f64> {
+        let bins = self.bins_of(values)?;
+        Ok(self.scorecard()?.0.score(&bins))
+    }
+
+    /// Reason codes for one row, most points lost first.
+    pub fn reasons(&self, values: &[RawValue<'_>], baseline: Baseline) -> Result<Vec<Reason>> {
+        let bins = self.bins_of(values)?;
+        let (points, binnings) = self.scorecard()?;
+        Ok(scorecard::reasons(points, &binnings, &bins, baseline))
     }
 }

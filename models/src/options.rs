@@ -60,6 +60,14 @@ struct RawOptions {
     max_categories: Option<usize>,
     deploy: Option<bool>,
     order_by: Option<Value>,
+    monotonic: Option<Monotonic>,
+    max_bins: Option<usize>,
+    min_bin_size: Option<f64>,
+    min_iv: Option<f64>,
+    pdo: Option<f64>,
+    base_score: Option<f64>,
+    base_odds: Option<f64>,
+    round: Option<bool>,
 }
 
 /// Keys accepted in `options`, listed in the hint of an unknown-key error.
@@ -76,7 +84,77 @@ pub const KNOWN_KEYS: &[&str] = &[
     "max_categories",
     "deploy",
     "order_by",
+    "monotonic",
+    "max_bins",
+    "min_bin_size",
+    "min_iv",
+    "pdo",
+    "base_score",
+    "base_odds",
+    "round",
 ];
+
+/// Keys that only scorecards use, and keys that scorecards do not use (binning replaces
+/// imputation and one-hot encoding): giving one to the wrong algorithm is an error, not a
+/// silent no-op.
+pub const SCORECARD_ONLY_KEYS: &[&str] = &[
+    "monotonic",
+    "max_bins",
+    "min_bin_size",
+    "min_iv",
+    "pdo",
+    "base_score",
+    "base_odds",
+    "round",
+];
+pub const NOT_FOR_SCORECARDS: &[&str] = &["impute", "max_categories"];
+
+/// Required direction of the event rate across the bins of a numeric feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Monotonic {
+    /// Whichever of ascending and descending gives the larger information value.
+    Auto,
+    Ascending,
+    Descending,
+    None,
+}
+
+/// Binning and points scaling of a scorecard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScorecardOptions {
+    /// Default auto.
+    pub monotonic: Monotonic,
+    /// Most value bins per feature (the NULL bin comes on top); default 8.
+    pub max_bins: usize,
+    /// Smallest value bin as a share of the feature's non-NULL training rows; default 0.05.
+    pub min_bin_size: f64,
+    /// Features whose information value is below this are left out; default 0.02.
+    pub min_iv: f64,
+    /// Points that double the odds; default 20.
+    pub pdo: f64,
+    /// Score at `base_odds`; default 600.
+    pub base_score: f64,
+    /// Good:bad odds at `base_score`; default 50.
+    pub base_odds: f64,
+    /// Round each attribute's points to an integer; default true.
+    pub round: bool,
+}
+
+impl Default for ScorecardOptions {
+    fn default() -> Self {
+        ScorecardOptions {
+            monotonic: Monotonic::Auto,
+            max_bins: 8,
+            min_bin_size: 0.05,
+            min_iv: 0.02,
+            pdo: 20.0,
+            base_score: 600.0,
+            base_odds: 50.0,
+            round: true,
+        }
+    }
+}
 
 /// Validated training options with their defaults applied.
 #[derive(Debug, Clone)]
@@ -110,6 +188,10 @@ pub struct TrainOptions {
     /// split whatever its physical order. Default: the relation's primary key (none for
     /// views or tables without one: then the scan order decides).
     pub order_by: Option<Vec<String>>,
+    /// Binning and scaling (algorithm scorecard).
+    pub scorecard: ScorecardOptions,
+    /// The keys the caller gave, to reject those the chosen algorithm does not use.
+    pub given: Vec<String>,
 }
 
 impl TrainOptions {
@@ -126,6 +208,10 @@ impl TrainOptions {
                 .with_hint(r#"write options => '{"test_size": 0.3, "seed": 42}'"#))
             }
         };
+        let given: Vec<String> = value
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
         let raw: RawOptions = serde_json::from_value(value).map_err(|e| {
             Error::invalid_option(format!("invalid training options: {e}"))
                 .with_hint(format!("known options: {}", KNOWN_KEYS.join(", ")))
@@ -157,6 +243,7 @@ impl TrainOptions {
                 .with_hint("it counts the reference level; the default is 50"));
         }
         let split = raw.split.as_ref().map(parse_split).transpose()?;
+        let scorecard = scorecard_options(&raw)?;
         let order_by = match raw.order_by {
             None => None,
             Some(Value::String(column)) => Some(vec![column]),
@@ -188,7 +275,33 @@ impl TrainOptions {
             max_categories,
             deploy: raw.deploy.unwrap_or(true),
             order_by,
+            scorecard,
+            given,
         })
+    }
+
+    /// Rejects keys that `algorithm` would ignore.
+    pub fn check_applicable(&self, algorithm: &str) -> Result<()> {
+        let scorecard = algorithm == "scorecard";
+        let misplaced = self.given.iter().find(|k| {
+            let k = k.as_str();
+            if scorecard {
+                NOT_FOR_SCORECARDS.contains(&k)
+            } else {
+                SCORECARD_ONLY_KEYS.contains(&k)
+            }
+        });
+        match misplaced {
+            None => Ok(()),
+            Some(key) if scorecard => Err(Error::invalid_option(format!(
+                "option \"{key}\" does not apply to algorithm \"scorecard\""
+            ))
+            .with_hint("a scorecard bins every feature: NULLs get their own bin and levels are grouped by event rate")),
+            Some(key) => Err(Error::invalid_option(format!(
+                "option \"{key}\" applies to algorithm \"scorecard\" only"
+            ))
+            .with_hint("use algorithm => 'scorecard', or remove the option")),
+        }
     }
 
     /// The column an out-of-time split reads, if any.
@@ -198,6 +311,59 @@ impl TrainOptions {
             _ => None,
         }
     }
+}
+
+fn scorecard_options(raw: &RawOptions) -> Result<ScorecardOptions> {
+    let defaults = ScorecardOptions::default();
+    let max_bins = raw.max_bins.unwrap_or(defaults.max_bins);
+    if !(2..=100).contains(&max_bins) {
+        return Err(Error::invalid_option(format!(
+            "max_bins must be between 2 and 100, got {max_bins}"
+        ))
+        .with_hint("the default is 8 value bins per feature"));
+    }
+    let min_bin_size = raw.min_bin_size.unwrap_or(defaults.min_bin_size);
+    if !(min_bin_size > 0.0 && min_bin_size <= 0.5) {
+        return Err(Error::invalid_option(format!(
+            "min_bin_size must be a share in (0, 0.5], got {min_bin_size}"
+        ))
+        .with_hint("the default 0.05 asks every bin to hold 5% of the training rows"));
+    }
+    let min_iv = raw.min_iv.unwrap_or(defaults.min_iv);
+    if !(min_iv.is_finite() && min_iv >= 0.0) {
+        return Err(
+            Error::invalid_option(format!("min_iv must be a number >= 0, got {min_iv}"))
+                .with_hint("0 keeps every feature; the default 0.02 drops unpredictive ones"),
+        );
+    }
+    let positive = |key: &str, value: Option<f64>, default: f64| -> Result<f64> {
+        let v = value.unwrap_or(default);
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(
+                Error::invalid_option(format!("{key} must be a number > 0, got {v}"))
+                    .with_hint(format!("the default is {default}")),
+            )
+        }
+    };
+    let base_score = raw.base_score.unwrap_or(defaults.base_score);
+    if !base_score.is_finite() {
+        return Err(Error::invalid_option(format!(
+            "base_score must be a finite number, got {base_score}"
+        ))
+        .with_hint("the default is 600"));
+    }
+    Ok(ScorecardOptions {
+        monotonic: raw.monotonic.unwrap_or(defaults.monotonic),
+        max_bins,
+        min_bin_size,
+        min_iv,
+        pdo: positive("pdo", raw.pdo, defaults.pdo)?,
+        base_score,
+        base_odds: positive("base_odds", raw.base_odds, defaults.base_odds)?,
+        round: raw.round.unwrap_or(defaults.round),
+    })
 }
 
 fn parse_split(value: &Value) -> Result<SplitSpec> {
@@ -271,10 +437,28 @@ mod tests {
             json!({"impute": "mode"}),
             json!({"split": "sideways"}),
             json!([1]),
+            json!({"max_bins": 1}),
+            json!({"min_bin_size": 0.0}),
+            json!({"min_bin_size": 0.6}),
+            json!({"min_iv": -0.1}),
+            json!({"pdo": 0}),
+            json!({"base_odds": -50}),
+            json!({"monotonic": "up"}),
         ] {
             let e = TrainOptions::from_json(&bad).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidOption, "{bad}");
         }
+    }
+
+    #[test]
+    fn options_of_another_algorithm_are_rejected() {
+        let o = TrainOptions::from_json(&json!({"pdo": 40, "min_iv": 0.05})).unwrap();
+        assert_eq!(o.scorecard.pdo, 40.0);
+        assert!(o.check_applicable("scorecard").is_ok());
+        assert!(o.check_applicable("logistic").is_err());
+        let o = TrainOptions::from_json(&json!({"impute": "mean"})).unwrap();
+        assert!(o.check_applicable("logistic").is_ok());
+        assert!(o.check_applicable("scorecard").is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! errors exist, and it gives unseen or rare levels at predict time a defined meaning (the
 //! reference) instead of an error.
 
+use crate::binning::Binning;
 use crate::data::{Column, Dataset, NULL_CODE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Impute;
@@ -74,6 +75,26 @@ impl CategoricalTransform {
 pub enum Transform {
     Numeric(NumericTransform),
     Categorical(CategoricalTransform),
+    /// A scorecard characteristic: one column, the weight of evidence of the value's bin.
+    Binned(Binning),
+}
+
+impl Transform {
+    /// True when the feature's input is a number (else text or boolean).
+    pub fn takes_numbers(&self) -> bool {
+        match self {
+            Transform::Numeric(_) => true,
+            Transform::Categorical(_) => false,
+            Transform::Binned(b) => b.takes_numbers(),
+        }
+    }
+
+    fn width(&self) -> usize {
+        match self {
+            Transform::Numeric(_) | Transform::Binned(_) => 1,
+            Transform::Categorical(c) => c.width(),
+        }
+    }
 }
 
 /// A feature of a trained model: its column name and its fitted transform.
@@ -122,21 +143,17 @@ impl Preprocessor {
     /// Rebuilds the lookup tables that are not serialized (call after deserializing).
     pub fn rebuild_indexes(&mut self) {
         for f in &mut self.features {
-            if let Transform::Categorical(c) = &mut f.transform {
-                c.rebuild_index();
+            match &mut f.transform {
+                Transform::Categorical(c) => c.rebuild_index(),
+                Transform::Binned(b) => b.rebuild_index(),
+                Transform::Numeric(_) => {}
             }
         }
     }
 
     /// Number of design-matrix columns (without the intercept).
     pub fn width(&self) -> usize {
-        self.features
-            .iter()
-            .map(|f| match &f.transform {
-                Transform::Numeric(_) => 1,
-                Transform::Categorical(c) => c.width(),
-            })
-            .sum()
+        self.features.iter().map(|f| f.transform.width()).sum()
     }
 
     /// Names of the design columns: the feature name for numeric features,
@@ -145,7 +162,7 @@ impl Preprocessor {
         let mut names = Vec::with_capacity(self.width());
         for f in &self.features {
             match &f.transform {
-                Transform::Numeric(_) => names.push(f.name.clone()),
+                Transform::Numeric(_) | Transform::Binned(_) => names.push(f.name.clone()),
                 Transform::Categorical(c) => {
                     names.extend(c.levels.iter().map(|l| format!("{}={}", f.name, l)));
                     if c.missing_column.is_some() {
@@ -164,20 +181,25 @@ impl Preprocessor {
         for f in &self.features {
             match &f.transform {
                 Transform::Numeric(n) => scaling.push((n.mean, n.scale)),
-                Transform::Categorical(c) => {
-                    scaling.extend(std::iter::repeat_n((0.0, 1.0), c.width()))
+                Transform::Categorical(_) | Transform::Binned(_) => {
+                    scaling.extend(std::iter::repeat_n((0.0, 1.0), f.transform.width()))
                 }
             }
         }
         scaling
     }
 
-    /// The design matrix of the rows `rows` of `data` (which must have this preprocessor's
-    /// features in the same order).
+    /// The design matrix of the rows `rows` of `data`, which holds (at least) this
+    /// preprocessor's features, found by name.
     pub fn design_matrix(&self, data: &Dataset, rows: &[usize]) -> Array2<f64> {
         let mut x = Array2::<f64>::zeros((rows.len(), self.width()));
         let mut offset = 0;
-        for (f, column) in self.features.iter().zip(&data.features) {
+        for f in &self.features {
+            let column = data
+                .features
+                .iter()
+                .find(|c| c.name == f.name)
+                .expect("the dataset holds every feature of its preprocessor");
             match (&f.transform, &column.column) {
                 (Transform::Numeric(n), Column::Numeric(c)) => {
                     for (r, &i) in rows.iter().enumerate() {
@@ -199,6 +221,12 @@ impl Preprocessor {
                         }
                     }
                     offset += t.width();
+                }
+                (Transform::Binned(b), column) => {
+                    for (r, bin) in b.bins_of_rows(column, rows).into_iter().enumerate() {
+                        x[[r, offset]] = b.bins[bin].woe;
+                    }
+                    offset += 1;
                 }
                 // `fit` builds one transform per dataset column of the same kind.
                 _ => unreachable!("preprocessor and dataset columns disagree"),
@@ -251,13 +279,17 @@ impl Preprocessor {
                     }
                     offset += c.width();
                 }
+                Transform::Binned(b) => {
+                    eta += weights[offset] * b.bins[b.bin_of(&f.name, *value)?].woe;
+                    offset += 1;
+                }
             }
         }
         Ok(eta)
     }
 }
 
-fn kind_mismatch(name: &str, expected: &str, got: &str) -> Error {
+pub(crate) fn kind_mismatch(name: &str, expected: &str, got: &str) -> Error {
     Error::new(
         ErrorKind::WrongType,
         format!("feature \"{name}\" is {expected} in the model but the input value is {got}"),

@@ -5,12 +5,13 @@
 use crate::data::{Dataset, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};
 use crate::linear::{
-    fit_linear, fit_logistic, linear_predictor, original_scale_coefficients, sigmoid,
+    fit_linear, fit_logistic, linear_predictor, original_scale_coefficients, sigmoid, LinearFit,
 };
 use crate::metrics;
 use crate::model::{Algorithm, Model};
 use crate::options::{SplitSpec, Task, TrainOptions};
 use crate::preprocess::Preprocessor;
+use crate::scorecard::{self, Scorecard};
 use crate::split::{self, Split};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -35,6 +36,10 @@ pub struct Limits {
     /// Largest design matrix, in bytes.
     pub max_memory_bytes: usize,
 }
+
+/// L2 penalty of a scorecard's regression on WoE values: none, the classic unpenalized
+/// maximum likelihood (WoE columns are few, on one scale, and never separate the classes).
+const SCORECARD_DEFAULT_L2: f64 = 0.0;
 
 /// The target after resolution: binary labels or regression values, one per used row.
 enum Labels {
@@ -82,6 +87,12 @@ pub fn train(
             });
             Algorithm::Linear
         }
+        (Algorithm::Scorecard, Task::Regression) => return Err(Error::invalid_option(
+            "algorithm \"scorecard\" needs a two-class target",
+        )
+        .with_hint(
+            "a scorecard ranks the risk of an event: use a boolean, 0/1 or two-valued text target",
+        )),
         (Algorithm::Linear, Task::Classification) => {
             return Err(
                 Error::invalid_option("algorithm \"linear\" trains regressions only")
@@ -115,44 +126,21 @@ pub fn train(
         }
     }
 
-    let preprocessor = Preprocessor::fit(data, &train, options.impute, options.max_categories);
-    let design_bytes =
-        (train.len().max(test.len())) * (preprocessor.width() + 1) * std::mem::size_of::<f64>();
-    if design_bytes > limits.max_memory_bytes {
-        return Err(Error::new(
-            ErrorKind::ResourceLimit,
-            format!(
-                "the design matrix needs {} MB, more than finml.max_training_memory ({} MB)",
-                design_bytes >> 20,
-                limits.max_memory_bytes >> 20
-            ),
-        )
-        .with_hint(
-            "raise finml.max_training_memory, lower options.max_categories, or train on a sample",
-        ));
-    }
-    let x_train = preprocessor.design_matrix(data, &train);
-    let fit = match &labels {
-        Labels::Binary { y, .. } => {
-            let y_train: Vec<bool> = train.iter().map(|&r| y[position[r]]).collect();
-            fit_logistic(
-                &x_train,
-                &y_train,
-                options.l2.unwrap_or(1.0),
-                options.max_iter,
-            )?
-        }
-        Labels::Numeric(y) => {
-            let y_train: Vec<f64> = train.iter().map(|&r| y[position[r]]).collect();
-            fit_linear(&x_train, &y_train, options.l2.unwrap_or(0.0))?
-        }
-    };
-    drop(x_train);
+    let (preprocessor, fit, scorecard) = fit_estimator(
+        data,
+        algorithm,
+        &labels,
+        &position,
+        (&train, &test),
+        options,
+        limits,
+        &mut notes,
+    )?;
     let coefficients = original_scale_coefficients(
         &fit,
         &preprocessor.term_names(),
         &preprocessor.column_scaling(),
-        algorithm == Algorithm::Logistic,
+        algorithm != Algorithm::Linear,
     );
 
     let (eval_rows, evaluated_on) = if test.is_empty() {
@@ -186,6 +174,7 @@ pub fn train(
             intercept: fit.intercept,
             weights: fit.weights,
             coefficients,
+            scorecard,
         },
         train_rows: train.len(),
         test_rows: test.len(),
@@ -193,6 +182,78 @@ pub fn train(
         evaluated_on,
         notes,
     })
+}
+
+/// Fits the preprocessing (or the scorecard's binning) on the training rows, then the
+/// estimator, within the memory budget.
+#[allow(clippy::too_many_arguments)]
+fn fit_estimator(
+    data: &Dataset,
+    algorithm: Algorithm,
+    labels: &Labels,
+    position: &[usize],
+    (train, test): (&[usize], &[usize]),
+    options: &TrainOptions,
+    limits: Limits,
+    notes: &mut Vec<String>,
+) -> Result<(Preprocessor, LinearFit, Option<Scorecard>)> {
+    if algorithm == Algorithm::Scorecard {
+        // One WoE column per feature at most.
+        check_design_memory(train, test, data.features.len(), limits)?;
+        let Labels::Binary { y, .. } = labels else {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "scorecard on a regression target",
+            ));
+        };
+        let y_train: Vec<bool> = train.iter().map(|&r| y[position[r]]).collect();
+        let l2 = options.l2.unwrap_or(SCORECARD_DEFAULT_L2);
+        let fitted = scorecard::fit(data, train, &y_train, options, l2, notes)?;
+        return Ok((fitted.preprocessor, fitted.fit, Some(fitted.scorecard)));
+    }
+    let preprocessor = Preprocessor::fit(data, train, options.impute, options.max_categories);
+    check_design_memory(train, test, preprocessor.width(), limits)?;
+    let x_train = preprocessor.design_matrix(data, train);
+    let fit = match labels {
+        Labels::Binary { y, .. } => {
+            let y_train: Vec<bool> = train.iter().map(|&r| y[position[r]]).collect();
+            fit_logistic(
+                &x_train,
+                &y_train,
+                options.l2.unwrap_or(1.0),
+                options.max_iter,
+            )?
+        }
+        Labels::Numeric(y) => {
+            let y_train: Vec<f64> = train.iter().map(|&r| y[position[r]]).collect();
+            fit_linear(&x_train, &y_train, options.l2.unwrap_or(0.0))?
+        }
+    };
+    Ok((preprocessor, fit, None))
+}
+
+/// Rejects a design matrix of `width` columns that would not fit finml.max_training_memory.
+fn check_design_memory(
+    train: &[usize],
+    test: &[usize],
+    width: usize,
+    limits: Limits,
+) -> Result<()> {
+    let design_bytes = train.len().max(test.len()) * (width + 1) * std::mem::size_of::<f64>();
+    if design_bytes > limits.max_memory_bytes {
+        return Err(Error::new(
+            ErrorKind::ResourceLimit,
+            format!(
+                "the design matrix needs {} MB, more than finml.max_training_memory ({} MB)",
+                design_bytes >> 20,
+                limits.max_memory_bytes >> 20
+            ),
+        )
+        .with_hint(
+            "raise finml.max_training_memory, lower options.max_categories, or train on a sample",
+        ));
+    }
+    Ok(())
 }
 
 fn make_split(

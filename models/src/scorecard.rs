@@ -1,0 +1,586 @@
+//! Credit scorecards: points scaling of a logistic regression on weights of evidence, reason
+//! codes, and population stability.
+//!
+//! Formulas (DESIGN.md): `score = Offset + Factor·ln(odds_good)`, `Factor = pdo / ln 2`,
+//! `Offset = base_score − Factor·ln(base_odds)`. The model is `logit P(bad) = β₀ + Σ βⱼ·WoEⱼ`,
+//! so `ln(odds_good) = −β₀ − Σ βⱼ·WoEⱼ`, and the intercept is spread evenly over the `n`
+//! characteristics: the points of bin `i` of feature `j` are
+//! `−Factor·βⱼ·WoEᵢⱼ + (Offset − Factor·β₀)/n`, rounded to an integer when `round` is set.
+//! A score is the sum of the applicant's points, one bin per characteristic.
+
+use crate::binning::{fit_categorical, fit_numeric, Binning, BinningParams};
+use crate::data::{Column, Dataset};
+use crate::error::{Error, ErrorKind, Result};
+use crate::linear::{fit_logistic, LinearFit};
+use crate::options::{ScorecardOptions, TrainOptions};
+use crate::preprocess::{FeatureTransform, Preprocessor, Transform};
+use serde::{Deserialize, Serialize};
+
+/// PSI below this is "stable" (DESIGN.md).
+pub const PSI_WATCH: f64 = 0.1;
+/// PSI above this is "shifted".
+pub const PSI_SHIFTED: f64 = 0.25;
+/// Shares are floored here before the PSI's logarithm, so that an empty bin on either side
+/// gives a large but finite term (common practice; 0.01% of the rows).
+pub const PSI_SHARE_FLOOR: f64 = 1e-4;
+/// Score bands of the training split used for the PSI of the total score.
+pub const SCORE_BANDS: usize = 10;
+
+/// What a scorecard training produced: the bins (as the preprocessor), the regression on
+/// WoE values, and the points.
+pub struct FittedScorecard {
+    pub preprocessor: Preprocessor,
+    pub fit: LinearFit,
+    pub scorecard: Scorecard,
+}
+
+/// Bins every feature on the training rows `rows` (`y[k]` the label of `rows[k]`, true for
+/// the event), screens the features by IV, fits the logistic regression on WoE values, and
+/// scales it to points.
+pub fn fit(
+    data: &Dataset,
+    rows: &[usize],
+    y: &[bool],
+    options: &TrainOptions,
+    l2: f64,
+    notes: &mut Vec<String>,
+) -> Result<FittedScorecard> {
+    let sc = &options.scorecard;
+    let params = BinningParams {
+        monotonic: sc.monotonic,
+        max_bins: sc.max_bins,
+        min_bin_size: sc.min_bin_size,
+    };
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for feature in &data.features {
+        let binning = match &feature.column {
+            Column::Numeric(c) => fit_numeric(&c.values, rows, y, params),
+            Column::Categorical(c) => fit_categorical(&c.codes, &c.levels, rows, y, params),
+        };
+        let iv = binning.iv();
+        if iv < sc.min_iv {
+            dropped.push(DroppedFeature {
+                name: feature.name.clone(),
+                iv,
+                reason: format!("information value {iv:.4} is below min_iv {}", sc.min_iv),
+            });
+        } else {
+            kept.push((feature.name.clone(), binning));
+        }
+    }
+    if !dropped.is_empty() {
+        let list: Vec<String> = dropped
+            .iter()
+            .map(|d| format!("\"{}\" ({:.4})", d.name, d.iv))
+            .collect();
+        notes.push(format!(
+            "left out for an information value below min_iv {}: {}",
+            sc.min_iv,
+            list.join(", ")
+        ));
+    }
+    if kept.is_empty() {
+        let strongest = dropped
+            .iter()
+            .max_by(|a, b| a.iv.total_cmp(&b.iv))
+            .map(|d| format!(" (the strongest is \"{}\" with {:.4})", d.name, d.iv))
+            .unwrap_or_default();
+        return Err(Error::invalid_data(format!(
+            "no feature reaches min_iv {}{strongest}",
+            sc.min_iv
+        ))
+        .with_hint("lower options.min_iv, or train on features that separate the classes"));
+    }
+    loop {
+        let preprocessor = Preprocessor {
+            features: kept
+                .iter()
+                .map(|(name, b)| FeatureTransform {
+                    name: name.clone(),
+                    transform: Transform::Binned(b.clone()),
+                })
+                .collect(),
+        };
+        let x = preprocessor.design_matrix(data, rows);
+        let fit = fit_logistic(&x, y, l2, options.max_iter)?;
+        // WoE is ln(good/bad), so a characteristic that agrees with its own bins has a
+        // negative coefficient on P(bad). A positive one (collinearity) would award points to
+        // the riskier bins: leave the worst such feature out and refit.
+        let wrong = fit
+            .weights
+            .iter()
+            .enumerate()
+            .filter(|(_, &w)| w > 0.0)
+            .max_by(|a, b| a.1.total_cmp(b.1));
+        if let Some((j, &w)) = wrong.filter(|_| kept.len() > 1) {
+            let (name, binning) = kept.remove(j);
+            notes.push(format!(
+                "\"{name}\" left out: its coefficient on WoE is {w:+.4}, the wrong sign, as other characteristics already carry its information"
+            ));
+            dropped.push(DroppedFeature {
+                name,
+                iv: binning.iv(),
+                reason: format!("coefficient {w:+.4} on WoE has the wrong sign"),
+            });
+            continue;
+        }
+        let binnings: Vec<&Binning> = kept.iter().map(|(_, b)| b).collect();
+        let mut scorecard = Scorecard::new(&binnings, fit.intercept, &fit.weights, sc, dropped);
+        let mut scores = vec![0.0; rows.len()];
+        for ((name, b), points) in kept.iter().zip(&scorecard.points) {
+            let Some(feature) = data.features.iter().find(|d| &d.name == name) else {
+                continue;
+            };
+            for (s, bin) in scores.iter_mut().zip(b.bins_of_rows(&feature.column, rows)) {
+                *s += points[bin];
+            }
+        }
+        scorecard.set_score_bands(&scores);
+        return Ok(FittedScorecard {
+            preprocessor,
+            fit,
+            scorecard,
+        });
+    }
+}
+
+/// `(Factor, Offset)` of the points scaling.
+pub fn scaling(pdo: f64, base_score: f64, base_odds: f64) -> (f64, f64) {
+    let factor = pdo / std::f64::consts::LN_2;
+    (factor, base_score - factor * base_odds.ln())
+}
+
+/// A feature the scorecard does not use, and why (documentation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DroppedFeature {
+    pub name: String,
+    pub iv: f64,
+    pub reason: String,
+}
+
+/// The points of a scorecard; the bins themselves are the model's `Binned` transforms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scorecard {
+    pub pdo: f64,
+    pub base_score: f64,
+    pub base_odds: f64,
+    pub factor: f64,
+    pub offset: f64,
+    pub rounded: bool,
+    /// Points of each bin (value bins, then the NULL bin) of each feature, in feature order.
+    pub points: Vec<Vec<f64>>,
+    /// Mean points of each feature over the training split.
+    pub average_points: Vec<f64>,
+    /// Upper bounds (exclusive) of the training score bands; the last band is open.
+    pub score_cuts: Vec<f64>,
+    /// Share of the training split in each score band (`score_cuts.len() + 1` of them).
+    pub score_shares: Vec<f64>,
+    pub dropped: Vec<DroppedFeature>,
+}
+
+impl Scorecard {
+    /// Points of every bin from the fitted regression on WoE values.
+    pub fn new(
+        binnings: &[&Binning],
+        intercept: f64,
+        weights: &[f64],
+        options: &ScorecardOptions,
+        dropped: Vec<DroppedFeature>,
+    ) -> Scorecard {
+        let (factor, offset) = scaling(options.pdo, options.base_score, options.base_odds);
+        let share = (offset - factor * intercept) / binnings.len().max(1) as f64;
+        let points = binnings
+            .iter()
+            .zip(weights)
+            .map(|(b, &w)| {
+                b.bins
+                    .iter()
+                    .map(|bin| {
+                        let p = -factor * w * bin.woe + share;
+                        if options.round {
+                            p.round()
+                        } else {
+                            p
+                        }
+                    })
+                    .collect()
+            })
+            .collect::<Vec<Vec<f64>>>();
+        let average_points = binnings
+            .iter()
+            .zip(&points)
+            .map(|(b, pts)| {
+                let rows: u64 = b.bins.iter().map(|bin| bin.rows).sum();
+                b.bins
+                    .iter()
+                    .zip(pts)
+                    .map(|(bin, p)| bin.rows as f64 * p)
+                    .sum::<f64>()
+                    / rows.max(1) as f64
+            })
+            .collect();
+        Scorecard {
+            pdo: options.pdo,
+            base_score: options.base_score,
+            base_odds: options.base_odds,
+            factor,
+            offset,
+            rounded: options.round,
+            points,
+            average_points,
+            score_cuts: Vec::new(),
+            score_shares: Vec::new(),
+            dropped,
+        }
+    }
+
+    /// Sets the score bands from the training split's scores: cut at the deciles.
+    pub fn set_score_bands(&mut self, scores: &[f64]) {
+        let mut sorted = scores.to_vec();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let n = sorted.len();
+        let mut cuts: Vec<f64> = (1..SCORE_BANDS)
+            .filter_map(|k| sorted.get(k * n / SCORE_BANDS).copied())
+            .collect();
+        cuts.dedup();
+        // A cut equal to the lowest score would leave the first band empty.
+        cuts.retain(|&c| sorted.first().is_some_and(|&lowest| c > lowest));
+        let mut counts = vec![0u64; cuts.len() + 1];
+        for &s in scores {
+            counts[band_of(&cuts, s)] += 1;
+        }
+        self.score_shares = counts.iter().map(|&c| c as f64 / n.max(1) as f64).collect();
+        self.score_cuts = cuts;
+    }
+
+    /// Score of an applicant whose bins are `bins` (one per feature).
+    pub fn score(&self, bins: &[usize]) -> f64 {
+        self.points.iter().zip(bins).map(|(p, &b)| p[b]).sum()
+    }
+
+    /// Best points of feature `j` among the bins that held training rows.
+    pub fn best_points(&self, j: usize, binning: &Binning) -> f64 {
+        self.points[j]
+            .iter()
+            .zip(&binning.bins)
+            .filter(|(_, bin)| bin.rows > 0)
+            .map(|(&p, _)| p)
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    /// Checks a deserialized scorecard against its binnings.
+    pub fn validate(&self, binnings: &[&Binning]) -> std::result::Result<(), String> {
+        if self.points.len() != binnings.len() || self.average_points.len() != binnings.len() {
+            return Err(format!(
+                "points for {} features, the model has {}",
+                self.points.len(),
+                binnings.len()
+            ));
+        }
+        if self
+            .points
+            .iter()
+            .zip(binnings)
+            .any(|(p, b)| p.len() != b.bins.len())
+        {
+            return Err("points and bins disagree".into());
+        }
+        if self.score_shares.len() != self.score_cuts.len() + 1 {
+            return Err("score bands and shares disagree".into());
+        }
+        Ok(())
+    }
+}
+
+/// The score band of `score`.
+pub fn band_of(cuts: &[f64], score: f64) -> usize {
+    cuts.partition_point(|&c| c <= score)
+}
+
+/// What reason codes compare an applicant's points with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    /// The best points attainable on the characteristic.
+    Best,
+    /// The characteristic's mean points on the training split.
+    Average,
+}
+
+impl Baseline {
+    pub fn parse(name: &str) -> Result<Baseline> {
+        match name {
+            "best" => Ok(Baseline::Best),
+            "average" => Ok(Baseline::Average),
+            other => Err(Error::invalid_option(format!(
+                "unknown reason-code baseline \"{other}\""
+            ))
+            .with_hint("use 'best' (points lost against the best bin) or 'average'")),
+        }
+    }
+}
+
+/// One reason for a low score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    /// Index of the feature in the model.
+    pub feature: usize,
+    pub bin: usize,
+    pub points: f64,
+    /// Baseline points minus the applicant's points (> 0).
+    pub points_lost: f64,
+}
+
+/// The characteristics where the applicant lost points against `baseline`, most points lost
+/// first; ties go to the feature with the larger information value, then to the name.
+pub fn reasons(
+    scorecard: &Scorecard,
+    binnings: &[(&str, &Binning)],
+    bins: &[usize],
+    baseline: Baseline,
+) -> Vec<Reason> {
+    let mut reasons: Vec<Reason> = binnings
+        .iter()
+        .enumerate()
+        .filter_map(|(j, (_, binning))| {
+            let points = scorecard.points[j][bins[j]];
+            let reference = match baseline {
+                Baseline::Best => scorecard.best_points(j, binning),
+                Baseline::Average => scorecard.average_points[j],
+            };
+            let lost = reference - points;
+            (lost > 1e-9).then_some(Reason {
+                feature: j,
+                bin: bins[j],
+                points,
+                points_lost: lost,
+            })
+        })
+        .collect();
+    reasons.sort_by(|a, b| {
+        b.points_lost
+            .total_cmp(&a.points_lost)
+            .then_with(|| {
+                binnings[b.feature]
+                    .1
+                    .iv()
+                    .total_cmp(&binnings[a.feature].1.iv())
+            })
+            .then_with(|| binnings[a.feature].0.cmp(binnings[b.feature].0))
+    });
+    reasons
+}
+
+/// Population stability index of `actual` counts against `expected` shares:
+/// `Σ (A_i − E_i)·ln(A_i/E_i)`, shares floored at [`PSI_SHARE_FLOOR`].
+pub fn psi(expected_shares: &[f64], actual_counts: &[u64]) -> f64 {
+    let total: u64 = actual_counts.iter().sum();
+    expected_shares
+        .iter()
+        .zip(actual_counts)
+        .map(|(&e, &a)| {
+            let a = (a as f64 / total.max(1) as f64).max(PSI_SHARE_FLOOR);
+            let e = e.max(PSI_SHARE_FLOOR);
+            (a - e) * (a / e).ln()
+        })
+        .sum()
+}
+
+/// "stable" below 0.1, "watch" up to 0.25, "shifted" above.
+pub fn stability_status(psi: f64) -> &'static str {
+    if psi < PSI_WATCH {
+        "stable"
+    } else if psi <= PSI_SHIFTED {
+        "watch"
+    } else {
+        "shifted"
+    }
+}
+
+/// Counts a population (rows of a relation) into the scorecard's score bands and bins.
+#[derive(Debug, Clone)]
+pub struct PopulationCounts {
+    pub rows: u64,
+    pub score_bands: Vec<u64>,
+    pub bins: Vec<Vec<u64>>,
+}
+
+impl PopulationCounts {
+    pub fn new(scorecard: &Scorecard) -> PopulationCounts {
+        PopulationCounts {
+            rows: 0,
+            score_bands: vec![0; scorecard.score_shares.len()],
+            bins: scorecard.points.iter().map(|p| vec![0; p.len()]).collect(),
+        }
+    }
+
+    pub fn add(&mut self, scorecard: &Scorecard, bins: &[usize]) {
+        self.rows += 1;
+        self.score_bands[band_of(&scorecard.score_cuts, scorecard.score(bins))] += 1;
+        for (counts, &b) in self.bins.iter_mut().zip(bins) {
+            counts[b] += 1;
+        }
+    }
+
+    /// PSI of the score, then the CSI of each characteristic.
+    pub fn stability(&self, scorecard: &Scorecard, binnings: &[&Binning]) -> Result<Vec<f64>> {
+        if self.rows == 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidData,
+                "the population has no rows: stability needs at least one",
+            )
+            .with_hint("pass a relation with the applications to monitor"));
+        }
+        let mut out = vec![psi(&scorecard.score_shares, &self.score_bands)];
+        for (binning, counts) in binnings.iter().zip(&self.bins) {
+            let rows: u64 = binning.bins.iter().map(|b| b.rows).sum();
+            let expected: Vec<f64> = binning
+                .bins
+                .iter()
+                .map(|b| b.rows as f64 / rows.max(1) as f64)
+                .collect();
+            out.push(psi(&expected, counts));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binning::{fit_numeric, BinningParams};
+    use crate::options::Monotonic;
+
+    #[test]
+    fn scaling_by_hand() {
+        // Factor = 20 / ln 2 = 28.85390081777927; Offset = 600 − 28.8539·ln 50
+        // = 600 − 28.8539·3.912023005428146 = 487.1228762045055.
+        let (factor, offset) = scaling(20.0, 600.0, 50.0);
+        assert!((factor - 28.85390081777927).abs() < 1e-12);
+        assert!((offset - 487.1228762045055).abs() < 1e-9);
+        // Odds 50:1 score 600, doubled odds (100:1) score 620.
+        assert!((offset + factor * 50f64.ln() - 600.0).abs() < 1e-9);
+        assert!((offset + factor * 100f64.ln() - 620.0).abs() < 1e-9);
+    }
+
+    fn binning() -> Binning {
+        // The hand-worked table of binning.rs: WoE 1.466337, 0.137201, −1.366876 and NULL 0.
+        let events = [1, 2, 3, 5, 7, 8];
+        let mut values = Vec::new();
+        let mut y = Vec::new();
+        for (k, &e) in events.iter().enumerate() {
+            for r in 0..10 {
+                values.push((k + 1) as f64);
+                y.push(r < e);
+            }
+        }
+        let rows: Vec<usize> = (0..60).collect();
+        let params = BinningParams {
+            monotonic: Monotonic::Auto,
+            max_bins: 3,
+            min_bin_size: 0.15,
+        };
+        fit_numeric(&values, &rows, &y, params)
+    }
+
+    #[test]
+    fn points_by_hand() {
+        // One characteristic, β₀ = −0.5, β = −1, pdo 20, base 600 at 50:1.
+        // Points_i = −Factor·β·WoE_i + (Offset − Factor·β₀)/1
+        //          = 28.8539·WoE_i + 487.1229 + 14.4270 = 28.8539·WoE_i + 501.5498
+        //   bin 1: 28.8539·1.466337 + 501.5498 = 543.861 → 544
+        //   bin 2: 28.8539·0.137201 + 501.5498 = 505.509 → 506
+        //   bin 3: 28.8539·(−1.366876) + 501.5498 = 462.110 → 462
+        //   NULL : 501.5498 → 502
+        let b = binning();
+        let options = ScorecardOptions::default();
+        let sc = Scorecard::new(&[&b], -0.5, &[-1.0], &options, vec![]);
+        assert_eq!(sc.points, vec![vec![544.0, 506.0, 462.0, 502.0]]);
+        // Unrounded, the points of an applicant are exactly the score formula.
+        let raw = Scorecard::new(
+            &[&b],
+            -0.5,
+            &[-1.0],
+            &ScorecardOptions {
+                round: false,
+                ..options
+            },
+            vec![],
+        );
+        let (factor, offset) = scaling(20.0, 600.0, 50.0);
+        let ln_odds_good = -(-0.5 + -1.0 * b.bins[0].woe);
+        assert!((raw.score(&[0]) - (offset + factor * ln_odds_good)).abs() < 1e-9);
+        // Average points: (20·544 + 20·506 + 20·462 + 0·502) / 60 = 504.
+        assert!((sc.average_points[0] - 504.0).abs() < 1e-12);
+        assert_eq!(sc.best_points(0, &b), 544.0);
+    }
+
+    #[test]
+    fn reasons_rank_points_lost_and_sum_to_the_gap() {
+        let b = binning();
+        let sc = Scorecard {
+            points: vec![
+                vec![544.0, 506.0, 462.0, 502.0],
+                vec![30.0, 10.0, 20.0, 0.0],
+            ],
+            average_points: vec![504.0, 20.0],
+            ..Scorecard::new(&[&b, &b], -0.5, &[-1.0, -1.0], &Default::default(), vec![])
+        };
+        let named = [("a", &b), ("b", &b)];
+        // Applicant in bin 3 of "a" (462, 82 below 544) and bin 2 of "b" (10, 20 below 30).
+        let r = reasons(&sc, &named, &[2, 1], Baseline::Best);
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].feature, r[0].points_lost), (0, 82.0));
+        assert_eq!((r[1].feature, r[1].points_lost), (1, 20.0));
+        // Points lost add up to the best attainable score minus the score.
+        let best = sc.best_points(0, &b) + sc.best_points(1, &b);
+        let lost: f64 = r.iter().map(|r| r.points_lost).sum();
+        assert_eq!(best - sc.score(&[2, 1]), lost);
+        // Against the average: 504 − 462 = 42 and 20 − 10 = 10.
+        let r = reasons(&sc, &named, &[2, 1], Baseline::Average);
+        assert_eq!((r[0].points_lost, r[1].points_lost), (42.0, 10.0));
+        // An applicant with the best bins has no reasons.
+        assert!(reasons(&sc, &named, &[0, 0], Baseline::Best).is_empty());
+    }
+
+    #[test]
+    fn psi_by_hand() {
+        // Expected 50% / 30% / 20%; actual 40 / 40 / 20 of 100 rows:
+        //   (0.4 − 0.5)·ln(0.4/0.5) = 0.0223144
+        //   (0.4 − 0.3)·ln(0.4/0.3) = 0.0287682
+        //   (0.2 − 0.2)·ln(1)       = 0
+        //   PSI = 0.0510826 → stable
+        let p = psi(&[0.5, 0.3, 0.2], &[40, 40, 20]);
+        let expected = -0.1 * 0.8f64.ln() + 0.1 * (4.0f64 / 3.0).ln();
+        assert!((p - expected).abs() < 1e-15);
+        assert!((p - 0.0510826).abs() < 1e-7);
+        assert_eq!(stability_status(p), "stable");
+        // A population identical to the expected one has PSI 0, empty bins included.
+        assert_eq!(psi(&[0.5, 0.5, 0.0], &[10, 10, 0]), 0.0);
+        // Everything moved to the last bin: (0.0001−0.5)·ln(0.0001/0.5)·2 + (1−0.0001)·ln(1/0.0001)... large.
+        assert_eq!(
+            stability_status(psi(&[0.5, 0.3, 0.2], &[0, 0, 10])),
+            "shifted"
+        );
+        assert_eq!(stability_status(0.1), "watch");
+        assert_eq!(stability_status(0.25), "watch");
+        assert_eq!(stability_status(0.2501), "shifted");
+    }
+
+    #[test]
+    fn score_bands_split_the_training_scores_in_tenths() {
+        let b = binning();
+        let mut sc = Scorecard::new(&[&b], -0.5, &[-1.0], &Default::default(), vec![]);
+        let scores: Vec<f64> = (0..100).map(f64::from).collect();
+        sc.set_score_bands(&scores);
+        assert_eq!(
+            sc.score_cuts,
+            vec![10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0]
+        );
+        assert!(sc.score_shares.iter().all(|&s| (s - 0.1).abs() < 1e-12));
+        // Few distinct scores: bands merge rather than stay empty.
+        sc.set_score_bands(&[1.0, 1.0, 1.0, 2.0]);
+        assert_eq!(sc.score_cuts, vec![2.0]);
+        assert_eq!(sc.score_shares, vec![0.75, 0.25]);
+    }
+}
