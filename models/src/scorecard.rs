@@ -508,7 +508,8 @@ mod tests {
             vec![],
         );
         let (factor, offset) = scaling(20.0, 600.0, 50.0);
-        let ln_odds_good = -(-0.5 + -1.0 * b.bins[0].woe);
+        // ln(odds_good) = −(β₀ + β·WoE) with β₀ = −0.5, β = −1.
+        let ln_odds_good = 0.5 + b.bins[0].woe;
         assert!((raw.score(&[0]) - (offset + factor * ln_odds_good)).abs() < 1e-9);
         // Average points: (20·544 + 20·506 + 20·462 + 0·502) / 60 = 504.
         assert!((sc.average_points[0] - 504.0).abs() < 1e-12);

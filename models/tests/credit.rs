@@ -264,7 +264,9 @@ fn scorecard_binning_matches_optbinning() {
     // reference/credit_scorecard.py: optbinning 1.0.0 on the same stratified split; its
     // binning has no bin cap, so finml runs with max_bins 20 (the pre-bin count).
     let out = stratified_scorecard(json!({"max_bins": 20}));
-    let cases: [(&str, Vec<f64>, Vec<u64>, Vec<u64>, Vec<f64>, f64); 2] = [
+    // (feature, cut points, rows per bin, events per bin, WoE per bin, IV); NULL bin last.
+    type Table = (&'static str, Vec<f64>, Vec<u64>, Vec<u64>, Vec<f64>, f64);
+    let cases: [Table; 2] = [
         (
             "Income",
             vec![63.5, 72.5, 83.5, 99.5, 105.5, 127.5, 139.5, 182.5],
