@@ -17,6 +17,7 @@ fn sqlstate(kind: ErrorKind) -> PgSqlErrorCode {
         ErrorKind::InvalidData => PgSqlErrorCode::ERRCODE_DATA_EXCEPTION,
         ErrorKind::Unsupported => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
         ErrorKind::ResourceLimit => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        ErrorKind::WrongModelKind => PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
         ErrorKind::CorruptModel => PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
         ErrorKind::Internal => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
     }

@@ -60,7 +60,7 @@ struct RawOptions {
     max_categories: Option<usize>,
     deploy: Option<bool>,
     order_by: Option<Value>,
-    monotonic: Option<Monotonic>,
+    monotonic: Option<Value>,
     max_bins: Option<usize>,
     min_bin_size: Option<f64>,
     min_iv: Option<f64>,
@@ -123,8 +123,10 @@ pub enum Monotonic {
 /// Binning and points scaling of a scorecard.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScorecardOptions {
-    /// Default auto.
+    /// Trend of every numeric feature not in `monotonic_by_feature`; default auto.
     pub monotonic: Monotonic,
+    /// Trends set per feature: `"monotonic": {"amount": "ascending"}` (others: auto).
+    pub monotonic_by_feature: Vec<(String, Monotonic)>,
     /// Most value bins per feature (the NULL bin comes on top); default 8.
     pub max_bins: usize,
     /// Smallest value bin as a share of the feature's non-NULL training rows; default 0.05.
@@ -145,6 +147,7 @@ impl Default for ScorecardOptions {
     fn default() -> Self {
         ScorecardOptions {
             monotonic: Monotonic::Auto,
+            monotonic_by_feature: Vec::new(),
             max_bins: 8,
             min_bin_size: 0.05,
             min_iv: 0.02,
@@ -354,8 +357,19 @@ fn scorecard_options(raw: &RawOptions) -> Result<ScorecardOptions> {
         ))
         .with_hint("the default is 600"));
     }
+    let (monotonic, monotonic_by_feature) = match &raw.monotonic {
+        None => (defaults.monotonic, Vec::new()),
+        Some(Value::Object(map)) => (
+            Monotonic::Auto,
+            map.iter()
+                .map(|(k, v)| parse_monotonic(v).map(|m| (k.clone(), m)))
+                .collect::<Result<_>>()?,
+        ),
+        Some(v) => (parse_monotonic(v)?, Vec::new()),
+    };
     Ok(ScorecardOptions {
-        monotonic: raw.monotonic.unwrap_or(defaults.monotonic),
+        monotonic,
+        monotonic_by_feature,
         max_bins,
         min_bin_size,
         min_iv,
@@ -363,6 +377,14 @@ fn scorecard_options(raw: &RawOptions) -> Result<ScorecardOptions> {
         base_score,
         base_odds: positive("base_odds", raw.base_odds, defaults.base_odds)?,
         round: raw.round.unwrap_or(defaults.round),
+    })
+}
+
+fn parse_monotonic(value: &Value) -> Result<Monotonic> {
+    serde_json::from_value(value.clone()).map_err(|_| {
+        Error::invalid_option(format!("invalid monotonic {value}")).with_hint(
+            r#"use "auto", "ascending", "descending" or "none", for all numeric features or per feature: {"amount": "ascending"}"#,
+        )
     })
 }
 
@@ -444,10 +466,24 @@ mod tests {
             json!({"pdo": 0}),
             json!({"base_odds": -50}),
             json!({"monotonic": "up"}),
+            json!({"monotonic": {"amount": "up"}}),
+            json!({"monotonic": 1}),
         ] {
             let e = TrainOptions::from_json(&bad).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidOption, "{bad}");
         }
+    }
+
+    #[test]
+    fn monotonic_is_global_or_per_feature() {
+        let o = TrainOptions::from_json(&json!({"monotonic": "descending"})).unwrap();
+        assert_eq!(o.scorecard.monotonic, Monotonic::Descending);
+        let o = TrainOptions::from_json(&json!({"monotonic": {"amount": "ascending"}})).unwrap();
+        assert_eq!(o.scorecard.monotonic, Monotonic::Auto);
+        assert_eq!(
+            o.scorecard.monotonic_by_feature,
+            vec![("amount".to_owned(), Monotonic::Ascending)]
+        );
     }
 
     #[test]

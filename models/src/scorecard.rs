@@ -46,14 +46,19 @@ pub fn fit(
     notes: &mut Vec<String>,
 ) -> Result<FittedScorecard> {
     let sc = &options.scorecard;
-    let params = BinningParams {
-        monotonic: sc.monotonic,
-        max_bins: sc.max_bins,
-        min_bin_size: sc.min_bin_size,
-    };
+    check_monotonic_names(data, sc)?;
     let mut kept = Vec::new();
     let mut dropped = Vec::new();
     for feature in &data.features {
+        let params = BinningParams {
+            monotonic: sc
+                .monotonic_by_feature
+                .iter()
+                .find(|(name, _)| name == &feature.name)
+                .map_or(sc.monotonic, |(_, m)| *m),
+            max_bins: sc.max_bins,
+            min_bin_size: sc.min_bin_size,
+        };
         let binning = match &feature.column {
             Column::Numeric(c) => fit_numeric(&c.values, rows, y, params),
             Column::Categorical(c) => fit_categorical(&c.codes, &c.levels, rows, y, params),
@@ -143,6 +148,36 @@ pub fn fit(
             scorecard,
         });
     }
+}
+
+/// Per-feature trends must name numeric features of the training data.
+fn check_monotonic_names(data: &Dataset, sc: &ScorecardOptions) -> Result<()> {
+    for (name, _) in &sc.monotonic_by_feature {
+        match data.features.iter().find(|f| &f.name == name) {
+            None => {
+                return Err(Error::new(
+                    ErrorKind::UnknownColumn,
+                    format!("options.monotonic names \"{name}\", which is not a feature"),
+                )
+                .with_hint(format!(
+                    "features: {}",
+                    data.features
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+            Some(f) if !matches!(f.column, Column::Numeric(_)) => {
+                return Err(Error::invalid_option(format!(
+                    "options.monotonic names the categorical feature \"{name}\""
+                ))
+                .with_hint("a trend applies to numeric features; levels are always grouped in order of event rate"))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// `(Factor, Offset)` of the points scaling.

@@ -3,4 +3,5 @@
 
 mod coefficients;
 mod predict;
+mod scorecard;
 mod train;

@@ -45,6 +45,7 @@ fn fin_train(
     let options_json = options.map_or(Value::Null, |o| o.0);
     let parsed = TrainOptions::from_json(&options_json).or_report()?;
     let algorithm = Algorithm::parse(algorithm).or_report()?;
+    parsed.check_applicable(algorithm.as_str()).or_report()?;
     let relation_name = select_one::<String>(
         "SELECT $1::oid::regclass::text",
         &[DatumWithOid::from(relation.oid())],

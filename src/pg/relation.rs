@@ -3,14 +3,15 @@
 //! a role without SELECT on the relation gets PostgreSQL's own 42501.
 
 use crate::error::{report, sql_error, OrReport, SqlResult};
-use crate::pg::types::{kind_of, quote_ident, ValueKind};
+use crate::pg::types::{check_feature_type, kind_of, quote_ident, ValueKind};
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::{Error, ErrorKind, TrainOptions};
+use finml_models::{Error, ErrorKind, Model, RawValue, TrainOptions};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
+use pgrx::spi::SpiHeapTupleData;
 use pgrx::PgSqlErrorCode;
 
 /// Rows fetched per cursor round trip; interrupts and the memory budget are checked after each.
@@ -214,11 +215,6 @@ pub fn plan(
 
 /// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
 pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlResult<Dataset> {
-    let cast = |c: &RelationColumn, kind: ValueKind| match kind {
-        ValueKind::Numeric => format!("{}::float8", quote_ident(&c.name)),
-        ValueKind::Text => format!("{}::text", quote_ident(&c.name)),
-        ValueKind::Boolean => format!("{}::bool", quote_ident(&c.name)),
-    };
     let mut select: Vec<String> = plan.features.iter().map(|(c, k)| cast(c, *k)).collect();
     select.push(cast(&plan.target.0, plan.target.1));
     let mut args = Vec::new();
@@ -260,62 +256,50 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     let bytes_per_row = Dataset::bytes_per_row(&features, test_mask.is_some());
     let target_ordinal = features.len() + 1;
 
-    Spi::connect(|client| -> SqlResult<()> {
-        let mut cursor = client.try_open_cursor(query.as_str(), &args).or_report()?;
-        let mut rows_read = 0usize;
-        loop {
-            let batch = cursor.fetch(BATCH_ROWS as _).or_report()?;
-            if batch.is_empty() {
-                break;
-            }
-            for row in batch {
-                for (k, feature) in features.iter_mut().enumerate() {
-                    match &mut feature.column {
-                        Column::Numeric(c) => c
-                            .push(&feature.name, row.get::<f64>(k + 1).or_report()?)
-                            .or_report()?,
-                        Column::Categorical(c) => match plan.features[k].1 {
-                            ValueKind::Boolean => {
-                                c.push(row.get::<bool>(k + 1).or_report()?.map(bool_text))
-                            }
-                            _ => c.push(row.get::<&str>(k + 1).or_report()?),
-                        },
+    let mut rows_read = 0usize;
+    stream_rows(&query, &args, |row| {
+        for (k, feature) in features.iter_mut().enumerate() {
+            match &mut feature.column {
+                Column::Numeric(c) => c
+                    .push(&feature.name, row.get::<f64>(k + 1).or_report()?)
+                    .or_report()?,
+                Column::Categorical(c) => match plan.features[k].1 {
+                    ValueKind::Boolean => {
+                        c.push(row.get::<bool>(k + 1).or_report()?.map(bool_text))
                     }
-                }
-                match &mut target {
-                    TargetColumn::Numeric(c) => c
-                        .push(
-                            &plan.target.0.name,
-                            row.get::<f64>(target_ordinal).or_report()?,
-                        )
-                        .or_report()?,
-                    TargetColumn::Text(c) => c.push(row.get::<&str>(target_ordinal).or_report()?),
-                    TargetColumn::Boolean(v) => {
-                        v.push(row.get::<bool>(target_ordinal).or_report()?)
-                    }
-                }
-                if let Some(mask) = &mut test_mask {
-                    // A NULL split value cannot be placed in time: it stays in training.
-                    mask.push(
-                        row.get::<bool>(target_ordinal + 1)
-                            .or_report()?
-                            .unwrap_or(false),
-                    );
-                }
-                rows_read += 1;
+                    _ => c.push(row.get::<&str>(k + 1).or_report()?),
+                },
             }
-            if rows_read.saturating_mul(bytes_per_row) > budget_bytes {
-                return Err(sql_error(
-                    PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-                    format!(
-                        "training data exceeds finml.max_training_memory ({} MB) after {rows_read} rows",
-                        budget_bytes >> 20
-                    ),
-                    "raise finml.max_training_memory, select fewer features, or train on a sample (a view with TABLESAMPLE)",
-                ));
-            }
-            // statement_timeout and pg_cancel_backend stop a long read between batches.
-            pgrx::check_for_interrupts!();
+        }
+        match &mut target {
+            TargetColumn::Numeric(c) => c
+                .push(
+                    &plan.target.0.name,
+                    row.get::<f64>(target_ordinal).or_report()?,
+                )
+                .or_report()?,
+            TargetColumn::Text(c) => c.push(row.get::<&str>(target_ordinal).or_report()?),
+            TargetColumn::Boolean(v) => v.push(row.get::<bool>(target_ordinal).or_report()?),
+        }
+        if let Some(mask) = &mut test_mask {
+            // A NULL split value cannot be placed in time: it stays in training.
+            mask.push(
+                row.get::<bool>(target_ordinal + 1)
+                    .or_report()?
+                    .unwrap_or(false),
+            );
+        }
+        rows_read += 1;
+        // Checked per row, not per batch: one comparison, and it stops a wide read early.
+        if rows_read.saturating_mul(bytes_per_row) > budget_bytes {
+            return Err(sql_error(
+                PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                format!(
+                    "training data exceeds finml.max_training_memory ({} MB) after {rows_read} rows",
+                    budget_bytes >> 20
+                ),
+                "raise finml.max_training_memory, select fewer features, or train on a sample (a view with TABLESAMPLE)",
+            ));
         }
         Ok(())
     })?;
@@ -325,6 +309,108 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
         target,
         test_mask,
     })
+}
+
+/// Runs a read-only query through an SPI cursor, `BATCH_ROWS` rows at a time, calling
+/// `on_row` for each row; statement_timeout and cancel are honoured between batches.
+fn stream_rows(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+    mut on_row: impl FnMut(&SpiHeapTupleData<'_>) -> SqlResult<()>,
+) -> SqlResult<()> {
+    Spi::connect(|client| -> SqlResult<()> {
+        let mut cursor = client.try_open_cursor(query, args).or_report()?;
+        loop {
+            let batch = cursor.fetch(BATCH_ROWS as _).or_report()?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for row in batch {
+                on_row(&row)?;
+            }
+            pgrx::check_for_interrupts!();
+        }
+    })
+}
+
+/// The relation's columns that feed the model's features, in feature order, with their
+/// kinds checked against the model.
+pub fn feature_columns(
+    relation: Oid,
+    relation_name: &str,
+    model: &Model,
+) -> SqlResult<Vec<(RelationColumn, ValueKind)>> {
+    let columns = columns_of(relation)?;
+    model
+        .preprocessor
+        .features
+        .iter()
+        .map(|f| {
+            let Some(column) = columns.iter().find(|c| c.name == f.name) else {
+                return Err(report(
+                    Error::new(
+                        ErrorKind::UnknownColumn,
+                        format!(
+                            "column \"{}\" does not exist in {relation_name}, and the model needs it",
+                            f.name
+                        ),
+                    )
+                    .with_hint(format!(
+                        "the model's features are: {}",
+                        model.feature_names().collect::<Vec<_>>().join(", ")
+                    )),
+                ));
+            };
+            let whose = format!("of {relation_name}");
+            let kind = check_feature_type(
+                &f.name,
+                f.transform.takes_numbers(),
+                column.type_oid,
+                &whose,
+            )?;
+            Ok((column.clone(), kind))
+        })
+        .collect()
+}
+
+/// Streams `columns` of every row of `relation_name` to `on_row` as model inputs.
+pub fn scan_features(
+    relation_name: &str,
+    columns: &[(RelationColumn, ValueKind)],
+    mut on_row: impl FnMut(&[RawValue<'_>]) -> SqlResult<()>,
+) -> SqlResult<()> {
+    let select: Vec<String> = columns.iter().map(|(c, k)| cast(c, *k)).collect();
+    let query = format!("SELECT {} FROM {}", select.join(", "), relation_name);
+    let mut values: Vec<RawValue<'_>> = Vec::with_capacity(columns.len());
+    stream_rows(&query, &[], |row| {
+        values.clear();
+        for (k, (_, kind)) in columns.iter().enumerate() {
+            values.push(match kind {
+                ValueKind::Numeric => row
+                    .get::<f64>(k + 1)
+                    .or_report()?
+                    .map_or(RawValue::Null, RawValue::Number),
+                ValueKind::Boolean => row
+                    .get::<bool>(k + 1)
+                    .or_report()?
+                    .map_or(RawValue::Null, |b| RawValue::Text(bool_text(b))),
+                ValueKind::Text => row
+                    .get::<&str>(k + 1)
+                    .or_report()?
+                    .map_or(RawValue::Null, RawValue::Text),
+            });
+        }
+        on_row(&values)
+    })
+}
+
+/// The select-list expression that reads a column as its kind.
+fn cast(column: &RelationColumn, kind: ValueKind) -> String {
+    match kind {
+        ValueKind::Numeric => format!("{}::float8", quote_ident(&column.name)),
+        ValueKind::Text => format!("{}::text", quote_ident(&column.name)),
+        ValueKind::Boolean => format!("{}::bool", quote_ident(&column.name)),
+    }
 }
 
 /// How a boolean reads as a category, in training and in prediction alike.

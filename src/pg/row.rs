@@ -4,7 +4,7 @@
 
 use crate::error::{report, SqlResult};
 use crate::pg::relation::bool_text;
-use crate::pg::types::{kind_of, ValueKind};
+use crate::pg::types::check_feature_type;
 use finml_models::{Error, ErrorKind, Model, RawValue};
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
@@ -81,6 +81,19 @@ impl Drop for TupleDescGuard {
 
 /// Applies `model` to one composite datum.
 pub fn predict_row(model: &Model, layouts: &RowLayouts, datum: pg_sys::Datum) -> SqlResult<f64> {
+    with_row_values(model, layouts, datum, |values| {
+        model.predict(values).map_err(report)
+    })
+}
+
+/// Decodes the model's features from one composite datum (in feature order) and passes them
+/// to `f`; text values are borrowed from the row.
+pub fn with_row_values<R>(
+    model: &Model,
+    layouts: &RowLayouts,
+    datum: pg_sys::Datum,
+    f: impl FnOnce(&[RawValue<'_>]) -> SqlResult<R>,
+) -> SqlResult<R> {
     // SAFETY: the caller passes a non-NULL composite datum (the functions are STRICT); the
     // detoasted header, and the text values borrowed from it, live through this call.
     unsafe {
@@ -103,7 +116,7 @@ pub fn predict_row(model: &Model, layouts: &RowLayouts, datum: pg_sys::Datum) ->
                 Some(d) => decode(d, type_oid),
             });
         }
-        model.predict(&values).map_err(report)
+        f(&values)
     }
 }
 
@@ -161,14 +174,9 @@ fn resolve_layout(model: &Model, tupdesc: pg_sys::TupleDesc) -> SqlResult<Layout
         }
         columns
     };
-    let numeric_model_features: Vec<bool> = model
-        .preprocessor
-        .features
-        .iter()
-        .map(|f| matches!(f.transform, finml_models::preprocess::Transform::Numeric(_)))
-        .collect();
     let mut attributes = Vec::with_capacity(model.n_features());
-    for (name, &numeric) in model.feature_names().zip(&numeric_model_features) {
+    for feature in &model.preprocessor.features {
+        let name = feature.name.as_str();
         let Some((_, type_oid, attno)) = columns.iter().find(|(n, _, _)| n == name) else {
             return Err(report(
                 Error::new(
@@ -183,27 +191,7 @@ fn resolve_layout(model: &Model, tupdesc: pg_sys::TupleDesc) -> SqlResult<Layout
         };
         // SAFETY: plain syscache lookup.
         let base = unsafe { pg_sys::getBaseType(*type_oid) };
-        let fits = match kind_of(base) {
-            Some(ValueKind::Numeric) => numeric,
-            Some(ValueKind::Text | ValueKind::Boolean) => !numeric,
-            None => false,
-        };
-        if !fits {
-            let expected = if numeric {
-                "a numeric"
-            } else {
-                "a text or boolean"
-            };
-            return Err(report(
-                Error::new(
-                    ErrorKind::WrongType,
-                    format!("column \"{name}\" of the row has the wrong type for the model"),
-                )
-                .with_hint(format!(
-                    "the model was trained on {expected} \"{name}\"; cast the column"
-                )),
-            ));
-        }
+        check_feature_type(name, feature.transform.takes_numbers(), base, "of the row")?;
         attributes.push((*attno, base));
     }
     Ok(Layout { attributes })

@@ -1,5 +1,7 @@
 //! How PostgreSQL types map onto model inputs.
 
+use crate::error::{report, SqlResult};
+use finml_models::{Error, ErrorKind};
 use pgrx::pg_sys::{self, Oid};
 
 /// What a column can be for a model.
@@ -33,4 +35,34 @@ pub fn kind_of(type_oid: Oid) -> Option<ValueKind> {
 /// Quotes an identifier for SQL text (what `quote_ident` does, always quoting).
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Checks that a column of type `type_oid` can feed a model feature that takes numbers
+/// (`numeric`) or text; `whose` names the column's owner in the message ("of the row").
+pub fn check_feature_type(
+    name: &str,
+    numeric: bool,
+    type_oid: Oid,
+    whose: &str,
+) -> SqlResult<ValueKind> {
+    match kind_of(type_oid) {
+        Some(ValueKind::Numeric) if numeric => Ok(ValueKind::Numeric),
+        Some(kind @ (ValueKind::Text | ValueKind::Boolean)) if !numeric => Ok(kind),
+        _ => {
+            let expected = if numeric {
+                "a numeric"
+            } else {
+                "a text or boolean"
+            };
+            Err(report(
+                Error::new(
+                    ErrorKind::WrongType,
+                    format!("column \"{name}\" {whose} has the wrong type for the model"),
+                )
+                .with_hint(format!(
+                    "the model was trained on {expected} \"{name}\"; cast the column"
+                )),
+            ))
+        }
+    }
 }

@@ -1,0 +1,191 @@
+//! Scorecards: `fin_score`, `fin_reason_codes`, `fin_scorecard` and `fin_psi`.
+
+use crate::error::{sql_error, OrReport};
+use crate::pg::catalog::with_deployed;
+use crate::pg::relation;
+use crate::pg::row::{with_row_values, RecordArg};
+use crate::pg::select_one;
+use finml_models::scorecard::{stability_status, Baseline, PopulationCounts};
+use finml_models::RawValue;
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::{PgRelation, PgSqlErrorCode};
+
+/// The applicant's total points on the deployed scorecard.
+#[pg_extern(stable, strict, parallel_safe)]
+fn fin_score(model: &str, row: RecordArg) -> Result<i32, ErrorReport> {
+    with_deployed(model, |m| {
+        with_row_values(&m.model, &m.layouts, row.0, |values| {
+            let score = m.model.score(values).or_report()?;
+            Ok(score.round() as i32)
+        })
+    })
+}
+
+/// The characteristics on which the applicant lost the most points, most important first:
+/// against the best attainable points of each (`baseline => 'best'`, the default) or against
+/// the training average (`'average'`). At most `n` rows; characteristics where nothing was
+/// lost are not reasons.
+// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, strict, parallel_safe)]
+fn fin_reason_codes(
+    model: &str,
+    row: RecordArg,
+    n: default!(i32, 4),
+    baseline: default!(&str, "'best'"),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(rank, i32),
+            name!(feature, String),
+            name!(value, Option<String>),
+            name!(points, i32),
+            name!(points_lost, i32),
+        ),
+    >,
+    ErrorReport,
+> {
+    if n < 1 {
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("n must be at least 1, got {n}"),
+            "regulations ask for up to four principal reasons: the default is 4",
+        ));
+    }
+    let baseline = Baseline::parse(baseline).or_report()?;
+    let rows = with_deployed(model, |m| {
+        with_row_values(&m.model, &m.layouts, row.0, |values| {
+            let reasons = m.model.reasons(values, baseline).or_report()?;
+            let names: Vec<&str> = m.model.feature_names().collect();
+            Ok(reasons
+                .iter()
+                // Shown as integers: a loss that rounds to 0 is not a reason.
+                .filter(|r| r.points_lost.round() >= 1.0)
+                .take(n as usize)
+                .enumerate()
+                .map(|(k, r)| {
+                    (
+                        k as i32 + 1,
+                        names[r.feature].to_owned(),
+                        value_text(values[r.feature]),
+                        r.points.round() as i32,
+                        r.points_lost.round() as i32,
+                    )
+                })
+                .collect::<Vec<_>>())
+        })
+    })?;
+    Ok(TableIterator::new(rows))
+}
+
+fn value_text(value: RawValue<'_>) -> Option<String> {
+    match value {
+        RawValue::Null => None,
+        RawValue::Number(x) => Some(format!("{x}")),
+        RawValue::Text(t) => Some(t.to_owned()),
+    }
+}
+
+/// The printed scorecard: every bin of every characteristic (the NULL bin included) with its
+/// training counts, event rate, WoE, IV contribution and points. `lower`/`upper` bound
+/// numeric bins as `lower <= x < upper`.
+// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, strict, parallel_safe)]
+fn fin_scorecard(
+    model: &str,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(feature, String),
+            name!(bin, String),
+            name!(lower, Option<f64>),
+            name!(upper, Option<f64>),
+            name!(count, i64),
+            name!(event_rate, Option<f64>),
+            name!(woe, f64),
+            name!(iv, f64),
+            name!(points, i32),
+        ),
+    >,
+    ErrorReport,
+> {
+    let rows = with_deployed(model, |m| {
+        let (card, binnings) = m.model.scorecard().or_report()?;
+        let mut rows = Vec::new();
+        for ((name, binning), points) in binnings.iter().zip(&card.points) {
+            for (k, bin) in binning.bins.iter().enumerate() {
+                let (lower, upper) = binning.bounds(k);
+                rows.push((
+                    (*name).to_owned(),
+                    binning.label(k),
+                    (!lower.is_nan()).then_some(lower),
+                    (!upper.is_nan()).then_some(upper),
+                    bin.rows as i64,
+                    bin.event_rate(),
+                    bin.woe,
+                    bin.iv,
+                    points[k].round() as i32,
+                ));
+            }
+        }
+        Ok(rows)
+    })?;
+    Ok(TableIterator::new(rows))
+}
+
+/// Population stability of `relation` against the training split: the PSI of the score
+/// (feature '(score)', over the training score deciles) and the characteristic stability
+/// index of each feature (over its bins); status stable < 0.1 <= watch <= 0.25 < shifted.
+// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, strict, parallel_restricted)]
+fn fin_psi(
+    model: &str,
+    relation: PgRelation,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(feature, String),
+            name!(psi, f64),
+            name!(status, String),
+        ),
+    >,
+    ErrorReport,
+> {
+    let relation_name = select_one::<String>(
+        "SELECT $1::oid::regclass::text",
+        &[DatumWithOid::from(relation.oid())],
+    )?
+    .unwrap_or_default();
+    let rows = with_deployed(model, |m| {
+        let (card, binnings) = m.model.scorecard().or_report()?;
+        let columns = relation::feature_columns(relation.oid(), &relation_name, &m.model)?;
+        let mut counts = PopulationCounts::new(card);
+        relation::scan_features(&relation_name, &columns, |values| {
+            let bins = m.model.bins_of(values).or_report()?;
+            counts.add(card, &bins);
+            Ok(())
+        })?;
+        if counts.rows == 0 {
+            return Err(sql_error(
+                PgSqlErrorCode::ERRCODE_DATA_EXCEPTION,
+                format!("{relation_name} has no rows"),
+                "stability compares a population with the training split: pass a relation with the applications to monitor",
+            ));
+        }
+        let only_binnings: Vec<_> = binnings.iter().map(|(_, b)| *b).collect();
+        let stability = counts.stability(card, &only_binnings).or_report()?;
+        let names = std::iter::once("(score)").chain(binnings.iter().map(|(n, _)| *n));
+        Ok(names
+            .zip(stability)
+            .map(|(name, psi)| (name.to_owned(), psi, stability_status(psi).to_owned()))
+            .collect::<Vec<_>>())
+    })?;
+    Ok(TableIterator::new(rows))
+}
