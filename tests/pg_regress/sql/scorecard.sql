@@ -94,6 +94,26 @@ SELECT count(*) AS differing FROM applications a
  WHERE ARRAY(SELECT r FROM fin_reason_codes('credit_card', a) r)
     IS DISTINCT FROM ARRAY(SELECT r FROM fin_reason_codes('credit_card', a) r);
 
+-- Scores and reason codes in parallel workers equal the leader's.
+CREATE TABLE leader_scores AS
+  SELECT id, fin_score('credit_card', a) AS score,
+         ARRAY(SELECT r FROM fin_reason_codes('credit_card', a) r)::text AS reasons
+    FROM applications a;
+SET force_parallel_mode = on;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE fin_score('credit_card', a) IS DISTINCT FROM l.score) AS different,
+       count(*) FILTER (WHERE ARRAY(SELECT r FROM fin_reason_codes('credit_card', a) r)::text
+                              IS DISTINCT FROM l.reasons) AS different_reasons
+  FROM applications a JOIN leader_scores l USING (id);
+RESET force_parallel_mode;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+-- Volatility and parallel safety of the scorecard functions.
+SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS args, p.provolatile, p.proisstrict, p.proparallel
+  FROM pg_proc p WHERE p.proname IN ('fin_score', 'fin_reason_codes', 'fin_scorecard', 'fin_psi') ORDER BY 1;
+
 -- Population stability. Trained on every row, the scorecard sees the training data itself:
 -- PSI 0 for the score and every characteristic.
 SELECT version, train_rows, test_rows FROM fin_train('credit_card_all', 'applications', 'status',
