@@ -89,3 +89,67 @@ PY
 else
     echo "peer: pandas + scikit-learn   skipped (pip install psycopg[binary] pandas scikit-learn)"
 fi
+
+echo
+echo "== scorecard"
+sc_train=$(seconds "SELECT fin_train('bench_card', 'applicants', 'defaulted', 'scorecard', options => '{\"exclude\": [\"id\"], \"test_size\": 0.3}')")
+sc_auc=$(psql_db -c "SELECT round((metrics->>'auc')::numeric, 4) FROM finml.models WHERE name = 'bench_card' AND deployed")
+# The scorecard written as plain SQL, a CASE per characteristic over its bins: what a bank
+# deploys when its scoring engine is the database itself. Unseen levels score as NULL, as in finml.
+sc_expr=$(psql_db -c "
+  WITH bins AS (
+    SELECT feature, bin, points, row_number() OVER () AS ord,
+           CASE WHEN bin = '(missing)' THEN NULL
+                WHEN lower IS NOT NULL THEN format('WHEN %I < %L::float8 THEN %s', feature, upper, points)
+                ELSE format('WHEN %I IN (%s) THEN %s', feature,
+                            (SELECT string_agg(quote_literal(l), ', ') FROM unnest(string_to_array(bin, ', ')) l),
+                            points) END AS arm
+      FROM fin_scorecard('bench_card'))
+  SELECT string_agg(expr, ' + ')
+    FROM (SELECT format('CASE WHEN %I IS NULL THEN %s %s ELSE %s END', feature,
+                        max(points) FILTER (WHERE bin = '(missing)'),
+                        string_agg(arm, ' ' ORDER BY ord),
+                        max(points) FILTER (WHERE bin = '(missing)')) AS expr
+            FROM bins GROUP BY feature) per_feature")
+score_floor=$(seconds "SELECT sum($sc_expr) FROM applicants")
+score=$(seconds "SELECT sum(fin_score('bench_card', a)) FROM applicants a")
+mismatches=$(psql_db -c "SELECT count(*) FROM applicants a WHERE fin_score('bench_card', a) <> ($sc_expr)")
+reasons=$(seconds "SELECT count(*) FROM (SELECT * FROM applicants ORDER BY id LIMIT 100000) a, fin_reason_codes('bench_card', a) r")
+psi=$(seconds "SELECT * FROM fin_psi('bench_card', 'applicants')")
+printf "fin_train scorecard           %8.2f s   %sx the read floor   (test AUC %s)\n" "$sc_train" "$(ratio "$sc_train" "$read_floor")" "$sc_auc"
+printf "SQL CASE scorecard floor      %8.2f s   %s us/row\n" "$score_floor" "$(per_row_us "$score_floor")"
+printf "fin_score (row form)          %8.2f s   %sx the SQL floor   %s us/row   (%s rows differ from the CASE)\n" "$score" "$(ratio "$score" "$score_floor")" "$(per_row_us "$score")" "$mismatches"
+printf "fin_reason_codes, 100k rows   %8.2f s   %s us/applicant\n" "$reasons" "$(awk -v t="$reasons" 'BEGIN { printf "%.3f", t * 10 }')"
+printf "fin_psi over the table        %8.2f s   %sx the read floor\n" "$psi" "$(ratio "$psi" "$read_floor")"
+
+if python3 -c "import psycopg, pandas, sklearn, optbinning" 2>/dev/null; then
+    peer=$(PGHOST=127.0.0.1 PGUSER=finml_bench_client PGPASSWORD=finml_bench DB="$DB" python3 - <<'PY'
+import os, time, warnings, numpy as np, pandas as pd, psycopg
+warnings.filterwarnings("ignore")
+from optbinning import BinningProcess, Scorecard
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+start = time.time()
+with psycopg.connect(dbname=os.environ["DB"]) as conn:
+    df = pd.read_sql("SELECT * FROM applicants ORDER BY id", conn)
+y = df.pop("defaulted").to_numpy()
+df = df.drop(columns=["id"])
+Xtr, Xte, ytr, yte = train_test_split(df, y, test_size=0.3, stratify=y, random_state=42)
+params = {c: {"monotonic_trend": "auto_asc_desc", "max_n_bins": 8} for c in df.columns if c.startswith("x")}
+# The same screening as finml's default min_iv.
+process = BinningProcess(list(df.columns), categorical_variables=["region", "employment"],
+                         binning_fit_params=params, selection_criteria={"iv": {"min": 0.02}})
+card = Scorecard(binning_process=process, estimator=LogisticRegression(),
+                 scaling_method="pdo_odds",
+                 scaling_method_params={"pdo": 20, "odds": 50, "scorecard_points": 600},
+                 rounding=True).fit(Xtr, ytr)
+auc = roc_auc_score(yte, card.predict_proba(Xte)[:, 1])
+print(f"{time.time() - start:.3f} {auc:.4f}")
+PY
+)
+    set -- $peer
+    printf "peer: pandas + optbinning     %8.2f s   peer/fin_train time %s (above 1: finml is faster)   (test AUC %s)\n" "$1" "$(ratio "$1" "$sc_train")" "$2"
+else
+    echo "peer: pandas + optbinning     skipped (pip install psycopg[binary] pandas scikit-learn optbinning)"
+fi

@@ -31,3 +31,35 @@ SELECT term, round(estimate::numeric, 5) AS estimate, round(std_error::numeric, 
 \echo '== the catalog: finml.models'
 SELECT name, version, algorithm, task, deployed, trained_by, train_rows, test_rows
   FROM finml.models;
+
+\echo
+\echo '== fin_train: a credit scorecard (monotonic WoE bins, 600 points at 50:1, 20 points to double the odds)'
+SELECT model, version, algorithm, train_rows, test_rows,
+       round((metrics->>'auc')::numeric, 4) AS test_auc, round((metrics->>'ks')::numeric, 4) AS ks,
+       round((metrics->>'gini')::numeric, 4) AS gini
+  FROM fin_train('credit_card', 'applications', 'status', 'scorecard',
+                 options => '{"positive": "bad", "exclude": ["id"], "test_size": 0.3, "seed": 42}');
+
+\echo '== the printed scorecard: income and home'
+SELECT feature, bin, count, round(event_rate::numeric, 3) AS bad_rate, round(woe::numeric, 3) AS woe,
+       round(iv::numeric, 4) AS iv, points
+  FROM fin_scorecard('credit_card') WHERE feature IN ('income', 'home');
+
+\echo '== information value per characteristic'
+SELECT feature, round(sum(iv)::numeric, 3) AS iv FROM fin_scorecard('credit_card')
+ GROUP BY feature ORDER BY sum(iv) DESC;
+
+\echo '== scores of the first applications'
+SELECT id, status, fin_score('credit_card', a) AS score,
+       round(fin_predict('credit_card', a)::numeric, 3) AS p_bad
+  FROM applications a ORDER BY id LIMIT 8;
+
+\echo '== reason codes for the lowest-scoring applicant'
+SELECT a.id, fin_score('credit_card', a) AS score, r.*
+  FROM (SELECT * FROM applications a ORDER BY fin_score('credit_card', a), id LIMIT 1) a,
+       fin_reason_codes('credit_card', a) r;
+
+\echo '== population stability: young applicants against the training population'
+CREATE OR REPLACE VIEW young_applicants AS SELECT * FROM applications WHERE age < 30;
+SELECT feature, round(psi::numeric, 4) AS psi, status
+  FROM fin_psi('credit_card', 'young_applicants');

@@ -63,6 +63,8 @@ struct Layout {
 #[derive(Default)]
 pub struct RowLayouts {
     known: RefCell<Vec<((Oid, i32), Layout)>>,
+    /// Reused buffers for deforming a row: its datums and NULL flags.
+    deformed: RefCell<(Vec<pg_sys::Datum>, Vec<bool>)>,
 }
 
 /// Releases a tuple descriptor reference on every exit path.
@@ -109,13 +111,29 @@ pub fn with_row_values<R>(
         let slot = layout_slot(model, layouts, (type_id, typmod), tupdesc.0)?;
         let known = layouts.known.borrow();
         let layout = &known[slot].1;
+        // One pass over the tuple: fetching attributes one by one re-walks it from the start
+        // whenever a NULL or a variable-width value precedes them.
+        let mut deformed = layouts.deformed.borrow_mut();
+        let (datums, nulls) = &mut *deformed;
+        let natts = usize::try_from((*tupdesc.0).natts).unwrap_or(0);
+        datums.resize(natts, pg_sys::Datum::from(0));
+        nulls.resize(natts, true);
+        pg_sys::heap_deform_tuple(
+            &mut tuple,
+            tupdesc.0,
+            datums.as_mut_ptr(),
+            nulls.as_mut_ptr(),
+        );
         let mut values: Vec<RawValue<'_>> = Vec::with_capacity(layout.attributes.len());
         for &(attno, type_oid) in &layout.attributes {
-            values.push(match pgrx::heap_getattr_raw(&mut tuple, attno, tupdesc.0) {
-                None => RawValue::Null,
-                Some(d) => decode(d, type_oid),
+            let i = attno.get() - 1;
+            values.push(if nulls[i] {
+                RawValue::Null
+            } else {
+                decode(datums[i], type_oid)
             });
         }
+        drop(deformed);
         f(&values)
     }
 }
