@@ -570,7 +570,7 @@ fn merge_prebins(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn c(rows: u64, events: u64) -> Counts {
@@ -600,7 +600,7 @@ mod tests {
     }
 
     /// Ten rows per value 1..=6; events per value 1, 2, 3, 5, 7, 8 (26 of 60).
-    fn small_table() -> (Vec<f64>, Vec<usize>, Vec<bool>) {
+    pub(crate) fn small_table() -> (Vec<f64>, Vec<usize>, Vec<bool>) {
         let events = [1, 2, 3, 5, 7, 8];
         let mut values = Vec::new();
         let mut y = Vec::new();

@@ -70,8 +70,8 @@ struct RawOptions {
     round: Option<bool>,
 }
 
-/// Keys accepted in `options`, listed in the hint of an unknown-key error.
-pub const KNOWN_KEYS: &[&str] = &[
+/// Keys every algorithm accepts.
+const COMMON_KEYS: &[&str] = &[
     "positive",
     "exclude",
     "test_size",
@@ -84,14 +84,6 @@ pub const KNOWN_KEYS: &[&str] = &[
     "max_categories",
     "deploy",
     "order_by",
-    "monotonic",
-    "max_bins",
-    "min_bin_size",
-    "min_iv",
-    "pdo",
-    "base_score",
-    "base_odds",
-    "round",
 ];
 
 /// Keys that only scorecards use, and keys that scorecards do not use (binning replaces
@@ -217,7 +209,7 @@ impl TrainOptions {
             .unwrap_or_default();
         let raw: RawOptions = serde_json::from_value(value).map_err(|e| {
             Error::invalid_option(format!("invalid training options: {e}"))
-                .with_hint(format!("known options: {}", KNOWN_KEYS.join(", ")))
+                .with_hint(format!("known options: {}", known_keys().join(", ")))
         })?;
 
         let test_size = raw.test_size.unwrap_or(0.2);
@@ -314,6 +306,15 @@ impl TrainOptions {
             _ => None,
         }
     }
+}
+
+/// Keys accepted in `options`, listed in the hint of an unknown-key error.
+pub fn known_keys() -> Vec<&'static str> {
+    COMMON_KEYS
+        .iter()
+        .chain(SCORECARD_ONLY_KEYS)
+        .copied()
+        .collect()
 }
 
 fn scorecard_options(raw: &RawOptions) -> Result<ScorecardOptions> {

@@ -500,16 +500,7 @@ mod tests {
 
     fn binning() -> Binning {
         // The hand-worked table of binning.rs: WoE 1.466337, 0.137201, −1.366876 and NULL 0.
-        let events = [1, 2, 3, 5, 7, 8];
-        let mut values = Vec::new();
-        let mut y = Vec::new();
-        for (k, &e) in events.iter().enumerate() {
-            for r in 0..10 {
-                values.push((k + 1) as f64);
-                y.push(r < e);
-            }
-        }
-        let rows: Vec<usize> = (0..60).collect();
+        let (values, rows, y) = crate::binning::tests::small_table();
         let params = BinningParams {
             monotonic: Monotonic::Auto,
             max_bins: 3,

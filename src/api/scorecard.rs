@@ -4,10 +4,8 @@ use crate::error::{sql_error, OrReport};
 use crate::pg::catalog::with_deployed;
 use crate::pg::relation;
 use crate::pg::row::{with_row_values, RecordArg};
-use crate::pg::select_one;
 use finml_models::scorecard::{stability_status, Baseline, PopulationCounts};
 use finml_models::RawValue;
-use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{PgRelation, PgSqlErrorCode};
@@ -158,11 +156,7 @@ fn fin_psi(
     >,
     ErrorReport,
 > {
-    let relation_name = select_one::<String>(
-        "SELECT $1::oid::regclass::text",
-        &[DatumWithOid::from(relation.oid())],
-    )?
-    .unwrap_or_default();
+    let relation_name = relation::relation_name(relation.oid())?;
     let rows = with_deployed(model, |m| {
         let (card, binnings) = m.model.scorecard().or_report()?;
         let columns = relation::feature_columns(relation.oid(), &relation_name, &m.model)?;

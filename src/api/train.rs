@@ -4,9 +4,7 @@ use crate::error::{report, sql_error, OrReport};
 use crate::gucs;
 use crate::pg::catalog::{self, NewVersion};
 use crate::pg::relation;
-use crate::pg::select_one;
 use finml_models::{format, train, Algorithm, Error, Limits, TrainOptions};
-use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgLogLevel, PgRelation, PgSqlErrorCode};
@@ -46,11 +44,7 @@ fn fin_train(
     let parsed = TrainOptions::from_json(&options_json).or_report()?;
     let algorithm = Algorithm::parse(algorithm).or_report()?;
     parsed.check_applicable(algorithm.as_str()).or_report()?;
-    let relation_name = select_one::<String>(
-        "SELECT $1::oid::regclass::text",
-        &[DatumWithOid::from(relation.oid())],
-    )?
-    .unwrap_or_default();
+    let relation_name = relation::relation_name(relation.oid())?;
 
     let columns = relation::columns_of(relation.oid())?;
     let primary_key = relation::primary_key_of(relation.oid())?;

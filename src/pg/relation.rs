@@ -3,6 +3,7 @@
 //! a role without SELECT on the relation gets PostgreSQL's own 42501.
 
 use crate::error::{report, sql_error, OrReport, SqlResult};
+use crate::pg::select_one;
 use crate::pg::types::{check_feature_type, kind_of, quote_ident, ValueKind};
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
@@ -24,6 +25,15 @@ pub struct RelationColumn {
     pub type_oid: Oid,
     /// `format_type` output, for messages and casts.
     pub type_name: String,
+}
+
+/// The relation's name as SQL text, schema-qualified and quoted where needed.
+pub fn relation_name(relation: Oid) -> SqlResult<String> {
+    Ok(select_one::<String>(
+        "SELECT $1::oid::regclass::text",
+        &[DatumWithOid::from(relation)],
+    )?
+    .unwrap_or_default())
 }
 
 /// The columns of a relation (table, view, materialized view, foreign table), in order.
