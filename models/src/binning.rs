@@ -64,6 +64,25 @@ impl Counts {
     }
 }
 
+impl std::iter::Sum for Counts {
+    fn sum<I: Iterator<Item = Counts>>(iter: I) -> Counts {
+        iter.fold(Counts::default(), |mut total, c| {
+            total.add(c);
+            total
+        })
+    }
+}
+
+/// `prefix[k]` holds the sum of `counts[..k]`, so any range's counts are one subtraction.
+fn prefix_sums(counts: &[Counts]) -> Vec<Counts> {
+    let mut prefix = vec![Counts::default(); counts.len() + 1];
+    for (k, c) in counts.iter().enumerate() {
+        prefix[k + 1] = prefix[k];
+        prefix[k + 1].add(*c);
+    }
+    prefix
+}
+
 /// A bin's statistics on the training split.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bin {
@@ -382,15 +401,10 @@ fn one(event: bool) -> Counts {
 
 /// Builds the bins' statistics from the atom groups and the NULL counts.
 fn finish(edges: Edges, atoms: &[Counts], groups: &[(usize, usize)], missing: Counts) -> Binning {
-    let mut totals = missing;
-    atoms.iter().for_each(|c| totals.add(*c));
+    let totals: Counts = atoms.iter().copied().chain([missing]).sum();
     let mut bins: Vec<Bin> = groups
         .iter()
-        .map(|&(start, end)| {
-            let mut c = Counts::default();
-            atoms[start..end].iter().for_each(|a| c.add(*a));
-            Bin::new(c, totals)
-        })
+        .map(|&(start, end)| Bin::new(atoms[start..end].iter().copied().sum(), totals))
         .collect();
     bins.push(Bin::new(missing, totals));
     Binning::new(edges, bins)
@@ -411,11 +425,7 @@ fn optimal_groups(
     let prebins = cart_prebins(atoms, min_rows, MAX_PREBINS);
     let prebin_counts: Vec<Counts> = prebins
         .iter()
-        .map(|&(s, e)| {
-            let mut c = Counts::default();
-            atoms[s..e].iter().for_each(|a| c.add(*a));
-            c
-        })
+        .map(|&(s, e)| atoms[s..e].iter().copied().sum())
         .collect();
     let candidates: &[Monotonic] = match trend {
         Monotonic::Auto => &[Monotonic::Ascending, Monotonic::Descending],
@@ -447,11 +457,7 @@ fn optimal_groups(
 /// CART-style pre-binning of ordered atoms: best-first binary splits by Gini decrease,
 /// each side holding at least `min_rows` rows, until `max_prebins` ranges or no gain.
 fn cart_prebins(atoms: &[Counts], min_rows: u64, max_prebins: usize) -> Vec<(usize, usize)> {
-    let mut prefix = vec![Counts::default(); atoms.len() + 1];
-    for (k, a) in atoms.iter().enumerate() {
-        prefix[k + 1] = prefix[k];
-        prefix[k + 1].add(*a);
-    }
+    let prefix = prefix_sums(atoms);
     let range = |s: usize, e: usize| prefix[e].minus(prefix[s]);
     // The best split point of [s, e) and its impurity decrease.
     let best_split = |s: usize, e: usize| -> Option<(usize, f64)> {
@@ -498,11 +504,7 @@ fn merge_prebins(
     direction: Monotonic,
 ) -> Option<(f64, Vec<(usize, usize)>)> {
     let m = prebins.len();
-    let mut prefix = vec![Counts::default(); m + 1];
-    for (k, p) in prebins.iter().enumerate() {
-        prefix[k + 1] = prefix[k];
-        prefix[k + 1].add(*p);
-    }
+    let prefix = prefix_sums(prebins);
     let totals = prefix[m];
     let group = |i: usize, j: usize| prefix[j + 1].minus(prefix[i]);
     let admissible = |c: &Counts| c.rows >= min_rows && c.has_both_classes();

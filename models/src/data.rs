@@ -148,6 +148,11 @@ impl Dataset {
         self.target.len()
     }
 
+    /// The feature column called `name`.
+    pub fn feature(&self, name: &str) -> Option<&Feature> {
+        self.features.iter().find(|f| f.name == name)
+    }
+
     /// Bytes one row takes in this representation; the extension uses it to keep training
     /// within `finml.max_training_memory` while it reads.
     pub fn bytes_per_row(features: &[Feature], has_test_mask: bool) -> usize {

@@ -132,71 +132,77 @@ impl Model {
         self.predict(raw)
     }
 
+    fn not_a_scorecard(&self) -> Error {
+        Error::new(
+            ErrorKind::WrongModelKind,
+            format!(
+                "the model is a {} model, not a scorecard",
+                self.algorithm.as_str()
+            ),
+        )
+        .with_hint("train one with fin_train(..., algorithm => 'scorecard')")
+    }
+
     /// The scorecard's points and the binning of each feature, or an error for another
     /// kind of model.
     pub fn scorecard(&self) -> Result<(&Scorecard, Vec<(&str, &Binning)>)> {
-        let not_a_scorecard = || {
-            Error::new(
-                ErrorKind::WrongModelKind,
-                format!(
-                    "the model is a {} model, not a scorecard",
-                    self.algorithm.as_str()
-                ),
-            )
-            .with_hint("train one with fin_train(..., algorithm => 'scorecard')")
-        };
-        let points = self.scorecard.as_ref().ok_or_else(not_a_scorecard)?;
+        let points = self
+            .scorecard
+            .as_ref()
+            .ok_or_else(|| self.not_a_scorecard())?;
         let binnings = self
             .preprocessor
             .features
             .iter()
             .map(|f| match &f.transform {
                 Transform::Binned(b) => Ok((f.name.as_str(), b)),
-                _ => Err(not_a_scorecard()),
+                _ => Err(self.not_a_scorecard()),
             })
             .collect::<Result<Vec<_>>>()?;
         Ok((points, binnings))
     }
 
-    /// The bin of each feature for one row (values in feature order).
-    pub fn bins_of(&self, values: &[RawValue<'_>]) -> Result<Vec<usize>> {
-        let (_, binnings) = self.scorecard()?;
-        if values.len() != binnings.len() {
+    /// The bin of each feature for one row (values in feature order), lazily, so that
+    /// scoring allocates nothing.
+    fn bins<'a>(
+        &'a self,
+        values: &'a [RawValue<'a>],
+    ) -> Result<impl Iterator<Item = Result<usize>> + 'a> {
+        if self.scorecard.is_none() {
+            return Err(self.not_a_scorecard());
+        }
+        if values.len() != self.n_features() {
             return Err(Error::invalid_data(format!(
                 "model expects {} features, got {}",
-                binnings.len(),
+                self.n_features(),
                 values.len()
             )));
         }
-        binnings
-            .iter()
-            .zip(values)
-            .map(|((name, b), &v)| b.bin_of(name, v))
-            .collect()
-    }
-
-    /// The scorecard's total points for one row (the hot path of `fin_score`: no allocation).
-    pub fn score(&self, values: &[RawValue<'_>]) -> Result<f64> {
-        let (Some(card), true) = (&self.scorecard, values.len() == self.n_features()) else {
-            // The slow path has the errors.
-            let bins = self.bins_of(values)?;
-            return Ok(self.scorecard()?.0.score(&bins));
-        };
-        let mut total = 0.0;
-        for ((feature, points), &value) in self
+        Ok(self
             .preprocessor
             .features
             .iter()
-            .zip(&card.points)
             .zip(values)
-        {
-            let Transform::Binned(b) = &feature.transform else {
-                return Err(Error::new(
-                    ErrorKind::CorruptModel,
-                    "a scorecard feature is not binned",
-                ));
-            };
-            total += points[b.bin_of(&feature.name, value)?];
+            .map(|(f, &v)| match &f.transform {
+                Transform::Binned(b) => b.bin_of(&f.name, v),
+                _ => Err(self.not_a_scorecard()),
+            }))
+    }
+
+    /// The bin of each feature for one row (values in feature order).
+    pub fn bins_of(&self, values: &[RawValue<'_>]) -> Result<Vec<usize>> {
+        self.bins(values)?.collect()
+    }
+
+    /// The scorecard's total points for one row (the hot path of `fin_score`).
+    pub fn score(&self, values: &[RawValue<'_>]) -> Result<f64> {
+        let card = self
+            .scorecard
+            .as_ref()
+            .ok_or_else(|| self.not_a_scorecard())?;
+        let mut total = 0.0;
+        for (bin, feature_points) in self.bins(values)?.zip(&card.points) {
+            total += feature_points[bin?];
         }
         Ok(total)
     }

@@ -196,9 +196,7 @@ impl Preprocessor {
         let mut offset = 0;
         for f in &self.features {
             let column = data
-                .features
-                .iter()
-                .find(|c| c.name == f.name)
+                .feature(&f.name)
                 .expect("the dataset holds every feature of its preprocessor");
             match (&f.transform, &column.column) {
                 (Transform::Numeric(n), Column::Numeric(c)) => {

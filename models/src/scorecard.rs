@@ -134,9 +134,9 @@ pub fn fit(
         let mut scorecard = Scorecard::new(&binnings, fit.intercept, &fit.weights, sc, dropped);
         let mut scores = vec![0.0; rows.len()];
         for ((name, b), points) in kept.iter().zip(&scorecard.points) {
-            let Some(feature) = data.features.iter().find(|d| &d.name == name) else {
-                continue;
-            };
+            let feature = data.feature(name).ok_or_else(|| {
+                Error::new(ErrorKind::Internal, format!("feature \"{name}\" vanished"))
+            })?;
             for (s, bin) in scores.iter_mut().zip(b.bins_of_rows(&feature.column, rows)) {
                 *s += points[bin];
             }
@@ -153,7 +153,7 @@ pub fn fit(
 /// Per-feature trends must name numeric features of the training data.
 fn check_monotonic_names(data: &Dataset, sc: &ScorecardOptions) -> Result<()> {
     for (name, _) in &sc.monotonic_by_feature {
-        match data.features.iter().find(|f| &f.name == name) {
+        match data.feature(name) {
             None => {
                 return Err(Error::new(
                     ErrorKind::UnknownColumn,

@@ -376,13 +376,11 @@ fn unrounded_points_are_the_score_formula_of_the_probability() {
     for row in [0usize, 17, 999, 4453] {
         let values: Vec<RawValue> = model
             .feature_names()
-            .map(
-                |n| match &data.features.iter().find(|f| f.name == n).unwrap().column {
-                    Column::Numeric(c) if c.values[row].is_nan() => RawValue::Null,
-                    Column::Numeric(c) => RawValue::Number(c.values[row]),
-                    Column::Categorical(c) => c.level(row).map_or(RawValue::Null, RawValue::Text),
-                },
-            )
+            .map(|n| match &data.feature(n).unwrap().column {
+                Column::Numeric(c) if c.values[row].is_nan() => RawValue::Null,
+                Column::Numeric(c) => RawValue::Number(c.values[row]),
+                Column::Categorical(c) => c.level(row).map_or(RawValue::Null, RawValue::Text),
+            })
             .collect();
         let p = model.predict(&values).unwrap();
         let expected = points.offset + points.factor * ((1.0 - p) / p).ln();
