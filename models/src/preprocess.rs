@@ -25,6 +25,24 @@ pub enum RawValue<'a> {
     Text(&'a str),
 }
 
+impl<'a> RawValue<'a> {
+    /// The number, if this is one.
+    pub fn number(self) -> Option<f64> {
+        match self {
+            RawValue::Number(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is text.
+    pub fn text(self) -> Option<&'a str> {
+        match self {
+            RawValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
 /// A numeric feature: `x -> ((x, or impute if NULL) - mean) / scale`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NumericTransform {

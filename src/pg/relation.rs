@@ -269,16 +269,10 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     let mut rows_read = 0usize;
     stream_rows(&query, &args, |row| {
         for (k, feature) in features.iter_mut().enumerate() {
+            let value = value_at(row, k + 1, plan.features[k].1)?;
             match &mut feature.column {
-                Column::Numeric(c) => c
-                    .push(&feature.name, row.get::<f64>(k + 1).or_report()?)
-                    .or_report()?,
-                Column::Categorical(c) => match plan.features[k].1 {
-                    ValueKind::Boolean => {
-                        c.push(row.get::<bool>(k + 1).or_report()?.map(bool_text))
-                    }
-                    _ => c.push(row.get::<&str>(k + 1).or_report()?),
-                },
+                Column::Numeric(c) => c.push(&feature.name, value.number()).or_report()?,
+                Column::Categorical(c) => c.push(value.text()),
             }
         }
         match &mut target {
@@ -395,22 +389,32 @@ pub fn scan_features(
     stream_rows(&query, &[], |row| {
         values.clear();
         for (k, (_, kind)) in columns.iter().enumerate() {
-            values.push(match kind {
-                ValueKind::Numeric => row
-                    .get::<f64>(k + 1)
-                    .or_report()?
-                    .map_or(RawValue::Null, RawValue::Number),
-                ValueKind::Boolean => row
-                    .get::<bool>(k + 1)
-                    .or_report()?
-                    .map_or(RawValue::Null, |b| RawValue::Text(bool_text(b))),
-                ValueKind::Text => row
-                    .get::<&str>(k + 1)
-                    .or_report()?
-                    .map_or(RawValue::Null, RawValue::Text),
-            });
+            values.push(value_at(row, k + 1, *kind)?);
         }
         on_row(&values)
+    })
+}
+
+/// One column of a row selected with [`cast`], as a model input: training and monitoring
+/// read values the same way (booleans become the levels "true" and "false").
+fn value_at<'a>(
+    row: &SpiHeapTupleData<'_>,
+    ordinal: usize,
+    kind: ValueKind,
+) -> SqlResult<RawValue<'a>> {
+    Ok(match kind {
+        ValueKind::Numeric => row
+            .get::<f64>(ordinal)
+            .or_report()?
+            .map_or(RawValue::Null, RawValue::Number),
+        ValueKind::Boolean => row
+            .get::<bool>(ordinal)
+            .or_report()?
+            .map_or(RawValue::Null, |b| RawValue::Text(bool_text(b))),
+        ValueKind::Text => row
+            .get::<&str>(ordinal)
+            .or_report()?
+            .map_or(RawValue::Null, RawValue::Text),
     })
 }
 
