@@ -367,6 +367,47 @@ fn scorecard_on_the_stratified_split() {
 }
 
 #[test]
+fn a_stored_scorecard_whose_parts_disagree_is_corrupt() {
+    // Points for a bin that does not exist, and a cut point out of order, are refused on load.
+    let out = stratified_scorecard(json!({}));
+    let bytes = format::to_bytes(&out.model).unwrap();
+    let header = &bytes[..12];
+    let json: serde_json::Value = serde_json::from_slice(&bytes[12..]).unwrap();
+    let tampered = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut j = json.clone();
+        edit(&mut j);
+        let mut b = header.to_vec();
+        b.extend_from_slice(&serde_json::to_vec(&j).unwrap());
+        format::from_bytes(&b).unwrap_err()
+    };
+    let e = tampered(&|j| {
+        j["scorecard"]["points"][0]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(1.0))
+    });
+    assert_eq!(
+        e.kind,
+        finml_models::ErrorKind::CorruptModel,
+        "{}",
+        e.message
+    );
+    let e = tampered(&|j| {
+        let cuts = j["preprocessor"]["features"][0]["cuts"]
+            .as_array_mut()
+            .unwrap();
+        cuts.reverse();
+    });
+    assert_eq!(
+        e.kind,
+        finml_models::ErrorKind::CorruptModel,
+        "{}",
+        e.message
+    );
+    assert!(e.hint.is_some());
+}
+
+#[test]
 fn unrounded_points_are_the_score_formula_of_the_probability() {
     // score = Offset + Factor·ln(odds_good) with odds_good = (1 − p)/p (DESIGN.md).
     let out = stratified_scorecard(json!({"round": false}));
