@@ -5,6 +5,7 @@
 
 pub mod binning;
 pub mod data;
+pub mod deploy;
 pub mod error;
 pub mod format;
 pub mod linalg;
@@ -19,6 +20,6 @@ pub mod train;
 
 pub use error::{Error, ErrorKind, Result};
 pub use model::{Algorithm, Model};
-pub use options::{Task, TrainOptions};
+pub use options::{DeployPolicy, Task, TrainOptions};
 pub use preprocess::RawValue;
 pub use train::{train, Limits, TrainOutcome};

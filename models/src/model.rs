@@ -2,8 +2,9 @@
 //! statistics). Everything `fin_predict` needs is here, so a model is self-contained data.
 
 use crate::binning::Binning;
+use crate::data::{Column, Dataset};
 use crate::error::{Error, ErrorKind, Result};
-use crate::linear::{sigmoid, Coefficient};
+use crate::linear::{linear_predictor, sigmoid, Coefficient};
 use crate::options::Task;
 use crate::preprocess::{Preprocessor, RawValue, Transform};
 use crate::scorecard::{self, Baseline, Reason, Scorecard};
@@ -94,6 +95,35 @@ impl Model {
             Algorithm::Logistic | Algorithm::Scorecard => sigmoid(eta),
             Algorithm::Linear => eta,
         })
+    }
+
+    /// Predictions for `rows` of a dataset read for another training (the deployed version
+    /// measured on a new version's test rows). Every feature must be a dataset column of the
+    /// kind the model was trained on.
+    pub fn predict_rows(&self, data: &Dataset, rows: &[usize]) -> Result<Vec<f64>> {
+        for f in &self.preprocessor.features {
+            let column = data.feature(&f.name).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::UnknownColumn,
+                    format!("the data has no column \"{}\"", f.name),
+                )
+            })?;
+            if f.transform.takes_numbers() != matches!(column.column, Column::Numeric(_)) {
+                return Err(Error::new(
+                    ErrorKind::WrongType,
+                    format!("column \"{}\" changed between numeric and text", f.name),
+                ));
+            }
+        }
+        let x = self.preprocessor.design_matrix(data, rows);
+        let eta = linear_predictor(&x, self.intercept, &self.weights);
+        Ok(eta
+            .iter()
+            .map(|&e| match self.algorithm {
+                Algorithm::Logistic | Algorithm::Scorecard => sigmoid(e),
+                Algorithm::Linear => e,
+            })
+            .collect())
     }
 
     /// The array form: numeric features in feature order, NULL elements imputed.

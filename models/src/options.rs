@@ -44,6 +44,39 @@ impl Task {
     }
 }
 
+/// When a newly trained version replaces the deployed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeployPolicy {
+    Always,
+    /// When its test metric is not worse than the deployed version's on the same rows by
+    /// more than `deploy_tolerance`.
+    IfBetter,
+    Never,
+}
+
+impl DeployPolicy {
+    /// `true`/`false` (fin_train's historical form) or "always" | "if_better" | "never".
+    fn parse(value: &Value) -> Result<DeployPolicy> {
+        match value {
+            Value::Bool(true) => Ok(DeployPolicy::Always),
+            Value::Bool(false) => Ok(DeployPolicy::Never),
+            Value::String(s) if s == "always" => Ok(DeployPolicy::Always),
+            Value::String(s) if s == "if_better" => Ok(DeployPolicy::IfBetter),
+            Value::String(s) if s == "never" => Ok(DeployPolicy::Never),
+            other => Err(Error::invalid_option(format!("invalid deploy {other}"))
+                .with_hint(r#"use "always", "if_better" or "never" (true and false mean always and never)"#)),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeployPolicy::Always => "always",
+            DeployPolicy::IfBetter => "if_better",
+            DeployPolicy::Never => "never",
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawOptions {
@@ -58,7 +91,8 @@ struct RawOptions {
     l2: Option<f64>,
     max_iter: Option<u64>,
     max_categories: Option<usize>,
-    deploy: Option<bool>,
+    deploy: Option<Value>,
+    deploy_tolerance: Option<f64>,
     order_by: Option<Value>,
     monotonic: Option<Value>,
     max_bins: Option<usize>,
@@ -83,6 +117,7 @@ const COMMON_KEYS: &[&str] = &[
     "max_iter",
     "max_categories",
     "deploy",
+    "deploy_tolerance",
     "order_by",
 ];
 
@@ -177,8 +212,12 @@ pub struct TrainOptions {
     /// Most frequent levels kept per categorical feature; rarer ones join the reference
     /// level. Default 50.
     pub max_categories: usize,
-    /// Deploy the new version at once; default true.
-    pub deploy: bool,
+    /// When the new version is deployed; `None`: the caller's default (fin_train deploys
+    /// always, fin_retrain if better).
+    pub deploy: Option<DeployPolicy>,
+    /// How much worse than the deployed version's test metric a new version may be and still
+    /// pass `if_better` (AUC points, or RMSE in the target's unit). Default 0.
+    pub deploy_tolerance: f64,
     /// Columns that order the rows before the split, so that the same data gives the same
     /// split whatever its physical order. Default: the relation's primary key (none for
     /// views or tables without one: then the scan order decides).
@@ -237,6 +276,15 @@ impl TrainOptions {
             return Err(Error::invalid_option("max_categories must be at least 2")
                 .with_hint("it counts the reference level; the default is 50"));
         }
+        let deploy_tolerance = raw.deploy_tolerance.unwrap_or(0.0);
+        if !(deploy_tolerance.is_finite() && deploy_tolerance >= 0.0) {
+            return Err(Error::invalid_option(format!(
+                "deploy_tolerance must be a finite number >= 0, got {deploy_tolerance}"
+            ))
+            .with_hint(
+                "0 (the default) deploys a new version only if its test metric is at least as good",
+            ));
+        }
         let split = raw.split.as_ref().map(parse_split).transpose()?;
         let scorecard = scorecard_options(&raw)?;
         let order_by = match raw.order_by {
@@ -268,7 +316,8 @@ impl TrainOptions {
             l2: raw.l2,
             max_iter,
             max_categories,
-            deploy: raw.deploy.unwrap_or(true),
+            deploy: raw.deploy.as_ref().map(DeployPolicy::parse).transpose()?,
+            deploy_tolerance,
             order_by,
             scorecard,
             given,
@@ -439,7 +488,8 @@ mod tests {
         assert_eq!(o.test_size, 0.2);
         assert_eq!(o.seed, 42);
         assert_eq!(o.impute, Impute::Median);
-        assert!(o.deploy);
+        assert_eq!(o.deploy, None);
+        assert_eq!(o.deploy_tolerance, 0.0);
         assert!(o.split.is_none());
     }
 

@@ -28,6 +28,23 @@ pub struct TrainOutcome {
     pub evaluated_on: &'static str,
     /// Things the caller should tell the user (a NOTICE each).
     pub notes: Vec<String>,
+    /// The rows `metrics` were measured on and their labels, so that another model (the
+    /// deployed version) can be measured on exactly the same rows.
+    pub held_out: HeldOut,
+}
+
+/// Dataset rows and their true labels.
+#[derive(Debug, Clone)]
+pub struct HeldOut {
+    pub rows: Vec<usize>,
+    pub truth: Truth,
+}
+
+#[derive(Debug, Clone)]
+pub enum Truth {
+    /// Whether each row is of the positive class (named by the model's `positive_class`).
+    Binary(Vec<bool>),
+    Numeric(Vec<f64>),
 }
 
 /// Limits the caller imposes (the extension's GUCs).
@@ -150,18 +167,23 @@ pub fn train(
     };
     let x_eval = preprocessor.design_matrix(data, eval_rows);
     let eta = linear_predictor(&x_eval, fit.intercept, &fit.weights).to_vec();
-    let (metrics, positive_class) = match &labels {
+    let (metrics, positive_class, truth) = match &labels {
         Labels::Binary { y, positive } => {
             let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
             let truth: Vec<bool> = eval_rows.iter().map(|&r| y[position[r]]).collect();
             (
                 metrics::classification_report(&p, &truth, 0.5),
                 Some(positive.clone()),
+                Truth::Binary(truth),
             )
         }
         Labels::Numeric(y) => {
             let truth: Vec<f64> = eval_rows.iter().map(|&r| y[position[r]]).collect();
-            (metrics::regression_report(&truth, &eta), None)
+            (
+                metrics::regression_report(&truth, &eta),
+                None,
+                Truth::Numeric(truth),
+            )
         }
     };
     Ok(TrainOutcome {
@@ -181,6 +203,10 @@ pub fn train(
         metrics,
         evaluated_on,
         notes,
+        held_out: HeldOut {
+            rows: eval_rows.clone(),
+            truth,
+        },
     })
 }
 

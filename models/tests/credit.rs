@@ -432,3 +432,65 @@ fn unrounded_points_are_the_score_formula_of_the_probability() {
         );
     }
 }
+
+#[test]
+fn deployed_version_is_measured_on_the_new_versions_test_rows() {
+    use finml_models::deploy::{decide, measure_incumbent, Headline, Incumbent};
+    use finml_models::DeployPolicy;
+    let data = load_credit(|_| false, false);
+    let options =
+        TrainOptions::from_json(&json!({"positive": "bad", "test_size": 0.3, "seed": 42})).unwrap();
+    let new = train(&data, Algorithm::Logistic, &options, LIMITS).unwrap();
+    // The same specification on the same data: the deployed model is the new one, so its AUC on
+    // the held-out rows is the AUC recorded at training, to the last bit, and if_better deploys.
+    let same = measure_incumbent(&new, &data, 1, &new.model);
+    let Incumbent::Measured {
+        value: Some(auc), ..
+    } = same
+    else {
+        panic!("{same:?}")
+    };
+    assert_eq!(auc, new.metrics["auc"]);
+    let d = decide(
+        DeployPolicy::IfBetter,
+        0.0,
+        Headline::Auc,
+        Some(new.metrics["auc"]),
+        "test",
+        &same,
+    );
+    assert!(d.deploy, "{}", d.reason);
+    // A weaker deployed model (two features) is measured on the same 1337 rows and replaced.
+    let weak_data = {
+        let mut d = load_credit(|_| false, false);
+        d.features
+            .retain(|f| f.name == "seniority" || f.name == "income");
+        d
+    };
+    let weak = train(&weak_data, Algorithm::Logistic, &options, LIMITS).unwrap();
+    let incumbent = measure_incumbent(&new, &data, 1, &weak.model);
+    let Incumbent::Measured {
+        value: Some(weak_auc),
+        ..
+    } = incumbent
+    else {
+        panic!("{incumbent:?}")
+    };
+    assert_eq!(new.held_out.rows.len(), 1337);
+    assert!(weak_auc < auc - 0.05, "weak {weak_auc}, full {auc}");
+    // Measured on the same rows as when it was trained (same split): its recorded test AUC.
+    assert_eq!(weak_auc, weak.metrics["auc"]);
+    // The other way round: the full model deployed, the weak one retrained, if_better keeps it.
+    let keep = measure_incumbent(&weak, &weak_data, 1, &new.model);
+    assert!(matches!(keep, Incumbent::Unusable { .. }), "{keep:?}");
+    let keep = measure_incumbent(&weak, &data, 1, &new.model);
+    let d = decide(
+        DeployPolicy::IfBetter,
+        0.0,
+        Headline::Auc,
+        Some(weak.metrics["auc"]),
+        "test",
+        &keep,
+    );
+    assert!(!d.deploy, "{}", d.reason);
+}

@@ -1,0 +1,355 @@
+//! Whether a newly trained version replaces the deployed one (the `deploy` option): the rule
+//! behind `fin_retrain` and `fin_train`, free of the database so it is tested directly.
+
+use crate::data::Dataset;
+use crate::error::Result;
+use crate::metrics;
+use crate::model::Model;
+use crate::options::DeployPolicy;
+use crate::train::{HeldOut, TrainOutcome, Truth};
+
+/// The metric a policy compares: AUC for classification (higher is better), RMSE for
+/// regression (lower is better).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Headline {
+    Auc,
+    Rmse,
+}
+
+impl Headline {
+    pub fn of(held_out: &HeldOut) -> Headline {
+        match held_out.truth {
+            Truth::Binary(_) => Headline::Auc,
+            Truth::Numeric(_) => Headline::Rmse,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Headline::Auc => "auc",
+            Headline::Rmse => "rmse",
+        }
+    }
+
+    /// The metric of `predictions` against the held-out truth; `None` when undefined
+    /// (AUC with one class only).
+    pub fn measure(self, predictions: &[f64], truth: &Truth) -> Option<f64> {
+        match truth {
+            Truth::Binary(y) => metrics::auc(predictions, y),
+            Truth::Numeric(y) => {
+                let n = y.len() as f64;
+                let sse: f64 = y
+                    .iter()
+                    .zip(predictions)
+                    .map(|(a, p)| (a - p).powi(2))
+                    .sum();
+                (n > 0.0).then(|| (sse / n).sqrt())
+            }
+        }
+    }
+
+    /// `new` is not worse than `deployed` by more than `tolerance`.
+    fn passes(self, new: f64, deployed: f64, tolerance: f64) -> bool {
+        match self {
+            Headline::Auc => new >= deployed - tolerance,
+            Headline::Rmse => new <= deployed + tolerance,
+        }
+    }
+}
+
+/// The deployed version as measured on the new version's held-out rows.
+#[derive(Debug, Clone)]
+pub enum Incumbent {
+    /// No version of the model is deployed.
+    None,
+    /// Its metric on the same rows (`None` when undefined).
+    Measured { version: i32, value: Option<f64> },
+    /// It cannot be applied to the new data (a column is gone or changed type).
+    Unusable { version: i32, reason: String },
+}
+
+/// What the policy decided, and why, in words for the DBA.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub deploy: bool,
+    pub metric: &'static str,
+    pub new_value: Option<f64>,
+    pub deployed_value: Option<f64>,
+    pub reason: String,
+}
+
+/// Measures the deployed model on the rows the new version was evaluated on. A deployed model
+/// of the other task, or trained for another positive class, cannot be compared.
+pub fn measure_incumbent(
+    outcome: &TrainOutcome,
+    data: &Dataset,
+    version: i32,
+    deployed: &Model,
+) -> Incumbent {
+    if deployed.task != outcome.model.task
+        || deployed.positive_class != outcome.model.positive_class
+    {
+        return Incumbent::Unusable {
+            version,
+            reason: format!(
+                "it predicts {} of {:?}, the new version {} of {:?}",
+                deployed.task.as_str(),
+                deployed.positive_class.as_deref().unwrap_or("a value"),
+                outcome.model.task.as_str(),
+                outcome.model.positive_class.as_deref().unwrap_or("a value"),
+            ),
+        };
+    }
+    let measured: Result<Vec<f64>> = deployed.predict_rows(data, &outcome.held_out.rows);
+    match measured {
+        Ok(predictions) => Incumbent::Measured {
+            version,
+            value: Headline::of(&outcome.held_out).measure(&predictions, &outcome.held_out.truth),
+        },
+        Err(e) => Incumbent::Unusable {
+            version,
+            reason: e.message,
+        },
+    }
+}
+
+/// Applies `policy` to a new version whose headline metric is `new_value` (measured on
+/// `evaluated_on` rows).
+pub fn decide(
+    policy: DeployPolicy,
+    tolerance: f64,
+    headline: Headline,
+    new_value: Option<f64>,
+    evaluated_on: &str,
+    incumbent: &Incumbent,
+) -> Decision {
+    let metric = headline.as_str();
+    let deployed_value = match incumbent {
+        Incumbent::Measured { value, .. } => *value,
+        _ => None,
+    };
+    let decision = |deploy: bool, reason: String| Decision {
+        deploy,
+        metric,
+        new_value,
+        deployed_value,
+        reason,
+    };
+    let fmt = |v: Option<f64>| v.map_or("undefined".to_owned(), |v| format!("{v:.4}"));
+    match policy {
+        DeployPolicy::Always => decision(true, "deploy policy is always".into()),
+        DeployPolicy::Never => decision(
+            false,
+            "deploy policy is never: deploy it with fin_deploy".into(),
+        ),
+        DeployPolicy::IfBetter => match incumbent {
+            Incumbent::None => decision(true, "no version was deployed".into()),
+            Incumbent::Unusable { version, reason } => decision(
+                false,
+                format!("deployed version {version} cannot be measured on the new data ({reason}); kept it: deploy the new version with fin_deploy if intended"),
+            ),
+            Incumbent::Measured { version, value } => match (new_value, value) {
+                (Some(new), Some(old)) if headline.passes(new, *old, tolerance) => decision(
+                    true,
+                    format!(
+                        "{metric} {} on the {evaluated_on} rows, deployed version {version} {}: within tolerance {tolerance}",
+                        fmt(new_value),
+                        fmt(*value)
+                    ),
+                ),
+                (Some(_), Some(_)) => decision(
+                    false,
+                    format!(
+                        "{metric} {} on the {evaluated_on} rows is worse than deployed version {version}'s {} by more than tolerance {tolerance}; kept version {version}",
+                        fmt(new_value),
+                        fmt(*value)
+                    ),
+                ),
+                _ => decision(
+                    false,
+                    format!(
+                        "{metric} is undefined on the {evaluated_on} rows (new {}, deployed version {version} {}); kept version {version}",
+                        fmt(new_value),
+                        fmt(*value)
+                    ),
+                ),
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(value: f64) -> Incumbent {
+        Incumbent::Measured {
+            version: 3,
+            value: Some(value),
+        }
+    }
+
+    #[test]
+    fn if_better_compares_auc_upwards_with_tolerance() {
+        let d = decide(
+            DeployPolicy::IfBetter,
+            0.0,
+            Headline::Auc,
+            Some(0.80),
+            "test",
+            &measured(0.80),
+        );
+        assert!(d.deploy, "an equal AUC passes: {}", d.reason);
+        let d = decide(
+            DeployPolicy::IfBetter,
+            0.0,
+            Headline::Auc,
+            Some(0.7999),
+            "test",
+            &measured(0.80),
+        );
+        assert!(!d.deploy);
+        assert!(d.reason.contains("kept version 3"), "{}", d.reason);
+        let d = decide(
+            DeployPolicy::IfBetter,
+            0.01,
+            Headline::Auc,
+            Some(0.791),
+            "test",
+            &measured(0.80),
+        );
+        assert!(d.deploy);
+        let d = decide(
+            DeployPolicy::IfBetter,
+            0.01,
+            Headline::Auc,
+            Some(0.789),
+            "test",
+            &measured(0.80),
+        );
+        assert!(!d.deploy);
+        assert_eq!(
+            (d.metric, d.new_value, d.deployed_value),
+            ("auc", Some(0.789), Some(0.80))
+        );
+    }
+
+    #[test]
+    fn if_better_compares_rmse_downwards() {
+        let d = decide(
+            DeployPolicy::IfBetter,
+            0.0,
+            Headline::Rmse,
+            Some(9.0),
+            "test",
+            &measured(10.0),
+        );
+        assert!(d.deploy);
+        let d = decide(
+            DeployPolicy::IfBetter,
+            0.5,
+            Headline::Rmse,
+            Some(10.6),
+            "test",
+            &measured(10.0),
+        );
+        assert!(!d.deploy);
+        let d = decide(
+            DeployPolicy::IfBetter,
+            0.5,
+            Headline::Rmse,
+            Some(10.4),
+            "test",
+            &measured(10.0),
+        );
+        assert!(d.deploy);
+    }
+
+    #[test]
+    fn undefined_or_unusable_keeps_the_deployed_version() {
+        let undefined = Incumbent::Measured {
+            version: 2,
+            value: None,
+        };
+        assert!(
+            !decide(
+                DeployPolicy::IfBetter,
+                0.0,
+                Headline::Auc,
+                Some(0.9),
+                "test",
+                &undefined
+            )
+            .deploy
+        );
+        assert!(
+            !decide(
+                DeployPolicy::IfBetter,
+                0.0,
+                Headline::Auc,
+                None,
+                "test",
+                &measured(0.5)
+            )
+            .deploy
+        );
+        let gone = Incumbent::Unusable {
+            version: 2,
+            reason: "the data has no column \"x\"".into(),
+        };
+        let d = decide(
+            DeployPolicy::IfBetter,
+            0.0,
+            Headline::Auc,
+            Some(0.9),
+            "test",
+            &gone,
+        );
+        assert!(!d.deploy && d.reason.contains("no column"), "{}", d.reason);
+        // Nothing deployed: the first version is deployed whatever its metric.
+        assert!(
+            decide(
+                DeployPolicy::IfBetter,
+                0.0,
+                Headline::Auc,
+                Some(0.5),
+                "test",
+                &Incumbent::None
+            )
+            .deploy
+        );
+        // always and never do not look at metrics.
+        assert!(
+            decide(
+                DeployPolicy::Always,
+                0.0,
+                Headline::Auc,
+                Some(0.1),
+                "test",
+                &measured(0.9)
+            )
+            .deploy
+        );
+        assert!(
+            !decide(
+                DeployPolicy::Never,
+                0.0,
+                Headline::Auc,
+                Some(0.9),
+                "test",
+                &measured(0.1)
+            )
+            .deploy
+        );
+    }
+
+    #[test]
+    fn rmse_by_hand() {
+        // errors 1, -1, 2, 0 -> sqrt((1 + 1 + 4 + 0) / 4) = sqrt(1.5)
+        let truth = Truth::Numeric(vec![1.0, 2.0, 3.0, 4.0]);
+        let rmse = Headline::Rmse
+            .measure(&[0.0, 3.0, 1.0, 4.0], &truth)
+            .unwrap();
+        assert!((rmse - 1.5f64.sqrt()).abs() < 1e-15);
+    }
+}
