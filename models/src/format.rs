@@ -31,6 +31,17 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The format version in a stored model's header, if it has one.
+pub fn stored_version(bytes: &[u8]) -> Option<u32> {
+    let header = bytes.get(..MAGIC.len() + 4)?;
+    if &header[..MAGIC.len()] != MAGIC {
+        return None;
+    }
+    let mut version = [0u8; 4];
+    version.copy_from_slice(&header[MAGIC.len()..]);
+    Some(u32::from_le_bytes(version))
+}
+
 /// Reads a stored model, ready to predict.
 pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
     let corrupt = |why: String| {

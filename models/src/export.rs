@@ -1,0 +1,273 @@
+//! The exchange form of one model version (`fin_export` / `fin_import`): a JSON document with
+//! the catalog's metadata, the stored model (base64 of the bytes of models/README.md) and its
+//! SHA-256, so a model moves between databases as text and is checked on arrival.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::format;
+use crate::model::Model;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// The value of the document's "format" key.
+pub const EXPORT_FORMAT: &str = "finml-model-export";
+/// The newest document version this build reads and writes.
+pub const EXPORT_VERSION: u64 = 1;
+
+/// Catalog fields every document carries, with their JSON kind.
+const REQUIRED: &[(&str, Kind)] = &[
+    ("name", Kind::String),
+    ("version", Kind::Number),
+    ("algorithm", Kind::String),
+    ("task", Kind::String),
+    ("relation", Kind::String),
+    ("target", Kind::String),
+    ("features", Kind::Array),
+    ("options", Kind::Object),
+    ("metrics", Kind::Object),
+    ("train_rows", Kind::Number),
+    ("test_rows", Kind::Number),
+    ("trained_at", Kind::String),
+    ("trained_by", Kind::String),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    String,
+    Number,
+    Array,
+    Object,
+}
+
+impl Kind {
+    fn matches(self, v: &Value) -> bool {
+        match self {
+            Kind::String => v.is_string(),
+            Kind::Number => v.is_number(),
+            Kind::Array => v.is_array(),
+            Kind::Object => v.is_object(),
+        }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The document for a stored model and its catalog `metadata` (the REQUIRED fields, plus any
+/// others such as coefficients or requested_features, kept as they are).
+pub fn export_document(
+    metadata: Map<String, Value>,
+    model_bytes: &[u8],
+    finml_version: &str,
+) -> Value {
+    let mut doc = Map::new();
+    doc.insert("format".into(), EXPORT_FORMAT.into());
+    doc.insert("format_version".into(), EXPORT_VERSION.into());
+    doc.insert("finml_version".into(), finml_version.into());
+    doc.extend(metadata);
+    doc.insert(
+        "model_format_version".into(),
+        format::stored_version(model_bytes).map_or(Value::Null, Value::from),
+    );
+    doc.insert("model_sha256".into(), sha256_hex(model_bytes).into());
+    doc.insert("model".into(), BASE64.encode(model_bytes).into());
+    Value::Object(doc)
+}
+
+/// An accepted document: its metadata, the stored bytes and the model they hold.
+#[derive(Debug)]
+pub struct Imported {
+    pub metadata: Map<String, Value>,
+    pub bytes: Vec<u8>,
+    pub model: Model,
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::invalid_data(message).with_hint("pass the jsonb that fin_export returned, unchanged")
+}
+
+/// Checks a document and the model in it: format and version, required fields, checksum, a
+/// readable model whose algorithm, task and features agree with the metadata.
+pub fn read_export(doc: &Value) -> Result<Imported> {
+    let Some(fields) = doc.as_object() else {
+        return Err(invalid("an exported model is a JSON object"));
+    };
+    if fields.get("format").and_then(Value::as_str) != Some(EXPORT_FORMAT) {
+        return Err(invalid(format!(
+            "not a finml model export: \"format\" must be \"{EXPORT_FORMAT}\""
+        )));
+    }
+    match fields.get("format_version").and_then(Value::as_u64) {
+        Some(v) if (1..=EXPORT_VERSION).contains(&v) => {}
+        Some(v) if v > EXPORT_VERSION => {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("export format version {v} is newer than this finml ({EXPORT_VERSION})"),
+            )
+            .with_hint("upgrade the finml extension in this database to import it"))
+        }
+        _ => return Err(invalid("\"format_version\" is missing or invalid")),
+    }
+    for (key, kind) in REQUIRED {
+        if !fields.get(*key).is_some_and(|v| kind.matches(v)) {
+            return Err(invalid(format!(
+                "\"{key}\" is missing or has the wrong type"
+            )));
+        }
+    }
+    let encoded = fields
+        .get("model")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("\"model\" is missing"))?;
+    let bytes = BASE64
+        .decode(encoded)
+        .map_err(|e| invalid(format!("\"model\" is not base64: {e}")))?;
+    let checksum = fields.get("model_sha256").and_then(Value::as_str);
+    if checksum != Some(sha256_hex(&bytes).as_str()) {
+        return Err(Error::new(
+            ErrorKind::CorruptModel,
+            "the exported model does not match its SHA-256 checksum",
+        )
+        .with_hint("the document was changed or truncated on the way; export it again"));
+    }
+    let model = format::from_bytes(&bytes)?;
+    let text = |key: &str| fields.get(key).and_then(Value::as_str).unwrap_or_default();
+    let features: Vec<&str> = fields["features"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if text("algorithm") != model.algorithm.as_str()
+        || text("task") != model.task.as_str()
+        || !features.iter().copied().eq(model.feature_names())
+    {
+        return Err(Error::new(
+            ErrorKind::CorruptModel,
+            "the exported metadata does not describe the model in it (algorithm, task or features differ)",
+        )
+        .with_hint("export the model again"));
+    }
+    let mut metadata = fields.clone();
+    for key in [
+        "format",
+        "format_version",
+        "model",
+        "model_sha256",
+        "model_format_version",
+    ] {
+        metadata.remove(key);
+    }
+    Ok(Imported {
+        metadata,
+        bytes,
+        model,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tiny_model_bytes() -> Vec<u8> {
+        // A stored model is only produced by training; build one from the smallest dataset.
+        use crate::data::{Column, Dataset, Feature, NumericColumn, TargetColumn};
+        use crate::{train, Algorithm, Limits, TrainOptions};
+        let x: Vec<f64> = (0..40).map(f64::from).collect();
+        let y: Vec<Option<bool>> = (0..40).map(|i| Some((i * 7) % 10 < 4 + i / 10)).collect();
+        let data = Dataset {
+            features: vec![Feature {
+                name: "x".into(),
+                column: Column::Numeric(NumericColumn { values: x }),
+            }],
+            target_name: "y".into(),
+            target: TargetColumn::Boolean(y),
+            test_mask: None,
+        };
+        let options = TrainOptions::from_json(&json!({"test_size": 0})).unwrap();
+        let out = train(
+            &data,
+            Algorithm::Logistic,
+            &options,
+            Limits {
+                max_memory_bytes: 1 << 20,
+            },
+        )
+        .unwrap();
+        format::to_bytes(&out.model).unwrap()
+    }
+
+    fn metadata() -> Map<String, Value> {
+        json!({
+            "name": "m", "version": 1, "algorithm": "logistic", "task": "classification",
+            "relation": "t", "target": "y", "features": ["x"], "options": {}, "metrics": {},
+            "train_rows": 40, "test_rows": 0, "trained_at": "2026-11-28 00:00:00+00",
+            "trained_by": "alice", "coefficients": [1, 2]
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    #[test]
+    fn round_trip_keeps_bytes_and_metadata() {
+        let bytes = tiny_model_bytes();
+        let doc = export_document(metadata(), &bytes, "0.2.0");
+        assert_eq!(doc["model_format_version"], 1);
+        let back = read_export(&doc).unwrap();
+        assert_eq!(back.bytes, bytes);
+        let mut expected = metadata();
+        expected.insert("finml_version".into(), "0.2.0".into());
+        assert_eq!(back.metadata, expected);
+    }
+
+    #[test]
+    fn tampering_and_newer_versions_are_refused() {
+        let bytes = tiny_model_bytes();
+        let doc = export_document(metadata(), &bytes, "0.2.0");
+        let mut changed = doc.clone();
+        let mut altered = bytes.clone();
+        let last = altered.len() - 2;
+        altered[last] ^= 1;
+        changed["model"] = BASE64.encode(&altered).into();
+        assert_eq!(
+            read_export(&changed).unwrap_err().kind,
+            ErrorKind::CorruptModel
+        );
+        let mut newer = doc.clone();
+        newer["format_version"] = 2.into();
+        assert_eq!(
+            read_export(&newer).unwrap_err().kind,
+            ErrorKind::Unsupported
+        );
+        let mut missing = doc.clone();
+        missing.as_object_mut().unwrap().remove("target");
+        assert_eq!(
+            read_export(&missing).unwrap_err().kind,
+            ErrorKind::InvalidData
+        );
+        let mut lying = doc.clone();
+        lying["features"] = json!(["z"]);
+        assert_eq!(
+            read_export(&lying).unwrap_err().kind,
+            ErrorKind::CorruptModel
+        );
+        assert_eq!(
+            read_export(&json!([1])).unwrap_err().kind,
+            ErrorKind::InvalidData
+        );
+    }
+
+    #[test]
+    fn sha256_of_a_known_string() {
+        // FIPS 180-2 test vector: SHA-256("abc").
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
