@@ -27,7 +27,7 @@ else
 endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
-.PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug demo test \
+.PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo test \
         test-models test-pg test-sql lint bench clean-test
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
@@ -54,9 +54,16 @@ pgrx-init:
 ## install: release build into the PostgreSQL of PG_CONFIG
 install: setup
 	$(CARGO) pgrx install --release --pg-config $(PG_CONFIG)
+	$(MAKE) --no-print-directory install-released-scripts
 
 install-debug: setup
 	$(CARGO) pgrx install --pg-config $(PG_CONFIG)
+	$(MAKE) --no-print-directory install-released-scripts
+
+# Install scripts of released versions (cargo pgrx install copies only the upgrade scripts
+# finml--A--B.sql), so that CREATE EXTENSION finml VERSION '0.1.0' works, as the upgrade test needs.
+install-released-scripts:
+	install -m 644 sql/finml--[0-9]*.[0-9].sql "$$($(PG_CONFIG) --sharedir)/extension/"
 
 ## demo: the credit example end to end on the local server
 demo: install

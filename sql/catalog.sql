@@ -1,6 +1,12 @@
--- finml's catalog: every trained model version and which version of each model is deployed.
--- Both tables are registered with pg_extension_config_dump, so pg_dump/pg_restore keep every
--- model; the view is recreated by CREATE EXTENSION.
+-- finml's catalog: every model, who owns it and who may use it, every trained version, which
+-- version is deployed and was deployed before, and an audit log. All tables are registered
+-- with pg_extension_config_dump, so pg_dump/pg_restore keep them; the views and functions are
+-- recreated by CREATE EXTENSION.
+--
+-- The tables are private to the extension's owner: finml's functions check the caller's
+-- rights on the model (finml.can_use / finml.can_manage) and then read or write the tables on
+-- the caller's behalf. Users read the views, which show only the models they may use.
+-- (Column order matters: finml--0.1.0--0.2.0.sql reaches the same tables by ALTER TABLE ADD.)
 CREATE SCHEMA finml;
 COMMENT ON SCHEMA finml IS 'finml model catalog';
 
@@ -11,7 +17,7 @@ CREATE TABLE finml.model_versions (
     task        text        NOT NULL CHECK (task IN ('classification', 'regression')),
     relation    text        NOT NULL,   -- as regclass::text at training time
     target      text        NOT NULL,
-    features    text[]      NOT NULL,
+    features    text[]      NOT NULL,   -- the features the model uses
     options     jsonb       NOT NULL,
     trained_at  timestamptz NOT NULL DEFAULT now(),
     trained_by  name        NOT NULL DEFAULT current_user,
@@ -20,6 +26,8 @@ CREATE TABLE finml.model_versions (
     metrics     jsonb       NOT NULL,
     coefficients jsonb,                 -- documentation; predict reads only "model"
     model       bytea       NOT NULL,   -- the serialized model, see models/README.md
+    requested_features text[],          -- fin_train's features argument (NULL: all columns)
+    imported    jsonb,                  -- for fin_import: where the version came from
     PRIMARY KEY (name, version)
 );
 
@@ -30,21 +38,98 @@ CREATE TABLE finml.deployments (
     deployed_by name        NOT NULL DEFAULT current_user
 );
 
+-- A model belongs to the role that first trained (or imported) it.
+CREATE TABLE finml.model_owners (
+    name        text        PRIMARY KEY CHECK (name <> '' AND strpos(name, '@') = 0),
+    owner       name        NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    -- versions are never numbered twice, even after fin_drop_model: 'name@3' is one model
+    last_version int        NOT NULL DEFAULT 0
+);
+
+-- Roles the owner allowed to use a model (predict, score, inspect); 'public' for every role.
+CREATE TABLE finml.model_grants (
+    name        text        NOT NULL,
+    grantee     name        NOT NULL,
+    granted_by  name        NOT NULL,
+    granted_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (name, grantee)
+);
+
+-- Every deployment of a model in order; fin_rollback returns to the latest one not rolled back.
+CREATE TABLE finml.deployment_history (
+    name        text        NOT NULL,
+    seq         int         NOT NULL,
+    version     int         NOT NULL,
+    deployed_at timestamptz NOT NULL DEFAULT now(),
+    deployed_by name        NOT NULL,
+    rolled_back_at timestamptz,
+    rolled_back_by name,
+    PRIMARY KEY (name, seq)
+);
+
+-- The audit log: who did what to which model, when, and how it ended.
+CREATE TABLE finml.event_log (
+    at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    role        name        NOT NULL,
+    action      text        NOT NULL,
+    model       text        NOT NULL,
+    version     int,
+    outcome     text        NOT NULL,
+    detail      text
+);
+CREATE INDEX event_log_model_at ON finml.event_log (model, at);
+
 SELECT pg_catalog.pg_extension_config_dump('finml.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.deployments', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.model_owners', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.model_grants', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.deployment_history', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.event_log', '');
 
-CREATE VIEW finml.models AS
+-- True when the current role has the privileges of role_name (is it, or a member with
+-- inherit, or a superuser), as PostgreSQL decides for object owners; 'public' is everyone.
+CREATE FUNCTION finml.has_privileges_of(role_name name) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT role_name = 'public'
+        OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                    WHERE r.rolname = role_name
+                      AND pg_catalog.pg_has_role(current_user, r.oid, 'USAGE'))
+$$;
+
+-- May the current role deploy, retrain, drop, export and grant this model?
+CREATE FUNCTION finml.can_manage(model text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT EXISTS (SELECT 1 FROM finml.model_owners o
+                    WHERE o.name = model AND finml.has_privileges_of(o.owner))
+$$;
+
+-- May the current role predict with, score with and inspect this model?
+CREATE FUNCTION finml.can_use(model text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT finml.can_manage(model)
+        OR EXISTS (SELECT 1 FROM finml.model_grants g
+                    WHERE g.name = model AND finml.has_privileges_of(g.grantee))
+$$;
+
+CREATE VIEW finml.models WITH (security_barrier) AS
 SELECT v.name, v.version, v.algorithm, v.task,
        coalesce(d.version = v.version, false) AS deployed,
        v.trained_at, v.trained_by, v.train_rows, v.test_rows, v.relation, v.target,
-       v.features, v.metrics
+       v.features, v.metrics, o.owner, v.options, v.requested_features, v.imported
   FROM finml.model_versions v
+  JOIN finml.model_owners o ON o.name = v.name
   LEFT JOIN finml.deployments d ON d.name = v.name
+ WHERE finml.can_use(v.name)
  ORDER BY v.name, v.version;
 
--- Training runs with the caller's privileges and records its model here; every role may
--- train and predict. (Per-model ownership and grants come with the lifecycle release.)
+-- Events of the models one manages, and one's own actions.
+CREATE VIEW finml.events WITH (security_barrier) AS
+SELECT e.at, e.role, e.action, e.model, e.version, e.outcome, e.detail
+  FROM finml.event_log e
+ WHERE finml.can_manage(e.model) OR finml.has_privileges_of(e.role)
+ ORDER BY e.at;
+
+REVOKE ALL ON ALL TABLES IN SCHEMA finml FROM PUBLIC;
 GRANT USAGE ON SCHEMA finml TO PUBLIC;
-GRANT SELECT ON finml.models TO PUBLIC;
-GRANT SELECT, INSERT ON finml.model_versions TO PUBLIC;
-GRANT SELECT, INSERT, UPDATE ON finml.deployments TO PUBLIC;
+GRANT SELECT ON finml.models, finml.events, finml.model_owners, finml.model_grants TO PUBLIC;

@@ -1,7 +1,7 @@
 //! `fin_coefficients`: the coefficient table of a linear model, on the original feature
 //! scale, with the statistics validators ask for.
 
-use crate::pg::catalog::with_deployed;
+use crate::pg::catalog::with_model;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -27,7 +27,7 @@ fn fin_coefficients(
     >,
     ErrorReport,
 > {
-    let rows: Vec<_> = with_deployed(model, |m| {
+    let rows: Vec<_> = with_model(model, |m| {
         Ok(m.model
             .coefficients
             .iter()

@@ -2,6 +2,7 @@
 //! `pg/` and `finml_models`, and maps errors through `crate::error`.
 
 mod coefficients;
+mod lifecycle;
 mod predict;
 mod scorecard;
 mod train;

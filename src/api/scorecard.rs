@@ -1,7 +1,7 @@
 //! Scorecards: `fin_score`, `fin_reason_codes`, `fin_scorecard` and `fin_psi`.
 
 use crate::error::{sql_error, OrReport};
-use crate::pg::catalog::with_deployed;
+use crate::pg::catalog::with_model;
 use crate::pg::relation;
 use crate::pg::row::{with_row_values, RecordArg};
 use finml_models::scorecard::{stability_status, Baseline, PopulationCounts};
@@ -13,7 +13,7 @@ use pgrx::{PgRelation, PgSqlErrorCode};
 /// The applicant's total points on the deployed scorecard.
 #[pg_extern(stable, strict, parallel_safe)]
 fn fin_score(model: &str, row: RecordArg) -> Result<i32, ErrorReport> {
-    with_deployed(model, |m| {
+    with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {
             let score = m.model.score(values).or_report()?;
             Ok(score.round() as i32)
@@ -54,7 +54,7 @@ fn fin_reason_codes(
         ));
     }
     let baseline = Baseline::parse(baseline).or_report()?;
-    let rows = with_deployed(model, |m| {
+    let rows = with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {
             let reasons = m.model.reasons(values, baseline).or_report()?;
             let names: Vec<&str> = m.model.feature_names().collect();
@@ -112,7 +112,7 @@ fn fin_scorecard(
     >,
     ErrorReport,
 > {
-    let rows = with_deployed(model, |m| {
+    let rows = with_model(model, |m| {
         let (card, binnings) = m.model.scorecard().or_report()?;
         let mut rows = Vec::new();
         for ((name, binning), points) in binnings.iter().zip(&card.points) {
@@ -157,7 +157,7 @@ fn fin_psi(
     ErrorReport,
 > {
     let relation_name = relation::relation_name(relation.oid())?;
-    let rows = with_deployed(model, |m| {
+    let rows = with_model(model, |m| {
         let (card, binnings) = m.model.scorecard().or_report()?;
         let columns = relation::feature_columns(relation.oid(), &relation_name, &m.model)?;
         let mut counts = PopulationCounts::new(card);

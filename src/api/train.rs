@@ -1,18 +1,23 @@
-//! `fin_train`: read a relation, train a model, store it as the next version.
+//! `fin_train`: read a relation, train a model, store it as the next version. The same
+//! pipeline trains `fin_retrain`'s new versions (see [`train_version`]).
 
-use crate::error::{report, sql_error, OrReport};
+use crate::error::{report, sql_error, OrReport, SqlResult};
 use crate::gucs;
-use crate::pg::catalog::{self, NewVersion};
-use crate::pg::relation;
-use finml_models::{format, train, Algorithm, Error, Limits, TrainOptions};
+use crate::pg::catalog::{self, check_access, Access};
+use crate::pg::registry::{self, NewVersion};
+use crate::pg::{relation, select_one};
+use finml_models::deploy::{decide, measure_incumbent, Decision, Headline, Incumbent};
+use finml_models::{format, train, Algorithm, DeployPolicy, Error, Limits, TrainOptions};
+use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::pg_sys::Oid;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgLogLevel, PgRelation, PgSqlErrorCode};
 use serde_json::{json, Map, Value};
 use std::time::Instant;
 
 /// Trains `model` on `relation` to predict `target`, stores it as the model's next version,
-/// deploys it (unless `"deploy": false`), and returns one row describing it.
+/// deploys it as `options.deploy` says (default always), and returns one row describing it.
 // pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
 #[allow(clippy::type_complexity)]
 #[pg_extern(volatile, parallel_unsafe)]
@@ -38,22 +43,88 @@ fn fin_train(
     >,
     ErrorReport,
 > {
-    let started = Instant::now();
-    validate_model_name(model)?;
-    let options_json = options.map_or(Value::Null, |o| o.0);
-    let parsed = TrainOptions::from_json(&options_json).or_report()?;
-    let algorithm = Algorithm::parse(algorithm).or_report()?;
-    parsed.check_applicable(algorithm.as_str()).or_report()?;
-    let relation_name = relation::relation_name(relation.oid())?;
+    let trained = train_version(TrainRequest {
+        model,
+        relation: relation.oid(),
+        target,
+        algorithm,
+        features,
+        options: options.map_or(Value::Null, |o| o.0),
+        default_policy: DeployPolicy::Always,
+        action: "train",
+    })?;
+    if !trained.decision.deploy && trained.policy != DeployPolicy::Never {
+        notice!(
+            "version {} of \"{model}\" was not deployed: {}",
+            trained.version,
+            trained.decision.reason
+        );
+    }
+    Ok(TableIterator::once((
+        model.to_owned(),
+        trained.version,
+        trained.algorithm,
+        trained.task,
+        trained.train_rows,
+        trained.test_rows,
+        JsonB(trained.metrics),
+    )))
+}
 
-    let columns = relation::columns_of(relation.oid())?;
-    let primary_key = relation::primary_key_of(relation.oid())?;
+/// What to train.
+pub struct TrainRequest<'a> {
+    pub model: &'a str,
+    pub relation: Oid,
+    pub target: &'a str,
+    pub algorithm: &'a str,
+    pub features: Option<Vec<String>>,
+    pub options: Value,
+    /// When `options.deploy` is not given.
+    pub default_policy: DeployPolicy,
+    /// The audit log's action: "train" or "retrain".
+    pub action: &'static str,
+}
+
+/// A stored new version and what the deploy policy decided.
+pub struct Trained {
+    pub version: i32,
+    pub algorithm: String,
+    pub task: String,
+    pub train_rows: i64,
+    pub test_rows: i64,
+    pub metrics: Value,
+    pub policy: DeployPolicy,
+    pub decision: Decision,
+    /// The version deployed before this training, measured against the new one.
+    pub incumbent: Option<i32>,
+}
+
+/// Reads, trains, decides whether to deploy, stores, deploys and records the event.
+pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
+    let started = Instant::now();
+    let model = request.model;
+    validate_model_name(model)?;
+    let parsed = TrainOptions::from_json(&request.options).or_report()?;
+    let algorithm = Algorithm::parse(request.algorithm).or_report()?;
+    parsed.check_applicable(algorithm.as_str()).or_report()?;
+    // Refuse a model of another role before reading anything.
+    let owned = select_one::<bool>(
+        "SELECT true FROM finml.model_owners WHERE name = $1",
+        &[DatumWithOid::from(model)],
+    )?;
+    if owned.is_some() {
+        check_access(model, Access::Manage)?;
+    }
+    let relation_name = relation::relation_name(request.relation)?;
+
+    let columns = relation::columns_of(request.relation)?;
+    let primary_key = relation::primary_key_of(request.relation)?;
     let plan = relation::plan(
         &columns,
         primary_key,
         &relation_name,
-        target,
-        features.as_deref(),
+        request.target,
+        request.features.as_deref(),
         &parsed,
     )?;
     for column in &plan.skipped {
@@ -79,10 +150,35 @@ fn fin_train(
             started.elapsed().as_secs_f64() - read_seconds
         )
     );
-    drop(dataset);
     for note in &outcome.notes {
         notice!("{note}");
     }
+
+    // From here to the end of the transaction, changes to this model wait for this one.
+    registry::claim(model)?;
+    let policy = parsed.deploy.unwrap_or(request.default_policy);
+    let headline = Headline::of(&outcome.held_out);
+    let incumbent_version = registry::deployed_version(model)?;
+    let incumbent = match incumbent_version {
+        None => Incumbent::None,
+        Some(version) if policy == DeployPolicy::IfBetter => {
+            let deployed = catalog::load_version(model, version)?;
+            measure_incumbent(&outcome, &dataset, version, &deployed)
+        }
+        Some(version) => Incumbent::Measured {
+            version,
+            value: None,
+        },
+    };
+    drop(dataset);
+    let decision = decide(
+        policy,
+        parsed.deploy_tolerance,
+        headline,
+        outcome.metrics.get(headline.as_str()).copied(),
+        outcome.evaluated_on,
+        &incumbent,
+    );
 
     let mut metrics: Map<String, Value> = outcome
         .metrics
@@ -100,36 +196,53 @@ fn fin_train(
         .map_err(|e| report(Error::new(finml_models::ErrorKind::Internal, e.to_string())))?;
     let algorithm_name = outcome.model.algorithm.as_str();
     let task = outcome.model.task.as_str();
-    let version = catalog::store_version(NewVersion {
+    let version = registry::store_version(NewVersion {
         name: model,
         algorithm: algorithm_name,
         task,
         relation: &relation_name,
-        target,
+        target: request.target,
         features: outcome.model.feature_names().map(str::to_owned).collect(),
-        options: options_json,
+        requested_features: request.features,
+        options: request.options,
         train_rows: outcome.train_rows as i64,
         test_rows: outcome.test_rows as i64,
         metrics: metrics.clone(),
         coefficients,
         model: model_bytes,
-        deploy: parsed.deploy,
+        trained: None,
+        imported: None,
     })?;
-
-    Ok(TableIterator::once((
-        model.to_owned(),
+    if decision.deploy {
+        registry::set_deployment(model, version)?;
+    }
+    registry::record_event(
+        request.action,
+        model,
+        Some(version),
+        if decision.deploy {
+            "deployed"
+        } else {
+            "not deployed"
+        },
+        Some(&decision.reason),
+    )?;
+    Ok(Trained {
         version,
-        algorithm_name.to_owned(),
-        task.to_owned(),
-        outcome.train_rows as i64,
-        outcome.test_rows as i64,
-        JsonB(metrics),
-    )))
+        algorithm: algorithm_name.to_owned(),
+        task: task.to_owned(),
+        train_rows: outcome.train_rows as i64,
+        test_rows: outcome.test_rows as i64,
+        metrics,
+        policy,
+        decision,
+        incumbent: incumbent_version,
+    })
 }
 
 /// Model names are free text, but not empty, not over 63 bytes, and without '@' (reserved to
 /// pin a version: 'name@3').
-fn validate_model_name(name: &str) -> Result<(), ErrorReport> {
+pub fn validate_model_name(name: &str) -> Result<(), ErrorReport> {
     if name.is_empty() || name.len() > 63 || name.contains('@') {
         return Err(sql_error(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,

@@ -1,53 +1,70 @@
-//! The model catalog (tables in schema `finml`) and the per-backend model cache.
+//! The model catalog (tables in schema `finml`): who may do what with a model, reading its
+//! versions, and the per-backend model cache.
 //!
-//! Cache invalidation uses PostgreSQL's own shared-invalidation machinery: deploying a
-//! version calls `CacheInvalidateRelcacheByRelid` on `finml.deployments`, which at commit
-//! queues a relcache invalidation for every backend, and each backend's registered relcache
-//! callback then empties its model cache. Backends process such messages at the start of
-//! their next transaction (statement), so a committed deploy is seen by every session's next
-//! statement, a rolled-back one by nobody, and predict itself never queries the catalog while
-//! its cached model is valid.
+//! The tables are private to the extension's owner. Every function first checks the caller's
+//! rights on the model with the catalog's own SQL functions (`finml.can_use`,
+//! `finml.can_manage`, evaluated as the caller), then reads or writes the tables as the
+//! extension's owner ([`as_extension_owner`]), the way PostgreSQL's own RI triggers switch user.
+//!
+//! Cache invalidation uses PostgreSQL's shared-invalidation machinery: a deploy, rollback,
+//! drop, grant or revoke calls `CacheInvalidateRelcacheByRelid` on `finml.deployments`, which
+//! at commit queues a relcache invalidation for every backend, and each backend's registered
+//! relcache callback then empties its model cache. Backends process such messages at the start
+//! of their next transaction (statement), so a committed change is seen by every session's
+//! next statement, a rolled-back one by nobody, and predict itself never queries the catalog
+//! while its cached model is valid.
 
 use crate::error::{report, sql_error, OrReport, SqlResult};
 use crate::pg::row::RowLayouts;
 use crate::pg::select_one;
 use finml_models::{format, Model};
 use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgSqlErrorCode};
+use pgrx::PgSqlErrorCode;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// A deployed model as cached in this backend.
+/// A model as cached in this backend.
 pub struct CachedModel {
     pub model: Model,
     /// Attribute positions of the row types this model has been applied to.
     pub layouts: RowLayouts,
 }
 
+/// What this backend knows about the installed extension, looked up once.
+#[derive(Clone, Copy)]
+struct Extension {
+    deployments: Oid,
+    owner: Oid,
+}
+
 thread_local! {
-    /// Deployed models by name, with the role that loaded them (another role re-reads them
-    /// under its own privileges).
+    /// Models by reference text ('name' or 'name@3'), with the role that loaded them (another
+    /// role is checked again).
     static CACHE: RefCell<HashMap<String, (Oid, Rc<CachedModel>)>> = RefCell::new(HashMap::new());
     static CALLBACK_REGISTERED: Cell<bool> = const { Cell::new(false) };
-    /// Oid of finml.deployments, looked up once per backend (reset on invalidation of all).
-    static DEPLOYMENTS_OID: Cell<Oid> = const { Cell::new(pg_sys::InvalidOid) };
+    /// Reset on invalidation of all relations (and after DROP/CREATE EXTENSION).
+    static EXTENSION: Cell<Option<Extension>> = const { Cell::new(None) };
 }
 
 #[pg_guard]
 unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid: Oid) {
-    let deployments = DEPLOYMENTS_OID.with(Cell::get);
-    // InvalidOid means "all relations" (e.g. after a cache reset). The table's oid is looked up
-    // again too: after DROP/CREATE EXTENSION in this session the old one no longer exists.
-    if relid == pg_sys::InvalidOid || relid == deployments {
+    let deployments = EXTENSION.with(Cell::get).map(|e| e.deployments);
+    // InvalidOid means "all relations" (e.g. after a cache reset). The catalog's oid is looked
+    // up again too: after DROP/CREATE EXTENSION in this session the old one no longer exists.
+    if relid == pg_sys::InvalidOid || Some(relid) == deployments {
         CACHE.with(|c| c.borrow_mut().clear());
-        DEPLOYMENTS_OID.with(|o| o.set(pg_sys::InvalidOid));
+        EXTENSION.with(|e| e.set(None));
     }
 }
 
-fn ensure_callback() -> SqlResult<()> {
+/// The installed extension's catalog, after checking that it is the version this library
+/// was built for (between installing new binaries and `ALTER EXTENSION finml UPDATE`, the
+/// catalog is the previous version's).
+fn extension() -> SqlResult<Extension> {
     if !CALLBACK_REGISTERED.with(Cell::get) {
         // SAFETY: registered once per backend; the callback only touches thread-locals.
         unsafe {
@@ -58,36 +75,204 @@ fn ensure_callback() -> SqlResult<()> {
         }
         CALLBACK_REGISTERED.with(|r| r.set(true));
     }
-    if DEPLOYMENTS_OID.with(Cell::get) == pg_sys::InvalidOid {
-        let oid = select_one::<Oid>("SELECT 'finml.deployments'::regclass::oid", &[])?
-            .unwrap_or(pg_sys::InvalidOid);
-        DEPLOYMENTS_OID.with(|o| o.set(oid));
+    if let Some(known) = EXTENSION.with(Cell::get) {
+        return Ok(known);
     }
-    Ok(())
+    let found = Spi::connect(|client| -> SqlResult<Option<(Oid, Oid, String)>> {
+        let rows = client
+            .select(
+                "SELECT 'finml.deployments'::regclass::oid, e.extowner, e.extversion
+                   FROM pg_catalog.pg_extension e WHERE e.extname = 'finml'",
+                Some(1),
+                &[],
+            )
+            .or_report()?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let row = rows.first();
+        Ok(Some((
+            row.get::<Oid>(1).or_report()?.unwrap_or(pg_sys::InvalidOid),
+            row.get::<Oid>(2).or_report()?.unwrap_or(pg_sys::InvalidOid),
+            row.get::<String>(3).or_report()?.unwrap_or_default(),
+        )))
+    })?;
+    let Some((deployments, owner, version)) = found else {
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "extension \"finml\" is not installed in this database",
+            "CREATE EXTENSION finml",
+        ));
+    };
+    let library = env!("CARGO_PKG_VERSION");
+    if version != library {
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("finml's catalog in this database is version {version}, its library is version {library}"),
+            format!("run ALTER EXTENSION finml UPDATE TO '{library}'"),
+        ));
+    }
+    let known = Extension { deployments, owner };
+    EXTENSION.with(|e| e.set(Some(known)));
+    Ok(known)
 }
 
-fn current_user() -> Oid {
+/// The role running the current statement.
+pub fn caller() -> Oid {
     // SAFETY: plain read of the backend's current user id.
     unsafe { pg_sys::GetUserId() }
 }
 
-/// Runs `f` with the deployed version of `name`, loading and caching it on first use.
-pub fn with_deployed<R>(name: &str, f: impl FnOnce(&CachedModel) -> SqlResult<R>) -> SqlResult<R> {
-    let user = current_user();
+/// Restores the caller's user id when dropped, also while unwinding from an error.
+struct RestoreUser {
+    user: Oid,
+    context: i32,
+}
+
+impl Drop for RestoreUser {
+    fn drop(&mut self) {
+        // SAFETY: puts back the values read by GetUserIdAndSecContext.
+        unsafe { pg_sys::SetUserIdAndSecContext(self.user, self.context) }
+    }
+}
+
+/// Runs `f` as the extension's owner, for reading and writing the private catalog tables
+/// once the caller's rights have been checked. Nothing the caller controls runs inside.
+pub fn as_extension_owner<R>(f: impl FnOnce() -> SqlResult<R>) -> SqlResult<R> {
+    let owner = extension()?.owner;
+    let mut user = pg_sys::InvalidOid;
+    let mut context = 0;
+    // SAFETY: the documented way for C code to act as another role for a moment
+    // (SECURITY_LOCAL_USERID_CHANGE, as ri_triggers.c does); restored by the guard.
+    let _restore = unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
+        pg_sys::SetUserIdAndSecContext(
+            owner,
+            context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32,
+        );
+        RestoreUser { user, context }
+    };
+    f()
+}
+
+/// A model named in a call: 'credit_risk' (its deployed version) or 'credit_risk@3'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelRef<'a> {
+    pub name: &'a str,
+    pub version: Option<i32>,
+}
+
+impl<'a> ModelRef<'a> {
+    pub fn parse(text: &'a str) -> SqlResult<ModelRef<'a>> {
+        let Some((name, version)) = text.rsplit_once('@') else {
+            return Ok(ModelRef {
+                name: text,
+                version: None,
+            });
+        };
+        match version.parse::<i32>() {
+            Ok(v) if v > 0 && !name.is_empty() => Ok(ModelRef {
+                name,
+                version: Some(v),
+            }),
+            _ => Err(sql_error(
+                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                format!("invalid model reference \"{text}\""),
+                "name a model ('credit_risk', its deployed version) or one version ('credit_risk@3')",
+            )),
+        }
+    }
+}
+
+/// What a call needs to be allowed to do with a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Predict, score, explain, inspect: the owner and the roles it granted.
+    Use,
+    /// Deploy, roll back, retrain, drop, export, grant: the owner (or a member of it, or a
+    /// superuser).
+    Manage,
+}
+
+/// Checks the caller's right to `access` model `name`: 42704 when there is no such model,
+/// 42501 when the caller may not.
+pub fn check_access(name: &str, access: Access) -> SqlResult<()> {
+    extension()?;
+    let rights = Spi::connect(|client| -> SqlResult<Option<(bool, bool)>> {
+        let rows = client
+            .select(
+                "SELECT finml.can_use(o.name), finml.can_manage(o.name)
+                   FROM finml.model_owners o WHERE o.name = $1",
+                Some(1),
+                &[DatumWithOid::from(name)],
+            )
+            .or_report()?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let row = rows.first();
+        Ok(Some((
+            row.get::<bool>(1).or_report()?.unwrap_or(false),
+            row.get::<bool>(2).or_report()?.unwrap_or(false),
+        )))
+    })?;
+    let Some((may_use, may_manage)) = rights else {
+        return Err(no_such_model(name));
+    };
+    let allowed = match access {
+        Access::Use => may_use,
+        Access::Manage => may_manage,
+    };
+    if allowed {
+        return Ok(());
+    }
+    Err(match access {
+        Access::Use => sql_error(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("permission denied for model \"{name}\""),
+            "its owner can allow you with fin_grant(model, role)",
+        ),
+        Access::Manage => sql_error(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("must be owner of model \"{name}\""),
+            "only the role that trained the model (or a member of it, or a superuser) may do this",
+        ),
+    })
+}
+
+pub fn no_such_model(name: &str) -> ErrorReport {
+    sql_error(
+        PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        format!("model \"{name}\" does not exist"),
+        "train it with fin_train, or list the models you may use in finml.models",
+    )
+}
+
+/// Runs `f` with the model `reference` names, loading and caching it on first use.
+pub fn with_model<R>(
+    reference: &str,
+    f: impl FnOnce(&CachedModel) -> SqlResult<R>,
+) -> SqlResult<R> {
+    let user = caller();
     let cached = CACHE.with(|c| {
         c.borrow()
-            .get(name)
-            .filter(|(owner, _)| *owner == user)
+            .get(reference)
+            .filter(|(loaded_by, _)| *loaded_by == user)
             .map(|(_, m)| Rc::clone(m))
     });
     let entry = match cached {
         Some(entry) => entry,
         None => {
-            ensure_callback()?;
-            let entry = Rc::new(load_deployed(name)?);
+            let parsed = ModelRef::parse(reference)?;
+            check_access(parsed.name, Access::Use)?;
+            let bytes = model_bytes(parsed)?;
+            let entry = Rc::new(CachedModel {
+                model: format::from_bytes(&bytes).map_err(report)?,
+                layouts: RowLayouts::default(),
+            });
             CACHE.with(|c| {
                 c.borrow_mut()
-                    .insert(name.to_owned(), (user, Rc::clone(&entry)))
+                    .insert(reference.to_owned(), (user, Rc::clone(&entry)))
             });
             entry
         }
@@ -95,136 +280,53 @@ pub fn with_deployed<R>(name: &str, f: impl FnOnce(&CachedModel) -> SqlResult<R>
     f(&entry)
 }
 
-fn load_deployed(name: &str) -> SqlResult<CachedModel> {
-    let found = select_one::<Vec<u8>>(
-        "SELECT v.model
-           FROM finml.deployments d
-           JOIN finml.model_versions v ON v.name = d.name AND v.version = d.version
-          WHERE d.name = $1",
-        &[DatumWithOid::from(name)],
-    )?;
-    let Some(bytes) = found else {
-        return Err(unknown_model(name)?);
-    };
-    let model = format::from_bytes(&bytes).map_err(report)?;
-    Ok(CachedModel {
-        model,
-        layouts: RowLayouts::default(),
-    })
-}
-
-/// The error for a name with no deployed version, saying which case it is.
-fn unknown_model(name: &str) -> SqlResult<pgrx::pg_sys::panic::ErrorReport> {
-    let versions = select_one::<i64>(
-        "SELECT count(*) FROM finml.model_versions WHERE name = $1",
-        &[DatumWithOid::from(name)],
-    )?
-    .unwrap_or(0);
-    Ok(if versions == 0 {
-        sql_error(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
-            format!("model \"{name}\" does not exist"),
-            "train it with fin_train, or list the models in finml.models",
-        )
-    } else {
-        sql_error(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
-            format!("model \"{name}\" has no deployed version"),
-            "its versions were trained with \"deploy\": false; train again with deploy, or deploy a version",
-        )
-    })
-}
-
-/// What is recorded for one trained version.
-pub struct NewVersion<'a> {
-    pub name: &'a str,
-    pub algorithm: &'a str,
-    pub task: &'a str,
-    pub relation: &'a str,
-    pub target: &'a str,
-    pub features: Vec<String>,
-    pub options: serde_json::Value,
-    pub train_rows: i64,
-    pub test_rows: i64,
-    pub metrics: serde_json::Value,
-    pub coefficients: serde_json::Value,
-    pub model: Vec<u8>,
-    pub deploy: bool,
-}
-
-/// Stores a new version of `v.name` (the next number) and deploys it if asked; returns the
-/// version number. Concurrent trainings of one name are serialized by an advisory lock held
-/// to the end of the transaction, so version numbers never collide.
-pub fn store_version(v: NewVersion<'_>) -> SqlResult<i32> {
-    let version = Spi::connect_mut(|client| -> SqlResult<i32> {
-        client
-            .update(
-                "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('finml.model:' || $1))",
-                None,
-                &[DatumWithOid::from(v.name)],
-            )
-            .or_report()?;
-        let version = client
-            .select(
-                "SELECT coalesce(max(version), 0) + 1 FROM finml.model_versions WHERE name = $1",
-                None,
-                &[DatumWithOid::from(v.name)],
-            )
-            .or_report()?
-            .first()
-            .get_one::<i32>()
-            .or_report()?
-            .unwrap_or(1);
-        client
-            .update(
-                "INSERT INTO finml.model_versions
-                   (name, version, algorithm, task, relation, target, features, options,
-                    train_rows, test_rows, metrics, coefficients, model)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                None,
-                &[
-                    DatumWithOid::from(v.name),
-                    DatumWithOid::from(version),
-                    DatumWithOid::from(v.algorithm),
-                    DatumWithOid::from(v.task),
-                    DatumWithOid::from(v.relation),
-                    DatumWithOid::from(v.target),
-                    DatumWithOid::from(v.features.clone()),
-                    DatumWithOid::from(JsonB(v.options.clone())),
-                    DatumWithOid::from(v.train_rows),
-                    DatumWithOid::from(v.test_rows),
-                    DatumWithOid::from(JsonB(v.metrics.clone())),
-                    DatumWithOid::from(JsonB(v.coefficients.clone())),
-                    DatumWithOid::from(v.model.as_slice()),
-                ],
-            )
-            .or_report()?;
-        if v.deploy {
-            client
-                .update(
-                    "INSERT INTO finml.deployments (name, version) VALUES ($1, $2)
-                     ON CONFLICT (name) DO UPDATE
-                        SET version = EXCLUDED.version, deployed_at = now(), deployed_by = current_user",
-                    None,
-                    &[DatumWithOid::from(v.name), DatumWithOid::from(version)],
-                )
-                .or_report()?;
-        }
-        Ok(version)
+/// The stored bytes of the referenced version (the deployed one when none is named). The
+/// caller's right to use the model has been checked.
+pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<Vec<u8>> {
+    let name = DatumWithOid::from(model.name);
+    let found = as_extension_owner(|| match model.version {
+        Some(version) => select_one::<Vec<u8>>(
+            "SELECT model FROM finml.model_versions WHERE name = $1 AND version = $2",
+            &[name, DatumWithOid::from(version)],
+        ),
+        None => select_one::<Vec<u8>>(
+            "SELECT v.model
+               FROM finml.deployments d
+               JOIN finml.model_versions v ON v.name = d.name AND v.version = d.version
+              WHERE d.name = $1",
+            &[name],
+        ),
     })?;
-    if v.deploy {
-        invalidate_deployments()?;
-    }
-    Ok(version)
+    found.ok_or_else(|| match model.version {
+        Some(version) => sql_error(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            format!("model \"{}\" has no version {version}", model.name),
+            "list its versions in finml.models",
+        ),
+        None => sql_error(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            format!("model \"{}\" has no deployed version", model.name),
+            "deploy one with fin_deploy(model, version); its versions are in finml.models",
+        ),
+    })
 }
 
-/// Tells every backend (this one at its next command, the others after commit) that
-/// deployments changed.
-fn invalidate_deployments() -> SqlResult<()> {
-    ensure_callback()?;
-    let oid = DEPLOYMENTS_OID.with(Cell::get);
+/// One version's model, read afresh (not cached: for comparing a new version against it).
+/// Access has been checked.
+pub fn load_version(name: &str, version: i32) -> SqlResult<Model> {
+    let bytes = model_bytes(ModelRef {
+        name,
+        version: Some(version),
+    })?;
+    format::from_bytes(&bytes).map_err(report)
+}
+
+/// Tells every backend (this one at once, the others after commit) that deployments or
+/// rights changed.
+pub fn invalidate_models() -> SqlResult<()> {
+    let deployments = extension()?.deployments;
     // SAFETY: queues an invalidation message for an existing relation.
-    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(oid) };
+    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(deployments) };
     CACHE.with(|c| c.borrow_mut().clear());
     Ok(())
 }

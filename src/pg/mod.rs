@@ -1,6 +1,8 @@
 //! Adapters between PostgreSQL and the models crate, with no SQL surface of their own.
 
+pub mod audit;
 pub mod catalog;
+pub mod registry;
 pub mod relation;
 pub mod row;
 pub mod types;

@@ -1,0 +1,271 @@
+//! The model lifecycle: deploy, roll back, drop, retrain, grant, export and import.
+
+use crate::api::train::{train_version, validate_model_name, TrainRequest};
+use crate::error::{sql_error, OrReport, SqlResult};
+use crate::pg::audit::with_durable_failure_event;
+use crate::pg::catalog::{self, as_extension_owner, check_access, Access, ModelRef};
+use crate::pg::registry::{self, NewVersion};
+use crate::pg::select_one;
+use finml_models::export::{export_document, read_export};
+use finml_models::DeployPolicy;
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::pg_sys::Oid;
+use pgrx::prelude::*;
+use pgrx::{JsonB, PgSqlErrorCode};
+use serde_json::{json, Map, Value};
+
+/// Deploys `version` of `model`: every session's next statement predicts with it.
+#[allow(clippy::type_complexity)]
+#[pg_extern(volatile, strict, parallel_unsafe)]
+fn fin_deploy(
+    model: &str,
+    version: i32,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(model, String),
+            name!(version, i32),
+            name!(previous_version, Option<i32>),
+        ),
+    >,
+    ErrorReport,
+> {
+    let previous = registry::deploy(model, version)?;
+    Ok(TableIterator::once((model.to_owned(), version, previous)))
+}
+
+/// Deploys again the version that was deployed before the current one.
+#[allow(clippy::type_complexity)]
+#[pg_extern(volatile, strict, parallel_unsafe)]
+fn fin_rollback(
+    model: &str,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(model, String),
+            name!(version, i32),
+            name!(previous_version, Option<i32>),
+        ),
+    >,
+    ErrorReport,
+> {
+    let (version, previous) = registry::rollback(model)?;
+    Ok(TableIterator::once((
+        model.to_owned(),
+        version,
+        Some(previous),
+    )))
+}
+
+/// Drops one version of `model` (not the deployed one), or with `version` NULL the whole
+/// model; returns the number of versions dropped.
+#[pg_extern(volatile, parallel_unsafe)]
+fn fin_drop_model(model: &str, version: default!(Option<i32>, "NULL")) -> Result<i64, ErrorReport> {
+    registry::drop_model(model, version)
+}
+
+/// Allows `role` (or 'public') to predict with, score with and inspect `model`.
+#[pg_extern(volatile, strict, parallel_unsafe)]
+fn fin_grant(model: &str, role: &str) -> Result<(), ErrorReport> {
+    registry::set_grant(model, role, true)
+}
+
+/// Withdraws what fin_grant allowed; the role's next statement is refused.
+#[pg_extern(volatile, strict, parallel_unsafe)]
+fn fin_revoke(model: &str, role: &str) -> Result<(), ErrorReport> {
+    registry::set_grant(model, role, false)
+}
+
+/// Trains `model` again with the specification of its deployed version (relation, target,
+/// features, algorithm, options, with `options` merged over them) on the relation's current
+/// rows, and deploys the new version as the deploy policy says (default if_better). A failure
+/// leaves the deployed version as it was and is recorded in finml.events.
+#[allow(clippy::type_complexity)]
+#[pg_extern(volatile, parallel_unsafe)]
+fn fin_retrain(
+    model: &str,
+    options: default!(Option<JsonB>, "NULL"),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(model, String),
+            name!(version, i32),
+            name!(deployed, bool),
+            name!(policy, String),
+            name!(metric, String),
+            name!(new_value, Option<f64>),
+            name!(deployed_version, Option<i32>),
+            name!(deployed_value, Option<f64>),
+            name!(reason, String),
+        ),
+    >,
+    ErrorReport,
+> {
+    let overrides = options.map(|o| o.0);
+    let trained = with_durable_failure_event("retrain", model, || {
+        check_access(model, Access::Manage)?;
+        let spec = registry::training_spec(model)?;
+        let options = merged_options(spec.options, overrides)?;
+        let relation = select_one::<Oid>(
+            "SELECT pg_catalog.to_regclass($1)::oid",
+            &[DatumWithOid::from(spec.relation.as_str())],
+        )?
+        .ok_or_else(|| {
+            sql_error(
+                PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+                format!(
+                    "relation \"{}\" of model \"{model}\" (version {}) does not exist",
+                    spec.relation, spec.version
+                ),
+                "recreate it, or train the model on another relation with fin_train",
+            )
+        })?;
+        train_version(TrainRequest {
+            model,
+            relation,
+            target: &spec.target,
+            algorithm: &spec.algorithm,
+            features: spec.requested_features,
+            options,
+            default_policy: DeployPolicy::IfBetter,
+            action: "retrain",
+        })
+    })?;
+    Ok(TableIterator::once((
+        model.to_owned(),
+        trained.version,
+        trained.decision.deploy,
+        trained.policy.as_str().to_owned(),
+        trained.decision.metric.to_owned(),
+        trained.decision.new_value,
+        trained.incumbent,
+        trained.decision.deployed_value,
+        trained.decision.reason,
+    )))
+}
+
+/// The stored options with `overrides`' keys replacing theirs.
+fn merged_options(stored: Value, overrides: Option<Value>) -> SqlResult<Value> {
+    let mut merged = match stored {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    match overrides {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => merged.extend(map),
+        Some(_) => {
+            return Err(sql_error(
+                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                "options must be a JSON object",
+                r#"e.g. fin_retrain('credit_risk', '{"deploy": "always"}')"#,
+            ))
+        }
+    }
+    Ok(Value::Object(merged))
+}
+
+/// One version (default: the deployed one) as a self-contained document for fin_import in
+/// another database: the model, its preprocessing, the catalog's metadata, a format version
+/// and a SHA-256 of the model (models/README.md).
+#[pg_extern(stable, parallel_safe)]
+fn fin_export(model: &str, version: default!(Option<i32>, "NULL")) -> Result<JsonB, ErrorReport> {
+    check_access(model, Access::Manage)?;
+    let version = match version {
+        Some(v) => v,
+        None => registry::deployed_version(model)?.ok_or_else(|| {
+            sql_error(
+                PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+                format!("model \"{model}\" has no deployed version"),
+                "name the version to export: fin_export(model, version)",
+            )
+        })?,
+    };
+    let bytes = catalog::model_bytes(ModelRef {
+        name: model,
+        version: Some(version),
+    })?;
+    let metadata = as_extension_owner(|| {
+        select_one::<JsonB>(
+            "SELECT jsonb_build_object(
+                      'name', name, 'version', version, 'algorithm', algorithm, 'task', task,
+                      'relation', relation, 'target', target, 'features', features,
+                      'requested_features', requested_features, 'options', options,
+                      'metrics', metrics, 'coefficients', coefficients,
+                      'train_rows', train_rows, 'test_rows', test_rows,
+                      'trained_at', trained_at, 'trained_by', trained_by, 'imported', imported,
+                      'exported_at', now(), 'exported_from', current_database())
+               FROM finml.model_versions WHERE name = $1 AND version = $2",
+            &[DatumWithOid::from(model), DatumWithOid::from(version)],
+        )
+    })?;
+    let Some(JsonB(Value::Object(metadata))) = metadata else {
+        return Err(catalog::no_such_model(model));
+    };
+    Ok(JsonB(export_document(
+        metadata,
+        &bytes,
+        env!("CARGO_PKG_VERSION"),
+    )))
+}
+
+/// Stores the version in `payload` (from fin_export) as the next version of `model`, owned by
+/// the importing role, and deploys it unless `deploy` is false; returns the new version.
+#[pg_extern(volatile, parallel_unsafe)]
+fn fin_import(
+    model: &str,
+    payload: JsonB,
+    deploy: default!(bool, "true"),
+) -> Result<i32, ErrorReport> {
+    validate_model_name(model)?;
+    let imported = read_export(&payload.0).or_report()?;
+    let meta = &imported.metadata;
+    let text = |key: &str| meta.get(key).and_then(Value::as_str).unwrap_or_default();
+    let number = |key: &str| meta.get(key).and_then(Value::as_i64).unwrap_or_default();
+    let strings = |key: &str| {
+        meta.get(key).and_then(Value::as_array).map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        })
+    };
+    registry::claim(model)?;
+    let version = registry::store_version(NewVersion {
+        name: model,
+        algorithm: imported.model.algorithm.as_str(),
+        task: imported.model.task.as_str(),
+        relation: text("relation"),
+        target: text("target"),
+        features: imported.model.feature_names().map(str::to_owned).collect(),
+        requested_features: strings("requested_features"),
+        options: meta.get("options").cloned().unwrap_or(Value::Null),
+        train_rows: number("train_rows"),
+        test_rows: number("test_rows"),
+        metrics: meta.get("metrics").cloned().unwrap_or(Value::Null),
+        coefficients: meta.get("coefficients").cloned().unwrap_or(Value::Null),
+        model: imported.bytes.clone(),
+        trained: Some((text("trained_at").to_owned(), text("trained_by").to_owned())),
+        imported: Some(json!({
+            "from": format!("{}@{}", text("name"), number("version")),
+            "database": meta.get("exported_from"),
+            "exported_at": meta.get("exported_at"),
+            "finml_version": meta.get("finml_version"),
+        })),
+    })?;
+    if deploy {
+        registry::set_deployment(model, version)?;
+    }
+    let detail = format!("from {}@{}", text("name"), number("version"));
+    registry::record_event(
+        "import",
+        model,
+        Some(version),
+        if deploy { "deployed" } else { "stored" },
+        Some(&detail),
+    )?;
+    Ok(version)
+}

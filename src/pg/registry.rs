@@ -1,0 +1,457 @@
+//! Changes to the model catalog: new versions, deployments and rollbacks, drops, grants and
+//! the audit log. Each entry point checks the caller's rights, serializes changes to one model
+//! with a transaction-level advisory lock, writes as the extension's owner, and records an
+//! event in the same transaction (so a rolled-back change leaves no event either).
+
+use crate::error::{sql_error, OrReport, SqlResult};
+use crate::pg::catalog::{
+    as_extension_owner, caller, check_access, invalidate_models, no_such_model, Access,
+};
+use crate::pg::select_one;
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use pgrx::{JsonB, PgSqlErrorCode};
+use serde_json::Value;
+
+/// Runs one statement that changes the catalog, as the extension's owner; returns the first
+/// column of its first row when it has a RETURNING clause.
+fn write<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> SqlResult<Option<T>> {
+    as_extension_owner(|| {
+        Spi::connect_mut(|client| {
+            let rows = client.update(query, None, args).or_report()?;
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            match rows.first().get_one::<T>() {
+                // A statement without RETURNING has no result rows.
+                Err(pgrx::spi::SpiError::NoTupleTable) => Ok(None),
+                other => other.or_report(),
+            }
+        })
+    })
+}
+
+/// Reads the private tables as the extension's owner (rights already checked).
+fn read<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> SqlResult<Option<T>> {
+    as_extension_owner(|| select_one::<T>(query, args))
+}
+
+/// Serializes changes to one model until the end of the transaction.
+fn lock(name: &str) -> SqlResult<()> {
+    Spi::connect_mut(|client| {
+        client
+            .update(
+                "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('finml.model:' || $1))",
+                None,
+                &[DatumWithOid::from(name)],
+            )
+            .or_report()
+            .map(|_| ())
+    })
+}
+
+/// Appends to the audit log, in the current transaction.
+pub fn record_event(
+    action: &str,
+    model: &str,
+    version: Option<i32>,
+    outcome: &str,
+    detail: Option<&str>,
+) -> SqlResult<()> {
+    write::<bool>(
+        "INSERT INTO finml.event_log (role, action, model, version, outcome, detail)
+         VALUES (pg_catalog.pg_get_userbyid($1), $2, $3, $4, $5, $6)",
+        &[
+            DatumWithOid::from(caller()),
+            DatumWithOid::from(action),
+            DatumWithOid::from(model),
+            DatumWithOid::from(version),
+            DatumWithOid::from(outcome),
+            DatumWithOid::from(detail),
+        ],
+    )
+    .map(|_| ())
+}
+
+/// What is recorded for one trained (or imported) version.
+pub struct NewVersion<'a> {
+    pub name: &'a str,
+    pub algorithm: &'a str,
+    pub task: &'a str,
+    pub relation: &'a str,
+    pub target: &'a str,
+    pub features: Vec<String>,
+    pub requested_features: Option<Vec<String>>,
+    pub options: Value,
+    pub train_rows: i64,
+    pub test_rows: i64,
+    pub metrics: Value,
+    pub coefficients: Value,
+    pub model: Vec<u8>,
+    /// For imports: the original training time and role, and where it came from.
+    pub trained: Option<(String, String)>,
+    pub imported: Option<Value>,
+}
+
+/// Takes the lock on `name` and makes sure the caller may add versions to it: the owner (or
+/// a member, or a superuser) of an existing model, or anyone for a new name, which the caller
+/// then owns.
+pub fn claim(name: &str) -> SqlResult<()> {
+    lock(name)?;
+    let exists = select_one::<bool>(
+        "SELECT true FROM finml.model_owners WHERE name = $1",
+        &[DatumWithOid::from(name)],
+    )?
+    .is_some();
+    if exists {
+        return check_access(name, Access::Manage);
+    }
+    write::<bool>(
+        "INSERT INTO finml.model_owners (name, owner) VALUES ($1, pg_catalog.pg_get_userbyid($2))",
+        &[DatumWithOid::from(name), DatumWithOid::from(caller())],
+    )
+    .map(|_| ())
+}
+
+/// Stores `v` as the next version of its model (after [`claim`]); returns the version number.
+pub fn store_version(v: NewVersion<'_>) -> SqlResult<i32> {
+    let version = write::<i32>(
+        "UPDATE finml.model_owners SET last_version = last_version + 1 WHERE name = $1
+         RETURNING last_version",
+        &[DatumWithOid::from(v.name)],
+    )?
+    .ok_or_else(|| no_such_model(v.name))?;
+    let (trained_at, trained_by) = v.trained.unzip();
+    write::<bool>(
+        "INSERT INTO finml.model_versions
+           (name, version, algorithm, task, relation, target, features, options,
+            train_rows, test_rows, metrics, coefficients, model, requested_features, imported,
+            trained_at, trained_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                 coalesce($16::timestamptz, now()),
+                 coalesce($17::name, pg_catalog.pg_get_userbyid($18)))",
+        &[
+            DatumWithOid::from(v.name),
+            DatumWithOid::from(version),
+            DatumWithOid::from(v.algorithm),
+            DatumWithOid::from(v.task),
+            DatumWithOid::from(v.relation),
+            DatumWithOid::from(v.target),
+            DatumWithOid::from(v.features),
+            DatumWithOid::from(JsonB(v.options)),
+            DatumWithOid::from(v.train_rows),
+            DatumWithOid::from(v.test_rows),
+            DatumWithOid::from(JsonB(v.metrics)),
+            DatumWithOid::from(JsonB(v.coefficients)),
+            DatumWithOid::from(v.model.as_slice()),
+            DatumWithOid::from(v.requested_features),
+            DatumWithOid::from(v.imported.map(JsonB)),
+            DatumWithOid::from(trained_at),
+            DatumWithOid::from(trained_by),
+            DatumWithOid::from(caller()),
+        ],
+    )?;
+    Ok(version)
+}
+
+/// The deployed version of `name`, if any.
+pub fn deployed_version(name: &str) -> SqlResult<Option<i32>> {
+    read::<i32>(
+        "SELECT version FROM finml.deployments WHERE name = $1",
+        &[DatumWithOid::from(name)],
+    )
+}
+
+/// Makes `version` the deployed one and pushes it on the deployment history; returns the
+/// version deployed before. The caller holds the model's lock and its rights are checked.
+pub fn set_deployment(name: &str, version: i32) -> SqlResult<Option<i32>> {
+    let previous = deployed_version(name)?;
+    let args = [
+        DatumWithOid::from(name),
+        DatumWithOid::from(version),
+        DatumWithOid::from(caller()),
+    ];
+    write::<bool>(
+        "INSERT INTO finml.deployments (name, version, deployed_by)
+         VALUES ($1, $2, pg_catalog.pg_get_userbyid($3))
+         ON CONFLICT (name) DO UPDATE
+            SET version = EXCLUDED.version, deployed_at = now(), deployed_by = EXCLUDED.deployed_by",
+        &args,
+    )?;
+    write::<bool>(
+        "INSERT INTO finml.deployment_history (name, seq, version, deployed_by)
+         SELECT $1, coalesce(max(seq), 0) + 1, $2, pg_catalog.pg_get_userbyid($3)
+           FROM finml.deployment_history WHERE name = $1",
+        &args,
+    )?;
+    invalidate_models()?;
+    Ok(previous)
+}
+
+fn version_exists(name: &str, version: i32) -> SqlResult<bool> {
+    Ok(read::<bool>(
+        "SELECT true FROM finml.model_versions WHERE name = $1 AND version = $2",
+        &[DatumWithOid::from(name), DatumWithOid::from(version)],
+    )?
+    .is_some())
+}
+
+fn no_such_version(name: &str, version: i32) -> pgrx::pg_sys::panic::ErrorReport {
+    sql_error(
+        PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        format!("model \"{name}\" has no version {version}"),
+        "list its versions in finml.models",
+    )
+}
+
+/// `fin_deploy`: deploys `version`; returns the version deployed before.
+pub fn deploy(name: &str, version: i32) -> SqlResult<Option<i32>> {
+    check_access(name, Access::Manage)?;
+    lock(name)?;
+    if !version_exists(name, version)? {
+        return Err(no_such_version(name, version));
+    }
+    let previous = deployed_version(name)?;
+    if previous == Some(version) {
+        record_event(
+            "deploy",
+            name,
+            Some(version),
+            "unchanged",
+            Some("already deployed"),
+        )?;
+        return Ok(previous);
+    }
+    set_deployment(name, version)?;
+    let detail = previous.map(|p| format!("replaced version {p}"));
+    record_event("deploy", name, Some(version), "deployed", detail.as_deref())?;
+    Ok(previous)
+}
+
+/// `fin_rollback`: back to the version deployed before the current one (the latest
+/// deployment not already rolled back, of another version that still exists). Returns
+/// (deployed now, deployed before).
+pub fn rollback(name: &str) -> SqlResult<(i32, i32)> {
+    check_access(name, Access::Manage)?;
+    lock(name)?;
+    let Some(current) = deployed_version(name)? else {
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("model \"{name}\" has no deployed version to roll back"),
+            "deploy a version with fin_deploy(model, version)",
+        ));
+    };
+    let target = as_extension_owner(|| {
+        Spi::connect(|client| -> SqlResult<Option<(i32, i32)>> {
+            let rows = client
+                .select(
+                    "SELECT h.seq, h.version FROM finml.deployment_history h
+                      WHERE h.name = $1 AND h.rolled_back_at IS NULL AND h.version <> $2
+                        AND EXISTS (SELECT 1 FROM finml.model_versions v
+                                     WHERE v.name = h.name AND v.version = h.version)
+                      ORDER BY h.seq DESC LIMIT 1",
+                    None,
+                    &[DatumWithOid::from(name), DatumWithOid::from(current)],
+                )
+                .or_report()?;
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let row = rows.first();
+            Ok(row
+                .get::<i32>(1)
+                .or_report()?
+                .zip(row.get::<i32>(2).or_report()?))
+        })
+    })?;
+    let Some((seq, version)) = target else {
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("model \"{name}\" has no earlier deployment to roll back to"),
+            format!("version {current} is the only deployed version left; deploy another with fin_deploy(model, version)"),
+        ));
+    };
+    write::<bool>(
+        "UPDATE finml.deployment_history
+            SET rolled_back_at = now(), rolled_back_by = pg_catalog.pg_get_userbyid($3)
+          WHERE name = $1 AND seq > $2 AND rolled_back_at IS NULL",
+        &[
+            DatumWithOid::from(name),
+            DatumWithOid::from(seq),
+            DatumWithOid::from(caller()),
+        ],
+    )?;
+    write::<bool>(
+        "UPDATE finml.deployments
+            SET version = $2, deployed_at = now(), deployed_by = pg_catalog.pg_get_userbyid($3)
+          WHERE name = $1",
+        &[
+            DatumWithOid::from(name),
+            DatumWithOid::from(version),
+            DatumWithOid::from(caller()),
+        ],
+    )?;
+    invalidate_models()?;
+    record_event(
+        "rollback",
+        name,
+        Some(version),
+        "deployed",
+        Some(&format!("rolled back from version {current}")),
+    )?;
+    Ok((version, current))
+}
+
+/// `fin_drop_model`: one version (not the deployed one), or the whole model with its
+/// deployments, history and grants. Returns the number of versions dropped.
+pub fn drop_model(name: &str, version: Option<i32>) -> SqlResult<i64> {
+    check_access(name, Access::Manage)?;
+    lock(name)?;
+    let dropped = match version {
+        Some(version) => {
+            if !version_exists(name, version)? {
+                return Err(no_such_version(name, version));
+            }
+            if deployed_version(name)? == Some(version) {
+                return Err(sql_error(
+                    PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
+                    format!("version {version} of model \"{name}\" is deployed"),
+                    "deploy another version (fin_deploy) or roll back (fin_rollback) first, or drop the whole model with fin_drop_model(model)",
+                ));
+            }
+            let args = [DatumWithOid::from(name), DatumWithOid::from(version)];
+            write::<bool>(
+                "DELETE FROM finml.deployment_history WHERE name = $1 AND version = $2",
+                &args,
+            )?;
+            write::<i64>(
+                "WITH gone AS (DELETE FROM finml.model_versions WHERE name = $1 AND version = $2
+                               RETURNING 1)
+                 SELECT count(*) FROM gone",
+                &args,
+            )?
+            .unwrap_or(0)
+        }
+        None => {
+            let args = [DatumWithOid::from(name)];
+            for table in [
+                "deployments",
+                "deployment_history",
+                "model_grants",
+                "model_owners",
+            ] {
+                write::<bool>(&format!("DELETE FROM finml.{table} WHERE name = $1"), &args)?;
+            }
+            write::<i64>(
+                "WITH gone AS (DELETE FROM finml.model_versions WHERE name = $1 RETURNING 1)
+                 SELECT count(*) FROM gone",
+                &args,
+            )?
+            .unwrap_or(0)
+        }
+    };
+    invalidate_models()?;
+    let detail = format!("{dropped} version(s)");
+    record_event("drop", name, version, "dropped", Some(&detail))?;
+    Ok(dropped)
+}
+
+/// `fin_grant` / `fin_revoke`: allow or stop `role` (or 'public') using the model.
+pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
+    check_access(name, Access::Manage)?;
+    let role_exists = role == "public"
+        || select_one::<bool>(
+            "SELECT true FROM pg_catalog.pg_roles WHERE rolname = $1",
+            &[DatumWithOid::from(role)],
+        )?
+        .is_some();
+    if !role_exists {
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            format!("role \"{role}\" does not exist"),
+            "name an existing role, or 'public' for every role",
+        ));
+    }
+    lock(name)?;
+    let changed = if granted {
+        write::<bool>(
+            "INSERT INTO finml.model_grants (name, grantee, granted_by)
+             VALUES ($1, $2, pg_catalog.pg_get_userbyid($3))
+             ON CONFLICT (name, grantee) DO NOTHING RETURNING true",
+            &[
+                DatumWithOid::from(name),
+                DatumWithOid::from(role),
+                DatumWithOid::from(caller()),
+            ],
+        )?
+    } else {
+        write::<bool>(
+            "DELETE FROM finml.model_grants WHERE name = $1 AND grantee = $2 RETURNING true",
+            &[DatumWithOid::from(name), DatumWithOid::from(role)],
+        )?
+    };
+    if changed.is_none() {
+        notice!(
+            "role \"{role}\" {} model \"{name}\"",
+            if granted {
+                "may already use"
+            } else {
+                "had no grant on"
+            }
+        );
+    }
+    invalidate_models()?;
+    let (action, outcome) = if granted {
+        ("grant", "granted")
+    } else {
+        ("revoke", "revoked")
+    };
+    record_event(action, name, None, outcome, Some(&format!("role {role}")))?;
+    Ok(())
+}
+
+/// What a version was trained from, to train it again.
+pub struct TrainingSpec {
+    pub version: i32,
+    pub relation: String,
+    pub target: String,
+    pub algorithm: String,
+    pub requested_features: Option<Vec<String>>,
+    pub options: Value,
+}
+
+/// The specification of the deployed version of `name` (the latest one when none is deployed).
+pub fn training_spec(name: &str) -> SqlResult<TrainingSpec> {
+    let spec = as_extension_owner(|| {
+        Spi::connect(|client| -> SqlResult<Option<TrainingSpec>> {
+            let rows = client
+                .select(
+                    "SELECT v.version, v.relation, v.target, v.algorithm, v.requested_features, v.options
+                       FROM finml.model_versions v
+                       LEFT JOIN finml.deployments d ON d.name = v.name
+                      WHERE v.name = $1
+                      ORDER BY v.version = d.version DESC NULLS LAST, v.version DESC
+                      LIMIT 1",
+                    None,
+                    &[DatumWithOid::from(name)],
+                )
+                .or_report()?;
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let row = rows.first();
+            Ok(Some(TrainingSpec {
+                version: row.get::<i32>(1).or_report()?.unwrap_or(0),
+                relation: row.get::<String>(2).or_report()?.unwrap_or_default(),
+                target: row.get::<String>(3).or_report()?.unwrap_or_default(),
+                algorithm: row.get::<String>(4).or_report()?.unwrap_or_default(),
+                requested_features: row.get::<Vec<String>>(5).or_report()?,
+                options: row
+                    .get::<JsonB>(6)
+                    .or_report()?
+                    .map_or(Value::Null, |j| j.0),
+            }))
+        })
+    })?;
+    spec.ok_or_else(|| no_such_model(name))
+}
