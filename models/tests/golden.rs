@@ -1,0 +1,92 @@
+//! Golden exported models: documents written by `fin_export` in finml 0.2.0 (credit example,
+//! see golden/README.md). Every later release must still accept them and predict exactly the
+//! numbers finml 0.2.0 predicted (golden/expected.csv, printed with full float8 precision), so
+//! the comparison is exact equality, not a tolerance.
+
+use finml_models::export::read_export;
+use finml_models::{Model, RawValue};
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/");
+
+fn golden_model(name: &str) -> Model {
+    let text = std::fs::read_to_string(format!("{GOLDEN}{name}.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let imported = read_export(&doc).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    assert_eq!(imported.metadata["name"], name);
+    imported.model
+}
+
+/// The credit example's rows by id (1-based line number), as column name -> text.
+fn credit_rows() -> Vec<Vec<(String, String)>> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/credit/credit_data.csv"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_lowercase)
+        .collect();
+    lines
+        .map(|line| {
+            header
+                .iter()
+                .cloned()
+                .zip(line.split(',').map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+fn values<'a>(model: &Model, row: &'a [(String, String)]) -> Vec<RawValue<'a>> {
+    let numeric: Vec<bool> = model
+        .preprocessor
+        .features
+        .iter()
+        .map(|f| f.transform.takes_numbers())
+        .collect();
+    model
+        .feature_names()
+        .zip(numeric)
+        .map(|(name, is_number)| {
+            let raw = &row.iter().find(|(c, _)| c == name).unwrap().1;
+            match (raw.is_empty(), is_number) {
+                (true, _) => RawValue::Null,
+                (false, true) => RawValue::Number(raw.parse().unwrap()),
+                (false, false) => RawValue::Text(raw),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn golden_models_predict_exactly_what_they_predicted_when_exported() {
+    let risk = golden_model("credit_risk");
+    let card = golden_model("credit_card");
+    let amount = golden_model("loan_amount");
+    let rows = credit_rows();
+    let expected = std::fs::read_to_string(format!("{GOLDEN}expected.csv")).unwrap();
+    let mut checked = 0;
+    for line in expected.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let row = &rows[f[0].parse::<usize>().unwrap() - 1];
+        let p: f64 = f[1].parse().unwrap();
+        let score: f64 = f[2].parse().unwrap();
+        let p_card: f64 = f[3].parse().unwrap();
+        let predicted_amount: f64 = f[4].parse().unwrap();
+        assert_eq!(risk.predict(&values(&risk, row)).unwrap(), p, "id {}", f[0]);
+        assert_eq!(card.score(&values(&card, row)).unwrap(), score, "id {}", f[0]);
+        assert_eq!(card.predict(&values(&card, row)).unwrap(), p_card, "id {}", f[0]);
+        assert_eq!(
+            amount.predict(&values(&amount, row)).unwrap(),
+            predicted_amount,
+            "id {}",
+            f[0]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 51);
+}
