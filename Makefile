@@ -35,9 +35,11 @@ setup: system-packages cargo-pgrx pgrx-init
 
 system-packages:
 	@if [ "$$(id -u)" = 0 ] && { ! [ -x "$(PG_CONFIG)" ] || ! [ -d "$$($(PG_CONFIG) --includedir-server 2>/dev/null)" ] \
-	      || ! command -v sudo >/dev/null || ! [ -x /usr/lib/postgresql/$(PG_MAJOR)/bin/postgres ]; }; then \
-	    echo "== installing PostgreSQL $(PG_MAJOR) server, its development files and sudo"; \
-	    apt-get update -q && $(APT) install postgresql-$(PG_MAJOR) postgresql-server-dev-$(PG_MAJOR) sudo; \
+	      || ! command -v sudo >/dev/null || ! [ -x /usr/lib/postgresql/$(PG_MAJOR)/bin/postgres ] \
+	      || ! [ -f /usr/share/postgresql/$(PG_MAJOR)/extension/pg_cron.control ]; }; then \
+	    echo "== installing PostgreSQL $(PG_MAJOR) server, its development files, pg_cron and sudo"; \
+	    apt-get update -q && $(APT) install postgresql-$(PG_MAJOR) postgresql-server-dev-$(PG_MAJOR) \
+	        postgresql-$(PG_MAJOR)-cron sudo; \
 	fi
 
 cargo-pgrx:

@@ -26,15 +26,24 @@ trap cleanup EXIT
 # The suite and its data, readable by the cluster's user.
 cp -r "$ROOT/tests/pg_regress" "$WORK/suite"
 cp "$ROOT/examples/credit/credit_data.csv" "$WORK/credit_data.csv"
+cp -r "$ROOT/models/tests/golden" "$WORK/golden"
 chown -R "$PG_USER" "$WORK"
 
 as_pg "$BINDIR/initdb" -D "$WORK/data" -A trust -U "$PG_USER" --no-sync >/dev/null
+# pg_cron (Debian package postgresql-15-cron) runs the scheduled-retraining test's jobs: it must
+# be preloaded, and connects to the suite's database through the cluster's socket directory.
+cat >> "$WORK/data/postgresql.conf" <<CONF
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'finml_regress'
+cron.host = '$WORK'
+CONF
 as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
     "-p $PORT -k $WORK -c listen_addresses='' -c fsync=off -c max_prepared_transactions=0" >/dev/null
 
 # Each test file is listed in schedule; they run in order, sharing one database.
 status=0
 (cd "$WORK/suite" && as_pg env FINML_CREDIT_CSV="$WORK/credit_data.csv" FINML_WORK="$WORK" \
+    FINML_SUITE="$WORK/suite" \
     PGHOST="$WORK" PGPORT="$PORT" PATH="$BINDIR:$PATH" \
     "$REGRESS" --host="$WORK" --port="$PORT" --user="$PG_USER" \
     --bindir="$BINDIR" --inputdir=. --outputdir=. --dbname=finml_regress \

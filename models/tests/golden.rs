@@ -78,8 +78,18 @@ fn golden_models_predict_exactly_what_they_predicted_when_exported() {
         let p_card: f64 = f[3].parse().unwrap();
         let predicted_amount: f64 = f[4].parse().unwrap();
         assert_eq!(risk.predict(&values(&risk, row)).unwrap(), p, "id {}", f[0]);
-        assert_eq!(card.score(&values(&card, row)).unwrap(), score, "id {}", f[0]);
-        assert_eq!(card.predict(&values(&card, row)).unwrap(), p_card, "id {}", f[0]);
+        assert_eq!(
+            card.score(&values(&card, row)).unwrap(),
+            score,
+            "id {}",
+            f[0]
+        );
+        assert_eq!(
+            card.predict(&values(&card, row)).unwrap(),
+            p_card,
+            "id {}",
+            f[0]
+        );
         assert_eq!(
             amount.predict(&values(&amount, row)).unwrap(),
             predicted_amount,

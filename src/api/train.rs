@@ -119,7 +119,7 @@ pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
 
     let columns = relation::columns_of(request.relation)?;
     let primary_key = relation::primary_key_of(request.relation)?;
-    let plan = relation::plan(
+    let mut plan = relation::plan(
         &columns,
         primary_key,
         &relation_name,
@@ -134,7 +134,21 @@ pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
             column.type_name
         );
     }
-    let dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
+    // The deployed version is measured on the new version's test rows (if_better): read the
+    // columns it needs too, and keep them out of training.
+    let policy = parsed.deploy.unwrap_or(request.default_policy);
+    let incumbent_model = match (policy, registry::deployed_version(model)?) {
+        (DeployPolicy::IfBetter, Some(version)) => {
+            Some((version, catalog::load_version(model, version)?))
+        }
+        _ => None,
+    };
+    let planned = plan.features.len();
+    if let Some((_, deployed)) = &incumbent_model {
+        relation::add_columns(&mut plan, &columns, deployed.feature_names());
+    }
+    let mut dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
+    let incumbent_only = dataset.features.split_off(planned);
     let read_seconds = started.elapsed().as_secs_f64();
     let limits = Limits {
         max_memory_bytes: gucs::max_training_memory_bytes(),
@@ -156,16 +170,19 @@ pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
 
     // From here to the end of the transaction, changes to this model wait for this one.
     registry::claim(model)?;
-    let policy = parsed.deploy.unwrap_or(request.default_policy);
     let headline = Headline::of(&outcome.held_out);
+    dataset.features.extend(incumbent_only);
     let incumbent_version = registry::deployed_version(model)?;
-    let incumbent = match incumbent_version {
-        None => Incumbent::None,
-        Some(version) if policy == DeployPolicy::IfBetter => {
-            let deployed = catalog::load_version(model, version)?;
-            measure_incumbent(&outcome, &dataset, version, &deployed)
+    let incumbent = match (incumbent_version, &incumbent_model) {
+        (None, _) => Incumbent::None,
+        (Some(version), Some((measured, deployed))) if version == *measured => {
+            measure_incumbent(&outcome, &dataset, version, deployed)
         }
-        Some(version) => Incumbent::Measured {
+        (Some(version), _) if policy == DeployPolicy::IfBetter => Incumbent::Unusable {
+            version,
+            reason: "it was deployed while this version trained".to_owned(),
+        },
+        (Some(version), _) => Incumbent::Measured {
             version,
             value: None,
         },

@@ -401,10 +401,11 @@ pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
         );
     }
     invalidate_models()?;
-    let (action, outcome) = if granted {
-        ("grant", "granted")
-    } else {
-        ("revoke", "revoked")
+    let (action, outcome) = match (granted, changed.is_some()) {
+        (true, true) => ("grant", "granted"),
+        (false, true) => ("revoke", "revoked"),
+        (true, false) => ("grant", "unchanged"),
+        (false, false) => ("revoke", "unchanged"),
     };
     record_event(action, name, None, outcome, Some(&format!("role {role}")))?;
     Ok(())

@@ -223,6 +223,26 @@ pub fn plan(
     })
 }
 
+/// Appends the columns among `names` that the plan does not read yet (and that exist with a
+/// usable type) after its features, for measuring another model on the same rows.
+pub fn add_columns<'a>(
+    plan: &mut ReadPlan,
+    columns: &[RelationColumn],
+    names: impl Iterator<Item = &'a str>,
+) {
+    for name in names {
+        let planned = plan.features.iter().any(|(c, _)| c.name == name);
+        if planned || plan.target.0.name == name {
+            continue;
+        }
+        if let Some(column) = columns.iter().find(|c| c.name == name) {
+            if let Some(kind) = kind_of(column.type_oid) {
+                plan.features.push((column.clone(), kind));
+            }
+        }
+    }
+}
+
 /// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
 pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlResult<Dataset> {
     let mut select: Vec<String> = plan.features.iter().map(|(c, k)| cast(c, *k)).collect();
