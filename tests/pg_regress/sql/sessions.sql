@@ -22,3 +22,26 @@ SELECT round(fin_predict('credit_risk', a)::numeric, 6) AS p_unchanged FROM appl
 \! psql -X -q -o /dev/null -d finml_regress -c "SELECT fin_train('race', 'applications', 'status', features => ARRAY['seniority'], options => '{\"positive\": \"bad\"}')" & psql -X -q -o /dev/null -d finml_regress -c "SELECT fin_train('race', 'applications', 'status', features => ARRAY['income'], options => '{\"positive\": \"bad\"}')" & wait
 SELECT array_agg(version ORDER BY version) AS versions, count(*) FILTER (WHERE deployed) AS deployed
   FROM finml.models WHERE name = 'race';
+
+-- A deploy, a rollback, a revoke and a drop committed in another session are each seen by
+-- this session's next statement (a second, real connection: psql).
+SELECT round(fin_predict('credit_risk', a)::numeric, 6) AS p_cached,
+       round(fin_predict('race', a)::numeric, 6) AS race_cached
+  FROM applications a WHERE id = 3;
+\! psql -X -q -At -d finml_regress -c "SELECT previous_version FROM fin_deploy('credit_risk', 1)"
+SELECT fin_predict('credit_risk', a) = fin_predict('credit_risk@1', a) AS now_uses_version_1
+  FROM applications a WHERE id = 3;
+\! psql -X -q -At -d finml_regress -c "SELECT version FROM fin_rollback('credit_risk')"
+SELECT round(fin_predict('credit_risk', a)::numeric, 6) AS p_after_rollback FROM applications a WHERE id = 3;
+CREATE ROLE finml_viewer NOLOGIN;
+GRANT SELECT ON applications TO finml_viewer;
+SELECT fin_grant('race', 'finml_viewer');
+SET ROLE finml_viewer;
+SELECT round(fin_predict('race', a)::numeric, 6) AS viewer_race FROM applications a WHERE id = 3;
+\! psql -X -q -At -d finml_regress -c "SELECT fin_revoke('race', 'finml_viewer')"
+SELECT fin_predict('race', a) FROM applications a WHERE id = 3;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+\! psql -X -q -At -d finml_regress -c "SELECT fin_drop_model('race')"
+SELECT fin_predict('race', a) FROM applications a WHERE id = 3;
+\echo :LAST_ERROR_SQLSTATE

@@ -1,0 +1,44 @@
+-- Scheduled retraining with pg_cron (Debian package postgresql-15-cron 1.4: the finest
+-- schedule is one minute; run_regress.sh preloads it with cron.database_name = finml_regress).
+CREATE EXTENSION pg_cron;
+SELECT extversion FROM pg_extension WHERE extname = 'pg_cron';
+CREATE TABLE cron_loans AS SELECT * FROM applications;
+ALTER TABLE cron_loans ADD PRIMARY KEY (id);
+SELECT version FROM fin_train('cron_risk', 'cron_loans', 'status',
+                              options => '{"positive": "bad", "exclude": ["id"]}');
+-- A second model whose retraining will fail: its relation loses the target column.
+CREATE TABLE cron_broken AS SELECT * FROM applications;
+SELECT version FROM fin_train('cron_broken', 'cron_broken', 'status',
+                              options => '{"positive": "bad", "exclude": ["id"]}');
+ALTER TABLE cron_broken DROP COLUMN status;
+-- The README's recipe, every minute instead of weekly.
+SELECT cron.schedule('retrain cron_risk', '* * * * *', $$SELECT fin_retrain('cron_risk')$$) AS risk_job,
+       cron.schedule('retrain cron_broken', '* * * * *', $$SELECT fin_retrain('cron_broken')$$) AS broken_job
+\gset
+SELECT jobname, schedule, command, username FROM cron.job ORDER BY jobname;
+-- Wait (at most 150 s) until pg_cron has run both jobs once.
+DO $$
+BEGIN
+  FOR i IN 1..150 LOOP
+    EXIT WHEN (SELECT count(DISTINCT jobid) FROM cron.job_run_details
+                WHERE status IN ('succeeded', 'failed')) = 2;
+    PERFORM pg_sleep(1);
+  END LOOP;
+END $$;
+SELECT cron.unschedule(:risk_job) AND cron.unschedule(:broken_job) AS unscheduled;
+-- What pg_cron recorded for each job's first run: the retrain succeeded; the broken one
+-- failed with finml's error.
+SELECT jobid = :risk_job AS risk_job, command, status, return_message, username,
+       end_time > start_time AS finished
+  FROM cron.job_run_details
+ WHERE runid IN (SELECT min(runid) FROM cron.job_run_details GROUP BY jobid)
+ ORDER BY jobid;
+-- The catalog: a new version of cron_risk, deployed by the if_better policy (same data, same
+-- test AUC); cron_broken keeps its deployed version 1 and no new version.
+SELECT name, version, deployed, trained_by FROM finml.models
+ WHERE name IN ('cron_risk', 'cron_broken') AND version <= 2 ORDER BY name, version;
+-- finml's audit log has both outcomes, the failure although its transaction rolled back.
+SELECT DISTINCT ON (model) model, action, version, outcome, detail FROM finml.events
+ WHERE model IN ('cron_risk', 'cron_broken') AND action = 'retrain' ORDER BY model, at;
+-- pg_cron would refuse pg_restore into another database (dump_restore.sql): remove it.
+DROP EXTENSION pg_cron;
