@@ -1,0 +1,67 @@
+-- ALTER EXTENSION finml UPDATE from the released 0.1.0 keeps every model, predicting exactly
+-- what 0.1.0 predicted, and gives exactly the schema of a fresh install.
+\getenv suite FINML_SUITE
+\getenv work FINML_WORK
+\getenv csv FINML_CREDIT_CSV
+CREATE DATABASE finml_upgrade;
+CREATE DATABASE finml_fresh;
+\c finml_upgrade
+CREATE EXTENSION finml VERSION '0.1.0';
+SELECT extversion FROM pg_extension WHERE extname = 'finml';
+CREATE TABLE applications (
+    id        serial PRIMARY KEY,
+    status    text NOT NULL,
+    seniority int, home text, time int, age int, marital text, records text, job text,
+    expenses  int, income numeric, assets numeric, debt numeric, amount int, price int
+);
+\set copy_cmd '\\copy applications (status, seniority, home, time, age, marital, records, job, expenses, income, assets, debt, amount, price) FROM ' :'csv' ' WITH (FORMAT csv, HEADER true)'
+:copy_cmd
+-- The catalog rows finml 0.1.0 wrote (tests/pg_regress/data/finml-0.1.0/README.md).
+\set fixture :suite '/data/finml-0.1.0/'
+\set file :fixture 'model_versions.csv'
+\set copy_cmd '\\copy finml.model_versions FROM ' :'file' ' WITH (FORMAT csv, HEADER true)'
+:copy_cmd
+\set file :fixture 'deployments.csv'
+\set copy_cmd '\\copy finml.deployments FROM ' :'file' ' WITH (FORMAT csv, HEADER true)'
+:copy_cmd
+CREATE TABLE expected_0_1_0 (id int, p float8, score int, p_card float8);
+\set file :fixture 'expected.csv'
+\set copy_cmd '\\copy expected_0_1_0 FROM ' :'file' ' WITH (FORMAT csv, HEADER true)'
+:copy_cmd
+-- Between installing the new library and updating the catalog, finml says what to do.
+SELECT fin_predict('credit_risk', a) FROM applications a WHERE id = 1;
+\echo :LAST_ERROR_SQLSTATE
+ALTER EXTENSION finml UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'finml';
+SELECT name, version, deployed, owner, trained_by, requested_features = features AS retrain_on_used_features
+  FROM finml.models ORDER BY name, version;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE fin_predict('credit_risk', a) <> e.p) AS different_p,
+       count(*) FILTER (WHERE fin_score('credit_card', a) <> e.score) AS different_scores,
+       count(*) FILTER (WHERE fin_predict('credit_card', a) <> e.p_card) AS different_p_card
+  FROM applications a JOIN expected_0_1_0 e USING (id);
+-- The lifecycle works on the upgraded models: retraining continues the numbering, the
+-- deployment history starts at the deployed version.
+SELECT version, deployed, policy, deployed_version FROM fin_retrain('credit_risk');
+SELECT version, previous_version FROM fin_deploy('credit_risk', 2);
+SELECT version, previous_version FROM fin_rollback('credit_risk');
+SELECT version, previous_version FROM fin_rollback('credit_risk');
+SELECT version, deployed FROM fin_retrain('credit_card', '{"deploy": "never"}');
+\set upgraded_file :work '/schema_upgraded.txt'
+\pset format unaligned
+\pset tuples_only on
+\o :upgraded_file
+\i :suite/data/schema_fingerprint.sql
+\o
+\c finml_fresh
+CREATE EXTENSION finml;
+\set fresh_file :work '/schema_fresh.txt'
+\pset format unaligned
+\pset tuples_only on
+\o :fresh_file
+\i :suite/data/schema_fingerprint.sql
+\o
+\! diff -u "$FINML_WORK/schema_fresh.txt" "$FINML_WORK/schema_upgraded.txt" && echo "upgraded schema = fresh schema; objects compared:" && cut -d"|" -f1 "$FINML_WORK/schema_fresh.txt" | grep -E "^(function|relation|column|constraint|index|view|dumped|schema)$" | sort | uniq -c
+\c finml_regress
+DROP DATABASE finml_upgrade;
+DROP DATABASE finml_fresh;
