@@ -1,20 +1,42 @@
 -- Models are data: pg_dump / pg_restore into a fresh database keeps every version and the
 -- deployments, and the restored models predict the same numbers.
 CREATE TABLE predictions_before AS
-  SELECT id, fin_predict('credit_risk', a) AS p, fin_score('credit_card', a) AS score,
+  SELECT id, fin_predict('credit_risk', a) AS p, fin_predict('credit_risk@1', a) AS p_v1,
+         fin_score('credit_card', a) AS score,
          ARRAY(SELECT r FROM fin_reason_codes('credit_card', a) r)::text AS reasons
     FROM applications a;
 SELECT count(*) AS versions, count(*) FILTER (WHERE deployed) AS deployed FROM finml.models;
+-- Owners, grants, the deployment history and the audit log are catalog data too.
+CREATE TABLE catalog_before AS
+  SELECT (SELECT count(*) FROM finml.model_owners) AS owners,
+         (SELECT count(*) FROM finml.model_grants) AS grants,
+         (SELECT count(*) FROM finml.deployment_history) AS history,
+         (SELECT count(*) FROM finml.event_log) AS events,
+         (SELECT string_agg(owner, ',' ORDER BY name) FROM finml.model_owners) AS owner_list;
 \! pg_dump -Fc -d finml_regress -f "$FINML_WORK/finml_regress.dump"
 \! createdb finml_restored && pg_restore -d finml_restored "$FINML_WORK/finml_regress.dump" && echo restored
 \c finml_restored
 SELECT count(*) AS versions, count(*) FILTER (WHERE deployed) AS deployed FROM finml.models;
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE fin_predict('credit_risk', a) IS DISTINCT FROM b.p) AS different,
+       count(*) FILTER (WHERE fin_predict('credit_risk@1', a) IS DISTINCT FROM b.p_v1) AS different_v1,
        count(*) FILTER (WHERE fin_score('credit_card', a) IS DISTINCT FROM b.score) AS different_scores,
        count(*) FILTER (WHERE ARRAY(SELECT r FROM fin_reason_codes('credit_card', a) r)::text
                               IS DISTINCT FROM b.reasons) AS different_reasons
   FROM applications a JOIN predictions_before b USING (id);
+SELECT (SELECT count(*) FROM finml.model_owners) = owners AS same_owners,
+       (SELECT count(*) FROM finml.model_grants) = grants AS same_grants,
+       (SELECT count(*) FROM finml.deployment_history) = history AS same_history,
+       (SELECT count(*) FROM finml.event_log) = events AS same_events,
+       (SELECT string_agg(owner, ',' ORDER BY name) FROM finml.model_owners) = owner_list AS same_owner_list
+  FROM catalog_before;
+-- The restored deployment history still rolls back; the analyst still owns its model.
+SELECT version, previous_version FROM fin_rollback('credit_risk');
+SET ROLE finml_analyst;
+SELECT round(fin_predict('analyst_model', o)::numeric, 6) AS p FROM open_loans o ORDER BY id LIMIT 1;
+SELECT fin_predict('credit_risk', o) FROM open_loans o ORDER BY id LIMIT 1;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
 -- Training continues the version numbering after a restore.
 SELECT version FROM fin_train('credit_risk', 'applications', 'status',
                               options => '{"positive": "bad", "exclude": ["id"]}');
