@@ -63,3 +63,22 @@ SELECT a.id, fin_score('credit_card', a) AS score, r.*
 CREATE OR REPLACE VIEW young_applicants AS SELECT * FROM applications WHERE age < 30;
 SELECT feature, round(psi::numeric, 4) AS psi, status
   FROM fin_psi('credit_card', 'young_applicants');
+
+\echo '== lifecycle: retrain (deployed only if at least as good), versions, a pinned version, rollback'
+SELECT model, version, deployed, policy, metric, round(new_value::numeric, 4) AS new_value,
+       deployed_version, round(deployed_value::numeric, 4) AS deployed_value
+  FROM fin_retrain('credit_risk');
+SELECT version FROM fin_train('credit_risk', 'applications', 'status', features => ARRAY['age', 'income'],
+                              options => '{"positive": "bad", "deploy": "if_better"}');
+SELECT name, version, deployed, owner, round((metrics->>'auc')::numeric, 4) AS test_auc
+  FROM finml.models WHERE name = 'credit_risk' ORDER BY version;
+SELECT id, round(fin_predict('credit_risk', a)::numeric, 4) AS deployed,
+       round(fin_predict('credit_risk@3', a)::numeric, 4) AS version_3
+  FROM applications a ORDER BY id LIMIT 3;
+SELECT * FROM fin_rollback('credit_risk');
+
+\echo '== export (the document fin_import reads in another database) and the audit log'
+SELECT doc->>'format' AS format, doc->>'version' AS version, doc->>'model_format_version' AS model_format,
+       length(doc::text) AS bytes, left(doc->>'model_sha256', 16) AS sha256
+  FROM (SELECT fin_export('credit_risk') AS doc) e;
+SELECT role, action, model, version, outcome, detail FROM finml.events ORDER BY at;
