@@ -36,15 +36,7 @@ impl Headline {
     pub fn measure(self, predictions: &[f64], truth: &Truth) -> Option<f64> {
         match truth {
             Truth::Binary(y) => metrics::auc(predictions, y),
-            Truth::Numeric(y) => {
-                let n = y.len() as f64;
-                let sse: f64 = y
-                    .iter()
-                    .zip(predictions)
-                    .map(|(a, p)| (a - p).powi(2))
-                    .sum();
-                (n > 0.0).then(|| (sse / n).sqrt())
-            }
+            Truth::Numeric(y) => metrics::rmse(y, predictions),
         }
     }
 

@@ -147,15 +147,7 @@ SELECT fin_export('credit_risk') AS risk_doc, fin_export('credit_card') AS card_
 CREATE DATABASE finml_import;
 \c finml_import
 CREATE EXTENSION finml;
-\getenv csv FINML_CREDIT_CSV
-CREATE TABLE applications (
-    id        serial PRIMARY KEY,
-    status    text NOT NULL,
-    seniority int, home text, time int, age int, marital text, records text, job text,
-    expenses  int, income numeric, assets numeric, debt numeric, amount int, price int
-);
-\set copy_cmd '\\copy applications (status, seniority, home, time, age, marital, records, job, expenses, income, assets, debt, amount, price) FROM ' :'csv' ' WITH (FORMAT csv, HEADER true)'
-:copy_cmd
+\i data/load_credit.sql
 SELECT fin_import('imported_risk', :'risk_doc') AS version;
 SELECT fin_import('imported_card', :'card_doc') AS version;
 SELECT name, version, deployed, algorithm, trained_by, imported->>'from' AS imported_from,

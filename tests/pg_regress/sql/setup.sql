@@ -1,14 +1,6 @@
 -- The extension and the credit example (examples/credit/credit_data.csv).
 CREATE EXTENSION finml;
-\getenv csv FINML_CREDIT_CSV
-CREATE TABLE applications (
-    id        serial PRIMARY KEY,
-    status    text NOT NULL,
-    seniority int, home text, time int, age int, marital text, records text, job text,
-    expenses  int, income numeric, assets numeric, debt numeric, amount int, price int
-);
-\set copy_cmd '\\copy applications (status, seniority, home, time, age, marital, records, job, expenses, income, assets, debt, amount, price) FROM ' :'csv' ' WITH (FORMAT csv, HEADER true)'
-:copy_cmd
+\i data/load_credit.sql
 SELECT count(*) AS rows, count(*) FILTER (WHERE status = 'bad') AS bad FROM applications;
 -- The catalog objects the extension owns.
 SELECT c.relname, c.relkind

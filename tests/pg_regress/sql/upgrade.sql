@@ -2,20 +2,12 @@
 -- what 0.1.0 predicted, and gives exactly the schema of a fresh install.
 \getenv suite FINML_SUITE
 \getenv work FINML_WORK
-\getenv csv FINML_CREDIT_CSV
 CREATE DATABASE finml_upgrade;
 CREATE DATABASE finml_fresh;
 \c finml_upgrade
 CREATE EXTENSION finml VERSION '0.1.0';
 SELECT extversion FROM pg_extension WHERE extname = 'finml';
-CREATE TABLE applications (
-    id        serial PRIMARY KEY,
-    status    text NOT NULL,
-    seniority int, home text, time int, age int, marital text, records text, job text,
-    expenses  int, income numeric, assets numeric, debt numeric, amount int, price int
-);
-\set copy_cmd '\\copy applications (status, seniority, home, time, age, marital, records, job, expenses, income, assets, debt, amount, price) FROM ' :'csv' ' WITH (FORMAT csv, HEADER true)'
-:copy_cmd
+\i data/load_credit.sql
 -- The catalog rows finml 0.1.0 wrote (tests/pg_regress/data/finml-0.1.0/README.md).
 \set fixture :suite '/data/finml-0.1.0/'
 \set file :fixture 'model_versions.csv'
