@@ -123,34 +123,58 @@ pub fn caller() -> Oid {
     unsafe { pg_sys::GetUserId() }
 }
 
-/// Restores the caller's user id when dropped, also while unwinding from an error.
-struct RestoreUser {
+/// Restores the caller's user id and search_path when dropped, also while unwinding from an
+/// error.
+struct RestoreCaller {
     user: Oid,
     context: i32,
+    guc_nest_level: i32,
 }
 
-impl Drop for RestoreUser {
+impl Drop for RestoreCaller {
     fn drop(&mut self) {
-        // SAFETY: puts back the values read by GetUserIdAndSecContext.
-        unsafe { pg_sys::SetUserIdAndSecContext(self.user, self.context) }
+        // SAFETY: puts back the values read before the switch, as fmgr_security_definer does.
+        unsafe {
+            pg_sys::AtEOXact_GUC(true, self.guc_nest_level);
+            pg_sys::SetUserIdAndSecContext(self.user, self.context);
+        }
     }
 }
 
 /// Runs `f` as the extension's owner, for reading and writing the private catalog tables
-/// once the caller's rights have been checked. Nothing the caller controls runs inside.
+/// once the caller's rights have been checked. Nothing the caller controls runs inside: the
+/// search_path is pg_catalog only, so that no function or operator of the caller's schemas
+/// can stand in for a built-in one while running with the owner's rights (CVE-2018-1058).
 pub fn as_extension_owner<R>(f: impl FnOnce() -> SqlResult<R>) -> SqlResult<R> {
     let owner = extension()?.owner;
     let mut user = pg_sys::InvalidOid;
     let mut context = 0;
-    // SAFETY: the documented way for C code to act as another role for a moment
-    // (SECURITY_LOCAL_USERID_CHANGE, as ri_triggers.c does); restored by the guard.
+    // SAFETY: what a SECURITY DEFINER function with SET search_path does (fmgr.c):
+    // switch the user id with SECURITY_LOCAL_USERID_CHANGE and save-and-set the GUC at a new
+    // nest level (allowed in parallel mode); both restored by the guard.
     let _restore = unsafe {
         pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
+        let guc_nest_level = pg_sys::NewGUCNestLevel();
         pg_sys::SetUserIdAndSecContext(
             owner,
             context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32,
         );
-        RestoreUser { user, context }
+        let restore = RestoreCaller {
+            user,
+            context,
+            guc_nest_level,
+        };
+        pg_sys::set_config_option(
+            c"search_path".as_ptr(),
+            c"pg_catalog, pg_temp".as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        restore
     };
     f()
 }

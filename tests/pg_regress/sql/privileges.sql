@@ -144,3 +144,24 @@ RESET ROLE;
 SET ROLE alice;
 SELECT count(*) AS alice_sees FROM finml.events WHERE model = 'alice_model';
 RESET ROLE;
+
+-- A role cannot make finml run its code with the extension owner's rights: finml's catalog
+-- work runs with search_path = pg_catalog, so an operator planted ahead of pg_catalog in the
+-- caller's search_path is never used there (it only ever runs as its own author).
+CREATE SCHEMA carol_tricks AUTHORIZATION carol;
+SET ROLE carol;
+CREATE TABLE carol_tricks.seen_as (role name);
+GRANT INSERT ON carol_tricks.seen_as TO PUBLIC;
+CREATE FUNCTION carol_tricks.text_eq(a text, b text) RETURNS boolean LANGUAGE sql AS
+  $$ INSERT INTO carol_tricks.seen_as VALUES (current_user) RETURNING a OPERATOR(pg_catalog.=) b $$;
+CREATE OPERATOR carol_tricks.= (LEFTARG = text, RIGHTARG = text, FUNCTION = carol_tricks.text_eq);
+SET search_path = carol_tricks, pg_catalog, public;
+SELECT version FROM fin_train('carol_model', 'shared_loans', 'status', features => ARRAY['seniority'],
+                              options => '{"positive": "bad"}');
+SELECT round(fin_predict('carol_model', s)::numeric, 6) AS p FROM shared_loans s WHERE id = 1;
+SELECT version FROM fin_deploy('carol_model', 1);
+SELECT fin_drop_model('carol_model');
+RESET search_path;
+SELECT role, count(*) > 0 AS ran FROM carol_tricks.seen_as GROUP BY role ORDER BY role;
+RESET ROLE;
+DROP SCHEMA carol_tricks CASCADE;
