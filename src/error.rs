@@ -44,6 +44,18 @@ pub fn sql_error(
     ErrorReport::new(code, message.into(), "finml").set_hint(hint.into())
 }
 
+/// The value of an argument that may not be NULL (in functions that are not STRICT because
+/// another argument may be), or a 22004 error naming it.
+pub fn required<T>(value: Option<T>, argument: &str) -> SqlResult<T> {
+    value.ok_or_else(|| {
+        sql_error(
+            PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            format!("{argument} must not be NULL"),
+            format!("give {argument} a value (NULL is not a {argument})"),
+        )
+    })
+}
+
 /// `?`-friendly conversion of models-crate results.
 pub trait OrReport<T> {
     fn or_report(self) -> SqlResult<T>;

@@ -1,7 +1,7 @@
 //! The model lifecycle: deploy, roll back, drop, retrain, grant, export and import.
 
 use crate::api::train::{train_version, validate_model_name, TrainRequest};
-use crate::error::{sql_error, OrReport, SqlResult};
+use crate::error::{required, sql_error, OrReport, SqlResult};
 use crate::pg::audit::with_durable_failure_event;
 use crate::pg::catalog::{self, as_extension_owner, check_access, Access, ModelRef};
 use crate::pg::registry::{self, NewVersion};
@@ -63,8 +63,11 @@ fn fin_rollback(
 /// Drops one version of `model` (not the deployed one), or with `version` NULL the whole
 /// model; returns the number of versions dropped.
 #[pg_extern(volatile, parallel_unsafe)]
-fn fin_drop_model(model: &str, version: default!(Option<i32>, "NULL")) -> Result<i64, ErrorReport> {
-    registry::drop_model(model, version)
+fn fin_drop_model(
+    model: Option<&str>,
+    version: default!(Option<i32>, "NULL"),
+) -> Result<i64, ErrorReport> {
+    registry::drop_model(required(model, "model")?, version)
 }
 
 /// Allows `role` (or 'public') to predict with, score with and inspect `model`.
@@ -86,7 +89,7 @@ fn fin_revoke(model: &str, role: &str) -> Result<(), ErrorReport> {
 #[allow(clippy::type_complexity)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn fin_retrain(
-    model: &str,
+    model: Option<&str>,
     options: default!(Option<JsonB>, "NULL"),
 ) -> Result<
     TableIterator<
@@ -105,6 +108,7 @@ fn fin_retrain(
     >,
     ErrorReport,
 > {
+    let model = required(model, "model")?;
     let overrides = options.map(|o| o.0);
     let trained = with_durable_failure_event("retrain", model, || {
         check_access(model, Access::Manage)?;
@@ -172,7 +176,11 @@ fn merged_options(stored: Value, overrides: Option<Value>) -> SqlResult<Value> {
 /// another database: the model, its preprocessing, the catalog's metadata, a format version
 /// and a SHA-256 of the model (models/README.md).
 #[pg_extern(stable, parallel_safe)]
-fn fin_export(model: &str, version: default!(Option<i32>, "NULL")) -> Result<JsonB, ErrorReport> {
+fn fin_export(
+    model: Option<&str>,
+    version: default!(Option<i32>, "NULL"),
+) -> Result<JsonB, ErrorReport> {
+    let model = required(model, "model")?;
     check_access(model, Access::Manage)?;
     let version = match version {
         Some(v) => v,

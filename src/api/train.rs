@@ -1,7 +1,7 @@
 //! `fin_train`: read a relation, train a model, store it as the next version. The same
 //! pipeline trains `fin_retrain`'s new versions (see [`train_version`]).
 
-use crate::error::{report, sql_error, OrReport, SqlResult};
+use crate::error::{report, required, sql_error, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::catalog::{self, check_access, Access};
 use crate::pg::registry::{self, NewVersion};
@@ -22,10 +22,10 @@ use std::time::Instant;
 #[allow(clippy::type_complexity)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn fin_train(
-    model: &str,
-    relation: PgRelation,
-    target: &str,
-    algorithm: default!(&str, "'logistic'"),
+    model: Option<&str>,
+    relation: Option<PgRelation>,
+    target: Option<&str>,
+    algorithm: default!(Option<&str>, "'logistic'"),
     features: default!(Option<Vec<String>>, "NULL"),
     options: default!(Option<JsonB>, "'{}'"),
 ) -> Result<
@@ -43,11 +43,13 @@ fn fin_train(
     >,
     ErrorReport,
 > {
+    let model = required(model, "model")?;
+    let relation = required(relation, "relation")?;
     let trained = train_version(TrainRequest {
         model,
         relation: relation.oid(),
-        target,
-        algorithm,
+        target: required(target, "target")?,
+        algorithm: required(algorithm, "algorithm")?,
         features,
         options: options.map_or(Value::Null, |o| o.0),
         default_policy: DeployPolicy::Always,

@@ -68,6 +68,21 @@ SELECT fin_predict('life', a) FROM applications a WHERE id = 1;
 SELECT fin_drop_model('life');
 \echo :LAST_ERROR_SQLSTATE
 SELECT action, version, outcome, detail FROM finml.events WHERE model = 'life' ORDER BY at;
+-- NULL where a model is needed: 22004 (functions with optional arguments are not STRICT).
+SELECT fin_drop_model(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_retrain(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_export(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train(NULL, 'applications', 'status');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('life', 'applications', NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('life', 'applications', 'status', algorithm => NULL);
+\echo :LAST_ERROR_SQLSTATE
+-- STRICT ones return NULL.
+SELECT fin_import('life', NULL) IS NULL AS null_import, (SELECT count(*) FROM fin_deploy(NULL, 1)) AS deploy_rows;
 
 -- fin_retrain trains the deployed version's specification on the relation's current rows.
 CREATE TABLE nightly_loans AS SELECT * FROM applications;
