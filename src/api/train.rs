@@ -3,12 +3,11 @@
 
 use crate::error::{report, required, sql_error, OrReport, SqlResult};
 use crate::gucs;
-use crate::pg::catalog::{self, check_access, Access};
+use crate::pg::catalog;
 use crate::pg::registry::{self, NewVersion};
-use crate::pg::{relation, select_one};
+use crate::pg::relation;
 use finml_models::deploy::{decide, measure_incumbent, Decision, Headline, Incumbent};
 use finml_models::{format, train, Algorithm, DeployPolicy, Error, Limits, TrainOptions};
-use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::Oid;
 use pgrx::prelude::*;
@@ -110,13 +109,7 @@ pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
     let algorithm = Algorithm::parse(request.algorithm).or_report()?;
     parsed.check_applicable(algorithm.as_str()).or_report()?;
     // Refuse a model of another role before reading anything.
-    let owned = select_one::<bool>(
-        "SELECT true FROM finml.model_owners WHERE name = $1",
-        &[DatumWithOid::from(model)],
-    )?;
-    if owned.is_some() {
-        check_access(model, Access::Manage)?;
-    }
+    registry::check_may_add_versions(model)?;
     let relation_name = relation::relation_name(request.relation)?;
 
     let columns = relation::columns_of(request.relation)?;

@@ -117,6 +117,11 @@ fn extension() -> SqlResult<Extension> {
     Ok(known)
 }
 
+/// Checks that finml's catalog in this database is the one this library was built for.
+pub fn ensure_catalog() -> SqlResult<()> {
+    extension().map(|_| ())
+}
+
 /// The role running the current statement.
 pub fn caller() -> Oid {
     // SAFETY: plain read of the backend's current user id.

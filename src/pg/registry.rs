@@ -5,7 +5,8 @@
 
 use crate::error::{sql_error, OrReport, SqlResult};
 use crate::pg::catalog::{
-    as_extension_owner, caller, check_access, invalidate_models, no_such_model, Access,
+    as_extension_owner, caller, check_access, ensure_catalog, invalidate_models, no_such_model,
+    Access,
 };
 use crate::pg::select_one;
 use pgrx::datum::DatumWithOid;
@@ -98,19 +99,29 @@ pub struct NewVersion<'a> {
 /// then owns.
 pub fn claim(name: &str) -> SqlResult<()> {
     lock(name)?;
-    let exists = select_one::<bool>(
-        "SELECT true FROM finml.model_owners WHERE name = $1",
-        &[DatumWithOid::from(name)],
-    )?
-    .is_some();
-    if exists {
-        return check_access(name, Access::Manage);
+    if check_may_add_versions(name)? {
+        return Ok(());
     }
     write::<bool>(
         "INSERT INTO finml.model_owners (name, owner) VALUES ($1, pg_catalog.pg_get_userbyid($2))",
         &[DatumWithOid::from(name), DatumWithOid::from(caller())],
     )
     .map(|_| ())
+}
+
+/// Refuses (42501) a caller who may not add versions to an existing model `name`; returns
+/// whether the model exists. Cheap: used before training as well as by [`claim`].
+pub fn check_may_add_versions(name: &str) -> SqlResult<bool> {
+    ensure_catalog()?;
+    let exists = select_one::<bool>(
+        "SELECT true FROM finml.model_owners WHERE name = $1",
+        &[DatumWithOid::from(name)],
+    )?
+    .is_some();
+    if exists {
+        check_access(name, Access::Manage)?;
+    }
+    Ok(exists)
 }
 
 /// Stores `v` as the next version of its model (after [`claim`]); returns the version number.

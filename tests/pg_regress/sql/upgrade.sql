@@ -23,6 +23,8 @@ CREATE TABLE expected_0_1_0 (id int, p float8, score int, p_card float8);
 -- Between installing the new library and updating the catalog, finml says what to do.
 SELECT fin_predict('credit_risk', a) FROM applications a WHERE id = 1;
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('credit_risk', 'applications', 'status', options => '{"positive": "bad"}');
+\echo :LAST_ERROR_SQLSTATE
 ALTER EXTENSION finml UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'finml';
 SELECT name, version, deployed, owner, trained_by, requested_features = features AS retrain_on_used_features
