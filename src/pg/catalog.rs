@@ -16,7 +16,7 @@
 
 use crate::error::{report, sql_error, OrReport, SqlResult};
 use crate::pg::row::RowLayouts;
-use crate::pg::select_one;
+use crate::pg::{select_one, select_row};
 use finml_models::{format, Model};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -78,25 +78,18 @@ fn extension() -> SqlResult<Extension> {
     if let Some(known) = EXTENSION.with(Cell::get) {
         return Ok(known);
     }
-    let found = Spi::connect(|client| -> SqlResult<Option<(Oid, Oid, String)>> {
-        let rows = client
-            .select(
-                "SELECT 'finml.deployments'::regclass::oid, e.extowner, e.extversion
-                   FROM pg_catalog.pg_extension e WHERE e.extname = 'finml'",
-                Some(1),
-                &[],
-            )
-            .or_report()?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let row = rows.first();
-        Ok(Some((
-            row.get::<Oid>(1).or_report()?.unwrap_or(pg_sys::InvalidOid),
-            row.get::<Oid>(2).or_report()?.unwrap_or(pg_sys::InvalidOid),
-            row.get::<String>(3).or_report()?.unwrap_or_default(),
-        )))
-    })?;
+    let found = select_row(
+        "SELECT 'finml.deployments'::regclass::oid, e.extowner, e.extversion
+           FROM pg_catalog.pg_extension e WHERE e.extname = 'finml'",
+        &[],
+        |row| {
+            Ok((
+                row.get::<Oid>(1).or_report()?.unwrap_or(pg_sys::InvalidOid),
+                row.get::<Oid>(2).or_report()?.unwrap_or(pg_sys::InvalidOid),
+                row.get::<String>(3).or_report()?.unwrap_or_default(),
+            ))
+        },
+    )?;
     let Some((deployments, owner, version)) = found else {
         return Err(sql_error(
             PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -115,11 +108,6 @@ fn extension() -> SqlResult<Extension> {
     let known = Extension { deployments, owner };
     EXTENSION.with(|e| e.set(Some(known)));
     Ok(known)
-}
-
-/// Checks that finml's catalog in this database is the one this library was built for.
-pub fn ensure_catalog() -> SqlResult<()> {
-    extension().map(|_| ())
 }
 
 /// The role running the current statement.
@@ -226,34 +214,37 @@ pub enum Access {
 /// Checks the caller's right to `access` model `name`: 42704 when there is no such model,
 /// 42501 when the caller may not.
 pub fn check_access(name: &str, access: Access) -> SqlResult<()> {
+    if access_if_exists(name, access)? {
+        Ok(())
+    } else {
+        Err(no_such_model(name))
+    }
+}
+
+/// Like [`check_access`], but `false` (not an error) when there is no model `name`.
+pub fn access_if_exists(name: &str, access: Access) -> SqlResult<bool> {
     extension()?;
-    let rights = Spi::connect(|client| -> SqlResult<Option<(bool, bool)>> {
-        let rows = client
-            .select(
-                "SELECT finml.can_use(o.name), finml.can_manage(o.name)
-                   FROM finml.model_owners o WHERE o.name = $1",
-                Some(1),
-                &[DatumWithOid::from(name)],
-            )
-            .or_report()?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let row = rows.first();
-        Ok(Some((
-            row.get::<bool>(1).or_report()?.unwrap_or(false),
-            row.get::<bool>(2).or_report()?.unwrap_or(false),
-        )))
-    })?;
+    // Evaluated as the caller: can_use and can_manage look at current_user.
+    let rights = select_row(
+        "SELECT finml.can_use(o.name), finml.can_manage(o.name)
+           FROM finml.model_owners o WHERE o.name = $1",
+        &[DatumWithOid::from(name)],
+        |row| {
+            Ok((
+                row.get::<bool>(1).or_report()?.unwrap_or(false),
+                row.get::<bool>(2).or_report()?.unwrap_or(false),
+            ))
+        },
+    )?;
     let Some((may_use, may_manage)) = rights else {
-        return Err(no_such_model(name));
+        return Ok(false);
     };
     let allowed = match access {
         Access::Use => may_use,
         Access::Manage => may_manage,
     };
     if allowed {
-        return Ok(());
+        return Ok(true);
     }
     Err(match access {
         Access::Use => sql_error(
@@ -274,6 +265,14 @@ pub fn no_such_model(name: &str) -> ErrorReport {
         PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
         format!("model \"{name}\" does not exist"),
         "train it with fin_train, or list the models you may use in finml.models",
+    )
+}
+
+pub fn no_such_version(name: &str, version: i32) -> ErrorReport {
+    sql_error(
+        PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        format!("model \"{name}\" has no version {version}"),
+        "list its versions in finml.models",
     )
 }
 
@@ -327,11 +326,7 @@ pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<Vec<u8>> {
         ),
     })?;
     found.ok_or_else(|| match model.version {
-        Some(version) => sql_error(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
-            format!("model \"{}\" has no version {version}", model.name),
-            "list its versions in finml.models",
-        ),
+        Some(version) => no_such_version(model.name, version),
         None => sql_error(
             PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
             format!("model \"{}\" has no deployed version", model.name),

@@ -10,6 +10,7 @@ pub mod types;
 use crate::error::{OrReport, SqlResult};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
+use pgrx::spi::SpiTupleTable;
 
 /// The first column of the first row of a read-only query; `None` when it returns no row.
 ///
@@ -19,11 +20,21 @@ pub fn select_one<T: FromDatum + IntoDatum>(
     query: &str,
     args: &[DatumWithOid<'_>],
 ) -> SqlResult<Option<T>> {
+    Ok(select_row(query, args, |row| row.get_one::<T>().or_report())?.flatten())
+}
+
+/// `read` applied to the first row of a read-only query (read-only for the reason above);
+/// `None` when it returns no row.
+pub fn select_row<R>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+    read: impl FnOnce(&SpiTupleTable<'_>) -> SqlResult<R>,
+) -> SqlResult<Option<R>> {
     Spi::connect(|client| {
         let rows = client.select(query, Some(1), args).or_report()?;
         if rows.is_empty() {
             return Ok(None);
         }
-        rows.first().get_one::<T>().or_report()
+        read(&rows.first()).map(Some)
     })
 }

@@ -5,10 +5,10 @@
 
 use crate::error::{sql_error, OrReport, SqlResult};
 use crate::pg::catalog::{
-    as_extension_owner, caller, check_access, ensure_catalog, invalidate_models, no_such_model,
-    Access,
+    access_if_exists, as_extension_owner, caller, check_access, invalidate_models, no_such_model,
+    no_such_version, Access,
 };
-use crate::pg::select_one;
+use crate::pg::{select_one, select_row};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode};
@@ -112,16 +112,7 @@ pub fn claim(name: &str) -> SqlResult<()> {
 /// Refuses (42501) a caller who may not add versions to an existing model `name`; returns
 /// whether the model exists. Cheap: used before training as well as by [`claim`].
 pub fn check_may_add_versions(name: &str) -> SqlResult<bool> {
-    ensure_catalog()?;
-    let exists = select_one::<bool>(
-        "SELECT true FROM finml.model_owners WHERE name = $1",
-        &[DatumWithOid::from(name)],
-    )?
-    .is_some();
-    if exists {
-        check_access(name, Access::Manage)?;
-    }
-    Ok(exists)
+    access_if_exists(name, Access::Manage)
 }
 
 /// Stores `v` as the next version of its model (after [`claim`]); returns the version number.
@@ -173,10 +164,9 @@ pub fn deployed_version(name: &str) -> SqlResult<Option<i32>> {
     )
 }
 
-/// Makes `version` the deployed one and pushes it on the deployment history; returns the
-/// version deployed before. The caller holds the model's lock and its rights are checked.
-pub fn set_deployment(name: &str, version: i32) -> SqlResult<Option<i32>> {
-    let previous = deployed_version(name)?;
+/// Makes `version` the deployed one and pushes it on the deployment history. The caller
+/// holds the model's lock and its rights are checked.
+pub fn set_deployment(name: &str, version: i32) -> SqlResult<()> {
     let args = [
         DatumWithOid::from(name),
         DatumWithOid::from(version),
@@ -195,8 +185,7 @@ pub fn set_deployment(name: &str, version: i32) -> SqlResult<Option<i32>> {
            FROM finml.deployment_history WHERE name = $1",
         &args,
     )?;
-    invalidate_models()?;
-    Ok(previous)
+    invalidate_models()
 }
 
 fn version_exists(name: &str, version: i32) -> SqlResult<bool> {
@@ -205,14 +194,6 @@ fn version_exists(name: &str, version: i32) -> SqlResult<bool> {
         &[DatumWithOid::from(name), DatumWithOid::from(version)],
     )?
     .is_some())
-}
-
-fn no_such_version(name: &str, version: i32) -> pgrx::pg_sys::panic::ErrorReport {
-    sql_error(
-        PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
-        format!("model \"{name}\" has no version {version}"),
-        "list its versions in finml.models",
-    )
 }
 
 /// `fin_deploy`: deploys `version`; returns the version deployed before.
@@ -253,28 +234,22 @@ pub fn rollback(name: &str) -> SqlResult<(i32, i32)> {
         ));
     };
     let target = as_extension_owner(|| {
-        Spi::connect(|client| -> SqlResult<Option<(i32, i32)>> {
-            let rows = client
-                .select(
-                    "SELECT h.seq, h.version FROM finml.deployment_history h
-                      WHERE h.name = $1 AND h.rolled_back_at IS NULL AND h.version <> $2
-                        AND EXISTS (SELECT 1 FROM finml.model_versions v
-                                     WHERE v.name = h.name AND v.version = h.version)
-                      ORDER BY h.seq DESC LIMIT 1",
-                    None,
-                    &[DatumWithOid::from(name), DatumWithOid::from(current)],
-                )
-                .or_report()?;
-            if rows.is_empty() {
-                return Ok(None);
-            }
-            let row = rows.first();
-            Ok(row
-                .get::<i32>(1)
-                .or_report()?
-                .zip(row.get::<i32>(2).or_report()?))
-        })
-    })?;
+        select_row(
+            "SELECT h.seq, h.version FROM finml.deployment_history h
+              WHERE h.name = $1 AND h.rolled_back_at IS NULL AND h.version <> $2
+                AND EXISTS (SELECT 1 FROM finml.model_versions v
+                             WHERE v.name = h.name AND v.version = h.version)
+              ORDER BY h.seq DESC LIMIT 1",
+            &[DatumWithOid::from(name), DatumWithOid::from(current)],
+            |row| {
+                Ok(row
+                    .get::<i32>(1)
+                    .or_report()?
+                    .zip(row.get::<i32>(2).or_report()?))
+            },
+        )
+    })?
+    .flatten();
     let Some((seq, version)) = target else {
         return Err(sql_error(
             PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -435,35 +410,28 @@ pub struct TrainingSpec {
 /// The specification of the deployed version of `name` (the latest one when none is deployed).
 pub fn training_spec(name: &str) -> SqlResult<TrainingSpec> {
     let spec = as_extension_owner(|| {
-        Spi::connect(|client| -> SqlResult<Option<TrainingSpec>> {
-            let rows = client
-                .select(
-                    "SELECT v.version, v.relation, v.target, v.algorithm, v.requested_features, v.options
-                       FROM finml.model_versions v
-                       LEFT JOIN finml.deployments d ON d.name = v.name
-                      WHERE v.name = $1
-                      ORDER BY v.version = d.version DESC NULLS LAST, v.version DESC
-                      LIMIT 1",
-                    None,
-                    &[DatumWithOid::from(name)],
-                )
-                .or_report()?;
-            if rows.is_empty() {
-                return Ok(None);
-            }
-            let row = rows.first();
-            Ok(Some(TrainingSpec {
-                version: row.get::<i32>(1).or_report()?.unwrap_or(0),
-                relation: row.get::<String>(2).or_report()?.unwrap_or_default(),
-                target: row.get::<String>(3).or_report()?.unwrap_or_default(),
-                algorithm: row.get::<String>(4).or_report()?.unwrap_or_default(),
-                requested_features: row.get::<Vec<String>>(5).or_report()?,
-                options: row
-                    .get::<JsonB>(6)
-                    .or_report()?
-                    .map_or(Value::Null, |j| j.0),
-            }))
-        })
+        select_row(
+            "SELECT v.version, v.relation, v.target, v.algorithm, v.requested_features, v.options
+               FROM finml.model_versions v
+               LEFT JOIN finml.deployments d ON d.name = v.name
+              WHERE v.name = $1
+              ORDER BY v.version = d.version DESC NULLS LAST, v.version DESC
+              LIMIT 1",
+            &[DatumWithOid::from(name)],
+            |row| {
+                Ok(TrainingSpec {
+                    version: row.get::<i32>(1).or_report()?.unwrap_or(0),
+                    relation: row.get::<String>(2).or_report()?.unwrap_or_default(),
+                    target: row.get::<String>(3).or_report()?.unwrap_or_default(),
+                    algorithm: row.get::<String>(4).or_report()?.unwrap_or_default(),
+                    requested_features: row.get::<Vec<String>>(5).or_report()?,
+                    options: row
+                        .get::<JsonB>(6)
+                        .or_report()?
+                        .map_or(Value::Null, |j| j.0),
+                })
+            },
+        )
     })?;
     spec.ok_or_else(|| no_such_model(name))
 }
