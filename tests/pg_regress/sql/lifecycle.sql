@@ -68,6 +68,15 @@ SELECT fin_predict('life', a) FROM applications a WHERE id = 1;
 SELECT fin_drop_model('life');
 \echo :LAST_ERROR_SQLSTATE
 SELECT action, version, outcome, detail FROM finml.events WHERE model = 'life' ORDER BY at;
+-- A model with no deployed version: nothing to roll back (55000) or export by default (42704).
+SELECT version FROM fin_train('staged', 'applications', 'status', features => ARRAY['seniority'],
+                              options => '{"positive": "bad", "deploy": "never"}');
+SELECT * FROM fin_rollback('staged');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_export('staged');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_export('staged', 1)->>'version' AS exported_version;
+SELECT fin_drop_model('staged');
 -- NULL where a model is needed: 22004 (functions with optional arguments are not STRICT).
 SELECT fin_drop_model(NULL);
 \echo :LAST_ERROR_SQLSTATE
@@ -188,6 +197,8 @@ SELECT fin_import('bad', :'risk_doc'::jsonb - 'target');
 SELECT fin_import('bad', jsonb_set(:'risk_doc'::jsonb, '{format_version}', '2'));
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_import('bad', '{"format": "something else"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_import('bad', jsonb_set(:'risk_doc'::jsonb, '{model}', '"not base64!"'));
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_import('bad@2', :'risk_doc');
 \echo :LAST_ERROR_SQLSTATE
