@@ -3,6 +3,7 @@
 //! Definitions follow scikit-learn's (`roc_auc_score`, `log_loss`, ...); KS and Gini follow
 //! the credit-scoring formulas in DESIGN.md (KS = max(TPR − FPR), Gini = 2·AUC − 1).
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Area under the ROC curve by the Mann–Whitney statistic (ties count one half).
@@ -36,11 +37,13 @@ pub fn ks(scores: &[f64], labels: &[bool]) -> Option<f64> {
 }
 
 /// One point of the ROC curve: predicting positive when `score >= threshold`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RocPoint {
     pub threshold: f64,
     pub tpr: f64,
     pub fpr: f64,
+    /// Share of the predicted positives that are positive; `None` when none is predicted.
+    pub precision: Option<f64>,
 }
 
 /// The ROC curve at every distinct score, highest threshold first. `None` with one class.
@@ -68,10 +71,36 @@ pub fn roc_points(scores: &[f64], labels: &[bool]) -> Option<Vec<RocPoint>> {
                 threshold: scores[i],
                 tpr: tp / n_pos,
                 fpr: fp / n_neg,
+                precision: Some(tp / (tp + fp)),
             });
         }
     }
     Some(points)
+}
+
+/// The ROC curve as scikit-learn's `roc_curve(drop_intermediate=False)` draws it: a first
+/// point at threshold +∞ (nothing predicted positive), then every distinct score, thinned to
+/// at most `max_points` (≥ 2) points evenly spaced along the curve, both ends kept.
+pub fn roc_curve(scores: &[f64], labels: &[bool], max_points: usize) -> Option<Vec<RocPoint>> {
+    let mut points = vec![RocPoint {
+        threshold: f64::INFINITY,
+        tpr: 0.0,
+        fpr: 0.0,
+        precision: None,
+    }];
+    points.extend(roc_points(scores, labels)?);
+    Some(thin(points, max_points.max(2)))
+}
+
+/// At most `max` items of `items` at evenly spaced positions, the first and the last kept.
+fn thin<T: Copy>(items: Vec<T>, max: usize) -> Vec<T> {
+    if items.len() <= max {
+        return items;
+    }
+    let last = items.len() - 1;
+    (0..max)
+        .map(|k| items[(k * last + (max - 1) / 2) / (max - 1)])
+        .collect()
 }
 
 fn sorted_by_score(scores: &[f64]) -> Vec<usize> {
@@ -175,7 +204,193 @@ pub fn classification_report(
     }
     m.insert("log_loss".into(), log_loss(scores, labels));
     m.insert("brier".into(), brier(scores, labels));
+    m.insert("rows".into(), n as f64);
+    m.insert("positives".into(), (c.tp + c.fn_) as f64);
+    if let Some(hl) = hosmer_lemeshow(&calibration(scores, labels, HOSMER_LEMESHOW_GROUPS)) {
+        m.insert("hosmer_lemeshow".into(), hl.statistic);
+        m.insert("hosmer_lemeshow_p".into(), hl.p_value);
+    }
     m
+}
+
+/// Hosmer and Lemeshow's customary ten groups ("deciles of risk").
+pub const HOSMER_LEMESHOW_GROUPS: usize = 10;
+
+/// One group of a reliability diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationBin {
+    /// 1-based group number among the `bins` requested (empty groups are left out).
+    pub bin: usize,
+    pub mean_predicted: f64,
+    pub observed_rate: f64,
+    pub count: u64,
+}
+
+/// Groups of equal population by predicted probability, as scikit-learn's
+/// `calibration_curve(strategy="quantile")` forms them: edges at the percentiles
+/// (`np.percentile`, linear interpolation), a score on an inner edge in the lower group, and
+/// groups that tied scores leave empty left out.
+pub fn calibration(scores: &[f64], labels: &[bool], bins: usize) -> Vec<CalibrationBin> {
+    if scores.is_empty() || bins == 0 {
+        return Vec::new();
+    }
+    let mut sorted = scores.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let inner_edges = quantile_edges(&sorted, bins);
+    let mut sums = vec![(0.0, 0.0, 0u64); bins];
+    for (&p, &l) in scores.iter().zip(labels) {
+        let group = inner_edges.partition_point(|&edge| edge < p);
+        let (predicted, observed, count) = &mut sums[group];
+        *predicted += p;
+        *observed += f64::from(u8::from(l));
+        *count += 1;
+    }
+    sums.iter()
+        .enumerate()
+        .filter(|(_, &(_, _, count))| count > 0)
+        .map(|(k, &(predicted, observed, count))| CalibrationBin {
+            bin: k + 1,
+            mean_predicted: predicted / count as f64,
+            observed_rate: observed / count as f64,
+            count,
+        })
+        .collect()
+}
+
+/// The inner edges of `bins` quantile groups, `np.percentile(sorted, np.linspace(0, 1, bins +
+/// 1)[1:-1] * 100)`, computed in numpy's order of floating-point operations: with tied scores
+/// (scorecards) an edge a rounding below a score moves every row with that score to the next
+/// group, so being close is not enough. `sorted` is ascending and not empty.
+fn quantile_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
+    let n = sorted.len() as f64;
+    let step = 1.0 / bins as f64;
+    (1..bins)
+        .map(|k| {
+            let q = (k as f64 * step * 100.0) / 100.0;
+            let virtual_index = (n * q + (1.0 + q * (1.0 - 1.0 - 1.0)) - 1.0).clamp(0.0, n - 1.0);
+            let below = virtual_index.floor();
+            let t = virtual_index - below;
+            let a = sorted[below as usize];
+            let b = sorted[(below as usize + 1).min(sorted.len() - 1)];
+            let difference = b - a;
+            if t >= 0.5 {
+                b - difference * (1.0 - t)
+            } else {
+                a + difference * t
+            }
+        })
+        .collect()
+}
+
+/// The Hosmer–Lemeshow goodness-of-fit test on calibration groups.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HosmerLemeshow {
+    pub statistic: f64,
+    pub degrees_of_freedom: usize,
+    pub p_value: f64,
+}
+
+/// HL = Σ (observedₖ − nₖ·p̄ₖ)² / (nₖ·p̄ₖ·(1 − p̄ₖ)) over the groups, compared with χ² on
+/// groups − 2 degrees of freedom. `None` with fewer than three groups. Groups whose mean
+/// probability is exactly 0 or 1 carry no variance and add nothing.
+pub fn hosmer_lemeshow(groups: &[CalibrationBin]) -> Option<HosmerLemeshow> {
+    let degrees_of_freedom = groups.len().checked_sub(2).filter(|&df| df > 0)?;
+    let statistic = groups
+        .iter()
+        .map(|g| {
+            let n = g.count as f64;
+            let variance = n * g.mean_predicted * (1.0 - g.mean_predicted);
+            let difference = n * (g.observed_rate - g.mean_predicted);
+            if variance > 0.0 {
+                difference * difference / variance
+            } else {
+                0.0
+            }
+        })
+        .sum();
+    Some(HosmerLemeshow {
+        statistic,
+        degrees_of_freedom,
+        p_value: chi_square_survival(statistic, degrees_of_freedom as f64),
+    })
+}
+
+/// P(χ²ₖ > x), the upper regularized incomplete gamma function Q(k/2, x/2).
+pub fn chi_square_survival(x: f64, k: f64) -> f64 {
+    if x <= 0.0 {
+        return 1.0;
+    }
+    upper_regularized_gamma(k / 2.0, x / 2.0)
+}
+
+/// Q(a, x) by its series below a + 1 and its continued fraction above (Numerical Recipes
+/// §6.2), to double precision.
+fn upper_regularized_gamma(a: f64, x: f64) -> f64 {
+    const EPS: f64 = 1e-15;
+    const MAX_TERMS: usize = 1000;
+    let log_prefactor = a * x.ln() - x - libm::lgamma(a);
+    if x < a + 1.0 {
+        let (mut term, mut sum, mut ap) = (1.0 / a, 1.0 / a, a);
+        for _ in 0..MAX_TERMS {
+            ap += 1.0;
+            term *= x / ap;
+            sum += term;
+            if term.abs() < sum.abs() * EPS {
+                break;
+            }
+        }
+        1.0 - sum * log_prefactor.exp()
+    } else {
+        // Modified Lentz's method.
+        let tiny = f64::MIN_POSITIVE / EPS;
+        let mut b = x + 1.0 - a;
+        let mut c = 1.0 / tiny;
+        let mut d = 1.0 / b;
+        let mut h = d;
+        for i in 1..MAX_TERMS {
+            let an = -(i as f64) * (i as f64 - a);
+            b += 2.0;
+            d = an * d + b;
+            if d.abs() < tiny {
+                d = tiny;
+            }
+            c = b + an / c;
+            if c.abs() < tiny {
+                c = tiny;
+            }
+            d = 1.0 / d;
+            let step = d * c;
+            h *= step;
+            if (step - 1.0).abs() < EPS {
+                break;
+            }
+        }
+        log_prefactor.exp() * h
+    }
+}
+
+/// Counts of each class's predicted probabilities in `bins` equal-width bins over [0, 1].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassHistogram {
+    pub positives: Vec<u64>,
+    pub negatives: Vec<u64>,
+}
+
+pub fn class_histogram(scores: &[f64], labels: &[bool], bins: usize) -> ClassHistogram {
+    let bins = bins.max(1);
+    let mut h = ClassHistogram {
+        positives: vec![0; bins],
+        negatives: vec![0; bins],
+    };
+    for (&p, &l) in scores.iter().zip(labels) {
+        let bin = ((p.clamp(0.0, 1.0) * bins as f64) as usize).min(bins - 1);
+        if l {
+            h.positives[bin] += 1;
+        } else {
+            h.negatives[bin] += 1;
+        }
+    }
+    h
 }
 
 fn sum_squared_errors(actual: &[f64], predicted: &[f64]) -> f64 {
@@ -209,6 +424,7 @@ pub fn regression_report(actual: &[f64], predicted: &[f64]) -> BTreeMap<String, 
     let sst: f64 = actual.iter().map(|a| (a - mean).powi(2)).sum();
     m.insert("rmse".into(), rmse);
     m.insert("mae".into(), sae / n);
+    m.insert("rows".into(), n);
     if sst > 0.0 {
         m.insert("r2".into(), 1.0 - sse / sst);
     }
@@ -274,6 +490,148 @@ mod tests {
         close(ks(&scores, &labels).unwrap(), 0.5);
         // AUC: pairs (event, non-event) ranked correctly: 4+4+3+1 of 16 = 0.75; Gini 0.5.
         close(auc(&scores, &labels).unwrap(), 0.75);
+    }
+
+    #[test]
+    fn roc_curve_matches_scikit_learn() {
+        // sklearn roc_curve(Y, P, drop_intermediate=False).
+        let fpr = [0.0, 0.0, 0.0, 0.2, 0.2, 0.4, 0.6, 0.6, 0.8, 1.0];
+        let tpr = [0.0, 0.2, 0.4, 0.4, 0.6, 0.8, 0.8, 1.0, 1.0, 1.0];
+        let thresholds = [f64::INFINITY, 0.9, 0.8, 0.7, 0.65, 0.5, 0.4, 0.35, 0.2, 0.1];
+        let curve = roc_curve(&P, &Y, 100).unwrap();
+        assert_eq!(curve.len(), 10);
+        for (k, point) in curve.iter().enumerate() {
+            assert_eq!(point.threshold, thresholds[k]);
+            close(point.fpr, fpr[k]);
+            close(point.tpr, tpr[k]);
+        }
+        // Precision at 0.5 is sklearn's precision_score at p >= 0.5 (above: 4 of 6).
+        close(curve[5].precision.unwrap(), 0.6666666666666666);
+        assert_eq!(curve[0].precision, None);
+    }
+
+    #[test]
+    fn roc_curve_thinning_keeps_both_ends() {
+        let curve = roc_curve(&P, &Y, 4).unwrap();
+        assert_eq!(curve.len(), 4);
+        assert_eq!(curve[0].threshold, f64::INFINITY);
+        assert_eq!((curve[3].tpr, curve[3].fpr), (1.0, 1.0));
+        assert!(curve.windows(2).all(|w| w[0].threshold > w[1].threshold));
+    }
+
+    #[test]
+    fn calibration_matches_scikit_learn() {
+        // sklearn calibration_curve(Y, P, n_bins, strategy="quantile") → (prob_true,
+        // prob_pred); counts from np.bincount of its bin ids.
+        let three = calibration(&P, &Y, 3);
+        let expected = [
+            (0.3333333333333333, 0.21666666666666667, 3),
+            (0.3333333333333333, 0.4666666666666667, 3),
+            (0.75, 0.7625, 4),
+        ];
+        assert_eq!(three.len(), 3);
+        for (bin, (observed, predicted, count)) in three.iter().zip(expected) {
+            close(bin.observed_rate, observed);
+            close(bin.mean_predicted, predicted);
+            assert_eq!(bin.count, count);
+        }
+        let five = calibration(&P, &Y, 5);
+        let observed = [0.0, 0.5, 0.5, 0.5, 1.0];
+        let predicted = [0.15, 0.375, 0.5, 0.675, 0.85];
+        for (k, bin) in five.iter().enumerate() {
+            assert_eq!((bin.bin, bin.count), (k + 1, 2));
+            close(bin.observed_rate, observed[k]);
+            close(bin.mean_predicted, predicted[k]);
+        }
+    }
+
+    #[test]
+    fn calibration_with_tied_scores_matches_scikit_learn() {
+        // Six distinct probabilities, as a scorecard gives: the groups are decided by where
+        // numpy's percentile edges fall against the ties. sklearn calibration_curve(n_bins=10,
+        // strategy="quantile") on these 40 rows (numpy default_rng(7)).
+        let p = [
+            0.6, 0.3, 0.45, 0.6, 0.3, 0.45, 0.6, 0.1, 0.05, 0.1, 0.1, 0.6, 0.6, 0.05, 0.2, 0.45,
+            0.05, 0.45, 0.05, 0.2, 0.45, 0.1, 0.2, 0.1, 0.45, 0.1, 0.6, 0.2, 0.2, 0.3, 0.3, 0.3,
+            0.3, 0.6, 0.45, 0.45, 0.45, 0.3, 0.2, 0.6,
+        ];
+        let y = [
+            1, 1, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0,
+            0, 1, 0, 1, 1, 1, 1, 0, 1, 0, 1,
+        ]
+        .map(|v| v == 1);
+        let groups = calibration(&p, &y, 10);
+        let observed = [
+            0.0,
+            0.0,
+            0.16666666666666666,
+            0.7142857142857143,
+            0.6666666666666666,
+            1.0,
+        ];
+        let predicted = [0.05, 0.1, 0.2, 0.3, 0.45, 0.6];
+        let counts = [4, 6, 6, 7, 9, 8];
+        let bins = [1, 2, 3, 5, 6, 9];
+        assert_eq!(groups.len(), 6);
+        for (k, g) in groups.iter().enumerate() {
+            assert_eq!((g.bin, g.count), (bins[k], counts[k]));
+            close(g.observed_rate, observed[k]);
+            close(g.mean_predicted, predicted[k]);
+        }
+    }
+
+    #[test]
+    fn calibration_leaves_out_groups_that_ties_empty() {
+        // Edges 0.2, 0.2, 0.2 for four groups: everything at 0.2 falls in the first.
+        let bins = calibration(
+            &[0.2, 0.2, 0.2, 0.2, 0.9],
+            &[false, true, false, false, true],
+            4,
+        );
+        assert_eq!(bins.iter().map(|b| b.bin).collect::<Vec<_>>(), [1, 4]);
+        assert_eq!(bins[0].count, 4);
+    }
+
+    #[test]
+    fn hosmer_lemeshow_matches_its_formula_and_scipy() {
+        // Reference: HL computed with numpy on calibration_curve's quantile groups, p-value
+        // scipy.stats.chi2.sf(HL, groups − 2) (scipy 1.17.1).
+        let hl = hosmer_lemeshow(&calibration(&P, &Y, 3)).unwrap();
+        close(hl.statistic, 0.4583261634002368);
+        assert_eq!(hl.degrees_of_freedom, 1);
+        close(hl.p_value, 0.4984072835825153);
+        let hl = hosmer_lemeshow(&calibration(&P, &Y, 5)).unwrap();
+        close(hl.statistic, 1.118417965476789);
+        assert_eq!(hl.degrees_of_freedom, 3);
+        close(hl.p_value, 0.772629876815941);
+        assert_eq!(hosmer_lemeshow(&calibration(&P, &Y, 2)), None);
+    }
+
+    #[test]
+    fn chi_square_survival_matches_scipy() {
+        // scipy.stats.chi2.sf(x, k); relative tolerance 1e-10.
+        for (x, k, expected) in [
+            (0.5, 1.0, 0.47950012218695337),
+            (3.2, 2.0, 0.2018965179946554),
+            (10.0, 5.0, 0.07523524614651217),
+            (25.0, 8.0, 0.001554557843011069),
+            (1e-3, 3.0, 0.9999915920809419),
+            (40.0, 3.0, 1.065509033425585e-08),
+        ] {
+            let got = chi_square_survival(x, k);
+            assert!(
+                ((got - expected) / expected).abs() < 1e-10,
+                "chi2.sf({x}, {k}) = {expected}, got {got}"
+            );
+        }
+    }
+
+    #[test]
+    fn class_histogram_counts_each_class() {
+        let h = class_histogram(&P, &Y, 4);
+        // Bins [0, .25) [.25, .5) [.5, .75) [.75, 1]
+        assert_eq!(h.negatives, [2, 1, 2, 0]);
+        assert_eq!(h.positives, [0, 1, 2, 2]);
     }
 
     #[test]
