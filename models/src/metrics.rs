@@ -37,7 +37,7 @@ pub fn ks(scores: &[f64], labels: &[bool]) -> Option<f64> {
 }
 
 /// One point of the ROC curve: predicting positive when `score >= threshold`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RocPoint {
     pub threshold: f64,
     pub tpr: f64,

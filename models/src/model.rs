@@ -4,7 +4,9 @@
 use crate::binning::Binning;
 use crate::data::{Column, Dataset};
 use crate::error::{Error, ErrorKind, Result};
+use crate::explain::Reference;
 use crate::linear::{linear_predictor, sigmoid, Coefficient};
+use crate::metrics::{CalibrationBin, ClassHistogram};
 use crate::options::Task;
 use crate::preprocess::{Preprocessor, RawValue, Transform};
 use crate::scorecard::{self, Baseline, Reason, Scorecard};
@@ -65,6 +67,28 @@ pub struct Model {
     /// Points of a scorecard (algorithm scorecard; its bins are the preprocessor's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scorecard: Option<Scorecard>,
+    /// Each feature's term over the training rows, for explanations (since finml 0.3.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
+    /// How the model did where its metrics were measured, for the model report (since
+    /// finml 0.3.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<EvaluationSummary>,
+}
+
+/// The curves of the held-out evaluation at training, for the model report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationSummary {
+    /// "test" or "train".
+    pub evaluated_on: String,
+    /// Classifiers: the ROC curve as (false positive rate, true positive rate) points
+    /// (bounded), the calibration groups and the probability histogram of each class.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roc: Vec<(f64, f64)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calibration: Vec<CalibrationBin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<ClassHistogram>,
 }
 
 impl Model {

@@ -259,6 +259,19 @@ impl Preprocessor {
         weights: &[f64],
         values: &[RawValue<'_>],
     ) -> Result<f64> {
+        let mut eta = intercept;
+        self.feature_terms(weights, values, |_, term| eta += term)?;
+        Ok(eta)
+    }
+
+    /// Each feature's term of the linear predictor for one row (values in feature order):
+    /// `on_term(feature, Σ weight × design value over the feature's design columns)`.
+    pub fn feature_terms(
+        &self,
+        weights: &[f64],
+        values: &[RawValue<'_>],
+        mut on_term: impl FnMut(usize, f64),
+    ) -> Result<()> {
         if values.len() != self.features.len() {
             return Err(Error::invalid_data(format!(
                 "model expects {} features, got {}",
@@ -266,9 +279,8 @@ impl Preprocessor {
                 values.len()
             )));
         }
-        let mut eta = intercept;
         let mut offset = 0;
-        for (f, value) in self.features.iter().zip(values) {
+        for (k, (f, value)) in self.features.iter().zip(values).enumerate() {
             match &f.transform {
                 Transform::Numeric(n) => {
                     let x = match *value {
@@ -279,7 +291,7 @@ impl Preprocessor {
                         }
                         RawValue::Text(_) => return Err(kind_mismatch(&f.name, "numeric", "text")),
                     };
-                    eta += weights[offset] * n.standardize(x);
+                    on_term(k, weights[offset] * n.standardize(x));
                     offset += 1;
                 }
                 Transform::Categorical(c) => {
@@ -290,18 +302,37 @@ impl Preprocessor {
                             return Err(kind_mismatch(&f.name, "categorical", "numeric"))
                         }
                     };
-                    if let Some(col) = c.column_of(level) {
-                        eta += weights[offset + col];
-                    }
+                    on_term(
+                        k,
+                        c.column_of(level).map_or(0.0, |col| weights[offset + col]),
+                    );
                     offset += c.width();
                 }
                 Transform::Binned(b) => {
-                    eta += weights[offset] * b.bins[b.bin_of(&f.name, *value)?].woe;
+                    on_term(k, weights[offset] * b.bins[b.bin_of(&f.name, *value)?].woe);
                     offset += 1;
                 }
             }
         }
-        Ok(eta)
+        Ok(())
+    }
+
+    /// Each feature's term of the linear predictor for every row of a design matrix.
+    pub fn design_terms(
+        &self,
+        x: &Array2<f64>,
+        weights: &[f64],
+        mut on_term: impl FnMut(usize, usize, f64),
+    ) {
+        let mut offset = 0;
+        for (k, f) in self.features.iter().enumerate() {
+            let width = f.transform.width();
+            for (r, row) in x.rows().into_iter().enumerate() {
+                let term: f64 = (offset..offset + width).map(|c| weights[c] * row[c]).sum();
+                on_term(r, k, term);
+            }
+            offset += width;
+        }
     }
 }
 

@@ -4,11 +4,12 @@
 
 use crate::data::{Dataset, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};
+use crate::explain::Reference;
 use crate::linear::{
     fit_linear, fit_logistic, linear_predictor, original_scale_coefficients, sigmoid, LinearFit,
 };
 use crate::metrics;
-use crate::model::{Algorithm, Model};
+use crate::model::{Algorithm, EvaluationSummary, Model};
 use crate::options::{SplitSpec, Task, TrainOptions};
 use crate::preprocess::Preprocessor;
 use crate::scorecard::{self, Scorecard};
@@ -53,6 +54,10 @@ pub struct Limits {
     /// Largest design matrix, in bytes.
     pub max_memory_bytes: usize,
 }
+
+/// Points of the ROC curve and bins of the probability histogram kept for the model report.
+const REPORT_ROC_POINTS: usize = 101;
+const REPORT_HISTOGRAM_BINS: usize = 20;
 
 /// L2 penalty of a scorecard's regression on WoE values: none, the classic unpenalized
 /// maximum likelihood (WoE columns are few, on one scale, and never separate the classes).
@@ -167,10 +172,25 @@ pub fn train(
     };
     let x_eval = preprocessor.design_matrix(data, eval_rows);
     let eta = linear_predictor(&x_eval, fit.intercept, &fit.weights).to_vec();
+    let mut evaluation = EvaluationSummary {
+        evaluated_on: evaluated_on.to_owned(),
+        roc: Vec::new(),
+        calibration: Vec::new(),
+        histogram: None,
+    };
     let (metrics, positive_class, truth) = match &labels {
         Labels::Binary { y, positive } => {
             let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
             let truth: Vec<bool> = eval_rows.iter().map(|&r| y[position[r]]).collect();
+            evaluation.roc = metrics::roc_curve(&p, &truth, REPORT_ROC_POINTS)
+                .unwrap_or_default()
+                .iter()
+                .map(|point| (point.fpr, point.tpr))
+                .collect();
+            evaluation.calibration =
+                metrics::calibration(&p, &truth, metrics::HOSMER_LEMESHOW_GROUPS);
+            evaluation.histogram =
+                Some(metrics::class_histogram(&p, &truth, REPORT_HISTOGRAM_BINS));
             (
                 metrics::classification_report(&p, &truth, 0.5),
                 Some(positive.clone()),
@@ -186,6 +206,7 @@ pub fn train(
             )
         }
     };
+    let reference = Reference::measure(&preprocessor, &fit.weights, data, &train);
     Ok(TrainOutcome {
         model: Model {
             algorithm,
@@ -197,6 +218,8 @@ pub fn train(
             weights: fit.weights,
             coefficients,
             scorecard,
+            reference: Some(reference),
+            evaluation: Some(evaluation),
         },
         train_rows: train.len(),
         test_rows: test.len(),

@@ -1,0 +1,311 @@
+//! Explanations of a linear model's predictions (logistic, linear, scorecard). The model's
+//! linear predictor is a sum of one term per feature (Σ weight × design value over the
+//! feature's design columns), so the exact additive attribution against the training mean is
+//!
+//!   contribution(feature) = term(feature, row) − mean of term(feature) over the training rows
+//!   baseline              = intercept + Σ mean terms       (the linear predictor of the mean)
+//!
+//! and baseline + Σ contributions is the row's linear predictor: the log-odds of a
+//! classifier, the predicted value of a regression. For a numeric feature this is the
+//! original-scale coefficient × (value − training mean). A feature's global importance is the
+//! standard deviation of its contribution over the training rows.
+
+use crate::data::Dataset;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::Model;
+use crate::preprocess::{Preprocessor, RawValue};
+use serde::{Deserialize, Serialize};
+
+/// Rows per design-matrix chunk while measuring the reference, so that it needs little
+/// memory beyond the dataset's.
+const CHUNK_ROWS: usize = 8192;
+
+/// What explanations are measured against: each feature's term over the training rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    /// Mean of each feature's term (feature order).
+    pub mean_terms: Vec<f64>,
+    /// Standard deviation of each feature's term: its global importance.
+    pub term_sd: Vec<f64>,
+}
+
+impl Reference {
+    /// Measures the terms of `weights` over `rows` of `data`.
+    pub fn measure(
+        preprocessor: &Preprocessor,
+        weights: &[f64],
+        data: &Dataset,
+        rows: &[usize],
+    ) -> Reference {
+        let n_features = preprocessor.features.len();
+        let mut moments = vec![RunningMoments::default(); n_features];
+        for chunk in rows.chunks(CHUNK_ROWS) {
+            let x = preprocessor.design_matrix(data, chunk);
+            preprocessor.design_terms(&x, weights, |_, feature, term| moments[feature].add(term));
+        }
+        Reference {
+            mean_terms: moments.iter().map(|m| m.mean).collect(),
+            term_sd: moments.iter().map(RunningMoments::population_sd).collect(),
+        }
+    }
+}
+
+/// Welford's running mean and variance (stable where sums of squares cancel).
+#[derive(Debug, Clone, Copy, Default)]
+struct RunningMoments {
+    count: f64,
+    mean: f64,
+    sum_squared_deviations: f64,
+}
+
+impl RunningMoments {
+    fn add(&mut self, x: f64) {
+        self.count += 1.0;
+        let delta = x - self.mean;
+        self.mean += delta / self.count;
+        self.sum_squared_deviations += delta * (x - self.mean);
+    }
+
+    fn population_sd(&self) -> f64 {
+        if self.count > 0.0 {
+            (self.sum_squared_deviations / self.count).sqrt()
+        } else {
+            0.0
+        }
+    }
+}
+
+/// One row's prediction taken apart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// The linear predictor at the training mean.
+    pub baseline: f64,
+    /// One contribution per feature, in feature order.
+    pub contributions: Vec<f64>,
+}
+
+impl Explanation {
+    /// baseline + Σ contributions: the row's log-odds (classifiers) or predicted value.
+    pub fn linear_predictor(&self) -> f64 {
+        self.baseline + self.contributions.iter().sum::<f64>()
+    }
+
+    /// Features by decreasing |contribution| (ties in feature order).
+    pub fn ranked(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.contributions.len()).collect();
+        order.sort_by(|&a, &b| {
+            self.contributions[b]
+                .abs()
+                .total_cmp(&self.contributions[a].abs())
+        });
+        order
+    }
+}
+
+impl Model {
+    fn reference(&self) -> Result<&Reference> {
+        self.reference.as_ref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unsupported,
+                "this model version was trained before finml 0.3.0 and has no training reference to explain against",
+            )
+            .with_hint("train a new version with fin_retrain(model) and deploy it")
+        })
+    }
+
+    /// Exact additive contributions of each feature of one row (values in feature order).
+    pub fn explain(&self, values: &[RawValue<'_>]) -> Result<Explanation> {
+        let reference = self.reference()?;
+        let mut contributions = vec![0.0; self.n_features()];
+        self.preprocessor
+            .feature_terms(&self.weights, values, |feature, term| {
+                contributions[feature] = term - reference.mean_terms[feature]
+            })?;
+        Ok(Explanation {
+            baseline: self.intercept + reference.mean_terms.iter().sum::<f64>(),
+            contributions,
+        })
+    }
+
+    /// Each feature's global importance: the standard deviation of its contribution over
+    /// the training rows (log-odds for classifiers), most important first.
+    pub fn importance(&self) -> Result<Vec<(&str, f64)>> {
+        let reference = self.reference()?;
+        let mut importance: Vec<(&str, f64)> = self
+            .feature_names()
+            .zip(reference.term_sd.iter().copied())
+            .collect();
+        importance.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(importance)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::data::{CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn};
+    use crate::linear::sigmoid;
+    use crate::model::Algorithm;
+    use crate::options::TrainOptions;
+    use crate::preprocess::RawValue;
+    use crate::train::{train, Limits};
+
+    fn dataset() -> Dataset {
+        // y depends on income and on the region; one NULL income and one NULL region.
+        let income = [
+            20.0, 35.0, 50.0, 65.0, 80.0, 95.0, 30.0, 45.0, 60.0, 75.0, 90.0, 25.0, 40.0, 55.0,
+            70.0, 85.0,
+        ];
+        let region = [
+            "north", "south", "east", "north", "south", "east", "north", "south", "east", "north",
+            "south", "east", "north", "south", "east", "north",
+        ];
+        let y = [
+            true, true, false, true, false, false, true, false, true, false, false, true, true,
+            false, false, false,
+        ];
+        let mut income_values: Vec<f64> = income.to_vec();
+        income_values[3] = f64::NAN;
+        let mut region_values: Vec<Option<&str>> = region.iter().map(|&r| Some(r)).collect();
+        region_values[5] = None;
+        Dataset {
+            features: vec![
+                Feature {
+                    name: "income".into(),
+                    column: Column::Numeric(NumericColumn {
+                        values: income_values,
+                    }),
+                },
+                Feature {
+                    name: "region".into(),
+                    column: Column::Categorical({
+                        let mut c = CategoricalColumn::default();
+                        region_values.iter().for_each(|&v| c.push(v));
+                        c
+                    }),
+                },
+            ],
+            target_name: "y".into(),
+            target: TargetColumn::Boolean(y.iter().map(|&v| Some(v)).collect()),
+            test_mask: None,
+        }
+    }
+
+    fn options() -> TrainOptions {
+        TrainOptions::from_json(&serde_json::json!({"test_size": 0})).unwrap()
+    }
+
+    const LIMITS: Limits = Limits {
+        max_memory_bytes: 1 << 30,
+    };
+
+    #[test]
+    fn contributions_add_up_to_the_log_odds() {
+        let outcome = train(&dataset(), Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let model = &outcome.model;
+        for row in [
+            [RawValue::Number(42.0), RawValue::Text("south")],
+            [RawValue::Null, RawValue::Text("east")],
+            [RawValue::Number(120.0), RawValue::Null],
+            [RawValue::Number(10.0), RawValue::Text("unseen")],
+        ] {
+            let e = model.explain(&row).unwrap();
+            let p = model.predict(&row).unwrap();
+            assert!((sigmoid(e.linear_predictor()) - p).abs() < 1e-12);
+            assert!((e.linear_predictor() - (p / (1.0 - p)).ln()).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn a_numeric_contribution_is_coefficient_times_distance_from_the_mean() {
+        let data = dataset();
+        let outcome = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let model = &outcome.model;
+        let slope = model
+            .coefficients
+            .iter()
+            .find(|c| c.term == "income")
+            .unwrap()
+            .estimate;
+        // The training mean of the income as the model sees it: the NULL imputed with the
+        // median of the known incomes (the default imputation).
+        let Column::Numeric(income) = &data.features[0].column else {
+            unreachable!()
+        };
+        let mut known: Vec<f64> = income
+            .values
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .collect();
+        known.sort_by(f64::total_cmp);
+        assert_eq!(known.len(), 15);
+        let median = known[7];
+        let seen: Vec<f64> = income
+            .values
+            .iter()
+            .map(|&v| if v.is_nan() { median } else { v })
+            .collect();
+        let mean = seen.iter().sum::<f64>() / seen.len() as f64;
+        let e = model
+            .explain(&[RawValue::Number(70.0), RawValue::Text("north")])
+            .unwrap();
+        assert!((e.contributions[0] - slope * (70.0 - mean)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn contributions_average_zero_over_the_training_rows() {
+        let data = dataset();
+        let model = train(&data, Algorithm::Logistic, &options(), LIMITS)
+            .unwrap()
+            .model;
+        let Column::Numeric(income) = &data.features[0].column else {
+            unreachable!()
+        };
+        let Column::Categorical(region) = &data.features[1].column else {
+            unreachable!()
+        };
+        let mut sums = [0.0; 2];
+        let mut squares = [0.0; 2];
+        for i in 0..data.n_rows() {
+            let x = income.values[i];
+            let row = [
+                if x.is_nan() {
+                    RawValue::Null
+                } else {
+                    RawValue::Number(x)
+                },
+                region.level(i).map_or(RawValue::Null, RawValue::Text),
+            ];
+            let e = model.explain(&row).unwrap();
+            for k in 0..2 {
+                sums[k] += e.contributions[k];
+                squares[k] += e.contributions[k].powi(2);
+            }
+        }
+        let n = data.n_rows() as f64;
+        let importance = model.importance().unwrap();
+        for (k, name) in ["income", "region"].iter().enumerate() {
+            assert!(
+                sums[k].abs() < 1e-9,
+                "{name}: mean contribution {}",
+                sums[k] / n
+            );
+            let sd = (squares[k] / n).sqrt();
+            let reported = importance.iter().find(|(f, _)| f == name).unwrap().1;
+            assert!((reported - sd).abs() < 1e-12, "{name}: {reported} != {sd}");
+        }
+    }
+
+    #[test]
+    fn a_model_without_reference_says_to_retrain() {
+        let mut model = train(&dataset(), Algorithm::Logistic, &options(), LIMITS)
+            .unwrap()
+            .model;
+        model.reference = None;
+        let err = model
+            .explain(&[RawValue::Null, RawValue::Null])
+            .unwrap_err();
+        assert!(err.hint.unwrap().contains("fin_retrain"));
+        assert!(model.importance().is_err());
+    }
+}
