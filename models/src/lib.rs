@@ -16,9 +16,13 @@ pub mod metrics;
 pub mod model;
 pub mod options;
 pub mod preprocess;
+pub mod report;
 pub mod scorecard;
 pub mod split;
 pub mod train;
+
+#[cfg(test)]
+mod test_data;
 
 pub use error::{Error, ErrorKind, Result};
 pub use model::{Algorithm, Model};

@@ -1,0 +1,54 @@
+//! A small two-feature dataset (one numeric, one categorical, with NULLs) for unit tests.
+
+use crate::data::{CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn};
+use crate::options::TrainOptions;
+use crate::train::Limits;
+
+pub fn dataset() -> Dataset {
+    // y depends on income and on the region; one NULL income and one NULL region.
+    let income = [
+        20.0, 35.0, 50.0, 65.0, 80.0, 95.0, 30.0, 45.0, 60.0, 75.0, 90.0, 25.0, 40.0, 55.0, 70.0,
+        85.0,
+    ];
+    let region = [
+        "north", "south", "east", "north", "south", "east", "north", "south", "east", "north",
+        "south", "east", "north", "south", "east", "north",
+    ];
+    let y = [
+        true, true, false, true, false, false, true, false, true, false, false, true, true, false,
+        false, false,
+    ];
+    let mut income_values: Vec<f64> = income.to_vec();
+    income_values[3] = f64::NAN;
+    let mut region_values: Vec<Option<&str>> = region.iter().map(|&r| Some(r)).collect();
+    region_values[5] = None;
+    Dataset {
+        features: vec![
+            Feature {
+                name: "income".into(),
+                column: Column::Numeric(NumericColumn {
+                    values: income_values,
+                }),
+            },
+            Feature {
+                name: "region".into(),
+                column: Column::Categorical({
+                    let mut c = CategoricalColumn::default();
+                    region_values.iter().for_each(|&v| c.push(v));
+                    c
+                }),
+            },
+        ],
+        target_name: "y".into(),
+        target: TargetColumn::Boolean(y.iter().map(|&v| Some(v)).collect()),
+        test_mask: None,
+    }
+}
+
+pub fn options() -> TrainOptions {
+    TrainOptions::from_json(&serde_json::json!({"test_size": 0})).unwrap()
+}
+
+pub const LIMITS: Limits = Limits {
+    max_memory_bytes: 1 << 30,
+};
