@@ -7,6 +7,7 @@ pub mod binning;
 pub mod data;
 pub mod deploy;
 pub mod error;
+pub mod evaluate;
 pub mod explain;
 pub mod export;
 pub mod format;

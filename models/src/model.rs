@@ -58,6 +58,9 @@ pub struct Model {
     pub target: String,
     /// The positive class as text (classification only).
     pub positive_class: Option<String>,
+    /// The other class as text (classification; since finml 0.3.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative_class: Option<String>,
     pub preprocessor: Preprocessor,
     /// Intercept and weights in the standardized design space (what predict uses).
     pub intercept: f64,

@@ -65,7 +65,11 @@ const SCORECARD_DEFAULT_L2: f64 = 0.0;
 
 /// The target after resolution: binary labels or regression values, one per used row.
 enum Labels {
-    Binary { y: Vec<bool>, positive: String },
+    Binary {
+        y: Vec<bool>,
+        positive: String,
+        negative: String,
+    },
     Numeric(Vec<f64>),
 }
 
@@ -179,7 +183,7 @@ pub fn train(
         histogram: None,
     };
     let (metrics, positive_class, truth) = match &labels {
-        Labels::Binary { y, positive } => {
+        Labels::Binary { y, positive, .. } => {
             let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
             let truth: Vec<bool> = eval_rows.iter().map(|&r| y[position[r]]).collect();
             evaluation.roc = metrics::roc_curve(&p, &truth, REPORT_ROC_POINTS)
@@ -213,6 +217,10 @@ pub fn train(
             task,
             target: data.target_name.clone(),
             positive_class,
+            negative_class: match &labels {
+                Labels::Binary { negative, .. } => Some(negative.clone()),
+                Labels::Numeric(_) => None,
+            },
             preprocessor,
             intercept: fit.intercept,
             weights: fit.weights,
@@ -359,6 +367,7 @@ fn resolve_target(
                 Labels::Binary {
                     y,
                     positive: positive.to_string(),
+                    negative: (!positive).to_string(),
                 },
             ))
         }
@@ -392,12 +401,20 @@ fn resolve_target(
                 .iter()
                 .map(|&i| column.level(i) == Some(&positive))
                 .collect();
-            let other = present
+            let negative = present
                 .iter()
                 .find(|&&p| p != positive)
-                .map(|s| s.to_string());
-            check_two_classes(name, &y, positive.clone(), other.unwrap_or_default())?;
-            Ok((Task::Classification, Labels::Binary { y, positive }))
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            check_two_classes(name, &y, positive.clone(), negative.clone())?;
+            Ok((
+                Task::Classification,
+                Labels::Binary {
+                    y,
+                    positive,
+                    negative,
+                },
+            ))
         }
         TargetColumn::Numeric(column) => {
             let values: Vec<f64> = rows.iter().map(|&i| column.values[i]).collect();
@@ -457,6 +474,7 @@ fn resolve_target(
                         Labels::Binary {
                             y,
                             positive: positive.to_string(),
+                            negative: negative.to_string(),
                         },
                     ))
                 }

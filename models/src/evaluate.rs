@@ -1,0 +1,274 @@
+//! Evaluating a trained model on labelled rows it is shown after training (a month's
+//! applications with their outcomes): predictions and true labels gathered row by row, then
+//! the metrics of [`crate::metrics`].
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::{self, CalibrationBin, Confusion, RocPoint};
+use crate::model::Model;
+use crate::options::Task;
+use crate::preprocess::RawValue;
+use crate::train::Truth;
+use std::collections::BTreeMap;
+
+/// Bytes kept per evaluated row (prediction and label), for the memory budget.
+const BYTES_PER_ROW: usize = 16;
+
+/// Predictions and labels of the rows seen so far.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub predictions: Vec<f64>,
+    pub truth: Truth,
+    /// Rows left out because their label is NULL.
+    pub unlabelled: u64,
+    positive: Option<PositiveClass>,
+    max_rows: usize,
+}
+
+/// The model's positive class as each kind of target column reads it.
+#[derive(Debug, Clone)]
+struct PositiveClass {
+    text: String,
+    number: Option<f64>,
+}
+
+impl Scored {
+    /// An empty evaluation of `model` that refuses to hold more than `budget_bytes`.
+    pub fn new(model: &Model, budget_bytes: usize) -> Scored {
+        let positive = model.positive_class.as_ref().map(|text| PositiveClass {
+            text: text.clone(),
+            number: text.parse().ok(),
+        });
+        Scored {
+            predictions: Vec::new(),
+            truth: match model.task {
+                Task::Classification => Truth::Binary(Vec::new()),
+                Task::Regression => Truth::Numeric(Vec::new()),
+            },
+            unlabelled: 0,
+            positive,
+            max_rows: budget_bytes / BYTES_PER_ROW,
+        }
+    }
+
+    /// Adds one row: its features (in feature order) and its label. A row with a NULL label
+    /// is counted and left out.
+    pub fn add(
+        &mut self,
+        model: &Model,
+        values: &[RawValue<'_>],
+        label: RawValue<'_>,
+    ) -> Result<()> {
+        if label == RawValue::Null {
+            self.unlabelled += 1;
+            return Ok(());
+        }
+        let prediction = model.predict(values)?;
+        let truth_added = match (&mut self.truth, label) {
+            (Truth::Binary(labels), label) => {
+                let positive = self.positive.as_ref().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::CorruptModel,
+                        "a classifier without a positive class",
+                    )
+                })?;
+                labels.push(match label {
+                    RawValue::Number(x) => positive.number == Some(x),
+                    RawValue::Text(t) => t == positive.text,
+                    RawValue::Null => false,
+                });
+                labels.len()
+            }
+            (Truth::Numeric(values), RawValue::Number(x)) => {
+                values.push(x);
+                values.len()
+            }
+            (Truth::Numeric(_), _) => {
+                return Err(Error::new(
+                    ErrorKind::WrongType,
+                    format!(
+                        "the target \"{}\" of a regression must be numeric",
+                        model.target
+                    ),
+                ))
+            }
+        };
+        if truth_added > self.max_rows {
+            return Err(Error::new(
+                ErrorKind::ResourceLimit,
+                format!(
+                    "evaluating more than {} rows needs more than finml.max_training_memory",
+                    self.max_rows
+                ),
+            )
+            .with_hint("raise finml.max_training_memory, or evaluate a sample"));
+        }
+        self.predictions.push(prediction);
+        Ok(())
+    }
+
+    pub fn rows(&self) -> usize {
+        self.predictions.len()
+    }
+
+    fn labels(&self, what: &str) -> Result<&[bool]> {
+        match &self.truth {
+            Truth::Binary(labels) => Ok(labels),
+            Truth::Numeric(_) => Err(Error::new(
+                ErrorKind::WrongModelKind,
+                format!("{what} needs a classification model; this one is a regression"),
+            )
+            .with_hint("fin_evaluate gives rmse, mae and r2 for a regression")),
+        }
+    }
+
+    fn require_rows(&self) -> Result<()> {
+        if self.predictions.is_empty() {
+            return Err(Error::invalid_data(if self.unlabelled > 0 {
+                format!(
+                    "no labelled rows: the target of all {} rows is NULL",
+                    self.unlabelled
+                )
+            } else {
+                "no rows to evaluate".to_owned()
+            })
+            .with_hint("evaluate on rows whose outcome is known"));
+        }
+        Ok(())
+    }
+
+    /// Every metric of the model's task (classification at `threshold`).
+    pub fn metrics(&self, threshold: f64) -> Result<BTreeMap<String, f64>> {
+        self.require_rows()?;
+        Ok(match &self.truth {
+            Truth::Binary(labels) => {
+                metrics::classification_report(&self.predictions, labels, threshold)
+            }
+            Truth::Numeric(actual) => metrics::regression_report(actual, &self.predictions),
+        })
+    }
+
+    /// The ROC curve, at most `max_points` points (`None`: one class only).
+    pub fn roc(&self, max_points: usize) -> Result<Vec<RocPoint>> {
+        let labels = self.labels("a ROC curve")?;
+        self.require_rows()?;
+        metrics::roc_curve(&self.predictions, labels, max_points).ok_or_else(|| {
+            Error::invalid_data("a ROC curve needs rows of both classes")
+                .with_hint("evaluate on rows with both outcomes")
+        })
+    }
+
+    pub fn confusion(&self, threshold: f64) -> Result<Confusion> {
+        let labels = self.labels("a confusion matrix")?;
+        self.require_rows()?;
+        Ok(metrics::confusion(&self.predictions, labels, threshold))
+    }
+
+    pub fn calibration(&self, bins: usize) -> Result<Vec<CalibrationBin>> {
+        let labels = self.labels("a calibration table")?;
+        self.require_rows()?;
+        Ok(metrics::calibration(&self.predictions, labels, bins))
+    }
+}
+
+/// Checks a classification threshold: a probability.
+pub fn check_threshold(threshold: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&threshold) {
+        Ok(())
+    } else {
+        Err(Error::invalid_option(format!(
+            "threshold must be between 0 and 1, got {threshold}"
+        ))
+        .with_hint(
+            "the threshold is the probability at or above which a row is predicted positive",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Algorithm;
+    use crate::test_data::{dataset, options, LIMITS};
+    use crate::train::train;
+
+    fn model() -> Model {
+        train(&dataset(), Algorithm::Logistic, &options(), LIMITS)
+            .unwrap()
+            .model
+    }
+
+    #[test]
+    fn labels_are_read_as_the_model_names_its_positive_class() {
+        let model = model();
+        assert_eq!(model.positive_class.as_deref(), Some("true"));
+        assert_eq!(model.negative_class.as_deref(), Some("false"));
+        let mut scored = Scored::new(&model, 1 << 20);
+        let row = [RawValue::Number(40.0), RawValue::Text("north")];
+        scored.add(&model, &row, RawValue::Text("true")).unwrap();
+        scored.add(&model, &row, RawValue::Text("false")).unwrap();
+        scored.add(&model, &row, RawValue::Null).unwrap();
+        assert_eq!(scored.rows(), 2);
+        assert_eq!(scored.unlabelled, 1);
+        let Truth::Binary(labels) = &scored.truth else {
+            panic!("a classifier keeps binary labels")
+        };
+        assert_eq!(labels, &[true, false]);
+        let p = model.predict(&row).unwrap();
+        assert_eq!(scored.predictions, [p, p]);
+    }
+
+    #[test]
+    fn evaluating_the_training_rows_gives_the_training_metrics() {
+        let data = dataset();
+        let outcome = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let model = &outcome.model;
+        let mut scored = Scored::new(model, 1 << 20);
+        let crate::data::Column::Numeric(income) = &data.features[0].column else {
+            unreachable!()
+        };
+        let crate::data::Column::Categorical(region) = &data.features[1].column else {
+            unreachable!()
+        };
+        let crate::data::TargetColumn::Boolean(y) = &data.target else {
+            unreachable!()
+        };
+        for i in 0..data.n_rows() {
+            let x = income.values[i];
+            let row = [
+                if x.is_nan() {
+                    RawValue::Null
+                } else {
+                    RawValue::Number(x)
+                },
+                region.level(i).map_or(RawValue::Null, RawValue::Text),
+            ];
+            let label = if y[i] == Some(true) { "true" } else { "false" };
+            scored.add(model, &row, RawValue::Text(label)).unwrap();
+        }
+        let metrics = scored.metrics(0.5).unwrap();
+        assert_eq!(outcome.evaluated_on, "train");
+        for (name, value) in &outcome.metrics {
+            assert!((metrics[name] - value).abs() < 1e-12, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_budget_and_the_model_kind_are_enforced() {
+        let model = model();
+        let mut scored = Scored::new(&model, 2 * BYTES_PER_ROW);
+        let row = [RawValue::Number(40.0), RawValue::Text("north")];
+        scored.add(&model, &row, RawValue::Text("true")).unwrap();
+        scored.add(&model, &row, RawValue::Text("true")).unwrap();
+        let err = scored
+            .add(&model, &row, RawValue::Text("true"))
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ResourceLimit);
+        assert!(scored.roc(10).is_err(), "one class only");
+        assert_eq!(
+            Scored::new(&model, 1024).metrics(0.5).unwrap_err().kind,
+            ErrorKind::InvalidData
+        );
+        assert!(check_threshold(f64::NAN).is_err() && check_threshold(1.5).is_err());
+        assert!(check_threshold(0.0).is_ok());
+    }
+}
