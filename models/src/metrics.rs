@@ -6,6 +6,44 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Every metric finml reports, in the order validators read them, with what each is.
+pub const METRICS: &[(&str, &str)] = &[
+    ("auc", "area under the ROC curve"),
+    ("gini", "2 × AUC − 1"),
+    ("ks", "Kolmogorov–Smirnov: max(TPR − FPR)"),
+    ("accuracy", "share predicted right at the threshold"),
+    (
+        "precision",
+        "share of predicted positives that are positive",
+    ),
+    ("recall", "share of positives predicted positive"),
+    ("f1", "harmonic mean of precision and recall"),
+    ("log_loss", "mean cross-entropy"),
+    ("brier", "mean (p − y)²"),
+    (
+        "hosmer_lemeshow",
+        "Hosmer–Lemeshow χ² over 10 quantile groups",
+    ),
+    ("hosmer_lemeshow_p", "its p-value (χ² on groups − 2 df)"),
+    ("rmse", "root mean squared error"),
+    ("mae", "mean absolute error"),
+    ("r2", "coefficient of determination"),
+    ("rows", "rows evaluated"),
+    ("positives", "rows of the positive class"),
+];
+
+/// `metrics` as (name, value) in the order of [`METRICS`], any others after them.
+pub fn in_report_order(metrics: &BTreeMap<String, f64>) -> Vec<(String, f64)> {
+    let known = METRICS
+        .iter()
+        .filter_map(|(name, _)| metrics.get(*name).map(|&v| ((*name).to_owned(), v)));
+    let others = metrics
+        .iter()
+        .filter(|(name, _)| !METRICS.iter().any(|(known, _)| known == name))
+        .map(|(name, &v)| (name.clone(), v));
+    known.chain(others).collect()
+}
+
 /// Area under the ROC curve by the Mann–Whitney statistic (ties count one half).
 /// `None` when one class is absent.
 pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {

@@ -1,7 +1,7 @@
 //! The model report for validators: one self-contained HTML page (no scripts, no external
 //! files: charts are inline SVG) built from the model and the catalog's facts about it.
 
-use crate::metrics::{CalibrationBin, ClassHistogram};
+use crate::metrics::{self, CalibrationBin, ClassHistogram};
 use crate::model::{Algorithm, Model};
 use crate::preprocess::Transform;
 use std::collections::BTreeMap;
@@ -40,29 +40,6 @@ pub struct VersionFacts {
     pub test_rows: i64,
     pub metrics: BTreeMap<String, f64>,
 }
-
-/// Metrics in the order validators read them, and what each is.
-const METRIC_ORDER: &[(&str, &str)] = &[
-    ("auc", "area under the ROC curve"),
-    ("gini", "2 × AUC − 1"),
-    ("ks", "Kolmogorov–Smirnov: max(TPR − FPR)"),
-    ("accuracy", "at p ≥ 0.5"),
-    ("precision", "at p ≥ 0.5"),
-    ("recall", "at p ≥ 0.5"),
-    ("f1", "at p ≥ 0.5"),
-    ("log_loss", "mean cross-entropy"),
-    ("brier", "mean (p − y)²"),
-    (
-        "hosmer_lemeshow",
-        "Hosmer–Lemeshow χ² over 10 quantile groups",
-    ),
-    ("hosmer_lemeshow_p", "its p-value (χ² on groups − 2 df)"),
-    ("rmse", "root mean squared error"),
-    ("mae", "mean absolute error"),
-    ("r2", "coefficient of determination"),
-    ("rows", "rows evaluated"),
-    ("positives", "rows of the positive class"),
-];
 
 /// The metric that sums a version up in the versions table.
 fn headline_metric(metrics: &BTreeMap<String, f64>) -> Option<(&'static str, f64)> {
@@ -196,7 +173,7 @@ fn metrics_section(html: &mut String, model: &Model, facts: &ReportFacts) {
         "<section><h2>Metrics</h2><p>Measured at training on the {on} rows.</p>\
          <table><tr><th>metric</th><th>value</th><th>definition</th></tr>\n"
     );
-    for (name, definition) in METRIC_ORDER {
+    for (name, definition) in metrics::METRICS {
         if let Some(&value) = facts.metrics.get(*name) {
             let _ = writeln!(
                 html,

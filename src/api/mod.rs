@@ -2,7 +2,10 @@
 //! `pg/` and `finml_models`, and maps errors through `crate::error`.
 
 mod coefficients;
+mod evaluate;
+mod explain;
 mod lifecycle;
 mod predict;
+mod report;
 mod scorecard;
 mod train;

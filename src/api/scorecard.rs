@@ -3,9 +3,8 @@
 use crate::error::{sql_error, OrReport};
 use crate::pg::catalog::with_model;
 use crate::pg::relation;
-use crate::pg::row::{with_row_values, RecordArg};
+use crate::pg::row::{value_text, with_row_values, RecordArg};
 use finml_models::scorecard::{stability_status, Baseline, PopulationCounts};
-use finml_models::RawValue;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{PgRelation, PgSqlErrorCode};
@@ -77,14 +76,6 @@ fn fin_reason_codes(
         })
     })?;
     Ok(TableIterator::new(rows))
-}
-
-fn value_text(value: RawValue<'_>) -> Option<String> {
-    match value {
-        RawValue::Null => None,
-        RawValue::Number(x) => Some(format!("{x}")),
-        RawValue::Text(t) => Some(t.to_owned()),
-    }
 }
 
 /// The printed scorecard: every bin of every characteristic (the NULL bin included) with its

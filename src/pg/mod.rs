@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod facts;
 pub mod registry;
 pub mod relation;
 pub mod row;

@@ -8,7 +8,7 @@ use crate::pg::types::{check_feature_type, kind_of, quote_ident, ValueKind};
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::{Error, ErrorKind, Model, RawValue, TrainOptions};
+use finml_models::{Error, ErrorKind, Model, RawValue, Task, TrainOptions};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
@@ -395,6 +395,55 @@ pub fn feature_columns(
             Ok((column.clone(), kind))
         })
         .collect()
+}
+
+/// [`feature_columns`] followed by the model's target column, for evaluating the model on
+/// labelled rows.
+pub fn labelled_columns(
+    relation: Oid,
+    relation_name: &str,
+    model: &Model,
+) -> SqlResult<Vec<(RelationColumn, ValueKind)>> {
+    let mut columns = feature_columns(relation, relation_name, model)?;
+    let Some(target) = columns_of(relation)?
+        .into_iter()
+        .find(|c| c.name == model.target)
+    else {
+        return Err(report(
+            Error::new(
+                ErrorKind::UnknownColumn,
+                format!(
+                    "column \"{}\" does not exist in {relation_name}: the model's target holds the outcomes to evaluate against",
+                    model.target
+                ),
+            )
+            .with_hint(format!(
+                "evaluate a query or view that names the outcome column \"{}\"",
+                model.target
+            )),
+        ));
+    };
+    let kind = match kind_of(target.type_oid) {
+        Some(ValueKind::Numeric) => ValueKind::Numeric,
+        Some(kind) if model.task == Task::Classification => kind,
+        _ => {
+            return Err(report(
+                Error::new(
+                    ErrorKind::WrongType,
+                    format!(
+                        "target column \"{}\" of {relation_name} is of type {}",
+                        target.name, target.type_name
+                    ),
+                )
+                .with_hint(match model.task {
+                    Task::Classification => "a classifier's target is boolean, numeric or text",
+                    Task::Regression => "a regression's target is numeric",
+                }),
+            ))
+        }
+    };
+    columns.push((target, kind));
+    Ok(columns)
 }
 
 /// Streams `columns` of every row of `relation_name` to `on_row` as model inputs.

@@ -1,4 +1,4 @@
--- ALTER EXTENSION finml UPDATE from the released 0.1.0 keeps every model, predicting exactly
+-- ALTER EXTENSION finml UPDATE from the released 0.1.0 (through 0.2.0) keeps every model, predicting exactly
 -- what 0.1.0 predicted, and gives exactly the schema of a fresh install.
 \getenv suite FINML_SUITE
 \getenv work FINML_WORK
@@ -34,6 +34,17 @@ SELECT count(*) AS rows,
        count(*) FILTER (WHERE fin_score('credit_card', a) <> e.score) AS different_scores,
        count(*) FILTER (WHERE fin_predict('credit_card', a) <> e.p_card) AS different_p_card
   FROM applications a JOIN expected_0_1_0 e USING (id);
+-- Versions trained before 0.3.0 evaluate and report; explaining them needs a retrained
+-- version, which says so (0A000).
+SELECT metric, round(value::numeric, 4) AS value FROM fin_evaluate('credit_risk', 'applications')
+ WHERE metric IN ('auc', 'rows');
+SELECT actual, predicted, count FROM fin_confusion('credit_risk', 'applications');
+SELECT fin_report('credit_risk') LIKE '%trained before finml 0.3.0 kept evaluation curves%' AS report_says_retrain;
+\set VERBOSITY default
+SELECT * FROM fin_explain('credit_risk', (SELECT a FROM applications a WHERE id = 1));
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_importance('credit_risk');
+\echo :LAST_ERROR_SQLSTATE
 -- The lifecycle works on the upgraded models: retraining continues the numbering, the
 -- deployment history starts at the deployed version.
 SELECT version, deployed, policy, deployed_version FROM fin_retrain('credit_risk');

@@ -1,0 +1,170 @@
+//! Evaluation on labelled rows: `fin_evaluate`, `fin_roc`, `fin_confusion` and
+//! `fin_calibration`. Each reads the model's features and its target column from the
+//! relation (with the caller's privileges), predicts every row, and measures.
+
+use crate::error::{sql_error, OrReport, SqlResult};
+use crate::gucs;
+use crate::pg::catalog::with_model;
+use crate::pg::relation;
+use finml_models::evaluate::{check_threshold, Scored};
+use finml_models::metrics::in_report_order;
+use finml_models::Model;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::{PgRelation, PgSqlErrorCode};
+
+/// Predicts every labelled row of `relation` with `model`, then hands the predictions and
+/// labels to `measure`.
+fn score_relation<R>(
+    model: &str,
+    relation: &PgRelation,
+    measure: impl FnOnce(&Model, &Scored) -> SqlResult<R>,
+) -> SqlResult<R> {
+    let relation_name = relation::relation_name(relation.oid())?;
+    with_model(model, |m| {
+        let columns = relation::labelled_columns(relation.oid(), &relation_name, &m.model)?;
+        let n_features = m.model.n_features();
+        let mut scored = Scored::new(&m.model, gucs::max_training_memory_bytes());
+        relation::scan_features(&relation_name, &columns, |values| {
+            let (features, label) = values.split_at(n_features);
+            scored.add(&m.model, features, label[0]).or_report()
+        })?;
+        measure(&m.model, &scored)
+    })
+}
+
+/// The model's metrics on the labelled rows of `relation`: for a classifier auc, gini, ks,
+/// accuracy, precision, recall, f1 (at `threshold`), log_loss, brier, hosmer_lemeshow and
+/// its p-value, rows, positives; for a regression rmse, mae, r2, rows. Rows whose target is
+/// NULL are left out.
+// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, strict, parallel_restricted)]
+fn fin_evaluate(
+    model: &str,
+    relation: PgRelation,
+    threshold: default!(f64, 0.5),
+) -> Result<TableIterator<'static, (name!(metric, String), name!(value, f64))>, ErrorReport> {
+    check_threshold(threshold).or_report()?;
+    let metrics = score_relation(model, &relation, |_, scored| {
+        scored.metrics(threshold).or_report()
+    })?;
+    Ok(TableIterator::new(in_report_order(&metrics)))
+}
+
+/// The ROC curve of a classifier on `relation`: from threshold +Infinity (nothing predicted
+/// positive) down to the lowest score, at most `points` rows evenly spaced along the curve.
+/// `precision` is NULL where no row is predicted positive.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, strict, parallel_restricted)]
+fn fin_roc(
+    model: &str,
+    relation: PgRelation,
+    points: default!(i32, 100),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(threshold, f64),
+            name!(tpr, f64),
+            name!(fpr, f64),
+            name!(precision, Option<f64>),
+        ),
+    >,
+    ErrorReport,
+> {
+    if !(2..=100_000).contains(&points) {
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("points must be between 2 and 100000, got {points}"),
+            "the default, 100 points, draws a smooth curve",
+        ));
+    }
+    let curve = score_relation(model, &relation, |_, scored| {
+        scored.roc(points as usize).or_report()
+    })?;
+    Ok(TableIterator::new(
+        curve
+            .into_iter()
+            .map(|p| (p.threshold, p.tpr, p.fpr, p.precision)),
+    ))
+}
+
+/// The confusion matrix of a classifier on `relation` at `threshold` (predicted positive
+/// when the probability is at least the threshold): four rows, zero counts included.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, strict, parallel_restricted)]
+fn fin_confusion(
+    model: &str,
+    relation: PgRelation,
+    threshold: default!(f64, 0.5),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(actual, String),
+            name!(predicted, String),
+            name!(count, i64),
+        ),
+    >,
+    ErrorReport,
+> {
+    check_threshold(threshold).or_report()?;
+    let rows = score_relation(model, &relation, |model, scored| {
+        let c = scored.confusion(threshold).or_report()?;
+        let positive = model.positive_class.clone().unwrap_or_default();
+        let negative = model
+            .negative_class
+            .clone()
+            .unwrap_or_else(|| format!("not {positive}"));
+        Ok(vec![
+            (positive.clone(), positive.clone(), c.tp as i64),
+            (positive.clone(), negative.clone(), c.fn_ as i64),
+            (negative.clone(), positive, c.fp as i64),
+            (negative.clone(), negative, c.tn as i64),
+        ])
+    })?;
+    Ok(TableIterator::new(rows))
+}
+
+/// Reliability of a classifier's probabilities on `relation`: `bins` groups of equal size by
+/// predicted probability (scikit-learn's calibration_curve, strategy 'quantile'), each with
+/// its mean prediction, observed positive rate and row count. Groups that tied
+/// probabilities leave empty are left out.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, strict, parallel_restricted)]
+fn fin_calibration(
+    model: &str,
+    relation: PgRelation,
+    bins: default!(i32, 10),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(bin, i32),
+            name!(mean_predicted, f64),
+            name!(observed_rate, f64),
+            name!(count, i64),
+        ),
+    >,
+    ErrorReport,
+> {
+    if !(1..=1000).contains(&bins) {
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("bins must be between 1 and 1000, got {bins}"),
+            "ten groups (deciles of risk) is the custom, and the default",
+        ));
+    }
+    let groups = score_relation(model, &relation, |_, scored| {
+        scored.calibration(bins as usize).or_report()
+    })?;
+    Ok(TableIterator::new(groups.into_iter().map(|g| {
+        (
+            g.bin as i32,
+            g.mean_predicted,
+            g.observed_rate,
+            g.count as i64,
+        )
+    })))
+}

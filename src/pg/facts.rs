@@ -1,0 +1,93 @@
+//! What the catalog records about a model and its versions, read for the model report. The
+//! caller's right to use the model has been checked.
+
+use crate::error::{OrReport, SqlResult};
+use crate::pg::catalog::{as_extension_owner, no_such_version, ModelRef};
+use crate::pg::select_row;
+use finml_models::report::{ReportFacts, VersionFacts};
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use std::collections::BTreeMap;
+
+/// Timestamps as the report prints them.
+const TIME: &str = "'YYYY-MM-DD HH24:MI:SS \"UTC\"'";
+
+/// The facts of the referenced version (the deployed one when none is named).
+pub fn report_facts(model: ModelRef<'_>) -> SqlResult<ReportFacts> {
+    let name = DatumWithOid::from(model.name);
+    let version = DatumWithOid::from(model.version);
+    let query = format!(
+        "SELECT v.version, v.relation, to_char(v.trained_at AT TIME ZONE 'UTC', {TIME}),
+                v.trained_by::text, o.owner::text, v.train_rows, v.test_rows, v.options::text,
+                v.metrics::text, d.version,
+                pg_catalog.current_setting('server_version'),
+                to_char(pg_catalog.now() AT TIME ZONE 'UTC', {TIME})
+           FROM finml.model_versions v
+           JOIN finml.model_owners o ON o.name = v.name
+           LEFT JOIN finml.deployments d ON d.name = v.name
+          WHERE v.name = $1 AND v.version = coalesce($2, d.version)"
+    );
+    let facts = as_extension_owner(|| {
+        select_row(&query, &[name, version], |row| {
+            Ok(ReportFacts {
+                name: model.name.to_owned(),
+                version: row.get::<i32>(1).or_report()?.unwrap_or_default(),
+                relation: row.get::<String>(2).or_report()?.unwrap_or_default(),
+                trained_at: row.get::<String>(3).or_report()?.unwrap_or_default(),
+                trained_by: row.get::<String>(4).or_report()?.unwrap_or_default(),
+                owner: row.get::<String>(5).or_report()?.unwrap_or_default(),
+                train_rows: row.get::<i64>(6).or_report()?.unwrap_or_default(),
+                test_rows: row.get::<i64>(7).or_report()?.unwrap_or_default(),
+                options: row.get::<String>(8).or_report()?.unwrap_or_default(),
+                metrics: numeric_metrics(&row.get::<String>(9).or_report()?.unwrap_or_default()),
+                deployed_version: row.get::<i32>(10).or_report()?,
+                postgres_version: row.get::<String>(11).or_report()?.unwrap_or_default(),
+                generated_at: row.get::<String>(12).or_report()?.unwrap_or_default(),
+                finml_version: env!("CARGO_PKG_VERSION").to_owned(),
+                versions: Vec::new(),
+            })
+        })
+    })?;
+    let mut facts = facts.ok_or_else(|| no_such_version(model.name, model.version.unwrap_or(0)))?;
+    facts.versions = versions(model.name)?;
+    Ok(facts)
+}
+
+fn versions(name: &str) -> SqlResult<Vec<VersionFacts>> {
+    let query = format!(
+        "SELECT version, algorithm, to_char(trained_at AT TIME ZONE 'UTC', {TIME}),
+                trained_by::text, train_rows, test_rows, metrics::text
+           FROM finml.model_versions WHERE name = $1 ORDER BY version"
+    );
+    as_extension_owner(|| {
+        Spi::connect(|client| {
+            let rows = client
+                .select(&query, None, &[DatumWithOid::from(name)])
+                .or_report()?;
+            let mut versions = Vec::new();
+            for row in rows {
+                versions.push(VersionFacts {
+                    version: row.get::<i32>(1).or_report()?.unwrap_or_default(),
+                    algorithm: row.get::<String>(2).or_report()?.unwrap_or_default(),
+                    trained_at: row.get::<String>(3).or_report()?.unwrap_or_default(),
+                    trained_by: row.get::<String>(4).or_report()?.unwrap_or_default(),
+                    train_rows: row.get::<i64>(5).or_report()?.unwrap_or_default(),
+                    test_rows: row.get::<i64>(6).or_report()?.unwrap_or_default(),
+                    metrics: numeric_metrics(
+                        &row.get::<String>(7).or_report()?.unwrap_or_default(),
+                    ),
+                });
+            }
+            Ok(versions)
+        })
+    })
+}
+
+/// The numbers of a stored metrics object (it also holds "evaluated_on").
+fn numeric_metrics(json: &str) -> BTreeMap<String, f64> {
+    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| v.as_f64().map(|v| (k, v)))
+        .collect()
+}
