@@ -28,6 +28,40 @@ SELECT term, round(estimate::numeric, 5) AS estimate, round(std_error::numeric, 
        round(odds_ratio::numeric, 4) AS odds_ratio
   FROM fin_coefficients('credit_risk') ORDER BY abs(z) DESC NULLS LAST LIMIT 10;
 
+\echo '== fin_evaluate on every labelled application, next to the metrics stored at training (30% test split)'
+SELECT e.metric, round(e.value::numeric, 4) AS all_applications,
+       round((m.metrics->>e.metric)::numeric, 4) AS stored_test_split
+  FROM fin_evaluate('credit_risk', 'applications') e
+  JOIN finml.models m ON m.name = 'credit_risk' AND m.deployed;
+
+\echo '== confusion matrix at a 0.3 cut-off, calibration by deciles of risk, a coarse ROC curve'
+SELECT * FROM fin_confusion('credit_risk', 'applications', 0.3);
+SELECT bin, round(mean_predicted::numeric, 3) AS mean_p, round(observed_rate::numeric, 3) AS bad_rate, count
+  FROM fin_calibration('credit_risk', 'applications');
+SELECT round(threshold::numeric, 3) AS threshold, round(tpr::numeric, 3) AS tpr,
+       round(fpr::numeric, 3) AS fpr, round(precision::numeric, 3) AS precision
+  FROM fin_roc('credit_risk', 'applications', 6);
+
+\echo '== why applicant 7 scores as it does: contributions to the log-odds, against the training mean'
+SELECT e.feature, e.value, round(e.contribution::numeric, 4) AS contribution
+  FROM applications a, fin_explain('credit_risk', a) e WHERE a.id = 7;
+SELECT round(sum(e.contribution)::numeric, 6) AS sum_of_rows,
+       round(ln(fin_predict('credit_risk', a) / (1 - fin_predict('credit_risk', a)))::numeric, 6) AS log_odds
+  FROM applications a, fin_explain('credit_risk', a) e WHERE a.id = 7 GROUP BY a.*;
+
+\echo '== global importance: the spread of the contributions of each feature over the training rows'
+SELECT feature, round(importance::numeric, 4) AS importance FROM fin_importance('credit_risk');
+
+\echo '== the model report: an HTML page for validators (written to /tmp/finml-credit_risk-report.html)'
+\pset format unaligned
+\pset tuples_only on
+\o /tmp/finml-credit_risk-report.html
+SELECT fin_report('credit_risk');
+\o
+\pset format aligned
+\pset tuples_only off
+SELECT length(fin_report('credit_risk')) AS report_bytes;
+
 \echo '== the catalog: finml.models'
 SELECT name, version, algorithm, task, deployed, trained_by, train_rows, test_rows
   FROM finml.models;
