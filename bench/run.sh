@@ -153,3 +153,43 @@ PY
 else
     echo "peer: pandas + optbinning     skipped (pip install psycopg[binary] pandas scikit-learn optbinning)"
 fi
+
+echo
+echo "== evaluation and explanation"
+# fin_evaluate predicts every row and measures; its floor is predicting every row.
+evaluate=$(seconds "SELECT * FROM fin_evaluate('bench', 'applicants')")
+calibration=$(seconds "SELECT * FROM fin_calibration('bench', 'applicants')")
+explain=$(seconds "SELECT count(*) FROM (SELECT * FROM applicants ORDER BY id LIMIT 100000) a, fin_explain('bench', a) e")
+predict_100k=$(seconds "SELECT sum(fin_predict('bench', a)) FROM (SELECT * FROM applicants ORDER BY id LIMIT 100000) a")
+report=$(seconds "SELECT length(fin_report('bench'))")
+printf "fin_evaluate over the table   %8.2f s   %sx fin_predict over the table   %sx the read floor\n" "$evaluate" "$(ratio "$evaluate" "$predict")" "$(ratio "$evaluate" "$read_floor")"
+printf "fin_calibration               %8.2f s   %sx fin_predict over the table\n" "$calibration" "$(ratio "$calibration" "$predict")"
+printf "fin_explain, 100k rows        %8.2f s   %sx fin_predict on the same rows   %s us/row\n" "$explain" "$(ratio "$explain" "$predict_100k")" "$(awk -v t="$explain" 'BEGIN { printf "%.3f", t * 10 }')"
+printf "fin_report                    %8.2f s\n" "$report"
+
+if python3 -c "import psycopg, pandas, sklearn" 2>/dev/null; then
+    # The client-side peer: pull the same model's predictions and the labels, then
+    # scikit-learn's metrics (what an analyst does today to evaluate a model in a notebook).
+    peer=$(PGHOST=127.0.0.1 PGUSER=finml_bench_client PGPASSWORD=finml_bench DB="$DB" python3 - <<'PY'
+import os, time, warnings, pandas as pd, psycopg
+warnings.filterwarnings("ignore", message="pandas only supports SQLAlchemy")
+from sklearn import metrics
+start = time.time()
+with psycopg.connect(dbname=os.environ["DB"]) as conn:
+    df = pd.read_sql("SELECT fin_predict('bench', a) AS p, defaulted AS y FROM applicants a", conn)
+p, y = df["p"].to_numpy(), df["y"].to_numpy()
+hard = p >= 0.5
+auc = metrics.roc_auc_score(y, p)
+fpr, tpr, _ = metrics.roc_curve(y, p)
+values = [auc, (tpr - fpr).max(), metrics.accuracy_score(y, hard), metrics.precision_score(y, hard),
+          metrics.recall_score(y, hard), metrics.f1_score(y, hard), metrics.log_loss(y, p),
+          metrics.brier_score_loss(y, p)]
+print(f"{time.time() - start:.3f} {auc:.6f}")
+PY
+)
+    set -- $peer
+    finml_auc=$(psql_db -c "SELECT round(value::numeric, 6) FROM fin_evaluate('bench', 'applicants') WHERE metric = 'auc'")
+    printf "peer: pandas + sklearn.metrics %7.2f s   peer/fin_evaluate time %s (above 1: finml is faster)   (AUC %s, finml %s)\n" "$1" "$(ratio "$1" "$evaluate")" "$2" "$finml_auc"
+else
+    echo "peer: pandas + sklearn.metrics skipped (pip install psycopg[binary] pandas scikit-learn)"
+fi

@@ -188,7 +188,7 @@ pub fn check_threshold(threshold: f64) -> Result<()> {
 mod tests {
     use super::*;
     use crate::model::Algorithm;
-    use crate::test_data::{dataset, options, LIMITS};
+    use crate::test_data::{dataset, options, row, LIMITS};
     use crate::train::train;
 
     fn model() -> Model {
@@ -223,26 +223,9 @@ mod tests {
         let outcome = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
         let model = &outcome.model;
         let mut scored = Scored::new(model, 1 << 20);
-        let crate::data::Column::Numeric(income) = &data.features[0].column else {
-            unreachable!()
-        };
-        let crate::data::Column::Categorical(region) = &data.features[1].column else {
-            unreachable!()
-        };
-        let crate::data::TargetColumn::Boolean(y) = &data.target else {
-            unreachable!()
-        };
         for i in 0..data.n_rows() {
-            let x = income.values[i];
-            let row = [
-                if x.is_nan() {
-                    RawValue::Null
-                } else {
-                    RawValue::Number(x)
-                },
-                region.level(i).map_or(RawValue::Null, RawValue::Text),
-            ];
-            let label = if y[i] == Some(true) { "true" } else { "false" };
+            let (row, positive) = row(&data, i);
+            let label = if positive { "true" } else { "false" };
             scored.add(model, &row, RawValue::Text(label)).unwrap();
         }
         let metrics = scored.metrics(0.5).unwrap();

@@ -146,7 +146,7 @@ mod tests {
     use crate::linear::sigmoid;
     use crate::model::Algorithm;
     use crate::preprocess::RawValue;
-    use crate::test_data::{dataset, options, LIMITS};
+    use crate::test_data::{dataset, options, row, LIMITS};
     use crate::train::train;
 
     #[test]
@@ -209,24 +209,10 @@ mod tests {
         let model = train(&data, Algorithm::Logistic, &options(), LIMITS)
             .unwrap()
             .model;
-        let Column::Numeric(income) = &data.features[0].column else {
-            unreachable!()
-        };
-        let Column::Categorical(region) = &data.features[1].column else {
-            unreachable!()
-        };
         let mut sums = [0.0; 2];
         let mut squares = [0.0; 2];
         for i in 0..data.n_rows() {
-            let x = income.values[i];
-            let row = [
-                if x.is_nan() {
-                    RawValue::Null
-                } else {
-                    RawValue::Number(x)
-                },
-                region.level(i).map_or(RawValue::Null, RawValue::Text),
-            ];
+            let (row, _) = row(&data, i);
             let e = model.explain(&row).unwrap();
             for k in 0..2 {
                 sums[k] += e.contributions[k];

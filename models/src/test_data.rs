@@ -2,6 +2,7 @@
 
 use crate::data::{CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn};
 use crate::options::TrainOptions;
+use crate::preprocess::RawValue;
 use crate::train::Limits;
 
 pub fn dataset() -> Dataset {
@@ -52,3 +53,22 @@ pub fn options() -> TrainOptions {
 pub const LIMITS: Limits = Limits {
     max_memory_bytes: 1 << 30,
 };
+
+/// Row `i` of [`dataset`] as model inputs (income, region) and its label.
+pub fn row(data: &Dataset, i: usize) -> ([RawValue<'_>; 2], bool) {
+    let (Column::Numeric(income), Column::Categorical(region), TargetColumn::Boolean(y)) = (
+        &data.features[0].column,
+        &data.features[1].column,
+        &data.target,
+    ) else {
+        unreachable!("dataset() has a numeric income, a categorical region and a boolean target")
+    };
+    let x = income.values[i];
+    let income = if x.is_nan() {
+        RawValue::Null
+    } else {
+        RawValue::Number(x)
+    };
+    let region = region.level(i).map_or(RawValue::Null, RawValue::Text);
+    ([income, region], y[i] == Some(true))
+}
