@@ -170,6 +170,7 @@ printf "fin_report                    %8.2f s\n" "$report"
 if python3 -c "import psycopg, pandas, sklearn" 2>/dev/null; then
     # The client-side peer: pull the same model's predictions and the labels, then
     # scikit-learn's metrics (what an analyst does today to evaluate a model in a notebook).
+    psql_db -c "SELECT fin_grant('bench', 'finml_bench_client')" >/dev/null
     peer=$(PGHOST=127.0.0.1 PGUSER=finml_bench_client PGPASSWORD=finml_bench DB="$DB" python3 - <<'PY'
 import os, time, warnings, pandas as pd, psycopg
 warnings.filterwarnings("ignore", message="pandas only supports SQLAlchemy")

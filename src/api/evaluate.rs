@@ -6,6 +6,7 @@ use crate::error::{sql_error, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::catalog::with_model;
 use crate::pg::relation;
+use crate::pg::row::with_row_values;
 use finml_models::evaluate::{check_threshold, Scored};
 use finml_models::metrics::in_report_order;
 use finml_models::Model;
@@ -22,12 +23,12 @@ fn score_relation<R>(
 ) -> SqlResult<R> {
     let relation_name = relation::relation_name(relation.oid())?;
     with_model(model, |m| {
-        let columns = relation::labelled_columns(relation.oid(), &relation_name, &m.model)?;
-        let n_features = m.model.n_features();
+        let target = relation::target_column(relation.oid(), &relation_name, &m.model)?;
         let mut scored = Scored::new(&m.model, gucs::max_training_memory_bytes());
-        relation::scan_features(&relation_name, &columns, |values| {
-            let (features, label) = values.split_at(n_features);
-            scored.add(&m.model, features, label[0]).or_report()
+        relation::scan_rows(&relation_name, &[target], |row, label| {
+            with_row_values(&m.model, &m.layouts, row, |values| {
+                scored.add(&m.model, values, label[0]).or_report()
+            })
         })?;
         measure(&m.model, &scored)
     })

@@ -150,12 +150,14 @@ fn fin_psi(
     let relation_name = relation::relation_name(relation.oid())?;
     let rows = with_model(model, |m| {
         let (card, binnings) = m.model.scorecard().or_report()?;
-        let columns = relation::feature_columns(relation.oid(), &relation_name, &m.model)?;
+        relation::feature_columns(relation.oid(), &relation_name, &m.model)?;
         let mut counts = PopulationCounts::new(card);
-        relation::scan_features(&relation_name, &columns, |values| {
-            let bins = m.model.bins_of(values).or_report()?;
-            counts.add(card, &bins);
-            Ok(())
+        relation::scan_rows(&relation_name, &[], |row, _| {
+            with_row_values(&m.model, &m.layouts, row, |values| {
+                let bins = m.model.bins_of(values).or_report()?;
+                counts.add(card, &bins);
+                Ok(())
+            })
         })?;
         if counts.rows == 0 {
             return Err(sql_error(

@@ -12,7 +12,7 @@ use finml_models::{Error, ErrorKind, Model, RawValue, Task, TrainOptions};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
-use pgrx::spi::SpiHeapTupleData;
+use pgrx::spi::{SpiHeapTupleData, SpiTupleTable};
 use pgrx::PgSqlErrorCode;
 
 /// Rows fetched per cursor round trip; interrupts and the memory budget are checked after each.
@@ -287,7 +287,7 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     let target_ordinal = features.len() + 1;
 
     let mut rows_read = 0usize;
-    stream_rows(&query, &args, |row| {
+    stream_rows(&query, &args, |_, row| {
         for (k, feature) in features.iter_mut().enumerate() {
             let value = value_at(row, k + 1, plan.features[k].1)?;
             match &mut feature.column {
@@ -336,21 +336,22 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
 }
 
 /// Runs a read-only query through an SPI cursor, `BATCH_ROWS` rows at a time, calling
-/// `on_row` for each row; statement_timeout and cancel are honoured between batches.
+/// `on_row` for each row (with its batch, positioned on it, for raw datums); statement_timeout
+/// and cancel are honoured between batches.
 fn stream_rows(
     query: &str,
     args: &[DatumWithOid<'_>],
-    mut on_row: impl FnMut(&SpiHeapTupleData<'_>) -> SqlResult<()>,
+    mut on_row: impl FnMut(&SpiTupleTable<'_>, &SpiHeapTupleData<'_>) -> SqlResult<()>,
 ) -> SqlResult<()> {
     Spi::connect(|client| -> SqlResult<()> {
         let mut cursor = client.try_open_cursor(query, args).or_report()?;
         loop {
-            let batch = cursor.fetch(BATCH_ROWS as _).or_report()?;
+            let mut batch = cursor.fetch(BATCH_ROWS as _).or_report()?;
             if batch.is_empty() {
                 return Ok(());
             }
-            for row in batch {
-                on_row(&row)?;
+            while let Some(row) = batch.next() {
+                on_row(&batch, &row)?;
             }
             pgrx::check_for_interrupts!();
         }
@@ -397,14 +398,14 @@ pub fn feature_columns(
         .collect()
 }
 
-/// [`feature_columns`] followed by the model's target column, for evaluating the model on
-/// labelled rows.
-pub fn labelled_columns(
+/// The model's target column in `relation`, for evaluating the model on labelled rows
+/// (after checking that the relation has every feature column).
+pub fn target_column(
     relation: Oid,
     relation_name: &str,
     model: &Model,
-) -> SqlResult<Vec<(RelationColumn, ValueKind)>> {
-    let mut columns = feature_columns(relation, relation_name, model)?;
+) -> SqlResult<(RelationColumn, ValueKind)> {
+    feature_columns(relation, relation_name, model)?;
     let Some(target) = columns_of(relation)?
         .into_iter()
         .find(|c| c.name == model.target)
@@ -442,25 +443,33 @@ pub fn labelled_columns(
             ))
         }
     };
-    columns.push((target, kind));
-    Ok(columns)
+    Ok((target, kind))
 }
 
-/// Streams `columns` of every row of `relation_name` to `on_row` as model inputs.
-pub fn scan_features(
+/// Streams every row of `relation_name` to `on_row` as one composite datum, to decode with
+/// [`crate::pg::row::with_row_values`] (fin_predict's path: one tuple deform per row, values
+/// read exactly as fin_predict reads them), followed by the `extra` columns as values. Reading
+/// column by column through SPI costs several times more per row.
+pub fn scan_rows(
     relation_name: &str,
-    columns: &[(RelationColumn, ValueKind)],
-    mut on_row: impl FnMut(&[RawValue<'_>]) -> SqlResult<()>,
+    extra: &[(RelationColumn, ValueKind)],
+    mut on_row: impl FnMut(pg_sys::Datum, &[RawValue<'_>]) -> SqlResult<()>,
 ) -> SqlResult<()> {
-    let select: Vec<String> = columns.iter().map(|(c, k)| cast(c, *k)).collect();
-    let query = format!("SELECT {} FROM {}", select.join(", "), relation_name);
-    let mut values: Vec<RawValue<'_>> = Vec::with_capacity(columns.len());
-    stream_rows(&query, &[], |row| {
+    const ROW: &str = "finml_row";
+    let mut select = vec![ROW.to_owned()];
+    select.extend(extra.iter().map(|(c, k)| format!("{ROW}.{}", cast(c, *k))));
+    let query = format!("SELECT {} FROM {relation_name} AS {ROW}", select.join(", "));
+    let mut values: Vec<RawValue<'_>> = Vec::with_capacity(extra.len());
+    stream_rows(&query, &[], |batch, row| {
+        // A whole-row reference is never NULL, even when every column is.
+        let Some(datum) = batch.get_datum_by_ordinal(1).or_report()? else {
+            return Ok(());
+        };
         values.clear();
-        for (k, (_, kind)) in columns.iter().enumerate() {
-            values.push(value_at(row, k + 1, *kind)?);
+        for (k, (_, kind)) in extra.iter().enumerate() {
+            values.push(value_at(row, k + 2, *kind)?);
         }
-        on_row(&values)
+        on_row(datum, &values)
     })
 }
 
