@@ -300,12 +300,16 @@ pub fn calibration(scores: &[f64], labels: &[bool], bins: usize) -> Vec<Calibrat
 /// (scorecards) an edge a rounding below a score moves every row with that score to the next
 /// group, so being close is not enough. `sorted` is ascending and not empty.
 fn quantile_edges(sorted: &[f64], bins: usize) -> Vec<f64> {
+    // numpy's `_compute_virtual_index` with the constants of its "linear" method.
+    const ALPHA: f64 = 1.0;
+    const BETA: f64 = 1.0;
     let n = sorted.len() as f64;
     let step = 1.0 / bins as f64;
     (1..bins)
         .map(|k| {
             let q = (k as f64 * step * 100.0) / 100.0;
-            let virtual_index = (n * q + (1.0 + q * (1.0 - 1.0 - 1.0)) - 1.0).clamp(0.0, n - 1.0);
+            let virtual_index =
+                (n * q + (ALPHA + q * (1.0 - ALPHA - BETA)) - 1.0).clamp(0.0, n - 1.0);
             let below = virtual_index.floor();
             let t = virtual_index - below;
             let a = sorted[below as usize];
