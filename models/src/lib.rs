@@ -14,6 +14,7 @@ pub mod format;
 pub mod linalg;
 pub mod linear;
 pub mod metrics;
+pub mod mlp;
 pub mod model;
 pub mod options;
 pub mod preprocess;
