@@ -195,6 +195,7 @@ mod tests {
             &options,
             Limits {
                 max_memory_bytes: 1 << 20,
+                device: crate::mlp::DeviceChoice::Cpu,
             },
         )
         .unwrap();

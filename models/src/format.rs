@@ -8,12 +8,15 @@ use crate::model::Model;
 /// First bytes of every stored model.
 pub const MAGIC: &[u8; 8] = b"FINML\0MD";
 /// The newest format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The oldest version that can represent `model`: 2 added scorecards (binned features and
-/// points); every other model is still written as version 1, readable by finml 0.1.
+/// points), 3 MLPs (a network); every other model is still written as version 1, readable by
+/// finml 0.1.
 fn version_for(model: &Model) -> u32 {
-    if model.scorecard.is_some() {
+    if model.network.is_some() {
+        3
+    } else if model.scorecard.is_some() {
         2
     } else {
         1
@@ -74,6 +77,15 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
             model.weights.len(),
             model.preprocessor.width()
         )));
+    }
+    if let Some(network) = &model.network {
+        if network.layers[0].in_dim != model.preprocessor.width() {
+            return Err(corrupt(format!(
+                "the network takes {} inputs, the preprocessing gives {}",
+                network.layers[0].in_dim,
+                model.preprocessor.width()
+            )));
+        }
     }
     model.preprocessor.rebuild_indexes();
     if let Some(points) = &model.scorecard {

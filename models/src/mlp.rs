@@ -331,8 +331,11 @@ pub struct DenseLayer {
     pub bias: Vec<f32>,
 }
 
-/// The trained network, for prediction without candle.
+/// The trained network, for prediction without candle. Stored as its activation and its
+/// layers as one safetensors blob (base64): tensors `layers.K.weight` (out × in) and
+/// `layers.K.bias`, f32, K from 0 (PyTorch's names for an `nn.Sequential` of linear layers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StoredNetwork", into = "StoredNetwork")]
 pub struct Network {
     pub activation: Activation,
     /// Hidden layers, then the one-unit output layer.
@@ -362,6 +365,106 @@ impl Network {
             std::mem::swap(&mut input, &mut next);
         }
         input[0]
+    }
+}
+
+/// The serialized form of a [`Network`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredNetwork {
+    activation: Activation,
+    safetensors: String,
+}
+
+impl From<Network> for StoredNetwork {
+    fn from(network: Network) -> StoredNetwork {
+        use base64::Engine;
+        let mut tensors: Vec<(String, Vec<u8>, Vec<usize>)> = Vec::new();
+        for (k, layer) in network.layers.iter().enumerate() {
+            let bytes = |values: &[f32]| {
+                values
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect::<Vec<u8>>()
+            };
+            tensors.push((
+                format!("layers.{k}.weight"),
+                bytes(&layer.weights),
+                vec![layer.out_dim, layer.in_dim],
+            ));
+            tensors.push((
+                format!("layers.{k}.bias"),
+                bytes(&layer.bias),
+                vec![layer.out_dim],
+            ));
+        }
+        let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = tensors
+            .iter()
+            .filter_map(|(name, data, shape)| {
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
+                    .ok()
+                    .map(|view| (name.clone(), view))
+            })
+            .collect();
+        // Serializing f32 views whose sizes match their shapes cannot fail.
+        let blob = safetensors::serialize(views, None).unwrap_or_default();
+        StoredNetwork {
+            activation: network.activation,
+            safetensors: base64::engine::general_purpose::STANDARD.encode(blob),
+        }
+    }
+}
+
+impl TryFrom<StoredNetwork> for Network {
+    type Error = String;
+
+    fn try_from(stored: StoredNetwork) -> std::result::Result<Network, String> {
+        use base64::Engine;
+        let blob = base64::engine::general_purpose::STANDARD
+            .decode(&stored.safetensors)
+            .map_err(|e| format!("network weights are not base64: {e}"))?;
+        let tensors = safetensors::SafeTensors::deserialize(&blob)
+            .map_err(|e| format!("network weights are not safetensors: {e}"))?;
+        let read = |name: &str| -> std::result::Result<(Vec<f32>, Vec<usize>), String> {
+            let view = tensors.tensor(name).map_err(|e| format!("{name}: {e}"))?;
+            if view.dtype() != safetensors::Dtype::F32 {
+                return Err(format!("{name} is not f32"));
+            }
+            let values = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            Ok((values, view.shape().to_vec()))
+        };
+        let mut layers = Vec::new();
+        let mut previous_out: Option<usize> = None;
+        for k in 0.. {
+            if tensors.tensor(&format!("layers.{k}.weight")).is_err() {
+                break;
+            }
+            let (weights, shape) = read(&format!("layers.{k}.weight"))?;
+            let (bias, bias_shape) = read(&format!("layers.{k}.bias"))?;
+            let [out_dim, in_dim] = shape[..] else {
+                return Err(format!("layers.{k}.weight is not a matrix"));
+            };
+            if bias_shape != [out_dim] || previous_out.is_some_and(|p| p != in_dim) {
+                return Err(format!("layer {k} does not fit its neighbours"));
+            }
+            previous_out = Some(out_dim);
+            layers.push(DenseLayer {
+                in_dim,
+                out_dim,
+                weights,
+                bias,
+            });
+        }
+        if layers.is_empty() || previous_out != Some(1) {
+            return Err("the network has no one-unit output layer".to_owned());
+        }
+        Ok(Network {
+            activation: stored.activation,
+            layers,
+        })
     }
 }
 
@@ -1255,6 +1358,25 @@ mod tests {
         assert_eq!(fit.best_epoch, best.epoch);
         assert!(fit.log.iter().all(|e| e.valid_loss.is_some()));
         assert!(fit.log.len() <= 60);
+    }
+
+    #[test]
+    fn a_network_round_trips_through_safetensors() {
+        let (x, y) = separable(200);
+        let options = MlpOptions {
+            epochs: 1,
+            hidden: vec![3, 2],
+            ..MlpOptions::default()
+        };
+        let network = super::fit(&x, 2, &y, true, &options, 1, &Device::Cpu, &mut Silent)
+            .unwrap()
+            .network;
+        let json = serde_json::to_string(&network).unwrap();
+        assert!(json.contains("\"safetensors\""));
+        let back: Network = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, network);
+        let broken = json.replace("\"safetensors\":\"", "\"safetensors\":\"AAAA");
+        assert!(serde_json::from_str::<Network>(&broken).is_err());
     }
 
     #[test]

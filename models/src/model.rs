@@ -7,6 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::explain::Reference;
 use crate::linear::{linear_predictor, sigmoid, Coefficient};
 use crate::metrics::{CalibrationBin, ClassHistogram};
+use crate::mlp::Network;
 use crate::options::Task;
 use crate::preprocess::{Preprocessor, RawValue, Transform};
 use crate::scorecard::{self, Baseline, Reason, Scorecard};
@@ -22,10 +23,12 @@ pub enum Algorithm {
     Linear,
     /// Logistic regression on the weights of evidence of binned features, scaled to points.
     Scorecard,
+    /// A multi-layer perceptron (classification or regression).
+    Mlp,
 }
 
 /// Algorithms this build can train, for error hints.
-pub const ALGORITHMS: &[&str] = &["logistic", "linear", "scorecard"];
+pub const ALGORITHMS: &[&str] = &["logistic", "linear", "scorecard", "mlp"];
 
 impl Algorithm {
     pub fn parse(name: &str) -> Result<Algorithm> {
@@ -33,6 +36,7 @@ impl Algorithm {
             "logistic" => Ok(Algorithm::Logistic),
             "linear" => Ok(Algorithm::Linear),
             "scorecard" => Ok(Algorithm::Scorecard),
+            "mlp" => Ok(Algorithm::Mlp),
             other => Err(
                 Error::invalid_option(format!("unknown algorithm \"{other}\""))
                     .with_hint(format!("available algorithms: {}", ALGORITHMS.join(", "))),
@@ -45,6 +49,7 @@ impl Algorithm {
             Algorithm::Logistic => "logistic",
             Algorithm::Linear => "linear",
             Algorithm::Scorecard => "scorecard",
+            Algorithm::Mlp => "mlp",
         }
     }
 }
@@ -73,6 +78,10 @@ pub struct Model {
     /// Each feature's term over the training rows, for explanations (since finml 0.3.0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Reference>,
+    /// The network of an MLP (its preprocessing is `preprocessor`; `intercept` and `weights`
+    /// are unused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
     /// How the model did where its metrics were measured, for the model report (since
     /// finml 0.3.0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,13 +124,25 @@ impl Model {
     /// Probability of the positive class, or the regression value, for one row whose values
     /// are in feature order.
     pub fn predict(&self, values: &[RawValue<'_>]) -> Result<f64> {
-        let eta = self
-            .preprocessor
-            .linear_predictor(self.intercept, &self.weights, values)?;
-        Ok(match self.algorithm {
-            Algorithm::Logistic | Algorithm::Scorecard => sigmoid(eta),
-            Algorithm::Linear => eta,
-        })
+        let output = match &self.network {
+            Some(network) => {
+                let mut row = Vec::with_capacity(self.preprocessor.width());
+                self.preprocessor.design_row(values, &mut row)?;
+                network.output(&row)
+            }
+            None => self
+                .preprocessor
+                .linear_predictor(self.intercept, &self.weights, values)?,
+        };
+        Ok(self.link(output))
+    }
+
+    /// The prediction from the model's output unit (log-odds of a classifier).
+    pub fn link(&self, output: f64) -> f64 {
+        match self.task {
+            Task::Classification => sigmoid(output),
+            Task::Regression => output,
+        }
     }
 
     /// Predictions for `rows` of a dataset read for another training (the deployed version
@@ -143,14 +164,15 @@ impl Model {
             }
         }
         let x = self.preprocessor.design_matrix(data, rows);
-        let eta = linear_predictor(&x, self.intercept, &self.weights);
-        Ok(eta
-            .iter()
-            .map(|&e| match self.algorithm {
-                Algorithm::Logistic | Algorithm::Scorecard => sigmoid(e),
-                Algorithm::Linear => e,
-            })
-            .collect())
+        let outputs: Vec<f64> = match &self.network {
+            Some(network) => x
+                .rows()
+                .into_iter()
+                .map(|row| network.output(row.as_slice().unwrap_or(&row.to_vec())))
+                .collect(),
+            None => linear_predictor(&x, self.intercept, &self.weights).to_vec(),
+        };
+        Ok(outputs.into_iter().map(|o| self.link(o)).collect())
     }
 
     /// The array form: numeric features in feature order, NULL elements imputed.

@@ -4,6 +4,7 @@
 //! `"test_szie"` must not silently train with the default.
 
 use crate::error::{Error, Result};
+use crate::mlp::{MlpOptions, MLP_KEYS};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -135,6 +136,8 @@ pub const SCORECARD_ONLY_KEYS: &[&str] = &[
     "round",
 ];
 pub const NOT_FOR_SCORECARDS: &[&str] = &["impute", "max_categories"];
+/// Keys of the linear solvers that an MLP does not use (its penalty is weight_decay).
+pub const NOT_FOR_MLP: &[&str] = &["l2", "max_iter"];
 
 /// Required direction of the event rate across the bins of a numeric feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -224,6 +227,8 @@ pub struct TrainOptions {
     pub order_by: Option<Vec<String>>,
     /// Binning and scaling (algorithm scorecard).
     pub scorecard: ScorecardOptions,
+    /// Network, optimizer and device (algorithm mlp).
+    pub mlp: MlpOptions,
     /// The keys the caller gave, to reject those the chosen algorithm does not use.
     pub given: Vec<String>,
 }
@@ -246,6 +251,12 @@ impl TrainOptions {
             .as_object()
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default();
+        let mlp = MlpOptions::from_json(value.as_object().unwrap_or(&Default::default()))?;
+        // MlpOptions validated its keys; the rest are RawOptions' to check.
+        let mut value = value;
+        if let Value::Object(map) = &mut value {
+            map.retain(|key, _| !MLP_KEYS.contains(&key.as_str()));
+        }
         let raw: RawOptions = serde_json::from_value(value).map_err(|e| {
             Error::invalid_option(format!("invalid training options: {e}"))
                 .with_hint(format!("known options: {}", known_keys().join(", ")))
@@ -320,32 +331,42 @@ impl TrainOptions {
             deploy_tolerance,
             order_by,
             scorecard,
+            mlp,
             given,
         })
     }
 
     /// Rejects keys that `algorithm` would ignore.
     pub fn check_applicable(&self, algorithm: &str) -> Result<()> {
-        let scorecard = algorithm == "scorecard";
-        let misplaced = self.given.iter().find(|k| {
-            let k = k.as_str();
-            if scorecard {
-                NOT_FOR_SCORECARDS.contains(&k)
+        for key in &self.given {
+            let key = key.as_str();
+            let owner = if SCORECARD_ONLY_KEYS.contains(&key) {
+                Some("scorecard")
+            } else if MLP_KEYS.contains(&key) {
+                Some("mlp")
             } else {
-                SCORECARD_ONLY_KEYS.contains(&k)
+                None
+            };
+            if let Some(owner) = owner.filter(|&o| o != algorithm) {
+                return Err(Error::invalid_option(format!(
+                    "option \"{key}\" applies to algorithm \"{owner}\" only"
+                ))
+                .with_hint(format!("use algorithm => '{owner}', or remove the option")));
             }
-        });
-        match misplaced {
-            None => Ok(()),
-            Some(key) if scorecard => Err(Error::invalid_option(format!(
-                "option \"{key}\" does not apply to algorithm \"scorecard\""
-            ))
-            .with_hint("a scorecard bins every feature: NULLs get their own bin and levels are grouped by event rate")),
-            Some(key) => Err(Error::invalid_option(format!(
-                "option \"{key}\" applies to algorithm \"scorecard\" only"
-            ))
-            .with_hint("use algorithm => 'scorecard', or remove the option")),
+            if algorithm == "scorecard" && NOT_FOR_SCORECARDS.contains(&key) {
+                return Err(Error::invalid_option(format!(
+                    "option \"{key}\" does not apply to algorithm \"scorecard\""
+                ))
+                .with_hint("a scorecard bins every feature: NULLs get their own bin and levels are grouped by event rate"));
+            }
+            if algorithm == "mlp" && NOT_FOR_MLP.contains(&key) {
+                return Err(Error::invalid_option(format!(
+                    "option \"{key}\" does not apply to algorithm \"mlp\""
+                ))
+                .with_hint("an MLP trains for \"epochs\" and is penalized by \"weight_decay\""));
+            }
         }
+        Ok(())
     }
 
     /// The column an out-of-time split reads, if any.
@@ -362,6 +383,7 @@ pub fn known_keys() -> Vec<&'static str> {
     COMMON_KEYS
         .iter()
         .chain(SCORECARD_ONLY_KEYS)
+        .chain(MLP_KEYS)
         .copied()
         .collect()
 }

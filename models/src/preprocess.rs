@@ -115,6 +115,14 @@ impl Transform {
     }
 }
 
+/// One feature's contribution to a design row.
+enum Design {
+    /// The value of its single design column.
+    Value(f64),
+    /// Its indicator column set to 1, if any (none: the reference level, or an unseen one).
+    Indicator(Option<usize>),
+}
+
 /// A feature of a trained model: its column name and its fitted transform.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FeatureTransform {
@@ -272,6 +280,38 @@ impl Preprocessor {
         values: &[RawValue<'_>],
         mut on_term: impl FnMut(usize, f64),
     ) -> Result<()> {
+        self.visit_design(values, |k, offset, design| {
+            on_term(
+                k,
+                match design {
+                    Design::Value(x) => weights[offset] * x,
+                    Design::Indicator(column) => column.map_or(0.0, |c| weights[offset + c]),
+                },
+            )
+        })
+    }
+
+    /// The design row of one row (values in feature order), appended to `out`.
+    pub fn design_row(&self, values: &[RawValue<'_>], out: &mut Vec<f64>) -> Result<()> {
+        self.visit_design(values, |k, _, design| match design {
+            Design::Value(x) => out.push(x),
+            Design::Indicator(column) => {
+                let start = out.len();
+                out.resize(start + self.features[k].transform.width(), 0.0);
+                if let Some(c) = column {
+                    out[start + c] = 1.0;
+                }
+            }
+        })
+    }
+
+    /// Decodes one row feature by feature: `on_feature(feature, its first design column,
+    /// its design value)`, without building the row.
+    fn visit_design(
+        &self,
+        values: &[RawValue<'_>],
+        mut on_feature: impl FnMut(usize, usize, Design),
+    ) -> Result<()> {
         if values.len() != self.features.len() {
             return Err(Error::invalid_data(format!(
                 "model expects {} features, got {}",
@@ -281,7 +321,7 @@ impl Preprocessor {
         }
         let mut offset = 0;
         for (k, (f, value)) in self.features.iter().zip(values).enumerate() {
-            match &f.transform {
+            let design = match &f.transform {
                 Transform::Numeric(n) => {
                     let x = match *value {
                         RawValue::Null => f64::NAN,
@@ -291,8 +331,7 @@ impl Preprocessor {
                         }
                         RawValue::Text(_) => return Err(kind_mismatch(&f.name, "numeric", "text")),
                     };
-                    on_term(k, weights[offset] * n.standardize(x));
-                    offset += 1;
+                    Design::Value(n.standardize(x))
                 }
                 Transform::Categorical(c) => {
                     let level = match *value {
@@ -302,17 +341,12 @@ impl Preprocessor {
                             return Err(kind_mismatch(&f.name, "categorical", "numeric"))
                         }
                     };
-                    on_term(
-                        k,
-                        c.column_of(level).map_or(0.0, |col| weights[offset + col]),
-                    );
-                    offset += c.width();
+                    Design::Indicator(c.column_of(level))
                 }
-                Transform::Binned(b) => {
-                    on_term(k, weights[offset] * b.bins[b.bin_of(&f.name, *value)?].woe);
-                    offset += 1;
-                }
-            }
+                Transform::Binned(b) => Design::Value(b.bins[b.bin_of(&f.name, *value)?].woe),
+            };
+            on_feature(k, offset, design);
+            offset += f.transform.width();
         }
         Ok(())
     }

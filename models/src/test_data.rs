@@ -52,6 +52,7 @@ pub fn options() -> TrainOptions {
 
 pub const LIMITS: Limits = Limits {
     max_memory_bytes: 1 << 30,
+    device: crate::mlp::DeviceChoice::Cpu,
 };
 
 /// Row `i` of [`dataset`] as model inputs (income, region) and its label.

@@ -9,6 +9,7 @@ use crate::linear::{
     fit_linear, fit_logistic, linear_predictor, original_scale_coefficients, sigmoid, LinearFit,
 };
 use crate::metrics;
+use crate::mlp::{self, select_device, DeviceChoice, EpochLog, MlpFit, Progress, Silent};
 use crate::model::{Algorithm, EvaluationSummary, Model};
 use crate::options::{SplitSpec, Task, TrainOptions};
 use crate::preprocess::Preprocessor;
@@ -32,6 +33,10 @@ pub struct TrainOutcome {
     /// The rows `metrics` were measured on and their labels, so that another model (the
     /// deployed version) can be measured on exactly the same rows.
     pub held_out: HeldOut,
+    /// One entry per epoch (MLP).
+    pub training_log: Vec<EpochLog>,
+    /// Where an MLP trained: "cpu" or "cuda:0".
+    pub device: Option<String>,
 }
 
 /// Dataset rows and their true labels.
@@ -53,6 +58,8 @@ pub enum Truth {
 pub struct Limits {
     /// Largest design matrix, in bytes.
     pub max_memory_bytes: usize,
+    /// Where an MLP trains unless its options say (finml.device).
+    pub device: DeviceChoice,
 }
 
 /// Points of the ROC curve and bins of the probability histogram kept for the model report.
@@ -79,6 +86,17 @@ pub fn train(
     algorithm: Algorithm,
     options: &TrainOptions,
     limits: Limits,
+) -> Result<TrainOutcome> {
+    train_reporting(data, algorithm, options, limits, &mut Silent)
+}
+
+/// [`train`], telling `progress` of each batch and epoch of an MLP (interrupts, log).
+pub fn train_reporting(
+    data: &Dataset,
+    algorithm: Algorithm,
+    options: &TrainOptions,
+    limits: Limits,
+    progress: &mut dyn Progress,
 ) -> Result<TrainOutcome> {
     let mut notes = Vec::new();
     // Rows with a NULL target cannot be learned from; drop them and say so.
@@ -152,7 +170,7 @@ pub fn train(
         }
     }
 
-    let (preprocessor, fit, scorecard) = fit_estimator(
+    let (preprocessor, estimator) = fit_estimator(
         data,
         algorithm,
         &labels,
@@ -160,14 +178,9 @@ pub fn train(
         (&train, &test),
         options,
         limits,
+        progress,
         &mut notes,
     )?;
-    let coefficients = original_scale_coefficients(
-        &fit,
-        &preprocessor.term_names(),
-        &preprocessor.column_scaling(),
-        algorithm != Algorithm::Linear,
-    );
 
     let (eval_rows, evaluated_on) = if test.is_empty() {
         (&train, "train")
@@ -175,7 +188,17 @@ pub fn train(
         (&test, "test")
     };
     let x_eval = preprocessor.design_matrix(data, eval_rows);
-    let eta = linear_predictor(&x_eval, fit.intercept, &fit.weights).to_vec();
+    let eta: Vec<f64> = match &estimator {
+        Estimator::Linear { fit, .. } => {
+            linear_predictor(&x_eval, fit.intercept, &fit.weights).to_vec()
+        }
+        Estimator::Network(fit) => x_eval
+            .rows()
+            .into_iter()
+            .map(|row| fit.network.output(&row.to_vec()))
+            .collect(),
+    };
+    drop(x_eval);
     let mut evaluation = EvaluationSummary {
         evaluated_on: evaluated_on.to_owned(),
         roc: Vec::new(),
@@ -210,7 +233,38 @@ pub fn train(
             )
         }
     };
-    let reference = Reference::measure(&preprocessor, &fit.weights, data, &train);
+    let (intercept, weights, coefficients, scorecard, reference, network, training_log, device) =
+        match estimator {
+            Estimator::Linear { fit, scorecard } => {
+                let coefficients = original_scale_coefficients(
+                    &fit,
+                    &preprocessor.term_names(),
+                    &preprocessor.column_scaling(),
+                    algorithm != Algorithm::Linear,
+                );
+                let reference = Reference::measure(&preprocessor, &fit.weights, data, &train);
+                (
+                    fit.intercept,
+                    fit.weights,
+                    coefficients,
+                    scorecard,
+                    Some(reference),
+                    None,
+                    Vec::new(),
+                    None,
+                )
+            }
+            Estimator::Network(fit) => (
+                0.0,
+                vec![0.0; preprocessor.width()],
+                Vec::new(),
+                None,
+                None,
+                Some(fit.network),
+                fit.log,
+                Some(fit.device),
+            ),
+        };
     Ok(TrainOutcome {
         model: Model {
             algorithm,
@@ -222,11 +276,12 @@ pub fn train(
                 Labels::Numeric(_) => None,
             },
             preprocessor,
-            intercept: fit.intercept,
-            weights: fit.weights,
+            intercept,
+            weights,
             coefficients,
             scorecard,
-            reference: Some(reference),
+            network,
+            reference,
             evaluation: Some(evaluation),
         },
         train_rows: train.len(),
@@ -238,8 +293,23 @@ pub fn train(
             rows: eval_rows.clone(),
             truth,
         },
+        training_log,
+        device,
     })
 }
+
+/// A fitted estimator: linear (with the scorecard's points) or a network.
+enum Estimator {
+    Linear {
+        fit: LinearFit,
+        scorecard: Option<Scorecard>,
+    },
+    Network(MlpFit),
+}
+
+/// Bytes per design cell that an MLP's training holds besides the f64 design matrix: the f32
+/// copy handed to candle, its tensor, and the shuffled tensor of an epoch.
+const MLP_EXTRA_BYTES_PER_CELL: usize = 12;
 
 /// Fits the preprocessing (or the scorecard's binning) on the training rows, then the
 /// estimator, within the memory budget.
@@ -252,8 +322,9 @@ fn fit_estimator(
     (train, test): (&[usize], &[usize]),
     options: &TrainOptions,
     limits: Limits,
+    progress: &mut dyn Progress,
     notes: &mut Vec<String>,
-) -> Result<(Preprocessor, LinearFit, Option<Scorecard>)> {
+) -> Result<(Preprocessor, Estimator)> {
     if algorithm == Algorithm::Scorecard {
         // One WoE column per feature at most.
         check_design_memory(train, test, data.features.len(), limits)?;
@@ -266,10 +337,49 @@ fn fit_estimator(
         let y_train: Vec<bool> = train.iter().map(|&r| y[position[r]]).collect();
         let l2 = options.l2.unwrap_or(SCORECARD_DEFAULT_L2);
         let fitted = scorecard::fit(data, train, &y_train, options, l2, notes)?;
-        return Ok((fitted.preprocessor, fitted.fit, Some(fitted.scorecard)));
+        return Ok((
+            fitted.preprocessor,
+            Estimator::Linear {
+                fit: fitted.fit,
+                scorecard: Some(fitted.scorecard),
+            },
+        ));
     }
     let preprocessor = Preprocessor::fit(data, train, options.impute, options.max_categories);
-    check_design_memory(train, test, preprocessor.width(), limits)?;
+    let width = preprocessor.width();
+    if algorithm == Algorithm::Mlp {
+        let cells = (width + 1) * (8 + MLP_EXTRA_BYTES_PER_CELL) / 8;
+        check_design_memory(train, test, cells, limits)?;
+        let x_train = preprocessor.design_matrix(data, train);
+        let x: Vec<f32> = x_train.iter().map(|&v| v as f32).collect();
+        drop(x_train);
+        let (y, classification): (Vec<f32>, bool) = match labels {
+            Labels::Binary { y, .. } => (
+                train
+                    .iter()
+                    .map(|&r| f32::from(u8::from(y[position[r]])))
+                    .collect(),
+                true,
+            ),
+            Labels::Numeric(y) => (
+                train.iter().map(|&r| y[position[r]] as f32).collect(),
+                false,
+            ),
+        };
+        let device = select_device(options.mlp.device.unwrap_or(limits.device))?;
+        let fit = mlp::fit(
+            &x,
+            width,
+            &y,
+            classification,
+            &options.mlp,
+            options.seed,
+            &device,
+            progress,
+        )?;
+        return Ok((preprocessor, Estimator::Network(fit)));
+    }
+    check_design_memory(train, test, width, limits)?;
     let x_train = preprocessor.design_matrix(data, train);
     let fit = match labels {
         Labels::Binary { y, .. } => {
@@ -286,7 +396,13 @@ fn fit_estimator(
             fit_linear(&x_train, &y_train, options.l2.unwrap_or(0.0))?
         }
     };
-    Ok((preprocessor, fit, None))
+    Ok((
+        preprocessor,
+        Estimator::Linear {
+            fit,
+            scorecard: None,
+        },
+    ))
 }
 
 /// Rejects a design matrix of `width` columns that would not fit finml.max_training_memory.

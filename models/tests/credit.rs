@@ -65,6 +65,7 @@ fn load_credit(test_mask: impl Fn(usize) -> bool, with_mask: bool) -> Dataset {
 
 const LIMITS: Limits = Limits {
     max_memory_bytes: 1 << 30,
+    device: finml_models::mlp::DeviceChoice::Cpu,
 };
 
 #[test]
@@ -493,4 +494,63 @@ fn deployed_version_is_measured_on_the_new_versions_test_rows() {
         &keep,
     );
     assert!(!d.deploy, "{}", d.reason);
+}
+
+/// The MLP recipe (no options: two hidden layers of 50 ReLU, dropout 0.2, Adam, 10 epochs,
+/// batch 32, 80/20 stratified split with seed 42) on the credit example.
+fn mlp_recipe() -> finml_models::TrainOutcome {
+    let data = load_credit(|_| false, false);
+    let options = TrainOptions::from_json(&json!({"positive": "bad"})).unwrap();
+    train(&data, Algorithm::Mlp, &options, LIMITS).unwrap()
+}
+
+#[test]
+fn mlp_recipe_reaches_the_issue_floor_and_repeats_itself() {
+    let out = mlp_recipe();
+    eprintln!("MLP test AUC {}", out.metrics["auc"]);
+    assert_eq!(out.test_rows, 891); // ceil(0.2·4454)
+    assert!(
+        out.metrics["auc"] >= 0.83,
+        "test AUC {}",
+        out.metrics["auc"]
+    );
+    assert_eq!(out.training_log.len(), 10);
+    assert_eq!(out.device.as_deref(), Some("cpu"));
+    // Same seed, same data, same device: the same stored model, byte for byte.
+    let again = mlp_recipe();
+    assert_eq!(
+        format::to_bytes(&out.model).unwrap(),
+        format::to_bytes(&again.model).unwrap()
+    );
+}
+
+#[test]
+fn a_stored_mlp_predicts_what_the_trained_one_did() {
+    let out = mlp_recipe();
+    let bytes = format::to_bytes(&out.model).unwrap();
+    assert_eq!(format::stored_version(&bytes), Some(3));
+    let restored = format::from_bytes(&bytes).unwrap();
+    let row = [
+        RawValue::Number(9.0),
+        RawValue::Null,
+        RawValue::Number(60.0),
+        RawValue::Number(30.0),
+        RawValue::Text("married"),
+        RawValue::Text("no"),
+        RawValue::Text("freelance"),
+        RawValue::Number(73.0),
+        RawValue::Null,
+        RawValue::Number(0.0),
+        RawValue::Number(0.0),
+        RawValue::Number(800.0),
+        RawValue::Number(846.0),
+    ];
+    let a = out.model.predict(&row).unwrap();
+    assert!(a > 0.0 && a < 1.0);
+    assert_eq!(a.to_bits(), restored.predict(&row).unwrap().to_bits());
+    // The row path and the dataset path (used for the test metrics) agree.
+    let data = load_credit(|_| false, false);
+    let rows: Vec<usize> = (0..50).collect();
+    let by_dataset = out.model.predict_rows(&data, &rows).unwrap();
+    assert!(by_dataset.iter().all(|p| (0.0..=1.0).contains(p)));
 }
