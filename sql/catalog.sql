@@ -80,12 +80,24 @@ CREATE TABLE finml.event_log (
 );
 CREATE INDEX event_log_model_at ON finml.event_log (model, at);
 
+-- One row per epoch of each MLP training (read through the view finml.training_log).
+CREATE TABLE finml.training_epochs (
+    model       text        NOT NULL,
+    version     int         NOT NULL,
+    epoch       int         NOT NULL CHECK (epoch > 0),
+    train_loss  float8      NOT NULL,
+    valid_loss  float8,                 -- with early_stopping only
+    seconds     float8      NOT NULL,
+    PRIMARY KEY (model, version, epoch)
+);
+
 SELECT pg_catalog.pg_extension_config_dump('finml.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.deployments', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.model_owners', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.model_grants', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.deployment_history', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.event_log', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.training_epochs', '');
 
 -- True when the current role has the privileges of role_name (is it, or a member with
 -- inherit, or a superuser), as PostgreSQL decides for object owners; 'public' is everyone.
@@ -130,6 +142,14 @@ SELECT e.at, e.role, e.action, e.model, e.version, e.outcome, e.detail
  WHERE finml.can_manage(e.model) OR finml.has_privileges_of(e.role)
  ORDER BY e.at;
 
+-- The training log of the MLP versions the current role may use.
+CREATE VIEW finml.training_log WITH (security_barrier) AS
+SELECT t.model, t.version, t.epoch, t.train_loss, t.valid_loss, t.seconds
+  FROM finml.training_epochs t
+ WHERE finml.can_use(t.model)
+ ORDER BY t.model, t.version, t.epoch;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA finml FROM PUBLIC;
 GRANT USAGE ON SCHEMA finml TO PUBLIC;
-GRANT SELECT ON finml.models, finml.events, finml.model_owners, finml.model_grants TO PUBLIC;
+GRANT SELECT ON finml.models, finml.events, finml.training_log, finml.model_owners,
+                finml.model_grants TO PUBLIC;

@@ -1,9 +1,32 @@
 -- finml 0.2.0 -> 0.3.0: evaluation on labelled rows (fin_evaluate, fin_roc, fin_confusion,
 -- fin_calibration), explanations (fin_explain, fin_importance) and the model report
--- (fin_report). The catalog tables do not change; versions trained before 0.3.0 keep
+-- (fin_report); MLP models and their training log (finml.training_log). Existing tables do
+-- not change; versions trained before 0.3.0 keep
 -- predicting as they did, and fin_explain, fin_importance and the report's charts ask for a
 -- retrained version (they need what training now keeps). tests/pg_regress/sql/upgrade.sql
 -- checks that an upgraded database has exactly the schema of a fresh 0.3.0 install.
+
+-- One row per epoch of each MLP training (read through the view finml.training_log).
+CREATE TABLE finml.training_epochs (
+    model       text        NOT NULL,
+    version     int         NOT NULL,
+    epoch       int         NOT NULL CHECK (epoch > 0),
+    train_loss  float8      NOT NULL,
+    valid_loss  float8,                 -- with early_stopping only
+    seconds     float8      NOT NULL,
+    PRIMARY KEY (model, version, epoch)
+);
+SELECT pg_catalog.pg_extension_config_dump('finml.training_epochs', '');
+
+-- The training log of the MLP versions the current role may use.
+CREATE VIEW finml.training_log WITH (security_barrier) AS
+SELECT t.model, t.version, t.epoch, t.train_loss, t.valid_loss, t.seconds
+  FROM finml.training_epochs t
+ WHERE finml.can_use(t.model)
+ ORDER BY t.model, t.version, t.epoch;
+
+REVOKE ALL ON finml.training_epochs FROM PUBLIC;
+GRANT SELECT ON finml.training_log TO PUBLIC;
 
 CREATE  FUNCTION "fin_evaluate"(
 	"model" TEXT,

@@ -1,6 +1,7 @@
 //! Every finml setting, in one place.
 
-use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+use finml_models::mlp::DeviceChoice;
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 
 /// `finml.threads`: the most threads one training may use (MLP training; the linear solvers
 /// run in the backend thread).
@@ -10,7 +11,28 @@ pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(2);
 /// may take (columns as read plus the design matrix). Default 1 GB.
 pub static MAX_TRAINING_MEMORY_KB: GucSetting<i32> = GucSetting::<i32>::new(1024 * 1024);
 
+/// `finml.device`: where MLP training runs unless its options say.
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Device {
+    #[name = c"auto"]
+    Auto,
+    #[name = c"cpu"]
+    Cpu,
+    #[name = c"cuda"]
+    Cuda,
+}
+
+pub static DEVICE: GucSetting<Device> = GucSetting::<Device>::new(Device::Auto);
+
 pub fn init() {
+    GucRegistry::define_enum_guc(
+        c"finml.device",
+        c"Where MLP training runs: auto, cpu or cuda.",
+        c"auto trains on CUDA when finml was built with the cuda feature and a GPU is visible, else on the CPU; cuda without either is an error.",
+        &DEVICE,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_int_guc(
         c"finml.threads",
         c"Maximum number of threads one finml training uses.",
@@ -36,4 +58,18 @@ pub fn init() {
 /// The training memory budget in bytes.
 pub fn max_training_memory_bytes() -> usize {
     (MAX_TRAINING_MEMORY_KB.get().max(0) as usize) * 1024
+}
+
+/// The device setting for the models crate.
+pub fn device() -> DeviceChoice {
+    match DEVICE.get() {
+        Device::Auto => DeviceChoice::Auto,
+        Device::Cpu => DeviceChoice::Cpu,
+        Device::Cuda => DeviceChoice::Cuda,
+    }
+}
+
+/// The most threads one training may use.
+pub fn threads() -> usize {
+    THREADS.get().max(1) as usize
 }

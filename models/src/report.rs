@@ -24,6 +24,8 @@ pub struct ReportFacts {
     /// The metrics stored at training.
     pub metrics: BTreeMap<String, f64>,
     pub versions: Vec<VersionFacts>,
+    /// An MLP's training log: (epoch, training loss, validation loss).
+    pub training_log: Vec<(i32, f64, Option<f64>)>,
     pub finml_version: String,
     pub postgres_version: String,
     pub generated_at: String,
@@ -74,6 +76,7 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
     facts_section(&mut html, model, facts);
     metrics_section(&mut html, model, facts);
     charts_section(&mut html, model);
+    loss_section(&mut html, facts);
     importance_section(&mut html, model);
     coefficients_section(&mut html, model);
     scorecard_section(&mut html, model);
@@ -118,7 +121,22 @@ fn facts_section(html: &mut String, model: &Model, facts: &ReportFacts) {
         ("Owner", facts.owner.clone()),
         ("Options", facts.options.clone()),
     ];
-    for (label, value) in rows {
+    let network = model.network.as_ref().map(|n| {
+        let widths: Vec<String> = std::iter::once(n.layers[0].in_dim)
+            .chain(n.layers.iter().map(|l| l.out_dim))
+            .map(|w| w.to_string())
+            .collect();
+        (
+            "Network",
+            format!(
+                "{} units, {:?} activation",
+                widths.join(" → "),
+                n.activation
+            )
+            .to_lowercase(),
+        )
+    });
+    for (label, value) in rows.into_iter().chain(network) {
         let _ = writeln!(html, "<tr><th>{label}</th><td>{}</td></tr>", escape(&value));
     }
     html.push_str(
@@ -214,6 +232,15 @@ fn charts_section(html: &mut String, model: &Model) {
     html.push_str("</div></section>\n");
 }
 
+fn loss_section(html: &mut String, facts: &ReportFacts) {
+    if facts.training_log.is_empty() {
+        return;
+    }
+    html.push_str("<section><h2>Training</h2><div class=\"charts\">\n");
+    html.push_str(&loss_chart(&facts.training_log));
+    html.push_str("</div></section>\n");
+}
+
 fn importance_section(html: &mut String, model: &Model) {
     let Ok(importance) = model.importance() else {
         return;
@@ -233,6 +260,9 @@ fn importance_section(html: &mut String, model: &Model) {
 }
 
 fn coefficients_section(html: &mut String, model: &Model) {
+    if model.coefficients.is_empty() {
+        return;
+    }
     let what = match model.algorithm {
         Algorithm::Scorecard => "on the weights of evidence",
         _ => "on the original feature scale",
@@ -488,6 +518,55 @@ fn roc_chart(points: &[(f64, f64)]) -> String {
     plot.diagonal();
     plot.polyline(points, POSITIVE_COLOUR, false);
     plot.finish("Dashed: a model that ranks at random.")
+}
+
+/// Training (and validation) loss by epoch, on a scale from 0 to the largest loss.
+fn loss_chart(log: &[(i32, f64, Option<f64>)]) -> String {
+    let largest = log
+        .iter()
+        .flat_map(|&(_, t, v)| std::iter::once(t).chain(v))
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let top = nice_loss_top(largest);
+    let mut plot = Plot::new(
+        "Training loss by epoch",
+        "epoch (share of training)",
+        "loss",
+        top,
+    );
+    let n = log.len().max(1) as f64;
+    let training: Vec<(f64, f64)> = log.iter().map(|&(e, t, _)| (f64::from(e) / n, t)).collect();
+    plot.polyline(&training, NEGATIVE_COLOUR, true);
+    let validation: Vec<(f64, f64)> = log
+        .iter()
+        .filter_map(|&(e, _, v)| v.map(|v| (f64::from(e) / n, v)))
+        .collect();
+    let mut legend = vec![("training", NEGATIVE_COLOUR)];
+    if !validation.is_empty() {
+        plot.polyline(&validation, POSITIVE_COLOUR, true);
+        legend.push(("validation", POSITIVE_COLOUR));
+    }
+    plot.legend(&legend);
+    plot.finish(&format!(
+        "{} epochs; the last point is epoch {}.",
+        log.len(),
+        log.len()
+    ))
+}
+
+/// An axis top for losses: the next of 0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 4, ... at or above.
+fn nice_loss_top(value: f64) -> f64 {
+    let mut top = 0.1;
+    for candidate in [0.1, 0.2, 0.4, 0.6, 0.8, 1.0] {
+        top = candidate;
+        if candidate >= value {
+            return top;
+        }
+    }
+    while top < value {
+        top *= 2.0;
+    }
+    top
 }
 
 fn distribution_chart(histogram: &ClassHistogram, (positive, negative): (&str, &str)) -> String {

@@ -7,7 +7,9 @@ use crate::pg::catalog;
 use crate::pg::registry::{self, NewVersion};
 use crate::pg::relation;
 use finml_models::deploy::{decide, measure_incumbent, Decision, Headline, Incumbent};
-use finml_models::{format, train, Algorithm, DeployPolicy, Error, Limits, TrainOptions};
+use finml_models::mlp::{EpochLog, Progress};
+use finml_models::train::train_reporting;
+use finml_models::{format, Algorithm, DeployPolicy, Error, Limits, TrainOptions};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::Oid;
 use pgrx::prelude::*;
@@ -147,8 +149,16 @@ pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
     let read_seconds = started.elapsed().as_secs_f64();
     let limits = Limits {
         max_memory_bytes: gucs::max_training_memory_bytes(),
+        device: gucs::device(),
     };
-    let outcome = train(&dataset, algorithm, &parsed, limits).or_report()?;
+    if algorithm == Algorithm::Mlp {
+        cap_threads(gucs::threads());
+    }
+    let mut progress = EpochNotices {
+        epochs: parsed.mlp.epochs,
+    };
+    let outcome =
+        train_reporting(&dataset, algorithm, &parsed, limits, &mut progress).or_report()?;
     // ereport, not pgrx's debug1! (which compiles to nothing in release builds).
     ereport!(
         PgLogLevel::DEBUG1,
@@ -198,6 +208,9 @@ pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
         .map(|(k, v)| (k.clone(), json!(v)))
         .collect();
     metrics.insert("evaluated_on".into(), json!(outcome.evaluated_on));
+    if let Some(device) = &outcome.device {
+        metrics.insert("device".into(), json!(device));
+    }
     metrics.insert(
         "train_seconds".into(),
         json!(started.elapsed().as_secs_f64()),
@@ -225,6 +238,7 @@ pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
         trained: None,
         imported: None,
     })?;
+    registry::record_training_log(model, version, &outcome.training_log)?;
     if decision.deploy {
         registry::set_deployment(model, version)?;
     }
@@ -250,6 +264,41 @@ pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
         decision,
         incumbent: incumbent_version,
     })
+}
+
+/// An MLP training's reports to the session: interrupts (cancel, statement_timeout) are
+/// checked after every batch, and each epoch is a NOTICE (client_min_messages can silence it).
+struct EpochNotices {
+    epochs: usize,
+}
+
+impl Progress for EpochNotices {
+    fn batch(&mut self) -> finml_models::Result<()> {
+        pgrx::check_for_interrupts!();
+        Ok(())
+    }
+
+    fn epoch(&mut self, log: &EpochLog) -> finml_models::Result<()> {
+        let valid = log
+            .valid_loss
+            .map_or(String::new(), |v| format!(", validation loss {v:.4}"));
+        notice!(
+            "epoch {}/{}: training loss {:.4}{valid} ({:.1} s)",
+            log.epoch,
+            self.epochs,
+            log.train_loss,
+            log.seconds
+        );
+        Ok(())
+    }
+}
+
+/// Caps the threads of candle's matrix products (rayon's pool, and the parallelism each
+/// product asks for) at finml.threads. Set before training: the variable is read at each
+/// product; without it candle asks the system for the core count every time.
+fn cap_threads(threads: usize) {
+    // The backend is single-threaded here: nothing reads the environment concurrently.
+    std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
 }
 
 /// Model names are free text, but not empty, not over 63 bytes, and without '@' (reserved to

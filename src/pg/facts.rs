@@ -45,11 +45,13 @@ pub fn report_facts(model: ModelRef<'_>) -> SqlResult<ReportFacts> {
                 generated_at: row.get::<String>(12).or_report()?.unwrap_or_default(),
                 finml_version: env!("CARGO_PKG_VERSION").to_owned(),
                 versions: Vec::new(),
+                training_log: Vec::new(),
             })
         })
     })?;
     let mut facts = facts.ok_or_else(|| no_such_version(model.name, model.version.unwrap_or(0)))?;
     facts.versions = versions(model.name)?;
+    facts.training_log = training_log(model.name, facts.version)?;
     Ok(facts)
 }
 
@@ -79,6 +81,30 @@ fn versions(name: &str) -> SqlResult<Vec<VersionFacts>> {
                 });
             }
             Ok(versions)
+        })
+    })
+}
+
+fn training_log(name: &str, version: i32) -> SqlResult<Vec<(i32, f64, Option<f64>)>> {
+    as_extension_owner(|| {
+        Spi::connect(|client| {
+            let rows = client
+                .select(
+                    "SELECT epoch, train_loss, valid_loss FROM finml.training_epochs
+                      WHERE model = $1 AND version = $2 ORDER BY epoch",
+                    None,
+                    &[DatumWithOid::from(name), DatumWithOid::from(version)],
+                )
+                .or_report()?;
+            let mut log = Vec::new();
+            for row in rows {
+                log.push((
+                    row.get::<i32>(1).or_report()?.unwrap_or_default(),
+                    row.get::<f64>(2).or_report()?.unwrap_or_default(),
+                    row.get::<f64>(3).or_report()?,
+                ));
+            }
+            Ok(log)
         })
     })
 }

@@ -9,6 +9,7 @@ use crate::pg::catalog::{
     no_such_version, Access,
 };
 use crate::pg::{select_one, select_row};
+use finml_models::mlp::EpochLog;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode};
@@ -310,6 +311,10 @@ pub fn drop_model(name: &str, version: Option<i32>) -> SqlResult<i64> {
                 "DELETE FROM finml.deployment_history WHERE name = $1 AND version = $2",
                 &args,
             )?;
+            write::<bool>(
+                "DELETE FROM finml.training_epochs WHERE model = $1 AND version = $2",
+                &args,
+            )?;
             write::<i64>(
                 "WITH gone AS (DELETE FROM finml.model_versions WHERE name = $1 AND version = $2
                                RETURNING 1)
@@ -328,6 +333,7 @@ pub fn drop_model(name: &str, version: Option<i32>) -> SqlResult<i64> {
             ] {
                 write::<bool>(&format!("DELETE FROM finml.{table} WHERE name = $1"), &args)?;
             }
+            write::<bool>("DELETE FROM finml.training_epochs WHERE model = $1", &args)?;
             write::<i64>(
                 "WITH gone AS (DELETE FROM finml.model_versions WHERE name = $1 RETURNING 1)
                  SELECT count(*) FROM gone",
@@ -340,6 +346,25 @@ pub fn drop_model(name: &str, version: Option<i32>) -> SqlResult<i64> {
     let detail = format!("{dropped} version(s)");
     record_event("drop", name, version, "dropped", Some(&detail))?;
     Ok(dropped)
+}
+
+/// Records an MLP training's epochs for the new `version`.
+pub fn record_training_log(name: &str, version: i32, log: &[EpochLog]) -> SqlResult<()> {
+    for entry in log {
+        write::<bool>(
+            "INSERT INTO finml.training_epochs (model, version, epoch, train_loss, valid_loss, seconds)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                DatumWithOid::from(name),
+                DatumWithOid::from(version),
+                DatumWithOid::from(entry.epoch as i32),
+                DatumWithOid::from(entry.train_loss),
+                DatumWithOid::from(entry.valid_loss),
+                DatumWithOid::from(entry.seconds),
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 /// `fin_grant` / `fin_revoke`: allow or stop `role` (or 'public') using the model.
