@@ -194,3 +194,59 @@ PY
 else
     echo "peer: pandas + sklearn.metrics skipped (pip install psycopg[binary] pandas scikit-learn)"
 fi
+
+echo
+echo "== MLP (the recipe: 20 -> 50 -> 50 -> 1 ReLU, dropout 0.2, Adam 0.001, 10 epochs, batch 32, 80/20 stratified, seed 42)"
+MLP_FEATURES="x1,x2,x3,x4,x5,x6,x7,x8,x9,x10,x11,x12,x13,x14,x15,x16,x17,x18,x19,x20"
+THREADS=$(psql_db -c "SHOW finml.threads")
+mlp=$(seconds "SET client_min_messages = warning; SELECT fin_train('bench_mlp', 'applicants', 'defaulted', 'mlp', features => string_to_array('$MLP_FEATURES', ','))")
+mlp_auc=$(psql_db -c "SELECT round((metrics->>'auc')::numeric, 4) FROM finml.models WHERE name = 'bench_mlp' AND deployed")
+printf "fin_train mlp (%s threads)     %8.2f s   %sx the read floor   (test AUC %s)\n" "$THREADS" "$mlp" "$(ratio "$mlp" "$read_floor")" "$mlp_auc"
+if python3 -c "import psycopg, pandas, sklearn, torch" 2>/dev/null; then
+    # The client-side peer with the same data, preprocessing, split, architecture, optimizer,
+    # epochs, batch size and thread count: pandas.read_sql, then a PyTorch training loop.
+    peer=$(PGHOST=127.0.0.1 PGUSER=finml_bench_client PGPASSWORD=finml_bench DB="$DB" \
+           FEATURES="$MLP_FEATURES" THREADS="$THREADS" python3 - <<'PY'
+import os, time, warnings, numpy as np, pandas as pd, psycopg, torch
+warnings.filterwarnings("ignore")
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+torch.set_num_threads(int(os.environ["THREADS"]))
+torch.manual_seed(42)
+start = time.time()
+with psycopg.connect(dbname=os.environ["DB"]) as conn:
+    df = pd.read_sql(f"SELECT {os.environ['FEATURES']}, defaulted FROM applicants ORDER BY id", conn)
+y = df.pop("defaulted").to_numpy().astype(np.float32)
+Xtr, Xte, ytr, yte = train_test_split(df, y, test_size=0.2, stratify=y, random_state=42)
+pre = make_pipeline(SimpleImputer(strategy="median"), StandardScaler()).fit(Xtr)
+Xtr = torch.tensor(pre.transform(Xtr), dtype=torch.float32)
+Xte = torch.tensor(pre.transform(Xte), dtype=torch.float32)
+Ytr = torch.tensor(ytr).unsqueeze(1)
+model = torch.nn.Sequential(torch.nn.Linear(20, 50), torch.nn.ReLU(), torch.nn.Dropout(0.2),
+                            torch.nn.Linear(50, 50), torch.nn.ReLU(), torch.nn.Dropout(0.2),
+                            torch.nn.Linear(50, 1))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+loss_fn = torch.nn.BCEWithLogitsLoss()
+n = len(Xtr)
+for epoch in range(10):
+    perm = torch.randperm(n)
+    Xs, Ys = Xtr[perm], Ytr[perm]
+    for s in range(0, n, 32):
+        opt.zero_grad()
+        loss = loss_fn(model(Xs[s:s + 32]), Ys[s:s + 32])
+        loss.backward()
+        opt.step()
+model.eval()
+with torch.no_grad():
+    auc = roc_auc_score(yte, model(Xte).squeeze(1).numpy())
+print(f"{time.time() - start:.3f} {auc:.4f}")
+PY
+)
+    set -- $peer
+    printf "peer: pandas + PyTorch CPU    %8.2f s   peer/fin_train time %s (above 1: finml is faster)   (test AUC %s)\n" "$1" "$(ratio "$1" "$mlp")" "$2"
+else
+    echo "peer: pandas + PyTorch CPU    skipped (pip install psycopg[binary] pandas scikit-learn torch)"
+fi

@@ -251,6 +251,13 @@ impl TrainOptions {
             .as_object()
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default();
+        let known = known_keys();
+        if let Some(unknown) = given.iter().find(|k| !known.contains(&k.as_str())) {
+            return Err(
+                Error::invalid_option(format!("unknown option \"{unknown}\""))
+                    .with_hint(format!("known options: {}", known.join(", "))),
+            );
+        }
         let mlp = MlpOptions::from_json(value.as_object().unwrap_or(&Default::default()))?;
         // MlpOptions validated its keys; the rest are RawOptions' to check.
         let mut value = value;

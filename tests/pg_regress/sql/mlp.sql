@@ -42,7 +42,7 @@ SELECT task, metrics ? 'rmse' AS has_rmse
                  options => '{"exclude": ["id", "status"], "epochs": 3}');
 -- The report charts the training loss by epoch and describes the network.
 SELECT (regexp_matches(fin_report('credit_mlp'), 'aria-label="([^"]*)"', 'g'))[1] AS chart;
-SELECT fin_report('credit_mlp') LIKE '%33 → 50 → 50 → 1 units, relu activation%' AS network_described;
+SELECT fin_report('credit_mlp') LIKE '%24 → 50 → 50 → 1 units, relu activation%' AS network_described;
 -- fin_drop_model takes the training log with it.
 SELECT fin_drop_model('mlp_price');
 SELECT count(*) AS log_rows_left FROM finml.training_epochs WHERE model = 'mlp_price';
