@@ -7,6 +7,7 @@
 #   make install   build (release) and install into the PostgreSQL of $(PG_CONFIG)
 #   make lint      cargo fmt --check and clippy -D warnings
 #   make bench     benchmarks (see bench/README.md)
+#   make check-cuda  prove that the cuda feature compiles and links (no GPU needed; see tools/check_cuda.sh)
 
 PG_MAJOR     ?= 15
 # The pg_config on PATH when it is PostgreSQL $(PG_MAJOR)'s (Debian's wrapper is), else Debian's.
@@ -28,7 +29,7 @@ endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
 .PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo test \
-        test-models test-pg test-sql lint bench clean-test
+        test-models test-pg test-sql lint bench clean-test check-cuda
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
 setup: system-packages cargo-pgrx pgrx-init
@@ -93,6 +94,9 @@ lint:
 
 bench: install
 	bash bench/run.sh
+
+check-cuda:
+	bash tools/check_cuda.sh
 
 clean-test:
 	rm -rf $(PGRX_TEST_DATA) tests/pg_regress/results tests/pg_regress/regression.*

@@ -62,6 +62,14 @@ SELECT fin_report('credit_risk');
 \pset tuples_only off
 SELECT length(fin_report('credit_risk')) AS report_bytes;
 
+\echo '== fin_train: an MLP, the recipe (2 x 50 ReLU, dropout 0.2, Adam, 10 epochs, batch 32, 80/20 split)'
+SELECT model, version, algorithm, train_rows, test_rows,
+       round((metrics->>'auc')::numeric, 4) AS test_auc, metrics->>'device' AS device
+  FROM fin_train('credit_mlp', 'applications', 'status', 'mlp',
+                 options => '{"positive": "bad", "exclude": ["id"]}');
+SELECT epoch, round(train_loss::numeric, 4) AS train_loss, round(seconds::numeric, 2) AS seconds
+  FROM finml.training_log WHERE model = 'credit_mlp' ORDER BY epoch;
+
 \echo '== the catalog: finml.models'
 SELECT name, version, algorithm, task, deployed, trained_by, train_rows, test_rows
   FROM finml.models;

@@ -107,7 +107,8 @@ impl Transform {
         }
     }
 
-    fn width(&self) -> usize {
+    /// The design columns of the feature.
+    pub fn width(&self) -> usize {
         match self {
             Transform::Numeric(_) | Transform::Binned(_) => 1,
             Transform::Categorical(c) => c.width(),

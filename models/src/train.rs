@@ -259,7 +259,12 @@ pub fn train_reporting(
                 vec![0.0; preprocessor.width()],
                 Vec::new(),
                 None,
-                None,
+                Some(Reference::measure_network(
+                    &preprocessor,
+                    &fit.network,
+                    data,
+                    &train,
+                )),
                 Some(fit.network),
                 fit.log,
                 Some(fit.device),

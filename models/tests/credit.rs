@@ -554,3 +554,37 @@ fn a_stored_mlp_predicts_what_the_trained_one_did() {
     let by_dataset = out.model.predict_rows(&data, &rows).unwrap();
     assert!(by_dataset.iter().all(|p| (0.0..=1.0).contains(p)));
 }
+
+#[test]
+fn mlp_contributions_add_up_to_the_log_odds_within_the_integration_error() {
+    // Integrated gradients from the training mean design row: baseline + Σ contributions is
+    // the log-odds within IG_TOLERANCE (1e-3), checked on every 7th applicant.
+    let out = mlp_recipe();
+    let data = load_credit(|_| false, false);
+    let TargetColumn::Text(_) = &data.target else {
+        unreachable!()
+    };
+    let mut worst: f64 = 0.0;
+    for i in (0..data.n_rows()).step_by(7) {
+        let values: Vec<RawValue> = data
+            .features
+            .iter()
+            .map(|f| match &f.column {
+                Column::Numeric(c) if c.values[i].is_nan() => RawValue::Null,
+                Column::Numeric(c) => RawValue::Number(c.values[i]),
+                Column::Categorical(c) => c.level(i).map_or(RawValue::Null, RawValue::Text),
+            })
+            .collect();
+        let e = out.model.explain(&values).unwrap();
+        let p = out.model.predict(&values).unwrap();
+        worst = worst.max((e.linear_predictor() - (p / (1.0 - p)).ln()).abs());
+    }
+    eprintln!(
+        "largest |baseline + sum - log-odds| over {} rows: {worst:e}",
+        data.n_rows()
+    );
+    assert!(worst <= finml_models::explain::IG_TOLERANCE, "{worst}");
+    let importance = out.model.importance().unwrap();
+    assert_eq!(importance.len(), 13);
+    assert!(importance.iter().all(|(_, v)| v.is_finite() && *v >= 0.0));
+}

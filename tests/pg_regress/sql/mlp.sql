@@ -43,6 +43,13 @@ SELECT task, metrics ? 'rmse' AS has_rmse
 -- The report charts the training loss by epoch and describes the network.
 SELECT (regexp_matches(fin_report('credit_mlp'), 'aria-label="([^"]*)"', 'g'))[1] AS chart;
 SELECT fin_report('credit_mlp') LIKE '%24 → 50 → 50 → 1 units, relu activation%' AS network_described;
+-- Integrated gradients: the rows of fin_explain add up to the log-odds within 1e-3.
+SELECT count(*) AS applicants,
+       max(abs(e.total - ln(p / (1 - p)))) < 1e-3 AS sums_to_log_odds
+  FROM (SELECT * FROM applications WHERE id % 20 = 0) a,
+       LATERAL (SELECT fin_predict('credit_mlp', a) AS p) q,
+       LATERAL (SELECT sum(contribution) AS total FROM fin_explain('credit_mlp', a, 3)) e;
+SELECT count(*) AS features, bool_and(importance >= 0) AS non_negative FROM fin_importance('credit_mlp');
 -- fin_drop_model takes the training log with it.
 SELECT fin_drop_model('mlp_price');
 SELECT count(*) AS log_rows_left FROM finml.training_epochs WHERE model = 'mlp_price';
