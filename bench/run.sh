@@ -198,7 +198,7 @@ fi
 echo
 echo "== MLP (the recipe: 20 -> 50 -> 50 -> 1 ReLU, dropout 0.2, Adam 0.001, 10 epochs, batch 32, 80/20 stratified, seed 42)"
 MLP_FEATURES="x1,x2,x3,x4,x5,x6,x7,x8,x9,x10,x11,x12,x13,x14,x15,x16,x17,x18,x19,x20"
-THREADS=$(psql_db -c "SHOW finml.threads")
+THREADS=$(psql_db -c "LOAD 'finml'" -c "SHOW finml.threads")
 mlp=$(seconds "SET client_min_messages = warning; SELECT fin_train('bench_mlp', 'applicants', 'defaulted', 'mlp', features => string_to_array('$MLP_FEATURES', ','))")
 mlp_auc=$(psql_db -c "SELECT round((metrics->>'auc')::numeric, 4) FROM finml.models WHERE name = 'bench_mlp' AND deployed")
 printf "fin_train mlp (%s threads)     %8.2f s   %sx the read floor   (test AUC %s)\n" "$THREADS" "$mlp" "$(ratio "$mlp" "$read_floor")" "$mlp_auc"
