@@ -2,7 +2,7 @@
 //! `RAYON_NUM_THREADS=2 cargo run --release --example mlp_timing -- ROWS EPOCHS`.
 //! Set RAYON_NUM_THREADS: without it candle asks the system for the core count at every
 //! matrix product (reading /proc/cpuinfo), which triples the time of a step.
-use finml_models::mlp::{fit, MlpOptions, Silent};
+use finml_models::mlp::{fit, MlpOptions, Silent, TrainingData};
 use rand::{rngs::SmallRng, Rng, SeedableRng};
 use std::time::Instant;
 
@@ -33,10 +33,12 @@ fn main() {
     };
     let start = Instant::now();
     let fit = fit(
-        &x,
-        20,
-        &y,
-        true,
+        TrainingData {
+            x: &x,
+            n_inputs: 20,
+            y: &y,
+            classification: true,
+        },
         &options,
         42,
         &candle_core::Device::Cpu,

@@ -662,18 +662,31 @@ impl Optimizer {
     }
 }
 
-/// Trains a network on `x` (rows × inputs, standardized) and `y` (0/1 for classification,
-/// values for regression), `rows` of which form the training split.
+/// The training split as candle takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainingData<'a> {
+    /// Rows × inputs, row-major, standardized design values.
+    pub x: &'a [f32],
+    pub n_inputs: usize,
+    /// 0/1 for classification, values for regression.
+    pub y: &'a [f32],
+    pub classification: bool,
+}
+
+/// Trains a network on `data`.
 pub fn fit(
-    x: &[f32],
-    n_inputs: usize,
-    y: &[f32],
-    classification: bool,
+    data: TrainingData<'_>,
     options: &MlpOptions,
     seed: u64,
     device: &Device,
     progress: &mut dyn Progress,
 ) -> Result<MlpFit> {
+    let TrainingData {
+        x,
+        n_inputs,
+        y,
+        classification,
+    } = data;
     let n_rows = y.len();
     if n_rows == 0 || x.len() != n_rows * n_inputs {
         return Err(Error::new(
@@ -1387,8 +1400,21 @@ mod tests {
             hidden: vec![8],
             ..MlpOptions::default()
         };
-        let fit =
-            |seed| super::fit(&x, 2, &y, true, &options, seed, &Device::Cpu, &mut Silent).unwrap();
+        let fit = |seed| {
+            super::fit(
+                TrainingData {
+                    x: &x,
+                    n_inputs: 2,
+                    y: &y,
+                    classification: true,
+                },
+                &options,
+                seed,
+                &Device::Cpu,
+                &mut Silent,
+            )
+            .unwrap()
+        };
         let a = fit(1);
         let b = fit(1);
         let c = fit(2);
@@ -1419,7 +1445,19 @@ mod tests {
             }),
             ..MlpOptions::default()
         };
-        let fit = super::fit(&x, 2, &y, true, &options, 3, &Device::Cpu, &mut Silent).unwrap();
+        let fit = super::fit(
+            TrainingData {
+                x: &x,
+                n_inputs: 2,
+                y: &y,
+                classification: true,
+            },
+            &options,
+            3,
+            &Device::Cpu,
+            &mut Silent,
+        )
+        .unwrap();
         let best = fit
             .log
             .iter()
@@ -1438,9 +1476,20 @@ mod tests {
             hidden: vec![3, 2],
             ..MlpOptions::default()
         };
-        let network = super::fit(&x, 2, &y, true, &options, 1, &Device::Cpu, &mut Silent)
-            .unwrap()
-            .network;
+        let network = super::fit(
+            TrainingData {
+                x: &x,
+                n_inputs: 2,
+                y: &y,
+                classification: true,
+            },
+            &options,
+            1,
+            &Device::Cpu,
+            &mut Silent,
+        )
+        .unwrap()
+        .network;
         let json = serde_json::to_string(&network).unwrap();
         assert!(json.contains("\"safetensors\""));
         let back: Network = serde_json::from_str(&json).unwrap();

@@ -373,10 +373,12 @@ fn fit_estimator(
         };
         let device = select_device(options.mlp.device.unwrap_or(limits.device))?;
         let fit = mlp::fit(
-            &x,
-            width,
-            &y,
-            classification,
+            mlp::TrainingData {
+                x: &x,
+                n_inputs: width,
+                y: &y,
+                classification,
+            },
             &options.mlp,
             options.seed,
             &device,
