@@ -36,10 +36,12 @@ stub() { # builds libcuda.so from symbol names on stdin
     gcc -shared -fPIC -Wl,-soname,libcuda.so.1 -o "$STUBS/libcuda.so" "$STUBS/libcuda_stub.c"
 }
 [ -f "$STUBS/libcuda.so" ] || echo cuInit | stub
-export RUSTFLAGS="-L $STUBS -L $C/lib"
+export RUSTFLAGS="-L $STUBS -L $C/lib -C link-arg=-Wl,--error-limit=0"
 build() { cargo build --release -p finml-models --features cuda --example mlp_timing 2>&1; }
 if ! out=$(build); then
-    missing=$(echo "$out" | grep -o "undefined reference to \`cu[A-Za-z0-9_]*" | sed 's/.*`//' | sort -u)
+    # GNU ld says "undefined reference to `cuX'", rust-lld "undefined symbol: cuX".
+    missing=$(echo "$out" | grep -oE "(undefined reference to \`|undefined symbol: )cu[A-Za-z0-9_]*" \
+              | sed -E 's/.*(`|: )//' | sort -u || true)
     [ -n "$missing" ] || { echo "$out" | tail -40; exit 1; }
     { echo cuInit; echo "$missing"; } | sort -u | stub
     build | tail -3
