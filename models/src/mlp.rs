@@ -625,6 +625,21 @@ struct Moments {
     second: Tensor,
 }
 
+/// Zero first and second moments for every parameter, as tensors on its device.
+fn zero_moments(layers: &[LayerVars]) -> Result<Vec<Moments>> {
+    layers
+        .iter()
+        .flat_map(|l| [&l.weights, &l.bias])
+        .map(|var| {
+            let zeros = var.as_tensor().zeros_like().map_err(candle)?;
+            Ok(Moments {
+                first: zeros.clone(),
+                second: zeros,
+            })
+        })
+        .collect()
+}
+
 /// Where the optimizer keeps its state: on the host for the CPU device, in tensors on the
 /// training device otherwise (no copies to and from the GPU each step).
 enum Optimizer {
@@ -637,15 +652,7 @@ impl Optimizer {
         if matches!(device, Device::Cpu) {
             return Ok(Optimizer::Host(HostState::new(layers)?));
         }
-        let mut moments = Vec::new();
-        for var in layers.iter().flat_map(|l| [&l.weights, &l.bias]) {
-            let zeros = var.as_tensor().zeros_like().map_err(candle)?;
-            moments.push(Moments {
-                first: zeros.clone(),
-                second: zeros,
-            });
-        }
-        Ok(Optimizer::Device(moments))
+        Ok(Optimizer::Device(zero_moments(layers)?))
     }
 
     fn step(
@@ -1288,17 +1295,7 @@ mod tests {
             learning_rate: 0.01,
             ..MlpOptions::default()
         };
-        let mut moments: Vec<Moments> = layers
-            .iter()
-            .flat_map(|l| [&l.weights, &l.bias])
-            .map(|v| {
-                let zeros = v.as_tensor().zeros_like().unwrap();
-                Moments {
-                    first: zeros.clone(),
-                    second: zeros,
-                }
-            })
-            .collect();
+        let mut moments = zero_moments(&layers).unwrap();
         update(&layers, &mut moments, &grads, &options, 1).unwrap();
         let after = flat_parameters(&layers);
         for k in 0..before.len() {
@@ -1329,19 +1326,7 @@ mod tests {
             let device = Device::Cpu;
             let (on_host, on_device) = (tiny(&device), tiny(&device));
             let mut host = Optimizer::Host(HostState::new(&on_host).unwrap());
-            let mut tensors = Optimizer::Device(
-                on_device
-                    .iter()
-                    .flat_map(|l| [&l.weights, &l.bias])
-                    .map(|v| {
-                        let zeros = v.as_tensor().zeros_like().unwrap();
-                        Moments {
-                            first: zeros.clone(),
-                            second: zeros,
-                        }
-                    })
-                    .collect(),
-            );
+            let mut tensors = Optimizer::Device(zero_moments(&on_device).unwrap());
             let (x, y) = batch(&device);
             let mut rng = SmallRng::seed_from_u64(0);
             for step in 1..=3 {
@@ -1392,6 +1377,16 @@ mod tests {
         (x, y)
     }
 
+    fn fit_separable(x: &[f32], y: &[f32], options: &MlpOptions, seed: u64) -> MlpFit {
+        let data = TrainingData {
+            x,
+            n_inputs: 2,
+            y,
+            classification: true,
+        };
+        super::fit(data, options, seed, &Device::Cpu, &mut Silent).unwrap()
+    }
+
     #[test]
     fn training_learns_and_repeats_itself_with_a_seed() {
         let (x, y) = separable(2000);
@@ -1400,21 +1395,7 @@ mod tests {
             hidden: vec![8],
             ..MlpOptions::default()
         };
-        let fit = |seed| {
-            super::fit(
-                TrainingData {
-                    x: &x,
-                    n_inputs: 2,
-                    y: &y,
-                    classification: true,
-                },
-                &options,
-                seed,
-                &Device::Cpu,
-                &mut Silent,
-            )
-            .unwrap()
-        };
+        let fit = |seed| fit_separable(&x, &y, &options, seed);
         let a = fit(1);
         let b = fit(1);
         let c = fit(2);
@@ -1445,19 +1426,7 @@ mod tests {
             }),
             ..MlpOptions::default()
         };
-        let fit = super::fit(
-            TrainingData {
-                x: &x,
-                n_inputs: 2,
-                y: &y,
-                classification: true,
-            },
-            &options,
-            3,
-            &Device::Cpu,
-            &mut Silent,
-        )
-        .unwrap();
+        let fit = fit_separable(&x, &y, &options, 3);
         let best = fit
             .log
             .iter()
@@ -1476,20 +1445,7 @@ mod tests {
             hidden: vec![3, 2],
             ..MlpOptions::default()
         };
-        let network = super::fit(
-            TrainingData {
-                x: &x,
-                n_inputs: 2,
-                y: &y,
-                classification: true,
-            },
-            &options,
-            1,
-            &Device::Cpu,
-            &mut Silent,
-        )
-        .unwrap()
-        .network;
+        let network = fit_separable(&x, &y, &options, 1).network;
         let json = serde_json::to_string(&network).unwrap();
         assert!(json.contains("\"safetensors\""));
         let back: Network = serde_json::from_str(&json).unwrap();

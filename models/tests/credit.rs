@@ -63,6 +63,24 @@ fn load_credit(test_mask: impl Fn(usize) -> bool, with_mask: bool) -> Dataset {
     }
 }
 
+/// One applicant in feature order, with a NULL home and a NULL income: the row path must
+/// impute and encode them as training did.
+const APPLICANT: [RawValue<'static>; 13] = [
+    RawValue::Number(9.0),
+    RawValue::Null,
+    RawValue::Number(60.0),
+    RawValue::Number(30.0),
+    RawValue::Text("married"),
+    RawValue::Text("no"),
+    RawValue::Text("freelance"),
+    RawValue::Number(73.0),
+    RawValue::Null,
+    RawValue::Number(0.0),
+    RawValue::Number(0.0),
+    RawValue::Number(800.0),
+    RawValue::Number(846.0),
+];
+
 const LIMITS: Limits = Limits {
     max_memory_bytes: 1 << 30,
     device: finml_models::mlp::DeviceChoice::Cpu,
@@ -183,21 +201,7 @@ fn stored_model_predicts_the_same_as_the_trained_one() {
     let out = train(&data, Algorithm::Logistic, &options, LIMITS).unwrap();
     let restored = format::from_bytes(&format::to_bytes(&out.model).unwrap()).unwrap();
     // Home is NULL in a few rows: the row path must impute/encode them identically.
-    let row = [
-        RawValue::Number(9.0),
-        RawValue::Null,
-        RawValue::Number(60.0),
-        RawValue::Number(30.0),
-        RawValue::Text("married"),
-        RawValue::Text("no"),
-        RawValue::Text("freelance"),
-        RawValue::Number(73.0),
-        RawValue::Null,
-        RawValue::Number(0.0),
-        RawValue::Number(0.0),
-        RawValue::Number(800.0),
-        RawValue::Number(846.0),
-    ];
+    let row = APPLICANT;
     let a = out.model.predict(&row).unwrap();
     let b = restored.predict(&row).unwrap();
     assert!(a > 0.0 && a < 1.0);
@@ -530,21 +534,7 @@ fn a_stored_mlp_predicts_what_the_trained_one_did() {
     let bytes = format::to_bytes(&out.model).unwrap();
     assert_eq!(format::stored_version(&bytes), Some(3));
     let restored = format::from_bytes(&bytes).unwrap();
-    let row = [
-        RawValue::Number(9.0),
-        RawValue::Null,
-        RawValue::Number(60.0),
-        RawValue::Number(30.0),
-        RawValue::Text("married"),
-        RawValue::Text("no"),
-        RawValue::Text("freelance"),
-        RawValue::Number(73.0),
-        RawValue::Null,
-        RawValue::Number(0.0),
-        RawValue::Number(0.0),
-        RawValue::Number(800.0),
-        RawValue::Number(846.0),
-    ];
+    let row = APPLICANT;
     let a = out.model.predict(&row).unwrap();
     assert!(a > 0.0 && a < 1.0);
     assert_eq!(a.to_bits(), restored.predict(&row).unwrap().to_bits());
