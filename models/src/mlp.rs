@@ -7,7 +7,7 @@
 //! Adam at 0.001, 10 epochs, batches of 32.
 
 use crate::error::{Error, ErrorKind, Result};
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{Device, Tensor, Var};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -469,6 +469,17 @@ impl TryFrom<StoredNetwork> for Network {
 }
 
 impl Network {
+    /// [`Network::output`] of every row of a design matrix.
+    pub fn outputs(&self, x: &ndarray::Array2<f64>) -> Vec<f64> {
+        x.rows()
+            .into_iter()
+            .map(|row| match row.as_slice() {
+                Some(values) => self.output(values),
+                None => self.output(&row.to_vec()),
+            })
+            .collect()
+    }
+
     /// The output unit and its gradient with respect to the input row (backpropagation
     /// through the dense layers).
     pub fn output_and_gradient(&self, x: &[f64]) -> (f64, Vec<f64>) {
@@ -640,35 +651,6 @@ fn zero_moments(layers: &[LayerVars]) -> Result<Vec<Moments>> {
         .collect()
 }
 
-/// Where the optimizer keeps its state: on the host for the CPU device, in tensors on the
-/// training device otherwise (no copies to and from the GPU each step).
-enum Optimizer {
-    Host(HostState),
-    Device(Vec<Moments>),
-}
-
-impl Optimizer {
-    fn new(layers: &[LayerVars], device: &Device) -> Result<Optimizer> {
-        if matches!(device, Device::Cpu) {
-            return Ok(Optimizer::Host(HostState::new(layers)?));
-        }
-        Ok(Optimizer::Device(zero_moments(layers)?))
-    }
-
-    fn step(
-        &mut self,
-        layers: &[LayerVars],
-        grads: &candle_core::backprop::GradStore,
-        o: &MlpOptions,
-        step: u64,
-    ) -> Result<()> {
-        match self {
-            Optimizer::Host(state) => update_on_host(layers, state, grads, o, step),
-            Optimizer::Device(moments) => update(layers, moments, grads, o, step),
-        }
-    }
-}
-
 /// The training split as candle takes it.
 #[derive(Debug, Clone, Copy)]
 pub struct TrainingData<'a> {
@@ -753,7 +735,7 @@ pub fn fit(
     };
 
     let layers = init_layers(n_inputs, &options.hidden, &mut rng, device)?;
-    let mut optimizer = Optimizer::new(&layers, device)?;
+    let mut moments = zero_moments(&layers)?;
 
     let mut log = Vec::with_capacity(options.epochs);
     let mut best: Option<(f64, usize, Network)> = None;
@@ -783,7 +765,7 @@ pub fn fit(
             let loss = loss_of(&out, &yb, wb.as_ref(), loss_kind)?;
             let grads = loss.backward().map_err(candle)?;
             step += 1;
-            optimizer.step(&layers, &grads, options, step)?;
+            update(&layers, &mut moments, &grads, options, step)?;
             loss_sum += f64::from(loss.to_scalar::<f32>().map_err(candle)?) * len as f64;
             start += len;
             progress.batch()?;
@@ -1035,87 +1017,6 @@ fn update(
     Ok(())
 }
 
-/// Optimizer state kept on the host: each parameter and its moments as plain vectors.
-struct HostState {
-    params: Vec<Vec<f32>>,
-    first: Vec<Vec<f32>>,
-    second: Vec<Vec<f32>>,
-}
-
-impl HostState {
-    fn new(layers: &[LayerVars]) -> Result<HostState> {
-        let params = layers
-            .iter()
-            .flat_map(|l| [&l.weights, &l.bias])
-            .map(|v| v.as_tensor().flatten_all().and_then(|t| t.to_vec1::<f32>()))
-            .collect::<candle_core::Result<Vec<_>>>()
-            .map_err(candle)?;
-        let zeros: Vec<Vec<f32>> = params.iter().map(|p| vec![0.0; p.len()]).collect();
-        Ok(HostState {
-            params,
-            first: zeros.clone(),
-            second: zeros,
-        })
-    }
-}
-
-/// [`update`] computed on the host: on the CPU device, dozens of small tensor operations per
-/// step cost more than the arithmetic itself. Same rules, same order of operations.
-fn update_on_host(
-    layers: &[LayerVars],
-    state: &mut HostState,
-    grads: &candle_core::backprop::GradStore,
-    o: &MlpOptions,
-    step: u64,
-) -> Result<()> {
-    let vars = layers.iter().flat_map(|l| [&l.weights, &l.bias]);
-    let t = step as i32;
-    let first_correction = 1.0 - o.beta1.powi(t);
-    let second_correction = 1.0 - o.beta2.powi(t);
-    for (k, var) in vars.enumerate() {
-        let Some(grad) = grads.get(var.as_tensor()) else {
-            continue;
-        };
-        let grad = grad
-            .flatten_all()
-            .and_then(|g| g.to_vec1::<f32>())
-            .map_err(candle)?;
-        let (params, first, second) = (
-            &mut state.params[k],
-            &mut state.first[k],
-            &mut state.second[k],
-        );
-        for i in 0..params.len() {
-            let g = f64::from(grad[i]) + o.weight_decay * f64::from(params[i]);
-            let p = f64::from(params[i]);
-            params[i] = match o.optimizer {
-                OptimizerKind::Sgd => p - o.learning_rate * g,
-                OptimizerKind::Momentum => {
-                    let m = if step == 1 {
-                        g
-                    } else {
-                        o.momentum * f64::from(first[i]) + g
-                    };
-                    first[i] = m as f32;
-                    p - o.learning_rate * m
-                }
-                OptimizerKind::Adam => {
-                    let m = o.beta1 * f64::from(first[i]) + (1.0 - o.beta1) * g;
-                    let v = o.beta2 * f64::from(second[i]) + (1.0 - o.beta2) * g * g;
-                    first[i] = m as f32;
-                    second[i] = v as f32;
-                    p - o.learning_rate / first_correction * m
-                        / ((v / second_correction).sqrt() + ADAM_EPSILON)
-                }
-            } as f32;
-        }
-        let shape = var.as_tensor().shape().clone();
-        var.set(&Tensor::from_slice(params, shape, var.device()).map_err(candle)?)
-            .map_err(candle)?;
-    }
-    Ok(())
-}
-
 /// The current parameters as a plain network.
 fn network_of(layers: &[LayerVars], activation: Activation) -> Result<Network> {
     let layers = layers
@@ -1128,8 +1029,7 @@ fn network_of(layers: &[LayerVars], activation: Activation) -> Result<Network> {
                 weights: l
                     .weights
                     .as_tensor()
-                    .to_dtype(DType::F32)
-                    .and_then(|t| t.flatten_all())
+                    .flatten_all()
                     .and_then(|t| t.to_vec1::<f32>())
                     .map_err(candle)?,
                 bias: l.bias.as_tensor().to_vec1::<f32>().map_err(candle)?,
@@ -1308,10 +1208,86 @@ mod tests {
         }
     }
 
+    /// Reference for [`update`]: PyTorch's update rules written out in plain arithmetic, with
+    /// each parameter and its moments as vectors.
+    struct PlainState {
+        params: Vec<Vec<f32>>,
+        first: Vec<Vec<f32>>,
+        second: Vec<Vec<f32>>,
+    }
+
+    impl PlainState {
+        fn new(layers: &[LayerVars]) -> PlainState {
+            let params = layers
+                .iter()
+                .flat_map(|l| [&l.weights, &l.bias])
+                .map(|v| v.as_tensor().flatten_all().and_then(|t| t.to_vec1::<f32>()))
+                .collect::<candle_core::Result<Vec<_>>>()
+                .unwrap();
+            let zeros: Vec<Vec<f32>> = params.iter().map(|p| vec![0.0; p.len()]).collect();
+            PlainState {
+                params,
+                first: zeros.clone(),
+                second: zeros,
+            }
+        }
+    }
+
+    fn reference_update(
+        layers: &[LayerVars],
+        state: &mut PlainState,
+        grads: &candle_core::backprop::GradStore,
+        o: &MlpOptions,
+        step: u64,
+    ) {
+        let vars = layers.iter().flat_map(|l| [&l.weights, &l.bias]);
+        let t = step as i32;
+        let first_correction = 1.0 - o.beta1.powi(t);
+        let second_correction = 1.0 - o.beta2.powi(t);
+        for (k, var) in vars.enumerate() {
+            let Some(grad) = grads.get(var.as_tensor()) else {
+                continue;
+            };
+            let grad = grad.flatten_all().and_then(|g| g.to_vec1::<f32>()).unwrap();
+            let (params, first, second) = (
+                &mut state.params[k],
+                &mut state.first[k],
+                &mut state.second[k],
+            );
+            for i in 0..params.len() {
+                let g = f64::from(grad[i]) + o.weight_decay * f64::from(params[i]);
+                let p = f64::from(params[i]);
+                params[i] = match o.optimizer {
+                    OptimizerKind::Sgd => p - o.learning_rate * g,
+                    OptimizerKind::Momentum => {
+                        let m = if step == 1 {
+                            g
+                        } else {
+                            o.momentum * f64::from(first[i]) + g
+                        };
+                        first[i] = m as f32;
+                        p - o.learning_rate * m
+                    }
+                    OptimizerKind::Adam => {
+                        let m = o.beta1 * f64::from(first[i]) + (1.0 - o.beta1) * g;
+                        let v = o.beta2 * f64::from(second[i]) + (1.0 - o.beta2) * g * g;
+                        first[i] = m as f32;
+                        second[i] = v as f32;
+                        p - o.learning_rate / first_correction * m
+                            / ((v / second_correction).sqrt() + ADAM_EPSILON)
+                    }
+                } as f32;
+            }
+            let shape = var.as_tensor().shape().clone();
+            var.set(&Tensor::from_slice(params, shape, var.device()).unwrap())
+                .unwrap();
+        }
+    }
+
     #[test]
-    fn host_and_device_updates_agree() {
-        // The CPU trains with the host update; the tensor update is what CUDA runs. Three
-        // steps of each optimizer from the same start on the same gradients agree.
+    fn the_tensor_update_matches_the_rules_in_plain_arithmetic() {
+        // Three steps of each optimizer from the same start on the same gradients: the tensor
+        // update (what training runs, on the CPU or CUDA) against the reference above.
         for optimizer in [
             OptimizerKind::Adam,
             OptimizerKind::Sgd,
@@ -1324,24 +1300,27 @@ mod tests {
                 ..MlpOptions::default()
             };
             let device = Device::Cpu;
-            let (on_host, on_device) = (tiny(&device), tiny(&device));
-            let mut host = Optimizer::Host(HostState::new(&on_host).unwrap());
-            let mut tensors = Optimizer::Device(zero_moments(&on_device).unwrap());
+            let (by_hand, by_tensors) = (tiny(&device), tiny(&device));
+            let mut state = PlainState::new(&by_hand);
+            let mut moments = zero_moments(&by_tensors).unwrap();
             let (x, y) = batch(&device);
             let mut rng = SmallRng::seed_from_u64(0);
             for step in 1..=3 {
-                for (layers, optimizer) in [(&on_host, &mut host), (&on_device, &mut tensors)] {
-                    let out = forward(layers, Activation::Tanh, &x, 0.0, &mut rng).unwrap();
-                    let grads = loss_of(&out, &y, None, Loss::CrossEntropy)
+                let gradients = |layers: &[LayerVars], rng: &mut SmallRng| {
+                    let out = forward(layers, Activation::Tanh, &x, 0.0, rng).unwrap();
+                    loss_of(&out, &y, None, Loss::CrossEntropy)
                         .unwrap()
                         .backward()
-                        .unwrap();
-                    optimizer.step(layers, &grads, &options, step).unwrap();
-                }
+                        .unwrap()
+                };
+                let grads = gradients(&by_hand, &mut rng);
+                reference_update(&by_hand, &mut state, &grads, &options, step);
+                let grads = gradients(&by_tensors, &mut rng);
+                update(&by_tensors, &mut moments, &grads, &options, step).unwrap();
             }
-            for (a, b) in flat_parameters(&on_host)
+            for (a, b) in flat_parameters(&by_hand)
                 .iter()
-                .zip(flat_parameters(&on_device))
+                .zip(flat_parameters(&by_tensors))
             {
                 assert!((a - b).abs() < 1e-5, "{optimizer:?}: {a} != {b}");
             }

@@ -165,11 +165,7 @@ impl Model {
         }
         let x = self.preprocessor.design_matrix(data, rows);
         let outputs: Vec<f64> = match &self.network {
-            Some(network) => x
-                .rows()
-                .into_iter()
-                .map(|row| network.output(row.as_slice().unwrap_or(&row.to_vec())))
-                .collect(),
+            Some(network) => network.outputs(&x),
             None => linear_predictor(&x, self.intercept, &self.weights).to_vec(),
         };
         Ok(outputs.into_iter().map(|o| self.link(o)).collect())

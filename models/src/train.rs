@@ -192,11 +192,7 @@ pub fn train_reporting(
         Estimator::Linear { fit, .. } => {
             linear_predictor(&x_eval, fit.intercept, &fit.weights).to_vec()
         }
-        Estimator::Network(fit) => x_eval
-            .rows()
-            .into_iter()
-            .map(|row| fit.network.output(&row.to_vec()))
-            .collect(),
+        Estimator::Network(fit) => fit.network.outputs(&x_eval),
     };
     drop(x_eval);
     let mut evaluation = EvaluationSummary {
