@@ -150,7 +150,7 @@ fn fin_psi(
     let relation_name = relation::relation_name(relation.oid())?;
     let rows = with_model(model, |m| {
         let (card, binnings) = m.model.scorecard().or_report()?;
-        relation::feature_columns(relation.oid(), &relation_name, &m.model)?;
+        relation::check_feature_columns(relation.oid(), &relation_name, &m.model)?;
         let mut counts = PopulationCounts::new(card);
         relation::scan_rows(&relation_name, &[], |row, _| {
             with_row_values(&m.model, &m.layouts, row, |values| {

@@ -3,10 +3,9 @@
 
 use crate::error::{OrReport, SqlResult};
 use crate::pg::catalog::{as_extension_owner, no_such_version, ModelRef};
-use crate::pg::select_row;
+use crate::pg::{select_all, select_row};
 use finml_models::report::{ReportFacts, VersionFacts};
 use pgrx::datum::DatumWithOid;
-use pgrx::prelude::*;
 use std::collections::BTreeMap;
 
 /// Timestamps as the report prints them.
@@ -62,50 +61,34 @@ fn versions(name: &str) -> SqlResult<Vec<VersionFacts>> {
            FROM finml.model_versions WHERE name = $1 ORDER BY version"
     );
     as_extension_owner(|| {
-        Spi::connect(|client| {
-            let rows = client
-                .select(&query, None, &[DatumWithOid::from(name)])
-                .or_report()?;
-            let mut versions = Vec::new();
-            for row in rows {
-                versions.push(VersionFacts {
-                    version: row.get::<i32>(1).or_report()?.unwrap_or_default(),
-                    algorithm: row.get::<String>(2).or_report()?.unwrap_or_default(),
-                    trained_at: row.get::<String>(3).or_report()?.unwrap_or_default(),
-                    trained_by: row.get::<String>(4).or_report()?.unwrap_or_default(),
-                    train_rows: row.get::<i64>(5).or_report()?.unwrap_or_default(),
-                    test_rows: row.get::<i64>(6).or_report()?.unwrap_or_default(),
-                    metrics: numeric_metrics(
-                        &row.get::<String>(7).or_report()?.unwrap_or_default(),
-                    ),
-                });
-            }
-            Ok(versions)
+        select_all(&query, &[DatumWithOid::from(name)], |row| {
+            Ok(VersionFacts {
+                version: row.get::<i32>(1).or_report()?.unwrap_or_default(),
+                algorithm: row.get::<String>(2).or_report()?.unwrap_or_default(),
+                trained_at: row.get::<String>(3).or_report()?.unwrap_or_default(),
+                trained_by: row.get::<String>(4).or_report()?.unwrap_or_default(),
+                train_rows: row.get::<i64>(5).or_report()?.unwrap_or_default(),
+                test_rows: row.get::<i64>(6).or_report()?.unwrap_or_default(),
+                metrics: numeric_metrics(&row.get::<String>(7).or_report()?.unwrap_or_default()),
+            })
         })
     })
 }
 
 fn training_log(name: &str, version: i32) -> SqlResult<Vec<(i32, f64, Option<f64>)>> {
     as_extension_owner(|| {
-        Spi::connect(|client| {
-            let rows = client
-                .select(
-                    "SELECT epoch, train_loss, valid_loss FROM finml.training_epochs
-                      WHERE model = $1 AND version = $2 ORDER BY epoch",
-                    None,
-                    &[DatumWithOid::from(name), DatumWithOid::from(version)],
-                )
-                .or_report()?;
-            let mut log = Vec::new();
-            for row in rows {
-                log.push((
+        select_all(
+            "SELECT epoch, train_loss, valid_loss FROM finml.training_epochs
+              WHERE model = $1 AND version = $2 ORDER BY epoch",
+            &[DatumWithOid::from(name), DatumWithOid::from(version)],
+            |row| {
+                Ok((
                     row.get::<i32>(1).or_report()?.unwrap_or_default(),
                     row.get::<f64>(2).or_report()?.unwrap_or_default(),
                     row.get::<f64>(3).or_report()?,
-                ));
-            }
-            Ok(log)
-        })
+                ))
+            },
+        )
     })
 }
 

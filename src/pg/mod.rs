@@ -11,7 +11,7 @@ pub mod types;
 use crate::error::{OrReport, SqlResult};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
-use pgrx::spi::SpiTupleTable;
+use pgrx::spi::{SpiHeapTupleData, SpiTupleTable};
 
 /// The first column of the first row of a read-only query; `None` when it returns no row.
 ///
@@ -37,5 +37,17 @@ pub fn select_row<R>(
             return Ok(None);
         }
         read(&rows.first()).map(Some)
+    })
+}
+
+/// `read` applied to every row of a read-only query (read-only for the reason above).
+pub fn select_all<R>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+    mut read: impl FnMut(&SpiHeapTupleData<'_>) -> SqlResult<R>,
+) -> SqlResult<Vec<R>> {
+    Spi::connect(|client| {
+        let rows = client.select(query, None, args).or_report()?;
+        rows.map(|row| read(&row)).collect()
     })
 }

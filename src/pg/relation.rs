@@ -3,8 +3,8 @@
 //! a role without SELECT on the relation gets PostgreSQL's own 42501.
 
 use crate::error::{report, sql_error, OrReport, SqlResult};
-use crate::pg::select_one;
 use crate::pg::types::{check_feature_type, kind_of, quote_ident, ValueKind};
+use crate::pg::{select_all, select_one};
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
@@ -38,27 +38,20 @@ pub fn relation_name(relation: Oid) -> SqlResult<String> {
 
 /// The columns of a relation (table, view, materialized view, foreign table), in order.
 pub fn columns_of(relation: Oid) -> SqlResult<Vec<RelationColumn>> {
-    Spi::connect(|client| {
-        let rows = client
-            .select(
-                "SELECT attname::text, atttypid, pg_catalog.format_type(atttypid, atttypmod)
-                   FROM pg_catalog.pg_attribute
-                  WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
-                  ORDER BY attnum",
-                None,
-                &[DatumWithOid::from(relation)],
-            )
-            .or_report()?;
-        let mut columns = Vec::new();
-        for row in rows {
-            columns.push(RelationColumn {
+    select_all(
+        "SELECT attname::text, atttypid, pg_catalog.format_type(atttypid, atttypmod)
+           FROM pg_catalog.pg_attribute
+          WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
+          ORDER BY attnum",
+        &[DatumWithOid::from(relation)],
+        |row| {
+            Ok(RelationColumn {
                 name: row.get::<String>(1).or_report()?.unwrap_or_default(),
                 type_oid: row.get::<Oid>(2).or_report()?.unwrap_or(pg_sys::InvalidOid),
                 type_name: row.get::<String>(3).or_report()?.unwrap_or_default(),
-            });
-        }
-        Ok(columns)
-    })
+            })
+        },
+    )
 }
 
 /// Which columns a training reads, and how.
@@ -76,25 +69,17 @@ pub struct ReadPlan {
 
 /// The primary-key columns of a table, in key order (none for views or keyless tables).
 pub fn primary_key_of(relation: Oid) -> SqlResult<Vec<String>> {
-    Spi::connect(|client| {
-        let rows = client
-            .select(
-                "SELECT a.attname::text
-                   FROM pg_catalog.pg_index i
-                   JOIN pg_catalog.pg_attribute a
-                     ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-                  WHERE i.indrelid = $1 AND i.indisprimary
-                  ORDER BY pg_catalog.array_position(i.indkey::int2[], a.attnum)",
-                None,
-                &[DatumWithOid::from(relation)],
-            )
-            .or_report()?;
-        let mut names = Vec::new();
-        for row in rows {
-            names.extend(row.get::<String>(1).or_report()?);
-        }
-        Ok(names)
-    })
+    let names = select_all(
+        "SELECT a.attname::text
+           FROM pg_catalog.pg_index i
+           JOIN pg_catalog.pg_attribute a
+             ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+          WHERE i.indrelid = $1 AND i.indisprimary
+          ORDER BY pg_catalog.array_position(i.indkey::int2[], a.attnum)",
+        &[DatumWithOid::from(relation)],
+        |row| row.get::<String>(1).or_report(),
+    )?;
+    Ok(names.into_iter().flatten().collect())
 }
 
 /// Chooses the feature columns: the named ones, or (`requested` = None) every column except
@@ -358,44 +343,42 @@ fn stream_rows(
     })
 }
 
-/// The relation's columns that feed the model's features, in feature order, with their
-/// kinds checked against the model.
-pub fn feature_columns(
-    relation: Oid,
+/// Checks that the relation has a column of the right kind for each of the model's
+/// features: 42703 naming the missing one, 42804 for a wrong type.
+pub fn check_feature_columns(relation: Oid, relation_name: &str, model: &Model) -> SqlResult<()> {
+    check_features_among(&columns_of(relation)?, relation_name, model)
+}
+
+fn check_features_among(
+    columns: &[RelationColumn],
     relation_name: &str,
     model: &Model,
-) -> SqlResult<Vec<(RelationColumn, ValueKind)>> {
-    let columns = columns_of(relation)?;
-    model
-        .preprocessor
-        .features
-        .iter()
-        .map(|f| {
-            let Some(column) = columns.iter().find(|c| c.name == f.name) else {
-                return Err(report(
-                    Error::new(
-                        ErrorKind::UnknownColumn,
-                        format!(
-                            "column \"{}\" does not exist in {relation_name}, and the model needs it",
-                            f.name
-                        ),
-                    )
-                    .with_hint(format!(
-                        "the model's features are: {}",
-                        model.feature_names().collect::<Vec<_>>().join(", ")
-                    )),
-                ));
-            };
-            let whose = format!("of {relation_name}");
-            let kind = check_feature_type(
-                &f.name,
-                f.transform.takes_numbers(),
-                column.type_oid,
-                &whose,
-            )?;
-            Ok((column.clone(), kind))
-        })
-        .collect()
+) -> SqlResult<()> {
+    model.preprocessor.features.iter().try_for_each(|f| {
+        let Some(column) = columns.iter().find(|c| c.name == f.name) else {
+            return Err(report(
+                Error::new(
+                    ErrorKind::UnknownColumn,
+                    format!(
+                        "column \"{}\" does not exist in {relation_name}, and the model needs it",
+                        f.name
+                    ),
+                )
+                .with_hint(format!(
+                    "the model's features are: {}",
+                    model.feature_names().collect::<Vec<_>>().join(", ")
+                )),
+            ));
+        };
+        let whose = format!("of {relation_name}");
+        check_feature_type(
+            &f.name,
+            f.transform.takes_numbers(),
+            column.type_oid,
+            &whose,
+        )
+        .map(|_| ())
+    })
 }
 
 /// The model's target column in `relation`, for evaluating the model on labelled rows
@@ -405,11 +388,9 @@ pub fn target_column(
     relation_name: &str,
     model: &Model,
 ) -> SqlResult<(RelationColumn, ValueKind)> {
-    feature_columns(relation, relation_name, model)?;
-    let Some(target) = columns_of(relation)?
-        .into_iter()
-        .find(|c| c.name == model.target)
-    else {
+    let columns = columns_of(relation)?;
+    check_features_among(&columns, relation_name, model)?;
+    let Some(target) = columns.into_iter().find(|c| c.name == model.target) else {
         return Err(report(
             Error::new(
                 ErrorKind::UnknownColumn,
