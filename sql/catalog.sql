@@ -38,19 +38,24 @@ CREATE TABLE finml.deployments (
     deployed_by name        NOT NULL DEFAULT current_user
 );
 
--- A model belongs to the role that first trained (or imported) it.
+-- A model belongs to the role that first trained (or imported) it. Roles are kept by OID
+-- (regrole: pg_dump writes the name, pg_restore and pg_upgrade keep the role): renaming the
+-- role keeps its models, and a new role given an old name gets none of them. A dropped
+-- owner's models are orphaned ('-', OID 0): only superusers manage them, until one gives
+-- them an owner with fin_set_owner.
 CREATE TABLE finml.model_owners (
     name        text        PRIMARY KEY CHECK (name <> '' AND strpos(name, '@') = 0),
-    owner       name        NOT NULL,
+    owner       regrole     NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
     -- versions are never numbered twice, even after fin_drop_model: 'name@3' is one model
     last_version int        NOT NULL DEFAULT 0
 );
 
--- Roles the owner allowed to use a model (predict, score, inspect); 'public' for every role.
+-- Roles the owner allowed to use a model (predict, score, inspect), by OID; '-' (OID 0) is
+-- PUBLIC, every role (as in aclitem).
 CREATE TABLE finml.model_grants (
     name        text        NOT NULL,
-    grantee     name        NOT NULL,
+    grantee     regrole     NOT NULL,
     granted_by  name        NOT NULL,
     granted_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (name, grantee)
@@ -91,6 +96,13 @@ CREATE TABLE finml.training_epochs (
     PRIMARY KEY (model, version, epoch)
 );
 
+-- Names of dropped models and the last version number they reached: a model trained again
+-- under a dropped name continues the numbering, so 'name@3' never means two models.
+CREATE TABLE finml.retired_names (
+    name         text       PRIMARY KEY,
+    last_version int        NOT NULL
+);
+
 SELECT pg_catalog.pg_extension_config_dump('finml.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.deployments', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.model_owners', '');
@@ -98,30 +110,35 @@ SELECT pg_catalog.pg_extension_config_dump('finml.model_grants', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.deployment_history', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.event_log', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.training_epochs', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.retired_names', '');
 
--- True when the current role has the privileges of role_name (is it, or a member with
--- inherit, or a superuser), as PostgreSQL decides for object owners; 'public' is everyone.
-CREATE FUNCTION finml.has_privileges_of(role_name name) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT role_name = 'public'
-        OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                    WHERE r.rolname = role_name
-                      AND pg_catalog.pg_has_role(current_user, r.oid, 'USAGE'))
+-- The access functions run as the caller (they look at current_user) with the search_path
+-- pinned: a caller's own operators and functions (a planted =(name, name), pg_has_role...)
+-- never take part in an access decision.
+
+-- True when the current role has the privileges of `role` (is it, or a member with inherit,
+-- or a superuser), as PostgreSQL decides for object owners. An orphaned model's owner (OID
+-- 0, or a dropped role's OID) is nobody's but a superuser's.
+CREATE FUNCTION finml.has_privileges_of(role regrole) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.pg_has_role(role::pg_catalog.oid, 'USAGE')
 $$;
 
 -- May the current role deploy, retrain, drop, export and grant this model?
 CREATE FUNCTION finml.can_manage(model text) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM finml.model_owners o
                     WHERE o.name = model AND finml.has_privileges_of(o.owner))
 $$;
 
 -- May the current role predict with, score with and inspect this model?
 CREATE FUNCTION finml.can_use(model text) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT finml.can_manage(model)
         OR EXISTS (SELECT 1 FROM finml.model_grants g
-                    WHERE g.name = model AND finml.has_privileges_of(g.grantee))
+                    WHERE g.name = model
+                      AND (g.grantee::pg_catalog.oid = 0::pg_catalog.oid
+                           OR finml.has_privileges_of(g.grantee)))
 $$;
 
 CREATE VIEW finml.models WITH (security_barrier) AS
@@ -135,11 +152,14 @@ SELECT v.name, v.version, v.algorithm, v.task,
  WHERE finml.can_use(v.name)
  ORDER BY v.name, v.version;
 
--- Events of the models one manages, and one's own actions.
+-- Events of the models one manages, and the actions of the roles one has the privileges of
+-- (the log keeps role names, as history; a dropped role's are a superuser's to read).
 CREATE VIEW finml.events WITH (security_barrier) AS
 SELECT e.at, e.role, e.action, e.model, e.version, e.outcome, e.detail
   FROM finml.event_log e
- WHERE finml.can_manage(e.model) OR finml.has_privileges_of(e.role)
+ WHERE finml.can_manage(e.model)
+    OR finml.has_privileges_of(coalesce(pg_catalog.to_regrole(pg_catalog.quote_ident(e.role)),
+                                        '-'::regrole))
  ORDER BY e.at;
 
 -- The training log of the MLP versions the current role may use.

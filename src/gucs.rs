@@ -4,7 +4,8 @@ use finml_models::mlp::DeviceChoice;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 
 /// `finml.threads`: the most threads one training may use (MLP training; the linear solvers
-/// run in the backend thread).
+/// run in the backend thread). PGC_SUSET, like `finml.max_training_memory`: limits that
+/// protect the server are the DBA's, not each role's (README, "Security").
 pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(2);
 
 /// `finml.max_training_memory` in kB: the most memory the training data of one `fin_train`
@@ -36,21 +37,21 @@ pub fn init() {
     GucRegistry::define_int_guc(
         c"finml.threads",
         c"Maximum number of threads one finml training uses.",
-        c"Caps the thread pools of MLP training; each backend that trains keeps its pool.",
+        c"Caps the thread pools of MLP training; each backend that trains keeps its pool. Superuser-only: a DBA sets it per server, database or role (ALTER ROLE ... SET).",
         &THREADS,
         1,
         256,
-        GucContext::Userset,
+        GucContext::Suset,
         GucFlags::default(),
     );
     GucRegistry::define_int_guc(
         c"finml.max_training_memory",
         c"Maximum memory the training data of one fin_train may use.",
-        c"fin_train stops with an error, before running out of memory, when the relation would not fit.",
+        c"fin_train stops with an error, before running out of memory, when the relation would not fit. Superuser-only: a DBA sets it per server, database or role (ALTER ROLE ... SET), and no other role can raise it.",
         &MAX_TRAINING_MEMORY_KB,
         1024,
         i32::MAX,
-        GucContext::Userset,
+        GucContext::Suset,
         GucFlags::UNIT_KB,
     );
 }

@@ -23,6 +23,8 @@ pgrx::extension_sql_file!("../sql/catalog.sql", name = "catalog", bootstrap);
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     gucs::init();
+    pg::security::mark_backend_thread();
+    finml_models::interrupt::set_check(pg::security::check_for_interrupts);
 }
 
 #[cfg(any(test, feature = "pg_test"))]

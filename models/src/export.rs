@@ -135,7 +135,18 @@ pub fn read_export(doc: &Value) -> Result<Imported> {
         )
         .with_hint("the document was changed or truncated on the way; export it again"));
     }
+    // The document's own claim about the bytes must be what the bytes say.
+    let header_version = format::stored_version(&bytes);
+    let claimed_version = fields.get("model_format_version").and_then(Value::as_u64);
+    if claimed_version.is_some_and(|v| Some(v) != header_version.map(u64::from)) {
+        return Err(invalid(format!(
+            "\"model_format_version\" says {}, the model is format version {}",
+            claimed_version.unwrap_or_default(),
+            header_version.unwrap_or_default()
+        )));
+    }
     let model = format::from_bytes(&bytes)?;
+    check_claims(fields, &model)?;
     let text = |key: &str| fields.get(key).and_then(Value::as_str).unwrap_or_default();
     let features: Vec<&str> = fields["features"]
         .as_array()
@@ -166,6 +177,77 @@ pub fn read_export(doc: &Value) -> Result<Imported> {
         bytes,
         model,
     })
+}
+
+/// The metadata fields an import stores only as claims of the exporting database (they
+/// cannot be recomputed from the model itself); finml.models.imported lists them.
+pub const CLAIMED: &[&str] = &[
+    "name",
+    "version",
+    "relation",
+    "options",
+    "metrics",
+    "train_rows",
+    "test_rows",
+    "trained_at",
+    "trained_by",
+    "requested_features",
+];
+
+/// Refuses claims that are not even plausible: a version or row count that is not a
+/// non-negative integer, a metric that is not a finite number, names longer than
+/// PostgreSQL's, a target other than the model's own.
+fn check_claims(fields: &Map<String, Value>, model: &Model) -> Result<()> {
+    let count = |key: &str, least: u64| {
+        let ok = fields
+            .get(key)
+            .and_then(Value::as_u64)
+            .is_some_and(|v| v >= least && v <= i64::MAX as u64);
+        if ok {
+            Ok(())
+        } else {
+            Err(invalid(format!(
+                "\"{key}\" must be an integer of at least {least}"
+            )))
+        }
+    };
+    count("version", 1)?;
+    if fields.get("version").and_then(Value::as_u64) > Some(i32::MAX as u64) {
+        return Err(invalid("\"version\" is out of range"));
+    }
+    count("train_rows", 1)?;
+    count("test_rows", 0)?;
+    let text = |key: &str| fields.get(key).and_then(Value::as_str).unwrap_or_default();
+    for (key, limit) in [("name", 63), ("trained_by", 63), ("relation", 200)] {
+        if text(key).is_empty() || text(key).len() > limit {
+            return Err(invalid(format!("\"{key}\" must have 1 to {limit} bytes")));
+        }
+    }
+    if text("target") != model.target {
+        return Err(Error::new(
+            ErrorKind::CorruptModel,
+            format!(
+                "the exported metadata names target \"{}\", the model's is \"{}\"",
+                text("target"),
+                model.target
+            ),
+        )
+        .with_hint("export the model again"));
+    }
+    let metrics = fields.get("metrics").and_then(Value::as_object);
+    for (name, value) in metrics.into_iter().flatten() {
+        let plausible = match value {
+            Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
+            Value::String(s) => s.len() <= 64,
+            _ => false,
+        };
+        if !plausible {
+            return Err(invalid(format!(
+                "metric \"{name}\" is not a finite number"
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! the model as UTF-8 JSON. A reader accepts every version up to its own.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::Model;
+use crate::model::{coefficients_disagree, first_invalid_parameter, Model};
 
 /// First bytes of every stored model.
 pub const MAGIC: &[u8; 8] = b"FINML\0MD";
@@ -86,6 +86,14 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
                 model.preprocessor.width()
             )));
         }
+    }
+    if let Some(what) = first_invalid_parameter(&model) {
+        return Err(corrupt(format!("{what} is not a finite, valid number")));
+    }
+    if coefficients_disagree(&model) {
+        return Err(corrupt(
+            "its coefficients do not match the weights it predicts with".into(),
+        ));
     }
     model.preprocessor.rebuild_indexes();
     if let Some(points) = &model.scorecard {

@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod export;
 pub mod format;
+pub mod interrupt;
 pub mod linalg;
 pub mod linear;
 pub mod metrics;

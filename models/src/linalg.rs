@@ -2,6 +2,7 @@
 //! symmetric positive-definite matrix, solving with it, and inverting with it (for the
 //! covariance matrix of the coefficients). Matrices here are at most a few hundred wide.
 
+use crate::interrupt;
 use ndarray::{Array1, Array2};
 
 /// A pivot below this share of its diagonal entry means the column is (numerically) a
@@ -14,6 +15,8 @@ pub fn cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
     let n = a.nrows();
     let mut l = Array2::<f64>::zeros((n, n));
     for j in 0..n {
+        // O(n³) in all: a cancel is honoured between columns.
+        interrupt::check();
         let mut diag = a[[j, j]];
         for k in 0..j {
             diag -= l[[j, k]] * l[[j, k]];
@@ -62,6 +65,7 @@ pub fn spd_inverse(a: &Array2<f64>) -> Option<Array2<f64>> {
     let n = a.nrows();
     let mut inv = Array2::<f64>::zeros((n, n));
     for j in 0..n {
+        interrupt::check();
         let mut e = Array1::<f64>::zeros(n);
         e[j] = 1.0;
         inv.column_mut(j).assign(&cholesky_solve(&l, &e));

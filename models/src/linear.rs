@@ -1,12 +1,14 @@
 //! Linear models on the standardized design matrix: logistic regression (fitted by
-//! linfa-logistic's L-BFGS) and linear regression (ridge normal equations), each with the
+//! linfa-logistic's L-BFGS, run through argmin here so that it can be cancelled) and linear regression (ridge normal equations), each with the
 //! covariance matrix of its coefficients, from which standard errors, z statistics,
 //! p-values and odds ratios on the original feature scale are derived.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::interrupt;
 use crate::linalg::{cholesky, cholesky_solve, spd_inverse};
-use linfa::prelude::*;
-use linfa_logistic::LogisticRegression;
+use argmin::core::{CostFunction, Executor, Gradient};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
 use ndarray::{s, Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
@@ -47,36 +49,120 @@ pub fn sigmoid(z: f64) -> f64 {
 
 /// Fits `P(y) = σ(b + x·w)` minimizing `Σ logloss + l2/2·‖w‖²` (scikit-learn's
 /// `LogisticRegression(C = 1/l2)` objective). `y[i]` is true for the positive class.
+///
+/// The solver is linfa-logistic 0.8.1's, step for step: argmin's L-BFGS (memory 10) with the
+/// More-Thuente line search, its cost and gradient formulas, from zero. The objective is
+/// symmetric in the sign of the labels, so labelling the positive class +1 gives exactly the
+/// oriented result. finml runs it itself so that each evaluation checks for interrupts.
 pub fn fit_logistic(x: &Array2<f64>, y: &[bool], l2: f64, max_iter: u64) -> Result<LinearFit> {
-    let targets = Array1::from_iter(y.iter().copied());
-    let dataset = linfa::Dataset::new(x.clone(), targets);
+    let mut fit = fit_logistic_coefficients(x, y, l2, max_iter)?;
+    fit.covariance = logistic_covariance(x, fit.intercept, &fit.weights, l2);
+    Ok(fit)
+}
+
+/// [`fit_logistic`] without the covariance matrix (`None`), for fits that only decide.
+pub fn fit_logistic_coefficients(
+    x: &Array2<f64>,
+    y: &[bool],
+    l2: f64,
+    max_iter: u64,
+) -> Result<LinearFit> {
+    let failed = |why: String| {
+        Error::new(
+            ErrorKind::Internal,
+            format!("logistic regression failed: {why}"),
+        )
+        .with_hint("try a larger options.l2 or fewer features")
+    };
+    if x.iter().any(|v| !v.is_finite()) {
+        return Err(Error::invalid_data("the design matrix holds a value that is not finite")
+            .with_hint("rescale features whose values are near the limits of double precision"));
+    }
+    let problem = LogisticProblem {
+        x,
+        target: y.iter().map(|&v| if v { 1.0 } else { -1.0 }).collect(),
+        alpha: l2,
+    };
     // linfa stops on the norm of the gradient of the SUMMED loss, which grows with n; an
     // absolute tolerance would make large tables iterate to max_iter. Scaling by n applies
     // the tolerance to the mean loss, as scikit-learn does (100x tighter than its default 1e-4).
     let tolerance = GRADIENT_TOLERANCE_PER_ROW * y.len().max(1) as f64;
-    let fitted = LogisticRegression::default()
-        .alpha(l2)
-        .max_iterations(max_iter)
-        .gradient_tolerance(tolerance)
-        .fit(&dataset)
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Internal,
-                format!("logistic regression failed: {e}"),
-            )
-            .with_hint("try a larger options.l2 or fewer features")
-        })?;
-    // linfa treats the MORE FREQUENT label as its positive class: orient explicitly so that
-    // the model always predicts P(y = true).
-    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
-    let intercept = sign * fitted.intercept();
-    let weights: Vec<f64> = fitted.params().iter().map(|w| sign * w).collect();
-    let covariance = logistic_covariance(x, intercept, &weights, l2);
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+        .with_tolerance_grad(tolerance)
+        .map_err(|e| failed(e.to_string()))?;
+    let start = Array1::<f64>::zeros(x.ncols() + 1);
+    let result = Executor::new(problem, solver)
+        .configure(|state| state.param(start.clone()).max_iters(max_iter))
+        .run()
+        .map_err(|e| failed(e.to_string()))?;
+    let params = result.state.best_param.unwrap_or(start);
+    let n = x.ncols();
+    let intercept = params[n];
+    let weights: Vec<f64> = params.iter().take(n).copied().collect();
     Ok(LinearFit {
         intercept,
         weights,
-        covariance,
+        covariance: None,
     })
+}
+
+/// linfa-logistic's binary problem: labels ±1, parameters `[w..., b]`.
+struct LogisticProblem<'a> {
+    x: &'a Array2<f64>,
+    target: Array1<f64>,
+    alpha: f64,
+}
+
+impl LogisticProblem<'_> {
+    /// `y·(X·w + b)` for every row, computed as linfa computes it (a matrix product).
+    fn margins(&self, w: &Array1<f64>) -> Array1<f64> {
+        let n = self.x.ncols();
+        let params = w.slice(s![..n]);
+        let column = params.to_owned().into_shape_with_order((n, 1)).unwrap_or_default();
+        let yz = self.x.dot(&column) + w[n];
+        let len = yz.len();
+        yz.into_shape_with_order(len).unwrap_or_default() * &self.target
+    }
+}
+
+impl CostFunction for LogisticProblem<'_> {
+    type Param = Array1<f64>;
+    type Output = f64;
+
+    fn cost(&self, w: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        interrupt::check();
+        let params = w.slice(s![..self.x.ncols()]);
+        let loss = self.margins(w).mapv(log_logistic).sum();
+        Ok(-loss + 0.5 * self.alpha * params.dot(&params))
+    }
+}
+
+impl Gradient for LogisticProblem<'_> {
+    type Param = Array1<f64>;
+    type Gradient = Array1<f64>;
+
+    fn gradient(&self, w: &Array1<f64>) -> std::result::Result<Array1<f64>, argmin::core::Error> {
+        interrupt::check();
+        let n = self.x.ncols();
+        let params = w.slice(s![..n]);
+        let mut yz = self.margins(w).mapv(|v| 1.0 / (1.0 + (-v).exp()));
+        yz -= 1.0;
+        yz *= &self.target;
+        let mut grad = Array1::<f64>::zeros(n + 1);
+        grad.slice_mut(s![..n])
+            .assign(&(self.x.t().dot(&yz) + &(&params * self.alpha)));
+        grad[n] = yz.sum();
+        Ok(grad)
+    }
+}
+
+/// `ln σ(x)` without overflow (linfa-logistic's form).
+fn log_logistic(x: f64) -> f64 {
+    if x > 0.0 {
+        -(1.0 + (-x).exp()).ln()
+    } else {
+        x - (1.0 + x.exp()).ln()
+    }
 }
 
 /// `b + X·w` for every row of `x`.
@@ -96,6 +182,8 @@ fn penalized_information(
     let mut row = vec![0.0; p];
     row[0] = 1.0;
     for (i, xi) in x.rows().into_iter().enumerate() {
+        // n·p²/2 work: a cancel must not wait for all of it.
+        interrupt::check_every(i, 64);
         for (slot, v) in row[1..].iter_mut().zip(xi.iter()) {
             *slot = *v;
         }
@@ -109,7 +197,7 @@ fn penalized_information(
 }
 
 /// Inverse of the penalized Fisher information, with row weights `p(1-p)`.
-fn logistic_covariance(x: &Array2<f64>, b: f64, w: &[f64], l2: f64) -> Option<Array2<f64>> {
+pub fn logistic_covariance(x: &Array2<f64>, b: f64, w: &[f64], l2: f64) -> Option<Array2<f64>> {
     let weights = linear_predictor(x, b, w).mapv(|eta| {
         let prob = sigmoid(eta);
         prob * (1.0 - prob)
@@ -199,15 +287,26 @@ pub fn original_scale_coefficients(
         .enumerate()
         .map(|(j, term)| {
             let estimate = estimates[j];
-            let std_error = covariance.as_ref().map(|c| c[[j, j]].max(0.0).sqrt());
-            let z = std_error.filter(|&se| se > 0.0).map(|se| estimate / se);
+            // A statistic that overflows (an odds ratio of a coefficient over ~709, a
+            // variance of an unidentified term) is left out (NULL), never stored non-finite.
+            let finite = |x: f64| Some(x).filter(|x| x.is_finite());
+            let std_error = covariance
+                .as_ref()
+                .and_then(|c| finite(c[[j, j]].max(0.0).sqrt()));
+            let z = std_error
+                .filter(|&se| se > 0.0)
+                .and_then(|se| finite(estimate / se));
             Coefficient {
                 term,
                 estimate,
                 std_error,
                 z,
                 p_value: z.map(|z| libm::erfc(z.abs() / std::f64::consts::SQRT_2)),
-                odds_ratio: odds_ratios.then(|| estimate.exp()),
+                odds_ratio: if odds_ratios {
+                    finite(estimate.exp())
+                } else {
+                    None
+                },
             }
         })
         .collect()

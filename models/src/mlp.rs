@@ -766,7 +766,11 @@ pub fn fit(
             let grads = loss.backward().map_err(candle)?;
             step += 1;
             update(&layers, &mut moments, &grads, options, step)?;
-            loss_sum += f64::from(loss.to_scalar::<f32>().map_err(candle)?) * len as f64;
+            let batch_loss = f64::from(loss.to_scalar::<f32>().map_err(candle)?);
+            if !batch_loss.is_finite() {
+                return Err(diverged(epoch, batch_loss));
+            }
+            loss_sum += batch_loss * len as f64;
             start += len;
             progress.batch()?;
         }
@@ -811,6 +815,56 @@ pub fn fit(
         best_epoch,
         device: device_name(device),
     })
+}
+
+/// A training whose loss left the finite numbers: stopped at once (every later step would be
+/// NaN), nothing stored.
+fn diverged(epoch: usize, loss: f64) -> Error {
+    Error::invalid_data(format!(
+        "the network's training diverged: its loss is {loss} in epoch {epoch}"
+    ))
+    .with_hint("lower learning_rate or class_weight, or rescale features and target to moderate ranges")
+}
+
+/// Bytes of f32 state per network parameter while training: the weights, their gradient,
+/// Adam's two moments, the best epoch's copy (early stopping) and the stored copies made when
+/// the network is serialized (safetensors, base64, JSON).
+const TRAINING_BYTES_PER_PARAMETER: usize = 40;
+/// Bytes per hidden or output unit per batch row: the layer's output, its activation, its
+/// dropout mask and their gradients (f32).
+const TRAINING_BYTES_PER_ACTIVATION: usize = 20;
+
+/// The memory a training of this shape holds besides its design matrix: the parameters and
+/// their optimizer state, and one batch's activations. Checked against
+/// finml.max_training_memory before anything is allocated (a 65,536-wide network asks for
+/// tens of gigabytes and is refused at once). Saturates instead of overflowing.
+pub fn training_memory_bytes(n_inputs: usize, hidden: &[usize], batch_size: usize) -> usize {
+    let mut parameters = 0usize;
+    let mut units = 0usize;
+    let mut fan_in = n_inputs;
+    for &width in hidden.iter().chain(std::iter::once(&1)) {
+        parameters = parameters.saturating_add(fan_in.saturating_add(1).saturating_mul(width));
+        units = units.saturating_add(width);
+        fan_in = width;
+    }
+    parameters
+        .saturating_mul(TRAINING_BYTES_PER_PARAMETER)
+        .saturating_add(
+            units
+                .saturating_mul(batch_size)
+                .saturating_mul(TRAINING_BYTES_PER_ACTIVATION),
+        )
+}
+
+/// Network parameters (weights and biases) of this shape, for messages.
+pub fn parameter_count(n_inputs: usize, hidden: &[usize]) -> usize {
+    let mut fan_in = n_inputs;
+    let mut parameters = 0usize;
+    for &width in hidden.iter().chain(std::iter::once(&1)) {
+        parameters = parameters.saturating_add(fan_in.saturating_add(1).saturating_mul(width));
+        fan_in = width;
+    }
+    parameters
 }
 
 fn device_name(device: &Device) -> String {

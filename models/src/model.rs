@@ -134,10 +134,11 @@ impl Model {
                 .preprocessor
                 .linear_predictor(self.intercept, &self.weights, values)?,
         };
-        Ok(self.link(output))
+        finite_prediction(self.link(output))
     }
 
-    /// The prediction from the model's output unit (log-odds of a classifier).
+    /// The prediction from the model's output unit (log-odds of a classifier; the sigmoid
+    /// maps ±∞ to 0 or 1 without overflow, see [`sigmoid`]).
     pub fn link(&self, output: f64) -> f64 {
         match self.task {
             Task::Classification => sigmoid(output),
@@ -168,7 +169,10 @@ impl Model {
             Some(network) => network.outputs(&x),
             None => linear_predictor(&x, self.intercept, &self.weights).to_vec(),
         };
-        Ok(outputs.into_iter().map(|o| self.link(o)).collect())
+        outputs
+            .into_iter()
+            .map(|o| finite_prediction(self.link(o)))
+            .collect()
     }
 
     /// The array form: numeric features in feature order, NULL elements imputed.
@@ -288,4 +292,123 @@ impl Model {
         let (points, binnings) = self.scorecard()?;
         Ok(scorecard::reasons(points, &binnings, &bins, baseline))
     }
+}
+
+/// A prediction, or 22000 when it is not a finite number: features of order 1e308 can make
+/// the linear predictor ∞ − ∞. Nothing non-finite is returned (DESIGN.md, principle 6).
+fn finite_prediction(p: f64) -> Result<f64> {
+    if p.is_finite() {
+        Ok(p)
+    } else {
+        Err(Error::invalid_data(format!(
+            "the prediction for this row is not a finite number ({p})"
+        ))
+        .with_hint("a feature value is far outside the range the model was trained on (e.g. 1e308): check the row's values"))
+    }
+}
+
+/// The first parameter of a model that is not a finite number (or not a valid value), named
+/// for the error message; `None` when every one is. A model is refused before it is stored
+/// (training, import) and when it is read (a stored one edited by hand) if this finds
+/// anything (DESIGN.md, principle 6: nothing non-finite is stored, deployed or returned).
+pub fn first_invalid_parameter(model: &Model) -> Option<String> {
+    let finite = |x: f64| x.is_finite();
+    if !finite(model.intercept) {
+        return Some("the intercept".to_owned());
+    }
+    if let Some(j) = model.weights.iter().position(|w| !w.is_finite()) {
+        return Some(format!("weight {}", j + 1));
+    }
+    for f in &model.preprocessor.features {
+        match &f.transform {
+            Transform::Numeric(t) => {
+                if !(finite(t.impute) && finite(t.mean)) {
+                    return Some(format!("the imputed value or mean of \"{}\"", f.name));
+                }
+                // Standardization divides by the scale.
+                if !(finite(t.scale) && t.scale > 0.0) {
+                    return Some(format!("the scale of \"{}\" ({})", f.name, t.scale));
+                }
+            }
+            Transform::Categorical(_) => {}
+            Transform::Binned(b) => {
+                if b.bins.iter().any(|bin| !bin.woe.is_finite()) {
+                    return Some(format!("a weight of evidence of \"{}\"", f.name));
+                }
+            }
+        }
+    }
+    if let Some(card) = &model.scorecard {
+        let scaling = [card.pdo, card.base_score, card.base_odds, card.factor, card.offset];
+        if scaling.iter().any(|x| !x.is_finite()) || card.base_odds <= 0.0 {
+            return Some("the scorecard's scaling (pdo, base_score, base_odds)".to_owned());
+        }
+        let values = card
+            .points
+            .iter()
+            .flatten()
+            .chain(&card.average_points)
+            .chain(&card.score_cuts)
+            .chain(&card.score_shares);
+        if values.clone().any(|x| !x.is_finite()) {
+            return Some("the scorecard's points".to_owned());
+        }
+    }
+    if let Some(network) = &model.network {
+        for (k, layer) in network.layers.iter().enumerate() {
+            let sizes_agree = layer.weights.len() == layer.in_dim * layer.out_dim
+                && layer.bias.len() == layer.out_dim;
+            if !sizes_agree {
+                return Some(format!("the shape of layer {}", k + 1));
+            }
+            if layer
+                .weights
+                .iter()
+                .chain(&layer.bias)
+                .any(|w| !w.is_finite())
+            {
+                return Some(format!("a weight of layer {}", k + 1));
+            }
+        }
+    }
+    for c in &model.coefficients {
+        let statistics = [c.std_error, c.z, c.p_value, c.odds_ratio];
+        if !c.estimate.is_finite() || statistics.iter().flatten().any(|x| !x.is_finite()) {
+            return Some(format!("the coefficient statistics of \"{}\"", c.term));
+        }
+    }
+    if let Some(reference) = &model.reference {
+        let values = reference
+            .mean_terms
+            .iter()
+            .chain(&reference.term_sd)
+            .chain(&reference.mean_design);
+        if values.clone().any(|x| !x.is_finite()) {
+            return Some("the explanation reference (term means)".to_owned());
+        }
+    }
+    None
+}
+
+/// True when a linear model's documented coefficients (fin_coefficients) are not the ones its
+/// prediction uses: estimates on the original scale must be `w_j / scale_j` and
+/// `b − Σ w_j·shift_j / scale_j` (relative tolerance 1e-9, for summation order). A model
+/// whose bytes were edited could otherwise show one model and predict with another.
+pub fn coefficients_disagree(model: &Model) -> bool {
+    if model.network.is_some() || model.coefficients.is_empty() {
+        return false;
+    }
+    let scaling = model.preprocessor.column_scaling();
+    if model.coefficients.len() != scaling.len() + 1 || model.weights.len() != scaling.len() {
+        return true;
+    }
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()));
+    let mut intercept = model.intercept;
+    for (j, (&w, &(shift, scale))) in model.weights.iter().zip(&scaling).enumerate() {
+        intercept -= w * shift / scale;
+        if !close(model.coefficients[j + 1].estimate, w / scale) {
+            return true;
+        }
+    }
+    !close(model.coefficients[0].estimate, intercept)
 }

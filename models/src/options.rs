@@ -284,6 +284,15 @@ impl TrainOptions {
                 .with_hint("0 disables the penalty; 1.0 (the default) is scikit-learn's C = 1"));
             }
         }
+        // numpy's RandomState (whose splits finml reproduces) takes seeds below 2^32; a
+        // larger one would silently mean another seed.
+        if raw.seed.is_some_and(|seed| seed > u64::from(u32::MAX)) {
+            return Err(Error::invalid_option(format!(
+                "seed must be in 0..4294967295, got {}",
+                raw.seed.unwrap_or_default()
+            ))
+            .with_hint("seeds are numpy RandomState seeds, as scikit-learn's random_state"));
+        }
         let max_iter = raw.max_iter.unwrap_or(100);
         if max_iter == 0 {
             return Err(Error::invalid_option("max_iter must be at least 1")

@@ -10,9 +10,9 @@ use crate::linear::{
 };
 use crate::metrics;
 use crate::mlp::{self, select_device, DeviceChoice, EpochLog, MlpFit, Progress, Silent};
-use crate::model::{Algorithm, EvaluationSummary, Model};
+use crate::model::{first_invalid_parameter, Algorithm, EvaluationSummary, Model};
 use crate::options::{SplitSpec, Task, TrainOptions};
-use crate::preprocess::Preprocessor;
+use crate::preprocess::{Preprocessor, Transform};
 use crate::scorecard::{self, Scorecard};
 use crate::split::{self, Split};
 use serde_json::Value;
@@ -119,6 +119,13 @@ pub fn train_reporting(
         ));
     }
     let (task, labels) = resolve_target(data, &rows, options)?;
+    if task == Task::Regression && options.positive.is_some() {
+        return Err(Error::invalid_option(format!(
+            "options.positive names a class, but \"{}\" is trained as a regression",
+            data.target_name
+        ))
+        .with_hint("remove positive, or train a two-class target (a numeric target with more than two values is a regression)"));
+    }
     let algorithm = match (algorithm, task) {
         (Algorithm::Logistic, Task::Regression) => {
             notes.push(if options.task == Some(Task::Regression) {
@@ -195,6 +202,13 @@ pub fn train_reporting(
         Estimator::Network(fit) => fit.network.outputs(&x_eval),
     };
     drop(x_eval);
+    if let Some(k) = eta.iter().position(|e| !e.is_finite()) {
+        return Err(not_finite(&format!(
+            "its prediction for {evaluated_on} row {} ({})",
+            k + 1,
+            eta[k]
+        )));
+    }
     let mut evaluation = EvaluationSummary {
         evaluated_on: evaluated_on.to_owned(),
         roc: Vec::new(),
@@ -266,8 +280,10 @@ pub fn train_reporting(
                 Some(fit.device),
             ),
         };
-    Ok(TrainOutcome {
-        model: Model {
+    if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(not_finite(&format!("its {name} on the {evaluated_on} rows ({value})")));
+    }
+    let model = Model {
             algorithm,
             task,
             target: data.target_name.clone(),
@@ -284,7 +300,12 @@ pub fn train_reporting(
             network,
             reference,
             evaluation: Some(evaluation),
-        },
+    };
+    if let Some(what) = first_invalid_parameter(&model) {
+        return Err(not_finite(&what));
+    }
+    Ok(TrainOutcome {
+        model,
         train_rows: train.len(),
         test_rows: test.len(),
         metrics,
@@ -348,9 +369,16 @@ fn fit_estimator(
     }
     let preprocessor = Preprocessor::fit(data, train, options.impute, options.max_categories);
     let width = preprocessor.width();
+    if let Some(what) = first_overflowing_feature(&preprocessor) {
+        return Err(Error::invalid_data(format!(
+            "feature \"{what}\" overflows double precision: its mean or standard deviation is not finite"
+        ))
+        .with_hint("rescale the column (e.g. to thousands) in a view, or leave it out"));
+    }
     if algorithm == Algorithm::Mlp {
         let cells = (width + 1) * (8 + MLP_EXTRA_BYTES_PER_CELL) / 8;
         check_design_memory(train, test, cells, limits)?;
+        check_network_memory(train, test, width, cells, &options.mlp, limits)?;
         let x_train = preprocessor.design_matrix(data, train);
         let x: Vec<f32> = x_train.iter().map(|&v| v as f32).collect();
         drop(x_train);
@@ -406,6 +434,57 @@ fn fit_estimator(
             scorecard: None,
         },
     ))
+}
+
+/// The first numeric feature whose fitted mean, scale or imputed value is not finite (values
+/// near 1e308 overflow their sum): the design matrix would hold NaN.
+fn first_overflowing_feature(preprocessor: &Preprocessor) -> Option<&str> {
+    preprocessor.features.iter().find_map(|f| match &f.transform {
+        Transform::Numeric(t)
+            if !(t.mean.is_finite() && t.scale.is_finite() && t.impute.is_finite()) =>
+        {
+            Some(f.name.as_str())
+        }
+        _ => None,
+    })
+}
+
+/// Rejects a network whose parameters, optimizer state and batch activations, with the
+/// design matrix, would not fit finml.max_training_memory (before any is allocated).
+fn check_network_memory(
+    train: &[usize],
+    test: &[usize],
+    width: usize,
+    design_cells_per_row: usize,
+    options: &mlp::MlpOptions,
+    limits: Limits,
+) -> Result<()> {
+    let design = train
+        .len()
+        .max(test.len())
+        .saturating_mul(design_cells_per_row)
+        .saturating_mul(std::mem::size_of::<f64>());
+    let network = mlp::training_memory_bytes(width, &options.hidden, options.batch_size);
+    if design.saturating_add(network) > limits.max_memory_bytes {
+        let shape: Vec<String> = std::iter::once(width)
+            .chain(options.hidden.iter().copied())
+            .chain(std::iter::once(1))
+            .map(|w| w.to_string())
+            .collect();
+        return Err(Error::new(
+            ErrorKind::ResourceLimit,
+            format!(
+                "the network {} ({} parameters) needs {} MB to train, with the data {} MB, more than finml.max_training_memory ({} MB)",
+                shape.join(" → "),
+                mlp::parameter_count(width, &options.hidden),
+                network >> 20,
+                design.saturating_add(network) >> 20,
+                limits.max_memory_bytes >> 20
+            ),
+        )
+        .with_hint("use fewer or narrower hidden layers (options.hidden), a smaller batch_size, or ask the DBA for a larger finml.max_training_memory"));
+    }
+    Ok(())
 }
 
 /// Rejects a design matrix of `width` columns that would not fit finml.max_training_memory.
@@ -600,6 +679,17 @@ fn resolve_target(
             }
         }
     }
+}
+
+/// A trained model that cannot be stored because `what` is not a finite number: refused
+/// before it is stored or deployed, so the deployed version keeps predicting.
+fn not_finite(what: &str) -> Error {
+    Error::invalid_data(format!(
+        "the trained model is not usable: {what} is not a finite number"
+    ))
+    .with_hint(
+        "the data or options overflow double precision: rescale features or the target (e.g. to thousands), lower learning_rate or class_weight, or keep pdo and base_score in a sensible range",
+    )
 }
 
 fn reject_regression(options: &TrainOptions, name: &str, kind: &str) -> Result<()> {

@@ -1,12 +1,14 @@
 //! The model lifecycle: deploy, roll back, drop, retrain, grant, export and import.
 
-use crate::api::train::{train_version, validate_model_name, TrainRequest};
+use crate::api::train::{train_version, TrainRequest};
 use crate::error::{required, sql_error, OrReport, SqlResult};
 use crate::pg::audit::with_durable_failure_event;
-use crate::pg::catalog::{self, as_extension_owner, check_access, Access, ModelRef};
+use crate::pg::catalog::{
+    self, as_extension_owner, check_access, validate_model_name, Access, ModelRef,
+};
 use crate::pg::registry::{self, NewVersion};
 use crate::pg::select_one;
-use finml_models::export::{export_document, read_export};
+use finml_models::export::{export_document, read_export, CLAIMED};
 use finml_models::DeployPolicy;
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -82,6 +84,13 @@ fn fin_revoke(model: &str, role: &str) -> Result<(), ErrorReport> {
     registry::set_grant(model, role, false)
 }
 
+/// Gives `model` to `role`, as ALTER ... OWNER TO does (before dropping the role that owns
+/// it, or to give an orphaned model an owner).
+#[pg_extern(volatile, strict, parallel_unsafe)]
+fn fin_set_owner(model: &str, role: &str) -> Result<(), ErrorReport> {
+    registry::set_owner(model, role)
+}
+
 /// Trains `model` again with the specification of its deployed version (relation, target,
 /// features, algorithm, options, with `options` merged over them) on the relation's current
 /// rows, and deploys the new version as the deploy policy says (default if_better). A failure
@@ -109,11 +118,16 @@ fn fin_retrain(
     ErrorReport,
 > {
     let model = required(model, "model")?;
+    validate_model_name(model)?;
     let overrides = options.map(|o| o.0);
+    // Rights first: a role that may not retrain the model writes nothing, neither into the
+    // model's history nor through a background worker (that would let any role flood both).
+    check_access(model, Access::Manage)?;
     let trained = with_durable_failure_event("retrain", model, || {
-        check_access(model, Access::Manage)?;
         let spec = registry::training_spec(model)?;
         let options = merged_options(spec.options, overrides)?;
+        // The stored name is schema-qualified and resolved with the search_path pinned:
+        // a table of the same name earlier on the caller's search_path is not trained on.
         let relation = select_one::<Oid>(
             "SELECT pg_catalog.to_regclass($1)::oid",
             &[DatumWithOid::from(spec.relation.as_str())],
@@ -241,20 +255,28 @@ fn fin_import(
                 .collect::<Vec<_>>()
         })
     };
+    // What the model itself says (algorithm, task, target, features, coefficients) is taken
+    // from it; what only the exporting database knew is kept, and listed as its claim.
+    let coefficients = serde_json::to_value(&imported.model.coefficients)
+        .map_err(|e| sql_error(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, e.to_string(), ""))?;
+    let claims: Map<String, Value> = CLAIMED
+        .iter()
+        .filter_map(|key| meta.get(*key).map(|v| ((*key).to_owned(), v.clone())))
+        .collect();
     registry::claim(model)?;
     let version = registry::store_version(NewVersion {
         name: model,
         algorithm: imported.model.algorithm.as_str(),
         task: imported.model.task.as_str(),
         relation: text("relation"),
-        target: text("target"),
+        target: &imported.model.target,
         features: imported.model.feature_names().map(str::to_owned).collect(),
         requested_features: strings("requested_features"),
         options: meta.get("options").cloned().unwrap_or(Value::Null),
         train_rows: number("train_rows"),
         test_rows: number("test_rows"),
         metrics: meta.get("metrics").cloned().unwrap_or(Value::Null),
-        coefficients: meta.get("coefficients").cloned().unwrap_or(Value::Null),
+        coefficients,
         model: imported.bytes.clone(),
         trained: Some((text("trained_at").to_owned(), text("trained_by").to_owned())),
         imported: Some(json!({
@@ -262,6 +284,8 @@ fn fin_import(
             "database": meta.get("exported_from"),
             "exported_at": meta.get("exported_at"),
             "finml_version": meta.get("finml_version"),
+            "imported_by": registry::caller_name()?,
+            "claimed_by_export": claims.keys().collect::<Vec<_>>(),
         })),
     })?;
     if deploy {

@@ -1,7 +1,7 @@
 //! `fin_train`: read a relation, train a model, store it as the next version. The same
 //! pipeline trains `fin_retrain`'s new versions (see [`train_version`]).
 
-use crate::error::{report, required, sql_error, OrReport, SqlResult};
+use crate::error::{report, required, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::catalog;
 use crate::pg::registry::{self, NewVersion};
@@ -106,7 +106,7 @@ pub struct Trained {
 pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
     let started = Instant::now();
     let model = request.model;
-    validate_model_name(model)?;
+    catalog::validate_model_name(model)?;
     let parsed = TrainOptions::from_json(&request.options).or_report()?;
     let algorithm = Algorithm::parse(request.algorithm).or_report()?;
     parsed.check_applicable(algorithm.as_str()).or_report()?;
@@ -299,17 +299,4 @@ impl Progress for EpochNotices {
 fn cap_threads(threads: usize) {
     // The backend is single-threaded here: nothing reads the environment concurrently.
     std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
-}
-
-/// Model names are free text, but not empty, not over 63 bytes, and without '@' (reserved to
-/// pin a version: 'name@3').
-pub fn validate_model_name(name: &str) -> Result<(), ErrorReport> {
-    if name.is_empty() || name.len() > 63 || name.contains('@') {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-            format!("invalid model name \"{name}\""),
-            "use 1 to 63 bytes without '@', e.g. 'credit_risk'",
-        ));
-    }
-    Ok(())
 }

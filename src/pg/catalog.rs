@@ -16,7 +16,10 @@
 
 use crate::error::{report, sql_error, OrReport, SqlResult};
 use crate::pg::row::RowLayouts;
+use crate::pg::security::{self, with_latest_snapshot};
 use crate::pg::{select_one, select_row};
+
+pub use crate::pg::security::caller;
 use finml_models::{format, Model};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -110,66 +113,10 @@ fn extension() -> SqlResult<Extension> {
     Ok(known)
 }
 
-/// The role running the current statement.
-pub fn caller() -> Oid {
-    // SAFETY: plain read of the backend's current user id.
-    unsafe { pg_sys::GetUserId() }
-}
-
-/// Restores the caller's user id and search_path when dropped, also while unwinding from an
-/// error.
-struct RestoreCaller {
-    user: Oid,
-    context: i32,
-    guc_nest_level: i32,
-}
-
-impl Drop for RestoreCaller {
-    fn drop(&mut self) {
-        // SAFETY: puts back the values read before the switch, as fmgr_security_definer does.
-        unsafe {
-            pg_sys::AtEOXact_GUC(true, self.guc_nest_level);
-            pg_sys::SetUserIdAndSecContext(self.user, self.context);
-        }
-    }
-}
-
-/// Runs `f` as the extension's owner, for reading and writing the private catalog tables
-/// once the caller's rights have been checked. Nothing the caller controls runs inside: the
-/// search_path is pg_catalog only, so that no function or operator of the caller's schemas
-/// can stand in for a built-in one while running with the owner's rights (CVE-2018-1058).
+/// Runs `f` as the extension's owner (see [`security::as_role`]), for the private catalog
+/// tables once the caller's rights have been checked.
 pub fn as_extension_owner<R>(f: impl FnOnce() -> SqlResult<R>) -> SqlResult<R> {
-    let owner = extension()?.owner;
-    let mut user = pg_sys::InvalidOid;
-    let mut context = 0;
-    // SAFETY: what a SECURITY DEFINER function with SET search_path does (fmgr.c):
-    // switch the user id with SECURITY_LOCAL_USERID_CHANGE and save-and-set the GUC at a new
-    // nest level (allowed in parallel mode); both restored by the guard.
-    let _restore = unsafe {
-        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
-        let guc_nest_level = pg_sys::NewGUCNestLevel();
-        pg_sys::SetUserIdAndSecContext(
-            owner,
-            context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32,
-        );
-        let restore = RestoreCaller {
-            user,
-            context,
-            guc_nest_level,
-        };
-        pg_sys::set_config_option(
-            c"search_path".as_ptr(),
-            c"pg_catalog, pg_temp".as_ptr(),
-            pg_sys::GucContext::PGC_USERSET,
-            pg_sys::GucSource::PGC_S_SESSION,
-            pg_sys::GucAction::GUC_ACTION_SAVE,
-            true,
-            0,
-            false,
-        );
-        restore
-    };
-    f()
+    security::as_role(extension()?.owner, f)
 }
 
 /// A model named in a call: 'credit_risk' (its deployed version) or 'credit_risk@3'.
@@ -201,6 +148,23 @@ impl<'a> ModelRef<'a> {
     }
 }
 
+/// Model names are free text, but not empty, not over 63 bytes, and without '@' (reserved to
+/// pin a version: 'name@3'). Checked by every function that takes a model, before anything
+/// is read or written.
+pub fn validate_model_name(name: &str) -> SqlResult<()> {
+    if name.is_empty() || name.len() > 63 || name.contains('@') {
+        // A hostile name may be megabytes long: the message shows its start only.
+        let shown: String = name.chars().take(63).collect();
+        let more = if shown.len() < name.len() { "..." } else { "" };
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("invalid model name \"{shown}{more}\""),
+            "use 1 to 63 bytes without '@', e.g. 'credit_risk'",
+        ));
+    }
+    Ok(())
+}
+
 /// What a call needs to be allowed to do with a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -223,9 +187,11 @@ pub fn check_access(name: &str, access: Access) -> SqlResult<()> {
 
 /// Like [`check_access`], but `false` (not an error) when there is no model `name`.
 pub fn access_if_exists(name: &str, access: Access) -> SqlResult<bool> {
+    validate_model_name(name)?;
     extension()?;
-    // Evaluated as the caller: can_use and can_manage look at current_user.
-    let rights = select_row(
+    // Evaluated as the caller (can_use and can_manage look at current_user), on the catalog
+    // as committed now, whatever the caller's isolation level.
+    let rights = with_latest_snapshot(|| select_row(
         "SELECT finml.can_use(o.name), finml.can_manage(o.name)
            FROM finml.model_owners o WHERE o.name = $1",
         &[DatumWithOid::from(name)],
@@ -235,7 +201,7 @@ pub fn access_if_exists(name: &str, access: Access) -> SqlResult<bool> {
                 row.get::<bool>(2).or_report()?.unwrap_or(false),
             ))
         },
-    )?;
+    ))?;
     let Some((may_use, may_manage)) = rights else {
         return Ok(false);
     };
@@ -312,7 +278,9 @@ pub fn with_model<R>(
 /// caller's right to use the model has been checked.
 pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<Vec<u8>> {
     let name = DatumWithOid::from(model.name);
-    let found = as_extension_owner(|| match model.version {
+    // The version as committed now (see security::with_latest_snapshot): a model cached
+    // from an old snapshot would outlive the invalidation that emptied the cache.
+    let found = with_latest_snapshot(|| as_extension_owner(|| match model.version {
         Some(version) => select_one::<Vec<u8>>(
             "SELECT model FROM finml.model_versions WHERE name = $1 AND version = $2",
             &[name, DatumWithOid::from(version)],
@@ -324,7 +292,7 @@ pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<Vec<u8>> {
               WHERE d.name = $1",
             &[name],
         ),
-    })?;
+    }))?;
     found.ok_or_else(|| match model.version {
         Some(version) => no_such_version(model.name, version),
         None => sql_error(

@@ -6,12 +6,16 @@ pub mod facts;
 pub mod registry;
 pub mod relation;
 pub mod row;
+pub mod security;
 pub mod types;
 
 use crate::error::{OrReport, SqlResult};
+use security::with_pinned_search_path;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiHeapTupleData, SpiTupleTable};
+
+// Every query below runs with the search_path pinned to pg_catalog (see security.rs).
 
 /// The first column of the first row of a read-only query; `None` when it returns no row.
 ///
@@ -31,12 +35,14 @@ pub fn select_row<R>(
     args: &[DatumWithOid<'_>],
     read: impl FnOnce(&SpiTupleTable<'_>) -> SqlResult<R>,
 ) -> SqlResult<Option<R>> {
-    Spi::connect(|client| {
-        let rows = client.select(query, Some(1), args).or_report()?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        read(&rows.first()).map(Some)
+    with_pinned_search_path(|| {
+        Spi::connect(|client| {
+            let rows = client.select(query, Some(1), args).or_report()?;
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            read(&rows.first()).map(Some)
+        })
     })
 }
 
@@ -46,8 +52,10 @@ pub fn select_all<R>(
     args: &[DatumWithOid<'_>],
     mut read: impl FnMut(&SpiHeapTupleData<'_>) -> SqlResult<R>,
 ) -> SqlResult<Vec<R>> {
-    Spi::connect(|client| {
-        let rows = client.select(query, None, args).or_report()?;
-        rows.map(|row| read(&row)).collect()
+    with_pinned_search_path(|| {
+        Spi::connect(|client| {
+            let rows = client.select(query, None, args).or_report()?;
+            rows.map(|row| read(&row)).collect()
+        })
     })
 }

@@ -8,9 +8,11 @@ use crate::pg::catalog::{
     access_if_exists, as_extension_owner, caller, check_access, invalidate_models, no_such_model,
     no_such_version, Access,
 };
+use crate::pg::security::with_pinned_search_path;
 use crate::pg::{select_one, select_row};
 use finml_models::mlp::EpochLog;
 use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode};
 use serde_json::Value;
@@ -40,15 +42,17 @@ fn read<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> Sql
 
 /// Serializes changes to one model until the end of the transaction.
 fn lock(name: &str) -> SqlResult<()> {
-    Spi::connect_mut(|client| {
-        client
-            .update(
-                "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('finml.model:' || $1))",
-                None,
-                &[DatumWithOid::from(name)],
-            )
-            .or_report()
-            .map(|_| ())
+    with_pinned_search_path(|| {
+        Spi::connect_mut(|client| {
+            client
+                .update(
+                    "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('finml.model:' || $1))",
+                    None,
+                    &[DatumWithOid::from(name)],
+                )
+                .or_report()
+                .map(|_| ())
+        })
     })
 }
 
@@ -73,6 +77,15 @@ pub fn record_event(
         ],
     )
     .map(|_| ())
+}
+
+/// The name of the role running the statement.
+pub fn caller_name() -> SqlResult<String> {
+    Ok(select_one::<String>(
+        "SELECT pg_catalog.pg_get_userbyid($1)::text",
+        &[DatumWithOid::from(caller())],
+    )?
+    .unwrap_or_default())
 }
 
 /// What is recorded for one trained (or imported) version.
@@ -103,8 +116,11 @@ pub fn claim(name: &str) -> SqlResult<()> {
     if check_may_add_versions(name)? {
         return Ok(());
     }
+    // Owned by OID; a name dropped before continues its numbering (retired_names).
     write::<bool>(
-        "INSERT INTO finml.model_owners (name, owner) VALUES ($1, pg_catalog.pg_get_userbyid($2))",
+        "INSERT INTO finml.model_owners (name, owner, last_version)
+         VALUES ($1, $2, coalesce((SELECT r.last_version FROM finml.retired_names r
+                                    WHERE r.name = $1), 0))",
         &[DatumWithOid::from(name), DatumWithOid::from(caller())],
     )
     .map(|_| ())
@@ -325,6 +341,12 @@ pub fn drop_model(name: &str, version: Option<i32>) -> SqlResult<i64> {
         }
         None => {
             let args = [DatumWithOid::from(name)];
+            write::<bool>(
+                "INSERT INTO finml.retired_names (name, last_version)
+                 SELECT name, last_version FROM finml.model_owners WHERE name = $1
+                 ON CONFLICT (name) DO UPDATE SET last_version = EXCLUDED.last_version",
+                &args,
+            )?;
             for table in [
                 "deployments",
                 "deployment_history",
@@ -367,22 +389,28 @@ pub fn record_training_log(name: &str, version: i32, log: &[EpochLog]) -> SqlRes
     Ok(())
 }
 
-/// `fin_grant` / `fin_revoke`: allow or stop `role` (or 'public') using the model.
-pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
-    check_access(name, Access::Manage)?;
-    let role_exists = role == "public"
-        || select_one::<bool>(
-            "SELECT true FROM pg_catalog.pg_roles WHERE rolname = $1",
-            &[DatumWithOid::from(role)],
-        )?
-        .is_some();
-    if !role_exists {
-        return Err(sql_error(
+/// The OID of role `role` (42704 when there is none); 'public' is OID 0, as in aclitem.
+fn role_oid(role: &str) -> SqlResult<Oid> {
+    if role == "public" {
+        return Ok(pg_sys::InvalidOid);
+    }
+    select_one::<Oid>(
+        "SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1",
+        &[DatumWithOid::from(role)],
+    )?
+    .ok_or_else(|| {
+        sql_error(
             PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
             format!("role \"{role}\" does not exist"),
             "name an existing role, or 'public' for every role",
-        ));
-    }
+        )
+    })
+}
+
+/// `fin_grant` / `fin_revoke`: allow or stop `role` (or 'public') using the model.
+pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
+    check_access(name, Access::Manage)?;
+    let grantee = role_oid(role)?;
     lock(name)?;
     let changed = if granted {
         write::<bool>(
@@ -391,14 +419,14 @@ pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
              ON CONFLICT (name, grantee) DO NOTHING RETURNING true",
             &[
                 DatumWithOid::from(name),
-                DatumWithOid::from(role),
+                DatumWithOid::from(grantee),
                 DatumWithOid::from(caller()),
             ],
         )?
     } else {
         write::<bool>(
-            "DELETE FROM finml.model_grants WHERE name = $1 AND grantee = $2 RETURNING true",
-            &[DatumWithOid::from(name), DatumWithOid::from(role)],
+            "DELETE FROM finml.model_grants WHERE name = $1 AND grantee::oid = $2 RETURNING true",
+            &[DatumWithOid::from(name), DatumWithOid::from(grantee)],
         )?
     };
     if changed.is_none() {
@@ -420,6 +448,48 @@ pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
     };
     record_event(action, name, None, outcome, Some(&format!("role {role}")))?;
     Ok(())
+}
+
+/// `fin_set_owner`: gives the model to `role`, as `ALTER ... OWNER TO` does for PostgreSQL's
+/// objects: the caller manages the model (a superuser manages orphaned ones) and has the
+/// privileges of the new owner.
+pub fn set_owner(name: &str, role: &str) -> SqlResult<()> {
+    check_access(name, Access::Manage)?;
+    if role == "public" {
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "a model's owner must be a role, not public",
+            "let every role use it with fin_grant(model, 'public')",
+        ));
+    }
+    let owner = role_oid(role)?;
+    let may_become = select_one::<bool>(
+        "SELECT pg_catalog.pg_has_role($1, 'USAGE')",
+        &[DatumWithOid::from(owner)],
+    )?
+    .unwrap_or(false);
+    if !may_become {
+        return Err(sql_error(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("must be able to act as role \"{role}\" to give it model \"{name}\""),
+            "as for ALTER ... OWNER TO: be a member of the new owner role, or a superuser",
+        ));
+    }
+    lock(name)?;
+    let previous = write::<String>(
+        "UPDATE finml.model_owners n SET owner = $2 FROM finml.model_owners o
+          WHERE n.name = $1 AND o.name = n.name RETURNING o.owner::text",
+        &[DatumWithOid::from(name), DatumWithOid::from(owner)],
+    )?
+    .unwrap_or_default();
+    invalidate_models()?;
+    record_event(
+        "set_owner",
+        name,
+        None,
+        "changed",
+        Some(&format!("from {previous} to {role}")),
+    )
 }
 
 /// What a version was trained from, to train it again.

@@ -4,6 +4,7 @@
 
 use crate::error::{report, sql_error, OrReport, SqlResult};
 use crate::pg::types::{check_feature_type, kind_of, quote_ident, ValueKind};
+use crate::pg::security::with_pinned_search_path;
 use crate::pg::{select_all, select_one};
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
@@ -328,18 +329,22 @@ fn stream_rows(
     args: &[DatumWithOid<'_>],
     mut on_row: impl FnMut(&SpiTupleTable<'_>, &SpiHeapTupleData<'_>) -> SqlResult<()>,
 ) -> SqlResult<()> {
-    Spi::connect(|client| -> SqlResult<()> {
-        let mut cursor = client.try_open_cursor(query, args).or_report()?;
-        loop {
-            let mut batch = cursor.fetch(BATCH_ROWS as _).or_report()?;
-            if batch.is_empty() {
-                return Ok(());
+    // Pinned search_path: finml's casts and comparisons are pg_catalog's (the relation and
+    // the split column's type are schema-qualified), whatever the caller's schemas hold.
+    with_pinned_search_path(|| {
+        Spi::connect(|client| -> SqlResult<()> {
+            let mut cursor = client.try_open_cursor(query, args).or_report()?;
+            loop {
+                let mut batch = cursor.fetch(BATCH_ROWS as _).or_report()?;
+                if batch.is_empty() {
+                    return Ok(());
+                }
+                while let Some(row) = batch.next() {
+                    on_row(&batch, &row)?;
+                }
+                pgrx::check_for_interrupts!();
             }
-            while let Some(row) = batch.next() {
-                on_row(&batch, &row)?;
-            }
-            pgrx::check_for_interrupts!();
-        }
+        })
     })
 }
 
