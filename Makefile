@@ -3,7 +3,7 @@
 #
 #   make demo      install what is missing, build (release), install, start PostgreSQL,
 #                  load the credit example, train a model, print predictions and metrics
-#   make test      every test: models crate, #[pg_test]s, SQL regression suite
+#   make test      every test: models crate, #[pg_test]s, SQL regression suite, faults
 #   make install   build (release) and install into the PostgreSQL of $(PG_CONFIG)
 #   make lint      cargo fmt --check and clippy -D warnings
 #   make bench     benchmarks (see bench/README.md)
@@ -29,7 +29,7 @@ endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
 .PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo test \
-        test-models test-pg test-sql lint bench clean-test check-cuda
+        test-models test-pg test-sql test-faults lint bench clean-test check-cuda
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
 setup: system-packages cargo-pgrx pgrx-init
@@ -76,7 +76,7 @@ demo: install
 	$(AS_PG) psql -X -q -d $(DEMO_DB) -v ON_ERROR_STOP=1 -f examples/credit/demo.sql
 
 ## test: every test, against a real PostgreSQL
-test: setup test-models test-pg test-sql
+test: setup test-models test-pg test-sql test-faults
 
 test-models:
 	$(CARGO) test -p finml-models
@@ -87,6 +87,10 @@ test-pg:
 
 test-sql: install-debug
 	PG_CONFIG=$(PG_CONFIG) bash tests/run_regress.sh
+
+# Concurrency under pgbench and kill -9 during training and import (tests/faults.sh).
+test-faults: install-debug
+	PG_CONFIG=$(PG_CONFIG) bash tests/faults.sh
 
 lint:
 	$(CARGO) fmt --all --check

@@ -119,9 +119,9 @@ SELECT pg_catalog.pg_extension_config_dump('finml.retired_names', '');
 -- True when the current role has the privileges of `role` (is it, or a member with inherit,
 -- or a superuser), as PostgreSQL decides for object owners. An orphaned model's owner (OID
 -- 0, or a dropped role's OID) is nobody's but a superuser's.
-CREATE FUNCTION finml.has_privileges_of(role regrole) RETURNS boolean
+CREATE FUNCTION finml.has_privileges_of(role oid) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.pg_has_role(role::pg_catalog.oid, 'USAGE')
+    SELECT pg_catalog.pg_has_role(role, 'USAGE')
 $$;
 
 -- May the current role deploy, retrain, drop, export and grant this model?
@@ -158,8 +158,8 @@ CREATE VIEW finml.events WITH (security_barrier) AS
 SELECT e.at, e.role, e.action, e.model, e.version, e.outcome, e.detail
   FROM finml.event_log e
  WHERE finml.can_manage(e.model)
-    OR finml.has_privileges_of(coalesce(pg_catalog.to_regrole(pg_catalog.quote_ident(e.role)),
-                                        '-'::regrole))
+    OR finml.has_privileges_of(coalesce(pg_catalog.to_regrole(pg_catalog.quote_ident(e.role))::oid,
+                                        0::oid))
  ORDER BY e.at;
 
 -- The training log of the MLP versions the current role may use.

@@ -50,10 +50,11 @@ pub fn sigmoid(z: f64) -> f64 {
 /// Fits `P(y) = σ(b + x·w)` minimizing `Σ logloss + l2/2·‖w‖²` (scikit-learn's
 /// `LogisticRegression(C = 1/l2)` objective). `y[i]` is true for the positive class.
 ///
-/// The solver is linfa-logistic 0.8.1's, step for step: argmin's L-BFGS (memory 10) with the
-/// More-Thuente line search, its cost and gradient formulas, from zero. The objective is
-/// symmetric in the sign of the labels, so labelling the positive class +1 gives exactly the
-/// oriented result. finml runs it itself so that each evaluation checks for interrupts.
+/// The solver is linfa-logistic 0.8.1's: argmin's L-BFGS (memory 10) with the More-Thuente
+/// line search, its cost and gradient formulas and its stopping rule, from zero (solutions
+/// agree with linfa's to the stopping tolerance, not bit for bit: the iterates round
+/// differently). The positive class is labelled +1, so the result is oriented as is. finml
+/// runs it itself so that each cost and gradient evaluation checks for interrupts.
 pub fn fit_logistic(x: &Array2<f64>, y: &[bool], l2: f64, max_iter: u64) -> Result<LinearFit> {
     let mut fit = fit_logistic_coefficients(x, y, l2, max_iter)?;
     fit.covariance = logistic_covariance(x, fit.intercept, &fit.weights, l2);

@@ -404,6 +404,9 @@ pub fn known_keys() -> Vec<&'static str> {
         .collect()
 }
 
+/// Largest pdo, |base_score| and base_odds a scorecard accepts.
+const SCALING_LIMIT: f64 = 1e6;
+
 fn scorecard_options(raw: &RawOptions) -> Result<ScorecardOptions> {
     let defaults = ScorecardOptions::default();
     let max_bins = raw.max_bins.unwrap_or(defaults.max_bins);
@@ -427,21 +430,23 @@ fn scorecard_options(raw: &RawOptions) -> Result<ScorecardOptions> {
                 .with_hint("0 keeps every feature; the default 0.02 drops unpredictive ones"),
         );
     }
+    // Bounded so that every score fits fin_score's integer: credit practice uses a pdo of
+    // 20-100, base scores of a few hundred and odds up to a few thousand.
     let positive = |key: &str, value: Option<f64>, default: f64| -> Result<f64> {
         let v = value.unwrap_or(default);
-        if v.is_finite() && v > 0.0 {
+        if v.is_finite() && v > 0.0 && v <= SCALING_LIMIT {
             Ok(v)
         } else {
-            Err(
-                Error::invalid_option(format!("{key} must be a number > 0, got {v}"))
-                    .with_hint(format!("the default is {default}")),
-            )
+            Err(Error::invalid_option(format!(
+                "{key} must be a number in (0, {SCALING_LIMIT}], got {v:e}"
+            ))
+            .with_hint(format!("the default is {default}")))
         }
     };
     let base_score = raw.base_score.unwrap_or(defaults.base_score);
-    if !base_score.is_finite() {
+    if !(base_score.is_finite() && base_score.abs() <= SCALING_LIMIT) {
         return Err(Error::invalid_option(format!(
-            "base_score must be a finite number, got {base_score}"
+            "base_score must be a number in [-{SCALING_LIMIT}, {SCALING_LIMIT}], got {base_score:e}"
         ))
         .with_hint("the default is 600"));
     }

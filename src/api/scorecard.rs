@@ -14,8 +14,16 @@ use pgrx::{PgRelation, PgSqlErrorCode};
 fn fin_score(model: &str, row: RecordArg) -> Result<i32, ErrorReport> {
     with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {
-            let score = m.model.score(values).or_report()?;
-            Ok(score.round() as i32)
+            let score = m.model.score(values).or_report()?.round();
+            // Never a silently clamped score.
+            if !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&score) {
+                return Err(crate::error::sql_error(
+                    pgrx::PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+                    format!("score {score} is out of range for integer"),
+                    "retrain the scorecard with a smaller pdo or base_score",
+                ));
+            }
+            Ok(score as i32)
         })
     })
 }

@@ -1,7 +1,7 @@
 //! `fin_train`: read a relation, train a model, store it as the next version. The same
 //! pipeline trains `fin_retrain`'s new versions (see [`train_version`]).
 
-use crate::error::{report, required, OrReport, SqlResult};
+use crate::error::{report, required, sql_error, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::catalog;
 use crate::pg::registry::{self, NewVersion};
@@ -27,7 +27,7 @@ fn fin_train(
     relation: Option<PgRelation>,
     target: Option<&str>,
     algorithm: default!(Option<&str>, "'logistic'"),
-    features: default!(Option<Vec<String>>, "NULL"),
+    features: default!(Option<Vec<Option<String>>>, "NULL"),
     options: default!(Option<JsonB>, "'{}'"),
 ) -> Result<
     TableIterator<
@@ -46,6 +46,20 @@ fn fin_train(
 > {
     let model = required(model, "model")?;
     let relation = required(relation, "relation")?;
+    let features = features
+        .map(|names| {
+            names
+                .into_iter()
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| {
+                    sql_error(
+                        PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                        "features must not contain NULL",
+                        "name each feature column, or pass features => NULL to use every column",
+                    )
+                })
+        })
+        .transpose()?;
     let trained = train_version(TrainRequest {
         model,
         relation: relation.oid(),

@@ -407,6 +407,12 @@ fn role_oid(role: &str) -> SqlResult<Oid> {
     })
 }
 
+/// An OID as a query argument (int8, cast to oid in the query): pgrx passes `InvalidOid`, which
+/// is PUBLIC's 0 here, as NULL.
+fn oid_argument(oid: Oid) -> DatumWithOid<'static> {
+    DatumWithOid::from(i64::from(oid.to_u32()))
+}
+
 /// `fin_grant` / `fin_revoke`: allow or stop `role` (or 'public') using the model.
 pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
     check_access(name, Access::Manage)?;
@@ -415,18 +421,19 @@ pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
     let changed = if granted {
         write::<bool>(
             "INSERT INTO finml.model_grants (name, grantee, granted_by)
-             VALUES ($1, $2, pg_catalog.pg_get_userbyid($3))
+             VALUES ($1, $2::pg_catalog.oid, pg_catalog.pg_get_userbyid($3))
              ON CONFLICT (name, grantee) DO NOTHING RETURNING true",
             &[
                 DatumWithOid::from(name),
-                DatumWithOid::from(grantee),
+                oid_argument(grantee),
                 DatumWithOid::from(caller()),
             ],
         )?
     } else {
         write::<bool>(
-            "DELETE FROM finml.model_grants WHERE name = $1 AND grantee::oid = $2 RETURNING true",
-            &[DatumWithOid::from(name), DatumWithOid::from(grantee)],
+            "DELETE FROM finml.model_grants
+              WHERE name = $1 AND grantee::pg_catalog.oid = $2::pg_catalog.oid RETURNING true",
+            &[DatumWithOid::from(name), oid_argument(grantee)],
         )?
     };
     if changed.is_none() {

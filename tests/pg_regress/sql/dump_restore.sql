@@ -12,7 +12,7 @@ CREATE TABLE catalog_before AS
          (SELECT count(*) FROM finml.model_grants) AS grants,
          (SELECT count(*) FROM finml.deployment_history) AS history,
          (SELECT count(*) FROM finml.event_log) AS events,
-         (SELECT string_agg(owner, ',' ORDER BY name) FROM finml.model_owners) AS owner_list;
+         (SELECT string_agg(owner::text, ',' ORDER BY name) FROM finml.model_owners) AS owner_list;
 \! pg_dump -Fc -d finml_regress -f "$FINML_WORK/finml_regress.dump"
 \! createdb finml_restored && pg_restore -d finml_restored "$FINML_WORK/finml_regress.dump" && echo restored
 \c finml_restored
@@ -28,7 +28,7 @@ SELECT (SELECT count(*) FROM finml.model_owners) = owners AS same_owners,
        (SELECT count(*) FROM finml.model_grants) = grants AS same_grants,
        (SELECT count(*) FROM finml.deployment_history) = history AS same_history,
        (SELECT count(*) FROM finml.event_log) = events AS same_events,
-       (SELECT string_agg(owner, ',' ORDER BY name) FROM finml.model_owners) = owner_list AS same_owner_list
+       (SELECT string_agg(owner::text, ',' ORDER BY name) FROM finml.model_owners) = owner_list AS same_owner_list
   FROM catalog_before;
 -- The restored deployment history still rolls back; the analyst still owns its model.
 SELECT version, previous_version FROM fin_rollback('credit_risk');

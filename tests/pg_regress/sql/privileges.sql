@@ -145,9 +145,9 @@ SET ROLE alice;
 SELECT count(*) AS alice_sees FROM finml.events WHERE model = 'alice_model';
 RESET ROLE;
 
--- A role cannot make finml run its code with the extension owner's rights: finml's catalog
--- work runs with search_path = pg_catalog, so an operator planted ahead of pg_catalog in the
--- caller's search_path is never used there (it only ever runs as its own author).
+-- A role cannot make finml run its code: every statement finml runs (as the extension owner
+-- or as the caller) has search_path = pg_catalog, so an operator planted ahead of pg_catalog
+-- in the caller's search_path is never used (attacks.sql tries every entry point).
 CREATE SCHEMA carol_tricks AUTHORIZATION carol;
 SET ROLE carol;
 CREATE TABLE carol_tricks.seen_as (role name);

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Faults and concurrency against a real, throwaway PostgreSQL cluster (the extension must be
+# installed into the PostgreSQL of $PG_CONFIG; make install-debug does it):
+#
+# 1. predictors under pgbench while another session deploys, rolls back and retrains the same
+#    model: no unexpected error, and every prediction equals the prediction of a version that
+#    was committed (pgbench fails a transaction otherwise);
+# 2. kill -9 of a backend in the middle of a training and in the middle of an import: the
+#    cluster recovers, the catalog is identical to what it was before, and finml predicts the
+#    same numbers.
+#
+# Prints "N passed, N failed" at the end; exits non-zero when a check fails.
+set -euo pipefail
+
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PG_USER=${PG_USER:-postgres}
+PORT=${FINML_FAULTS_PORT:-54339}
+BINDIR=$("$PG_CONFIG" --bindir)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/finml-faults.XXXXXX)
+chmod 755 "$WORK"
+PASSED=0
+FAILED=0
+
+as_pg() { if [ "$(id -un)" = "$PG_USER" ]; then "$@"; else sudo -u "$PG_USER" -- "$@"; fi; }
+sql() { as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -d faults "$@"; }
+check() {
+    local name=$1 expected=$2 actual=$3
+    if [ "$expected" = "$actual" ]; then
+        echo "ok: $name"
+        PASSED=$((PASSED + 1))
+    else
+        echo "FAILED: $name: expected [$expected], got [$actual]"
+        FAILED=$((FAILED + 1))
+    fi
+}
+cleanup() {
+    as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cp "$ROOT/examples/credit/credit_data.csv" "$ROOT/tests/pg_regress/data/load_credit.sql" "$WORK/"
+chown -R "$PG_USER" "$WORK"
+as_pg "$BINDIR/initdb" -D "$WORK/data" -A trust -U "$PG_USER" --no-sync >/dev/null
+# restart_after_crash is on by default: kill -9 of a backend makes the postmaster reset every
+# backend and replay the WAL, as on a production server.
+as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
+    "-p $PORT -k $WORK -c listen_addresses='' -c max_connections=40" >/dev/null
+as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/createdb" faults
+sql -c "CREATE EXTENSION finml"
+as_pg env PGHOST="$WORK" PGPORT="$PORT" FINML_CREDIT_CSV="$WORK/credit_data.csv" \
+    "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d faults -f "$WORK/load_credit.sql" >/dev/null
+sql -c "SELECT fin_train('live', 'applications', 'status', features => ARRAY['seniority', 'income', 'amount'],
+                         options => '{\"positive\": \"bad\"}')" >/dev/null
+sql -c "SELECT fin_train('live', 'applications', 'status', features => ARRAY['seniority', 'records', 'job'],
+                         options => '{\"positive\": \"bad\"}')" >/dev/null
+
+# 1. Predictors under pgbench against a writer. Each transaction predicts with the deployed
+#    version, then checks that the number is the prediction of one of the model's committed
+#    versions (a division by zero fails the transaction otherwise).
+cat > "$WORK/predict.sql" <<'SQL'
+\set id random(1, 4454)
+SELECT fin_predict('live', a) AS p FROM applications a WHERE id = :id \gset
+SELECT CASE WHEN :p = ANY (ARRAY(SELECT fin_predict('live@' || m.version, a)
+                                   FROM finml.models m, applications a
+                                  WHERE m.name = 'live' AND a.id = :id))
+            THEN 1 ELSE 1 / 0 END AS from_a_committed_version;
+SQL
+chown "$PG_USER" "$WORK/predict.sql"
+writer() {
+    local deadline=$((SECONDS + 20)) changes=0
+    while [ $SECONDS -lt $deadline ]; do
+        sql -c "SELECT version FROM fin_deploy('live', 1)" \
+            -c "SELECT version FROM fin_deploy('live', 2)" \
+            -c "SELECT version FROM fin_rollback('live')" \
+            -c "SELECT version FROM fin_retrain('live', '{\"deploy\": \"always\"}')" >/dev/null
+        changes=$((changes + 4))
+    done
+    echo "$changes" > "$WORK/writer_changes"
+}
+writer &
+WRITER=$!
+pgbench_status=0
+as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/pgbench" -n -c 6 -j 2 -T 20 -f "$WORK/predict.sql" faults \
+    > "$WORK/pgbench.log" 2>&1 || pgbench_status=$?
+wait $WRITER
+grep -E "number of (transactions actually processed|failed transactions)|tps" "$WORK/pgbench.log" || true
+echo "catalog changes committed by the writer meanwhile: $(cat "$WORK/writer_changes"), versions now: $(sql -c "SELECT count(*) FROM finml.models WHERE name = 'live'")"
+check "pgbench predictors under deploy/rollback/retrain: exit status" 0 "$pgbench_status"
+check "pgbench: no client aborted" 0 "$(grep -c 'aborted' "$WORK/pgbench.log" || true)"
+
+# 2. kill -9 in the middle of a training and of an import; the catalog after recovery equals
+#    the catalog before (every table of schema finml, as text, in a stable order).
+fingerprint() {
+    sql -c "SELECT md5(string_agg(t, E'\\n' ORDER BY t)) FROM (
+              SELECT 'v' || row(name, version, md5(model), deployed)::text AS t FROM finml.models
+              UNION ALL SELECT 'o' || row(name, owner, last_version)::text FROM finml.model_owners
+              UNION ALL SELECT 'g' || row(name, grantee)::text FROM finml.model_grants
+              UNION ALL SELECT 'e' || count(*)::text FROM finml.events) f"
+}
+predictions() {
+    sql -c "SELECT md5(string_agg(fin_predict('live', a)::text, ',' ORDER BY id)) FROM applications a"
+}
+wait_until_up() {
+    for _ in $(seq 1 60); do
+        if as_pg "$BINDIR/pg_isready" -h "$WORK" -p "$PORT" -d faults -q; then
+            sql -c "SELECT 1" >/dev/null 2>&1 && return 0
+        fi
+        sleep 0.5
+    done
+    return 1
+}
+kill_backend_of() {
+    local marker=$1 pid=""
+    for _ in $(seq 1 100); do
+        pid=$(sql -c "SELECT pid FROM pg_stat_activity WHERE query LIKE '%$marker%' AND pid <> pg_backend_pid() LIMIT 1")
+        [ -n "$pid" ] && break
+        sleep 0.1
+    done
+    [ -n "$pid" ] || { echo "no backend running $marker"; return 1; }
+    sleep 1
+    kill -9 "$pid"
+}
+
+before=$(fingerprint)
+predicted=$(predictions)
+# A long MLP training (1,000 epochs), killed while it fits.
+(sql -c "SELECT /* killed_training */ fin_train('live', 'applications', 'status', 'mlp',
+                 options => '{\"positive\": \"bad\", \"exclude\": [\"id\"], \"epochs\": 1000}')" \
+    > "$WORK/killed_training.log" 2>&1 || true) &
+kill_backend_of killed_training
+wait || true
+check "cluster recovers after kill -9 during training" 0 "$(wait_until_up; echo $?)"
+check "catalog unchanged after kill -9 during training" "$before" "$(fingerprint)"
+check "predictions unchanged after kill -9 during training" "$predicted" "$(predictions)"
+
+# An import in flight (not committed) when its backend is killed.
+sql -c "SELECT fin_export('live')" > "$WORK/export.json"
+chown "$PG_USER" "$WORK/export.json"
+(sql -v doc="$(cat "$WORK/export.json")" \
+     -c "BEGIN" \
+     -c "SELECT /* killed_import */ fin_import('live', :'doc'::jsonb), fin_import('imported_copy', :'doc'::jsonb), pg_sleep(30)" \
+     -c "COMMIT" > "$WORK/killed_import.log" 2>&1 || true) &
+kill_backend_of killed_import
+wait || true
+check "cluster recovers after kill -9 during import" 0 "$(wait_until_up; echo $?)"
+check "catalog unchanged after kill -9 during import" "$before" "$(fingerprint)"
+check "predictions unchanged after kill -9 during import" "$predicted" "$(predictions)"
+# And finml still works: a new version after recovery continues the numbering.
+check "training after recovery" "t" "$(sql -c "SELECT version > 2 FROM fin_retrain('live', '{\"deploy\": \"never\"}')")"
+
+echo "faults: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

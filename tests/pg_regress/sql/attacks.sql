@@ -1,0 +1,353 @@
+-- finml attacked as a hostile role and a careless DBA would (issue "Trust"): each block is
+-- one reported defect, and fails if the defect comes back.
+\set VERBOSITY terse
+CREATE ROLE victim NOLOGIN;
+CREATE ROLE mallory NOLOGIN;
+CREATE ROLE grantee_r NOLOGIN;
+CREATE TABLE attack_loans AS SELECT * FROM applications;
+ALTER TABLE attack_loans ADD PRIMARY KEY (id);
+GRANT SELECT ON attack_loans TO victim, mallory, grantee_r;
+SET ROLE victim;
+SELECT version FROM fin_train('victim_m', 'attack_loans', 'status',
+                              options => '{"positive": "bad", "exclude": ["id"]}');
+SELECT version FROM fin_train('victim_card', 'attack_loans', 'status', 'scorecard',
+                              options => '{"positive": "bad", "exclude": ["id"]}');
+SELECT fin_grant('victim_m', 'grantee_r');
+RESET ROLE;
+
+-- 1. search_path: mallory plants operators and functions that say "yes" to everything (and
+-- shout when they run) in a schema ahead of pg_catalog. None of them runs inside finml,
+-- and every right is still refused (42501).
+CREATE SCHEMA mallory AUTHORIZATION mallory;
+SET ROLE mallory;
+CREATE FUNCTION mallory.yes_name(name, name) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: =(name, name) as %', current_user; RETURN true; END $$;
+CREATE FUNCTION mallory.yes_text(text, text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: =(text, text) as %', current_user; RETURN true; END $$;
+CREATE FUNCTION mallory.no_text(text, text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: <>(text, text) as %', current_user; RETURN false; END $$;
+CREATE FUNCTION mallory.yes_oid(oid, oid) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: =(oid, oid) as %', current_user; RETURN true; END $$;
+CREATE FUNCTION mallory.cat(text, text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: || as %', current_user; RETURN 'x'; END $$;
+CREATE OPERATOR mallory.= (LEFTARG = name, RIGHTARG = name, FUNCTION = mallory.yes_name);
+CREATE OPERATOR mallory.= (LEFTARG = text, RIGHTARG = text, FUNCTION = mallory.yes_text);
+CREATE OPERATOR mallory.<> (LEFTARG = text, RIGHTARG = text, FUNCTION = mallory.no_text);
+CREATE OPERATOR mallory.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = mallory.yes_oid);
+CREATE OPERATOR mallory.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = mallory.cat);
+CREATE FUNCTION mallory.pg_has_role(oid, text) RETURNS boolean LANGUAGE plpgsql STABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: pg_has_role as %', current_user; RETURN true; END $$;
+CREATE FUNCTION mallory.pg_has_role(name, oid, text) RETURNS boolean LANGUAGE plpgsql STABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: pg_has_role as %', current_user; RETURN true; END $$;
+CREATE FUNCTION mallory.lower(text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: lower as %', current_user; RETURN $1; END $$;
+CREATE FUNCTION mallory.hashtext(text) RETURNS int LANGUAGE plpgsql IMMUTABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: hashtext as %', current_user; RETURN 1; END $$;
+CREATE FUNCTION mallory.pg_get_userbyid(oid) RETURNS name LANGUAGE plpgsql STABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: pg_get_userbyid as %', current_user; RETURN 'victim'; END $$;
+CREATE FUNCTION mallory.to_regclass(text) RETURNS regclass LANGUAGE plpgsql STABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: to_regclass as %', current_user; RETURN NULL; END $$;
+CREATE FUNCTION mallory.quote_ident(text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: quote_ident as %', current_user; RETURN $1; END $$;
+CREATE FUNCTION mallory.format_type(oid, int) RETURNS text LANGUAGE plpgsql STABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: format_type as %', current_user; RETURN 'text'; END $$;
+SET search_path = mallory, public, pg_catalog;
+-- The reported escalation: can_manage said true.
+SELECT finml.can_manage('victim_m') AS can_manage, finml.can_use('victim_m') AS can_use;
+SELECT count(*) AS visible_versions FROM finml.models WHERE name OPERATOR(pg_catalog.=) 'victim_m';
+SELECT fin_predict('victim_m', a) FROM attack_loans a WHERE id = 1;
+SELECT fin_predict('victim_m@1', ARRAY[1, 2]);
+SELECT fin_score('victim_card', a) FROM attack_loans a WHERE id = 1;
+SELECT * FROM fin_reason_codes('victim_card', (SELECT a FROM attack_loans a WHERE id = 1));
+SELECT * FROM fin_coefficients('victim_m');
+SELECT * FROM fin_scorecard('victim_card');
+SELECT * FROM fin_psi('victim_card', 'attack_loans');
+SELECT * FROM fin_evaluate('victim_m', 'attack_loans');
+SELECT * FROM fin_roc('victim_m', 'attack_loans');
+SELECT * FROM fin_confusion('victim_m', 'attack_loans');
+SELECT * FROM fin_calibration('victim_m', 'attack_loans');
+SELECT * FROM fin_explain('victim_m', (SELECT a FROM attack_loans a WHERE id = 1));
+SELECT * FROM fin_importance('victim_m');
+SELECT fin_report('victim_m');
+SELECT * FROM fin_deploy('victim_m', 1);
+SELECT * FROM fin_rollback('victim_m');
+SELECT * FROM fin_retrain('victim_m');
+SELECT fin_drop_model('victim_m');
+SELECT fin_grant('victim_m', 'mallory');
+SELECT fin_revoke('victim_m', 'grantee_r');
+SELECT fin_export('victim_m');
+SELECT fin_set_owner('victim_m', 'mallory');
+SELECT * FROM fin_train('victim_m', 'attack_loans', 'status', options => '{"positive": "bad"}');
+-- mallory's own work under the same search_path runs none of mallory's code either.
+SELECT version FROM fin_train('mallory_m', 'attack_loans', 'status', features => ARRAY['seniority', 'home'],
+                              options => '{"positive": "bad"}');
+SELECT relation FROM finml.models WHERE name OPERATOR(pg_catalog.=) 'mallory_m';
+SELECT version, deployed FROM fin_retrain('mallory_m', '{"deploy": "always"}');
+SELECT fin_drop_model('mallory_m');
+RESET search_path;
+RESET ROLE;
+DROP SCHEMA mallory CASCADE;
+-- Nothing of victim's changed.
+SELECT name, version, deployed, owner FROM finml.models WHERE name LIKE 'victim%' ORDER BY 1, 2;
+SELECT grantee FROM finml.model_grants WHERE name = 'victim_m';
+
+-- 2. A committed revoke, deploy, rollback and drop is what the next statement of a
+-- REPEATABLE READ or SERIALIZABLE transaction sees, and no model or right loaded inside such a
+-- transaction outlives it.
+SET ROLE victim;
+SELECT version FROM fin_train('victim_m', 'attack_loans', 'status', features => ARRAY['seniority', 'income'],
+                              options => '{"positive": "bad"}');
+RESET ROLE;
+SET ROLE grantee_r;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT fin_predict('victim_m', a) = fin_predict('victim_m@2', a) AS uses_v2 FROM attack_loans a WHERE id = 3;
+\! psql -X -q -At -d finml_regress -c "SET ROLE victim" -c "SELECT version FROM fin_deploy('victim_m', 1)"
+SELECT fin_predict('victim_m', a) = fin_predict('victim_m@1', a) AS rr_sees_deploy FROM attack_loans a WHERE id = 3;
+COMMIT;
+SELECT fin_predict('victim_m', a) = fin_predict('victim_m@1', a) AS after_commit_v1 FROM attack_loans a WHERE id = 3;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT 1 AS snapshot_taken;
+\! psql -X -q -At -d finml_regress -c "SET ROLE victim" -c "SELECT version FROM fin_rollback('victim_m')"
+SELECT fin_predict('victim_m', a) = fin_predict('victim_m@2', a) AS serializable_sees_rollback FROM attack_loans a WHERE id = 3;
+COMMIT;
+SELECT fin_predict('victim_m', a) = fin_predict('victim_m@2', a) AS after_commit_v2 FROM attack_loans a WHERE id = 3;
+-- The reported case: the invalidation consumed inside a REPEATABLE READ transaction.
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT 1 AS snapshot_taken;
+\! psql -X -q -At -d finml_regress -c "SET ROLE victim" -c "SELECT fin_revoke('victim_m', 'grantee_r')"
+SELECT fin_predict('victim_m', a) FROM attack_loans a WHERE id = 3;
+ROLLBACK;
+SELECT fin_predict('victim_m', a) FROM attack_loans a WHERE id = 3;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT count(*) AS visible FROM finml.models WHERE name = 'victim_m';
+COMMIT;
+RESET ROLE;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT fin_predict('victim_m@1', a) IS NOT NULL AS cached_v1 FROM attack_loans a WHERE id = 3;
+\! psql -X -q -At -d finml_regress -c "SET ROLE victim" -c "SELECT fin_drop_model('victim_m', 1)"
+SELECT fin_predict('victim_m@1', a) FROM attack_loans a WHERE id = 3;
+ROLLBACK;
+SELECT fin_predict('victim_m@1', a) FROM attack_loans a WHERE id = 3;
+
+-- 3. The memory budget covers the network: weights, optimizer state and activations,
+-- refused before anything is allocated (54000), the reported 65,536-wide network included.
+SET finml.max_training_memory = '4MB';
+SELECT * FROM fin_train('wide_net', 'attack_loans', 'status', 'mlp',
+                        options => '{"positive": "bad", "exclude": ["id"], "hidden": [4096, 4096]}');
+\echo :LAST_ERROR_SQLSTATE
+RESET finml.max_training_memory;
+SELECT * FROM fin_train('huge_net', 'attack_loans', 'status', 'mlp',
+                        options => '{"positive": "bad", "exclude": ["id"], "hidden": [65536, 65536, 65536]}');
+\echo :LAST_ERROR_SQLSTATE
+
+-- 4. Interrupts inside every fit: a 1 s statement_timeout stops logistic, scorecard and MLP
+-- trainings on 3,000 rows × 600 and × 1,200 columns (57014) well before they would end.
+DO $$
+BEGIN
+  FOR w IN 600..1200 BY 600 LOOP
+    EXECUTE (SELECT format('CREATE TABLE wide_%s AS SELECT i AS id, (random() < 0.3)::int AS y, %s
+                              FROM generate_series(1, 3000) i',
+                           w, string_agg(format('random()::real AS x%s', k), ', '))
+               FROM generate_series(1, w) k);
+  END LOOP;
+END $$;
+-- Each training alone would run for seconds to minutes; each statement below is cancelled
+-- at 1 s (or ends by itself), and returns within 3 s (a generous bound for a debug build on a
+-- loaded machine; bench/ measures the latency of the release build).
+CREATE FUNCTION timed_train(model text, relation regclass, algorithm text, options jsonb)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE started timestamptz := clock_timestamp();
+BEGIN
+  BEGIN
+    PERFORM fin_train(model, relation, 'y', algorithm, options => options);
+  EXCEPTION WHEN query_canceled THEN
+    NULL;
+  END;
+  RETURN clock_timestamp() - started < interval '3 s';
+END $$;
+SET client_min_messages = warning;   -- epoch NOTICEs: how many fit in 1 s varies
+SET statement_timeout = '1s';
+SELECT timed_train('slow_l600', 'wide_600', 'logistic', '{"exclude": ["id"], "l2": 0, "max_iter": 100000}') AS logistic_600;
+SELECT timed_train('slow_l1200', 'wide_1200', 'logistic', '{"exclude": ["id"], "l2": 0, "max_iter": 100000}') AS logistic_1200;
+SELECT timed_train('slow_s600', 'wide_600', 'scorecard', '{"exclude": ["id"], "min_iv": 0}') AS scorecard_600;
+SELECT timed_train('slow_s1200', 'wide_1200', 'scorecard', '{"exclude": ["id"], "min_iv": 0}') AS scorecard_1200;
+SELECT timed_train('slow_m600', 'wide_600', 'mlp', '{"exclude": ["id"], "epochs": 1000}') AS mlp_600;
+SELECT timed_train('slow_m1200', 'wide_1200', 'mlp', '{"exclude": ["id"], "epochs": 1000}') AS mlp_1200;
+RESET statement_timeout;
+RESET client_min_messages;
+-- Nothing half-done is stored; the MLPs (1,000 epochs) cannot have finished.
+SELECT count(*) FILTER (WHERE name LIKE 'slow_m%') AS mlp_versions FROM finml.models;
+
+-- 5. A fit that is not finite is refused before it is stored (22000); the deployed version
+-- keeps predicting. Scorecard scalings that cannot give integer scores are refused as
+-- options (22023).
+SELECT * FROM fin_train('victim_card', 'attack_loans', 'status', 'scorecard',
+                        options => '{"positive": "bad", "exclude": ["id"], "pdo": 1e308}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('victim_card', 'attack_loans', 'status', 'scorecard',
+                        options => '{"positive": "bad", "exclude": ["id"], "base_score": 1e308}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('victim_card', 'attack_loans', 'status', 'mlp',
+                        options => '{"positive": "bad", "exclude": ["id"], "class_weight": {"1": 1e308}}');
+\echo :LAST_ERROR_SQLSTATE
+-- Features whose sum overflows double precision (values near 1e306 over 4,454 rows).
+CREATE TABLE huge_values AS SELECT id, seniority * 1e306::float8 AS seniority, income, status,
+                                   amount * 1e304::float8 AS amount_big FROM applications;
+SELECT * FROM fin_train('victim_card', 'huge_values', 'status', 'mlp',
+                        options => '{"positive": "bad", "exclude": ["id"], "epochs": 1}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('victim_card', 'huge_values', 'status',
+                        options => '{"positive": "bad", "exclude": ["id"]}');
+\echo :LAST_ERROR_SQLSTATE
+-- A regression target near the limit: its fit and metrics overflow.
+CREATE TABLE huge_target AS SELECT id, seniority, income, amount * 1e303::float8 AS amount FROM applications;
+SELECT * FROM fin_train('huge_reg', 'huge_target', 'amount', options => '{"exclude": ["id"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT array_agg(version ORDER BY version) AS versions, max(version) FILTER (WHERE deployed) AS deployed
+  FROM finml.models WHERE name = 'victim_card';
+SELECT fin_score('victim_card', a) IS NOT NULL AS still_scores FROM attack_loans a WHERE id = 1;
+
+-- 6. Ownership follows the role, not its name: a renamed owner keeps its models, a new role
+-- with the old name gets none, and a dropped owner's models are orphaned (superusers only)
+-- until a superuser gives them an owner.
+CREATE ROLE owner_a NOLOGIN;
+GRANT SELECT ON attack_loans TO owner_a;
+SET ROLE owner_a;
+SELECT version FROM fin_train('owned_m', 'attack_loans', 'status', features => ARRAY['seniority'],
+                              options => '{"positive": "bad"}');
+RESET ROLE;
+ALTER ROLE owner_a RENAME TO owner_renamed;
+CREATE ROLE owner_a NOLOGIN;
+SELECT owner FROM finml.model_owners WHERE name = 'owned_m';
+SET ROLE owner_a;
+SELECT * FROM fin_deploy('owned_m', 1);
+SELECT fin_drop_model('owned_m');
+RESET ROLE;
+SET ROLE owner_renamed;
+SELECT version, previous_version FROM fin_deploy('owned_m', 1);
+RESET ROLE;
+REVOKE SELECT ON attack_loans FROM owner_renamed;
+DROP ROLE owner_renamed;
+SELECT owner::oid NOT IN (SELECT oid FROM pg_roles) AS orphaned FROM finml.model_owners WHERE name = 'owned_m';
+SET ROLE owner_a;
+SELECT * FROM fin_deploy('owned_m', 1);
+SELECT fin_set_owner('owned_m', 'owner_a');
+RESET ROLE;
+SELECT fin_set_owner('owned_m', 'owner_a');
+SELECT owner FROM finml.model_owners WHERE name = 'owned_m';
+SET ROLE owner_a;
+SELECT version, previous_version FROM fin_deploy('owned_m', 1);
+SELECT fin_set_owner('owned_m', 'victim');
+RESET ROLE;
+-- Grants are by OID too: a grant follows its role through a rename, and a new role with the
+-- old name gets nothing.
+SET ROLE owner_a;
+SELECT fin_grant('owned_m', 'grantee_r');
+RESET ROLE;
+ALTER ROLE grantee_r RENAME TO grantee_renamed;
+CREATE ROLE grantee_r NOLOGIN;
+GRANT SELECT ON attack_loans TO grantee_r;
+SELECT grantee FROM finml.model_grants WHERE name = 'owned_m';
+SET ROLE grantee_renamed;
+SELECT fin_predict('owned_m', a) IS NOT NULL AS renamed_grantee_predicts FROM attack_loans a WHERE id = 1;
+RESET ROLE;
+SET ROLE grantee_r;
+SELECT fin_predict('owned_m', a) FROM attack_loans a WHERE id = 1;
+RESET ROLE;
+
+-- 7. A finite input that overflows the model gives an error, never NaN. Both features have
+-- a standard deviation below 1 and a negative coefficient, so 1e308 standardizes to
+-- infinity and opposite signs make the log-odds ∞ − ∞.
+CREATE TABLE small_numbers AS SELECT id, seniority / 100.0 AS a, income / 1000.0 AS b, status FROM applications;
+SELECT version FROM fin_train('good', 'small_numbers', 'status', options => '{"positive": "bad", "exclude": ["id"]}');
+SELECT term, estimate < 0 AS negative FROM fin_coefficients('good') WHERE term <> '(intercept)';
+SELECT fin_predict('good', ARRAY[1e308, -1e308]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_predict('good', ARRAY[1e308, 1e308]) AS one_infinite_direction_is_a_probability;
+INSERT INTO small_numbers VALUES (100000, 1e308, -1e308, 'bad');
+SELECT * FROM fin_evaluate('good', 'small_numbers');
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM small_numbers WHERE id = 100000;
+
+-- 8. fin_import checks what it can and believes nothing else: the model's own algorithm,
+-- task, target, features and coefficients are taken from it; a version, row count or metric
+-- that is not plausible, a format version other than the model's, an edited intercept or a
+-- zero scale are refused.
+CREATE FUNCTION edited(doc jsonb, pattern text, replacement text) RETURNS jsonb LANGUAGE sql AS $$
+  WITH bytes AS (SELECT decode(doc->>'model', 'base64') AS b),
+       edited AS (SELECT substring(b FROM 1 FOR 12)
+                         || convert_to(regexp_replace(convert_from(substring(b FROM 13), 'UTF8'),
+                                                      pattern, replacement), 'UTF8') AS b FROM bytes)
+  SELECT jsonb_set(jsonb_set(doc, '{model}', to_jsonb(replace(encode(b, 'base64'), E'\n', ''))),
+                   '{model_sha256}', to_jsonb(encode(sha256(b), 'hex'))) FROM edited $$;
+SET ROLE victim;
+SELECT fin_export('victim_m', 2) AS doc \gset
+SELECT fin_import('imp', jsonb_set(:'doc', '{model_format_version}', '999'));
+SELECT fin_import('imp', jsonb_set(:'doc', '{version}', '-1'));
+SELECT fin_import('imp', jsonb_set(:'doc', '{train_rows}', '0'));
+SELECT fin_import('imp', jsonb_set(:'doc', '{metrics,auc}', '[0.99]'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_import('imp', jsonb_set(:'doc', '{trained_by}', to_jsonb(repeat('x', 100))));
+SELECT fin_import('imp', jsonb_set(:'doc', '{target}', '"amount"'));
+SELECT fin_import('imp', edited(:'doc', '"intercept":[-0-9.e]+', '"intercept":3.5'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_import('imp', edited(:'doc', '"scale":[-0-9.e]+', '"scale":0'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_import('imp', edited(:'doc', '"scale":[-0-9.e]+', '"scale":1e999'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_import('imp', jsonb_set(:'doc', '{metrics,auc}', '0.99'));
+SELECT version, metrics->>'auc' AS claimed_auc, imported->'claimed_by_export' AS claimed,
+       imported->>'imported_by' AS imported_by
+  FROM finml.models WHERE name = 'imp';
+RESET ROLE;
+
+-- 9. A role without rights writes nothing: no event in the model's history, no background
+-- worker; names are validated before anything else.
+SET ROLE mallory;
+DO $$ BEGIN
+  FOR i IN 1..100 LOOP
+    BEGIN PERFORM fin_retrain('victim_m'); EXCEPTION WHEN insufficient_privilege THEN NULL; END;
+  END LOOP;
+END $$;
+SELECT fin_retrain(repeat('x', 10000));
+SELECT fin_deploy(repeat('x', 100), 1);
+RESET ROLE;
+SELECT count(*) AS failed_events_by_mallory FROM finml.event_log WHERE role = 'mallory' AND outcome = 'failed';
+SELECT count(*) AS events_of_victim_m_by_mallory FROM finml.event_log WHERE role = 'mallory' AND model = 'victim_m';
+SELECT count(*) AS long_names FROM finml.event_log WHERE length(model) > 63;
+
+-- 10. fin_retrain trains on the relation the version was trained on (stored schema-qualified),
+-- not on a table of the same name earlier on the caller's search_path.
+CREATE SCHEMA decoy;
+CREATE TABLE decoy.attack_loans AS SELECT * FROM applications LIMIT 50;
+SET search_path = decoy, public;
+SELECT relation, train_rows FROM finml.models WHERE name = 'victim_m' AND version = 2;
+SELECT version, deployed FROM fin_retrain('victim_m', '{"deploy": "never"}');
+SELECT relation, train_rows FROM finml.models WHERE name = 'victim_m' ORDER BY version DESC LIMIT 1;
+RESET search_path;
+DROP SCHEMA decoy CASCADE;
+
+-- 11. The minor ones: a NULL feature name (22004), a logistic fit on features near 1e308
+-- (22000, above), limits only a superuser sets (42501), version numbers that continue after
+-- a drop, positive on a regression and seeds past numpy's range (22023).
+SELECT * FROM fin_train('m11', 'attack_loans', 'status', features => ARRAY[NULL]::text[]);
+\echo :LAST_ERROR_SQLSTATE
+SET ROLE mallory;
+SET finml.max_training_memory = '100GB';
+\echo :LAST_ERROR_SQLSTATE
+SET finml.threads = 64;
+RESET ROLE;
+SET ROLE victim;
+SELECT version FROM fin_train('reborn', 'attack_loans', 'status', features => ARRAY['seniority'],
+                              options => '{"positive": "bad"}');
+SELECT version FROM fin_train('reborn', 'attack_loans', 'status', features => ARRAY['income'],
+                              options => '{"positive": "bad"}');
+SELECT fin_drop_model('reborn');
+SELECT version FROM fin_train('reborn', 'attack_loans', 'status', features => ARRAY['income'],
+                              options => '{"positive": "bad"}');
+SELECT fin_predict('reborn@1', a) FROM attack_loans a WHERE id = 1;
+SELECT * FROM fin_train('m11', 'attack_loans', 'amount', features => ARRAY['income'],
+                        options => '{"positive": "bad"}');
+SELECT * FROM fin_train('m11', 'attack_loans', 'status', features => ARRAY['income'],
+                        options => '{"positive": "bad", "seed": 4294967296}');
+RESET ROLE;
