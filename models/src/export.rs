@@ -242,9 +242,7 @@ fn check_claims(fields: &Map<String, Value>, model: &Model) -> Result<()> {
             _ => false,
         };
         if !plausible {
-            return Err(invalid(format!(
-                "metric \"{name}\" is not a finite number"
-            )));
+            return Err(invalid(format!("metric \"{name}\" is not a finite number")));
         }
     }
     Ok(())

@@ -76,8 +76,10 @@ pub fn fit_logistic_coefficients(
         .with_hint("try a larger options.l2 or fewer features")
     };
     if x.iter().any(|v| !v.is_finite()) {
-        return Err(Error::invalid_data("the design matrix holds a value that is not finite")
-            .with_hint("rescale features whose values are near the limits of double precision"));
+        return Err(
+            Error::invalid_data("the design matrix holds a value that is not finite")
+                .with_hint("rescale features whose values are near the limits of double precision"),
+        );
     }
     let problem = LogisticProblem {
         x,
@@ -119,7 +121,10 @@ impl LogisticProblem<'_> {
     fn margins(&self, w: &Array1<f64>) -> Array1<f64> {
         let n = self.x.ncols();
         let params = w.slice(s![..n]);
-        let column = params.to_owned().into_shape_with_order((n, 1)).unwrap_or_default();
+        let column = params
+            .to_owned()
+            .into_shape_with_order((n, 1))
+            .unwrap_or_default();
         let yz = self.x.dot(&column) + w[n];
         let len = yz.len();
         yz.into_shape_with_order(len).unwrap_or_default() * &self.target

@@ -823,7 +823,9 @@ fn diverged(epoch: usize, loss: f64) -> Error {
     Error::invalid_data(format!(
         "the network's training diverged: its loss is {loss} in epoch {epoch}"
     ))
-    .with_hint("lower learning_rate or class_weight, or rescale features and target to moderate ranges")
+    .with_hint(
+        "lower learning_rate or class_weight, or rescale features and target to moderate ranges",
+    )
 }
 
 /// Bytes of f32 state per network parameter while training: the weights, their gradient,

@@ -339,7 +339,13 @@ pub fn first_invalid_parameter(model: &Model) -> Option<String> {
         }
     }
     if let Some(card) = &model.scorecard {
-        let scaling = [card.pdo, card.base_score, card.base_odds, card.factor, card.offset];
+        let scaling = [
+            card.pdo,
+            card.base_score,
+            card.base_odds,
+            card.factor,
+            card.offset,
+        ];
         if scaling.iter().any(|x| !x.is_finite()) || card.base_odds <= 0.0 {
             return Some("the scorecard's scaling (pdo, base_score, base_odds)".to_owned());
         }

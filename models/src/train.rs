@@ -281,25 +281,27 @@ pub fn train_reporting(
             ),
         };
     if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
-        return Err(not_finite(&format!("its {name} on the {evaluated_on} rows ({value})")));
+        return Err(not_finite(&format!(
+            "its {name} on the {evaluated_on} rows ({value})"
+        )));
     }
     let model = Model {
-            algorithm,
-            task,
-            target: data.target_name.clone(),
-            positive_class,
-            negative_class: match &labels {
-                Labels::Binary { negative, .. } => Some(negative.clone()),
-                Labels::Numeric(_) => None,
-            },
-            preprocessor,
-            intercept,
-            weights,
-            coefficients,
-            scorecard,
-            network,
-            reference,
-            evaluation: Some(evaluation),
+        algorithm,
+        task,
+        target: data.target_name.clone(),
+        positive_class,
+        negative_class: match &labels {
+            Labels::Binary { negative, .. } => Some(negative.clone()),
+            Labels::Numeric(_) => None,
+        },
+        preprocessor,
+        intercept,
+        weights,
+        coefficients,
+        scorecard,
+        network,
+        reference,
+        evaluation: Some(evaluation),
     };
     if let Some(what) = first_invalid_parameter(&model) {
         return Err(not_finite(&what));
@@ -439,14 +441,17 @@ fn fit_estimator(
 /// The first numeric feature whose fitted mean, scale or imputed value is not finite (values
 /// near 1e308 overflow their sum): the design matrix would hold NaN.
 fn first_overflowing_feature(preprocessor: &Preprocessor) -> Option<&str> {
-    preprocessor.features.iter().find_map(|f| match &f.transform {
-        Transform::Numeric(t)
-            if !(t.mean.is_finite() && t.scale.is_finite() && t.impute.is_finite()) =>
-        {
-            Some(f.name.as_str())
-        }
-        _ => None,
-    })
+    preprocessor
+        .features
+        .iter()
+        .find_map(|f| match &f.transform {
+            Transform::Numeric(t)
+                if !(t.mean.is_finite() && t.scale.is_finite() && t.impute.is_finite()) =>
+            {
+                Some(f.name.as_str())
+            }
+            _ => None,
+        })
 }
 
 /// Rejects a network whose parameters, optimizer state and batch activations, with the

@@ -21,7 +21,11 @@ fn small_data(scale_first: f64, target: impl Fn(f64, f64) -> bool) -> Dataset {
     let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
     let a: Vec<f64> = (0..400).map(|_| rng.gen::<f64>()).collect();
     let b: Vec<f64> = (0..400).map(|_| rng.gen::<f64>()).collect();
-    let y = a.iter().zip(&b).map(|(&a, &b)| Some(target(a, b))).collect();
+    let y = a
+        .iter()
+        .zip(&b)
+        .map(|(&a, &b)| Some(target(a, b)))
+        .collect();
     Dataset {
         features: vec![
             Feature {
@@ -142,7 +146,11 @@ fn the_network_is_counted_in_the_memory_budget() {
     )
     .unwrap_err();
     assert_eq!(err.kind, ErrorKind::ResourceLimit);
-    assert!(err.message.contains("max_training_memory (4 MB)"), "{}", err.message);
+    assert!(
+        err.message.contains("max_training_memory (4 MB)"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]

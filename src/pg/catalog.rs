@@ -191,17 +191,19 @@ pub fn access_if_exists(name: &str, access: Access) -> SqlResult<bool> {
     extension()?;
     // Evaluated as the caller (can_use and can_manage look at current_user), on the catalog
     // as committed now, whatever the caller's isolation level.
-    let rights = with_latest_snapshot(|| select_row(
-        "SELECT finml.can_use(o.name), finml.can_manage(o.name)
+    let rights = with_latest_snapshot(|| {
+        select_row(
+            "SELECT finml.can_use(o.name), finml.can_manage(o.name)
            FROM finml.model_owners o WHERE o.name = $1",
-        &[DatumWithOid::from(name)],
-        |row| {
-            Ok((
-                row.get::<bool>(1).or_report()?.unwrap_or(false),
-                row.get::<bool>(2).or_report()?.unwrap_or(false),
-            ))
-        },
-    ))?;
+            &[DatumWithOid::from(name)],
+            |row| {
+                Ok((
+                    row.get::<bool>(1).or_report()?.unwrap_or(false),
+                    row.get::<bool>(2).or_report()?.unwrap_or(false),
+                ))
+            },
+        )
+    })?;
     let Some((may_use, may_manage)) = rights else {
         return Ok(false);
     };
@@ -280,19 +282,21 @@ pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<Vec<u8>> {
     let name = DatumWithOid::from(model.name);
     // The version as committed now (see security::with_latest_snapshot): a model cached
     // from an old snapshot would outlive the invalidation that emptied the cache.
-    let found = with_latest_snapshot(|| as_extension_owner(|| match model.version {
-        Some(version) => select_one::<Vec<u8>>(
-            "SELECT model FROM finml.model_versions WHERE name = $1 AND version = $2",
-            &[name, DatumWithOid::from(version)],
-        ),
-        None => select_one::<Vec<u8>>(
-            "SELECT v.model
+    let found = with_latest_snapshot(|| {
+        as_extension_owner(|| match model.version {
+            Some(version) => select_one::<Vec<u8>>(
+                "SELECT model FROM finml.model_versions WHERE name = $1 AND version = $2",
+                &[name, DatumWithOid::from(version)],
+            ),
+            None => select_one::<Vec<u8>>(
+                "SELECT v.model
                FROM finml.deployments d
                JOIN finml.model_versions v ON v.name = d.name AND v.version = d.version
               WHERE d.name = $1",
-            &[name],
-        ),
-    }))?;
+                &[name],
+            ),
+        })
+    })?;
     found.ok_or_else(|| match model.version {
         Some(version) => no_such_version(model.name, version),
         None => sql_error(

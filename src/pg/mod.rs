@@ -10,10 +10,10 @@ pub mod security;
 pub mod types;
 
 use crate::error::{OrReport, SqlResult};
-use security::with_pinned_search_path;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiHeapTupleData, SpiTupleTable};
+use security::with_pinned_search_path;
 
 // Every query below runs with the search_path pinned to pg_catalog (see security.rs).
 

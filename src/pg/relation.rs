@@ -3,8 +3,8 @@
 //! a role without SELECT on the relation gets PostgreSQL's own 42501.
 
 use crate::error::{report, sql_error, OrReport, SqlResult};
-use crate::pg::types::{check_feature_type, kind_of, quote_ident, ValueKind};
 use crate::pg::security::with_pinned_search_path;
+use crate::pg::types::{check_feature_type, kind_of, quote_ident, ValueKind};
 use crate::pg::{select_all, select_one};
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
