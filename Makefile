@@ -98,6 +98,7 @@ lint:
 
 bench: install
 	bash bench/run.sh
+	bash bench/cancel.sh
 
 check-cuda:
 	bash tools/check_cuda.sh

@@ -9,6 +9,7 @@
 use crate::binning::Binning;
 use crate::data::{Column, Dataset, NULL_CODE};
 use crate::error::{Error, ErrorKind, Result};
+use crate::interrupt;
 use crate::options::Impute;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -149,19 +150,23 @@ impl Preprocessor {
         let features = data
             .features
             .iter()
-            .map(|f| FeatureTransform {
-                name: f.name.clone(),
-                transform: match &f.column {
-                    Column::Numeric(c) => {
-                        Transform::Numeric(fit_numeric(&c.values, train_rows, impute))
-                    }
-                    Column::Categorical(c) => Transform::Categorical(fit_categorical(
-                        &c.codes,
-                        &c.levels,
-                        train_rows,
-                        max_categories,
-                    )),
-                },
+            .map(|f| {
+                // A median (a sort) or a level count per feature: cancellable between them.
+                interrupt::check();
+                FeatureTransform {
+                    name: f.name.clone(),
+                    transform: match &f.column {
+                        Column::Numeric(c) => {
+                            Transform::Numeric(fit_numeric(&c.values, train_rows, impute))
+                        }
+                        Column::Categorical(c) => Transform::Categorical(fit_categorical(
+                            &c.codes,
+                            &c.levels,
+                            train_rows,
+                            max_categories,
+                        )),
+                    },
+                }
             })
             .collect();
         Preprocessor { features }
@@ -222,6 +227,8 @@ impl Preprocessor {
         let mut x = Array2::<f64>::zeros((rows.len(), self.width()));
         let mut offset = 0;
         for f in &self.features {
+            // One column at a time: rows × width in all, cancellable between columns.
+            interrupt::check();
             let column = data
                 .feature(&f.name)
                 .expect("the dataset holds every feature of its preprocessor");

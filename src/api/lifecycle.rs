@@ -243,6 +243,8 @@ fn fin_import(
     deploy: default!(bool, "true"),
 ) -> Result<i32, ErrorReport> {
     validate_model_name(model)?;
+    // Refuse another role's model before looking at the document.
+    registry::check_may_add_versions(model)?;
     let imported = read_export(&payload.0).or_report()?;
     let meta = &imported.metadata;
     let text = |key: &str| meta.get(key).and_then(Value::as_str).unwrap_or_default();

@@ -12,7 +12,10 @@
 //! relcache callback then empties its model cache. Backends process such messages at the start
 //! of their next transaction (statement), so a committed change is seen by every session's
 //! next statement, a rolled-back one by nobody, and predict itself never queries the catalog
-//! while its cached model is valid.
+//! while its cached model is valid. Rights and models are read with a snapshot taken at the
+//! call (security::with_latest_snapshot): in REPEATABLE READ or SERIALIZABLE the transaction's
+//! own snapshot would reload, after an invalidation, the state before the change, and the
+//! cache would keep it after the transaction ends.
 
 use crate::error::{report, sql_error, OrReport, SqlResult};
 use crate::pg::row::RowLayouts;

@@ -77,6 +77,7 @@ SELECT fin_grant('victim_m', 'mallory');
 SELECT fin_revoke('victim_m', 'grantee_r');
 SELECT fin_export('victim_m');
 SELECT fin_set_owner('victim_m', 'mallory');
+SELECT fin_import('victim_m', '{"format": "finml-model-export"}');
 SELECT * FROM fin_train('victim_m', 'attack_loans', 'status', options => '{"positive": "bad"}');
 -- mallory's own work under the same search_path runs none of mallory's code either.
 SELECT version FROM fin_train('mallory_m', 'attack_loans', 'status', features => ARRAY['seniority', 'home'],
