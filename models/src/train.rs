@@ -351,7 +351,13 @@ fn fit_estimator(
 ) -> Result<(Preprocessor, Estimator)> {
     if algorithm == Algorithm::Scorecard {
         // One WoE column per feature at most.
-        check_design_memory(train, test, data.features.len(), limits)?;
+        check_design_memory(
+            train,
+            test,
+            data.features.len(),
+            LINEAR_SQUARE_MATRICES,
+            limits,
+        )?;
         let Labels::Binary { y, .. } = labels else {
             return Err(Error::new(
                 ErrorKind::Internal,
@@ -379,7 +385,7 @@ fn fit_estimator(
     }
     if algorithm == Algorithm::Mlp {
         let cells = (width + 1) * (8 + MLP_EXTRA_BYTES_PER_CELL) / 8;
-        check_design_memory(train, test, cells, limits)?;
+        check_design_memory(train, test, cells, 0, limits)?;
         check_network_memory(train, test, width, cells, &options.mlp, limits)?;
         let x_train = preprocessor.design_matrix(data, train);
         let x: Vec<f32> = x_train.iter().map(|&v| v as f32).collect();
@@ -412,7 +418,7 @@ fn fit_estimator(
         )?;
         return Ok((preprocessor, Estimator::Network(fit)));
     }
-    check_design_memory(train, test, width, limits)?;
+    check_design_memory(train, test, width, LINEAR_SQUARE_MATRICES, limits)?;
     let x_train = preprocessor.design_matrix(data, train);
     let fit = match labels {
         Labels::Binary { y, .. } => {
@@ -492,20 +498,42 @@ fn check_network_memory(
     Ok(())
 }
 
-/// Rejects a design matrix of `width` columns that would not fit finml.max_training_memory.
+/// Square matrices of the coefficients' width a linear fit holds at once: the penalized
+/// information matrix, its Cholesky factor and its inverse (the covariance).
+const LINEAR_SQUARE_MATRICES: usize = 3;
+
+/// Rejects a design matrix of `width` columns that would not fit finml.max_training_memory,
+/// with the `square_matrices` (width + 1)² matrices a linear fit adds (0 for a network).
 fn check_design_memory(
     train: &[usize],
     test: &[usize],
     width: usize,
+    square_matrices: usize,
     limits: Limits,
 ) -> Result<()> {
-    let design_bytes = train.len().max(test.len()) * (width + 1) * std::mem::size_of::<f64>();
-    if design_bytes > limits.max_memory_bytes {
+    let cell = std::mem::size_of::<f64>();
+    let design_bytes = train
+        .len()
+        .max(test.len())
+        .saturating_mul(width.saturating_add(1))
+        .saturating_mul(cell);
+    let solver_bytes = width
+        .saturating_add(1)
+        .saturating_pow(2)
+        .saturating_mul(square_matrices)
+        .saturating_mul(cell);
+    let needed = design_bytes.saturating_add(solver_bytes);
+    if needed > limits.max_memory_bytes {
+        let what = if square_matrices > 0 {
+            "the design matrix and the solver's matrices need"
+        } else {
+            "the design matrix needs"
+        };
         return Err(Error::new(
             ErrorKind::ResourceLimit,
             format!(
-                "the design matrix needs {} MB, more than finml.max_training_memory ({} MB)",
-                design_bytes >> 20,
+                "{what} {} MB, more than finml.max_training_memory ({} MB)",
+                needed >> 20,
                 limits.max_memory_bytes >> 20
             ),
         )
