@@ -5,9 +5,10 @@
 # 1. predictors under pgbench while another session deploys, rolls back and retrains the same
 #    model: no unexpected error, and every prediction equals the prediction of a version that
 #    was committed (pgbench fails a transaction otherwise);
-# 2. kill -9 of a backend in the middle of a training and in the middle of an import: the
-#    cluster recovers, the catalog is identical to what it was before, and finml predicts the
-#    same numbers.
+# 2. pg_cancel_backend and pg_terminate_backend stop a training within seconds, leaving no
+#    version; kill -9 of a backend in the middle of a training and in the middle of an import:
+#    the cluster recovers, the catalog is identical to what it was before, and finml predicts
+#    the same numbers.
 #
 # Prints "N passed, N failed" at the end; exits non-zero when a check fails.
 set -euo pipefail
@@ -95,7 +96,8 @@ echo "catalog changes committed by the writer meanwhile: $(cat "$WORK/writer_cha
 check "pgbench predictors under deploy/rollback/retrain: exit status" 0 "$pgbench_status"
 check "pgbench: no client aborted" 0 "$(grep -c 'aborted' "$WORK/pgbench.log" || true)"
 
-# 2. kill -9 in the middle of a training and of an import; the catalog after recovery equals
+# 2. pg_cancel_backend and pg_terminate_backend, then kill -9 in the middle of a training and
+#    of an import; the catalog after recovery equals
 #    the catalog before (every table of schema finml, as text, in a stable order).
 fingerprint() {
     sql -c "SELECT md5(string_agg(t, E'\\n' ORDER BY t)) FROM (
@@ -117,17 +119,40 @@ wait_until_up() {
     done
     return 1
 }
-kill_backend_of() {
+backend_running() { # the pid of the backend whose query carries the comment $1
     local marker=$1 pid=""
     for _ in $(seq 1 100); do
         pid=$(sql -c "SELECT pid FROM pg_stat_activity WHERE query LIKE '%$marker%' AND pid <> pg_backend_pid() LIMIT 1")
         [ -n "$pid" ] && break
         sleep 0.1
     done
-    [ -n "$pid" ] || { echo "no backend running $marker"; return 1; }
+    [ -n "$pid" ] || { echo "no backend running $marker" >&2; return 1; }
+    echo "$pid"
+}
+kill_backend_of() {
+    local pid
+    pid=$(backend_running "$1")
     sleep 1
     kill -9 "$pid"
 }
+
+# pg_cancel_backend and pg_terminate_backend from another session stop a training (an MLP of
+# 1,000 epochs, a minute or more) within a few seconds, and leave no version.
+for how in cancel terminate; do
+    (sql -c "SELECT /* stop_by_$how */ fin_train('stopped_$how', 'applications', 'status', 'mlp',
+                 options => '{\"positive\": \"bad\", \"exclude\": [\"id\"], \"epochs\": 1000}')" \
+        >/dev/null 2>&1 || true) &
+    trainer=$!
+    pid=$(backend_running "stop_by_$how")
+    sleep 1
+    sent=$(date +%s.%N)
+    sql -c "SELECT pg_${how}_backend($pid)" >/dev/null
+    wait $trainer || true
+    stopped=$(awk -v a="$sent" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    echo "pg_${how}_backend stopped the training after $stopped s"
+    check "pg_${how}_backend stops an MLP training within 3 s" 1 "$(awk -v s="$stopped" 'BEGIN { print (s < 3) }')"
+    check "no version after pg_${how}_backend" 0 "$(sql -c "SELECT count(*) FROM finml.model_versions WHERE name = 'stopped_$how'")"
+done
 
 before=$(fingerprint)
 predicted=$(predictions)
