@@ -10,6 +10,7 @@
 
 use crate::error::SqlResult;
 use crate::pg::catalog::caller;
+use crate::pg::security::with_pinned_search_path;
 use pgrx::bgworkers::{
     BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags,
 };
@@ -167,21 +168,24 @@ pub extern "C-unwind" fn finml_event_writer(argument: pg_sys::Datum) {
             text("outcome"),
             text("detail"),
         );
-        let _ = Spi::connect_mut(|client| {
-            client
-                .update(
-                    "INSERT INTO finml.event_log (role, action, model, outcome, detail)
+        // A superuser's connection: its statement runs with the search_path pinned too.
+        let _ = with_pinned_search_path(|| {
+            Spi::connect_mut(|client| {
+                client
+                    .update(
+                        "INSERT INTO finml.event_log (role, action, model, outcome, detail)
                  VALUES (pg_catalog.pg_get_userbyid($1), $2, $3, $4, $5)",
-                    None,
-                    &[
-                        DatumWithOid::from(role),
-                        DatumWithOid::from(action.as_str()),
-                        DatumWithOid::from(model.as_str()),
-                        DatumWithOid::from(outcome.as_str()),
-                        DatumWithOid::from(detail.as_str()),
-                    ],
-                )
-                .map(|_| ())
+                        None,
+                        &[
+                            DatumWithOid::from(role),
+                            DatumWithOid::from(action.as_str()),
+                            DatumWithOid::from(model.as_str()),
+                            DatumWithOid::from(outcome.as_str()),
+                            DatumWithOid::from(detail.as_str()),
+                        ],
+                    )
+                    .map(|_| ())
+            })
         });
     });
 }
