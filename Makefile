@@ -86,7 +86,7 @@ test-pg:
 	$(CARGO) pgrx test pg$(PG_MAJOR) $(PGRX_TEST_ARGS)
 
 test-sql: install-debug
-	PG_CONFIG=$(PG_CONFIG) bash tests/run_regress.sh
+	PG_CONFIG=$(PG_CONFIG) ONLY=$(ONLY) bash tests/run_regress.sh
 
 # Concurrency under pgbench and kill -9 during training and import (tests/faults.sh).
 test-faults: install-debug

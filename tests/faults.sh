@@ -81,10 +81,6 @@ writer() {
     done
     echo "$changes" > "$WORK/writer_changes"
 }
-if [ -n "${FINML_FAULTS_DEBUG:-}" ]; then
-    as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/pgbench" -n -c 1 -t 3 -f "$WORK/predict.sql" faults 2>&1 | tail -20
-    exit 1
-fi
 writer &
 WRITER=$!
 pgbench_status=0

@@ -40,14 +40,20 @@ CONF
 as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
     "-p $PORT -k $WORK -c listen_addresses='' -c fsync=off -c max_prepared_transactions=0" >/dev/null
 
-# Each test file is listed in schedule; they run in order, sharing one database.
+# Each test file is listed in schedule; they run in order, sharing one database. ONLY=<file>
+# runs that file after setup (which loads the credit example every file reads).
+SCHEDULE=schedule
+if [ -n "${ONLY:-}" ]; then
+    SCHEDULE=only_schedule
+    { echo "test: setup"; [ "$ONLY" = setup ] || echo "test: $ONLY"; } > "$WORK/suite/$SCHEDULE"
+fi
 status=0
 (cd "$WORK/suite" && as_pg env FINML_CREDIT_CSV="$WORK/credit_data.csv" FINML_WORK="$WORK" \
     FINML_SUITE="$WORK/suite" \
     PGHOST="$WORK" PGPORT="$PORT" PATH="$BINDIR:$PATH" \
     "$REGRESS" --host="$WORK" --port="$PORT" --user="$PG_USER" \
     --bindir="$BINDIR" --inputdir=. --outputdir=. --dbname=finml_regress \
-    --schedule=schedule) || status=$?
+    --schedule="$SCHEDULE") || status=$?
 
 if [ $status -ne 0 ]; then
     echo "---- regression.diffs ----"

@@ -198,25 +198,16 @@ pub const CLAIMED: &[&str] = &[
 /// non-negative integer, a metric that is not a finite number, names longer than
 /// PostgreSQL's, a target other than the model's own.
 fn check_claims(fields: &Map<String, Value>, model: &Model) -> Result<()> {
-    let count = |key: &str, least: u64| {
-        let ok = fields
-            .get(key)
-            .and_then(Value::as_u64)
-            .is_some_and(|v| v >= least && v <= i64::MAX as u64);
-        if ok {
-            Ok(())
-        } else {
-            Err(invalid(format!(
-                "\"{key}\" must be an integer of at least {least}"
-            )))
-        }
+    let count = |key: &str, least: u64, most: u64| match fields.get(key).and_then(Value::as_u64) {
+        Some(v) if v > most => Err(invalid(format!("\"{key}\" is out of range"))),
+        Some(v) if v >= least => Ok(()),
+        _ => Err(invalid(format!(
+            "\"{key}\" must be an integer of at least {least}"
+        ))),
     };
-    count("version", 1)?;
-    if fields.get("version").and_then(Value::as_u64) > Some(i32::MAX as u64) {
-        return Err(invalid("\"version\" is out of range"));
-    }
-    count("train_rows", 1)?;
-    count("test_rows", 0)?;
+    count("version", 1, i32::MAX as u64)?;
+    count("train_rows", 1, i64::MAX as u64)?;
+    count("test_rows", 0, i64::MAX as u64)?;
     let text = |key: &str| fields.get(key).and_then(Value::as_str).unwrap_or_default();
     for (key, limit) in [("name", 63), ("trained_by", 63), ("relation", 200)] {
         if text(key).is_empty() || text(key).len() > limit {

@@ -1,7 +1,8 @@
 //! Linear models on the standardized design matrix: logistic regression (fitted by
-//! linfa-logistic's L-BFGS, run through argmin here so that it can be cancelled) and linear regression (ridge normal equations), each with the
-//! covariance matrix of its coefficients, from which standard errors, z statistics,
-//! p-values and odds ratios on the original feature scale are derived.
+//! linfa-logistic's L-BFGS, run through argmin here so that it can be cancelled) and linear
+//! regression (ridge normal equations), each with the covariance matrix of its coefficients,
+//! from which standard errors, z statistics, p-values and odds ratios on the original feature
+//! scale are derived.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::interrupt;

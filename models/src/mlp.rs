@@ -841,15 +841,11 @@ const TRAINING_BYTES_PER_ACTIVATION: usize = 20;
 /// finml.max_training_memory before anything is allocated (a 65,536-wide network asks for
 /// tens of gigabytes and is refused at once). Saturates instead of overflowing.
 pub fn training_memory_bytes(n_inputs: usize, hidden: &[usize], batch_size: usize) -> usize {
-    let mut parameters = 0usize;
-    let mut units = 0usize;
-    let mut fan_in = n_inputs;
-    for &width in hidden.iter().chain(std::iter::once(&1)) {
-        parameters = parameters.saturating_add(fan_in.saturating_add(1).saturating_mul(width));
-        units = units.saturating_add(width);
-        fan_in = width;
-    }
-    parameters
+    // The hidden units and the one output unit.
+    let units = hidden
+        .iter()
+        .fold(1usize, |sum, &width| sum.saturating_add(width));
+    parameter_count(n_inputs, hidden)
         .saturating_mul(TRAINING_BYTES_PER_PARAMETER)
         .saturating_add(
             units
@@ -858,7 +854,7 @@ pub fn training_memory_bytes(n_inputs: usize, hidden: &[usize], batch_size: usiz
         )
 }
 
-/// Network parameters (weights and biases) of this shape, for messages.
+/// Network parameters (weights and biases) of this shape.
 pub fn parameter_count(n_inputs: usize, hidden: &[usize]) -> usize {
     let mut fan_in = n_inputs;
     let mut parameters = 0usize;

@@ -175,6 +175,17 @@ impl Model {
             .collect()
     }
 
+    /// The coefficient table as the catalog stores it (`finml.model_versions.coefficients`),
+    /// taken from the model itself, for training and import alike.
+    pub fn coefficients_json(&self) -> Result<serde_json::Value> {
+        serde_json::to_value(&self.coefficients).map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("cannot serialize the coefficients: {e}"),
+            )
+        })
+    }
+
     /// The array form: numeric features in feature order, NULL elements imputed.
     pub fn predict_numeric(&self, values: &[Option<f64>]) -> Result<f64> {
         if !self.is_all_numeric() {
@@ -312,8 +323,7 @@ fn finite_prediction(p: f64) -> Result<f64> {
 /// (training, import) and when it is read (a stored one edited by hand) if this finds
 /// anything (DESIGN.md, principle 6: nothing non-finite is stored, deployed or returned).
 pub fn first_invalid_parameter(model: &Model) -> Option<String> {
-    let finite = |x: f64| x.is_finite();
-    if !finite(model.intercept) {
+    if !model.intercept.is_finite() {
         return Some("the intercept".to_owned());
     }
     if let Some(j) = model.weights.iter().position(|w| !w.is_finite()) {
@@ -321,15 +331,11 @@ pub fn first_invalid_parameter(model: &Model) -> Option<String> {
     }
     for f in &model.preprocessor.features {
         match &f.transform {
-            Transform::Numeric(t) => {
-                if !(finite(t.impute) && finite(t.mean)) {
-                    return Some(format!("the imputed value or mean of \"{}\"", f.name));
-                }
-                // Standardization divides by the scale.
-                if !(finite(t.scale) && t.scale > 0.0) {
-                    return Some(format!("the scale of \"{}\" ({})", f.name, t.scale));
-                }
-            }
+            Transform::Numeric(t) => match t.invalid_part() {
+                Some("scale") => return Some(format!("the scale of \"{}\" ({})", f.name, t.scale)),
+                Some(part) => return Some(format!("the {part} of \"{}\"", f.name)),
+                None => {}
+            },
             Transform::Categorical(_) => {}
             Transform::Binned(b) => {
                 if b.bins.iter().any(|bin| !bin.woe.is_finite()) {
@@ -349,14 +355,14 @@ pub fn first_invalid_parameter(model: &Model) -> Option<String> {
         if scaling.iter().any(|x| !x.is_finite()) || card.base_odds <= 0.0 {
             return Some("the scorecard's scaling (pdo, base_score, base_odds)".to_owned());
         }
-        let values = card
+        let mut values = card
             .points
             .iter()
             .flatten()
             .chain(&card.average_points)
             .chain(&card.score_cuts)
             .chain(&card.score_shares);
-        if values.clone().any(|x| !x.is_finite()) {
+        if values.any(|x| !x.is_finite()) {
             return Some("the scorecard's points".to_owned());
         }
     }
@@ -384,12 +390,12 @@ pub fn first_invalid_parameter(model: &Model) -> Option<String> {
         }
     }
     if let Some(reference) = &model.reference {
-        let values = reference
+        let mut values = reference
             .mean_terms
             .iter()
             .chain(&reference.term_sd)
             .chain(&reference.mean_design);
-        if values.clone().any(|x| !x.is_finite()) {
+        if values.any(|x| !x.is_finite()) {
             return Some("the explanation reference (term means)".to_owned());
         }
     }

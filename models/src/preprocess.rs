@@ -52,6 +52,21 @@ pub struct NumericTransform {
     pub scale: f64,
 }
 
+impl NumericTransform {
+    /// Which part of the standardization cannot be applied, if any: an imputed value or mean
+    /// that is not finite (values near 1e308 overflow their sum), or a scale that is not a
+    /// finite positive number (standardization divides by it).
+    pub fn invalid_part(&self) -> Option<&'static str> {
+        if !(self.impute.is_finite() && self.mean.is_finite()) {
+            Some("imputed value or mean")
+        } else if !(self.scale.is_finite() && self.scale > 0.0) {
+            Some("scale")
+        } else {
+            None
+        }
+    }
+}
+
 /// A categorical feature: one indicator column per kept level.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CategoricalTransform {

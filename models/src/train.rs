@@ -444,18 +444,14 @@ fn fit_estimator(
     ))
 }
 
-/// The first numeric feature whose fitted mean, scale or imputed value is not finite (values
-/// near 1e308 overflow their sum): the design matrix would hold NaN.
+/// The first numeric feature whose fitted standardization cannot be applied (values near
+/// 1e308 overflow their sum): the design matrix would hold NaN.
 fn first_overflowing_feature(preprocessor: &Preprocessor) -> Option<&str> {
     preprocessor
         .features
         .iter()
         .find_map(|f| match &f.transform {
-            Transform::Numeric(t)
-                if !(t.mean.is_finite() && t.scale.is_finite() && t.impute.is_finite()) =>
-            {
-                Some(f.name.as_str())
-            }
+            Transform::Numeric(t) if t.invalid_part().is_some() => Some(f.name.as_str()),
             _ => None,
         })
 }
@@ -470,11 +466,7 @@ fn check_network_memory(
     options: &mlp::MlpOptions,
     limits: Limits,
 ) -> Result<()> {
-    let design = train
-        .len()
-        .max(test.len())
-        .saturating_mul(design_cells_per_row)
-        .saturating_mul(std::mem::size_of::<f64>());
+    let design = design_bytes(train, test, design_cells_per_row);
     let network = mlp::training_memory_bytes(width, &options.hidden, options.batch_size);
     if design.saturating_add(network) > limits.max_memory_bytes {
         let shape: Vec<String> = std::iter::once(width)
@@ -498,6 +490,15 @@ fn check_network_memory(
     Ok(())
 }
 
+/// Bytes of the larger split's design matrix of `width` columns and the intercept's, in f64.
+fn design_bytes(train: &[usize], test: &[usize], width: usize) -> usize {
+    train
+        .len()
+        .max(test.len())
+        .saturating_mul(width.saturating_add(1))
+        .saturating_mul(std::mem::size_of::<f64>())
+}
+
 /// Square matrices of the coefficients' width a linear fit holds at once: the penalized
 /// information matrix, its Cholesky factor and its inverse (the covariance).
 const LINEAR_SQUARE_MATRICES: usize = 3;
@@ -511,18 +512,12 @@ fn check_design_memory(
     square_matrices: usize,
     limits: Limits,
 ) -> Result<()> {
-    let cell = std::mem::size_of::<f64>();
-    let design_bytes = train
-        .len()
-        .max(test.len())
-        .saturating_mul(width.saturating_add(1))
-        .saturating_mul(cell);
     let solver_bytes = width
         .saturating_add(1)
         .saturating_pow(2)
         .saturating_mul(square_matrices)
-        .saturating_mul(cell);
-    let needed = design_bytes.saturating_add(solver_bytes);
+        .saturating_mul(std::mem::size_of::<f64>());
+    let needed = design_bytes(train, test, width).saturating_add(solver_bytes);
     if needed > limits.max_memory_bytes {
         let what = if square_matrices > 0 {
             "the design matrix and the solver's matrices need"

@@ -259,12 +259,13 @@ fn fin_import(
     };
     // What the model itself says (algorithm, task, target, features, coefficients) is taken
     // from it; what only the exporting database knew is kept, and listed as its claim.
-    let coefficients = serde_json::to_value(&imported.model.coefficients)
-        .map_err(|e| sql_error(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, e.to_string(), ""))?;
-    let claims: Map<String, Value> = CLAIMED
+    let coefficients = imported.model.coefficients_json().or_report()?;
+    let mut claimed: Vec<&str> = CLAIMED
         .iter()
-        .filter_map(|key| meta.get(*key).map(|v| ((*key).to_owned(), v.clone())))
+        .copied()
+        .filter(|key| meta.contains_key(*key))
         .collect();
+    claimed.sort_unstable();
     registry::claim(model)?;
     let version = registry::store_version(NewVersion {
         name: model,
@@ -287,7 +288,7 @@ fn fin_import(
             "exported_at": meta.get("exported_at"),
             "finml_version": meta.get("finml_version"),
             "imported_by": registry::caller_name()?,
-            "claimed_by_export": claims.keys().collect::<Vec<_>>(),
+            "claimed_by_export": claimed,
         })),
     })?;
     if deploy {

@@ -17,8 +17,8 @@ fn fin_score(model: &str, row: RecordArg) -> Result<i32, ErrorReport> {
             let score = m.model.score(values).or_report()?.round();
             // Never a silently clamped score.
             if !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&score) {
-                return Err(crate::error::sql_error(
-                    pgrx::PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+                return Err(sql_error(
+                    PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
                     format!("score {score} is out of range for integer"),
                     "retrain the scorecard with a smaller pdo or base_score",
                 ));

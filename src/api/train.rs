@@ -1,7 +1,7 @@
 //! `fin_train`: read a relation, train a model, store it as the next version. The same
 //! pipeline trains `fin_retrain`'s new versions (see [`train_version`]).
 
-use crate::error::{report, required, sql_error, OrReport, SqlResult};
+use crate::error::{required, sql_error, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::catalog;
 use crate::pg::registry::{self, NewVersion};
@@ -9,7 +9,7 @@ use crate::pg::relation;
 use finml_models::deploy::{decide, measure_incumbent, Decision, Headline, Incumbent};
 use finml_models::mlp::{EpochLog, Progress};
 use finml_models::train::train_reporting;
-use finml_models::{format, Algorithm, DeployPolicy, Error, Limits, TrainOptions};
+use finml_models::{format, Algorithm, DeployPolicy, Limits, TrainOptions};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::Oid;
 use pgrx::prelude::*;
@@ -231,8 +231,7 @@ pub fn train_version(request: TrainRequest<'_>) -> SqlResult<Trained> {
     );
     let metrics = Value::Object(metrics);
     let model_bytes = format::to_bytes(&outcome.model).or_report()?;
-    let coefficients = serde_json::to_value(&outcome.model.coefficients)
-        .map_err(|e| report(Error::new(finml_models::ErrorKind::Internal, e.to_string())))?;
+    let coefficients = outcome.model.coefficients_json().or_report()?;
     let algorithm_name = outcome.model.algorithm.as_str();
     let task = outcome.model.task.as_str();
     let version = registry::store_version(NewVersion {
