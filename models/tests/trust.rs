@@ -154,6 +154,39 @@ fn the_network_is_counted_in_the_memory_budget() {
 }
 
 #[test]
+fn a_linear_fits_square_matrices_count_in_the_memory_budget() {
+    // 400 rows × 300 features: the design matrix is under 1 MB, but the information matrix,
+    // its factor and its inverse are 3 × 301² × 8 bytes = 2.1 MB.
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
+    let features = (0..300)
+        .map(|k| Feature {
+            name: format!("x{k}"),
+            column: Column::Numeric(NumericColumn {
+                values: (0..400).map(|_| rng.gen::<f64>()).collect(),
+            }),
+        })
+        .collect();
+    let data = Dataset {
+        features,
+        target_name: "y".into(),
+        target: TargetColumn::Boolean((0..400).map(|i| Some(i % 3 == 0)).collect()),
+        test_mask: None,
+    };
+    let err = train(
+        &data,
+        Algorithm::Logistic,
+        &options(json!({})),
+        Limits {
+            max_memory_bytes: 2 << 20,
+            device: DeviceChoice::Cpu,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::ResourceLimit);
+    assert!(err.message.contains("solver's matrices"), "{}", err.message);
+}
+
+#[test]
 fn options_that_cannot_be_honoured_are_refused() {
     for bad in [
         json!({"seed": 4294967296_u64}),

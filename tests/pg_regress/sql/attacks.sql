@@ -239,6 +239,11 @@ SELECT owner FROM finml.model_owners WHERE name = 'owned_m';
 SET ROLE owner_a;
 SELECT version, previous_version FROM fin_deploy('owned_m', 1);
 SELECT fin_set_owner('owned_m', 'victim');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_set_owner('owned_m', 'public');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_set_owner('owned_m', 'no_such_role');
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 -- Grants are by OID too: a grant follows its role through a rename, and a new role with the
 -- old name gets nothing.
