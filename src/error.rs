@@ -1,8 +1,11 @@
-//! The one mapping from `finml_models::Error` to a PostgreSQL error report (SQLSTATE,
-//! message, detail, hint). pgrx raises an `Err(ErrorReport)` returned by a `#[pg_extern]`
-//! as that exact report, so every function returns `Result<_, ErrorReport>`.
+//! The SQL layer's one error vocabulary: every error, from the models crate or from the SQL
+//! layer itself ([`fail`]), is a `finml_models::Error` of an [`ErrorKind`], mapped here, in
+//! one table, to its SQLSTATE (DESIGN.md, "Errors"). pgrx raises an `Err(ErrorReport)`
+//! returned by a `#[pg_extern]` as that exact report, so every function returns
+//! `Result<_, ErrorReport>`.
 
-use finml_models::{Error, ErrorKind};
+use finml_models::Error;
+pub use finml_models::ErrorKind;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::PgSqlErrorCode;
 
@@ -20,6 +23,13 @@ fn sqlstate(kind: ErrorKind) -> PgSqlErrorCode {
         ErrorKind::WrongModelKind => PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
         ErrorKind::CorruptModel => PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
         ErrorKind::Internal => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+        ErrorKind::NotFound => PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        ErrorKind::NoSuchRelation => PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+        ErrorKind::PermissionDenied => PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        ErrorKind::NotReady => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        ErrorKind::InUse => PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
+        ErrorKind::NullArgument => PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+        ErrorKind::OutOfRange => PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
     }
 }
 
@@ -35,21 +45,17 @@ pub fn report(error: Error) -> ErrorReport {
     report
 }
 
-/// A report built here, for errors that arise in the SQL layer itself.
-pub fn sql_error(
-    code: PgSqlErrorCode,
-    message: impl Into<String>,
-    hint: impl Into<String>,
-) -> ErrorReport {
-    ErrorReport::new(code, message.into(), "finml").set_hint(hint.into())
+/// An error that arises in the SQL layer itself, in the same vocabulary.
+pub fn fail(kind: ErrorKind, message: impl Into<String>, hint: impl Into<String>) -> ErrorReport {
+    report(Error::new(kind, message).with_hint(hint))
 }
 
 /// The value of an argument that may not be NULL (in functions that are not STRICT because
 /// another argument may be), or a 22004 error naming it.
 pub fn required<T>(value: Option<T>, argument: &str) -> SqlResult<T> {
     value.ok_or_else(|| {
-        sql_error(
-            PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+        fail(
+            ErrorKind::NullArgument,
             format!("{argument} must not be NULL"),
             format!("give {argument} a value (NULL is not a {argument})"),
         )
@@ -71,11 +77,10 @@ impl<T> OrReport<T> for Result<T, Error> {
 impl<T> OrReport<T> for Result<T, pgrx::spi::SpiError> {
     fn or_report(self) -> SqlResult<T> {
         self.map_err(|e| {
-            ErrorReport::new(
-                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            report(Error::new(
+                ErrorKind::Internal,
                 format!("finml catalog access failed: {e}"),
-                "finml",
-            )
+            ))
         })
     }
 }

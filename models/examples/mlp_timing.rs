@@ -2,7 +2,8 @@
 //! `RAYON_NUM_THREADS=2 cargo run --release --example mlp_timing -- ROWS EPOCHS`.
 //! Set RAYON_NUM_THREADS: without it candle asks the system for the core count at every
 //! matrix product (reading /proc/cpuinfo), which triples the time of a step.
-use finml_models::mlp::{fit, MlpOptions, Silent, TrainingData};
+use finml_models::mlp::{fit, MlpParams, TrainingData};
+use finml_models::progress::Silent;
 use rand::{rngs::SmallRng, Rng, SeedableRng};
 use std::time::Instant;
 
@@ -27,9 +28,9 @@ fn main() {
             }
         })
         .collect();
-    let options = MlpOptions {
+    let options = MlpParams {
         epochs,
-        ..MlpOptions::default()
+        ..MlpParams::default()
     };
     let start = Instant::now();
     let fit = fit(

@@ -11,11 +11,21 @@
 //! merges. NULLs always get a bin of their own.
 
 use crate::data::{Column, NULL_CODE};
+use crate::data::{RawValue, MISSING_LEVEL};
 use crate::error::Result;
-use crate::options::Monotonic;
-use crate::preprocess::{RawValue, MISSING_LEVEL};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+
+/// Required direction of the event rate across the bins of a numeric feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Monotonic {
+    /// Whichever of ascending and descending gives the larger information value.
+    Auto,
+    Ascending,
+    Descending,
+    None,
+}
 
 /// Pre-bins the optimizer starts from (optbinning's `max_n_prebins` default).
 pub const MAX_PREBINS: usize = 20;

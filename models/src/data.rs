@@ -168,3 +168,32 @@ impl Dataset {
         feature_bytes + 8 + usize::from(has_test_mask) + 8 * features.len()
     }
 }
+
+/// Label of the NULL level of a categorical feature in term names and reports.
+pub const MISSING_LEVEL: &str = "(missing)";
+
+/// One input value of a feature at predict time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RawValue<'a> {
+    Null,
+    Number(f64),
+    Text(&'a str),
+}
+
+impl<'a> RawValue<'a> {
+    /// The number, if this is one.
+    pub fn number(self) -> Option<f64> {
+        match self {
+            RawValue::Number(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is text.
+    pub fn text(self) -> Option<&'a str> {
+        match self {
+            RawValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}

@@ -170,6 +170,44 @@ pub fn decide(
     }
 }
 
+/// The deploy decision for a new version, in one call: the version deployed now
+/// (`deployed_now`, read under the model's lock) is measured on the new version's held-out
+/// rows if it is the one read before training (`read_before`: version and model, whose
+/// columns `data` holds), and `policy` is applied. A version deployed while this one trained
+/// was not read, so under if_better it cannot be compared and the new one is not deployed.
+pub fn judge(
+    policy: DeployPolicy,
+    tolerance: f64,
+    outcome: &TrainOutcome,
+    data: &Dataset,
+    deployed_now: Option<i32>,
+    read_before: Option<(i32, &Model)>,
+) -> Decision {
+    let incumbent = match (deployed_now, read_before) {
+        (None, _) => Incumbent::None,
+        (Some(version), Some((read, deployed))) if version == read => {
+            measure_incumbent(outcome, data, version, deployed)
+        }
+        (Some(version), _) if policy == DeployPolicy::IfBetter => Incumbent::Unusable {
+            version,
+            reason: "it was deployed while this version trained".to_owned(),
+        },
+        (Some(version), _) => Incumbent::Measured {
+            version,
+            value: None,
+        },
+    };
+    let headline = Headline::of(&outcome.held_out);
+    decide(
+        policy,
+        tolerance,
+        headline,
+        outcome.metrics.get(headline.as_str()).copied(),
+        outcome.evaluated_on,
+        &incumbent,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,5 +381,50 @@ mod tests {
             .measure(&[0.0, 3.0, 1.0, 4.0], &truth)
             .unwrap();
         assert!((rmse - 1.5f64.sqrt()).abs() < 1e-15);
+    }
+}
+
+#[cfg(test)]
+mod judge_tests {
+    use super::*;
+    use crate::estimator::Algorithm;
+    use crate::test_data::{dataset, options, LIMITS};
+    use crate::train::train;
+
+    #[test]
+    fn the_version_read_before_training_is_measured_on_the_same_rows() {
+        let data = dataset();
+        let deployed = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let new = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let d = judge(
+            DeployPolicy::IfBetter,
+            0.0,
+            &new,
+            &data,
+            Some(4),
+            Some((4, &deployed.model)),
+        );
+        // The same data and options give the same model: its AUC on the same rows is equal.
+        assert_eq!(d.new_value, d.deployed_value);
+        assert!(d.deploy, "{}", d.reason);
+        assert_eq!(d.metric, "auc");
+    }
+
+    #[test]
+    fn a_version_deployed_during_training_is_not_replaced_under_if_better() {
+        let data = dataset();
+        let read = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let new = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let during = |policy| judge(policy, 0.0, &new, &data, Some(5), Some((4, &read.model)));
+        let d = during(DeployPolicy::IfBetter);
+        assert!(!d.deploy);
+        assert!(
+            d.reason.contains("deployed while this version trained"),
+            "{}",
+            d.reason
+        );
+        assert!(during(DeployPolicy::Always).deploy);
+        let first = judge(DeployPolicy::IfBetter, 0.0, &new, &data, None, None);
+        assert!(first.deploy, "{}", first.reason);
     }
 }

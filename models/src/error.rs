@@ -27,6 +27,21 @@ pub enum ErrorKind {
     CorruptModel,
     /// The solver failed for a reason that is not the user's input (XX000 internal_error).
     Internal,
+    /// No such model, version or role (42704 undefined_object).
+    NotFound,
+    /// The relation a model was trained on is gone (42P01 undefined_table).
+    NoSuchRelation,
+    /// The caller may not do this with the model (42501 insufficient_privilege).
+    PermissionDenied,
+    /// The catalog is not in a state that allows it: extension not installed or not updated,
+    /// nothing to roll back (55000 object_not_in_prerequisite_state).
+    NotReady,
+    /// The object is in use: dropping the deployed version (55006 object_in_use).
+    InUse,
+    /// A required argument is NULL (22004 null_value_not_allowed).
+    NullArgument,
+    /// A result outside its SQL type's range (22003 numeric_value_out_of_range).
+    OutOfRange,
 }
 
 /// An error with a message for people, and optional detail and hint.

@@ -28,7 +28,6 @@ use crate::data::Dataset;
 use crate::error::{Error, ErrorKind, Result};
 use crate::interrupt;
 use crate::mlp::Network;
-use crate::model::Model;
 use crate::preprocess::{Preprocessor, RawValue};
 use serde::{Deserialize, Serialize};
 
@@ -227,52 +226,48 @@ impl Explanation {
     }
 }
 
-impl Model {
-    fn reference(&self) -> Result<&Reference> {
-        self.reference.as_ref().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Unsupported,
-                "this model version was trained before finml 0.3.0 and has no training reference to explain against",
-            )
-            .with_hint("train a new version with fin_retrain(model) and deploy it")
-        })
-    }
+/// A linear model's explanation of one row (values in feature order): each feature's term
+/// minus its mean term over the training rows; exact and additive.
+pub fn explain_linear(
+    preprocessor: &Preprocessor,
+    intercept: f64,
+    weights: &[f64],
+    reference: &Reference,
+    values: &[RawValue<'_>],
+) -> Result<Explanation> {
+    let mut contributions = vec![0.0; preprocessor.features.len()];
+    preprocessor.feature_terms(weights, values, |feature, term| {
+        contributions[feature] = term - reference.mean_terms[feature]
+    })?;
+    Ok(Explanation {
+        baseline: intercept + reference.mean_terms.iter().sum::<f64>(),
+        contributions,
+    })
+}
 
-    /// Contributions of each feature of one row (values in feature order): exact and
-    /// additive for linear models, integrated gradients for an MLP.
-    pub fn explain(&self, values: &[RawValue<'_>]) -> Result<Explanation> {
-        let reference = self.reference()?;
-        if let Some(network) = &self.network {
-            let mut row = Vec::with_capacity(self.preprocessor.width());
-            self.preprocessor.design_row(values, &mut row)?;
-            let attributions = integrated_gradients(network, &reference.mean_design, &row);
-            return Ok(Explanation {
-                baseline: network.output(&reference.mean_design),
-                contributions: per_feature(&self.preprocessor, &attributions),
-            });
-        }
-        let mut contributions = vec![0.0; self.n_features()];
-        self.preprocessor
-            .feature_terms(&self.weights, values, |feature, term| {
-                contributions[feature] = term - reference.mean_terms[feature]
-            })?;
-        Ok(Explanation {
-            baseline: self.intercept + reference.mean_terms.iter().sum::<f64>(),
-            contributions,
-        })
-    }
+/// A network's explanation of one row: integrated gradients from the mean design row.
+pub fn explain_network(
+    preprocessor: &Preprocessor,
+    network: &Network,
+    reference: &Reference,
+    values: &[RawValue<'_>],
+) -> Result<Explanation> {
+    let mut row = Vec::with_capacity(preprocessor.width());
+    preprocessor.design_row(values, &mut row)?;
+    let attributions = integrated_gradients(network, &reference.mean_design, &row);
+    Ok(Explanation {
+        baseline: network.output(&reference.mean_design),
+        contributions: per_feature(preprocessor, &attributions),
+    })
+}
 
-    /// Each feature's global importance: the standard deviation of its contribution over
-    /// the training rows (log-odds for classifiers), most important first.
-    pub fn importance(&self) -> Result<Vec<(&str, f64)>> {
-        let reference = self.reference()?;
-        let mut importance: Vec<(&str, f64)> = self
-            .feature_names()
-            .zip(reference.term_sd.iter().copied())
-            .collect();
-        importance.sort_by(|a, b| b.1.total_cmp(&a.1));
-        Ok(importance)
-    }
+/// The error of a model stored without a reference (trained before finml 0.3.0).
+pub fn no_reference() -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        "this model version was trained before finml 0.3.0 and has no training reference to explain against",
+    )
+    .with_hint("train a new version with fin_retrain(model) and deploy it")
 }
 
 #[cfg(test)]
@@ -307,7 +302,8 @@ mod tests {
         let outcome = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
         let model = &outcome.model;
         let slope = model
-            .coefficients
+            .estimator
+            .coefficients()
             .iter()
             .find(|c| c.term == "income")
             .unwrap()

@@ -152,7 +152,7 @@ pub fn read_export(doc: &Value) -> Result<Imported> {
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    if text("algorithm") != model.algorithm.as_str()
+    if text("algorithm") != model.algorithm().as_str()
         || text("task") != model.task.as_str()
         || !features.iter().copied().eq(model.feature_names())
     {

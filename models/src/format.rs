@@ -3,33 +3,105 @@
 //! the model as UTF-8 JSON. A reader accepts every version up to its own.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{coefficients_disagree, first_invalid_parameter, Model};
+use crate::estimator::{Algorithm, Estimator, StoredEstimator};
+use crate::explain::Reference;
+use crate::linear::Coefficient;
+use crate::mlp::Network;
+use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
+use crate::options::Task;
+use crate::preprocess::Preprocessor;
+use crate::scorecard::Scorecard;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// First bytes of every stored model.
 pub const MAGIC: &[u8; 8] = b"FINML\0MD";
 /// The newest format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 3;
 
-/// The oldest version that can represent `model`: 2 added scorecards (binned features and
-/// points), 3 MLPs (a network); every other model is still written as version 1, readable by
-/// finml 0.1.
-fn version_for(model: &Model) -> u32 {
-    if model.network.is_some() {
-        3
-    } else if model.scorecard.is_some() {
-        2
-    } else {
-        1
+/// The JSON body of formats 1-3: every model's shared parts with the estimator's fields
+/// flat beside them (a linear model's intercept, weights and coefficients always; a
+/// scorecard's points and a network when present). The field order is the byte layout of
+/// models stored since finml 0.1: do not reorder.
+#[derive(Serialize, Deserialize)]
+struct StoredModel<'a> {
+    algorithm: Algorithm,
+    task: Task,
+    target: Cow<'a, str>,
+    positive_class: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    negative_class: Option<Cow<'a, str>>,
+    preprocessor: Cow<'a, Preprocessor>,
+    intercept: f64,
+    weights: Vec<f64>,
+    coefficients: Vec<Coefficient>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scorecard: Option<Scorecard>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference: Option<Cow<'a, Reference>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    network: Option<Network>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evaluation: Option<Cow<'a, EvaluationSummary>>,
+}
+
+impl<'a> StoredModel<'a> {
+    fn of(model: &'a Model) -> StoredModel<'a> {
+        let StoredEstimator {
+            intercept,
+            weights,
+            coefficients,
+            scorecard,
+            network,
+        } = model.estimator.to_stored(model.preprocessor.width());
+        StoredModel {
+            algorithm: model.algorithm(),
+            task: model.task,
+            target: Cow::Borrowed(&model.target),
+            positive_class: model.positive_class.as_deref().map(Cow::Borrowed),
+            negative_class: model.negative_class.as_deref().map(Cow::Borrowed),
+            preprocessor: Cow::Borrowed(&model.preprocessor),
+            intercept,
+            weights,
+            coefficients,
+            scorecard,
+            reference: model.reference.as_ref().map(Cow::Borrowed),
+            network,
+            evaluation: model.evaluation.as_ref().map(Cow::Borrowed),
+        }
+    }
+
+    fn into_model(self) -> Result<Model> {
+        let estimator = Estimator::from_stored(
+            self.algorithm,
+            StoredEstimator {
+                intercept: self.intercept,
+                weights: self.weights,
+                coefficients: self.coefficients,
+                scorecard: self.scorecard,
+                network: self.network,
+            },
+        )?;
+        Ok(Model {
+            task: self.task,
+            target: self.target.into_owned(),
+            positive_class: self.positive_class.map(Cow::into_owned),
+            negative_class: self.negative_class.map(Cow::into_owned),
+            preprocessor: self.preprocessor.into_owned(),
+            estimator,
+            reference: self.reference.map(Cow::into_owned),
+            evaluation: self.evaluation.map(Cow::into_owned),
+        })
     }
 }
 
 /// Serializes a model into its stored form.
 pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
-    let body = serde_json::to_vec(model)
+    let body = serde_json::to_vec(&StoredModel::of(model))
         .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot serialize model: {e}")))?;
     let mut bytes = Vec::with_capacity(MAGIC.len() + 4 + body.len());
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&version_for(model).to_le_bytes());
+    bytes.extend_from_slice(&model.estimator.format_version().to_le_bytes());
     bytes.extend_from_slice(&body);
     Ok(bytes)
 }
@@ -69,34 +141,22 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
         )
         .with_hint("upgrade the finml extension to read this model"));
     }
-    let mut model: Model =
+    let stored: StoredModel<'_> =
         serde_json::from_slice(&bytes[MAGIC.len() + 4..]).map_err(|e| corrupt(e.to_string()))?;
-    if model.weights.len() != model.preprocessor.width() {
-        return Err(corrupt(format!(
-            "{} weights for {} design columns",
-            model.weights.len(),
-            model.preprocessor.width()
-        )));
-    }
-    if let Some(network) = &model.network {
-        if network.layers[0].in_dim != model.preprocessor.width() {
-            return Err(corrupt(format!(
-                "the network takes {} inputs, the preprocessing gives {}",
-                network.layers[0].in_dim,
-                model.preprocessor.width()
-            )));
-        }
+    let mut model = stored.into_model().map_err(|e| corrupt(e.message))?;
+    if let Some(what) = model.estimator.shape_mismatch(&model.preprocessor) {
+        return Err(corrupt(what));
     }
     if let Some(what) = first_invalid_parameter(&model) {
         return Err(corrupt(format!("{what} is not a finite, valid number")));
     }
-    if coefficients_disagree(&model) {
+    if model.estimator.coefficients_disagree(&model.preprocessor) {
         return Err(corrupt(
             "its coefficients do not match the weights it predicts with".into(),
         ));
     }
     model.preprocessor.rebuild_indexes();
-    if let Some(points) = &model.scorecard {
+    if let Some(points) = model.points() {
         let binnings = model
             .scorecard()
             .map_err(|e| corrupt(e.message))?

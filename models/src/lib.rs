@@ -1,17 +1,32 @@
-//! finml's machine-learning core: data, preprocessing, linear models, metrics and the stored
-//! model format. It has no PostgreSQL dependency so that it can be tested and benchmarked
-//! with plain `cargo test -p finml-models`, and so that no training code can call into the
-//! database (only the extension's backend thread may).
+//! finml's machine-learning core: data, preprocessing, the estimators, metrics and the
+//! stored model format. It has no PostgreSQL dependency so that it can be tested and
+//! benchmarked with plain `cargo test -p finml-models`, and so that no training code can call
+//! into the database (only the extension's backend thread may).
+//!
+//! Layers, lowest first (a module imports only modules above it in this list):
+//! - foundations: `error`, `interrupt`, `json`, `linalg`, `data`, `progress`, `split`,
+//!   `metrics`;
+//! - features: `binning`, `preprocess`, `fit` (what every estimator's fit receives);
+//! - estimators, one module each: `linear` (logistic and linear regression), `scorecard`,
+//!   `mlp`; `explain` (attribution formulas);
+//! - the seam: `estimator` (algorithm tags, parameters, fitted estimators, dispatch),
+//!   `options` (the options object), `model` (shared parts + one estimator), `format` (the
+//!   stored form);
+//! - pipelines: `train`, `deploy`, `evaluate`, `export`, `report`, `service` (what the SQL
+//!   layer calls to train a version).
 
 pub mod binning;
 pub mod data;
 pub mod deploy;
 pub mod error;
+pub mod estimator;
 pub mod evaluate;
 pub mod explain;
 pub mod export;
+pub mod fit;
 pub mod format;
 pub mod interrupt;
+pub mod json;
 pub mod linalg;
 pub mod linear;
 pub mod metrics;
@@ -19,6 +34,7 @@ pub mod mlp;
 pub mod model;
 pub mod options;
 pub mod preprocess;
+pub mod progress;
 pub mod report;
 pub mod scorecard;
 pub mod split;
@@ -27,8 +43,10 @@ pub mod train;
 #[cfg(test)]
 mod test_data;
 
+pub use data::RawValue;
 pub use error::{Error, ErrorKind, Result};
-pub use model::{Algorithm, Model};
+pub use estimator::Algorithm;
+pub use fit::Limits;
+pub use model::Model;
 pub use options::{DeployPolicy, Task, TrainOptions};
-pub use preprocess::RawValue;
-pub use train::{train, Limits, TrainOutcome};
+pub use train::{train, TrainOutcome};

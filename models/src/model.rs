@@ -4,87 +4,33 @@
 use crate::binning::Binning;
 use crate::data::{Column, Dataset};
 use crate::error::{Error, ErrorKind, Result};
-use crate::explain::Reference;
-use crate::linear::{linear_predictor, sigmoid, Coefficient};
+pub use crate::estimator::{Algorithm, ALGORITHMS};
+use crate::estimator::{Estimator, ScorecardEstimator};
+use crate::explain::{no_reference, Explanation, Reference};
+use crate::linear::sigmoid;
 use crate::metrics::{CalibrationBin, ClassHistogram};
-use crate::mlp::Network;
 use crate::options::Task;
 use crate::preprocess::{Preprocessor, RawValue, Transform};
 use crate::scorecard::{self, Baseline, Reason, Scorecard};
 use serde::{Deserialize, Serialize};
 
-/// The estimator family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Algorithm {
-    /// Logistic regression (binary classification).
-    Logistic,
-    /// Linear least squares, ridge when `l2 > 0` (regression).
-    Linear,
-    /// Logistic regression on the weights of evidence of binned features, scaled to points.
-    Scorecard,
-    /// A multi-layer perceptron (classification or regression).
-    Mlp,
-}
-
-/// Algorithms this build can train, for error hints.
-pub const ALGORITHMS: &[&str] = &["logistic", "linear", "scorecard", "mlp"];
-
-impl Algorithm {
-    pub fn parse(name: &str) -> Result<Algorithm> {
-        match name {
-            "logistic" => Ok(Algorithm::Logistic),
-            "linear" => Ok(Algorithm::Linear),
-            "scorecard" => Ok(Algorithm::Scorecard),
-            "mlp" => Ok(Algorithm::Mlp),
-            other => Err(
-                Error::invalid_option(format!("unknown algorithm \"{other}\""))
-                    .with_hint(format!("available algorithms: {}", ALGORITHMS.join(", "))),
-            ),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::Logistic => "logistic",
-            Algorithm::Linear => "linear",
-            Algorithm::Scorecard => "scorecard",
-            Algorithm::Mlp => "mlp",
-        }
-    }
-}
-
-/// A trained model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A trained model: what every algorithm shares (target, classes, preprocessing, training
+/// reference, evaluation) and one estimator. Its stored form is in format.rs.
+#[derive(Debug, Clone)]
 pub struct Model {
-    pub algorithm: Algorithm,
     pub task: Task,
     /// Name of the target column.
     pub target: String,
     /// The positive class as text (classification only).
     pub positive_class: Option<String>,
     /// The other class as text (classification; since finml 0.3.0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub negative_class: Option<String>,
     pub preprocessor: Preprocessor,
-    /// Intercept and weights in the standardized design space (what predict uses).
-    pub intercept: f64,
-    pub weights: Vec<f64>,
-    /// Coefficients on the original feature scale with standard errors (documentation).
-    pub coefficients: Vec<Coefficient>,
-    /// Points of a scorecard (algorithm scorecard; its bins are the preprocessor's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scorecard: Option<Scorecard>,
+    pub estimator: Estimator,
     /// Each feature's term over the training rows, for explanations (since finml 0.3.0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Reference>,
-    /// The network of an MLP (its preprocessing is `preprocessor`; `intercept` and `weights`
-    /// are unused).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network: Option<Network>,
     /// How the model did where its metrics were measured, for the model report (since
     /// finml 0.3.0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<EvaluationSummary>,
 }
 
@@ -104,6 +50,10 @@ pub struct EvaluationSummary {
 }
 
 impl Model {
+    pub fn algorithm(&self) -> Algorithm {
+        self.estimator.algorithm()
+    }
+
     /// Feature (column) names in the order predict expects them.
     pub fn feature_names(&self) -> impl Iterator<Item = &str> {
         self.preprocessor.features.iter().map(|f| f.name.as_str())
@@ -124,16 +74,7 @@ impl Model {
     /// Probability of the positive class, or the regression value, for one row whose values
     /// are in feature order.
     pub fn predict(&self, values: &[RawValue<'_>]) -> Result<f64> {
-        let output = match &self.network {
-            Some(network) => {
-                let mut row = Vec::with_capacity(self.preprocessor.width());
-                self.preprocessor.design_row(values, &mut row)?;
-                network.output(&row)
-            }
-            None => self
-                .preprocessor
-                .linear_predictor(self.intercept, &self.weights, values)?,
-        };
+        let output = self.estimator.output(&self.preprocessor, values)?;
         finite_prediction(self.link(output))
     }
 
@@ -165,11 +106,8 @@ impl Model {
             }
         }
         let x = self.preprocessor.design_matrix(data, rows);
-        let outputs: Vec<f64> = match &self.network {
-            Some(network) => network.outputs(&x),
-            None => linear_predictor(&x, self.intercept, &self.weights).to_vec(),
-        };
-        outputs
+        self.estimator
+            .outputs(&x)
             .into_iter()
             .map(|o| finite_prediction(self.link(o)))
             .collect()
@@ -178,7 +116,7 @@ impl Model {
     /// The coefficient table as the catalog stores it (`finml.model_versions.coefficients`),
     /// taken from the model itself, for training and import alike.
     pub fn coefficients_json(&self) -> Result<serde_json::Value> {
-        serde_json::to_value(&self.coefficients).map_err(|e| {
+        serde_json::to_value(self.estimator.coefficients()).map_err(|e| {
             Error::new(
                 ErrorKind::Internal,
                 format!("cannot serialize the coefficients: {e}"),
@@ -227,7 +165,7 @@ impl Model {
             ErrorKind::WrongModelKind,
             format!(
                 "the model is a {} model, not a scorecard",
-                self.algorithm.as_str()
+                self.algorithm().as_str()
             ),
         )
         .with_hint("train one with fin_train(..., algorithm => 'scorecard')")
@@ -236,10 +174,7 @@ impl Model {
     /// The scorecard's points and the binning of each feature, or an error for another
     /// kind of model.
     pub fn scorecard(&self) -> Result<(&Scorecard, Vec<(&str, &Binning)>)> {
-        let points = self
-            .scorecard
-            .as_ref()
-            .ok_or_else(|| self.not_a_scorecard())?;
+        let points = self.points().ok_or_else(|| self.not_a_scorecard())?;
         let binnings = self
             .preprocessor
             .features
@@ -258,7 +193,7 @@ impl Model {
         &'a self,
         values: &'a [RawValue<'a>],
     ) -> Result<impl Iterator<Item = Result<usize>> + 'a> {
-        if self.scorecard.is_none() {
+        if self.points().is_none() {
             return Err(self.not_a_scorecard());
         }
         if values.len() != self.n_features() {
@@ -286,15 +221,40 @@ impl Model {
 
     /// The scorecard's total points for one row (the hot path of `fin_score`).
     pub fn score(&self, values: &[RawValue<'_>]) -> Result<f64> {
-        let card = self
-            .scorecard
-            .as_ref()
-            .ok_or_else(|| self.not_a_scorecard())?;
+        let card = self.points().ok_or_else(|| self.not_a_scorecard())?;
         let mut total = 0.0;
         for (bin, feature_points) in self.bins(values)?.zip(&card.points) {
             total += feature_points[bin?];
         }
         Ok(total)
+    }
+
+    /// A scorecard's points; `None` for other models.
+    pub fn points(&self) -> Option<&Scorecard> {
+        match &self.estimator {
+            Estimator::Scorecard(ScorecardEstimator { points, .. }) => Some(points),
+            _ => None,
+        }
+    }
+
+    /// Contributions of each feature of one row (values in feature order): exact and
+    /// additive for linear models, integrated gradients for an MLP.
+    pub fn explain(&self, values: &[RawValue<'_>]) -> Result<Explanation> {
+        let reference = self.reference.as_ref().ok_or_else(no_reference)?;
+        self.estimator
+            .explain(&self.preprocessor, reference, values)
+    }
+
+    /// Each feature's global importance: the standard deviation of its contribution over
+    /// the training rows (log-odds for classifiers), most important first.
+    pub fn importance(&self) -> Result<Vec<(&str, f64)>> {
+        let reference = self.reference.as_ref().ok_or_else(no_reference)?;
+        let mut importance: Vec<(&str, f64)> = self
+            .feature_names()
+            .zip(reference.term_sd.iter().copied())
+            .collect();
+        importance.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(importance)
     }
 
     /// Reason codes for one row, most points lost first.
@@ -323,11 +283,8 @@ fn finite_prediction(p: f64) -> Result<f64> {
 /// (training, import) and when it is read (a stored one edited by hand) if this finds
 /// anything (DESIGN.md, principle 6: nothing non-finite is stored, deployed or returned).
 pub fn first_invalid_parameter(model: &Model) -> Option<String> {
-    if !model.intercept.is_finite() {
-        return Some("the intercept".to_owned());
-    }
-    if let Some(j) = model.weights.iter().position(|w| !w.is_finite()) {
-        return Some(format!("weight {}", j + 1));
+    if let Some(what) = model.estimator.first_invalid_parameter() {
+        return Some(what);
     }
     for f in &model.preprocessor.features {
         match &f.transform {
@@ -344,51 +301,6 @@ pub fn first_invalid_parameter(model: &Model) -> Option<String> {
             }
         }
     }
-    if let Some(card) = &model.scorecard {
-        let scaling = [
-            card.pdo,
-            card.base_score,
-            card.base_odds,
-            card.factor,
-            card.offset,
-        ];
-        if scaling.iter().any(|x| !x.is_finite()) || card.base_odds <= 0.0 {
-            return Some("the scorecard's scaling (pdo, base_score, base_odds)".to_owned());
-        }
-        let mut values = card
-            .points
-            .iter()
-            .flatten()
-            .chain(&card.average_points)
-            .chain(&card.score_cuts)
-            .chain(&card.score_shares);
-        if values.any(|x| !x.is_finite()) {
-            return Some("the scorecard's points".to_owned());
-        }
-    }
-    if let Some(network) = &model.network {
-        for (k, layer) in network.layers.iter().enumerate() {
-            let sizes_agree = layer.weights.len() == layer.in_dim * layer.out_dim
-                && layer.bias.len() == layer.out_dim;
-            if !sizes_agree {
-                return Some(format!("the shape of layer {}", k + 1));
-            }
-            if layer
-                .weights
-                .iter()
-                .chain(&layer.bias)
-                .any(|w| !w.is_finite())
-            {
-                return Some(format!("a weight of layer {}", k + 1));
-            }
-        }
-    }
-    for c in &model.coefficients {
-        let statistics = [c.std_error, c.z, c.p_value, c.odds_ratio];
-        if !c.estimate.is_finite() || statistics.iter().flatten().any(|x| !x.is_finite()) {
-            return Some(format!("the coefficient statistics of \"{}\"", c.term));
-        }
-    }
     if let Some(reference) = &model.reference {
         let mut values = reference
             .mean_terms
@@ -400,27 +312,4 @@ pub fn first_invalid_parameter(model: &Model) -> Option<String> {
         }
     }
     None
-}
-
-/// True when a linear model's documented coefficients (fin_coefficients) are not the ones its
-/// prediction uses: estimates on the original scale must be `w_j / scale_j` and
-/// `b − Σ w_j·shift_j / scale_j` (relative tolerance 1e-9, for summation order). A model
-/// whose bytes were edited could otherwise show one model and predict with another.
-pub fn coefficients_disagree(model: &Model) -> bool {
-    if model.network.is_some() || model.coefficients.is_empty() {
-        return false;
-    }
-    let scaling = model.preprocessor.column_scaling();
-    if model.coefficients.len() != scaling.len() + 1 || model.weights.len() != scaling.len() {
-        return true;
-    }
-    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()));
-    let mut intercept = model.intercept;
-    for (j, (&w, &(shift, scale))) in model.weights.iter().zip(&scaling).enumerate() {
-        intercept -= w * shift / scale;
-        if !close(model.coefficients[j + 1].estimate, w / scale) {
-            return true;
-        }
-    }
-    !close(model.coefficients[0].estimate, intercept)
 }

@@ -4,9 +4,13 @@
 //! `"test_szie"` must not silently train with the default.
 
 use crate::error::{Error, Result};
-use crate::mlp::{MlpOptions, MLP_KEYS};
+use crate::estimator::{self, Algorithm, Params};
+use crate::fit::PreprocessOptions;
+use crate::json::json_kind;
+use crate::linear::SOLVER_KEYS;
+pub use crate::preprocess::Impute;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// How the rows are split into a training and a test part.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,15 +21,6 @@ pub enum SplitSpec {
     Stratified,
     /// Out-of-time: rows whose `column` is at or after `test_from` form the test part.
     OutOfTime { column: String, test_from: String },
-}
-
-/// Imputation for NULLs in numeric features.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Impute {
-    Mean,
-    Median,
-    Zero,
 }
 
 /// The learning task.
@@ -89,24 +84,15 @@ struct RawOptions {
     split: Option<Value>,
     impute: Option<Impute>,
     task: Option<Task>,
-    l2: Option<f64>,
-    max_iter: Option<u64>,
     max_categories: Option<usize>,
     deploy: Option<Value>,
     deploy_tolerance: Option<f64>,
     order_by: Option<Value>,
-    monotonic: Option<Value>,
-    max_bins: Option<usize>,
-    min_bin_size: Option<f64>,
-    min_iv: Option<f64>,
-    pdo: Option<f64>,
-    base_score: Option<f64>,
-    base_odds: Option<f64>,
-    round: Option<bool>,
 }
 
-/// Keys every algorithm accepts.
-const COMMON_KEYS: &[&str] = &[
+/// Keys of the training itself (target, split, preprocessing, deployment), which every
+/// algorithm reads; each algorithm owns the rest (`Algorithm::keys`).
+pub const TRAINING_KEYS: &[&str] = &[
     "positive",
     "exclude",
     "test_size",
@@ -114,80 +100,11 @@ const COMMON_KEYS: &[&str] = &[
     "split",
     "impute",
     "task",
-    "l2",
-    "max_iter",
     "max_categories",
     "deploy",
     "deploy_tolerance",
     "order_by",
 ];
-
-/// Keys that only scorecards use, and keys that scorecards do not use (binning replaces
-/// imputation and one-hot encoding): giving one to the wrong algorithm is an error, not a
-/// silent no-op.
-pub const SCORECARD_ONLY_KEYS: &[&str] = &[
-    "monotonic",
-    "max_bins",
-    "min_bin_size",
-    "min_iv",
-    "pdo",
-    "base_score",
-    "base_odds",
-    "round",
-];
-pub const NOT_FOR_SCORECARDS: &[&str] = &["impute", "max_categories"];
-/// Keys of the linear solvers that an MLP does not use (its penalty is weight_decay).
-pub const NOT_FOR_MLP: &[&str] = &["l2", "max_iter"];
-
-/// Required direction of the event rate across the bins of a numeric feature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Monotonic {
-    /// Whichever of ascending and descending gives the larger information value.
-    Auto,
-    Ascending,
-    Descending,
-    None,
-}
-
-/// Binning and points scaling of a scorecard.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScorecardOptions {
-    /// Trend of every numeric feature not in `monotonic_by_feature`; default auto.
-    pub monotonic: Monotonic,
-    /// Trends set per feature: `"monotonic": {"amount": "ascending"}` (others: auto).
-    pub monotonic_by_feature: Vec<(String, Monotonic)>,
-    /// Most value bins per feature (the NULL bin comes on top); default 8.
-    pub max_bins: usize,
-    /// Smallest value bin as a share of the feature's non-NULL training rows; default 0.05.
-    pub min_bin_size: f64,
-    /// Features whose information value is below this are left out; default 0.02.
-    pub min_iv: f64,
-    /// Points that double the odds; default 20.
-    pub pdo: f64,
-    /// Score at `base_odds`; default 600.
-    pub base_score: f64,
-    /// Good:bad odds at `base_score`; default 50.
-    pub base_odds: f64,
-    /// Round each attribute's points to an integer; default true.
-    pub round: bool,
-}
-
-impl Default for ScorecardOptions {
-    fn default() -> Self {
-        ScorecardOptions {
-            monotonic: Monotonic::Auto,
-            monotonic_by_feature: Vec::new(),
-            max_bins: 8,
-            min_bin_size: 0.05,
-            min_iv: 0.02,
-            pdo: 20.0,
-            base_score: 600.0,
-            base_odds: 50.0,
-            round: true,
-        }
-    }
-}
 
 /// Validated training options with their defaults applied.
 #[derive(Debug, Clone)]
@@ -207,11 +124,6 @@ pub struct TrainOptions {
     pub impute: Impute,
     /// Overrides the task inferred from the target.
     pub task: Option<Task>,
-    /// L2 penalty weight on the standardized coefficients (intercept unpenalized).
-    /// Default 1.0 for logistic regression (scikit-learn's `C = 1`), 0 for linear regression.
-    pub l2: Option<f64>,
-    /// Iteration cap of the logistic solver (L-BFGS); default 100.
-    pub max_iter: u64,
     /// Most frequent levels kept per categorical feature; rarer ones join the reference
     /// level. Default 50.
     pub max_categories: usize,
@@ -225,20 +137,19 @@ pub struct TrainOptions {
     /// split whatever its physical order. Default: the relation's primary key (none for
     /// views or tables without one: then the scan order decides).
     pub order_by: Option<Vec<String>>,
-    /// Binning and scaling (algorithm scorecard).
-    pub scorecard: ScorecardOptions,
-    /// Network, optimizer and device (algorithm mlp).
-    pub mlp: MlpOptions,
-    /// The keys the caller gave, to reject those the chosen algorithm does not use.
+    /// Every key the caller gave, in order, to reject those the chosen algorithm ignores.
     pub given: Vec<String>,
+    /// The algorithms' keys the caller gave; each algorithm parses its own slice
+    /// ([`TrainOptions::params`]).
+    pub algorithm_options: Map<String, Value>,
 }
 
 impl TrainOptions {
     /// Parses and validates `options`; `Value::Null` means all defaults.
     pub fn from_json(value: &Value) -> Result<Self> {
-        let value = match value {
-            Value::Null => Value::Object(Default::default()),
-            Value::Object(_) => value.clone(),
+        let mut map = match value {
+            Value::Null => Map::new(),
+            Value::Object(map) => map.clone(),
             other => {
                 return Err(Error::invalid_option(format!(
                     "options must be a JSON object, not {}",
@@ -247,10 +158,7 @@ impl TrainOptions {
                 .with_hint(r#"write options => '{"test_size": 0.3, "seed": 42}'"#))
             }
         };
-        let given: Vec<String> = value
-            .as_object()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default();
+        let given: Vec<String> = map.keys().cloned().collect();
         let known = known_keys();
         if let Some(unknown) = given.iter().find(|k| !known.contains(&k.as_str())) {
             return Err(
@@ -258,13 +166,16 @@ impl TrainOptions {
                     .with_hint(format!("known options: {}", known.join(", "))),
             );
         }
-        let mlp = MlpOptions::from_json(value.as_object().unwrap_or(&Default::default()))?;
-        // MlpOptions validated its keys; the rest are RawOptions' to check.
-        let mut value = value;
-        if let Value::Object(map) = &mut value {
-            map.retain(|key, _| !MLP_KEYS.contains(&key.as_str()));
-        }
-        let raw: RawOptions = serde_json::from_value(value).map_err(|e| {
+        // The algorithms' keys are theirs to parse (TrainOptions::params).
+        let mut algorithm_options = Map::new();
+        map.retain(|key, value| {
+            let training = TRAINING_KEYS.contains(&key.as_str());
+            if !training {
+                algorithm_options.insert(key.clone(), value.clone());
+            }
+            training
+        });
+        let raw: RawOptions = serde_json::from_value(Value::Object(map)).map_err(|e| {
             Error::invalid_option(format!("invalid training options: {e}"))
                 .with_hint(format!("known options: {}", known_keys().join(", ")))
         })?;
@@ -276,14 +187,6 @@ impl TrainOptions {
             ))
             .with_hint("use 0 to train on every row, or a share such as 0.2"));
         }
-        if let Some(l2) = raw.l2 {
-            if !(l2.is_finite() && l2 >= 0.0) {
-                return Err(Error::invalid_option(format!(
-                    "l2 must be a finite number >= 0, got {l2}"
-                ))
-                .with_hint("0 disables the penalty; 1.0 (the default) is scikit-learn's C = 1"));
-            }
-        }
         // numpy's RandomState (whose splits finml reproduces) takes seeds below 2^32; a
         // larger one would silently mean another seed.
         if raw.seed.is_some_and(|seed| seed > u64::from(u32::MAX)) {
@@ -292,11 +195,6 @@ impl TrainOptions {
                 raw.seed.unwrap_or_default()
             ))
             .with_hint("seeds are numpy RandomState seeds, as scikit-learn's random_state"));
-        }
-        let max_iter = raw.max_iter.unwrap_or(100);
-        if max_iter == 0 {
-            return Err(Error::invalid_option("max_iter must be at least 1")
-                .with_hint("the default is 100 solver iterations"));
         }
         let max_categories = raw.max_categories.unwrap_or(50);
         if max_categories < 2 {
@@ -313,7 +211,6 @@ impl TrainOptions {
             ));
         }
         let split = raw.split.as_ref().map(parse_split).transpose()?;
-        let scorecard = scorecard_options(&raw)?;
         let order_by = match raw.order_by {
             None => None,
             Some(Value::String(column)) => Some(vec![column]),
@@ -340,49 +237,30 @@ impl TrainOptions {
             split,
             impute: raw.impute.unwrap_or(Impute::Median),
             task: raw.task,
-            l2: raw.l2,
-            max_iter,
             max_categories,
             deploy: raw.deploy.as_ref().map(DeployPolicy::parse).transpose()?,
             deploy_tolerance,
             order_by,
-            scorecard,
-            mlp,
             given,
+            algorithm_options,
         })
     }
 
-    /// Rejects keys that `algorithm` would ignore.
-    pub fn check_applicable(&self, algorithm: &str) -> Result<()> {
+    /// `algorithm`'s validated parameters; a key it would ignore (another algorithm's, or
+    /// one it refuses) is an error, not a silent no-op.
+    pub fn params(&self, algorithm: Algorithm) -> Result<Params> {
         for key in &self.given {
-            let key = key.as_str();
-            let owner = if SCORECARD_ONLY_KEYS.contains(&key) {
-                Some("scorecard")
-            } else if MLP_KEYS.contains(&key) {
-                Some("mlp")
-            } else {
-                None
-            };
-            if let Some(owner) = owner.filter(|&o| o != algorithm) {
-                return Err(Error::invalid_option(format!(
-                    "option \"{key}\" applies to algorithm \"{owner}\" only"
-                ))
-                .with_hint(format!("use algorithm => '{owner}', or remove the option")));
-            }
-            if algorithm == "scorecard" && NOT_FOR_SCORECARDS.contains(&key) {
-                return Err(Error::invalid_option(format!(
-                    "option \"{key}\" does not apply to algorithm \"scorecard\""
-                ))
-                .with_hint("a scorecard bins every feature: NULLs get their own bin and levels are grouped by event rate"));
-            }
-            if algorithm == "mlp" && NOT_FOR_MLP.contains(&key) {
-                return Err(Error::invalid_option(format!(
-                    "option \"{key}\" does not apply to algorithm \"mlp\""
-                ))
-                .with_hint("an MLP trains for \"epochs\" and is penalized by \"weight_decay\""));
-            }
+            algorithm.check_key(key, TRAINING_KEYS)?;
         }
-        Ok(())
+        Params::parse(algorithm, &self.algorithm_options)
+    }
+
+    /// The options of the standardizing preprocessing.
+    pub fn preprocess(&self) -> PreprocessOptions {
+        PreprocessOptions {
+            impute: self.impute,
+            max_categories: self.max_categories,
+        }
     }
 
     /// The column an out-of-time split reads, if any.
@@ -394,91 +272,43 @@ impl TrainOptions {
     }
 }
 
-/// Keys accepted in `options`, listed in the hint of an unknown-key error.
-pub fn known_keys() -> Vec<&'static str> {
-    COMMON_KEYS
-        .iter()
-        .chain(SCORECARD_ONLY_KEYS)
-        .chain(MLP_KEYS)
-        .copied()
-        .collect()
-}
-
-/// Largest pdo, |base_score| and base_odds a scorecard accepts.
-const SCALING_LIMIT: f64 = 1e6;
-
-fn scorecard_options(raw: &RawOptions) -> Result<ScorecardOptions> {
-    let defaults = ScorecardOptions::default();
-    let max_bins = raw.max_bins.unwrap_or(defaults.max_bins);
-    if !(2..=100).contains(&max_bins) {
-        return Err(Error::invalid_option(format!(
-            "max_bins must be between 2 and 100, got {max_bins}"
-        ))
-        .with_hint("the default is 8 value bins per feature"));
-    }
-    let min_bin_size = raw.min_bin_size.unwrap_or(defaults.min_bin_size);
-    if !(min_bin_size > 0.0 && min_bin_size <= 0.5) {
-        return Err(Error::invalid_option(format!(
-            "min_bin_size must be a share in (0, 0.5], got {min_bin_size}"
-        ))
-        .with_hint("the default 0.05 asks every bin to hold 5% of the training rows"));
-    }
-    let min_iv = raw.min_iv.unwrap_or(defaults.min_iv);
-    if !(min_iv.is_finite() && min_iv >= 0.0) {
-        return Err(
-            Error::invalid_option(format!("min_iv must be a number >= 0, got {min_iv}"))
-                .with_hint("0 keeps every feature; the default 0.02 drops unpredictive ones"),
-        );
-    }
-    // Bounded so that every score fits fin_score's integer: credit practice uses a pdo of
-    // 20-100, base scores of a few hundred and odds up to a few thousand.
-    let positive = |key: &str, value: Option<f64>, default: f64| -> Result<f64> {
-        let v = value.unwrap_or(default);
-        if v.is_finite() && v > 0.0 && v <= SCALING_LIMIT {
-            Ok(v)
-        } else {
-            Err(Error::invalid_option(format!(
-                "{key} must be a number in (0, {SCALING_LIMIT}], got {v:e}"
-            ))
-            .with_hint(format!("the default is {default}")))
+/// The options stored with a version, with `overrides`' keys replacing theirs (fin_retrain's
+/// `options` argument). Stored options that are not an object count as none.
+pub fn merged(stored: Value, overrides: Option<Value>) -> Result<Value> {
+    let mut merged = match stored {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    match overrides {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => merged.extend(map),
+        Some(_) => {
+            return Err(Error::invalid_option("options must be a JSON object")
+                .with_hint(r#"e.g. fin_retrain('credit_risk', '{"deploy": "always"}')"#))
         }
-    };
-    let base_score = raw.base_score.unwrap_or(defaults.base_score);
-    if !(base_score.is_finite() && base_score.abs() <= SCALING_LIMIT) {
-        return Err(Error::invalid_option(format!(
-            "base_score must be a number in [-{SCALING_LIMIT}, {SCALING_LIMIT}], got {base_score:e}"
-        ))
-        .with_hint("the default is 600"));
     }
-    let (monotonic, monotonic_by_feature) = match &raw.monotonic {
-        None => (defaults.monotonic, Vec::new()),
-        Some(Value::Object(map)) => (
-            Monotonic::Auto,
-            map.iter()
-                .map(|(k, v)| parse_monotonic(v).map(|m| (k.clone(), m)))
-                .collect::<Result<_>>()?,
-        ),
-        Some(v) => (parse_monotonic(v)?, Vec::new()),
-    };
-    Ok(ScorecardOptions {
-        monotonic,
-        monotonic_by_feature,
-        max_bins,
-        min_bin_size,
-        min_iv,
-        pdo: positive("pdo", raw.pdo, defaults.pdo)?,
-        base_score,
-        base_odds: positive("base_odds", raw.base_odds, defaults.base_odds)?,
-        round: raw.round.unwrap_or(defaults.round),
-    })
+    Ok(Value::Object(merged))
 }
 
-fn parse_monotonic(value: &Value) -> Result<Monotonic> {
-    serde_json::from_value(value.clone()).map_err(|_| {
-        Error::invalid_option(format!("invalid monotonic {value}")).with_hint(
-            r#"use "auto", "ascending", "descending" or "none", for all numeric features or per feature: {"amount": "ascending"}"#,
-        )
-    })
+/// Keys accepted in `options`, listed in the hint of an unknown-key error: the training's
+/// own, with the linear solvers' after "task" (where finml 0.1 listed them), then each
+/// algorithm's.
+pub fn known_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for &key in TRAINING_KEYS {
+        keys.push(key);
+        if key == "task" {
+            keys.extend(SOLVER_KEYS);
+        }
+    }
+    for algorithm in estimator::ALL {
+        for &key in algorithm.keys() {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
 }
 
 fn parse_split(value: &Value) -> Result<SplitSpec> {
@@ -508,20 +338,10 @@ fn parse_split(value: &Value) -> Result<SplitSpec> {
     }
 }
 
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::binning::Monotonic;
     use crate::error::ErrorKind;
     use serde_json::json;
 
@@ -563,19 +383,28 @@ mod tests {
             json!({"monotonic": {"amount": "up"}}),
             json!({"monotonic": 1}),
         ] {
-            let e = TrainOptions::from_json(&bad).unwrap_err();
+            let e = TrainOptions::from_json(&bad)
+                .and_then(|o| o.params(Algorithm::Scorecard))
+                .unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidOption, "{bad}");
         }
     }
 
     #[test]
     fn monotonic_is_global_or_per_feature() {
-        let o = TrainOptions::from_json(&json!({"monotonic": "descending"})).unwrap();
-        assert_eq!(o.scorecard.monotonic, Monotonic::Descending);
-        let o = TrainOptions::from_json(&json!({"monotonic": {"amount": "ascending"}})).unwrap();
-        assert_eq!(o.scorecard.monotonic, Monotonic::Auto);
+        let scorecard = |options| match TrainOptions::from_json(&options)
+            .and_then(|o| o.params(Algorithm::Scorecard))
+            .unwrap()
+        {
+            Params::Scorecard(p) => p,
+            other => panic!("{other:?}"),
+        };
+        let p = scorecard(json!({"monotonic": "descending"}));
+        assert_eq!(p.monotonic, Monotonic::Descending);
+        let p = scorecard(json!({"monotonic": {"amount": "ascending"}}));
+        assert_eq!(p.monotonic, Monotonic::Auto);
         assert_eq!(
-            o.scorecard.monotonic_by_feature,
+            p.monotonic_by_feature,
             vec![("amount".to_owned(), Monotonic::Ascending)]
         );
     }
@@ -583,12 +412,23 @@ mod tests {
     #[test]
     fn options_of_another_algorithm_are_rejected() {
         let o = TrainOptions::from_json(&json!({"pdo": 40, "min_iv": 0.05})).unwrap();
-        assert_eq!(o.scorecard.pdo, 40.0);
-        assert!(o.check_applicable("scorecard").is_ok());
-        assert!(o.check_applicable("logistic").is_err());
+        match o.params(Algorithm::Scorecard).unwrap() {
+            Params::Scorecard(p) => assert_eq!(p.pdo, 40.0),
+            other => panic!("{other:?}"),
+        }
+        assert!(o.params(Algorithm::Logistic).is_err());
         let o = TrainOptions::from_json(&json!({"impute": "mean"})).unwrap();
-        assert!(o.check_applicable("logistic").is_ok());
-        assert!(o.check_applicable("scorecard").is_err());
+        assert!(o.params(Algorithm::Logistic).is_ok());
+        assert!(o.params(Algorithm::Scorecard).is_err());
+        let o = TrainOptions::from_json(&json!({"l2": 0.5})).unwrap();
+        assert!(o.params(Algorithm::Mlp).is_err());
+        assert_eq!(
+            o.params(Algorithm::Linear).unwrap(),
+            Params::Linear(crate::linear::SolverParams {
+                l2: 0.5,
+                max_iter: 100
+            })
+        );
     }
 
     #[test]
@@ -598,5 +438,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o.split_column(), Some("app_date"));
+    }
+
+    #[test]
+    fn retrain_overrides_replace_stored_keys_and_keep_the_others() {
+        let stored = json!({"test_size": 0.3, "seed": 7, "exclude": ["id"]});
+        let out = merged(stored.clone(), Some(json!({"seed": 9, "deploy": "always"}))).unwrap();
+        assert_eq!(
+            out,
+            json!({"test_size": 0.3, "seed": 9, "exclude": ["id"], "deploy": "always"})
+        );
+        assert_eq!(merged(stored.clone(), None).unwrap(), stored);
+        assert_eq!(merged(stored.clone(), Some(Value::Null)).unwrap(), stored);
+        assert_eq!(
+            merged(Value::Null, Some(json!({"seed": 1}))).unwrap(),
+            json!({"seed": 1})
+        );
+        let e = merged(stored, Some(json!([1]))).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidOption);
     }
 }

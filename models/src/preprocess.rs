@@ -8,40 +8,20 @@
 
 use crate::binning::Binning;
 use crate::data::{Column, Dataset, NULL_CODE};
+pub use crate::data::{RawValue, MISSING_LEVEL};
 use crate::error::{Error, ErrorKind, Result};
 use crate::interrupt;
-use crate::options::Impute;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Label of the NULL level of a categorical feature in term names and reports.
-pub const MISSING_LEVEL: &str = "(missing)";
-
-/// One input value of a feature at predict time.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum RawValue<'a> {
-    Null,
-    Number(f64),
-    Text(&'a str),
-}
-
-impl<'a> RawValue<'a> {
-    /// The number, if this is one.
-    pub fn number(self) -> Option<f64> {
-        match self {
-            RawValue::Number(x) => Some(x),
-            _ => None,
-        }
-    }
-
-    /// The text, if this is text.
-    pub fn text(self) -> Option<&'a str> {
-        match self {
-            RawValue::Text(t) => Some(t),
-            _ => None,
-        }
-    }
+/// Imputation for NULLs in numeric features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impute {
+    Mean,
+    Median,
+    Zero,
 }
 
 /// A numeric feature: `x -> ((x, or impute if NULL) - mean) / scale`.

@@ -1,6 +1,7 @@
 //! The model report for validators: one self-contained HTML page (no scripts, no external
 //! files: charts are inline SVG) built from the model and the catalog's facts about it.
 
+use crate::estimator::Estimator;
 use crate::metrics::{self, CalibrationBin, ClassHistogram};
 use crate::model::{Algorithm, Model};
 use crate::preprocess::Transform;
@@ -69,7 +70,7 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
         html,
         "<header><h1>{}</h1><p class=\"sub\">{} · {} · {}</p></header>",
         escape(&title),
-        escape(model.algorithm.as_str()),
+        escape(model.algorithm().as_str()),
         escape(model.task.as_str()),
         escape(&deployed)
     );
@@ -103,7 +104,7 @@ fn facts_section(html: &mut String, model: &Model, facts: &ReportFacts) {
         .map_or("test", |e| e.evaluated_on.as_str());
     let rows = [
         ("Model", format!("{} version {}", facts.name, facts.version)),
-        ("Algorithm", model.algorithm.as_str().to_owned()),
+        ("Algorithm", model.algorithm().as_str().to_owned()),
         ("Task", model.task.as_str().to_owned()),
         ("Target", target),
         ("Training data", facts.relation.clone()),
@@ -121,7 +122,11 @@ fn facts_section(html: &mut String, model: &Model, facts: &ReportFacts) {
         ("Owner", facts.owner.clone()),
         ("Options", facts.options.clone()),
     ];
-    let network = model.network.as_ref().map(|n| {
+    let network = match &model.estimator {
+        Estimator::Mlp(network) => Some(network),
+        _ => None,
+    };
+    let network = network.map(|n| {
         let widths: Vec<String> = std::iter::once(n.layers[0].in_dim)
             .chain(n.layers.iter().map(|l| l.out_dim))
             .map(|w| w.to_string())
@@ -166,7 +171,7 @@ fn facts_section(html: &mut String, model: &Model, facts: &ReportFacts) {
         );
     }
     html.push_str("</table>\n");
-    if let Some(card) = &model.scorecard {
+    if let Some(card) = model.points() {
         if !card.dropped.is_empty() {
             html.push_str("<p>Left out of the scorecard: ");
             let dropped: Vec<String> = card
@@ -245,7 +250,7 @@ fn importance_section(html: &mut String, model: &Model) {
     let Ok(importance) = model.importance() else {
         return;
     };
-    let scale = if model.algorithm == Algorithm::Linear {
+    let scale = if model.algorithm() == Algorithm::Linear {
         "the predicted value"
     } else {
         "the log-odds"
@@ -260,10 +265,10 @@ fn importance_section(html: &mut String, model: &Model) {
 }
 
 fn coefficients_section(html: &mut String, model: &Model) {
-    if model.coefficients.is_empty() {
+    if model.estimator.coefficients().is_empty() {
         return;
     }
-    let what = match model.algorithm {
+    let what = match model.algorithm() {
         Algorithm::Scorecard => "on the weights of evidence",
         _ => "on the original feature scale",
     };
@@ -273,7 +278,7 @@ fn coefficients_section(html: &mut String, model: &Model) {
          <table><tr><th>term</th><th>estimate</th><th>std. error</th><th>z</th>\
          <th>p-value</th><th>odds ratio</th></tr>"
     );
-    for c in &model.coefficients {
+    for c in model.estimator.coefficients() {
         let _ = writeln!(
             html,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\

@@ -8,14 +8,17 @@
 //! `−Factor·βⱼ·WoEᵢⱼ + (Offset − Factor·β₀)/n`, rounded to an integer when `round` is set.
 //! A score is the sum of the applicant's points, one bin per characteristic.
 
-use crate::binning::{fit_categorical, fit_numeric, Binning, BinningParams};
+use crate::binning::{fit_categorical, fit_numeric, Binning, BinningParams, Monotonic};
 use crate::data::{Column, Dataset};
 use crate::error::{Error, ErrorKind, Result};
+use crate::fit::{check_design_memory, FitInput, TrainLabels, LINEAR_SQUARE_MATRICES};
 use crate::interrupt;
+use crate::json::parse_slice;
+use crate::linear::SolverParams;
 use crate::linear::{fit_logistic_coefficients, logistic_covariance, LinearFit};
-use crate::options::{ScorecardOptions, TrainOptions};
 use crate::preprocess::{FeatureTransform, Preprocessor, Transform};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// PSI below this is "stable" (DESIGN.md).
 pub const PSI_WATCH: f64 = 0.1;
@@ -26,6 +29,180 @@ pub const PSI_SHIFTED: f64 = 0.25;
 pub const PSI_SHARE_FLOOR: f64 = 1e-4;
 /// Score bands of the training split used for the PSI of the total score.
 pub const SCORE_BANDS: usize = 10;
+
+/// The option keys of algorithm "scorecard": its binning and points scaling, and the
+/// solver's keys of its regression on WoE values.
+pub const SCORECARD_KEYS: &[&str] = &[
+    "l2",
+    "max_iter",
+    "monotonic",
+    "max_bins",
+    "min_bin_size",
+    "min_iv",
+    "pdo",
+    "base_score",
+    "base_odds",
+    "round",
+];
+
+/// Keys of the standardizing preprocessing, which a scorecard replaces by its binning.
+pub const NOT_FOR_SCORECARDS: &[&str] = &["impute", "max_categories"];
+pub const NOT_FOR_SCORECARDS_HINT: &str =
+    "a scorecard bins every feature: NULLs get their own bin and levels are grouped by event rate";
+
+/// L2 penalty of a scorecard's regression on WoE values: none.
+const SCORECARD_DEFAULT_L2: f64 = 0.0;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScorecard {
+    monotonic: Option<Value>,
+    max_bins: Option<usize>,
+    min_bin_size: Option<f64>,
+    min_iv: Option<f64>,
+    pdo: Option<f64>,
+    base_score: Option<f64>,
+    base_odds: Option<f64>,
+    round: Option<bool>,
+    // Read by SolverParams.
+    #[serde(rename = "l2")]
+    _l2: Option<Value>,
+    #[serde(rename = "max_iter")]
+    _max_iter: Option<Value>,
+}
+
+/// Binning and points scaling of a scorecard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScorecardParams {
+    /// Trend of every numeric feature not in `monotonic_by_feature`; default auto.
+    pub monotonic: Monotonic,
+    /// Trends set per feature: `"monotonic": {"amount": "ascending"}` (others: auto).
+    pub monotonic_by_feature: Vec<(String, Monotonic)>,
+    /// Most value bins per feature (the NULL bin comes on top); default 8.
+    pub max_bins: usize,
+    /// Smallest value bin as a share of the feature's non-NULL training rows; default 0.05.
+    pub min_bin_size: f64,
+    /// Features whose information value is below this are left out; default 0.02.
+    pub min_iv: f64,
+    /// Points that double the odds; default 20.
+    pub pdo: f64,
+    /// Score at `base_odds`; default 600.
+    pub base_score: f64,
+    /// Good:bad odds at `base_score`; default 50.
+    pub base_odds: f64,
+    /// Round each attribute's points to an integer; default true.
+    pub round: bool,
+    /// The regression on WoE values (default l2 0: the classic unpenalized maximum
+    /// likelihood; WoE columns are few, on one scale, and never separate the classes).
+    pub solver: SolverParams,
+}
+
+impl Default for ScorecardParams {
+    fn default() -> Self {
+        ScorecardParams {
+            monotonic: Monotonic::Auto,
+            monotonic_by_feature: Vec::new(),
+            max_bins: 8,
+            min_bin_size: 0.05,
+            min_iv: 0.02,
+            pdo: 20.0,
+            base_score: 600.0,
+            base_odds: 50.0,
+            round: true,
+            solver: SolverParams {
+                l2: SCORECARD_DEFAULT_L2,
+                max_iter: 100,
+            },
+        }
+    }
+}
+
+/// Largest pdo, |base_score| and base_odds a scorecard accepts.
+const SCALING_LIMIT: f64 = 1e6;
+
+impl ScorecardParams {
+    /// Reads the scorecard's keys of the options object.
+    pub fn from_options(options: &Map<String, Value>) -> Result<ScorecardParams> {
+        let raw: RawScorecard = parse_slice(options, "scorecard", SCORECARD_KEYS)?;
+        let solver = SolverParams::from_options(options, "scorecard", SCORECARD_DEFAULT_L2)?;
+        scorecard_params(&raw, solver)
+    }
+}
+
+fn scorecard_params(raw: &RawScorecard, solver: SolverParams) -> Result<ScorecardParams> {
+    let defaults = ScorecardParams::default();
+    let max_bins = raw.max_bins.unwrap_or(defaults.max_bins);
+    if !(2..=100).contains(&max_bins) {
+        return Err(Error::invalid_option(format!(
+            "max_bins must be between 2 and 100, got {max_bins}"
+        ))
+        .with_hint("the default is 8 value bins per feature"));
+    }
+    let min_bin_size = raw.min_bin_size.unwrap_or(defaults.min_bin_size);
+    if !(min_bin_size > 0.0 && min_bin_size <= 0.5) {
+        return Err(Error::invalid_option(format!(
+            "min_bin_size must be a share in (0, 0.5], got {min_bin_size}"
+        ))
+        .with_hint("the default 0.05 asks every bin to hold 5% of the training rows"));
+    }
+    let min_iv = raw.min_iv.unwrap_or(defaults.min_iv);
+    if !(min_iv.is_finite() && min_iv >= 0.0) {
+        return Err(
+            Error::invalid_option(format!("min_iv must be a number >= 0, got {min_iv}"))
+                .with_hint("0 keeps every feature; the default 0.02 drops unpredictive ones"),
+        );
+    }
+    // Bounded so that every score fits fin_score's integer: credit practice uses a pdo of
+    // 20-100, base scores of a few hundred and odds up to a few thousand.
+    let positive = |key: &str, value: Option<f64>, default: f64| -> Result<f64> {
+        let v = value.unwrap_or(default);
+        if v.is_finite() && v > 0.0 && v <= SCALING_LIMIT {
+            Ok(v)
+        } else {
+            Err(Error::invalid_option(format!(
+                "{key} must be a number in (0, {SCALING_LIMIT}], got {v:e}"
+            ))
+            .with_hint(format!("the default is {default}")))
+        }
+    };
+    let base_score = raw.base_score.unwrap_or(defaults.base_score);
+    if !(base_score.is_finite() && base_score.abs() <= SCALING_LIMIT) {
+        return Err(Error::invalid_option(format!(
+            "base_score must be a number in [-{SCALING_LIMIT}, {SCALING_LIMIT}], got {base_score:e}"
+        ))
+        .with_hint("the default is 600"));
+    }
+    let (monotonic, monotonic_by_feature) = match &raw.monotonic {
+        None => (defaults.monotonic, Vec::new()),
+        Some(Value::Object(map)) => (
+            Monotonic::Auto,
+            map.iter()
+                .map(|(k, v)| parse_monotonic(v).map(|m| (k.clone(), m)))
+                .collect::<Result<_>>()?,
+        ),
+        Some(v) => (parse_monotonic(v)?, Vec::new()),
+    };
+    Ok(ScorecardParams {
+        monotonic,
+        monotonic_by_feature,
+        max_bins,
+        min_bin_size,
+        min_iv,
+        pdo: positive("pdo", raw.pdo, defaults.pdo)?,
+        base_score,
+        base_odds: positive("base_odds", raw.base_odds, defaults.base_odds)?,
+        round: raw.round.unwrap_or(defaults.round),
+        solver,
+    })
+}
+
+fn parse_monotonic(value: &Value) -> Result<Monotonic> {
+    serde_json::from_value(value.clone()).map_err(|_| {
+        Error::invalid_option(format!("invalid monotonic {value}")).with_hint(
+            r#"use "auto", "ascending", "descending" or "none", for all numeric features or per feature: {"amount": "ascending"}"#,
+        )
+    })
+}
 
 /// What a scorecard training produced: the bins (as the preprocessor), the regression on
 /// WoE values, and the points.
@@ -42,11 +219,10 @@ pub fn fit(
     data: &Dataset,
     rows: &[usize],
     y: &[bool],
-    options: &TrainOptions,
-    l2: f64,
+    sc: &ScorecardParams,
     notes: &mut Vec<String>,
 ) -> Result<FittedScorecard> {
-    let sc = &options.scorecard;
+    let l2 = sc.solver.l2;
     check_monotonic_names(data, sc)?;
     let mut kept = Vec::new();
     let mut dropped = Vec::new();
@@ -112,7 +288,7 @@ pub fn fit(
         let x = preprocessor.design_matrix(data, rows);
         // The coefficients decide which features stay; their covariance (O(n·p²) + O(p³)) is
         // computed once, for the fit that is kept.
-        let mut fit = fit_logistic_coefficients(&x, y, l2, options.max_iter)?;
+        let mut fit = fit_logistic_coefficients(&x, y, l2, sc.solver.max_iter)?;
         // WoE is ln(good/bad), so a characteristic that agrees with its own bins has a
         // negative coefficient on P(bad). A positive one (collinearity) would award points to
         // the riskier bins: leave the worst such feature out and refit. Features whose wrong
@@ -172,8 +348,30 @@ pub fn fit(
     }
 }
 
+/// The scorecard as an estimator: [`fit`] on the training rows of `input`, within the memory
+/// budget (one WoE column per feature at most).
+pub fn fit_estimator(
+    input: &mut FitInput<'_>,
+    params: &ScorecardParams,
+) -> Result<FittedScorecard> {
+    check_design_memory(
+        input.train,
+        input.test,
+        input.data.features.len(),
+        LINEAR_SQUARE_MATRICES,
+        input.limits,
+    )?;
+    let TrainLabels::Binary(y) = input.labels else {
+        return Err(Error::new(
+            ErrorKind::Internal,
+            "scorecard on a regression target",
+        ));
+    };
+    fit(input.data, input.train, y, params, input.notes)
+}
+
 /// Per-feature trends must name numeric features of the training data.
-fn check_monotonic_names(data: &Dataset, sc: &ScorecardOptions) -> Result<()> {
+fn check_monotonic_names(data: &Dataset, sc: &ScorecardParams) -> Result<()> {
     for (name, _) in &sc.monotonic_by_feature {
         match data.feature(name) {
             None => {
@@ -242,7 +440,7 @@ impl Scorecard {
         binnings: &[&Binning],
         intercept: f64,
         weights: &[f64],
-        options: &ScorecardOptions,
+        options: &ScorecardParams,
         dropped: Vec<DroppedFeature>,
     ) -> Scorecard {
         let (factor, offset) = scaling(options.pdo, options.base_score, options.base_odds);
@@ -324,6 +522,31 @@ impl Scorecard {
             .filter(|(_, bin)| bin.rows > 0)
             .map(|(&p, _)| p)
             .fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    /// The first scaling value or point that is not a finite number, named for the error
+    /// message.
+    pub fn first_invalid_value(&self) -> Option<String> {
+        let scaling = [
+            self.pdo,
+            self.base_score,
+            self.base_odds,
+            self.factor,
+            self.offset,
+        ];
+        if scaling.iter().any(|x| !x.is_finite()) || self.base_odds <= 0.0 {
+            return Some("the scorecard's scaling (pdo, base_score, base_odds)".to_owned());
+        }
+        let mut values = self
+            .points
+            .iter()
+            .flatten()
+            .chain(&self.average_points)
+            .chain(&self.score_cuts)
+            .chain(&self.score_shares);
+        values
+            .any(|x| !x.is_finite())
+            .then(|| "the scorecard's points".to_owned())
     }
 
     /// Checks a deserialized scorecard against its binnings.
@@ -505,8 +728,8 @@ impl PopulationCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::binning::Monotonic;
     use crate::binning::{fit_numeric, BinningParams};
-    use crate::options::Monotonic;
 
     #[test]
     fn scaling_by_hand() {
@@ -541,7 +764,7 @@ mod tests {
         //   bin 3: 28.8539·(−1.366876) + 501.5498 = 462.110 → 462
         //   NULL : 501.5498 → 502
         let b = binning();
-        let options = ScorecardOptions::default();
+        let options = ScorecardParams::default();
         let sc = Scorecard::new(&[&b], -0.5, &[-1.0], &options, vec![]);
         assert_eq!(sc.points, vec![vec![544.0, 506.0, 462.0, 502.0]]);
         // Unrounded, the points of an applicant are exactly the score formula.
@@ -549,7 +772,7 @@ mod tests {
             &[&b],
             -0.5,
             &[-1.0],
-            &ScorecardOptions {
+            &ScorecardParams {
                 round: false,
                 ..options
             },

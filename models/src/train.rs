@@ -4,18 +4,17 @@
 
 use crate::data::{Dataset, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};
-use crate::explain::Reference;
-use crate::linear::{
-    fit_linear, fit_logistic, linear_predictor, original_scale_coefficients, sigmoid, LinearFit,
-};
+use crate::estimator::{Algorithm, Fitted};
+pub use crate::fit::Limits;
+use crate::fit::{FitInput, TrainLabels};
+use crate::format;
+use crate::linear::sigmoid;
 use crate::metrics;
-use crate::mlp::{self, select_device, DeviceChoice, EpochLog, MlpFit, Progress, Silent};
-use crate::model::{first_invalid_parameter, Algorithm, EvaluationSummary, Model};
+use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
 use crate::options::{SplitSpec, Task, TrainOptions};
-use crate::preprocess::{Preprocessor, Transform};
-use crate::scorecard::{self, Scorecard};
+use crate::progress::{EpochLog, Progress, Silent};
 use crate::split::{self, Split};
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// What a training produced.
@@ -39,6 +38,32 @@ pub struct TrainOutcome {
     pub device: Option<String>,
 }
 
+impl TrainOutcome {
+    /// The metrics as the catalog stores them (`finml.model_versions.metrics`): every metric,
+    /// where it was measured, the device of a network, and the training's wall time.
+    pub fn metrics_json(&self, train_seconds: f64) -> Value {
+        let mut metrics: Map<String, Value> = self
+            .metrics
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        metrics.insert("evaluated_on".into(), json!(self.evaluated_on));
+        if let Some(device) = &self.device {
+            metrics.insert("device".into(), json!(device));
+        }
+        metrics.insert("train_seconds".into(), json!(train_seconds));
+        Value::Object(metrics)
+    }
+
+    /// The model's stored bytes and its coefficient table, as the catalog stores them.
+    pub fn stored_form(&self) -> Result<(Vec<u8>, Value)> {
+        Ok((
+            format::to_bytes(&self.model)?,
+            self.model.coefficients_json()?,
+        ))
+    }
+}
+
 /// Dataset rows and their true labels.
 #[derive(Debug, Clone)]
 pub struct HeldOut {
@@ -53,22 +78,9 @@ pub enum Truth {
     Numeric(Vec<f64>),
 }
 
-/// Limits the caller imposes (the extension's GUCs).
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Largest design matrix, in bytes.
-    pub max_memory_bytes: usize,
-    /// Where an MLP trains unless its options say (finml.device).
-    pub device: DeviceChoice,
-}
-
 /// Points of the ROC curve and bins of the probability histogram kept for the model report.
 const REPORT_ROC_POINTS: usize = 101;
 const REPORT_HISTOGRAM_BINS: usize = 20;
-
-/// L2 penalty of a scorecard's regression on WoE values: none, the classic unpenalized
-/// maximum likelihood (WoE columns are few, on one scale, and never separate the classes).
-const SCORECARD_DEFAULT_L2: f64 = 0.0;
 
 /// The target after resolution: binary labels or regression values, one per used row.
 enum Labels {
@@ -90,7 +102,7 @@ pub fn train(
     train_reporting(data, algorithm, options, limits, &mut Silent)
 }
 
-/// [`train`], telling `progress` of each batch and epoch of an MLP (interrupts, log).
+/// [`train`], telling `progress` of each step and epoch of an iterative estimator.
 pub fn train_reporting(
     data: &Dataset,
     algorithm: Algorithm,
@@ -126,32 +138,21 @@ pub fn train_reporting(
         ))
         .with_hint("remove positive, or train a two-class target (a numeric target with more than two values is a regression)"));
     }
-    let algorithm = match (algorithm, task) {
-        (Algorithm::Logistic, Task::Regression) => {
-            notes.push(if options.task == Some(Task::Regression) {
+    let params = options.params(algorithm)?.for_task(
+        task,
+        &options.algorithm_options,
+        || {
+            if options.task == Some(Task::Regression) {
                 "options.task is \"regression\": training a linear regression".to_owned()
             } else {
                 format!(
                     "\"{}\" is a numeric target with more than two values: training a linear regression",
                     data.target_name
                 )
-            });
-            Algorithm::Linear
-        }
-        (Algorithm::Scorecard, Task::Regression) => return Err(Error::invalid_option(
-            "algorithm \"scorecard\" needs a two-class target",
-        )
-        .with_hint(
-            "a scorecard ranks the risk of an event: use a boolean, 0/1 or two-valued text target",
-        )),
-        (Algorithm::Linear, Task::Classification) => {
-            return Err(
-                Error::invalid_option("algorithm \"linear\" trains regressions only")
-                    .with_hint("use algorithm => 'logistic' for a classification target"),
-            )
-        }
-        (a, _) => a,
-    };
+            }
+        },
+        &mut notes,
+    )?;
 
     // `labels` is indexed like `rows`; the split works on row ids, so keep a map back.
     let position: Vec<usize> = {
@@ -177,17 +178,29 @@ pub fn train_reporting(
         }
     }
 
-    let (preprocessor, estimator) = fit_estimator(
+    let train_labels = match &labels {
+        Labels::Binary { y, .. } => {
+            TrainLabels::Binary(train.iter().map(|&r| y[position[r]]).collect())
+        }
+        Labels::Numeric(y) => TrainLabels::Numeric(train.iter().map(|&r| y[position[r]]).collect()),
+    };
+    let Fitted {
+        preprocessor,
+        estimator,
+        log: training_log,
+        device,
+    } = params.fit(&mut FitInput {
         data,
-        algorithm,
-        &labels,
-        &position,
-        (&train, &test),
-        options,
+        train: &train,
+        test: &test,
+        labels: &train_labels,
+        preprocess: options.preprocess(),
+        seed: options.seed,
         limits,
         progress,
-        &mut notes,
-    )?;
+        notes: &mut notes,
+    })?;
+    drop(train_labels);
 
     let (eval_rows, evaluated_on) = if test.is_empty() {
         (&train, "train")
@@ -195,12 +208,7 @@ pub fn train_reporting(
         (&test, "test")
     };
     let x_eval = preprocessor.design_matrix(data, eval_rows);
-    let eta: Vec<f64> = match &estimator {
-        Estimator::Linear { fit, .. } => {
-            linear_predictor(&x_eval, fit.intercept, &fit.weights).to_vec()
-        }
-        Estimator::Network(fit) => fit.network.outputs(&x_eval),
-    };
+    let eta = estimator.outputs(&x_eval);
     drop(x_eval);
     if let Some(k) = eta.iter().position(|e| !e.is_finite()) {
         return Err(not_finite(&format!(
@@ -243,50 +251,13 @@ pub fn train_reporting(
             )
         }
     };
-    let (intercept, weights, coefficients, scorecard, reference, network, training_log, device) =
-        match estimator {
-            Estimator::Linear { fit, scorecard } => {
-                let coefficients = original_scale_coefficients(
-                    &fit,
-                    &preprocessor.term_names(),
-                    &preprocessor.column_scaling(),
-                    algorithm != Algorithm::Linear,
-                );
-                let reference = Reference::measure(&preprocessor, &fit.weights, data, &train);
-                (
-                    fit.intercept,
-                    fit.weights,
-                    coefficients,
-                    scorecard,
-                    Some(reference),
-                    None,
-                    Vec::new(),
-                    None,
-                )
-            }
-            Estimator::Network(fit) => (
-                0.0,
-                vec![0.0; preprocessor.width()],
-                Vec::new(),
-                None,
-                Some(Reference::measure_network(
-                    &preprocessor,
-                    &fit.network,
-                    data,
-                    &train,
-                )),
-                Some(fit.network),
-                fit.log,
-                Some(fit.device),
-            ),
-        };
+    let reference = estimator.measure_reference(&preprocessor, data, &train);
     if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
         return Err(not_finite(&format!(
             "its {name} on the {evaluated_on} rows ({value})"
         )));
     }
     let model = Model {
-        algorithm,
         task,
         target: data.target_name.clone(),
         positive_class,
@@ -295,12 +266,8 @@ pub fn train_reporting(
             Labels::Numeric(_) => None,
         },
         preprocessor,
-        intercept,
-        weights,
-        coefficients,
-        scorecard,
-        network,
-        reference,
+        estimator,
+        reference: Some(reference),
         evaluation: Some(evaluation),
     };
     if let Some(what) = first_invalid_parameter(&model) {
@@ -320,223 +287,6 @@ pub fn train_reporting(
         training_log,
         device,
     })
-}
-
-/// A fitted estimator: linear (with the scorecard's points) or a network.
-enum Estimator {
-    Linear {
-        fit: LinearFit,
-        scorecard: Option<Scorecard>,
-    },
-    Network(MlpFit),
-}
-
-/// Bytes per design cell that an MLP's training holds besides the f64 design matrix: the f32
-/// copy handed to candle, its tensor, and the shuffled tensor of an epoch.
-const MLP_EXTRA_BYTES_PER_CELL: usize = 12;
-
-/// Fits the preprocessing (or the scorecard's binning) on the training rows, then the
-/// estimator, within the memory budget.
-#[allow(clippy::too_many_arguments)]
-fn fit_estimator(
-    data: &Dataset,
-    algorithm: Algorithm,
-    labels: &Labels,
-    position: &[usize],
-    (train, test): (&[usize], &[usize]),
-    options: &TrainOptions,
-    limits: Limits,
-    progress: &mut dyn Progress,
-    notes: &mut Vec<String>,
-) -> Result<(Preprocessor, Estimator)> {
-    if algorithm == Algorithm::Scorecard {
-        // One WoE column per feature at most.
-        check_design_memory(
-            train,
-            test,
-            data.features.len(),
-            LINEAR_SQUARE_MATRICES,
-            limits,
-        )?;
-        let Labels::Binary { y, .. } = labels else {
-            return Err(Error::new(
-                ErrorKind::Internal,
-                "scorecard on a regression target",
-            ));
-        };
-        let y_train: Vec<bool> = train.iter().map(|&r| y[position[r]]).collect();
-        let l2 = options.l2.unwrap_or(SCORECARD_DEFAULT_L2);
-        let fitted = scorecard::fit(data, train, &y_train, options, l2, notes)?;
-        return Ok((
-            fitted.preprocessor,
-            Estimator::Linear {
-                fit: fitted.fit,
-                scorecard: Some(fitted.scorecard),
-            },
-        ));
-    }
-    let preprocessor = Preprocessor::fit(data, train, options.impute, options.max_categories);
-    let width = preprocessor.width();
-    if let Some(what) = first_overflowing_feature(&preprocessor) {
-        return Err(Error::invalid_data(format!(
-            "feature \"{what}\" overflows double precision: its mean or standard deviation is not finite"
-        ))
-        .with_hint("rescale the column (e.g. to thousands) in a view, or leave it out"));
-    }
-    if algorithm == Algorithm::Mlp {
-        let cells = (width + 1) * (8 + MLP_EXTRA_BYTES_PER_CELL) / 8;
-        check_design_memory(train, test, cells, 0, limits)?;
-        check_network_memory(train, test, width, cells, &options.mlp, limits)?;
-        let x_train = preprocessor.design_matrix(data, train);
-        let x: Vec<f32> = x_train.iter().map(|&v| v as f32).collect();
-        drop(x_train);
-        let (y, classification): (Vec<f32>, bool) = match labels {
-            Labels::Binary { y, .. } => (
-                train
-                    .iter()
-                    .map(|&r| f32::from(u8::from(y[position[r]])))
-                    .collect(),
-                true,
-            ),
-            Labels::Numeric(y) => (
-                train.iter().map(|&r| y[position[r]] as f32).collect(),
-                false,
-            ),
-        };
-        let device = select_device(options.mlp.device.unwrap_or(limits.device))?;
-        let fit = mlp::fit(
-            mlp::TrainingData {
-                x: &x,
-                n_inputs: width,
-                y: &y,
-                classification,
-            },
-            &options.mlp,
-            options.seed,
-            &device,
-            progress,
-        )?;
-        return Ok((preprocessor, Estimator::Network(fit)));
-    }
-    check_design_memory(train, test, width, LINEAR_SQUARE_MATRICES, limits)?;
-    let x_train = preprocessor.design_matrix(data, train);
-    let fit = match labels {
-        Labels::Binary { y, .. } => {
-            let y_train: Vec<bool> = train.iter().map(|&r| y[position[r]]).collect();
-            fit_logistic(
-                &x_train,
-                &y_train,
-                options.l2.unwrap_or(1.0),
-                options.max_iter,
-            )?
-        }
-        Labels::Numeric(y) => {
-            let y_train: Vec<f64> = train.iter().map(|&r| y[position[r]]).collect();
-            fit_linear(&x_train, &y_train, options.l2.unwrap_or(0.0))?
-        }
-    };
-    Ok((
-        preprocessor,
-        Estimator::Linear {
-            fit,
-            scorecard: None,
-        },
-    ))
-}
-
-/// The first numeric feature whose fitted standardization cannot be applied (values near
-/// 1e308 overflow their sum): the design matrix would hold NaN.
-fn first_overflowing_feature(preprocessor: &Preprocessor) -> Option<&str> {
-    preprocessor
-        .features
-        .iter()
-        .find_map(|f| match &f.transform {
-            Transform::Numeric(t) if t.invalid_part().is_some() => Some(f.name.as_str()),
-            _ => None,
-        })
-}
-
-/// Rejects a network whose parameters, optimizer state and batch activations, with the
-/// design matrix, would not fit finml.max_training_memory (before any is allocated).
-fn check_network_memory(
-    train: &[usize],
-    test: &[usize],
-    width: usize,
-    design_cells_per_row: usize,
-    options: &mlp::MlpOptions,
-    limits: Limits,
-) -> Result<()> {
-    let design = design_bytes(train, test, design_cells_per_row);
-    let network = mlp::training_memory_bytes(width, &options.hidden, options.batch_size);
-    if design.saturating_add(network) > limits.max_memory_bytes {
-        let shape: Vec<String> = std::iter::once(width)
-            .chain(options.hidden.iter().copied())
-            .chain(std::iter::once(1))
-            .map(|w| w.to_string())
-            .collect();
-        return Err(Error::new(
-            ErrorKind::ResourceLimit,
-            format!(
-                "the network {} ({} parameters) needs {} MB to train, with the data {} MB, more than finml.max_training_memory ({} MB)",
-                shape.join(" → "),
-                mlp::parameter_count(width, &options.hidden),
-                network >> 20,
-                design.saturating_add(network) >> 20,
-                limits.max_memory_bytes >> 20
-            ),
-        )
-        .with_hint("use fewer or narrower hidden layers (options.hidden), a smaller batch_size, or ask the DBA for a larger finml.max_training_memory"));
-    }
-    Ok(())
-}
-
-/// Bytes of the larger split's design matrix of `width` columns and the intercept's, in f64.
-fn design_bytes(train: &[usize], test: &[usize], width: usize) -> usize {
-    train
-        .len()
-        .max(test.len())
-        .saturating_mul(width.saturating_add(1))
-        .saturating_mul(std::mem::size_of::<f64>())
-}
-
-/// Square matrices of the coefficients' width a linear fit holds at once: the penalized
-/// information matrix, its Cholesky factor and its inverse (the covariance).
-const LINEAR_SQUARE_MATRICES: usize = 3;
-
-/// Rejects a design matrix of `width` columns that would not fit finml.max_training_memory,
-/// with the `square_matrices` (width + 1)² matrices a linear fit adds (0 for a network).
-fn check_design_memory(
-    train: &[usize],
-    test: &[usize],
-    width: usize,
-    square_matrices: usize,
-    limits: Limits,
-) -> Result<()> {
-    let solver_bytes = width
-        .saturating_add(1)
-        .saturating_pow(2)
-        .saturating_mul(square_matrices)
-        .saturating_mul(std::mem::size_of::<f64>());
-    let needed = design_bytes(train, test, width).saturating_add(solver_bytes);
-    if needed > limits.max_memory_bytes {
-        let what = if square_matrices > 0 {
-            "the design matrix and the solver's matrices need"
-        } else {
-            "the design matrix needs"
-        };
-        return Err(Error::new(
-            ErrorKind::ResourceLimit,
-            format!(
-                "{what} {} MB, more than finml.max_training_memory ({} MB)",
-                needed >> 20,
-                limits.max_memory_bytes >> 20
-            ),
-        )
-        .with_hint(
-            "raise finml.max_training_memory, lower options.max_categories, or train on a sample",
-        ));
-    }
-    Ok(())
 }
 
 fn make_split(
@@ -764,4 +514,43 @@ fn quoted_list(items: &[&str]) -> String {
         .map(|s| format!("\"{s}\""))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_data::{dataset, options, LIMITS};
+
+    #[test]
+    fn the_stored_metrics_hold_every_metric_and_where_it_was_measured() {
+        let outcome = train(&dataset(), Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let json = outcome.metrics_json(1.5);
+        for (name, value) in &outcome.metrics {
+            assert_eq!(json[name].as_f64(), Some(*value), "{name}");
+        }
+        assert_eq!(json["evaluated_on"], outcome.evaluated_on);
+        assert_eq!(json["train_seconds"], 1.5);
+        assert!(
+            json.get("device").is_none(),
+            "a logistic regression has no device"
+        );
+    }
+
+    #[test]
+    fn the_stored_form_reads_back_to_the_same_predictions_and_coefficients() {
+        let data = dataset();
+        let outcome = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let (bytes, coefficients) = outcome.stored_form().unwrap();
+        let back = format::from_bytes(&bytes).unwrap();
+        let rows: Vec<usize> = (0..data.n_rows()).collect();
+        assert_eq!(
+            back.predict_rows(&data, &rows).unwrap(),
+            outcome.model.predict_rows(&data, &rows).unwrap()
+        );
+        assert_eq!(coefficients, back.coefficients_json().unwrap());
+        assert_eq!(
+            coefficients.as_array().map(Vec::len),
+            Some(outcome.model.preprocessor.width() + 1)
+        );
+    }
 }

@@ -6,6 +6,7 @@ use finml_models::binning::{Binning, Edges};
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
+use finml_models::estimator::Estimator;
 use finml_models::options::TrainOptions;
 use finml_models::{format, split, train, Algorithm, Limits, RawValue};
 use serde_json::json;
@@ -126,17 +127,20 @@ fn matches_scikit_learn_on_the_same_split() {
     ];
     let terms = out.model.preprocessor.term_names();
     assert_eq!(terms.len(), reference.len());
+    let Estimator::Logistic(fitted) = &out.model.estimator else {
+        panic!("not a logistic regression: {:?}", out.model.algorithm());
+    };
     assert!(
-        (out.model.intercept - -2.4600526467028785).abs() < 2e-3,
+        (fitted.intercept - -2.4600526467028785).abs() < 2e-3,
         "{}",
-        out.model.intercept
+        fitted.intercept
     );
     for (term, expected) in reference {
         let j = terms
             .iter()
             .position(|t| t == term)
             .unwrap_or_else(|| panic!("no term {term}"));
-        let got = out.model.weights[j];
+        let got = fitted.weights[j];
         assert!(
             (got - expected).abs() < 2e-3,
             "{term}: {got} vs scikit-learn {expected}"

@@ -100,3 +100,25 @@ fn golden_models_predict_exactly_what_they_predicted_when_exported() {
     }
     assert_eq!(checked, 51);
 }
+
+/// The stored form did not change: each golden model's bytes, read and written again by this
+/// build, are the bytes finml 0.2.0 wrote (formats 1 and 2), byte for byte.
+#[test]
+fn golden_models_are_written_back_to_the_same_bytes() {
+    use base64::Engine;
+    for name in ["credit_risk", "credit_card", "loan_amount"] {
+        let text = std::fs::read_to_string(format!("{GOLDEN}{name}.json")).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let stored = base64::engine::general_purpose::STANDARD
+            .decode(doc["model"].as_str().unwrap())
+            .unwrap();
+        let model = finml_models::format::from_bytes(&stored).unwrap();
+        let written = finml_models::format::to_bytes(&model).unwrap();
+        assert_eq!(
+            finml_models::format::stored_version(&written),
+            finml_models::format::stored_version(&stored),
+            "{name}"
+        );
+        assert!(written == stored, "{name}: the stored bytes changed");
+    }
+}

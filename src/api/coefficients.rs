@@ -1,7 +1,7 @@
 //! `fin_coefficients`: the coefficient table of a linear model, on the original feature
 //! scale, with the statistics validators ask for.
 
-use crate::pg::catalog::with_model;
+use crate::pg::cache::with_model;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -29,7 +29,8 @@ fn fin_coefficients(
 > {
     let rows: Vec<_> = with_model(model, |m| {
         Ok(m.model
-            .coefficients
+            .estimator
+            .coefficients()
             .iter()
             .map(|c| {
                 (

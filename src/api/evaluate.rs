@@ -2,9 +2,9 @@
 //! `fin_calibration`. Each reads the model's features and its target column from the
 //! relation (with the caller's privileges), predicts every row, and measures.
 
-use crate::error::{sql_error, OrReport, SqlResult};
+use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
-use crate::pg::catalog::with_model;
+use crate::pg::cache::with_model;
 use crate::pg::relation;
 use crate::pg::row::with_row_values;
 use finml_models::evaluate::{check_threshold, Scored};
@@ -12,7 +12,7 @@ use finml_models::metrics::in_report_order;
 use finml_models::Model;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{PgRelation, PgSqlErrorCode};
+use pgrx::PgRelation;
 
 /// Predicts every labelled row of `relation` with `model`, then hands the predictions and
 /// labels to `measure`.
@@ -75,8 +75,8 @@ fn fin_roc(
     ErrorReport,
 > {
     if !(2..=100_000).contains(&points) {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        return Err(fail(
+            ErrorKind::InvalidOption,
             format!("points must be between 2 and 100000, got {points}"),
             "the default, 100 points, draws a smooth curve",
         ));
@@ -151,8 +151,8 @@ fn fin_calibration(
     ErrorReport,
 > {
     if !(1..=1000).contains(&bins) {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        return Err(fail(
+            ErrorKind::InvalidOption,
             format!("bins must be between 1 and 1000, got {bins}"),
             "ten groups (deciles of risk) is the custom, and the default",
         ));

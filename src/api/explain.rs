@@ -1,11 +1,10 @@
 //! Explanations: `fin_explain` (one row's prediction taken apart) and `fin_importance`.
 
-use crate::error::{sql_error, OrReport};
-use crate::pg::catalog::with_model;
+use crate::error::{fail, ErrorKind, OrReport};
+use crate::pg::cache::with_model;
 use crate::pg::row::{value_text, with_row_values, RecordArg};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::PgSqlErrorCode;
 
 /// Row naming the prediction at the training mean.
 const BASELINE: &str = "(baseline)";
@@ -35,8 +34,8 @@ fn fin_explain(
     ErrorReport,
 > {
     if top_k < 1 {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        return Err(fail(
+            ErrorKind::InvalidOption,
             format!("top_k must be at least 1, got {top_k}"),
             "top_k is how many features to show; the rest are summed in '(other features)'",
         ));

@@ -1,21 +1,18 @@
 //! The model lifecycle: deploy, roll back, drop, retrain, grant, export and import.
 
-use crate::api::train::{train_version, TrainRequest};
-use crate::error::{required, sql_error, OrReport, SqlResult};
+use crate::error::{fail, required, ErrorKind, OrReport};
 use crate::pg::audit::with_durable_failure_event;
-use crate::pg::catalog::{
-    self, as_extension_owner, check_access, validate_model_name, Access, ModelRef,
-};
+use crate::pg::catalog::{self, check_access, validate_model_name, Access, ModelRef};
+use crate::pg::extension::as_extension_owner;
 use crate::pg::registry::{self, NewVersion};
-use crate::pg::select_one;
+use crate::pg::spi::select_one;
+use crate::pg::training::{retrain_request, train_version};
 use finml_models::export::{export_document, read_export, CLAIMED};
-use finml_models::DeployPolicy;
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
-use pgrx::pg_sys::Oid;
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgSqlErrorCode};
-use serde_json::{json, Map, Value};
+use pgrx::JsonB;
+use serde_json::{json, Value};
 
 /// Deploys `version` of `model`: every session's next statement predicts with it.
 #[allow(clippy::type_complexity)]
@@ -124,34 +121,7 @@ fn fin_retrain(
     // model's history nor through a background worker (that would let any role flood both).
     check_access(model, Access::Manage)?;
     let trained = with_durable_failure_event("retrain", model, || {
-        let spec = registry::training_spec(model)?;
-        let options = merged_options(spec.options, overrides)?;
-        // The stored name is schema-qualified and resolved with the search_path pinned:
-        // a table of the same name earlier on the caller's search_path is not trained on.
-        let relation = select_one::<Oid>(
-            "SELECT pg_catalog.to_regclass($1)::oid",
-            &[DatumWithOid::from(spec.relation.as_str())],
-        )?
-        .ok_or_else(|| {
-            sql_error(
-                PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
-                format!(
-                    "relation \"{}\" of model \"{model}\" (version {}) does not exist",
-                    spec.relation, spec.version
-                ),
-                "recreate it, or train the model on another relation with fin_train",
-            )
-        })?;
-        train_version(TrainRequest {
-            model,
-            relation,
-            target: &spec.target,
-            algorithm: &spec.algorithm,
-            features: spec.requested_features,
-            options,
-            default_policy: DeployPolicy::IfBetter,
-            action: "retrain",
-        })
+        train_version(retrain_request(model, overrides)?)
     })?;
     Ok(TableIterator::once((
         model.to_owned(),
@@ -166,26 +136,6 @@ fn fin_retrain(
     )))
 }
 
-/// The stored options with `overrides`' keys replacing theirs.
-fn merged_options(stored: Value, overrides: Option<Value>) -> SqlResult<Value> {
-    let mut merged = match stored {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
-    match overrides {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => merged.extend(map),
-        Some(_) => {
-            return Err(sql_error(
-                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-                "options must be a JSON object",
-                r#"e.g. fin_retrain('credit_risk', '{"deploy": "always"}')"#,
-            ))
-        }
-    }
-    Ok(Value::Object(merged))
-}
-
 /// One version (default: the deployed one) as a self-contained document for fin_import in
 /// another database: the model, its preprocessing, the catalog's metadata, a format version
 /// and a SHA-256 of the model (models/README.md).
@@ -198,9 +148,9 @@ fn fin_export(
     check_access(model, Access::Manage)?;
     let version = match version {
         Some(v) => v,
-        None => registry::deployed_version(model)?.ok_or_else(|| {
-            sql_error(
-                PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        None => catalog::deployed_version(model)?.ok_or_else(|| {
+            fail(
+                ErrorKind::NotFound,
                 format!("model \"{model}\" has no deployed version"),
                 "name the version to export: fin_export(model, version)",
             )
@@ -269,7 +219,7 @@ fn fin_import(
     registry::claim(model)?;
     let version = registry::store_version(NewVersion {
         name: model,
-        algorithm: imported.model.algorithm.as_str(),
+        algorithm: imported.model.algorithm().as_str(),
         task: imported.model.task.as_str(),
         relation: text("relation"),
         target: &imported.model.target,
@@ -287,7 +237,7 @@ fn fin_import(
             "database": meta.get("exported_from"),
             "exported_at": meta.get("exported_at"),
             "finml_version": meta.get("finml_version"),
-            "imported_by": registry::caller_name()?,
+            "imported_by": catalog::caller_name()?,
             "claimed_by_export": claimed,
         })),
     })?;

@@ -2,7 +2,7 @@
 //! STABLE (it reads the catalog), STRICT (a NULL row predicts NULL), PARALLEL SAFE.
 
 use crate::error::OrReport;
-use crate::pg::catalog::with_model;
+use crate::pg::cache::with_model;
 use crate::pg::row::{predict_row, RecordArg};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;

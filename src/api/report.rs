@@ -1,6 +1,7 @@
 //! `fin_report`: the model report for validators, as one self-contained HTML document.
 
-use crate::pg::catalog::{with_model, ModelRef};
+use crate::pg::cache::with_model;
+use crate::pg::catalog::ModelRef;
 use crate::pg::facts::report_facts;
 use finml_models::report::render;
 use pgrx::pg_sys::panic::ErrorReport;

@@ -1,13 +1,13 @@
 //! Scorecards: `fin_score`, `fin_reason_codes`, `fin_scorecard` and `fin_psi`.
 
-use crate::error::{sql_error, OrReport};
-use crate::pg::catalog::with_model;
+use crate::error::{fail, ErrorKind, OrReport};
+use crate::pg::cache::with_model;
 use crate::pg::relation;
 use crate::pg::row::{value_text, with_row_values, RecordArg};
 use finml_models::scorecard::{stability_status, Baseline, PopulationCounts};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{PgRelation, PgSqlErrorCode};
+use pgrx::PgRelation;
 
 /// The applicant's total points on the deployed scorecard.
 #[pg_extern(stable, strict, parallel_safe)]
@@ -17,8 +17,8 @@ fn fin_score(model: &str, row: RecordArg) -> Result<i32, ErrorReport> {
             let score = m.model.score(values).or_report()?.round();
             // Never a silently clamped score.
             if !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&score) {
-                return Err(sql_error(
-                    PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+                return Err(fail(
+                    ErrorKind::OutOfRange,
                     format!("score {score} is out of range for integer"),
                     "retrain the scorecard with a smaller pdo or base_score",
                 ));
@@ -54,8 +54,8 @@ fn fin_reason_codes(
     ErrorReport,
 > {
     if n < 1 {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        return Err(fail(
+            ErrorKind::InvalidOption,
             format!("n must be at least 1, got {n}"),
             "regulations ask for up to four principal reasons: the default is 4",
         ));
@@ -168,8 +168,8 @@ fn fin_psi(
             })
         })?;
         if counts.rows == 0 {
-            return Err(sql_error(
-                PgSqlErrorCode::ERRCODE_DATA_EXCEPTION,
+            return Err(fail(
+ErrorKind::InvalidData,
                 format!("{relation_name} has no rows"),
                 "stability compares a population with the training split: pass a relation with the applications to monitor",
             ));

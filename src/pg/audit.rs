@@ -9,7 +9,7 @@
 //! worker's argument; the backend waits for the worker to finish before it goes on.
 
 use crate::error::SqlResult;
-use crate::pg::catalog::caller;
+use crate::pg::security::caller;
 use crate::pg::security::with_pinned_search_path;
 use pgrx::bgworkers::{
     BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags,

@@ -17,110 +17,16 @@
 //! own snapshot would reload, after an invalidation, the state before the change, and the
 //! cache would keep it after the transaction ends.
 
-use crate::error::{report, sql_error, OrReport, SqlResult};
-use crate::pg::row::RowLayouts;
-use crate::pg::security::{self, with_latest_snapshot};
-use crate::pg::{select_one, select_row};
-
-pub use crate::pg::security::caller;
+use crate::error::{fail, report, ErrorKind, OrReport, SqlResult};
+use crate::pg::extension::{as_extension_owner, extension};
+use crate::pg::security::{caller, with_latest_snapshot};
+use crate::pg::spi::{select_one, select_row};
 use finml_models::{format, Model};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
-use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
-use pgrx::PgSqlErrorCode;
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::rc::Rc;
-
-/// A model as cached in this backend.
-pub struct CachedModel {
-    pub model: Model,
-    /// Attribute positions of the row types this model has been applied to.
-    pub layouts: RowLayouts,
-}
-
-/// What this backend knows about the installed extension, looked up once.
-#[derive(Clone, Copy)]
-struct Extension {
-    deployments: Oid,
-    owner: Oid,
-}
-
-thread_local! {
-    /// Models by reference text ('name' or 'name@3'), with the role that loaded them (another
-    /// role is checked again).
-    static CACHE: RefCell<HashMap<String, (Oid, Rc<CachedModel>)>> = RefCell::new(HashMap::new());
-    static CALLBACK_REGISTERED: Cell<bool> = const { Cell::new(false) };
-    /// Reset on invalidation of all relations (and after DROP/CREATE EXTENSION).
-    static EXTENSION: Cell<Option<Extension>> = const { Cell::new(None) };
-}
-
-#[pg_guard]
-unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid: Oid) {
-    let deployments = EXTENSION.with(Cell::get).map(|e| e.deployments);
-    // InvalidOid means "all relations" (e.g. after a cache reset). The catalog's oid is looked
-    // up again too: after DROP/CREATE EXTENSION in this session the old one no longer exists.
-    if relid == pg_sys::InvalidOid || Some(relid) == deployments {
-        CACHE.with(|c| c.borrow_mut().clear());
-        EXTENSION.with(|e| e.set(None));
-    }
-}
-
-/// The installed extension's catalog, after checking that it is the version this library
-/// was built for (between installing new binaries and `ALTER EXTENSION finml UPDATE`, the
-/// catalog is the previous version's).
-fn extension() -> SqlResult<Extension> {
-    if !CALLBACK_REGISTERED.with(Cell::get) {
-        // SAFETY: registered once per backend; the callback only touches thread-locals.
-        unsafe {
-            pg_sys::CacheRegisterRelcacheCallback(
-                Some(on_relcache_invalidation),
-                pg_sys::Datum::from(0),
-            );
-        }
-        CALLBACK_REGISTERED.with(|r| r.set(true));
-    }
-    if let Some(known) = EXTENSION.with(Cell::get) {
-        return Ok(known);
-    }
-    let found = select_row(
-        "SELECT 'finml.deployments'::regclass::oid, e.extowner, e.extversion
-           FROM pg_catalog.pg_extension e WHERE e.extname = 'finml'",
-        &[],
-        |row| {
-            Ok((
-                row.get::<Oid>(1).or_report()?.unwrap_or(pg_sys::InvalidOid),
-                row.get::<Oid>(2).or_report()?.unwrap_or(pg_sys::InvalidOid),
-                row.get::<String>(3).or_report()?.unwrap_or_default(),
-            ))
-        },
-    )?;
-    let Some((deployments, owner, version)) = found else {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-            "extension \"finml\" is not installed in this database",
-            "CREATE EXTENSION finml",
-        ));
-    };
-    let library = env!("CARGO_PKG_VERSION");
-    if version != library {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-            format!("finml's catalog in this database is version {version}, its library is version {library}"),
-            format!("run ALTER EXTENSION finml UPDATE TO '{library}'"),
-        ));
-    }
-    let known = Extension { deployments, owner };
-    EXTENSION.with(|e| e.set(Some(known)));
-    Ok(known)
-}
-
-/// Runs `f` as the extension's owner (see [`security::as_role`]), for the private catalog
-/// tables once the caller's rights have been checked.
-pub fn as_extension_owner<R>(f: impl FnOnce() -> SqlResult<R>) -> SqlResult<R> {
-    security::as_role(extension()?.owner, f)
-}
+use pgrx::JsonB;
+use serde_json::Value;
 
 /// A model named in a call: 'credit_risk' (its deployed version) or 'credit_risk@3'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,8 +48,8 @@ impl<'a> ModelRef<'a> {
                 name,
                 version: Some(v),
             }),
-            _ => Err(sql_error(
-                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            _ => Err(fail(
+ErrorKind::InvalidOption,
                 format!("invalid model reference \"{text}\""),
                 "name a model ('credit_risk', its deployed version) or one version ('credit_risk@3')",
             )),
@@ -159,8 +65,8 @@ pub fn validate_model_name(name: &str) -> SqlResult<()> {
         // A hostile name may be megabytes long: the message shows its start only.
         let shown: String = name.chars().take(63).collect();
         let more = if shown.len() < name.len() { "..." } else { "" };
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        return Err(fail(
+            ErrorKind::InvalidOption,
             format!("invalid model name \"{shown}{more}\""),
             "use 1 to 63 bytes without '@', e.g. 'credit_risk'",
         ));
@@ -218,13 +124,13 @@ pub fn access_if_exists(name: &str, access: Access) -> SqlResult<bool> {
         return Ok(true);
     }
     Err(match access {
-        Access::Use => sql_error(
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        Access::Use => fail(
+            ErrorKind::PermissionDenied,
             format!("permission denied for model \"{name}\""),
             "its owner can allow you with fin_grant(model, role)",
         ),
-        Access::Manage => sql_error(
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        Access::Manage => fail(
+            ErrorKind::PermissionDenied,
             format!("must be owner of model \"{name}\""),
             "only the role that trained the model (or a member of it, or a superuser) may do this",
         ),
@@ -232,51 +138,19 @@ pub fn access_if_exists(name: &str, access: Access) -> SqlResult<bool> {
 }
 
 pub fn no_such_model(name: &str) -> ErrorReport {
-    sql_error(
-        PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+    fail(
+        ErrorKind::NotFound,
         format!("model \"{name}\" does not exist"),
         "train it with fin_train, or list the models you may use in finml.models",
     )
 }
 
 pub fn no_such_version(name: &str, version: i32) -> ErrorReport {
-    sql_error(
-        PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+    fail(
+        ErrorKind::NotFound,
         format!("model \"{name}\" has no version {version}"),
         "list its versions in finml.models",
     )
-}
-
-/// Runs `f` with the model `reference` names, loading and caching it on first use.
-pub fn with_model<R>(
-    reference: &str,
-    f: impl FnOnce(&CachedModel) -> SqlResult<R>,
-) -> SqlResult<R> {
-    let user = caller();
-    let cached = CACHE.with(|c| {
-        c.borrow()
-            .get(reference)
-            .filter(|(loaded_by, _)| *loaded_by == user)
-            .map(|(_, m)| Rc::clone(m))
-    });
-    let entry = match cached {
-        Some(entry) => entry,
-        None => {
-            let parsed = ModelRef::parse(reference)?;
-            check_access(parsed.name, Access::Use)?;
-            let bytes = model_bytes(parsed)?;
-            let entry = Rc::new(CachedModel {
-                model: format::from_bytes(&bytes).map_err(report)?,
-                layouts: RowLayouts::default(),
-            });
-            CACHE.with(|c| {
-                c.borrow_mut()
-                    .insert(reference.to_owned(), (user, Rc::clone(&entry)))
-            });
-            entry
-        }
-    };
-    f(&entry)
 }
 
 /// The stored bytes of the referenced version (the deployed one when none is named). The
@@ -302,8 +176,8 @@ pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<Vec<u8>> {
     })?;
     found.ok_or_else(|| match model.version {
         Some(version) => no_such_version(model.name, version),
-        None => sql_error(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        None => fail(
+            ErrorKind::NotFound,
             format!("model \"{}\" has no deployed version", model.name),
             "deploy one with fin_deploy(model, version); its versions are in finml.models",
         ),
@@ -320,12 +194,72 @@ pub fn load_version(name: &str, version: i32) -> SqlResult<Model> {
     format::from_bytes(&bytes).map_err(report)
 }
 
-/// Tells every backend (this one at once, the others after commit) that deployments or
-/// rights changed.
-pub fn invalidate_models() -> SqlResult<()> {
-    let deployments = extension()?.deployments;
-    // SAFETY: queues an invalidation message for an existing relation.
-    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(deployments) };
-    CACHE.with(|c| c.borrow_mut().clear());
-    Ok(())
+/// Reads the private tables as the extension's owner (rights already checked).
+fn read<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> SqlResult<Option<T>> {
+    as_extension_owner(|| select_one::<T>(query, args))
+}
+
+/// The name of the role running the statement.
+pub fn caller_name() -> SqlResult<String> {
+    Ok(select_one::<String>(
+        "SELECT pg_catalog.pg_get_userbyid($1)::text",
+        &[DatumWithOid::from(caller())],
+    )?
+    .unwrap_or_default())
+}
+
+/// The deployed version of `name`, if any.
+pub fn deployed_version(name: &str) -> SqlResult<Option<i32>> {
+    read::<i32>(
+        "SELECT version FROM finml.deployments WHERE name = $1",
+        &[DatumWithOid::from(name)],
+    )
+}
+
+/// Whether `version` of `name` exists (rights already checked).
+pub fn version_exists(name: &str, version: i32) -> SqlResult<bool> {
+    Ok(read::<bool>(
+        "SELECT true FROM finml.model_versions WHERE name = $1 AND version = $2",
+        &[DatumWithOid::from(name), DatumWithOid::from(version)],
+    )?
+    .is_some())
+}
+
+/// What a version was trained from, to train it again.
+pub struct TrainingSpec {
+    pub version: i32,
+    pub relation: String,
+    pub target: String,
+    pub algorithm: String,
+    pub requested_features: Option<Vec<String>>,
+    pub options: Value,
+}
+
+/// The specification of the deployed version of `name` (the latest one when none is deployed).
+pub fn training_spec(name: &str) -> SqlResult<TrainingSpec> {
+    let spec = as_extension_owner(|| {
+        select_row(
+            "SELECT v.version, v.relation, v.target, v.algorithm, v.requested_features, v.options
+               FROM finml.model_versions v
+               LEFT JOIN finml.deployments d ON d.name = v.name
+              WHERE v.name = $1
+              ORDER BY v.version = d.version DESC NULLS LAST, v.version DESC
+              LIMIT 1",
+            &[DatumWithOid::from(name)],
+            |row| {
+                Ok(TrainingSpec {
+                    version: row.get::<i32>(1).or_report()?.unwrap_or(0),
+                    relation: row.get::<String>(2).or_report()?.unwrap_or_default(),
+                    target: row.get::<String>(3).or_report()?.unwrap_or_default(),
+                    algorithm: row.get::<String>(4).or_report()?.unwrap_or_default(),
+                    requested_features: row.get::<Vec<String>>(5).or_report()?,
+                    options: row
+                        .get::<JsonB>(6)
+                        .or_report()?
+                        .map_or(Value::Null, |j| j.0),
+                })
+            },
+        )
+    })?;
+    spec.ok_or_else(|| no_such_model(name))
 }

@@ -2,8 +2,9 @@
 //! caller's right to use the model has been checked.
 
 use crate::error::{OrReport, SqlResult};
-use crate::pg::catalog::{as_extension_owner, no_such_version, ModelRef};
-use crate::pg::{select_all, select_row};
+use crate::pg::catalog::{no_such_version, ModelRef};
+use crate::pg::extension::as_extension_owner;
+use crate::pg::spi::{select_all, select_row};
 use finml_models::report::{ReportFacts, VersionFacts};
 use pgrx::datum::DatumWithOid;
 use std::collections::BTreeMap;

@@ -1,61 +1,28 @@
-//! Adapters between PostgreSQL and the models crate, with no SQL surface of their own.
+//! Adapters between PostgreSQL and the models crate, with no SQL surface of their own. One
+//! file per job; each imports only the files listed before it:
+//!
+//! 1. `types`: the PostgreSQL types finml reads and how their values decode;
+//! 2. `security`: the caller, the owner switch, the pinned search_path, fresh snapshots;
+//! 3. `spi`: read-only queries under the pinned search_path;
+//! 4. `extension`: the installed extension's identity and version check;
+//! 5. `catalog`: reading the model catalog (rights, versions, specifications);
+//! 6. `relation`: reading a relation into a dataset;
+//! 7. `row`: decoding one row argument for prediction;
+//! 8. `cache`: the per-backend model cache and its invalidation;
+//! 9. `registry`: writing the catalog (versions, deployments, grants, events);
+//! 10. `audit`: failure events that survive the rollback;
+//! 11. `facts`: what the model report needs from the catalog;
+//! 12. `training`: the one training service of fin_train and fin_retrain.
 
 pub mod audit;
+pub mod cache;
 pub mod catalog;
+pub mod extension;
 pub mod facts;
 pub mod registry;
 pub mod relation;
 pub mod row;
 pub mod security;
+pub mod spi;
+pub mod training;
 pub mod types;
-
-use crate::error::{OrReport, SqlResult};
-use pgrx::datum::DatumWithOid;
-use pgrx::prelude::*;
-use pgrx::spi::{SpiHeapTupleData, SpiTupleTable};
-use security::with_pinned_search_path;
-
-// Every query below runs with the search_path pinned to pg_catalog (see security.rs).
-
-/// The first column of the first row of a read-only query; `None` when it returns no row.
-///
-/// pgrx's `Spi::get_one*` helpers open a read-write connection, which assigns a transaction
-/// id: that is an ERROR in a parallel worker, where `fin_predict` (PARALLEL SAFE) runs.
-pub fn select_one<T: FromDatum + IntoDatum>(
-    query: &str,
-    args: &[DatumWithOid<'_>],
-) -> SqlResult<Option<T>> {
-    Ok(select_row(query, args, |row| row.get_one::<T>().or_report())?.flatten())
-}
-
-/// `read` applied to the first row of a read-only query (read-only for the reason above);
-/// `None` when it returns no row.
-pub fn select_row<R>(
-    query: &str,
-    args: &[DatumWithOid<'_>],
-    read: impl FnOnce(&SpiTupleTable<'_>) -> SqlResult<R>,
-) -> SqlResult<Option<R>> {
-    with_pinned_search_path(|| {
-        Spi::connect(|client| {
-            let rows = client.select(query, Some(1), args).or_report()?;
-            if rows.is_empty() {
-                return Ok(None);
-            }
-            read(&rows.first()).map(Some)
-        })
-    })
-}
-
-/// `read` applied to every row of a read-only query (read-only for the reason above).
-pub fn select_all<R>(
-    query: &str,
-    args: &[DatumWithOid<'_>],
-    mut read: impl FnMut(&SpiHeapTupleData<'_>) -> SqlResult<R>,
-) -> SqlResult<Vec<R>> {
-    with_pinned_search_path(|| {
-        Spi::connect(|client| {
-            let rows = client.select(query, None, args).or_report()?;
-            rows.map(|row| read(&row)).collect()
-        })
-    })
-}

@@ -3,18 +3,20 @@
 //! with a transaction-level advisory lock, writes as the extension's owner, and records an
 //! event in the same transaction (so a rolled-back change leaves no event either).
 
-use crate::error::{sql_error, OrReport, SqlResult};
+use crate::error::{fail, ErrorKind, OrReport, SqlResult};
+use crate::pg::cache::invalidate_models;
 use crate::pg::catalog::{
-    access_if_exists, as_extension_owner, caller, check_access, invalidate_models, no_such_model,
-    no_such_version, Access,
+    access_if_exists, check_access, deployed_version, no_such_model, no_such_version,
+    version_exists, Access,
 };
-use crate::pg::security::with_pinned_search_path;
-use crate::pg::{select_one, select_row};
-use finml_models::mlp::EpochLog;
+use crate::pg::extension::as_extension_owner;
+use crate::pg::security::{caller, with_pinned_search_path};
+use crate::pg::spi::{select_one, select_row};
+use finml_models::progress::EpochLog;
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgSqlErrorCode};
+use pgrx::JsonB;
 use serde_json::Value;
 
 /// Runs one statement that changes the catalog, as the extension's owner; returns the first
@@ -33,11 +35,6 @@ fn write<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> Sq
             }
         })
     })
-}
-
-/// Reads the private tables as the extension's owner (rights already checked).
-fn read<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> SqlResult<Option<T>> {
-    as_extension_owner(|| select_one::<T>(query, args))
 }
 
 /// Serializes changes to one model until the end of the transaction.
@@ -77,15 +74,6 @@ pub fn record_event(
         ],
     )
     .map(|_| ())
-}
-
-/// The name of the role running the statement.
-pub fn caller_name() -> SqlResult<String> {
-    Ok(select_one::<String>(
-        "SELECT pg_catalog.pg_get_userbyid($1)::text",
-        &[DatumWithOid::from(caller())],
-    )?
-    .unwrap_or_default())
 }
 
 /// What is recorded for one trained (or imported) version.
@@ -173,14 +161,6 @@ pub fn store_version(v: NewVersion<'_>) -> SqlResult<i32> {
     Ok(version)
 }
 
-/// The deployed version of `name`, if any.
-pub fn deployed_version(name: &str) -> SqlResult<Option<i32>> {
-    read::<i32>(
-        "SELECT version FROM finml.deployments WHERE name = $1",
-        &[DatumWithOid::from(name)],
-    )
-}
-
 /// Makes `version` the deployed one and pushes it on the deployment history. The caller
 /// holds the model's lock and its rights are checked.
 pub fn set_deployment(name: &str, version: i32) -> SqlResult<()> {
@@ -203,14 +183,6 @@ pub fn set_deployment(name: &str, version: i32) -> SqlResult<()> {
         &args,
     )?;
     invalidate_models()
-}
-
-fn version_exists(name: &str, version: i32) -> SqlResult<bool> {
-    Ok(read::<bool>(
-        "SELECT true FROM finml.model_versions WHERE name = $1 AND version = $2",
-        &[DatumWithOid::from(name), DatumWithOid::from(version)],
-    )?
-    .is_some())
 }
 
 /// `fin_deploy`: deploys `version`; returns the version deployed before.
@@ -244,8 +216,8 @@ pub fn rollback(name: &str) -> SqlResult<(i32, i32)> {
     check_access(name, Access::Manage)?;
     lock(name)?;
     let Some(current) = deployed_version(name)? else {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        return Err(fail(
+            ErrorKind::NotReady,
             format!("model \"{name}\" has no deployed version to roll back"),
             "deploy a version with fin_deploy(model, version)",
         ));
@@ -268,8 +240,8 @@ pub fn rollback(name: &str) -> SqlResult<(i32, i32)> {
     })?
     .flatten();
     let Some((seq, version)) = target else {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        return Err(fail(
+ErrorKind::NotReady,
             format!("model \"{name}\" has no earlier deployment to roll back to"),
             format!("version {current} is the only deployed version left; deploy another with fin_deploy(model, version)"),
         ));
@@ -316,8 +288,8 @@ pub fn drop_model(name: &str, version: Option<i32>) -> SqlResult<i64> {
                 return Err(no_such_version(name, version));
             }
             if deployed_version(name)? == Some(version) {
-                return Err(sql_error(
-                    PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
+                return Err(fail(
+ErrorKind::InUse,
                     format!("version {version} of model \"{name}\" is deployed"),
                     "deploy another version (fin_deploy) or roll back (fin_rollback) first, or drop the whole model with fin_drop_model(model)",
                 ));
@@ -399,8 +371,8 @@ fn role_oid(role: &str) -> SqlResult<Oid> {
         &[DatumWithOid::from(role)],
     )?
     .ok_or_else(|| {
-        sql_error(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        fail(
+            ErrorKind::NotFound,
             format!("role \"{role}\" does not exist"),
             "name an existing role, or 'public' for every role",
         )
@@ -463,8 +435,8 @@ pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
 pub fn set_owner(name: &str, role: &str) -> SqlResult<()> {
     check_access(name, Access::Manage)?;
     if role == "public" {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        return Err(fail(
+            ErrorKind::InvalidOption,
             "a model's owner must be a role, not public",
             "let every role use it with fin_grant(model, 'public')",
         ));
@@ -476,8 +448,8 @@ pub fn set_owner(name: &str, role: &str) -> SqlResult<()> {
     )?
     .unwrap_or(false);
     if !may_become {
-        return Err(sql_error(
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        return Err(fail(
+            ErrorKind::PermissionDenied,
             format!("must be able to act as role \"{role}\" to give it model \"{name}\""),
             "as for ALTER ... OWNER TO: be a member of the new owner role, or a superuser",
         ));
@@ -497,43 +469,4 @@ pub fn set_owner(name: &str, role: &str) -> SqlResult<()> {
         "changed",
         Some(&format!("from {previous} to {role}")),
     )
-}
-
-/// What a version was trained from, to train it again.
-pub struct TrainingSpec {
-    pub version: i32,
-    pub relation: String,
-    pub target: String,
-    pub algorithm: String,
-    pub requested_features: Option<Vec<String>>,
-    pub options: Value,
-}
-
-/// The specification of the deployed version of `name` (the latest one when none is deployed).
-pub fn training_spec(name: &str) -> SqlResult<TrainingSpec> {
-    let spec = as_extension_owner(|| {
-        select_row(
-            "SELECT v.version, v.relation, v.target, v.algorithm, v.requested_features, v.options
-               FROM finml.model_versions v
-               LEFT JOIN finml.deployments d ON d.name = v.name
-              WHERE v.name = $1
-              ORDER BY v.version = d.version DESC NULLS LAST, v.version DESC
-              LIMIT 1",
-            &[DatumWithOid::from(name)],
-            |row| {
-                Ok(TrainingSpec {
-                    version: row.get::<i32>(1).or_report()?.unwrap_or(0),
-                    relation: row.get::<String>(2).or_report()?.unwrap_or_default(),
-                    target: row.get::<String>(3).or_report()?.unwrap_or_default(),
-                    algorithm: row.get::<String>(4).or_report()?.unwrap_or_default(),
-                    requested_features: row.get::<Vec<String>>(5).or_report()?,
-                    options: row
-                        .get::<JsonB>(6)
-                        .or_report()?
-                        .map_or(Value::Null, |j| j.0),
-                })
-            },
-        )
-    })?;
-    spec.ok_or_else(|| no_such_model(name))
 }

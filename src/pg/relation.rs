@@ -2,10 +2,10 @@
 //! SPI cursor in batches. The query runs with the caller's privileges (SECURITY INVOKER), so
 //! a role without SELECT on the relation gets PostgreSQL's own 42501.
 
-use crate::error::{report, sql_error, OrReport, SqlResult};
+use crate::error::{fail, report, OrReport, SqlResult};
 use crate::pg::security::with_pinned_search_path;
+use crate::pg::spi::{select_all, select_one};
 use crate::pg::types::{check_feature_type, kind_of, quote_ident, ValueKind};
-use crate::pg::{select_all, select_one};
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
@@ -14,7 +14,6 @@ use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
 use pgrx::spi::{SpiHeapTupleData, SpiTupleTable};
-use pgrx::PgSqlErrorCode;
 
 /// Rows fetched per cursor round trip; interrupts and the memory budget are checked after each.
 const BATCH_ROWS: i64 = 10_000;
@@ -302,8 +301,8 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
         rows_read += 1;
         // Checked per row, not per batch: one comparison, and it stops a wide read early.
         if rows_read.saturating_mul(bytes_per_row) > budget_bytes {
-            return Err(sql_error(
-                PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            return Err(fail(
+ErrorKind::ResourceLimit,
                 format!(
                     "training data exceeds finml.max_training_memory ({} MB) after {rows_read} rows",
                     budget_bytes >> 20

@@ -1,0 +1,459 @@
+//! The estimator seam: what an algorithm is, in one place.
+//!
+//! An algorithm has
+//! - a tag ([`Algorithm`]) with its SQL name and the option keys it owns or refuses;
+//! - validated parameters ([`Params`]), parsed from its own slice of the options object;
+//! - a fit ([`Params::fit`]) from a [`FitInput`] to its preprocessing and a fitted
+//!   [`Estimator`];
+//! - the fitted estimator's output on one row of values and on a batch of design rows, its
+//!   attribution for `fin_explain` and its training reference, its coefficients (if any),
+//!   its parameter check, and its stored form ([`StoredEstimator`]).
+//!
+//! Adding an algorithm: a module of its own (params, fit, fitted type), one arm in each
+//! `match` of this file, and its mapping to and from [`StoredEstimator`]. Nothing outside
+//! this file matches on algorithms, except the scorecard-only SQL functions (through
+//! `Model::scorecard`).
+
+use crate::data::{Dataset, RawValue};
+use crate::error::{Error, ErrorKind, Result};
+use crate::explain::{self, Explanation, Reference};
+use crate::fit::FitInput;
+use crate::linear::{self, Coefficient, LinearEstimator, SolverParams, SOLVER_KEYS};
+use crate::mlp::{self, MlpParams, Network, MLP_KEYS};
+use crate::options::Task;
+use crate::preprocess::Preprocessor;
+use crate::scorecard::{self, Scorecard, ScorecardParams, NOT_FOR_SCORECARDS, SCORECARD_KEYS};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The estimator family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    /// Logistic regression (binary classification).
+    Logistic,
+    /// Linear least squares, ridge when `l2 > 0` (regression).
+    Linear,
+    /// Logistic regression on the weights of evidence of binned features, scaled to points.
+    Scorecard,
+    /// A multi-layer perceptron (classification or regression).
+    Mlp,
+}
+
+/// Every algorithm, in the order error hints list them.
+pub const ALL: [Algorithm; 4] = [
+    Algorithm::Logistic,
+    Algorithm::Linear,
+    Algorithm::Scorecard,
+    Algorithm::Mlp,
+];
+
+/// Algorithms this build can train, for error hints.
+pub const ALGORITHMS: &[&str] = &["logistic", "linear", "scorecard", "mlp"];
+
+/// Keys of the shared options that MLPs refuse (their penalty is weight_decay).
+const NOT_FOR_MLP: &[&str] = &["l2", "max_iter"];
+const NOT_FOR_MLP_HINT: &str = "an MLP trains for \"epochs\" and is penalized by \"weight_decay\"";
+
+impl Algorithm {
+    pub fn parse(name: &str) -> Result<Algorithm> {
+        ALL.into_iter().find(|a| a.as_str() == name).ok_or_else(|| {
+            Error::invalid_option(format!("unknown algorithm \"{name}\""))
+                .with_hint(format!("available algorithms: {}", ALGORITHMS.join(", ")))
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Logistic => "logistic",
+            Algorithm::Linear => "linear",
+            Algorithm::Scorecard => "scorecard",
+            Algorithm::Mlp => "mlp",
+        }
+    }
+
+    /// The option keys this algorithm reads besides the training's own.
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            Algorithm::Logistic | Algorithm::Linear => SOLVER_KEYS,
+            Algorithm::Scorecard => SCORECARD_KEYS,
+            Algorithm::Mlp => MLP_KEYS,
+        }
+    }
+
+    /// Keys of the training's own options that this algorithm would ignore, and why.
+    pub fn refused(self) -> (&'static [&'static str], &'static str) {
+        match self {
+            Algorithm::Logistic | Algorithm::Linear => (&[], ""),
+            Algorithm::Scorecard => (NOT_FOR_SCORECARDS, scorecard::NOT_FOR_SCORECARDS_HINT),
+            Algorithm::Mlp => (NOT_FOR_MLP, NOT_FOR_MLP_HINT),
+        }
+    }
+
+    /// Rejects a key that this algorithm would ignore: one another algorithm owns, or one
+    /// it refuses. `training_keys` are the options every algorithm reads.
+    pub fn check_key(self, key: &str, training_keys: &[&str]) -> Result<()> {
+        let (refused, why) = self.refused();
+        if refused.contains(&key) {
+            return Err(Error::invalid_option(format!(
+                "option \"{key}\" does not apply to algorithm \"{}\"",
+                self.as_str()
+            ))
+            .with_hint(why));
+        }
+        if training_keys.contains(&key) || self.keys().contains(&key) {
+            return Ok(());
+        }
+        match ALL.into_iter().find(|a| a.keys().contains(&key)) {
+            Some(owner) => Err(Error::invalid_option(format!(
+                "option \"{key}\" applies to algorithm \"{}\" only",
+                owner.as_str()
+            ))
+            .with_hint(format!(
+                "use algorithm => '{}', or remove the option",
+                owner.as_str()
+            ))),
+            None => Err(Error::invalid_option(format!("unknown option \"{key}\""))),
+        }
+    }
+}
+
+/// An algorithm's validated parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Params {
+    Logistic(SolverParams),
+    Linear(SolverParams),
+    Scorecard(ScorecardParams),
+    Mlp(MlpParams),
+}
+
+impl Params {
+    /// `algorithm`'s parameters from its keys of `options` (the rest are not looked at).
+    pub fn parse(algorithm: Algorithm, options: &Map<String, Value>) -> Result<Params> {
+        let name = algorithm.as_str();
+        Ok(match algorithm {
+            Algorithm::Logistic => Params::Logistic(SolverParams::from_options(
+                options,
+                name,
+                linear::LOGISTIC_DEFAULT_L2,
+            )?),
+            Algorithm::Linear => Params::Linear(SolverParams::from_options(
+                options,
+                name,
+                linear::LINEAR_DEFAULT_L2,
+            )?),
+            Algorithm::Scorecard => Params::Scorecard(ScorecardParams::from_options(options)?),
+            Algorithm::Mlp => Params::Mlp(MlpParams::from_json(options)?),
+        })
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            Params::Logistic(_) => Algorithm::Logistic,
+            Params::Linear(_) => Algorithm::Linear,
+            Params::Scorecard(_) => Algorithm::Scorecard,
+            Params::Mlp(_) => Algorithm::Mlp,
+        }
+    }
+
+    /// The parameters for a target of `task`: a logistic regression on a regression target
+    /// becomes a linear regression (said in `notes`, with the same l2 when one was given);
+    /// other mismatches are errors.
+    pub fn for_task(
+        self,
+        task: Task,
+        options: &Map<String, Value>,
+        why_regression: impl FnOnce() -> String,
+        notes: &mut Vec<String>,
+    ) -> Result<Params> {
+        match (self, task) {
+            (Params::Logistic(_), Task::Regression) => {
+                notes.push(why_regression());
+                Ok(Params::Linear(SolverParams::from_options(
+                    options,
+                    "linear",
+                    linear::LINEAR_DEFAULT_L2,
+                )?))
+            }
+            (Params::Scorecard(_), Task::Regression) => Err(Error::invalid_option(
+                "algorithm \"scorecard\" needs a two-class target",
+            )
+            .with_hint(
+                "a scorecard ranks the risk of an event: use a boolean, 0/1 or two-valued text target",
+            )),
+            (Params::Linear(_), Task::Classification) => Err(Error::invalid_option(
+                "algorithm \"linear\" trains regressions only",
+            )
+            .with_hint("use algorithm => 'logistic' for a classification target")),
+            (params, _) => Ok(params),
+        }
+    }
+
+    /// Fits the preprocessing (or the scorecard's binning) and the estimator on the training
+    /// rows, within the memory budget.
+    pub fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
+        let (preprocessor, estimator, log, device) = match self {
+            Params::Logistic(p) => {
+                let (pre, est) = linear::fit(input, *p)?;
+                (pre, Estimator::Logistic(est), Vec::new(), None)
+            }
+            Params::Linear(p) => {
+                let (pre, est) = linear::fit(input, *p)?;
+                (pre, Estimator::Linear(est), Vec::new(), None)
+            }
+            Params::Scorecard(p) => {
+                let fitted = scorecard::fit_estimator(input, p)?;
+                let estimator = Estimator::Scorecard(ScorecardEstimator {
+                    linear: LinearEstimator::from_fit(&fitted.fit, &fitted.preprocessor, true),
+                    points: fitted.scorecard,
+                });
+                (fitted.preprocessor, estimator, Vec::new(), None)
+            }
+            Params::Mlp(p) => {
+                let (pre, fit) = mlp::fit_estimator(input, p)?;
+                (pre, Estimator::Mlp(fit.network), fit.log, Some(fit.device))
+            }
+        };
+        Ok(Fitted {
+            preprocessor,
+            estimator,
+            log,
+            device,
+        })
+    }
+}
+
+/// What a fit produced.
+pub struct Fitted {
+    pub preprocessor: Preprocessor,
+    pub estimator: Estimator,
+    /// One entry per epoch (iterative estimators).
+    pub log: Vec<crate::progress::EpochLog>,
+    /// Where it trained ("cpu", "cuda:0"), for estimators that choose.
+    pub device: Option<String>,
+}
+
+/// A scorecard: the regression on WoE values and its points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScorecardEstimator {
+    pub linear: LinearEstimator,
+    pub points: Scorecard,
+}
+
+/// A fitted estimator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Estimator {
+    Logistic(LinearEstimator),
+    Linear(LinearEstimator),
+    Scorecard(ScorecardEstimator),
+    Mlp(Network),
+}
+
+impl Estimator {
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            Estimator::Logistic(_) => Algorithm::Logistic,
+            Estimator::Linear(_) => Algorithm::Linear,
+            Estimator::Scorecard(_) => Algorithm::Scorecard,
+            Estimator::Mlp(_) => Algorithm::Mlp,
+        }
+    }
+
+    /// The output unit (log-odds of a classifier, value of a regression) for one row of
+    /// values in feature order.
+    pub fn output(&self, preprocessor: &Preprocessor, values: &[RawValue<'_>]) -> Result<f64> {
+        match self {
+            Estimator::Logistic(e) | Estimator::Linear(e) => e.output(preprocessor, values),
+            Estimator::Scorecard(s) => s.linear.output(preprocessor, values),
+            Estimator::Mlp(network) => {
+                let mut row = Vec::with_capacity(preprocessor.width());
+                preprocessor.design_row(values, &mut row)?;
+                Ok(network.output(&row))
+            }
+        }
+    }
+
+    /// The output unit of every row of a design matrix.
+    pub fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
+        match self {
+            Estimator::Logistic(e) | Estimator::Linear(e) => e.outputs(x),
+            Estimator::Scorecard(s) => s.linear.outputs(x),
+            Estimator::Mlp(network) => network.outputs(x),
+        }
+    }
+
+    /// Each feature's contribution to one row's output, against `reference`.
+    pub fn explain(
+        &self,
+        preprocessor: &Preprocessor,
+        reference: &Reference,
+        values: &[RawValue<'_>],
+    ) -> Result<Explanation> {
+        match self {
+            Estimator::Logistic(e) | Estimator::Linear(e) => {
+                explain::explain_linear(preprocessor, e.intercept, &e.weights, reference, values)
+            }
+            Estimator::Scorecard(s) => explain::explain_linear(
+                preprocessor,
+                s.linear.intercept,
+                &s.linear.weights,
+                reference,
+                values,
+            ),
+            Estimator::Mlp(network) => {
+                explain::explain_network(preprocessor, network, reference, values)
+            }
+        }
+    }
+
+    /// What explanations are measured against, over the training rows.
+    pub fn measure_reference(
+        &self,
+        preprocessor: &Preprocessor,
+        data: &Dataset,
+        rows: &[usize],
+    ) -> Reference {
+        match self {
+            Estimator::Logistic(e) | Estimator::Linear(e) => {
+                Reference::measure(preprocessor, &e.weights, data, rows)
+            }
+            Estimator::Scorecard(s) => {
+                Reference::measure(preprocessor, &s.linear.weights, data, rows)
+            }
+            Estimator::Mlp(network) => {
+                Reference::measure_network(preprocessor, network, data, rows)
+            }
+        }
+    }
+
+    /// The coefficient table fin_coefficients shows (empty for a network).
+    pub fn coefficients(&self) -> &[Coefficient] {
+        match self {
+            Estimator::Logistic(e) | Estimator::Linear(e) => &e.coefficients,
+            Estimator::Scorecard(s) => &s.linear.coefficients,
+            Estimator::Mlp(_) => &[],
+        }
+    }
+
+    /// The first parameter that is not a finite, valid number, named for the error message.
+    pub fn first_invalid_parameter(&self) -> Option<String> {
+        match self {
+            Estimator::Logistic(e) | Estimator::Linear(e) => e.first_invalid_parameter(),
+            Estimator::Scorecard(s) => s
+                .points
+                .first_invalid_value()
+                .or_else(|| s.linear.first_invalid_parameter()),
+            Estimator::Mlp(network) => network.first_invalid_parameter(),
+        }
+    }
+
+    /// A stored estimator whose shape does not fit the preprocessing it reads (the stored
+    /// bytes may have been edited): what does not fit.
+    pub fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {
+        let width = preprocessor.width();
+        let weights = match self {
+            Estimator::Logistic(e) | Estimator::Linear(e) => &e.weights,
+            Estimator::Scorecard(s) => &s.linear.weights,
+            Estimator::Mlp(network) => {
+                let inputs = network.layers.first().map_or(0, |l| l.in_dim);
+                return (inputs != width).then(|| {
+                    format!("the network takes {inputs} inputs, the preprocessing gives {width}")
+                });
+            }
+        };
+        (weights.len() != width)
+            .then(|| format!("{} weights for {width} design columns", weights.len()))
+    }
+
+    /// True when the coefficients fin_coefficients shows are not the ones prediction uses.
+    pub fn coefficients_disagree(&self, preprocessor: &Preprocessor) -> bool {
+        match self {
+            Estimator::Logistic(e) | Estimator::Linear(e) => e.coefficients_disagree(preprocessor),
+            Estimator::Scorecard(s) => s.linear.coefficients_disagree(preprocessor),
+            Estimator::Mlp(_) => false,
+        }
+    }
+
+    /// The oldest stored-format version that can hold this estimator: 2 added scorecards,
+    /// 3 MLPs; every other model is still written as version 1, readable by finml 0.1.
+    pub fn format_version(&self) -> u32 {
+        match self {
+            Estimator::Logistic(_) | Estimator::Linear(_) => 1,
+            Estimator::Scorecard(_) => 2,
+            Estimator::Mlp(_) => 3,
+        }
+    }
+
+    /// The stored form's estimator fields.
+    pub fn to_stored(&self, width: usize) -> StoredEstimator {
+        let linear = |e: &LinearEstimator| StoredEstimator {
+            intercept: e.intercept,
+            weights: e.weights.clone(),
+            coefficients: e.coefficients.clone(),
+            scorecard: None,
+            network: None,
+        };
+        match self {
+            Estimator::Logistic(e) | Estimator::Linear(e) => linear(e),
+            Estimator::Scorecard(s) => StoredEstimator {
+                scorecard: Some(s.points.clone()),
+                ..linear(&s.linear)
+            },
+            // Formats 1-3 keep a linear model's fields for every model: a network stores a
+            // zero intercept and zero weights.
+            Estimator::Mlp(network) => StoredEstimator {
+                intercept: 0.0,
+                weights: vec![0.0; width],
+                coefficients: Vec::new(),
+                scorecard: None,
+                network: Some(network.clone()),
+            },
+        }
+    }
+
+    /// The estimator of a stored `algorithm` (an error names what does not fit).
+    pub fn from_stored(algorithm: Algorithm, stored: StoredEstimator) -> Result<Estimator> {
+        let StoredEstimator {
+            intercept,
+            weights,
+            coefficients,
+            scorecard,
+            network,
+        } = stored;
+        let linear = LinearEstimator {
+            intercept,
+            weights,
+            coefficients,
+        };
+        let misplaced = |what: &str| {
+            Err(Error::new(
+                ErrorKind::CorruptModel,
+                format!("a {} model with {what}", algorithm.as_str()),
+            ))
+        };
+        match (algorithm, scorecard, network) {
+            (Algorithm::Logistic, None, None) => Ok(Estimator::Logistic(linear)),
+            (Algorithm::Linear, None, None) => Ok(Estimator::Linear(linear)),
+            (Algorithm::Scorecard, Some(points), None) => {
+                Ok(Estimator::Scorecard(ScorecardEstimator { linear, points }))
+            }
+            (Algorithm::Mlp, None, Some(network)) => Ok(Estimator::Mlp(network)),
+            (Algorithm::Scorecard, None, _) => misplaced("no points"),
+            (Algorithm::Mlp, _, None) => misplaced("no network"),
+            (_, Some(_), _) => misplaced("a scorecard's points"),
+            (_, _, Some(_)) => misplaced("a network"),
+        }
+    }
+}
+
+/// The estimator's fields of the stored form (formats 1-3 hold them flat in the model
+/// object: see format.rs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredEstimator {
+    pub intercept: f64,
+    pub weights: Vec<f64>,
+    pub coefficients: Vec<Coefficient>,
+    pub scorecard: Option<Scorecard>,
+    pub network: Option<Network>,
+}

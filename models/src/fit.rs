@@ -1,0 +1,100 @@
+//! What every estimator's fit receives (the data, its split, the training rows' labels, the
+//! shared preprocessing options, the memory budget) and the memory checks they share. The
+//! training pipeline (train.rs) builds a [`FitInput`]; each algorithm's fit reads it.
+
+use crate::data::Dataset;
+use crate::error::{Error, ErrorKind, Result};
+use crate::mlp::DeviceChoice;
+use crate::preprocess::Impute;
+use crate::progress::Progress;
+
+/// Limits the caller imposes (the extension's GUCs).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest design matrix, in bytes.
+    pub max_memory_bytes: usize,
+    /// Where an MLP trains unless its options say (finml.device).
+    pub device: DeviceChoice,
+}
+
+/// The labels of the training rows, in the order of `FitInput::train`.
+#[derive(Debug, Clone)]
+pub enum TrainLabels {
+    /// True for the positive class.
+    Binary(Vec<bool>),
+    Numeric(Vec<f64>),
+}
+
+/// Options of the standardizing preprocessing (every algorithm but the scorecard, which
+/// bins instead).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PreprocessOptions {
+    pub impute: Impute,
+    pub max_categories: usize,
+}
+
+/// Everything a fit may read.
+pub struct FitInput<'a> {
+    pub data: &'a Dataset,
+    pub train: &'a [usize],
+    /// Rows measured after the fit (the design matrices of both parts count against the
+    /// memory budget).
+    pub test: &'a [usize],
+    pub labels: &'a TrainLabels,
+    pub preprocess: PreprocessOptions,
+    /// Seed of every random choice.
+    pub seed: u64,
+    pub limits: Limits,
+    pub progress: &'a mut dyn Progress,
+    /// Things to tell the user (a NOTICE each).
+    pub notes: &'a mut Vec<String>,
+}
+
+/// Bytes of the larger split's design matrix of `width` columns and the intercept's, in f64.
+pub fn design_bytes(train: &[usize], test: &[usize], width: usize) -> usize {
+    train
+        .len()
+        .max(test.len())
+        .saturating_mul(width.saturating_add(1))
+        .saturating_mul(std::mem::size_of::<f64>())
+}
+
+/// Square matrices of the coefficients' width a linear fit holds at once: the penalized
+/// information matrix, its Cholesky factor and its inverse (the covariance).
+pub const LINEAR_SQUARE_MATRICES: usize = 3;
+
+/// Rejects a design matrix of `width` columns that would not fit finml.max_training_memory,
+/// with the `square_matrices` (width + 1)² matrices a linear fit adds (0 for a network).
+pub fn check_design_memory(
+    train: &[usize],
+    test: &[usize],
+    width: usize,
+    square_matrices: usize,
+    limits: Limits,
+) -> Result<()> {
+    let solver_bytes = width
+        .saturating_add(1)
+        .saturating_pow(2)
+        .saturating_mul(square_matrices)
+        .saturating_mul(std::mem::size_of::<f64>());
+    let needed = design_bytes(train, test, width).saturating_add(solver_bytes);
+    if needed > limits.max_memory_bytes {
+        let what = if square_matrices > 0 {
+            "the design matrix and the solver's matrices need"
+        } else {
+            "the design matrix needs"
+        };
+        return Err(Error::new(
+            ErrorKind::ResourceLimit,
+            format!(
+                "{what} {} MB, more than finml.max_training_memory ({} MB)",
+                needed >> 20,
+                limits.max_memory_bytes >> 20
+            ),
+        )
+        .with_hint(
+            "raise finml.max_training_memory, lower options.max_categories, or train on a sample",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! Reading an algorithm's slice of the options object: each algorithm owns a list of keys
+//! and parses them into its validated parameters (unknown keys never reach it: the options
+//! parser rejects them with every known key in the hint).
+
+use crate::error::{Error, Result};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// The entries of `options` whose key is in `keys`.
+pub fn slice(options: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    options
+        .iter()
+        .filter(|(k, _)| keys.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// `slice` read as `T` (a `deny_unknown_fields` struct of `Option`s): a value of the wrong
+/// type is an invalid option that names the algorithm's keys.
+pub fn parse_slice<T: DeserializeOwned>(
+    options: &Map<String, Value>,
+    algorithm: &str,
+    keys: &[&str],
+) -> Result<T> {
+    serde_json::from_value(Value::Object(slice(options, keys))).map_err(|e| {
+        Error::invalid_option(format!("invalid training options: {e}")).with_hint(format!(
+            "the options of algorithm \"{algorithm}\" are: {}",
+            keys.join(", ")
+        ))
+    })
+}
+
+/// "a number", "an object", ... for error messages.
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

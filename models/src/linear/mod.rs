@@ -1,0 +1,192 @@
+//! Logistic and linear regression as estimators: their parameters (`l2`, `max_iter`), their
+//! fit on the standardized design matrix, and the fitted model (intercept and weights that
+//! predict, coefficients on the original scale that document). The solvers and the
+//! coefficient statistics are in `solver`.
+
+mod solver;
+
+pub use solver::{
+    fit_linear, fit_logistic, fit_logistic_coefficients, linear_predictor, logistic_covariance,
+    original_scale_coefficients, sigmoid, Coefficient, LinearFit, GRADIENT_TOLERANCE_PER_ROW,
+};
+
+use crate::data::RawValue;
+use crate::error::{Error, Result};
+use crate::fit::{check_design_memory, FitInput, TrainLabels, LINEAR_SQUARE_MATRICES};
+use crate::json::parse_slice;
+use crate::preprocess::{Preprocessor, Transform};
+use ndarray::Array2;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The option keys of the linear solvers (logistic, linear, and the scorecard's regression).
+pub const SOLVER_KEYS: &[&str] = &["l2", "max_iter"];
+
+/// Validated solver parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SolverParams {
+    /// L2 penalty weight on the standardized coefficients (intercept unpenalized).
+    pub l2: f64,
+    /// Iteration cap of the logistic solver (L-BFGS); default 100.
+    pub max_iter: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSolver {
+    l2: Option<f64>,
+    max_iter: Option<u64>,
+}
+
+impl SolverParams {
+    /// Reads `l2` (default `default_l2`) and `max_iter` (default 100) from `options`.
+    pub fn from_options(
+        options: &Map<String, Value>,
+        algorithm: &str,
+        default_l2: f64,
+    ) -> Result<SolverParams> {
+        let raw: RawSolver = parse_slice(options, algorithm, SOLVER_KEYS)?;
+        if let Some(l2) = raw.l2 {
+            if !(l2.is_finite() && l2 >= 0.0) {
+                return Err(Error::invalid_option(format!(
+                    "l2 must be a finite number >= 0, got {l2}"
+                ))
+                .with_hint("0 disables the penalty; 1.0 (the default) is scikit-learn's C = 1"));
+            }
+        }
+        let max_iter = raw.max_iter.unwrap_or(100);
+        if max_iter == 0 {
+            return Err(Error::invalid_option("max_iter must be at least 1")
+                .with_hint("the default is 100 solver iterations"));
+        }
+        Ok(SolverParams {
+            l2: raw.l2.unwrap_or(default_l2),
+            max_iter,
+        })
+    }
+}
+
+/// Logistic regression's default penalty: scikit-learn's `C = 1`.
+pub const LOGISTIC_DEFAULT_L2: f64 = 1.0;
+/// Linear regression's default: ordinary least squares.
+pub const LINEAR_DEFAULT_L2: f64 = 0.0;
+
+/// A fitted linear model: `intercept + weights · design row` is its output (log-odds or
+/// value), `coefficients` the same model on the original feature scale with its statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearEstimator {
+    pub intercept: f64,
+    pub weights: Vec<f64>,
+    pub coefficients: Vec<Coefficient>,
+}
+
+impl LinearEstimator {
+    /// The estimator of a fit on `preprocessor`'s design, with its original-scale coefficients
+    /// (odds ratios for classifiers).
+    pub fn from_fit(fit: &LinearFit, preprocessor: &Preprocessor, odds_ratios: bool) -> Self {
+        LinearEstimator {
+            intercept: fit.intercept,
+            weights: fit.weights.clone(),
+            coefficients: original_scale_coefficients(
+                fit,
+                &preprocessor.term_names(),
+                &preprocessor.column_scaling(),
+                odds_ratios,
+            ),
+        }
+    }
+
+    /// The output for one row of values (the hot path: no design row is built).
+    pub fn output(&self, preprocessor: &Preprocessor, values: &[RawValue<'_>]) -> Result<f64> {
+        preprocessor.linear_predictor(self.intercept, &self.weights, values)
+    }
+
+    /// The output of every row of a design matrix.
+    pub fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
+        linear_predictor(x, self.intercept, &self.weights).to_vec()
+    }
+
+    /// The first parameter that is not a finite number, named for the error message.
+    pub fn first_invalid_parameter(&self) -> Option<String> {
+        if !self.intercept.is_finite() {
+            return Some("the intercept".to_owned());
+        }
+        if let Some(j) = self.weights.iter().position(|w| !w.is_finite()) {
+            return Some(format!("weight {}", j + 1));
+        }
+        self.coefficients.iter().find_map(|c| {
+            let statistics = [c.std_error, c.z, c.p_value, c.odds_ratio];
+            (!c.estimate.is_finite() || statistics.iter().flatten().any(|x| !x.is_finite()))
+                .then(|| format!("the coefficient statistics of \"{}\"", c.term))
+        })
+    }
+
+    /// True when the documented coefficients (fin_coefficients) are not the ones prediction
+    /// uses: estimates on the original scale must be `w_j / scale_j` and
+    /// `b − Σ w_j·shift_j / scale_j` (relative tolerance 1e-9, for summation order). A model
+    /// whose bytes were edited could otherwise show one model and predict with another.
+    pub fn coefficients_disagree(&self, preprocessor: &Preprocessor) -> bool {
+        if self.coefficients.is_empty() {
+            return false;
+        }
+        let scaling = preprocessor.column_scaling();
+        if self.coefficients.len() != scaling.len() + 1 || self.weights.len() != scaling.len() {
+            return true;
+        }
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()));
+        let mut intercept = self.intercept;
+        for (j, (&w, &(shift, scale))) in self.weights.iter().zip(&scaling).enumerate() {
+            intercept -= w * shift / scale;
+            if !close(self.coefficients[j + 1].estimate, w / scale) {
+                return true;
+            }
+        }
+        !close(self.coefficients[0].estimate, intercept)
+    }
+}
+
+/// The standardizing preprocessing fitted on the training rows, refused when a feature's
+/// standardization overflows (values near 1e308: the design matrix would hold NaN).
+pub fn fit_standardized(input: &FitInput<'_>) -> Result<Preprocessor> {
+    let preprocessor = Preprocessor::fit(
+        input.data,
+        input.train,
+        input.preprocess.impute,
+        input.preprocess.max_categories,
+    );
+    let overflowing = preprocessor
+        .features
+        .iter()
+        .find_map(|f| match &f.transform {
+            Transform::Numeric(t) if t.invalid_part().is_some() => Some(f.name.as_str()),
+            _ => None,
+        });
+    if let Some(what) = overflowing {
+        return Err(Error::invalid_data(format!(
+            "feature \"{what}\" overflows double precision: its mean or standard deviation is not finite"
+        ))
+        .with_hint("rescale the column (e.g. to thousands) in a view, or leave it out"));
+    }
+    Ok(preprocessor)
+}
+
+/// Fits logistic regression (binary labels) or linear regression (numeric labels) on the
+/// standardized design of the training rows.
+pub fn fit(input: &FitInput<'_>, params: SolverParams) -> Result<(Preprocessor, LinearEstimator)> {
+    let preprocessor = fit_standardized(input)?;
+    let width = preprocessor.width();
+    check_design_memory(
+        input.train,
+        input.test,
+        width,
+        LINEAR_SQUARE_MATRICES,
+        input.limits,
+    )?;
+    let x_train = preprocessor.design_matrix(input.data, input.train);
+    let (fit, odds_ratios) = match input.labels {
+        TrainLabels::Binary(y) => (fit_logistic(&x_train, y, params.l2, params.max_iter)?, true),
+        TrainLabels::Numeric(y) => (fit_linear(&x_train, y, params.l2)?, false),
+    };
+    let estimator = LinearEstimator::from_fit(&fit, &preprocessor, odds_ratios);
+    Ok((preprocessor, estimator))
+}

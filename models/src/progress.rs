@@ -1,0 +1,31 @@
+//! How a long training reports to its caller: after every step (a batch, a solver iteration)
+//! so that a cancel is honoured, and after every epoch with its losses (the SQL layer turns
+//! them into NOTICEs and the stored training log). Any iterative estimator uses it.
+
+use crate::error::Result;
+
+/// One epoch of a training log.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochLog {
+    /// 1-based.
+    pub epoch: usize,
+    /// The epochs the training plans (it may stop earlier).
+    pub of: usize,
+    pub train_loss: f64,
+    pub valid_loss: Option<f64>,
+    pub seconds: f64,
+}
+
+/// Called after each step and each epoch; an error stops the training.
+pub trait Progress {
+    fn step(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn epoch(&mut self, _log: &EpochLog) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// No reporting (tests, benchmarks).
+pub struct Silent;
+impl Progress for Silent {}

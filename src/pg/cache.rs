@@ -1,0 +1,80 @@
+//! The per-backend model cache: a model is read and decoded once per backend and role, and
+//! kept until the catalog announces a change (see catalog.rs for how invalidation travels).
+
+use crate::error::{report, SqlResult};
+use crate::pg::catalog::{check_access, model_bytes, Access, ModelRef};
+use crate::pg::extension;
+use crate::pg::row::RowLayouts;
+use crate::pg::security::caller;
+use finml_models::{format, Model};
+use pgrx::pg_sys::{self, Oid};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+thread_local! {
+    /// Models by reference text ('name' or 'name@3'), with the role that loaded them (another
+    /// role is checked again).
+    static CACHE: RefCell<HashMap<String, (Oid, Rc<CachedModel>)>> = RefCell::new(HashMap::new());
+    /// The catalog generation the cached models were read in.
+    static READ_IN: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Empties the cache when the catalog changed since its models were read.
+fn forget_if_invalidated() {
+    let now = extension::generation();
+    if READ_IN.with(Cell::get) != now {
+        CACHE.with(|c| c.borrow_mut().clear());
+        READ_IN.with(|r| r.set(now));
+    }
+}
+
+/// A model as cached in this backend.
+pub struct CachedModel {
+    pub model: Model,
+    /// Attribute positions of the row types this model has been applied to.
+    pub layouts: RowLayouts,
+}
+
+/// Runs `f` with the model `reference` names, loading and caching it on first use.
+pub fn with_model<R>(
+    reference: &str,
+    f: impl FnOnce(&CachedModel) -> SqlResult<R>,
+) -> SqlResult<R> {
+    forget_if_invalidated();
+    let user = caller();
+    let cached = CACHE.with(|c| {
+        c.borrow()
+            .get(reference)
+            .filter(|(loaded_by, _)| *loaded_by == user)
+            .map(|(_, m)| Rc::clone(m))
+    });
+    let entry = match cached {
+        Some(entry) => entry,
+        None => {
+            let parsed = ModelRef::parse(reference)?;
+            check_access(parsed.name, Access::Use)?;
+            let bytes = model_bytes(parsed)?;
+            let entry = Rc::new(CachedModel {
+                model: format::from_bytes(&bytes).map_err(report)?,
+                layouts: RowLayouts::default(),
+            });
+            CACHE.with(|c| {
+                c.borrow_mut()
+                    .insert(reference.to_owned(), (user, Rc::clone(&entry)))
+            });
+            entry
+        }
+    };
+    f(&entry)
+}
+
+/// Tells every backend (this one at once, the others after commit) that deployments or
+/// rights changed.
+pub fn invalidate_models() -> SqlResult<()> {
+    let deployments = extension::extension()?.deployments;
+    // SAFETY: queues an invalidation message for an existing relation.
+    unsafe { pg_sys::CacheInvalidateRelcacheByRelid(deployments) };
+    CACHE.with(|c| c.borrow_mut().clear());
+    Ok(())
+}

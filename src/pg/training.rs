@@ -1,0 +1,252 @@
+//! The one training service behind `fin_train` and `fin_retrain`: read the specification,
+//! the columns and the rows; train once in the core; let the core judge the deploy policy
+//! (and build the metrics, coefficients and stored bytes); then write once, under the
+//! model's lock.
+//!
+//! Reading happens before the lock (a training may take minutes; other changes to the model
+//! must not wait that long), so the deployed version is read twice: before training, to
+//! measure it on the new version's held-out rows, and under the lock, to notice a version
+//! deployed meanwhile (deploy::judge then refuses to replace it under if_better).
+
+use crate::error::{fail, ErrorKind, OrReport, SqlResult};
+use crate::gucs;
+use crate::pg::catalog;
+use crate::pg::registry::{self, NewVersion};
+use crate::pg::relation;
+use crate::pg::spi::select_one;
+use finml_models::deploy::{judge, Decision};
+use finml_models::options::merged;
+use finml_models::progress::{EpochLog, Progress};
+use finml_models::train::train_reporting;
+use finml_models::{Algorithm, DeployPolicy, Limits, TrainOptions};
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::Oid;
+use pgrx::prelude::*;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+use serde_json::Value;
+use std::time::Instant;
+
+/// What to train.
+pub struct TrainRequest {
+    pub model: String,
+    pub relation: Oid,
+    pub target: String,
+    pub algorithm: String,
+    pub features: Option<Vec<String>>,
+    pub options: Value,
+    /// When `options.deploy` is not given.
+    pub default_policy: DeployPolicy,
+    /// The audit log's action: "train" or "retrain".
+    pub action: &'static str,
+}
+
+/// A stored new version and what the deploy policy decided.
+pub struct Trained {
+    pub version: i32,
+    pub algorithm: String,
+    pub task: String,
+    pub train_rows: i64,
+    pub test_rows: i64,
+    pub metrics: Value,
+    pub policy: DeployPolicy,
+    pub decision: Decision,
+    /// The version deployed before this training, measured against the new one.
+    pub incumbent: Option<i32>,
+}
+
+/// Reads, trains, decides whether to deploy, stores, deploys and records the event.
+pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
+    let started = Instant::now();
+    let model = request.model.as_str();
+    catalog::validate_model_name(model)?;
+    let parsed = TrainOptions::from_json(&request.options).or_report()?;
+    let algorithm = Algorithm::parse(&request.algorithm).or_report()?;
+    parsed.params(algorithm).or_report()?;
+    // Refuse a model of another role before reading anything.
+    registry::check_may_add_versions(model)?;
+    let relation_name = relation::relation_name(request.relation)?;
+
+    let columns = relation::columns_of(request.relation)?;
+    let primary_key = relation::primary_key_of(request.relation)?;
+    let mut plan = relation::plan(
+        &columns,
+        primary_key,
+        &relation_name,
+        &request.target,
+        request.features.as_deref(),
+        &parsed,
+    )?;
+    for column in &plan.skipped {
+        notice!(
+            "column \"{}\" ({}) is not used: finml reads numeric, text, varchar and boolean columns",
+            column.name,
+            column.type_name
+        );
+    }
+    // The deployed version is measured on the new version's test rows (if_better): read the
+    // columns it needs too, and keep them out of training.
+    let policy = parsed.deploy.unwrap_or(request.default_policy);
+    let incumbent_model = match (policy, catalog::deployed_version(model)?) {
+        (DeployPolicy::IfBetter, Some(version)) => {
+            Some((version, catalog::load_version(model, version)?))
+        }
+        _ => None,
+    };
+    let planned = plan.features.len();
+    if let Some((_, deployed)) = &incumbent_model {
+        relation::add_columns(&mut plan, &columns, deployed.feature_names());
+    }
+    let mut dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
+    let incumbent_only = dataset.features.split_off(planned);
+    let read_seconds = started.elapsed().as_secs_f64();
+    let limits = Limits {
+        max_memory_bytes: gucs::max_training_memory_bytes(),
+        device: gucs::device(),
+    };
+    if algorithm == Algorithm::Mlp {
+        cap_threads(gucs::threads());
+    }
+    let mut progress = EpochNotices;
+    let outcome =
+        train_reporting(&dataset, algorithm, &parsed, limits, &mut progress).or_report()?;
+    // ereport, not pgrx's debug1! (which compiles to nothing in release builds).
+    ereport!(
+        PgLogLevel::DEBUG1,
+        PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+        format!(
+            "finml: read {} rows in {read_seconds:.3} s, fitted in {:.3} s",
+            dataset.n_rows(),
+            started.elapsed().as_secs_f64() - read_seconds
+        )
+    );
+    for note in &outcome.notes {
+        notice!("{note}");
+    }
+
+    // From here to the end of the transaction, changes to this model wait for this one.
+    registry::claim(model)?;
+    dataset.features.extend(incumbent_only);
+    let incumbent_version = catalog::deployed_version(model)?;
+    let decision = judge(
+        policy,
+        parsed.deploy_tolerance,
+        &outcome,
+        &dataset,
+        incumbent_version,
+        incumbent_model.as_ref().map(|(v, m)| (*v, m)),
+    );
+    drop(dataset);
+    let metrics = outcome.metrics_json(started.elapsed().as_secs_f64());
+    let (model_bytes, coefficients) = outcome.stored_form().or_report()?;
+    let algorithm_name = outcome.model.algorithm().as_str();
+    let task = outcome.model.task.as_str();
+    let version = registry::store_version(NewVersion {
+        name: model,
+        algorithm: algorithm_name,
+        task,
+        relation: &relation_name,
+        target: &request.target,
+        features: outcome.model.feature_names().map(str::to_owned).collect(),
+        requested_features: request.features,
+        options: request.options,
+        train_rows: outcome.train_rows as i64,
+        test_rows: outcome.test_rows as i64,
+        metrics: metrics.clone(),
+        coefficients,
+        model: model_bytes,
+        trained: None,
+        imported: None,
+    })?;
+    registry::record_training_log(model, version, &outcome.training_log)?;
+    if decision.deploy {
+        registry::set_deployment(model, version)?;
+    }
+    registry::record_event(
+        request.action,
+        model,
+        Some(version),
+        if decision.deploy {
+            "deployed"
+        } else {
+            "not deployed"
+        },
+        Some(&decision.reason),
+    )?;
+    Ok(Trained {
+        version,
+        algorithm: algorithm_name.to_owned(),
+        task: task.to_owned(),
+        train_rows: outcome.train_rows as i64,
+        test_rows: outcome.test_rows as i64,
+        metrics,
+        policy,
+        decision,
+        incumbent: incumbent_version,
+    })
+}
+
+/// A training's reports to the session: interrupts (cancel, statement_timeout) are
+/// checked after every step, and each epoch is a NOTICE (client_min_messages can silence it).
+struct EpochNotices;
+
+impl Progress for EpochNotices {
+    fn step(&mut self) -> finml_models::Result<()> {
+        pgrx::check_for_interrupts!();
+        Ok(())
+    }
+
+    fn epoch(&mut self, log: &EpochLog) -> finml_models::Result<()> {
+        let valid = log
+            .valid_loss
+            .map_or(String::new(), |v| format!(", validation loss {v:.4}"));
+        notice!(
+            "epoch {}/{}: training loss {:.4}{valid} ({:.1} s)",
+            log.epoch,
+            log.of,
+            log.train_loss,
+            log.seconds
+        );
+        Ok(())
+    }
+}
+
+/// Caps the threads of candle's matrix products (rayon's pool, and the parallelism each
+/// product asks for) at finml.threads. Set before training: the variable is read at each
+/// product; without it candle asks the system for the core count every time.
+fn cap_threads(threads: usize) {
+    // The backend is single-threaded here: nothing reads the environment concurrently.
+    std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+}
+
+/// The request that trains `model` again: the specification of its deployed version (the
+/// latest one when none is deployed) with `overrides` merged over its options.
+pub fn retrain_request(model: &str, overrides: Option<Value>) -> SqlResult<TrainRequest> {
+    let spec = catalog::training_spec(model)?;
+    let options = merged(spec.options, overrides).or_report()?;
+    // The stored name is schema-qualified and resolved with the search_path pinned: a table
+    // of the same name earlier on the caller's search_path is not trained on.
+    let relation = select_one::<Oid>(
+        "SELECT pg_catalog.to_regclass($1)::oid",
+        &[DatumWithOid::from(spec.relation.as_str())],
+    )?
+    .ok_or_else(|| {
+        fail(
+            ErrorKind::NoSuchRelation,
+            format!(
+                "relation \"{}\" of model \"{model}\" (version {}) does not exist",
+                spec.relation, spec.version
+            ),
+            "recreate it, or train the model on another relation with fin_train",
+        )
+    })?;
+    Ok(TrainRequest {
+        model: model.to_owned(),
+        relation,
+        target: spec.target,
+        algorithm: spec.algorithm,
+        features: spec.requested_features,
+        options,
+        default_policy: DeployPolicy::IfBetter,
+        action: "retrain",
+    })
+}
