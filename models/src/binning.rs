@@ -216,9 +216,9 @@ impl Binning {
             (RawValue::Number(x), true) => Err(crate::data::non_finite_error(feature, x)),
             (RawValue::Text(t), false) => Ok(self.bin_of_level(Some(t))),
             (RawValue::Text(_), true) => {
-                Err(crate::preprocess::kind_mismatch(feature, "numeric", "text"))
+                Err(crate::data::kind_mismatch(feature, "numeric", "text"))
             }
-            (RawValue::Number(_), false) => Err(crate::preprocess::kind_mismatch(
+            (RawValue::Number(_), false) => Err(crate::data::kind_mismatch(
                 feature,
                 "categorical",
                 "numeric",

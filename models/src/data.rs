@@ -4,7 +4,7 @@
 //! the way in ([`NumericColumn::push`]), so a NaN inside can only mean "missing".
 //! Categorical columns are dictionary-encoded (`u32` codes) to keep a million rows small.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use std::collections::HashMap;
 
 /// Code of a NULL in a [`CategoricalColumn`].
@@ -196,4 +196,13 @@ impl<'a> RawValue<'a> {
             _ => None,
         }
     }
+}
+
+/// A value of the other kind than the model's feature (numeric vs text).
+pub(crate) fn kind_mismatch(name: &str, expected: &str, got: &str) -> Error {
+    Error::new(
+        ErrorKind::WrongType,
+        format!("feature \"{name}\" is {expected} in the model but the input value is {got}"),
+    )
+    .with_hint("pass a column of the type the model was trained on, or cast it")
 }

@@ -4,9 +4,47 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, ErrorKind, Result};
-use crate::mlp::DeviceChoice;
 use crate::preprocess::Impute;
 use crate::progress::Progress;
+use serde::{Deserialize, Serialize};
+
+/// The learning task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    Classification,
+    Regression,
+}
+
+impl Task {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Task::Classification => "classification",
+            Task::Regression => "regression",
+        }
+    }
+}
+
+/// Where training runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChoice {
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+impl DeviceChoice {
+    pub fn parse(text: &str) -> Result<DeviceChoice> {
+        match text {
+            "auto" => Ok(DeviceChoice::Auto),
+            "cpu" => Ok(DeviceChoice::Cpu),
+            "cuda" => Ok(DeviceChoice::Cuda),
+            other => Err(Error::invalid_option(format!("unknown device \"{other}\""))
+                .with_hint("use auto, cpu or cuda")),
+        }
+    }
+}
 
 /// Limits the caller imposes (the extension's GUCs).
 #[derive(Debug, Clone, Copy)]

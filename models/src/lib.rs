@@ -7,11 +7,11 @@
 //! - foundations: `error`, `interrupt`, `json`, `linalg`, `data`, `progress`, `split`,
 //!   `metrics`;
 //! - features: `binning`, `preprocess`, `fit` (what every estimator's fit receives);
-//! - estimators, one module each: `linear` (logistic and linear regression), `scorecard`,
-//!   `mlp`; `explain` (attribution formulas);
-//! - the seam: `estimator` (algorithm tags, parameters, fitted estimators, dispatch),
-//!   `options` (the options object), `model` (shared parts + one estimator), `format` (the
-//!   stored form);
+//! - `explain` (attribution formulas, the training reference);
+//! - the seam: `estimator` (algorithm tags, parameters, fitted estimators, dispatch) with
+//!   one module per algorithm under it: `estimator::linear` (logistic and linear
+//!   regression), `estimator::scorecard`, `estimator::mlp`; then `options` (the options
+//!   object), `model` (shared parts + one estimator), `format` (the stored form);
 //! - pipelines: `train`, `deploy`, `evaluate`, `export`, `report`, `service` (what the SQL
 //!   layer calls to train a version).
 
@@ -28,20 +28,20 @@ pub mod format;
 pub mod interrupt;
 pub mod json;
 pub mod linalg;
-pub mod linear;
 pub mod metrics;
-pub mod mlp;
 pub mod model;
 pub mod options;
 pub mod preprocess;
 pub mod progress;
 pub mod report;
-pub mod scorecard;
 pub mod split;
 pub mod train;
 
 #[cfg(test)]
 mod test_data;
+
+// The algorithms live under estimator/; their paths from the crate root are kept.
+pub use estimator::{linear, mlp, scorecard};
 
 pub use data::RawValue;
 pub use error::{Error, ErrorKind, Result};

@@ -6,6 +6,7 @@
 use crate::error::{Error, Result};
 use crate::estimator::{self, Algorithm, Params};
 use crate::fit::PreprocessOptions;
+pub use crate::fit::Task;
 use crate::json::json_kind;
 use crate::linear::SOLVER_KEYS;
 pub use crate::preprocess::Impute;
@@ -21,23 +22,6 @@ pub enum SplitSpec {
     Stratified,
     /// Out-of-time: rows whose `column` is at or after `test_from` form the test part.
     OutOfTime { column: String, test_from: String },
-}
-
-/// The learning task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Task {
-    Classification,
-    Regression,
-}
-
-impl Task {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Task::Classification => "classification",
-            Task::Regression => "regression",
-        }
-    }
 }
 
 /// When a newly trained version replaces the deployed one.

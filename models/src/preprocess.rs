@@ -7,9 +7,10 @@
 //! reference) instead of an error.
 
 use crate::binning::Binning;
+use crate::data::kind_mismatch;
 use crate::data::{Column, Dataset, NULL_CODE};
 pub use crate::data::{RawValue, MISSING_LEVEL};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::interrupt;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -373,14 +374,6 @@ impl Preprocessor {
     }
 }
 
-pub(crate) fn kind_mismatch(name: &str, expected: &str, got: &str) -> Error {
-    Error::new(
-        ErrorKind::WrongType,
-        format!("feature \"{name}\" is {expected} in the model but the input value is {got}"),
-    )
-    .with_hint("pass a column of the type the model was trained on, or cast it")
-}
-
 impl NumericTransform {
     #[inline]
     pub fn standardize(&self, x: f64) -> f64 {
@@ -502,6 +495,7 @@ fn fit_categorical(
 mod tests {
     use super::*;
     use crate::data::{CategoricalColumn, Feature, NumericColumn, TargetColumn};
+    use crate::error::ErrorKind;
 
     fn dataset() -> Dataset {
         let mut x = NumericColumn::default();

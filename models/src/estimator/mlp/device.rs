@@ -1,29 +1,8 @@
 //! Where a network trains: the CPU, or CUDA when finml is built with the `cuda` feature.
 
 use crate::error::{Error, ErrorKind, Result};
+pub use crate::fit::DeviceChoice;
 use candle_core::Device;
-use serde::{Deserialize, Serialize};
-
-/// Where training runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeviceChoice {
-    Auto,
-    Cpu,
-    Cuda,
-}
-
-impl DeviceChoice {
-    pub fn parse(text: &str) -> Result<DeviceChoice> {
-        match text {
-            "auto" => Ok(DeviceChoice::Auto),
-            "cpu" => Ok(DeviceChoice::Cpu),
-            "cuda" => Ok(DeviceChoice::Cuda),
-            other => Err(Error::invalid_option(format!("unknown device \"{other}\""))
-                .with_hint("use auto, cpu or cuda")),
-        }
-    }
-}
 
 /// Weights of the positive class's rows in the loss.
 pub(super) fn candle(e: candle_core::Error) -> Error {

@@ -9,8 +9,8 @@
 //!   attribution for `fin_explain` and its training reference, its coefficients (if any),
 //!   its parameter check, and its stored form ([`StoredEstimator`]).
 //!
-//! Adding an algorithm: a module of its own (params, fit, fitted type), one arm in each
-//! `match` of this file, and its mapping to and from [`StoredEstimator`]. Nothing outside
+//! Adding an algorithm: a module of its own under estimator/ (params, fit, fitted type), one
+//! arm in each `match` of this file, and its mapping to and from [`StoredEstimator`]. Nothing outside
 //! this file matches on algorithms, except the scorecard-only SQL functions (through
 //! `Model::scorecard`).
 
@@ -18,12 +18,16 @@ use crate::data::{Dataset, RawValue};
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::{self, Explanation, Reference};
 use crate::fit::FitInput;
-use crate::linear::{self, Coefficient, LinearEstimator, SolverParams, SOLVER_KEYS};
-use crate::mlp::{self, MlpParams, Network, MLP_KEYS};
-use crate::options::Task;
+use crate::fit::Task;
 use crate::preprocess::Preprocessor;
-use crate::scorecard::{self, Scorecard, ScorecardParams, NOT_FOR_SCORECARDS, SCORECARD_KEYS};
+use linear::{Coefficient, LinearEstimator, SolverParams, SOLVER_KEYS};
+use mlp::{MlpParams, Network, MLP_KEYS};
 use ndarray::Array2;
+use scorecard::{Scorecard, ScorecardParams, NOT_FOR_SCORECARDS, SCORECARD_KEYS};
+
+pub mod linear;
+pub mod mlp;
+pub mod scorecard;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
