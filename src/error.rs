@@ -62,6 +62,30 @@ pub fn required<T>(value: Option<T>, argument: &str) -> SqlResult<T> {
     })
 }
 
+/// An integer argument in `low..=high` (`high` `None`: no upper bound), or 22023 naming the
+/// argument, its range and the value given: the one range check of the SQL surface.
+pub fn check_argument(
+    argument: &str,
+    value: i32,
+    low: i32,
+    high: Option<i32>,
+    hint: &str,
+) -> SqlResult<i32> {
+    let inside = value >= low && high.is_none_or(|high| value <= high);
+    if inside {
+        return Ok(value);
+    }
+    let range = match high {
+        Some(high) => format!("between {low} and {high}"),
+        None => format!("at least {low}"),
+    };
+    Err(fail(
+        ErrorKind::InvalidOption,
+        format!("{argument} must be {range}, got {value}"),
+        hint,
+    ))
+}
+
 /// `?`-friendly conversion of models-crate results.
 pub trait OrReport<T> {
     fn or_report(self) -> SqlResult<T>;

@@ -2,7 +2,7 @@
 //! `fin_calibration`. Each reads the model's features and its target column from the
 //! relation (with the caller's privileges), predicts every row, and measures.
 
-use crate::error::{fail, ErrorKind, OrReport, SqlResult};
+use crate::error::{check_argument, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::cache::with_model;
 use crate::pg::relation;
@@ -74,13 +74,13 @@ fn fin_roc(
     >,
     ErrorReport,
 > {
-    if !(2..=100_000).contains(&points) {
-        return Err(fail(
-            ErrorKind::InvalidOption,
-            format!("points must be between 2 and 100000, got {points}"),
-            "the default, 100 points, draws a smooth curve",
-        ));
-    }
+    check_argument(
+        "points",
+        points,
+        2,
+        Some(100_000),
+        "the default, 100 points, draws a smooth curve",
+    )?;
     let curve = score_relation(model, &relation, |_, scored| {
         scored.roc(points as usize).or_report()
     })?;
@@ -150,13 +150,13 @@ fn fin_calibration(
     >,
     ErrorReport,
 > {
-    if !(1..=1000).contains(&bins) {
-        return Err(fail(
-            ErrorKind::InvalidOption,
-            format!("bins must be between 1 and 1000, got {bins}"),
-            "ten groups (deciles of risk) is the custom, and the default",
-        ));
-    }
+    check_argument(
+        "bins",
+        bins,
+        1,
+        Some(1000),
+        "ten groups (deciles of risk) is the custom, and the default",
+    )?;
     let groups = score_relation(model, &relation, |_, scored| {
         scored.calibration(bins as usize).or_report()
     })?;

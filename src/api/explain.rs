@@ -1,6 +1,6 @@
 //! Explanations: `fin_explain` (one row's prediction taken apart) and `fin_importance`.
 
-use crate::error::{fail, ErrorKind, OrReport};
+use crate::error::{check_argument, OrReport};
 use crate::pg::cache::with_model;
 use crate::pg::row::{value_text, with_row_values, RecordArg};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -33,13 +33,13 @@ fn fin_explain(
     >,
     ErrorReport,
 > {
-    if top_k < 1 {
-        return Err(fail(
-            ErrorKind::InvalidOption,
-            format!("top_k must be at least 1, got {top_k}"),
-            "top_k is how many features to show; the rest are summed in '(other features)'",
-        ));
-    }
+    check_argument(
+        "top_k",
+        top_k,
+        1,
+        None,
+        "top_k is how many features to show; the rest are summed in '(other features)'",
+    )?;
     let rows = with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {
             let explanation = m.model.explain(values).or_report()?;

@@ -1,5 +1,6 @@
 //! `fin_report`: the model report for validators, as one self-contained HTML document.
 
+use crate::error::OrReport;
 use crate::pg::cache::with_model;
 use crate::pg::catalog::ModelRef;
 use crate::pg::facts::report_facts;
@@ -13,7 +14,7 @@ use pgrx::prelude::*;
 #[pg_extern(stable, strict, parallel_safe)]
 fn fin_report(model: &str) -> Result<String, ErrorReport> {
     with_model(model, |m| {
-        let facts = report_facts(ModelRef::parse(model)?)?;
+        let facts = report_facts(ModelRef::parse(model).or_report()?)?;
         Ok(render(&m.model, &facts))
     })
 }

@@ -1,6 +1,6 @@
 //! Scorecards: `fin_score`, `fin_reason_codes`, `fin_scorecard` and `fin_psi`.
 
-use crate::error::{fail, ErrorKind, OrReport};
+use crate::error::{check_argument, fail, ErrorKind, OrReport};
 use crate::pg::cache::with_model;
 use crate::pg::relation;
 use crate::pg::row::{value_text, with_row_values, RecordArg};
@@ -53,13 +53,13 @@ fn fin_reason_codes(
     >,
     ErrorReport,
 > {
-    if n < 1 {
-        return Err(fail(
-            ErrorKind::InvalidOption,
-            format!("n must be at least 1, got {n}"),
-            "regulations ask for up to four principal reasons: the default is 4",
-        ));
-    }
+    check_argument(
+        "n",
+        n,
+        1,
+        None,
+        "regulations ask for up to four principal reasons: the default is 4",
+    )?;
     let baseline = Baseline::parse(baseline).or_report()?;
     let rows = with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {

@@ -1,7 +1,7 @@
 //! The per-backend model cache: a model is read and decoded once per backend and role, and
 //! kept until the catalog announces a change (see catalog.rs for how invalidation travels).
 
-use crate::error::{report, SqlResult};
+use crate::error::{report, OrReport, SqlResult};
 use crate::pg::catalog::{check_access, model_bytes, Access, ModelRef};
 use crate::pg::extension;
 use crate::pg::row::RowLayouts;
@@ -52,7 +52,7 @@ pub fn with_model<R>(
     let entry = match cached {
         Some(entry) => entry,
         None => {
-            let parsed = ModelRef::parse(reference)?;
+            let parsed = ModelRef::parse(reference).or_report()?;
             check_access(parsed.name, Access::Use)?;
             let bytes = model_bytes(parsed)?;
             let entry = Rc::new(CachedModel {

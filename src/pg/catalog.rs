@@ -28,50 +28,11 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::Value;
 
-/// A model named in a call: 'credit_risk' (its deployed version) or 'credit_risk@3'.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ModelRef<'a> {
-    pub name: &'a str,
-    pub version: Option<i32>,
-}
+pub use finml_models::reference::ModelRef;
 
-impl<'a> ModelRef<'a> {
-    pub fn parse(text: &'a str) -> SqlResult<ModelRef<'a>> {
-        let Some((name, version)) = text.rsplit_once('@') else {
-            return Ok(ModelRef {
-                name: text,
-                version: None,
-            });
-        };
-        match version.parse::<i32>() {
-            Ok(v) if v > 0 && !name.is_empty() => Ok(ModelRef {
-                name,
-                version: Some(v),
-            }),
-            _ => Err(fail(
-ErrorKind::InvalidOption,
-                format!("invalid model reference \"{text}\""),
-                "name a model ('credit_risk', its deployed version) or one version ('credit_risk@3')",
-            )),
-        }
-    }
-}
-
-/// Model names are free text, but not empty, not over 63 bytes, and without '@' (reserved to
-/// pin a version: 'name@3'). Checked by every function that takes a model, before anything
-/// is read or written.
+/// Refuses (22023) a model name that is empty, over 63 bytes or holds '@'.
 pub fn validate_model_name(name: &str) -> SqlResult<()> {
-    if name.is_empty() || name.len() > 63 || name.contains('@') {
-        // A hostile name may be megabytes long: the message shows its start only.
-        let shown: String = name.chars().take(63).collect();
-        let more = if shown.len() < name.len() { "..." } else { "" };
-        return Err(fail(
-            ErrorKind::InvalidOption,
-            format!("invalid model name \"{shown}{more}\""),
-            "use 1 to 63 bytes without '@', e.g. 'credit_risk'",
-        ));
-    }
-    Ok(())
+    finml_models::reference::validate_model_name(name).or_report()
 }
 
 /// What a call needs to be allowed to do with a model.

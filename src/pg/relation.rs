@@ -5,11 +5,11 @@
 use crate::error::{fail, report, OrReport, SqlResult};
 use crate::pg::security::with_pinned_search_path;
 use crate::pg::spi::{select_all, select_one};
-use crate::pg::types::{check_feature_type, kind_of, quote_ident, ValueKind};
+use crate::pg::types::{check_feature_type, decode, kind_of, quote_ident, ReadAs, ValueKind};
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::{Error, ErrorKind, Model, RawValue, Task, TrainOptions};
+use finml_models::{Error, ErrorKind, Model, RawValue, Task};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
@@ -18,14 +18,7 @@ use pgrx::spi::{SpiHeapTupleData, SpiTupleTable};
 /// Rows fetched per cursor round trip; interrupts and the memory budget are checked after each.
 const BATCH_ROWS: i64 = 10_000;
 
-/// A column of the relation.
-#[derive(Debug, Clone)]
-pub struct RelationColumn {
-    pub name: String,
-    pub type_oid: Oid,
-    /// `format_type` output, for messages and casts.
-    pub type_name: String,
-}
+pub use finml_models::plan::{add_columns, plan, Column as RelationColumn, ReadPlan};
 
 /// The relation's name as SQL text, schema-qualified and quoted where needed.
 pub fn relation_name(relation: Oid) -> SqlResult<String> {
@@ -47,24 +40,11 @@ pub fn columns_of(relation: Oid) -> SqlResult<Vec<RelationColumn>> {
         |row| {
             Ok(RelationColumn {
                 name: row.get::<String>(1).or_report()?.unwrap_or_default(),
-                type_oid: row.get::<Oid>(2).or_report()?.unwrap_or(pg_sys::InvalidOid),
+                kind: kind_of(row.get::<Oid>(2).or_report()?.unwrap_or(pg_sys::InvalidOid)),
                 type_name: row.get::<String>(3).or_report()?.unwrap_or_default(),
             })
         },
     )
-}
-
-/// Which columns a training reads, and how.
-#[derive(Debug, Clone)]
-pub struct ReadPlan {
-    pub features: Vec<(RelationColumn, ValueKind)>,
-    pub target: (RelationColumn, ValueKind),
-    /// The out-of-time split column and the first test value.
-    pub split: Option<(RelationColumn, String)>,
-    /// Columns left out of `features => NULL` because finml cannot use their type.
-    pub skipped: Vec<RelationColumn>,
-    /// Columns that fix the row order (`options.order_by`, else the primary key).
-    pub order_by: Vec<String>,
 }
 
 /// The primary-key columns of a table, in key order (none for views or keyless tables).
@@ -80,152 +60,6 @@ pub fn primary_key_of(relation: Oid) -> SqlResult<Vec<String>> {
         |row| row.get::<String>(1).or_report(),
     )?;
     Ok(names.into_iter().flatten().collect())
-}
-
-/// Chooses the feature columns: the named ones, or (`requested` = None) every column except
-/// the target, `options.exclude` and the out-of-time split column.
-pub fn plan(
-    columns: &[RelationColumn],
-    primary_key: Vec<String>,
-    relation_name: &str,
-    target: &str,
-    requested: Option<&[String]>,
-    options: &TrainOptions,
-) -> SqlResult<ReadPlan> {
-    let find = |name: &str| -> SqlResult<&RelationColumn> {
-        columns.iter().find(|c| c.name == name).ok_or_else(|| {
-            let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-            report(
-                Error::new(
-                    ErrorKind::UnknownColumn,
-                    format!("column \"{name}\" does not exist in {relation_name}"),
-                )
-                .with_hint(format!("columns of {relation_name}: {}", names.join(", "))),
-            )
-        })
-    };
-    let target_column = find(target)?.clone();
-    let target_kind = kind_of(target_column.type_oid).ok_or_else(|| {
-        report(
-            Error::new(
-                ErrorKind::WrongType,
-                format!(
-                    "target column \"{target}\" has type {}",
-                    target_column.type_name
-                ),
-            )
-            .with_hint("use a boolean, integer 0/1, numeric or text column as target"),
-        )
-    })?;
-    for excluded in &options.exclude {
-        find(excluded)?;
-    }
-    let order_by = match &options.order_by {
-        Some(names) => {
-            for name in names {
-                find(name)?;
-            }
-            names.clone()
-        }
-        None => primary_key,
-    };
-    let split = match &options.split {
-        Some(finml_models::options::SplitSpec::OutOfTime { column, test_from }) => {
-            Some((find(column)?.clone(), test_from.clone()))
-        }
-        _ => None,
-    };
-
-    let mut features = Vec::new();
-    let mut skipped = Vec::new();
-    match requested {
-        Some(names) => {
-            if names.is_empty() {
-                return Err(report(
-                    Error::invalid_option("features must name at least one column")
-                        .with_hint("pass NULL to use every column but the target"),
-                ));
-            }
-            for name in names {
-                if name == target {
-                    return Err(report(
-                        Error::invalid_option(format!(
-                            "column \"{name}\" is the target and cannot also be a feature"
-                        ))
-                        .with_hint("remove it from features"),
-                    ));
-                }
-                if features
-                    .iter()
-                    .any(|(c, _): &(RelationColumn, ValueKind)| &c.name == name)
-                {
-                    return Err(report(
-                        Error::invalid_option(format!("feature \"{name}\" is listed twice"))
-                            .with_hint("list each feature column once"),
-                    ));
-                }
-                let column = find(name)?;
-                let kind = kind_of(column.type_oid).ok_or_else(|| {
-                    report(Error::new(
-                        ErrorKind::WrongType,
-                        format!("feature column \"{name}\" has type {}", column.type_name),
-                    )
-                    .with_hint("features must be numeric, text, varchar or boolean columns; cast others in a view"))
-                })?;
-                features.push((column.clone(), kind));
-            }
-        }
-        None => {
-            let split_name = split.as_ref().map(|(c, _)| c.name.as_str());
-            for column in columns {
-                if column.name == target
-                    || options.exclude.contains(&column.name)
-                    || Some(column.name.as_str()) == split_name
-                {
-                    continue;
-                }
-                match kind_of(column.type_oid) {
-                    Some(kind) => features.push((column.clone(), kind)),
-                    None => skipped.push(column.clone()),
-                }
-            }
-            if features.is_empty() {
-                return Err(report(
-                    Error::invalid_data(format!(
-                        "{relation_name} has no usable feature columns besides \"{target}\""
-                    ))
-                    .with_hint("features must be numeric, text, varchar or boolean columns"),
-                ));
-            }
-        }
-    }
-    Ok(ReadPlan {
-        features,
-        target: (target_column, target_kind),
-        split,
-        skipped,
-        order_by,
-    })
-}
-
-/// Appends the columns among `names` that the plan does not read yet (and that exist with a
-/// usable type) after its features, for measuring another model on the same rows.
-pub fn add_columns<'a>(
-    plan: &mut ReadPlan,
-    columns: &[RelationColumn],
-    names: impl Iterator<Item = &'a str>,
-) {
-    for name in names {
-        let planned = plan.features.iter().any(|(c, _)| c.name == name);
-        if planned || plan.target.0.name == name {
-            continue;
-        }
-        if let Some(column) = columns.iter().find(|c| c.name == name) {
-            if let Some(kind) = kind_of(column.type_oid) {
-                plan.features.push((column.clone(), kind));
-            }
-        }
-    }
 }
 
 /// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
@@ -272,9 +106,9 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     let target_ordinal = features.len() + 1;
 
     let mut rows_read = 0usize;
-    stream_rows(&query, &args, |_, row| {
+    stream_rows(&query, &args, |batch, row| {
         for (k, feature) in features.iter_mut().enumerate() {
-            let value = value_at(row, k + 1, plan.features[k].1)?;
+            let value = value_at(batch, k + 1, plan.features[k].1)?;
             match &mut feature.column {
                 Column::Numeric(c) => c.push(&feature.name, value.number()).or_report()?,
                 Column::Categorical(c) => c.push(value.text()),
@@ -375,13 +209,7 @@ fn check_features_among(
             ));
         };
         let whose = format!("of {relation_name}");
-        check_feature_type(
-            &f.name,
-            f.transform.takes_numbers(),
-            column.type_oid,
-            &whose,
-        )
-        .map(|_| ())
+        check_feature_type(&f.name, f.transform.takes_numbers(), column.kind, &whose).map(|_| ())
     })
 }
 
@@ -409,7 +237,7 @@ pub fn target_column(
             )),
         ));
     };
-    let kind = match kind_of(target.type_oid) {
+    let kind = match target.kind {
         Some(ValueKind::Numeric) => ValueKind::Numeric,
         Some(kind) if model.task == Task::Classification => kind,
         _ => {
@@ -445,56 +273,35 @@ pub fn scan_rows(
     select.extend(extra.iter().map(|(c, k)| format!("{ROW}.{}", cast(c, *k))));
     let query = format!("SELECT {} FROM {relation_name} AS {ROW}", select.join(", "));
     let mut values: Vec<RawValue<'_>> = Vec::with_capacity(extra.len());
-    stream_rows(&query, &[], |batch, row| {
+    stream_rows(&query, &[], |batch, _| {
         // A whole-row reference is never NULL, even when every column is.
         let Some(datum) = batch.get_datum_by_ordinal(1).or_report()? else {
             return Ok(());
         };
         values.clear();
         for (k, (_, kind)) in extra.iter().enumerate() {
-            values.push(value_at(row, k + 2, *kind)?);
+            values.push(value_at(batch, k + 2, *kind)?);
         }
         on_row(datum, &values)
     })
 }
 
-/// One column of a row selected with [`cast`], as a model input: training and monitoring
-/// read values the same way (booleans become the levels "true" and "false").
+/// One column of the current row of a batch selected with [`cast`], as a model input,
+/// through the one decoder (types::decode) that fin_predict's rows use too.
 fn value_at<'a>(
-    row: &SpiHeapTupleData<'_>,
+    batch: &SpiTupleTable<'_>,
     ordinal: usize,
     kind: ValueKind,
 ) -> SqlResult<RawValue<'a>> {
-    Ok(match kind {
-        ValueKind::Numeric => row
-            .get::<f64>(ordinal)
-            .or_report()?
-            .map_or(RawValue::Null, RawValue::Number),
-        ValueKind::Boolean => row
-            .get::<bool>(ordinal)
-            .or_report()?
-            .map_or(RawValue::Null, |b| RawValue::Text(bool_text(b))),
-        ValueKind::Text => row
-            .get::<&str>(ordinal)
-            .or_report()?
-            .map_or(RawValue::Null, RawValue::Text),
+    Ok(match batch.get_datum_by_ordinal(ordinal).or_report()? {
+        // SAFETY: a non-NULL value of the type the select list cast it to, valid while the
+        // batch is (the caller's values do not outlive it).
+        Some(datum) => unsafe { decode(datum, kind.read_as_oid()) },
+        None => RawValue::Null,
     })
 }
 
 /// The select-list expression that reads a column as its kind.
 fn cast(column: &RelationColumn, kind: ValueKind) -> String {
-    match kind {
-        ValueKind::Numeric => format!("{}::float8", quote_ident(&column.name)),
-        ValueKind::Text => format!("{}::text", quote_ident(&column.name)),
-        ValueKind::Boolean => format!("{}::bool", quote_ident(&column.name)),
-    }
-}
-
-/// How a boolean reads as a category, in training and in prediction alike.
-pub fn bool_text(value: bool) -> &'static str {
-    if value {
-        "true"
-    } else {
-        "false"
-    }
+    format!("{}::{}", quote_ident(&column.name), kind.read_as())
 }

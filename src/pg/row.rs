@@ -3,12 +3,10 @@
 //! are kept in the cached model, so each call only reads datums.
 
 use crate::error::{report, SqlResult};
-use crate::pg::relation::bool_text;
-use crate::pg::types::check_feature_type;
+use crate::pg::types::{check_feature_type, decode, kind_of};
 use finml_models::{Error, ErrorKind, Model, RawValue};
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
-use pgrx::AnyNumeric;
 use std::cell::RefCell;
 use std::num::NonZeroUsize;
 
@@ -147,29 +145,6 @@ pub fn with_row_values<R>(
     }
 }
 
-/// Reads one non-NULL datum of base type `type_oid`; text is borrowed, not copied.
-unsafe fn decode<'a>(datum: pg_sys::Datum, type_oid: Oid) -> RawValue<'a> {
-    let number = |v: Option<f64>| v.map_or(RawValue::Null, RawValue::Number);
-    let text = |v: Option<&'a str>| v.map_or(RawValue::Null, RawValue::Text);
-    match type_oid {
-        pg_sys::FLOAT8OID => number(f64::from_datum(datum, false)),
-        pg_sys::FLOAT4OID => number(f32::from_datum(datum, false).map(f64::from)),
-        pg_sys::INT4OID => number(i32::from_datum(datum, false).map(f64::from)),
-        pg_sys::INT8OID => number(i64::from_datum(datum, false).map(|v| v as f64)),
-        pg_sys::INT2OID => number(i16::from_datum(datum, false).map(f64::from)),
-        // NaN and ±Infinity numerics become non-finite floats, which predict rejects.
-        pg_sys::NUMERICOID => number(
-            AnyNumeric::from_datum(datum, false).map(|n| f64::try_from(n).unwrap_or(f64::NAN)),
-        ),
-        pg_sys::BOOLOID => text(bool::from_datum(datum, false).map(bool_text)),
-        // char(n) pads with blanks; training read it through ::text, which strips them.
-        pg_sys::BPCHAROID => {
-            text(<&str>::from_datum(datum, false).map(|s| s.trim_end_matches(' ')))
-        }
-        _ => text(<&str>::from_datum(datum, false)),
-    }
-}
-
 /// Index in `layouts` of the layout for row type `key`, resolving it on first sight.
 fn layout_slot(
     model: &Model,
@@ -218,7 +193,12 @@ fn resolve_layout(model: &Model, tupdesc: pg_sys::TupleDesc) -> SqlResult<Layout
         };
         // SAFETY: plain syscache lookup.
         let base = unsafe { pg_sys::getBaseType(*type_oid) };
-        check_feature_type(name, feature.transform.takes_numbers(), base, "of the row")?;
+        check_feature_type(
+            name,
+            feature.transform.takes_numbers(),
+            kind_of(base),
+            "of the row",
+        )?;
         attributes.push((*attno, base));
     }
     Ok(Layout { attributes })

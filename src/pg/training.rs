@@ -75,7 +75,8 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         &request.target,
         request.features.as_deref(),
         &parsed,
-    )?;
+    )
+    .or_report()?;
     for column in &plan.skipped {
         notice!(
             "column \"{}\" ({}) is not used: finml reads numeric, text, varchar and boolean columns",

@@ -1,0 +1,299 @@
+//! Which columns a training reads, and how: the target, the features (named, or every
+//! usable column but the target, the excluded ones and the split column), the out-of-time
+//! split column and the row order. Pure logic over the relation's column list, which the
+//! SQL layer reads from pg_attribute.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::{SplitSpec, TrainOptions};
+
+/// What a column can be for a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// int2/4/8, float4/8, numeric: read as float8.
+    Numeric,
+    /// text, varchar, char(n): read as text.
+    Text,
+    /// boolean: a categorical feature ("true"/"false"), or a binary target.
+    Boolean,
+}
+
+/// A column of the relation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// `format_type` output, for messages and casts.
+    pub type_name: String,
+    /// What the column can be for a model; `None` when finml cannot read its type.
+    pub kind: Option<ValueKind>,
+}
+
+/// Which columns a training reads, and how.
+#[derive(Debug, Clone)]
+pub struct ReadPlan {
+    pub features: Vec<(Column, ValueKind)>,
+    pub target: (Column, ValueKind),
+    /// The out-of-time split column and the first test value.
+    pub split: Option<(Column, String)>,
+    /// Columns left out of `features => NULL` because finml cannot use their type.
+    pub skipped: Vec<Column>,
+    /// Columns that fix the row order (`options.order_by`, else the primary key).
+    pub order_by: Vec<String>,
+}
+
+/// Chooses the feature columns: the named ones, or (`requested` = None) every column except
+/// the target, `options.exclude` and the out-of-time split column.
+pub fn plan(
+    columns: &[Column],
+    primary_key: Vec<String>,
+    relation_name: &str,
+    target: &str,
+    requested: Option<&[String]>,
+    options: &TrainOptions,
+) -> Result<ReadPlan> {
+    let find = |name: &str| -> Result<&Column> {
+        columns.iter().find(|c| c.name == name).ok_or_else(|| {
+            let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+            Error::new(
+                ErrorKind::UnknownColumn,
+                format!("column \"{name}\" does not exist in {relation_name}"),
+            )
+            .with_hint(format!("columns of {relation_name}: {}", names.join(", ")))
+        })
+    };
+    let target_column = find(target)?.clone();
+    let target_kind = target_column.kind.ok_or_else(|| {
+        Error::new(
+            ErrorKind::WrongType,
+            format!(
+                "target column \"{target}\" has type {}",
+                target_column.type_name
+            ),
+        )
+        .with_hint("use a boolean, integer 0/1, numeric or text column as target")
+    })?;
+    for excluded in &options.exclude {
+        find(excluded)?;
+    }
+    let order_by = match &options.order_by {
+        Some(names) => {
+            for name in names {
+                find(name)?;
+            }
+            names.clone()
+        }
+        None => primary_key,
+    };
+    let split = match &options.split {
+        Some(SplitSpec::OutOfTime { column, test_from }) => {
+            Some((find(column)?.clone(), test_from.clone()))
+        }
+        _ => None,
+    };
+
+    let mut features = Vec::new();
+    let mut skipped = Vec::new();
+    match requested {
+        Some(names) => {
+            if names.is_empty() {
+                return Err(
+                    Error::invalid_option("features must name at least one column")
+                        .with_hint("pass NULL to use every column but the target"),
+                );
+            }
+            for name in names {
+                if name == target {
+                    return Err(Error::invalid_option(format!(
+                        "column \"{name}\" is the target and cannot also be a feature"
+                    ))
+                    .with_hint("remove it from features"));
+                }
+                if features
+                    .iter()
+                    .any(|(c, _): &(Column, ValueKind)| &c.name == name)
+                {
+                    return Err(Error::invalid_option(format!(
+                        "feature \"{name}\" is listed twice"
+                    ))
+                    .with_hint("list each feature column once"));
+                }
+                let column = find(name)?;
+                let kind = column.kind.ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::WrongType,
+                        format!("feature column \"{name}\" has type {}", column.type_name),
+                    )
+                    .with_hint("features must be numeric, text, varchar or boolean columns; cast others in a view")
+                })?;
+                features.push((column.clone(), kind));
+            }
+        }
+        None => {
+            let split_name = split.as_ref().map(|(c, _)| c.name.as_str());
+            for column in columns {
+                if column.name == target
+                    || options.exclude.contains(&column.name)
+                    || Some(column.name.as_str()) == split_name
+                {
+                    continue;
+                }
+                match column.kind {
+                    Some(kind) => features.push((column.clone(), kind)),
+                    None => skipped.push(column.clone()),
+                }
+            }
+            if features.is_empty() {
+                return Err(Error::invalid_data(format!(
+                    "{relation_name} has no usable feature columns besides \"{target}\""
+                ))
+                .with_hint("features must be numeric, text, varchar or boolean columns"));
+            }
+        }
+    }
+    Ok(ReadPlan {
+        features,
+        target: (target_column, target_kind),
+        split,
+        skipped,
+        order_by,
+    })
+}
+
+/// Appends the columns among `names` that the plan does not read yet (and that exist with a
+/// usable type) after its features, for measuring another model on the same rows.
+pub fn add_columns<'a>(
+    plan: &mut ReadPlan,
+    columns: &[Column],
+    names: impl Iterator<Item = &'a str>,
+) {
+    for name in names {
+        let planned = plan.features.iter().any(|(c, _)| c.name == name);
+        if planned || plan.target.0.name == name {
+            continue;
+        }
+        if let Some(column) = columns.iter().find(|c| c.name == name) {
+            if let Some(kind) = column.kind {
+                plan.features.push((column.clone(), kind));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn column(name: &str, kind: Option<ValueKind>) -> Column {
+        Column {
+            name: name.to_owned(),
+            type_name: match kind {
+                Some(ValueKind::Numeric) => "numeric",
+                Some(ValueKind::Text) => "text",
+                Some(ValueKind::Boolean) => "boolean",
+                None => "point",
+            }
+            .to_owned(),
+            kind,
+        }
+    }
+
+    fn columns() -> Vec<Column> {
+        vec![
+            column("id", Some(ValueKind::Numeric)),
+            column("income", Some(ValueKind::Numeric)),
+            column("region", Some(ValueKind::Text)),
+            column("home", None),
+            column("applied", Some(ValueKind::Text)),
+            column("bad", Some(ValueKind::Boolean)),
+        ]
+    }
+
+    fn options(value: serde_json::Value) -> TrainOptions {
+        TrainOptions::from_json(&value).unwrap()
+    }
+
+    fn names(plan: &ReadPlan) -> Vec<&str> {
+        plan.features.iter().map(|(c, _)| c.name.as_str()).collect()
+    }
+
+    #[test]
+    fn every_usable_column_but_the_target_excluded_and_split_ones_is_a_feature() {
+        let o = options(json!({
+            "exclude": ["id"],
+            "split": {"column": "applied", "test_from": "2024-01-01"}
+        }));
+        let plan = plan(&columns(), vec!["id".into()], "t", "bad", None, &o).unwrap();
+        assert_eq!(names(&plan), ["income", "region"]);
+        assert_eq!(plan.skipped, [column("home", None)]);
+        assert_eq!(plan.target.1, ValueKind::Boolean);
+        assert_eq!(
+            plan.split
+                .as_ref()
+                .map(|(c, v)| (c.name.as_str(), v.as_str())),
+            Some(("applied", "2024-01-01"))
+        );
+        assert_eq!(
+            plan.order_by,
+            ["id"],
+            "the primary key orders the rows by default"
+        );
+        let o = options(json!({"order_by": ["applied", "id"]}));
+        let plan = plan_named(&o, &["region"]);
+        assert_eq!(plan.order_by, ["applied", "id"]);
+        assert_eq!(names(&plan), ["region"]);
+    }
+
+    fn plan_named(o: &TrainOptions, features: &[&str]) -> ReadPlan {
+        let requested: Vec<String> = features.iter().map(|s| s.to_string()).collect();
+        plan(&columns(), vec![], "t", "bad", Some(&requested), o).unwrap()
+    }
+
+    #[test]
+    fn bad_feature_lists_are_refused_with_the_right_kind() {
+        let o = options(json!({}));
+        let attempt = |features: &[&str]| {
+            let requested: Vec<String> = features.iter().map(|s| s.to_string()).collect();
+            plan(&columns(), vec![], "t", "bad", Some(&requested), &o).unwrap_err()
+        };
+        assert_eq!(attempt(&[]).kind, ErrorKind::InvalidOption);
+        assert_eq!(attempt(&["bad"]).kind, ErrorKind::InvalidOption);
+        assert_eq!(
+            attempt(&["income", "income"]).kind,
+            ErrorKind::InvalidOption
+        );
+        assert_eq!(attempt(&["home"]).kind, ErrorKind::WrongType);
+        let unknown = attempt(&["incme"]);
+        assert_eq!(unknown.kind, ErrorKind::UnknownColumn);
+        assert!(
+            unknown.hint.unwrap().contains("income"),
+            "the hint lists the columns"
+        );
+        let e = plan(&columns(), vec![], "t", "home", None, &o).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::WrongType, "an unusable target");
+        let o = options(json!({"exclude": ["nothing"]}));
+        let e = plan(&columns(), vec![], "t", "bad", None, &o).unwrap_err();
+        assert_eq!(
+            e.kind,
+            ErrorKind::UnknownColumn,
+            "exclude names existing columns"
+        );
+        let only = [
+            column("bad", Some(ValueKind::Boolean)),
+            column("home", None),
+        ];
+        let e = plan(&only, vec![], "t", "bad", None, &options(json!({}))).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidData, "no usable feature");
+    }
+
+    #[test]
+    fn another_models_columns_are_added_after_the_planned_ones_once() {
+        let o = options(json!({}));
+        let mut plan = plan_named(&o, &["income"]);
+        add_columns(
+            &mut plan,
+            &columns(),
+            ["region", "income", "bad", "home", "gone"].into_iter(),
+        );
+        assert_eq!(names(&plan), ["income", "region"]);
+    }
+}
