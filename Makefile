@@ -5,7 +5,7 @@
 #                  load the credit example, train a model, print predictions and metrics
 #   make test      every test: models crate, #[pg_test]s, SQL regression suite, faults
 #   make install   build (release) and install into the PostgreSQL of $(PG_CONFIG)
-#   make lint      cargo fmt --check and clippy -D warnings
+#   make lint      cargo fmt --check, clippy -D warnings, and no import cycle in either crate
 #   make bench     benchmarks (see bench/README.md)
 #   make check-cuda  prove that the cuda feature compiles and links (no GPU needed; see tools/check_cuda.sh)
 
@@ -95,6 +95,8 @@ test-faults: install-debug
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	python3 tools/import_graph.py models/src > /dev/null
+	python3 tools/import_graph.py src > /dev/null
 
 bench: install
 	bash bench/run.sh

@@ -40,20 +40,43 @@ CONF
 as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
     "-p $PORT -k $WORK -c listen_addresses='' -c fsync=off -c max_prepared_transactions=0" >/dev/null
 
-# Each test file is listed in schedule; they run in order, sharing one database. ONLY=<file>
-# runs that file after setup (which loads the credit example every file reads).
-SCHEDULE=schedule
-if [ -n "${ONLY:-}" ]; then
-    SCHEDULE=only_schedule
-    { echo "test: setup"; [ "$ONLY" = setup ] || echo "test: $ONLY"; } > "$WORK/suite/$SCHEDULE"
-fi
+# Every file stands alone: it loads what it uses (include/*.sql) and leaves the database and
+# the cluster's roles as it found them. The suite runs twice: the schedule in one database
+# (files in order, as users' sessions follow each other), then each file alone on a fresh
+# database (pg_regress recreates it), which proves that no file depends on another.
+# ONLY=<file> runs that one file alone.
+regress() { # schedule file, then pg_regress options
+    local schedule=$1
+    shift
+    (cd "$WORK/suite" && as_pg env FINML_CREDIT_CSV="$WORK/credit_data.csv" FINML_WORK="$WORK" \
+        FINML_SUITE="$WORK/suite" \
+        PGHOST="$WORK" PGPORT="$PORT" PATH="$BINDIR:$PATH" \
+        "$REGRESS" --host="$WORK" --port="$PORT" --user="$PG_USER" \
+        --bindir="$BINDIR" --inputdir=. --outputdir=. --dbname=finml_regress \
+        --schedule="$schedule" "$@")
+}
+alone() { # test name
+    echo "test: $1" > "$WORK/suite/alone_schedule"
+    echo "== $1 alone"
+    # A fresh database on a restarted server: FORCE ends pg_cron's launcher session in the old
+    # database (it stays connected to cron.database_name, and would make the drop fail), and
+    # the restart lets the launcher find the new one at once.
+    as_pg "$BINDIR/psql" -X -q -h "$WORK" -p "$PORT" -d postgres \
+        -c "DROP DATABASE IF EXISTS finml_regress WITH (FORCE)" -c "CREATE DATABASE finml_regress"
+    as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -m fast restart >/dev/null
+    regress alone_schedule --use-existing
+}
 status=0
-(cd "$WORK/suite" && as_pg env FINML_CREDIT_CSV="$WORK/credit_data.csv" FINML_WORK="$WORK" \
-    FINML_SUITE="$WORK/suite" \
-    PGHOST="$WORK" PGPORT="$PORT" PATH="$BINDIR:$PATH" \
-    "$REGRESS" --host="$WORK" --port="$PORT" --user="$PG_USER" \
-    --bindir="$BINDIR" --inputdir=. --outputdir=. --dbname=finml_regress \
-    --schedule="$SCHEDULE") || status=$?
+if [ -n "${ONLY:-}" ]; then
+    alone "$ONLY" || status=$?
+else
+    regress schedule || status=$?
+    if [ $status -eq 0 ]; then
+        for test in $(sed -n 's/^test: *//p' "$WORK/suite/schedule"); do
+            alone "$test" || { status=$?; break; }
+        done
+    fi
+fi
 
 if [ $status -ne 0 ]; then
     echo "---- regression.diffs ----"

@@ -1,5 +1,7 @@
 -- finml attacked as a hostile role and a careless DBA would (issue "Trust"): each block is
 -- one reported defect, and fails if the defect comes back.
+-- Stands alone: it commits (other sessions, roles, databases), and cleans up at its end.
+\i include/credit.sql
 \set VERBOSITY terse
 CREATE ROLE victim NOLOGIN;
 CREATE ROLE mallory NOLOGIN;
@@ -357,3 +359,6 @@ SELECT * FROM fin_train('m11', 'attack_loans', 'amount', features => ARRAY['inco
 SELECT * FROM fin_train('m11', 'attack_loans', 'status', features => ARRAY['income'],
                         options => '{"positive": "bad", "seed": 4294967296}');
 RESET ROLE;
+\i include/cleanup.sql
+DROP OWNED BY victim, mallory, grantee_renamed, grantee_r, owner_a;
+DROP ROLE victim, mallory, grantee_renamed, grantee_r, owner_a;

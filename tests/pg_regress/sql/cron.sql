@@ -1,5 +1,7 @@
 -- Scheduled retraining with pg_cron (Debian package postgresql-15-cron 1.4: the finest
 -- schedule is one minute; run_regress.sh preloads it with cron.database_name = finml_regress).
+-- Stands alone: it commits (other sessions, roles, databases), and cleans up at its end.
+\i include/credit.sql
 CREATE EXTENSION pg_cron;
 SELECT extversion FROM pg_extension WHERE extname = 'pg_cron';
 CREATE TABLE cron_loans AS SELECT * FROM applications;
@@ -42,3 +44,4 @@ SELECT DISTINCT ON (model) model, action, version, outcome, detail FROM finml.ev
  WHERE model IN ('cron_risk', 'cron_broken') AND action = 'retrain' ORDER BY model, at;
 -- pg_cron would refuse pg_restore into another database (dump_restore.sql): remove it.
 DROP EXTENSION pg_cron;
+\i include/cleanup.sql

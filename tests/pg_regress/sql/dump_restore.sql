@@ -1,5 +1,20 @@
 -- Models are data: pg_dump / pg_restore into a fresh database keeps every version and the
 -- deployments, and the restored models predict the same numbers.
+-- Stands alone: it commits (other sessions, roles, databases), and cleans up at its end.
+\i include/credit.sql
+\i include/credit_risk.sql
+\i include/credit_risk_versions.sql
+\i include/credit_card.sql
+-- An analyst's model on a table granted to it, and a grant of the scorecard: owners and
+-- grants are catalog data to carry over too.
+CREATE ROLE finml_analyst NOLOGIN;
+CREATE TABLE open_loans AS SELECT * FROM applications;
+GRANT SELECT ON open_loans TO finml_analyst;
+SELECT fin_grant('credit_card', 'finml_analyst');
+SET ROLE finml_analyst;
+SELECT version FROM fin_train('analyst_model', 'open_loans', 'status',
+                              options => '{"positive": "bad", "exclude": ["id"]}');
+RESET ROLE;
 CREATE TABLE predictions_before AS
   SELECT id, fin_predict('credit_risk', a) AS p, fin_predict('credit_risk@1', a) AS p_v1,
          fin_score('credit_card', a) AS score,
@@ -48,3 +63,7 @@ SELECT count(*) AS versions FROM finml.models;
 SELECT version FROM fin_train('credit_risk', 'applications', 'status',
                               features => ARRAY['seniority'], options => '{"positive": "bad"}');
 SELECT round(fin_predict('credit_risk', a)::numeric, 6) AS p FROM applications a WHERE id = 3;
+\c finml_regress
+DROP DATABASE finml_restored;
+\i include/cleanup.sql
+DROP ROLE finml_analyst;

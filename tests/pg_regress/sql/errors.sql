@@ -1,5 +1,11 @@
 -- Every user mistake is an ERROR with its SQLSTATE and a hint; never a crash or XX000.
 -- Each statement is followed by the SQLSTATE it raised.
+-- Stands alone: everything it creates is rolled back at its end.
+BEGIN;
+\set ON_ERROR_ROLLBACK on
+\i include/credit.sql
+\i include/credit_risk.sql
+\i include/targets.sql
 \set VERBOSITY default
 CREATE TABLE odd (
     id int, x float8, y int, label text, multi text, d date, one_class int, big numeric
@@ -155,3 +161,4 @@ SELECT version FROM fin_train('fragile', 'odd', 'y', features => ARRAY['x']);
 UPDATE finml.model_versions SET model = '\x00010203'::bytea WHERE name = 'fragile';
 SELECT fin_predict('fragile', ARRAY[1.0]::float8[]);
 \echo :LAST_ERROR_SQLSTATE
+ROLLBACK;

@@ -1,6 +1,11 @@
 -- Evaluation on labelled rows: fin_evaluate, fin_roc, fin_confusion, fin_calibration.
 -- References: the metrics fin_train stored for the same rows (computed by the models crate's
 -- training path, itself checked against scikit-learn), and formulas recomputed here in SQL.
+-- Stands alone: it commits (a relation without a key written in the reading transaction
+-- would be scanned in another order, and the models trained on it would differ in the last
+-- digits), and cleans up at its end.
+\i include/credit.sql
+\i include/credit_card.sql
 CREATE TABLE eval_loans AS
   SELECT a.*, date '2020-01-01' + (a.id % 1000) AS app_date FROM applications a;
 -- An out-of-time model: its stored metrics were measured on the rows from 2022-06-01 on.
@@ -164,3 +169,4 @@ CREATE TABLE eval_big AS SELECT e.* FROM eval_flags e, generate_series(1, 20);
 SELECT * FROM fin_evaluate('eval_bool', 'eval_big');
 \echo :LAST_ERROR_SQLSTATE
 RESET finml.max_training_memory;
+\i include/cleanup.sql

@@ -2,6 +2,11 @@
 -- of the linear predictor, baseline + Σ contributions = ln(p / (1 − p)) (tolerance 1e-9), and
 -- for a numeric feature contribution = coefficient × (value − training mean) (fin_coefficients
 -- and avg() over the training rows).
+-- Stands alone: everything it creates is rolled back at its end.
+BEGIN;
+\set ON_ERROR_ROLLBACK on
+\i include/credit.sql
+\i include/credit_card.sql
 SELECT version FROM fin_train('explain_risk', 'applications', 'status',
        options => '{"positive": "bad", "exclude": ["id"], "test_size": 0}');
 
@@ -75,3 +80,4 @@ SELECT * FROM fin_explain('explain_risk', (SELECT t FROM (SELECT 1 AS seniority)
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_importance('nope');
 \echo :LAST_ERROR_SQLSTATE
+ROLLBACK;

@@ -1,5 +1,10 @@
 -- The model lifecycle: versions, pinned versions, deploy, rollback, drop, retrain with a
 -- deploy policy, export and import.
+-- Stands alone: it commits (other sessions, databases), and cleans up at its end.
+\i include/credit.sql
+\i include/credit_risk.sql
+\i include/credit_risk_versions.sql
+\i include/credit_card.sql
 SELECT version FROM fin_train('life', 'applications', 'status',
                               options => '{"positive": "bad", "exclude": ["id"]}');
 SELECT version FROM fin_train('life', 'applications', 'status',
@@ -229,3 +234,4 @@ SELECT count(*) AS rows,
   FROM applications a JOIN golden_expected g USING (id);
 \c finml_regress
 DROP DATABASE finml_import;
+\i include/cleanup.sql

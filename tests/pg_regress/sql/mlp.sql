@@ -1,6 +1,8 @@
 -- MLP models: algorithm => 'mlp' with no options is the analysts' recipe (two hidden layers
 -- of 50 ReLU, dropout 0.2, sigmoid output, binary cross-entropy, Adam, 10 epochs, batch 32,
 -- 80/20 split with seed 42). Epoch NOTICEs are checked once below, with the numbers masked.
+-- Stands alone: other sessions must see its data, so it commits, and cleans up at its end.
+\i include/credit.sql
 SET client_min_messages = warning;
 SELECT model, version, algorithm, task, train_rows, test_rows,
        (metrics->>'auc')::float8 >= 0.83 AS auc_at_least_0_83, metrics->>'device' AS device
@@ -87,3 +89,4 @@ SELECT * FROM fin_train('bad_mlp', 'applications', 'status', 'mlp', options => '
 RESET statement_timeout;
 SELECT count(*) AS bad_mlp_versions FROM finml.models WHERE name = 'bad_mlp';
 RESET client_min_messages;
+\i include/cleanup.sql

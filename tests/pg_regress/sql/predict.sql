@@ -1,5 +1,11 @@
 -- fin_predict, row form: columns matched by name, on the training table and on any query
 -- with the same column names.
+-- Stands alone: it commits (a relation without a key written in the reading transaction
+-- would be scanned in another order, and the models trained on it would differ in the last
+-- digits), and cleans up at its end.
+\i include/credit.sql
+\i include/credit_risk.sql
+\i include/targets.sql
 SELECT id, round(fin_predict('credit_risk', a)::numeric, 6) AS p_bad
   FROM applications a ORDER BY id LIMIT 5;
 SELECT round(avg(fin_predict('credit_risk', a))::numeric, 4) AS mean_p_bad,
@@ -64,3 +70,4 @@ RESET parallel_tuple_cost;
 -- Predict is STABLE, STRICT, PARALLEL SAFE; fin_train is VOLATILE.
 SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS args, p.provolatile, p.proisstrict, p.proparallel
   FROM pg_proc p WHERE p.proname IN ('fin_predict', 'fin_train', 'fin_coefficients') ORDER BY 1, 2;
+\i include/cleanup.sql

@@ -1,4 +1,7 @@
 -- Training reads the relation with the caller's privileges (SECURITY INVOKER).
+-- Stands alone: it commits (other sessions, roles, databases), and cleans up at its end.
+\i include/credit.sql
+\i include/credit_card.sql
 CREATE ROLE finml_analyst NOLOGIN;
 CREATE TABLE secret_loans AS SELECT * FROM applications;
 CREATE TABLE open_loans AS SELECT * FROM applications;
@@ -165,3 +168,5 @@ RESET search_path;
 SELECT role, count(*) > 0 AS ran FROM carol_tricks.seen_as GROUP BY role ORDER BY role;
 RESET ROLE;
 DROP SCHEMA carol_tricks CASCADE;
+\i include/cleanup.sql
+DROP ROLE finml_analyst, alice, bob, carol;

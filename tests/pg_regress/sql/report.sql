@@ -1,5 +1,11 @@
 -- fin_report: one self-contained HTML page per model version. Its rendering is looked at
 -- with headless Chromium (examples/credit/render_report.sh); here: its structure.
+-- Stands alone: everything it creates is rolled back at its end.
+BEGIN;
+\set ON_ERROR_ROLLBACK on
+\i include/credit.sql
+\i include/credit_card.sql
+\i include/eval_models.sql
 CREATE FUNCTION report_outline(html text) RETURNS TABLE (what text, n int) LANGUAGE sql AS $$
   SELECT 'sections', (SELECT count(*)::int FROM regexp_matches(html, '<h2>', 'g'))
   UNION ALL SELECT 'charts', (SELECT count(*)::int FROM regexp_matches(html, '<svg', 'g'))
@@ -32,3 +38,4 @@ SELECT fin_report('nope');
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_report('eval_oot@9');
 \echo :LAST_ERROR_SQLSTATE
+ROLLBACK;

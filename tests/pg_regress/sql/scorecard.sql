@@ -1,6 +1,11 @@
 -- Credit scorecards on the credit example: WoE binning, points, reason codes, stability.
 -- The same stratified 70/30 split with seed 42 as the logistic model, on which optbinning's
 -- scorecard reaches test AUC 0.853 (models/tests/reference/credit_scorecard.py).
+-- Stands alone: everything it creates is rolled back at its end.
+BEGIN;
+\set ON_ERROR_ROLLBACK on
+\i include/credit.sql
+\i include/credit_risk.sql
 SELECT model, version, algorithm, task, train_rows, test_rows,
        round((metrics->>'auc')::numeric, 4) AS auc,
        round((metrics->>'ks')::numeric, 4) AS ks,
@@ -201,3 +206,4 @@ SELECT * FROM fin_train('bad', 'applications', 'status', 'scorecard',
 SELECT * FROM fin_train('bad', 'applications', 'status', 'scorecard',
   options => '{"positive": "bad", "monotonic": {"home": "ascending"}}');
 \echo :LAST_ERROR_SQLSTATE
+ROLLBACK;

@@ -1,5 +1,11 @@
 -- The model cache: one catalog read per backend and model, not per row, and a new version
 -- committed by another session is used by this session's next statement.
+-- Stands alone: it commits (other sessions, roles, databases), and cleans up at its end.
+\i include/credit.sql
+\i include/credit_risk.sql
+\i include/credit_risk_versions.sql
+-- A new session: the statistics checked below count only its own catalog reads.
+\c
 BEGIN;
 SELECT count(fin_predict('credit_risk', a)) AS predictions FROM applications a;
 -- scans of the catalog table during those predictions (within this transaction)
@@ -45,3 +51,5 @@ RESET ROLE;
 \! psql -X -q -At -d finml_regress -c "SELECT fin_drop_model('race')"
 SELECT fin_predict('race', a) FROM applications a WHERE id = 3;
 \echo :LAST_ERROR_SQLSTATE
+\i include/cleanup.sql
+DROP ROLE finml_viewer;

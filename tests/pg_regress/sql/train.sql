@@ -1,5 +1,9 @@
 -- fin_train on the credit example: the issue's call, a stratified 70/30 split with seed 42
 -- (the same rows as scikit-learn's train_test_split(stratify=y, random_state=42)).
+-- Stands alone: it commits (a relation without a key written in the reading transaction
+-- would be scanned in another order, and the models trained on it would differ in the last
+-- digits), and cleans up at its end.
+\i include/credit.sql
 SELECT model, version, algorithm, task, train_rows, test_rows,
        round((metrics->>'auc')::numeric, 4) AS auc,
        round((metrics->>'ks')::numeric, 4) AS ks,
@@ -66,3 +70,4 @@ SELECT algorithm, round((metrics->>'r2')::numeric, 6) =
 -- task override: a 0/1 column trained as a regression.
 SELECT task FROM fin_train('bad_as_number', 'targets', 'bad01', features => ARRAY['income'],
                            options => '{"task": "regression"}');
+\i include/cleanup.sql

@@ -1,5 +1,7 @@
 -- ALTER EXTENSION finml UPDATE from the released 0.1.0 (through 0.2.0) keeps every model, predicting exactly
 -- what 0.1.0 predicted, and gives exactly the schema of a fresh install.
+-- Stands alone: it commits (other sessions, roles, databases), and cleans up at its end.
+\i include/credit.sql
 \getenv suite FINML_SUITE
 \getenv work FINML_WORK
 CREATE DATABASE finml_upgrade;
@@ -70,3 +72,4 @@ CREATE EXTENSION finml;
 \c finml_regress
 DROP DATABASE finml_upgrade;
 DROP DATABASE finml_fresh;
+\i include/cleanup.sql

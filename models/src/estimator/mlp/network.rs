@@ -264,8 +264,6 @@ fn activate(activation: Activation, z: f64) -> f64 {
     }
 }
 
-/// One epoch of the training log.
-
 #[cfg(test)]
 mod tests {
     use super::*;
