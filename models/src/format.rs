@@ -47,13 +47,7 @@ struct StoredModel<'a> {
 
 impl<'a> StoredModel<'a> {
     fn of(model: &'a Model) -> StoredModel<'a> {
-        let StoredEstimator {
-            intercept,
-            weights,
-            coefficients,
-            scorecard,
-            network,
-        } = model.estimator.to_stored(model.preprocessor.width());
+        let estimator = model.estimator.to_stored(model.preprocessor.width());
         StoredModel {
             algorithm: model.algorithm(),
             task: model.task,
@@ -61,12 +55,12 @@ impl<'a> StoredModel<'a> {
             positive_class: model.positive_class.as_deref().map(Cow::Borrowed),
             negative_class: model.negative_class.as_deref().map(Cow::Borrowed),
             preprocessor: Cow::Borrowed(&model.preprocessor),
-            intercept,
-            weights,
-            coefficients,
-            scorecard,
+            intercept: estimator.intercept,
+            weights: estimator.weights,
+            coefficients: estimator.coefficients,
+            scorecard: estimator.scorecard,
             reference: model.reference.as_ref().map(Cow::Borrowed),
-            network,
+            network: estimator.network,
             evaluation: model.evaluation.as_ref().map(Cow::Borrowed),
         }
     }

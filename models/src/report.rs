@@ -1,5 +1,10 @@
 //! The model report for validators: one self-contained HTML page (no scripts, no external
 //! files: charts are inline SVG) built from the model and the catalog's facts about it.
+//!
+//! Why it is built this way: a validator archives the page with the model's file and opens
+//! it years later, offline, in a bank's locked-down browser; so nothing is fetched, nothing
+//! runs, every number is escaped text, and the curves are the ones measured at training
+//! (stored in the model's evaluation summary), not recomputed from data that may have changed.
 
 use crate::estimator::Estimator;
 use crate::metrics::{self, CalibrationBin, ClassHistogram};

@@ -1,6 +1,12 @@
 //! Training end to end on an in-memory [`Dataset`]: resolve the target and the task, split,
 //! fit the preprocessing on the training part, fit the estimator, and evaluate on the test
 //! part. The extension only reads the relation and stores the result.
+//!
+//! Why here and not in the SQL layer: everything that decides a model's numbers (which rows
+//! train, which test, what the metrics are, what is stored) is plain Rust over a dataset,
+//! tested with `cargo test` against scikit-learn, and the same for fin_train, fin_retrain and
+//! any later caller (cross-validation, a distributed training's coordinator). The held-out
+//! rows travel with the outcome so that the deployed version is measured on exactly them.
 
 use crate::data::{Dataset, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};

@@ -2,6 +2,11 @@
 //! the audit log. Each entry point checks the caller's rights, serializes changes to one model
 //! with a transaction-level advisory lock, writes as the extension's owner, and records an
 //! event in the same transaction (so a rolled-back change leaves no event either).
+//!
+//! Why an advisory lock and not row locks: a model's first version has no row to lock yet,
+//! and two sessions training the same new name at once must get consecutive versions, not a
+//! unique-key error. Why the owner's rights: the tables are private, so that no role can edit
+//! another's model or deployment by hand; finml checks the caller's rights first, then writes.
 
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::pg::cache::invalidate_models;

@@ -1,6 +1,11 @@
 //! The training loop of a network: PyTorch's `nn.Linear` initialization, inverted dropout,
 //! binary cross-entropy on logits or squared error, shuffled mini-batches, early stopping on
 //! a validation share, all drawn from one seeded generator so that a seed gives one model.
+//!
+//! Why it mirrors PyTorch step for step: analysts compare finml's MLP with the network they
+//! trained in Python; the same initialization, update rules and loss make the comparison about
+//! the data, not about the framework. The weights leave candle once, at the end (or at the
+//! best epoch), so that prediction is a plain forward pass without tensors.
 
 use super::device::{candle, device_name};
 use super::network::{DenseLayer, Network};
