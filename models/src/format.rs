@@ -17,7 +17,7 @@ use std::borrow::Cow;
 /// First bytes of every stored model.
 pub const MAGIC: &[u8; 8] = b"FINML\0MD";
 /// The newest format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = crate::estimator::NEWEST_FORMAT_VERSION;
 
 /// The JSON body of formats 1-3: every model's shared parts with the estimator's fields
 /// flat beside them (a linear model's intercept, weights and coefficients always; a
@@ -43,6 +43,9 @@ struct StoredModel<'a> {
     network: Option<Network>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     evaluation: Option<Cow<'a, EvaluationSummary>>,
+    /// An algorithm added after format 3 stores its fitted state here (StoredEstimator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    estimator: Option<serde_json::Value>,
 }
 
 impl<'a> StoredModel<'a> {
@@ -62,6 +65,7 @@ impl<'a> StoredModel<'a> {
             reference: model.reference.as_ref().map(Cow::Borrowed),
             network: estimator.network,
             evaluation: model.evaluation.as_ref().map(Cow::Borrowed),
+            estimator: estimator.fitted,
         }
     }
 
@@ -74,6 +78,7 @@ impl<'a> StoredModel<'a> {
                 coefficients: self.coefficients,
                 scorecard: self.scorecard,
                 network: self.network,
+                fitted: self.estimator,
             },
         )?;
         Ok(Model {

@@ -397,6 +397,7 @@ impl Estimator {
             coefficients: e.coefficients.clone(),
             scorecard: None,
             network: None,
+            fitted: None,
         };
         match self {
             Estimator::Logistic(e) | Estimator::Linear(e) => linear(e),
@@ -412,6 +413,7 @@ impl Estimator {
                 coefficients: Vec::new(),
                 scorecard: None,
                 network: Some(network.clone()),
+                fitted: None,
             },
         }
     }
@@ -424,7 +426,17 @@ impl Estimator {
             coefficients,
             scorecard,
             network,
+            fitted,
         } = stored;
+        if fitted.is_some() {
+            return Err(Error::new(
+                ErrorKind::CorruptModel,
+                format!(
+                    "a {} model with the fitted state of a newer algorithm",
+                    algorithm.as_str()
+                ),
+            ));
+        }
         let linear = LinearEstimator {
             intercept,
             weights,
@@ -451,8 +463,13 @@ impl Estimator {
     }
 }
 
-/// The estimator's fields of the stored form (formats 1-3 hold them flat in the model
-/// object: see format.rs).
+/// The newest stored-format version this build reads and writes: the largest
+/// [`Estimator::format_version`]. An algorithm added later raises it, so that older finml
+/// refuses its models instead of misreading them.
+pub const NEWEST_FORMAT_VERSION: u32 = 3;
+
+/// The estimator's fields of the stored form (format.rs holds them flat in the model object,
+/// as formats 1-3 laid them out).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredEstimator {
     pub intercept: f64,
@@ -460,4 +477,72 @@ pub struct StoredEstimator {
     pub coefficients: Vec<Coefficient>,
     pub scorecard: Option<Scorecard>,
     pub network: Option<Network>,
+    /// The fitted state of an algorithm added after format 3, as its own JSON (its
+    /// `to_stored` arm writes it, its `from_stored` arm reads it): a new algorithm needs no
+    /// new field here or in format.rs.
+    pub fitted: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_algorithm_is_listed_once_and_parses_back_from_its_name() {
+        assert_eq!(ALL.len(), ALGORITHMS.len());
+        for (algorithm, name) in ALL.into_iter().zip(ALGORITHMS) {
+            assert_eq!(algorithm.as_str(), *name);
+            assert_eq!(Algorithm::parse(name).unwrap(), algorithm);
+        }
+        let e = Algorithm::parse("svm").unwrap_err();
+        assert!(e.hint.unwrap().contains("logistic, linear, scorecard, mlp"));
+    }
+
+    #[test]
+    fn a_key_of_another_algorithm_or_a_refused_one_is_named_in_the_error() {
+        let training = ["test_size", "impute"];
+        assert!(Algorithm::Scorecard.check_key("pdo", &training).is_ok());
+        assert!(Algorithm::Scorecard.check_key("l2", &training).is_ok());
+        assert!(Algorithm::Logistic
+            .check_key("test_size", &training)
+            .is_ok());
+        let e = Algorithm::Logistic.check_key("pdo", &training).unwrap_err();
+        assert_eq!(
+            e.message,
+            "option \"pdo\" applies to algorithm \"scorecard\" only"
+        );
+        let e = Algorithm::Scorecard
+            .check_key("impute", &training)
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "option \"impute\" does not apply to algorithm \"scorecard\""
+        );
+        let e = Algorithm::Mlp.check_key("l2", &training).unwrap_err();
+        assert_eq!(
+            e.message,
+            "option \"l2\" does not apply to algorithm \"mlp\""
+        );
+    }
+
+    #[test]
+    fn a_stored_estimator_must_fit_its_algorithm() {
+        // A linear model's fields only: no points, no network.
+        let stored = || StoredEstimator {
+            intercept: 0.0,
+            weights: Vec::new(),
+            coefficients: Vec::new(),
+            scorecard: None,
+            network: None,
+            fitted: None,
+        };
+        assert!(Estimator::from_stored(Algorithm::Logistic, stored()).is_ok());
+        for algorithm in [Algorithm::Scorecard, Algorithm::Mlp] {
+            let e = Estimator::from_stored(algorithm, stored()).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::CorruptModel, "{algorithm:?}");
+        }
+        let mut newer = stored();
+        newer.fitted = Some(serde_json::json!({"trees": []}));
+        assert!(Estimator::from_stored(Algorithm::Linear, newer).is_err());
+    }
 }
