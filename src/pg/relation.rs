@@ -13,7 +13,6 @@ use finml_models::{Error, ErrorKind, Model, RawValue, Task};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
-use pgrx::spi::{SpiHeapTupleData, SpiTupleTable};
 
 /// Rows fetched per cursor round trip; interrupts and the memory budget are checked after each.
 const BATCH_ROWS: i64 = 10_000;
@@ -106,9 +105,9 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     let target_ordinal = features.len() + 1;
 
     let mut rows_read = 0usize;
-    stream_rows(&query, &args, |batch, row| {
+    stream_rows(&query, &args, |row| {
         for (k, feature) in features.iter_mut().enumerate() {
-            let value = value_at(batch, k + 1, plan.features[k].1)?;
+            let value = row.value(k + 1, plan.features[k].1);
             match &mut feature.column {
                 Column::Numeric(c) => c.push(&feature.name, value.number()).or_report()?,
                 Column::Categorical(c) => c.push(value.text()),
@@ -118,19 +117,15 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
             TargetColumn::Numeric(c) => c
                 .push(
                     &plan.target.0.name,
-                    row.get::<f64>(target_ordinal).or_report()?,
+                    row.value(target_ordinal, ValueKind::Numeric).number(),
                 )
                 .or_report()?,
-            TargetColumn::Text(c) => c.push(row.get::<&str>(target_ordinal).or_report()?),
-            TargetColumn::Boolean(v) => v.push(row.get::<bool>(target_ordinal).or_report()?),
+            TargetColumn::Text(c) => c.push(row.value(target_ordinal, ValueKind::Text).text()),
+            TargetColumn::Boolean(v) => v.push(row.boolean(target_ordinal)),
         }
         if let Some(mask) = &mut test_mask {
             // A NULL split value cannot be placed in time: it stays in training.
-            mask.push(
-                row.get::<bool>(target_ordinal + 1)
-                    .or_report()?
-                    .unwrap_or(false),
-            );
+            mask.push(row.boolean(target_ordinal + 1).unwrap_or(false));
         }
         rows_read += 1;
         // Checked per row, not per batch: one comparison, and it stops a wide read early.
@@ -154,26 +149,87 @@ ErrorKind::ResourceLimit,
     })
 }
 
+/// One fetched row, deformed once (heap_deform_tuple: one pass over the tuple, where
+/// fetching attributes one at a time re-walks it from the start after a NULL or a
+/// variable-width value); values by 1-based ordinal.
+pub struct FetchedRow<'b> {
+    datums: &'b [pg_sys::Datum],
+    nulls: &'b [bool],
+}
+
+impl FetchedRow<'_> {
+    /// The raw datum at `ordinal`, `None` for NULL.
+    pub fn datum(&self, ordinal: usize) -> Option<pg_sys::Datum> {
+        let i = ordinal.checked_sub(1)?;
+        (!*self.nulls.get(i)?).then(|| self.datums[i])
+    }
+
+    /// The value at `ordinal`, selected as `kind` (with [`cast`]), through the one decoder
+    /// (types::decode) that fin_predict's rows use too.
+    pub fn value<'a>(&self, ordinal: usize, kind: ValueKind) -> RawValue<'a> {
+        match self.datum(ordinal) {
+            // SAFETY: a non-NULL value of the type the select list cast it to, valid while the
+            // batch is (the caller's values do not outlive it).
+            Some(datum) => unsafe { decode(datum, kind.read_as_oid()) },
+            None => RawValue::Null,
+        }
+    }
+
+    /// A boolean column at `ordinal` (a target, the out-of-time mask).
+    pub fn boolean(&self, ordinal: usize) -> Option<bool> {
+        // SAFETY: the select list casts the column to bool.
+        self.datum(ordinal)
+            .and_then(|d| unsafe { bool::from_datum(d, false) })
+    }
+}
+
 /// Runs a read-only query through an SPI cursor, `BATCH_ROWS` rows at a time, calling
-/// `on_row` for each row (with its batch, positioned on it, for raw datums); statement_timeout
-/// and cancel are honoured between batches.
+/// `on_row` for each row; statement_timeout and pg_cancel_backend are honoured between
+/// batches.
 fn stream_rows(
     query: &str,
     args: &[DatumWithOid<'_>],
-    mut on_row: impl FnMut(&SpiTupleTable<'_>, &SpiHeapTupleData<'_>) -> SqlResult<()>,
+    mut on_row: impl FnMut(&FetchedRow<'_>) -> SqlResult<()>,
 ) -> SqlResult<()> {
     // Pinned search_path: finml's casts and comparisons are pg_catalog's (the relation and
     // the split column's type are schema-qualified), whatever the caller's schemas hold.
     with_pinned_search_path(|| {
         Spi::connect(|client| -> SqlResult<()> {
             let mut cursor = client.try_open_cursor(query, args).or_report()?;
+            let mut datums: Vec<pg_sys::Datum> = Vec::new();
+            let mut nulls: Vec<bool> = Vec::new();
             loop {
-                let mut batch = cursor.fetch(BATCH_ROWS as _).or_report()?;
+                let batch = cursor.fetch(BATCH_ROWS as _).or_report()?;
                 if batch.is_empty() {
                     return Ok(());
                 }
-                while let Some(row) = batch.next() {
-                    on_row(&batch, &row)?;
+                // SAFETY: SPI_tuptable is the table `batch` wraps (set by the fetch just made,
+                // freed by the next one); `batch` lives until the end of this iteration.
+                let (tupdesc, tuples) = unsafe {
+                    let table = pg_sys::SPI_tuptable;
+                    (
+                        (*table).tupdesc,
+                        std::slice::from_raw_parts((*table).vals, batch.len()),
+                    )
+                };
+                // SAFETY: a valid descriptor of the fetched rows.
+                let natts = usize::try_from(unsafe { (*tupdesc).natts }).unwrap_or(0);
+                datums.resize(natts, pg_sys::Datum::from(0));
+                nulls.resize(natts, true);
+                for &tuple in tuples {
+                    // SAFETY: a tuple of this batch, deformed into arrays of natts entries.
+                    unsafe {
+                        pg_sys::heap_deform_tuple(
+                            tuple,
+                            tupdesc,
+                            datums.as_mut_ptr(),
+                            nulls.as_mut_ptr(),
+                        )
+                    };
+                    on_row(&FetchedRow {
+                        datums: &datums,
+                        nulls: &nulls,
+                    })?;
                 }
                 pgrx::check_for_interrupts!();
             }
@@ -273,31 +329,16 @@ pub fn scan_rows(
     select.extend(extra.iter().map(|(c, k)| format!("{ROW}.{}", cast(c, *k))));
     let query = format!("SELECT {} FROM {relation_name} AS {ROW}", select.join(", "));
     let mut values: Vec<RawValue<'_>> = Vec::with_capacity(extra.len());
-    stream_rows(&query, &[], |batch, _| {
+    stream_rows(&query, &[], |row| {
         // A whole-row reference is never NULL, even when every column is.
-        let Some(datum) = batch.get_datum_by_ordinal(1).or_report()? else {
+        let Some(datum) = row.datum(1) else {
             return Ok(());
         };
         values.clear();
         for (k, (_, kind)) in extra.iter().enumerate() {
-            values.push(value_at(batch, k + 2, *kind)?);
+            values.push(row.value(k + 2, *kind));
         }
         on_row(datum, &values)
-    })
-}
-
-/// One column of the current row of a batch selected with [`cast`], as a model input,
-/// through the one decoder (types::decode) that fin_predict's rows use too.
-fn value_at<'a>(
-    batch: &SpiTupleTable<'_>,
-    ordinal: usize,
-    kind: ValueKind,
-) -> SqlResult<RawValue<'a>> {
-    Ok(match batch.get_datum_by_ordinal(ordinal).or_report()? {
-        // SAFETY: a non-NULL value of the type the select list cast it to, valid while the
-        // batch is (the caller's values do not outlive it).
-        Some(datum) => unsafe { decode(datum, kind.read_as_oid()) },
-        None => RawValue::Null,
     })
 }
 
