@@ -6,9 +6,9 @@
 //! runs, every number is escaped text, and the curves are the ones measured at training
 //! (stored in the model's evaluation summary), not recomputed from data that may have changed.
 
-use crate::estimator::Estimator;
+use crate::fit::Task;
 use crate::metrics::{self, CalibrationBin, ClassHistogram};
-use crate::model::{Algorithm, Model};
+use crate::model::Model;
 use crate::preprocess::Transform;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -127,26 +127,7 @@ fn facts_section(html: &mut String, model: &Model, facts: &ReportFacts) {
         ("Owner", facts.owner.clone()),
         ("Options", facts.options.clone()),
     ];
-    let network = match &model.estimator {
-        Estimator::Mlp(network) => Some(network),
-        _ => None,
-    };
-    let network = network.map(|n| {
-        let widths: Vec<String> = std::iter::once(n.layers[0].in_dim)
-            .chain(n.layers.iter().map(|l| l.out_dim))
-            .map(|w| w.to_string())
-            .collect();
-        (
-            "Network",
-            format!(
-                "{} units, {:?} activation",
-                widths.join(" → "),
-                n.activation
-            )
-            .to_lowercase(),
-        )
-    });
-    for (label, value) in rows.into_iter().chain(network) {
+    for (label, value) in rows.into_iter().chain(model.estimator.structure()) {
         let _ = writeln!(html, "<tr><th>{label}</th><td>{}</td></tr>", escape(&value));
     }
     html.push_str(
@@ -255,10 +236,9 @@ fn importance_section(html: &mut String, model: &Model) {
     let Ok(importance) = model.importance() else {
         return;
     };
-    let scale = if model.algorithm() == Algorithm::Linear {
-        "the predicted value"
-    } else {
-        "the log-odds"
+    let scale = match model.task {
+        Task::Regression => "the predicted value",
+        Task::Classification => "the log-odds",
     };
     let _ = writeln!(
         html,
@@ -273,10 +253,7 @@ fn coefficients_section(html: &mut String, model: &Model) {
     if model.estimator.coefficients().is_empty() {
         return;
     }
-    let what = match model.algorithm() {
-        Algorithm::Scorecard => "on the weights of evidence",
-        _ => "on the original feature scale",
-    };
+    let what = model.estimator.coefficients_scale();
     let _ = writeln!(
         html,
         "<section><h2>Coefficients</h2><p>Estimates {what}; Wald z and two-sided p-values.</p>\

@@ -104,9 +104,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         max_memory_bytes: gucs::max_training_memory_bytes(),
         device: gucs::device(),
     };
-    if algorithm == Algorithm::Mlp {
-        cap_threads(gucs::threads());
-    }
+    cap_threads(gucs::threads());
     let mut progress = EpochNotices;
     let outcome =
         train_reporting(&dataset, algorithm, &parsed, limits, &mut progress).or_report()?;
@@ -211,7 +209,7 @@ impl Progress for EpochNotices {
     }
 }
 
-/// Caps the threads of candle's matrix products (rayon's pool, and the parallelism each
+/// Caps the threads of candle's matrix products (an estimator that uses no threads ignores it) (rayon's pool, and the parallelism each
 /// product asks for) at finml.threads. Set before training: the variable is read at each
 /// product; without it candle asks the system for the core count every time.
 fn cap_threads(threads: usize) {

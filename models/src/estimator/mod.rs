@@ -379,6 +379,25 @@ impl Estimator {
         }
     }
 
+    /// A line for the model report's facts (label, text) describing the fitted structure,
+    /// when the algorithm has one worth stating (a network's shape).
+    pub fn structure(&self) -> Option<(&'static str, String)> {
+        match self {
+            Estimator::Logistic(_) | Estimator::Linear(_) | Estimator::Scorecard(_) => None,
+            Estimator::Mlp(network) => Some(("Network", network.shape())),
+        }
+    }
+
+    /// What the coefficient table's estimates are measured on, for the model report.
+    pub fn coefficients_scale(&self) -> &'static str {
+        match self {
+            Estimator::Logistic(_) | Estimator::Linear(_) | Estimator::Mlp(_) => {
+                "on the original feature scale"
+            }
+            Estimator::Scorecard(_) => "on the weights of evidence",
+        }
+    }
+
     /// The oldest stored-format version that can hold this estimator: 2 added scorecards,
     /// 3 MLPs; every other model is still written as version 1, readable by finml 0.1.
     pub fn format_version(&self) -> u32 {

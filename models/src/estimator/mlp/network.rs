@@ -53,6 +53,24 @@ impl Network {
 }
 
 impl Network {
+    /// "20 → 50 → 50 → 1 units, relu activation".
+    pub fn shape(&self) -> String {
+        let widths: Vec<String> = self
+            .layers
+            .first()
+            .map(|l| l.in_dim)
+            .into_iter()
+            .chain(self.layers.iter().map(|l| l.out_dim))
+            .map(|w| w.to_string())
+            .collect();
+        format!(
+            "{} units, {:?} activation",
+            widths.join(" → "),
+            self.activation
+        )
+        .to_lowercase()
+    }
+
     /// The first layer whose shape does not hold together or whose weights are not finite,
     /// named for the error message.
     pub fn first_invalid_parameter(&self) -> Option<String> {
