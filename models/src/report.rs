@@ -731,6 +731,7 @@ font-size:12px;color:#666}";
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::estimator::Algorithm;
 
     #[test]
     fn escaping_covers_markup() {
