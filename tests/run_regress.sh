@@ -62,6 +62,7 @@ alone() { # test name
     # database (it stays connected to cron.database_name, and would make the drop fail), and
     # the restart lets the launcher find the new one at once.
     as_pg "$BINDIR/psql" -X -q -h "$WORK" -p "$PORT" -d postgres \
+        -c "SET client_min_messages = warning" \
         -c "DROP DATABASE IF EXISTS finml_regress WITH (FORCE)" -c "CREATE DATABASE finml_regress"
     as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -m fast restart >/dev/null
     regress alone_schedule --use-existing
