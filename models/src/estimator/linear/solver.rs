@@ -118,17 +118,18 @@ struct LogisticProblem<'a> {
 }
 
 impl LogisticProblem<'_> {
-    /// `y·(X·w + b)` for every row, computed as linfa computes it (a matrix product).
+    /// `y·(X·w + b)` for every row, one contiguous row at a time (a matrix product through
+    /// matrixmultiply packs the whole design matrix on every call).
     fn margins(&self, w: &Array1<f64>) -> Array1<f64> {
         let n = self.x.ncols();
-        let params = w.slice(s![..n]);
-        let column = params
-            .to_owned()
-            .into_shape_with_order((n, 1))
-            .unwrap_or_default();
-        let yz = self.x.dot(&column) + w[n];
-        let len = yz.len();
-        yz.into_shape_with_order(len).unwrap_or_default() * &self.target
+        let weights = w.slice(s![..n]);
+        let b = w[n];
+        self.x
+            .rows()
+            .into_iter()
+            .zip(&self.target)
+            .map(|(row, &t)| t * (b + row.dot(&weights)))
+            .collect()
     }
 }
 
@@ -155,9 +156,20 @@ impl Gradient for LogisticProblem<'_> {
         let mut yz = self.margins(w).mapv(|v| 1.0 / (1.0 + (-v).exp()));
         yz -= 1.0;
         yz *= &self.target;
+        // Xᵀ·yz accumulated row by row: X is row-major, and a transposed matrix-vector
+        // product walks its columns with a stride of a whole row (measured: 72% of a
+        // million-row training).
         let mut grad = Array1::<f64>::zeros(n + 1);
-        grad.slice_mut(s![..n])
-            .assign(&(self.x.t().dot(&yz) + &(&params * self.alpha)));
+        let mut sums = vec![0.0; n];
+        for (row, &r) in self.x.rows().into_iter().zip(&yz) {
+            match row.as_slice() {
+                Some(values) => sums.iter_mut().zip(values).for_each(|(g, &v)| *g += r * v),
+                None => sums.iter_mut().zip(row.iter()).for_each(|(g, &v)| *g += r * v),
+            }
+        }
+        for (j, g) in sums.into_iter().enumerate() {
+            grad[j] = g + params[j] * self.alpha;
+        }
         grad[n] = yz.sum();
         Ok(grad)
     }
