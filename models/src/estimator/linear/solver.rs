@@ -164,7 +164,10 @@ impl Gradient for LogisticProblem<'_> {
         for (row, &r) in self.x.rows().into_iter().zip(&yz) {
             match row.as_slice() {
                 Some(values) => sums.iter_mut().zip(values).for_each(|(g, &v)| *g += r * v),
-                None => sums.iter_mut().zip(row.iter()).for_each(|(g, &v)| *g += r * v),
+                None => sums
+                    .iter_mut()
+                    .zip(row.iter())
+                    .for_each(|(g, &v)| *g += r * v),
             }
         }
         for (j, g) in sums.into_iter().enumerate() {
