@@ -4,7 +4,7 @@
 use crate::binning::Binning;
 use crate::data::{Column, Dataset};
 use crate::error::{Error, ErrorKind, Result};
-pub use crate::estimator::{Algorithm, ALGORITHMS};
+pub use crate::estimator::Algorithm;
 use crate::estimator::{Estimator, ScorecardEstimator};
 use crate::explain::{no_reference, Explanation, Reference};
 use crate::linear::sigmoid;
