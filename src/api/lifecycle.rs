@@ -3,12 +3,9 @@
 use crate::error::{fail, required, ErrorKind, OrReport};
 use crate::pg::audit::with_durable_failure_event;
 use crate::pg::catalog::{self, check_access, validate_model_name, Access, ModelRef};
-use crate::pg::extension::as_extension_owner;
 use crate::pg::registry::{self, NewVersion};
-use crate::pg::spi::select_one;
 use crate::pg::training::{retrain_request, train_version};
 use finml_models::export::{export_document, read_export, CLAIMED};
-use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -160,23 +157,7 @@ fn fin_export(
         name: model,
         version: Some(version),
     })?;
-    let metadata = as_extension_owner(|| {
-        select_one::<JsonB>(
-            "SELECT jsonb_build_object(
-                      'name', name, 'version', version, 'algorithm', algorithm, 'task', task,
-                      'relation', relation, 'target', target, 'features', features,
-                      'requested_features', requested_features, 'options', options,
-                      'metrics', metrics, 'coefficients', coefficients,
-                      'train_rows', train_rows, 'test_rows', test_rows,
-                      'trained_at', trained_at, 'trained_by', trained_by, 'imported', imported,
-                      'exported_at', now(), 'exported_from', current_database())
-               FROM finml.model_versions WHERE name = $1 AND version = $2",
-            &[DatumWithOid::from(model), DatumWithOid::from(version)],
-        )
-    })?;
-    let Some(JsonB(Value::Object(metadata))) = metadata else {
-        return Err(catalog::no_such_model(model));
-    };
+    let metadata = catalog::version_metadata(model, version)?;
     Ok(JsonB(export_document(
         metadata,
         &bytes,

@@ -26,7 +26,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::JsonB;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 pub use finml_models::reference::ModelRef;
 
@@ -223,4 +223,25 @@ pub fn training_spec(name: &str) -> SqlResult<TrainingSpec> {
         )
     })?;
     spec.ok_or_else(|| no_such_model(name))
+}
+
+/// What the catalog records of one version, as the object fin_export puts beside the model
+/// (access checked by the caller).
+pub fn version_metadata(name: &str, version: i32) -> SqlResult<Map<String, Value>> {
+    let metadata = read::<JsonB>(
+        "SELECT jsonb_build_object(
+                  'name', name, 'version', version, 'algorithm', algorithm, 'task', task,
+                  'relation', relation, 'target', target, 'features', features,
+                  'requested_features', requested_features, 'options', options,
+                  'metrics', metrics, 'coefficients', coefficients,
+                  'train_rows', train_rows, 'test_rows', test_rows,
+                  'trained_at', trained_at, 'trained_by', trained_by, 'imported', imported,
+                  'exported_at', now(), 'exported_from', current_database())
+           FROM finml.model_versions WHERE name = $1 AND version = $2",
+        &[DatumWithOid::from(name), DatumWithOid::from(version)],
+    )?;
+    match metadata {
+        Some(JsonB(Value::Object(metadata))) => Ok(metadata),
+        _ => Err(no_such_model(name)),
+    }
 }
