@@ -94,6 +94,9 @@ SELECT * FROM fin_train('m', 'odd', 'y', options => '{"impute": "mode"}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('m', 'odd', 'y', options => '{"l2": -1}');
 \echo :LAST_ERROR_SQLSTATE
+-- a value of the wrong type for one of the algorithm's own keys: the hint lists its keys
+SELECT * FROM fin_train('m', 'odd', 'y', 'scorecard', options => '{"pdo": "forty"}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('m', 'odd', 'y', options => '{"split": "sideways"}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('m', 'odd', 'y', options => '[1, 2]');
