@@ -29,7 +29,7 @@ endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
 .PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo test \
-        test-models test-pg test-sql test-faults lint bench clean-test check-cuda
+        test-models test-pg test-sql test-faults lint bench bench-peers clean-test check-cuda
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
 setup: system-packages cargo-pgrx pgrx-init
@@ -98,7 +98,18 @@ lint:
 	python3 tools/import_graph.py models/src > /dev/null
 	python3 tools/import_graph.py src > /dev/null
 
-bench: install
+# The client-side peers the benchmark compares with, in the bench's own virtual environment
+# (never used by the tests). PyPI's torch wheel brings its CUDA libraries: about 6 GB.
+BENCH_VENV = bench/.venv
+BENCH_PEERS = psycopg[binary]==3.3.9 pandas==3.1.1 scikit-learn==1.9.1 optbinning==1.0.0 torch==2.15.0
+
+bench-peers:
+	@if ! $(BENCH_VENV)/bin/python -c "import psycopg, pandas, sklearn, optbinning, torch" 2>/dev/null; then \
+	    echo "== installing the benchmark's Python peers into $(BENCH_VENV)"; \
+	    python3 -m venv $(BENCH_VENV) && $(BENCH_VENV)/bin/pip install -q $(BENCH_PEERS); \
+	fi
+
+bench: install bench-peers
 	bash bench/run.sh
 	bash bench/cancel.sh
 

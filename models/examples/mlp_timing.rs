@@ -35,9 +35,9 @@ fn main() {
     let start = Instant::now();
     let fit = fit(
         TrainingData {
-            x: &x,
+            x: x.clone(),
             n_inputs: 20,
-            y: &y,
+            y: y.clone(),
             classification: true,
         },
         &options,

@@ -83,6 +83,15 @@ pub enum Column {
 }
 
 impl Column {
+    /// Room for `rows` more values (a read that knows the table's size grows no vector by
+    /// copying it).
+    pub fn reserve(&mut self, rows: usize) {
+        match self {
+            Column::Numeric(c) => c.values.reserve(rows),
+            Column::Categorical(c) => c.codes.reserve(rows),
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Column::Numeric(c) => c.values.len(),
@@ -104,6 +113,15 @@ pub enum TargetColumn {
 }
 
 impl TargetColumn {
+    /// Room for `rows` more labels.
+    pub fn reserve(&mut self, rows: usize) {
+        match self {
+            TargetColumn::Numeric(c) => c.values.reserve(rows),
+            TargetColumn::Boolean(v) => v.reserve(rows),
+            TargetColumn::Text(c) => c.codes.reserve(rows),
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             TargetColumn::Numeric(c) => c.values.len(),

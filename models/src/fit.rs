@@ -3,6 +3,7 @@
 //! training pipeline (train.rs) builds a [`FitInput`]; each algorithm's fit reads it.
 
 use crate::data::Dataset;
+use crate::design::BLOCK_ROWS;
 use crate::error::{Error, ErrorKind, Result};
 use crate::preprocess::Impute;
 use crate::progress::Progress;
@@ -101,6 +102,15 @@ pub fn design_bytes(train: &[usize], test: &[usize], width: usize) -> usize {
 /// information matrix, its Cholesky factor and its inverse (the covariance).
 pub const LINEAR_SQUARE_MATRICES: usize = 3;
 
+/// Bytes of the `square_matrices` (width + 1)² matrices of a linear fit.
+fn square_matrix_bytes(width: usize, square_matrices: usize) -> usize {
+    width
+        .saturating_add(1)
+        .saturating_pow(2)
+        .saturating_mul(square_matrices)
+        .saturating_mul(std::mem::size_of::<f64>())
+}
+
 /// Rejects a design matrix of `width` columns that would not fit finml.max_training_memory,
 /// with the `square_matrices` (width + 1)² matrices a linear fit adds (0 for a network).
 pub fn check_design_memory(
@@ -110,18 +120,28 @@ pub fn check_design_memory(
     square_matrices: usize,
     limits: Limits,
 ) -> Result<()> {
-    let solver_bytes = width
-        .saturating_add(1)
-        .saturating_pow(2)
-        .saturating_mul(square_matrices)
-        .saturating_mul(std::mem::size_of::<f64>());
-    let needed = design_bytes(train, test, width).saturating_add(solver_bytes);
+    let needed = design_bytes(train, test, width)
+        .saturating_add(square_matrix_bytes(width, square_matrices));
+    let what = if square_matrices > 0 {
+        "the design matrix and the solver's matrices need"
+    } else {
+        "the design matrix needs"
+    };
+    check_needed(needed, what, limits)
+}
+
+/// Rejects a linear fit whose solver matrices would not fit finml.max_training_memory when
+/// it reads its design a block at a time (design.rs): the square matrices and two blocks.
+pub fn check_solver_memory(width: usize, square_matrices: usize, limits: Limits) -> Result<()> {
+    let blocks = BLOCK_ROWS
+        .saturating_mul(width.saturating_add(1))
+        .saturating_mul(2 * std::mem::size_of::<f64>());
+    let needed = square_matrix_bytes(width, square_matrices).saturating_add(blocks);
+    check_needed(needed, "the solver's matrices need", limits)
+}
+
+fn check_needed(needed: usize, what: &str, limits: Limits) -> Result<()> {
     if needed > limits.max_memory_bytes {
-        let what = if square_matrices > 0 {
-            "the design matrix and the solver's matrices need"
-        } else {
-            "the design matrix needs"
-        };
         return Err(Error::new(
             ErrorKind::ResourceLimit,
             format!(

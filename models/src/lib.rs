@@ -4,7 +4,7 @@
 //! into the database (only the extension's backend thread may).
 //!
 //! Layers, lowest first (a module imports only modules above it in this list):
-//! - foundations: `error`, `interrupt`, `json`, `linalg`, `data`, `progress`, `split`,
+//! - foundations: `error`, `interrupt`, `json`, `linalg`, `design`, `data`, `progress`, `split`,
 //!   `metrics`;
 //! - features: `binning`, `preprocess`, `fit` (what every estimator's fit receives);
 //! - `explain` (attribution formulas, the training reference);
@@ -18,6 +18,7 @@
 pub mod binning;
 pub mod data;
 pub mod deploy;
+pub mod design;
 pub mod error;
 pub mod estimator;
 pub mod evaluate;

@@ -105,9 +105,8 @@ impl Model {
                 ));
             }
         }
-        let x = self.preprocessor.design_matrix(data, rows);
         self.estimator
-            .outputs(&x)
+            .outputs_of_rows(&self.preprocessor, data, rows)
             .into_iter()
             .map(|o| finite_prediction(self.link(o)))
             .collect()

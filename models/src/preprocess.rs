@@ -10,9 +10,10 @@ use crate::binning::Binning;
 use crate::data::kind_mismatch;
 use crate::data::{Column, Dataset, NULL_CODE};
 pub use crate::data::{RawValue, MISSING_LEVEL};
+use crate::design::DesignRows;
 use crate::error::{Error, Result};
 use crate::interrupt;
-use ndarray::Array2;
+use ndarray::{s, Array2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -31,6 +32,29 @@ pub struct NumericTransform {
     pub impute: f64,
     pub mean: f64,
     pub scale: f64,
+}
+
+/// The design rows of some rows of a dataset, built a block at a time as a solver reads
+/// them (never the whole matrix).
+pub struct RowsDesign<'a> {
+    pub preprocessor: &'a Preprocessor,
+    pub data: &'a Dataset,
+    pub rows: &'a [usize],
+}
+
+impl DesignRows for RowsDesign<'_> {
+    fn n_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn width(&self) -> usize {
+        self.preprocessor.width()
+    }
+
+    fn fill(&self, start: usize, out: ArrayViewMut2<'_, f64>) {
+        let rows = &self.rows[start..start + out.nrows()];
+        self.preprocessor.fill_design(self.data, rows, out);
+    }
 }
 
 impl NumericTransform {
@@ -221,6 +245,13 @@ impl Preprocessor {
     /// preprocessor's features, found by name.
     pub fn design_matrix(&self, data: &Dataset, rows: &[usize]) -> Array2<f64> {
         let mut x = Array2::<f64>::zeros((rows.len(), self.width()));
+        self.fill_design(data, rows, x.view_mut());
+        x
+    }
+
+    /// Writes the design rows of the rows `rows` of `data` into `x` (`rows.len()` × width),
+    /// every cell of it (a buffer is reused from block to block).
+    pub fn fill_design(&self, data: &Dataset, rows: &[usize], mut x: ArrayViewMut2<'_, f64>) {
         let mut offset = 0;
         for f in &self.features {
             // One column at a time: rows × width in all, cancellable between columns.
@@ -239,6 +270,7 @@ impl Preprocessor {
                     // Map the dataset's codes to design columns once, not per row.
                     let by_code: Vec<Option<usize>> =
                         c.levels.iter().map(|l| t.column_of(Some(l))).collect();
+                    x.slice_mut(s![.., offset..offset + t.width()]).fill(0.0);
                     for (r, &i) in rows.iter().enumerate() {
                         let column = match c.codes[i] {
                             NULL_CODE => t.missing_column,
@@ -260,7 +292,6 @@ impl Preprocessor {
                 _ => unreachable!("preprocessor and dataset columns disagree"),
             }
         }
-        x
     }
 
     /// `intercept + Σ weights · design(values)` for one row, without building the row:
@@ -562,6 +593,25 @@ mod tests {
         let unseen = p.linear_predictor(0.1, &w, &[RawValue::Number(1.0), RawValue::Text("zzz")]);
         let reference = p.linear_predictor(0.1, &w, &[RawValue::Number(1.0), RawValue::Text("a")]);
         assert_eq!(unseen.unwrap(), reference.unwrap());
+    }
+
+    #[test]
+    fn blocks_of_design_rows_equal_the_design_matrix() {
+        // A reused block buffer must come out as the matrix would, indicators included.
+        let data = dataset();
+        let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Median, 10);
+        let rows = [3, 0, 2, 1, 3];
+        let whole = p.design_matrix(&data, &rows);
+        let mut block = Array2::<f64>::from_elem((2, p.width()), 7.0);
+        let design = RowsDesign {
+            preprocessor: &p,
+            data: &data,
+            rows: &rows,
+        };
+        for start in [0, 2] {
+            design.fill(start, block.view_mut());
+            assert_eq!(block, whole.slice(s![start..start + 2, ..]));
+        }
     }
 
     #[test]

@@ -213,9 +213,7 @@ pub fn train_reporting(
     } else {
         (&test, "test")
     };
-    let x_eval = preprocessor.design_matrix(data, eval_rows);
-    let eta = estimator.outputs(&x_eval);
-    drop(x_eval);
+    let eta = estimator.outputs_of_rows(&preprocessor, data, eval_rows);
     if let Some(k) = eta.iter().position(|e| !e.is_finite()) {
         return Err(not_finite(&format!(
             "its prediction for {evaluated_on} row {} ({})",

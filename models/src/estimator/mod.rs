@@ -15,6 +15,7 @@
 //! `Model::scorecard`).
 
 use crate::data::{Dataset, RawValue};
+use crate::design::BLOCK_ROWS;
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::{self, Explanation, Reference};
 use crate::fit::FitInput;
@@ -30,6 +31,11 @@ pub mod mlp;
 pub mod scorecard;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+thread_local! {
+    /// The design row of a network's per-row prediction.
+    static DESIGN_ROW: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// The estimator family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,12 +278,29 @@ impl Estimator {
         match self {
             Estimator::Logistic(e) | Estimator::Linear(e) => e.output(preprocessor, values),
             Estimator::Scorecard(s) => s.linear.output(preprocessor, values),
-            Estimator::Mlp(network) => {
-                let mut row = Vec::with_capacity(preprocessor.width());
+            Estimator::Mlp(network) => DESIGN_ROW.with(|row| {
+                // One buffer per thread: a prediction per table row allocates nothing.
+                let mut row = row.borrow_mut();
+                row.clear();
                 preprocessor.design_row(values, &mut row)?;
                 Ok(network.output(&row))
-            }
+            }),
         }
+    }
+
+    /// The output of each of `rows` of `data`, built and computed a block of design rows at
+    /// a time (no design matrix of all of them).
+    pub fn outputs_of_rows(
+        &self,
+        preprocessor: &Preprocessor,
+        data: &Dataset,
+        rows: &[usize],
+    ) -> Vec<f64> {
+        let mut outputs = Vec::with_capacity(rows.len());
+        for block in rows.chunks(BLOCK_ROWS) {
+            outputs.extend(self.outputs(&preprocessor.design_matrix(data, block)));
+        }
+        outputs
     }
 
     /// The output unit of every row of a design matrix.

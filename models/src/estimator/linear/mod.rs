@@ -12,9 +12,9 @@ pub use solver::{
 
 use crate::data::RawValue;
 use crate::error::{Error, Result};
-use crate::fit::{check_design_memory, FitInput, TrainLabels, LINEAR_SQUARE_MATRICES};
+use crate::fit::{check_solver_memory, FitInput, TrainLabels, LINEAR_SQUARE_MATRICES};
 use crate::json::parse_slice;
-use crate::preprocess::{Preprocessor, Transform};
+use crate::preprocess::{Preprocessor, RowsDesign, Transform};
 use ndarray::Array2;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -175,17 +175,31 @@ pub fn fit_standardized(input: &FitInput<'_>) -> Result<Preprocessor> {
 pub fn fit(input: &FitInput<'_>, params: SolverParams) -> Result<(Preprocessor, LinearEstimator)> {
     let preprocessor = fit_standardized(input)?;
     let width = preprocessor.width();
-    check_design_memory(
-        input.train,
-        input.test,
-        width,
-        LINEAR_SQUARE_MATRICES,
-        input.limits,
-    )?;
-    let x_train = preprocessor.design_matrix(input.data, input.train);
+    check_solver_memory(width, LINEAR_SQUARE_MATRICES, input.limits)?;
+    // The split shuffles the training rows; the solvers' sums do not depend on the order,
+    // and reading the columns in table order turns every pass's random accesses into
+    // sequential ones.
+    let mut order: Vec<usize> = (0..input.train.len()).collect();
+    order.sort_unstable_by_key(|&k| input.train[k]);
+    let rows: Vec<usize> = order.iter().map(|&k| input.train[k]).collect();
+    // Read a block at a time by each pass of the solver: no design matrix of the table.
+    let x_train = RowsDesign {
+        preprocessor: &preprocessor,
+        data: input.data,
+        rows: &rows,
+    };
     let (fit, odds_ratios) = match input.labels {
-        TrainLabels::Binary(y) => (fit_logistic(&x_train, y, params.l2, params.max_iter)?, true),
-        TrainLabels::Numeric(y) => (fit_linear(&x_train, y, params.l2)?, false),
+        TrainLabels::Binary(y) => {
+            let y: Vec<bool> = order.iter().map(|&k| y[k]).collect();
+            (
+                fit_logistic(&x_train, &y, params.l2, params.max_iter)?,
+                true,
+            )
+        }
+        TrainLabels::Numeric(y) => {
+            let y: Vec<f64> = order.iter().map(|&k| y[k]).collect();
+            (fit_linear(&x_train, &y, params.l2)?, false)
+        }
     };
     let estimator = LinearEstimator::from_fit(&fit, &preprocessor, odds_ratios);
     Ok((preprocessor, estimator))

@@ -29,11 +29,10 @@ pub use training::{fit, parameter_count, training_memory_bytes, MlpFit, Training
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{check_design_memory, design_bytes, FitInput, Limits, TrainLabels};
 use crate::linear::fit_standardized;
-use crate::preprocess::Preprocessor;
+use crate::data::Dataset;
+use crate::design::visit_blocks;
+use crate::preprocess::{Preprocessor, RowsDesign};
 
-/// Bytes per design cell that an MLP's training holds besides the f64 design matrix: the f32
-/// copy handed to candle, its tensor, and the shuffled tensor of an epoch.
-const EXTRA_BYTES_PER_CELL: usize = 12;
 
 /// The MLP as an estimator: the standardized preprocessing and a network trained on the
 /// training rows of `input`, on the device its parameters or `limits` choose.
@@ -43,12 +42,11 @@ pub fn fit_estimator(
 ) -> Result<(Preprocessor, MlpFit)> {
     let preprocessor = fit_standardized(input)?;
     let width = preprocessor.width();
-    let cells = (width + 1) * (8 + EXTRA_BYTES_PER_CELL) / 8;
-    check_design_memory(input.train, input.test, cells, 0, input.limits)?;
-    check_network_memory(input.train, input.test, width, cells, params, input.limits)?;
-    let x_train = preprocessor.design_matrix(input.data, input.train);
-    let x: Vec<f32> = x_train.iter().map(|&v| v as f32).collect();
-    drop(x_train);
+    // The training holds its design in f32 (the tensor) and each epoch's shuffled copy of
+    // it: 8 bytes a cell, what one f64 design matrix of as many cells would take.
+    check_design_memory(input.train, input.test, width, 0, input.limits)?;
+    check_network_memory(input.train, input.test, width, width, params, input.limits)?;
+    let x = f32_design(&preprocessor, input.data, input.train);
     let (y, classification): (Vec<f32>, bool) = match input.labels {
         TrainLabels::Binary(y) => (y.iter().map(|&b| f32::from(u8::from(b))).collect(), true),
         TrainLabels::Numeric(y) => (y.iter().map(|&v| v as f32).collect(), false),
@@ -56,9 +54,9 @@ pub fn fit_estimator(
     let device = select_device(params.device.unwrap_or(input.limits.device))?;
     let fit = fit(
         TrainingData {
-            x: &x,
+            x,
             n_inputs: width,
-            y: &y,
+            y,
             classification,
         },
         params,
@@ -67,6 +65,24 @@ pub fn fit_estimator(
         &mut *input.progress,
     )?;
     Ok((preprocessor, fit))
+}
+
+/// The design rows of `rows` in f32 (candle's precision), built a block at a time: no f64
+/// design matrix of the training split is held.
+fn f32_design(preprocessor: &Preprocessor, data: &Dataset, rows: &[usize]) -> Vec<f32> {
+    let mut x = Vec::with_capacity(rows.len() * preprocessor.width());
+    let design = RowsDesign {
+        preprocessor,
+        data,
+        rows,
+    };
+    visit_blocks(&design, |_, block| {
+        // Column 0 of a block is the intercept's 1, which a network has no use for.
+        for row in block.rows() {
+            x.extend(row.iter().skip(1).map(|&v| v as f32));
+        }
+    });
+    x
 }
 
 /// Rejects a network whose parameters, optimizer state and batch activations, with the

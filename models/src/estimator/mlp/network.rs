@@ -30,26 +30,54 @@ impl Network {
     /// The output unit before the sigmoid (the log-odds of a classifier, the prediction of a
     /// regression) for one standardized design row.
     pub fn output(&self, x: &[f64]) -> f64 {
-        let mut input: Vec<f64> = x.to_vec();
-        let mut next = Vec::new();
-        let last = self.layers.len() - 1;
-        for (k, layer) in self.layers.iter().enumerate() {
-            next.clear();
-            for (row, &b) in layer.weights.chunks_exact(layer.in_dim).zip(&layer.bias) {
-                let z = row
-                    .iter()
-                    .zip(&input)
-                    .fold(f64::from(b), |acc, (&w, &v)| acc + f64::from(w) * v);
-                next.push(if k == last {
-                    z
-                } else {
-                    activate(self.activation, z)
-                });
+        // Per-row prediction runs once per table row: the layers' activations live in two
+        // buffers of the thread, reused from call to call.
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let (input, next) = &mut *scratch;
+            input.clear();
+            input.extend_from_slice(x);
+            let last = self.layers.len() - 1;
+            for (k, layer) in self.layers.iter().enumerate() {
+                next.clear();
+                for (row, &b) in layer.weights.chunks_exact(layer.in_dim).zip(&layer.bias) {
+                    let z = f64::from(b) + weighted_sum(row, input);
+                    next.push(if k == last {
+                        z
+                    } else {
+                        activate(self.activation, z)
+                    });
+                }
+                std::mem::swap(input, next);
             }
-            std::mem::swap(&mut input, &mut next);
-        }
-        input[0]
+            input[0]
+        })
     }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<(Vec<f64>, Vec<f64>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// `Σ w_i·x_i` in f64 over f32 weights, with eight partial sums: independent chains the
+/// compiler keeps in vector registers, where one running sum waits on every addition.
+#[inline]
+fn weighted_sum(weights: &[f32], x: &[f64]) -> f64 {
+    let mut sums = [0.0f64; 8];
+    let (w8, x8) = (weights.chunks_exact(8), x.chunks_exact(8));
+    let tail: f64 = w8
+        .remainder()
+        .iter()
+        .zip(x8.remainder())
+        .map(|(&w, &v)| f64::from(w) * v)
+        .sum();
+    for (w, v) in w8.zip(x8) {
+        for k in 0..8 {
+            sums[k] += f64::from(w[k]) * v[k];
+        }
+    }
+    sums.iter().sum::<f64>() + tail
 }
 
 impl Network {
@@ -218,11 +246,7 @@ impl Network {
                 .weights
                 .chunks_exact(layer.in_dim)
                 .zip(&layer.bias)
-                .map(|(row, &b)| {
-                    row.iter()
-                        .zip(input)
-                        .fold(f64::from(b), |acc, (&w, &v)| acc + f64::from(w) * v)
-                })
+                .map(|(row, &b)| f64::from(b) + weighted_sum(row, input))
                 .collect();
             let a = if k == last {
                 z.clone()

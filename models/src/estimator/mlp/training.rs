@@ -44,20 +44,21 @@ fn parameters(layers: &[LayerVars]) -> Vec<Var> {
         .collect()
 }
 
-/// The training split as candle takes it.
-#[derive(Debug, Clone, Copy)]
-pub struct TrainingData<'a> {
+/// The training split as candle takes it (owned: the design becomes a tensor without a
+/// copy, and each epoch gathers its shuffled rows from that one tensor).
+#[derive(Debug, Clone)]
+pub struct TrainingData {
     /// Rows × inputs, row-major, standardized design values.
-    pub x: &'a [f32],
+    pub x: Vec<f32>,
     pub n_inputs: usize,
     /// 0/1 for classification, values for regression.
-    pub y: &'a [f32],
+    pub y: Vec<f32>,
     pub classification: bool,
 }
 
 /// Trains a network on `data`.
 pub fn fit(
-    data: TrainingData<'_>,
+    data: TrainingData,
     options: &MlpParams,
     seed: u64,
     device: &Device,
@@ -99,29 +100,27 @@ pub fn fit(
         })
         .min(n_rows.saturating_sub(1));
     let (valid_rows, train_rows) = order.split_at(n_valid);
-    let gather = |rows: &[usize]| -> (Vec<f32>, Vec<f32>) {
-        let mut xs = Vec::with_capacity(rows.len() * n_inputs);
-        let mut ys = Vec::with_capacity(rows.len());
-        for &r in rows {
-            xs.extend_from_slice(&x[r * n_inputs..(r + 1) * n_inputs]);
-            ys.push(y[r]);
-        }
-        (xs, ys)
+    let labels_of = |rows: &[usize]| -> Vec<f32> { rows.iter().map(|&r| y[r]).collect() };
+    let indexes = |rows: &[usize]| -> Result<Tensor> {
+        let rows: Vec<u32> = rows.iter().map(|&r| r as u32).collect();
+        let n = rows.len();
+        Tensor::from_vec(rows, n, device).map_err(candle)
     };
-    let (x_train, y_train) = gather(train_rows);
+    let y_train = labels_of(train_rows);
     let sample_weights = class_weights(&y_train, classification, options.class_weight);
     let n_train = y_train.len();
-    let x_train = Tensor::from_vec(x_train, (n_train, n_inputs), device).map_err(candle)?;
+    // The design is the one tensor of every row (moved, not copied); the training rows are
+    // gathered from it an epoch at a time, in that epoch's order.
+    let x_all = Tensor::from_vec(x, (n_rows, n_inputs), device).map_err(candle)?;
     let y_train = Tensor::from_vec(y_train, (n_train, 1), device).map_err(candle)?;
     let w_train = match sample_weights {
         Some(w) => Some(Tensor::from_vec(w, (n_train, 1), device).map_err(candle)?),
         None => None,
     };
     let valid = if n_valid > 0 {
-        let (xv, yv) = gather(valid_rows);
         Some((
-            Tensor::from_vec(xv, (n_valid, n_inputs), device).map_err(candle)?,
-            Tensor::from_vec(yv, (n_valid, 1), device).map_err(candle)?,
+            x_all.index_select(&indexes(valid_rows)?, 0).map_err(candle)?,
+            Tensor::from_vec(labels_of(valid_rows), (n_valid, 1), device).map_err(candle)?,
         ))
     } else {
         None
@@ -136,8 +135,13 @@ pub fn fit(
         let started = Instant::now();
         let mut permutation: Vec<u32> = (0..n_train as u32).collect();
         permutation.shuffle(&mut rng);
+        let rows: Vec<usize> = permutation
+            .iter()
+            .map(|&k| train_rows[k as usize])
+            .collect();
+        let xs = x_all.index_select(&indexes(&rows)?, 0).map_err(candle)?;
+        drop(rows);
         let permutation = Tensor::from_vec(permutation, n_train, device).map_err(candle)?;
-        let xs = x_train.index_select(&permutation, 0).map_err(candle)?;
         let ys = y_train.index_select(&permutation, 0).map_err(candle)?;
         let ws = match &w_train {
             Some(w) => Some(w.index_select(&permutation, 0).map_err(candle)?),
@@ -691,9 +695,9 @@ mod tests {
 
     fn fit_separable(x: &[f32], y: &[f32], options: &MlpParams, seed: u64) -> MlpFit {
         let data = TrainingData {
-            x,
+            x: x.to_vec(),
             n_inputs: 2,
-            y,
+            y: y.to_vec(),
             classification: true,
         };
         super::fit(data, options, seed, &Device::Cpu, &mut Silent).unwrap()

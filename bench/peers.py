@@ -1,0 +1,186 @@
+"""The client-side peers of finml's benchmark: what an analyst runs today, pulling the table
+into Python. Each prints one line: the wall-clock seconds of the whole path (read + fit +
+measure), then its figures (test AUC, and for logistic regression the largest difference from
+finml's coefficients on the standardized scale).
+
+usage: python peers.py <logistic | logistic_csv | scorecard | mlp | metrics> [args]
+environment: DB, PGHOST, PGUSER, PGPASSWORD (a client role), THREADS (mlp), FEATURES (mlp)
+"""
+import io
+import os
+import sys
+import time
+import warnings
+
+warnings.filterwarnings("ignore")
+import numpy as np
+import pandas as pd
+import psycopg
+
+COLUMNS = [f"x{i}" for i in range(1, 21)] + ["region", "employment", "defaulted"]
+
+
+def connect():
+    return psycopg.connect(dbname=os.environ["DB"])
+
+
+def read_sql(columns="*"):
+    with connect() as conn:
+        return pd.read_sql(f"SELECT {columns} FROM applicants ORDER BY id", conn)
+
+
+def read_copy_csv():
+    """The fastest client path: COPY ... TO STDOUT (FORMAT csv) straight into pandas."""
+    buffer = io.BytesIO()
+    with connect() as conn, conn.cursor() as cur:
+        with cur.copy(f"COPY (SELECT {', '.join(COLUMNS)} FROM applicants ORDER BY id) "
+                      "TO STDOUT (FORMAT csv, HEADER)") as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+    buffer.seek(0)
+    return pd.read_csv(buffer)
+
+
+def logistic_pipeline(df):
+    """finml's preprocessing in scikit-learn: median imputation and population
+    standardization of the numerics; one-hot categoricals without their most frequent level
+    (finml's reference level); the stratified 70/30 split with seed 42."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    y = df.pop("defaulted").to_numpy()
+    df = df[[c for c in COLUMNS if c != "defaulted"]]
+    num = [c for c in df.columns if c.startswith("x")]
+    cat = ["region", "employment"]
+    Xtr, Xte, ytr, yte = train_test_split(df, y, test_size=0.3, stratify=y, random_state=42)
+    reference = [Xtr[c].value_counts().idxmax() for c in cat]
+    pre = make_column_transformer(
+        (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
+        (OneHotEncoder(drop=reference, handle_unknown="ignore"), cat))
+    model = make_pipeline(pre, LogisticRegression(C=1.0, max_iter=1000)).fit(Xtr, ytr)
+    return model, Xtr, Xte, ytr, yte, num, cat
+
+
+def logistic(csv):
+    from sklearn.metrics import roc_auc_score
+    start = time.time()
+    df = read_copy_csv() if csv else read_sql()
+    model, Xtr, Xte, ytr, yte, num, cat = logistic_pipeline(df)
+    auc = roc_auc_score(yte, model.predict_proba(Xte)[:, 1])
+    seconds = time.time() - start
+    print(f"{seconds:.3f} {auc:.6f} {coefficient_gap(model, Xtr, ytr, num, cat):.2e}")
+
+
+def coefficient_gap(model, Xtr, ytr, num, cat):
+    """Largest |finml - scikit-learn| over the intercept and weights on the standardized
+    scale, against scikit-learn's exact optimum at the same penalty (newton-cholesky, tol
+    1e-10, on the same design). Not timed."""
+    from sklearn.linear_model import LogisticRegression
+    pre = model[0]
+    X = pre.transform(Xtr)
+    exact = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-10, max_iter=100).fit(X, ytr)
+    names = list(num)
+    encoder = pre.named_transformers_["onehotencoder"]
+    for c, levels, dropped in zip(cat, encoder.categories_, encoder.drop_idx_):
+        names += [f"{c}={level}" for k, level in enumerate(levels) if k != dropped]
+    scaler = pre.named_transformers_["pipeline"][-1]
+    mean = dict(zip(num, scaler.mean_))
+    scale = dict(zip(num, scaler.scale_))
+    with connect() as conn:
+        rows = conn.execute("SELECT term, estimate FROM fin_coefficients('bench')").fetchall()
+    finml = dict(rows)
+    # finml reports the original scale: w = estimate·scale, b = b' + Σ w·mean/scale.
+    weights = {t: finml[t] * scale.get(t, 1.0) for t in names}
+    intercept = finml["(intercept)"] + sum(weights[t] * mean[t] / scale[t] for t in num)
+    gaps = [abs(intercept - exact.intercept_[0])]
+    gaps += [abs(weights[t] - w) for t, w in zip(names, exact.coef_[0])]
+    return max(gaps)
+
+
+def scorecard():
+    from optbinning import BinningProcess, Scorecard
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+    start = time.time()
+    df = read_sql()
+    y = df.pop("defaulted").to_numpy()
+    df = df.drop(columns=["id"])
+    Xtr, Xte, ytr, yte = train_test_split(df, y, test_size=0.3, stratify=y, random_state=42)
+    params = {c: {"monotonic_trend": "auto_asc_desc", "max_n_bins": 8}
+              for c in df.columns if c.startswith("x")}
+    # The same screening as finml's default min_iv.
+    process = BinningProcess(list(df.columns), categorical_variables=["region", "employment"],
+                             binning_fit_params=params, selection_criteria={"iv": {"min": 0.02}})
+    card = Scorecard(binning_process=process, estimator=LogisticRegression(),
+                     scaling_method="pdo_odds",
+                     scaling_method_params={"pdo": 20, "odds": 50, "scorecard_points": 600},
+                     rounding=True).fit(Xtr, ytr)
+    auc = roc_auc_score(yte, card.predict_proba(Xte)[:, 1])
+    print(f"{time.time() - start:.3f} {auc:.6f}")
+
+
+def mlp():
+    """The same data, preprocessing, split, architecture, optimizer, epochs, batch size and
+    thread count as finml's MLP recipe, in PyTorch on the CPU."""
+    import torch
+    from sklearn.impute import SimpleImputer
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    torch.set_num_threads(int(os.environ["THREADS"]))
+    torch.manual_seed(42)
+    start = time.time()
+    df = read_sql(f"{os.environ['FEATURES']}, defaulted")
+    y = df.pop("defaulted").to_numpy().astype(np.float32)
+    Xtr, Xte, ytr, yte = train_test_split(df, y, test_size=0.2, stratify=y, random_state=42)
+    pre = make_pipeline(SimpleImputer(strategy="median"), StandardScaler()).fit(Xtr)
+    Xtr = torch.tensor(pre.transform(Xtr), dtype=torch.float32)
+    Xte = torch.tensor(pre.transform(Xte), dtype=torch.float32)
+    Ytr = torch.tensor(ytr).unsqueeze(1)
+    width = Xtr.shape[1]
+    model = torch.nn.Sequential(torch.nn.Linear(width, 50), torch.nn.ReLU(), torch.nn.Dropout(0.2),
+                                torch.nn.Linear(50, 50), torch.nn.ReLU(), torch.nn.Dropout(0.2),
+                                torch.nn.Linear(50, 1))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    n = len(Xtr)
+    for _ in range(10):
+        perm = torch.randperm(n)
+        Xs, Ys = Xtr[perm], Ytr[perm]
+        for s in range(0, n, 32):
+            opt.zero_grad()
+            loss = loss_fn(model(Xs[s:s + 32]), Ys[s:s + 32])
+            loss.backward()
+            opt.step()
+    model.eval()
+    with torch.no_grad():
+        auc = roc_auc_score(yte, model(Xte).squeeze(1).numpy())
+    print(f"{time.time() - start:.3f} {auc:.6f}")
+
+
+def metrics():
+    """Evaluating a model in a notebook: pull its predictions and the labels, then
+    sklearn.metrics (AUC, ROC/KS, accuracy, precision, recall, f1, log loss, Brier)."""
+    from sklearn import metrics as m
+    start = time.time()
+    with connect() as conn:
+        df = pd.read_sql("SELECT fin_predict('bench', a) AS p, defaulted AS y FROM applicants a", conn)
+    p, y = df["p"].to_numpy(), df["y"].to_numpy()
+    hard = p >= 0.5
+    auc = m.roc_auc_score(y, p)
+    fpr, tpr, _ = m.roc_curve(y, p)
+    [auc, (tpr - fpr).max(), m.accuracy_score(y, hard), m.precision_score(y, hard),
+     m.recall_score(y, hard), m.f1_score(y, hard), m.log_loss(y, p), m.brier_score_loss(y, p)]
+    print(f"{time.time() - start:.3f} {auc:.6f}")
+
+
+if __name__ == "__main__":
+    which = sys.argv[1]
+    {"logistic": lambda: logistic(False), "logistic_csv": lambda: logistic(True),
+     "scorecard": scorecard, "mlp": mlp, "metrics": metrics}[which]()

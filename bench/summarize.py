@@ -1,0 +1,76 @@
+"""Prints the benchmark's table from run.sh's results (size, run, item, finml, comparison,
+note): per size and item, the median of each side over the runs and the median of the
+per-run ratios, with issue 15's target where it set one. Standard library only.
+
+usage: python3 summarize.py RESULTS.tsv
+"""
+import statistics
+import sys
+from collections import OrderedDict
+
+# item -> (how the ratio reads, target): "x" is finml / comparison (lower is better, target a
+# ceiling); "speedup" is comparison / finml (higher is better, target a floor).
+TARGETS = {
+    "fin_train logistic | read floor": ("x", 2.0),
+    "training read | read floor": ("x", 1.3),
+    "fin_train logistic | pandas.read_sql + sklearn": ("speedup", 4.0),
+    "fin_train logistic | COPY csv + pandas + sklearn": ("speedup", 1.5),
+    "fin_train scorecard | pandas + optbinning": ("speedup", None),
+    "fin_train mlp | pandas + PyTorch CPU": ("speedup", 1.0),
+    "fin_evaluate | pandas + sklearn.metrics": ("speedup", None),
+    "fin_predict row | SQL floor": ("x", 1.5),
+    "fin_predict array | SQL floor (numeric)": ("x", 1.2),
+    "fin_score row | SQL CASE floor": ("x", 1.5),
+    "fin_predict MLP row | logistic SQL floor": ("x", 3.0),
+    "fin_predict row, 2 workers | 0 workers": ("x", 1.0),
+    "fin_predict array, 2 workers | 0 workers": ("x", 1.0),
+    "fin_predict MLP row, 2 workers | 0 workers": ("x", 1.0),
+    "fin_score row, 2 workers | 0 workers": ("x", 1.0),
+    "peak RSS logistic | f64 design (kB)": ("x", None),
+    "peak RSS scorecard | f64 design (kB)": ("x", None),
+    "peak RSS mlp | f64 design (kB)": ("x", None),
+}
+
+
+def main(path):
+    table = OrderedDict()
+    for line in open(path):
+        size, run, item, finml, comparison, note = (line.rstrip("\n").split("\t") + [""])[:6]
+        entry = table.setdefault((int(size), item), {"finml": [], "comparison": [], "notes": []})
+        try:
+            entry["finml"].append(float(finml))
+            entry["comparison"].append(float(comparison))
+        except ValueError:
+            entry["notes"].append(f"run {run}: no value ({finml!r}, {comparison!r})")
+        if note:
+            entry["notes"].append(note)
+    size_now = None
+    for (size, item), entry in table.items():
+        if size != size_now:
+            size_now = size
+            print(f"\n{size:,} rows ({len(entry['finml'])} run(s); medians)")
+            print(f"  {'item | comparison':58} {'finml':>10} {'comparison':>11} {'ratio':>9}  target")
+        if not entry["finml"]:
+            print(f"  {item:58} {'-':>10} {'-':>11} {'-':>9}  {'; '.join(entry['notes'])}")
+            continue
+        kind, target = TARGETS.get(item, ("x", None))
+        ratios = [(c / f if kind == "speedup" else f / c) if (f and c) else float("nan")
+                  for f, c in zip(entry["finml"], entry["comparison"])]
+        ratio = statistics.median(ratios)
+        finml = statistics.median(entry["finml"])
+        comparison = statistics.median(entry["comparison"])
+        if item.startswith("test AUC"):
+            print(f"  {item:58} {finml:10.4f}")
+            continue
+        mark = ""
+        if target is not None:
+            met = ratio >= target if kind == "speedup" else ratio <= target
+            sign = ">=" if kind == "speedup" else "<="
+            mark = f"{sign} {target:g}  {'met' if met else 'MISSED'}"
+        unit = "x faster" if kind == "speedup" else "x"
+        note = f"  ({entry['notes'][-1]})" if entry["notes"] else ""
+        print(f"  {item:58} {finml:10.3f} {comparison:11.3f} {ratio:7.2f}{unit[:1]:<2} {mark}{note}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,148 @@
+//! A design matrix read a block of rows at a time. The linear solvers make a handful of
+//! passes over the training rows; reading each block from the columnar dataset as they go
+//! (preprocess::RowsDesign) means no design matrix of the whole table is ever held, and a
+//! block small enough for the cache keeps the passes at the speed of the arithmetic.
+
+use crate::interrupt;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
+
+/// Rows per block: 1024 rows of a few dozen columns stay in the L2 cache.
+pub const BLOCK_ROWS: usize = 1024;
+
+/// Rows of a design matrix (standardized features, one-hot indicators, WoE values), without
+/// the intercept column.
+pub trait DesignRows {
+    fn n_rows(&self) -> usize;
+    fn width(&self) -> usize;
+    /// Writes rows `start .. start + out.nrows()` into `out` (`width` columns).
+    fn fill(&self, start: usize, out: ArrayViewMut2<'_, f64>);
+}
+
+impl DesignRows for Array2<f64> {
+    fn n_rows(&self) -> usize {
+        self.nrows()
+    }
+
+    fn width(&self) -> usize {
+        self.ncols()
+    }
+
+    fn fill(&self, start: usize, mut out: ArrayViewMut2<'_, f64>) {
+        let end = start + out.nrows();
+        out.assign(&self.slice(s![start..end, ..]));
+    }
+}
+
+/// Calls `on_block(first row, block)` for every block of `x`, where a block's column 0 is the
+/// intercept's 1 and columns 1.. are the design's. One buffer serves every block; a cancel is
+/// honoured between blocks.
+pub fn for_each_block<E>(
+    x: &dyn DesignRows,
+    mut on_block: impl FnMut(usize, ArrayView2<'_, f64>) -> Result<(), E>,
+) -> Result<(), E> {
+    let n = x.n_rows();
+    let mut buffer = Array2::<f64>::zeros((BLOCK_ROWS.min(n.max(1)), x.width() + 1));
+    buffer.column_mut(0).fill(1.0);
+    let mut start = 0;
+    while start < n {
+        interrupt::check();
+        let rows = BLOCK_ROWS.min(n - start);
+        x.fill(start, buffer.slice_mut(s![..rows, 1..]));
+        on_block(start, buffer.slice(s![..rows, ..]))?;
+        start += rows;
+    }
+    Ok(())
+}
+
+/// [`for_each_block`] for a visit that cannot fail.
+pub fn visit_blocks(x: &dyn DesignRows, mut on_block: impl FnMut(usize, ArrayView2<'_, f64>)) {
+    let visited: Result<(), std::convert::Infallible> = for_each_block(x, |start, block| {
+        on_block(start, block);
+        Ok(())
+    });
+    if let Err(never) = visited {
+        match never {}
+    }
+}
+
+/// `Σ a_i·b_i` with four partial sums, which the compiler keeps in vector registers (one
+/// running sum must add in order, and so runs at the latency of an addition).
+#[inline]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut sums = [0.0; 4];
+    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = a4
+        .remainder()
+        .iter()
+        .zip(b4.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a4.zip(b4) {
+        for k in 0..4 {
+            sums[k] += x[k] * y[k];
+        }
+    }
+    (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
+}
+
+/// The row `i` of a block as a slice (blocks are standard-layout).
+#[inline]
+pub fn row<'a>(block: &'a ArrayView2<'_, f64>, i: usize) -> &'a [f64] {
+    let width = block.ncols();
+    let all = block
+        .as_slice()
+        .expect("blocks are contiguous, row-major buffers");
+    &all[i * width..(i + 1) * width]
+}
+
+/// Adds `Σ_i weights[i]·a_iᵀa_i` over the rows of `block` to `information`, through one
+/// matrix product (`scratch` holds the weighted rows; at least as many rows as the block).
+pub fn add_weighted_gram(
+    block: &ArrayView2<'_, f64>,
+    weights: &[f64],
+    scratch: &mut Array2<f64>,
+    information: &mut Array2<f64>,
+) {
+    let rows = block.nrows();
+    let mut weighted = scratch.slice_mut(s![..rows, ..]);
+    for ((mut out, a), &w) in weighted
+        .rows_mut()
+        .into_iter()
+        .zip(block.rows())
+        .zip(weights)
+    {
+        out.zip_mut_with(&a, |o, &v| *o = w * v);
+    }
+    general_mat_mul(1.0, &block.t(), &weighted, 1.0, information);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn blocks_cover_every_row_once_with_the_intercept_column() {
+        let rows = BLOCK_ROWS * 2 + 3;
+        let x = Array2::from_shape_fn((rows, 2), |(i, j)| (i * 10 + j) as f64);
+        let mut seen = 0;
+        for_each_block(&x, |start, block| -> Result<(), ()> {
+            assert_eq!(start, seen);
+            for i in 0..block.nrows() {
+                assert_eq!(row(&block, i), &[1.0, x[[start + i, 0]], x[[start + i, 1]]]);
+            }
+            seen += block.nrows();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, rows);
+    }
+
+    #[test]
+    fn dot_matches_the_plain_sum() {
+        let a = array![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        let b = array![7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0];
+        assert_eq!(dot(a.as_slice().unwrap(), b.as_slice().unwrap()), a.dot(&b));
+    }
+}
