@@ -26,13 +26,12 @@ pub use params::{
 };
 pub use training::{fit, parameter_count, training_memory_bytes, MlpFit, TrainingData};
 
+use crate::data::Dataset;
+use crate::design::visit_blocks;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{check_design_memory, design_bytes, FitInput, Limits, TrainLabels};
 use crate::linear::fit_standardized;
-use crate::data::Dataset;
-use crate::design::visit_blocks;
 use crate::preprocess::{Preprocessor, RowsDesign};
-
 
 /// The MLP as an estimator: the standardized preprocessing and a network trained on the
 /// training rows of `input`, on the device its parameters or `limits` choose.

@@ -119,7 +119,9 @@ pub fn fit(
     };
     let valid = if n_valid > 0 {
         Some((
-            x_all.index_select(&indexes(valid_rows)?, 0).map_err(candle)?,
+            x_all
+                .index_select(&indexes(valid_rows)?, 0)
+                .map_err(candle)?,
             Tensor::from_vec(labels_of(valid_rows), (n_valid, 1), device).map_err(candle)?,
         ))
     } else {
