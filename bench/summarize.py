@@ -19,16 +19,18 @@ TARGETS = {
     "fin_train mlp | pandas + PyTorch CPU": ("speedup", 1.0),
     "fin_evaluate | pandas + sklearn.metrics": ("speedup", None),
     "fin_predict row | SQL floor": ("x", 1.5),
-    "fin_predict array | SQL floor (numeric)": ("x", 1.2),
+    "fin_predict array | SQL floor over the arrays": ("x", 1.2),
+    "fin_predict ARRAY[columns] | SQL floor (columns)": ("x", None),
     "fin_score row | SQL CASE floor": ("x", 1.5),
     "fin_predict MLP row | logistic SQL floor": ("x", 3.0),
     "fin_predict row, 2 workers | 0 workers": ("x", 1.0),
     "fin_predict array, 2 workers | 0 workers": ("x", 1.0),
     "fin_predict MLP row, 2 workers | 0 workers": ("x", 1.0),
     "fin_score row, 2 workers | 0 workers": ("x", 1.0),
-    "peak RSS logistic | f64 design (kB)": ("x", None),
-    "peak RSS scorecard | f64 design (kB)": ("x", None),
-    "peak RSS mlp | f64 design (kB)": ("x", None),
+    # Issue 15 sets it at a million rows.
+    "peak private RSS logistic | f64 design (kB)": ("x", 1.5),
+    "peak private RSS scorecard | f64 design (kB)": ("x", 1.5),
+    "peak private RSS mlp | f64 design (kB)": ("x", 1.5),
 }
 
 

@@ -10,7 +10,7 @@ use pgrx::prelude::*;
 use pgrx::PgRelation;
 
 /// The applicant's total points on the deployed scorecard.
-#[pg_extern(stable, strict, parallel_safe)]
+#[pg_extern(stable, strict, parallel_safe, cost = 100)]
 fn fin_score(model: &str, row: RecordArg) -> Result<i32, ErrorReport> {
     with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {

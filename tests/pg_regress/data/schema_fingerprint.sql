@@ -1,11 +1,12 @@
 -- Everything that makes up finml's schema in the current database, one sorted row per object:
--- functions (signature, result, symbol, volatility, parallel safety, strictness, security,
+-- functions (signature, result, symbol, volatility, parallel safety, strictness, security, cost,
 -- pinned settings, privileges), tables and views (kind, privileges, options), columns (position, type, NOT NULL,
 -- default), constraints, indexes, view definitions, the tables pg_dump keeps, the schema's
 -- privileges. upgrade.sql compares it between an upgraded and a fresh database.
 SELECT 'function' AS kind, p.oid::regprocedure::text AS object,
        concat_ws(' | ', pg_get_function_result(p.oid), pg_get_function_arguments(p.oid),
                  p.prosrc, p.probin, p.provolatile, p.proparallel, p.proisstrict, p.prosecdef,
+                 p.procost,
                  p.proconfig::text,
                  coalesce(p.proacl::text, 'default acl')) AS definition
   FROM pg_proc p
