@@ -35,8 +35,7 @@ fn main() {
     let start = Instant::now();
     let fit = fit(
         TrainingData {
-            x: x.clone(),
-            n_inputs: 20,
+            x: &ndarray::Array2::from_shape_fn((y.len(), 20), |(i, j)| f64::from(x[20 * i + j])),
             y: y.clone(),
             classification: true,
         },

@@ -171,8 +171,10 @@ impl Dataset {
         self.features.iter().find(|f| f.name == name)
     }
 
-    /// Bytes one row takes in this representation; the extension uses it to keep training
-    /// within `finml.max_training_memory` while it reads.
+    /// Bytes one row takes in this representation (an f64 or a u32 code per feature, the
+    /// target, the out-of-time mask); the extension uses it to keep the read within
+    /// `finml.max_training_memory`, and each estimator adds what its fit holds to
+    /// [`Dataset::bytes`]. No design matrix of the table is ever built.
     pub fn bytes_per_row(features: &[Feature], has_test_mask: bool) -> usize {
         let feature_bytes: usize = features
             .iter()
@@ -181,9 +183,15 @@ impl Dataset {
                 Column::Categorical(_) => std::mem::size_of::<u32>(),
             })
             .sum();
-        // Target, the mask, and the design matrix row built for the solver (about one f64 per
-        // feature) come on top of the columns themselves.
-        feature_bytes + 8 + usize::from(has_test_mask) + 8 * features.len()
+        feature_bytes + 8 + usize::from(has_test_mask)
+    }
+
+    /// Bytes the data takes (as [`Dataset::bytes_per_row`] counts them).
+    pub fn bytes(&self) -> usize {
+        self.n_rows().saturating_mul(Dataset::bytes_per_row(
+            &self.features,
+            self.test_mask.is_some(),
+        ))
     }
 }
 

@@ -17,6 +17,8 @@ pub trait DesignRows {
     fn width(&self) -> usize;
     /// Writes rows `start .. start + out.nrows()` into `out` (`width` columns).
     fn fill(&self, start: usize, out: ArrayViewMut2<'_, f64>);
+    /// Writes the rows at `positions` (in that order) into `out`: a shuffled batch.
+    fn fill_rows(&self, positions: &[usize], out: ArrayViewMut2<'_, f64>);
 }
 
 impl DesignRows for Array2<f64> {
@@ -31,6 +33,12 @@ impl DesignRows for Array2<f64> {
     fn fill(&self, start: usize, mut out: ArrayViewMut2<'_, f64>) {
         let end = start + out.nrows();
         out.assign(&self.slice(s![start..end, ..]));
+    }
+
+    fn fill_rows(&self, positions: &[usize], mut out: ArrayViewMut2<'_, f64>) {
+        for (mut row, &p) in out.rows_mut().into_iter().zip(positions) {
+            row.assign(&self.row(p));
+        }
     }
 }
 
@@ -53,6 +61,78 @@ pub fn for_each_block<E>(
         start += rows;
     }
     Ok(())
+}
+
+/// A design held in f32, row-major: half an f64 matrix, one contiguous row per design row
+/// (a shuffled batch reads whole rows, where the columns would cost a cache miss a value).
+pub struct CompactDesign {
+    values: Vec<f32>,
+    width: usize,
+}
+
+impl CompactDesign {
+    /// Bytes of the compact form of `rows` design rows of `width` columns.
+    pub fn bytes(rows: usize, width: usize) -> usize {
+        rows.saturating_mul(width)
+            .saturating_mul(std::mem::size_of::<f32>())
+    }
+
+    /// Reads `x` once, a block at a time.
+    pub fn of(x: &dyn DesignRows) -> CompactDesign {
+        let mut values = Vec::with_capacity(x.n_rows() * x.width());
+        visit_blocks(x, |_, block| {
+            // Column 0 of a block is the intercept's 1.
+            for row in block.rows() {
+                values.extend(row.iter().skip(1).map(|&v| v as f32));
+            }
+        });
+        CompactDesign {
+            values,
+            width: x.width(),
+        }
+    }
+
+    fn row(&self, i: usize) -> &[f32] {
+        &self.values[i * self.width..(i + 1) * self.width]
+    }
+}
+
+impl DesignRows for CompactDesign {
+    fn n_rows(&self) -> usize {
+        self.values.len() / self.width.max(1)
+    }
+
+    fn width(&self) -> usize {
+        self.width
+    }
+
+    fn fill(&self, start: usize, mut out: ArrayViewMut2<'_, f64>) {
+        for (i, mut row) in out.rows_mut().into_iter().enumerate() {
+            row.iter_mut()
+                .zip(self.row(start + i))
+                .for_each(|(o, &v)| *o = f64::from(v));
+        }
+    }
+
+    fn fill_rows(&self, positions: &[usize], mut out: ArrayViewMut2<'_, f64>) {
+        for (mut row, &p) in out.rows_mut().into_iter().zip(positions) {
+            row.iter_mut()
+                .zip(self.row(p))
+                .for_each(|(o, &v)| *o = f64::from(v));
+        }
+    }
+}
+
+/// `rows` in table order with their `labels` (`labels[k]` belongs to `rows[k]`). A split
+/// shuffles the training rows; a solver's sums do not depend on their order, and reading the
+/// columns in table order turns each pass's random accesses into sequential ones.
+pub fn in_table_order<T: Copy>(rows: &[usize], labels: &[T]) -> (Vec<usize>, Vec<T>) {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_unstable_by_key(|&k| rows[k]);
+    (
+        order.iter().map(|&k| rows[k]).collect(),
+        order.iter().map(|&k| labels[k]).collect(),
+    )
 }
 
 /// [`for_each_block`] for a visit that cannot fail.

@@ -89,63 +89,35 @@ pub struct FitInput<'a> {
     pub notes: &'a mut Vec<String>,
 }
 
-/// Bytes of the larger split's design matrix of `width` columns and the intercept's, in f64.
-pub fn design_bytes(train: &[usize], test: &[usize], width: usize) -> usize {
-    train
-        .len()
-        .max(test.len())
-        .saturating_mul(width.saturating_add(1))
-        .saturating_mul(std::mem::size_of::<f64>())
-}
-
 /// Square matrices of the coefficients' width a linear fit holds at once: the penalized
 /// information matrix, its Cholesky factor and its inverse (the covariance).
 pub const LINEAR_SQUARE_MATRICES: usize = 3;
 
-/// Bytes of the `square_matrices` (width + 1)² matrices of a linear fit.
-fn square_matrix_bytes(width: usize, square_matrices: usize) -> usize {
-    width
-        .saturating_add(1)
-        .saturating_pow(2)
-        .saturating_mul(square_matrices)
-        .saturating_mul(std::mem::size_of::<f64>())
-}
-
-/// Rejects a design matrix of `width` columns that would not fit finml.max_training_memory,
-/// with the `square_matrices` (width + 1)² matrices a linear fit adds (0 for a network).
-pub fn check_design_memory(
-    train: &[usize],
-    test: &[usize],
+/// Rejects a linear fit that would not fit finml.max_training_memory with the training
+/// data: its `square_matrices` (width + 1)² matrices and the two blocks of design rows it
+/// reads at a time (design.rs).
+pub fn check_solver_memory(
+    data_bytes: usize,
     width: usize,
     square_matrices: usize,
     limits: Limits,
 ) -> Result<()> {
-    let needed = design_bytes(train, test, width)
-        .saturating_add(square_matrix_bytes(width, square_matrices));
-    let what = if square_matrices > 0 {
-        "the design matrix and the solver's matrices need"
-    } else {
-        "the design matrix needs"
-    };
-    check_needed(needed, what, limits)
-}
-
-/// Rejects a linear fit whose solver matrices would not fit finml.max_training_memory when
-/// it reads its design a block at a time (design.rs): the square matrices and two blocks.
-pub fn check_solver_memory(width: usize, square_matrices: usize, limits: Limits) -> Result<()> {
+    let squares = width
+        .saturating_add(1)
+        .saturating_pow(2)
+        .saturating_mul(square_matrices)
+        .saturating_mul(std::mem::size_of::<f64>());
     let blocks = BLOCK_ROWS
         .saturating_mul(width.saturating_add(1))
         .saturating_mul(2 * std::mem::size_of::<f64>());
-    let needed = square_matrix_bytes(width, square_matrices).saturating_add(blocks);
-    check_needed(needed, "the solver's matrices need", limits)
-}
-
-fn check_needed(needed: usize, what: &str, limits: Limits) -> Result<()> {
+    let solver = squares.saturating_add(blocks);
+    let needed = data_bytes.saturating_add(solver);
     if needed > limits.max_memory_bytes {
         return Err(Error::new(
             ErrorKind::ResourceLimit,
             format!(
-                "{what} {} MB, more than finml.max_training_memory ({} MB)",
+                "the solver's matrices need {} MB, with the training data {} MB, more than finml.max_training_memory ({} MB)",
+                solver >> 20,
                 needed >> 20,
                 limits.max_memory_bytes >> 20
             ),

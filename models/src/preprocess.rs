@@ -55,6 +55,11 @@ impl DesignRows for RowsDesign<'_> {
         let rows = &self.rows[start..start + out.nrows()];
         self.preprocessor.fill_design(self.data, rows, out);
     }
+
+    fn fill_rows(&self, positions: &[usize], out: ArrayViewMut2<'_, f64>) {
+        let rows: Vec<usize> = positions.iter().map(|&p| self.rows[p]).collect();
+        self.preprocessor.fill_design(self.data, &rows, out);
+    }
 }
 
 impl NumericTransform {

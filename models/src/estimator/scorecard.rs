@@ -10,13 +10,14 @@
 
 use crate::binning::{fit_categorical, fit_numeric, Binning, BinningParams, Monotonic};
 use crate::data::{Column, Dataset};
+use crate::design::in_table_order;
 use crate::error::{Error, ErrorKind, Result};
-use crate::fit::{check_design_memory, FitInput, TrainLabels, LINEAR_SQUARE_MATRICES};
+use crate::fit::{check_solver_memory, FitInput, TrainLabels, LINEAR_SQUARE_MATRICES};
 use crate::interrupt;
 use crate::json::parse_slice;
 use crate::linear::SolverParams;
 use crate::linear::{fit_logistic_coefficients, logistic_covariance, LinearFit};
-use crate::preprocess::{FeatureTransform, Preprocessor, Transform};
+use crate::preprocess::{FeatureTransform, Preprocessor, RowsDesign, Transform};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -275,6 +276,7 @@ pub fn fit(
         ))
         .with_hint("lower options.min_iv, or train on features that separate the classes"));
     }
+    let (table_rows, table_y) = in_table_order(rows, y);
     loop {
         let preprocessor = Preprocessor {
             features: kept
@@ -285,10 +287,15 @@ pub fn fit(
                 })
                 .collect(),
         };
-        let x = preprocessor.design_matrix(data, rows);
+        // The WoE design, read a block at a time by each pass of the solver.
+        let x = RowsDesign {
+            preprocessor: &preprocessor,
+            data,
+            rows: &table_rows,
+        };
         // The coefficients decide which features stay; their covariance (O(n·p²) + O(p³)) is
         // computed once, for the fit that is kept.
-        let mut fit = fit_logistic_coefficients(&x, y, l2, sc.solver.max_iter)?;
+        let mut fit = fit_logistic_coefficients(&x, &table_y, l2, sc.solver.max_iter)?;
         // WoE is ln(good/bad), so a characteristic that agrees with its own bins has a
         // negative coefficient on P(bad). A positive one (collinearity) would award points to
         // the riskier bins: leave the worst such feature out and refit. Features whose wrong
@@ -354,9 +361,8 @@ pub fn fit_estimator(
     input: &mut FitInput<'_>,
     params: &ScorecardParams,
 ) -> Result<FittedScorecard> {
-    check_design_memory(
-        input.train,
-        input.test,
+    check_solver_memory(
+        input.data.bytes(),
         input.data.features.len(),
         LINEAR_SQUARE_MATRICES,
         input.limits,

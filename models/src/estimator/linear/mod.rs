@@ -11,6 +11,7 @@ pub use solver::{
 };
 
 use crate::data::RawValue;
+use crate::design::in_table_order;
 use crate::error::{Error, Result};
 use crate::fit::{check_solver_memory, FitInput, TrainLabels, LINEAR_SQUARE_MATRICES};
 use crate::json::parse_slice;
@@ -175,30 +176,27 @@ pub fn fit_standardized(input: &FitInput<'_>) -> Result<Preprocessor> {
 pub fn fit(input: &FitInput<'_>, params: SolverParams) -> Result<(Preprocessor, LinearEstimator)> {
     let preprocessor = fit_standardized(input)?;
     let width = preprocessor.width();
-    check_solver_memory(width, LINEAR_SQUARE_MATRICES, input.limits)?;
-    // The split shuffles the training rows; the solvers' sums do not depend on the order,
-    // and reading the columns in table order turns every pass's random accesses into
-    // sequential ones.
-    let mut order: Vec<usize> = (0..input.train.len()).collect();
-    order.sort_unstable_by_key(|&k| input.train[k]);
-    let rows: Vec<usize> = order.iter().map(|&k| input.train[k]).collect();
-    // Read a block at a time by each pass of the solver: no design matrix of the table.
-    let x_train = RowsDesign {
+    check_solver_memory(
+        input.data.bytes(),
+        width,
+        LINEAR_SQUARE_MATRICES,
+        input.limits,
+    )?;
+    // Each pass of the solver reads the design a block at a time from the columns.
+    let design = |rows| RowsDesign {
         preprocessor: &preprocessor,
         data: input.data,
-        rows: &rows,
+        rows,
     };
     let (fit, odds_ratios) = match input.labels {
         TrainLabels::Binary(y) => {
-            let y: Vec<bool> = order.iter().map(|&k| y[k]).collect();
-            (
-                fit_logistic(&x_train, &y, params.l2, params.max_iter)?,
-                true,
-            )
+            let (rows, y) = in_table_order(input.train, y);
+            let x = design(&rows);
+            (fit_logistic(&x, &y, params.l2, params.max_iter)?, true)
         }
         TrainLabels::Numeric(y) => {
-            let y: Vec<f64> = order.iter().map(|&k| y[k]).collect();
-            (fit_linear(&x_train, &y, params.l2)?, false)
+            let (rows, y) = in_table_order(input.train, y);
+            (fit_linear(&design(&rows), &y, params.l2)?, false)
         }
     };
     let estimator = LinearEstimator::from_fit(&fit, &preprocessor, odds_ratios);

@@ -26,10 +26,9 @@ pub use params::{
 };
 pub use training::{fit, parameter_count, training_memory_bytes, MlpFit, TrainingData};
 
-use crate::data::Dataset;
-use crate::design::visit_blocks;
+use crate::design::{CompactDesign, DesignRows};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fit::{check_design_memory, design_bytes, FitInput, Limits, TrainLabels};
+use crate::fit::{FitInput, TrainLabels};
 use crate::linear::fit_standardized;
 use crate::preprocess::{Preprocessor, RowsDesign};
 
@@ -41,20 +40,28 @@ pub fn fit_estimator(
 ) -> Result<(Preprocessor, MlpFit)> {
     let preprocessor = fit_standardized(input)?;
     let width = preprocessor.width();
-    // The training holds its design in f32 (the tensor) and each epoch's shuffled copy of
-    // it: 8 bytes a cell, what one f64 design matrix of as many cells would take.
-    check_design_memory(input.train, input.test, width, 0, input.limits)?;
-    check_network_memory(input.train, input.test, width, width, params, input.limits)?;
-    let x = f32_design(&preprocessor, input.data, input.train);
+    let compact = check_network_memory(input, width, params)?;
     let (y, classification): (Vec<f32>, bool) = match input.labels {
         TrainLabels::Binary(y) => (y.iter().map(|&b| f32::from(u8::from(b))).collect(), true),
         TrainLabels::Numeric(y) => (y.iter().map(|&v| v as f32).collect(), false),
     };
     let device = select_device(params.device.unwrap_or(input.limits.device))?;
+    // Batches are gathered from a compact f32 design of the training rows when it fits the
+    // budget (a shuffled batch then reads whole rows), else built from the columns as they
+    // are trained on.
+    let columns = RowsDesign {
+        preprocessor: &preprocessor,
+        data: input.data,
+        rows: input.train,
+    };
+    let held = compact.then(|| CompactDesign::of(&columns));
+    let design: &dyn DesignRows = match &held {
+        Some(rows) => rows,
+        None => &columns,
+    };
     let fit = fit(
         TrainingData {
-            x,
-            n_inputs: width,
+            x: design,
             y,
             classification,
         },
@@ -66,35 +73,24 @@ pub fn fit_estimator(
     Ok((preprocessor, fit))
 }
 
-/// The design rows of `rows` in f32 (candle's precision), built a block at a time: no f64
-/// design matrix of the training split is held.
-fn f32_design(preprocessor: &Preprocessor, data: &Dataset, rows: &[usize]) -> Vec<f32> {
-    let mut x = Vec::with_capacity(rows.len() * preprocessor.width());
-    let design = RowsDesign {
-        preprocessor,
-        data,
-        rows,
-    };
-    visit_blocks(&design, |_, block| {
-        // Column 0 of a block is the intercept's 1, which a network has no use for.
-        for row in block.rows() {
-            x.extend(row.iter().skip(1).map(|&v| v as f32));
-        }
-    });
-    x
-}
+/// Bytes an MLP's training holds per training row besides the data: its label, the
+/// epoch's shuffled label and class weight, and the epoch's order (a u32 and a usize) and
+/// the split's (a usize).
+const BYTES_PER_TRAINING_ROW: usize = 40;
 
 /// Rejects a network whose parameters, optimizer state and batch activations, with the
-/// design matrix, would not fit finml.max_training_memory (before any is allocated).
-fn check_network_memory(
-    train: &[usize],
-    test: &[usize],
-    width: usize,
-    design_cells_per_row: usize,
-    params: &MlpParams,
-    limits: Limits,
-) -> Result<()> {
-    let design = design_bytes(train, test, design_cells_per_row);
+/// training data, its per-row state and the validation rows' design (early stopping), would
+/// not fit finml.max_training_memory (before any is allocated). True when a compact design
+/// of the training rows fits too.
+fn check_network_memory(input: &FitInput<'_>, width: usize, params: &MlpParams) -> Result<bool> {
+    let limits = input.limits;
+    let validation_rows =
+        params.early_stopping.map_or(0.0, |s| s.validation_fraction) * input.train.len() as f64;
+    let design = input
+        .data
+        .bytes()
+        .saturating_add(input.train.len().saturating_mul(BYTES_PER_TRAINING_ROW))
+        .saturating_add((validation_rows as usize).saturating_mul(width.saturating_mul(4)));
     let network = training_memory_bytes(width, &params.hidden, params.batch_size);
     if design.saturating_add(network) > limits.max_memory_bytes {
         let shape: Vec<String> = std::iter::once(width)
@@ -115,5 +111,6 @@ fn check_network_memory(
         )
         .with_hint("use fewer or narrower hidden layers (options.hidden), a smaller batch_size, or ask the DBA for a larger finml.max_training_memory"));
     }
-    Ok(())
+    let compact = CompactDesign::bytes(input.train.len(), width);
+    Ok(design.saturating_add(network).saturating_add(compact) <= limits.max_memory_bytes)
 }

@@ -11,9 +11,11 @@ use super::device::{candle, device_name};
 use super::network::{DenseLayer, Network};
 use super::optim::NetworkOptimizer;
 use super::params::{Activation, ClassWeight, Loss, MlpParams};
+use crate::design::DesignRows;
 use crate::error::{Error, ErrorKind, Result};
 use crate::progress::{EpochLog, Progress};
 use candle_core::{Device, Tensor, Var};
+use ndarray::{s, Array2};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -44,21 +46,38 @@ fn parameters(layers: &[LayerVars]) -> Vec<Var> {
         .collect()
 }
 
-/// The training split as candle takes it (owned: the design becomes a tensor without a
-/// copy, and each epoch gathers its shuffled rows from that one tensor).
-#[derive(Debug, Clone)]
-pub struct TrainingData {
-    /// Rows × inputs, row-major, standardized design values.
-    pub x: Vec<f32>,
-    pub n_inputs: usize,
+/// The training split: its design rows, read a batch at a time (no design matrix of the
+/// split is held: each batch is built from the columns, in f32, as it is trained on), and
+/// its labels.
+pub struct TrainingData<'a> {
+    /// Standardized design rows, one per label.
+    pub x: &'a dyn DesignRows,
     /// 0/1 for classification, values for regression.
     pub y: Vec<f32>,
     pub classification: bool,
 }
 
+/// The design rows at `positions` as an f32 tensor (`block` is the f64 scratch they are
+/// built in).
+fn batch_tensor(
+    x: &dyn DesignRows,
+    positions: &[usize],
+    block: &mut Array2<f64>,
+    device: &Device,
+) -> Result<Tensor> {
+    let width = x.width();
+    if block.nrows() < positions.len() {
+        *block = Array2::zeros((positions.len(), width));
+    }
+    let mut rows = block.slice_mut(s![..positions.len(), ..]);
+    x.fill_rows(positions, rows.view_mut());
+    let values: Vec<f32> = rows.iter().map(|&v| v as f32).collect();
+    Tensor::from_vec(values, (positions.len(), width), device).map_err(candle)
+}
+
 /// Trains a network on `data`.
 pub fn fit(
-    data: TrainingData,
+    data: TrainingData<'_>,
     options: &MlpParams,
     seed: u64,
     device: &Device,
@@ -66,12 +85,12 @@ pub fn fit(
 ) -> Result<MlpFit> {
     let TrainingData {
         x,
-        n_inputs,
         y,
         classification,
     } = data;
     let n_rows = y.len();
-    if n_rows == 0 || x.len() != n_rows * n_inputs {
+    let n_inputs = x.width();
+    if n_rows == 0 || x.n_rows() != n_rows {
         return Err(Error::new(
             ErrorKind::Internal,
             "mlp::fit: x and y disagree",
@@ -101,27 +120,18 @@ pub fn fit(
         .min(n_rows.saturating_sub(1));
     let (valid_rows, train_rows) = order.split_at(n_valid);
     let labels_of = |rows: &[usize]| -> Vec<f32> { rows.iter().map(|&r| y[r]).collect() };
-    let indexes = |rows: &[usize]| -> Result<Tensor> {
-        let rows: Vec<u32> = rows.iter().map(|&r| r as u32).collect();
-        let n = rows.len();
-        Tensor::from_vec(rows, n, device).map_err(candle)
-    };
     let y_train = labels_of(train_rows);
     let sample_weights = class_weights(&y_train, classification, options.class_weight);
     let n_train = y_train.len();
-    // The design is the one tensor of every row (moved, not copied); the training rows are
-    // gathered from it an epoch at a time, in that epoch's order.
-    let x_all = Tensor::from_vec(x, (n_rows, n_inputs), device).map_err(candle)?;
     let y_train = Tensor::from_vec(y_train, (n_train, 1), device).map_err(candle)?;
     let w_train = match sample_weights {
         Some(w) => Some(Tensor::from_vec(w, (n_train, 1), device).map_err(candle)?),
         None => None,
     };
+    let mut block = Array2::<f64>::zeros((options.batch_size.min(n_train), n_inputs));
     let valid = if n_valid > 0 {
         Some((
-            x_all
-                .index_select(&indexes(valid_rows)?, 0)
-                .map_err(candle)?,
+            batch_tensor(x, valid_rows, &mut block, device)?,
             Tensor::from_vec(labels_of(valid_rows), (n_valid, 1), device).map_err(candle)?,
         ))
     } else {
@@ -137,12 +147,11 @@ pub fn fit(
         let started = Instant::now();
         let mut permutation: Vec<u32> = (0..n_train as u32).collect();
         permutation.shuffle(&mut rng);
+        // The epoch's order as rows of the design: each batch is built from them.
         let rows: Vec<usize> = permutation
             .iter()
             .map(|&k| train_rows[k as usize])
             .collect();
-        let xs = x_all.index_select(&indexes(&rows)?, 0).map_err(candle)?;
-        drop(rows);
         let permutation = Tensor::from_vec(permutation, n_train, device).map_err(candle)?;
         let ys = y_train.index_select(&permutation, 0).map_err(candle)?;
         let ws = match &w_train {
@@ -153,7 +162,7 @@ pub fn fit(
         let mut start = 0;
         while start < n_train {
             let len = options.batch_size.min(n_train - start);
-            let xb = xs.narrow(0, start, len).map_err(candle)?;
+            let xb = batch_tensor(x, &rows[start..start + len], &mut block, device)?;
             let yb = ys.narrow(0, start, len).map_err(candle)?;
             let wb = match &ws {
                 Some(w) => Some(w.narrow(0, start, len).map_err(candle)?),
@@ -696,13 +705,36 @@ mod tests {
     }
 
     fn fit_separable(x: &[f32], y: &[f32], options: &MlpParams, seed: u64) -> MlpFit {
+        let design = Array2::from_shape_fn((y.len(), 2), |(i, j)| f64::from(x[2 * i + j]));
         let data = TrainingData {
-            x: x.to_vec(),
-            n_inputs: 2,
+            x: &design,
             y: y.to_vec(),
             classification: true,
         };
         super::fit(data, options, seed, &Device::Cpu, &mut Silent).unwrap()
+    }
+
+    #[test]
+    fn a_compact_design_trains_the_same_network_as_the_columns() {
+        // The budget decides whether batches come from a held f32 design or are built from
+        // the data; the values, and so the network, must not depend on it.
+        let (x, y) = separable(500);
+        let columns = Array2::from_shape_fn((y.len(), 2), |(i, j)| f64::from(x[2 * i + j]) / 3.0);
+        let compact = crate::design::CompactDesign::of(&columns);
+        let options = MlpParams {
+            epochs: 2,
+            hidden: vec![4],
+            ..MlpParams::default()
+        };
+        let train = |design: &dyn DesignRows| {
+            let data = TrainingData {
+                x: design,
+                y: y.clone(),
+                classification: true,
+            };
+            super::fit(data, &options, 3, &Device::Cpu, &mut Silent).unwrap()
+        };
+        assert_eq!(train(&columns).network, train(&compact).network);
     }
 
     #[test]
