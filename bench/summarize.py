@@ -4,6 +4,7 @@ per-run ratios, with issue 15's target where it set one. Standard library only.
 
 usage: python3 summarize.py RESULTS.tsv
 """
+import math
 import statistics
 import sys
 from collections import OrderedDict
@@ -72,6 +73,30 @@ def main(path):
         unit = "x faster" if kind == "speedup" else "x"
         note = f"  ({entry['notes'][-1]})" if entry["notes"] else ""
         print(f"  {item:58} {finml:10.3f} {comparison:11.3f} {ratio:7.2f}{unit[:1]:<2} {mark}{note}")
+    scaling(table)
+
+
+def scaling(table):
+    """Training time against table size: microseconds per row, and the exponent of the growth
+    between consecutive sizes (1 is linear; above 1, worse than linear)."""
+    sizes = sorted({size for size, _ in table})
+    if len(sizes) < 2:
+        return
+    print("\nscaling (median seconds; µs per row; growth exponent from the size before)")
+    for item in ("read_floor", "fin_train logistic | read floor", "fin_train scorecard | read floor",
+                 "fin_train mlp | read floor"):
+        cells, before = [], None
+        for size in sizes:
+            values = table.get((size, item), {}).get("finml", [])
+            if not values:
+                continue
+            t = statistics.median(values)
+            growth = ""
+            if before:
+                growth = f", x^{math.log(t / before[1]) / math.log(size / before[0]):.2f}"
+            cells.append(f"{size:,}: {t:.2f} s ({t * 1e6 / size:.2f} µs/row{growth})")
+            before = (size, t)
+        print(f"  {item.split(' |')[0]:20} " + "; ".join(cells))
 
 
 if __name__ == "__main__":

@@ -146,24 +146,25 @@ pub fn visit_blocks(x: &dyn DesignRows, mut on_block: impl FnMut(usize, ArrayVie
     }
 }
 
-/// `Σ a_i·b_i` with four partial sums, which the compiler keeps in vector registers (one
-/// running sum must add in order, and so runs at the latency of an addition).
+/// `Σ a_i·b_i` in f64 (over f64 values, or f32 weights), with eight partial sums: independent
+/// chains the compiler keeps in vector registers, where one running sum waits on every
+/// addition.
 #[inline]
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut sums = [0.0; 4];
-    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = a4
+pub fn dot<A: Copy + Into<f64>>(a: &[A], b: &[f64]) -> f64 {
+    let mut sums = [0.0f64; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f64 = a8
         .remainder()
         .iter()
-        .zip(b4.remainder())
-        .map(|(x, y)| x * y)
+        .zip(b8.remainder())
+        .map(|(&x, &y)| x.into() * y)
         .sum();
-    for (x, y) in a4.zip(b4) {
-        for k in 0..4 {
-            sums[k] += x[k] * y[k];
+    for (x, y) in a8.zip(b8) {
+        for k in 0..8 {
+            sums[k] += x[k].into() * y[k];
         }
     }
-    (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
+    sums.iter().sum::<f64>() + tail
 }
 
 /// The row `i` of a block as a slice (blocks are standard-layout).

@@ -230,8 +230,10 @@ fn newton(
     loop {
         let pass = newton_pass(x, y, &theta, l2);
         if let Some(step) = &mut last {
-            // Rounding can raise a converged loss in its last digits: that is no failure.
-            if !(pass.loss <= step.loss + 1e-12 * step.loss.abs()) {
+            // Rounding can raise a converged loss in its last digits: that is no failure. A
+            // NaN loss is not "no higher" either.
+            let descended = pass.loss <= step.loss + 1e-12 * step.loss.abs();
+            if !descended {
                 step.fraction *= 0.5;
                 if step.fraction < SMALLEST_STEP_FRACTION {
                     return Ok(None);

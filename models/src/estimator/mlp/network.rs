@@ -2,6 +2,7 @@
 //! and explanations (no per-call tensor overhead), and its stored form (safetensors).
 
 use super::params::Activation;
+use crate::design::dot;
 use crate::linear::sigmoid;
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +42,7 @@ impl Network {
             for (k, layer) in self.layers.iter().enumerate() {
                 next.clear();
                 for (row, &b) in layer.weights.chunks_exact(layer.in_dim).zip(&layer.bias) {
-                    let z = f64::from(b) + weighted_sum(row, input);
+                    let z = f64::from(b) + dot(row, input);
                     next.push(if k == last {
                         z
                     } else {
@@ -58,26 +59,6 @@ impl Network {
 thread_local! {
     static SCRATCH: std::cell::RefCell<(Vec<f64>, Vec<f64>)> =
         const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
-}
-
-/// `Σ w_i·x_i` in f64 over f32 weights, with eight partial sums: independent chains the
-/// compiler keeps in vector registers, where one running sum waits on every addition.
-#[inline]
-fn weighted_sum(weights: &[f32], x: &[f64]) -> f64 {
-    let mut sums = [0.0f64; 8];
-    let (w8, x8) = (weights.chunks_exact(8), x.chunks_exact(8));
-    let tail: f64 = w8
-        .remainder()
-        .iter()
-        .zip(x8.remainder())
-        .map(|(&w, &v)| f64::from(w) * v)
-        .sum();
-    for (w, v) in w8.zip(x8) {
-        for k in 0..8 {
-            sums[k] += f64::from(w[k]) * v[k];
-        }
-    }
-    sums.iter().sum::<f64>() + tail
 }
 
 impl Network {
@@ -246,7 +227,7 @@ impl Network {
                 .weights
                 .chunks_exact(layer.in_dim)
                 .zip(&layer.bias)
-                .map(|(row, &b)| f64::from(b) + weighted_sum(row, input))
+                .map(|(row, &b)| f64::from(b) + dot(row, input))
                 .collect();
             let a = if k == last {
                 z.clone()
