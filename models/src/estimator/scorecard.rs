@@ -12,11 +12,11 @@ use crate::binning::{fit_categorical, fit_numeric, Binning, BinningParams, Monot
 use crate::data::{Column, Dataset};
 use crate::design::in_table_order;
 use crate::error::{Error, ErrorKind, Result};
-use crate::fit::{check_solver_memory, FitInput, TrainLabels, LINEAR_SQUARE_MATRICES};
+use crate::fit::{check_solver_memory, FitInput, Limits, TrainLabels, LINEAR_SQUARE_MATRICES};
 use crate::interrupt;
 use crate::json::parse_slice;
 use crate::linear::SolverParams;
-use crate::linear::{fit_logistic_coefficients, logistic_covariance, LinearFit};
+use crate::linear::{fit_logistic_coefficients, logistic_covariance, LinearFit, SolverDesign};
 use crate::preprocess::{FeatureTransform, Preprocessor, RowsDesign, Transform};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -215,12 +215,13 @@ pub struct FittedScorecard {
 
 /// Bins every feature on the training rows `rows` (`y[k]` the label of `rows[k]`, true for
 /// the event), screens the features by IV, fits the logistic regression on WoE values, and
-/// scales it to points.
+/// scales it to points, within `limits`' memory budget.
 pub fn fit(
     data: &Dataset,
     rows: &[usize],
     y: &[bool],
     sc: &ScorecardParams,
+    limits: Limits,
     notes: &mut Vec<String>,
 ) -> Result<FittedScorecard> {
     let l2 = sc.solver.l2;
@@ -287,15 +288,18 @@ pub fn fit(
                 })
                 .collect(),
         };
-        // The WoE design, read a block at a time by each pass of the solver.
-        let x = RowsDesign {
+        // The WoE design, read a block at a time by each pass of the solver (held when the
+        // solver is L-BFGS and it fits the budget).
+        let columns = RowsDesign {
             preprocessor: &preprocessor,
             data,
             rows: &table_rows,
         };
+        let design = SolverDesign::new(columns, data.bytes(), limits);
+        let x = design.rows();
         // The coefficients decide which features stay; their covariance (O(n·p²) + O(p³)) is
         // computed once, for the fit that is kept.
-        let mut fit = fit_logistic_coefficients(&x, &table_y, l2, sc.solver.max_iter)?;
+        let mut fit = fit_logistic_coefficients(x, &table_y, l2, sc.solver.max_iter)?;
         // WoE is ln(good/bad), so a characteristic that agrees with its own bins has a
         // negative coefficient on P(bad). A positive one (collinearity) would award points to
         // the riskier bins: leave the worst such feature out and refit. Features whose wrong
@@ -334,7 +338,7 @@ pub fn fit(
             });
             continue;
         }
-        fit.covariance = logistic_covariance(&x, fit.intercept, &fit.weights, l2);
+        fit.covariance = logistic_covariance(x, fit.intercept, &fit.weights, l2);
         let binnings: Vec<&Binning> = kept.iter().map(|(_, b)| b).collect();
         let mut scorecard = Scorecard::new(&binnings, fit.intercept, &fit.weights, sc, dropped);
         let mut scores = vec![0.0; rows.len()];
@@ -373,7 +377,14 @@ pub fn fit_estimator(
             "scorecard on a regression target",
         ));
     };
-    fit(input.data, input.train, y, params, input.notes)
+    fit(
+        input.data,
+        input.train,
+        y,
+        params,
+        input.limits,
+        input.notes,
+    )
 }
 
 /// Per-feature trends must name numeric features of the training data.

@@ -8,12 +8,13 @@ mod solver;
 pub use solver::{
     fit_linear, fit_logistic, fit_logistic_coefficients, linear_predictor, logistic_covariance,
     original_scale_coefficients, sigmoid, Coefficient, LinearFit, GRADIENT_TOLERANCE_PER_ROW,
+    NEWTON_MAX_TERMS,
 };
 
 use crate::data::RawValue;
-use crate::design::in_table_order;
+use crate::design::{in_table_order, DesignRows};
 use crate::error::{Error, Result};
-use crate::fit::{check_solver_memory, FitInput, TrainLabels, LINEAR_SQUARE_MATRICES};
+use crate::fit::{check_solver_memory, FitInput, Limits, TrainLabels, LINEAR_SQUARE_MATRICES};
 use crate::json::parse_slice;
 use crate::preprocess::{Preprocessor, RowsDesign, Transform};
 use ndarray::Array2;
@@ -146,6 +147,43 @@ impl LinearEstimator {
     }
 }
 
+/// The design a linear solver reads. Newton's method reads it about six times: built from
+/// the columns at each pass, it needs no memory of its own. L-BFGS (designs of
+/// [`NEWTON_MAX_TERMS`] terms or more) reads it two hundred times and more: held in memory
+/// once when it fits finml.max_training_memory with the data.
+pub enum SolverDesign<'a> {
+    Held(Array2<f64>),
+    Columns(RowsDesign<'a>),
+}
+
+impl<'a> SolverDesign<'a> {
+    pub fn new(columns: RowsDesign<'a>, data_bytes: usize, limits: Limits) -> SolverDesign<'a> {
+        let width = columns.width();
+        let bytes = columns
+            .n_rows()
+            .saturating_mul(width)
+            .saturating_mul(std::mem::size_of::<f64>());
+        if width + 1 >= NEWTON_MAX_TERMS
+            && data_bytes.saturating_add(bytes) <= limits.max_memory_bytes
+        {
+            SolverDesign::Held(
+                columns
+                    .preprocessor
+                    .design_matrix(columns.data, columns.rows),
+            )
+        } else {
+            SolverDesign::Columns(columns)
+        }
+    }
+
+    pub fn rows(&self) -> &dyn DesignRows {
+        match self {
+            SolverDesign::Held(x) => x,
+            SolverDesign::Columns(x) => x,
+        }
+    }
+}
+
 /// The standardizing preprocessing fitted on the training rows, refused when a feature's
 /// standardization overflows (values near 1e308: the design matrix would hold NaN).
 pub fn fit_standardized(input: &FitInput<'_>) -> Result<Preprocessor> {
@@ -182,21 +220,26 @@ pub fn fit(input: &FitInput<'_>, params: SolverParams) -> Result<(Preprocessor, 
         LINEAR_SQUARE_MATRICES,
         input.limits,
     )?;
-    // Each pass of the solver reads the design a block at a time from the columns.
-    let design = |rows| RowsDesign {
-        preprocessor: &preprocessor,
-        data: input.data,
-        rows,
+    let design = |rows| {
+        let columns = RowsDesign {
+            preprocessor: &preprocessor,
+            data: input.data,
+            rows,
+        };
+        SolverDesign::new(columns, input.data.bytes(), input.limits)
     };
     let (fit, odds_ratios) = match input.labels {
         TrainLabels::Binary(y) => {
             let (rows, y) = in_table_order(input.train, y);
             let x = design(&rows);
-            (fit_logistic(&x, &y, params.l2, params.max_iter)?, true)
+            (
+                fit_logistic(x.rows(), &y, params.l2, params.max_iter)?,
+                true,
+            )
         }
         TrainLabels::Numeric(y) => {
             let (rows, y) = in_table_order(input.train, y);
-            (fit_linear(&design(&rows), &y, params.l2)?, false)
+            (fit_linear(design(&rows).rows(), &y, params.l2)?, false)
         }
     };
     let estimator = LinearEstimator::from_fit(&fit, &preprocessor, odds_ratios);
