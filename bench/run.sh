@@ -106,6 +106,18 @@ workers_planned() {
         | sed -n 's/.*Workers Planned: \([0-9]*\).*/\1/p' | head -1
 }
 
+# scoring ITEM FLOOR_NAME FLOOR_SECONDS STATEMENT [NOTE]: records the statement without
+# parallel workers against its floor, then with 2 against itself without; prints the
+# seconds without.
+scoring() {
+    local alone parallel
+    alone=$(seconds -c "$4")
+    record "$ROWS" "$RUN" "$1 | $2" "$alone" "$3" "${5:-}"
+    parallel=$(seconds -c "SET max_parallel_workers_per_gather = 2" -c "$4")
+    record "$ROWS" "$RUN" "$1, 2 workers | 0 workers" "$parallel" "$alone" "workers planned: $(workers_planned "$4")"
+    echo "$alone"
+}
+
 for ROWS in $SIZES; do
     echo "== $ROWS rows: building applicants"
     "${AS_PG[@]}" psql -X -q -d "$DB" -v tbl=applicants -v nrows="$ROWS" -c "SET client_min_messages = warning" -f - < applicants.sql >/dev/null
@@ -138,39 +150,26 @@ for ROWS in $SIZES; do
         expr=$(linear_sql bench)
         floor=$(seconds -c "SELECT sum(1 / (1 + exp(-($expr)))) FROM applicants")
         record "$ROWS" "$RUN" "SQL floor, logistic with CASE" "$floor" "$floor"
-        t=$(seconds -c "SELECT sum(fin_predict('bench', a)) FROM applicants a")
-        record "$ROWS" "$RUN" "fin_predict row | SQL floor" "$t" "$floor"
-        t2=$(seconds -c "SET max_parallel_workers_per_gather = 2" -c "SELECT sum(fin_predict('bench', a)) FROM applicants a")
-        record "$ROWS" "$RUN" "fin_predict row, 2 workers | 0 workers" "$t2" "$t" "workers planned: $(workers_planned "SELECT sum(fin_predict('bench', a)) FROM applicants a")"
+        predict=$(scoring "fin_predict row" "SQL floor" "$floor" "SELECT sum(fin_predict('bench', a)) FROM applicants a")
         # The array form over stored feature vectors (a float8[] column), against the same
         # model as SQL over the same arrays; and over ARRAY[...] built from the columns, which
         # the caller's executor pays for (a third of a microsecond a row here).
         num_expr=$(linear_sql bench_num)
         array_expr=$(echo "$num_expr" | sed -E 's/coalesce\(x([0-9]+), 0\)/coalesce(features[\1], 0)/g')
         array_floor=$(seconds -c "SELECT sum(1 / (1 + exp(-($array_expr)))) FROM applicant_features")
-        t=$(seconds -c "SELECT sum(fin_predict('bench_num', features)) FROM applicant_features")
-        record "$ROWS" "$RUN" "fin_predict array | SQL floor over the arrays" "$t" "$array_floor"
-        t2=$(seconds -c "SET max_parallel_workers_per_gather = 2" -c "SELECT sum(fin_predict('bench_num', features)) FROM applicant_features")
-        record "$ROWS" "$RUN" "fin_predict array, 2 workers | 0 workers" "$t2" "$t" "workers planned: $(workers_planned "SELECT sum(fin_predict('bench_num', features)) FROM applicant_features")"
+        scoring "fin_predict array" "SQL floor over the arrays" "$array_floor" "SELECT sum(fin_predict('bench_num', features)) FROM applicant_features" >/dev/null
         num_floor=$(seconds -c "SELECT sum(1 / (1 + exp(-($num_expr)))) FROM applicants")
         t=$(seconds -c "SELECT sum(fin_predict('bench_num', ARRAY[$MLP_FEATURES])) FROM applicants")
         record "$ROWS" "$RUN" "fin_predict ARRAY[columns] | SQL floor (columns)" "$t" "$num_floor"
-        t=$(seconds -c "SELECT sum(fin_predict('bench_mlp', a)) FROM applicants a")
-        record "$ROWS" "$RUN" "fin_predict MLP row | logistic SQL floor" "$t" "$floor"
-        t2=$(seconds -c "SET max_parallel_workers_per_gather = 2" -c "SELECT sum(fin_predict('bench_mlp', a)) FROM applicants a")
-        record "$ROWS" "$RUN" "fin_predict MLP row, 2 workers | 0 workers" "$t2" "$t"
+        scoring "fin_predict MLP row" "logistic SQL floor" "$floor" "SELECT sum(fin_predict('bench_mlp', a)) FROM applicants a" >/dev/null
         sc_expr=$(scorecard_sql)
         sc_floor=$(seconds -c "SELECT sum($sc_expr) FROM applicants")
-        t=$(seconds -c "SELECT sum(fin_score('bench_card', a)) FROM applicants a")
         mismatches=$(psql_db -c "SELECT count(*) FROM applicants a WHERE fin_score('bench_card', a) <> ($sc_expr)")
-        record "$ROWS" "$RUN" "fin_score row | SQL CASE floor" "$t" "$sc_floor" "$mismatches rows differ from the CASE"
-        t2=$(seconds -c "SET max_parallel_workers_per_gather = 2" -c "SELECT sum(fin_score('bench_card', a)) FROM applicants a")
-        record "$ROWS" "$RUN" "fin_score row, 2 workers | 0 workers" "$t2" "$t"
+        scoring "fin_score row" "SQL CASE floor" "$sc_floor" "SELECT sum(fin_score('bench_card', a)) FROM applicants a" "$mismatches rows differ from the CASE" >/dev/null
 
-        # Monitoring and explanation.
-        predict=$(seconds -c "SELECT sum(fin_predict('bench', a)) FROM applicants a")
-        t=$(seconds -c "SELECT * FROM fin_evaluate('bench', 'applicants')")
-        record "$ROWS" "$RUN" "fin_evaluate | fin_predict over the table" "$t" "$predict"
+        # Monitoring and explanation ($predict: fin_predict over the table, measured above).
+        evaluate=$(seconds -c "SELECT * FROM fin_evaluate('bench', 'applicants')")
+        record "$ROWS" "$RUN" "fin_evaluate | fin_predict over the table" "$evaluate" "$predict"
         t=$(seconds -c "SELECT * FROM fin_calibration('bench', 'applicants')")
         record "$ROWS" "$RUN" "fin_calibration | fin_predict over the table" "$t" "$predict"
         t=$(seconds -c "SELECT * FROM fin_psi('bench_card', 'applicants')")
@@ -196,9 +195,8 @@ for ROWS in $SIZES; do
                 set -- $(peer mlp)
                 record "$ROWS" "$RUN" "fin_train mlp | pandas + PyTorch CPU" "$mlp" "$1" "PyTorch test AUC $2"
             fi
-            e=$(seconds -c "SELECT * FROM fin_evaluate('bench', 'applicants')")
             set -- $(peer metrics)
-            record "$ROWS" "$RUN" "fin_evaluate | pandas + sklearn.metrics" "$e" "$1"
+            record "$ROWS" "$RUN" "fin_evaluate | pandas + sklearn.metrics" "$evaluate" "$1"
         fi
         for m in bench bench_card bench_mlp bench_num; do
             auc=$(psql_db -c "SELECT round((metrics->>'auc')::numeric, 4) FROM finml.models WHERE name = '$m' AND deployed")

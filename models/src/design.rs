@@ -5,7 +5,7 @@
 
 use crate::interrupt;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2};
 
 /// Rows per block: 1024 rows of a few dozen columns stay in the L2 cache.
 pub const BLOCK_ROWS: usize = 1024;
@@ -92,8 +92,12 @@ impl CompactDesign {
         }
     }
 
-    fn row(&self, i: usize) -> &[f32] {
-        &self.values[i * self.width..(i + 1) * self.width]
+    /// Writes design row `i` into `out`, in f64.
+    fn write_row(&self, i: usize, mut out: ArrayViewMut1<'_, f64>) {
+        let row = &self.values[i * self.width..(i + 1) * self.width];
+        out.iter_mut()
+            .zip(row)
+            .for_each(|(o, &v)| *o = f64::from(v));
     }
 }
 
@@ -107,18 +111,14 @@ impl DesignRows for CompactDesign {
     }
 
     fn fill(&self, start: usize, mut out: ArrayViewMut2<'_, f64>) {
-        for (i, mut row) in out.rows_mut().into_iter().enumerate() {
-            row.iter_mut()
-                .zip(self.row(start + i))
-                .for_each(|(o, &v)| *o = f64::from(v));
+        for (i, row) in out.rows_mut().into_iter().enumerate() {
+            self.write_row(start + i, row);
         }
     }
 
     fn fill_rows(&self, positions: &[usize], mut out: ArrayViewMut2<'_, f64>) {
-        for (mut row, &p) in out.rows_mut().into_iter().zip(positions) {
-            row.iter_mut()
-                .zip(self.row(p))
-                .for_each(|(o, &v)| *o = f64::from(v));
+        for (row, &p) in out.rows_mut().into_iter().zip(positions) {
+            self.write_row(p, row);
         }
     }
 }

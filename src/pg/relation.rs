@@ -1,6 +1,7 @@
 //! Reading a relation into a [`Dataset`]: choose the columns, then stream the rows from an
-//! SPI cursor into a receiver of finml's own, a row at a time. The query runs with the caller's privileges (SECURITY INVOKER), so
-//! a role without SELECT on the relation gets PostgreSQL's own 42501.
+//! SPI cursor into a receiver of finml's own, a row at a time. The query runs with the
+//! caller's privileges (SECURITY INVOKER), so a role without SELECT on the relation gets
+//! PostgreSQL's own 42501.
 
 use crate::error::{fail, report, OrReport, SqlResult};
 use crate::pg::security::with_pinned_search_path;

@@ -209,8 +209,8 @@ impl Progress for EpochNotices {
     }
 }
 
-/// Caps the threads of candle's matrix products (an estimator that uses no threads ignores it) (rayon's pool, and the parallelism each
-/// product asks for) at finml.threads. Set before training: the variable is read at each
+/// Caps the threads of candle's matrix products (rayon's pool, and the parallelism each
+/// product asks for) at finml.threads; an estimator that uses no threads ignores it. Set before training: the variable is read at each
 /// product; without it candle asks the system for the core count every time.
 fn cap_threads(threads: usize) {
     // The backend is single-threaded here: nothing reads the environment concurrently.

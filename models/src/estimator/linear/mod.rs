@@ -6,9 +6,9 @@
 mod solver;
 
 pub use solver::{
-    fit_linear, fit_logistic, fit_logistic_coefficients, linear_predictor, logistic_covariance,
-    original_scale_coefficients, sigmoid, Coefficient, LinearFit, GRADIENT_TOLERANCE_PER_ROW,
-    NEWTON_MAX_TERMS,
+    fit_linear, fit_logistic, fit_logistic_coefficients, fitted_by_newton, linear_predictor,
+    logistic_covariance, original_scale_coefficients, sigmoid, Coefficient, LinearFit,
+    GRADIENT_TOLERANCE_PER_ROW, NEWTON_MAX_TERMS,
 };
 
 use crate::data::RawValue;
@@ -147,10 +147,10 @@ impl LinearEstimator {
     }
 }
 
-/// The design a linear solver reads. Newton's method reads it about six times: built from
-/// the columns at each pass, it needs no memory of its own. L-BFGS (designs of
-/// [`NEWTON_MAX_TERMS`] terms or more) reads it two hundred times and more: held in memory
-/// once when it fits finml.max_training_memory with the data.
+/// The design a logistic solver reads. Newton's method reads it about six times: built from
+/// the columns at each pass, it needs no memory of its own. L-BFGS (designs too wide for
+/// Newton, [`fitted_by_newton`]) reads it hundreds of times: held in memory once when it fits
+/// finml.max_training_memory with the data.
 pub enum SolverDesign<'a> {
     Held(Array2<f64>),
     Columns(RowsDesign<'a>),
@@ -158,12 +158,11 @@ pub enum SolverDesign<'a> {
 
 impl<'a> SolverDesign<'a> {
     pub fn new(columns: RowsDesign<'a>, data_bytes: usize, limits: Limits) -> SolverDesign<'a> {
-        let width = columns.width();
         let bytes = columns
             .n_rows()
-            .saturating_mul(width)
+            .saturating_mul(columns.width())
             .saturating_mul(std::mem::size_of::<f64>());
-        if width + 1 >= NEWTON_MAX_TERMS
+        if !fitted_by_newton(columns.width())
             && data_bytes.saturating_add(bytes) <= limits.max_memory_bytes
         {
             SolverDesign::Held(
@@ -220,26 +219,24 @@ pub fn fit(input: &FitInput<'_>, params: SolverParams) -> Result<(Preprocessor, 
         LINEAR_SQUARE_MATRICES,
         input.limits,
     )?;
-    let design = |rows| {
-        let columns = RowsDesign {
-            preprocessor: &preprocessor,
-            data: input.data,
-            rows,
-        };
-        SolverDesign::new(columns, input.data.bytes(), input.limits)
+    let columns = |rows| RowsDesign {
+        preprocessor: &preprocessor,
+        data: input.data,
+        rows,
     };
     let (fit, odds_ratios) = match input.labels {
         TrainLabels::Binary(y) => {
             let (rows, y) = in_table_order(input.train, y);
-            let x = design(&rows);
+            let x = SolverDesign::new(columns(&rows), input.data.bytes(), input.limits);
             (
                 fit_logistic(x.rows(), &y, params.l2, params.max_iter)?,
                 true,
             )
         }
         TrainLabels::Numeric(y) => {
+            // The normal equations read the design twice: from the columns both times.
             let (rows, y) = in_table_order(input.train, y);
-            (fit_linear(design(&rows).rows(), &y, params.l2)?, false)
+            (fit_linear(&columns(&rows), &y, params.l2)?, false)
         }
     };
     let estimator = LinearEstimator::from_fit(&fit, &preprocessor, odds_ratios);

@@ -48,7 +48,7 @@ pub const GRADIENT_TOLERANCE_PER_ROW: f64 = 1e-6;
 /// typically stands near 1e-4.
 pub const NEWTON_GRADIENT_TOLERANCE_PER_ROW: f64 = 1e-8;
 
-/// Widest design (terms with the intercept) fitted by Newton's method. A Newton pass costs
+/// Widest design (terms with the intercept) fitted by Newton's method ([`fitted_by_newton`]). A Newton pass costs
 /// n·p² (the information matrix) and each step p³/3, an L-BFGS evaluation n·p: past a few
 /// hundred terms the many cheap passes win.
 pub const NEWTON_MAX_TERMS: usize = 256;
@@ -77,11 +77,7 @@ pub fn sigmoid(z: f64) -> f64 {
 /// linfa-logistic 0.8.1's solver: argmin's L-BFGS (memory 10) with the More-Thuente line
 /// search, from zero. Both check for interrupts between blocks of rows.
 pub fn fit_logistic(x: &dyn DesignRows, y: &[bool], l2: f64, max_iter: u64) -> Result<LinearFit> {
-    let mut fit = fit_logistic_with(x, y, l2, max_iter, true)?;
-    if fit.covariance.is_none() {
-        fit.covariance = logistic_covariance(x, fit.intercept, &fit.weights, l2);
-    }
-    Ok(fit)
+    fit_logistic_with(x, y, l2, max_iter, true)
 }
 
 /// [`fit_logistic`] without the covariance matrix (`None`), for fits that only decide.
@@ -94,6 +90,12 @@ pub fn fit_logistic_coefficients(
     fit_logistic_with(x, y, l2, max_iter, false)
 }
 
+/// Whether a design of `width` columns (`width + 1` terms with the intercept) is fitted by
+/// Newton's method; the wider ones go to L-BFGS, which reads the design hundreds of times.
+pub fn fitted_by_newton(width: usize) -> bool {
+    width < NEWTON_MAX_TERMS
+}
+
 fn fit_logistic_with(
     x: &dyn DesignRows,
     y: &[bool],
@@ -102,26 +104,31 @@ fn fit_logistic_with(
     covariance: bool,
 ) -> Result<LinearFit> {
     check_finite_design(x)?;
-    if x.width() < NEWTON_MAX_TERMS {
-        if let Some(theta) = newton(x, y, l2, max_iter)? {
-            return Ok(theta.into_fit(covariance));
+    if fitted_by_newton(x.width()) {
+        if let Some(solution) = newton(x, y, l2, max_iter) {
+            return Ok(solution.into_fit(covariance));
         }
     }
-    lbfgs(x, y, l2, max_iter)
+    let mut fit = lbfgs(x, y, l2, max_iter)?;
+    if covariance {
+        fit.covariance = logistic_covariance(x, fit.intercept, &fit.weights, l2);
+    }
+    Ok(fit)
 }
 
-/// Refuses a design with a NaN or an infinity (a standardization that overflowed).
+/// The error for a design with a NaN or an infinity (a standardization that overflowed).
+fn non_finite_design() -> Error {
+    Error::invalid_data("the design matrix holds a value that is not finite")
+        .with_hint("rescale features whose values are near the limits of double precision")
+}
+
+/// Refuses a design with a NaN or an infinity.
 fn check_finite_design(x: &dyn DesignRows) -> Result<()> {
     for_each_block(x, |_, block| {
         if block.iter().all(|v| v.is_finite()) {
             Ok(())
         } else {
-            Err(
-                Error::invalid_data("the design matrix holds a value that is not finite")
-                    .with_hint(
-                        "rescale features whose values are near the limits of double precision",
-                    ),
-            )
+            Err(non_finite_design())
         }
     })
 }
@@ -212,12 +219,7 @@ struct Step {
 /// Newton's method from zero: each pass gives the loss, gradient and information at the
 /// current coefficients; a step that raised the loss is halved. `None` when it cannot finish
 /// (a singular information matrix, a direction that does not descend, `max_iter` steps).
-fn newton(
-    x: &dyn DesignRows,
-    y: &[bool],
-    l2: f64,
-    max_iter: u64,
-) -> Result<Option<NewtonSolution>> {
+fn newton(x: &dyn DesignRows, y: &[bool], l2: f64, max_iter: u64) -> Option<NewtonSolution> {
     let rows = y.len().max(1) as f64;
     let mut theta = Array1::<f64>::zeros(x.width() + 1);
     // The intercept-only model's solution saves a step: the log-odds of the positive rate.
@@ -236,7 +238,7 @@ fn newton(
             if !descended {
                 step.fraction *= 0.5;
                 if step.fraction < SMALLEST_STEP_FRACTION {
-                    return Ok(None);
+                    return None;
                 }
                 theta = &step.from - &(&step.direction * step.fraction);
                 continue;
@@ -249,20 +251,18 @@ fn newton(
                 <= 1e-12 * (1.0 + theta.iter().fold(0.0_f64, |m, t| m.max(t.abs())))
         });
         if largest_gradient <= NEWTON_GRADIENT_TOLERANCE_PER_ROW * rows || settled {
-            return Ok(Some(NewtonSolution {
+            return Some(NewtonSolution {
                 theta,
                 information: pass.information,
-            }));
+            });
         }
         if steps == max_iter {
-            return Ok(None);
+            return None;
         }
-        let Some(factor) = cholesky(&pass.information) else {
-            return Ok(None);
-        };
+        let factor = cholesky(&pass.information)?;
         let direction = cholesky_solve(&factor, &pass.gradient);
         if !direction.iter().all(|d| d.is_finite()) {
-            return Ok(None);
+            return None;
         }
         theta = &theta - &direction;
         last = Some(Step {
@@ -445,10 +445,7 @@ pub fn fit_linear(x: &dyn DesignRows, y: &[f64], l2: f64) -> Result<LinearFit> {
         add_weighted_gram(&block, &ones, &mut scratch, &mut gram);
     });
     if !finite {
-        return Err(
-            Error::invalid_data("the design matrix holds a value that is not finite")
-                .with_hint("rescale features whose values are near the limits of double precision"),
-        );
+        return Err(non_finite_design());
     }
     for j in 1..terms {
         gram[[j, j]] += l2;
@@ -582,7 +579,7 @@ mod tests {
         // The two solvers minimize the same objective: Newton to a mean gradient of 1e-8,
         // L-BFGS to 1e-6 (so 1e-4 between them on standardized-size coefficients).
         let (x, y) = synthetic(5000);
-        let newton = newton(&x, &y, 1.0, 100).unwrap().unwrap().into_fit(true);
+        let newton = newton(&x, &y, 1.0, 100).unwrap().into_fit(true);
         let lbfgs = lbfgs(&x, &y, 1.0, 100).unwrap();
         assert!((newton.intercept - lbfgs.intercept).abs() < 1e-4);
         for (a, b) in newton.weights.iter().zip(&lbfgs.weights) {
@@ -615,7 +612,7 @@ mod tests {
         let mut twins = Array2::<f64>::zeros((400, 2));
         twins.column_mut(0).assign(&single.column(0));
         twins.column_mut(1).assign(&single.column(0));
-        assert!(newton(&twins, &y, 0.0, 100).unwrap().is_none());
+        assert!(newton(&twins, &y, 0.0, 100).is_none());
         let fit = fit_logistic(&twins, &y, 0.0, 100).unwrap();
         assert!(
             (fit.weights[0] - fit.weights[1]).abs() < 1e-3,

@@ -46,9 +46,8 @@ fn parameters(layers: &[LayerVars]) -> Vec<Var> {
         .collect()
 }
 
-/// The training split: its design rows, read a batch at a time (no design matrix of the
-/// split is held: each batch is built from the columns, in f32, as it is trained on), and
-/// its labels.
+/// The training split: its design rows, read a batch at a time into an f32 tensor (from a
+/// compact design or from the columns: `x` decides), and its labels.
 pub struct TrainingData<'a> {
     /// Standardized design rows, one per label.
     pub x: &'a dyn DesignRows,
