@@ -3,7 +3,7 @@
 //! the metrics of [`crate::metrics`].
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::metrics::{self, CalibrationBin, Confusion, RocPoint};
+use crate::metrics::{self, CalibrationBin, Confusion, GainsBand, RocPoint};
 use crate::model::Model;
 use crate::options::Task;
 use crate::preprocess::RawValue;
@@ -167,6 +167,29 @@ impl Scored {
         let labels = self.labels("a calibration table")?;
         self.require_rows()?;
         Ok(metrics::calibration(&self.predictions, labels, bins))
+    }
+}
+
+impl Scored {
+    /// The gains table: `bands` bands of equal row counts, or the bands of `cutoffs` (on
+    /// the predicted probability) when given.
+    pub fn gains(&self, bands: usize, cutoffs: Option<&[f64]>) -> Result<Vec<GainsBand>> {
+        let labels = self.labels("a gains table")?;
+        self.require_rows()?;
+        if let Some(c) = cutoffs.and_then(|c| c.iter().find(|c| !(0.0..=1.0).contains(*c))) {
+            return Err(Error::invalid_option(format!(
+                "cutoffs are probabilities, got {c}"
+            ))
+            .with_hint("give cutoffs between 0 and 1, e.g. ARRAY[0.05, 0.1, 0.2]"));
+        }
+        let table = match cutoffs {
+            Some(cutoffs) => metrics::gains_at(&self.predictions, labels, cutoffs),
+            None => metrics::gains(&self.predictions, labels, bands),
+        };
+        table.ok_or_else(|| {
+            Error::invalid_data("a gains table needs rows of both classes")
+                .with_hint("evaluate on rows with both outcomes")
+        })
     }
 }
 

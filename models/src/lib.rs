@@ -6,15 +6,17 @@
 //! Layers, lowest first (a module imports only modules above it in this list):
 //! - foundations: `error`, `interrupt`, `json`, `linalg`, `design`, `data`, `progress`, `split`,
 //!   `metrics`;
-//! - features: `binning`, `preprocess`, `fit` (what every estimator's fit receives);
+//! - features: `binning`, `preprocess`, `scoring_code` (a design as SQL), `fit` (what every
+//!   estimator's fit receives);
 //! - `explain` (attribution formulas, the training reference);
 //! - the seam: `estimator` (algorithm tags, parameters, fitted estimators, dispatch) with
 //!   one module per algorithm under it: `estimator::linear` (logistic and linear
 //!   regression), `estimator::scorecard`, `estimator::mlp`; then `options` (the options
 //!   object), `model` (shared parts + one estimator), `format` (the stored form);
-//! - pipelines: `train`, `deploy`, `evaluate`, `export`, `report`, `service` (what the SQL
+//! - pipelines: `batch` (batch-scoring options), `train`, `deploy`, `evaluate`, `export`, `report`, `service` (what the SQL
 //!   layer calls to train a version).
 
+pub mod batch;
 pub mod binning;
 pub mod data;
 pub mod deploy;
@@ -37,6 +39,7 @@ pub mod preprocess;
 pub mod progress;
 pub mod reference;
 pub mod report;
+pub mod scoring_code;
 pub mod split;
 pub mod train;
 

@@ -12,6 +12,7 @@ use crate::metrics::{CalibrationBin, ClassHistogram};
 use crate::options::Task;
 use crate::preprocess::{Preprocessor, RawValue, Transform};
 use crate::scorecard::{self, Baseline, Reason, Scorecard};
+use crate::scoring_code;
 use serde::{Deserialize, Serialize};
 
 /// A trained model: what every algorithm shares (target, classes, preprocessing, training
@@ -228,6 +229,20 @@ impl Model {
         Ok(total)
     }
 
+    /// The model as one SQL expression over its feature columns (see scoring_code.rs):
+    /// fin_predict's value, or with `score` a scorecard's fin_score.
+    pub fn sql_expression(&self, score: bool) -> Result<String> {
+        if score {
+            let (card, binnings) = self.scorecard()?;
+            return Ok(card.score_sql(&binnings));
+        }
+        let linear_predictor = self.estimator.output_sql(&self.preprocessor)?;
+        Ok(match self.task {
+            Task::Classification => scoring_code::logistic(&linear_predictor),
+            Task::Regression => linear_predictor,
+        })
+    }
+
     /// A scorecard's points; `None` for other models.
     pub fn points(&self) -> Option<&Scorecard> {
         match &self.estimator {
@@ -256,11 +271,20 @@ impl Model {
         Ok(importance)
     }
 
-    /// Reason codes for one row, most points lost first.
-    pub fn reasons(&self, values: &[RawValue<'_>], baseline: Baseline) -> Result<Vec<Reason>> {
+    /// Reason codes for one row, most points lost first, at most `n`. Points are reported
+    /// as integers, so a loss that rounds to 0 is not a reason.
+    pub fn reasons(
+        &self,
+        values: &[RawValue<'_>],
+        baseline: Baseline,
+        n: usize,
+    ) -> Result<Vec<Reason>> {
         let bins = self.bins_of(values)?;
         let (points, binnings) = self.scorecard()?;
-        Ok(scorecard::reasons(points, &binnings, &bins, baseline))
+        let mut reasons = scorecard::reasons(points, &binnings, &bins, baseline);
+        reasons.retain(|r| r.points_lost.round() >= 1.0);
+        reasons.truncate(n);
+        Ok(reasons)
     }
 }
 

@@ -1,8 +1,8 @@
-//! Evaluation on labelled rows: `fin_evaluate`, `fin_roc`, `fin_confusion` and
-//! `fin_calibration`. Each reads the model's features and its target column from the
+//! Evaluation on labelled rows: `fin_evaluate`, `fin_roc`, `fin_confusion`,
+//! `fin_calibration` and `fin_gains`. Each reads the model's features and its target column from the
 //! relation (with the caller's privileges), predicts every row, and measures.
 
-use crate::error::{check_argument, OrReport, SqlResult};
+use crate::error::{check_argument, required, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::cache::with_model;
 use crate::pg::relation;
@@ -166,6 +166,67 @@ fn fin_calibration(
             g.mean_predicted,
             g.observed_rate,
             g.count as i64,
+        )
+    })))
+}
+
+/// The gains table of a classifier on `relation`: rows ranked by predicted probability,
+/// riskiest first, in `bands` bands of equal size (tied probabilities stay in one band, so
+/// there can be fewer), or in the bands of the probability `cutoffs` when given. Per band:
+/// the probability range, rows, events, event rate, the cumulative shares of events and of
+/// non-events captured, KS at the band's lower edge, lift and cumulative lift. With bands
+/// fine enough to reach every distinct probability, the largest KS is fin_evaluate's KS.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, parallel_restricted)]
+fn fin_gains(
+    model: Option<&str>,
+    relation: Option<PgRelation>,
+    bands: default!(Option<i32>, 10),
+    cutoffs: default!(Option<Vec<f64>>, "NULL"),
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(band, i32),
+            name!(min_probability, Option<f64>),
+            name!(max_probability, Option<f64>),
+            name!(rows, i64),
+            name!(events, i64),
+            name!(event_rate, Option<f64>),
+            name!(cum_events_share, f64),
+            name!(cum_non_events_share, f64),
+            name!(ks, f64),
+            name!(lift, Option<f64>),
+            name!(cum_lift, f64),
+        ),
+    >,
+    ErrorReport,
+> {
+    let model = required(model, "model")?;
+    let relation = required(relation, "relation")?;
+    let bands = check_argument(
+        "bands",
+        required(bands, "bands")?,
+        1,
+        Some(1_000_000),
+        "ten bands (deciles of risk) is the custom, and the default",
+    )?;
+    let table = score_relation(model, &relation, |_, scored| {
+        scored.gains(bands as usize, cutoffs.as_deref()).or_report()
+    })?;
+    Ok(TableIterator::new(table.into_iter().map(|b| {
+        (
+            b.band as i32,
+            b.min_score,
+            b.max_score,
+            b.rows as i64,
+            b.events as i64,
+            b.event_rate,
+            b.cum_events_share,
+            b.cum_non_events_share,
+            b.ks,
+            b.lift,
+            b.cum_lift,
         )
     })))
 }

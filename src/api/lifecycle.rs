@@ -153,7 +153,7 @@ fn fin_export(
             )
         })?,
     };
-    let bytes = catalog::model_bytes(ModelRef {
+    let (_, bytes) = catalog::model_bytes(ModelRef {
         name: model,
         version: Some(version),
     })?;

@@ -1,6 +1,7 @@
 //! The SQL surface, one file per feature. Each function converts its arguments, calls into
 //! `pg/` and `finml_models`, and maps errors through `crate::error`.
 
+mod batch;
 mod coefficients;
 mod evaluate;
 mod explain;
@@ -8,4 +9,5 @@ mod lifecycle;
 mod predict;
 mod report;
 mod scorecard;
+mod scoring_code;
 mod train;

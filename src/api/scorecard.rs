@@ -14,18 +14,22 @@ use pgrx::PgRelation;
 fn fin_score(model: &str, row: RecordArg) -> Result<i32, ErrorReport> {
     with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {
-            let score = m.model.score(values).or_report()?.round();
-            // Never a silently clamped score.
-            if !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&score) {
-                return Err(fail(
-                    ErrorKind::OutOfRange,
-                    format!("score {score} is out of range for integer"),
-                    "retrain the scorecard with a smaller pdo or base_score",
-                ));
-            }
-            Ok(score as i32)
+            integer_score(m.model.score(values).or_report()?)
         })
     })
+}
+
+/// A scorecard's total points rounded to an integer; never a silently clamped one.
+pub(crate) fn integer_score(points: f64) -> Result<i32, ErrorReport> {
+    let score = points.round();
+    if !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&score) {
+        return Err(fail(
+            ErrorKind::OutOfRange,
+            format!("score {score} is out of range for integer"),
+            "retrain the scorecard with a smaller pdo or base_score",
+        ));
+    }
+    Ok(score as i32)
 }
 
 /// The characteristics on which the applicant lost the most points, most important first:
@@ -63,13 +67,10 @@ fn fin_reason_codes(
     let baseline = Baseline::parse(baseline).or_report()?;
     let rows = with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {
-            let reasons = m.model.reasons(values, baseline).or_report()?;
+            let reasons = m.model.reasons(values, baseline, n as usize).or_report()?;
             let names: Vec<&str> = m.model.feature_names().collect();
             Ok(reasons
                 .iter()
-                // Shown as integers: a loss that rounds to 0 is not a reason.
-                .filter(|r| r.points_lost.round() >= 1.0)
-                .take(n as usize)
                 .enumerate()
                 .map(|(k, r)| {
                     (

@@ -32,6 +32,9 @@ fn forget_if_invalidated() {
 /// A model as cached in this backend.
 pub struct CachedModel {
     pub model: Model,
+    /// The version the reference named when the model was read (the deployed one for a bare
+    /// name): the provenance of every number computed with it.
+    pub version: i32,
     /// Attribute positions of the row types this model has been applied to.
     pub layouts: RowLayouts,
 }
@@ -54,9 +57,10 @@ pub fn with_model<R>(
         None => {
             let parsed = ModelRef::parse(reference).or_report()?;
             check_access(parsed.name, Access::Use)?;
-            let bytes = model_bytes(parsed)?;
+            let (version, bytes) = model_bytes(parsed)?;
             let entry = Rc::new(CachedModel {
                 model: format::from_bytes(&bytes).map_err(report)?,
+                version,
                 layouts: RowLayouts::default(),
             });
             CACHE.with(|c| {

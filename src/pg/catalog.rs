@@ -114,27 +114,35 @@ pub fn no_such_version(name: &str, version: i32) -> ErrorReport {
     )
 }
 
-/// The stored bytes of the referenced version (the deployed one when none is named). The
-/// caller's right to use the model has been checked.
-pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<Vec<u8>> {
+/// The referenced version's number and stored bytes (the deployed version when none is
+/// named). The caller's right to use the model has been checked.
+pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<(i32, Vec<u8>)> {
     let name = DatumWithOid::from(model.name);
+    let read = |row: &pgrx::spi::SpiTupleTable<'_>| -> SqlResult<Option<(i32, Vec<u8>)>> {
+        let version = row.get::<i32>(1).or_report()?;
+        let bytes = row.get::<Vec<u8>>(2).or_report()?;
+        Ok(version.zip(bytes))
+    };
     // The version as committed now (see security::with_latest_snapshot): a model cached
     // from an old snapshot would outlive the invalidation that emptied the cache.
     let found = with_latest_snapshot(|| {
         as_extension_owner(|| match model.version {
-            Some(version) => select_one::<Vec<u8>>(
-                "SELECT model FROM finml.model_versions WHERE name = $1 AND version = $2",
+            Some(version) => select_row(
+                "SELECT version, model FROM finml.model_versions WHERE name = $1 AND version = $2",
                 &[name, DatumWithOid::from(version)],
+                read,
             ),
-            None => select_one::<Vec<u8>>(
-                "SELECT v.model
+            None => select_row(
+                "SELECT v.version, v.model
                FROM finml.deployments d
                JOIN finml.model_versions v ON v.name = d.name AND v.version = d.version
               WHERE d.name = $1",
                 &[name],
+                read,
             ),
         })
-    })?;
+    })?
+    .flatten();
     found.ok_or_else(|| match model.version {
         Some(version) => no_such_version(model.name, version),
         None => fail(
@@ -148,7 +156,7 @@ pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<Vec<u8>> {
 /// One version's model, read afresh (not cached: for comparing a new version against it).
 /// Access has been checked.
 pub fn load_version(name: &str, version: i32) -> SqlResult<Model> {
-    let bytes = model_bytes(ModelRef {
+    let (_, bytes) = model_bytes(ModelRef {
         name,
         version: Some(version),
     })?;

@@ -12,9 +12,11 @@
 //! 9. `registry`: writing the catalog (versions, deployments, grants, events);
 //! 10. `audit`: failure events that survive the rollback;
 //! 11. `facts`: what the model report needs from the catalog;
-//! 12. `training`: the one training service of fin_train and fin_retrain.
+//! 12. `training`: the one training service of fin_train and fin_retrain;
+//! 13. `batch`: fin_score_table's target table and its INSERT.
 
 pub mod audit;
+pub mod batch;
 pub mod cache;
 pub mod catalog;
 pub mod extension;

@@ -21,6 +21,7 @@ use crate::explain::{self, Explanation, Reference};
 use crate::fit::FitInput;
 use crate::fit::Task;
 use crate::preprocess::Preprocessor;
+use crate::scoring_code;
 use linear::{Coefficient, LinearEstimator, SolverParams, SOLVER_KEYS};
 use mlp::{MlpParams, Network, MLP_KEYS};
 use ndarray::Array2;
@@ -410,6 +411,28 @@ impl Estimator {
         match self {
             Estimator::Logistic(_) | Estimator::Linear(_) | Estimator::Scorecard(_) => None,
             Estimator::Mlp(network) => Some(("Network", network.shape())),
+        }
+    }
+
+    /// The output unit as one SQL expression over the feature columns (scoring_code.rs), for
+    /// running the model where finml is not installed.
+    pub fn output_sql(&self, preprocessor: &Preprocessor) -> Result<String> {
+        match self {
+            Estimator::Logistic(e) | Estimator::Linear(e) => Ok(scoring_code::linear_predictor(
+                preprocessor,
+                e.intercept,
+                &e.weights,
+            )),
+            Estimator::Scorecard(s) => Ok(scoring_code::linear_predictor(
+                preprocessor,
+                s.linear.intercept,
+                &s.linear.weights,
+            )),
+            Estimator::Mlp(_) => Err(Error::new(
+                ErrorKind::Unsupported,
+                "an MLP has no SQL expression: its hidden layers are not written as scoring code",
+            )
+            .with_hint("score it with fin_predict or fin_score_table, or export it with fin_export")),
         }
     }
 

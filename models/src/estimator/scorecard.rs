@@ -18,6 +18,7 @@ use crate::json::parse_slice;
 use crate::linear::SolverParams;
 use crate::linear::{fit_logistic_coefficients, logistic_covariance, LinearFit, SolverDesign};
 use crate::preprocess::{FeatureTransform, Preprocessor, RowsDesign, Transform};
+use crate::scoring_code;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -529,6 +530,23 @@ impl Scorecard {
     /// Score of an applicant whose bins are `bins` (one per feature).
     pub fn score(&self, bins: &[usize]) -> f64 {
         self.points.iter().zip(bins).map(|(p, &b)| p[b]).sum()
+    }
+
+    /// The total points as one SQL expression, rounded to an integer as fin_score rounds
+    /// them (`floor(s + 0.5)`: half away from zero for the positive scores scorecards give).
+    pub fn score_sql(&self, binnings: &[(&str, &Binning)]) -> String {
+        let terms: Vec<String> = binnings
+            .iter()
+            .zip(&self.points)
+            .map(|((name, binning), points)| {
+                scoring_code::bin_case(&scoring_code::column(name), binning, |bin| {
+                    scoring_code::float8(points[bin])
+                })
+            })
+            .collect();
+        format!("floor(
+    {}
+  + 0.5::float8)::int", terms.join("\n  + "))
     }
 
     /// Best points of feature `j` among the bins that held training rows.

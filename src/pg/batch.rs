@@ -1,0 +1,218 @@
+//! `fin_score_table`'s writing: resolve the target table as the caller names it, create it
+//! when it is missing, and run one `INSERT … SELECT` that scores the source row by row
+//! through `fin_score_row`. The executor streams the rows (constant memory), checks for
+//! cancellation at every row, and writes with the caller's privileges in the caller's
+//! transaction: triggers, constraints and indexes on an existing target apply as for any
+//! INSERT.
+
+use crate::error::{fail, report, OrReport, SqlResult};
+use crate::pg::relation::RelationColumn;
+use crate::pg::spi::{select_one, select_row};
+use crate::pg::types::quote_ident;
+use finml_models::{Error, ErrorKind};
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::Oid;
+use pgrx::prelude::*;
+
+/// What one batch-scoring run writes.
+pub struct ScoreRun<'a> {
+    /// The model reference pinned to one version ('name@3').
+    pub pinned_model: &'a str,
+    pub model_name: &'a str,
+    pub version: i32,
+    /// The source, schema-qualified.
+    pub source: &'a str,
+    pub key: &'a [RelationColumn],
+    /// "probability" for a classifier, "prediction" for a regression.
+    pub prediction_column: &'a str,
+    pub score: bool,
+    pub reasons: usize,
+    pub cutoff: Option<f64>,
+}
+
+impl ScoreRun<'_> {
+    /// The target's columns and their types, in order.
+    fn columns(&self) -> Vec<(String, String)> {
+        let mut columns: Vec<(String, String)> = self
+            .key
+            .iter()
+            .map(|c| (c.name.clone(), c.type_name.clone()))
+            .collect();
+        columns.push((self.prediction_column.to_owned(), "float8".to_owned()));
+        if self.score {
+            columns.push(("score".to_owned(), "int".to_owned()));
+            if self.reasons > 0 {
+                columns.push(("reasons".to_owned(), "text[]".to_owned()));
+            }
+        }
+        if self.cutoff.is_some() {
+            columns.push(("decision".to_owned(), "text".to_owned()));
+        }
+        columns.push(("model".to_owned(), "text".to_owned()));
+        columns.push(("version".to_owned(), "int".to_owned()));
+        columns.push(("scored_at".to_owned(), "timestamptz".to_owned()));
+        columns
+    }
+
+    /// What the SELECT list gives each target column, in [`Self::columns`]' order.
+    fn values(&self) -> Vec<String> {
+        let mut values: Vec<String> = self
+            .key
+            .iter()
+            .map(|c| format!("s.{}", quote_ident(&c.name)))
+            .collect();
+        values.push("r.prediction".to_owned());
+        if self.score {
+            values.push("r.score".to_owned());
+            if self.reasons > 0 {
+                values.push("r.reasons".to_owned());
+            }
+        }
+        if self.cutoff.is_some() {
+            values.push("r.decision".to_owned());
+        }
+        values.extend(["$1".into(), "$2".into(), "pg_catalog.now()".into()]);
+        values
+    }
+}
+
+/// The schema-qualified name of `target` and whether it exists, resolved with the caller's
+/// search_path as an INSERT or CREATE TABLE naming it would resolve it.
+pub fn resolve_target(target: &str) -> SqlResult<(String, bool)> {
+    let existing = with_callers_search_path::<Oid>(
+        "SELECT pg_catalog.to_regclass($1)::oid",
+        target,
+    )
+    .map_err(|_| invalid_target(target))?;
+    if let Some(oid) = existing {
+        return Ok((qualified_table(oid)?, true));
+    }
+    let parts = select_one::<Vec<String>>(
+        "SELECT pg_catalog.parse_ident($1)",
+        &[DatumWithOid::from(target)],
+    )
+    .map_err(|_| invalid_target(target))?
+    .unwrap_or_default();
+    let (schema, table) = match parts.as_slice() {
+        [table] => {
+            let schema =
+                with_callers_search_path::<String>("SELECT pg_catalog.current_schema()::text", "")?
+                    .ok_or_else(|| {
+                    fail(
+                        ErrorKind::NotFound,
+                        "no schema has been selected to create the target table in",
+                        "name the target with its schema: 'reporting.scores'",
+                    )
+                })?;
+            (schema, table.clone())
+        }
+        [schema, table] => (schema.clone(), table.clone()),
+        _ => return Err(invalid_target(target)),
+    };
+    Ok((format!("{}.{}", quote_ident(&schema), quote_ident(&table)), false))
+}
+
+/// A one-value query whose name resolution is the caller's (every function and operator in
+/// it is schema-qualified): finml's other reads pin the search_path to pg_catalog.
+fn with_callers_search_path<T: FromDatum + IntoDatum>(query: &str, arg: &str) -> SqlResult<Option<T>> {
+    Spi::connect(|client| {
+        let args = [DatumWithOid::from(arg)];
+        let args: &[DatumWithOid<'_>] = if query.contains("$1") { &args } else { &[] };
+        let rows = client.select(query, Some(1), args).or_report()?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        rows.first().get_one::<T>().or_report()
+    })
+}
+
+/// An existing relation's name with its schema, whatever the caller's search_path shows.
+fn qualified_table(oid: Oid) -> SqlResult<String> {
+    select_row(
+        "SELECT n.nspname::text, c.relname::text, c.relkind::text
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.oid = $1",
+        &[DatumWithOid::from(oid)],
+        |row| {
+            let schema = row.get::<String>(1).or_report()?.unwrap_or_default();
+            let table = row.get::<String>(2).or_report()?.unwrap_or_default();
+            let kind = row.get::<String>(3).or_report()?.unwrap_or_default();
+            if !matches!(kind.as_str(), "r" | "p") {
+                return Err(fail(
+                    ErrorKind::WrongModelKind,
+                    format!("\"{schema}.{table}\" is not a table"),
+                    "fin_score_table writes to a table: name a new one, or an existing table",
+                ));
+            }
+            Ok(format!("{}.{}", quote_ident(&schema), quote_ident(&table)))
+        },
+    )?
+    .ok_or_else(|| invalid_target(&oid.to_u32().to_string()))
+}
+
+fn invalid_target(target: &str) -> pgrx::pg_sys::panic::ErrorReport {
+    report(
+        Error::invalid_option(format!("invalid target table name \"{target}\""))
+            .with_hint("name a table, optionally with its schema: 'scores' or 'reporting.scores'"),
+    )
+}
+
+/// The schema finml's functions live in, quoted.
+fn extension_schema() -> SqlResult<String> {
+    select_one::<String>(
+        "SELECT pg_catalog.quote_ident(n.nspname::text)
+           FROM pg_catalog.pg_extension e
+           JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+          WHERE e.extname = 'finml'",
+        &[],
+    )?
+    .ok_or_else(|| {
+        report(Error::new(
+            ErrorKind::Internal,
+            "the finml extension is not installed in this database",
+        ))
+    })
+}
+
+/// Creates `target` when it does not exist, then appends one scored row per source row;
+/// returns the number of rows written.
+pub fn score_into(run: &ScoreRun<'_>, target: &str, exists: bool) -> SqlResult<i64> {
+    let columns = run.columns();
+    let schema = extension_schema()?;
+    Spi::connect_mut(|client| {
+        if !exists {
+            let definition: Vec<String> = columns
+                .iter()
+                .map(|(name, type_name)| format!("{} {type_name}", quote_ident(name)))
+                .collect();
+            client
+                .update(
+                    &format!("CREATE TABLE {target} ({})", definition.join(", ")),
+                    None,
+                    &[],
+                )
+                .or_report()?;
+        }
+        let names: Vec<String> = columns.iter().map(|(n, _)| quote_ident(n)).collect();
+        let query = format!(
+            "INSERT INTO {target} ({}) SELECT {} FROM {} AS s CROSS JOIN LATERAL {schema}.fin_score_row($3, s, $4, $5) AS r",
+            names.join(", "),
+            run.values().join(", "),
+            run.source,
+        );
+        let written = client
+            .update(
+                &query,
+                None,
+                &[
+                    DatumWithOid::from(run.model_name),
+                    DatumWithOid::from(run.version),
+                    DatumWithOid::from(run.pinned_model),
+                    DatumWithOid::from(run.reasons as i32),
+                    DatumWithOid::from(run.cutoff),
+                ],
+            )
+            .or_report()?;
+        Ok(written.len() as i64)
+    })
+}
