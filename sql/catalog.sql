@@ -103,6 +103,32 @@ CREATE TABLE finml.retired_names (
     last_version int        NOT NULL
 );
 
+-- fin_monitor's stored history (fin_monitor(..., options => '{"store": true}')): one row per
+-- model version, monitored relation and period; a later run over the same period replaces it.
+-- Read through the view finml.monitoring.
+CREATE TABLE finml.monitoring_log (
+    model        text        NOT NULL,
+    version      int         NOT NULL,
+    relation     text        NOT NULL,
+    period       text        NOT NULL,
+    rows         bigint      NOT NULL,
+    labelled_rows bigint     NOT NULL,
+    event_rate   float8,
+    mean_predicted float8    NOT NULL,
+    auc          float8,
+    ks           float8,
+    gini         float8,
+    brier        float8,
+    hosmer_lemeshow_p float8,
+    psi          float8      NOT NULL,
+    max_csi_feature text,
+    max_csi      float8,
+    status       text        NOT NULL CHECK (status IN ('stable', 'watch', 'shifted')),
+    run_at       timestamptz NOT NULL,
+    run_by       name        NOT NULL,
+    PRIMARY KEY (model, version, relation, period)
+);
+
 SELECT pg_catalog.pg_extension_config_dump('finml.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.deployments', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.model_owners', '');
@@ -111,6 +137,7 @@ SELECT pg_catalog.pg_extension_config_dump('finml.deployment_history', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.event_log', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.training_epochs', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.retired_names', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.monitoring_log', '');
 
 -- The access functions run as the caller (they look at current_user) with the search_path
 -- pinned: a caller's own operators and functions (a planted =(name, name), pg_has_role...)
@@ -169,7 +196,16 @@ SELECT t.model, t.version, t.epoch, t.train_loss, t.valid_loss, t.seconds
  WHERE finml.can_use(t.model)
  ORDER BY t.model, t.version, t.epoch;
 
+-- The monitoring history of the models the current role may use.
+CREATE VIEW finml.monitoring WITH (security_barrier) AS
+SELECT m.model, m.version, m.relation, m.period, m.rows, m.labelled_rows, m.event_rate,
+       m.mean_predicted, m.auc, m.ks, m.gini, m.brier, m.hosmer_lemeshow_p, m.psi,
+       m.max_csi_feature, m.max_csi, m.status, m.run_at, m.run_by
+  FROM finml.monitoring_log m
+ WHERE finml.can_use(m.model)
+ ORDER BY m.model, m.version, m.relation, m.period;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA finml FROM PUBLIC;
 GRANT USAGE ON SCHEMA finml TO PUBLIC;
-GRANT SELECT ON finml.models, finml.events, finml.training_log, finml.model_owners,
+GRANT SELECT ON finml.models, finml.events, finml.training_log, finml.monitoring, finml.model_owners,
                 finml.model_grants TO PUBLIC;

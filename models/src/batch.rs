@@ -41,12 +41,16 @@ impl ScoreTableOptions {
             Error::invalid_option(format!("invalid fin_score_table options: {why}"))
                 .with_hint(format!("the options are: {SCORE_TABLE_KEYS}"))
         };
-        let raw: Raw = serde_json::from_value(options.clone()).map_err(|e| invalid(e.to_string()))?;
+        let raw: Raw =
+            serde_json::from_value(options.clone()).map_err(|e| invalid(e.to_string()))?;
         let key = raw.key.map(|k| match k {
             KeyColumns::One(c) => vec![c],
             KeyColumns::Many(cs) => cs,
         });
-        if key.as_ref().is_some_and(|k| k.is_empty() || k.iter().any(String::is_empty)) {
+        if key
+            .as_ref()
+            .is_some_and(|k| k.is_empty() || k.iter().any(String::is_empty))
+        {
             return Err(invalid("key names no column".into()));
         }
         if let Some(c) = raw.cutoff {
@@ -67,7 +71,12 @@ impl ScoreTableOptions {
 }
 
 /// The class decided at `cutoff`: the positive one when the probability reaches it.
-pub fn decision<'a>(probability: f64, cutoff: f64, positive: &'a str, negative: &'a str) -> &'a str {
+pub fn decision<'a>(
+    probability: f64,
+    cutoff: f64,
+    positive: &'a str,
+    negative: &'a str,
+) -> &'a str {
     if probability >= cutoff {
         positive
     } else {
@@ -85,8 +94,12 @@ mod tests {
     fn options_take_one_key_or_several_and_reject_what_they_do_not_know() {
         let o = ScoreTableOptions::parse(&json!({})).unwrap();
         assert_eq!((o.key, o.cutoff, o.reasons), (None, None, DEFAULT_REASONS));
-        let o = ScoreTableOptions::parse(&json!({"key": "id", "cutoff": 0.2, "reasons": 0})).unwrap();
-        assert_eq!((o.key, o.cutoff, o.reasons), (Some(vec!["id".into()]), Some(0.2), 0));
+        let o =
+            ScoreTableOptions::parse(&json!({"key": "id", "cutoff": 0.2, "reasons": 0})).unwrap();
+        assert_eq!(
+            (o.key, o.cutoff, o.reasons),
+            (Some(vec!["id".into()]), Some(0.2), 0)
+        );
         let o = ScoreTableOptions::parse(&json!({"key": ["branch", "id"]})).unwrap();
         assert_eq!(o.key.unwrap(), ["branch", "id"]);
         for bad in [

@@ -62,7 +62,20 @@ impl Scored {
             self.unlabelled += 1;
             return Ok(());
         }
-        let prediction = model.predict(values)?;
+        self.add_prediction(model, model.predict(values)?, label)
+    }
+
+    /// Adds one row's prediction and its label (a NULL label is counted and left out).
+    pub fn add_prediction(
+        &mut self,
+        model: &Model,
+        prediction: f64,
+        label: RawValue<'_>,
+    ) -> Result<()> {
+        if label == RawValue::Null {
+            self.unlabelled += 1;
+            return Ok(());
+        }
         let truth_added = match (&mut self.truth, label) {
             (Truth::Binary(labels), label) => {
                 let positive = self.positive.as_ref().ok_or_else(|| {
@@ -177,10 +190,10 @@ impl Scored {
         let labels = self.labels("a gains table")?;
         self.require_rows()?;
         if let Some(c) = cutoffs.and_then(|c| c.iter().find(|c| !(0.0..=1.0).contains(*c))) {
-            return Err(Error::invalid_option(format!(
-                "cutoffs are probabilities, got {c}"
-            ))
-            .with_hint("give cutoffs between 0 and 1, e.g. ARRAY[0.05, 0.1, 0.2]"));
+            return Err(
+                Error::invalid_option(format!("cutoffs are probabilities, got {c}"))
+                    .with_hint("give cutoffs between 0 and 1, e.g. ARRAY[0.05, 0.1, 0.2]"),
+            );
         }
         let table = match cutoffs {
             Some(cutoffs) => metrics::gains_at(&self.predictions, labels, cutoffs),

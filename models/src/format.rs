@@ -2,6 +2,7 @@
 //! compatibility policy. In short: an 8-byte magic, a little-endian u32 format version, then
 //! the model as UTF-8 JSON. A reader accepts every version up to its own.
 
+use crate::drift::DriftReference;
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::{Algorithm, Estimator, StoredEstimator};
 use crate::explain::Reference;
@@ -43,6 +44,9 @@ struct StoredModel<'a> {
     network: Option<Network>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     evaluation: Option<Cow<'a, EvaluationSummary>>,
+    /// The training population's distributions (since finml 0.5.0; older readers ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    drift: Option<Cow<'a, DriftReference>>,
     /// An algorithm added after format 3 stores its fitted state here (StoredEstimator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     estimator: Option<serde_json::Value>,
@@ -65,6 +69,7 @@ impl<'a> StoredModel<'a> {
             reference: model.reference.as_ref().map(Cow::Borrowed),
             network: estimator.network,
             evaluation: model.evaluation.as_ref().map(Cow::Borrowed),
+            drift: model.drift.as_ref().map(Cow::Borrowed),
             estimator: estimator.fitted,
         }
     }
@@ -90,6 +95,7 @@ impl<'a> StoredModel<'a> {
             estimator,
             reference: self.reference.map(Cow::into_owned),
             evaluation: self.evaluation.map(Cow::into_owned),
+            drift: self.drift.map(Cow::into_owned),
         })
     }
 }
@@ -155,6 +161,14 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
         ));
     }
     model.preprocessor.rebuild_indexes();
+    if let Some(drift) = &mut model.drift {
+        if drift.features.len() != model.preprocessor.features.len() {
+            return Err(corrupt(
+                "its drift reference does not match its features".into(),
+            ));
+        }
+        drift.rebuild_indexes();
+    }
     if let Some(points) = model.points() {
         let binnings = model
             .scorecard()

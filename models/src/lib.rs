@@ -6,14 +6,15 @@
 //! Layers, lowest first (a module imports only modules above it in this list):
 //! - foundations: `error`, `interrupt`, `json`, `linalg`, `design`, `data`, `progress`, `split`,
 //!   `metrics`;
-//! - features: `binning`, `preprocess`, `scoring_code` (a design as SQL), `fit` (what every
+//! - features: `binning`, `preprocess`, `drift` (training distributions), `scoring_code` (a design as SQL), `fit` (what every
 //!   estimator's fit receives);
 //! - `explain` (attribution formulas, the training reference);
 //! - the seam: `estimator` (algorithm tags, parameters, fitted estimators, dispatch) with
 //!   one module per algorithm under it: `estimator::linear` (logistic and linear
 //!   regression), `estimator::scorecard`, `estimator::mlp`; then `options` (the options
 //!   object), `model` (shared parts + one estimator), `format` (the stored form);
-//! - pipelines: `batch` (batch-scoring options), `train`, `deploy`, `evaluate`, `export`, `report`, `service` (what the SQL
+//! - pipelines: `batch` (batch-scoring options), `monitor` (drift and monitoring by period),
+//!   `train`, `deploy`, `evaluate`, `export`, `report`, `service` (what the SQL
 //!   layer calls to train a version).
 
 pub mod batch;
@@ -21,6 +22,7 @@ pub mod binning;
 pub mod data;
 pub mod deploy;
 pub mod design;
+pub mod drift;
 pub mod error;
 pub mod estimator;
 pub mod evaluate;
@@ -33,6 +35,7 @@ pub mod json;
 pub mod linalg;
 pub mod metrics;
 pub mod model;
+pub mod monitor;
 pub mod options;
 pub mod plan;
 pub mod preprocess;

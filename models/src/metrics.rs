@@ -596,7 +596,10 @@ mod tests {
         let table = gains(&scores, &labels, 2).unwrap();
         assert_eq!(table.len(), 2);
         let b = &table[0];
-        assert_eq!((b.rows, b.events, b.min_score, b.max_score), (3, 2, Some(0.7), Some(0.9)));
+        assert_eq!(
+            (b.rows, b.events, b.min_score, b.max_score),
+            (3, 2, Some(0.7), Some(0.9))
+        );
         assert!((b.ks - 1.0 / 3.0).abs() < 1e-15 && (b.lift.unwrap() - 4.0 / 3.0).abs() < 1e-15);
         assert!((table[1].cum_events_share - 1.0).abs() < 1e-15 && table[1].ks.abs() < 1e-15);
         // One band per row reaches every ROC point: KS = max(TPR − FPR) = 2/3 after 0.8.

@@ -3,6 +3,7 @@
 
 use crate::binning::Binning;
 use crate::data::{Column, Dataset};
+use crate::drift::DriftReference;
 use crate::error::{Error, ErrorKind, Result};
 pub use crate::estimator::Algorithm;
 use crate::estimator::{Estimator, ScorecardEstimator};
@@ -33,6 +34,8 @@ pub struct Model {
     /// How the model did where its metrics were measured, for the model report (since
     /// finml 0.3.0).
     pub evaluation: Option<EvaluationSummary>,
+    /// The training population's distributions, for drift (since finml 0.5.0).
+    pub drift: Option<DriftReference>,
 }
 
 /// The curves of the held-out evaluation at training, for the model report.
@@ -333,6 +336,13 @@ pub fn first_invalid_parameter(model: &Model) -> Option<String> {
         if values.any(|x| !x.is_finite()) {
             return Some("the explanation reference (term means)".to_owned());
         }
+    }
+    if model
+        .drift
+        .as_ref()
+        .is_some_and(DriftReference::has_invalid_number)
+    {
+        return Some("the drift reference (decile edges and shares)".to_owned());
     }
     None
 }

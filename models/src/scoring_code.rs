@@ -35,7 +35,9 @@ pub fn linear_predictor(preprocessor: &Preprocessor, intercept: f64, weights: &[
         let width = feature.transform.width();
         let term = match &feature.transform {
             Transform::Numeric(n) => numeric_term(&name, n, weights[offset]),
-            Transform::Categorical(c) => categorical_term(&name, c, &weights[offset..offset + width]),
+            Transform::Categorical(c) => {
+                categorical_term(&name, c, &weights[offset..offset + width])
+            }
             Transform::Binned(b) => {
                 let w = weights[offset];
                 bin_case(&name, b, |bin| float8(w * b.bins[bin].woe))
@@ -128,7 +130,11 @@ mod tests {
         for x in [0.1, -1e-300, 1.0 / 3.0, 6.02e23, -0.0] {
             let text = float8(x);
             let number = text.trim_end_matches("::float8");
-            assert_eq!(number.parse::<f64>().unwrap().to_bits(), x.to_bits(), "{text}");
+            assert_eq!(
+                number.parse::<f64>().unwrap().to_bits(),
+                x.to_bits(),
+                "{text}"
+            );
         }
         assert_eq!(text_literal("O'Brien"), "'O''Brien'");
         assert_eq!(column("a\"b"), "\"a\"\"b\"");

@@ -9,6 +9,7 @@
 //! rows travel with the outcome so that the deployed version is measured on exactly them.
 
 use crate::data::{Dataset, TargetColumn};
+use crate::drift::{drift_sample, DriftReference};
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::{Algorithm, Fitted};
 pub use crate::fit::Limits;
@@ -256,6 +257,7 @@ pub fn train_reporting(
         }
     };
     let reference = estimator.measure_reference(&preprocessor, data, &train);
+
     if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
         return Err(not_finite(&format!(
             "its {name} on the {evaluated_on} rows ({value})"
@@ -273,6 +275,15 @@ pub fn train_reporting(
         estimator,
         reference: Some(reference),
         evaluation: Some(evaluation),
+        drift: None,
+    };
+    let sample = drift_sample(&train);
+    let predictions = model.predict_rows(data, &sample)?;
+    let features: Vec<&str> = model.feature_names().collect();
+    let drift = DriftReference::measure(data, &features, &sample, predictions);
+    let model = Model {
+        drift: Some(drift),
+        ..model
     };
     if let Some(what) = first_invalid_parameter(&model) {
         return Err(not_finite(&what));

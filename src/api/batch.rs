@@ -38,8 +38,8 @@ fn fin_score_table(
     let model = required(model, "model")?;
     let source = required(source, "source")?;
     let target = required(target, "target")?;
-    let options = ScoreTableOptions::parse(&options.map_or(serde_json::json!({}), |o| o.0))
-        .or_report()?;
+    let options =
+        ScoreTableOptions::parse(&options.map_or(serde_json::json!({}), |o| o.0)).or_report()?;
     let name = ModelRef::parse(model).or_report()?.name;
     // The model is read, and the caller's right to use it checked, before anything is written.
     let (version, task, is_scorecard) = with_model(model, |m| {
@@ -94,15 +94,19 @@ fn key_columns(
     names
         .iter()
         .map(|name| {
-            columns.iter().find(|c| &c.name == name).cloned().ok_or_else(|| {
-                report(
-                    Error::new(
-                        ErrorKind::UnknownColumn,
-                        format!("column \"{name}\" does not exist in {source_name}"),
+            columns
+                .iter()
+                .find(|c| &c.name == name)
+                .cloned()
+                .ok_or_else(|| {
+                    report(
+                        Error::new(
+                            ErrorKind::UnknownColumn,
+                            format!("column \"{name}\" does not exist in {source_name}"),
+                        )
+                        .with_hint("the key names columns of the source that identify each row"),
                     )
-                    .with_hint("the key names columns of the source that identify each row"),
-                )
-            })
+                })
         })
         .collect()
 }

@@ -6,6 +6,7 @@ mod coefficients;
 mod evaluate;
 mod explain;
 mod lifecycle;
+mod monitor;
 mod predict;
 mod report;
 mod scorecard;

@@ -1,13 +1,11 @@
-//! Scorecards: `fin_score`, `fin_reason_codes`, `fin_scorecard` and `fin_psi`.
+//! Scorecards: `fin_score`, `fin_reason_codes` and `fin_scorecard`.
 
 use crate::error::{check_argument, fail, ErrorKind, OrReport};
 use crate::pg::cache::with_model;
-use crate::pg::relation;
 use crate::pg::row::{value_text, with_row_values, RecordArg};
-use finml_models::scorecard::{stability_status, Baseline, PopulationCounts};
+use finml_models::scorecard::Baseline;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::PgRelation;
 
 /// The applicant's total points on the deployed scorecard.
 #[pg_extern(stable, strict, parallel_safe, cost = 100)]
@@ -132,56 +130,6 @@ fn fin_scorecard(
             }
         }
         Ok(rows)
-    })?;
-    Ok(TableIterator::new(rows))
-}
-
-/// Population stability of `relation` against the training split: the PSI of the score
-/// (feature '(score)', over the training score deciles) and the characteristic stability
-/// index of each feature (over its bins); status stable < 0.1 <= watch <= 0.25 < shifted.
-// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
-#[allow(clippy::type_complexity)]
-#[pg_extern(stable, strict, parallel_restricted)]
-fn fin_psi(
-    model: &str,
-    relation: PgRelation,
-) -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(feature, String),
-            name!(psi, f64),
-            name!(status, String),
-        ),
-    >,
-    ErrorReport,
-> {
-    let relation_name = relation::relation_name(relation.oid())?;
-    let rows = with_model(model, |m| {
-        let (card, binnings) = m.model.scorecard().or_report()?;
-        relation::check_feature_columns(relation.oid(), &relation_name, &m.model)?;
-        let mut counts = PopulationCounts::new(card);
-        relation::scan_rows(&relation_name, &[], |row, _| {
-            with_row_values(&m.model, &m.layouts, row, |values| {
-                let bins = m.model.bins_of(values).or_report()?;
-                counts.add(card, &bins);
-                Ok(())
-            })
-        })?;
-        if counts.rows == 0 {
-            return Err(fail(
-ErrorKind::InvalidData,
-                format!("{relation_name} has no rows"),
-                "stability compares a population with the training split: pass a relation with the applications to monitor",
-            ));
-        }
-        let only_binnings: Vec<_> = binnings.iter().map(|(_, b)| *b).collect();
-        let stability = counts.stability(card, &only_binnings).or_report()?;
-        let names = std::iter::once("(score)").chain(binnings.iter().map(|(n, _)| *n));
-        Ok(names
-            .zip(stability)
-            .map(|(name, psi)| (name.to_owned(), psi, stability_status(psi).to_owned()))
-            .collect::<Vec<_>>())
     })?;
     Ok(TableIterator::new(rows))
 }

@@ -12,17 +12,18 @@ use pgrx::prelude::*;
 /// also takes levels unseen in training). It uses only built-in float8 arithmetic, CASE,
 /// coalesce, exp, least, greatest and floor. An MLP has none: 0A000.
 #[pg_extern(stable, strict, parallel_safe)]
-fn fin_model_sql(model: &str, output: default!(&str, "'prediction'")) -> Result<String, ErrorReport> {
+fn fin_model_sql(
+    model: &str,
+    output: default!(&str, "'prediction'"),
+) -> Result<String, ErrorReport> {
     let score = match output {
         "prediction" => false,
         "score" => true,
-        other => {
-            return Err(fail(
-                ErrorKind::InvalidOption,
-                format!("unknown output \"{other}\""),
-                "output is 'prediction' (what fin_predict returns) or 'score' (fin_score, scorecards)",
-            ))
-        }
+        other => return Err(fail(
+            ErrorKind::InvalidOption,
+            format!("unknown output \"{other}\""),
+            "output is 'prediction' (what fin_predict returns) or 'score' (fin_score, scorecards)",
+        )),
     };
     with_model(model, |m| m.model.sql_expression(score).or_report())
 }

@@ -17,6 +17,7 @@ use crate::pg::catalog::{
 use crate::pg::extension::as_extension_owner;
 use crate::pg::security::{caller, with_pinned_search_path};
 use crate::pg::spi::{select_one, select_row};
+use finml_models::monitor::PeriodRow;
 use finml_models::progress::EpochLog;
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
@@ -308,6 +309,10 @@ ErrorKind::InUse,
                 "DELETE FROM finml.training_epochs WHERE model = $1 AND version = $2",
                 &args,
             )?;
+            write::<bool>(
+                "DELETE FROM finml.monitoring_log WHERE model = $1 AND version = $2",
+                &args,
+            )?;
             write::<i64>(
                 "WITH gone AS (DELETE FROM finml.model_versions WHERE name = $1 AND version = $2
                                RETURNING 1)
@@ -333,6 +338,8 @@ ErrorKind::InUse,
                 write::<bool>(&format!("DELETE FROM finml.{table} WHERE name = $1"), &args)?;
             }
             write::<bool>("DELETE FROM finml.training_epochs WHERE model = $1", &args)?;
+            // A name trained again later is another model: it does not inherit this history.
+            write::<bool>("DELETE FROM finml.monitoring_log WHERE model = $1", &args)?;
             write::<i64>(
                 "WITH gone AS (DELETE FROM finml.model_versions WHERE name = $1 RETURNING 1)
                  SELECT count(*) FROM gone",
@@ -345,6 +352,60 @@ ErrorKind::InUse,
     let detail = format!("{dropped} version(s)");
     record_event("drop", name, version, "dropped", Some(&detail))?;
     Ok(dropped)
+}
+
+/// `fin_monitor(..., '{"store": true}')`: keeps each period's row in finml.monitoring_log,
+/// replacing the row of an earlier run over the same model version, relation and period.
+/// Only the model's owner keeps history (a reporting role computes without storing).
+pub fn store_monitoring(
+    name: &str,
+    version: i32,
+    relation: &str,
+    rows: &[PeriodRow],
+) -> SqlResult<()> {
+    check_access(name, Access::Manage)?;
+    lock(name)?;
+    for row in rows {
+        write::<bool>(
+            "INSERT INTO finml.monitoring_log AS m
+                    (model, version, relation, period, rows, labelled_rows, event_rate,
+                     mean_predicted, auc, ks, gini, brier, hosmer_lemeshow_p, psi,
+                     max_csi_feature, max_csi, status, run_at, run_by)
+             VALUES ($1, $2, $3, coalesce($4, '(null)'), $5, $6, $7, $8, $9, $10,
+                     $11, $12, $13, $14, $15, $16, $17, pg_catalog.now(),
+                     pg_catalog.pg_get_userbyid($18))
+             ON CONFLICT (model, version, relation, period) DO UPDATE SET
+                 rows = EXCLUDED.rows, labelled_rows = EXCLUDED.labelled_rows,
+                 event_rate = EXCLUDED.event_rate, mean_predicted = EXCLUDED.mean_predicted,
+                 auc = EXCLUDED.auc, ks = EXCLUDED.ks, gini = EXCLUDED.gini,
+                 brier = EXCLUDED.brier, hosmer_lemeshow_p = EXCLUDED.hosmer_lemeshow_p,
+                 psi = EXCLUDED.psi, max_csi_feature = EXCLUDED.max_csi_feature,
+                 max_csi = EXCLUDED.max_csi, status = EXCLUDED.status,
+                 run_at = EXCLUDED.run_at, run_by = EXCLUDED.run_by",
+            &[
+                DatumWithOid::from(name),
+                DatumWithOid::from(version),
+                DatumWithOid::from(relation),
+                DatumWithOid::from(row.period.as_deref()),
+                DatumWithOid::from(row.rows as i64),
+                DatumWithOid::from(row.labelled_rows as i64),
+                DatumWithOid::from(row.event_rate),
+                DatumWithOid::from(row.mean_predicted),
+                DatumWithOid::from(row.auc),
+                DatumWithOid::from(row.ks),
+                DatumWithOid::from(row.gini),
+                DatumWithOid::from(row.brier),
+                DatumWithOid::from(row.hosmer_lemeshow_p),
+                DatumWithOid::from(row.psi),
+                DatumWithOid::from(row.max_csi_feature.as_deref()),
+                DatumWithOid::from(row.max_csi),
+                DatumWithOid::from(row.status),
+                DatumWithOid::from(caller()),
+            ],
+        )?;
+    }
+    let detail = format!("{} period(s) of {relation}", rows.len());
+    record_event("monitor", name, Some(version), "stored", Some(&detail))
 }
 
 /// Records an MLP training's epochs for the new `version`.

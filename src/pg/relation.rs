@@ -377,12 +377,32 @@ pub fn target_column(
 pub fn scan_rows(
     relation_name: &str,
     extra: &[(RelationColumn, ValueKind)],
+    on_row: impl FnMut(pg_sys::Datum, &[RawValue<'_>]) -> SqlResult<()>,
+) -> SqlResult<()> {
+    let expressions: Vec<(String, ValueKind)> = extra
+        .iter()
+        .map(|(c, k)| (format!("{SCANNED_ROW}.{}", cast(c, *k)), *k))
+        .collect();
+    scan_rows_with(relation_name, &expressions, on_row)
+}
+
+/// The alias of the scanned relation in [`scan_rows_with`]'s expressions.
+pub const SCANNED_ROW: &str = "finml_row";
+
+/// [`scan_rows`] with `extra` select-list expressions over the relation aliased
+/// [`SCANNED_ROW`], each giving a value of its kind (run with the search_path pinned to
+/// pg_catalog).
+pub fn scan_rows_with(
+    relation_name: &str,
+    extra: &[(String, ValueKind)],
     mut on_row: impl FnMut(pg_sys::Datum, &[RawValue<'_>]) -> SqlResult<()>,
 ) -> SqlResult<()> {
-    const ROW: &str = "finml_row";
-    let mut select = vec![ROW.to_owned()];
-    select.extend(extra.iter().map(|(c, k)| format!("{ROW}.{}", cast(c, *k))));
-    let query = format!("SELECT {} FROM {relation_name} AS {ROW}", select.join(", "));
+    let mut select = vec![SCANNED_ROW.to_owned()];
+    select.extend(extra.iter().map(|(e, _)| e.clone()));
+    let query = format!(
+        "SELECT {} FROM {relation_name} AS {SCANNED_ROW}",
+        select.join(", ")
+    );
     let mut values: Vec<RawValue<'_>> = Vec::with_capacity(extra.len());
     stream_rows(&query, &[], |row| {
         // A whole-row reference is never NULL, even when every column is.

@@ -432,7 +432,9 @@ impl Estimator {
                 ErrorKind::Unsupported,
                 "an MLP has no SQL expression: its hidden layers are not written as scoring code",
             )
-            .with_hint("score it with fin_predict or fin_score_table, or export it with fin_export")),
+            .with_hint(
+                "score it with fin_predict or fin_score_table, or export it with fin_export",
+            )),
         }
     }
 

@@ -544,9 +544,12 @@ impl Scorecard {
                 })
             })
             .collect();
-        format!("floor(
+        format!(
+            "floor(
     {}
-  + 0.5::float8)::int", terms.join("\n  + "))
+  + 0.5::float8)::int",
+            terms.join("\n  + ")
+        )
     }
 
     /// Best points of feature `j` among the bins that held training rows.
@@ -709,54 +712,6 @@ pub fn stability_status(psi: f64) -> &'static str {
         "watch"
     } else {
         "shifted"
-    }
-}
-
-/// Counts a population (rows of a relation) into the scorecard's score bands and bins.
-#[derive(Debug, Clone)]
-pub struct PopulationCounts {
-    pub rows: u64,
-    pub score_bands: Vec<u64>,
-    pub bins: Vec<Vec<u64>>,
-}
-
-impl PopulationCounts {
-    pub fn new(scorecard: &Scorecard) -> PopulationCounts {
-        PopulationCounts {
-            rows: 0,
-            score_bands: vec![0; scorecard.score_shares.len()],
-            bins: scorecard.points.iter().map(|p| vec![0; p.len()]).collect(),
-        }
-    }
-
-    pub fn add(&mut self, scorecard: &Scorecard, bins: &[usize]) {
-        self.rows += 1;
-        self.score_bands[band_of(&scorecard.score_cuts, scorecard.score(bins))] += 1;
-        for (counts, &b) in self.bins.iter_mut().zip(bins) {
-            counts[b] += 1;
-        }
-    }
-
-    /// PSI of the score, then the CSI of each characteristic.
-    pub fn stability(&self, scorecard: &Scorecard, binnings: &[&Binning]) -> Result<Vec<f64>> {
-        if self.rows == 0 {
-            return Err(Error::new(
-                ErrorKind::InvalidData,
-                "the population has no rows: stability needs at least one",
-            )
-            .with_hint("pass a relation with the applications to monitor"));
-        }
-        let mut out = vec![psi(&scorecard.score_shares, &self.score_bands)];
-        for (binning, counts) in binnings.iter().zip(&self.bins) {
-            let rows: u64 = binning.bins.iter().map(|b| b.rows).sum();
-            let expected: Vec<f64> = binning
-                .bins
-                .iter()
-                .map(|b| b.rows as f64 / rows.max(1) as f64)
-                .collect();
-            out.push(psi(&expected, counts));
-        }
-        Ok(out)
     }
 }
 

@@ -1,0 +1,378 @@
+//! Ongoing monitoring: a population's drift against the training split (`fin_psi`) and, per
+//! period, stability, discrimination and calibration (`fin_monitor`).
+//!
+//! Drift is measured on the buckets the model stored at training. A scorecard's are its
+//! own: the training score bands for the score and each characteristic's bins, as
+//! credit-scoring practice reads a scorecard's CSI. Every other model's are its drift
+//! reference (drift.rs): the deciles of the predicted probability (or value) and of each
+//! numeric feature, and the levels of each categorical one.
+
+use crate::drift::DriftReference;
+use crate::error::{Error, ErrorKind, Result};
+use crate::evaluate::Scored;
+use crate::metrics;
+use crate::model::Model;
+use crate::preprocess::RawValue;
+use crate::scorecard::{band_of, psi, stability_status};
+use crate::train::Truth;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+/// The name drift results give the model's output (the score, or the prediction).
+pub const OUTPUT_NAME: &str = "(score)";
+/// Bytes kept per monitored labelled row (prediction and label), for the memory budget.
+const BYTES_PER_LABELLED_ROW: usize = 16;
+
+/// Counts of a population in the model's drift buckets.
+#[derive(Debug, Clone)]
+pub struct DriftCounts {
+    pub rows: u64,
+    output: Vec<u64>,
+    features: Vec<Vec<u64>>,
+}
+
+impl DriftCounts {
+    /// Empty counts for `model`; 0A000 for a version trained before finml 0.5.0 that is not
+    /// a scorecard (it has no drift reference).
+    pub fn new(model: &Model) -> Result<DriftCounts> {
+        if let Ok((card, binnings)) = model.scorecard() {
+            return Ok(DriftCounts {
+                rows: 0,
+                output: vec![0; card.score_shares.len()],
+                features: binnings
+                    .iter()
+                    .map(|(_, b)| vec![0; b.bins.len()])
+                    .collect(),
+            });
+        }
+        let reference = drift_reference(model)?;
+        Ok(DriftCounts {
+            rows: 0,
+            output: vec![0; reference.prediction.buckets()],
+            features: reference
+                .features
+                .iter()
+                .map(|d| vec![0; d.buckets()])
+                .collect(),
+        })
+    }
+
+    /// Counts one row: its values in feature order and the model's prediction for it.
+    pub fn add(&mut self, model: &Model, values: &[RawValue<'_>], prediction: f64) -> Result<()> {
+        self.rows += 1;
+        if let Some(card) = model.points() {
+            let bins = model.bins_of(values)?;
+            self.output[band_of(&card.score_cuts, card.score(&bins))] += 1;
+            for (counts, &b) in self.features.iter_mut().zip(&bins) {
+                counts[b] += 1;
+            }
+            return Ok(());
+        }
+        let reference = drift_reference(model)?;
+        self.output[reference.prediction.bucket_of_number(prediction)] += 1;
+        for ((counts, d), &v) in self
+            .features
+            .iter_mut()
+            .zip(&reference.features)
+            .zip(values)
+        {
+            counts[d.bucket_of(v)] += 1;
+        }
+        Ok(())
+    }
+
+    /// The PSI of the output (named [`OUTPUT_NAME`]), then the CSI of each feature.
+    pub fn stability(&self, model: &Model) -> Result<Vec<(String, f64)>> {
+        if self.rows == 0 {
+            return Err(Error::invalid_data(
+                "the population has no rows: stability needs at least one",
+            )
+            .with_hint("pass a relation with the applications to monitor"));
+        }
+        let expected: Vec<Vec<f64>> = match model.scorecard() {
+            Ok((card, binnings)) => std::iter::once(card.score_shares.clone())
+                .chain(binnings.iter().map(|(_, b)| {
+                    let rows: u64 = b.bins.iter().map(|bin| bin.rows).sum();
+                    b.bins
+                        .iter()
+                        .map(|bin| bin.rows as f64 / rows.max(1) as f64)
+                        .collect()
+                }))
+                .collect(),
+            Err(_) => {
+                let reference = drift_reference(model)?;
+                std::iter::once(reference.prediction.expected())
+                    .chain(reference.features.iter().map(|d| d.expected()))
+                    .collect()
+            }
+        };
+        let names = std::iter::once(OUTPUT_NAME).chain(model.feature_names());
+        let counts = std::iter::once(&self.output).chain(&self.features);
+        Ok(names
+            .zip(expected.iter().zip(counts))
+            .map(|(name, (e, a))| (name.to_owned(), psi(e, a)))
+            .collect())
+    }
+}
+
+fn drift_reference(model: &Model) -> Result<&DriftReference> {
+    model.drift.as_ref().ok_or_else(|| {
+        Error::new(
+            ErrorKind::Unsupported,
+            "this version was trained before finml 0.5.0 and has no training distributions to measure drift against",
+        )
+        .with_hint("retrain the model (fin_retrain) to monitor its drift; scorecards of any version can be measured")
+    })
+}
+
+/// The worse of two stability statuses' PSI values, as one status.
+pub fn worst_status(psi: f64, max_csi: Option<f64>) -> &'static str {
+    stability_status(max_csi.map_or(psi, |c| c.max(psi)))
+}
+
+/// One period's key: its label and how it sorts (numbers numerically, then text; NULL last).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PeriodKey {
+    Number(f64),
+    Text(String),
+    Null,
+}
+
+impl PeriodKey {
+    pub fn of(value: RawValue<'_>) -> PeriodKey {
+        match value {
+            RawValue::Number(x) => PeriodKey::Number(x),
+            RawValue::Text(t) => PeriodKey::Text(t.to_owned()),
+            RawValue::Null => PeriodKey::Null,
+        }
+    }
+
+    /// The period as text; `None` for the rows whose period is NULL.
+    pub fn label(&self) -> Option<String> {
+        match self {
+            PeriodKey::Number(x) => Some(format!("{x}")),
+            PeriodKey::Text(t) => Some(t.clone()),
+            PeriodKey::Null => None,
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            PeriodKey::Number(_) => 0,
+            PeriodKey::Text(_) => 1,
+            PeriodKey::Null => 2,
+        }
+    }
+}
+
+impl Eq for PeriodKey {}
+
+impl Ord for PeriodKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (PeriodKey::Number(a), PeriodKey::Number(b)) => a.total_cmp(b),
+            (PeriodKey::Text(a), PeriodKey::Text(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+impl PartialOrd for PeriodKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// What one period holds while rows are added.
+struct Period {
+    rows: u64,
+    prediction_sum: f64,
+    scored: Scored,
+    drift: DriftCounts,
+}
+
+/// One period's monitoring row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodRow {
+    pub period: Option<String>,
+    pub rows: u64,
+    pub labelled_rows: u64,
+    pub event_rate: Option<f64>,
+    pub mean_predicted: f64,
+    pub auc: Option<f64>,
+    pub ks: Option<f64>,
+    pub gini: Option<f64>,
+    pub brier: Option<f64>,
+    pub hosmer_lemeshow_p: Option<f64>,
+    pub psi: f64,
+    pub max_csi_feature: Option<String>,
+    pub max_csi: Option<f64>,
+    pub status: &'static str,
+}
+
+/// Rows of a relation grouped by period, monitored against the model's training split.
+pub struct Monitor {
+    periods: BTreeMap<PeriodKey, Period>,
+    labelled: usize,
+    max_labelled: usize,
+}
+
+impl Monitor {
+    /// An empty monitor of `model` that keeps at most `budget_bytes` of labelled rows.
+    pub fn new(model: &Model, budget_bytes: usize) -> Result<Monitor> {
+        DriftCounts::new(model)?;
+        Ok(Monitor {
+            periods: BTreeMap::new(),
+            labelled: 0,
+            max_labelled: budget_bytes / BYTES_PER_LABELLED_ROW,
+        })
+    }
+
+    /// Adds one row: its period, its values in feature order, and its label (`Null` when
+    /// the outcome is not known yet, or the relation has no target column).
+    pub fn add(
+        &mut self,
+        model: &Model,
+        period: PeriodKey,
+        values: &[RawValue<'_>],
+        label: RawValue<'_>,
+    ) -> Result<()> {
+        let prediction = model.predict(values)?;
+        let entry = match self.periods.entry(period) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(Period {
+                rows: 0,
+                prediction_sum: 0.0,
+                scored: Scored::new(model, usize::MAX),
+                drift: DriftCounts::new(model)?,
+            }),
+        };
+        entry.rows += 1;
+        entry.prediction_sum += prediction;
+        entry.drift.add(model, values, prediction)?;
+        if label != RawValue::Null {
+            self.labelled += 1;
+            if self.labelled > self.max_labelled {
+                return Err(Error::new(
+                    ErrorKind::ResourceLimit,
+                    format!(
+                        "monitoring more than {} labelled rows needs more than finml.max_training_memory",
+                        self.max_labelled
+                    ),
+                )
+                .with_hint("raise finml.max_training_memory, or monitor fewer periods at a time"));
+            }
+        }
+        entry.scored.add_prediction(model, prediction, label)
+    }
+
+    /// One row per period, in period order.
+    pub fn rows(&self, model: &Model) -> Result<Vec<PeriodRow>> {
+        if self.periods.is_empty() {
+            return Err(
+                Error::invalid_data("the relation has no rows to monitor").with_hint(
+                    "monitor a relation (a table or a view of recent applications) with rows",
+                ),
+            );
+        }
+        self.periods
+            .iter()
+            .map(|(key, period)| period_row(model, key, period))
+            .collect()
+    }
+}
+
+fn period_row(model: &Model, key: &PeriodKey, period: &Period) -> Result<PeriodRow> {
+    let stability = period.drift.stability(model)?;
+    let psi_of_output = stability[0].1;
+    let worst_feature = stability[1..]
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
+    let labelled = period.scored.rows() as u64;
+    let mut row = PeriodRow {
+        period: key.label(),
+        rows: period.rows,
+        labelled_rows: labelled,
+        event_rate: None,
+        mean_predicted: period.prediction_sum / period.rows as f64,
+        auc: None,
+        ks: None,
+        gini: None,
+        brier: None,
+        hosmer_lemeshow_p: None,
+        psi: psi_of_output,
+        max_csi_feature: worst_feature.map(|(name, _)| name.clone()),
+        max_csi: worst_feature.map(|(_, csi)| *csi),
+        status: worst_status(psi_of_output, worst_feature.map(|(_, c)| *c)),
+    };
+    if let (Truth::Binary(labels), true) = (&period.scored.truth, labelled > 0) {
+        let p = &period.scored.predictions;
+        let events = labels.iter().filter(|&&l| l).count();
+        row.event_rate = Some(events as f64 / labelled as f64);
+        row.brier = Some(metrics::brier(p, labels));
+        row.auc = metrics::auc(p, labels);
+        row.gini = row.auc.map(|a| 2.0 * a - 1.0);
+        row.ks = metrics::ks(p, labels);
+        let groups = metrics::calibration(p, labels, metrics::HOSMER_LEMESHOW_GROUPS);
+        row.hosmer_lemeshow_p = metrics::hosmer_lemeshow(&groups).map(|hl| hl.p_value);
+    }
+    Ok(row)
+}
+
+/// How a date or timestamp period column is grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Truncate {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+    None,
+}
+
+impl Truncate {
+    /// The `to_char` pattern that labels a period: labels sort in time order as text.
+    pub fn pattern(self, with_time: bool) -> &'static str {
+        match self {
+            Truncate::Day => "YYYY-MM-DD",
+            Truncate::Week => "IYYY-\"W\"IW",
+            Truncate::Month => "YYYY-MM",
+            Truncate::Quarter => "YYYY-\"Q\"Q",
+            Truncate::Year => "YYYY",
+            Truncate::None if with_time => "YYYY-MM-DD HH24:MI:SS",
+            Truncate::None => "YYYY-MM-DD",
+        }
+    }
+}
+
+/// fin_monitor's options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorOptions {
+    /// `None`: month for a date or timestamp column; a column of another type is grouped by
+    /// its values and refuses a truncation.
+    pub truncate: Option<Truncate>,
+    /// Keep the rows in finml.monitoring.
+    pub store: bool,
+}
+
+pub const MONITOR_KEYS: &str = "truncate (day, week, month, quarter, year or none, for a date or timestamp period column; default month), store (true keeps the rows in finml.monitoring)";
+
+impl MonitorOptions {
+    pub fn parse(options: &serde_json::Value) -> Result<MonitorOptions> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            truncate: Option<Truncate>,
+            store: Option<bool>,
+        }
+        let raw: Raw = serde_json::from_value(options.clone()).map_err(|e| {
+            Error::invalid_option(format!("invalid fin_monitor options: {e}"))
+                .with_hint(format!("the options are: {MONITOR_KEYS}"))
+        })?;
+        Ok(MonitorOptions {
+            truncate: raw.truncate,
+            store: raw.store.unwrap_or(false),
+        })
+    }
+}

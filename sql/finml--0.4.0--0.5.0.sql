@@ -1,0 +1,134 @@
+\echo Use "ALTER EXTENSION finml UPDATE TO '0.5.0'" to load this file. \quit
+-- finml 0.4.0 -> 0.5.0: for reporting jobs. Batch scoring with provenance (fin_score_table,
+-- fin_score_row, fin_version), scoring code (fin_model_sql), gains tables (fin_gains), drift
+-- for every algorithm (fin_psi) and monitoring by period with a stored history (fin_monitor,
+-- finml.monitoring). Existing tables do not change and every stored model predicts as before;
+-- versions trained before 0.5.0 that are not scorecards have no training distributions, so
+-- fin_psi and fin_monitor ask for a retrained version. tests/pg_regress/sql/upgrade.sql checks
+-- that an upgraded database has exactly the schema of a fresh 0.5.0 install.
+
+-- fin_monitor's stored history (fin_monitor(..., options => '{"store": true}')): one row per
+-- model version, monitored relation and period; a later run over the same period replaces it.
+-- Read through the view finml.monitoring.
+CREATE TABLE finml.monitoring_log (
+    model        text        NOT NULL,
+    version      int         NOT NULL,
+    relation     text        NOT NULL,
+    period       text        NOT NULL,
+    rows         bigint      NOT NULL,
+    labelled_rows bigint     NOT NULL,
+    event_rate   float8,
+    mean_predicted float8    NOT NULL,
+    auc          float8,
+    ks           float8,
+    gini         float8,
+    brier        float8,
+    hosmer_lemeshow_p float8,
+    psi          float8      NOT NULL,
+    max_csi_feature text,
+    max_csi      float8,
+    status       text        NOT NULL CHECK (status IN ('stable', 'watch', 'shifted')),
+    run_at       timestamptz NOT NULL,
+    run_by       name        NOT NULL,
+    PRIMARY KEY (model, version, relation, period)
+);
+SELECT pg_catalog.pg_extension_config_dump('finml.monitoring_log', '');
+
+-- The monitoring history of the models the current role may use.
+CREATE VIEW finml.monitoring WITH (security_barrier) AS
+SELECT m.model, m.version, m.relation, m.period, m.rows, m.labelled_rows, m.event_rate,
+       m.mean_predicted, m.auc, m.ks, m.gini, m.brier, m.hosmer_lemeshow_p, m.psi,
+       m.max_csi_feature, m.max_csi, m.status, m.run_at, m.run_by
+  FROM finml.monitoring_log m
+ WHERE finml.can_use(m.model)
+ ORDER BY m.model, m.version, m.relation, m.period;
+
+REVOKE ALL ON finml.monitoring_log FROM PUBLIC;
+GRANT SELECT ON finml.monitoring TO PUBLIC;
+
+CREATE  FUNCTION "fin_version"(
+	"model" TEXT /* & str */
+) RETURNS INT /* Result < i32, ErrorReport > */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_version_wrapper';
+
+CREATE  FUNCTION "fin_score_row"(
+	"model" TEXT, /* Option < & str > */
+	"row" record, /* Option < RecordArg > */
+	"reasons" INT DEFAULT 4, /* Option < i32 > */
+	"cutoff" double precision DEFAULT NULL /* Option < f64 > */
+) RETURNS TABLE (
+	"prediction" double precision,  /* f64 */
+	"score" INT,  /* Option < i32 > */
+	"reasons" TEXT[],  /* :: std :: option :: Option < Vec < String > > */
+	"decision" TEXT  /* Option < String > */
+)
+STABLE PARALLEL SAFE COST 100
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_score_row_wrapper';
+
+CREATE  FUNCTION "fin_score_table"(
+	"model" TEXT, /* Option < & str > */
+	"source" regclass, /* Option < PgRelation > */
+	"target" TEXT, /* Option < & str > */
+	"options" jsonb DEFAULT '{}' /* Option < JsonB > */
+) RETURNS bigint /* Result < i64, ErrorReport > */
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_score_table_wrapper';
+
+CREATE  FUNCTION "fin_model_sql"(
+	"model" TEXT, /* & str */
+	"output" TEXT DEFAULT 'prediction' /* & str */
+) RETURNS TEXT /* Result < String, ErrorReport > */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_model_sql_wrapper';
+
+CREATE  FUNCTION "fin_gains"(
+	"model" TEXT, /* Option < & str > */
+	"relation" regclass, /* Option < PgRelation > */
+	"bands" INT DEFAULT 10, /* Option < i32 > */
+	"cutoffs" double precision[] DEFAULT NULL /* :: std :: option :: Option < Vec < f64 > > */
+) RETURNS TABLE (
+	"band" INT,  /* i32 */
+	"min_probability" double precision,  /* Option < f64 > */
+	"max_probability" double precision,  /* Option < f64 > */
+	"rows" bigint,  /* i64 */
+	"events" bigint,  /* i64 */
+	"event_rate" double precision,  /* Option < f64 > */
+	"cum_events_share" double precision,  /* f64 */
+	"cum_non_events_share" double precision,  /* f64 */
+	"ks" double precision,  /* f64 */
+	"lift" double precision,  /* Option < f64 > */
+	"cum_lift" double precision  /* f64 */
+)
+STABLE PARALLEL RESTRICTED
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_gains_wrapper';
+
+CREATE  FUNCTION "fin_monitor"(
+	"model" TEXT, /* Option < & str > */
+	"relation" regclass, /* Option < PgRelation > */
+	"period" TEXT, /* Option < & str > */
+	"options" jsonb DEFAULT '{}' /* Option < JsonB > */
+) RETURNS TABLE (
+	"period" TEXT,  /* Option < String > */
+	"rows" bigint,  /* i64 */
+	"labelled_rows" bigint,  /* i64 */
+	"event_rate" double precision,  /* Option < f64 > */
+	"mean_predicted" double precision,  /* f64 */
+	"auc" double precision,  /* Option < f64 > */
+	"ks" double precision,  /* Option < f64 > */
+	"gini" double precision,  /* Option < f64 > */
+	"brier" double precision,  /* Option < f64 > */
+	"hosmer_lemeshow_p" double precision,  /* Option < f64 > */
+	"psi" double precision,  /* f64 */
+	"max_csi_feature" TEXT,  /* Option < String > */
+	"max_csi" double precision,  /* Option < f64 > */
+	"status" TEXT  /* String */
+)
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_monitor_wrapper';
