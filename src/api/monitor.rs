@@ -5,6 +5,7 @@
 use crate::error::{fail, report, required, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::cache::with_model;
+use crate::pg::catalog::{check_access, Access, ModelRef};
 use crate::pg::registry::store_monitoring;
 use crate::pg::relation::{self, RelationColumn, SCANNED_ROW};
 use crate::pg::row::with_row_values;
@@ -107,6 +108,11 @@ fn fin_monitor(
     let period = required(period, "period")?;
     let options =
         MonitorOptions::parse(&options.map_or(serde_json::json!({}), |o| o.0)).or_report()?;
+    let name = ModelRef::parse(model).or_report()?.name;
+    if options.store {
+        // Only the owner keeps history: refused before the relation is read.
+        check_access(name, Access::Manage)?;
+    }
     let relation_name = relation::relation_name(relation.oid())?;
     let (version, rows) = with_model(model, |m| {
         let columns = relation::columns_of(relation.oid())?;
@@ -147,9 +153,6 @@ fn fin_monitor(
         Ok((m.version, monitor.rows(&m.model).or_report()?))
     })?;
     if options.store {
-        let name = finml_models::reference::ModelRef::parse(model)
-            .or_report()?
-            .name;
         store_monitoring(name, version, &relation_name, &rows)?;
     }
     Ok(TableIterator::new(rows.into_iter().map(output_row)))

@@ -47,6 +47,11 @@ SELECT * FROM fin_explain('credit_risk', (SELECT a FROM applications a WHERE id 
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_importance('credit_risk');
 \echo :LAST_ERROR_SQLSTATE
+-- Versions trained before 0.5.0 have no training distributions: drift of a logistic model
+-- asks for a retrained version (0A000); a scorecard's is measured on its bins as before.
+SELECT * FROM fin_psi('credit_risk', 'applications');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS features, max(psi) < 0.01 AS stable FROM fin_psi('credit_card', 'applications');
 -- The lifecycle works on the upgraded models: retraining continues the numbering, the
 -- deployment history starts at the deployed version.
 SELECT version, deployed, policy, deployed_version FROM fin_retrain('credit_risk');
