@@ -14,6 +14,7 @@
 //!   regression), `estimator::scorecard`, `estimator::mlp`; then `options` (the options
 //!   object), `model` (shared parts + one estimator), `format` (the stored form);
 //! - pipelines: `batch` (batch-scoring options), `monitor` (drift and monitoring by period),
+//!   `profile` (screening candidate features),
 //!   `train`, `deploy`, `evaluate`, `export`, `report`, `service` (what the SQL
 //!   layer calls to train a version).
 
@@ -39,6 +40,7 @@ pub mod monitor;
 pub mod options;
 pub mod plan;
 pub mod preprocess;
+pub mod profile;
 pub mod progress;
 pub mod reference;
 pub mod report;

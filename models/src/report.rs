@@ -35,6 +35,23 @@ pub struct ReportFacts {
     pub finml_version: String,
     pub postgres_version: String,
     pub generated_at: String,
+    /// The stored monitoring history of this version (fin_monitor with "store"), one row
+    /// per period (the latest run's), in period order.
+    pub monitoring: Vec<MonitoringFacts>,
+}
+
+/// One period of the stored monitoring history.
+#[derive(Debug, Clone, Default)]
+pub struct MonitoringFacts {
+    pub period: String,
+    pub relation: String,
+    pub rows: i64,
+    pub event_rate: Option<f64>,
+    pub auc: Option<f64>,
+    pub psi: f64,
+    pub max_csi_feature: Option<String>,
+    pub max_csi: Option<f64>,
+    pub status: String,
 }
 
 /// One version of the model, for the versions table.
@@ -47,6 +64,84 @@ pub struct VersionFacts {
     pub train_rows: i64,
     pub test_rows: i64,
     pub metrics: BTreeMap<String, f64>,
+}
+
+/// The stored monitoring history: AUC and PSI by period, and the table of periods.
+fn monitoring_section(html: &mut String, facts: &ReportFacts) {
+    html.push_str("<section><h2>Monitoring</h2>");
+    let history = &facts.monitoring;
+    let (Some(first), Some(last)) = (history.first(), history.last()) else {
+        html.push_str(
+            "<p>No monitoring history is stored for this version: run fin_monitor(model, \
+             relation, period, '{\"store\": true}') each period (for instance from pg_cron).</p>\
+             </section>\n",
+        );
+        return;
+    };
+    let _ = write!(
+        html,
+        "<p>{} periods from {} to {}, as stored by fin_monitor. PSI: stable below 0.1, \
+         shifted above 0.25.</p><div class=\"charts\">",
+        history.len(),
+        escape(&first.period),
+        escape(&last.period)
+    );
+    let position = |k: usize| {
+        if history.len() > 1 {
+            k as f64 / (history.len() - 1) as f64
+        } else {
+            0.5
+        }
+    };
+    let caption = format!(
+        "Periods left to right, {} to {}.",
+        first.period, last.period
+    );
+    let auc: Vec<(f64, f64)> = history
+        .iter()
+        .enumerate()
+        .filter_map(|(k, m)| m.auc.map(|a| (position(k), a)))
+        .collect();
+    if !auc.is_empty() {
+        let mut plot = Plot::new("AUC by period", "period", "AUC", 1.0);
+        plot.polyline(&auc, NEGATIVE_COLOUR, true);
+        html.push_str(&plot.finish(&caption));
+    }
+    let largest = history.iter().map(|m| m.psi).fold(0.3, f64::max);
+    let top = nice_loss_top(largest);
+    let mut plot = Plot::new("PSI of the score by period", "period", "PSI", top);
+    for threshold in [0.1, 0.25] {
+        plot.polyline(&[(0.0, threshold), (1.0, threshold)], "#999999", false);
+    }
+    let psi: Vec<(f64, f64)> = history
+        .iter()
+        .enumerate()
+        .map(|(k, m)| (position(k), m.psi))
+        .collect();
+    plot.polyline(&psi, POSITIVE_COLOUR, true);
+    html.push_str(&plot.finish(&format!("{caption} Grey: 0.1 and 0.25.")));
+    html.push_str(
+        "</div><table><tr><th>period</th><th>relation</th><th>rows</th><th>event rate</th>\
+         <th>AUC</th><th>PSI</th><th>highest CSI</th><th>status</th></tr>\n",
+    );
+    for m in history {
+        let csi = match (&m.max_csi_feature, m.max_csi) {
+            (Some(f), Some(c)) => format!("{} {}", escape(f), number(c)),
+            _ => "—".to_owned(),
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{csi}</td><td>{}</td></tr>",
+            escape(&m.period),
+            escape(&m.relation),
+            m.rows,
+            optional(m.event_rate),
+            optional(m.auc),
+            number(m.psi),
+            escape(&m.status)
+        );
+    }
+    html.push_str("</table></section>\n");
 }
 
 /// The metric that sums a version up in the versions table.
@@ -86,6 +181,7 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
     importance_section(&mut html, model);
     coefficients_section(&mut html, model);
     scorecard_section(&mut html, model);
+    monitoring_section(&mut html, facts);
     versions_section(&mut html, facts);
     let _ = writeln!(
         html,
@@ -783,6 +879,41 @@ mod tests {
         }
         assert!(!html.contains("NaN") && !html.contains("inf"));
         assert!(!html.contains("<h2>Scorecard</h2>"));
+        assert!(html.contains("No monitoring history is stored"));
+        assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+    }
+
+    #[test]
+    fn a_monitoring_history_is_charted_and_tabled_by_period() {
+        use crate::test_data::{dataset, options, LIMITS};
+        let model = crate::train::train(&dataset(), Algorithm::Logistic, &options(), LIMITS)
+            .unwrap()
+            .model;
+        let period = |p: &str, auc: Option<f64>, psi: f64, status: &str| MonitoringFacts {
+            period: p.into(),
+            relation: "book<1>".into(),
+            rows: 100,
+            event_rate: Some(0.2),
+            auc,
+            psi,
+            max_csi_feature: Some("amount".into()),
+            max_csi: Some(psi * 2.0),
+            status: status.into(),
+        };
+        let facts = ReportFacts {
+            name: "m".into(),
+            monitoring: vec![
+                period("2026-01", Some(0.8), 0.02, "stable"),
+                period("2026-02", None, 0.9, "shifted"),
+            ],
+            ..ReportFacts::default()
+        };
+        let html = render(&model, &facts);
+        assert!(html.contains("2 periods from 2026-01 to 2026-02"));
+        assert!(html.contains("aria-label=\"AUC by period\""));
+        assert!(html.contains("aria-label=\"PSI of the score by period\""));
+        assert!(html.contains("<td>book&lt;1&gt;</td>") && !html.contains("book<1>"));
+        assert!(html.contains("<td>shifted</td>") && html.contains("amount 1.8000"));
         assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
     }
 

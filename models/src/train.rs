@@ -336,6 +336,32 @@ fn make_split(
     }
 }
 
+/// The labelled rows of a classification target and their labels (true: the positive
+/// class), as training reads them; 42809 for a target that would train a regression.
+pub fn binary_labels(data: &Dataset, options: &TrainOptions) -> Result<(Vec<usize>, Vec<bool>)> {
+    let rows: Vec<usize> = (0..data.n_rows())
+        .filter(|&i| !data.target.is_null(i))
+        .collect();
+    if rows.is_empty() {
+        return Err(Error::invalid_data(format!(
+            "no rows with a non-NULL \"{}\"",
+            data.target_name
+        ))
+        .with_hint("profile a relation with labelled rows"));
+    }
+    match resolve_target(data, &rows, options)? {
+        (Task::Classification, Labels::Binary { y, .. }) => Ok((rows, y)),
+        _ => Err(Error::new(
+            ErrorKind::WrongModelKind,
+            format!(
+                "\"{}\" is a numeric target with more than two values: information values need two classes",
+                data.target_name
+            ),
+        )
+        .with_hint("profile against a two-class target (boolean, 0/1, or text with options.positive)")),
+    }
+}
+
 fn resolve_target(
     data: &Dataset,
     rows: &[usize],

@@ -5,7 +5,7 @@ use crate::error::{OrReport, SqlResult};
 use crate::pg::catalog::{no_such_version, ModelRef};
 use crate::pg::extension::as_extension_owner;
 use crate::pg::spi::{select_all, select_row};
-use finml_models::report::{ReportFacts, VersionFacts};
+use finml_models::report::{MonitoringFacts, ReportFacts, VersionFacts};
 use pgrx::datum::DatumWithOid;
 use std::collections::BTreeMap;
 
@@ -46,12 +46,14 @@ pub fn report_facts(model: ModelRef<'_>) -> SqlResult<ReportFacts> {
                 finml_version: env!("CARGO_PKG_VERSION").to_owned(),
                 versions: Vec::new(),
                 training_log: Vec::new(),
+                monitoring: Vec::new(),
             })
         })
     })?;
     let mut facts = facts.ok_or_else(|| no_such_version(model.name, model.version.unwrap_or(0)))?;
     facts.versions = versions(model.name)?;
     facts.training_log = training_log(model.name, facts.version)?;
+    facts.monitoring = monitoring(model.name, facts.version)?;
     Ok(facts)
 }
 
@@ -88,6 +90,33 @@ fn training_log(name: &str, version: i32) -> SqlResult<Vec<(i32, f64, Option<f64
                     row.get::<f64>(2).or_report()?.unwrap_or_default(),
                     row.get::<f64>(3).or_report()?,
                 ))
+            },
+        )
+    })
+}
+
+/// The stored monitoring history of one version: per period, the latest run's row.
+fn monitoring(name: &str, version: i32) -> SqlResult<Vec<MonitoringFacts>> {
+    as_extension_owner(|| {
+        select_all(
+            "SELECT DISTINCT ON (period) period, relation, rows, event_rate, auc, psi,
+                    max_csi_feature, max_csi, status
+               FROM finml.monitoring_log
+              WHERE model = $1 AND version = $2
+              ORDER BY period, run_at DESC, relation",
+            &[DatumWithOid::from(name), DatumWithOid::from(version)],
+            |row| {
+                Ok(MonitoringFacts {
+                    period: row.get::<String>(1).or_report()?.unwrap_or_default(),
+                    relation: row.get::<String>(2).or_report()?.unwrap_or_default(),
+                    rows: row.get::<i64>(3).or_report()?.unwrap_or_default(),
+                    event_rate: row.get::<f64>(4).or_report()?,
+                    auc: row.get::<f64>(5).or_report()?,
+                    psi: row.get::<f64>(6).or_report()?.unwrap_or_default(),
+                    max_csi_feature: row.get::<String>(7).or_report()?,
+                    max_csi: row.get::<f64>(8).or_report()?,
+                    status: row.get::<String>(9).or_report()?.unwrap_or_default(),
+                })
             },
         )
     })

@@ -9,7 +9,7 @@
 //! A score is the sum of the applicant's points, one bin per characteristic.
 
 use crate::binning::{fit_categorical, fit_numeric, Binning, BinningParams, Monotonic};
-use crate::data::{Column, Dataset};
+use crate::data::{Column, Dataset, Feature};
 use crate::design::in_table_order;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{check_solver_memory, FitInput, Limits, TrainLabels, LINEAR_SQUARE_MATRICES};
@@ -206,6 +206,24 @@ fn parse_monotonic(value: &Value) -> Result<Monotonic> {
     })
 }
 
+/// Bins one feature on the rows `rows` (`y[k]` the label of `rows[k]`) as a scorecard
+/// does, with its trend and bin limits.
+pub fn bin_feature(feature: &Feature, rows: &[usize], y: &[bool], sc: &ScorecardParams) -> Binning {
+    let params = BinningParams {
+        monotonic: sc
+            .monotonic_by_feature
+            .iter()
+            .find(|(name, _)| name == &feature.name)
+            .map_or(sc.monotonic, |(_, m)| *m),
+        max_bins: sc.max_bins,
+        min_bin_size: sc.min_bin_size,
+    };
+    match &feature.column {
+        Column::Numeric(c) => fit_numeric(&c.values, rows, y, params),
+        Column::Categorical(c) => fit_categorical(&c.codes, &c.levels, rows, y, params),
+    }
+}
+
 /// What a scorecard training produced: the bins (as the preprocessor), the regression on
 /// WoE values, and the points.
 pub struct FittedScorecard {
@@ -231,19 +249,7 @@ pub fn fit(
     let mut dropped = Vec::new();
     for feature in &data.features {
         interrupt::check();
-        let params = BinningParams {
-            monotonic: sc
-                .monotonic_by_feature
-                .iter()
-                .find(|(name, _)| name == &feature.name)
-                .map_or(sc.monotonic, |(_, m)| *m),
-            max_bins: sc.max_bins,
-            min_bin_size: sc.min_bin_size,
-        };
-        let binning = match &feature.column {
-            Column::Numeric(c) => fit_numeric(&c.values, rows, y, params),
-            Column::Categorical(c) => fit_categorical(&c.codes, &c.levels, rows, y, params),
-        };
+        let binning = bin_feature(feature, rows, y, sc);
         let iv = binning.iv();
         if iv < sc.min_iv {
             dropped.push(DroppedFeature {

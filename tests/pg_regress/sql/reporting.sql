@@ -90,7 +90,7 @@ SELECT fin_score_table('credit_price', 'applications', 'price_scores', '{"cutoff
 \echo :LAST_ERROR_SQLSTATE
 -- Errors: no key and no primary key (22023), an unknown key column (42703), unknown options
 -- (22023), a target that is not a table (42809), an unknown model (42704, nothing created).
-CREATE TEMP VIEW apps_view AS SELECT * FROM applications;
+CREATE VIEW apps_view AS SELECT * FROM applications;
 SELECT fin_score_table('credit_risk', 'apps_view', 'view_scores');
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_score_table('credit_risk', 'applications', 'x_scores', '{"key": "no_such"}');

@@ -154,8 +154,6 @@ SELECT fin_score('credit_risk', a) FROM applications a LIMIT 1;
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_scorecard('credit_risk');
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM fin_psi('credit_risk', 'applications');
-\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_reason_codes('credit_card', (SELECT a FROM applications a LIMIT 1), 0);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_reason_codes('credit_card', (SELECT a FROM applications a LIMIT 1), 4, 'worst');
