@@ -1,8 +1,8 @@
 \echo Use "ALTER EXTENSION finml UPDATE TO '0.5.0'" to load this file. \quit
 -- finml 0.4.0 -> 0.5.0: for reporting jobs. Batch scoring with provenance (fin_score_table,
--- fin_score_row, fin_version), scoring code (fin_model_sql), gains tables (fin_gains), drift
--- for every algorithm (fin_psi) and monitoring by period with a stored history (fin_monitor,
--- finml.monitoring). Existing tables do not change and every stored model predicts as before;
+-- fin_score_row, fin_version), scoring code (fin_model_sql), gains tables (fin_gains), feature
+-- screening (fin_profile), drift for every algorithm (fin_psi) and monitoring by period with a
+-- stored history (fin_monitor, finml.monitoring). Existing tables do not change and every stored model predicts as before;
 -- versions trained before 0.5.0 that are not scorecards have no training distributions, so
 -- fin_psi and fin_monitor ask for a retrained version. tests/pg_regress/sql/upgrade.sql checks
 -- that an upgraded database has exactly the schema of a fresh 0.5.0 install.
@@ -132,3 +132,25 @@ CREATE  FUNCTION "fin_monitor"(
 VOLATILE PARALLEL UNSAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'fin_monitor_wrapper';
+CREATE  FUNCTION "fin_profile"(
+	"relation" regclass, /* Option < PgRelation > */
+	"target" TEXT, /* Option < & str > */
+	"options" jsonb DEFAULT '{}' /* Option < JsonB > */
+) RETURNS TABLE (
+	"column_name" TEXT,  /* String */
+	"type_name" TEXT,  /* String */
+	"null_share" double precision,  /* Option < f64 > */
+	"distinct_values" bigint,  /* Option < i64 > */
+	"min" double precision,  /* Option < f64 > */
+	"median" double precision,  /* Option < f64 > */
+	"max" double precision,  /* Option < f64 > */
+	"top_levels" TEXT,  /* Option < String > */
+	"iv" double precision,  /* Option < f64 > */
+	"auc" double precision,  /* Option < f64 > */
+	"correlated_with" TEXT,  /* Option < String > */
+	"action" TEXT  /* String */
+)
+STABLE PARALLEL RESTRICTED
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_profile_wrapper';
+

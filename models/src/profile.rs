@@ -189,7 +189,7 @@ pub fn pearson(x: &[f64], z: &[f64]) -> Option<f64> {
     (sxx > 0.0 && szz > 0.0).then(|| sxz / (sxx * szz).sqrt())
 }
 
-/// keep, or drop: constant, mostly NULL, IV below `min_iv`, or a duplicate of a stronger
+/// keep, or drop: mostly NULL, constant, IV below `min_iv`, or a duplicate of a stronger
 /// correlated column that is kept (columns considered from the highest IV down).
 fn suggest_actions(profiles: &mut [ColumnProfile], min_iv: f64) {
     let mut order: Vec<usize> = (0..profiles.len()).collect();
@@ -203,10 +203,10 @@ fn suggest_actions(profiles: &mut [ColumnProfile], min_iv: f64) {
     for k in order {
         let p = &profiles[k];
         let duplicate = p.correlated.iter().find(|(other, _)| kept.contains(other));
-        let action = if p.distinct <= 1 {
-            "drop: constant".to_owned()
-        } else if p.null_share >= MOSTLY_NULL {
+        let action = if p.null_share >= MOSTLY_NULL {
             format!("drop: mostly NULL ({:.1}%)", 100.0 * p.null_share)
+        } else if p.distinct <= 1 {
+            "drop: constant".to_owned()
         } else if p.iv < min_iv {
             format!("drop: IV {:.4} is below {min_iv}", p.iv)
         } else if let Some((other, r)) = duplicate {

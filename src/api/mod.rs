@@ -8,6 +8,7 @@ mod explain;
 mod lifecycle;
 mod monitor;
 mod predict;
+mod profile;
 mod report;
 mod scorecard;
 mod scoring_code;

@@ -117,6 +117,52 @@ SELECT fin_score_table('credit_risk', 'applications', 'clerk_scores');
 RESET ROLE;
 SELECT to_regclass('clerk_scores') IS NULL AS nothing_created;
 
+-- fin_profile: each column's shape is SQL's aggregates over it; its IV is the IV of the
+-- scorecard that bins the same rows with the same options (fin_scorecard, tolerance 1e-12);
+-- correlated pairs are corr()'s beyond 0.8; every column gets an action.
+CREATE TEMP VIEW candidates AS
+SELECT a.*, a.amount * 0.92 AS amount_eur, 1 AS one, NULL::int AS empty, '{}'::jsonb AS doc
+  FROM applications a;
+CREATE TEMP TABLE profiled AS
+SELECT * FROM fin_profile('candidates', 'status', '{"positive": "bad", "exclude": ["id"]}');
+SELECT column_name, type_name, round(null_share::numeric, 4) AS null_share, distinct_values,
+       min, median, max, round(iv::numeric, 4) AS iv, round(auc::numeric, 4) AS auc,
+       correlated_with, action
+  FROM profiled;
+SELECT top_levels FROM profiled WHERE column_name = 'home';
+SELECT bool_and(p.null_share = s.null_share AND p.distinct_values = s.distinct_values
+                AND p.min = s.min AND p.median = s.median AND p.max = s.max) AS numeric_shapes_match,
+       count(*) AS columns
+  FROM profiled p
+  JOIN (SELECT 'income' AS column_name, avg((income IS NULL)::int)::float8 AS null_share,
+               count(DISTINCT income) AS distinct_values, min(income)::float8 AS min,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY income) AS median, max(income)::float8 AS max
+          FROM candidates
+        UNION ALL
+        SELECT 'seniority', avg((seniority IS NULL)::int)::float8, count(DISTINCT seniority),
+               min(seniority), percentile_cont(0.5) WITHIN GROUP (ORDER BY seniority), max(seniority)
+          FROM candidates) s USING (column_name);
+SELECT abs(p.null_share - (SELECT avg((home IS NULL)::int) FROM candidates)) < 1e-15 AS text_null_share,
+       p.distinct_values = (SELECT count(DISTINCT home) FROM candidates) AS text_distinct
+  FROM profiled p WHERE column_name = 'home';
+SET client_min_messages = warning;
+SELECT version FROM fin_train('profile_card', 'applications', 'status', 'scorecard',
+                              options => '{"positive": "bad", "exclude": ["id"], "test_size": 0, "min_iv": 0}');
+RESET client_min_messages;
+SELECT count(*) AS features, bool_and(abs(p.iv - s.iv) < 1e-12) AS iv_as_scorecard
+  FROM profiled p
+  JOIN (SELECT feature AS column_name, sum(iv) AS iv FROM fin_scorecard('profile_card') GROUP BY feature) s
+ USING (column_name);
+SELECT abs(split_part(correlated_with, ' ', 2)::float8
+           - (SELECT corr(amount, amount_eur) FROM candidates)) < 1e-4 AS r_as_corr
+  FROM profiled WHERE column_name = 'amount';
+SELECT * FROM fin_profile('candidates', 'price', '{"exclude": ["id", "status"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_profile('candidates', 'no_such', '{"positive": "bad"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_profile('candidates', 'status', '{"positive": "bad", "hidden": [8]}');
+\echo :LAST_ERROR_SQLSTATE
+
 -- fin_gains: bands cover every labelled row; the event counts, rates and lifts are the
 -- formulas over fin_predict; the largest KS over bands fine enough to reach every distinct
 -- probability is fin_evaluate's KS, exactly.
