@@ -139,6 +139,14 @@ SELECT pg_catalog.pg_extension_config_dump('finml.training_epochs', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.retired_names', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.monitoring_log', '');
 
+-- What fin_score_row returns for one row (and fin_score_table writes).
+CREATE TYPE finml.scored_row AS (
+    prediction  float8,     -- the probability of the positive class, or the regression value
+    score       int,        -- a scorecard's points
+    reasons     text[],     -- a scorecard's principal reason codes, most points lost first
+    decision    text        -- the class decided at the cutoff
+);
+
 -- The access functions run as the caller (they look at current_user) with the search_path
 -- pinned: a caller's own operators and functions (a planted =(name, name), pg_has_role...)
 -- never take part in an access decision.

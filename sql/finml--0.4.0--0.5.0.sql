@@ -43,6 +43,14 @@ SELECT m.model, m.version, m.relation, m.period, m.rows, m.labelled_rows, m.even
  WHERE finml.can_use(m.model)
  ORDER BY m.model, m.version, m.relation, m.period;
 
+-- What fin_score_row returns for one row (and fin_score_table writes).
+CREATE TYPE finml.scored_row AS (
+    prediction  float8,     -- the probability of the positive class, or the regression value
+    score       int,        -- a scorecard's points
+    reasons     text[],     -- a scorecard's principal reason codes, most points lost first
+    decision    text        -- the class decided at the cutoff
+);
+
 REVOKE ALL ON finml.monitoring_log FROM PUBLIC;
 GRANT SELECT ON finml.monitoring TO PUBLIC;
 
@@ -58,12 +66,7 @@ CREATE  FUNCTION "fin_score_row"(
 	"row" record, /* Option < RecordArg > */
 	"reasons" INT DEFAULT 4, /* Option < i32 > */
 	"cutoff" double precision DEFAULT NULL /* Option < f64 > */
-) RETURNS TABLE (
-	"prediction" double precision,  /* f64 */
-	"score" INT,  /* Option < i32 > */
-	"reasons" TEXT[],  /* :: std :: option :: Option < Vec < String > > */
-	"decision" TEXT  /* Option < String > */
-)
+) RETURNS finml.scored_row /* Result < ScoredRow, ErrorReport > */
 STABLE PARALLEL SAFE COST 100
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'fin_score_row_wrapper';
@@ -132,6 +135,7 @@ CREATE  FUNCTION "fin_monitor"(
 VOLATILE PARALLEL UNSAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'fin_monitor_wrapper';
+
 CREATE  FUNCTION "fin_profile"(
 	"relation" regclass, /* Option < PgRelation > */
 	"target" TEXT, /* Option < & str > */
@@ -153,4 +157,3 @@ CREATE  FUNCTION "fin_profile"(
 STABLE PARALLEL RESTRICTED
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'fin_profile_wrapper';
-

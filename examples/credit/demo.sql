@@ -106,6 +106,45 @@ CREATE OR REPLACE VIEW young_applicants AS SELECT * FROM applications WHERE age 
 SELECT feature, round(psi::numeric, 4) AS psi, status
   FROM fin_psi('credit_card', 'young_applicants');
 
+\echo '== reporting: screen the candidate columns before modelling'
+SELECT column_name, round(null_share::numeric, 3) AS null_share, distinct_values,
+       round(iv::numeric, 3) AS iv, round(auc::numeric, 3) AS auc, action
+  FROM fin_profile('applications', 'status', '{"positive": "bad", "exclude": ["id"]}');
+
+\echo '== reporting: score the book into a table, with the version that scored each row'
+DROP TABLE IF EXISTS book_scores;
+SELECT fin_score_table('credit_card', 'applications', 'book_scores', '{"cutoff": 0.3}') AS rows_written;
+SELECT id, round(probability::numeric, 3) AS p_bad, score, reasons, decision, model, version
+  FROM book_scores ORDER BY id LIMIT 3;
+
+\echo '== reporting: monitoring over twelve monthly cohorts (the rows in id order as 2026''s months; amount doubled and income cut by 30% from October), kept as history'
+CREATE OR REPLACE VIEW monthly_applications AS
+SELECT a.id, a.status, a.seniority, a.home, a.time, a.age, a.marital, a.records, a.job, a.expenses,
+       CASE WHEN m.month >= date '2026-10-01' THEN a.income * 0.7 ELSE a.income END AS income,
+       a.assets, a.debt,
+       CASE WHEN m.month >= date '2026-10-01' THEN a.amount * 2 ELSE a.amount END AS amount,
+       a.price, m.month + (a.id % 28) AS applied_on
+  FROM applications a,
+       LATERAL (SELECT (date '2026-01-01' + ((a.id - 1) * 12 / 4454) * interval '1 month')::date AS month) m;
+SELECT period, rows, round(event_rate::numeric, 3) AS event_rate, round(auc::numeric, 3) AS auc,
+       round(ks::numeric, 3) AS ks, round(psi::numeric, 3) AS psi, max_csi_feature,
+       round(max_csi::numeric, 3) AS max_csi, status
+  FROM fin_monitor('credit_card', 'monthly_applications', 'applied_on', '{"store": true}');
+SELECT model, version, count(*) AS periods_kept FROM finml.monitoring GROUP BY model, version;
+
+\echo '== reporting: the gains table of the logistic model'
+SELECT band, round(min_probability::numeric, 3) AS p_from, round(max_probability::numeric, 3) AS p_to,
+       rows, events, round(event_rate::numeric, 3) AS event_rate,
+       round(cum_events_share::numeric, 3) AS events_captured, round(ks::numeric, 3) AS ks,
+       round(lift::numeric, 2) AS lift
+  FROM fin_gains('credit_risk', 'applications');
+
+\echo '== reporting: the scorecard as SQL, for systems without finml (rows that differ from fin_score)'
+SELECT fin_model_sql('credit_card', 'score') AS card_sql \gset
+SELECT left(:'card_sql', 120) || ' ...' AS scorecard_as_sql;
+SELECT count(*) AS rows, count(*) FILTER (WHERE fin_score('credit_card', a) <> (:card_sql)) AS differ
+  FROM applications a;
+
 \echo '== lifecycle: retrain (deployed only if at least as good), versions, a pinned version, rollback'
 SELECT model, version, deployed, policy, metric, round(new_value::numeric, 4) AS new_value,
        deployed_version, round(deployed_value::numeric, 4) AS deployed_value

@@ -246,6 +246,35 @@ impl Model {
         })
     }
 
+    /// A scorecard's prediction, total points and up to `n` principal reasons (against the
+    /// best points) for one row, with its bins found once: what fin_score_row returns, equal
+    /// to fin_predict, fin_score and fin_reason_codes (tested).
+    pub fn scorecard_row(
+        &self,
+        values: &[RawValue<'_>],
+        n: usize,
+    ) -> Result<(f64, f64, Vec<Reason>)> {
+        let Estimator::Scorecard(ScorecardEstimator { linear, points }) = &self.estimator else {
+            return Err(self.not_a_scorecard());
+        };
+        let bins = self.bins_of(values)?;
+        let (_, binnings) = self.scorecard()?;
+        // fin_predict's arithmetic: the intercept, then each feature's weight × WoE in order.
+        let mut eta = linear.intercept;
+        let mut total = 0.0;
+        for (j, (_, binning)) in binnings.iter().enumerate() {
+            eta += linear.weights[j] * binning.bins[bins[j]].woe;
+            total += points.points[j][bins[j]];
+        }
+        let mut reasons = Vec::new();
+        if n > 0 {
+            reasons = scorecard::reasons(points, &binnings, &bins, Baseline::Best);
+            reasons.retain(|r| r.points_lost.round() >= 1.0);
+            reasons.truncate(n);
+        }
+        Ok((finite_prediction(self.link(eta))?, total, reasons))
+    }
+
     /// A scorecard's points; `None` for other models.
     pub fn points(&self) -> Option<&Scorecard> {
         match &self.estimator {

@@ -8,10 +8,9 @@ use crate::error::{fail, report, required, ErrorKind, OrReport, SqlResult};
 use crate::pg::batch::{resolve_target, score_into, ScoreRun};
 use crate::pg::cache::with_model;
 use crate::pg::relation::{self, RelationColumn};
-use crate::pg::row::{with_row_values, RecordArg};
+use crate::pg::row::{with_row_values, RecordArg, ScoredFields, ScoredRow};
 use finml_models::batch::{decision, ScoreTableOptions};
 use finml_models::reference::ModelRef;
-use finml_models::scorecard::Baseline;
 use finml_models::{Error, Task};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -42,8 +41,17 @@ fn fin_score_table(
         ScoreTableOptions::parse(&options.map_or(serde_json::json!({}), |o| o.0)).or_report()?;
     let name = ModelRef::parse(model).or_report()?.name;
     // The model is read, and the caller's right to use it checked, before anything is written.
-    let (version, task, is_scorecard) = with_model(model, |m| {
-        Ok((m.version, m.model.task, m.model.points().is_some()))
+    let (version, task, is_scorecard, classes) = with_model(model, |m| {
+        let positive = m.model.positive_class.clone().unwrap_or_default();
+        // Models trained before finml 0.3 do not name the other class.
+        let negative = m.model.negative_class.clone();
+        let negative = negative.unwrap_or_else(|| format!("not {positive}"));
+        Ok((
+            m.version,
+            m.model.task,
+            m.model.points().is_some(),
+            (positive, negative),
+        ))
     })?;
     if options.cutoff.is_some() && task == Task::Regression {
         return Err(fail(
@@ -69,6 +77,7 @@ fn fin_score_table(
         score: is_scorecard,
         reasons: options.reasons,
         cutoff: options.cutoff,
+        classes,
     };
     score_into(&run, &target_name, exists)
 }
@@ -111,29 +120,18 @@ fn key_columns(
         .collect()
 }
 
-/// One row as fin_score_table writes it: the probability (or regression value), a
-/// scorecard's score and up to `reasons` principal reason codes (features, most points lost
-/// first), and the decision at `cutoff` (NULL without one).
-// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
-#[allow(clippy::type_complexity)]
+/// One row as fin_score_table writes it, as a `finml.scored_row`: the probability (or
+/// regression value), a scorecard's score and up to `reasons` principal reason codes
+/// (features, most points lost first), and the decision at `cutoff` (NULL without one).
+/// `SELECT (r).* FROM (SELECT fin_score_row('m', a) AS r FROM applications a OFFSET 0) s`
+/// computes each row once.
 #[pg_extern(stable, parallel_safe, cost = 100)]
 fn fin_score_row(
     model: Option<&str>,
     row: Option<RecordArg>,
     reasons: default!(Option<i32>, 4),
     cutoff: default!(Option<f64>, "NULL"),
-) -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(prediction, f64),
-            name!(score, Option<i32>),
-            name!(reasons, Option<Vec<String>>),
-            name!(decision, Option<String>),
-        ),
-    >,
-    ErrorReport,
-> {
+) -> Result<ScoredRow, ErrorReport> {
     let model = required(model, "model")?;
     let row = required(row, "row")?;
     let n = crate::error::check_argument(
@@ -143,20 +141,23 @@ fn fin_score_row(
         Some(20),
         "regulations ask for up to four principal reasons: the default is 4",
     )? as usize;
-    let scored = with_model(model, |m| {
+    let fields = with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {
-            let prediction = m.model.predict(values).or_report()?;
-            let (score, reasons) = match m.model.points() {
+            let (prediction, score, reasons) = match m.model.points() {
                 Some(_) => {
-                    let score = integer_score(m.model.score(values).or_report()?)?;
+                    let (prediction, points, reasons) =
+                        m.model.scorecard_row(values, n).or_report()?;
                     let names: Vec<&str> = m.model.feature_names().collect();
-                    let reasons = m.model.reasons(values, Baseline::Best, n).or_report()?;
                     let reasons = reasons.iter().map(|r| names[r.feature].to_owned());
-                    (Some(score), (n > 0).then(|| reasons.collect()))
+                    (
+                        prediction,
+                        Some(integer_score(points)?),
+                        (n > 0).then(|| reasons.collect()),
+                    )
                 }
-                None => (None, None),
+                None => (m.model.predict(values).or_report()?, None, None),
             };
-            let decided = match (cutoff, &m.model.positive_class) {
+            let decision = match (cutoff, &m.model.positive_class) {
                 (None, _) => None,
                 (Some(c), Some(positive)) if (0.0..=1.0).contains(&c) => {
                     // Models trained before finml 0.3 do not name the other class.
@@ -172,8 +173,13 @@ fn fin_score_row(
                     ))
                 }
             };
-            Ok((prediction, score, reasons, decided))
+            Ok(ScoredFields {
+                prediction,
+                score,
+                reasons,
+                decision,
+            })
         })
     })?;
-    Ok(TableIterator::once(scored))
+    ScoredRow::new(fields)
 }

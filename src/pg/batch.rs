@@ -1,6 +1,6 @@
 //! `fin_score_table`'s writing: resolve the target table as the caller names it, create it
 //! when it is missing, and run one `INSERT … SELECT` that scores the source row by row
-//! through `fin_score_row`. The executor streams the rows (constant memory), checks for
+//! through `fin_score_row` (one call per row). The executor streams the rows (constant memory), checks for
 //! cancellation at every row, and writes with the caller's privileges in the caller's
 //! transaction: triggers, constraints and indexes on an existing target apply as for any
 //! INSERT.
@@ -28,6 +28,8 @@ pub struct ScoreRun<'a> {
     pub score: bool,
     pub reasons: usize,
     pub cutoff: Option<f64>,
+    /// The positive and the other class's names, for the decision.
+    pub classes: (String, String),
 }
 
 impl ScoreRun<'_> {
@@ -54,6 +56,16 @@ impl ScoreRun<'_> {
         columns
     }
 
+    /// The key columns as the inner query selects them.
+    fn key_list(&self) -> String {
+        let keys: Vec<String> = self
+            .key
+            .iter()
+            .map(|c| format!("source.{}", quote_ident(&c.name)))
+            .collect();
+        keys.join(", ")
+    }
+
     /// What the SELECT list gives each target column, in [`Self::columns`]' order.
     fn values(&self) -> Vec<String> {
         let mut values: Vec<String> = self
@@ -61,15 +73,24 @@ impl ScoreRun<'_> {
             .iter()
             .map(|c| format!("s.{}", quote_ident(&c.name)))
             .collect();
-        values.push("r.prediction".to_owned());
         if self.score {
-            values.push("r.score".to_owned());
+            values.push("(s.finml_scored).prediction".to_owned());
+            values.push("(s.finml_scored).score".to_owned());
             if self.reasons > 0 {
-                values.push("r.reasons".to_owned());
+                values.push("(s.finml_scored).reasons".to_owned());
             }
-        }
-        if self.cutoff.is_some() {
-            values.push("r.decision".to_owned());
+            if self.cutoff.is_some() {
+                values.push("(s.finml_scored).decision".to_owned());
+            }
+        } else {
+            values.push("s.finml_prediction".to_owned());
+            if self.cutoff.is_some() {
+                // batch::decision's rule: the positive class from the cutoff on.
+                values.push(
+                    "CASE WHEN s.finml_prediction OPERATOR(pg_catalog.>=) $5 THEN $6 ELSE $7 END"
+                        .to_owned(),
+                );
+            }
         }
         values.extend(["$1".into(), "$2".into(), "pg_catalog.now()".into()]);
         values
@@ -198,12 +219,33 @@ pub fn score_into(run: &ScoreRun<'_>, target: &str, exists: bool) -> SqlResult<i
                 .or_report()?;
         }
         let names: Vec<String> = columns.iter().map(|(n, _)| quote_ident(n)).collect();
-        let query = format!(
-            "INSERT INTO {target} ({}) SELECT {} FROM {} AS s CROSS JOIN LATERAL {schema}.fin_score_row($3, s, $4, $5) AS r",
-            names.join(", "),
-            run.values().join(", "),
-            run.source,
-        );
+        // A scorecard's row (prediction, score, reasons, decision) comes from one call of
+        // fin_score_row; another model's prediction is fin_predict's, the cheaper call.
+        // OFFSET 0 keeps the subquery whole, so that each row is scored once, not once per
+        // use of the result.
+        let scored = if run.score {
+            format!("{schema}.fin_score_row($3, source, $4, $5) AS finml_scored")
+        } else {
+            format!("{schema}.fin_predict($3, source) AS finml_prediction")
+        };
+        let query = if run.score || run.cutoff.is_some() {
+            format!(
+                "INSERT INTO {target} ({}) SELECT {} FROM (SELECT {}, {scored} FROM {} AS source OFFSET 0) AS s",
+                names.join(", "),
+                run.values().join(", "),
+                run.key_list(),
+                run.source,
+            )
+        } else {
+            // The prediction is used once: no subquery (its scan costs a fifth of the run).
+            format!(
+                "INSERT INTO {target} ({}) SELECT {} FROM (SELECT {}, {scored} FROM {} AS source) AS s",
+                names.join(", "),
+                run.values().join(", "),
+                run.key_list(),
+                run.source,
+            )
+        };
         let written = client
             .update(
                 &query,
@@ -214,6 +256,8 @@ pub fn score_into(run: &ScoreRun<'_>, target: &str, exists: bool) -> SqlResult<i
                     DatumWithOid::from(run.pinned_model),
                     DatumWithOid::from(run.reasons as i32),
                     DatumWithOid::from(run.cutoff),
+                    DatumWithOid::from(run.classes.0.as_str()),
+                    DatumWithOid::from(run.classes.1.as_str()),
                 ],
             )
             .or_report()?;

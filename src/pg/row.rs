@@ -203,3 +203,108 @@ fn resolve_layout(model: &Model, tupdesc: pg_sys::TupleDesc) -> SqlResult<Layout
     }
     Ok(Layout { attributes })
 }
+
+/// What `fin_score_row` returns for one row: a value of the composite type
+/// `finml.scored_row` (prediction, score, reasons, decision), built directly as a heap tuple
+/// (pgrx's composite builder re-forms the tuple at every field, and a set-returning function
+/// costs a memory context per call: both doubled batch scoring's time).
+pub struct ScoredRow(pg_sys::Datum);
+
+/// The fields of a `finml.scored_row`.
+pub struct ScoredFields {
+    pub prediction: f64,
+    pub score: Option<i32>,
+    pub reasons: Option<Vec<String>>,
+    pub decision: Option<String>,
+}
+
+thread_local! {
+    /// `finml.scored_row`'s type OID, with the catalog generation it was read in.
+    static SCORED_ROW_TYPE: std::cell::Cell<Option<(u64, Oid)>> = const { std::cell::Cell::new(None) };
+}
+
+fn scored_row_type() -> SqlResult<Oid> {
+    let generation = crate::pg::extension::generation();
+    if let Some((seen, oid)) = SCORED_ROW_TYPE.with(std::cell::Cell::get) {
+        if seen == generation {
+            return Ok(oid);
+        }
+    }
+    let oid = crate::pg::spi::select_one::<Oid>(
+        "SELECT 'finml.scored_row'::pg_catalog.regtype::pg_catalog.oid",
+        &[],
+    )?
+    .ok_or_else(|| {
+        report(Error::new(
+            ErrorKind::Internal,
+            "type finml.scored_row is missing",
+        ))
+    })?;
+    SCORED_ROW_TYPE.with(|t| t.set(Some((generation, oid))));
+    Ok(oid)
+}
+
+impl ScoredRow {
+    pub fn new(fields: ScoredFields) -> SqlResult<ScoredRow> {
+        let type_oid = scored_row_type()?;
+        let mut values = [pg_sys::Datum::from(0); 4];
+        let mut nulls = [true; 4];
+        values[0] = pg_sys::Datum::from(fields.prediction.to_bits());
+        nulls[0] = false;
+        let optional = [
+            fields.score.and_then(IntoDatum::into_datum),
+            fields.reasons.and_then(IntoDatum::into_datum),
+            fields.decision.and_then(IntoDatum::into_datum),
+        ];
+        for (k, datum) in optional.into_iter().enumerate() {
+            if let Some(datum) = datum {
+                values[k + 1] = datum;
+                nulls[k + 1] = false;
+            }
+        }
+        // SAFETY: the descriptor is the type's own (four attributes: float8, int4, text[],
+        // text, as catalog.sql declares them), released on every path by the guard; the
+        // datums match it, and the copy lives in the caller's memory context.
+        unsafe {
+            let tupdesc = TupleDescGuard(pg_sys::lookup_rowtype_tupdesc(type_oid, -1));
+            if (*tupdesc.0).natts != 4 {
+                return Err(report(Error::new(
+                    ErrorKind::Internal,
+                    "type finml.scored_row does not have the four fields finml writes",
+                )));
+            }
+            let tuple = pg_sys::heap_form_tuple(tupdesc.0, values.as_mut_ptr(), nulls.as_mut_ptr());
+            Ok(ScoredRow(pg_sys::heap_copy_tuple_as_datum(
+                tuple, tupdesc.0,
+            )))
+        }
+    }
+}
+
+// SAFETY: the datum is a composite of the declared return type, allocated in the caller's
+// memory context.
+unsafe impl pgrx::callconv::BoxRet for ScoredRow {
+    unsafe fn box_into<'fcx>(
+        self,
+        fcinfo: &mut pgrx::callconv::FcInfo<'fcx>,
+    ) -> pgrx::datum::Datum<'fcx> {
+        unsafe { fcinfo.return_raw_datum(self.0) }
+    }
+}
+
+// SAFETY: maps onto the composite type catalog.sql creates.
+unsafe impl pgrx::pgrx_sql_entity_graph::metadata::SqlTranslatable for ScoredRow {
+    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(ScoredRow);
+    const TYPE_ORIGIN: pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin =
+        pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin::External;
+    const ARGUMENT_SQL: Result<
+        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef,
+        pgrx::pgrx_sql_entity_graph::metadata::ArgumentError,
+    > = Ok(pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef::literal("finml.scored_row"));
+    const RETURN_SQL: Result<
+        pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef,
+        pgrx::pgrx_sql_entity_graph::metadata::ReturnsError,
+    > = Ok(pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef::One(
+        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef::literal("finml.scored_row"),
+    ));
+}
