@@ -6,7 +6,9 @@
 //! least `min_bin_size` rows each, splitting where the Gini impurity drops most (as
 //! optbinning's default pre-binning does). Finally a dynamic program merges adjacent pre-bins
 //! into at most `max_bins` bins that maximize the information value, subject to a monotonic
-//! event rate, the minimum bin size, and both classes present in every bin (a finite WoE).
+//! event rate, the minimum bin size and events, and both classes present in every bin (a
+//! finite WoE). A modeller may fix a numeric feature's cut points instead (checked against
+//! the trend) and give special codes (-9999) bins of their own.
 //! IV is a sum over bins, so the dynamic program finds the exact optimum over all such
 //! merges. NULLs always get a bin of their own.
 
@@ -144,12 +146,17 @@ pub enum Edges {
     Categorical { levels: Vec<Vec<String>> },
 }
 
-/// The fitted binning of one feature: its value bins, then its NULL bin (always last).
+/// The fitted binning of one feature: its value bins, one bin per special code, then its
+/// NULL bin (always last).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Binning {
     #[serde(flatten)]
     pub edges: Edges,
     pub bins: Vec<Bin>,
+    /// Special codes of a numeric feature (e.g. -9999, "no bureau record"), each with a bin of
+    /// its own after the value bins (since finml 0.5.0, stored format 4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub special: Vec<f64>,
     #[serde(skip)]
     level_index: HashMap<String, usize>,
 }
@@ -159,10 +166,16 @@ impl Binning {
         let mut binning = Binning {
             edges,
             bins,
+            special: Vec::new(),
             level_index: HashMap::new(),
         };
         binning.rebuild_index();
         binning
+    }
+
+    /// Number of value bins (before the special and NULL bins).
+    pub fn value_bins(&self) -> usize {
+        self.bins.len() - 1 - self.special.len()
     }
 
     /// Rebuilds the level lookup, which is not serialized.
@@ -194,6 +207,9 @@ impl Binning {
 
     /// The bin of a numeric value; NaN (NULL) goes to the NULL bin.
     pub fn bin_of_number(&self, x: f64) -> usize {
+        if let Some(k) = self.special.iter().position(|&s| s == x) {
+            return self.value_bins() + k;
+        }
         match &self.edges {
             _ if x.is_nan() => self.missing_bin(),
             Edges::Numeric { cuts } => cuts.partition_point(|&c| c <= x),
@@ -254,6 +270,12 @@ impl Binning {
         if bin == self.missing_bin() {
             return MISSING_LEVEL.to_owned();
         }
+        if let Some(code) = bin
+            .checked_sub(self.value_bins())
+            .and_then(|k| self.special.get(k))
+        {
+            return format!("special {}", number_label(*code));
+        }
         match &self.edges {
             Edges::Numeric { .. } => {
                 let (lower, upper) = self.bounds(bin);
@@ -267,7 +289,7 @@ impl Binning {
     /// `[lower, upper)` of a numeric value bin (infinite at the ends).
     pub fn bounds(&self, bin: usize) -> (f64, f64) {
         match &self.edges {
-            Edges::Numeric { cuts } if bin < self.missing_bin() => (
+            Edges::Numeric { cuts } if bin < self.value_bins() => (
                 if bin == 0 {
                     f64::NEG_INFINITY
                 } else {
@@ -290,11 +312,15 @@ impl Binning {
             }
             Edges::Categorical { levels } => levels.len(),
         };
-        if self.bins.len() != value_bins + 1 {
+        if self.bins.len() != value_bins + self.special.len() + 1 {
             return Err(format!(
-                "{} bins for {value_bins} value bins and a NULL bin",
-                self.bins.len()
+                "{} bins for {value_bins} value bins, {} special codes and a NULL bin",
+                self.bins.len(),
+                self.special.len()
             ));
+        }
+        if self.special.iter().any(|c| !c.is_finite()) {
+            return Err("a special code is not a finite number".into());
         }
         Ok(())
     }
@@ -315,17 +341,49 @@ pub struct BinningParams {
     pub max_bins: usize,
     /// Share of the feature's non-NULL training rows each value bin must hold.
     pub min_bin_size: f64,
+    /// Events (positive-class rows) each optimized value bin must hold; at least 1.
+    pub min_bin_events: u64,
+}
+
+/// What a modeller fixes for a numeric feature.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NumericControls<'a> {
+    /// Values with a meaning of their own (-9999: no record), each given its own bin.
+    pub special: &'a [f64],
+    /// Fixed cut points (ascending, finite) instead of the optimized ones: bin k holds
+    /// `cuts[k-1] <= x < cuts[k]`. Their event rates must follow the trend, unless it is
+    /// `none`.
+    pub cuts: Option<&'a [f64]>,
 }
 
 /// Bins a numeric feature: `values[i]` for the training rows `rows`, `y[k]` the label of
 /// `rows[k]`.
 pub fn fit_numeric(values: &[f64], rows: &[usize], y: &[bool], params: BinningParams) -> Binning {
+    match fit_numeric_with(values, rows, y, params, NumericControls::default()) {
+        Ok(binning) => binning,
+        // Without fixed cut points nothing is checked that could fail.
+        Err(_) => unreachable!("an optimized binning always exists"),
+    }
+}
+
+/// [`fit_numeric`] with special codes and fixed cut points; fails (22023) when fixed cut
+/// points break the trend.
+pub fn fit_numeric_with(
+    values: &[f64],
+    rows: &[usize],
+    y: &[bool],
+    params: BinningParams,
+    controls: NumericControls<'_>,
+) -> Result<Binning> {
     let mut pairs: Vec<(f64, bool)> = Vec::with_capacity(rows.len());
     let mut missing = Counts::default();
+    let mut special = vec![Counts::default(); controls.special.len()];
     for (&i, &event) in rows.iter().zip(y) {
         let v = values[i];
         if v.is_nan() {
             missing.add(one(event));
+        } else if let Some(k) = controls.special.iter().position(|&s| s == v) {
+            special[k].add(one(event));
         } else {
             pairs.push((v, event));
         }
@@ -339,14 +397,70 @@ pub fn fit_numeric(values: &[f64], rows: &[usize], y: &[bool], params: BinningPa
         }
     }
     let counts: Vec<Counts> = atoms.iter().map(|a| a.1).collect();
-    let groups = optimal_groups(&counts, params, params.monotonic);
-    // A cut halfway between the last value of a bin and the first of the next.
-    let cuts = groups
+    let (cuts, groups) = match controls.cuts {
+        Some(cuts) => {
+            let groups = fixed_groups(&atoms, cuts);
+            check_trend(&counts, &groups, params.monotonic)?;
+            (cuts.to_vec(), groups)
+        }
+        None => {
+            let groups = optimal_groups(&counts, params, params.monotonic);
+            // A cut halfway between the last value of a bin and the first of the next.
+            let cuts = groups
+                .iter()
+                .skip(1)
+                .map(|&(start, _)| (atoms[start - 1].0 + atoms[start].0) / 2.0)
+                .collect();
+            (cuts, groups)
+        }
+    };
+    let mut binning =
+        finish_with_special(Edges::Numeric { cuts }, &counts, &groups, &special, missing);
+    binning.special = controls.special.to_vec();
+    Ok(binning)
+}
+
+/// The atom ranges of fixed cut points (empty ranges for bins no training value falls in).
+fn fixed_groups(atoms: &[(f64, Counts)], cuts: &[f64]) -> Vec<(usize, usize)> {
+    let mut groups = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for &cut in cuts {
+        let end = start + atoms[start..].partition_point(|(v, _)| *v < cut);
+        groups.push((start, end));
+        start = end;
+    }
+    groups.push((start, atoms.len()));
+    groups
+}
+
+/// Fixed bins must keep the event rate strictly ascending or descending (as `trend` asks;
+/// `auto` either), empty bins aside.
+fn check_trend(atoms: &[Counts], groups: &[(usize, usize)], trend: Monotonic) -> Result<()> {
+    let bins: Vec<Counts> = groups
         .iter()
-        .skip(1)
-        .map(|&(start, _)| (atoms[start - 1].0 + atoms[start].0) / 2.0)
+        .map(|&(s, e)| atoms[s..e].iter().copied().sum::<Counts>())
+        .filter(|c| c.rows > 0)
         .collect();
-    finish(Edges::Numeric { cuts }, &counts, &groups, missing)
+    let ascending = bins.windows(2).all(|w| w[0].rate_below(&w[1]));
+    let descending = bins.windows(2).all(|w| w[1].rate_below(&w[0]));
+    let holds = match trend {
+        Monotonic::None => true,
+        Monotonic::Ascending => ascending,
+        Monotonic::Descending => descending,
+        Monotonic::Auto => ascending || descending,
+    };
+    if holds {
+        return Ok(());
+    }
+    let rates: Vec<String> = bins
+        .iter()
+        .map(|c| format!("{:.4}", c.events as f64 / c.rows as f64))
+        .collect();
+    Err(crate::error::Error::invalid_option(format!(
+        "the fixed cut points give event rates {} across their bins, which are not monotonic",
+        rates.join(", ")
+    ))
+    .with_hint("move or remove cut points, or allow any shape with \"monotonic\": {\"<feature>\": \"none\"}"))
 }
 
 /// Bins a categorical feature: levels ordered by event rate, grouped into adjacent bins
@@ -411,11 +525,28 @@ fn one(event: bool) -> Counts {
 
 /// Builds the bins' statistics from the atom groups and the NULL counts.
 fn finish(edges: Edges, atoms: &[Counts], groups: &[(usize, usize)], missing: Counts) -> Binning {
-    let totals: Counts = atoms.iter().copied().chain([missing]).sum();
+    finish_with_special(edges, atoms, groups, &[], missing)
+}
+
+/// [`finish`] with a bin per special code between the value bins and the NULL bin.
+fn finish_with_special(
+    edges: Edges,
+    atoms: &[Counts],
+    groups: &[(usize, usize)],
+    special: &[Counts],
+    missing: Counts,
+) -> Binning {
+    let totals: Counts = atoms
+        .iter()
+        .copied()
+        .chain(special.iter().copied())
+        .chain([missing])
+        .sum();
     let mut bins: Vec<Bin> = groups
         .iter()
         .map(|&(start, end)| Bin::new(atoms[start..end].iter().copied().sum(), totals))
         .collect();
+    bins.extend(special.iter().map(|&c| Bin::new(c, totals)));
     bins.push(Bin::new(missing, totals));
     Binning::new(edges, bins)
 }
@@ -445,9 +576,13 @@ fn optimal_groups(
     };
     let mut best: Option<(f64, Vec<(usize, usize)>)> = None;
     for &direction in candidates {
-        if let Some((iv, merged)) =
-            merge_prebins(&prebin_counts, params.max_bins, min_rows, direction)
-        {
+        if let Some((iv, merged)) = merge_prebins(
+            &prebin_counts,
+            params.max_bins,
+            min_rows,
+            params.min_bin_events,
+            direction,
+        ) {
             if best.as_ref().is_none_or(|(b, _)| iv > *b + 1e-12) {
                 best = Some((iv, merged));
             }
@@ -501,7 +636,7 @@ fn cart_prebins(atoms: &[Counts], min_rows: u64, max_prebins: usize) -> Vec<(usi
 }
 
 /// Merges adjacent pre-bins into at most `max_bins` groups maximizing the total IV, each
-/// group with at least `min_rows` rows and both classes, event rates strictly ordered as
+/// group with at least `min_rows` rows, `min_events` events and both classes, event rates strictly ordered as
 /// `direction` says. Returns the IV and the groups as pre-bin ranges, or `None` when no
 /// grouping satisfies the constraints.
 ///
@@ -511,13 +646,15 @@ fn merge_prebins(
     prebins: &[Counts],
     max_bins: usize,
     min_rows: u64,
+    min_events: u64,
     direction: Monotonic,
 ) -> Option<(f64, Vec<(usize, usize)>)> {
     let m = prebins.len();
     let prefix = prefix_sums(prebins);
     let totals = prefix[m];
     let group = |i: usize, j: usize| prefix[j + 1].minus(prefix[i]);
-    let admissible = |c: &Counts| c.rows >= min_rows && c.has_both_classes();
+    let admissible =
+        |c: &Counts| c.rows >= min_rows && c.has_both_classes() && c.events >= min_events;
     let ordered = |before: &Counts, after: &Counts| match direction {
         Monotonic::Ascending => before.rate_below(after),
         Monotonic::Descending => after.rate_below(before),
@@ -594,6 +731,7 @@ pub(crate) mod tests {
             monotonic,
             max_bins,
             min_bin_size,
+            min_bin_events: 1,
         }
     }
 
@@ -609,6 +747,127 @@ pub(crate) mod tests {
         assert!((iv - 0.03596025905647261).abs() < 1e-15);
         // A bin without bads has no finite WoE: neutral.
         assert_eq!(woe_iv(c(5, 0), c(100, 20)), (0.0, 0.0));
+    }
+
+    #[test]
+    fn special_codes_get_their_own_bins_between_the_value_bins_and_null() {
+        // The small table plus ten rows of -9999 with 9 events: without the code they would
+        // be the lowest values; with it they are one bin of 10 rows, 9 events.
+        let (mut values, mut rows, mut y) = small_table();
+        for r in 0..10 {
+            values.push(-9999.0);
+            rows.push(values.len() - 1);
+            y.push(r < 9);
+        }
+        let controls = NumericControls {
+            special: &[-9999.0, -8888.0],
+            cuts: None,
+        };
+        let b = fit_numeric_with(
+            &values,
+            &rows,
+            &y,
+            params(3, 0.15, Monotonic::Auto),
+            controls,
+        )
+        .unwrap();
+        let value_bins = b.value_bins();
+        assert_eq!(b.bins.len(), value_bins + 3);
+        assert_eq!(b.bin_of_number(-9999.0), value_bins);
+        assert_eq!(b.bin_of_number(-8888.0), value_bins + 1);
+        assert_eq!(b.bin_of_number(f64::NAN), value_bins + 2);
+        assert_eq!(
+            b.bin_of_number(-9998.0),
+            0,
+            "not a code: the lowest value bin"
+        );
+        let special = &b.bins[value_bins];
+        assert_eq!((special.rows, special.events), (10, 9));
+        // WoE by hand: the table has 34 goods and 26 bads, plus the code's 1 and 9: goods 1 of
+        // 35, bads 9 of 35 → ln((1/35)/(9/35)) = ln(1/9).
+        assert!((special.woe - (1.0f64 / 9.0).ln()).abs() < 1e-12);
+        assert_eq!(
+            b.bins[value_bins + 1].rows,
+            0,
+            "a code without training rows: neutral"
+        );
+        assert_eq!(b.label(value_bins), "special -9999");
+        assert!(b.bounds(value_bins).0.is_nan());
+        assert!(b.validate().is_ok());
+        // The value bins are the ones the table gets without the code.
+        let plain = fit_numeric(
+            &small_table().0,
+            &small_table().1,
+            &small_table().2,
+            params(3, 0.15, Monotonic::Auto),
+        );
+        assert_eq!(b.edges, plain.edges);
+    }
+
+    #[test]
+    fn fixed_cut_points_are_kept_and_checked_against_the_trend() {
+        let (values, rows, y) = small_table();
+        let controls = |cuts: &'static [f64]| NumericControls {
+            special: &[],
+            cuts: Some(cuts),
+        };
+        // Cuts at 2.5 and 4.5: bins {1, 2} 3 events, {3, 4} 8, {5, 6} 15 of 20: ascending.
+        let b = fit_numeric_with(
+            &values,
+            &rows,
+            &y,
+            params(8, 0.05, Monotonic::Auto),
+            controls(&[2.5, 4.5]),
+        )
+        .unwrap();
+        assert_eq!(
+            b.edges,
+            Edges::Numeric {
+                cuts: vec![2.5, 4.5]
+            }
+        );
+        let counts: Vec<(u64, u64)> = b.bins.iter().map(|bin| (bin.rows, bin.events)).collect();
+        assert_eq!(counts, [(20, 3), (20, 8), (20, 15), (0, 0)]);
+        // Descending asked, ascending found: refused, naming the rates.
+        let e = fit_numeric_with(
+            &values,
+            &rows,
+            &y,
+            params(8, 0.05, Monotonic::Descending),
+            controls(&[2.5, 4.5]),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::InvalidOption);
+        assert!(
+            e.message.contains("0.1500, 0.4000, 0.7500"),
+            "{}",
+            e.message
+        );
+        // "none" accepts any shape.
+        assert!(fit_numeric_with(
+            &values,
+            &rows,
+            &y,
+            params(8, 0.05, Monotonic::None),
+            controls(&[2.5, 4.5])
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn every_optimized_bin_holds_min_bin_events() {
+        let (values, rows, y) = small_table();
+        let mut p = params(8, 0.05, Monotonic::Auto);
+        p.min_bin_events = 6;
+        let b = fit_numeric(&values, &rows, &y, p);
+        let value_bins = &b.bins[..b.value_bins()];
+        assert!(
+            value_bins.iter().all(|bin| bin.events >= 6),
+            "{value_bins:?}"
+        );
+        assert!(value_bins.len() >= 2, "still binned: {value_bins:?}");
+        p.min_bin_events = 1;
+        assert!(fit_numeric(&values, &rows, &y, p).bins.len() > b.bins.len());
     }
 
     /// Ten rows per value 1..=6; events per value 1, 2, 3, 5, 7, 8 (26 of 60).

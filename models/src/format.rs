@@ -106,7 +106,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>> {
         .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot serialize model: {e}")))?;
     let mut bytes = Vec::with_capacity(MAGIC.len() + 4 + body.len());
     bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&model.estimator.format_version().to_le_bytes());
+    bytes.extend_from_slice(&model.format_version().to_le_bytes());
     bytes.extend_from_slice(&body);
     Ok(bytes)
 }

@@ -58,6 +58,21 @@ impl Model {
         self.estimator.algorithm()
     }
 
+    /// The oldest stored-format version that can hold this model: the estimator's, or 4
+    /// when a scorecard characteristic has special codes.
+    pub fn format_version(&self) -> u32 {
+        let special = self
+            .preprocessor
+            .features
+            .iter()
+            .any(|f| matches!(&f.transform, Transform::Binned(b) if !b.special.is_empty()));
+        if special {
+            crate::estimator::SPECIAL_CODES_FORMAT_VERSION
+        } else {
+            self.estimator.format_version()
+        }
+    }
+
     /// Feature (column) names in the order predict expects them.
     pub fn feature_names(&self) -> impl Iterator<Item = &str> {
         self.preprocessor.features.iter().map(|f| f.name.as_str())

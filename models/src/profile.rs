@@ -58,13 +58,13 @@ pub fn profile(
         .iter()
         .map(|feature| {
             interrupt::check();
-            let binning = bin_feature(feature, &rows, &y, sc);
+            let binning = bin_feature(feature, &rows, &y, sc)?;
             let mut p = shape(&feature.name, &feature.column);
             p.iv = binning.iv();
             p.auc = woe_auc(&binning, &feature.column, &rows, &y);
-            p
+            Ok(p)
         })
-        .collect();
+        .collect::<Result<_>>()?;
     add_correlations(data, &mut profiles);
     suggest_actions(&mut profiles, sc.min_iv);
     Ok(profiles)

@@ -95,6 +95,13 @@ fn categorical_term(name: &str, c: &CategoricalTransform, weights: &[f64]) -> St
 pub fn bin_case(name: &str, binning: &Binning, value: impl Fn(usize) -> String) -> String {
     let missing = binning.missing_bin();
     let mut sql = format!("CASE WHEN {name} IS NULL THEN {}", value(missing));
+    for (k, code) in binning.special.iter().enumerate() {
+        sql.push_str(&format!(
+            " WHEN ({name})::float8 = {} THEN {}",
+            float8(*code),
+            value(binning.value_bins() + k)
+        ));
+    }
     match &binning.edges {
         Edges::Numeric { cuts } => {
             for (k, cut) in cuts.iter().enumerate() {

@@ -535,7 +535,11 @@ impl Estimator {
 /// The newest stored-format version this build reads and writes: the largest
 /// [`Estimator::format_version`]. An algorithm added later raises it, so that older finml
 /// refuses its models instead of misreading them.
-pub const NEWEST_FORMAT_VERSION: u32 = 3;
+pub const NEWEST_FORMAT_VERSION: u32 = 4;
+
+/// The format version of a scorecard with special codes (bins an older reader would
+/// misread as value bins).
+pub const SPECIAL_CODES_FORMAT_VERSION: u32 = 4;
 
 /// The estimator's fields of the stored form (format.rs holds them flat in the model object,
 /// as formats 1-3 laid them out).

@@ -8,7 +8,9 @@
 //! `−Factor·βⱼ·WoEᵢⱼ + (Offset − Factor·β₀)/n`, rounded to an integer when `round` is set.
 //! A score is the sum of the applicant's points, one bin per characteristic.
 
-use crate::binning::{fit_categorical, fit_numeric, Binning, BinningParams, Monotonic};
+use crate::binning::{
+    fit_categorical, fit_numeric_with, Binning, BinningParams, Monotonic, NumericControls,
+};
 use crate::data::{Column, Dataset, Feature};
 use crate::design::in_table_order;
 use crate::error::{Error, ErrorKind, Result};
@@ -45,6 +47,9 @@ pub const SCORECARD_KEYS: &[&str] = &[
     "base_score",
     "base_odds",
     "round",
+    "special_codes",
+    "user_splits",
+    "min_bin_events",
 ];
 
 /// Keys of the standardizing preprocessing, which a scorecard replaces by its binning.
@@ -66,6 +71,9 @@ struct RawScorecard {
     base_score: Option<f64>,
     base_odds: Option<f64>,
     round: Option<bool>,
+    special_codes: Option<Map<String, Value>>,
+    user_splits: Option<Map<String, Value>>,
+    min_bin_events: Option<u64>,
     // Read by SolverParams.
     #[serde(rename = "l2")]
     _l2: Option<Value>,
@@ -94,6 +102,13 @@ pub struct ScorecardParams {
     pub base_odds: f64,
     /// Round each attribute's points to an integer; default true.
     pub round: bool,
+    /// Special codes per numeric feature, each given a bin of its own:
+    /// `"special_codes": {"income": [-9999, -8888]}`.
+    pub special_codes: Vec<(String, Vec<f64>)>,
+    /// Fixed cut points per numeric feature: `"user_splits": {"amount": [1000, 2500]}`.
+    pub user_splits: Vec<(String, Vec<f64>)>,
+    /// Events each optimized value bin must hold; default 1.
+    pub min_bin_events: u64,
     /// The regression on WoE values (default l2 0: the classic unpenalized maximum
     /// likelihood; WoE columns are few, on one scale, and never separate the classes).
     pub solver: SolverParams,
@@ -111,6 +126,9 @@ impl Default for ScorecardParams {
             base_score: 600.0,
             base_odds: 50.0,
             round: true,
+            special_codes: Vec::new(),
+            user_splits: Vec::new(),
+            min_bin_events: 1,
             solver: SolverParams {
                 l2: SCORECARD_DEFAULT_L2,
                 max_iter: 100,
@@ -194,8 +212,66 @@ fn scorecard_params(raw: &RawScorecard, solver: SolverParams) -> Result<Scorecar
         base_score,
         base_odds: positive("base_odds", raw.base_odds, defaults.base_odds)?,
         round: raw.round.unwrap_or(defaults.round),
+        special_codes: numbers_by_feature(raw.special_codes.as_ref(), "special_codes", false)?,
+        user_splits: numbers_by_feature(raw.user_splits.as_ref(), "user_splits", true)?,
+        min_bin_events: match raw.min_bin_events {
+            None => defaults.min_bin_events,
+            Some(n) if n >= 1 => n,
+            Some(n) => {
+                return Err(Error::invalid_option(format!(
+                    "min_bin_events must be at least 1, got {n}"
+                ))
+                .with_hint("every bin holds at least one event (a finite WoE); the default is 1"))
+            }
+        },
         solver,
     })
+}
+
+/// `{"feature": [numbers]}`: finite numbers per feature, distinct (and ascending when
+/// `ascending`, as cut points are).
+fn numbers_by_feature(
+    map: Option<&Map<String, Value>>,
+    key: &str,
+    ascending: bool,
+) -> Result<Vec<(String, Vec<f64>)>> {
+    let example = if ascending {
+        r#"{"amount": [1000, 2500]}"#
+    } else {
+        r#"{"income": [-9999, -8888]}"#
+    };
+    let invalid = |why: String| {
+        Error::invalid_option(format!("invalid {key}: {why}")).with_hint(format!(
+            "give finite numbers per numeric feature: \"{key}\": {example}"
+        ))
+    };
+    let Some(map) = map else {
+        return Ok(Vec::new());
+    };
+    map.iter()
+        .map(|(feature, value)| {
+            let numbers: Vec<f64> = value
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect())
+                .unwrap_or_default();
+            if numbers.is_empty() || numbers.iter().any(|x| !x.is_finite()) {
+                return Err(invalid(format!(
+                    "\"{feature}\" needs an array of finite numbers"
+                )));
+            }
+            let increasing = numbers.windows(2).all(|w| w[0] < w[1]);
+            let mut sorted = numbers.clone();
+            sorted.sort_by(f64::total_cmp);
+            sorted.dedup();
+            if (ascending && !increasing) || sorted.len() != numbers.len() {
+                return Err(invalid(format!(
+                    "the numbers of \"{feature}\" must be distinct{}",
+                    if ascending { " and ascending" } else { "" }
+                )));
+            }
+            Ok((feature.clone(), numbers))
+        })
+        .collect()
 }
 
 fn parse_monotonic(value: &Value) -> Result<Monotonic> {
@@ -208,7 +284,12 @@ fn parse_monotonic(value: &Value) -> Result<Monotonic> {
 
 /// Bins one feature on the rows `rows` (`y[k]` the label of `rows[k]`) as a scorecard
 /// does, with its trend and bin limits.
-pub fn bin_feature(feature: &Feature, rows: &[usize], y: &[bool], sc: &ScorecardParams) -> Binning {
+pub fn bin_feature(
+    feature: &Feature,
+    rows: &[usize],
+    y: &[bool],
+    sc: &ScorecardParams,
+) -> Result<Binning> {
     let params = BinningParams {
         monotonic: sc
             .monotonic_by_feature
@@ -217,10 +298,27 @@ pub fn bin_feature(feature: &Feature, rows: &[usize], y: &[bool], sc: &Scorecard
             .map_or(sc.monotonic, |(_, m)| *m),
         max_bins: sc.max_bins,
         min_bin_size: sc.min_bin_size,
+        min_bin_events: sc.min_bin_events,
+    };
+    let of = |list: &'_ [(String, Vec<f64>)]| {
+        list.iter()
+            .find(|(name, _)| name == &feature.name)
+            .map(|(_, numbers)| numbers.clone())
     };
     match &feature.column {
-        Column::Numeric(c) => fit_numeric(&c.values, rows, y, params),
-        Column::Categorical(c) => fit_categorical(&c.codes, &c.levels, rows, y, params),
+        Column::Numeric(c) => {
+            let special = of(&sc.special_codes).unwrap_or_default();
+            let cuts = of(&sc.user_splits);
+            let controls = NumericControls {
+                special: &special,
+                cuts: cuts.as_deref(),
+            };
+            fit_numeric_with(&c.values, rows, y, params, controls).map_err(|e| {
+                Error::invalid_option(format!("feature \"{}\": {}", feature.name, e.message))
+                    .with_hint(e.hint.unwrap_or_default())
+            })
+        }
+        Column::Categorical(c) => Ok(fit_categorical(&c.codes, &c.levels, rows, y, params)),
     }
 }
 
@@ -249,7 +347,7 @@ pub fn fit(
     let mut dropped = Vec::new();
     for feature in &data.features {
         interrupt::check();
-        let binning = bin_feature(feature, rows, y, sc);
+        let binning = bin_feature(feature, rows, y, sc)?;
         let iv = binning.iv();
         if iv < sc.min_iv {
             dropped.push(DroppedFeature {
@@ -394,14 +492,25 @@ pub fn fit_estimator(
     )
 }
 
-/// Per-feature trends must name numeric features of the training data.
+/// Per-feature trends, special codes and cut points must name numeric features of the
+/// training data.
 fn check_monotonic_names(data: &Dataset, sc: &ScorecardParams) -> Result<()> {
-    for (name, _) in &sc.monotonic_by_feature {
+    let named = sc
+        .monotonic_by_feature
+        .iter()
+        .map(|(name, _)| ("monotonic", name))
+        .chain(
+            sc.special_codes
+                .iter()
+                .map(|(name, _)| ("special_codes", name)),
+        )
+        .chain(sc.user_splits.iter().map(|(name, _)| ("user_splits", name)));
+    for (key, name) in named {
         match data.feature(name) {
             None => {
                 return Err(Error::new(
                     ErrorKind::UnknownColumn,
-                    format!("options.monotonic names \"{name}\", which is not a feature"),
+                    format!("options.{key} names \"{name}\", which is not a feature"),
                 )
                 .with_hint(format!(
                     "features: {}",
@@ -414,9 +523,9 @@ fn check_monotonic_names(data: &Dataset, sc: &ScorecardParams) -> Result<()> {
             }
             Some(f) if !matches!(f.column, Column::Numeric(_)) => {
                 return Err(Error::invalid_option(format!(
-                    "options.monotonic names the categorical feature \"{name}\""
+                    "options.{key} names the categorical feature \"{name}\""
                 ))
-                .with_hint("a trend applies to numeric features; levels are always grouped in order of event rate"))
+                .with_hint("trends, special codes and cut points apply to numeric features; levels are always grouped in order of event rate"))
             }
             Some(_) => {}
         }
@@ -746,6 +855,7 @@ mod tests {
             monotonic: Monotonic::Auto,
             max_bins: 3,
             min_bin_size: 0.15,
+            min_bin_events: 1,
         };
         fit_numeric(&values, &rows, &y, params)
     }

@@ -149,6 +149,47 @@ SELECT bool_and(abs(fin_score('card_pdo40', a)
                     - (500 - 40 / ln(2) * ln(20) + 40 / ln(2) * ln((1 - p) / p))) <= 0.5) AS exact
   FROM applications a, LATERAL (SELECT fin_predict('card_pdo40', a) AS p) q;
 
+-- Controls modellers require: special codes with bins of their own (a missing income coded
+-- -9999), fixed cut points (checked against the trend), and a least number of events per
+-- optimized bin. The special bin holds exactly the coded rows of the training split; the
+-- fixed cuts are the bins; the scorecard as SQL still reproduces every score.
+CREATE TABLE coded AS
+SELECT id, status, seniority, home, time, age, marital, records, job, expenses,
+       coalesce(income, -9999) AS income, assets, debt, amount, price
+  FROM applications;
+ALTER TABLE coded ADD PRIMARY KEY (id);
+SELECT version FROM fin_train('card_controls', 'coded', 'status', 'scorecard',
+  options => '{"positive": "bad", "exclude": ["id"], "test_size": 0, "min_iv": 0,
+               "special_codes": {"income": [-9999]}, "user_splits": {"amount": [1000, 2000]},
+               "min_bin_events": 30}');
+SELECT bin, lower, upper, count, round(event_rate::numeric, 4) AS event_rate
+  FROM fin_scorecard('card_controls') WHERE feature IN ('amount', 'income') AND (feature = 'amount' OR bin NOT LIKE '[%');
+SELECT count(*) AS coded_rows, avg((status = 'bad')::int)::numeric(6, 4) AS event_rate
+  FROM coded WHERE income = -9999;
+SELECT bool_and(round(count * event_rate) >= 30) AS every_optimized_bin_30_events
+  FROM fin_scorecard('card_controls')
+ WHERE feature NOT IN ('amount') AND bin NOT LIKE 'special%' AND bin <> '(missing)' AND count > 0;
+SELECT fin_model_sql('card_controls', 'score') AS controls_sql \gset
+SELECT count(*) AS rows, count(*) FILTER (WHERE fin_score('card_controls', c) <> (:controls_sql)) AS differ
+  FROM coded c;
+SELECT (fin_export('card_controls')->>'model_format_version')::int AS model_format_version,
+       (fin_export('credit_card')->>'model_format_version')::int AS without_codes;
+SELECT * FROM fin_train('bad', 'coded', 'status', 'scorecard',
+  options => '{"positive": "bad", "user_splits": {"amount": [1000, 2000]}, "monotonic": {"amount": "descending"}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'coded', 'status', 'scorecard',
+  options => '{"positive": "bad", "user_splits": {"amount": [2000, 1000]}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'coded', 'status', 'scorecard',
+  options => '{"positive": "bad", "special_codes": {"home": [1]}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'coded', 'status', 'scorecard',
+  options => '{"positive": "bad", "special_codes": {"salary": [-1]}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'coded', 'status', 'scorecard',
+  options => '{"positive": "bad", "min_bin_events": 0}');
+\echo :LAST_ERROR_SQLSTATE
+
 -- Mistakes get clear errors.
 SELECT fin_score('credit_risk', a) FROM applications a LIMIT 1;
 \echo :LAST_ERROR_SQLSTATE
