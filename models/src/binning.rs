@@ -32,11 +32,19 @@ pub enum Monotonic {
 /// Pre-bins the optimizer starts from (optbinning's `max_n_prebins` default).
 pub const MAX_PREBINS: usize = 20;
 
-/// Rows and events (positive class, "bad") of a group of training rows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Rows and events (positive class, "bad") of a group of training rows, with their weights
+/// in a weighted fit (`class_weight`, `weight_column`): the bins' sizes and event counts are
+/// of rows, their event rates, WoE and IV of weights. Unweighted, the weights are the
+/// counts, exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Counts {
     pub rows: u64,
     pub events: u64,
+    /// Total weight of the events ("bads") and of the non-events ("goods").
+    pub bad_weight: f64,
+    pub good_weight: f64,
+    /// True once a row of weight other than 1 was added: rates compare in f64, not exactly.
+    pub weighted: bool,
 }
 
 impl Counts {
@@ -47,32 +55,43 @@ impl Counts {
     fn add(&mut self, other: Counts) {
         self.rows += other.rows;
         self.events += other.events;
+        self.bad_weight += other.bad_weight;
+        self.good_weight += other.good_weight;
+        self.weighted |= other.weighted;
     }
 
     fn minus(self, other: Counts) -> Counts {
         Counts {
             rows: self.rows - other.rows,
             events: self.events - other.events,
+            bad_weight: self.bad_weight - other.bad_weight,
+            good_weight: self.good_weight - other.good_weight,
+            weighted: self.weighted || other.weighted,
         }
     }
 
     fn has_both_classes(&self) -> bool {
-        self.events > 0 && self.non_events() > 0
+        self.events > 0 && self.non_events() > 0 && self.bad_weight > 0.0 && self.good_weight > 0.0
     }
 
-    /// `self.events / self.rows < other.events / other.rows`, exactly.
+    /// `self`'s event rate is below `other`'s: exactly, from the counts, when unweighted.
     fn rate_below(&self, other: &Counts) -> bool {
+        if self.weighted || other.weighted {
+            return self.bad_weight * (other.bad_weight + other.good_weight)
+                < other.bad_weight * (self.bad_weight + self.good_weight);
+        }
         u128::from(self.events) * u128::from(other.rows)
             < u128::from(other.events) * u128::from(self.rows)
     }
 
-    /// Gini impurity times rows: `rows · 2p(1 − p)`.
+    /// Gini impurity times weight: `w · 2p(1 − p)` (rows and the event rate, unweighted).
     fn weighted_gini(&self) -> f64 {
-        if self.rows == 0 {
+        let total = self.bad_weight + self.good_weight;
+        if total <= 0.0 {
             return 0.0;
         }
-        let p = self.events as f64 / self.rows as f64;
-        self.rows as f64 * 2.0 * p * (1.0 - p)
+        let p = self.bad_weight / total;
+        total * 2.0 * p * (1.0 - p)
     }
 }
 
@@ -129,8 +148,8 @@ pub fn woe_iv(counts: Counts, totals: Counts) -> (f64, f64) {
     if !counts.has_both_classes() || !totals.has_both_classes() {
         return (0.0, 0.0);
     }
-    let good_share = counts.non_events() as f64 / totals.non_events() as f64;
-    let bad_share = counts.events as f64 / totals.events as f64;
+    let good_share = counts.good_weight / totals.good_weight;
+    let bad_share = counts.bad_weight / totals.bad_weight;
     let woe = (good_share / bad_share).ln();
     (woe, (good_share - bad_share) * woe)
 }
@@ -359,7 +378,8 @@ pub struct NumericControls<'a> {
 /// Bins a numeric feature: `values[i]` for the training rows `rows`, `y[k]` the label of
 /// `rows[k]`.
 pub fn fit_numeric(values: &[f64], rows: &[usize], y: &[bool], params: BinningParams) -> Binning {
-    match fit_numeric_with(values, rows, y, params, NumericControls::default()) {
+    let labels = RowLabels { y, weights: None };
+    match fit_numeric_with(values, rows, labels, params, NumericControls::default()) {
         Ok(binning) => binning,
         // Without fixed cut points nothing is checked that could fail.
         Err(_) => unreachable!("an optimized binning always exists"),
@@ -371,29 +391,30 @@ pub fn fit_numeric(values: &[f64], rows: &[usize], y: &[bool], params: BinningPa
 pub fn fit_numeric_with(
     values: &[f64],
     rows: &[usize],
-    y: &[bool],
+    labels: RowLabels<'_>,
     params: BinningParams,
     controls: NumericControls<'_>,
 ) -> Result<Binning> {
-    let mut pairs: Vec<(f64, bool)> = Vec::with_capacity(rows.len());
+    let mut pairs: Vec<(f64, Counts)> = Vec::with_capacity(rows.len());
     let mut missing = Counts::default();
     let mut special = vec![Counts::default(); controls.special.len()];
-    for (&i, &event) in rows.iter().zip(y) {
+    for (k, &i) in rows.iter().enumerate() {
         let v = values[i];
+        let row = labels.row(k);
         if v.is_nan() {
-            missing.add(one(event));
-        } else if let Some(k) = controls.special.iter().position(|&s| s == v) {
-            special[k].add(one(event));
+            missing.add(row);
+        } else if let Some(code) = controls.special.iter().position(|&s| s == v) {
+            special[code].add(row);
         } else {
-            pairs.push((v, event));
+            pairs.push((v, row));
         }
     }
     pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut atoms: Vec<(f64, Counts)> = Vec::new();
-    for (v, event) in pairs {
+    for (v, row) in pairs {
         match atoms.last_mut() {
-            Some((last, counts)) if *last == v => counts.add(one(event)),
-            _ => atoms.push((v, one(event))),
+            Some((last, counts)) if *last == v => counts.add(row),
+            _ => atoms.push((v, row)),
         }
     }
     let counts: Vec<Counts> = atoms.iter().map(|a| a.1).collect();
@@ -454,7 +475,7 @@ fn check_trend(atoms: &[Counts], groups: &[(usize, usize)], trend: Monotonic) ->
     }
     let rates: Vec<String> = bins
         .iter()
-        .map(|c| format!("{:.4}", c.events as f64 / c.rows as f64))
+        .map(|c| format!("{:.4}", c.bad_weight / (c.bad_weight + c.good_weight)))
         .collect();
     Err(crate::error::Error::invalid_option(format!(
         "the fixed cut points give event rates {} across their bins, which are not monotonic",
@@ -472,12 +493,23 @@ pub fn fit_categorical(
     y: &[bool],
     params: BinningParams,
 ) -> Binning {
+    fit_categorical_with(codes, levels, rows, RowLabels { y, weights: None }, params)
+}
+
+/// [`fit_categorical`] with weighted rows.
+pub fn fit_categorical_with(
+    codes: &[u32],
+    levels: &[String],
+    rows: &[usize],
+    labels: RowLabels<'_>,
+    params: BinningParams,
+) -> Binning {
     let mut per_level = vec![Counts::default(); levels.len()];
     let mut missing = Counts::default();
-    for (&i, &event) in rows.iter().zip(y) {
+    for (k, &i) in rows.iter().enumerate() {
         match codes[i] {
-            NULL_CODE => missing.add(one(event)),
-            code => per_level[code as usize].add(one(event)),
+            NULL_CODE => missing.add(labels.row(k)),
+            code => per_level[code as usize].add(labels.row(k)),
         }
     }
     let mut order: Vec<usize> = (0..levels.len())
@@ -516,10 +548,26 @@ pub fn fit_categorical(
     )
 }
 
-fn one(event: bool) -> Counts {
-    Counts {
-        rows: 1,
-        events: u64::from(event),
+/// The labels of the rows being binned (`y[k]` of `rows[k]`, true for an event) and, in a
+/// weighted fit, each row's weight.
+#[derive(Debug, Clone, Copy)]
+pub struct RowLabels<'a> {
+    pub y: &'a [bool],
+    pub weights: Option<&'a [f64]>,
+}
+
+impl RowLabels<'_> {
+    /// The counts of row `k` alone.
+    fn row(&self, k: usize) -> Counts {
+        let event = self.y[k];
+        let weight = self.weights.map_or(1.0, |w| w[k]);
+        Counts {
+            rows: 1,
+            events: u64::from(event),
+            bad_weight: if event { weight } else { 0.0 },
+            good_weight: if event { 0.0 } else { weight },
+            weighted: weight != 1.0,
+        }
     }
 }
 
@@ -723,7 +771,13 @@ pub(crate) mod tests {
     use super::*;
 
     fn c(rows: u64, events: u64) -> Counts {
-        Counts { rows, events }
+        Counts {
+            rows,
+            events,
+            bad_weight: events as f64,
+            good_weight: (rows - events) as f64,
+            weighted: false,
+        }
     }
 
     fn params(max_bins: usize, min_bin_size: f64, monotonic: Monotonic) -> BinningParams {
@@ -766,7 +820,10 @@ pub(crate) mod tests {
         let b = fit_numeric_with(
             &values,
             &rows,
-            &y,
+            RowLabels {
+                y: &y,
+                weights: None,
+            },
             params(3, 0.15, Monotonic::Auto),
             controls,
         )
@@ -815,7 +872,10 @@ pub(crate) mod tests {
         let b = fit_numeric_with(
             &values,
             &rows,
-            &y,
+            RowLabels {
+                y: &y,
+                weights: None,
+            },
             params(8, 0.05, Monotonic::Auto),
             controls(&[2.5, 4.5]),
         )
@@ -832,7 +892,10 @@ pub(crate) mod tests {
         let e = fit_numeric_with(
             &values,
             &rows,
-            &y,
+            RowLabels {
+                y: &y,
+                weights: None,
+            },
             params(8, 0.05, Monotonic::Descending),
             controls(&[2.5, 4.5]),
         )
@@ -847,7 +910,10 @@ pub(crate) mod tests {
         assert!(fit_numeric_with(
             &values,
             &rows,
-            &y,
+            RowLabels {
+                y: &y,
+                weights: None
+            },
             params(8, 0.05, Monotonic::None),
             controls(&[2.5, 4.5])
         )
@@ -868,6 +934,51 @@ pub(crate) mod tests {
         assert!(value_bins.len() >= 2, "still binned: {value_bins:?}");
         p.min_bin_events = 1;
         assert!(fit_numeric(&values, &rows, &y, p).bins.len() > b.bins.len());
+    }
+
+    #[test]
+    fn a_row_of_weight_two_counts_as_two_rows() {
+        // Weight 2 on the rows of value 6 bins like the table with those ten rows twice:
+        // the same cuts, WoE and IV (frequency weights); the bins still count rows.
+        let (values, rows, y) = small_table();
+        let weights: Vec<f64> = values
+            .iter()
+            .map(|&v| if v == 6.0 { 2.0 } else { 1.0 })
+            .collect();
+        let labels = RowLabels {
+            y: &y,
+            weights: Some(&weights),
+        };
+        let p = params(4, 0.05, Monotonic::Auto);
+        let weighted =
+            fit_numeric_with(&values, &rows, labels, p, NumericControls::default()).unwrap();
+        let (mut values2, mut rows2, mut y2) = (values.clone(), rows.clone(), y.clone());
+        for k in 0..values.len() {
+            if values[k] == 6.0 {
+                values2.push(6.0);
+                rows2.push(values2.len() - 1);
+                y2.push(y[k]);
+            }
+        }
+        let duplicated = fit_numeric(&values2, &rows2, &y2, p);
+        assert_eq!(weighted.edges, duplicated.edges);
+        for (a, b) in weighted.bins.iter().zip(&duplicated.bins) {
+            assert!((a.woe - b.woe).abs() < 1e-12 && (a.iv - b.iv).abs() < 1e-12);
+        }
+        assert_eq!(weighted.bins.iter().map(|b| b.rows).sum::<u64>(), 60);
+        // Class weights cancel in WoE: every event weighing 3 changes no bin.
+        let class: Vec<f64> = y.iter().map(|&e| if e { 3.0 } else { 1.0 }).collect();
+        let labels = RowLabels {
+            y: &y,
+            weights: Some(&class),
+        };
+        let balanced =
+            fit_numeric_with(&values, &rows, labels, p, NumericControls::default()).unwrap();
+        let plain = fit_numeric(&values, &rows, &y, p);
+        assert_eq!(balanced.edges, plain.edges);
+        for (a, b) in balanced.bins.iter().zip(&plain.bins) {
+            assert!((a.woe - b.woe).abs() < 1e-12);
+        }
     }
 
     /// Ten rows per value 1..=6; events per value 1, 2, 3, 5, 7, 8 (26 of 60).

@@ -159,6 +159,8 @@ pub struct Dataset {
     pub target: TargetColumn,
     /// `Some` for an out-of-time split: `true` marks a test row.
     pub test_mask: Option<Vec<bool>>,
+    /// `Some` with options.weight_column: each row's weight (finite, >= 0).
+    pub weights: Option<Vec<f64>>,
 }
 
 impl Dataset {
@@ -186,12 +188,12 @@ impl Dataset {
         feature_bytes + 8 + usize::from(has_test_mask)
     }
 
-    /// Bytes the data takes (as [`Dataset::bytes_per_row`] counts them).
+    /// Bytes the data takes (as [`Dataset::bytes_per_row`] counts them, with the weights).
     pub fn bytes(&self) -> usize {
-        self.n_rows().saturating_mul(Dataset::bytes_per_row(
-            &self.features,
-            self.test_mask.is_some(),
-        ))
+        let weights = if self.weights.is_some() { 8 } else { 0 };
+        self.n_rows().saturating_mul(
+            Dataset::bytes_per_row(&self.features, self.test_mask.is_some()) + weights,
+        )
     }
 }
 

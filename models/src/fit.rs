@@ -72,10 +72,90 @@ pub struct PreprocessOptions {
     pub max_categories: usize,
 }
 
+/// How the classes weigh in a classifier's loss (`class_weight`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClassWeight {
+    /// n / (2 · n_class) for each class, as scikit-learn's "balanced", over the training
+    /// split (with a weight column, n and n_class are sums of weights, as scikit-learn's).
+    Balanced,
+    /// The positive class's rows count `w` times (the negative class's once).
+    Positive(f64),
+}
+
+impl ClassWeight {
+    /// `"balanced"` or `{"1": w}` (also `"true"` or `"positive"` as the key).
+    pub fn parse(value: &serde_json::Value) -> Result<ClassWeight> {
+        use serde_json::Value;
+        let bad = || {
+            Error::invalid_option(format!("invalid options.class_weight: {value}")).with_hint(
+                r#"class_weight must be "balanced" or {"1": w} (the positive class's weight, w > 0)"#,
+            )
+        };
+        match value {
+            Value::String(s) if s == "balanced" => Ok(ClassWeight::Balanced),
+            Value::Object(map) if map.len() == 1 => {
+                let (key, w) = map.iter().next().ok_or_else(bad)?;
+                match (key.as_str(), w.as_f64()) {
+                    ("1" | "true" | "positive", Some(w)) if w > 0.0 && w.is_finite() => {
+                        Ok(ClassWeight::Positive(w))
+                    }
+                    _ => Err(bad()),
+                }
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// The (positive, negative) class weights for the classes' sizes (row counts or weight
+    /// sums); `None` when a class is absent.
+    pub fn of_classes(self, positives: f64, negatives: f64) -> Option<(f64, f64)> {
+        match self {
+            ClassWeight::Positive(w) => Some((w, 1.0)),
+            ClassWeight::Balanced if positives > 0.0 && negatives > 0.0 => {
+                let n = positives + negatives;
+                Some((n / (2.0 * positives), n / (2.0 * negatives)))
+            }
+            ClassWeight::Balanced => None,
+        }
+    }
+}
+
+/// Each training row's weight in a classifier's loss: its `weight_column` value times its
+/// class's weight; `None` when every row counts once.
+pub fn row_weights(
+    sample: Option<&[f64]>,
+    y: &[bool],
+    class_weight: Option<ClassWeight>,
+) -> Option<Vec<f64>> {
+    let size = |class: bool| -> f64 {
+        (0..y.len())
+            .filter(|&k| y[k] == class)
+            .map(|k| sample.map_or(1.0, |s| s[k]))
+            .sum()
+    };
+    let classes = class_weight.and_then(|c| c.of_classes(size(true), size(false)));
+    if sample.is_none() && classes.is_none() {
+        return None;
+    }
+    let (positive, negative) = classes.unwrap_or((1.0, 1.0));
+    Some(
+        y.iter()
+            .enumerate()
+            .map(|(k, &event)| {
+                let class = if event { positive } else { negative };
+                sample.map_or(1.0, |s| s[k]) * class
+            })
+            .collect(),
+    )
+}
+
 /// Everything a fit may read.
 pub struct FitInput<'a> {
     pub data: &'a Dataset,
     pub train: &'a [usize],
+    /// Each training row's `weight_column` value, in the order of `train` (`None`: no weight
+    /// column).
+    pub sample_weights: Option<&'a [f64]>,
     /// Rows measured after the fit (the design matrices of both parts count against the
     /// memory budget).
     pub test: &'a [usize],

@@ -72,6 +72,7 @@ struct RawOptions {
     deploy: Option<Value>,
     deploy_tolerance: Option<f64>,
     order_by: Option<Value>,
+    weight_column: Option<String>,
 }
 
 /// Keys of the training itself (target, split, preprocessing, deployment), which every
@@ -88,6 +89,7 @@ pub const TRAINING_KEYS: &[&str] = &[
     "deploy",
     "deploy_tolerance",
     "order_by",
+    "weight_column",
 ];
 
 /// Validated training options with their defaults applied.
@@ -121,6 +123,9 @@ pub struct TrainOptions {
     /// split whatever its physical order. Default: the relation's primary key (none for
     /// views or tables without one: then the scan order decides).
     pub order_by: Option<Vec<String>>,
+    /// A numeric column whose value weighs each row in a classifier's loss (logistic
+    /// regression, scorecards); not a feature.
+    pub weight_column: Option<String>,
     /// Every key the caller gave, in order, to reject those the chosen algorithm ignores.
     pub given: Vec<String>,
     /// The algorithms' keys the caller gave; each algorithm parses its own slice
@@ -225,6 +230,7 @@ impl TrainOptions {
             deploy: raw.deploy.as_ref().map(DeployPolicy::parse).transpose()?,
             deploy_tolerance,
             order_by,
+            weight_column: raw.weight_column,
             given,
             algorithm_options,
         })
@@ -410,7 +416,8 @@ mod tests {
             o.params(Algorithm::Linear).unwrap(),
             Params::Linear(crate::linear::SolverParams {
                 l2: 0.5,
-                max_iter: 100
+                max_iter: 100,
+                class_weight: None,
             })
         );
     }

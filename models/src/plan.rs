@@ -38,6 +38,8 @@ pub struct ReadPlan {
     pub skipped: Vec<Column>,
     /// Columns that fix the row order (`options.order_by`, else the primary key).
     pub order_by: Vec<String>,
+    /// `options.weight_column`: read as float8, not a feature.
+    pub weights: Option<Column>,
 }
 
 /// Chooses the feature columns: the named ones, or (`requested` = None) every column except
@@ -89,6 +91,30 @@ pub fn plan(
         }
         _ => None,
     };
+    let weights = match &options.weight_column {
+        Some(name) => {
+            let column = find(name)?;
+            if column.kind != Some(ValueKind::Numeric) || name == target {
+                return Err(Error::new(
+                    ErrorKind::WrongType,
+                    format!(
+                        "weight column \"{name}\" has type {}{}",
+                        column.type_name,
+                        if name == target { " and is the target" } else { "" }
+                    ),
+                )
+                .with_hint("options.weight_column names a numeric column, not the target, whose values (>= 0) weigh each row"));
+            }
+            if requested.is_some_and(|names| names.contains(name)) {
+                return Err(Error::invalid_option(format!(
+                    "column \"{name}\" is the weight column and cannot also be a feature"
+                ))
+                .with_hint("remove it from features"));
+            }
+            Some(column.clone())
+        }
+        None => None,
+    };
 
     let mut features = Vec::new();
     let mut skipped = Vec::new();
@@ -129,10 +155,12 @@ pub fn plan(
         }
         None => {
             let split_name = split.as_ref().map(|(c, _)| c.name.as_str());
+            let weight_name = options.weight_column.as_deref();
             for column in columns {
                 if column.name == target
                     || options.exclude.contains(&column.name)
                     || Some(column.name.as_str()) == split_name
+                    || Some(column.name.as_str()) == weight_name
                 {
                     continue;
                 }
@@ -155,6 +183,7 @@ pub fn plan(
         split,
         skipped,
         order_by,
+        weights,
     })
 }
 

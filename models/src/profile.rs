@@ -2,7 +2,7 @@
 //! information value and univariate AUC binned exactly as a scorecard bins it, the numeric
 //! pairs correlated above a threshold, and a suggested action.
 
-use crate::binning::Binning;
+use crate::binning::{Binning, RowLabels};
 use crate::data::{Column, Dataset, NULL_CODE};
 use crate::error::Result;
 use crate::interrupt;
@@ -58,7 +58,11 @@ pub fn profile(
         .iter()
         .map(|feature| {
             interrupt::check();
-            let binning = bin_feature(feature, &rows, &y, sc)?;
+            let labels = RowLabels {
+                y: &y,
+                weights: None,
+            };
+            let binning = bin_feature(feature, &rows, labels, sc)?;
             let mut p = shape(&feature.name, &feature.column);
             p.iv = binning.iv();
             p.auc = woe_auc(&binning, &feature.column, &rows, &y);
@@ -259,6 +263,7 @@ mod tests {
             target_name: "event".into(),
             target: TargetColumn::Boolean(target),
             test_mask: None,
+            weights: None,
         }
     }
 

@@ -185,6 +185,17 @@ pub fn train_reporting(
         }
     }
 
+    // The weight column's values of the training rows, in the order of `train`.
+    let train_weights: Option<Vec<f64>> = data
+        .weights
+        .as_ref()
+        .map(|w| train.iter().map(|&r| w[r]).collect());
+    if train_weights.is_some() && task == Task::Regression {
+        return Err(Error::invalid_option(
+            "options.weight_column weighs the rows of a classifier; this target trains a regression",
+        )
+        .with_hint("remove weight_column, or train a two-class target"));
+    }
     let train_labels = match &labels {
         Labels::Binary { y, .. } => {
             TrainLabels::Binary(train.iter().map(|&r| y[position[r]]).collect())
@@ -199,6 +210,7 @@ pub fn train_reporting(
     } = params.fit(&mut FitInput {
         data,
         train: &train,
+        sample_weights: train_weights.as_deref(),
         test: &test,
         labels: &train_labels,
         preprocess: options.preprocess(),

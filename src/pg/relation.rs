@@ -74,6 +74,9 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
         ));
         args.push(DatumWithOid::from(test_from.as_str()));
     }
+    if let Some(column) = &plan.weights {
+        select.push(cast(column, ValueKind::Numeric));
+    }
     let mut query = format!("SELECT {} FROM {}", select.join(", "), relation_name);
     if !plan.order_by.is_empty() {
         let keys: Vec<String> = plan.order_by.iter().map(|c| quote_ident(c)).collect();
@@ -99,7 +102,10 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
         ValueKind::Boolean => TargetColumn::Boolean(Vec::new()),
     };
     let mut test_mask = plan.split.as_ref().map(|_| Vec::new());
-    let bytes_per_row = Dataset::bytes_per_row(&features, test_mask.is_some());
+    let mut weights = plan.weights.as_ref().map(|_| Vec::new());
+    let weight_ordinal = features.len() + 2 + usize::from(plan.split.is_some());
+    let bytes_per_row = Dataset::bytes_per_row(&features, test_mask.is_some())
+        + if plan.weights.is_some() { 8 } else { 0 };
     // The planner's row estimate (0 for a view), within the budget, sizes the columns once.
     let estimate = select_one::<f64>(
         "SELECT greatest(reltuples, 0)::float8 FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass($1)",
@@ -139,6 +145,23 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
             // A NULL split value cannot be placed in time: it stays in training.
             mask.push(row.boolean(target_ordinal + 1).unwrap_or(false));
         }
+        if let (Some(weights), Some(column)) = (&mut weights, &plan.weights) {
+            match row.value(weight_ordinal, ValueKind::Numeric).number() {
+                Some(w) if w.is_finite() && w >= 0.0 => weights.push(w),
+                other => {
+                    return Err(fail(
+                        ErrorKind::InvalidData,
+                        format!(
+                            "weight column \"{}\" holds {} in row {}",
+                            column.name,
+                            other.map_or("NULL".to_owned(), |w| w.to_string()),
+                            rows_read + 1
+                        ),
+                        "weights are finite numbers >= 0: filter or fix those rows in a view",
+                    ))
+                }
+            }
+        }
         rows_read += 1;
         // Checked per row, not per batch: one comparison, and it stops a wide read early.
         if rows_read.saturating_mul(bytes_per_row) > budget_bytes {
@@ -158,6 +181,7 @@ ErrorKind::ResourceLimit,
         target_name: plan.target.0.name.clone(),
         target,
         test_mask,
+        weights,
     })
 }
 

@@ -61,8 +61,8 @@ pub const ALL: [Algorithm; 4] = [
 ];
 
 /// Keys of the shared options that MLPs refuse (their penalty is weight_decay).
-const NOT_FOR_MLP: &[&str] = &["l2", "max_iter"];
-const NOT_FOR_MLP_HINT: &str = "an MLP trains for \"epochs\" and is penalized by \"weight_decay\"";
+const NOT_FOR_MLP: &[&str] = &["l2", "max_iter", "weight_column"];
+const NOT_FOR_MLP_HINT: &str = "an MLP trains for \"epochs\", is penalized by \"weight_decay\" and weighs its classes by \"class_weight\"";
 
 /// "logistic, linear, scorecard, mlp": every algorithm this build trains, for error hints.
 fn names_of_all() -> String {
@@ -180,6 +180,16 @@ impl Params {
         why_regression: impl FnOnce() -> String,
         notes: &mut Vec<String>,
     ) -> Result<Params> {
+        let class_weighted = match &self {
+            Params::Logistic(p) | Params::Linear(p) => p.class_weight.is_some(),
+            Params::Scorecard(_) | Params::Mlp(_) => false,
+        };
+        if class_weighted && task == Task::Regression {
+            return Err(Error::invalid_option(
+                "class_weight weighs the classes of a classification target; this one trains a regression",
+            )
+            .with_hint("remove class_weight, or train a two-class target"));
+        }
         match (self, task) {
             (Params::Logistic(_), Task::Regression) => {
                 notes.push(why_regression());

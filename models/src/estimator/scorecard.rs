@@ -9,16 +9,21 @@
 //! A score is the sum of the applicant's points, one bin per characteristic.
 
 use crate::binning::{
-    fit_categorical, fit_numeric_with, Binning, BinningParams, Monotonic, NumericControls,
+    fit_categorical_with, fit_numeric_with, Binning, BinningParams, Monotonic, NumericControls,
+    RowLabels,
 };
 use crate::data::{Column, Dataset, Feature};
-use crate::design::in_table_order;
 use crate::error::{Error, ErrorKind, Result};
-use crate::fit::{check_solver_memory, FitInput, Limits, TrainLabels, LINEAR_SQUARE_MATRICES};
+use crate::fit::{
+    check_solver_memory, row_weights, FitInput, Limits, TrainLabels, LINEAR_SQUARE_MATRICES,
+};
 use crate::interrupt;
 use crate::json::parse_slice;
 use crate::linear::SolverParams;
-use crate::linear::{fit_logistic_coefficients, logistic_covariance, LinearFit, SolverDesign};
+use crate::linear::{
+    fit_logistic_coefficients, logistic_covariance_weighted, weighted_in_table_order, LinearFit,
+    SolverDesign,
+};
 use crate::preprocess::{FeatureTransform, Preprocessor, RowsDesign, Transform};
 use crate::scoring_code;
 use serde::{Deserialize, Serialize};
@@ -50,6 +55,7 @@ pub const SCORECARD_KEYS: &[&str] = &[
     "special_codes",
     "user_splits",
     "min_bin_events",
+    "class_weight",
 ];
 
 /// Keys of the standardizing preprocessing, which a scorecard replaces by its binning.
@@ -79,6 +85,8 @@ struct RawScorecard {
     _l2: Option<Value>,
     #[serde(rename = "max_iter")]
     _max_iter: Option<Value>,
+    #[serde(rename = "class_weight")]
+    _class_weight: Option<Value>,
 }
 
 /// Binning and points scaling of a scorecard.
@@ -132,6 +140,7 @@ impl Default for ScorecardParams {
             solver: SolverParams {
                 l2: SCORECARD_DEFAULT_L2,
                 max_iter: 100,
+                class_weight: None,
             },
         }
     }
@@ -287,7 +296,7 @@ fn parse_monotonic(value: &Value) -> Result<Monotonic> {
 pub fn bin_feature(
     feature: &Feature,
     rows: &[usize],
-    y: &[bool],
+    labels: RowLabels<'_>,
     sc: &ScorecardParams,
 ) -> Result<Binning> {
     let params = BinningParams {
@@ -313,12 +322,14 @@ pub fn bin_feature(
                 special: &special,
                 cuts: cuts.as_deref(),
             };
-            fit_numeric_with(&c.values, rows, y, params, controls).map_err(|e| {
+            fit_numeric_with(&c.values, rows, labels, params, controls).map_err(|e| {
                 Error::invalid_option(format!("feature \"{}\": {}", feature.name, e.message))
                     .with_hint(e.hint.unwrap_or_default())
             })
         }
-        Column::Categorical(c) => Ok(fit_categorical(&c.codes, &c.levels, rows, y, params)),
+        Column::Categorical(c) => Ok(fit_categorical_with(
+            &c.codes, &c.levels, rows, labels, params,
+        )),
     }
 }
 
@@ -331,23 +342,25 @@ pub struct FittedScorecard {
 }
 
 /// Bins every feature on the training rows `rows` (`y[k]` the label of `rows[k]`, true for
-/// the event), screens the features by IV, fits the logistic regression on WoE values, and
-/// scales it to points, within `limits`' memory budget.
+/// the event; `weights[k]` its weight in a weighted fit), screens the features by IV, fits
+/// the logistic regression on WoE values, and scales it to points, within `limits`' memory
+/// budget.
 pub fn fit(
     data: &Dataset,
     rows: &[usize],
-    y: &[bool],
+    labels: RowLabels<'_>,
     sc: &ScorecardParams,
     limits: Limits,
     notes: &mut Vec<String>,
 ) -> Result<FittedScorecard> {
     let l2 = sc.solver.l2;
+    let y = labels.y;
     check_monotonic_names(data, sc)?;
     let mut kept = Vec::new();
     let mut dropped = Vec::new();
     for feature in &data.features {
         interrupt::check();
-        let binning = bin_feature(feature, rows, y, sc)?;
+        let binning = bin_feature(feature, rows, labels, sc)?;
         let iv = binning.iv();
         if iv < sc.min_iv {
             dropped.push(DroppedFeature {
@@ -382,7 +395,7 @@ pub fn fit(
         ))
         .with_hint("lower options.min_iv, or train on features that separate the classes"));
     }
-    let (table_rows, table_y) = in_table_order(rows, y);
+    let (table_rows, table_y, table_weights) = weighted_in_table_order(rows, y, labels.weights);
     loop {
         let preprocessor = Preprocessor {
             features: kept
@@ -404,7 +417,13 @@ pub fn fit(
         let x = design.rows();
         // The coefficients decide which features stay; their covariance (O(n·p²) + O(p³)) is
         // computed once, for the fit that is kept.
-        let mut fit = fit_logistic_coefficients(x, &table_y, l2, sc.solver.max_iter)?;
+        let mut fit = fit_logistic_coefficients(
+            x,
+            &table_y,
+            table_weights.as_deref(),
+            l2,
+            sc.solver.max_iter,
+        )?;
         // WoE is ln(good/bad), so a characteristic that agrees with its own bins has a
         // negative coefficient on P(bad). A positive one (collinearity) would award points to
         // the riskier bins: leave the worst such feature out and refit. Features whose wrong
@@ -443,7 +462,13 @@ pub fn fit(
             });
             continue;
         }
-        fit.covariance = logistic_covariance(x, fit.intercept, &fit.weights, l2);
+        fit.covariance = logistic_covariance_weighted(
+            x,
+            table_weights.as_deref(),
+            fit.intercept,
+            &fit.weights,
+            l2,
+        );
         let binnings: Vec<&Binning> = kept.iter().map(|(_, b)| b).collect();
         let mut scorecard = Scorecard::new(&binnings, fit.intercept, &fit.weights, sc, dropped);
         let mut scores = vec![0.0; rows.len()];
@@ -482,10 +507,15 @@ pub fn fit_estimator(
             "scorecard on a regression target",
         ));
     };
+    let weights = row_weights(input.sample_weights, y, params.solver.class_weight);
+    let labels = RowLabels {
+        y,
+        weights: weights.as_deref(),
+    };
     fit(
         input.data,
         input.train,
-        y,
+        labels,
         params,
         input.limits,
         input.notes,

@@ -190,6 +190,50 @@ SELECT * FROM fin_train('bad', 'coded', 'status', 'scorecard',
   options => '{"positive": "bad", "min_bin_events": 0}');
 \echo :LAST_ERROR_SQLSTATE
 
+-- Weighted fits (rare-event portfolios): class_weight and a weight_column, for logistic
+-- regression and scorecards (the weighted logistic regression matches scikit-learn's
+-- LogisticRegression(class_weight=..., sample_weight=...) in models/tests/credit.rs).
+-- Class weights cancel in a bin's WoE, so a class-weighted scorecard has the same bins and
+-- WoE and another intercept; a weight column changes the WoE itself.
+CREATE TABLE weighted AS SELECT a.*, CASE WHEN amount > 1500 THEN 2.0 ELSE 1.0 END AS w FROM applications a;
+ALTER TABLE weighted ADD PRIMARY KEY (id);
+SET client_min_messages = warning;
+SELECT version FROM fin_train('card_plain', 'weighted', 'status', 'scorecard',
+  options => '{"positive": "bad", "exclude": ["id", "w"], "test_size": 0.3, "seed": 42}');
+SELECT version FROM fin_train('card_balanced', 'weighted', 'status', 'scorecard',
+  options => '{"positive": "bad", "exclude": ["id", "w"], "test_size": 0.3, "seed": 42, "class_weight": "balanced"}');
+SELECT version FROM fin_train('card_w', 'weighted', 'status', 'scorecard',
+  options => '{"positive": "bad", "exclude": ["id"], "test_size": 0.3, "seed": 42, "weight_column": "w"}');
+SELECT version FROM fin_train('risk_w', 'weighted', 'status',
+  options => '{"positive": "bad", "exclude": ["id"], "weight_column": "w", "class_weight": {"1": 3}}');
+RESET client_min_messages;
+SELECT count(*) AS bins,
+       bool_and(p.bin = b.bin AND abs(p.woe - b.woe) < 1e-12) AS same_bins_and_woe
+  FROM fin_scorecard('card_plain') p JOIN fin_scorecard('card_balanced') b USING (feature, bin);
+SELECT round(p.estimate::numeric, 3) AS plain_intercept, round(b.estimate::numeric, 3) AS balanced_intercept
+  FROM fin_coefficients('card_plain') p JOIN fin_coefficients('card_balanced') b USING (term)
+ WHERE term = '(intercept)';
+SELECT count(*) FILTER (WHERE abs(p.woe - w.woe) > 1e-9) > 0 AS weight_column_moves_woe,
+       bool_and(p.count = w.count) FILTER (WHERE p.bin = w.bin) AS bins_count_rows
+  FROM fin_scorecard('card_plain') p JOIN fin_scorecard('card_w') w USING (feature, bin);
+SELECT features @> ARRAY['amount'] AND NOT features @> ARRAY['w'] AS w_is_not_a_feature,
+       options->>'weight_column' AS weight_column
+  FROM finml.models WHERE name = 'risk_w';
+-- Bad weights and misplaced options: 22000, 42804, 22023.
+UPDATE weighted SET w = -1 WHERE id = 7;
+SELECT * FROM fin_train('bad', 'weighted', 'status', options => '{"positive": "bad", "weight_column": "w"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'weighted', 'status', options => '{"positive": "bad", "weight_column": "home"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'weighted', 'price', options => '{"exclude": ["status"], "weight_column": "id"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'weighted', 'price', options => '{"exclude": ["status"], "class_weight": "balanced"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'weighted', 'status', 'mlp', options => '{"positive": "bad", "weight_column": "id"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'weighted', 'status', options => '{"positive": "bad", "class_weight": {"1": -2}}');
+\echo :LAST_ERROR_SQLSTATE
+
 -- Mistakes get clear errors.
 SELECT fin_score('credit_risk', a) FROM applications a LIMIT 1;
 \echo :LAST_ERROR_SQLSTATE

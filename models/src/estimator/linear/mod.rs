@@ -6,15 +6,19 @@
 mod solver;
 
 pub use solver::{
-    fit_linear, fit_logistic, fit_logistic_coefficients, fitted_by_newton, linear_predictor,
-    logistic_covariance, original_scale_coefficients, sigmoid, Coefficient, LinearFit,
-    GRADIENT_TOLERANCE_PER_ROW, NEWTON_MAX_TERMS,
+    fit_linear, fit_logistic, fit_logistic_coefficients, fit_logistic_weighted, fitted_by_newton,
+    linear_predictor, logistic_covariance, logistic_covariance_weighted,
+    original_scale_coefficients, sigmoid, Coefficient, LinearFit, GRADIENT_TOLERANCE_PER_ROW,
+    NEWTON_MAX_TERMS,
 };
 
 use crate::data::RawValue;
 use crate::design::{in_table_order, DesignRows};
 use crate::error::{Error, Result};
-use crate::fit::{check_solver_memory, FitInput, Limits, TrainLabels, LINEAR_SQUARE_MATRICES};
+use crate::fit::{
+    check_solver_memory, row_weights, ClassWeight, FitInput, Limits, TrainLabels,
+    LINEAR_SQUARE_MATRICES,
+};
 use crate::json::parse_slice;
 use crate::preprocess::{Preprocessor, RowsDesign, Transform};
 use ndarray::Array2;
@@ -22,7 +26,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// The option keys of the linear solvers (logistic, linear, and the scorecard's regression).
-pub const SOLVER_KEYS: &[&str] = &["l2", "max_iter"];
+pub const SOLVER_KEYS: &[&str] = &["l2", "max_iter", "class_weight"];
 
 /// Validated solver parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,6 +35,8 @@ pub struct SolverParams {
     pub l2: f64,
     /// Iteration cap of the logistic solver (L-BFGS); default 100.
     pub max_iter: u64,
+    /// How the classes weigh in a logistic loss; `None`: equally.
+    pub class_weight: Option<ClassWeight>,
 }
 
 #[derive(Deserialize)]
@@ -38,6 +44,7 @@ pub struct SolverParams {
 struct RawSolver {
     l2: Option<f64>,
     max_iter: Option<u64>,
+    class_weight: Option<Value>,
 }
 
 impl SolverParams {
@@ -64,6 +71,11 @@ impl SolverParams {
         Ok(SolverParams {
             l2: raw.l2.unwrap_or(default_l2),
             max_iter,
+            class_weight: raw
+                .class_weight
+                .as_ref()
+                .map(ClassWeight::parse)
+                .transpose()?,
         })
     }
 }
@@ -183,6 +195,26 @@ impl<'a> SolverDesign<'a> {
     }
 }
 
+/// `rows` in table order with their labels and weights (design::in_table_order).
+pub fn weighted_in_table_order(
+    rows: &[usize],
+    y: &[bool],
+    weights: Option<&[f64]>,
+) -> (Vec<usize>, Vec<bool>, Option<Vec<f64>>) {
+    match weights {
+        None => {
+            let (rows, y) = in_table_order(rows, y);
+            (rows, y, None)
+        }
+        Some(w) => {
+            let pairs: Vec<(bool, f64)> = y.iter().copied().zip(w.iter().copied()).collect();
+            let (rows, pairs) = in_table_order(rows, &pairs);
+            let (y, w) = pairs.into_iter().unzip();
+            (rows, y, Some(w))
+        }
+    }
+}
+
 /// The standardizing preprocessing fitted on the training rows, refused when a feature's
 /// standardization overflows (values near 1e308: the design matrix would hold NaN).
 pub fn fit_standardized(input: &FitInput<'_>) -> Result<Preprocessor> {
@@ -226,10 +258,17 @@ pub fn fit(input: &FitInput<'_>, params: SolverParams) -> Result<(Preprocessor, 
     };
     let (fit, odds_ratios) = match input.labels {
         TrainLabels::Binary(y) => {
-            let (rows, y) = in_table_order(input.train, y);
+            let weights = row_weights(input.sample_weights, y, params.class_weight);
+            let (rows, y, weights) = weighted_in_table_order(input.train, y, weights.as_deref());
             let x = SolverDesign::new(columns(&rows), input.data.bytes(), input.limits);
             (
-                fit_logistic(x.rows(), &y, params.l2, params.max_iter)?,
+                fit_logistic_weighted(
+                    x.rows(),
+                    &y,
+                    weights.as_deref(),
+                    params.l2,
+                    params.max_iter,
+                )?,
                 true,
             )
         }

@@ -77,17 +77,42 @@ pub fn sigmoid(z: f64) -> f64 {
 /// linfa-logistic 0.8.1's solver: argmin's L-BFGS (memory 10) with the More-Thuente line
 /// search, from zero. Both check for interrupts between blocks of rows.
 pub fn fit_logistic(x: &dyn DesignRows, y: &[bool], l2: f64, max_iter: u64) -> Result<LinearFit> {
-    fit_logistic_with(x, y, l2, max_iter, true)
+    fit_logistic_with(x, y, None, l2, max_iter, true)
 }
 
-/// [`fit_logistic`] without the covariance matrix (`None`), for fits that only decide.
-pub fn fit_logistic_coefficients(
+/// [`fit_logistic`] with each row's weight in the loss, `Σ s_i·logloss_i + l2/2·‖w‖²`
+/// (scikit-learn's `sample_weight`, times `class_weight`); the covariance is the inverse of
+/// the weighted information (the weights read as frequencies).
+pub fn fit_logistic_weighted(
     x: &dyn DesignRows,
     y: &[bool],
+    weights: Option<&[f64]>,
     l2: f64,
     max_iter: u64,
 ) -> Result<LinearFit> {
-    fit_logistic_with(x, y, l2, max_iter, false)
+    fit_logistic_with(x, y, weights, l2, max_iter, true)
+}
+
+/// [`fit_logistic_weighted`] without the covariance matrix (`None`), for fits that only
+/// decide.
+pub fn fit_logistic_coefficients(
+    x: &dyn DesignRows,
+    y: &[bool],
+    weights: Option<&[f64]>,
+    l2: f64,
+    max_iter: u64,
+) -> Result<LinearFit> {
+    fit_logistic_with(x, y, weights, l2, max_iter, false)
+}
+
+/// Row `i`'s weight in the loss.
+fn weight_of(weights: Option<&[f64]>, i: usize) -> f64 {
+    weights.map_or(1.0, |w| w[i])
+}
+
+/// The rows' total weight: what a per-row tolerance scales with.
+fn total_weight(weights: Option<&[f64]>, rows: usize) -> f64 {
+    weights.map_or(rows as f64, |w| w.iter().sum())
 }
 
 /// Whether a design of `width` columns (`width + 1` terms with the intercept) is fitted by
@@ -99,19 +124,20 @@ pub fn fitted_by_newton(width: usize) -> bool {
 fn fit_logistic_with(
     x: &dyn DesignRows,
     y: &[bool],
+    weights: Option<&[f64]>,
     l2: f64,
     max_iter: u64,
     covariance: bool,
 ) -> Result<LinearFit> {
     check_finite_design(x)?;
     if fitted_by_newton(x.width()) {
-        if let Some(solution) = newton(x, y, l2, max_iter) {
+        if let Some(solution) = newton(x, y, weights, l2, max_iter) {
             return Ok(solution.into_fit(covariance));
         }
     }
-    let mut fit = lbfgs(x, y, l2, max_iter)?;
+    let mut fit = lbfgs(x, y, weights, l2, max_iter)?;
     if covariance {
-        fit.covariance = logistic_covariance(x, fit.intercept, &fit.weights, l2);
+        fit.covariance = logistic_covariance_weighted(x, weights, fit.intercept, &fit.weights, l2);
     }
     Ok(fit)
 }
@@ -162,7 +188,13 @@ struct NewtonPass {
     information: Array2<f64>,
 }
 
-fn newton_pass(x: &dyn DesignRows, y: &[bool], theta: &Array1<f64>, l2: f64) -> NewtonPass {
+fn newton_pass(
+    x: &dyn DesignRows,
+    y: &[bool],
+    sample_weights: Option<&[f64]>,
+    theta: &Array1<f64>,
+    l2: f64,
+) -> NewtonPass {
     let terms = theta.len();
     let coefficients = theta.as_slice().expect("a new, contiguous vector");
     let mut loss = 0.0;
@@ -177,21 +209,22 @@ fn newton_pass(x: &dyn DesignRows, y: &[bool], theta: &Array1<f64>, l2: f64) -> 
             }
             let a = row(&block, i);
             let eta = dot(a, coefficients);
+            let s = weight_of(sample_weights, start + i);
             // One exponential serves the loss, the probability and its derivative.
             let e = (-eta.abs()).exp();
             let margin = if positive { eta } else { -eta };
-            loss += (-margin).max(0.0) + e.ln_1p();
+            loss += s * ((-margin).max(0.0) + e.ln_1p());
             let mu = if eta >= 0.0 {
                 1.0 / (1.0 + e)
             } else {
                 e / (1.0 + e)
             };
-            let residual = mu - f64::from(u8::from(positive));
+            let residual = s * (mu - f64::from(u8::from(positive)));
             gradient
                 .iter_mut()
                 .zip(a)
                 .for_each(|(g, &v)| *g += residual * v);
-            *weight = mu * (1.0 - mu);
+            *weight = s * mu * (1.0 - mu);
         }
         add_weighted_gram(&block, &weights, &mut scratch, &mut information);
     });
@@ -219,18 +252,27 @@ struct Step {
 /// Newton's method from zero: each pass gives the loss, gradient and information at the
 /// current coefficients; a step that raised the loss is halved. `None` when it cannot finish
 /// (a singular information matrix, a direction that does not descend, `max_iter` steps).
-fn newton(x: &dyn DesignRows, y: &[bool], l2: f64, max_iter: u64) -> Option<NewtonSolution> {
-    let rows = y.len().max(1) as f64;
+fn newton(
+    x: &dyn DesignRows,
+    y: &[bool],
+    weights: Option<&[f64]>,
+    l2: f64,
+    max_iter: u64,
+) -> Option<NewtonSolution> {
+    let rows = total_weight(weights, y.len()).max(f64::MIN_POSITIVE);
     let mut theta = Array1::<f64>::zeros(x.width() + 1);
     // The intercept-only model's solution saves a step: the log-odds of the positive rate.
-    let positives = y.iter().filter(|&&positive| positive).count() as f64;
+    let positives: f64 = (0..y.len())
+        .filter(|&i| y[i])
+        .map(|i| weight_of(weights, i))
+        .sum();
     if positives > 0.0 && positives < rows {
         theta[0] = (positives / (rows - positives)).ln();
     }
     let mut last: Option<Step> = None;
     let mut steps = 0u64;
     loop {
-        let pass = newton_pass(x, y, &theta, l2);
+        let pass = newton_pass(x, y, weights, &theta, l2);
         if let Some(step) = &mut last {
             // Rounding can raise a converged loss in its last digits: that is no failure. A
             // NaN loss is not "no higher" either.
@@ -276,7 +318,13 @@ fn newton(x: &dyn DesignRows, y: &[bool], l2: f64, max_iter: u64) -> Option<Newt
 }
 
 /// linfa-logistic's L-BFGS, run through argmin so that each evaluation can be cancelled.
-fn lbfgs(x: &dyn DesignRows, y: &[bool], l2: f64, max_iter: u64) -> Result<LinearFit> {
+fn lbfgs(
+    x: &dyn DesignRows,
+    y: &[bool],
+    weights: Option<&[f64]>,
+    l2: f64,
+    max_iter: u64,
+) -> Result<LinearFit> {
     let failed = |why: String| {
         Error::new(
             ErrorKind::Internal,
@@ -284,11 +332,16 @@ fn lbfgs(x: &dyn DesignRows, y: &[bool], l2: f64, max_iter: u64) -> Result<Linea
         )
         .with_hint("try a larger options.l2 or fewer features")
     };
-    let problem = LogisticProblem { x, y, alpha: l2 };
+    let problem = LogisticProblem {
+        x,
+        y,
+        weights,
+        alpha: l2,
+    };
     // linfa stops on the norm of the gradient of the SUMMED loss, which grows with n; an
     // absolute tolerance would make large tables iterate to max_iter. Scaling by n applies
     // the tolerance to the mean loss, as scikit-learn does (100x tighter than its default 1e-4).
-    let tolerance = GRADIENT_TOLERANCE_PER_ROW * y.len().max(1) as f64;
+    let tolerance = GRADIENT_TOLERANCE_PER_ROW * total_weight(weights, y.len()).max(1.0);
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
         .with_tolerance_grad(tolerance)
         .map_err(|e| failed(e.to_string()))?;
@@ -309,6 +362,7 @@ fn lbfgs(x: &dyn DesignRows, y: &[bool], l2: f64, max_iter: u64) -> Result<Linea
 struct LogisticProblem<'a> {
     x: &'a dyn DesignRows,
     y: &'a [bool],
+    weights: Option<&'a [f64]>,
     alpha: f64,
 }
 
@@ -333,7 +387,7 @@ impl CostFunction for LogisticProblem<'_> {
         let mut loss = 0.0;
         self.each_row(theta, |i, _, eta| {
             let margin = if self.y[i] { eta } else { -eta };
-            loss -= log_logistic(margin);
+            loss -= weight_of(self.weights, i) * log_logistic(margin);
         });
         let weights = theta.slice(s![1..]);
         Ok(loss + 0.5 * self.alpha * weights.dot(&weights))
@@ -350,7 +404,8 @@ impl Gradient for LogisticProblem<'_> {
     ) -> std::result::Result<Array1<f64>, argmin::core::Error> {
         let mut gradient = vec![0.0; theta.len()];
         self.each_row(theta, |i, a, eta| {
-            let residual = sigmoid(eta) - f64::from(u8::from(self.y[i]));
+            let residual =
+                weight_of(self.weights, i) * (sigmoid(eta) - f64::from(u8::from(self.y[i])));
             gradient
                 .iter_mut()
                 .zip(a)
@@ -390,16 +445,16 @@ pub fn linear_predictor(x: &Array2<f64>, intercept: f64, weights: &[f64]) -> Arr
 fn penalized_information(
     x: &dyn DesignRows,
     theta: &[f64],
-    weight_of: impl Fn(f64) -> f64,
+    weight_of: impl Fn(usize, f64) -> f64,
     l2: f64,
 ) -> Array2<f64> {
     let terms = x.width() + 1;
     let mut info = Array2::<f64>::zeros((terms, terms));
     let mut scratch = Array2::<f64>::zeros((BLOCK_ROWS, terms));
     let mut weights = vec![0.0; BLOCK_ROWS];
-    visit_blocks(x, |_, block| {
+    visit_blocks(x, |start, block| {
         for (i, weight) in weights.iter_mut().take(block.nrows()).enumerate() {
-            *weight = weight_of(dot(row(&block, i), theta));
+            *weight = weight_of(start + i, dot(row(&block, i), theta));
         }
         add_weighted_gram(&block, &weights, &mut scratch, &mut info);
     });
@@ -411,13 +466,24 @@ fn penalized_information(
 
 /// Inverse of the penalized Fisher information, with row weights `p(1-p)`.
 pub fn logistic_covariance(x: &dyn DesignRows, b: f64, w: &[f64], l2: f64) -> Option<Array2<f64>> {
+    logistic_covariance_weighted(x, None, b, w, l2)
+}
+
+/// [`logistic_covariance`] with row weights `s_i·p(1-p)`.
+pub fn logistic_covariance_weighted(
+    x: &dyn DesignRows,
+    sample_weights: Option<&[f64]>,
+    b: f64,
+    w: &[f64],
+    l2: f64,
+) -> Option<Array2<f64>> {
     let theta: Vec<f64> = std::iter::once(b).chain(w.iter().copied()).collect();
     let information = penalized_information(
         x,
         &theta,
-        |eta| {
+        |i, eta| {
             let prob = sigmoid(eta);
-            prob * (1.0 - prob)
+            weight_of(sample_weights, i) * prob * (1.0 - prob)
         },
         l2,
     );
@@ -579,8 +645,8 @@ mod tests {
         // The two solvers minimize the same objective: Newton to a mean gradient of 1e-8,
         // L-BFGS to 1e-6 (so 1e-4 between them on standardized-size coefficients).
         let (x, y) = synthetic(5000);
-        let newton = newton(&x, &y, 1.0, 100).unwrap().into_fit(true);
-        let lbfgs = lbfgs(&x, &y, 1.0, 100).unwrap();
+        let newton = newton(&x, &y, None, 1.0, 100).unwrap().into_fit(true);
+        let lbfgs = lbfgs(&x, &y, None, 1.0, 100).unwrap();
         assert!((newton.intercept - lbfgs.intercept).abs() < 1e-4);
         for (a, b) in newton.weights.iter().zip(&lbfgs.weights) {
             assert!((a - b).abs() < 1e-4, "{a} vs {b}");
@@ -612,7 +678,7 @@ mod tests {
         let mut twins = Array2::<f64>::zeros((400, 2));
         twins.column_mut(0).assign(&single.column(0));
         twins.column_mut(1).assign(&single.column(0));
-        assert!(newton(&twins, &y, 0.0, 100).is_none());
+        assert!(newton(&twins, &y, None, 0.0, 100).is_none());
         let fit = fit_logistic(&twins, &y, 0.0, 100).unwrap();
         assert!(
             (fit.weights[0] - fit.weights[1]).abs() < 1e-3,

@@ -33,13 +33,7 @@ pub enum Loss {
     Mse,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ClassWeight {
-    /// n / (2 · n_class) for each class, as scikit-learn's "balanced".
-    Balanced,
-    /// The positive class's rows count `w` times (the negative class's once).
-    Positive(f64),
-}
+pub use crate::fit::ClassWeight;
 
 /// Early stopping on a validation split carved from the training split.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -179,7 +173,7 @@ impl MlpParams {
             o.loss = Some(enum_value(v, "loss", "cross_entropy or mse")?);
         }
         if let Some(v) = options.get("class_weight") {
-            o.class_weight = Some(class_weight(v)?);
+            o.class_weight = Some(ClassWeight::parse(v)?);
         }
         if let Some(v) = options.get("early_stopping") {
             o.early_stopping = early_stopping(v)?;
@@ -225,26 +219,6 @@ fn count(value: &Value, key: &str, low: usize, high: usize) -> Result<usize> {
             value,
             &format!("an integer between {low} and {high}"),
         )),
-    }
-}
-
-fn class_weight(value: &Value) -> Result<ClassWeight> {
-    let expected = r#""balanced" or {"1": w} (the positive class's weight)"#;
-    match value {
-        Value::String(s) if s == "balanced" => Ok(ClassWeight::Balanced),
-        Value::Object(map) if map.len() == 1 => {
-            let (key, w) = map
-                .iter()
-                .next()
-                .ok_or_else(|| bad("class_weight", value, expected))?;
-            match (key.as_str(), w.as_f64()) {
-                ("1" | "true" | "positive", Some(w)) if w > 0.0 && w.is_finite() => {
-                    Ok(ClassWeight::Positive(w))
-                }
-                _ => Err(bad("class_weight", value, expected)),
-            }
-        }
-        _ => Err(bad("class_weight", value, expected)),
     }
 }
 

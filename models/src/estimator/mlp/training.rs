@@ -276,18 +276,8 @@ fn class_weights(y: &[f32], classification: bool, weight: Option<ClassWeight>) -
     if !classification {
         return None;
     }
-    let (positive, negative) = match weight? {
-        ClassWeight::Positive(w) => (w, 1.0),
-        ClassWeight::Balanced => {
-            let n = y.len() as f64;
-            let n_pos = y.iter().filter(|&&v| v > 0.5).count() as f64;
-            let n_neg = n - n_pos;
-            if n_pos == 0.0 || n_neg == 0.0 {
-                return None;
-            }
-            (n / (2.0 * n_pos), n / (2.0 * n_neg))
-        }
-    };
+    let n_pos = y.iter().filter(|&&v| v > 0.5).count() as f64;
+    let (positive, negative) = weight?.of_classes(n_pos, y.len() as f64 - n_pos)?;
     Some(
         y.iter()
             .map(|&v| {
