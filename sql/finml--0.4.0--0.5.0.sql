@@ -2,9 +2,11 @@
 -- finml 0.4.0 -> 0.5.0: for reporting jobs. Batch scoring with provenance (fin_score_table,
 -- fin_score_row, fin_version), scoring code (fin_model_sql), gains tables (fin_gains), feature
 -- screening (fin_profile), drift for every algorithm (fin_psi) and monitoring by period with a
--- stored history (fin_monitor, finml.monitoring). Existing tables do not change and every stored model predicts as before;
--- versions trained before 0.5.0 that are not scorecards have no training distributions, so
--- fin_psi and fin_monitor ask for a retrained version. tests/pg_regress/sql/upgrade.sql checks
+-- stored history (fin_monitor, finml.monitoring); average precision and precision/recall at
+-- the top k% in fin_evaluate, and fin_threshold (the cutoff of least expected cost).
+-- Existing tables do not change and every stored model predicts as before; versions trained
+-- before 0.5.0 that are not scorecards have no training distributions, so fin_psi and
+-- fin_monitor ask for a retrained version. tests/pg_regress/sql/upgrade.sql checks
 -- that an upgraded database has exactly the schema of a fresh 0.5.0 install.
 
 -- fin_monitor's stored history (fin_monitor(..., options => '{"store": true}')): one row per
@@ -157,3 +159,36 @@ CREATE  FUNCTION "fin_profile"(
 STABLE PARALLEL RESTRICTED
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'fin_profile_wrapper';
+
+-- fin_evaluate with options (precision and recall at the top k%), and the cost-minimizing
+-- cutoff for fraud decisions.
+CREATE  FUNCTION "fin_evaluate"(
+	"model" TEXT, /* & str */
+	"relation" regclass, /* PgRelation */
+	"threshold" double precision, /* f64 */
+	"options" jsonb /* JsonB */
+) RETURNS TABLE (
+	"metric" TEXT,  /* String */
+	"value" double precision  /* f64 */
+)
+STRICT STABLE PARALLEL RESTRICTED 
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_evaluate_with_options_wrapper';
+
+CREATE  FUNCTION "fin_threshold"(
+	"model" TEXT, /* & str */
+	"relation" regclass, /* PgRelation */
+	"cost_fp" double precision, /* f64 */
+	"cost_fn" double precision /* f64 */
+) RETURNS TABLE (
+	"threshold" double precision,  /* Option < f64 > */
+	"expected_cost" double precision,  /* f64 */
+	"total_cost" double precision,  /* f64 */
+	"true_positives" bigint,  /* i64 */
+	"false_positives" bigint,  /* i64 */
+	"true_negatives" bigint,  /* i64 */
+	"false_negatives" bigint  /* i64 */
+)
+STRICT STABLE PARALLEL RESTRICTED
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_threshold_wrapper';

@@ -149,15 +149,42 @@ impl Scored {
         Ok(())
     }
 
-    /// Every metric of the model's task (classification at `threshold`).
-    pub fn metrics(&self, threshold: f64) -> Result<BTreeMap<String, f64>> {
+    /// Every metric of the model's task (classification at `threshold`, with precision
+    /// and recall at the top `top_percents`% of the rows by probability).
+    pub fn metrics(&self, threshold: f64, top_percents: &[f64]) -> Result<BTreeMap<String, f64>> {
         self.require_rows()?;
         Ok(match &self.truth {
             Truth::Binary(labels) => {
-                metrics::classification_report(&self.predictions, labels, threshold)
+                let mut m = metrics::classification_report(&self.predictions, labels, threshold);
+                for &percent in top_percents {
+                    if let Some((p, r)) = metrics::at_top(&self.predictions, labels, percent) {
+                        m.insert(format!("precision_at_top_{percent}pct"), p);
+                        m.insert(format!("recall_at_top_{percent}pct"), r);
+                    }
+                }
+                m
             }
             Truth::Numeric(actual) => metrics::regression_report(actual, &self.predictions),
         })
+    }
+
+    /// The cutoff minimizing `cost_fp·FP + cost_fn·FN` on these rows (metrics::cost_threshold).
+    pub fn cost_threshold(&self, cost_fp: f64, cost_fn: f64) -> Result<(f64, f64, Confusion)> {
+        let labels = self.labels("a cost-minimizing threshold")?;
+        self.require_rows()?;
+        let valid = |c: f64| c.is_finite() && c >= 0.0;
+        if !(valid(cost_fp) && valid(cost_fn)) || cost_fp + cost_fn <= 0.0 {
+            return Err(Error::invalid_option(format!(
+                "costs must be finite, >= 0 and not both 0, got cost_fp {cost_fp} and cost_fn {cost_fn}"
+            ))
+            .with_hint("give what a false alarm and a missed event each cost, e.g. 1 and 50"));
+        }
+        Ok(metrics::cost_threshold(
+            &self.predictions,
+            labels,
+            cost_fp,
+            cost_fn,
+        ))
     }
 
     /// The ROC curve, at most `max_points` points (`None`: one class only).
@@ -204,6 +231,37 @@ impl Scored {
                 .with_hint("evaluate on rows with both outcomes")
         })
     }
+}
+
+/// The shares of rows, in percent, that fin_evaluate reports precision and recall at
+/// without options.
+pub const DEFAULT_TOP_PERCENTS: &[f64] = &[5.0];
+
+/// fin_evaluate's options: `{"top_percent": 1}` or `{"top_percent": [1, 5]}` (each in
+/// (0, 100]).
+pub fn top_percents(options: &serde_json::Value) -> Result<Vec<f64>> {
+    let invalid = |why: String| {
+        Error::invalid_option(format!("invalid fin_evaluate options: {why}"))
+            .with_hint(r#"the options are: top_percent, a share of rows in percent or a list: {"top_percent": [1, 5]}"#)
+    };
+    let Some(map) = options.as_object() else {
+        return Err(invalid("options must be a JSON object".into()));
+    };
+    if let Some(key) = map.keys().find(|k| *k != "top_percent") {
+        return Err(invalid(format!("unknown option \"{key}\"")));
+    }
+    let values: Vec<&serde_json::Value> = match map.get("top_percent") {
+        None => return Ok(DEFAULT_TOP_PERCENTS.to_vec()),
+        Some(serde_json::Value::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+    };
+    values
+        .into_iter()
+        .map(|v| match v.as_f64() {
+            Some(p) if p > 0.0 && p <= 100.0 => Ok(p),
+            _ => Err(invalid(format!("top_percent must be in (0, 100], got {v}"))),
+        })
+        .collect()
 }
 
 /// Checks a classification threshold: a probability.
@@ -264,7 +322,7 @@ mod tests {
             let label = if positive { "true" } else { "false" };
             scored.add(model, &row, RawValue::Text(label)).unwrap();
         }
-        let metrics = scored.metrics(0.5).unwrap();
+        let metrics = scored.metrics(0.5, &[]).unwrap();
         assert_eq!(outcome.evaluated_on, "train");
         for (name, value) in &outcome.metrics {
             assert!((metrics[name] - value).abs() < 1e-12, "{name}");
@@ -284,7 +342,10 @@ mod tests {
         assert_eq!(err.kind, ErrorKind::ResourceLimit);
         assert!(scored.roc(10).is_err(), "one class only");
         assert_eq!(
-            Scored::new(&model, 1024).metrics(0.5).unwrap_err().kind,
+            Scored::new(&model, 1024)
+                .metrics(0.5, &[])
+                .unwrap_err()
+                .kind,
             ErrorKind::InvalidData
         );
         assert!(check_threshold(f64::NAN).is_err() && check_threshold(1.5).is_err());

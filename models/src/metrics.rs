@@ -11,6 +11,10 @@ pub const METRICS: &[(&str, &str)] = &[
     ("auc", "area under the ROC curve"),
     ("gini", "2 × AUC − 1"),
     ("ks", "Kolmogorov–Smirnov: max(TPR − FPR)"),
+    (
+        "average_precision",
+        "area under the precision-recall curve (PR-AUC), as scikit-learn's average_precision_score",
+    ),
     ("accuracy", "share predicted right at the threshold"),
     (
         "precision",
@@ -327,6 +331,9 @@ pub fn classification_report(
     if let Some(ks) = ks(scores, labels) {
         m.insert("ks".into(), ks);
     }
+    if let Some(ap) = average_precision(scores, labels) {
+        m.insert("average_precision".into(), ap);
+    }
     let c = confusion(scores, labels, threshold);
     let n = scores.len() as u64;
     m.insert("accuracy".into(), (c.tp + c.tn) as f64 / n as f64);
@@ -357,6 +364,87 @@ pub fn classification_report(
         m.insert("hosmer_lemeshow_p".into(), hl.p_value);
     }
     m
+}
+
+/// Average precision (PR-AUC) as scikit-learn's `average_precision_score`:
+/// `Σ_k (R_k − R_{k−1})·P_k` over the distinct scores from the highest down, `R_0 = 0`.
+/// `None` without positives or without negatives.
+pub fn average_precision(scores: &[f64], labels: &[bool]) -> Option<f64> {
+    let points = roc_points(scores, labels)?;
+    let mut previous_recall = 0.0;
+    let mut ap = 0.0;
+    for p in points {
+        ap += (p.tpr - previous_recall) * p.precision.unwrap_or(0.0);
+        previous_recall = p.tpr;
+    }
+    Some(ap)
+}
+
+/// Precision and recall of flagging the `percent`% highest-scored rows: the first
+/// ⌈percent/100 · n⌉ rows by score, with every row tied with the last of them. `None`
+/// without positives.
+pub fn at_top(scores: &[f64], labels: &[bool], percent: f64) -> Option<(f64, f64)> {
+    let positives = labels.iter().filter(|&&l| l).count();
+    if positives == 0 || scores.is_empty() {
+        return None;
+    }
+    let mut order = sorted_by_score(scores);
+    order.reverse();
+    let wanted = ((percent / 100.0 * scores.len() as f64).ceil() as usize).clamp(1, scores.len());
+    let cut = scores[order[wanted - 1]];
+    let flagged: Vec<usize> = order
+        .iter()
+        .copied()
+        .take_while(|&i| scores[i] >= cut)
+        .collect();
+    let hits = flagged.iter().filter(|&&i| labels[i]).count();
+    Some((
+        hits as f64 / flagged.len() as f64,
+        hits as f64 / positives as f64,
+    ))
+}
+
+/// The cutoff that minimizes `cost_fp·FP + cost_fn·FN` (predicting positive when the score
+/// is at least the cutoff), over every distinct score and +∞ (nothing flagged); ties go to
+/// the higher cutoff (fewer rows flagged). Returns the cutoff, the total cost and the
+/// confusion counts there.
+pub fn cost_threshold(
+    scores: &[f64],
+    labels: &[bool],
+    cost_fp: f64,
+    cost_fn: f64,
+) -> (f64, f64, Confusion) {
+    let positives = labels.iter().filter(|&&l| l).count() as u64;
+    let negatives = labels.len() as u64 - positives;
+    let mut order = sorted_by_score(scores);
+    order.reverse();
+    let cost = |tp: u64, fp: u64| cost_fp * fp as f64 + cost_fn * (positives - tp) as f64;
+    let mut best = (f64::INFINITY, cost(0, 0), 0u64, 0u64);
+    let (mut tp, mut fp) = (0u64, 0u64);
+    for (k, &i) in order.iter().enumerate() {
+        if labels[i] {
+            tp += 1;
+        } else {
+            fp += 1;
+        }
+        let last_of_tie = order
+            .get(k + 1)
+            .is_none_or(|&next| scores[next] != scores[i]);
+        if last_of_tie && cost(tp, fp) < best.1 {
+            best = (scores[i], cost(tp, fp), tp, fp);
+        }
+    }
+    let (threshold, total, tp, fp) = best;
+    (
+        threshold,
+        total,
+        Confusion {
+            tp,
+            fp,
+            tn: negatives - fp,
+            fn_: positives - tp,
+        },
+    )
 }
 
 /// Hosmer and Lemeshow's customary ten groups ("deciles of risk").
@@ -584,6 +672,45 @@ pub fn regression_report(actual: &[f64], predicted: &[f64]) -> BTreeMap<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn average_precision_matches_scikit_learn_with_and_without_ties() {
+        // scikit-learn 1.9.1 average_precision_score: 0.9166666666666665 and, with tied
+        // scores, 0.4666666666666667 (tolerance 1e-15).
+        let ap = average_precision(
+            &[0.9, 0.8, 0.7, 0.6, 0.5, 0.4],
+            &[true, true, false, true, false, false],
+        );
+        assert!((ap.unwrap() - 0.9166666666666665).abs() < 1e-15);
+        let ap = average_precision(
+            &[0.9, 0.9, 0.5, 0.5, 0.5, 0.1],
+            &[true, false, true, false, false, true],
+        );
+        assert!((ap.unwrap() - 0.4666666666666667).abs() < 1e-15);
+        assert_eq!(average_precision(&[0.5, 0.4], &[false, false]), None);
+    }
+
+    #[test]
+    fn top_share_and_cost_threshold_by_hand() {
+        let scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4];
+        let labels = [true, true, false, true, false, false];
+        // Top 34%: ⌈2.04⌉ = 3 rows, 2 events: precision 2/3, recall 2/3.
+        let (p, r) = at_top(&scores, &labels, 34.0).unwrap();
+        assert!((p - 2.0 / 3.0).abs() < 1e-15 && (r - 2.0 / 3.0).abs() < 1e-15);
+        // Ties join the flagged rows: top 1 of [0.9, 0.9, ...] flags both.
+        let (p, _) = at_top(&[0.9, 0.9, 0.1], &[true, false, false], 1.0).unwrap();
+        assert_eq!(p, 0.5);
+        // Costs FP 1, FN 5: flag none 15; ≥0.9: 10; ≥0.8: 5; ≥0.7: 6; ≥0.6: 1; ≥0.5: 2; ≥0.4: 3.
+        let (t, cost, c) = cost_threshold(&scores, &labels, 1.0, 5.0);
+        assert_eq!((t, cost), (0.6, 1.0));
+        assert_eq!((c.tp, c.fp, c.tn, c.fn_), (3, 1, 2, 0));
+        // False alarms dear: FP 10, FN 1 → none 3; ≥0.9: 2; ≥0.8: 1; ≥0.7: 11; ...
+        let (t, cost, _) = cost_threshold(&scores, &labels, 10.0, 1.0);
+        assert_eq!((t, cost), (0.8, 1.0));
+        // A tie in cost goes to the higher cutoff: none 1, ≥0.9 2, ≥0.1 1 → flag nothing.
+        let (t, cost, _) = cost_threshold(&[0.9, 0.1], &[false, true], 1.0, 1.0);
+        assert_eq!((t, cost), (f64::INFINITY, 1.0));
+    }
 
     #[test]
     fn gains_bands_by_hand_and_their_largest_ks_is_the_ks() {

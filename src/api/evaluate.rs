@@ -1,5 +1,5 @@
 //! Evaluation on labelled rows: `fin_evaluate`, `fin_roc`, `fin_confusion`,
-//! `fin_calibration` and `fin_gains`. Each reads the model's features and its target column from the
+//! `fin_calibration`, `fin_gains` and `fin_threshold`. Each reads the model's features and its target column from the
 //! relation (with the caller's privileges), predicts every row, and measures.
 
 use crate::error::{check_argument, required, OrReport, SqlResult};
@@ -7,12 +7,12 @@ use crate::gucs;
 use crate::pg::cache::with_model;
 use crate::pg::relation;
 use crate::pg::row::with_row_values;
-use finml_models::evaluate::{check_threshold, Scored};
+use finml_models::evaluate::{check_threshold, top_percents, Scored, DEFAULT_TOP_PERCENTS};
 use finml_models::metrics::in_report_order;
 use finml_models::Model;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::PgRelation;
+use pgrx::{JsonB, PgRelation};
 
 /// Predicts every labelled row of `relation` with `model`, then hands the predictions and
 /// labels to `measure`.
@@ -35,8 +35,9 @@ fn score_relation<R>(
 }
 
 /// The model's metrics on the labelled rows of `relation`: for a classifier auc, gini, ks,
-/// accuracy, precision, recall, f1 (at `threshold`), log_loss, brier, hosmer_lemeshow and
-/// its p-value, rows, positives; for a regression rmse, mae, r2, rows. Rows whose target is
+/// average_precision (PR-AUC), accuracy, precision, recall, f1 (at `threshold`), log_loss,
+/// brier, hosmer_lemeshow and its p-value, rows, positives, and precision and recall at the
+/// top 5% of rows by probability; for a regression rmse, mae, r2, rows. Rows whose target is
 /// NULL are left out.
 // pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
 #[allow(clippy::type_complexity)]
@@ -46,11 +47,78 @@ fn fin_evaluate(
     relation: PgRelation,
     threshold: default!(f64, 0.5),
 ) -> Result<TableIterator<'static, (name!(metric, String), name!(value, f64))>, ErrorReport> {
+    evaluate(model, &relation, threshold, DEFAULT_TOP_PERCENTS)
+}
+
+/// [`fin_evaluate`] with options: `{"top_percent": [1, 5]}` sets the shares of rows (in
+/// percent, by descending probability) at which precision and recall are reported, as
+/// `precision_at_top_1pct`, `recall_at_top_1pct`, ...
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, strict, parallel_restricted, name = "fin_evaluate")]
+fn fin_evaluate_with_options(
+    model: &str,
+    relation: PgRelation,
+    threshold: f64,
+    options: JsonB,
+) -> Result<TableIterator<'static, (name!(metric, String), name!(value, f64))>, ErrorReport> {
+    let percents = top_percents(&options.0).or_report()?;
+    evaluate(model, &relation, threshold, &percents)
+}
+
+fn evaluate(
+    model: &str,
+    relation: &PgRelation,
+    threshold: f64,
+    top_percents: &[f64],
+) -> Result<TableIterator<'static, (String, f64)>, ErrorReport> {
     check_threshold(threshold).or_report()?;
-    let metrics = score_relation(model, &relation, |_, scored| {
-        scored.metrics(threshold).or_report()
+    let metrics = score_relation(model, relation, |_, scored| {
+        scored.metrics(threshold, top_percents).or_report()
     })?;
     Ok(TableIterator::new(in_report_order(&metrics)))
+}
+
+/// The cutoff that minimizes the expected cost of a classifier's decisions on the labelled
+/// rows of `relation`, given what a false positive (`cost_fp`, e.g. a good customer's
+/// declined transaction) and a false negative (`cost_fn`, a missed fraud) cost: over every
+/// distinct predicted probability (flagging the rows at or above it) and flagging nothing
+/// (`threshold` NULL); ties go to the higher cutoff. With the cost per row, the total cost
+/// and the confusion counts at that cutoff.
+#[allow(clippy::type_complexity)]
+#[pg_extern(stable, strict, parallel_restricted)]
+fn fin_threshold(
+    model: &str,
+    relation: PgRelation,
+    cost_fp: f64,
+    cost_fn: f64,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(threshold, Option<f64>),
+            name!(expected_cost, f64),
+            name!(total_cost, f64),
+            name!(true_positives, i64),
+            name!(false_positives, i64),
+            name!(true_negatives, i64),
+            name!(false_negatives, i64),
+        ),
+    >,
+    ErrorReport,
+> {
+    let (threshold, total, c, rows) = score_relation(model, &relation, |_, scored| {
+        let (t, total, c) = scored.cost_threshold(cost_fp, cost_fn).or_report()?;
+        Ok((t, total, c, scored.rows()))
+    })?;
+    Ok(TableIterator::once((
+        threshold.is_finite().then_some(threshold),
+        total / rows as f64,
+        total,
+        c.tp as i64,
+        c.fp as i64,
+        c.tn as i64,
+        c.fn_ as i64,
+    )))
 }
 
 /// The ROC curve of a classifier on `relation`: from threshold +Infinity (nothing predicted

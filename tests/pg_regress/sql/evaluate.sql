@@ -152,6 +152,58 @@ CREATE TABLE eval_good AS SELECT * FROM eval_flags WHERE NOT defaulted;
 SELECT * FROM fin_roc('eval_bool', 'eval_good');
 \echo :LAST_ERROR_SQLSTATE
 SELECT metric FROM fin_evaluate('eval_bool', 'eval_good') WHERE metric IN ('auc', 'accuracy');
+-- Fraud metrics and decisions. Average precision (PR-AUC, scikit-learn's definition, checked
+-- against it in the models crate) is Σ over distinct probabilities p, highest first, of
+-- (events at p / all events) × precision at p; precision and recall at the top k% flag the
+-- ⌈k% · n⌉ highest rows and every row tied with the last; fin_threshold's cutoff is the one
+-- of least cost over every distinct probability. All recomputed here in SQL (1e-12).
+CREATE TEMP TABLE eval_scored AS
+SELECT fin_predict('eval_oot', e) AS p, status = 'bad' AS event FROM eval_recent e;
+WITH at_p AS (
+  SELECT p, count(*) FILTER (WHERE event) AS events, count(*) AS n FROM eval_scored GROUP BY p
+), running AS (
+  SELECT p, events, sum(events) OVER w AS tp, sum(n) OVER w AS flagged
+    FROM at_p WINDOW w AS (ORDER BY p DESC)
+)
+SELECT abs(sum(events::float8 / (SELECT count(*) FILTER (WHERE event) FROM eval_scored) * tp / flagged)
+           - (SELECT value FROM fin_evaluate('eval_oot', 'eval_recent') WHERE metric = 'average_precision')) < 1e-12
+       AS average_precision_formula
+  FROM running;
+WITH ranked AS (SELECT p, event, row_number() OVER (ORDER BY p DESC) AS r FROM eval_scored),
+     cut AS (SELECT p FROM ranked WHERE r = ceil(0.01 * (SELECT count(*) FROM eval_scored))),
+     flagged AS (SELECT * FROM eval_scored WHERE p >= (SELECT p FROM cut))
+SELECT count(*) AS flagged,
+       abs(avg(event::int) - (SELECT value FROM fin_evaluate('eval_oot', 'eval_recent', 0.5, '{"top_percent": [1, 5]}')
+                              WHERE metric = 'precision_at_top_1pct')) < 1e-12 AS precision_top_1pct,
+       abs(count(*) FILTER (WHERE event)::float8 / (SELECT count(*) FILTER (WHERE event) FROM eval_scored)
+           - (SELECT value FROM fin_evaluate('eval_oot', 'eval_recent', 0.5, '{"top_percent": [1, 5]}')
+               WHERE metric = 'recall_at_top_1pct')) < 1e-12 AS recall_top_1pct
+  FROM flagged;
+SELECT metric FROM fin_evaluate('eval_oot', 'eval_recent', 0.5, '{"top_percent": [1, 2.5]}') WHERE metric LIKE '%top%';
+SELECT metric FROM fin_evaluate('eval_oot', 'eval_recent') WHERE metric LIKE '%top%';
+-- A missed fraud costs 20, a false alarm 1.
+WITH candidates AS (
+  SELECT DISTINCT p AS cutoff FROM eval_scored UNION ALL SELECT 'infinity'::float8
+), costs AS (
+  SELECT cutoff, sum(CASE WHEN p >= cutoff AND NOT event THEN 1 WHEN p < cutoff AND event THEN 20 ELSE 0 END) AS cost
+    FROM candidates, eval_scored GROUP BY cutoff
+)
+SELECT t.threshold = (SELECT cutoff FROM costs ORDER BY cost, cutoff DESC LIMIT 1) AS same_cutoff,
+       abs(t.total_cost - (SELECT min(cost) FROM costs)) < 1e-9 AS same_cost,
+       t.true_positives + t.false_negatives = (SELECT count(*) FILTER (WHERE event) FROM eval_scored) AS counts_add_up,
+       abs(t.expected_cost - t.total_cost / (SELECT count(*) FROM eval_scored)) < 1e-12 AS per_row
+  FROM fin_threshold('eval_oot', 'eval_recent', 1, 20) t;
+-- When a missed event costs nothing, flagging nothing is cheapest (ties go to the higher
+-- cutoff): the threshold is NULL.
+SELECT threshold, true_positives, false_positives FROM fin_threshold('eval_oot', 'eval_recent', 1, 0);
+SELECT * FROM fin_threshold('eval_oot', 'eval_recent', -1, 5);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_threshold('eval_price', 'applications', 1, 5);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_evaluate('eval_oot', 'eval_recent', 0.5, '{"top_percent": 0}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_evaluate('eval_oot', 'eval_recent', 0.5, '{"top": 5}');
+\echo :LAST_ERROR_SQLSTATE
 -- A regression target of the wrong type (42804).
 CREATE VIEW eval_price_as_text AS
   SELECT id, status, seniority, home, time, age, marital, records, job, expenses, income, assets,
