@@ -93,7 +93,8 @@ CREATE TABLE finml.training_epochs (
     train_loss  float8      NOT NULL,
     valid_loss  float8,                 -- with early_stopping only
     seconds     float8      NOT NULL,
-    PRIMARY KEY (model, version, epoch)
+    PRIMARY KEY (model, version, epoch),
+    rows_added  bigint                  -- self-training: the round's newly labelled rows
 );
 
 -- Names of dropped models and the last version number they reached: a model trained again
@@ -199,7 +200,7 @@ SELECT e.at, e.role, e.action, e.model, e.version, e.outcome, e.detail
 
 -- The training log of the MLP versions the current role may use.
 CREATE VIEW finml.training_log WITH (security_barrier) AS
-SELECT t.model, t.version, t.epoch, t.train_loss, t.valid_loss, t.seconds
+SELECT t.model, t.version, t.epoch, t.train_loss, t.valid_loss, t.seconds, t.rows_added
   FROM finml.training_epochs t
  WHERE finml.can_use(t.model)
  ORDER BY t.model, t.version, t.epoch;

@@ -3,7 +3,8 @@
 -- fin_score_row, fin_version), scoring code (fin_model_sql), gains tables (fin_gains), feature
 -- screening (fin_profile), drift for every algorithm (fin_psi) and monitoring by period with a
 -- stored history (fin_monitor, finml.monitoring); average precision and precision/recall at
--- the top k% in fin_evaluate, and fin_threshold (the cutoff of least expected cost).
+-- the top k% in fin_evaluate, fin_threshold (the cutoff of least expected cost), and
+-- self-training on unlabelled rows (finml.training_log.rows_added).
 -- Existing tables do not change and every stored model predicts as before; versions trained
 -- before 0.5.0 that are not scorecards have no training distributions, so fin_psi and
 -- fin_monitor ask for a retrained version. tests/pg_regress/sql/upgrade.sql checks
@@ -52,6 +53,14 @@ CREATE TYPE finml.scored_row AS (
     reasons     text[],     -- a scorecard's principal reason codes, most points lost first
     decision    text        -- the class decided at the cutoff
 );
+
+-- Self-training keeps its rounds in the training log: the rows each round labelled.
+ALTER TABLE finml.training_epochs ADD COLUMN rows_added bigint;
+CREATE OR REPLACE VIEW finml.training_log WITH (security_barrier) AS
+SELECT t.model, t.version, t.epoch, t.train_loss, t.valid_loss, t.seconds, t.rows_added
+  FROM finml.training_epochs t
+ WHERE finml.can_use(t.model)
+ ORDER BY t.model, t.version, t.epoch;
 
 REVOKE ALL ON finml.monitoring_log FROM PUBLIC;
 GRANT SELECT ON finml.monitoring TO PUBLIC;

@@ -14,7 +14,7 @@
 //!   regression), `estimator::scorecard`, `estimator::mlp`; then `options` (the options
 //!   object), `model` (shared parts + one estimator), `format` (the stored form);
 //! - pipelines: `batch` (batch-scoring options), `monitor` (drift and monitoring by period),
-//!   `profile` (screening candidate features),
+//!   `profile` (screening candidate features), `self_training` (semi-supervised),
 //!   `train`, `deploy`, `evaluate`, `export`, `report`, `service` (what the SQL
 //!   layer calls to train a version).
 
@@ -45,6 +45,7 @@ pub mod progress;
 pub mod reference;
 pub mod report;
 pub mod scoring_code;
+pub mod self_training;
 pub mod split;
 pub mod train;
 

@@ -10,6 +10,7 @@ pub use crate::fit::Task;
 use crate::json::json_kind;
 use crate::linear::SOLVER_KEYS;
 pub use crate::preprocess::Impute;
+use crate::self_training::SelfTraining;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -73,6 +74,7 @@ struct RawOptions {
     deploy_tolerance: Option<f64>,
     order_by: Option<Value>,
     weight_column: Option<String>,
+    semi_supervised: Option<Value>,
 }
 
 /// Keys of the training itself (target, split, preprocessing, deployment), which every
@@ -90,6 +92,7 @@ pub const TRAINING_KEYS: &[&str] = &[
     "deploy_tolerance",
     "order_by",
     "weight_column",
+    "semi_supervised",
 ];
 
 /// Validated training options with their defaults applied.
@@ -126,6 +129,8 @@ pub struct TrainOptions {
     /// A numeric column whose value weighs each row in a classifier's loss (logistic
     /// regression, scorecards); not a feature.
     pub weight_column: Option<String>,
+    /// Self-training on the rows whose target is NULL (self_training.rs).
+    pub semi_supervised: Option<SelfTraining>,
     /// Every key the caller gave, in order, to reject those the chosen algorithm ignores.
     pub given: Vec<String>,
     /// The algorithms' keys the caller gave; each algorithm parses its own slice
@@ -231,6 +236,11 @@ impl TrainOptions {
             deploy_tolerance,
             order_by,
             weight_column: raw.weight_column,
+            semi_supervised: raw
+                .semi_supervised
+                .as_ref()
+                .map(SelfTraining::parse)
+                .transpose()?,
             given,
             algorithm_options,
         })

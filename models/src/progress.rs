@@ -14,6 +14,8 @@ pub struct EpochLog {
     pub train_loss: f64,
     pub valid_loss: Option<f64>,
     pub seconds: f64,
+    /// Self-training: the unlabelled rows this round labelled (the "epoch" is the round).
+    pub rows_added: Option<usize>,
 }
 
 /// Called after each step and each epoch; an error stops the training.

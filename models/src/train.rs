@@ -20,6 +20,7 @@ use crate::metrics;
 use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
 use crate::options::{SplitSpec, Task, TrainOptions};
 use crate::progress::{EpochLog, Progress, Silent};
+use crate::self_training::self_train;
 use crate::split::{self, Split};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -131,7 +132,7 @@ pub fn train_reporting(
         ))
         .with_hint("train on a relation with labelled rows"));
     }
-    if dropped > 0 {
+    if dropped > 0 && options.semi_supervised.is_none() {
         notes.push(format!(
             "{dropped} rows with a NULL \"{}\" were left out",
             data.target_name
@@ -202,23 +203,77 @@ pub fn train_reporting(
         }
         Labels::Numeric(y) => TrainLabels::Numeric(train.iter().map(|&r| y[position[r]]).collect()),
     };
+    let self_training = match (&options.semi_supervised, &train_labels) {
+        (None, _) => None,
+        (Some(settings), TrainLabels::Binary(y))
+            if matches!(algorithm, Algorithm::Logistic | Algorithm::Mlp) =>
+        {
+            Some((*settings, y.clone()))
+        }
+        (Some(_), _) => {
+            return Err(Error::invalid_option(
+                "semi_supervised applies to logistic regression and MLPs on a two-class target",
+            )
+            .with_hint("remove semi_supervised, or train algorithm 'logistic' or 'mlp'"))
+        }
+    };
+    let fitted = match self_training {
+        Some((settings, y)) => {
+            let unlabelled: Vec<usize> = (0..data.n_rows())
+                .filter(|&i| data.target.is_null(i))
+                .collect();
+            let preprocess = options.preprocess();
+            let (fitted, rounds) = self_train(
+                settings,
+                data,
+                &train,
+                &y,
+                &unlabelled,
+                |rows, labels, weights| {
+                    params.fit(&mut FitInput {
+                        data,
+                        train: rows,
+                        sample_weights: weights,
+                        test: &test,
+                        labels,
+                        preprocess,
+                        seed: options.seed,
+                        limits,
+                        progress: &mut *progress,
+                        notes: &mut notes,
+                    })
+                },
+            )?;
+            let added: usize = rounds.iter().filter_map(|r| r.rows_added).sum();
+            notes.push(format!(
+                "self-training: {} round(s) labelled {added} of the {} unlabelled rows",
+                rounds.len(),
+                unlabelled.len()
+            ));
+            Fitted {
+                log: rounds,
+                ..fitted
+            }
+        }
+        None => params.fit(&mut FitInput {
+            data,
+            train: &train,
+            sample_weights: train_weights.as_deref(),
+            test: &test,
+            labels: &train_labels,
+            preprocess: options.preprocess(),
+            seed: options.seed,
+            limits,
+            progress,
+            notes: &mut notes,
+        })?,
+    };
     let Fitted {
         preprocessor,
         estimator,
         log: training_log,
         device,
-    } = params.fit(&mut FitInput {
-        data,
-        train: &train,
-        sample_weights: train_weights.as_deref(),
-        test: &test,
-        labels: &train_labels,
-        preprocess: options.preprocess(),
-        seed: options.seed,
-        limits,
-        progress,
-        notes: &mut notes,
-    })?;
+    } = fitted;
     drop(train_labels);
 
     let (eval_rows, evaluated_on) = if test.is_empty() {

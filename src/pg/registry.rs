@@ -408,12 +408,13 @@ pub fn store_monitoring(
     record_event("monitor", name, Some(version), "stored", Some(&detail))
 }
 
-/// Records an MLP training's epochs for the new `version`.
+/// Records an MLP training's epochs, or a self-training's rounds, for the new `version`.
 pub fn record_training_log(name: &str, version: i32, log: &[EpochLog]) -> SqlResult<()> {
     for entry in log {
         write::<bool>(
-            "INSERT INTO finml.training_epochs (model, version, epoch, train_loss, valid_loss, seconds)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO finml.training_epochs
+                    (model, version, epoch, train_loss, valid_loss, seconds, rows_added)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
                 DatumWithOid::from(name),
                 DatumWithOid::from(version),
@@ -421,6 +422,7 @@ pub fn record_training_log(name: &str, version: i32, log: &[EpochLog]) -> SqlRes
                 DatumWithOid::from(entry.train_loss),
                 DatumWithOid::from(entry.valid_loss),
                 DatumWithOid::from(entry.seconds),
+                DatumWithOid::from(entry.rows_added.map(|n| n as i64)),
             ],
         )?;
     }

@@ -204,6 +204,35 @@ SELECT * FROM fin_evaluate('eval_oot', 'eval_recent', 0.5, '{"top_percent": 0}')
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_evaluate('eval_oot', 'eval_recent', 0.5, '{"top": 5}');
 \echo :LAST_ERROR_SQLSTATE
+-- Semi-supervised training: outcomes known for one training row in five (and every test
+-- row); self-training labels the unlabelled rows predicted beyond 0.9 round by round (its
+-- agreement with scikit-learn's SelfTrainingClassifier is in models/tests/credit.rs). The
+-- rounds and the rows each labelled are in the training log; metrics are on labelled test
+-- rows only.
+CREATE TABLE eval_semi AS
+SELECT id, CASE WHEN app_date >= '2022-06-01' OR id % 5 = 0 THEN status END AS status,
+       seniority, home, time, age, marital, records, job, expenses, income, assets, debt,
+       amount, price, app_date
+  FROM eval_loans;
+ALTER TABLE eval_semi ADD PRIMARY KEY (id);
+SELECT test_rows, metrics->>'evaluated_on' AS evaluated_on
+  FROM fin_train('eval_semi', 'eval_semi', 'status',
+       options => '{"positive": "bad", "exclude": ["id"], "split": {"column": "app_date", "test_from": "2022-06-01"},
+                    "semi_supervised": {"method": "self_training", "threshold": 0.9}}');
+SELECT count(*) AS rounds, sum(rows_added) > 1000 AS most_rows_labelled,
+       (array_agg(rows_added ORDER BY epoch))[1] > 0 AS first_round_labels,
+       bool_and(train_loss > 0) AS losses
+  FROM finml.training_log WHERE model = 'eval_semi';
+SELECT count(*) AS labelled_test_rows FROM eval_semi WHERE app_date >= '2022-06-01' AND status IS NOT NULL;
+SELECT * FROM fin_train('bad', 'eval_semi', 'status', 'scorecard',
+       options => '{"positive": "bad", "semi_supervised": {"method": "self_training"}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'eval_semi', 'status',
+       options => '{"positive": "bad", "semi_supervised": {"method": "self_training", "threshold": 0.3}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'eval_semi', 'status',
+       options => '{"positive": "bad", "semi_supervised": {"method": "label_spreading"}}');
+\echo :LAST_ERROR_SQLSTATE
 -- A regression target of the wrong type (42804).
 CREATE VIEW eval_price_as_text AS
   SELECT id, status, seniority, home, time, age, marital, records, job, expenses, income, assets,

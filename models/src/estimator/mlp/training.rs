@@ -196,6 +196,7 @@ pub fn fit(
             train_loss: loss_sum / n_train as f64,
             valid_loss,
             seconds: started.elapsed().as_secs_f64(),
+            rows_added: None,
         };
         log.push(entry);
         progress.epoch(&entry)?;
