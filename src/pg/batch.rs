@@ -100,9 +100,11 @@ impl ScoreRun<'_> {
 /// The schema-qualified name of `target` and whether it exists, resolved with the caller's
 /// search_path as an INSERT or CREATE TABLE naming it would resolve it.
 pub fn resolve_target(target: &str) -> SqlResult<(String, bool)> {
-    let existing =
-        with_callers_search_path::<Oid>("SELECT pg_catalog.to_regclass($1)::oid", target)
-            .map_err(|_| invalid_target(target))?;
+    let existing = with_callers_search_path::<Oid>(
+        "SELECT pg_catalog.to_regclass($1)::oid",
+        &[DatumWithOid::from(target)],
+    )
+    .map_err(|_| invalid_target(target))?;
     if let Some(oid) = existing {
         return Ok((qualified_table(oid)?, true));
     }
@@ -114,15 +116,17 @@ pub fn resolve_target(target: &str) -> SqlResult<(String, bool)> {
     .unwrap_or_default();
     let (schema, table) = match parts.as_slice() {
         [table] => {
-            let schema =
-                with_callers_search_path::<String>("SELECT pg_catalog.current_schema()::text", "")?
-                    .ok_or_else(|| {
-                        fail(
-                            ErrorKind::NotFound,
-                            "no schema has been selected to create the target table in",
-                            "name the target with its schema: 'reporting.scores'",
-                        )
-                    })?;
+            let schema = with_callers_search_path::<String>(
+                "SELECT pg_catalog.current_schema()::text",
+                &[],
+            )?
+            .ok_or_else(|| {
+                fail(
+                    ErrorKind::NotFound,
+                    "no schema has been selected to create the target table in",
+                    "name the target with its schema: 'reporting.scores'",
+                )
+            })?;
             (schema, table.clone())
         }
         [schema, table] => (schema.clone(), table.clone()),
@@ -138,11 +142,9 @@ pub fn resolve_target(target: &str) -> SqlResult<(String, bool)> {
 /// it is schema-qualified): finml's other reads pin the search_path to pg_catalog.
 fn with_callers_search_path<T: FromDatum + IntoDatum>(
     query: &str,
-    arg: &str,
+    args: &[DatumWithOid<'_>],
 ) -> SqlResult<Option<T>> {
     Spi::connect(|client| {
-        let args = [DatumWithOid::from(arg)];
-        let args: &[DatumWithOid<'_>] = if query.contains("$1") { &args } else { &[] };
         let rows = client.select(query, Some(1), args).or_report()?;
         if rows.is_empty() {
             return Ok(None);
