@@ -281,12 +281,11 @@ impl Model {
             eta += linear.weights[j] * binning.bins[bins[j]].woe;
             total += points.points[j][bins[j]];
         }
-        let mut reasons = Vec::new();
-        if n > 0 {
-            reasons = scorecard::reasons(points, &binnings, &bins, Baseline::Best);
-            reasons.retain(|r| r.points_lost.round() >= 1.0);
-            reasons.truncate(n);
-        }
+        let reasons = if n > 0 {
+            principal_reasons(points, &binnings, &bins, Baseline::Best, n)
+        } else {
+            Vec::new()
+        };
         Ok((finite_prediction(self.link(eta))?, total, reasons))
     }
 
@@ -318,8 +317,7 @@ impl Model {
         Ok(importance)
     }
 
-    /// Reason codes for one row, most points lost first, at most `n`. Points are reported
-    /// as integers, so a loss that rounds to 0 is not a reason.
+    /// Reason codes for one row, most points lost first, at most `n`.
     pub fn reasons(
         &self,
         values: &[RawValue<'_>],
@@ -328,11 +326,34 @@ impl Model {
     ) -> Result<Vec<Reason>> {
         let bins = self.bins_of(values)?;
         let (points, binnings) = self.scorecard()?;
-        let mut reasons = scorecard::reasons(points, &binnings, &bins, baseline);
-        reasons.retain(|r| r.points_lost.round() >= 1.0);
-        reasons.truncate(n);
-        Ok(reasons)
+        Ok(principal_reasons(points, &binnings, &bins, baseline, n))
     }
+
+    /// The other class's name, for decisions and confusion tables: models trained before
+    /// finml 0.3 do not store it and get `not <positive>`. `None` for a regression.
+    pub fn negative_class_name(&self) -> Option<String> {
+        let positive = self.positive_class.as_ref()?;
+        Some(
+            self.negative_class
+                .clone()
+                .unwrap_or_else(|| format!("not {positive}")),
+        )
+    }
+}
+
+/// At most `n` reason codes of one row's bins, most points lost first. Points are reported
+/// as integers, so a loss that rounds to 0 is not a reason.
+fn principal_reasons(
+    points: &Scorecard,
+    binnings: &[(&str, &Binning)],
+    bins: &[usize],
+    baseline: Baseline,
+    n: usize,
+) -> Vec<Reason> {
+    let mut reasons = scorecard::reasons(points, binnings, bins, baseline);
+    reasons.retain(|r| r.points_lost.round() >= 1.0);
+    reasons.truncate(n);
+    reasons
 }
 
 /// A prediction, or 22000 when it is not a finite number: features of order 1e308 can make

@@ -57,8 +57,14 @@ impl DriftCounts {
         })
     }
 
-    /// Counts one row: its values in feature order and the model's prediction for it.
-    pub fn add(&mut self, model: &Model, values: &[RawValue<'_>], prediction: f64) -> Result<()> {
+    /// Counts one row: its values in feature order and the model's prediction for it, asked
+    /// for only where the buckets need it (a scorecard's output is its score, from its bins).
+    pub fn add(
+        &mut self,
+        model: &Model,
+        values: &[RawValue<'_>],
+        prediction: impl FnOnce() -> Result<f64>,
+    ) -> Result<()> {
         self.rows += 1;
         if let Some(card) = model.points() {
             let bins = model.bins_of(values)?;
@@ -69,7 +75,7 @@ impl DriftCounts {
             return Ok(());
         }
         let reference = drift_reference(model)?;
-        self.output[reference.prediction.bucket_of_number(prediction)] += 1;
+        self.output[reference.prediction.bucket_of_number(prediction()?)] += 1;
         for ((counts, d), &v) in self
             .features
             .iter_mut()
@@ -249,7 +255,7 @@ impl Monitor {
         };
         entry.rows += 1;
         entry.prediction_sum += prediction;
-        entry.drift.add(model, values, prediction)?;
+        entry.drift.add(model, values, || Ok(prediction))?;
         if label != RawValue::Null {
             self.labelled += 1;
             if self.labelled > self.max_labelled {

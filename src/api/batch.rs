@@ -43,9 +43,7 @@ fn fin_score_table(
     // The model is read, and the caller's right to use it checked, before anything is written.
     let (version, task, is_scorecard, classes) = with_model(model, |m| {
         let positive = m.model.positive_class.clone().unwrap_or_default();
-        // Models trained before finml 0.3 do not name the other class.
-        let negative = m.model.negative_class.clone();
-        let negative = negative.unwrap_or_else(|| format!("not {positive}"));
+        let negative = m.model.negative_class_name().unwrap_or_default();
         Ok((
             m.version,
             m.model.task,
@@ -157,12 +155,14 @@ fn fin_score_row(
                 }
                 None => (m.model.predict(values).or_report()?, None, None),
             };
-            let decision = match (cutoff, &m.model.positive_class) {
+            let classes = m
+                .model
+                .positive_class
+                .as_ref()
+                .zip(m.model.negative_class_name());
+            let decision = match (cutoff, classes) {
                 (None, _) => None,
-                (Some(c), Some(positive)) if (0.0..=1.0).contains(&c) => {
-                    // Models trained before finml 0.3 do not name the other class.
-                    let negative = m.model.negative_class.clone();
-                    let negative = negative.unwrap_or_else(|| format!("not {positive}"));
+                (Some(c), Some((positive, negative))) if (0.0..=1.0).contains(&c) => {
                     Some(decision(prediction, c, positive, &negative).to_owned())
                 }
                 (Some(c), _) => {

@@ -182,10 +182,7 @@ fn fin_confusion(
     let rows = score_relation(model, &relation, |model, scored| {
         let c = scored.confusion(threshold).or_report()?;
         let positive = model.positive_class.clone().unwrap_or_default();
-        let negative = model
-            .negative_class
-            .clone()
-            .unwrap_or_else(|| format!("not {positive}"));
+        let negative = model.negative_class_name().unwrap_or_default();
         Ok(vec![
             (positive.clone(), positive.clone(), c.tp as i64),
             (positive.clone(), negative.clone(), c.fn_ as i64),

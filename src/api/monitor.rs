@@ -46,8 +46,9 @@ fn fin_psi(
         relation::check_feature_columns(relation.oid(), &relation_name, &m.model)?;
         relation::scan_rows(&relation_name, &[], |row, _| {
             with_row_values(&m.model, &m.layouts, row, |values| {
-                let prediction = m.model.predict(values).or_report()?;
-                counts.add(&m.model, values, prediction).or_report()
+                counts
+                    .add(&m.model, values, || m.model.predict(values))
+                    .or_report()
             })
         })?;
         if counts.rows == 0 {
@@ -130,14 +131,7 @@ fn fin_monitor(
         let labelled = columns.iter().any(|c| c.name == m.model.target);
         if labelled {
             let (target, kind) = relation::target_column(relation.oid(), &relation_name, &m.model)?;
-            extra.push((
-                format!(
-                    "{SCANNED_ROW}.{}::{}",
-                    quote_ident(&target.name),
-                    read_as(kind)
-                ),
-                kind,
-            ));
+            extra.push(relation::scanned_column(&target, kind));
         } else {
             relation::check_feature_columns(relation.oid(), &relation_name, &m.model)?;
         }
@@ -193,11 +187,6 @@ fn output_row(
         r.max_csi,
         r.status.to_owned(),
     )
-}
-
-fn read_as(kind: ValueKind) -> &'static str {
-    use crate::pg::types::ReadAs;
-    kind.read_as()
 }
 
 /// The select-list expression that labels each row's period, and the kind it reads as.

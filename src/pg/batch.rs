@@ -1,9 +1,9 @@
 //! `fin_score_table`'s writing: resolve the target table as the caller names it, create it
 //! when it is missing, and run one `INSERT … SELECT` that scores the source row by row
-//! through `fin_score_row` (one call per row). The executor streams the rows (constant memory), checks for
-//! cancellation at every row, and writes with the caller's privileges in the caller's
-//! transaction: triggers, constraints and indexes on an existing target apply as for any
-//! INSERT.
+//! through `fin_predict`, or `fin_score_row` for a scorecard (one call per row). The
+//! executor streams the rows (constant memory), checks for cancellation at every row, and
+//! writes with the caller's privileges in the caller's transaction: triggers, constraints and
+//! indexes on an existing target apply as for any INSERT.
 
 use crate::error::{fail, report, OrReport, SqlResult};
 use crate::pg::relation::RelationColumn;
@@ -223,31 +223,26 @@ pub fn score_into(run: &ScoreRun<'_>, target: &str, exists: bool) -> SqlResult<i
         let names: Vec<String> = columns.iter().map(|(n, _)| quote_ident(n)).collect();
         // A scorecard's row (prediction, score, reasons, decision) comes from one call of
         // fin_score_row; another model's prediction is fin_predict's, the cheaper call.
-        // OFFSET 0 keeps the subquery whole, so that each row is scored once, not once per
-        // use of the result.
         let scored = if run.score {
             format!("{schema}.fin_score_row($3, source, $4, $5) AS finml_scored")
         } else {
             format!("{schema}.fin_predict($3, source) AS finml_prediction")
         };
-        let query = if run.score || run.cutoff.is_some() {
-            format!(
-                "INSERT INTO {target} ({}) SELECT {} FROM (SELECT {}, {scored} FROM {} AS source OFFSET 0) AS s",
-                names.join(", "),
-                run.values().join(", "),
-                run.key_list(),
-                run.source,
-            )
+        // OFFSET 0 keeps the subquery whole where the result is used more than once (the
+        // composite's fields, or a prediction and its decision); a prediction used once needs
+        // no barrier (its scan costs a fifth of the run).
+        let barrier = if run.score || run.cutoff.is_some() {
+            " OFFSET 0"
         } else {
-            // The prediction is used once: no subquery (its scan costs a fifth of the run).
-            format!(
-                "INSERT INTO {target} ({}) SELECT {} FROM (SELECT {}, {scored} FROM {} AS source) AS s",
-                names.join(", "),
-                run.values().join(", "),
-                run.key_list(),
-                run.source,
-            )
+            ""
         };
+        let query = format!(
+            "INSERT INTO {target} ({}) SELECT {} FROM (SELECT {}, {scored} FROM {} AS source{barrier}) AS s",
+            names.join(", "),
+            run.values().join(", "),
+            run.key_list(),
+            run.source,
+        );
         let written = client
             .update(
                 &query,

@@ -403,11 +403,15 @@ pub fn scan_rows(
     extra: &[(RelationColumn, ValueKind)],
     on_row: impl FnMut(pg_sys::Datum, &[RawValue<'_>]) -> SqlResult<()>,
 ) -> SqlResult<()> {
-    let expressions: Vec<(String, ValueKind)> = extra
-        .iter()
-        .map(|(c, k)| (format!("{SCANNED_ROW}.{}", cast(c, *k)), *k))
-        .collect();
+    let expressions: Vec<(String, ValueKind)> =
+        extra.iter().map(|(c, k)| scanned_column(c, *k)).collect();
     scan_rows_with(relation_name, &expressions, on_row)
+}
+
+/// A column of the scanned relation read as `kind`, as an expression for
+/// [`scan_rows_with`].
+pub fn scanned_column(column: &RelationColumn, kind: ValueKind) -> (String, ValueKind) {
+    (format!("{SCANNED_ROW}.{}", cast(column, kind)), kind)
 }
 
 /// The alias of the scanned relation in [`scan_rows_with`]'s expressions.
