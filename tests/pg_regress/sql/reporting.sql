@@ -117,6 +117,18 @@ SELECT fin_score_table('credit_risk', 'applications', 'clerk_scores');
 RESET ROLE;
 SELECT to_regclass('clerk_scores') IS NULL AS nothing_created;
 
+-- fin_score_row on its own: one call per row gives fin_score_table's fields; bad arguments.
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE (r).score <> fin_score('credit_card', a)) AS score_differs,
+       count(*) FILTER (WHERE (r).decision <> CASE WHEN (r).prediction >= 0.3 THEN 'bad' ELSE 'good' END) AS decision_differs
+  FROM (SELECT a, fin_score_row('credit_card', a, 2, 0.3) AS r FROM applications a OFFSET 0) s;
+SELECT (fin_score_row('credit_card', a, 21)).score FROM applications a WHERE id = 1;
+\echo :LAST_ERROR_SQLSTATE
+SELECT (fin_score_row('credit_card', a, 4, 1.5)).score FROM applications a WHERE id = 1;
+\echo :LAST_ERROR_SQLSTATE
+SELECT (fin_score_row(NULL, a)).score FROM applications a WHERE id = 1;
+\echo :LAST_ERROR_SQLSTATE
+
 -- fin_profile: each column's shape is SQL's aggregates over it; its IV is the IV of the
 -- scorecard that bins the same rows with the same options (fin_scorecard, tolerance 1e-12);
 -- correlated pairs are corr()'s beyond 0.8; every column gets an action.
