@@ -110,6 +110,8 @@ pub enum TargetColumn {
     Numeric(NumericColumn),
     Boolean(Vec<Option<bool>>),
     Text(CategoricalColumn),
+    /// No target (an unsupervised training): only the row count.
+    Absent(usize),
 }
 
 impl TargetColumn {
@@ -119,6 +121,7 @@ impl TargetColumn {
             TargetColumn::Numeric(c) => c.values.reserve(rows),
             TargetColumn::Boolean(v) => v.reserve(rows),
             TargetColumn::Text(c) => c.codes.reserve(rows),
+            TargetColumn::Absent(_) => {}
         }
     }
 
@@ -127,6 +130,7 @@ impl TargetColumn {
             TargetColumn::Numeric(c) => c.values.len(),
             TargetColumn::Boolean(v) => v.len(),
             TargetColumn::Text(c) => c.codes.len(),
+            TargetColumn::Absent(rows) => *rows,
         }
     }
 
@@ -139,6 +143,14 @@ impl TargetColumn {
             TargetColumn::Numeric(c) => c.values[i].is_nan(),
             TargetColumn::Boolean(v) => v[i].is_none(),
             TargetColumn::Text(c) => c.codes[i] == NULL_CODE,
+            TargetColumn::Absent(_) => true,
+        }
+    }
+
+    /// Counts one more row of an absent target.
+    pub fn push_absent(&mut self) {
+        if let TargetColumn::Absent(rows) = self {
+            *rows += 1;
         }
     }
 }

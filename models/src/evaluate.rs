@@ -41,8 +41,8 @@ impl Scored {
         Scored {
             predictions: Vec::new(),
             truth: match model.task {
-                Task::Classification => Truth::Binary(Vec::new()),
-                Task::Regression => Truth::Numeric(Vec::new()),
+                Task::Classification | Task::AnomalyDetection => Truth::Binary(Vec::new()),
+                Task::Regression | Task::Clustering => Truth::Numeric(Vec::new()),
             },
             unlabelled: 0,
             positive,

@@ -268,6 +268,7 @@ mod tests {
             Limits {
                 max_memory_bytes: 1 << 20,
                 device: crate::mlp::DeviceChoice::Cpu,
+                threads: 1,
             },
         )
         .unwrap();

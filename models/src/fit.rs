@@ -15,6 +15,12 @@ use serde::{Deserialize, Serialize};
 pub enum Task {
     Classification,
     Regression,
+    /// Segmentation without a target (k-means): the prediction is a cluster number.
+    Clustering,
+    /// Anomaly scores without a target (isolation forest): the prediction is a score in
+    /// [0, 1].
+    #[serde(rename = "anomaly_detection")]
+    AnomalyDetection,
 }
 
 impl Task {
@@ -22,7 +28,14 @@ impl Task {
         match self {
             Task::Classification => "classification",
             Task::Regression => "regression",
+            Task::Clustering => "clustering",
+            Task::AnomalyDetection => "anomaly_detection",
         }
+    }
+
+    /// True for the tasks learned without a target.
+    pub fn is_unsupervised(self) -> bool {
+        matches!(self, Task::Clustering | Task::AnomalyDetection)
     }
 }
 
@@ -54,6 +67,8 @@ pub struct Limits {
     pub max_memory_bytes: usize,
     /// Where an MLP trains unless its options say (finml.device).
     pub device: DeviceChoice,
+    /// The most threads a fit may use (finml.threads).
+    pub threads: usize,
 }
 
 /// The labels of the training rows, in the order of `FitInput::train`.

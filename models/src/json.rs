@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// The entries of `options` whose key is in `keys`.
@@ -39,5 +40,47 @@ pub fn json_kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+/// An invalid value of `options.key`, with what it must be in the hint.
+pub fn bad(key: &str, value: &Value, expected: &str) -> Error {
+    Error::invalid_option(format!("invalid options.{key}: {value}"))
+        .with_hint(format!("{key} must be {expected}"))
+}
+
+/// `value` read as one of an enumeration's names.
+pub fn enum_value<T: for<'de> Deserialize<'de>>(
+    value: &Value,
+    key: &str,
+    expected: &str,
+) -> Result<T> {
+    serde_json::from_value(value.clone()).map_err(|_| bad(key, value, expected))
+}
+
+/// A number in [low, high) (or [low, high] when `high_included`).
+pub fn number_in(
+    value: &Value,
+    key: &str,
+    low: f64,
+    high: f64,
+    high_included: bool,
+    expected: &str,
+) -> Result<f64> {
+    match value.as_f64() {
+        Some(x) if x >= low && (x < high || (high_included && x == high)) => Ok(x),
+        _ => Err(bad(key, value, expected)),
+    }
+}
+
+/// An integer in [low, high].
+pub fn count(value: &Value, key: &str, low: usize, high: usize) -> Result<usize> {
+    match value.as_u64() {
+        Some(n) if n as usize >= low && n as usize <= high => Ok(n as usize),
+        _ => Err(bad(
+            key,
+            value,
+            &format!("an integer between {low} and {high}"),
+        )),
     }
 }

@@ -102,7 +102,7 @@ impl Model {
     pub fn link(&self, output: f64) -> f64 {
         match self.task {
             Task::Classification => sigmoid(output),
-            Task::Regression => output,
+            Task::Regression | Task::Clustering | Task::AnomalyDetection => output,
         }
     }
 
@@ -257,7 +257,7 @@ impl Model {
         let linear_predictor = self.estimator.output_sql(&self.preprocessor)?;
         Ok(match self.task {
             Task::Classification => scoring_code::logistic(&linear_predictor),
-            Task::Regression => linear_predictor,
+            Task::Regression | Task::Clustering | Task::AnomalyDetection => linear_predictor,
         })
     }
 

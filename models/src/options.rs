@@ -230,7 +230,18 @@ impl TrainOptions {
             seed: raw.seed.unwrap_or(42),
             split,
             impute: raw.impute.unwrap_or(Impute::Median),
-            task: raw.task,
+            task: match raw.task {
+                Some(task) if task.is_unsupervised() => {
+                    return Err(Error::invalid_option(format!(
+                        "options.task \"{}\" is chosen by the algorithm, not the options",
+                        task.as_str()
+                    ))
+                    .with_hint(
+                        "train algorithm => 'kmeans' or 'isolation_forest' with target => NULL",
+                    ))
+                }
+                task => task,
+            },
             max_categories,
             deploy: raw.deploy.as_ref().map(DeployPolicy::parse).transpose()?,
             deploy_tolerance,

@@ -333,7 +333,7 @@ fn importance_section(html: &mut String, model: &Model) {
         return;
     };
     let scale = match model.task {
-        Task::Regression => "the predicted value",
+        Task::Regression | Task::Clustering | Task::AnomalyDetection => "the predicted value",
         Task::Classification => "the log-odds",
     };
     let _ = writeln!(

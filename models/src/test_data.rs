@@ -54,6 +54,7 @@ pub fn options() -> TrainOptions {
 pub const LIMITS: Limits = Limits {
     max_memory_bytes: 1 << 30,
     device: crate::mlp::DeviceChoice::Cpu,
+    threads: 1,
 };
 
 /// Row `i` of [`dataset`] as model inputs (income, region) and its label.

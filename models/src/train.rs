@@ -118,6 +118,12 @@ pub fn train_reporting(
     limits: Limits,
     progress: &mut dyn Progress,
 ) -> Result<TrainOutcome> {
+    if let Some(task) = algorithm.unsupervised_task() {
+        return train_unsupervised(data, algorithm, task, options, limits, progress);
+    }
+    if matches!(data.target, TargetColumn::Absent(_)) {
+        return Err(no_target());
+    }
     let mut notes = Vec::new();
     // Rows with a NULL target cannot be learned from; drop them and say so.
     let rows: Vec<usize> = (0..data.n_rows())
@@ -340,7 +346,7 @@ pub fn train_reporting(
         },
         preprocessor,
         estimator,
-        reference: Some(reference),
+        reference,
         evaluation: Some(evaluation),
         drift: None,
     };
@@ -371,6 +377,99 @@ pub fn train_reporting(
     })
 }
 
+/// Trains an algorithm without a target (k-means, isolation forest) on every row; its
+/// metrics are measured on the training rows, and there is nothing held out.
+fn train_unsupervised(
+    data: &Dataset,
+    algorithm: Algorithm,
+    task: Task,
+    options: &TrainOptions,
+    limits: Limits,
+    progress: &mut dyn Progress,
+) -> Result<TrainOutcome> {
+    let params = options.params(algorithm)?;
+    if options.deploy == Some(crate::options::DeployPolicy::IfBetter) {
+        return Err(Error::invalid_option(format!(
+            "deploy \"if_better\" compares a held-out metric; a {} model has none",
+            algorithm.as_str()
+        ))
+        .with_hint(r#"use "deploy": "always" or "never""#));
+    }
+    let train: Vec<usize> = (0..data.n_rows()).collect();
+    if train.is_empty() {
+        return Err(
+            Error::invalid_data("no rows to train on: the relation is empty")
+                .with_hint("train on a relation with rows"),
+        );
+    }
+    let mut notes = Vec::new();
+    let Fitted {
+        preprocessor,
+        estimator,
+        log: training_log,
+        device,
+    } = params.fit(&mut FitInput {
+        data,
+        train: &train,
+        sample_weights: None,
+        test: &[],
+        labels: &TrainLabels::Numeric(Vec::new()),
+        preprocess: options.preprocess(),
+        seed: options.seed,
+        limits,
+        progress,
+        notes: &mut notes,
+    })?;
+    let metrics: BTreeMap<String, f64> = estimator.training_metrics().into_iter().collect();
+    if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(not_finite(&format!(
+            "its {name} on the training rows ({value})"
+        )));
+    }
+    let model = Model {
+        task,
+        target: String::new(),
+        positive_class: None,
+        negative_class: None,
+        preprocessor,
+        estimator,
+        reference: None,
+        evaluation: None,
+        drift: None,
+    };
+    let sample = drift_sample(&train);
+    let predictions = model.predict_rows(data, &sample)?;
+    let features: Vec<&str> = model.feature_names().collect();
+    let drift = DriftReference::measure(data, &features, &sample, predictions);
+    let model = Model {
+        drift: Some(drift),
+        ..model
+    };
+    if let Some(what) = first_invalid_parameter(&model) {
+        return Err(not_finite(&what));
+    }
+    Ok(TrainOutcome {
+        model,
+        train_rows: train.len(),
+        test_rows: 0,
+        metrics,
+        evaluated_on: "train",
+        notes,
+        held_out: HeldOut {
+            rows: Vec::new(),
+            truth: Truth::Numeric(Vec::new()),
+        },
+        training_log,
+        device,
+    })
+}
+
+/// A supervised algorithm given no target.
+fn no_target() -> Error {
+    Error::invalid_option("this algorithm learns from a target, and none was given")
+        .with_hint("name the target column, or train algorithm 'kmeans' or 'isolation_forest'")
+}
+
 fn make_split(
     data: &Dataset,
     rows: &[usize],
@@ -380,7 +479,7 @@ fn make_split(
 ) -> Result<Split> {
     let default = match task {
         Task::Classification => SplitSpec::Stratified,
-        Task::Regression => SplitSpec::Random,
+        Task::Regression | Task::Clustering | Task::AnomalyDetection => SplitSpec::Random,
     };
     match options.split.as_ref().unwrap_or(&default) {
         SplitSpec::Random => Ok(split::random(rows, options.test_size, options.seed)),
@@ -436,6 +535,7 @@ fn resolve_target(
 ) -> Result<(Task, Labels)> {
     let name = &data.target_name;
     match &data.target {
+        TargetColumn::Absent(_) => Err(no_target()),
         TargetColumn::Boolean(values) => {
             reject_regression(options, name, "boolean")?;
             let positive = match &options.positive {
@@ -522,6 +622,10 @@ fn resolve_target(
                     }
                     Ok((Task::Regression, Labels::Numeric(values)))
                 }
+                Task::Clustering | Task::AnomalyDetection => Err(Error::new(
+                    ErrorKind::Internal,
+                    "a supervised training with an unsupervised task",
+                )),
                 Task::Classification => {
                     if distinct.len() > 2 {
                         return Err(too_many_classes(name, distinct.len()));

@@ -86,6 +86,7 @@ const APPLICANT: [RawValue<'static>; 13] = [
 const LIMITS: Limits = Limits {
     max_memory_bytes: 1 << 30,
     device: finml_models::mlp::DeviceChoice::Cpu,
+    threads: 1,
 };
 
 #[test]

@@ -14,6 +14,7 @@ use std::cell::Cell;
 const LIMITS: Limits = Limits {
     max_memory_bytes: 64 << 20,
     device: DeviceChoice::Cpu,
+    threads: 1,
 };
 
 /// Two numeric features and a boolean target that depends on them, 400 rows.
@@ -143,6 +144,7 @@ fn the_network_is_counted_in_the_memory_budget() {
         Limits {
             max_memory_bytes: 4 << 20,
             device: DeviceChoice::Cpu,
+            threads: 1,
         },
     )
     .unwrap_err();
@@ -181,6 +183,7 @@ fn a_linear_fits_square_matrices_count_in_the_memory_budget() {
         Limits {
             max_memory_bytes: 2 << 20,
             device: DeviceChoice::Cpu,
+            threads: 1,
         },
     )
     .unwrap_err();

@@ -103,6 +103,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     let limits = Limits {
         max_memory_bytes: gucs::max_training_memory_bytes(),
         device: gucs::device(),
+        threads: gucs::threads(),
     };
     cap_threads(gucs::threads());
     let mut progress = EpochNotices;

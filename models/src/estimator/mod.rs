@@ -22,11 +22,15 @@ use crate::fit::FitInput;
 use crate::fit::Task;
 use crate::preprocess::Preprocessor;
 use crate::scoring_code;
+use isolation_forest::{IsolationForest, IsolationForestParams, ISOLATION_FOREST_KEYS};
+use kmeans::{KMeansModel, KMeansParams, KMEANS_KEYS, NOT_FOR_KMEANS, NOT_FOR_UNSUPERVISED_HINT};
 use linear::{Coefficient, LinearEstimator, SolverParams, SOLVER_KEYS};
 use mlp::{MlpParams, Network, MLP_KEYS};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView1};
 use scorecard::{Scorecard, ScorecardParams, NOT_FOR_SCORECARDS, SCORECARD_KEYS};
 
+pub mod isolation_forest;
+pub mod kmeans;
 pub mod linear;
 pub mod mlp;
 pub mod scorecard;
@@ -50,14 +54,21 @@ pub enum Algorithm {
     Scorecard,
     /// A multi-layer perceptron (classification or regression).
     Mlp,
+    /// k-means segmentation (no target).
+    Kmeans,
+    /// Isolation-forest anomaly scores (no target).
+    #[serde(rename = "isolation_forest")]
+    IsolationForest,
 }
 
 /// Every algorithm, in the order error hints list them.
-pub const ALL: [Algorithm; 4] = [
+pub const ALL: [Algorithm; 6] = [
     Algorithm::Logistic,
     Algorithm::Linear,
     Algorithm::Scorecard,
     Algorithm::Mlp,
+    Algorithm::Kmeans,
+    Algorithm::IsolationForest,
 ];
 
 /// Keys of the shared options that MLPs refuse (their penalty is weight_decay).
@@ -83,6 +94,18 @@ impl Algorithm {
             Algorithm::Linear => "linear",
             Algorithm::Scorecard => "scorecard",
             Algorithm::Mlp => "mlp",
+            Algorithm::Kmeans => "kmeans",
+            Algorithm::IsolationForest => "isolation_forest",
+        }
+    }
+
+    /// The task of an algorithm that learns without a target; `None` for the supervised
+    /// ones (their task comes from the target).
+    pub fn unsupervised_task(self) -> Option<Task> {
+        match self {
+            Algorithm::Kmeans => Some(Task::Clustering),
+            Algorithm::IsolationForest => Some(Task::AnomalyDetection),
+            Algorithm::Logistic | Algorithm::Linear | Algorithm::Scorecard | Algorithm::Mlp => None,
         }
     }
 
@@ -92,6 +115,8 @@ impl Algorithm {
             Algorithm::Logistic | Algorithm::Linear => SOLVER_KEYS,
             Algorithm::Scorecard => SCORECARD_KEYS,
             Algorithm::Mlp => MLP_KEYS,
+            Algorithm::Kmeans => KMEANS_KEYS,
+            Algorithm::IsolationForest => ISOLATION_FOREST_KEYS,
         }
     }
 
@@ -101,6 +126,9 @@ impl Algorithm {
             Algorithm::Logistic | Algorithm::Linear => (&[], ""),
             Algorithm::Scorecard => (NOT_FOR_SCORECARDS, scorecard::NOT_FOR_SCORECARDS_HINT),
             Algorithm::Mlp => (NOT_FOR_MLP, NOT_FOR_MLP_HINT),
+            Algorithm::Kmeans | Algorithm::IsolationForest => {
+                (NOT_FOR_KMEANS, NOT_FOR_UNSUPERVISED_HINT)
+            }
         }
     }
 
@@ -139,6 +167,8 @@ pub enum Params {
     Linear(SolverParams),
     Scorecard(ScorecardParams),
     Mlp(MlpParams),
+    Kmeans(KMeansParams),
+    IsolationForest(IsolationForestParams),
 }
 
 impl Params {
@@ -158,6 +188,10 @@ impl Params {
             )?),
             Algorithm::Scorecard => Params::Scorecard(ScorecardParams::from_options(options)?),
             Algorithm::Mlp => Params::Mlp(MlpParams::from_json(options)?),
+            Algorithm::Kmeans => Params::Kmeans(KMeansParams::from_options(options)?),
+            Algorithm::IsolationForest => {
+                Params::IsolationForest(IsolationForestParams::from_options(options)?)
+            }
         })
     }
 
@@ -167,6 +201,8 @@ impl Params {
             Params::Linear(_) => Algorithm::Linear,
             Params::Scorecard(_) => Algorithm::Scorecard,
             Params::Mlp(_) => Algorithm::Mlp,
+            Params::Kmeans(_) => Algorithm::Kmeans,
+            Params::IsolationForest(_) => Algorithm::IsolationForest,
         }
     }
 
@@ -182,7 +218,10 @@ impl Params {
     ) -> Result<Params> {
         let class_weighted = match &self {
             Params::Logistic(p) | Params::Linear(p) => p.class_weight.is_some(),
-            Params::Scorecard(_) | Params::Mlp(_) => false,
+            Params::Scorecard(_)
+            | Params::Mlp(_)
+            | Params::Kmeans(_)
+            | Params::IsolationForest(_) => false,
         };
         if class_weighted && task == Task::Regression {
             return Err(Error::invalid_option(
@@ -237,6 +276,14 @@ impl Params {
                 let (pre, fit) = mlp::fit_estimator(input, p)?;
                 (pre, Estimator::Mlp(fit.network), fit.log, Some(fit.device))
             }
+            Params::Kmeans(p) => {
+                let (pre, model) = kmeans::fit_estimator(input, p)?;
+                (pre, Estimator::Kmeans(model), Vec::new(), None)
+            }
+            Params::IsolationForest(p) => {
+                let (pre, forest) = isolation_forest::fit_estimator(input, p)?;
+                (pre, Estimator::IsolationForest(forest), Vec::new(), None)
+            }
         };
         Ok(Fitted {
             preprocessor,
@@ -271,6 +318,8 @@ pub enum Estimator {
     Linear(LinearEstimator),
     Scorecard(ScorecardEstimator),
     Mlp(Network),
+    Kmeans(KMeansModel),
+    IsolationForest(IsolationForest),
 }
 
 impl Estimator {
@@ -280,6 +329,8 @@ impl Estimator {
             Estimator::Linear(_) => Algorithm::Linear,
             Estimator::Scorecard(_) => Algorithm::Scorecard,
             Estimator::Mlp(_) => Algorithm::Mlp,
+            Estimator::Kmeans(_) => Algorithm::Kmeans,
+            Estimator::IsolationForest(_) => Algorithm::IsolationForest,
         }
     }
 
@@ -289,13 +340,15 @@ impl Estimator {
         match self {
             Estimator::Logistic(e) | Estimator::Linear(e) => e.output(preprocessor, values),
             Estimator::Scorecard(s) => s.linear.output(preprocessor, values),
-            Estimator::Mlp(network) => DESIGN_ROW.with(|row| {
-                // One buffer per thread: a prediction per table row allocates nothing.
-                let mut row = row.borrow_mut();
-                row.clear();
-                preprocessor.design_row(values, &mut row)?;
-                Ok(network.output(&row))
+            Estimator::Mlp(network) => {
+                with_design_row(preprocessor, values, |row| network.output(row))
+            }
+            Estimator::Kmeans(k) => with_design_row(preprocessor, values, |row| {
+                k.nearest(ArrayView1::from(row)) as f64
             }),
+            Estimator::IsolationForest(f) => {
+                with_design_row(preprocessor, values, |row| f.score(ArrayView1::from(row)))
+            }
         }
     }
 
@@ -320,6 +373,8 @@ impl Estimator {
             Estimator::Logistic(e) | Estimator::Linear(e) => e.outputs(x),
             Estimator::Scorecard(s) => s.linear.outputs(x),
             Estimator::Mlp(network) => network.outputs(x),
+            Estimator::Kmeans(k) => k.outputs(x),
+            Estimator::IsolationForest(f) => f.outputs(x),
         }
     }
 
@@ -344,26 +399,55 @@ impl Estimator {
             Estimator::Mlp(network) => {
                 explain::explain_network(preprocessor, network, reference, values)
             }
+            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "fin_explain attributes a supervised model's prediction; \"{}\" models have none",
+                    self.algorithm().as_str()
+                ),
+            )
+            .with_hint("fin_clusters shows what sets each cluster apart")),
         }
     }
 
-    /// What explanations are measured against, over the training rows.
+    /// What explanations are measured against, over the training rows (`None`: the
+    /// estimator is not explained).
     pub fn measure_reference(
         &self,
         preprocessor: &Preprocessor,
         data: &Dataset,
         rows: &[usize],
-    ) -> Reference {
+    ) -> Option<Reference> {
         match self {
             Estimator::Logistic(e) | Estimator::Linear(e) => {
-                Reference::measure(preprocessor, &e.weights, data, rows)
+                Some(Reference::measure(preprocessor, &e.weights, data, rows))
             }
-            Estimator::Scorecard(s) => {
-                Reference::measure(preprocessor, &s.linear.weights, data, rows)
-            }
-            Estimator::Mlp(network) => {
-                Reference::measure_network(preprocessor, network, data, rows)
-            }
+            Estimator::Scorecard(s) => Some(Reference::measure(
+                preprocessor,
+                &s.linear.weights,
+                data,
+                rows,
+            )),
+            Estimator::Mlp(network) => Some(Reference::measure_network(
+                preprocessor,
+                network,
+                data,
+                rows,
+            )),
+            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => None,
+        }
+    }
+
+    /// Metrics an unsupervised estimator measures on its training rows (a supervised one is
+    /// measured against its target instead: none here).
+    pub fn training_metrics(&self) -> Vec<(String, f64)> {
+        match self {
+            Estimator::Kmeans(k) => k.metrics(),
+            Estimator::IsolationForest(f) => f.metrics(),
+            Estimator::Logistic(_)
+            | Estimator::Linear(_)
+            | Estimator::Scorecard(_)
+            | Estimator::Mlp(_) => Vec::new(),
         }
     }
 
@@ -372,7 +456,7 @@ impl Estimator {
         match self {
             Estimator::Logistic(e) | Estimator::Linear(e) => &e.coefficients,
             Estimator::Scorecard(s) => &s.linear.coefficients,
-            Estimator::Mlp(_) => &[],
+            Estimator::Mlp(_) | Estimator::Kmeans(_) | Estimator::IsolationForest(_) => &[],
         }
     }
 
@@ -385,6 +469,8 @@ impl Estimator {
                 .first_invalid_value()
                 .or_else(|| s.linear.first_invalid_parameter()),
             Estimator::Mlp(network) => network.first_invalid_parameter(),
+            Estimator::Kmeans(k) => k.first_invalid_parameter(),
+            Estimator::IsolationForest(f) => f.first_invalid_parameter(),
         }
     }
 
@@ -401,6 +487,8 @@ impl Estimator {
                     format!("the network takes {inputs} inputs, the preprocessing gives {width}")
                 });
             }
+            Estimator::Kmeans(k) => return k.shape_mismatch(width),
+            Estimator::IsolationForest(f) => return f.shape_mismatch(width),
         };
         (weights.len() != width)
             .then(|| format!("{} weights for {width} design columns", weights.len()))
@@ -411,7 +499,7 @@ impl Estimator {
         match self {
             Estimator::Logistic(e) | Estimator::Linear(e) => e.coefficients_disagree(preprocessor),
             Estimator::Scorecard(s) => s.linear.coefficients_disagree(preprocessor),
-            Estimator::Mlp(_) => false,
+            Estimator::Mlp(_) | Estimator::Kmeans(_) | Estimator::IsolationForest(_) => false,
         }
     }
 
@@ -421,6 +509,19 @@ impl Estimator {
         match self {
             Estimator::Logistic(_) | Estimator::Linear(_) | Estimator::Scorecard(_) => None,
             Estimator::Mlp(network) => Some(("Network", network.shape())),
+            Estimator::Kmeans(k) => Some((
+                "Clusters",
+                format!("k = {}, {} Lloyd iterations", k.k(), k.iterations),
+            )),
+            Estimator::IsolationForest(f) => Some((
+                "Forest",
+                format!(
+                    "{} trees of {} rows, flagging scores above {:.4}",
+                    f.trees.len(),
+                    f.sample_size,
+                    f.threshold
+                ),
+            )),
         }
     }
 
@@ -438,33 +539,43 @@ impl Estimator {
                 s.linear.intercept,
                 &s.linear.weights,
             )),
-            Estimator::Mlp(_) => Err(Error::new(
-                ErrorKind::Unsupported,
-                "an MLP has no SQL expression: its hidden layers are not written as scoring code",
-            )
-            .with_hint(
-                "score it with fin_predict or fin_score_table, or export it with fin_export",
-            )),
+            Estimator::Mlp(_) | Estimator::Kmeans(_) | Estimator::IsolationForest(_) => {
+                Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "a{} {} model has no SQL expression: only linear models and scorecards are written as scoring code",
+                        if matches!(self, Estimator::IsolationForest(_)) { "n" } else { "" },
+                        self.algorithm().as_str()
+                    ),
+                )
+                .with_hint(
+                    "score it with fin_predict or fin_score_table, or export it with fin_export",
+                ))
+            }
         }
     }
 
     /// What the coefficient table's estimates are measured on, for the model report.
     pub fn coefficients_scale(&self) -> &'static str {
         match self {
-            Estimator::Logistic(_) | Estimator::Linear(_) | Estimator::Mlp(_) => {
-                "on the original feature scale"
-            }
+            Estimator::Logistic(_)
+            | Estimator::Linear(_)
+            | Estimator::Mlp(_)
+            | Estimator::Kmeans(_)
+            | Estimator::IsolationForest(_) => "on the original feature scale",
             Estimator::Scorecard(_) => "on the weights of evidence",
         }
     }
 
     /// The oldest stored-format version that can hold this estimator: 2 added scorecards,
-    /// 3 MLPs; every other model is still written as version 1, readable by finml 0.1.
+    /// 3 MLPs, 5 the unsupervised models; every other model is still written as version 1,
+    /// readable by finml 0.1.
     pub fn format_version(&self) -> u32 {
         match self {
             Estimator::Logistic(_) | Estimator::Linear(_) => 1,
             Estimator::Scorecard(_) => 2,
             Estimator::Mlp(_) => 3,
+            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => UNSUPERVISED_FORMAT_VERSION,
         }
     }
 
@@ -487,12 +598,16 @@ impl Estimator {
             // Formats 1-3 keep a linear model's fields for every model: a network stores a
             // zero intercept and zero weights.
             Estimator::Mlp(network) => StoredEstimator {
-                intercept: 0.0,
-                weights: vec![0.0; width],
-                coefficients: Vec::new(),
-                scorecard: None,
                 network: Some(network.clone()),
-                fitted: None,
+                ..StoredEstimator::no_linear_part(width)
+            },
+            Estimator::Kmeans(k) => StoredEstimator {
+                fitted: serde_json::to_value(k).ok(),
+                ..StoredEstimator::no_linear_part(width)
+            },
+            Estimator::IsolationForest(f) => StoredEstimator {
+                fitted: serde_json::to_value(f).ok(),
+                ..StoredEstimator::no_linear_part(width)
             },
         }
     }
@@ -507,14 +622,39 @@ impl Estimator {
             network,
             fitted,
         } = stored;
-        if fitted.is_some() {
-            return Err(Error::new(
+        let unreadable = |e: serde_json::Error| {
+            Error::new(
                 ErrorKind::CorruptModel,
-                format!(
-                    "a {} model with the fitted state of a newer algorithm",
-                    algorithm.as_str()
-                ),
-            ));
+                format!("the fitted state of a {} model: {e}", algorithm.as_str()),
+            )
+        };
+        match (algorithm, fitted) {
+            (Algorithm::Kmeans, Some(f)) => {
+                return serde_json::from_value(f)
+                    .map(Estimator::Kmeans)
+                    .map_err(unreadable)
+            }
+            (Algorithm::IsolationForest, Some(f)) => {
+                return serde_json::from_value(f)
+                    .map(Estimator::IsolationForest)
+                    .map_err(unreadable)
+            }
+            (Algorithm::Kmeans | Algorithm::IsolationForest, None) => {
+                return Err(Error::new(
+                    ErrorKind::CorruptModel,
+                    format!("a {} model without its fitted state", algorithm.as_str()),
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(Error::new(
+                    ErrorKind::CorruptModel,
+                    format!(
+                        "a {} model with the fitted state of a newer algorithm",
+                        algorithm.as_str()
+                    ),
+                ))
+            }
+            (_, None) => {}
         }
         let linear = LinearEstimator {
             intercept,
@@ -536,6 +676,7 @@ impl Estimator {
             (Algorithm::Mlp, None, Some(network)) => Ok(Estimator::Mlp(network)),
             (Algorithm::Scorecard, None, _) => misplaced("no points"),
             (Algorithm::Mlp, _, None) => misplaced("no network"),
+            (Algorithm::Kmeans | Algorithm::IsolationForest, _, _) => misplaced("a linear model"),
             (_, Some(_), _) => misplaced("a scorecard's points"),
             (_, _, Some(_)) => misplaced("a network"),
         }
@@ -545,7 +686,11 @@ impl Estimator {
 /// The newest stored-format version this build reads and writes: the largest
 /// [`Estimator::format_version`]. An algorithm added later raises it, so that older finml
 /// refuses its models instead of misreading them.
-pub const NEWEST_FORMAT_VERSION: u32 = 4;
+pub const NEWEST_FORMAT_VERSION: u32 = 5;
+
+/// The format version of the unsupervised models (k-means, isolation forest): their task
+/// and fitted state are unknown to finml before 0.6.
+pub const UNSUPERVISED_FORMAT_VERSION: u32 = 5;
 
 /// The format version of a scorecard with special codes (bins an older reader would
 /// misread as value bins).
@@ -566,6 +711,36 @@ pub struct StoredEstimator {
     pub fitted: Option<serde_json::Value>,
 }
 
+impl StoredEstimator {
+    /// The fields of a model with no linear part (formats 1-3 keep a linear model's fields
+    /// for every model: a zero intercept and zero weights).
+    fn no_linear_part(width: usize) -> StoredEstimator {
+        StoredEstimator {
+            intercept: 0.0,
+            weights: vec![0.0; width],
+            coefficients: Vec::new(),
+            scorecard: None,
+            network: None,
+            fitted: None,
+        }
+    }
+}
+
+/// Runs `f` on the design row of `values` (one buffer per thread: a prediction per table
+/// row allocates nothing).
+fn with_design_row(
+    preprocessor: &Preprocessor,
+    values: &[RawValue<'_>],
+    f: impl FnOnce(&[f64]) -> f64,
+) -> Result<f64> {
+    DESIGN_ROW.with(|row| {
+        let mut row = row.borrow_mut();
+        row.clear();
+        preprocessor.design_row(values, &mut row)?;
+        Ok(f(&row))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -576,7 +751,10 @@ mod tests {
             assert_eq!(Algorithm::parse(algorithm.as_str()).unwrap(), algorithm);
         }
         let e = Algorithm::parse("svm").unwrap_err();
-        assert!(e.hint.unwrap().contains("logistic, linear, scorecard, mlp"));
+        assert!(e
+            .hint
+            .unwrap()
+            .contains("logistic, linear, scorecard, mlp, kmeans, isolation_forest"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The validated parameters of algorithm "mlp", parsed from its keys of the options object
 //! (the way linfa's `*ValidParams` are: a value of this type is always usable).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::json::{bad, count, enum_value, number_in};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -185,40 +186,6 @@ impl MlpParams {
             o.device = Some(DeviceChoice::parse(text)?);
         }
         Ok(o)
-    }
-}
-
-fn bad(key: &str, value: &Value, expected: &str) -> Error {
-    Error::invalid_option(format!("invalid options.{key}: {value}"))
-        .with_hint(format!("{key} must be {expected}"))
-}
-
-fn enum_value<T: for<'de> Deserialize<'de>>(value: &Value, key: &str, expected: &str) -> Result<T> {
-    serde_json::from_value(value.clone()).map_err(|_| bad(key, value, expected))
-}
-
-fn number_in(
-    value: &Value,
-    key: &str,
-    low: f64,
-    high: f64,
-    high_included: bool,
-    expected: &str,
-) -> Result<f64> {
-    match value.as_f64() {
-        Some(x) if x >= low && (x < high || (high_included && x == high)) => Ok(x),
-        _ => Err(bad(key, value, expected)),
-    }
-}
-
-fn count(value: &Value, key: &str, low: usize, high: usize) -> Result<usize> {
-    match value.as_u64() {
-        Some(n) if n as usize >= low && n as usize <= high => Ok(n as usize),
-        _ => Err(bad(
-            key,
-            value,
-            &format!("an integer between {low} and {high}"),
-        )),
     }
 }
 

@@ -1,0 +1,407 @@
+//! Isolation forest (Liu, Ting & Zhou 2008) for anomaly detection, as scikit-learn's
+//! `IsolationForest`: each tree isolates a sample of `sample_size` rows drawn without
+//! replacement by random splits (a random non-constant design column, a threshold uniform
+//! between its smallest and largest value in the node) down to depth ⌈log2 sample_size⌉;
+//! a row's score is 2^(−E[h(x)] / c(sample_size)), with h the depth of the leaf it reaches
+//! plus c(rows in that leaf), c(n) the mean path length of an unsuccessful search in a
+//! binary search tree of n keys. Scores are in [0, 1]; above 0.5 is anomalous.
+//!
+//! Written over ndarray (some 200 lines) rather than taken from a crate: linfa has no
+//! isolation forest, and the crate that has one (extended-isolation-forest 0.2) fixes the
+//! number of features at compile time (`Forest<T, const N: usize>` over `[T; N]` rows),
+//! splits on random hyperplanes (the extended variant, not scikit-learn's axis-parallel
+//! splits that are the reference here) and cannot be cancelled between trees.
+
+use super::kmeans::lloyd::parallel_rows;
+use crate::error::{Error, ErrorKind, Result};
+use crate::fit::FitInput;
+use crate::interrupt;
+use crate::json::{bad, count, number_in};
+use crate::preprocess::Preprocessor;
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The keys of algorithm "isolation_forest".
+pub const ISOLATION_FOREST_KEYS: &[&str] = &["n_trees", "sample_size", "contamination"];
+
+/// Euler–Mascheroni constant, for the harmonic numbers of c(n).
+const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
+
+/// Validated isolation-forest parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IsolationForestParams {
+    /// Default 100.
+    pub n_trees: usize,
+    /// Rows each tree isolates (at most the training rows). Default 256.
+    pub sample_size: usize,
+    /// The share of training rows flagged: the score threshold is their (1 − contamination)
+    /// quantile. `None` ("auto", the default): the threshold is 0.5, as in the paper.
+    pub contamination: Option<f64>,
+}
+
+impl IsolationForestParams {
+    pub fn from_options(options: &Map<String, Value>) -> Result<IsolationForestParams> {
+        Ok(IsolationForestParams {
+            n_trees: options
+                .get("n_trees")
+                .map_or(Ok(100), |v| count(v, "n_trees", 1, 10_000))?,
+            sample_size: options
+                .get("sample_size")
+                .map_or(Ok(256), |v| count(v, "sample_size", 2, 1 << 20))?,
+            contamination: match options.get("contamination") {
+                None => None,
+                Some(Value::String(s)) if s == "auto" => None,
+                Some(v) => Some(
+                    number_in(
+                        v,
+                        "contamination",
+                        0.0,
+                        0.5,
+                        true,
+                        r#""auto" or a share in (0, 0.5]"#,
+                    )
+                    .and_then(|c| {
+                        if c > 0.0 {
+                            Ok(c)
+                        } else {
+                            Err(bad("contamination", v, r#""auto" or a share in (0, 0.5]"#))
+                        }
+                    })?,
+                ),
+            },
+        })
+    }
+}
+
+/// One node: a split (`feature` ≥ 0) or a leaf holding `size` training rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tree {
+    /// Per node: the design column split on, or −1 for a leaf.
+    pub feature: Vec<i32>,
+    /// Per node: rows with a value ≤ threshold go left (a leaf: its row count).
+    pub threshold: Vec<f64>,
+    /// Per split node: the index of its left child; the right child follows the left
+    /// subtree (`right`).
+    pub left: Vec<u32>,
+    pub right: Vec<u32>,
+}
+
+impl Tree {
+    /// The path length of a design row: the depth of its leaf plus c(rows in the leaf).
+    fn path_length(&self, row: ArrayView1<'_, f64>) -> f64 {
+        let mut node = 0usize;
+        let mut depth = 0.0;
+        loop {
+            let feature = self.feature[node];
+            if feature < 0 {
+                return depth + average_path(self.threshold[node]);
+            }
+            node = if row[feature as usize] <= self.threshold[node] {
+                self.left[node] as usize
+            } else {
+                self.right[node] as usize
+            };
+            depth += 1.0;
+        }
+    }
+}
+
+/// c(n): the average path length of an unsuccessful search among n keys.
+pub fn average_path(n: f64) -> f64 {
+    if n <= 1.0 {
+        0.0
+    } else if n <= 2.0 {
+        1.0
+    } else {
+        2.0 * ((n - 1.0).ln() + EULER_GAMMA) - 2.0 * (n - 1.0) / n
+    }
+}
+
+/// A fitted isolation forest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IsolationForest {
+    pub trees: Vec<Tree>,
+    /// The rows each tree isolated (the normalizer c(sample_size)).
+    pub sample_size: usize,
+    /// Scores above it are flagged.
+    pub threshold: f64,
+    /// The contamination asked for (`None`: auto).
+    pub contamination: Option<f64>,
+    /// Share of training rows above the threshold.
+    pub flagged_share: f64,
+}
+
+impl IsolationForest {
+    /// The anomaly score of one design row, in [0, 1].
+    pub fn score(&self, row: ArrayView1<'_, f64>) -> f64 {
+        let mean = self.trees.iter().map(|t| t.path_length(row)).sum::<f64>()
+            / self.trees.len().max(1) as f64;
+        2f64.powf(-mean / average_path(self.sample_size as f64))
+    }
+
+    pub fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
+        x.rows().into_iter().map(|r| self.score(r)).collect()
+    }
+
+    fn scores(&self, x: ArrayView2<'_, f64>, threads: usize) -> Vec<f64> {
+        parallel_rows(x.nrows(), threads, |range| {
+            range
+                .enumerate()
+                .map(|(j, i)| {
+                    interrupt::check_every(j, 4096);
+                    self.score(x.row(i))
+                })
+                .collect::<Vec<f64>>()
+        })
+        .concat()
+    }
+
+    pub fn first_invalid_parameter(&self) -> Option<String> {
+        if !(self.threshold.is_finite() && self.flagged_share.is_finite()) {
+            return Some("threshold".to_owned());
+        }
+        self.trees
+            .iter()
+            .position(|t| t.threshold.iter().any(|v| !v.is_finite()))
+            .map(|t| format!("a threshold of tree {t}"))
+    }
+
+    /// What does not fit a design of `width` columns (the stored bytes may have been
+    /// edited): a split on a column past it, or a child outside its tree.
+    pub fn shape_mismatch(&self, width: usize) -> Option<String> {
+        if self.trees.is_empty() || self.sample_size < 2 {
+            return Some("no trees".to_owned());
+        }
+        for (t, tree) in self.trees.iter().enumerate() {
+            let nodes = tree.feature.len();
+            if tree.threshold.len() != nodes
+                || tree.left.len() != nodes
+                || tree.right.len() != nodes
+            {
+                return Some(format!("tree {t} has arrays of different lengths"));
+            }
+            for node in 0..nodes {
+                let f = tree.feature[node];
+                if f >= width as i32 {
+                    return Some(format!("tree {t} splits on design column {f} of {width}"));
+                }
+                // Children come after their parent: a walk always ends at a leaf.
+                if f >= 0
+                    && [tree.left[node], tree.right[node]]
+                        .iter()
+                        .any(|&c| c as usize <= node || c as usize >= nodes)
+                {
+                    return Some(format!("tree {t} has a child outside the tree"));
+                }
+            }
+        }
+        None
+    }
+
+    pub fn metrics(&self) -> Vec<(String, f64)> {
+        vec![
+            ("n_trees".to_owned(), self.trees.len() as f64),
+            ("sample_size".to_owned(), self.sample_size as f64),
+            ("threshold".to_owned(), self.threshold),
+            ("flagged_share".to_owned(), self.flagged_share),
+        ]
+    }
+}
+
+/// Grows one tree over the sample `rows` of `x`.
+fn grow(x: ArrayView2<'_, f64>, rows: &mut [usize], max_depth: usize, rng: &mut SmallRng) -> Tree {
+    let mut tree = Tree {
+        feature: Vec::new(),
+        threshold: Vec::new(),
+        left: Vec::new(),
+        right: Vec::new(),
+    };
+    let mut candidates: Vec<usize> = Vec::with_capacity(x.ncols());
+    grow_node(x, rows, 0, max_depth, rng, &mut tree, &mut candidates);
+    tree
+}
+
+fn grow_node(
+    x: ArrayView2<'_, f64>,
+    rows: &mut [usize],
+    depth: usize,
+    max_depth: usize,
+    rng: &mut SmallRng,
+    tree: &mut Tree,
+    candidates: &mut Vec<usize>,
+) -> usize {
+    let node = tree.feature.len();
+    tree.feature.push(-1);
+    tree.threshold.push(rows.len() as f64);
+    tree.left.push(0);
+    tree.right.push(0);
+    if depth >= max_depth || rows.len() <= 1 {
+        return node;
+    }
+    // A random column among those not constant in the node (scikit-learn's random splitter
+    // draws until it finds one).
+    candidates.clear();
+    candidates.extend(0..x.ncols());
+    let split = loop {
+        if candidates.is_empty() {
+            break None;
+        }
+        let pick = rng.gen_range(0..candidates.len());
+        let feature = candidates.swap_remove(pick);
+        let (low, high) = rows
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &r| {
+                let v = x[[r, feature]];
+                (l.min(v), h.max(v))
+            });
+        if high > low {
+            let mut threshold = low + rng.gen::<f64>() * (high - low);
+            if threshold >= high {
+                threshold = low;
+            }
+            break Some((feature, threshold));
+        }
+    };
+    let Some((feature, threshold)) = split else {
+        return node;
+    };
+    let mut at = 0;
+    for i in 0..rows.len() {
+        if x[[rows[i], feature]] <= threshold {
+            rows.swap(i, at);
+            at += 1;
+        }
+    }
+    let (left_rows, right_rows) = rows.split_at_mut(at);
+    tree.feature[node] = feature as i32;
+    tree.threshold[node] = threshold;
+    let left = grow_node(x, left_rows, depth + 1, max_depth, rng, tree, candidates);
+    let right = grow_node(x, right_rows, depth + 1, max_depth, rng, tree, candidates);
+    tree.left[node] = left as u32;
+    tree.right[node] = right as u32;
+    node
+}
+
+/// Fits the preprocessing and the forest on the training rows; scores every training row
+/// for the contamination threshold and the flagged share.
+pub fn fit_estimator(
+    input: &mut FitInput<'_>,
+    params: &IsolationForestParams,
+) -> Result<(Preprocessor, IsolationForest)> {
+    let preprocessor = crate::linear::fit_standardized(input)?;
+    let width = preprocessor.width();
+    let rows = input.train.len();
+    let needed = rows.saturating_mul(width.max(1)).saturating_mul(8);
+    if input.data.bytes().saturating_add(needed) > input.limits.max_memory_bytes {
+        return Err(Error::new(
+            ErrorKind::ResourceLimit,
+            format!(
+                "the isolation forest scores the design matrix of {rows} rows × {width} columns ({} MB), more than finml.max_training_memory ({} MB) allows with the data",
+                needed >> 20,
+                input.limits.max_memory_bytes >> 20
+            ),
+        )
+        .with_hint("raise finml.max_training_memory, lower options.max_categories, or train on a sample"));
+    }
+    if rows < 2 {
+        return Err(Error::invalid_data(format!(
+            "an isolation forest needs at least 2 training rows; there are {rows}"
+        )));
+    }
+    let x = preprocessor.design_matrix(input.data, input.train);
+    let sample_size = params.sample_size.min(rows);
+    if sample_size < params.sample_size {
+        input.notes.push(format!(
+            "sample_size {} is more than the {rows} training rows: each tree isolates all of them",
+            params.sample_size
+        ));
+    }
+    let max_depth = (sample_size as f64).log2().ceil().max(1.0) as usize;
+    let mut rng = SmallRng::seed_from_u64(input.seed);
+    let mut trees = Vec::with_capacity(params.n_trees);
+    for _ in 0..params.n_trees {
+        interrupt::check();
+        let mut sample = rand::seq::index::sample(&mut rng, rows, sample_size).into_vec();
+        trees.push(grow(x.view(), &mut sample, max_depth, &mut rng));
+    }
+    let mut forest = IsolationForest {
+        trees,
+        sample_size,
+        threshold: 0.5,
+        contamination: params.contamination,
+        flagged_share: 0.0,
+    };
+    let scores = forest.scores(x.view(), input.limits.threads);
+    if let Some(c) = params.contamination {
+        let mut sorted = scores.clone();
+        sorted.sort_unstable_by(f64::total_cmp);
+        forest.threshold = quantile(&sorted, 1.0 - c);
+    }
+    forest.flagged_share =
+        scores.iter().filter(|&&s| s > forest.threshold).count() as f64 / rows as f64;
+    Ok((preprocessor, forest))
+}
+
+/// The q-quantile of sorted values, linearly interpolated (numpy's default, which
+/// scikit-learn's percentile threshold uses).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let position = q * (sorted.len() - 1) as f64;
+    let below = position.floor() as usize;
+    let above = (below + 1).min(sorted.len() - 1);
+    sorted[below] + (position - below as f64) * (sorted[above] - sorted[below])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn average_path_matches_the_paper() {
+        assert_eq!(average_path(1.0), 0.0);
+        assert_eq!(average_path(2.0), 1.0);
+        // c(256) = 2 H(255) − 2 · 255 / 256 with H(i) ≈ ln i + γ: 10.2448.
+        assert!((average_path(256.0) - 10.244_770).abs() < 1e-5);
+    }
+
+    #[test]
+    fn an_isolated_point_scores_highest_and_trees_are_well_formed() {
+        let mut rng = SmallRng::seed_from_u64(3);
+        let mut x = Array2::zeros((501, 2));
+        for i in 0..500 {
+            x[[i, 0]] = rng.gen::<f64>();
+            x[[i, 1]] = rng.gen::<f64>();
+        }
+        x[[500, 0]] = 8.0;
+        x[[500, 1]] = 8.0;
+        let mut trees = Vec::new();
+        for _ in 0..100 {
+            let mut sample = rand::seq::index::sample(&mut rng, 501, 256).into_vec();
+            trees.push(grow(x.view(), &mut sample, 8, &mut rng));
+        }
+        let forest = IsolationForest {
+            trees,
+            sample_size: 256,
+            threshold: 0.5,
+            contamination: None,
+            flagged_share: 0.0,
+        };
+        assert_eq!(forest.shape_mismatch(2), None);
+        assert!(forest.shape_mismatch(1).is_some());
+        let scores = forest.scores(x.view(), 2);
+        let top = (0..501)
+            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
+            .unwrap();
+        assert_eq!(top, 500);
+        assert!(scores[500] > 0.6, "{}", scores[500]);
+        assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)));
+    }
+
+    #[test]
+    fn quantile_interpolates_as_numpy() {
+        assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 0.5), 2.5);
+        assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 1.0), 4.0);
+    }
+}

@@ -1,0 +1,293 @@
+//! k-means segmentation: the standardized design (impute, standardize, one-hot, as the
+//! linear models), Lloyd's algorithm from k-means++ seeds (lloyd.rs), k fixed or chosen by
+//! the best silhouette over a range, and per cluster the profile `fin_clusters` shows
+//! (quality.rs).
+
+pub mod lloyd;
+pub mod quality;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::fit::FitInput;
+use crate::json::{bad, count, number_in};
+use crate::preprocess::Preprocessor;
+use lloyd::{kmeans, LloydSettings};
+use ndarray::{Array2, ArrayView1};
+use quality::{davies_bouldin, profiles, silhouette, ClusterProfile};
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The keys of algorithm "kmeans".
+pub const KMEANS_KEYS: &[&str] = &["k", "n_init", "max_iter", "tolerance"];
+
+/// Training options k-means has no use for, and why.
+pub const NOT_FOR_KMEANS: &[&str] = &[
+    "positive",
+    "test_size",
+    "split",
+    "task",
+    "deploy_tolerance",
+    "weight_column",
+    "semi_supervised",
+];
+pub const NOT_FOR_UNSUPERVISED_HINT: &str =
+    "an unsupervised model has no target: it trains on every row and is not compared with a deployed version";
+
+/// Largest k (a centre per cluster; the profile has k × width entries).
+pub const MAX_K: usize = 1000;
+/// Rows the silhouette is measured on (it costs rows²).
+pub const SILHOUETTE_SAMPLE_ROWS: usize = 10_000;
+
+/// How many clusters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClusterCount {
+    Fixed(usize),
+    /// The k of the best silhouette in min..=max.
+    Best {
+        min: usize,
+        max: usize,
+    },
+}
+
+/// Validated k-means parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KMeansParams {
+    pub k: ClusterCount,
+    /// Runs from different seeds; the one of lowest inertia is kept. Default 3.
+    pub n_init: usize,
+    /// Lloyd iterations per run. Default 300.
+    pub max_iter: usize,
+    /// Relative centre shift that ends a run (scikit-learn's tol). Default 1e-4.
+    pub tolerance: f64,
+}
+
+impl KMeansParams {
+    pub fn from_options(options: &Map<String, Value>) -> Result<KMeansParams> {
+        let k_hint = r#"an integer between 2 and 1000, "auto" (2 to 10), or a range [2, 10]"#;
+        let k = match options.get("k") {
+            None => ClusterCount::Best { min: 2, max: 10 },
+            Some(Value::String(s)) if s == "auto" => ClusterCount::Best { min: 2, max: 10 },
+            Some(v @ Value::Array(range)) => match range.as_slice() {
+                [low, high] => {
+                    let low = count(low, "k", 2, MAX_K).map_err(|_| bad("k", v, k_hint))?;
+                    let high = count(high, "k", 2, MAX_K).map_err(|_| bad("k", v, k_hint))?;
+                    if low > high {
+                        return Err(bad("k", v, k_hint));
+                    }
+                    ClusterCount::Best {
+                        min: low,
+                        max: high,
+                    }
+                }
+                _ => return Err(bad("k", v, k_hint)),
+            },
+            Some(v) => {
+                ClusterCount::Fixed(count(v, "k", 2, MAX_K).map_err(|_| bad("k", v, k_hint))?)
+            }
+        };
+        Ok(KMeansParams {
+            k,
+            n_init: options
+                .get("n_init")
+                .map_or(Ok(3), |v| count(v, "n_init", 1, 100))?,
+            max_iter: options
+                .get("max_iter")
+                .map_or(Ok(300), |v| count(v, "max_iter", 1, 100_000))?,
+            tolerance: options.get("tolerance").map_or(Ok(1e-4), |v| {
+                number_in(
+                    v,
+                    "tolerance",
+                    0.0,
+                    1.0,
+                    false,
+                    "a number in [0, 1), e.g. 1e-4",
+                )
+            })?,
+        })
+    }
+}
+
+/// A fitted k-means model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KMeansModel {
+    /// One centre per cluster, in design units (standardized).
+    pub centers: Vec<Vec<f64>>,
+    /// Sum of squared distances of the training rows to their centre (design units).
+    pub inertia: f64,
+    /// Mean silhouette on a sample of at most 10,000 training rows.
+    pub silhouette: f64,
+    pub davies_bouldin: f64,
+    /// Lloyd iterations of the kept run.
+    pub iterations: usize,
+    /// With k chosen automatically: the silhouette of each k tried, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub silhouette_by_k: Vec<(usize, f64)>,
+    /// Each cluster's size and what sets it apart.
+    pub profiles: Vec<ClusterProfile>,
+}
+
+impl KMeansModel {
+    pub fn k(&self) -> usize {
+        self.centers.len()
+    }
+
+    /// The nearest centre to a design row (the lowest-numbered on a tie).
+    pub fn nearest(&self, row: ArrayView1<'_, f64>) -> usize {
+        let mut best = (f64::INFINITY, 0);
+        for (j, c) in self.centers.iter().enumerate() {
+            let d: f64 = row.iter().zip(c).map(|(a, b)| (a - b) * (a - b)).sum();
+            if d < best.0 {
+                best = (d, j);
+            }
+        }
+        best.1
+    }
+
+    /// The cluster of every row of a design matrix (0-based, as f64: the output unit).
+    pub fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
+        x.rows()
+            .into_iter()
+            .map(|r| self.nearest(r) as f64)
+            .collect()
+    }
+
+    pub fn first_invalid_parameter(&self) -> Option<String> {
+        self.centers
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.iter().any(|v| !v.is_finite()))
+            .map(|(j, _)| format!("centre of cluster {j}"))
+            .or_else(|| {
+                [
+                    ("inertia", self.inertia),
+                    ("silhouette", self.silhouette),
+                    ("davies_bouldin", self.davies_bouldin),
+                ]
+                .into_iter()
+                .find(|(_, v)| !v.is_finite())
+                .map(|(name, _)| name.to_owned())
+            })
+    }
+
+    pub fn shape_mismatch(&self, width: usize) -> Option<String> {
+        if self.centers.len() < 2 || self.profiles.len() != self.centers.len() {
+            return Some(format!(
+                "{} centres and {} cluster profiles",
+                self.centers.len(),
+                self.profiles.len()
+            ));
+        }
+        self.centers.iter().find(|c| c.len() != width).map(|c| {
+            format!(
+                "a centre of {} coordinates for {width} design columns",
+                c.len()
+            )
+        })
+    }
+
+    /// The training metrics (fin_train's metrics column).
+    pub fn metrics(&self) -> Vec<(String, f64)> {
+        let mut m = vec![
+            ("k".to_owned(), self.k() as f64),
+            ("inertia".to_owned(), self.inertia),
+            ("silhouette".to_owned(), self.silhouette),
+            ("davies_bouldin".to_owned(), self.davies_bouldin),
+            ("iterations".to_owned(), self.iterations as f64),
+        ];
+        m.extend(
+            self.silhouette_by_k
+                .iter()
+                .map(|(k, s)| (format!("silhouette_k{k}"), *s)),
+        );
+        m
+    }
+}
+
+/// Fits the preprocessing and k-means on the training rows.
+pub fn fit_estimator(
+    input: &mut FitInput<'_>,
+    params: &KMeansParams,
+) -> Result<(Preprocessor, KMeansModel)> {
+    let preprocessor = crate::linear::fit_standardized(input)?;
+    let width = preprocessor.width();
+    let rows = input.train.len();
+    let needed = rows.saturating_mul(width.max(1)).saturating_mul(8);
+    if input.data.bytes().saturating_add(needed) > input.limits.max_memory_bytes {
+        return Err(Error::new(
+            ErrorKind::ResourceLimit,
+            format!(
+                "k-means holds the design matrix of {rows} rows × {width} columns ({} MB), more than finml.max_training_memory ({} MB) allows with the data",
+                needed >> 20,
+                input.limits.max_memory_bytes >> 20
+            ),
+        )
+        .with_hint("raise finml.max_training_memory, lower options.max_categories, or train on a sample"));
+    }
+    let (low, high) = match params.k {
+        ClusterCount::Fixed(k) => (k, k),
+        ClusterCount::Best { min, max } => (min, max),
+    };
+    if low > rows {
+        return Err(
+            Error::invalid_option(format!("k = {low} clusters for {rows} training rows"))
+                .with_hint("k must be at most the number of rows"),
+        );
+    }
+    let high = high.min(rows);
+    let x = preprocessor.design_matrix(input.data, input.train);
+    let mut rng = SmallRng::seed_from_u64(input.seed);
+    let sample: Vec<usize> = if rows > SILHOUETTE_SAMPLE_ROWS {
+        let mut s = rand::seq::index::sample(&mut rng, rows, SILHOUETTE_SAMPLE_ROWS).into_vec();
+        s.sort_unstable();
+        s
+    } else {
+        (0..rows).collect()
+    };
+    let sample_x = x.select(ndarray::Axis(0), &sample);
+    let threads = input.limits.threads;
+    let mut best: Option<(f64, lloyd::Clustering)> = None;
+    let mut silhouette_by_k = Vec::new();
+    for k in low..=high {
+        let settings = LloydSettings {
+            k,
+            max_iter: params.max_iter,
+            tolerance: params.tolerance,
+            threads,
+        };
+        let run = kmeans(x.view(), settings, params.n_init, &mut rng);
+        let sample_labels: Vec<u32> = sample.iter().map(|&i| run.labels[i]).collect();
+        let score = silhouette(sample_x.view(), &sample_labels, k, threads);
+        if low < high {
+            silhouette_by_k.push((k, score));
+        }
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, run));
+        }
+    }
+    let Some((score, run)) = best else {
+        return Err(Error::new(ErrorKind::Internal, "k-means ran no k"));
+    };
+    let k = run.centers.nrows();
+    if low < high {
+        input.notes.push(format!(
+            "k = {k}: the best silhouette ({score:.4}) of k = {low}..{high}"
+        ));
+    }
+    let model = KMeansModel {
+        centers: run.centers.rows().into_iter().map(|r| r.to_vec()).collect(),
+        inertia: run.inertia,
+        silhouette: score,
+        davies_bouldin: davies_bouldin(x.view(), &run.labels, &run.centers),
+        iterations: run.iterations,
+        silhouette_by_k,
+        profiles: profiles(
+            x.view(),
+            &run.labels,
+            k,
+            &preprocessor.term_names(),
+            &preprocessor.column_scaling(),
+        ),
+    };
+    Ok((preprocessor, model))
+}
