@@ -146,13 +146,6 @@ impl TargetColumn {
             TargetColumn::Absent(_) => true,
         }
     }
-
-    /// Counts one more row of an absent target.
-    pub fn push_absent(&mut self) {
-        if let TargetColumn::Absent(rows) = self {
-            *rows += 1;
-        }
-    }
 }
 
 /// A named feature column.

@@ -44,6 +44,12 @@ pub enum ErrorKind {
     OutOfRange,
 }
 
+/// `word` with its indefinite article: "a kmeans", "an isolation_forest".
+pub fn with_article(word: &str) -> String {
+    let vowel = word.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {word}", if vowel { "an" } else { "a" })
+}
+
 /// An error with a message for people, and optional detail and hint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {

@@ -262,6 +262,18 @@ pub fn explain_network(
 }
 
 /// The error of a model stored without a reference (trained before finml 0.3.0).
+/// Explanations of a model that predicts no outcome (k-means, isolation forest).
+pub fn not_explained(algorithm: &str) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        format!(
+            "fin_explain and fin_importance attribute a supervised model's prediction; {} model has none",
+            crate::error::with_article(algorithm)
+        ),
+    )
+    .with_hint("fin_clusters shows what sets each cluster apart")
+}
+
 pub fn no_reference() -> Error {
     Error::new(
         ErrorKind::Unsupported,

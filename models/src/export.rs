@@ -22,7 +22,7 @@ const REQUIRED: &[(&str, Kind)] = &[
     ("algorithm", Kind::String),
     ("task", Kind::String),
     ("relation", Kind::String),
-    ("target", Kind::String),
+    ("target", Kind::StringOrNull),
     ("features", Kind::Array),
     ("options", Kind::Object),
     ("metrics", Kind::Object),
@@ -35,6 +35,8 @@ const REQUIRED: &[(&str, Kind)] = &[
 #[derive(Clone, Copy)]
 enum Kind {
     String,
+    /// A string, or null (the target of an unsupervised model).
+    StringOrNull,
     Number,
     Array,
     Object,
@@ -44,6 +46,7 @@ impl Kind {
     fn matches(self, v: &Value) -> bool {
         match self {
             Kind::String => v.is_string(),
+            Kind::StringOrNull => v.is_string() || v.is_null(),
             Kind::Number => v.is_number(),
             Kind::Array => v.is_array(),
             Kind::Object => v.is_object(),

@@ -15,7 +15,8 @@
 //!   object), `model` (shared parts + one estimator), `format` (the stored form);
 //! - pipelines: `batch` (batch-scoring options), `monitor` (drift and monitoring by period),
 //!   `profile` (screening candidate features), `self_training` (semi-supervised),
-//!   `train`, `deploy`, `evaluate`, `export`, `report`, `service` (what the SQL
+//!   `train`, `deploy`, `evaluate`, `export`, `report` (with `segment_report`, the
+//!   unsupervised models' sections), `service` (what the SQL
 //!   layer calls to train a version).
 
 pub mod batch;
@@ -45,6 +46,7 @@ pub mod progress;
 pub mod reference;
 pub mod report;
 pub mod scoring_code;
+pub mod segment_report;
 pub mod self_training;
 pub mod split;
 pub mod train;

@@ -34,6 +34,24 @@ pub const METRICS: &[(&str, &str)] = &[
     ("r2", "coefficient of determination"),
     ("rows", "rows evaluated"),
     ("positives", "rows of the positive class"),
+    ("k", "clusters"),
+    (
+        "inertia",
+        "sum of squared distances of the rows to their cluster's centre (standardized units), as scikit-learn's inertia_",
+    ),
+    (
+        "silhouette",
+        "mean of (b − a) / max(a, b) on at most 10,000 training rows, as scikit-learn's silhouette_score",
+    ),
+    (
+        "davies_bouldin",
+        "mean over clusters of the largest (s_i + s_j) / d(c_i, c_j); lower is better",
+    ),
+    ("iterations", "Lloyd iterations of the run kept"),
+    ("n_trees", "isolation trees"),
+    ("sample_size", "training rows each tree isolates"),
+    ("threshold", "anomaly score above which a row is flagged"),
+    ("flagged_share", "share of the training rows above the threshold"),
 ];
 
 /// `metrics` as (name, value) in the order of [`METRICS`], any others after them.

@@ -4,7 +4,8 @@
 use crate::binning::Binning;
 use crate::data::{Column, Dataset};
 use crate::drift::DriftReference;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{with_article, Error, ErrorKind, Result};
+use crate::estimator::kmeans::KMeansModel;
 pub use crate::estimator::Algorithm;
 use crate::estimator::{Estimator, ScorecardEstimator};
 use crate::explain::{no_reference, Explanation, Reference};
@@ -178,6 +179,38 @@ impl Model {
         self.predict(raw)
     }
 
+    /// The k-means state of a clustering model; 42809 for any other model.
+    pub fn kmeans(&self) -> Result<&KMeansModel> {
+        self.require_task(Task::Clustering, "kmeans")?;
+        match &self.estimator {
+            Estimator::Kmeans(k) => Ok(k),
+            _ => Err(Error::new(
+                ErrorKind::CorruptModel,
+                "a clustering model without k-means",
+            )),
+        }
+    }
+
+    /// 42809 unless the model is of `task` (a function that applies to one kind of model,
+    /// trained by `algorithm`).
+    pub fn require_task(&self, task: Task, algorithm: &str) -> Result<()> {
+        if self.task == task {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::WrongModelKind,
+            format!(
+                "the model is {} model ({}), not {} model",
+                with_article(self.algorithm().as_str()),
+                self.task.as_str(),
+                with_article(task.as_str())
+            ),
+        )
+        .with_hint(format!(
+            "train one with fin_train(..., target => NULL, algorithm => '{algorithm}')"
+        )))
+    }
+
     fn not_a_scorecard(&self) -> Error {
         Error::new(
             ErrorKind::WrongModelKind,
@@ -297,10 +330,18 @@ impl Model {
         }
     }
 
+    /// The training reference explanations are measured against.
+    fn reference(&self) -> Result<&Reference> {
+        if self.task.is_unsupervised() {
+            return Err(crate::explain::not_explained(self.algorithm().as_str()));
+        }
+        self.reference.as_ref().ok_or_else(no_reference)
+    }
+
     /// Contributions of each feature of one row (values in feature order): exact and
     /// additive for linear models, integrated gradients for an MLP.
     pub fn explain(&self, values: &[RawValue<'_>]) -> Result<Explanation> {
-        let reference = self.reference.as_ref().ok_or_else(no_reference)?;
+        let reference = self.reference()?;
         self.estimator
             .explain(&self.preprocessor, reference, values)
     }
@@ -308,7 +349,7 @@ impl Model {
     /// Each feature's global importance: the standard deviation of its contribution over
     /// the training rows (log-odds for classifiers), most important first.
     pub fn importance(&self) -> Result<Vec<(&str, f64)>> {
-        let reference = self.reference.as_ref().ok_or_else(no_reference)?;
+        let reference = self.reference()?;
         let mut importance: Vec<(&str, f64)> = self
             .feature_names()
             .zip(reference.term_sd.iter().copied())

@@ -31,7 +31,8 @@ pub struct Column {
 #[derive(Debug, Clone)]
 pub struct ReadPlan {
     pub features: Vec<(Column, ValueKind)>,
-    pub target: (Column, ValueKind),
+    /// `None` for an unsupervised training.
+    pub target: Option<(Column, ValueKind)>,
     /// The out-of-time split column and the first test value.
     pub split: Option<(Column, String)>,
     /// Columns left out of `features => NULL` because finml cannot use their type.
@@ -48,7 +49,7 @@ pub fn plan(
     columns: &[Column],
     primary_key: Vec<String>,
     relation_name: &str,
-    target: &str,
+    target: Option<&str>,
     requested: Option<&[String]>,
     options: &TrainOptions,
 ) -> Result<ReadPlan> {
@@ -62,17 +63,21 @@ pub fn plan(
             .with_hint(format!("columns of {relation_name}: {}", names.join(", ")))
         })
     };
-    let target_column = find(target)?.clone();
-    let target_kind = target_column.kind.ok_or_else(|| {
-        Error::new(
-            ErrorKind::WrongType,
-            format!(
-                "target column \"{target}\" has type {}",
-                target_column.type_name
-            ),
-        )
-        .with_hint("use a boolean, integer 0/1, numeric or text column as target")
-    })?;
+    let target_plan = match target {
+        None => None,
+        Some(target) => {
+            let column = find(target)?.clone();
+            let kind = column.kind.ok_or_else(|| {
+                Error::new(
+                    ErrorKind::WrongType,
+                    format!("target column \"{target}\" has type {}", column.type_name),
+                )
+                .with_hint("use a boolean, integer 0/1, numeric or text column as target")
+            })?;
+            Some((column, kind))
+        }
+    };
+    let is_target = |name: &str| target == Some(name);
     for excluded in &options.exclude {
         find(excluded)?;
     }
@@ -94,13 +99,13 @@ pub fn plan(
     let weights = match &options.weight_column {
         Some(name) => {
             let column = find(name)?;
-            if column.kind != Some(ValueKind::Numeric) || name == target {
+            if column.kind != Some(ValueKind::Numeric) || is_target(name) {
                 return Err(Error::new(
                     ErrorKind::WrongType,
                     format!(
                         "weight column \"{name}\" has type {}{}",
                         column.type_name,
-                        if name == target { " and is the target" } else { "" }
+                        if is_target(name) { " and is the target" } else { "" }
                     ),
                 )
                 .with_hint("options.weight_column names a numeric column, not the target, whose values (>= 0) weigh each row"));
@@ -127,7 +132,7 @@ pub fn plan(
                 );
             }
             for name in names {
-                if name == target {
+                if is_target(name) {
                     return Err(Error::invalid_option(format!(
                         "column \"{name}\" is the target and cannot also be a feature"
                     ))
@@ -157,7 +162,7 @@ pub fn plan(
             let split_name = split.as_ref().map(|(c, _)| c.name.as_str());
             let weight_name = options.weight_column.as_deref();
             for column in columns {
-                if column.name == target
+                if is_target(&column.name)
                     || options.exclude.contains(&column.name)
                     || Some(column.name.as_str()) == split_name
                     || Some(column.name.as_str()) == weight_name
@@ -170,16 +175,19 @@ pub fn plan(
                 }
             }
             if features.is_empty() {
-                return Err(Error::invalid_data(format!(
-                    "{relation_name} has no usable feature columns besides \"{target}\""
-                ))
+                return Err(Error::invalid_data(match target {
+                    Some(target) => format!(
+                        "{relation_name} has no usable feature columns besides \"{target}\""
+                    ),
+                    None => format!("{relation_name} has no usable feature columns"),
+                })
                 .with_hint("features must be numeric, text, varchar or boolean columns"));
             }
         }
     }
     Ok(ReadPlan {
         features,
-        target: (target_column, target_kind),
+        target: target_plan,
         split,
         skipped,
         order_by,
@@ -196,7 +204,8 @@ pub fn add_columns<'a>(
 ) {
     for name in names {
         let planned = plan.features.iter().any(|(c, _)| c.name == name);
-        if planned || plan.target.0.name == name {
+        let is_target = plan.target.as_ref().is_some_and(|(c, _)| c.name == name);
+        if planned || is_target {
             continue;
         }
         if let Some(column) = columns.iter().find(|c| c.name == name) {
@@ -251,10 +260,10 @@ mod tests {
             "exclude": ["id"],
             "split": {"column": "applied", "test_from": "2024-01-01"}
         }));
-        let plan = plan(&columns(), vec!["id".into()], "t", "bad", None, &o).unwrap();
+        let plan = plan(&columns(), vec!["id".into()], "t", Some("bad"), None, &o).unwrap();
         assert_eq!(names(&plan), ["income", "region"]);
         assert_eq!(plan.skipped, [column("home", None)]);
-        assert_eq!(plan.target.1, ValueKind::Boolean);
+        assert_eq!(plan.target.unwrap().1, ValueKind::Boolean);
         assert_eq!(
             plan.split
                 .as_ref()
@@ -274,7 +283,7 @@ mod tests {
 
     fn plan_named(o: &TrainOptions, features: &[&str]) -> ReadPlan {
         let requested: Vec<String> = features.iter().map(|s| s.to_string()).collect();
-        plan(&columns(), vec![], "t", "bad", Some(&requested), o).unwrap()
+        plan(&columns(), vec![], "t", Some("bad"), Some(&requested), o).unwrap()
     }
 
     #[test]
@@ -282,7 +291,7 @@ mod tests {
         let o = options(json!({}));
         let attempt = |features: &[&str]| {
             let requested: Vec<String> = features.iter().map(|s| s.to_string()).collect();
-            plan(&columns(), vec![], "t", "bad", Some(&requested), &o).unwrap_err()
+            plan(&columns(), vec![], "t", Some("bad"), Some(&requested), &o).unwrap_err()
         };
         assert_eq!(attempt(&[]).kind, ErrorKind::InvalidOption);
         assert_eq!(attempt(&["bad"]).kind, ErrorKind::InvalidOption);
@@ -297,10 +306,10 @@ mod tests {
             unknown.hint.unwrap().contains("income"),
             "the hint lists the columns"
         );
-        let e = plan(&columns(), vec![], "t", "home", None, &o).unwrap_err();
+        let e = plan(&columns(), vec![], "t", Some("home"), None, &o).unwrap_err();
         assert_eq!(e.kind, ErrorKind::WrongType, "an unusable target");
         let o = options(json!({"exclude": ["nothing"]}));
-        let e = plan(&columns(), vec![], "t", "bad", None, &o).unwrap_err();
+        let e = plan(&columns(), vec![], "t", Some("bad"), None, &o).unwrap_err();
         assert_eq!(
             e.kind,
             ErrorKind::UnknownColumn,
@@ -310,7 +319,7 @@ mod tests {
             column("bad", Some(ValueKind::Boolean)),
             column("home", None),
         ];
-        let e = plan(&only, vec![], "t", "bad", None, &options(json!({}))).unwrap_err();
+        let e = plan(&only, vec![], "t", Some("bad"), None, &options(json!({}))).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidData, "no usable feature");
     }
 

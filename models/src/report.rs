@@ -181,6 +181,7 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
     importance_section(&mut html, model);
     coefficients_section(&mut html, model);
     scorecard_section(&mut html, model);
+    crate::segment_report::section(&mut html, model);
     monitoring_section(&mut html, facts);
     versions_section(&mut html, facts);
     let _ = writeln!(
@@ -197,12 +198,10 @@ fn facts_section(html: &mut String, model: &Model, facts: &ReportFacts) {
     html.push_str("<section><h2>Model</h2><table class=\"facts\">\n");
     let target = match &model.positive_class {
         Some(positive) => format!("{} (positive class: {positive})", model.target),
+        None if model.task.is_unsupervised() => "none (trained without a target)".to_owned(),
         None => model.target.clone(),
     };
-    let evaluated_on = model
-        .evaluation
-        .as_ref()
-        .map_or("test", |e| e.evaluated_on.as_str());
+    let evaluated_on = evaluated_on(model);
     let rows = [
         ("Model", format!("{} version {}", facts.name, facts.version)),
         ("Algorithm", model.algorithm().as_str().to_owned()),
@@ -268,15 +267,26 @@ fn facts_section(html: &mut String, model: &Model, facts: &ReportFacts) {
     html.push_str("</section>\n");
 }
 
+/// Where the metrics were measured: "test" or "train" (an unsupervised model holds no rows
+/// out; versions before 0.3.0 kept no evaluation, and were measured on the test rows).
+fn evaluated_on(model: &Model) -> &str {
+    match &model.evaluation {
+        Some(e) => e.evaluated_on.as_str(),
+        None if model.task.is_unsupervised() => "train",
+        None => "test",
+    }
+}
+
 fn metrics_section(html: &mut String, model: &Model, facts: &ReportFacts) {
-    let on = model
-        .evaluation
-        .as_ref()
-        .map_or("test", |e| e.evaluated_on.as_str());
+    let on = evaluated_on(model);
+    let thresholds = if model.task == crate::options::Task::Classification {
+        "; accuracy, precision, recall and f1 at a threshold of 0.5"
+    } else {
+        ""
+    };
     let _ = writeln!(
         html,
-        "<section><h2>Metrics</h2><p>Measured at training on the {on} rows; accuracy, \
-         precision, recall and f1 at a threshold of 0.5.</p>\
+        "<section><h2>Metrics</h2><p>Measured at training on the {on} rows{thresholds}.</p>\
          <table><tr><th>metric</th><th>value</th><th>definition</th></tr>"
     );
     for (name, definition) in metrics::METRICS {
@@ -292,6 +302,9 @@ fn metrics_section(html: &mut String, model: &Model, facts: &ReportFacts) {
 }
 
 fn charts_section(html: &mut String, model: &Model) {
+    if model.task.is_unsupervised() {
+        return;
+    }
     let Some(evaluation) = &model.evaluation else {
         html.push_str(
             "<section><h2>Charts</h2><p>This version was trained before finml 0.3.0 kept \
@@ -759,7 +772,7 @@ fn importance_chart(importance: &[(&str, f64)]) -> String {
 // ---- formatting --------------------------------------------------------------------------
 
 /// A number for a table: four significant decimals, "—" when not finite.
-fn number(value: f64) -> String {
+pub(crate) fn number(value: f64) -> String {
     if !value.is_finite() {
         return "—".to_owned();
     }

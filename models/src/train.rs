@@ -390,8 +390,8 @@ fn train_unsupervised(
     let params = options.params(algorithm)?;
     if options.deploy == Some(crate::options::DeployPolicy::IfBetter) {
         return Err(Error::invalid_option(format!(
-            "deploy \"if_better\" compares a held-out metric; a {} model has none",
-            algorithm.as_str()
+            "deploy \"if_better\" compares a held-out metric; {} model has none",
+            crate::error::with_article(algorithm.as_str())
         ))
         .with_hint(r#"use "deploy": "always" or "never""#));
     }

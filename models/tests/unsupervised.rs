@@ -44,6 +44,18 @@ const SKLEARN_SILHOUETTE_BY_K: [f64; 5] = [
     0.1613373674188781,
     0.16946074377814332,
 ];
+/// PCA(9).explained_variance_ratio_ on the standardized columns.
+const SKLEARN_PCA_RATIO: [f64; 9] = [
+    0.23461042979931915,
+    0.18994671307516048,
+    0.13151878746831153,
+    0.11325560733067924,
+    0.1054128499321291,
+    0.07812840781854778,
+    0.0722624538637683,
+    0.05189509083851804,
+    0.022969659873566365,
+];
 /// roc_auc_score of IsolationForest(100, max_samples=256, random_state=0) on anomalies.csv.
 const SKLEARN_FOREST_AUC: f64 = 0.9853198653198653;
 
@@ -142,6 +154,15 @@ fn kmeans_reaches_scikit_learns_inertia_on_the_credit_data() {
         assert_eq!(p.terms.len(), CREDIT_NUMERIC.len());
         assert!(p.terms.windows(2).all(|w| w[0].z.abs() >= w[1].z.abs()));
     }
+    // The report's projection: each component's share of the variance as scikit-learn's PCA
+    // (fewer than 10,000 rows: the whole data), and a scatter of at most 500 rows.
+    let projection = k.projection.as_ref().expect("a projection");
+    assert_eq!(projection.explained_variance_ratio.len(), 9);
+    for (ours, theirs) in projection.explained_variance_ratio.iter().zip(SKLEARN_PCA_RATIO) {
+        assert!((ours - theirs).abs() < 1e-6, "finml {ours}, scikit-learn {theirs}");
+    }
+    assert!(projection.points.len() <= 500 && projection.points.len() >= 400);
+    assert!(projection.points.iter().all(|p| (1..=4).contains(&p.2)));
     // The cluster of a row is its nearest centre: the stored form predicts the same.
     let bytes = format::to_bytes(&outcome.model).unwrap();
     let back = format::from_bytes(&bytes).unwrap();

@@ -71,6 +71,8 @@ fn fin_score_table(
         prediction_column: match task {
             Task::Classification => "probability",
             Task::Regression => "prediction",
+            Task::Clustering => "cluster",
+            Task::AnomalyDetection => "anomaly_score",
         },
         score: is_scorecard,
         reasons: options.reasons,

@@ -203,7 +203,7 @@ fn fin_import(
         algorithm: imported.model.algorithm().as_str(),
         task: imported.model.task.as_str(),
         relation: text("relation"),
-        target: &imported.model.target,
+        target: (!imported.model.target.is_empty()).then_some(imported.model.target.as_str()),
         features: imported.model.feature_names().map(str::to_owned).collect(),
         requested_features: strings("requested_features"),
         options: meta.get("options").cloned().unwrap_or(Value::Null),

@@ -12,4 +12,5 @@ mod profile;
 mod report;
 mod scorecard;
 mod scoring_code;
+mod segmentation;
 mod train;

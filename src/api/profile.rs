@@ -59,8 +59,15 @@ fn fin_profile(
     let relation_name = relation::relation_name(relation.oid())?;
     let columns = relation::columns_of(relation.oid())?;
     let primary_key = relation::primary_key_of(relation.oid())?;
-    let plan =
-        relation::plan(&columns, primary_key, &relation_name, target, None, &parsed).or_report()?;
+    let plan = relation::plan(
+        &columns,
+        primary_key,
+        &relation_name,
+        Some(target),
+        None,
+        &parsed,
+    )
+    .or_report()?;
     let data = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
     let profiles = profile(&data, &parsed, &binning).or_report()?;
     let type_of = |name: &str| {

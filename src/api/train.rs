@@ -55,7 +55,7 @@ fn fin_train(
     let trained = train_version(TrainRequest {
         model: model.to_owned(),
         relation: relation.oid(),
-        target: required(target, "target")?.to_owned(),
+        target: target.map(str::to_owned),
         algorithm: required(algorithm, "algorithm")?.to_owned(),
         features,
         options: options.map_or(Value::Null, |o| o.0),

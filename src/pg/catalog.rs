@@ -198,7 +198,8 @@ pub fn version_exists(name: &str, version: i32) -> SqlResult<bool> {
 pub struct TrainingSpec {
     pub version: i32,
     pub relation: String,
-    pub target: String,
+    /// `None` for an unsupervised model.
+    pub target: Option<String>,
     pub algorithm: String,
     pub requested_features: Option<Vec<String>>,
     pub options: Value,
@@ -219,7 +220,7 @@ pub fn training_spec(name: &str) -> SqlResult<TrainingSpec> {
                 Ok(TrainingSpec {
                     version: row.get::<i32>(1).or_report()?.unwrap_or(0),
                     relation: row.get::<String>(2).or_report()?.unwrap_or_default(),
-                    target: row.get::<String>(3).or_report()?.unwrap_or_default(),
+                    target: row.get::<String>(3).or_report()?,
                     algorithm: row.get::<String>(4).or_report()?.unwrap_or_default(),
                     requested_features: row.get::<Vec<String>>(5).or_report()?,
                     options: row

@@ -88,7 +88,8 @@ pub struct NewVersion<'a> {
     pub algorithm: &'a str,
     pub task: &'a str,
     pub relation: &'a str,
-    pub target: &'a str,
+    /// `None` for an unsupervised model.
+    pub target: Option<&'a str>,
     pub features: Vec<String>,
     pub requested_features: Option<Vec<String>>,
     pub options: Value,

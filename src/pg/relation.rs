@@ -62,7 +62,11 @@ pub fn primary_key_of(relation: Oid) -> SqlResult<Vec<String>> {
 /// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
 pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlResult<Dataset> {
     let mut select: Vec<String> = plan.features.iter().map(|(c, k)| cast(c, *k)).collect();
-    select.push(cast(&plan.target.0, plan.target.1));
+    // An unsupervised training reads no target: a NULL keeps the later ordinals in place.
+    select.push(match &plan.target {
+        Some((column, kind)) => cast(column, *kind),
+        None => "NULL::boolean".to_owned(),
+    });
     let mut args = Vec::new();
     if let Some((column, test_from)) = &plan.split {
         // The literal is cast to the column's own type, so dates, timestamps and numbers
@@ -96,11 +100,16 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
             },
         })
         .collect();
-    let mut target = match plan.target.1 {
-        ValueKind::Numeric => TargetColumn::Numeric(NumericColumn::default()),
-        ValueKind::Text => TargetColumn::Text(CategoricalColumn::default()),
-        ValueKind::Boolean => TargetColumn::Boolean(Vec::new()),
+    let mut target = match plan.target.as_ref().map(|(_, kind)| kind) {
+        Some(ValueKind::Numeric) => TargetColumn::Numeric(NumericColumn::default()),
+        Some(ValueKind::Text) => TargetColumn::Text(CategoricalColumn::default()),
+        Some(ValueKind::Boolean) => TargetColumn::Boolean(Vec::new()),
+        None => TargetColumn::Absent(0),
     };
+    let target_name = plan
+        .target
+        .as_ref()
+        .map_or_else(String::new, |(column, _)| column.name.clone());
     let mut test_mask = plan.split.as_ref().map(|_| Vec::new());
     let mut weights = plan.weights.as_ref().map(|_| Vec::new());
     let weight_ordinal = features.len() + 2 + usize::from(plan.split.is_some());
@@ -134,12 +143,13 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
         match &mut target {
             TargetColumn::Numeric(c) => c
                 .push(
-                    &plan.target.0.name,
+                    &target_name,
                     row.value(target_ordinal, ValueKind::Numeric).number(),
                 )
                 .or_report()?,
             TargetColumn::Text(c) => c.push(row.value(target_ordinal, ValueKind::Text).text()),
             TargetColumn::Boolean(v) => v.push(row.boolean(target_ordinal)),
+            TargetColumn::Absent(rows) => *rows += 1,
         }
         if let Some(mask) = &mut test_mask {
             // A NULL split value cannot be placed in time: it stays in training.
@@ -178,7 +188,7 @@ ErrorKind::ResourceLimit,
     })?;
     Ok(Dataset {
         features,
-        target_name: plan.target.0.name.clone(),
+        target_name,
         target,
         test_mask,
         weights,
@@ -355,6 +365,16 @@ pub fn target_column(
     relation_name: &str,
     model: &Model,
 ) -> SqlResult<(RelationColumn, ValueKind)> {
+    if model.task.is_unsupervised() {
+        return Err(fail(
+            ErrorKind::WrongModelKind,
+            format!(
+                "{} model was trained without a target: it has no outcomes to be measured against",
+                finml_models::error::with_article(model.task.as_str())
+            ),
+            "fin_clusters profiles a clustering; to compare anomaly scores with known outcomes, rank fin_anomaly_score against them in SQL",
+        ));
+    }
     let columns = columns_of(relation)?;
     check_features_among(&columns, relation_name, model)?;
     let Some(target) = columns.into_iter().find(|c| c.name == model.target) else {
@@ -386,7 +406,9 @@ pub fn target_column(
                 )
                 .with_hint(match model.task {
                     Task::Classification => "a classifier's target is boolean, numeric or text",
-                    Task::Regression => "a regression's target is numeric",
+                    Task::Regression | Task::Clustering | Task::AnomalyDetection => {
+                        "a regression's target is numeric"
+                    }
                 }),
             ))
         }

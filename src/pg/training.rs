@@ -30,7 +30,8 @@ use std::time::Instant;
 pub struct TrainRequest {
     pub model: String,
     pub relation: Oid,
-    pub target: String,
+    /// `None` for an unsupervised algorithm.
+    pub target: Option<String>,
     pub algorithm: String,
     pub features: Option<Vec<String>>,
     pub options: Value,
@@ -61,6 +62,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     catalog::validate_model_name(model)?;
     let parsed = TrainOptions::from_json(&request.options).or_report()?;
     let algorithm = Algorithm::parse(&request.algorithm).or_report()?;
+    check_target(algorithm, request.target.as_deref())?;
     parsed.params(algorithm).or_report()?;
     // Refuse a model of another role before reading anything.
     registry::check_may_add_versions(model)?;
@@ -72,7 +74,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         &columns,
         primary_key,
         &relation_name,
-        &request.target,
+        request.target.as_deref(),
         request.features.as_deref(),
         &parsed,
     )
@@ -86,7 +88,13 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     }
     // The deployed version is measured on the new version's test rows (if_better): read the
     // columns it needs too, and keep them out of training.
-    let policy = parsed.deploy.unwrap_or(request.default_policy);
+    // An unsupervised model has no held-out metric to compare: fin_retrain deploys it.
+    let policy = parsed
+        .deploy
+        .unwrap_or(match algorithm.unsupervised_task() {
+            Some(_) => DeployPolicy::Always,
+            None => request.default_policy,
+        });
     let incumbent_model = match (policy, catalog::deployed_version(model)?) {
         (DeployPolicy::IfBetter, Some(version)) => {
             Some((version, catalog::load_version(model, version)?))
@@ -145,7 +153,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         algorithm: algorithm_name,
         task,
         relation: &relation_name,
-        target: &request.target,
+        target: request.target.as_deref(),
         features: outcome.model.feature_names().map(str::to_owned).collect(),
         requested_features: request.features,
         options: request.options,
@@ -207,6 +215,27 @@ impl Progress for EpochNotices {
             log.seconds
         );
         Ok(())
+    }
+}
+
+/// A target for a supervised algorithm, none for an unsupervised one.
+fn check_target(algorithm: Algorithm, target: Option<&str>) -> SqlResult<()> {
+    let name = algorithm.as_str();
+    match (algorithm.unsupervised_task(), target) {
+        (Some(_), None) | (None, Some(_)) => Ok(()),
+        (Some(task), Some(target)) => Err(fail(
+            ErrorKind::InvalidOption,
+            format!(
+                "algorithm \"{name}\" ({}) learns without a target, but target \"{target}\" was given",
+                task.as_str()
+            ),
+            "pass target => NULL; to measure it against known outcomes, score the labelled rows",
+        )),
+        (None, None) => Err(fail(
+            ErrorKind::NullArgument,
+            format!("algorithm \"{name}\" needs a target column, and target is NULL"),
+            "name the column to predict; only algorithms 'kmeans' and 'isolation_forest' train with target => NULL",
+        )),
     }
 }
 

@@ -344,7 +344,7 @@ impl Estimator {
                 with_design_row(preprocessor, values, |row| network.output(row))
             }
             Estimator::Kmeans(k) => with_design_row(preprocessor, values, |row| {
-                k.nearest(ArrayView1::from(row)) as f64
+                k.cluster_of(ArrayView1::from(row))
             }),
             Estimator::IsolationForest(f) => {
                 with_design_row(preprocessor, values, |row| f.score(ArrayView1::from(row)))
@@ -399,14 +399,9 @@ impl Estimator {
             Estimator::Mlp(network) => {
                 explain::explain_network(preprocessor, network, reference, values)
             }
-            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "fin_explain attributes a supervised model's prediction; \"{}\" models have none",
-                    self.algorithm().as_str()
-                ),
-            )
-            .with_hint("fin_clusters shows what sets each cluster apart")),
+            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => {
+                Err(explain::not_explained(self.algorithm().as_str()))
+            }
         }
     }
 

@@ -15,8 +15,14 @@ SET ROLE finml_analyst;
 SELECT version FROM fin_train('analyst_model', 'open_loans', 'status',
                               options => '{"positive": "bad", "exclude": ["id"]}');
 RESET ROLE;
+-- Unsupervised models (format 5, no target) are catalog data like the others.
+SELECT task FROM fin_train('segments', 'applications', NULL, 'kmeans',
+                           options => '{"exclude": ["id", "status"], "k": 3}');
+SELECT task FROM fin_train('outliers', 'applications', NULL, 'isolation_forest',
+                           options => '{"exclude": ["id", "status"]}');
 CREATE TABLE predictions_before AS
   SELECT id, fin_predict('credit_risk', a) AS p, fin_predict('credit_risk@1', a) AS p_v1,
+         fin_cluster('segments', a) AS cluster, fin_anomaly_score('outliers', a) AS anomaly,
          fin_score('credit_card', a) AS score,
          ARRAY(SELECT r FROM fin_reason_codes('credit_card', a) r)::text AS reasons
     FROM applications a;
@@ -36,6 +42,8 @@ SELECT count(*) AS rows,
        count(*) FILTER (WHERE fin_predict('credit_risk', a) IS DISTINCT FROM b.p) AS different,
        count(*) FILTER (WHERE fin_predict('credit_risk@1', a) IS DISTINCT FROM b.p_v1) AS different_v1,
        count(*) FILTER (WHERE fin_score('credit_card', a) IS DISTINCT FROM b.score) AS different_scores,
+       count(*) FILTER (WHERE fin_cluster('segments', a) IS DISTINCT FROM b.cluster) AS different_clusters,
+       count(*) FILTER (WHERE fin_anomaly_score('outliers', a) IS DISTINCT FROM b.anomaly) AS different_anomaly_scores,
        count(*) FILTER (WHERE ARRAY(SELECT r FROM fin_reason_codes('credit_card', a) r)::text
                               IS DISTINCT FROM b.reasons) AS different_reasons
   FROM applications a JOIN predictions_before b USING (id);

@@ -4,6 +4,7 @@
 //! (quality.rs).
 
 pub mod lloyd;
+pub mod projection;
 pub mod quality;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -12,6 +13,7 @@ use crate::json::{bad, count, number_in};
 use crate::preprocess::Preprocessor;
 use lloyd::{kmeans, LloydSettings};
 use ndarray::{Array2, ArrayView1};
+use projection::{project, Projection};
 use quality::{davies_bouldin, profiles, silhouette, ClusterProfile};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -123,8 +125,11 @@ pub struct KMeansModel {
     /// With k chosen automatically: the silhouette of each k tried, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub silhouette_by_k: Vec<(usize, f64)>,
-    /// Each cluster's size and what sets it apart.
+    /// Each cluster's size and what sets it apart, cluster 1 first.
     pub profiles: Vec<ClusterProfile>,
+    /// A sample of the training rows on the first two principal components, for the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection: Option<Projection>,
 }
 
 impl KMeansModel {
@@ -144,12 +149,14 @@ impl KMeansModel {
         best.1
     }
 
-    /// The cluster of every row of a design matrix (0-based, as f64: the output unit).
+    /// The cluster number (1 to k) of a design row: the output unit.
+    pub fn cluster_of(&self, row: ArrayView1<'_, f64>) -> f64 {
+        (self.nearest(row) + 1) as f64
+    }
+
+    /// The cluster number of every row of a design matrix.
     pub fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
-        x.rows()
-            .into_iter()
-            .map(|r| self.nearest(r) as f64)
-            .collect()
+        x.rows().into_iter().map(|r| self.cluster_of(r)).collect()
     }
 
     pub fn first_invalid_parameter(&self) -> Option<String> {
@@ -274,6 +281,8 @@ pub fn fit_estimator(
             "k = {k}: the best silhouette ({score:.4}) of k = {low}..{high}"
         ));
     }
+    let sample_labels: Vec<u32> = sample.iter().map(|&i| run.labels[i]).collect();
+    let projection = project(sample_x.view(), &sample_labels);
     let model = KMeansModel {
         centers: run.centers.rows().into_iter().map(|r| r.to_vec()).collect(),
         inertia: run.inertia,
@@ -288,6 +297,7 @@ pub fn fit_estimator(
             &preprocessor.term_names(),
             &preprocessor.column_scaling(),
         ),
+        projection,
     };
     Ok((preprocessor, model))
 }
