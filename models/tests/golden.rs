@@ -141,8 +141,34 @@ fn the_format_4_golden_scorecard_predicts_exactly_what_it_predicted() {
     assert_eq!(income.special, [-9999.0]);
 }
 
+/// Format 5 (finml 0.6.0): a k-means model and an isolation forest trained without a target
+/// on the credit example, with the cluster and the anomaly score of the same applicants when
+/// exported (golden/expected_format5.csv).
+#[test]
+fn the_format_5_golden_unsupervised_models_predict_exactly_what_they_predicted() {
+    let segments = golden_model("segments");
+    let outliers = golden_model("outliers");
+    assert_eq!(segments.task, finml_models::Task::Clustering);
+    assert_eq!(outliers.task, finml_models::Task::AnomalyDetection);
+    assert_eq!(segments.format_version(), 5);
+    let rows = credit_rows();
+    let expected = std::fs::read_to_string(format!("{GOLDEN}expected_format5.csv")).unwrap();
+    let mut checked = 0;
+    for line in expected.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let row = &rows[f[0].parse::<usize>().unwrap() - 1];
+        let cluster: f64 = f[1].parse().unwrap();
+        let score: f64 = f[2].parse().unwrap();
+        assert_eq!(segments.predict(&values(&segments, row)).unwrap(), cluster, "id {}", f[0]);
+        assert_eq!(outliers.predict(&values(&outliers, row)).unwrap(), score, "id {}", f[0]);
+        checked += 1;
+    }
+    assert_eq!(checked, 51);
+}
+
 /// The stored form did not change: each golden model's bytes, read and written again by this
-/// build, are the bytes finml wrote (0.2.0: formats 1 and 2; 0.5.0: format 4), byte for byte.
+/// build, are the bytes finml wrote (0.2.0: formats 1 and 2; 0.5.0: format 4; 0.6.0: format 5),
+/// byte for byte.
 #[test]
 fn golden_models_are_written_back_to_the_same_bytes() {
     use base64::Engine;
@@ -151,6 +177,8 @@ fn golden_models_are_written_back_to_the_same_bytes() {
         "credit_card",
         "loan_amount",
         "card_special_codes",
+        "segments",
+        "outliers",
     ] {
         let text = std::fs::read_to_string(format!("{GOLDEN}{name}.json")).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
