@@ -15,6 +15,7 @@ PG_CONFIG    ?= $(shell pg_config --version 2>/dev/null | grep -q " $(PG_MAJOR)\
                         || echo /usr/lib/postgresql/$(PG_MAJOR)/bin/pg_config)
 PGRX_VERSION := 0.18.1
 DEMO_DB      ?= finml_demo
+EXAMPLES_DB  ?= finml_examples
 PGRX_TEST_DATA ?= /tmp/finml-pgrx-test-data
 CARGO        ?= cargo
 
@@ -28,7 +29,7 @@ else
 endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
-.PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo test \
+.PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo example-segmentation example-fraud test \
         test-models test-pg test-sql test-faults lint bench bench-peers clean-test check-cuda
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
@@ -74,6 +75,20 @@ demo: install
 	$(AS_PG) psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $(DEMO_DB)" -c "CREATE DATABASE $(DEMO_DB)"
 	$(AS_PG) psql -X -q -d $(DEMO_DB) -v ON_ERROR_STOP=1 -f examples/credit/load.sql < examples/credit/credit_data.csv
 	$(AS_PG) psql -X -q -d $(DEMO_DB) -v ON_ERROR_STOP=1 -f examples/credit/demo.sql
+
+## example-segmentation: customer segments (k-means) of the credit example's applicants
+example-segmentation: install
+	@bash examples/start_server.sh $(PG_MAJOR)
+	$(AS_PG) psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $(EXAMPLES_DB)" -c "CREATE DATABASE $(EXAMPLES_DB)"
+	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/credit/load.sql < examples/credit/credit_data.csv
+	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/segmentation/demo.sql
+
+## example-fraud: card fraud on generated transactions: isolation forest, MLP, self-training
+example-fraud: install
+	@bash examples/start_server.sh $(PG_MAJOR)
+	$(AS_PG) psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $(EXAMPLES_DB)" -c "CREATE DATABASE $(EXAMPLES_DB)"
+	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/fraud/generate.sql
+	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/fraud/demo.sql
 
 ## test: every test, against a real PostgreSQL
 test: setup test-models test-pg test-sql test-faults
