@@ -3,8 +3,9 @@ into Python. Each prints one line: the wall-clock seconds of the whole path (rea
 measure), then its figures (test AUC, and for logistic regression the largest difference from
 finml's coefficients on the standardized scale).
 
-usage: python peers.py <logistic | logistic_csv | scorecard | mlp | metrics> [args]
-environment: DB, PGHOST, PGUSER, PGPASSWORD (a client role), THREADS (mlp), FEATURES (mlp)
+usage: python peers.py <logistic | logistic_csv | scorecard | mlp | metrics | kmeans | isolation_forest>
+environment: DB, PGHOST, PGUSER, PGPASSWORD (a client role), THREADS (mlp, kmeans,
+isolation_forest), FEATURES (mlp, kmeans, isolation_forest)
 """
 import io
 import os
@@ -29,11 +30,11 @@ def read_sql(columns="*"):
         return pd.read_sql(f"SELECT {columns} FROM applicants ORDER BY id", conn)
 
 
-def read_copy_csv():
+def read_copy_csv(columns=COLUMNS):
     """The fastest client path: COPY ... TO STDOUT (FORMAT csv) straight into pandas."""
     buffer = io.BytesIO()
     with connect() as conn, conn.cursor() as cur:
-        with cur.copy(f"COPY (SELECT {', '.join(COLUMNS)} FROM applicants ORDER BY id) "
+        with cur.copy(f"COPY (SELECT {', '.join(columns)} FROM applicants ORDER BY id) "
                       "TO STDOUT (FORMAT csv, HEADER)") as copy:
             for chunk in copy:
                 buffer.write(chunk)
@@ -180,7 +181,41 @@ def metrics():
     print(f"{time.time() - start:.3f} {auc:.6f}")
 
 
+def standardized_features():
+    """The numeric features by the fastest client path, median-imputed and standardized
+    (population sd) as finml's preprocessing does."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    df = read_copy_csv(os.environ["FEATURES"].split(","))
+    return make_pipeline(SimpleImputer(strategy="median"), StandardScaler()).fit_transform(df)
+
+
+def kmeans():
+    """KMeans(8, n_init=3) (Lloyd, k-means++) on the standardized features, on THREADS
+    threads: seconds and inertia."""
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+    start = time.time()
+    X = standardized_features()
+    with threadpool_limits(int(os.environ["THREADS"])):
+        model = KMeans(8, n_init=3, max_iter=300, tol=1e-4, random_state=42).fit(X)
+    print(f"{time.time() - start:.3f} {model.inertia_:.6f}")
+
+
+def isolation_forest():
+    """IsolationForest(100 trees of 256 rows, contamination 0.5%) on THREADS jobs: fitting
+    with a contamination scores every training row for the threshold, as finml does."""
+    from sklearn.ensemble import IsolationForest
+    start = time.time()
+    X = standardized_features()
+    model = IsolationForest(n_estimators=100, max_samples=256, contamination=0.005,
+                            random_state=42, n_jobs=int(os.environ["THREADS"])).fit(X)
+    print(f"{time.time() - start:.3f} {model.offset_:.6f}")
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
     {"logistic": lambda: logistic(False), "logistic_csv": lambda: logistic(True),
-     "scorecard": scorecard, "mlp": mlp, "metrics": metrics}[which]()
+     "scorecard": scorecard, "mlp": mlp, "metrics": metrics, "kmeans": kmeans,
+     "isolation_forest": isolation_forest}[which]()

@@ -145,6 +145,12 @@ for ROWS in $SIZES; do
         mlp=$(seconds -c "SET client_min_messages = warning" -c "SELECT fin_train('bench_mlp', 'applicants', 'defaulted', 'mlp', features => string_to_array('$MLP_FEATURES', ','))")
         record "$ROWS" "$RUN" "fin_train mlp | read floor" "$mlp" "$read_floor"
         seconds -c "SELECT fin_train('bench_num', 'applicants', 'defaulted', features => string_to_array('$MLP_FEATURES', ','), options => '{\"test_size\": 0.3}')" >/dev/null
+        # Unsupervised: k-means (k = 8, 3 inits) and an isolation forest (100 trees of 256 rows)
+        # on the 20 numeric features, target NULL.
+        kmeans=$(seconds -c "SELECT fin_train('bench_km', 'applicants', NULL, 'kmeans', string_to_array('$MLP_FEATURES', ','), '{\"k\": 8, \"n_init\": 3}')")
+        record "$ROWS" "$RUN" "fin_train kmeans | read floor" "$kmeans" "$read_floor"
+        forest=$(seconds -c "SELECT fin_train('bench_if', 'applicants', NULL, 'isolation_forest', string_to_array('$MLP_FEATURES', ','), '{\"contamination\": 0.005}')")
+        record "$ROWS" "$RUN" "fin_train isolation_forest | read floor" "$forest" "$read_floor"
 
         # Scoring over the whole table, each against its plain-SQL floor.
         expr=$(linear_sql bench)
@@ -220,6 +226,12 @@ for ROWS in $SIZES; do
             fi
             set -- $(peer metrics)
             record "$ROWS" "$RUN" "fin_evaluate | pandas + sklearn.metrics" "$evaluate" "$1"
+            inertia=$(psql_db -c "SELECT metrics->>'inertia' FROM finml.models WHERE name = 'bench_km' AND deployed")
+            set -- $(peer kmeans)
+            record "$ROWS" "$RUN" "fin_train kmeans k=8 n_init=3 | COPY csv + pandas + sklearn KMeans" "$kmeans" "$1" \
+                "inertia finml / sklearn $(awk -v a="$inertia" -v b="$2" 'BEGIN { printf "%.4f", a / b }')"
+            set -- $(peer isolation_forest)
+            record "$ROWS" "$RUN" "fin_train isolation_forest | COPY csv + pandas + sklearn IsolationForest" "$forest" "$1"
         fi
         for m in bench bench_card bench_mlp bench_num; do
             auc=$(psql_db -c "SELECT round((metrics->>'auc')::numeric, 4) FROM finml.models WHERE name = '$m' AND deployed")
