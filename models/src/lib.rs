@@ -4,14 +4,15 @@
 //! into the database (only the extension's backend thread may).
 //!
 //! Layers, lowest first (a module imports only modules above it in this list):
-//! - foundations: `error`, `interrupt`, `json`, `linalg`, `design`, `data`, `progress`, `split`,
+//! - foundations: `error`, `interrupt`, `parallel`, `json`, `linalg`, `design`, `data`, `progress`, `split`,
 //!   `metrics`;
 //! - features: `binning`, `preprocess`, `drift` (training distributions), `scoring_code` (a design as SQL), `fit` (what every
 //!   estimator's fit receives);
 //! - `explain` (attribution formulas, the training reference);
 //! - the seam: `estimator` (algorithm tags, parameters, fitted estimators, dispatch) with
 //!   one module per algorithm under it: `estimator::linear` (logistic and linear
-//!   regression), `estimator::scorecard`, `estimator::mlp`; then `options` (the options
+//!   regression), `estimator::scorecard`, `estimator::mlp`, `estimator::kmeans`,
+//!   `estimator::isolation_forest` (the last two learn without a target); then `options` (the options
 //!   object), `model` (shared parts + one estimator), `format` (the stored form);
 //! - pipelines: `batch` (batch-scoring options), `monitor` (drift and monitoring by period),
 //!   `profile` (screening candidate features), `self_training` (semi-supervised),
@@ -39,6 +40,7 @@ pub mod metrics;
 pub mod model;
 pub mod monitor;
 pub mod options;
+pub mod parallel;
 pub mod plan;
 pub mod preprocess;
 pub mod profile;

@@ -117,7 +117,13 @@ fn scatter(projection: &Projection) -> String {
             0.5
         }
     };
-    let ratio = |j: usize| projection.explained_variance_ratio.get(j).copied().unwrap_or(0.0);
+    let ratio = |j: usize| {
+        projection
+            .explained_variance_ratio
+            .get(j)
+            .copied()
+            .unwrap_or(0.0)
+    };
     let title = "Clusters on the first two principal components";
     let mut svg = String::new();
     let _ = write!(
@@ -175,7 +181,10 @@ fn legend(points: &[(f64, f64, u32)]) -> String {
 
 fn forest_section(html: &mut String, f: &IsolationForest) {
     let contamination = match f.contamination {
-        Some(c) => format!("the top {:.2}% of training scores (contamination {c})", 100.0 * c),
+        Some(c) => format!(
+            "the top {:.2}% of training scores (contamination {c})",
+            100.0 * c
+        ),
         None => "0.5, as in Liu, Ting and Zhou (2008) (contamination auto)".to_owned(),
     };
     let _ = writeln!(
@@ -229,7 +238,10 @@ mod tests {
 
     #[test]
     fn a_forest_report_states_its_threshold() {
-        let html = report(Algorithm::IsolationForest, serde_json::json!({"contamination": 0.1}));
+        let html = report(
+            Algorithm::IsolationForest,
+            serde_json::json!({"contamination": 0.1}),
+        );
         assert!(html.contains("<h2>Anomaly scores</h2>"));
         assert!(html.contains("contamination 0.1"));
         assert!(html.contains("<td>flagged_share</td>"));

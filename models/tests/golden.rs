@@ -159,8 +159,18 @@ fn the_format_5_golden_unsupervised_models_predict_exactly_what_they_predicted()
         let row = &rows[f[0].parse::<usize>().unwrap() - 1];
         let cluster: f64 = f[1].parse().unwrap();
         let score: f64 = f[2].parse().unwrap();
-        assert_eq!(segments.predict(&values(&segments, row)).unwrap(), cluster, "id {}", f[0]);
-        assert_eq!(outliers.predict(&values(&outliers, row)).unwrap(), score, "id {}", f[0]);
+        assert_eq!(
+            segments.predict(&values(&segments, row)).unwrap(),
+            cluster,
+            "id {}",
+            f[0]
+        );
+        assert_eq!(
+            outliers.predict(&values(&outliers, row)).unwrap(),
+            score,
+            "id {}",
+            f[0]
+        );
         checked += 1;
     }
     assert_eq!(checked, 51);

@@ -158,8 +158,15 @@ fn kmeans_reaches_scikit_learns_inertia_on_the_credit_data() {
     // (fewer than 10,000 rows: the whole data), and a scatter of at most 500 rows.
     let projection = k.projection.as_ref().expect("a projection");
     assert_eq!(projection.explained_variance_ratio.len(), 9);
-    for (ours, theirs) in projection.explained_variance_ratio.iter().zip(SKLEARN_PCA_RATIO) {
-        assert!((ours - theirs).abs() < 1e-6, "finml {ours}, scikit-learn {theirs}");
+    for (ours, theirs) in projection
+        .explained_variance_ratio
+        .iter()
+        .zip(SKLEARN_PCA_RATIO)
+    {
+        assert!(
+            (ours - theirs).abs() < 1e-6,
+            "finml {ours}, scikit-learn {theirs}"
+        );
     }
     assert!(projection.points.len() <= 500 && projection.points.len() >= 400);
     assert!(projection.points.iter().all(|p| (1..=4).contains(&p.2)));

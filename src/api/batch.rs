@@ -51,11 +51,17 @@ fn fin_score_table(
             (positive, negative),
         ))
     })?;
-    if options.cutoff.is_some() && task == Task::Regression {
+    if options.cutoff.is_some() && task != Task::Classification {
         return Err(fail(
             ErrorKind::InvalidOption,
-            "a cutoff decides between classes: this model is a regression",
-            "leave out \"cutoff\" for a regression",
+            format!(
+                "a cutoff decides between classes: this model is {} model",
+                finml_models::error::with_article(task.as_str())
+            ),
+            format!(
+                "leave out \"cutoff\" for {} model",
+                finml_models::error::with_article(task.as_str())
+            ),
         ));
     }
     let source_name = relation::relation_name(source.oid())?;

@@ -12,11 +12,11 @@
 //! splits on random hyperplanes (the extended variant, not scikit-learn's axis-parallel
 //! splits that are the reference here) and cannot be cancelled between trees.
 
-use super::kmeans::lloyd::parallel_rows;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::FitInput;
 use crate::interrupt;
 use crate::json::{bad, count, number_in};
+use crate::parallel::parallel_rows;
 use crate::preprocess::Preprocessor;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use rand::rngs::SmallRng;

@@ -534,19 +534,14 @@ impl Estimator {
                 s.linear.intercept,
                 &s.linear.weights,
             )),
-            Estimator::Mlp(_) | Estimator::Kmeans(_) | Estimator::IsolationForest(_) => {
-                Err(Error::new(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "a{} {} model has no SQL expression: only linear models and scorecards are written as scoring code",
-                        if matches!(self, Estimator::IsolationForest(_)) { "n" } else { "" },
-                        self.algorithm().as_str()
-                    ),
-                )
-                .with_hint(
-                    "score it with fin_predict or fin_score_table, or export it with fin_export",
-                ))
-            }
+            Estimator::Mlp(_) => Err(no_sql(
+                "an MLP has no SQL expression: its hidden layers are not written as scoring code"
+                    .to_owned(),
+            )),
+            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => Err(no_sql(format!(
+                "{} model has no SQL expression: only linear models and scorecards are written as scoring code",
+                crate::error::with_article(self.algorithm().as_str())
+            ))),
         }
     }
 
@@ -719,6 +714,12 @@ impl StoredEstimator {
             fitted: None,
         }
     }
+}
+
+/// The error of `fin_model_sql` on a model it cannot write.
+fn no_sql(message: String) -> Error {
+    Error::new(ErrorKind::Unsupported, message)
+        .with_hint("score it with fin_predict or fin_score_table, or export it with fin_export")
 }
 
 /// Runs `f` on the design row of `values` (one buffer per thread: a prediction per table

@@ -157,12 +157,13 @@ END $$;
 -- Each training alone would run for seconds to minutes; each statement below is cancelled
 -- at 1 s (or ends by itself), and returns within 3 s (a generous bound for a debug build on a
 -- loaded machine; bench/ measures the latency of the release build).
-CREATE FUNCTION timed_train(model text, relation regclass, algorithm text, options jsonb)
+CREATE FUNCTION timed_train(model text, relation regclass, algorithm text, options jsonb,
+                            target text DEFAULT 'y')
 RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE started timestamptz := clock_timestamp();
 BEGIN
   BEGIN
-    PERFORM fin_train(model, relation, 'y', algorithm, options => options);
+    PERFORM fin_train(model, relation, target, algorithm, options => options);
   EXCEPTION WHEN query_canceled THEN
     NULL;
   END;
@@ -176,10 +177,17 @@ SELECT timed_train('slow_s600', 'wide_600', 'scorecard', '{"exclude": ["id"], "m
 SELECT timed_train('slow_s1200', 'wide_1200', 'scorecard', '{"exclude": ["id"], "min_iv": 0}') AS scorecard_1200;
 SELECT timed_train('slow_m600', 'wide_600', 'mlp', '{"exclude": ["id"], "epochs": 1000}') AS mlp_600;
 SELECT timed_train('slow_m1200', 'wide_1200', 'mlp', '{"exclude": ["id"], "epochs": 1000}') AS mlp_1200;
+-- Unsupervised fits: k-means++ seeding and Lloyd iterations (k = 500, 100 inits), and an
+-- isolation forest of 10,000 trees that each isolate every row.
+SELECT timed_train('slow_k1200', 'wide_1200', 'kmeans', '{"exclude": ["id"], "k": 500, "n_init": 100}', NULL) AS kmeans_1200;
+SELECT timed_train('slow_f1200', 'wide_1200', 'isolation_forest', '{"exclude": ["id"], "n_trees": 10000, "sample_size": 3000}', NULL) AS forest_1200;
 RESET statement_timeout;
 RESET client_min_messages;
--- Nothing half-done is stored; the MLPs (1,000 epochs) cannot have finished.
-SELECT count(*) FILTER (WHERE name LIKE 'slow_m%') AS mlp_versions FROM finml.models;
+-- Nothing half-done is stored; the MLPs (1,000 epochs), k-means and the forest cannot have
+-- finished.
+SELECT count(*) FILTER (WHERE name LIKE 'slow_m%') AS mlp_versions,
+       count(*) FILTER (WHERE name IN ('slow_k1200', 'slow_f1200')) AS unsupervised_versions
+  FROM finml.models;
 
 -- 5. A fit that is not finite is refused before it is stored (22000); the deployed version
 -- keeps predicting. Scorecard scalings that cannot give integer scores are refused as

@@ -111,6 +111,15 @@ SELECT fin_report('segments') LIKE '%Clusters%' AS has_clusters,
        fin_report('segments') LIKE '%Principal components%' AS has_pca,
        fin_report('outliers') LIKE '%Forest%' AS has_forest;
 
+-- Drift and monitoring watch them like any model (without outcomes): the same rows give a
+-- PSI of 0 for every feature and for the output.
+SELECT count(*) AS features, max(psi) AS largest_psi FROM fin_psi('segments', 'customers');
+SELECT count(*) AS periods, sum(rows) AS rows, sum(labelled_rows) AS labelled,
+       bool_and(auc IS NULL) AS no_auc, bool_and(psi >= 0) AS psi_measured
+  FROM fin_monitor('outliers', 'customers', 'home');
+SELECT fin_score_table('outliers', 'customers', 'flagged', '{"key": ["id"], "cutoff": 0.6}');
+\echo :LAST_ERROR_SQLSTATE
+
 -- Errors.
 -- A target for an unsupervised algorithm, none for a supervised one.
 SELECT * FROM fin_train('bad', 'customers', 'age', 'kmeans');

@@ -6,13 +6,15 @@
 //! points farthest from their centre.
 //!
 //! Why not linfa-clustering's `KMeans`: on 1M × 20 rows, k = 8, 3 inits it took 12.8 s
-//! where scikit-learn took 2.9 s on the same 2 threads (2026-11-30, bench/kmeans_linfa.md):
+//! where scikit-learn took 2.9 s on the same 2 threads (2026-11-30, measured once on the
+//! same blobs; this implementation takes 2.2 s):
 //! it measures every row against every centre one pair at a time, and a fit cannot be
 //! cancelled between iterations. Here the distances of a block of rows come from one matrix
 //! product, the rows are split over `threads` workers, and the backend thread checks for a
 //! cancel after every block.
 
 use crate::interrupt;
+use crate::parallel::parallel_rows;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::rngs::SmallRng;
@@ -56,7 +58,7 @@ pub fn kmeans(
     let tolerance = settings.tolerance * mean_variance(x);
     let mut best: Option<Clustering> = None;
     for _ in 0..n_init.max(1) {
-        let seeds = plus_plus(x, settings.k, settings.threads, rng);
+        let seeds = plus_plus(x, &norms, settings.k, settings.threads, rng);
         let run = lloyd(x, &norms, seeds, settings, tolerance);
         if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
             best = Some(run);
@@ -80,72 +82,37 @@ fn mean_variance(x: ArrayView2<'_, f64>) -> f64 {
 }
 
 /// Squared Euclidean distance between two rows.
+#[cfg(test)]
 fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum()
-}
-
-/// Splits rows 0..n into `threads` contiguous parts and runs `work` on each, the first on
-/// the calling thread (which checks for a cancel as it goes); the parts' results in order.
-pub fn parallel_rows<T: Send>(
-    n: usize,
-    threads: usize,
-    work: impl Fn(std::ops::Range<usize>) -> T + Sync,
-) -> Vec<T> {
-    let parts = threads.clamp(1, n.max(1));
-    let size = n.div_ceil(parts);
-    let ranges: Vec<std::ops::Range<usize>> = (0..parts)
-        .map(|p| (p * size).min(n)..((p + 1) * size).min(n))
-        .collect();
-    if parts == 1 {
-        return vec![work(0..n)];
-    }
-    std::thread::scope(|scope| {
-        let work = &work;
-        let handles: Vec<_> = ranges[1..]
-            .iter()
-            .map(|r| {
-                let r = r.clone();
-                scope.spawn(move || work(r))
-            })
-            .collect();
-        let mut results = vec![work(ranges[0].clone())];
-        // A worker only computes (it panics on nothing a caller controls); a panic there is
-        // carried to the backend thread, where pgrx reports it as an error.
-        results.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
-        );
-        results
-    })
 }
 
 /// Greedy k-means++ (Arthur & Vassilvitskii 2007, scikit-learn's variant): each new centre
 /// is the best of 2 + ln k candidates drawn in proportion to the squared distance to the
 /// nearest centre so far.
-fn plus_plus(x: ArrayView2<'_, f64>, k: usize, threads: usize, rng: &mut SmallRng) -> Array2<f64> {
+fn plus_plus(
+    x: ArrayView2<'_, f64>,
+    norms: &[f64],
+    k: usize,
+    threads: usize,
+    rng: &mut SmallRng,
+) -> Array2<f64> {
     let n = x.nrows();
     let width = x.ncols();
     let trials = 2 + (k as f64).ln() as usize;
     let mut centers = Array2::<f64>::zeros((k, width));
     let first = rng.gen_range(0..n);
     centers.row_mut(0).assign(&x.row(first));
-    let row = |i: usize| x.row(i).to_slice().unwrap_or(&[]).to_vec();
-    let distances_to = |center: &[f64]| -> Vec<f64> {
-        parallel_rows(n, threads, |range| {
-            let mut out = Vec::with_capacity(range.len());
-            for (j, i) in range.enumerate() {
-                interrupt::check_every(j, 1 << 16);
-                out.push(squared_distance(x.row(i).as_slice().unwrap_or(&[]), center));
-            }
-            out
-        })
-        .concat()
-    };
-    let mut closest = distances_to(&row(first));
-    let mut potential: f64 = closest.iter().sum();
+    let mut closest = vec![f64::INFINITY; n];
+    let mut potential = 0.0;
+    if let Some((_, pot, d)) = nearest_of(x, norms, &closest, &[first], threads) {
+        potential = pot;
+        closest = d;
+    }
+    let mut cumulative = Vec::with_capacity(n);
     for c in 1..k {
-        let mut cumulative = Vec::with_capacity(n);
+        interrupt::check();
+        cumulative.clear();
         let mut total = 0.0;
         for &d in &closest {
             total += d;
@@ -157,24 +124,60 @@ fn plus_plus(x: ArrayView2<'_, f64>, k: usize, threads: usize, rng: &mut SmallRn
                 cumulative.partition_point(|&s| s < target).min(n - 1)
             })
             .collect();
-        let mut best: Option<(f64, usize, Vec<f64>)> = None;
-        for &candidate in &candidates {
-            let mut d = distances_to(&row(candidate));
-            for (di, ci) in d.iter_mut().zip(&closest) {
-                *di = di.min(*ci);
-            }
-            let pot: f64 = d.iter().sum();
-            if best.as_ref().is_none_or(|b| pot < b.0) {
-                best = Some((pot, candidate, d));
-            }
-        }
-        if let Some((pot, candidate, d)) = best {
-            centers.row_mut(c).assign(&x.row(candidate));
+        if let Some((best, pot, d)) = nearest_of(x, norms, &closest, &candidates, threads) {
+            centers.row_mut(c).assign(&x.row(candidates[best]));
             potential = pot;
             closest = d;
         }
     }
     centers
+}
+
+/// The candidate whose joining the centres leaves the least potential (the sum over rows of
+/// the squared distance to the nearest centre; `closest` holds the distances to the centres
+/// so far): its index in `candidates`, that potential and the rows' new distances. The
+/// distances of a block of rows to all candidates are one matrix product.
+fn nearest_of(
+    x: ArrayView2<'_, f64>,
+    norms: &[f64],
+    closest: &[f64],
+    candidates: &[usize],
+    threads: usize,
+) -> Option<(usize, f64, Vec<f64>)> {
+    let t = candidates.len();
+    let chosen = x.select(Axis(0), candidates);
+    let parts = parallel_rows(x.nrows(), threads, |range| {
+        let mut distances: Vec<Vec<f64>> = vec![Vec::with_capacity(range.len()); t];
+        let mut sums = vec![0.0; t];
+        let mut dots = Array2::<f64>::zeros((BLOCK, t));
+        let mut start = range.start;
+        while start < range.end {
+            interrupt::check();
+            let end = (start + BLOCK).min(range.end);
+            let block = x.slice(s![start..end, ..]);
+            let mut product = dots.slice_mut(s![..end - start, ..]);
+            general_mat_mul(1.0, &block, &chosen.t(), 0.0, &mut product);
+            for (offset, dot_row) in product.rows().into_iter().enumerate() {
+                let i = start + offset;
+                for (j, &dot) in dot_row.iter().enumerate() {
+                    let d = (norms[i] + norms[candidates[j]] - 2.0 * dot)
+                        .max(0.0)
+                        .min(closest[i]);
+                    sums[j] += d;
+                    distances[j].push(d);
+                }
+            }
+            start = end;
+        }
+        (sums, distances)
+    });
+    let potential = |j: usize| parts.iter().map(|(sums, _)| sums[j]).sum::<f64>();
+    let best = (0..t).min_by(|&a, &b| potential(a).total_cmp(&potential(b)))?;
+    let distances = parts
+        .iter()
+        .flat_map(|(_, d)| d[best].iter().copied())
+        .collect();
+    Some((best, potential(best), distances))
 }
 
 /// One assignment pass over a part of the rows.
@@ -199,6 +202,8 @@ fn assign(
     let width = x.ncols();
     let center_norms: Vec<f64> = centers.rows().into_iter().map(|c| c.dot(&c)).collect();
     let n = x.nrows();
+    // `x` is in standard layout (see `kmeans`).
+    let data = x.as_slice().unwrap_or(&[]);
     let parts = parallel_rows(n, threads, |range| {
         let mut pass = Pass {
             sums: Array2::zeros((k, width)),
@@ -216,12 +221,16 @@ fn assign(
             let block = x.slice(s![start..end, ..]);
             let mut out = dots.slice_mut(s![..end - start, ..]);
             general_mat_mul(1.0, &block, &centers.t(), 0.0, &mut out);
-            for (offset, dot_row) in out.rows().into_iter().enumerate() {
+            // Plain slices in the per-row loop: ndarray's row views cost more than the
+            // arithmetic at this width.
+            let products = out.as_slice().unwrap_or(&[]);
+            let sums = pass.sums.as_slice_mut().unwrap_or(&mut []);
+            for (offset, dot_row) in products.chunks_exact(k).enumerate() {
                 let i = start + offset;
                 let mut label = 0;
                 let mut nearest = f64::INFINITY;
-                for (j, &dot) in dot_row.iter().enumerate() {
-                    let d = center_norms[j] - 2.0 * dot;
+                for (j, (&dot, &norm)) in dot_row.iter().zip(&center_norms).enumerate() {
+                    let d = norm - 2.0 * dot;
                     if d < nearest {
                         nearest = d;
                         label = j;
@@ -230,8 +239,10 @@ fn assign(
                 let distance = (norms[i] + nearest).max(0.0);
                 pass.inertia += distance;
                 pass.counts[label] += 1;
-                let mut sum = pass.sums.row_mut(label);
-                sum += &x.row(i);
+                let row = &data[i * width..(i + 1) * width];
+                for (s, v) in sums[label * width..(label + 1) * width].iter_mut().zip(row) {
+                    *s += v;
+                }
                 remember_farthest(&mut pass.farthest, k, distance, i);
                 new_labels.push(label as u32);
             }

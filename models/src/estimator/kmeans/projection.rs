@@ -49,8 +49,7 @@ pub fn project(x: ArrayView2<'_, f64>, labels: &[u32]) -> Option<Projection> {
         .step_by(step)
         .map(|i| (embedded[[i, 0]], embedded[[i, 1]], labels[i] + 1))
         .collect();
-    let finite = ratio.iter().all(|r| r.is_finite())
-        && embedded.iter().all(|v| v.is_finite());
+    let finite = ratio.iter().all(|r| r.is_finite()) && embedded.iter().all(|v| v.is_finite());
     finite.then_some(Projection {
         explained_variance_ratio: ratio,
         points,

@@ -2,8 +2,8 @@
 //! `davies_bouldin_score`), and what sets each cluster apart (the profile `fin_clusters`
 //! shows).
 
-use super::lloyd::parallel_rows;
 use crate::interrupt;
+use crate::parallel::parallel_rows;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
