@@ -4,7 +4,7 @@
 //! into the database (only the extension's backend thread may).
 //!
 //! Layers, lowest first (a module imports only modules above it in this list):
-//! - foundations: `error`, `interrupt`, `parallel`, `json`, `linalg`, `design`, `data`, `progress`, `split`,
+//! - foundations: `error`, `interrupt`, `parallel`, `html` (report text), `json`, `linalg`, `design`, `data`, `progress`, `split`,
 //!   `metrics`;
 //! - features: `binning`, `preprocess`, `drift` (training distributions), `scoring_code` (a design as SQL), `fit` (what every
 //!   estimator's fit receives);
@@ -33,6 +33,7 @@ pub mod explain;
 pub mod export;
 pub mod fit;
 pub mod format;
+pub mod html;
 pub mod interrupt;
 pub mod json;
 pub mod linalg;

@@ -1,6 +1,11 @@
-//! Work split over threads by rows, for the estimators that compute over a dense design
-//! (k-means, the isolation forest). Only the calling (backend) thread's part checks for a
-//! cancel (interrupt.rs: elsewhere the check does nothing); the other parts are short.
+//! Work over a dense design, for the estimators that hold one (k-means, the isolation
+//! forest): rows split over threads, and products of row blocks with another matrix. Only the
+//! calling (backend) thread's part acts on a cancel (interrupt.rs: elsewhere the check does
+//! nothing); the other parts are as long as it.
+
+use crate::interrupt;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array2, ArrayView2};
 
 /// Splits rows 0..n into `threads` contiguous parts and runs `work` on each, the first on
 /// the calling thread (which checks for a cancel as it goes); the parts' results in order.
@@ -36,4 +41,27 @@ pub fn parallel_rows<T: Send>(
         );
         results
     })
+}
+
+/// Runs `each` on the products of the rows `range` of `x` with every row of `other`
+/// (x·otherᵀ), `block` rows at a time: the first row's index and the block's products,
+/// row-major (`other.nrows()` per row). Checks for a cancel before each block.
+pub fn block_products(
+    x: ArrayView2<'_, f64>,
+    other: ArrayView2<'_, f64>,
+    range: std::ops::Range<usize>,
+    block: usize,
+    mut each: impl FnMut(usize, &[f64]),
+) {
+    let mut products = Array2::<f64>::zeros((block.min(range.len()).max(1), other.nrows()));
+    let mut start = range.start;
+    while start < range.end {
+        interrupt::check();
+        let end = (start + block).min(range.end);
+        let mut out = products.slice_mut(s![..end - start, ..]);
+        general_mat_mul(1.0, &x.slice(s![start..end, ..]), &other.t(), 0.0, &mut out);
+        // The first rows of a row-major matrix are contiguous.
+        each(start, out.as_slice().unwrap_or(&[]));
+        start = end;
+    }
 }

@@ -7,6 +7,7 @@
 //! (stored in the model's evaluation summary), not recomputed from data that may have changed.
 
 use crate::fit::Task;
+use crate::html::{escape, number};
 use crate::metrics::{self, CalibrationBin, ClassHistogram};
 use crate::model::Model;
 use crate::preprocess::Transform;
@@ -771,20 +772,6 @@ fn importance_chart(importance: &[(&str, f64)]) -> String {
 
 // ---- formatting --------------------------------------------------------------------------
 
-/// A number for a table: four significant decimals, "—" when not finite.
-pub(crate) fn number(value: f64) -> String {
-    if !value.is_finite() {
-        return "—".to_owned();
-    }
-    if value != 0.0 && (value.abs() >= 1e6 || value.abs() < 1e-3) {
-        return format!("{value:.3e}");
-    }
-    if value.fract() == 0.0 {
-        return format!("{value:.0}");
-    }
-    format!("{value:.4}")
-}
-
 fn optional(value: Option<f64>) -> String {
     value.map_or("—".to_owned(), number)
 }
@@ -808,22 +795,6 @@ fn nice_ceiling(value: f64) -> f64 {
         .into_iter()
         .find(|&top| top >= value)
         .unwrap_or(1.0)
-}
-
-/// HTML text and attribute escaping.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px 40px;color:#222;\

@@ -6,8 +6,8 @@ use crate::estimator::isolation_forest::IsolationForest;
 use crate::estimator::kmeans::projection::Projection;
 use crate::estimator::kmeans::KMeansModel;
 use crate::estimator::Estimator;
+use crate::html::{escape, number};
 use crate::model::Model;
-use crate::report::{escape, number};
 use std::fmt::Write;
 
 /// Terms of each cluster shown in the profile table.
@@ -146,11 +146,11 @@ fn scatter(projection: &Projection) -> String {
             SIZE - MARGIN - 4.0 - inner * scale(y, y_lo, y_hi)
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         svg,
         "<text x=\"{}\" y=\"{}\" class=\"label\">component 1 ({:.1}% of variance)</text>\
          <text transform=\"translate(14 {}) rotate(-90)\" class=\"label\">component 2 ({:.1}%)</text>\
-         </svg><figcaption>{} training rows, coloured by cluster ({}).</figcaption></figure>\n",
+         </svg><figcaption>{} training rows, coloured by cluster ({}).</figcaption></figure>",
         SIZE / 2.0,
         SIZE - 8.0,
         100.0 * ratio(0),

@@ -350,17 +350,7 @@ pub fn train_reporting(
         evaluation: Some(evaluation),
         drift: None,
     };
-    let sample = drift_sample(&train);
-    let predictions = model.predict_rows(data, &sample)?;
-    let features: Vec<&str> = model.feature_names().collect();
-    let drift = DriftReference::measure(data, &features, &sample, predictions);
-    let model = Model {
-        drift: Some(drift),
-        ..model
-    };
-    if let Some(what) = first_invalid_parameter(&model) {
-        return Err(not_finite(&what));
-    }
+    let model = with_drift(model, data, &train)?;
     Ok(TrainOutcome {
         model,
         train_rows: train.len(),
@@ -437,17 +427,7 @@ fn train_unsupervised(
         evaluation: None,
         drift: None,
     };
-    let sample = drift_sample(&train);
-    let predictions = model.predict_rows(data, &sample)?;
-    let features: Vec<&str> = model.feature_names().collect();
-    let drift = DriftReference::measure(data, &features, &sample, predictions);
-    let model = Model {
-        drift: Some(drift),
-        ..model
-    };
-    if let Some(what) = first_invalid_parameter(&model) {
-        return Err(not_finite(&what));
-    }
+    let model = with_drift(model, data, &train)?;
     Ok(TrainOutcome {
         model,
         train_rows: train.len(),
@@ -462,6 +442,23 @@ fn train_unsupervised(
         training_log,
         device,
     })
+}
+
+/// The model with its drift reference, measured on a sample of the training rows, once
+/// nothing in it is non-finite.
+fn with_drift(model: Model, data: &Dataset, train: &[usize]) -> Result<Model> {
+    let sample = drift_sample(train);
+    let predictions = model.predict_rows(data, &sample)?;
+    let features: Vec<&str> = model.feature_names().collect();
+    let drift = DriftReference::measure(data, &features, &sample, predictions);
+    let model = Model {
+        drift: Some(drift),
+        ..model
+    };
+    match first_invalid_parameter(&model) {
+        Some(what) => Err(not_finite(&what)),
+        None => Ok(model),
+    }
 }
 
 /// A supervised algorithm given no target.

@@ -12,7 +12,7 @@
 //! splits on random hyperplanes (the extended variant, not scikit-learn's axis-parallel
 //! splits that are the reference here) and cannot be cancelled between trees.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::fit::FitInput;
 use crate::interrupt;
 use crate::json::{bad, count, number_in};
@@ -291,27 +291,13 @@ pub fn fit_estimator(
     input: &mut FitInput<'_>,
     params: &IsolationForestParams,
 ) -> Result<(Preprocessor, IsolationForest)> {
-    let preprocessor = crate::linear::fit_standardized(input)?;
-    let width = preprocessor.width();
+    let (preprocessor, x) = crate::linear::dense_design(input, "the isolation forest")?;
     let rows = input.train.len();
-    let needed = rows.saturating_mul(width.max(1)).saturating_mul(8);
-    if input.data.bytes().saturating_add(needed) > input.limits.max_memory_bytes {
-        return Err(Error::new(
-            ErrorKind::ResourceLimit,
-            format!(
-                "the isolation forest scores the design matrix of {rows} rows × {width} columns ({} MB), more than finml.max_training_memory ({} MB) allows with the data",
-                needed >> 20,
-                input.limits.max_memory_bytes >> 20
-            ),
-        )
-        .with_hint("raise finml.max_training_memory, lower options.max_categories, or train on a sample"));
-    }
     if rows < 2 {
         return Err(Error::invalid_data(format!(
             "an isolation forest needs at least 2 training rows; there are {rows}"
         )));
     }
-    let x = preprocessor.design_matrix(input.data, input.train);
     let sample_size = params.sample_size.min(rows);
     if sample_size < params.sample_size {
         input.notes.push(format!(

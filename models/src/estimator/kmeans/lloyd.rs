@@ -14,9 +14,8 @@
 //! cancel after every block.
 
 use crate::interrupt;
-use crate::parallel::parallel_rows;
-use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array2, ArrayView2, Axis};
+use crate::parallel::{block_products, parallel_rows};
+use ndarray::{Array2, ArrayView2, Axis};
 use rand::rngs::SmallRng;
 use rand::Rng;
 
@@ -149,15 +148,8 @@ fn nearest_of(
     let parts = parallel_rows(x.nrows(), threads, |range| {
         let mut distances: Vec<Vec<f64>> = vec![Vec::with_capacity(range.len()); t];
         let mut sums = vec![0.0; t];
-        let mut dots = Array2::<f64>::zeros((BLOCK, t));
-        let mut start = range.start;
-        while start < range.end {
-            interrupt::check();
-            let end = (start + BLOCK).min(range.end);
-            let block = x.slice(s![start..end, ..]);
-            let mut product = dots.slice_mut(s![..end - start, ..]);
-            general_mat_mul(1.0, &block, &chosen.t(), 0.0, &mut product);
-            for (offset, dot_row) in product.rows().into_iter().enumerate() {
+        block_products(x, chosen.view(), range, BLOCK, |start, products| {
+            for (offset, dot_row) in products.chunks_exact(t).enumerate() {
                 let i = start + offset;
                 for (j, &dot) in dot_row.iter().enumerate() {
                     let d = (norms[i] + norms[candidates[j]] - 2.0 * dot)
@@ -167,8 +159,7 @@ fn nearest_of(
                     distances[j].push(d);
                 }
             }
-            start = end;
-        }
+        });
         (sums, distances)
     });
     let potential = |j: usize| parts.iter().map(|(sums, _)| sums[j]).sum::<f64>();
@@ -213,18 +204,10 @@ fn assign(
             farthest: Vec::new(),
         };
         let mut new_labels = Vec::with_capacity(range.len());
-        let mut dots = Array2::<f64>::zeros((BLOCK, k));
-        let mut start = range.start;
-        while start < range.end {
-            interrupt::check();
-            let end = (start + BLOCK).min(range.end);
-            let block = x.slice(s![start..end, ..]);
-            let mut out = dots.slice_mut(s![..end - start, ..]);
-            general_mat_mul(1.0, &block, &centers.t(), 0.0, &mut out);
+        let sums = pass.sums.as_slice_mut().unwrap_or(&mut []);
+        block_products(x, centers.view(), range, BLOCK, |start, products| {
             // Plain slices in the per-row loop: ndarray's row views cost more than the
             // arithmetic at this width.
-            let products = out.as_slice().unwrap_or(&[]);
-            let sums = pass.sums.as_slice_mut().unwrap_or(&mut []);
             for (offset, dot_row) in products.chunks_exact(k).enumerate() {
                 let i = start + offset;
                 let mut label = 0;
@@ -246,8 +229,7 @@ fn assign(
                 remember_farthest(&mut pass.farthest, k, distance, i);
                 new_labels.push(label as u32);
             }
-            start = end;
-        }
+        });
         (pass, new_labels)
     });
     let mut total = Pass {

@@ -216,21 +216,8 @@ pub fn fit_estimator(
     input: &mut FitInput<'_>,
     params: &KMeansParams,
 ) -> Result<(Preprocessor, KMeansModel)> {
-    let preprocessor = crate::linear::fit_standardized(input)?;
-    let width = preprocessor.width();
+    let (preprocessor, x) = crate::linear::dense_design(input, "k-means")?;
     let rows = input.train.len();
-    let needed = rows.saturating_mul(width.max(1)).saturating_mul(8);
-    if input.data.bytes().saturating_add(needed) > input.limits.max_memory_bytes {
-        return Err(Error::new(
-            ErrorKind::ResourceLimit,
-            format!(
-                "k-means holds the design matrix of {rows} rows × {width} columns ({} MB), more than finml.max_training_memory ({} MB) allows with the data",
-                needed >> 20,
-                input.limits.max_memory_bytes >> 20
-            ),
-        )
-        .with_hint("raise finml.max_training_memory, lower options.max_categories, or train on a sample"));
-    }
     let (low, high) = match params.k {
         ClusterCount::Fixed(k) => (k, k),
         ClusterCount::Best { min, max } => (min, max),
@@ -242,7 +229,6 @@ pub fn fit_estimator(
         );
     }
     let high = high.min(rows);
-    let x = preprocessor.design_matrix(input.data, input.train);
     let mut rng = SmallRng::seed_from_u64(input.seed);
     let sample: Vec<usize> = if rows > SILHOUETTE_SAMPLE_ROWS {
         let mut s = rand::seq::index::sample(&mut rng, rows, SILHOUETTE_SAMPLE_ROWS).into_vec();

@@ -3,9 +3,8 @@
 //! shows).
 
 use crate::interrupt;
-use crate::parallel::parallel_rows;
-use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array2, ArrayView2};
+use crate::parallel::{block_products, parallel_rows};
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 /// Rows of the sample whose distances to the whole sample are one matrix product.
@@ -27,16 +26,9 @@ pub fn silhouette(x: ArrayView2<'_, f64>, labels: &[u32], k: usize, threads: usi
     let norms: Vec<f64> = x.rows().into_iter().map(|r| r.dot(&r)).collect();
     let parts = parallel_rows(n, threads, |range| {
         let mut total = 0.0;
-        let mut dots = Array2::<f64>::zeros((BLOCK, n));
-        let mut start = range.start;
-        while start < range.end {
-            interrupt::check();
-            let end = (start + BLOCK).min(range.end);
-            let block = x.slice(s![start..end, ..]);
-            let mut out = dots.slice_mut(s![..end - start, ..]);
-            general_mat_mul(1.0, &block, &x.t(), 0.0, &mut out);
-            let mut to_cluster = vec![0.0; k];
-            for (offset, dot_row) in out.rows().into_iter().enumerate() {
+        let mut to_cluster = vec![0.0; k];
+        block_products(x, x, range, BLOCK, |start, products| {
+            for (offset, dot_row) in products.chunks_exact(n).enumerate() {
                 let i = start + offset;
                 to_cluster.iter_mut().for_each(|v| *v = 0.0);
                 for (j, &dot) in dot_row.iter().enumerate() {
@@ -61,8 +53,7 @@ pub fn silhouette(x: ArrayView2<'_, f64>, labels: &[u32], k: usize, threads: usi
                     }
                 }
             }
-            start = end;
-        }
+        });
         total
     });
     parts.iter().sum::<f64>() / n as f64

@@ -14,7 +14,7 @@ pub use solver::{
 
 use crate::data::RawValue;
 use crate::design::{in_table_order, DesignRows};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{
     check_solver_memory, row_weights, ClassWeight, FitInput, Limits, TrainLabels,
     LINEAR_SQUARE_MATRICES,
@@ -238,6 +238,29 @@ pub fn fit_standardized(input: &FitInput<'_>) -> Result<Preprocessor> {
         .with_hint("rescale the column (e.g. to thousands) in a view, or leave it out"));
     }
     Ok(preprocessor)
+}
+
+/// The standardizing preprocessing and the dense design matrix of the training rows, for
+/// an estimator that holds it (`what` names it in the memory error): the matrix and the data
+/// must fit finml.max_training_memory together.
+pub fn dense_design(input: &FitInput<'_>, what: &str) -> Result<(Preprocessor, Array2<f64>)> {
+    let preprocessor = fit_standardized(input)?;
+    let width = preprocessor.width();
+    let rows = input.train.len();
+    let needed = rows.saturating_mul(width.max(1)).saturating_mul(8);
+    if input.data.bytes().saturating_add(needed) > input.limits.max_memory_bytes {
+        return Err(Error::new(
+            ErrorKind::ResourceLimit,
+            format!(
+                "{what} holds the design matrix of {rows} rows × {width} columns ({} MB), more than finml.max_training_memory ({} MB) allows with the data",
+                needed >> 20,
+                input.limits.max_memory_bytes >> 20
+            ),
+        )
+        .with_hint("raise finml.max_training_memory, lower options.max_categories, or train on a sample"));
+    }
+    let x = preprocessor.design_matrix(input.data, input.train);
+    Ok((preprocessor, x))
 }
 
 /// Fits logistic regression (binary labels) or linear regression (numeric labels) on the
