@@ -29,7 +29,7 @@ else
 endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
-.PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo example-segmentation example-fraud test \
+.PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo example-segmentation example-fraud example-market test \
         test-models test-pg test-sql test-faults lint bench bench-peers clean-test check-cuda
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
@@ -89,6 +89,14 @@ example-fraud: install
 	$(AS_PG) psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $(EXAMPLES_DB)" -c "CREATE DATABASE $(EXAMPLES_DB)"
 	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/fraud/generate.sql
 	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/fraud/demo.sql
+
+## example-market: GOOG daily prices (fetched from PyPI): features, backtests, baselines
+example-market: install
+	@bash examples/start_server.sh $(PG_MAJOR)
+	$(AS_PG) psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $(EXAMPLES_DB)" -c "CREATE DATABASE $(EXAMPLES_DB)"
+	csv=$$(bash examples/market/fetch.sh) && \
+	    $(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -v csv="$$csv" -f examples/market/load.sql
+	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/market/demo.sql
 
 ## test: every test, against a real PostgreSQL
 test: setup test-models test-pg test-sql test-faults

@@ -166,11 +166,56 @@ pub struct Dataset {
     pub test_mask: Option<Vec<bool>>,
     /// `Some` with options.weight_column: each row's weight (finite, >= 0).
     pub weights: Option<Vec<f64>>,
+    /// `Some` for a walk-forward backtest: each row's time (seconds since the epoch), in
+    /// order (the relation is read ordered by it).
+    pub times: Option<Vec<f64>>,
 }
 
 impl Dataset {
     pub fn n_rows(&self) -> usize {
         self.target.len()
+    }
+
+    /// A copy holding only `rows`, in that order (a walk-forward fold).
+    pub fn subset(&self, rows: &[usize]) -> Dataset {
+        let pick_f64 = |values: &[f64]| rows.iter().map(|&i| values[i]).collect::<Vec<f64>>();
+        let pick_codes = |c: &CategoricalColumn| CategoricalColumn {
+            codes: rows.iter().map(|&i| c.codes[i]).collect(),
+            levels: c.levels.clone(),
+            index: c.index.clone(),
+        };
+        Dataset {
+            features: self
+                .features
+                .iter()
+                .map(|f| Feature {
+                    name: f.name.clone(),
+                    column: match &f.column {
+                        Column::Numeric(c) => Column::Numeric(NumericColumn {
+                            values: pick_f64(&c.values),
+                        }),
+                        Column::Categorical(c) => Column::Categorical(pick_codes(c)),
+                    },
+                })
+                .collect(),
+            target_name: self.target_name.clone(),
+            target: match &self.target {
+                TargetColumn::Numeric(c) => TargetColumn::Numeric(NumericColumn {
+                    values: pick_f64(&c.values),
+                }),
+                TargetColumn::Boolean(v) => {
+                    TargetColumn::Boolean(rows.iter().map(|&i| v[i]).collect())
+                }
+                TargetColumn::Text(c) => TargetColumn::Text(pick_codes(c)),
+                TargetColumn::Absent(_) => TargetColumn::Absent(rows.len()),
+            },
+            test_mask: self
+                .test_mask
+                .as_ref()
+                .map(|m| rows.iter().map(|&i| m[i]).collect()),
+            weights: self.weights.as_deref().map(pick_f64),
+            times: self.times.as_deref().map(pick_f64),
+        }
     }
 
     /// The feature column called `name`.

@@ -261,6 +261,7 @@ mod tests {
             target_name: "y".into(),
             target: TargetColumn::Boolean(y),
             test_mask: None,
+            times: None,
             weights: None,
         };
         let options = TrainOptions::from_json(&json!({"test_size": 0})).unwrap();

@@ -14,12 +14,13 @@
 //!   regression), `estimator::scorecard`, `estimator::mlp`, `estimator::kmeans`,
 //!   `estimator::isolation_forest` (the last two learn without a target); then `options` (the options
 //!   object), `model` (shared parts + one estimator), `format` (the stored form);
-//! - pipelines: `batch` (batch-scoring options), `monitor` (drift and monitoring by period),
-//!   `profile` (screening candidate features), `self_training` (semi-supervised),
+//! - pipelines: `backtest` (walk-forward), `batch` (batch-scoring options), `monitor` (drift and monitoring by period),
+//!   `profile` (screening candidate features), `timeseries` (fin_ts_view's SQL), `self_training` (semi-supervised),
 //!   `train`, `deploy`, `evaluate`, `export`, `report` (with `segment_report`, the
 //!   unsupervised models' sections), `service` (what the SQL
 //!   layer calls to train a version).
 
+pub mod backtest;
 pub mod batch;
 pub mod binning;
 pub mod data;
@@ -52,6 +53,7 @@ pub mod scoring_code;
 pub mod segment_report;
 pub mod self_training;
 pub mod split;
+pub mod timeseries;
 pub mod train;
 
 #[cfg(test)]

@@ -41,6 +41,9 @@ pub struct ReadPlan {
     pub order_by: Vec<String>,
     /// `options.weight_column`: read as float8, not a feature.
     pub weights: Option<Column>,
+    /// A backtest's time column (a date or timestamp): read as seconds since the epoch, not
+    /// a feature.
+    pub time: Option<Column>,
 }
 
 /// Chooses the feature columns: the named ones, or (`requested` = None) every column except
@@ -192,6 +195,7 @@ pub fn plan(
         skipped,
         order_by,
         weights,
+        time: None,
     })
 }
 

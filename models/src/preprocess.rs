@@ -556,6 +556,7 @@ mod tests {
             target_name: "y".into(),
             target: TargetColumn::Boolean(vec![Some(true); 4]),
             test_mask: None,
+            times: None,
             weights: None,
         }
     }

@@ -263,6 +263,7 @@ mod tests {
             target_name: "event".into(),
             target: TargetColumn::Boolean(target),
             test_mask: None,
+            times: None,
             weights: None,
         }
     }

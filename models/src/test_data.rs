@@ -43,6 +43,7 @@ pub fn dataset() -> Dataset {
         target_name: "y".into(),
         target: TargetColumn::Boolean(y.iter().map(|&v| Some(v)).collect()),
         test_mask: None,
+        times: None,
         weights: None,
     }
 }

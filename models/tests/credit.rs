@@ -61,6 +61,7 @@ fn load_credit(test_mask: impl Fn(usize) -> bool, with_mask: bool) -> Dataset {
         target_name: "Status".into(),
         target: TargetColumn::Text(target),
         test_mask: with_mask.then_some(mask),
+        times: None,
         weights: None,
     }
 }
@@ -382,6 +383,7 @@ fn a_feature_with_a_single_level_trains_an_intercept_only_model() {
         target_name: "y".into(),
         target: TargetColumn::Boolean(target),
         test_mask: None,
+        times: None,
         weights: None,
     };
     let options = TrainOptions::from_json(&json!({"test_size": 0, "l2": 0})).unwrap();

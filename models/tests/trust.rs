@@ -43,6 +43,7 @@ fn small_data(scale_first: f64, target: impl Fn(f64, f64) -> bool) -> Dataset {
         target_name: "y".into(),
         target: TargetColumn::Boolean(y),
         test_mask: None,
+        times: None,
         weights: None,
     }
 }
@@ -174,6 +175,7 @@ fn a_linear_fits_square_matrices_count_in_the_memory_budget() {
         target_name: "y".into(),
         target: TargetColumn::Boolean((0..400).map(|i| Some(i % 3 == 0)).collect()),
         test_mask: None,
+        times: None,
         weights: None,
     };
     let err = train(

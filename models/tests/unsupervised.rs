@@ -80,6 +80,7 @@ fn unlabelled(features: Vec<Feature>, rows: usize) -> Dataset {
         target_name: String::new(),
         target: TargetColumn::Absent(rows),
         test_mask: None,
+        times: None,
         weights: None,
     }
 }

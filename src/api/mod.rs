@@ -1,6 +1,7 @@
 //! The SQL surface, one file per feature. Each function converts its arguments, calls into
 //! `pg/` and `finml_models`, and maps errors through `crate::error`.
 
+mod backtest;
 mod batch;
 mod coefficients;
 mod evaluate;
@@ -13,4 +14,5 @@ mod report;
 mod scorecard;
 mod scoring_code;
 mod segmentation;
+mod timeseries;
 mod train;

@@ -6,6 +6,7 @@
 //! indexes on an existing target apply as for any INSERT.
 
 use crate::error::{fail, report, OrReport, SqlResult};
+use crate::pg::extension::extension_schema;
 use crate::pg::relation::RelationColumn;
 use crate::pg::spi::{select_one, select_row};
 use crate::pg::types::quote_ident;
@@ -97,16 +98,55 @@ impl ScoreRun<'_> {
     }
 }
 
+/// What finml writes: fin_score_table a table, fin_ts_view a view.
+#[derive(Clone, Copy)]
+pub enum Written {
+    Table,
+    View,
+}
+
+impl Written {
+    fn noun(self) -> &'static str {
+        match self {
+            Written::Table => "table",
+            Written::View => "view",
+        }
+    }
+
+    fn wrong_kind_hint(self) -> &'static str {
+        match self {
+            Written::Table => {
+                "fin_score_table writes to a table: name a new one, or an existing table"
+            }
+            Written::View => "fin_ts_view writes a view: name a new one, or an existing view",
+        }
+    }
+
+    fn accepts(self, relkind: &str) -> bool {
+        match self {
+            Written::Table => matches!(relkind, "r" | "p"),
+            Written::View => relkind == "v",
+        }
+    }
+}
+
 /// The schema-qualified name of `target` and whether it exists, resolved with the caller's
 /// search_path as an INSERT or CREATE TABLE naming it would resolve it.
 pub fn resolve_target(target: &str) -> SqlResult<(String, bool)> {
+    resolve_written(target, Written::Table)
+}
+
+/// [`resolve_target`] for a relation of kind `written`: an existing relation of another
+/// kind is 42809.
+pub fn resolve_written(target: &str, written: Written) -> SqlResult<(String, bool)> {
+    let invalid_target = |target: &str| invalid_target(target, written);
     let existing = with_callers_search_path::<Oid>(
         "SELECT pg_catalog.to_regclass($1)::oid",
         &[DatumWithOid::from(target)],
     )
     .map_err(|_| invalid_target(target))?;
     if let Some(oid) = existing {
-        return Ok((qualified_table(oid)?, true));
+        return Ok((qualified_relation(oid, written)?, true));
     }
     let parts = select_one::<Vec<String>>(
         "SELECT pg_catalog.parse_ident($1)",
@@ -123,8 +163,11 @@ pub fn resolve_target(target: &str) -> SqlResult<(String, bool)> {
             .ok_or_else(|| {
                 fail(
                     ErrorKind::NotFound,
-                    "no schema has been selected to create the target table in",
-                    "name the target with its schema: 'reporting.scores'",
+                    format!(
+                        "no schema has been selected to create the {} in",
+                        written.noun()
+                    ),
+                    "name it with its schema: 'reporting.scores'",
                 )
             })?;
             (schema, table.clone())
@@ -154,7 +197,7 @@ fn with_callers_search_path<T: FromDatum + IntoDatum>(
 }
 
 /// An existing relation's name with its schema, whatever the caller's search_path shows.
-fn qualified_table(oid: Oid) -> SqlResult<String> {
+fn qualified_relation(oid: Oid, written: Written) -> SqlResult<String> {
     select_row(
         "SELECT n.nspname::text, c.relname::text, c.relkind::text
            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -164,41 +207,26 @@ fn qualified_table(oid: Oid) -> SqlResult<String> {
             let schema = row.get::<String>(1).or_report()?.unwrap_or_default();
             let table = row.get::<String>(2).or_report()?.unwrap_or_default();
             let kind = row.get::<String>(3).or_report()?.unwrap_or_default();
-            if !matches!(kind.as_str(), "r" | "p") {
+            if !written.accepts(&kind) {
                 return Err(fail(
                     ErrorKind::WrongModelKind,
-                    format!("\"{schema}.{table}\" is not a table"),
-                    "fin_score_table writes to a table: name a new one, or an existing table",
+                    format!("\"{schema}.{table}\" is not a {}", written.noun()),
+                    written.wrong_kind_hint(),
                 ));
             }
             Ok(format!("{}.{}", quote_ident(&schema), quote_ident(&table)))
         },
     )?
-    .ok_or_else(|| invalid_target(&oid.to_u32().to_string()))
+    .ok_or_else(|| invalid_target(&oid.to_u32().to_string(), written))
 }
 
-fn invalid_target(target: &str) -> pgrx::pg_sys::panic::ErrorReport {
+fn invalid_target(target: &str, written: Written) -> pgrx::pg_sys::panic::ErrorReport {
+    let noun = written.noun();
     report(
-        Error::invalid_option(format!("invalid target table name \"{target}\""))
-            .with_hint("name a table, optionally with its schema: 'scores' or 'reporting.scores'"),
+        Error::invalid_option(format!("invalid target {noun} name \"{target}\"")).with_hint(
+            format!("name a {noun}, optionally with its schema: 'scores' or 'reporting.scores'"),
+        ),
     )
-}
-
-/// The schema finml's functions live in, quoted.
-fn extension_schema() -> SqlResult<String> {
-    select_one::<String>(
-        "SELECT pg_catalog.quote_ident(n.nspname::text)
-           FROM pg_catalog.pg_extension e
-           JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
-          WHERE e.extname = 'finml'",
-        &[],
-    )?
-    .ok_or_else(|| {
-        report(Error::new(
-            ErrorKind::Internal,
-            "the finml extension is not installed in this database",
-        ))
-    })
 }
 
 /// Creates `target` when it does not exist, then appends one scored row per source row;

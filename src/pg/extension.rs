@@ -4,7 +4,7 @@
 
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::pg::security;
-use crate::pg::spi::select_row;
+use crate::pg::spi::{select_one, select_row};
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
 use std::cell::Cell;
@@ -96,4 +96,22 @@ pub fn as_extension_owner<R>(f: impl FnOnce() -> SqlResult<R>) -> SqlResult<R> {
 /// may be stale.
 pub fn generation() -> u64 {
     GENERATION.with(Cell::get)
+}
+
+/// The schema finml's functions live in, quoted.
+pub fn extension_schema() -> SqlResult<String> {
+    select_one::<String>(
+        "SELECT pg_catalog.quote_ident(n.nspname::text)
+           FROM pg_catalog.pg_extension e
+           JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+          WHERE e.extname = 'finml'",
+        &[],
+    )?
+    .ok_or_else(|| {
+        fail(
+            ErrorKind::Internal,
+            "the finml extension is not installed in this database",
+            "CREATE EXTENSION finml",
+        )
+    })
 }

@@ -13,7 +13,8 @@
 //! 10. `audit`: failure events that survive the rollback;
 //! 11. `facts`: what the model report needs from the catalog;
 //! 12. `training`: the one training service of fin_train and fin_retrain;
-//! 13. `batch`: fin_score_table's target table and its INSERT.
+//! 13. `batch`: fin_score_table's target table and its INSERT;
+//! 14. `views`: fin_ts_view's source, series length and view.
 
 pub mod audit;
 pub mod batch;
@@ -28,3 +29,4 @@ pub mod security;
 pub mod spi;
 pub mod training;
 pub mod types;
+pub mod views;

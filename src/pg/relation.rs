@@ -81,6 +81,12 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     if let Some(column) = &plan.weights {
         select.push(cast(column, ValueKind::Numeric));
     }
+    if let Some(column) = &plan.time {
+        select.push(format!(
+            "EXTRACT(EPOCH FROM {})::float8",
+            quote_ident(&column.name)
+        ));
+    }
     let mut query = format!("SELECT {} FROM {}", select.join(", "), relation_name);
     if !plan.order_by.is_empty() {
         let keys: Vec<String> = plan.order_by.iter().map(|c| quote_ident(c)).collect();
@@ -113,6 +119,8 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     let mut test_mask = plan.split.as_ref().map(|_| Vec::new());
     let mut weights = plan.weights.as_ref().map(|_| Vec::new());
     let weight_ordinal = features.len() + 2 + usize::from(plan.split.is_some());
+    let mut times = plan.time.as_ref().map(|_| Vec::new());
+    let time_ordinal = weight_ordinal + usize::from(plan.weights.is_some());
     let bytes_per_row = Dataset::bytes_per_row(&features, test_mask.is_some())
         + if plan.weights.is_some() { 8 } else { 0 };
     // The planner's row estimate (0 for a view), within the budget, sizes the columns once.
@@ -172,6 +180,22 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
                 }
             }
         }
+        if let (Some(times), Some(column)) = (&mut times, &plan.time) {
+            match row.value(time_ordinal, ValueKind::Numeric).number() {
+                Some(t) if t.is_finite() => times.push(t),
+                _ => {
+                    return Err(fail(
+                        ErrorKind::InvalidData,
+                        format!(
+                            "time column \"{}\" is NULL (or infinite) in row {}",
+                            column.name,
+                            rows_read + 1
+                        ),
+                        "a backtest places every row in time: filter those rows out in a view",
+                    ))
+                }
+            }
+        }
         rows_read += 1;
         // Checked per row, not per batch: one comparison, and it stops a wide read early.
         if rows_read.saturating_mul(bytes_per_row) > budget_bytes {
@@ -192,6 +216,7 @@ ErrorKind::ResourceLimit,
         target,
         test_mask,
         weights,
+        times,
     })
 }
 
@@ -470,4 +495,27 @@ pub fn scan_rows_with(
 /// The select-list expression that reads a column as its kind.
 fn cast(column: &RelationColumn, kind: ValueKind) -> String {
     format!("{}::{}", quote_ident(&column.name), kind.read_as())
+}
+
+/// The time column, which must be a date or a timestamp (42703 when missing, 42804 for
+/// another type).
+pub fn check_time_column(columns: &[RelationColumn], time: &str, relation: &str) -> SqlResult<()> {
+    let Some(column) = columns.iter().find(|c| c.name == time) else {
+        return Err(fail(
+            ErrorKind::UnknownColumn,
+            format!("column \"{time}\" does not exist in {relation}"),
+            "time_column names the date or timestamp column that orders the series",
+        ));
+    };
+    if !(column.type_name == "date" || column.type_name.starts_with("timestamp")) {
+        return Err(fail(
+            ErrorKind::WrongType,
+            format!(
+                "time column \"{time}\" is of type {}, not a date or timestamp",
+                column.type_name
+            ),
+            "cast it in a view (e.g. to_date(day_text, 'YYYY-MM-DD') AS day), or name the date column",
+        ));
+    }
+    Ok(())
 }

@@ -14,6 +14,7 @@ use crate::pg::catalog;
 use crate::pg::registry::{self, NewVersion};
 use crate::pg::relation;
 use crate::pg::spi::select_one;
+use finml_models::backtest::{backtest as run_backtest, BacktestSpec, Fold};
 use finml_models::deploy::{judge, Decision};
 use finml_models::options::merged;
 use finml_models::progress::{EpochLog, Progress};
@@ -216,6 +217,66 @@ impl Progress for EpochNotices {
         );
         Ok(())
     }
+}
+
+/// A walk-forward backtest (`fin_backtest`): reads `relation` in the order of `time_column`
+/// (with the time of each row), and trains and measures each fold (models/src/backtest.rs).
+/// Nothing is stored.
+pub fn backtest(
+    relation: Oid,
+    target: &str,
+    algorithm: &str,
+    time_column: &str,
+    options: &Value,
+) -> SqlResult<Vec<Fold>> {
+    let (spec, training_options) = BacktestSpec::split_options(options).or_report()?;
+    let parsed = TrainOptions::from_json(&training_options).or_report()?;
+    let algorithm = Algorithm::parse(algorithm).or_report()?;
+    check_target(algorithm, Some(target))?;
+    if algorithm.unsupervised_task().is_some() {
+        return Err(fail(
+            ErrorKind::InvalidOption,
+            format!(
+                "a backtest measures forecasts; algorithm \"{}\" makes none",
+                algorithm.as_str()
+            ),
+            "backtest a supervised algorithm (logistic, linear, scorecard, mlp)",
+        ));
+    }
+    parsed.params(algorithm).or_report()?;
+    let relation_name = relation::relation_name(relation)?;
+    let columns = relation::columns_of(relation)?;
+    relation::check_time_column(&columns, time_column, &relation_name)?;
+    let primary_key = relation::primary_key_of(relation)?;
+    let mut plan = relation::plan(
+        &columns,
+        primary_key.clone(),
+        &relation_name,
+        Some(target),
+        None,
+        &parsed,
+    )
+    .or_report()?;
+    // Time order, ties in key order: the folds cut the rows by time.
+    plan.order_by = std::iter::once(time_column.to_owned())
+        .chain(primary_key)
+        .collect();
+    plan.time = columns.iter().find(|c| c.name == time_column).cloned();
+    for column in plan.skipped.iter().filter(|c| c.name != time_column) {
+        notice!(
+            "column \"{}\" ({}) is not used: finml reads numeric, text, varchar and boolean columns",
+            column.name,
+            column.type_name
+        );
+    }
+    let dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
+    let limits = Limits {
+        max_memory_bytes: gucs::max_training_memory_bytes(),
+        device: gucs::device(),
+        threads: gucs::threads(),
+    };
+    cap_threads(gucs::threads());
+    run_backtest(&dataset, algorithm, &parsed, spec, limits).or_report()
 }
 
 /// A target for a supervised algorithm, none for an unsupervised one.
