@@ -55,7 +55,7 @@ impl BacktestSpec {
             None => Window::Expanding,
             Some(Value::String(s)) if s == "expanding" => Window::Expanding,
             Some(v) => match v.as_u64() {
-                Some(n) if n >= 1 && n <= 1000 => Window::Rolling(n as usize),
+                Some(n) if (1..=1000).contains(&n) => Window::Rolling(n as usize),
                 _ => {
                     return Err(crate::json::bad(
                         "window",
