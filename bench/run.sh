@@ -239,6 +239,26 @@ for ROWS in $SIZES; do
         done
     done
 
+    # Time series: fin_ts_view's default view (24 features and targets) written out, against a
+    # plain window query of the 11 it computes with built-in window functions only; fin_ema
+    # against the built-in running average (both advance one row at a time).
+    "${AS_PG[@]}" psql -X -q -d "$DB" -v nrows="$ROWS" -f - < timeseries.sql >/dev/null
+    plain="SELECT symbol, day, close, volume, high, low, ln(close / lag(close) OVER w) AS ret_1,
+      ln(close / lag(close, 5) OVER w) AS ret_5, ln(close / lag(close, 20) OVER w) AS ret_20,
+      (close - avg(close) OVER w20) / nullif(stddev_pop(close) OVER w20, 0) AS bollinger_z_20,
+      (volume - avg(volume) OVER w20) / nullif(stddev_pop(volume) OVER w20, 0) AS volume_z_20,
+      (high - low) / close AS range, extract(isodow FROM day)::int AS day_of_week,
+      extract(month FROM day)::int AS month, CASE WHEN lead(close) OVER w > close THEN 1 ELSE 0 END AS target_direction,
+      ln(lead(close, 5) OVER w / close) AS target_return_5
+      FROM ts_prices WINDOW w AS (PARTITION BY symbol ORDER BY day), w20 AS (w ROWS BETWEEN 19 PRECEDING AND CURRENT ROW)"
+    view=$(seconds -c "COPY (SELECT * FROM ts_features) TO '/dev/null'")
+    floor=$(seconds -c "COPY ($plain) TO '/dev/null'")
+    record "$ROWS" 1 "fin_ts_view, 24 columns | plain window query, 11 columns" "$view" "$floor"
+    ema=$(seconds -c "SELECT sum(e) FROM (SELECT fin_ema(close, 12) OVER (PARTITION BY symbol ORDER BY day) AS e FROM ts_prices) x")
+    avg=$(seconds -c "SELECT sum(e) FROM (SELECT avg(close) OVER (PARTITION BY symbol ORDER BY day) AS e FROM ts_prices) x")
+    record "$ROWS" 1 "fin_ema window | avg() running window" "$ema" "$avg"
+    psql_db -c "DROP TABLE ts_prices CASCADE"
+
     # Peak backend memory, each training in a fresh session, at the default
     # finml.max_training_memory; against the float64 design matrix of the training rows.
     terms=$(psql_db -c "SELECT count(*) FROM fin_coefficients('bench')")

@@ -1,4 +1,5 @@
 -- GOOG daily prices (fetch.sh) as the table goog_daily; the CSV's path is in :csv.
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS goog_daily CASCADE;
 CREATE TABLE goog_daily (day date PRIMARY KEY, open float8, high float8, low float8,
                          close float8, volume float8);
