@@ -18,6 +18,11 @@ const PALETTE: [&str; 10] = [
     "#bcbd22", "#17becf",
 ];
 
+/// The colour of cluster `cluster` (numbered from 1).
+fn colour_of(cluster: u32) -> &'static str {
+    PALETTE[(cluster.max(1) as usize - 1) % PALETTE.len()]
+}
+
 /// The section of an unsupervised model (nothing for the others).
 pub fn section(html: &mut String, model: &Model) {
     match &model.estimator {
@@ -138,7 +143,7 @@ fn scatter(projection: &Projection) -> String {
     );
     let inner = SIZE - 2.0 * MARGIN - 8.0;
     for &(x, y, cluster) in &projection.points {
-        let colour = PALETTE[(cluster.max(1) as usize - 1) % PALETTE.len()];
+        let colour = colour_of(cluster);
         let _ = write!(
             svg,
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.2\" fill=\"{colour}\" fill-opacity=\"0.7\"/>",
@@ -169,12 +174,7 @@ fn legend(points: &[(f64, f64, u32)]) -> String {
     clusters.dedup();
     clusters
         .iter()
-        .map(|&c| {
-            format!(
-                "<span style=\"color:{}\">■</span> {c}",
-                PALETTE[(c.max(1) as usize - 1) % PALETTE.len()]
-            )
-        })
+        .map(|&c| format!("<span style=\"color:{}\">■</span> {c}", colour_of(c)))
         .collect::<Vec<_>>()
         .join(" ")
 }

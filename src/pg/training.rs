@@ -109,12 +109,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     let mut dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
     let incumbent_only = dataset.features.split_off(planned);
     let read_seconds = started.elapsed().as_secs_f64();
-    let limits = Limits {
-        max_memory_bytes: gucs::max_training_memory_bytes(),
-        device: gucs::device(),
-        threads: gucs::threads(),
-    };
-    cap_threads(gucs::threads());
+    let limits = training_limits();
     let mut progress = EpochNotices;
     let outcome =
         train_reporting(&dataset, algorithm, &parsed, limits, &mut progress).or_report()?;
@@ -270,13 +265,18 @@ pub fn backtest(
         );
     }
     let dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
-    let limits = Limits {
+    let limits = training_limits();
+    run_backtest(&dataset, algorithm, &parsed, spec, limits).or_report()
+}
+
+/// The limits of a training (the GUCs), with candle's threads capped to them.
+fn training_limits() -> Limits {
+    cap_threads(gucs::threads());
+    Limits {
         max_memory_bytes: gucs::max_training_memory_bytes(),
         device: gucs::device(),
         threads: gucs::threads(),
-    };
-    cap_threads(gucs::threads());
-    run_backtest(&dataset, algorithm, &parsed, spec, limits).or_report()
+    }
 }
 
 /// A target for a supervised algorithm, none for an unsupervised one.

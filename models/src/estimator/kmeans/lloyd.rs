@@ -181,6 +181,18 @@ struct Pass {
     farthest: Vec<(f64, usize)>,
 }
 
+impl Pass {
+    fn empty(k: usize, width: usize) -> Pass {
+        Pass {
+            sums: Array2::zeros((k, width)),
+            counts: vec![0; k],
+            inertia: 0.0,
+            changed: 0,
+            farthest: Vec::new(),
+        }
+    }
+}
+
 /// Assigns every row to its nearest centre (updating `labels`), and sums each cluster's rows.
 fn assign(
     x: ArrayView2<'_, f64>,
@@ -196,13 +208,7 @@ fn assign(
     // `x` is in standard layout (see `kmeans`).
     let data = x.as_slice().unwrap_or(&[]);
     let parts = parallel_rows(n, threads, |range| {
-        let mut pass = Pass {
-            sums: Array2::zeros((k, width)),
-            counts: vec![0; k],
-            inertia: 0.0,
-            changed: 0,
-            farthest: Vec::new(),
-        };
+        let mut pass = Pass::empty(k, width);
         let mut new_labels = Vec::with_capacity(range.len());
         let sums = pass.sums.as_slice_mut().unwrap_or(&mut []);
         block_products(x, centers.view(), range, BLOCK, |start, products| {
@@ -232,13 +238,7 @@ fn assign(
         });
         (pass, new_labels)
     });
-    let mut total = Pass {
-        sums: Array2::zeros((k, width)),
-        counts: vec![0; k],
-        inertia: 0.0,
-        changed: 0,
-        farthest: Vec::new(),
-    };
+    let mut total = Pass::empty(k, width);
     let mut at = 0;
     for (part, new_labels) in parts {
         for (slot, label) in labels[at..at + new_labels.len()]
