@@ -245,7 +245,8 @@ fn classification_rows(
     rows
 }
 
-/// RMSE, MAE and R² of the model, the training mean and the previous value.
+/// RMSE, MAE and R² of the model, the training mean and the previous value (a baseline's
+/// metric that overflows, targets near 1e308, is left out: nothing non-finite is returned).
 fn regression_rows(
     model: &std::collections::BTreeMap<String, f64>,
     actual: &[f64],
@@ -263,8 +264,8 @@ fn regression_rows(
                 (
                     m.to_owned(),
                     v,
-                    of_constant.get(m).copied(),
-                    of_previous.get(m).copied(),
+                    of_constant.get(m).copied().filter(|v| v.is_finite()),
+                    of_previous.get(m).copied().filter(|v| v.is_finite()),
                 )
             })
         })

@@ -454,6 +454,11 @@ mod tests {
         assert!(refused(json!({"targets": {"sharpe": [5]}}))
             .message
             .contains("sharpe"));
+        let e = TsViewSpec::parse(&json!({"volume_z": 20}), &["t".into(), "close".into()]);
+        assert!(e
+            .unwrap_err()
+            .message
+            .contains("volume_z needs a volume column"));
         let e = TsViewSpec::parse(&json!({}), &["t".into(), "last".into()]).unwrap_err();
         assert_eq!(e.kind, ErrorKind::UnknownColumn);
     }

@@ -296,7 +296,8 @@ pub fn fit_estimator(
     if rows < 2 {
         return Err(Error::invalid_data(format!(
             "an isolation forest needs at least 2 training rows; there are {rows}"
-        )));
+        ))
+        .with_hint("train on a relation with more rows"));
     }
     let sample_size = params.sample_size.min(rows);
     if sample_size < params.sample_size {

@@ -88,4 +88,10 @@ SELECT * FROM fin_backtest('bad', 'direction', 'target_direction', 'logistic', '
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_backtest('bad', 'direction', NULL, 'logistic', 'day');
 \echo :LAST_ERROR_SQLSTATE
+-- A row that cannot be placed in time (22000).
+CREATE VIEW undated AS
+  SELECT CASE WHEN day = DATE '2024-03-01' THEN NULL ELSE day END AS day, ret_1, ret_5, target_direction
+    FROM direction;
+SELECT * FROM fin_backtest('bad', 'undated', 'target_direction', 'logistic', 'day');
+\echo :LAST_ERROR_SQLSTATE
 ROLLBACK;

@@ -158,6 +158,23 @@ SELECT * FROM fin_train('bad', 'customers', NULL, 'isolation_forest', options =>
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('bad', 'applications', 'status', options => '{"positive": "bad", "task": "clustering"}');
 \echo :LAST_ERROR_SQLSTATE
+-- Nothing to train on (22000): an empty relation, one row for a forest.
+CREATE VIEW no_customers AS SELECT age, income FROM customers WHERE false;
+SELECT * FROM fin_train('bad', 'no_customers', NULL, 'kmeans', options => '{"k": 2}');
+\echo :LAST_ERROR_SQLSTATE
+CREATE VIEW one_customer AS SELECT age, income FROM customers ORDER BY id LIMIT 1;
+SELECT * FROM fin_train('bad', 'one_customer', NULL, 'isolation_forest');
+\echo :LAST_ERROR_SQLSTATE
+-- The dense design is checked against finml.max_training_memory before it is built (54000):
+-- 25,000 rows of three numbers take 0.8 MB as read, their design 0.6 MB more, over 1 MB.
+CREATE TABLE numbers AS SELECT i::float8 AS a, (i % 7)::float8 AS b, sqrt(i) AS c
+  FROM generate_series(1, 25000) i;
+SET finml.max_training_memory = '1MB';
+SELECT * FROM fin_train('bad', 'numbers', NULL, 'kmeans', options => '{"k": 2}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'numbers', NULL, 'isolation_forest');
+\echo :LAST_ERROR_SQLSTATE
+RESET finml.max_training_memory;
 -- A function for another kind of model: 42809; no outcomes to evaluate: 42809; nothing to
 -- explain or write as SQL: 0A000.
 SELECT * FROM fin_train('credit_lr', 'applications', 'status', options => '{"positive": "bad", "exclude": ["id"]}') \gset

@@ -252,9 +252,9 @@ pub fn dense_design(input: &FitInput<'_>, what: &str) -> Result<(Preprocessor, A
         return Err(Error::new(
             ErrorKind::ResourceLimit,
             format!(
-                "{what} holds the design matrix of {rows} rows × {width} columns ({} MB), more than finml.max_training_memory ({} MB) allows with the data",
-                needed >> 20,
-                input.limits.max_memory_bytes >> 20
+                "{what} holds the design matrix of {rows} rows × {width} columns ({:.1} MB), more than finml.max_training_memory ({:.1} MB) allows with the data",
+                needed as f64 / 1048576.0,
+                input.limits.max_memory_bytes as f64 / 1048576.0
             ),
         )
         .with_hint("raise finml.max_training_memory, lower options.max_categories, or train on a sample"));
