@@ -89,8 +89,40 @@ pub struct Fold {
     pub test_times: (f64, f64),
     pub train_rows: usize,
     pub test_rows: usize,
-    /// (metric, model, majority baseline, previous-value baseline)
-    pub metrics: Vec<(String, f64, Option<f64>, Option<f64>)>,
+    pub metrics: Vec<FoldMetric>,
+}
+
+/// A fold's metric: (name, model, majority baseline, previous-value baseline).
+pub type FoldMetric = (String, f64, Option<f64>, Option<f64>);
+
+/// The mean over the folds of each metric of the first fold, matched by name: a value
+/// (the model's, or a baseline's) is averaged only when every fold has it (a fold whose test
+/// block has one class has no AUC).
+pub fn mean_over_folds(folds: &[Fold]) -> Vec<FoldMetric> {
+    let Some(first) = folds.first() else {
+        return Vec::new();
+    };
+    let n = folds.len() as f64;
+    let mean = |pick: &dyn Fn(&FoldMetric) -> Option<f64>, name: &str| -> Option<f64> {
+        let values: Option<Vec<f64>> = folds
+            .iter()
+            .map(|f| f.metrics.iter().find(|m| m.0 == name).and_then(pick))
+            .collect();
+        values.map(|v| v.iter().sum::<f64>() / n)
+    };
+    first
+        .metrics
+        .iter()
+        .filter_map(|(name, _, _, _)| {
+            let model = mean(&|m| Some(m.1), name)?;
+            Some((
+                name.clone(),
+                model,
+                mean(&|m| m.2, name),
+                mean(&|m| m.3, name),
+            ))
+        })
+        .collect()
 }
 
 /// Runs the walk-forward backtest of `algorithm` on `data`, whose rows are in time order
@@ -216,7 +248,7 @@ fn classification_rows(
     actual: &[f64],
     majority: f64,
     previous: &[Option<f64>],
-) -> Vec<(String, f64, Option<f64>, Option<f64>)> {
+) -> Vec<FoldMetric> {
     let labels: Vec<bool> = actual.iter().map(|&y| y == 1.0).collect();
     let accuracy = |predicted: &[f64]| {
         predicted.iter().zip(actual).filter(|(p, y)| p == y).count() as f64
@@ -252,7 +284,7 @@ fn regression_rows(
     actual: &[f64],
     mean: f64,
     previous: &[Option<f64>],
-) -> Vec<(String, f64, Option<f64>, Option<f64>)> {
+) -> Vec<FoldMetric> {
     let constant = vec![mean; actual.len()];
     let previous: Vec<f64> = previous.iter().map(|p| p.unwrap_or(mean)).collect();
     let of_constant = metrics::regression_report(actual, &constant);
@@ -339,6 +371,33 @@ mod tests {
         )
         .unwrap();
         assert!(rolling.iter().all(|f| f.train_rows == 120));
+    }
+
+    #[test]
+    fn means_match_metrics_by_name_and_need_every_fold() {
+        let fold = |metrics: Vec<FoldMetric>| Fold {
+            fold: 1,
+            train_times: (0.0, 1.0),
+            test_times: (2.0, 3.0),
+            train_rows: 1,
+            test_rows: 1,
+            metrics,
+        };
+        let folds = [
+            fold(vec![
+                ("auc".into(), 0.6, Some(0.5), Some(0.4)),
+                ("accuracy".into(), 0.7, Some(0.5), None),
+            ]),
+            // One class in the test block: no AUC, accuracy first.
+            fold(vec![("accuracy".into(), 0.9, Some(0.7), Some(0.8))]),
+        ];
+        let means = mean_over_folds(&folds);
+        assert_eq!(means.len(), 1, "{means:?}");
+        let (name, model, majority, previous) = &means[0];
+        assert_eq!(name, "accuracy");
+        assert!((model - 0.8).abs() < 1e-12);
+        assert!((majority.unwrap() - 0.6).abs() < 1e-12);
+        assert_eq!(*previous, None);
     }
 
     #[test]

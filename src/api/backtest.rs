@@ -4,6 +4,7 @@
 use crate::error::required;
 use crate::pg::catalog::validate_model_name;
 use crate::pg::training::backtest;
+use finml_models::backtest::mean_over_folds;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgRelation};
@@ -76,37 +77,10 @@ fn fin_backtest(
             ));
         }
     }
-    let n = folds.len().max(1) as f64;
-    let mean = |values: Vec<Option<f64>>| -> Option<f64> {
-        let known: Vec<f64> = values.into_iter().flatten().collect();
-        (known.len() == folds.len()).then(|| known.iter().sum::<f64>() / n)
-    };
-    if let Some(first) = folds.first() {
-        for (k, (metric, _, _, _)) in first.metrics.iter().enumerate() {
-            let column = |pick: fn(&(String, f64, Option<f64>, Option<f64>)) -> Option<f64>| {
-                mean(
-                    folds
-                        .iter()
-                        .map(|f| f.metrics.get(k).and_then(pick))
-                        .collect(),
-                )
-            };
-            if let Some(model) = column(|m| Some(m.1)) {
-                rows.push((
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    metric.clone(),
-                    model,
-                    column(|m| m.2),
-                    column(|m| m.3),
-                ));
-            }
-        }
+    for (metric, model, majority, previous) in mean_over_folds(&folds) {
+        rows.push((
+            None, None, None, None, None, None, None, metric, model, majority, previous,
+        ));
     }
     Ok(TableIterator::new(rows))
 }
