@@ -41,6 +41,15 @@ pub enum Distribution {
     },
 }
 
+/// What a feature's distribution tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tracked {
+    /// Deciles of a number, shares of levels.
+    Values,
+    /// Only whether the value is NULL (dates, texts).
+    Presence,
+}
+
 /// The training population of a model: its prediction's distribution and each feature's,
 /// in feature order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +59,32 @@ pub struct DriftReference {
 }
 
 impl Distribution {
+    /// Two buckets: a value is present, or NULL (`numeric`: the value is a number, whose
+    /// bucket a distribution without edges finds; else a text, which falls among the
+    /// "other" levels of a distribution without levels).
+    pub fn presence(nulls: usize, rows: usize, numeric: bool) -> Distribution {
+        let null_share = if rows == 0 {
+            0.0
+        } else {
+            nulls as f64 / rows as f64
+        };
+        if numeric {
+            Distribution::Numeric {
+                edges: Vec::new(),
+                shares: vec![1.0 - null_share],
+                null_share,
+            }
+        } else {
+            Distribution::Levels {
+                levels: Vec::new(),
+                shares: Vec::new(),
+                other_share: 1.0 - null_share,
+                null_share,
+                index: HashMap::new(),
+            }
+        }
+    }
+
     /// The deciles of the finite values of `values` (NaN: NULL).
     pub fn of_numbers(values: impl Iterator<Item = f64>) -> Distribution {
         let mut finite = Vec::new();
@@ -181,27 +216,46 @@ impl Distribution {
 
 impl DriftReference {
     /// Measures the training population on `sample` (see [`drift_sample`]): the model's
-    /// features by name in `data`, and its `predictions` for those rows.
+    /// features by name in `data`, and its `predictions` for those rows. A date or text
+    /// feature's distribution is only its NULL share: a later period's dates always lie
+    /// beyond the training deciles, and memos are nearly all distinct, so their values'
+    /// shares would signal drift that is not there.
     pub fn measure(
         data: &Dataset,
-        features: &[&str],
+        features: &[(&str, Tracked)],
         sample: &[usize],
         predictions: Vec<f64>,
     ) -> DriftReference {
         let features = features
             .iter()
-            .map(|name| match data.feature(name).map(|f| &f.column) {
-                Some(Column::Numeric(c)) => {
-                    Distribution::of_numbers(sample.iter().map(|&r| c.values[r]))
-                }
-                Some(Column::Categorical(c)) => {
-                    Distribution::of_levels(sample.iter().map(|&r| match c.codes[r] {
-                        NULL_CODE => None,
-                        code => Some(c.levels[code as usize].as_str()),
-                    }))
-                }
-                None => Distribution::of_numbers(std::iter::empty()),
-            })
+            .map(
+                |&(name, tracked)| match data.feature(name).map(|f| &f.column) {
+                    Some(Column::Numeric(c)) if tracked == Tracked::Presence => {
+                        Distribution::presence(
+                            sample.iter().filter(|&&r| c.values[r].is_nan()).count(),
+                            sample.len(),
+                            true,
+                        )
+                    }
+                    Some(Column::Categorical(c)) if tracked == Tracked::Presence => {
+                        Distribution::presence(
+                            sample.iter().filter(|&&r| c.codes[r] == NULL_CODE).count(),
+                            sample.len(),
+                            false,
+                        )
+                    }
+                    Some(Column::Numeric(c)) => {
+                        Distribution::of_numbers(sample.iter().map(|&r| c.values[r]))
+                    }
+                    Some(Column::Categorical(c)) => {
+                        Distribution::of_levels(sample.iter().map(|&r| match c.codes[r] {
+                            NULL_CODE => None,
+                            code => Some(c.levels[code as usize].as_str()),
+                        }))
+                    }
+                    None => Distribution::of_numbers(std::iter::empty()),
+                },
+            )
             .collect();
         let prediction = Distribution::of_numbers(predictions.into_iter());
         DriftReference {

@@ -28,7 +28,7 @@ use crate::data::Dataset;
 use crate::error::{Error, ErrorKind, Result};
 use crate::interrupt;
 use crate::mlp::Network;
-use crate::preprocess::{Preprocessor, RawValue};
+use crate::preprocess::{Preprocessor, RawValue, Transform};
 use serde::{Deserialize, Serialize};
 
 /// Rows per design-matrix chunk while measuring the reference, so that it needs little
@@ -206,6 +206,9 @@ pub struct Explanation {
     pub baseline: f64,
     /// One contribution per feature, in feature order.
     pub contributions: Vec<f64>,
+    /// Each design column's share of the row's output: weight × value for a linear model,
+    /// the integrated gradient for an MLP (what names a text feature's n-grams).
+    pub column_terms: Vec<f64>,
 }
 
 impl Explanation {
@@ -239,9 +242,12 @@ pub fn explain_linear(
     preprocessor.feature_terms(weights, values, |feature, term| {
         contributions[feature] = term - reference.mean_terms[feature]
     })?;
+    let mut row = Vec::with_capacity(preprocessor.width());
+    preprocessor.design_row(values, &mut row)?;
     Ok(Explanation {
         baseline: intercept + reference.mean_terms.iter().sum::<f64>(),
         contributions,
+        column_terms: row.iter().zip(weights).map(|(x, w)| x * w).collect(),
     })
 }
 
@@ -258,10 +264,47 @@ pub fn explain_network(
     Ok(Explanation {
         baseline: network.output(&reference.mean_design),
         contributions: per_feature(preprocessor, &attributions),
+        column_terms: attributions,
     })
 }
 
-/// The error of a model stored without a reference (trained before finml 0.3.0).
+/// The n-grams of a text feature's value that weigh most in one row's explanation, as
+/// `"late fee (+0.412), overdue (+0.305)"`: the text's n-grams by the |column term| of their
+/// hashed column (n-grams that share a column are shown together, `a | b`), at most `top`.
+/// `None` when feature `k` is not a text feature.
+pub fn top_ngrams(
+    preprocessor: &Preprocessor,
+    k: usize,
+    text: &str,
+    explanation: &Explanation,
+    top: usize,
+) -> Option<String> {
+    let Transform::Text(t) = &preprocessor.features[k].transform else {
+        return None;
+    };
+    let offset: usize = preprocessor.features[..k]
+        .iter()
+        .map(|f| f.transform.width())
+        .sum();
+    let mut columns: Vec<(usize, Vec<String>)> = Vec::new();
+    for (ngram, column) in t.ngrams_of(text) {
+        match columns.iter_mut().find(|(c, _)| *c == column) {
+            Some((_, names)) => names.push(ngram),
+            None => columns.push((column, vec![ngram])),
+        }
+    }
+    let term = |column: usize| explanation.column_terms[offset + column];
+    columns.sort_by(|a, b| term(b.0).abs().total_cmp(&term(a.0).abs()));
+    Some(
+        columns
+            .iter()
+            .take(top)
+            .map(|(column, names)| format!("{} ({:+.3})", names.join(" | "), term(*column)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
 /// Explanations of a model that predicts no outcome (k-means, isolation forest).
 pub fn not_explained(algorithm: &str) -> Error {
     Error::new(
@@ -274,6 +317,7 @@ pub fn not_explained(algorithm: &str) -> Error {
     .with_hint("fin_clusters shows what sets each cluster apart")
 }
 
+/// The error of a model stored without a reference (trained before finml 0.3.0).
 pub fn no_reference() -> Error {
     Error::new(
         ErrorKind::Unsupported,

@@ -5,7 +5,7 @@
 use crate::data::Dataset;
 use crate::design::BLOCK_ROWS;
 use crate::error::{Error, ErrorKind, Result};
-use crate::preprocess::Impute;
+pub use crate::preprocess::PreprocessOptions;
 use crate::progress::Progress;
 use serde::{Deserialize, Serialize};
 
@@ -77,14 +77,6 @@ pub enum TrainLabels {
     /// True for the positive class.
     Binary(Vec<bool>),
     Numeric(Vec<f64>),
-}
-
-/// Options of the standardizing preprocessing (every algorithm but the scorecard, which
-/// bins instead).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PreprocessOptions {
-    pub impute: Impute,
-    pub max_categories: usize,
 }
 
 /// How the classes weigh in a classifier's loss (`class_weight`).
@@ -175,7 +167,7 @@ pub struct FitInput<'a> {
     /// memory budget).
     pub test: &'a [usize],
     pub labels: &'a TrainLabels,
-    pub preprocess: PreprocessOptions,
+    pub preprocess: &'a PreprocessOptions,
     /// Seed of every random choice.
     pub seed: u64,
     pub limits: Limits,

@@ -6,7 +6,7 @@
 //! Layers, lowest first (a module imports only modules above it in this list):
 //! - foundations: `error`, `interrupt`, `parallel`, `html` (report text), `json`, `linalg`, `design`, `data`, `progress`, `split`,
 //!   `metrics`;
-//! - features: `binning`, `preprocess`, `drift` (training distributions), `scoring_code` (a design as SQL), `fit` (what every
+//! - features: `binning`, `calendar` (date parts), `text` (hashed TF-IDF), `preprocess`, `drift` (training distributions), `scoring_code` (a design as SQL), `fit` (what every
 //!   estimator's fit receives);
 //! - `explain` (attribution formulas, the training reference);
 //! - the seam: `estimator` (algorithm tags, parameters, fitted estimators, dispatch) with
@@ -23,6 +23,7 @@
 pub mod backtest;
 pub mod batch;
 pub mod binning;
+pub mod calendar;
 pub mod data;
 pub mod deploy;
 pub mod design;
@@ -53,6 +54,7 @@ pub mod scoring_code;
 pub mod segment_report;
 pub mod self_training;
 pub mod split;
+pub mod text;
 pub mod timeseries;
 pub mod train;
 

@@ -12,7 +12,7 @@ use crate::explain::{no_reference, Explanation, Reference};
 use crate::linear::sigmoid;
 use crate::metrics::{CalibrationBin, ClassHistogram};
 use crate::options::Task;
-use crate::preprocess::{Preprocessor, RawValue, Transform};
+use crate::preprocess::{Input, Preprocessor, RawValue, Transform};
 use crate::scorecard::{self, Baseline, Reason, Scorecard};
 use crate::scoring_code;
 use serde::{Deserialize, Serialize};
@@ -59,9 +59,17 @@ impl Model {
         self.estimator.algorithm()
     }
 
-    /// The oldest stored-format version that can hold this model: the estimator's, or 4
-    /// when a scorecard characteristic has special codes.
+    /// The oldest stored-format version that can hold this model: 6 with a date or text
+    /// feature, else the estimator's, or 4 when a scorecard characteristic has special codes.
     pub fn format_version(&self) -> u32 {
+        if self
+            .preprocessor
+            .features
+            .iter()
+            .any(|f| f.transform.needs_format_6())
+        {
+            return crate::estimator::FEATURE_KINDS_FORMAT_VERSION;
+        }
         let special = self
             .preprocessor
             .features
@@ -118,7 +126,7 @@ impl Model {
                     format!("the data has no column \"{}\"", f.name),
                 )
             })?;
-            if f.transform.takes_numbers() != matches!(column.column, Column::Numeric(_)) {
+            if (f.transform.input() == Input::Text) == matches!(column.column, Column::Numeric(_)) {
                 return Err(Error::new(
                     ErrorKind::WrongType,
                     format!("column \"{}\" changed between numeric and text", f.name),
@@ -429,6 +437,19 @@ pub fn first_invalid_parameter(model: &Model) -> Option<String> {
             Transform::Binned(b) => {
                 if b.bins.iter().any(|bin| !bin.woe.is_finite()) {
                     return Some(format!("a weight of evidence of \"{}\"", f.name));
+                }
+            }
+            Transform::Date(d) => {
+                if !d.origin.is_finite() {
+                    return Some(format!("the origin of \"{}\"", f.name));
+                }
+                if let Some(p) = d.parts.iter().find(|p| p.scaling.invalid_part().is_some()) {
+                    return Some(format!("the scaling of \"{}\" {}", f.name, p.part.as_str()));
+                }
+            }
+            Transform::Text(t) => {
+                if t.is_invalid() {
+                    return Some(format!("the IDF weights of \"{}\"", f.name));
                 }
             }
         }

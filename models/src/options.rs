@@ -3,6 +3,7 @@
 //! Every key has a documented default and unknown keys are rejected: a typo such as
 //! `"test_szie"` must not silently train with the default.
 
+use crate::calendar::DatePart;
 use crate::error::{Error, Result};
 use crate::estimator::{self, Algorithm, Params};
 use crate::fit::PreprocessOptions;
@@ -11,6 +12,7 @@ use crate::json::json_kind;
 use crate::linear::SOLVER_KEYS;
 pub use crate::preprocess::Impute;
 use crate::self_training::SelfTraining;
+use crate::text::TextSpec;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -75,6 +77,8 @@ struct RawOptions {
     order_by: Option<Value>,
     weight_column: Option<String>,
     semi_supervised: Option<Value>,
+    dates: Option<Value>,
+    text: Option<Value>,
 }
 
 /// Keys of the training itself (target, split, preprocessing, deployment), which every
@@ -93,6 +97,8 @@ pub const TRAINING_KEYS: &[&str] = &[
     "order_by",
     "weight_column",
     "semi_supervised",
+    "dates",
+    "text",
 ];
 
 /// Validated training options with their defaults applied.
@@ -131,6 +137,10 @@ pub struct TrainOptions {
     pub weight_column: Option<String>,
     /// Self-training on the rows whose target is NULL (self_training.rs).
     pub semi_supervised: Option<SelfTraining>,
+    /// Date columns used as features, with their calendar parts (`"dates"`).
+    pub dates: Vec<(String, Vec<DatePart>)>,
+    /// Text columns used as hashed TF-IDF features (`"text"`).
+    pub text: Vec<(String, TextSpec)>,
     /// Every key the caller gave, in order, to reject those the chosen algorithm ignores.
     pub given: Vec<String>,
     /// The algorithms' keys the caller gave; each algorithm parses its own slice
@@ -252,6 +262,18 @@ impl TrainOptions {
                 .as_ref()
                 .map(SelfTraining::parse)
                 .transpose()?,
+            dates: raw
+                .dates
+                .as_ref()
+                .map(parse_dates)
+                .transpose()?
+                .unwrap_or_default(),
+            text: raw
+                .text
+                .as_ref()
+                .map(parse_text)
+                .transpose()?
+                .unwrap_or_default(),
             given,
             algorithm_options,
         })
@@ -271,6 +293,8 @@ impl TrainOptions {
         PreprocessOptions {
             impute: self.impute,
             max_categories: self.max_categories,
+            dates: self.dates.clone(),
+            text: self.text.clone(),
         }
     }
 
@@ -320,6 +344,59 @@ pub fn known_keys() -> Vec<&'static str> {
         }
     }
     keys
+}
+
+const DATES_HINT: &str = r#"e.g. "dates": {"opened": ["month", "dow", "year", "days_since"]}"#;
+
+/// `"dates": {"column": ["part", ...]}`: each column's calendar parts, once each.
+fn parse_dates(value: &Value) -> Result<Vec<(String, Vec<DatePart>)>> {
+    let Value::Object(map) = value else {
+        return Err(Error::invalid_option(format!(
+            "dates must be an object, not {}",
+            json_kind(value)
+        ))
+        .with_hint(DATES_HINT));
+    };
+    map.iter()
+        .map(|(column, parts)| {
+            let names = match parts {
+                Value::Array(items) if !items.is_empty() => items,
+                _ => {
+                    return Err(Error::invalid_option(format!(
+                        "dates of \"{column}\" must be a non-empty list of parts"
+                    ))
+                    .with_hint(DATES_HINT))
+                }
+            };
+            let mut parsed: Vec<DatePart> = Vec::new();
+            for name in names {
+                let part = DatePart::parse(name.as_str().unwrap_or_default())?;
+                if parsed.contains(&part) {
+                    return Err(Error::invalid_option(format!(
+                        "date part \"{}\" of \"{column}\" is listed twice",
+                        part.as_str()
+                    ))
+                    .with_hint("list each part once"));
+                }
+                parsed.push(part);
+            }
+            Ok((column.clone(), parsed))
+        })
+        .collect()
+}
+
+/// `"text": {"column": {settings}}`.
+fn parse_text(value: &Value) -> Result<Vec<(String, TextSpec)>> {
+    let Value::Object(map) = value else {
+        return Err(Error::invalid_option(format!(
+            "text must be an object, not {}",
+            json_kind(value)
+        ))
+        .with_hint(r#"e.g. "text": {"memo": {"max_features": 1024, "ngram": [1, 2]}}"#));
+    };
+    map.iter()
+        .map(|(column, spec)| Ok((column.clone(), TextSpec::parse(column, spec)?)))
+        .collect()
 }
 
 fn parse_split(value: &Value) -> Result<SplitSpec> {

@@ -15,6 +15,9 @@ pub enum ValueKind {
     Text,
     /// boolean: a categorical feature ("true"/"false"), or a binary target.
     Boolean,
+    /// date, timestamp, timestamptz: read as seconds since the epoch; a feature only when
+    /// `options.dates` names its calendar parts.
+    Date,
 }
 
 /// A column of the relation.
@@ -35,7 +38,8 @@ pub struct ReadPlan {
     pub target: Option<(Column, ValueKind)>,
     /// The out-of-time split column and the first test value.
     pub split: Option<(Column, String)>,
-    /// Columns left out of `features => NULL` because finml cannot use their type.
+    /// Columns left out of `features => NULL` because finml cannot use their type (or, for
+    /// dates, because `options.dates` does not name them).
     pub skipped: Vec<Column>,
     /// Columns that fix the row order (`options.order_by`, else the primary key).
     pub order_by: Vec<String>,
@@ -70,13 +74,16 @@ pub fn plan(
         None => None,
         Some(target) => {
             let column = find(target)?.clone();
-            let kind = column.kind.ok_or_else(|| {
-                Error::new(
-                    ErrorKind::WrongType,
-                    format!("target column \"{target}\" has type {}", column.type_name),
-                )
-                .with_hint("use a boolean, integer 0/1, numeric or text column as target")
-            })?;
+            let kind = column
+                .kind
+                .filter(|k| *k != ValueKind::Date)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::WrongType,
+                        format!("target column \"{target}\" has type {}", column.type_name),
+                    )
+                    .with_hint("use a boolean, integer 0/1, numeric or text column as target")
+                })?;
             Some((column, kind))
         }
     };
@@ -124,6 +131,25 @@ pub fn plan(
         None => None,
     };
 
+    check_feature_encodings(&find, target, options)?;
+    let has_encoding = |name: &str| {
+        options.dates.iter().any(|(n, _)| n == name) || options.text.iter().any(|(n, _)| n == name)
+    };
+    if let Some(names) = requested {
+        if let Some((name, _)) = options
+            .dates
+            .iter()
+            .map(|(n, _)| (n, ()))
+            .chain(options.text.iter().map(|(n, _)| (n, ())))
+            .find(|(n, _)| !names.contains(n))
+        {
+            return Err(Error::invalid_option(format!(
+                "column \"{name}\" has date or text options but is not among the features"
+            ))
+            .with_hint("add it to features, or remove its options"));
+        }
+    }
+
     let mut features = Vec::new();
     let mut skipped = Vec::new();
     match requested {
@@ -151,13 +177,21 @@ pub fn plan(
                     .with_hint("list each feature column once"));
                 }
                 let column = find(name)?;
-                let kind = column.kind.ok_or_else(|| {
-                    Error::new(
+                let kind = match column.kind {
+                    Some(ValueKind::Date) if !has_encoding(name) => {
+                        return Err(Error::new(
+                            ErrorKind::WrongType,
+                            format!("feature column \"{name}\" is a {} without date parts", column.type_name),
+                        )
+                        .with_hint(format!(r#"name its calendar parts: "dates": {{"{name}": ["month", "dow", "year", "days_since"]}}"#)));
+                    }
+                    Some(kind) => kind,
+                    None => return Err(Error::new(
                         ErrorKind::WrongType,
                         format!("feature column \"{name}\" has type {}", column.type_name),
                     )
-                    .with_hint("features must be numeric, text, varchar or boolean columns; cast others in a view")
-                })?;
+                    .with_hint("features must be numeric, text, varchar, boolean or (with options.dates) date columns; cast others in a view")),
+                };
                 features.push((column.clone(), kind));
             }
         }
@@ -165,14 +199,16 @@ pub fn plan(
             let split_name = split.as_ref().map(|(c, _)| c.name.as_str());
             let weight_name = options.weight_column.as_deref();
             for column in columns {
+                let encoded = has_encoding(&column.name);
                 if is_target(&column.name)
                     || options.exclude.contains(&column.name)
-                    || Some(column.name.as_str()) == split_name
+                    || (Some(column.name.as_str()) == split_name && !encoded)
                     || Some(column.name.as_str()) == weight_name
                 {
                     continue;
                 }
                 match column.kind {
+                    Some(ValueKind::Date) if !encoded => skipped.push(column.clone()),
                     Some(kind) => features.push((column.clone(), kind)),
                     None => skipped.push(column.clone()),
                 }
@@ -197,6 +233,68 @@ pub fn plan(
         weights,
         time: None,
     })
+}
+
+/// Checks `options.dates` and `options.text`: each names an existing column of the right
+/// type (a date or timestamp; a text) that is neither the target nor the weight column, nor
+/// excluded.
+fn check_feature_encodings<'c>(
+    find: &dyn Fn(&str) -> Result<&'c Column>,
+    target: Option<&str>,
+    options: &TrainOptions,
+) -> Result<()> {
+    let wanted = options
+        .dates
+        .iter()
+        .map(|(n, _)| (n, ValueKind::Date, "date parts", "a date or timestamp"))
+        .chain(options.text.iter().map(|(n, _)| {
+            (
+                n,
+                ValueKind::Text,
+                "text options",
+                "a text, varchar or char",
+            )
+        }));
+    for (name, kind, what, expected) in wanted {
+        let column = find(name)?;
+        if column.kind != Some(kind) {
+            return Err(Error::new(
+                ErrorKind::WrongType,
+                format!(
+                    "column \"{name}\" has {what} but is of type {}",
+                    column.type_name
+                ),
+            )
+            .with_hint(format!(
+                "{what} apply to {expected} column; cast it in a view"
+            )));
+        }
+        let role = if target == Some(name.as_str()) {
+            Some("the target")
+        } else if options.weight_column.as_deref() == Some(name.as_str()) {
+            Some("the weight column")
+        } else if options.exclude.contains(name) {
+            Some("excluded")
+        } else {
+            None
+        };
+        if let Some(role) = role {
+            return Err(Error::invalid_option(format!(
+                "column \"{name}\" has {what} but is {role}"
+            ))
+            .with_hint("a column with date parts or text options is a feature"));
+        }
+    }
+    if let Some((name, _)) = options
+        .dates
+        .iter()
+        .find(|(n, _)| options.text.iter().any(|(t, _)| t == n))
+    {
+        return Err(Error::invalid_option(format!(
+            "column \"{name}\" has both date parts and text options"
+        )));
+    }
+    Ok(())
 }
 
 /// Appends the columns among `names` that the plan does not read yet (and that exist with a
@@ -232,6 +330,7 @@ mod tests {
                 Some(ValueKind::Numeric) => "numeric",
                 Some(ValueKind::Text) => "text",
                 Some(ValueKind::Boolean) => "boolean",
+                Some(ValueKind::Date) => "date",
                 None => "point",
             }
             .to_owned(),
@@ -247,6 +346,7 @@ mod tests {
             column("home", None),
             column("applied", Some(ValueKind::Text)),
             column("bad", Some(ValueKind::Boolean)),
+            column("opened", Some(ValueKind::Date)),
         ]
     }
 
@@ -266,7 +366,14 @@ mod tests {
         }));
         let plan = plan(&columns(), vec!["id".into()], "t", Some("bad"), None, &o).unwrap();
         assert_eq!(names(&plan), ["income", "region"]);
-        assert_eq!(plan.skipped, [column("home", None)]);
+        assert_eq!(
+            plan.skipped,
+            [
+                column("home", None),
+                column("opened", Some(ValueKind::Date))
+            ],
+            "a date without date parts is skipped"
+        );
         assert_eq!(plan.target.unwrap().1, ValueKind::Boolean);
         assert_eq!(
             plan.split
@@ -325,6 +432,77 @@ mod tests {
         ];
         let e = plan(&only, vec![], "t", Some("bad"), None, &options(json!({}))).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidData, "no usable feature");
+    }
+
+    #[test]
+    fn date_and_text_options_make_features_of_the_right_columns_only() {
+        let o = options(json!({
+            "exclude": ["id"],
+            "dates": {"opened": ["month", "dow"]},
+            "text": {"applied": {"max_features": 16}}
+        }));
+        let plan = plan(&columns(), vec![], "t", Some("bad"), None, &o).unwrap();
+        assert_eq!(names(&plan), ["income", "region", "applied", "opened"]);
+        assert_eq!(plan.features[3].1, ValueKind::Date);
+        let named = plan_named(&o, &["opened", "applied"]);
+        assert_eq!(names(&named), ["opened", "applied"]);
+
+        let attempt = |value: serde_json::Value, features: Option<&[&str]>| {
+            let requested: Option<Vec<String>> =
+                features.map(|f| f.iter().map(|s| s.to_string()).collect());
+            let o = options(value);
+            super::plan(
+                &columns(),
+                vec![],
+                "t",
+                Some("bad"),
+                requested.as_deref(),
+                &o,
+            )
+            .unwrap_err()
+            .kind
+        };
+        let date_parts = json!({"dates": {"opened": ["month"]}});
+        assert_eq!(
+            attempt(json!({}), Some(&["opened"])),
+            ErrorKind::WrongType,
+            "a date feature needs its parts"
+        );
+        assert_eq!(
+            attempt(json!({"dates": {"income": ["month"]}}), None),
+            ErrorKind::WrongType,
+            "date parts of a number"
+        );
+        assert_eq!(
+            attempt(json!({"text": {"income": {}}}), None),
+            ErrorKind::WrongType,
+            "text options on a non-text column"
+        );
+        assert_eq!(
+            attempt(json!({"text": {"nothing": {}}}), None),
+            ErrorKind::UnknownColumn
+        );
+        assert_eq!(
+            attempt(date_parts.clone(), Some(&["income"])),
+            ErrorKind::InvalidOption,
+            "date parts of a column left out of the features"
+        );
+        assert_eq!(
+            attempt(
+                json!({"dates": {"opened": ["month"]}, "exclude": ["opened"]}),
+                None
+            ),
+            ErrorKind::InvalidOption
+        );
+        let e = super::plan(
+            &columns(),
+            vec![],
+            "t",
+            Some("opened"),
+            None,
+            &options(json!({})),
+        );
+        assert_eq!(e.unwrap_err().kind, ErrorKind::WrongType, "a date target");
     }
 
     #[test]

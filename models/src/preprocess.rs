@@ -1,5 +1,6 @@
 //! Preprocessing fitted on the training split and stored in the model: NULL imputation and
-//! standardization for numeric features, one-hot encoding for categorical ones.
+//! standardization for numeric features, one-hot encoding for categorical ones, calendar
+//! parts (each imputed and standardized) for date features, hashed TF-IDF for text features.
 //!
 //! Categorical encoding drops a reference level (the most frequent one in training), as
 //! credit-risk practice does: it keeps the design matrix full rank, so coefficient standard
@@ -7,12 +8,15 @@
 //! reference) instead of an error.
 
 use crate::binning::Binning;
+use crate::calendar::DatePart;
 use crate::data::kind_mismatch;
 use crate::data::{Column, Dataset, NULL_CODE};
 pub use crate::data::{RawValue, MISSING_LEVEL};
 use crate::design::DesignRows;
 use crate::error::{Error, Result};
 use crate::interrupt;
+use crate::text::TextSpec;
+use crate::text::TextTransform;
 use ndarray::{s, Array2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -24,6 +28,30 @@ pub enum Impute {
     Mean,
     Median,
     Zero,
+}
+
+/// Options of the standardizing preprocessing (every algorithm but the scorecard, which
+/// bins instead).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreprocessOptions {
+    pub impute: Impute,
+    pub max_categories: usize,
+    /// Date columns and their calendar parts (`"dates"`), in the options' order.
+    pub dates: Vec<(String, Vec<DatePart>)>,
+    /// Text columns and their hashed TF-IDF settings (`"text"`).
+    pub text: Vec<(String, TextSpec)>,
+}
+
+impl PreprocessOptions {
+    /// Numbers and categories only.
+    pub fn plain(impute: Impute, max_categories: usize) -> PreprocessOptions {
+        PreprocessOptions {
+            impute,
+            max_categories,
+            dates: Vec::new(),
+            text: Vec::new(),
+        }
+    }
 }
 
 /// A numeric feature: `x -> ((x, or impute if NULL) - mean) / scale`.
@@ -113,6 +141,38 @@ impl CategoricalTransform {
     }
 }
 
+/// One calendar part of a date feature and its standardization.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatePartTransform {
+    pub part: DatePart,
+    #[serde(flatten)]
+    pub scaling: NumericTransform,
+}
+
+/// A date or timestamp feature (read as seconds since the epoch): one standardized design
+/// column per calendar part.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DateTransform {
+    /// The earliest training instant (seconds since the epoch), which `days_since` counts
+    /// from.
+    pub origin: f64,
+    pub parts: Vec<DatePartTransform>,
+}
+
+impl DateTransform {
+    /// The standardized part values of one instant (NaN: NULL, each part imputed).
+    fn design(&self, seconds: f64) -> impl Iterator<Item = f64> + '_ {
+        self.parts.iter().map(move |p| {
+            let value = if seconds.is_nan() {
+                f64::NAN
+            } else {
+                p.part.of(seconds, self.origin)
+            };
+            p.scaling.standardize(value)
+        })
+    }
+}
+
 /// How one feature becomes design-matrix columns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -121,16 +181,37 @@ pub enum Transform {
     Categorical(CategoricalTransform),
     /// A scorecard characteristic: one column, the weight of evidence of the value's bin.
     Binned(Binning),
+    /// Calendar parts of a date (model format 6).
+    Date(DateTransform),
+    /// Hashed TF-IDF of a text (model format 6).
+    Text(TextTransform),
+}
+
+/// What a feature's column must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Number,
+    /// Text or boolean (a category, or a text for TF-IDF).
+    Text,
+    /// A date or timestamp.
+    Date,
 }
 
 impl Transform {
-    /// True when the feature's input is a number (else text or boolean).
-    pub fn takes_numbers(&self) -> bool {
+    /// What the feature's column holds.
+    pub fn input(&self) -> Input {
         match self {
-            Transform::Numeric(_) => true,
-            Transform::Categorical(_) => false,
-            Transform::Binned(b) => b.takes_numbers(),
+            Transform::Numeric(_) => Input::Number,
+            Transform::Categorical(_) | Transform::Text(_) => Input::Text,
+            Transform::Binned(b) if b.takes_numbers() => Input::Number,
+            Transform::Binned(_) => Input::Text,
+            Transform::Date(_) => Input::Date,
         }
+    }
+
+    /// True when the feature's input is a number (else text, boolean or a date).
+    pub fn takes_numbers(&self) -> bool {
+        self.input() == Input::Number
     }
 
     /// The design columns of the feature.
@@ -138,7 +219,14 @@ impl Transform {
         match self {
             Transform::Numeric(_) | Transform::Binned(_) => 1,
             Transform::Categorical(c) => c.width(),
+            Transform::Date(d) => d.parts.len(),
+            Transform::Text(t) => t.width(),
         }
+    }
+
+    /// True for the feature kinds that model format 6 added.
+    pub fn needs_format_6(&self) -> bool {
+        matches!(self, Transform::Date(_) | Transform::Text(_))
     }
 }
 
@@ -148,6 +236,9 @@ enum Design {
     Value(f64),
     /// Its indicator column set to 1, if any (none: the reference level, or an unseen one).
     Indicator(Option<usize>),
+    /// The values of some of its design columns (by column within the feature); the others
+    /// are 0.
+    Sparse(Vec<(usize, f64)>),
 }
 
 /// A feature of a trained model: its column name and its fitted transform.
@@ -165,30 +256,37 @@ pub struct Preprocessor {
 }
 
 impl Preprocessor {
-    /// Fits imputation, scaling and encodings on the rows `train_rows` of `data`.
-    pub fn fit(
-        data: &Dataset,
-        train_rows: &[usize],
-        impute: Impute,
-        max_categories: usize,
-    ) -> Preprocessor {
+    /// Fits imputation, scaling and encodings on the rows `train_rows` of `data`: the
+    /// columns `options.dates` names as dates, those `options.text` names as texts.
+    pub fn fit(data: &Dataset, train_rows: &[usize], options: &PreprocessOptions) -> Preprocessor {
         let features = data
             .features
             .iter()
             .map(|f| {
                 // A median (a sort) or a level count per feature: cancellable between them.
                 interrupt::check();
+                let date_parts = options.dates.iter().find(|(n, _)| *n == f.name);
+                let text = options.text.iter().find(|(n, _)| *n == f.name);
                 FeatureTransform {
                     name: f.name.clone(),
-                    transform: match &f.column {
-                        Column::Numeric(c) => {
-                            Transform::Numeric(fit_numeric(&c.values, train_rows, impute))
+                    transform: match (&f.column, date_parts, text) {
+                        (Column::Numeric(c), Some((_, parts)), _) => {
+                            Transform::Date(fit_date(&c.values, train_rows, parts, options.impute))
                         }
-                        Column::Categorical(c) => Transform::Categorical(fit_categorical(
+                        (Column::Categorical(c), _, Some((_, spec))) => {
+                            Transform::Text(TextTransform::fit(
+                                spec.clone(),
+                                train_rows.iter().map(|&i| c.level(i)),
+                            ))
+                        }
+                        (Column::Numeric(c), _, _) => {
+                            Transform::Numeric(fit_numeric(&c.values, train_rows, options.impute))
+                        }
+                        (Column::Categorical(c), _, _) => Transform::Categorical(fit_categorical(
                             &c.codes,
                             &c.levels,
                             train_rows,
-                            max_categories,
+                            options.max_categories,
                         )),
                     },
                 }
@@ -203,7 +301,7 @@ impl Preprocessor {
             match &mut f.transform {
                 Transform::Categorical(c) => c.rebuild_index(),
                 Transform::Binned(b) => b.rebuild_index(),
-                Transform::Numeric(_) => {}
+                Transform::Numeric(_) | Transform::Date(_) | Transform::Text(_) => {}
             }
         }
     }
@@ -214,12 +312,21 @@ impl Preprocessor {
     }
 
     /// Names of the design columns: the feature name for numeric features,
-    /// `feature=level` for indicators.
+    /// `feature=level` for indicators, `feature:part` for date parts, `feature#column` for
+    /// hashed text columns.
     pub fn term_names(&self) -> Vec<String> {
         let mut names = Vec::with_capacity(self.width());
         for f in &self.features {
             match &f.transform {
                 Transform::Numeric(_) | Transform::Binned(_) => names.push(f.name.clone()),
+                Transform::Date(d) => names.extend(
+                    d.parts
+                        .iter()
+                        .map(|p| format!("{}:{}", f.name, p.part.as_str())),
+                ),
+                Transform::Text(t) => {
+                    names.extend((0..t.width()).map(|c| format!("{}#{c}", f.name)))
+                }
                 Transform::Categorical(c) => {
                     names.extend(c.levels.iter().map(|l| format!("{}={}", f.name, l)));
                     if c.missing_column.is_some() {
@@ -238,7 +345,10 @@ impl Preprocessor {
         for f in &self.features {
             match &f.transform {
                 Transform::Numeric(n) => scaling.push((n.mean, n.scale)),
-                Transform::Categorical(_) | Transform::Binned(_) => {
+                Transform::Date(d) => {
+                    scaling.extend(d.parts.iter().map(|p| (p.scaling.mean, p.scaling.scale)))
+                }
+                Transform::Categorical(_) | Transform::Binned(_) | Transform::Text(_) => {
                     scaling.extend(std::iter::repeat_n((0.0, 1.0), f.transform.width()))
                 }
             }
@@ -293,6 +403,26 @@ impl Preprocessor {
                     }
                     offset += 1;
                 }
+                (Transform::Date(d), Column::Numeric(c)) => {
+                    for (r, &i) in rows.iter().enumerate() {
+                        for (p, value) in d.design(c.values[i]).enumerate() {
+                            x[[r, offset + p]] = value;
+                        }
+                    }
+                    offset += d.parts.len();
+                }
+                (Transform::Text(t), Column::Categorical(c)) => {
+                    x.slice_mut(s![.., offset..offset + t.width()]).fill(0.0);
+                    for (r, &i) in rows.iter().enumerate() {
+                        if r % 4096 == 4095 {
+                            interrupt::check();
+                        }
+                        for (column, value) in t.transform(c.level(i)) {
+                            x[[r, offset + column]] = value;
+                        }
+                    }
+                    offset += t.width();
+                }
                 // `fit` builds one transform per dataset column of the same kind.
                 _ => unreachable!("preprocessor and dataset columns disagree"),
             }
@@ -326,6 +456,9 @@ impl Preprocessor {
                 match design {
                     Design::Value(x) => weights[offset] * x,
                     Design::Indicator(column) => column.map_or(0.0, |c| weights[offset + c]),
+                    Design::Sparse(values) => {
+                        values.iter().map(|(c, x)| weights[offset + c] * x).sum()
+                    }
                 },
             )
         })
@@ -340,6 +473,13 @@ impl Preprocessor {
                 out.resize(start + self.features[k].transform.width(), 0.0);
                 if let Some(c) = column {
                     out[start + c] = 1.0;
+                }
+            }
+            Design::Sparse(values) => {
+                let start = out.len();
+                out.resize(start + self.features[k].transform.width(), 0.0);
+                for (c, x) in values {
+                    out[start + c] = x;
                 }
             }
         })
@@ -384,6 +524,22 @@ impl Preprocessor {
                     Design::Indicator(c.column_of(level))
                 }
                 Transform::Binned(b) => Design::Value(b.bins[b.bin_of(&f.name, *value)?].woe),
+                Transform::Date(d) => {
+                    let seconds = match *value {
+                        RawValue::Null => f64::NAN,
+                        RawValue::Number(v) if v.is_finite() => v,
+                        RawValue::Number(v) => {
+                            return Err(crate::data::non_finite_error(&f.name, v))
+                        }
+                        RawValue::Text(_) => return Err(kind_mismatch(&f.name, "date", "text")),
+                    };
+                    Design::Sparse(d.design(seconds).enumerate().collect())
+                }
+                Transform::Text(t) => match *value {
+                    RawValue::Null => Design::Sparse(Vec::new()),
+                    RawValue::Text(text) => Design::Sparse(t.transform(Some(text))),
+                    RawValue::Number(_) => return Err(kind_mismatch(&f.name, "text", "numeric")),
+                },
             };
             on_feature(k, offset, design);
             offset += f.transform.width();
@@ -416,6 +572,35 @@ impl NumericTransform {
         let x = if x.is_nan() { self.impute } else { x };
         (x - self.mean) / self.scale
     }
+}
+
+/// Fits a date feature: its earliest training instant, then each part's imputation and
+/// scaling as a numeric feature's.
+fn fit_date(seconds: &[f64], rows: &[usize], parts: &[DatePart], impute: Impute) -> DateTransform {
+    let origin = rows
+        .iter()
+        .map(|&i| seconds[i])
+        .filter(|s| !s.is_nan())
+        .min_by(f64::total_cmp)
+        .unwrap_or(0.0);
+    let positions: Vec<usize> = (0..rows.len()).collect();
+    let parts = parts
+        .iter()
+        .map(|&part| {
+            let values: Vec<f64> = rows
+                .iter()
+                .map(|&i| match seconds[i] {
+                    s if s.is_nan() => f64::NAN,
+                    s => part.of(s, origin),
+                })
+                .collect();
+            DatePartTransform {
+                part,
+                scaling: fit_numeric(&values, &positions, impute),
+            }
+        })
+        .collect();
+    DateTransform { origin, parts }
 }
 
 fn fit_numeric(values: &[f64], rows: &[usize], impute: Impute) -> NumericTransform {
@@ -564,7 +749,11 @@ mod tests {
     #[test]
     fn median_imputation_then_population_scaling() {
         let data = dataset();
-        let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Median, 50);
+        let p = Preprocessor::fit(
+            &data,
+            &[0, 1, 2, 3],
+            &PreprocessOptions::plain(Impute::Median, 50),
+        );
         let Transform::Numeric(n) = &p.features[0].transform else {
             panic!()
         };
@@ -578,7 +767,11 @@ mod tests {
     #[test]
     fn most_frequent_level_is_the_reference_and_nulls_get_a_column() {
         let data = dataset();
-        let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Median, 50);
+        let p = Preprocessor::fit(
+            &data,
+            &[0, 1, 2, 3],
+            &PreprocessOptions::plain(Impute::Median, 50),
+        );
         assert_eq!(p.term_names(), vec!["x", "c=b", "c=(missing)"]);
         let x = p.design_matrix(&data, &[0, 1, 3]);
         assert_eq!(x.row(0).to_vec()[1..], [0.0, 0.0]); // "a" is the reference
@@ -589,7 +782,11 @@ mod tests {
     #[test]
     fn row_path_matches_the_design_matrix_and_unseen_levels_are_the_reference() {
         let data = dataset();
-        let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Mean, 50);
+        let p = Preprocessor::fit(
+            &data,
+            &[0, 1, 2, 3],
+            &PreprocessOptions::plain(Impute::Mean, 50),
+        );
         let w = [0.5, -1.0, 2.0];
         let x = p.design_matrix(&data, &[1]);
         let expected = 0.1 + x.row(0).dot(&ndarray::arr1(&w));
@@ -606,7 +803,11 @@ mod tests {
     fn blocks_of_design_rows_equal_the_design_matrix() {
         // A reused block buffer must come out as the matrix would, indicators included.
         let data = dataset();
-        let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Median, 10);
+        let p = Preprocessor::fit(
+            &data,
+            &[0, 1, 2, 3],
+            &PreprocessOptions::plain(Impute::Median, 10),
+        );
         let rows = [3, 0, 2, 1, 3];
         let whole = p.design_matrix(&data, &rows);
         let mut block = Array2::<f64>::from_elem((2, p.width()), 7.0);
@@ -624,7 +825,11 @@ mod tests {
     #[test]
     fn wrong_kinds_and_counts_are_errors_not_panics() {
         let data = dataset();
-        let p = Preprocessor::fit(&data, &[0, 1, 2, 3], Impute::Median, 50);
+        let p = Preprocessor::fit(
+            &data,
+            &[0, 1, 2, 3],
+            &PreprocessOptions::plain(Impute::Median, 50),
+        );
         let w = [0.0; 3];
         let e = p
             .linear_predictor(0.0, &w, &[RawValue::Text("a"), RawValue::Null])

@@ -244,6 +244,31 @@ fn facts_section(html: &mut String, model: &Model, facts: &ReportFacts) {
                 c.reference
             ),
             Transform::Binned(b) => format!("binned into {} bins (WoE)", b.bins.len()),
+            Transform::Date(d) => format!(
+                "date, {} (each standardized; days since {})",
+                d.parts
+                    .iter()
+                    .map(|p| p.part.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                crate::calendar::iso_date(d.origin)
+            ),
+            Transform::Text(t) => format!(
+                "text, hashed TF-IDF: {} columns, {}-{} word n-grams{}{}",
+                t.spec.max_features,
+                t.spec.ngram.0,
+                t.spec.ngram.1,
+                if t.spec.sublinear_tf {
+                    ", sublinear tf"
+                } else {
+                    ""
+                },
+                if t.spec.l2_norm {
+                    ", L2-normalized"
+                } else {
+                    ""
+                }
+            ),
         };
         let _ = writeln!(
             html,

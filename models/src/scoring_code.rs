@@ -9,7 +9,11 @@
 //! parses it back to the same double.
 
 use crate::binning::{Binning, Edges};
-use crate::preprocess::{CategoricalTransform, NumericTransform, Preprocessor, Transform};
+use crate::calendar::DatePart;
+use crate::error::{Error, ErrorKind, Result};
+use crate::preprocess::{
+    CategoricalTransform, DateTransform, NumericTransform, Preprocessor, Transform,
+};
 
 /// A float8 literal that reads back as exactly `x` (finite: models hold no other numbers).
 pub fn float8(x: f64) -> String {
@@ -26,28 +30,67 @@ pub fn column(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The linear predictor `intercept + Σ terms` of a preprocessor's design, in feature order.
-pub fn linear_predictor(preprocessor: &Preprocessor, intercept: f64, weights: &[f64]) -> String {
+/// The linear predictor `intercept + Σ terms` of a preprocessor's design, in feature order
+/// (0A000 for a text feature: its hashing has no SQL form).
+pub fn linear_predictor(
+    preprocessor: &Preprocessor,
+    intercept: f64,
+    weights: &[f64],
+) -> Result<String> {
     let mut sql = float8(intercept);
     let mut offset = 0;
     for feature in &preprocessor.features {
         let name = column(&feature.name);
         let width = feature.transform.width();
-        let term = match &feature.transform {
-            Transform::Numeric(n) => numeric_term(&name, n, weights[offset]),
-            Transform::Categorical(c) => {
-                categorical_term(&name, c, &weights[offset..offset + width])
-            }
-            Transform::Binned(b) => {
-                let w = weights[offset];
-                bin_case(&name, b, |bin| float8(w * b.bins[bin].woe))
-            }
-        };
+        let term =
+            match &feature.transform {
+                Transform::Numeric(n) => numeric_term(&name, n, weights[offset]),
+                Transform::Categorical(c) => {
+                    categorical_term(&name, c, &weights[offset..offset + width])
+                }
+                Transform::Binned(b) => {
+                    let w = weights[offset];
+                    bin_case(&name, b, |bin| float8(w * b.bins[bin].woe))
+                }
+                Transform::Date(d) => date_terms(&name, d, &weights[offset..offset + width]),
+                Transform::Text(_) => return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "feature \"{}\" is hashed text, which has no SQL expression",
+                        feature.name
+                    ),
+                )
+                .with_hint(
+                    "score it with fin_predict or fin_score_table, or export it with fin_export",
+                )),
+            };
         sql.push_str("\n  + ");
         sql.push_str(&term);
         offset += width;
     }
-    sql
+    Ok(sql)
+}
+
+/// Each calendar part's numeric term, the part computed from the instant in UTC as
+/// calendar.rs computes it (a timestamptz is not read in the session's time zone).
+fn date_terms(name: &str, d: &DateTransform, weights: &[f64]) -> String {
+    let seconds = format!("EXTRACT(EPOCH FROM {name})::float8");
+    let utc = format!("(to_timestamp({seconds}) AT TIME ZONE 'UTC')");
+    let terms: Vec<String> = d
+        .parts
+        .iter()
+        .zip(weights)
+        .map(|(p, &w)| {
+            let part = match p.part {
+                DatePart::DaysSince => {
+                    format!("({seconds} - {}) / 86400.0::float8", float8(d.origin))
+                }
+                other => format!("EXTRACT({} FROM {utc})", other.as_str().to_uppercase()),
+            };
+            numeric_term(&part, &p.scaling, w)
+        })
+        .collect();
+    terms.join("\n  + ")
 }
 
 /// The logistic link, with the linear predictor kept within ±700 so that exp neither

@@ -9,7 +9,7 @@
 //! rows travel with the outcome so that the deployed version is measured on exactly them.
 
 use crate::data::{Dataset, TargetColumn};
-use crate::drift::{drift_sample, DriftReference};
+use crate::drift::{drift_sample, DriftReference, Tracked};
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::{Algorithm, Fitted};
 pub use crate::fit::Limits;
@@ -19,6 +19,7 @@ use crate::linear::sigmoid;
 use crate::metrics;
 use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
 use crate::options::{SplitSpec, Task, TrainOptions};
+use crate::preprocess::Transform;
 use crate::progress::{EpochLog, Progress, Silent};
 use crate::self_training::self_train;
 use crate::split::{self, Split};
@@ -242,7 +243,7 @@ pub fn train_reporting(
                         sample_weights: weights,
                         test: &test,
                         labels,
-                        preprocess,
+                        preprocess: &preprocess,
                         seed: options.seed,
                         limits,
                         progress: &mut *progress,
@@ -267,7 +268,7 @@ pub fn train_reporting(
             sample_weights: train_weights.as_deref(),
             test: &test,
             labels: &train_labels,
-            preprocess: options.preprocess(),
+            preprocess: &options.preprocess(),
             seed: options.seed,
             limits,
             progress,
@@ -404,7 +405,7 @@ fn train_unsupervised(
         sample_weights: None,
         test: &[],
         labels: &TrainLabels::Numeric(Vec::new()),
-        preprocess: options.preprocess(),
+        preprocess: &options.preprocess(),
         seed: options.seed,
         limits,
         progress,
@@ -449,7 +450,18 @@ fn train_unsupervised(
 fn with_drift(model: Model, data: &Dataset, train: &[usize]) -> Result<Model> {
     let sample = drift_sample(train);
     let predictions = model.predict_rows(data, &sample)?;
-    let features: Vec<&str> = model.feature_names().collect();
+    let features: Vec<(&str, Tracked)> = model
+        .preprocessor
+        .features
+        .iter()
+        .map(|f| {
+            let tracked = match f.transform {
+                Transform::Date(_) | Transform::Text(_) => Tracked::Presence,
+                _ => Tracked::Values,
+            };
+            (f.name.as_str(), tracked)
+        })
+        .collect();
     let drift = DriftReference::measure(data, &features, &sample, predictions);
     let model = Model {
         drift: Some(drift),

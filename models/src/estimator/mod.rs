@@ -524,16 +524,12 @@ impl Estimator {
     /// running the model where finml is not installed.
     pub fn output_sql(&self, preprocessor: &Preprocessor) -> Result<String> {
         match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => Ok(scoring_code::linear_predictor(
-                preprocessor,
-                e.intercept,
-                &e.weights,
-            )),
-            Estimator::Scorecard(s) => Ok(scoring_code::linear_predictor(
-                preprocessor,
-                s.linear.intercept,
-                &s.linear.weights,
-            )),
+            Estimator::Logistic(e) | Estimator::Linear(e) => {
+                scoring_code::linear_predictor(preprocessor, e.intercept, &e.weights)
+            }
+            Estimator::Scorecard(s) => {
+                scoring_code::linear_predictor(preprocessor, s.linear.intercept, &s.linear.weights)
+            }
             Estimator::Mlp(_) => Err(no_sql(
                 "an MLP has no SQL expression: its hidden layers are not written as scoring code"
                     .to_owned(),
@@ -674,9 +670,13 @@ impl Estimator {
 }
 
 /// The newest stored-format version this build reads and writes: the largest
-/// [`Estimator::format_version`]. An algorithm added later raises it, so that older finml
-/// refuses its models instead of misreading them.
-pub const NEWEST_FORMAT_VERSION: u32 = 5;
+/// [`Estimator::format_version`] or feature kind's. An algorithm added later raises it, so
+/// that older finml refuses its models instead of misreading them.
+pub const NEWEST_FORMAT_VERSION: u32 = FEATURE_KINDS_FORMAT_VERSION;
+
+/// The format version of a model with a date or text feature (finml 0.6.1): a preprocessing
+/// older readers cannot decode.
+pub const FEATURE_KINDS_FORMAT_VERSION: u32 = 6;
 
 /// The format version of the unsupervised models (k-means, isolation forest): their task
 /// and fitted state are unknown to finml before 0.6.

@@ -59,9 +59,9 @@ pub const SCORECARD_KEYS: &[&str] = &[
 ];
 
 /// Keys of the standardizing preprocessing, which a scorecard replaces by its binning.
-pub const NOT_FOR_SCORECARDS: &[&str] = &["impute", "max_categories"];
+pub const NOT_FOR_SCORECARDS: &[&str] = &["impute", "max_categories", "dates", "text"];
 pub const NOT_FOR_SCORECARDS_HINT: &str =
-    "a scorecard bins every feature: NULLs get their own bin and levels are grouped by event rate";
+    "a scorecard bins every feature: NULLs get their own bin and levels are grouped by event rate; bin a date part or a text flag computed in a view";
 
 /// L2 penalty of a scorecard's regression on WoE values: none.
 const SCORECARD_DEFAULT_L2: f64 = 0.0;

@@ -31,10 +31,11 @@ pub const NOT_FOR_KMEANS: &[&str] = &[
     "task",
     "deploy_tolerance",
     "weight_column",
+    "text",
     "semi_supervised",
 ];
 pub const NOT_FOR_UNSUPERVISED_HINT: &str =
-    "an unsupervised model has no target: it trains on every row and is not compared with a deployed version";
+    "an unsupervised model has no target: it trains on every row and is not compared with a deployed version; hashed text features are for logistic, linear and mlp";
 
 /// Largest k (a centre per cluster; the profile has k × width entries).
 pub const MAX_K: usize = 1000;

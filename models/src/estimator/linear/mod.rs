@@ -218,12 +218,7 @@ pub fn weighted_in_table_order(
 /// The standardizing preprocessing fitted on the training rows, refused when a feature's
 /// standardization overflows (values near 1e308: the design matrix would hold NaN).
 pub fn fit_standardized(input: &FitInput<'_>) -> Result<Preprocessor> {
-    let preprocessor = Preprocessor::fit(
-        input.data,
-        input.train,
-        input.preprocess.impute,
-        input.preprocess.max_categories,
-    );
+    let preprocessor = Preprocessor::fit(input.data, input.train, input.preprocess);
     let overflowing = preprocessor
         .features
         .iter()
