@@ -27,6 +27,8 @@ trap cleanup EXIT
 cp -r "$ROOT/tests/pg_regress" "$WORK/suite"
 cp "$ROOT/examples/credit/credit_data.csv" "$WORK/credit_data.csv"
 cp -r "$ROOT/models/tests/golden" "$WORK/golden"
+# Generated card-transaction memos (models/tests/reference/memos.py) for the text features.
+cp "$ROOT/models/tests/reference/memos.csv" "$WORK/suite/data/memos.csv"
 chown -R "$PG_USER" "$WORK"
 
 as_pg "$BINDIR/initdb" -D "$WORK/data" -A trust -U "$PG_USER" --no-sync >/dev/null

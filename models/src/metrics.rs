@@ -483,6 +483,22 @@ pub struct CalibrationBin {
 /// (`np.percentile`, linear interpolation), a score on an inner edge in the lower group, and
 /// groups that tied scores leave empty left out.
 pub fn calibration(scores: &[f64], labels: &[bool], bins: usize) -> Vec<CalibrationBin> {
+    let observed: Vec<f64> = labels.iter().map(|&l| f64::from(u8::from(l))).collect();
+    grouped_means(scores, &observed, bins)
+}
+
+/// A regression's calibration: groups of equal population by predicted value (formed as
+/// [`calibration`] forms them), each with its mean predicted and mean actual value
+/// (`observed_rate`).
+pub fn calibration_of_values(
+    predicted: &[f64],
+    actual: &[f64],
+    bins: usize,
+) -> Vec<CalibrationBin> {
+    grouped_means(predicted, actual, bins)
+}
+
+fn grouped_means(scores: &[f64], observed_values: &[f64], bins: usize) -> Vec<CalibrationBin> {
     if scores.is_empty() || bins == 0 {
         return Vec::new();
     }
@@ -490,11 +506,11 @@ pub fn calibration(scores: &[f64], labels: &[bool], bins: usize) -> Vec<Calibrat
     sorted.sort_by(f64::total_cmp);
     let inner_edges = quantile_edges(&sorted, bins);
     let mut sums = vec![(0.0, 0.0, 0u64); bins];
-    for (&p, &l) in scores.iter().zip(labels) {
+    for (&p, &value) in scores.iter().zip(observed_values) {
         let group = inner_edges.partition_point(|&edge| edge < p);
         let (predicted, observed, count) = &mut sums[group];
         *predicted += p;
-        *observed += f64::from(u8::from(l));
+        *observed += value;
         *count += 1;
     }
     sums.iter()

@@ -46,6 +46,8 @@ pub struct EvaluationSummary {
     pub evaluated_on: String,
     /// Classifiers: the ROC curve as (false positive rate, true positive rate) points
     /// (bounded), the calibration groups and the probability histogram of each class.
+    /// Regressions (since finml 0.6.1): the calibration groups by predicted value, with the
+    /// mean actual value as `observed_rate`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roc: Vec<(f64, f64)>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

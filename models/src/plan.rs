@@ -220,7 +220,7 @@ pub fn plan(
                     ),
                     None => format!("{relation_name} has no usable feature columns"),
                 })
-                .with_hint("features must be numeric, text, varchar or boolean columns"));
+                .with_hint("features must be numeric, text, varchar or boolean columns, or date columns whose parts options.dates names"));
             }
         }
     }

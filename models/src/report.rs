@@ -339,6 +339,13 @@ fn charts_section(html: &mut String, model: &Model) {
         return;
     };
     if model.task == crate::options::Task::Regression {
+        if !evaluation.calibration.is_empty() {
+            html.push_str("<section><h2>Performance on the ");
+            html.push_str(&escape(&evaluation.evaluated_on));
+            html.push_str(" rows</h2><div class=\"charts\">\n");
+            html.push_str(&predicted_actual_chart(&evaluation.calibration));
+            html.push_str("</div></section>\n");
+        }
         return;
     }
     html.push_str("<section><h2>Performance on the ");
@@ -487,14 +494,28 @@ const BOTTOM: f64 = 45.0;
 const POSITIVE_COLOUR: &str = "#c0392b";
 const NEGATIVE_COLOUR: &str = "#2471a3";
 
-/// A unit-square plot area: data coordinates (0..1, 0..y_max) to SVG pixels.
+/// A plot area: data coordinates (x_lo..x_hi, y_lo..y_max; by default 0..1, 0..y_max) to
+/// SVG pixels.
 struct Plot {
     svg: String,
+    x_lo: f64,
+    x_hi: f64,
+    y_lo: f64,
     y_max: f64,
 }
 
 impl Plot {
     fn new(title: &str, x_label: &str, y_label: &str, y_max: f64) -> Plot {
+        Plot::with_ranges(title, x_label, y_label, (0.0, 1.0), (0.0, y_max))
+    }
+
+    fn with_ranges(
+        title: &str,
+        x_label: &str,
+        y_label: &str,
+        (x_lo, x_hi): (f64, f64),
+        (y_lo, y_max): (f64, f64),
+    ) -> Plot {
         let mut svg = String::new();
         let _ = write!(
             svg,
@@ -504,19 +525,29 @@ impl Plot {
             CHART_WIDTH / 2.0,
             t = escape(title)
         );
-        let plot = Plot { svg, y_max };
-        let mut plot = plot;
+        let mut plot = Plot {
+            svg,
+            x_lo,
+            x_hi,
+            y_lo,
+            y_max,
+        };
         plot.axes(x_label, y_label);
         plot
     }
 
     fn x(&self, value: f64) -> f64 {
-        LEFT + value.clamp(0.0, 1.0) * (CHART_WIDTH - LEFT - RIGHT)
+        let share = if self.x_hi > self.x_lo {
+            ((value - self.x_lo) / (self.x_hi - self.x_lo)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        LEFT + share * (CHART_WIDTH - LEFT - RIGHT)
     }
 
     fn y(&self, value: f64) -> f64 {
-        let share = if self.y_max > 0.0 {
-            (value / self.y_max).clamp(0.0, 1.0)
+        let share = if self.y_max > self.y_lo {
+            ((value - self.y_lo) / (self.y_max - self.y_lo)).clamp(0.0, 1.0)
         } else {
             0.0
         };
@@ -524,7 +555,8 @@ impl Plot {
     }
 
     fn axes(&mut self, x_label: &str, y_label: &str) {
-        let (x0, x1, y0, y1) = (self.x(0.0), self.x(1.0), self.y(0.0), self.y(self.y_max));
+        let (x0, x1) = (self.x(self.x_lo), self.x(self.x_hi));
+        let (y0, y1) = (self.y(self.y_lo), self.y(self.y_max));
         let _ = write!(
             self.svg,
             "<rect x=\"{x0}\" y=\"{y1}\" width=\"{}\" height=\"{}\" class=\"frame\"/>",
@@ -533,7 +565,9 @@ impl Plot {
         );
         for k in 0..=4 {
             let share = k as f64 / 4.0;
-            let (x, y) = (self.x(share), self.y(share * self.y_max));
+            let x_value = self.x_lo + share * (self.x_hi - self.x_lo);
+            let y_value = self.y_lo + share * (self.y_max - self.y_lo);
+            let (x, y) = (self.x(x_value), self.y(y_value));
             let _ = write!(
                 self.svg,
                 "<line x1=\"{x}\" y1=\"{y0}\" x2=\"{x}\" y2=\"{}\" class=\"tick\"/>\
@@ -542,11 +576,11 @@ impl Plot {
                  <text x=\"{}\" y=\"{}\" class=\"yt\">{}</text>",
                 y0 + 4.0,
                 y0 + 16.0,
-                tick(share),
+                tick(x_value),
                 x0 - 4.0,
                 x0 - 6.0,
                 y + 4.0,
-                tick(share * self.y_max)
+                tick(y_value)
             );
         }
         let _ = write!(
@@ -565,9 +599,9 @@ impl Plot {
         let _ = write!(
             self.svg,
             "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"diagonal\"/>",
-            self.x(0.0),
-            self.y(0.0),
-            self.x(1.0),
+            self.x(self.x_lo),
+            self.y(self.y_lo),
+            self.x(self.x_hi),
             self.y(self.y_max)
         );
     }
@@ -758,6 +792,36 @@ fn calibration_chart(bins: &[CalibrationBin]) -> String {
     ))
 }
 
+/// A regression's predicted against actual values: the mean of each group of equal size by
+/// predicted value, on one scale for both axes.
+fn predicted_actual_chart(groups: &[CalibrationBin]) -> String {
+    let values = groups
+        .iter()
+        .flat_map(|g| [g.mean_predicted, g.observed_rate]);
+    let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let pad = ((high - low) * 0.05).max(f64::EPSILON);
+    let range = (low - pad, high + pad);
+    let mut plot = Plot::with_ranges(
+        "Predicted against actual",
+        "mean predicted value",
+        "mean actual value",
+        range,
+        range,
+    );
+    plot.diagonal();
+    let points: Vec<(f64, f64)> = groups
+        .iter()
+        .map(|g| (g.mean_predicted, g.observed_rate))
+        .collect();
+    plot.polyline(&points, POSITIVE_COLOUR, true);
+    plot.finish(&format!(
+        "{} groups of equal size by predicted value; dashed: predicted equals actual.",
+        groups.len()
+    ))
+}
+
 /// Horizontal bars, one per feature, most important on top.
 fn importance_chart(importance: &[(&str, f64)]) -> String {
     const ROW: f64 = 22.0;
@@ -937,5 +1001,39 @@ mod tests {
         assert_eq!(nice_ceiling(0.13), 0.2);
         assert_eq!(tick(0.12 / 4.0 * 3.0), "0.09");
         assert_eq!(tick(1.0), "1");
+        // Ranges that do not start at 0 (a regression's values) map the same way.
+        let plot = Plot::with_ranges("t", "x", "y", (-2.0, 2.0), (10.0, 30.0));
+        assert_eq!(plot.x(-2.0), LEFT);
+        assert_eq!(plot.x(2.0), CHART_WIDTH - RIGHT);
+        assert_eq!(plot.y(10.0), CHART_HEIGHT - BOTTOM);
+        assert_eq!(plot.y(30.0), TOP);
+    }
+
+    #[test]
+    fn a_regression_charts_predicted_against_actual_by_group() {
+        let groups: Vec<CalibrationBin> = (1..=10)
+            .map(|k| CalibrationBin {
+                bin: k,
+                mean_predicted: k as f64,
+                observed_rate: k as f64 * 1.1,
+                count: 5,
+            })
+            .collect();
+        let svg = predicted_actual_chart(&groups);
+        assert!(svg.contains("Predicted against actual"));
+        assert_eq!(svg.matches("<circle").count(), 10);
+        assert!(svg.contains("10 groups of equal size by predicted value"));
+        let metrics = crate::metrics::calibration_of_values(
+            &[1.0, 2.0, 3.0, 4.0],
+            &[10.0, 20.0, 30.0, 40.0],
+            2,
+        );
+        assert_eq!(
+            metrics
+                .iter()
+                .map(|g| (g.mean_predicted, g.observed_rate, g.count))
+                .collect::<Vec<_>>(),
+            [(1.5, 15.0, 2), (3.5, 35.0, 2)]
+        );
     }
 }

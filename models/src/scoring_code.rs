@@ -75,7 +75,7 @@ pub fn linear_predictor(
 /// calendar.rs computes it (a timestamptz is not read in the session's time zone).
 fn date_terms(name: &str, d: &DateTransform, weights: &[f64]) -> String {
     let seconds = format!("EXTRACT(EPOCH FROM {name})::float8");
-    let utc = format!("(to_timestamp({seconds}) AT TIME ZONE 'UTC')");
+    let utc = format!("(pg_catalog.to_timestamp({seconds}) AT TIME ZONE 'UTC')");
     let terms: Vec<String> = d
         .parts
         .iter()

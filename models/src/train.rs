@@ -323,6 +323,8 @@ pub fn train_reporting(
         }
         Labels::Numeric(y) => {
             let truth: Vec<f64> = eval_rows.iter().map(|&r| y[position[r]]).collect();
+            evaluation.calibration =
+                metrics::calibration_of_values(&eta, &truth, metrics::HOSMER_LEMESHOW_GROUPS);
             (
                 metrics::regression_report(&truth, &eta),
                 None,

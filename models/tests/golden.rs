@@ -176,8 +176,50 @@ fn the_format_5_golden_unsupervised_models_predict_exactly_what_they_predicted()
     assert_eq!(checked, 51);
 }
 
+/// Format 6 (finml 0.6.1): a logistic regression with a date feature (month, day of week,
+/// days since) and a hashed TF-IDF text feature, trained on the credit example seen through
+/// the view of golden/README.md, with its prediction for the same applicants when exported
+/// (golden/expected_format6.csv).
+#[test]
+fn the_format_6_golden_date_and_text_model_predicts_exactly_what_it_predicted() {
+    let model = golden_model("dated_notes");
+    assert_eq!(model.format_version(), 6);
+    let rows = credit_rows();
+    let expected = std::fs::read_to_string(format!("{GOLDEN}expected_format6.csv")).unwrap();
+    // The view's columns: applied = 2020-01-01 + (id * 7 % 1461) days (18262 days after
+    // 1970-01-01), notes = job || ' ' || home || ' ' || marital (NULL if any is NULL).
+    let mut checked = 0;
+    for line in expected.lines().skip(1) {
+        let (id, p) = line.split_once(',').unwrap();
+        let id: usize = id.parse().unwrap();
+        let row = &rows[id - 1];
+        let field = |name: &str| row.iter().find(|(c, _)| c == name).unwrap().1.as_str();
+        let number = |name: &str| match field(name) {
+            "" => RawValue::Null,
+            raw => RawValue::Number(raw.parse().unwrap()),
+        };
+        let applied = (18262 + (id * 7 % 1461)) as f64 * 86_400.0;
+        let parts = [field("job"), field("home"), field("marital")];
+        let notes = parts.iter().all(|p| !p.is_empty()).then(|| parts.join(" "));
+        let values = [
+            number("seniority"),
+            number("income"),
+            RawValue::Number(applied),
+            notes.as_deref().map_or(RawValue::Null, RawValue::Text),
+        ];
+        assert_eq!(
+            model.predict(&values).unwrap(),
+            p.parse::<f64>().unwrap(),
+            "id {id}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 51);
+}
+
 /// The stored form did not change: each golden model's bytes, read and written again by this
-/// build, are the bytes finml wrote (0.2.0: formats 1 and 2; 0.5.0: format 4; 0.6.0: format 5),
+/// build, are the bytes finml wrote (0.2.0: formats 1 and 2; 0.5.0: format 4; 0.6.0: format 5;
+/// 0.6.1: format 6),
 /// byte for byte.
 #[test]
 fn golden_models_are_written_back_to_the_same_bytes() {
@@ -189,6 +231,7 @@ fn golden_models_are_written_back_to_the_same_bytes() {
         "card_special_codes",
         "segments",
         "outliers",
+        "dated_notes",
     ] {
         let text = std::fs::read_to_string(format!("{GOLDEN}{name}.json")).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();

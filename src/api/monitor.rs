@@ -195,9 +195,8 @@ fn period_expression(
     truncate: Option<Truncate>,
 ) -> SqlResult<(String, ValueKind)> {
     let reference = format!("{SCANNED_ROW}.{}", quote_ident(&column.name));
-    let with_time = match column.type_name.as_str() {
-        "date" => Some(false),
-        "timestamp without time zone" | "timestamp with time zone" => Some(true),
+    let with_time = match column.kind {
+        Some(ValueKind::Date) => Some(column.type_name != "date"),
         _ => None,
     };
     match (with_time, column.kind, truncate) {
@@ -208,10 +207,12 @@ fn period_expression(
                 ValueKind::Text,
             ))
         }
-        (None, Some(kind), None) => Ok(match kind {
-            ValueKind::Numeric => (format!("{reference}::float8"), ValueKind::Numeric),
-            ValueKind::Text | ValueKind::Boolean => (format!("{reference}::text"), ValueKind::Text),
-        }),
+        (None, Some(ValueKind::Numeric), None) => {
+            Ok((format!("{reference}::float8"), ValueKind::Numeric))
+        }
+        (None, Some(ValueKind::Text | ValueKind::Boolean), None) => {
+            Ok((format!("{reference}::text"), ValueKind::Text))
+        }
         (None, _, _) => Err(fail(
             ErrorKind::WrongType,
             format!(

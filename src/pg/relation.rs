@@ -82,10 +82,7 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
         select.push(cast(column, ValueKind::Numeric));
     }
     if let Some(column) = &plan.time {
-        select.push(format!(
-            "EXTRACT(EPOCH FROM {})::float8",
-            quote_ident(&column.name)
-        ));
+        select.push(ValueKind::Date.read_expression(&quote_ident(&column.name)));
     }
     let mut query = format!("SELECT {} FROM {}", select.join(", "), relation_name);
     if !plan.order_by.is_empty() {
@@ -99,7 +96,7 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
         .map(|(c, kind)| Feature {
             name: c.name.clone(),
             column: match kind {
-                ValueKind::Numeric => Column::Numeric(NumericColumn::default()),
+                ValueKind::Numeric | ValueKind::Date => Column::Numeric(NumericColumn::default()),
                 ValueKind::Text | ValueKind::Boolean => {
                     Column::Categorical(CategoricalColumn::default())
                 }
@@ -110,7 +107,8 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
         Some(ValueKind::Numeric) => TargetColumn::Numeric(NumericColumn::default()),
         Some(ValueKind::Text) => TargetColumn::Text(CategoricalColumn::default()),
         Some(ValueKind::Boolean) => TargetColumn::Boolean(Vec::new()),
-        None => TargetColumn::Absent(0),
+        // plan() refuses a date target.
+        Some(ValueKind::Date) | None => TargetColumn::Absent(0),
     };
     let target_name = plan
         .target
@@ -379,7 +377,7 @@ fn check_features_among(
             ));
         };
         let whose = format!("of {relation_name}");
-        check_feature_type(&f.name, f.transform.takes_numbers(), column.kind, &whose).map(|_| ())
+        check_feature_type(&f.name, f.transform.input(), column.kind, &whose).map(|_| ())
     })
 }
 
@@ -458,7 +456,10 @@ pub fn scan_rows(
 /// A column of the scanned relation read as `kind`, as an expression for
 /// [`scan_rows_with`].
 pub fn scanned_column(column: &RelationColumn, kind: ValueKind) -> (String, ValueKind) {
-    (format!("{SCANNED_ROW}.{}", cast(column, kind)), kind)
+    (
+        kind.read_expression(&format!("{SCANNED_ROW}.{}", quote_ident(&column.name))),
+        kind,
+    )
 }
 
 /// The alias of the scanned relation in [`scan_rows_with`]'s expressions.
@@ -494,7 +495,7 @@ pub fn scan_rows_with(
 
 /// The select-list expression that reads a column as its kind.
 fn cast(column: &RelationColumn, kind: ValueKind) -> String {
-    format!("{}::{}", quote_ident(&column.name), kind.read_as())
+    kind.read_expression(&quote_ident(&column.name))
 }
 
 /// The time column, which must be a date or a timestamp (42703 when missing, 42804 for
@@ -507,7 +508,7 @@ pub fn check_time_column(columns: &[RelationColumn], time: &str, relation: &str)
             "time_column names the date or timestamp column that orders the series",
         ));
     };
-    if !(column.type_name == "date" || column.type_name.starts_with("timestamp")) {
+    if column.kind != Some(ValueKind::Date) {
         return Err(fail(
             ErrorKind::WrongType,
             format!(

@@ -193,12 +193,7 @@ fn resolve_layout(model: &Model, tupdesc: pg_sys::TupleDesc) -> SqlResult<Layout
         };
         // SAFETY: plain syscache lookup.
         let base = unsafe { pg_sys::getBaseType(*type_oid) };
-        check_feature_type(
-            name,
-            feature.transform.takes_numbers(),
-            kind_of(base),
-            "of the row",
-        )?;
+        check_feature_type(name, feature.transform.input(), kind_of(base), "of the row")?;
         attributes.push((*attno, base));
     }
     Ok(Layout { attributes })

@@ -12,8 +12,9 @@ use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::catalog;
 use crate::pg::registry::{self, NewVersion};
-use crate::pg::relation;
+use crate::pg::relation::{self, ReadPlan};
 use crate::pg::spi::select_one;
+use crate::pg::types::ValueKind;
 use finml_models::backtest::{backtest as run_backtest, BacktestSpec, Fold};
 use finml_models::deploy::{judge, Decision};
 use finml_models::options::merged;
@@ -80,13 +81,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         &parsed,
     )
     .or_report()?;
-    for column in &plan.skipped {
-        notice!(
-            "column \"{}\" ({}) is not used: finml reads numeric, text, varchar and boolean columns",
-            column.name,
-            column.type_name
-        );
-    }
+    notice_skipped(&plan, None);
     // The deployed version is measured on the new version's test rows (if_better): read the
     // columns it needs too, and keep them out of training.
     // An unsupervised model has no held-out metric to compare: fin_retrain deploys it.
@@ -257,16 +252,35 @@ pub fn backtest(
         .chain(primary_key)
         .collect();
     plan.time = columns.iter().find(|c| c.name == time_column).cloned();
-    for column in plan.skipped.iter().filter(|c| c.name != time_column) {
-        notice!(
-            "column \"{}\" ({}) is not used: finml reads numeric, text, varchar and boolean columns",
-            column.name,
-            column.type_name
-        );
-    }
+    notice_skipped(&plan, Some(time_column));
     let dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
     let limits = training_limits();
     run_backtest(&dataset, algorithm, &parsed, spec, limits).or_report()
+}
+
+/// A NOTICE for each column that `features => NULL` leaves out (but `except`), saying how a
+/// date column becomes features.
+fn notice_skipped(plan: &ReadPlan, except: Option<&str>) {
+    for column in plan
+        .skipped
+        .iter()
+        .filter(|c| Some(c.name.as_str()) != except)
+    {
+        if column.kind == Some(ValueKind::Date) {
+            notice!(
+                "column \"{}\" ({}) is not used: name its calendar parts to use it, e.g. options => '{{\"dates\": {{\"{}\": [\"month\", \"dow\", \"year\", \"days_since\"]}}}}'",
+                column.name,
+                column.type_name,
+                column.name
+            );
+        } else {
+            notice!(
+                "column \"{}\" ({}) is not used: finml reads numeric, text, varchar, boolean and (with options.dates) date columns",
+                column.name,
+                column.type_name
+            );
+        }
+    }
 }
 
 /// The limits of a training (the GUCs), with candle's threads capped to them.

@@ -3,6 +3,7 @@
 //! through [`decode`], so a value means the same to a model wherever it comes from).
 
 use crate::error::{report, SqlResult};
+use finml_models::preprocess::Input;
 use finml_models::{Error, ErrorKind, RawValue};
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
@@ -12,27 +13,52 @@ pub use finml_models::plan::ValueKind;
 
 /// How a scan reads a column of each kind.
 pub trait ReadAs {
-    /// The SQL type a column of this kind is read as (`column::type`).
-    fn read_as(self) -> &'static str;
-    /// The type oid of `read_as`, for [`decode`].
+    /// The select-list expression that reads `reference` (a quoted column) as this kind: a
+    /// cast, or for a date its seconds since the epoch (as fin_predict decodes a date).
+    fn read_expression(self, reference: &str) -> String;
+    /// The type oid `read_expression` gives, for [`decode`].
     fn read_as_oid(self) -> Oid;
 }
 
 impl ReadAs for ValueKind {
-    fn read_as(self) -> &'static str {
+    fn read_expression(self, reference: &str) -> String {
         match self {
-            ValueKind::Numeric => "float8",
-            ValueKind::Text => "text",
-            ValueKind::Boolean => "bool",
+            ValueKind::Numeric => format!("{reference}::float8"),
+            ValueKind::Text => format!("{reference}::text"),
+            ValueKind::Boolean => format!("{reference}::bool"),
+            ValueKind::Date => format!("EXTRACT(EPOCH FROM {reference})::float8"),
         }
     }
 
     fn read_as_oid(self) -> Oid {
         match self {
-            ValueKind::Numeric => pg_sys::FLOAT8OID,
+            ValueKind::Numeric | ValueKind::Date => pg_sys::FLOAT8OID,
             ValueKind::Text => pg_sys::TEXTOID,
             ValueKind::Boolean => pg_sys::BOOLOID,
         }
+    }
+}
+
+/// Seconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01.
+const POSTGRES_EPOCH_SECONDS: f64 = 946_684_800.0;
+
+/// A date (days since 2000-01-01) as seconds since 1970-01-01; ±infinity stays infinite (and
+/// is refused as non-finite, as in training).
+fn date_seconds(days: i32) -> f64 {
+    match days {
+        i32::MIN => f64::NEG_INFINITY,
+        i32::MAX => f64::INFINITY,
+        days => f64::from(days) * 86_400.0 + POSTGRES_EPOCH_SECONDS,
+    }
+}
+
+/// A timestamp or timestamptz (microseconds since 2000-01-01 UTC) as seconds since 1970-01-01
+/// UTC: what `EXTRACT(EPOCH FROM ...)` gives.
+fn timestamp_seconds(microseconds: i64) -> f64 {
+    match microseconds {
+        i64::MIN => f64::NEG_INFINITY,
+        i64::MAX => f64::INFINITY,
+        us => (us / 1_000_000) as f64 + (us % 1_000_000) as f64 / 1e6 + POSTGRES_EPOCH_SECONDS,
     }
 }
 
@@ -64,6 +90,11 @@ pub unsafe fn decode<'a>(datum: pg_sys::Datum, type_oid: Oid) -> RawValue<'a> {
             AnyNumeric::from_datum(datum, false).map(|n| f64::try_from(n).unwrap_or(f64::NAN)),
         ),
         pg_sys::BOOLOID => text(bool::from_datum(datum, false).map(bool_text)),
+        // Dates and timestamps are pass-by-value integers (days, microseconds).
+        pg_sys::DATEOID => RawValue::Number(date_seconds(datum.value() as i32)),
+        pg_sys::TIMESTAMPOID | pg_sys::TIMESTAMPTZOID => {
+            RawValue::Number(timestamp_seconds(datum.value() as i64))
+        }
         // char(n) pads with blanks; a scan reads it through ::text, which strips them.
         pg_sys::BPCHAROID => {
             text(<&str>::from_datum(datum, false).map(|s| s.trim_end_matches(' ')))
@@ -85,6 +116,7 @@ pub fn kind_of(type_oid: Oid) -> Option<ValueKind> {
         | pg_sys::NUMERICOID => Some(ValueKind::Numeric),
         pg_sys::TEXTOID | pg_sys::VARCHAROID | pg_sys::BPCHAROID => Some(ValueKind::Text),
         pg_sys::BOOLOID => Some(ValueKind::Boolean),
+        pg_sys::DATEOID | pg_sys::TIMESTAMPOID | pg_sys::TIMESTAMPTZOID => Some(ValueKind::Date),
         _ => None,
     }
 }
@@ -94,22 +126,23 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Checks that a column of kind `kind` can feed a model feature that takes numbers
-/// (`numeric`) or text; `whose` names the column's owner in the message ("of the row").
+/// Checks that a column of kind `kind` can feed a model feature that takes `input`; `whose`
+/// names the column's owner in the message ("of the row").
 pub fn check_feature_type(
     name: &str,
-    numeric: bool,
+    input: Input,
     kind: Option<ValueKind>,
     whose: &str,
 ) -> SqlResult<ValueKind> {
-    match kind {
-        Some(ValueKind::Numeric) if numeric => Ok(ValueKind::Numeric),
-        Some(kind @ (ValueKind::Text | ValueKind::Boolean)) if !numeric => Ok(kind),
+    match (input, kind) {
+        (Input::Number, Some(ValueKind::Numeric)) => Ok(ValueKind::Numeric),
+        (Input::Date, Some(ValueKind::Date)) => Ok(ValueKind::Date),
+        (Input::Text, Some(kind @ (ValueKind::Text | ValueKind::Boolean))) => Ok(kind),
         _ => {
-            let expected = if numeric {
-                "a numeric"
-            } else {
-                "a text or boolean"
+            let expected = match input {
+                Input::Number => "a numeric",
+                Input::Text => "a text or boolean",
+                Input::Date => "a date or timestamp",
             };
             Err(report(
                 Error::new(
