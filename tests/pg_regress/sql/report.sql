@@ -21,9 +21,12 @@ SELECT :'html' LIKE '<!DOCTYPE html>%' AS is_html,
        :'html' LIKE '%eval_oot version 1%' AS names_the_version,
        :'html' LIKE '%<td>hosmer_lemeshow</td>%' AS has_hosmer_lemeshow,
        :'html' LIKE '%<td>records=yes</td>%' AS has_coefficients;
--- A scorecard's report prints its points; a regression has no classification charts.
+-- A scorecard's report prints its points; a regression has no classification charts, but one
+-- of its test rows' mean predicted against mean actual value, by group of predicted value.
 SELECT (regexp_matches(fin_report('credit_card'), '<h2>([^<]*)', 'g'))[1] AS card_section;
 SELECT * FROM report_outline(fin_report('eval_price'));
+SELECT (regexp_matches(fin_report('eval_price'), '<h2>([^<]*)', 'g'))[1] AS regression_section,
+       fin_report('eval_price') LIKE '%aria-label="Predicted against actual"%' AS predicted_actual_chart;
 -- A pinned version that is not deployed says which one is; names are escaped.
 SELECT version FROM fin_train('report <b>&', 'applications', 'status',
        options => '{"positive": "bad", "exclude": ["id"], "deploy": "never"}');
