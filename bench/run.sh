@@ -259,6 +259,17 @@ for ROWS in $SIZES; do
     record "$ROWS" 1 "fin_ema window | avg() running window" "$ema" "$avg"
     psql_db -c "DROP TABLE ts_prices CASCADE"
 
+    # Text: logistic regression on hashed TF-IDF of memos (1,024 columns, words and pairs),
+    # against scikit-learn's HashingVectorizer + TfidfTransformer + LogisticRegression.
+    "${AS_PG[@]}" psql -X -q -d "$DB" -v nrows="$ROWS" -f - < memos.sql >/dev/null
+    text=$(seconds -c "SELECT fin_train('bench_text', 'bench_memos', 'fraud', options => '{\"exclude\": [\"id\"], \"test_size\": 0.3, \"text\": {\"memo\": {\"max_features\": 1024, \"ngram\": [1, 2]}}}')")
+    text_auc=$(psql_db -c "SELECT round((metrics->>'auc')::numeric, 4) FROM finml.models WHERE name = 'bench_text' AND deployed")
+    if [ "$ROWS" -le "$PEER_ROWS" ] && have_peers; then
+        set -- $(peer text)
+        record "$ROWS" 1 "fin_train logistic, text 1024 | COPY csv + sklearn hashing TF-IDF + LogisticRegression" "$text" "$1" "test AUC finml $text_auc, sklearn $2"
+    fi
+    psql_db -c "DROP TABLE bench_memos"
+
     # Peak backend memory, each training in a fresh session, at the default
     # finml.max_training_memory; against the float64 design matrix of the training rows.
     terms=$(psql_db -c "SELECT count(*) FROM fin_coefficients('bench')")
