@@ -6,6 +6,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Code of a NULL in a [`CategoricalColumn`].
 pub const NULL_CODE: u32 = u32::MAX;
@@ -47,6 +48,10 @@ pub struct CategoricalColumn {
     pub codes: Vec<u32>,
     pub levels: Vec<String>,
     index: HashMap<String, u32>,
+    /// Sparse counts derived from each level once (a text feature's hashed n-grams: a solver
+    /// that reads the design a hundred times tokenizes each text once), with the key of the
+    /// settings they were derived with.
+    derived: OnceLock<(u64, Vec<Vec<(u32, u32)>>)>,
 }
 
 impl CategoricalColumn {
@@ -64,6 +69,19 @@ impl CategoricalColumn {
             },
         };
         self.codes.push(code);
+    }
+
+    /// Each level's sparse counts under the settings `key`, derived by `derive` on first use;
+    /// `None` when the column's levels were already derived under other settings.
+    pub fn derived_levels(
+        &self,
+        key: u64,
+        derive: impl Fn(&str) -> Vec<(u32, u32)>,
+    ) -> Option<&[Vec<(u32, u32)>]> {
+        let (stored_key, levels) = self
+            .derived
+            .get_or_init(|| (key, self.levels.iter().map(|l| derive(l)).collect()));
+        (*stored_key == key).then_some(levels.as_slice())
     }
 
     /// The level of row `i`, `None` for NULL.
@@ -183,6 +201,7 @@ impl Dataset {
             codes: rows.iter().map(|&i| c.codes[i]).collect(),
             levels: c.levels.clone(),
             index: c.index.clone(),
+            derived: c.derived.clone(),
         };
         Dataset {
             features: self

@@ -19,6 +19,97 @@ pub trait DesignRows {
     fn fill(&self, start: usize, out: ArrayViewMut2<'_, f64>);
     /// Writes the rows at `positions` (in that order) into `out`: a shuffled batch.
     fn fill_rows(&self, positions: &[usize], out: ArrayViewMut2<'_, f64>);
+    /// The design as sparse rows, when it is held so (a solver then works on the non-zero
+    /// values only).
+    fn sparse(&self) -> Option<&SparseDesign> {
+        None
+    }
+}
+
+/// A design held as compressed sparse rows, for designs that are mostly zeros (hashed text
+/// features: a thousand columns, a dozen of them set per row). A solver's pass costs the
+/// non-zero values, not rows × width.
+pub struct SparseDesign {
+    /// Row i's values are `columns[starts[i]..starts[i + 1]]`, `values[...]`.
+    starts: Vec<usize>,
+    columns: Vec<u32>,
+    values: Vec<f64>,
+    width: usize,
+}
+
+/// Bytes a sparse design holds per non-zero value (its column and value).
+pub const SPARSE_BYTES_PER_VALUE: usize = 12;
+
+impl SparseDesign {
+    /// Reads `x` once, a block at a time; `None` as soon as its non-zero values would take
+    /// more than `max_bytes`.
+    pub fn read(x: &dyn DesignRows, max_bytes: usize) -> Option<SparseDesign> {
+        let mut design = SparseDesign {
+            starts: Vec::with_capacity(x.n_rows() + 1),
+            columns: Vec::new(),
+            values: Vec::new(),
+            width: x.width(),
+        };
+        design.starts.push(0);
+        let too_big: Result<(), ()> = for_each_block(x, |_, block| {
+            for r in 0..block.nrows() {
+                // Column 0 is the block's intercept.
+                for (c, &v) in row(&block, r)[1..].iter().enumerate() {
+                    if v != 0.0 {
+                        design.columns.push(c as u32);
+                        design.values.push(v);
+                    }
+                }
+                design.starts.push(design.values.len());
+            }
+            if design.values.len().saturating_mul(SPARSE_BYTES_PER_VALUE) > max_bytes {
+                return Err(());
+            }
+            Ok(())
+        });
+        too_big.ok().map(|()| design)
+    }
+
+    /// Row `i`'s non-zero columns and values.
+    #[inline]
+    pub fn row(&self, i: usize) -> (&[u32], &[f64]) {
+        let range = self.starts[i]..self.starts[i + 1];
+        (&self.columns[range.clone()], &self.values[range])
+    }
+}
+
+impl DesignRows for SparseDesign {
+    fn n_rows(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn width(&self) -> usize {
+        self.width
+    }
+
+    fn fill(&self, start: usize, mut out: ArrayViewMut2<'_, f64>) {
+        out.fill(0.0);
+        for (r, mut target) in out.rows_mut().into_iter().enumerate() {
+            let (columns, values) = self.row(start + r);
+            for (&c, &v) in columns.iter().zip(values) {
+                target[c as usize] = v;
+            }
+        }
+    }
+
+    fn fill_rows(&self, positions: &[usize], mut out: ArrayViewMut2<'_, f64>) {
+        out.fill(0.0);
+        for (mut target, &p) in out.rows_mut().into_iter().zip(positions) {
+            let (columns, values) = self.row(p);
+            for (&c, &v) in columns.iter().zip(values) {
+                target[c as usize] = v;
+            }
+        }
+    }
+
+    fn sparse(&self) -> Option<&SparseDesign> {
+        Some(self)
+    }
 }
 
 impl DesignRows for Array2<f64> {

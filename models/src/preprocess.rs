@@ -413,11 +413,20 @@ impl Preprocessor {
                 }
                 (Transform::Text(t), Column::Categorical(c)) => {
                     x.slice_mut(s![.., offset..offset + t.width()]).fill(0.0);
+                    let cached = c.derived_levels(t.counts_key(), |level| t.counts(level));
                     for (r, &i) in rows.iter().enumerate() {
                         if r % 4096 == 4095 {
                             interrupt::check();
                         }
-                        for (column, value) in t.transform(c.level(i)) {
+                        let code = c.codes[i];
+                        if code == NULL_CODE {
+                            continue;
+                        }
+                        let row = match cached {
+                            Some(levels) => t.weigh(&levels[code as usize]),
+                            None => t.transform(c.level(i)),
+                        };
+                        for (column, value) in row {
                             x[[r, offset + column]] = value;
                         }
                     }

@@ -131,26 +131,47 @@ impl TextTransform {
 
     /// The row's non-zero TF-IDF values as (column, value), by column.
     pub fn transform(&self, text: Option<&str>) -> Vec<(usize, f64)> {
+        self.weigh(&self.counts(text.unwrap_or("")))
+    }
+
+    /// Identifies the settings that [`TextTransform::counts`] depends on, for caching them
+    /// per level ([`crate::data::CategoricalColumn::derived_levels`]).
+    pub fn counts_key(&self) -> u64 {
+        let (low, high) = self.spec.ngram;
+        ((self.spec.max_features as u64) << 16) | ((low as u64) << 8) | high as u64
+    }
+
+    /// The n-gram count of each hashed column of a text, by column.
+    pub fn counts(&self, text: &str) -> Vec<(u32, u32)> {
         let mut columns = Vec::new();
-        for_each_ngram(text.unwrap_or(""), self.spec.ngram, |ngram| {
-            columns.push(column_of(ngram, self.spec.max_features))
+        for_each_ngram(text, self.spec.ngram, |ngram| {
+            columns.push(column_of(ngram, self.spec.max_features) as u32)
         });
         columns.sort_unstable();
-        let mut row: Vec<(usize, f64)> = Vec::new();
+        let mut counts: Vec<(u32, u32)> = Vec::new();
         for c in columns {
-            match row.last_mut() {
-                Some((last, count)) if *last == c => *count += 1.0,
-                _ => row.push((c, 1.0)),
+            match counts.last_mut() {
+                Some((last, count)) if *last == c => *count += 1,
+                _ => counts.push((c, 1)),
             }
         }
-        for (c, value) in &mut row {
-            let tf = if self.spec.sublinear_tf {
-                1.0 + value.ln()
-            } else {
-                *value
-            };
-            *value = tf * self.idf[*c];
-        }
+        counts
+    }
+
+    /// TF-IDF values of a text's counts (see [`TextTransform::counts`]), normalized.
+    pub fn weigh(&self, counts: &[(u32, u32)]) -> Vec<(usize, f64)> {
+        let mut row: Vec<(usize, f64)> = counts
+            .iter()
+            .map(|&(c, count)| {
+                let count = f64::from(count);
+                let tf = if self.spec.sublinear_tf {
+                    1.0 + count.ln()
+                } else {
+                    count
+                };
+                (c as usize, tf * self.idf[c as usize])
+            })
+            .collect();
         if self.spec.l2_norm {
             let norm = row.iter().map(|(_, v)| v * v).sum::<f64>().sqrt();
             if norm > 0.0 {

@@ -13,7 +13,7 @@ pub use solver::{
 };
 
 use crate::data::RawValue;
-use crate::design::{in_table_order, DesignRows};
+use crate::design::{in_table_order, DesignRows, SparseDesign};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{
     check_solver_memory, row_weights, ClassWeight, FitInput, Limits, TrainLabels,
@@ -163,8 +163,10 @@ impl LinearEstimator {
 /// the columns at each pass, it needs no memory of its own. L-BFGS (designs too wide for
 /// Newton, [`fitted_by_newton`]) reads it hundreds of times: held in memory once when it fits
 /// finml.max_training_memory with the data.
+/// A design with a hashed text feature is mostly zeros: L-BFGS reads it as sparse rows.
 pub enum SolverDesign<'a> {
     Held(Array2<f64>),
+    Sparse(SparseDesign),
     Columns(RowsDesign<'a>),
 }
 
@@ -174,6 +176,17 @@ impl<'a> SolverDesign<'a> {
             .n_rows()
             .saturating_mul(columns.width())
             .saturating_mul(std::mem::size_of::<f64>());
+        let has_text = columns
+            .preprocessor
+            .features
+            .iter()
+            .any(|f| matches!(f.transform, Transform::Text(_)));
+        if has_text && !fitted_by_newton(columns.width()) {
+            let room = limits.max_memory_bytes.saturating_sub(data_bytes);
+            if let Some(sparse) = SparseDesign::read(&columns, room) {
+                return SolverDesign::Sparse(sparse);
+            }
+        }
         if !fitted_by_newton(columns.width())
             && data_bytes.saturating_add(bytes) <= limits.max_memory_bytes
         {
@@ -190,6 +203,7 @@ impl<'a> SolverDesign<'a> {
     pub fn rows(&self) -> &dyn DesignRows {
         match self {
             SolverDesign::Held(x) => x,
+            SolverDesign::Sparse(x) => x,
             SolverDesign::Columns(x) => x,
         }
     }
