@@ -51,8 +51,11 @@ pub struct CategoricalColumn {
     /// Sparse counts derived from each level once (a text feature's hashed n-grams: a solver
     /// that reads the design a hundred times tokenizes each text once), with the key of the
     /// settings they were derived with.
-    derived: OnceLock<(u64, Vec<Vec<(u32, u32)>>)>,
+    derived: OnceLock<(u64, Vec<SparseCounts>)>,
 }
+
+/// Counts by column (column, count), by column.
+pub type SparseCounts = Vec<(u32, u32)>;
 
 impl CategoricalColumn {
     pub fn push(&mut self, value: Option<&str>) {
@@ -76,8 +79,8 @@ impl CategoricalColumn {
     pub fn derived_levels(
         &self,
         key: u64,
-        derive: impl Fn(&str) -> Vec<(u32, u32)>,
-    ) -> Option<&[Vec<(u32, u32)>]> {
+        derive: impl Fn(&str) -> SparseCounts,
+    ) -> Option<&[SparseCounts]> {
         let (stored_key, levels) = self
             .derived
             .get_or_init(|| (key, self.levels.iter().map(|l| derive(l)).collect()));

@@ -31,14 +31,10 @@ fn memos() -> Vec<(Option<String>, bool)> {
         .lines()
         .skip(1)
         .map(|line| {
-            let fields: Vec<&str> = line
-                .splitn(2, ',')
-                .nth(1)
-                .unwrap()
-                .rsplitn(2, ',')
-                .collect();
-            let memo = (!fields[1].is_empty()).then(|| fields[1].to_owned());
-            (memo, fields[0] == "true")
+            // id,memo,fraud: memos hold no comma.
+            let (_, rest) = line.split_once(',').unwrap();
+            let (memo, fraud) = rest.rsplit_once(',').unwrap();
+            ((!memo.is_empty()).then(|| memo.to_owned()), fraud == "true")
         })
         .collect()
 }
@@ -257,7 +253,7 @@ fn a_regression_on_date_parts_recovers_month_and_weekday_exactly() {
         let month = {
             // The month by counting forward from January 2021.
             let mut m = 0;
-            while days(2021 + (m / 12) as i32, (m % 12) as u32 + 1, 1) <= day {
+            while days(2021 + m / 12, (m % 12) as u32 + 1, 1) <= day {
                 m += 1;
             }
             ((m - 1) % 12 + 1) as f64
