@@ -512,15 +512,7 @@ impl Preprocessor {
         for (k, (f, value)) in self.features.iter().zip(values).enumerate() {
             let design = match &f.transform {
                 Transform::Numeric(n) => {
-                    let x = match *value {
-                        RawValue::Null => f64::NAN,
-                        RawValue::Number(v) if v.is_finite() => v,
-                        RawValue::Number(v) => {
-                            return Err(crate::data::non_finite_error(&f.name, v))
-                        }
-                        RawValue::Text(_) => return Err(kind_mismatch(&f.name, "numeric", "text")),
-                    };
-                    Design::Value(n.standardize(x))
+                    Design::Value(n.standardize(number_or_nan(&f.name, *value, "numeric")?))
                 }
                 Transform::Categorical(c) => {
                     let level = match *value {
@@ -534,14 +526,7 @@ impl Preprocessor {
                 }
                 Transform::Binned(b) => Design::Value(b.bins[b.bin_of(&f.name, *value)?].woe),
                 Transform::Date(d) => {
-                    let seconds = match *value {
-                        RawValue::Null => f64::NAN,
-                        RawValue::Number(v) if v.is_finite() => v,
-                        RawValue::Number(v) => {
-                            return Err(crate::data::non_finite_error(&f.name, v))
-                        }
-                        RawValue::Text(_) => return Err(kind_mismatch(&f.name, "date", "text")),
-                    };
+                    let seconds = number_or_nan(&f.name, *value, "date")?;
                     Design::Sparse(d.design(seconds).enumerate().collect())
                 }
                 Transform::Text(t) => match *value {
@@ -572,6 +557,17 @@ impl Preprocessor {
             }
             offset += width;
         }
+    }
+}
+
+/// A number input of a row (a date's seconds too): NaN for NULL; non-finite numbers and
+/// text are errors naming the feature, `what` saying what it takes.
+fn number_or_nan(name: &str, value: RawValue<'_>, what: &str) -> Result<f64> {
+    match value {
+        RawValue::Null => Ok(f64::NAN),
+        RawValue::Number(v) if v.is_finite() => Ok(v),
+        RawValue::Number(v) => Err(crate::data::non_finite_error(name, v)),
+        RawValue::Text(_) => Err(kind_mismatch(name, what, "text")),
     }
 }
 

@@ -774,22 +774,28 @@ fn distribution_chart(histogram: &ClassHistogram, (positive, negative): (&str, &
 }
 
 fn calibration_chart(bins: &[CalibrationBin]) -> String {
-    let mut plot = Plot::new(
+    let plot = Plot::new(
         "Calibration",
         "mean predicted probability",
         "observed rate",
         1.0,
     );
+    groups_against_diagonal(
+        plot,
+        bins,
+        "predicted probability; dashed: perfect calibration.",
+    )
+}
+
+/// Each group's mean predicted against its observed mean, with the diagonal of equality.
+fn groups_against_diagonal(mut plot: Plot, groups: &[CalibrationBin], by: &str) -> String {
     plot.diagonal();
-    let points: Vec<(f64, f64)> = bins
+    let points: Vec<(f64, f64)> = groups
         .iter()
-        .map(|b| (b.mean_predicted, b.observed_rate))
+        .map(|g| (g.mean_predicted, g.observed_rate))
         .collect();
     plot.polyline(&points, POSITIVE_COLOUR, true);
-    plot.finish(&format!(
-        "{} groups of equal size by predicted probability; dashed: perfect calibration.",
-        bins.len()
-    ))
+    plot.finish(&format!("{} groups of equal size by {by}", groups.len()))
 }
 
 /// A regression's predicted against actual values: the mean of each group of equal size by
@@ -803,23 +809,18 @@ fn predicted_actual_chart(groups: &[CalibrationBin]) -> String {
     });
     let pad = ((high - low) * 0.05).max(f64::EPSILON);
     let range = (low - pad, high + pad);
-    let mut plot = Plot::with_ranges(
+    let plot = Plot::with_ranges(
         "Predicted against actual",
         "mean predicted value",
         "mean actual value",
         range,
         range,
     );
-    plot.diagonal();
-    let points: Vec<(f64, f64)> = groups
-        .iter()
-        .map(|g| (g.mean_predicted, g.observed_rate))
-        .collect();
-    plot.polyline(&points, POSITIVE_COLOUR, true);
-    plot.finish(&format!(
-        "{} groups of equal size by predicted value; dashed: predicted equals actual.",
-        groups.len()
-    ))
+    groups_against_diagonal(
+        plot,
+        groups,
+        "predicted value; dashed: predicted equals actual.",
+    )
 }
 
 /// Horizontal bars, one per feature, most important on top.

@@ -98,18 +98,21 @@ fn tfidf_equals_scikit_learn_within_1e_9() {
     }
 }
 
-fn text_options() -> TrainOptions {
-    TrainOptions::from_json(&json!({
+/// Logistic regression on the memos' hashed TF-IDF (1,024 columns, words and pairs), on
+/// every row.
+fn text_model() -> finml_models::TrainOutcome {
+    let options = TrainOptions::from_json(&json!({
         "test_size": 0,
         "text": {"memo": {"max_features": 1024, "ngram": [1, 2]}}
     }))
-    .unwrap()
+    .unwrap();
+    train(&memo_dataset(), Algorithm::Logistic, &options, LIMITS).unwrap()
 }
 
 #[test]
 fn logistic_regression_on_tfidf_equals_scikit_learns() {
     let data = memo_dataset();
-    let out = train(&data, Algorithm::Logistic, &text_options(), LIMITS).unwrap();
+    let out = text_model();
     let Estimator::Logistic(fitted) = &out.model.estimator else {
         panic!("not a logistic regression");
     };
@@ -170,13 +173,7 @@ fn logistic_regression_on_tfidf_equals_scikit_learns() {
 
 #[test]
 fn explanations_name_the_ngrams_that_weigh_most() {
-    let out = train(
-        &memo_dataset(),
-        Algorithm::Logistic,
-        &text_options(),
-        LIMITS,
-    )
-    .unwrap();
+    let out = text_model();
     let memo = "CRYPTO exchange urgent";
     let explanation = out.model.explain(&[RawValue::Text(memo)]).unwrap();
     let named = top_ngrams(&out.model.preprocessor, 0, memo, &explanation, 3).unwrap();
@@ -200,13 +197,7 @@ fn explanations_name_the_ngrams_that_weigh_most() {
 
 #[test]
 fn text_models_are_stored_as_format_6_and_read_back_exactly() {
-    let out = train(
-        &memo_dataset(),
-        Algorithm::Logistic,
-        &text_options(),
-        LIMITS,
-    )
-    .unwrap();
+    let out = text_model();
     assert_eq!(out.model.format_version(), 6);
     let bytes = format::to_bytes(&out.model).unwrap();
     assert_eq!(format::stored_version(&bytes), Some(6));
