@@ -81,9 +81,14 @@ impl CategoricalColumn {
         key: u64,
         derive: impl Fn(&str) -> SparseCounts,
     ) -> Option<&[SparseCounts]> {
-        let (stored_key, levels) = self
-            .derived
-            .get_or_init(|| (key, self.levels.iter().map(|l| derive(l)).collect()));
+        let (stored_key, levels) = self.derived.get_or_init(|| {
+            let derived = self.levels.iter().enumerate().map(|(i, level)| {
+                // A level per row for free text: cancellable as a scan is.
+                crate::interrupt::check_every(i, 4096);
+                derive(level)
+            });
+            (key, derived.collect())
+        });
         (*stored_key == key).then_some(levels.as_slice())
     }
 

@@ -210,7 +210,7 @@ pub fn check_solver_memory(
             ),
         )
         .with_hint(
-            "raise finml.max_training_memory, lower options.max_categories, or train on a sample",
+            "raise finml.max_training_memory, lower options.max_categories or a text feature's max_features, or train on a sample",
         ));
     }
     Ok(())

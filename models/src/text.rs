@@ -105,7 +105,8 @@ impl TextTransform {
         let mut document_frequency = vec![0usize; spec.max_features];
         let mut documents = 0usize;
         let mut columns = Vec::new();
-        for text in texts {
+        for (i, text) in texts.enumerate() {
+            crate::interrupt::check_every(i, 4096);
             documents += 1;
             columns.clear();
             for_each_ngram(text.unwrap_or(""), spec.ngram, |ngram| {

@@ -181,12 +181,22 @@ SELECT timed_train('slow_m1200', 'wide_1200', 'mlp', '{"exclude": ["id"], "epoch
 -- isolation forest of 10,000 trees that each isolate every row.
 SELECT timed_train('slow_k1200', 'wide_1200', 'kmeans', '{"exclude": ["id"], "k": 500, "n_init": 100}', NULL) AS kmeans_1200;
 SELECT timed_train('slow_f1200', 'wide_1200', 'isolation_forest', '{"exclude": ["id"], "n_trees": 10000, "sample_size": 3000}', NULL) AS forest_1200;
+-- Hashed text: 100,000 memos of five distinct 32-character words, n-grams up to 5 in 4,096
+-- columns (tokenizing, hashing, then L-BFGS over the widest design).
+RESET statement_timeout;
+CREATE TABLE long_memos AS
+  SELECT i AS id, (random() < 0.3)::int AS y,
+         concat_ws(' ', md5(i::text), md5((i + 1)::text), md5((i + 2)::text), md5((i + 3)::text), md5((i + 4)::text)) AS memo
+    FROM generate_series(1, 100000) i;
+SET statement_timeout = '1s';
+SELECT timed_train('slow_t', 'long_memos', 'logistic', '{"exclude": ["id"], "l2": 0, "max_iter": 100000, "text": {"memo": {"max_features": 4096, "ngram": [1, 5]}}}') AS text_4096;
 RESET statement_timeout;
 RESET client_min_messages;
--- Nothing half-done is stored; the MLPs (1,000 epochs), k-means and the forest cannot have
--- finished.
+-- Nothing half-done is stored; the MLPs (1,000 epochs), k-means, the forest and the text
+-- model cannot have finished.
 SELECT count(*) FILTER (WHERE name LIKE 'slow_m%') AS mlp_versions,
-       count(*) FILTER (WHERE name IN ('slow_k1200', 'slow_f1200')) AS unsupervised_versions
+       count(*) FILTER (WHERE name IN ('slow_k1200', 'slow_f1200')) AS unsupervised_versions,
+       count(*) FILTER (WHERE name = 'slow_t') AS text_versions
   FROM finml.models;
 
 -- 5. A fit that is not finite is refused before it is stored (22000); the deployed version

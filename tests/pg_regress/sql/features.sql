@@ -131,7 +131,7 @@ SELECT period, rows, max_csi_feature, round(max_csi::numeric, 4) AS max_csi
   FROM fin_monitor('memo_fraud', 'batches', 'batch') ORDER BY period;
 SELECT count(*) AS years, max(max_csi) < 0.01 AS date_csi_small, min(max_csi_feature) AS feature
   FROM fin_monitor('date_weeks', 'openings', 'opened', '{"truncate": "year"}') WHERE period IS NOT NULL;
-SELECT feature, round(psi::numeric, 6) AS psi FROM fin_psi('memo_fraud', 'transactions') ORDER BY feature;
+SELECT feature, round(psi::numeric, 3) AS psi FROM fin_psi('memo_fraud', 'transactions') ORDER BY feature;
 -- The report says how each feature was treated.
 SELECT fin_report('memo_fraud') LIKE '%text, hashed TF-IDF: 1024 columns, 1-2 word n-grams, L2-normalized%' AS text_described,
        fin_report('date_parts') LIKE '%date, month, dow, doy, quarter, year, day (each standardized; days since 1890-01-01)%' AS date_described,
@@ -141,7 +141,7 @@ SELECT fin_import('memo_copy', fin_export('memo_fraud')) AS version;
 SELECT count(*) FILTER (WHERE fin_predict('memo_copy', t) <> fin_predict('memo_fraud', t)) AS differ
   FROM transactions t;
 -- Errors: text options on a non-text column (42804), bad settings (22023), text for k-means
--- (22023).
+-- (22023), a design too wide for the memory budget (54000).
 SELECT * FROM fin_train('bad', 'transactions', 'fraud', options => '{"text": {"id": {}}}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('bad', 'transactions', 'fraud', options => '{"text": {"memo": {"max_features": 100000}}}');
@@ -149,6 +149,10 @@ SELECT * FROM fin_train('bad', 'transactions', 'fraud', options => '{"text": {"m
 SELECT * FROM fin_train('bad', 'transactions', 'fraud', options => '{"text": {"memo": {"ngram": [2, 1]}}}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('bad', 'transactions', NULL, 'kmeans', options => '{"text": {"memo": {}}}');
+\echo :LAST_ERROR_SQLSTATE
+-- 65,536 hashed columns: the standard errors' square matrices would not fit the memory
+-- budget, refused before anything is allocated (54000).
+SELECT * FROM fin_train('bad', 'transactions', 'fraud', options => '{"text": {"memo": {"max_features": 65536}}}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_predict('memo_fraud', r) FROM (SELECT 42 AS memo) r;
 \echo :LAST_ERROR_SQLSTATE
