@@ -10,13 +10,12 @@
 use crate::binning::Binning;
 use crate::calendar::DatePart;
 use crate::data::kind_mismatch;
-use crate::data::{Column, Dataset, NULL_CODE};
+use crate::data::{CategoricalColumn, Column, Dataset, SparseCounts, NULL_CODE};
 pub use crate::data::{RawValue, MISSING_LEVEL};
 use crate::design::DesignRows;
 use crate::error::{Error, Result};
 use crate::interrupt;
-use crate::text::TextSpec;
-use crate::text::TextTransform;
+use crate::text::{TextSpec, TextTransform};
 use ndarray::{s, Array2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -274,10 +273,7 @@ impl Preprocessor {
                             Transform::Date(fit_date(&c.values, train_rows, parts, options.impute))
                         }
                         (Column::Categorical(c), _, Some((_, spec))) => {
-                            Transform::Text(TextTransform::fit(
-                                spec.clone(),
-                                train_rows.iter().map(|&i| c.level(i)),
-                            ))
+                            Transform::Text(fit_text(c, train_rows, spec))
                         }
                         (Column::Numeric(c), _, _) => {
                             Transform::Numeric(fit_numeric(&c.values, train_rows, options.impute))
@@ -413,7 +409,7 @@ impl Preprocessor {
                 }
                 (Transform::Text(t), Column::Categorical(c)) => {
                     x.slice_mut(s![.., offset..offset + t.width()]).fill(0.0);
-                    let cached = c.derived_levels(t.counts_key(), |level| t.counts(level));
+                    let cached = c.derived_levels(t.spec.counts_key(), |l| t.spec.counts(l));
                     for (r, &i) in rows.iter().enumerate() {
                         if r % 4096 == 4095 {
                             interrupt::check();
@@ -606,6 +602,24 @@ fn fit_date(seconds: &[f64], rows: &[usize], parts: &[DatePart], impute: Impute)
         })
         .collect();
     DateTransform { origin, parts }
+}
+
+/// Fits a text feature's IDF weights from the column's per-level counts, which the design
+/// then reads too: each distinct text is tokenized once per dataset.
+fn fit_text(c: &CategoricalColumn, rows: &[usize], spec: &TextSpec) -> TextTransform {
+    match c.derived_levels(spec.counts_key(), |l| spec.counts(l)) {
+        Some(levels) => {
+            let empty = SparseCounts::new();
+            TextTransform::fit_counts(
+                spec.clone(),
+                rows.iter().map(|&i| match c.codes[i] {
+                    NULL_CODE => &empty,
+                    code => &levels[code as usize],
+                }),
+            )
+        }
+        None => TextTransform::fit(spec.clone(), rows.iter().map(|&i| c.level(i))),
+    }
 }
 
 fn fit_numeric(values: &[f64], rows: &[usize], impute: Impute) -> NumericTransform {

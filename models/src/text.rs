@@ -18,6 +18,7 @@
 //! are Python's `\w` for every script without combining vowel signs (Latin, Greek, Cyrillic,
 //! CJK, Arabic); Devanagari or Thai text can split differently.
 
+use crate::data::SparseCounts;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -89,6 +90,30 @@ impl TextSpec {
             l2_norm,
         })
     }
+
+    /// Identifies the settings that [`TextSpec::counts`] depends on, for caching them
+    /// per level ([`crate::data::CategoricalColumn::derived_levels`]).
+    pub fn counts_key(&self) -> u64 {
+        let (low, high) = self.ngram;
+        ((self.max_features as u64) << 16) | ((low as u64) << 8) | high as u64
+    }
+
+    /// The n-gram count of each hashed column of a text, by column.
+    pub fn counts(&self, text: &str) -> SparseCounts {
+        let mut columns = Vec::new();
+        for_each_ngram(text, self.ngram, |ngram| {
+            columns.push(column_of(ngram, self.max_features) as u32)
+        });
+        columns.sort_unstable();
+        let mut counts = SparseCounts::new();
+        for c in columns {
+            match counts.last_mut() {
+                Some((last, count)) if *last == c => *count += 1,
+                _ => counts.push((c, 1)),
+            }
+        }
+        counts
+    }
 }
 
 /// A fitted text feature: its settings and the IDF weight of each hashed column.
@@ -102,23 +127,27 @@ pub struct TextTransform {
 impl TextTransform {
     /// Fits the IDF weights on the training texts (`None`: NULL, an empty document).
     pub fn fit<'a>(spec: TextSpec, texts: impl Iterator<Item = Option<&'a str>>) -> TextTransform {
+        let counts: Vec<SparseCounts> = texts.map(|t| spec.counts(t.unwrap_or(""))).collect();
+        TextTransform::fit_counts(spec, counts.iter())
+    }
+
+    /// Fits the IDF weights on the training texts' counts ([`TextSpec::counts`]; an empty
+    /// one for NULL).
+    pub fn fit_counts(
+        spec: TextSpec,
+        documents: impl Iterator<Item = impl AsRef<[(u32, u32)]>>,
+    ) -> TextTransform {
         let mut document_frequency = vec![0usize; spec.max_features];
-        let mut documents = 0usize;
-        let mut columns = Vec::new();
-        for (i, text) in texts.enumerate() {
+        let mut n = 0usize;
+        for (i, counts) in documents.enumerate() {
             crate::interrupt::check_every(i, 4096);
-            documents += 1;
-            columns.clear();
-            for_each_ngram(text.unwrap_or(""), spec.ngram, |ngram| {
-                columns.push(column_of(ngram, spec.max_features))
-            });
-            columns.sort_unstable();
-            columns.dedup();
-            for &c in &columns {
-                document_frequency[c] += 1;
+            n += 1;
+            // Each column appears once in a document's counts.
+            for &(c, _) in counts.as_ref() {
+                document_frequency[c as usize] += 1;
             }
         }
-        let n = documents as f64;
+        let n = n as f64;
         let idf = document_frequency
             .iter()
             .map(|&df| ((1.0 + n) / (1.0 + df as f64)).ln() + 1.0)
@@ -132,34 +161,10 @@ impl TextTransform {
 
     /// The row's non-zero TF-IDF values as (column, value), by column.
     pub fn transform(&self, text: Option<&str>) -> Vec<(usize, f64)> {
-        self.weigh(&self.counts(text.unwrap_or("")))
+        self.weigh(&self.spec.counts(text.unwrap_or("")))
     }
 
-    /// Identifies the settings that [`TextTransform::counts`] depends on, for caching them
-    /// per level ([`crate::data::CategoricalColumn::derived_levels`]).
-    pub fn counts_key(&self) -> u64 {
-        let (low, high) = self.spec.ngram;
-        ((self.spec.max_features as u64) << 16) | ((low as u64) << 8) | high as u64
-    }
-
-    /// The n-gram count of each hashed column of a text, by column.
-    pub fn counts(&self, text: &str) -> Vec<(u32, u32)> {
-        let mut columns = Vec::new();
-        for_each_ngram(text, self.spec.ngram, |ngram| {
-            columns.push(column_of(ngram, self.spec.max_features) as u32)
-        });
-        columns.sort_unstable();
-        let mut counts: Vec<(u32, u32)> = Vec::new();
-        for c in columns {
-            match counts.last_mut() {
-                Some((last, count)) if *last == c => *count += 1,
-                _ => counts.push((c, 1)),
-            }
-        }
-        counts
-    }
-
-    /// TF-IDF values of a text's counts (see [`TextTransform::counts`]), normalized.
+    /// TF-IDF values of a text's counts (see [`TextSpec::counts`]), normalized.
     pub fn weigh(&self, counts: &[(u32, u32)]) -> Vec<(usize, f64)> {
         let mut row: Vec<(usize, f64)> = counts
             .iter()
