@@ -238,16 +238,19 @@ pub fn explain_linear(
     reference: &Reference,
     values: &[RawValue<'_>],
 ) -> Result<Explanation> {
-    let mut contributions = vec![0.0; preprocessor.features.len()];
-    preprocessor.feature_terms(weights, values, |feature, term| {
-        contributions[feature] = term - reference.mean_terms[feature]
-    })?;
     let mut row = Vec::with_capacity(preprocessor.width());
     preprocessor.design_row(values, &mut row)?;
+    let column_terms: Vec<f64> = row.iter().zip(weights).map(|(x, w)| x * w).collect();
+    // A feature's term is the sum of its columns' terms (zeros add nothing).
+    let contributions = per_feature(preprocessor, &column_terms)
+        .into_iter()
+        .zip(&reference.mean_terms)
+        .map(|(term, mean)| term - mean)
+        .collect();
     Ok(Explanation {
         baseline: intercept + reference.mean_terms.iter().sum::<f64>(),
         contributions,
-        column_terms: row.iter().zip(weights).map(|(x, w)| x * w).collect(),
+        column_terms,
     })
 }
 
