@@ -6,6 +6,7 @@
 //! `Σ (A_i − E_i)·ln(A_i/E_i)` over the same buckets (DESIGN.md, "Formulas").
 
 use crate::data::{Column, Dataset, RawValue, NULL_CODE};
+use crate::preprocess::Transform;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -46,8 +47,20 @@ pub enum Distribution {
 pub enum Tracked {
     /// Deciles of a number, shares of levels.
     Values,
-    /// Only whether the value is NULL (dates, texts).
+    /// Only whether the value is NULL (dates, texts: see [`DriftReference::measure`]).
     Presence,
+}
+
+impl Tracked {
+    /// What the distribution of a feature with this preprocessing tracks.
+    pub fn of(transform: &Transform) -> Tracked {
+        match transform {
+            Transform::Date(_) | Transform::Text(_) => Tracked::Presence,
+            Transform::Numeric(_) | Transform::Categorical(_) | Transform::Binned(_) => {
+                Tracked::Values
+            }
+        }
+    }
 }
 
 /// The training population of a model: its prediction's distribution and each feature's,

@@ -19,7 +19,6 @@ use crate::linear::sigmoid;
 use crate::metrics;
 use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
 use crate::options::{SplitSpec, Task, TrainOptions};
-use crate::preprocess::Transform;
 use crate::progress::{EpochLog, Progress, Silent};
 use crate::self_training::self_train;
 use crate::split::{self, Split};
@@ -456,13 +455,7 @@ fn with_drift(model: Model, data: &Dataset, train: &[usize]) -> Result<Model> {
         .preprocessor
         .features
         .iter()
-        .map(|f| {
-            let tracked = match f.transform {
-                Transform::Date(_) | Transform::Text(_) => Tracked::Presence,
-                _ => Tracked::Values,
-            };
-            (f.name.as_str(), tracked)
-        })
+        .map(|f| (f.name.as_str(), Tracked::of(&f.transform)))
         .collect();
     let drift = DriftReference::measure(data, &features, &sample, predictions);
     let model = Model {
