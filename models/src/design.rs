@@ -76,6 +76,30 @@ impl SparseDesign {
         let range = self.starts[i]..self.starts[i + 1];
         (&self.columns[range.clone()], &self.values[range])
     }
+
+    /// `theta[0] + Σ theta[1 + c]·x_c` over row `i`'s non-zero values (`theta`: the intercept,
+    /// then one coefficient per column).
+    #[inline]
+    pub fn linear_predictor(&self, i: usize, theta: &[f64]) -> f64 {
+        let (columns, values) = self.row(i);
+        theta[0]
+            + columns
+                .iter()
+                .zip(values)
+                .map(|(&c, &v)| theta[1 + c as usize] * v)
+                .sum::<f64>()
+    }
+
+    /// Writes `rows` (dense, zeros elsewhere) into the rows of `out`.
+    fn scatter(&self, rows: impl Iterator<Item = usize>, mut out: ArrayViewMut2<'_, f64>) {
+        out.fill(0.0);
+        for (mut target, i) in out.rows_mut().into_iter().zip(rows) {
+            let (columns, values) = self.row(i);
+            for (&c, &v) in columns.iter().zip(values) {
+                target[c as usize] = v;
+            }
+        }
+    }
 }
 
 impl DesignRows for SparseDesign {
@@ -87,24 +111,13 @@ impl DesignRows for SparseDesign {
         self.width
     }
 
-    fn fill(&self, start: usize, mut out: ArrayViewMut2<'_, f64>) {
-        out.fill(0.0);
-        for (r, mut target) in out.rows_mut().into_iter().enumerate() {
-            let (columns, values) = self.row(start + r);
-            for (&c, &v) in columns.iter().zip(values) {
-                target[c as usize] = v;
-            }
-        }
+    fn fill(&self, start: usize, out: ArrayViewMut2<'_, f64>) {
+        let rows = start..start + out.nrows();
+        self.scatter(rows, out);
     }
 
-    fn fill_rows(&self, positions: &[usize], mut out: ArrayViewMut2<'_, f64>) {
-        out.fill(0.0);
-        for (mut target, &p) in out.rows_mut().into_iter().zip(positions) {
-            let (columns, values) = self.row(p);
-            for (&c, &v) in columns.iter().zip(values) {
-                target[c as usize] = v;
-            }
-        }
+    fn fill_rows(&self, positions: &[usize], out: ArrayViewMut2<'_, f64>) {
+        self.scatter(positions.iter().copied(), out);
     }
 
     fn sparse(&self) -> Option<&SparseDesign> {

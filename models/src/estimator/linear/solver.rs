@@ -399,12 +399,7 @@ impl LogisticProblem<'_> {
                     crate::interrupt::check();
                 }
                 let (columns, values) = sparse.row(i);
-                let eta = coefficients[0]
-                    + columns
-                        .iter()
-                        .zip(values)
-                        .map(|(&c, &v)| coefficients[1 + c as usize] * v)
-                        .sum::<f64>();
+                let eta = sparse.linear_predictor(i, coefficients);
                 on_row(i, DesignRow::Sparse(columns, values), eta);
             }
             return;
@@ -502,8 +497,7 @@ fn penalized_information(
                     .zip(values)
                     .map(|(&c, &v)| (1 + c as usize, v)),
             );
-            let eta: f64 = nonzero.iter().map(|&(j, v)| theta[j] * v).sum();
-            let weight = weight_of(i, eta);
+            let weight = weight_of(i, sparse.linear_predictor(i, theta));
             for &(j, a) in &nonzero {
                 for &(k, b) in &nonzero {
                     info[[j, k]] += weight * a * b;
