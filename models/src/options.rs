@@ -479,6 +479,35 @@ mod tests {
     }
 
     #[test]
+    fn dates_and_text_options_are_objects_of_columns_with_hints() {
+        let o = TrainOptions::from_json(&json!({
+            "dates": {"opened": ["month", "days_since"]},
+            "text": {"memo": {"ngram": [1, 2]}}
+        }))
+        .unwrap();
+        assert_eq!(
+            o.dates,
+            [(
+                "opened".to_owned(),
+                vec![DatePart::Month, DatePart::DaysSince]
+            )]
+        );
+        assert_eq!(o.text[0].1.ngram, (1, 2));
+        for bad in [
+            json!({"dates": ["opened"]}),
+            json!({"dates": {"opened": []}}),
+            json!({"dates": {"opened": "month"}}),
+            json!({"dates": {"opened": [3]}}),
+            json!({"text": "memo"}),
+            json!({"text": {"memo": {"stop_words": "english"}}}),
+        ] {
+            let e = TrainOptions::from_json(&bad).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidOption, "{bad}");
+            assert!(e.hint.is_some(), "{bad}: {}", e.message);
+        }
+    }
+
+    #[test]
     fn monotonic_is_global_or_per_feature() {
         let scorecard = |options| match TrainOptions::from_json(&options)
             .and_then(|o| o.params(Algorithm::Scorecard))

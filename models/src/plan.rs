@@ -285,15 +285,7 @@ fn check_feature_encodings<'c>(
             .with_hint("a column with date parts or text options is a feature"));
         }
     }
-    if let Some((name, _)) = options
-        .dates
-        .iter()
-        .find(|(n, _)| options.text.iter().any(|(t, _)| t == n))
-    {
-        return Err(Error::invalid_option(format!(
-            "column \"{name}\" has both date parts and text options"
-        )));
-    }
+    // A column with both cannot pass: it would need to be a date and a text.
     Ok(())
 }
 
@@ -503,6 +495,14 @@ mod tests {
             &options(json!({})),
         );
         assert_eq!(e.unwrap_err().kind, ErrorKind::WrongType, "a date target");
+        assert_eq!(
+            attempt(
+                json!({"dates": {"applied": ["month"]}, "text": {"applied": {}}}),
+                None
+            ),
+            ErrorKind::WrongType,
+            "a column cannot be both a date and a text"
+        );
     }
 
     #[test]

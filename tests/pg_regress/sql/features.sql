@@ -72,7 +72,7 @@ SELECT string_agg(term, ', ' ORDER BY term) AS terms FROM fin_coefficients('skip
 -- Errors: date parts of a number or text options on a number (42804), a date feature without
 -- its parts (42804), an unknown part or a repeated one (22023), options for a column left out
 -- of the features (22023), an excluded column (22023), unknown text settings (22023), a date
--- target (42804), a scorecard (22023).
+-- target (42804), a scorecard (22023), options of the wrong shape (22023).
 SELECT * FROM fin_train('bad', 'openings', 'y', 'linear', options => '{"dates": {"weeks": ["month"]}}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('bad', 'openings', 'y', 'linear', options => '{"text": {"weeks": {}}}');
@@ -91,6 +91,13 @@ SELECT * FROM fin_train('bad', 'openings', 'y', 'linear', options => '{"exclude"
 SELECT * FROM fin_train('bad', 'openings', 'opened', 'linear');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('bad', 'openings', 'y', 'scorecard', options => '{"dates": {"opened": ["month"]}}');
+\echo :LAST_ERROR_SQLSTATE
+-- Options of the wrong shape (22023): not an object of columns, no parts.
+SELECT * FROM fin_train('bad', 'openings', 'y', 'linear', options => '{"dates": ["opened"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'openings', 'y', 'linear', options => '{"dates": {"opened": []}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('bad', 'openings', 'y', 'linear', options => '{"text": "opened"}');
 \echo :LAST_ERROR_SQLSTATE
 
 -- Text: 1,500 generated card-transaction memos with a fraud flag (models/tests/reference/memos.py).
