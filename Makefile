@@ -3,7 +3,7 @@
 #
 #   make demo      install what is missing, build (release), install, start PostgreSQL,
 #                  load the credit example, train a model, print predictions and metrics
-#   make test      every test: models crate, #[pg_test]s, SQL regression suite, faults
+#   make test      every test: models crate, #[pg_test]s, SQL regression suite, faults, Citus
 #   make install   build (release) and install into the PostgreSQL of $(PG_CONFIG)
 #   make lint      cargo fmt --check, clippy -D warnings, and no import cycle in either crate
 #   make bench     benchmarks (see bench/README.md)
@@ -30,7 +30,7 @@ endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
 .PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo example-segmentation example-fraud example-market test \
-        test-models test-pg test-sql test-faults lint bench bench-peers clean-test check-cuda
+        test-models test-pg test-sql test-faults test-citus lint bench bench-peers clean-test check-cuda
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
 setup: system-packages cargo-pgrx pgrx-init
@@ -99,7 +99,7 @@ example-market: install
 	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/market/demo.sql
 
 ## test: every test, against a real PostgreSQL
-test: setup test-models test-pg test-sql test-faults
+test: setup test-models test-pg test-sql test-faults test-citus
 
 test-models:
 	$(CARGO) test -p finml-models
@@ -114,6 +114,16 @@ test-sql: install-debug
 # Concurrency under pgbench and kill -9 during training and import (tests/faults.sh).
 test-faults: install-debug
 	PG_CONFIG=$(PG_CONFIG) bash tests/faults.sh
+
+# finml on a real 3-node Citus cluster (tests/citus.sh). Citus is built from the vendored
+# source when that folder exists (about 6 minutes, once); without Citus the test says SKIPPED.
+CITUS_VENDOR ?= ../shared/vendor/citus
+test-citus: install-debug
+	@if [ ! -f "$$($(PG_CONFIG) --pkglibdir)/citus.so" ] && [ -f $(CITUS_VENDOR)/build.sh ]; then \
+	    echo "== building Citus from $(CITUS_VENDOR) (about 6 minutes)"; \
+	    bash $(CITUS_VENDOR)/build.sh $(PG_CONFIG); \
+	fi
+	PG_CONFIG=$(PG_CONFIG) bash tests/citus.sh
 
 lint:
 	$(CARGO) fmt --all --check

@@ -3,6 +3,7 @@
 
 mod backtest;
 mod batch;
+mod cluster;
 mod coefficients;
 mod evaluate;
 mod explain;

@@ -2,7 +2,8 @@
 //! kept until the catalog announces a change (see catalog.rs for how invalidation travels).
 
 use crate::error::{report, OrReport, SqlResult};
-use crate::pg::catalog::{check_access, model_bytes, Access, ModelRef};
+use crate::pg::catalog::{check_access, model_bytes, model_version, Access, ModelRef};
+use crate::pg::citus::{self, Statement};
 use crate::pg::extension;
 use crate::pg::row::RowLayouts;
 use crate::pg::security::caller;
@@ -37,6 +38,34 @@ pub struct CachedModel {
     pub version: i32,
     /// Attribute positions of the row types this model has been applied to.
     pub layouts: RowLayouts,
+    /// The statement that last found this entry current (on a Citus node, see
+    /// [`still_current`]).
+    checked_in: Cell<Statement>,
+}
+
+/// Whether a cached entry is still the model `reference` names, for the caller.
+///
+/// On one node, yes until an invalidation emptied the cache. On a Citus node, a deploy,
+/// rollback, drop or revoke made through the coordinator reaches this node's placement of the
+/// reference-table catalog without invalidating this node's backends (pooled by Citus, so they
+/// live long). There the first use in each statement checks the caller's rights and the
+/// referenced version again: one catalog read per model per statement, so the next statement
+/// on any node sees a committed change.
+fn still_current(reference: &str, entry: &CachedModel) -> SqlResult<bool> {
+    if !citus::is_loaded() {
+        return Ok(true);
+    }
+    let statement = Statement::current();
+    if entry.checked_in.get() == statement {
+        return Ok(true);
+    }
+    let reference = ModelRef::parse(reference).or_report()?;
+    check_access(reference.name, Access::Use)?;
+    if model_version(reference)? != entry.version {
+        return Ok(false);
+    }
+    entry.checked_in.set(statement);
+    Ok(true)
 }
 
 /// Runs `f` with the model `reference` names, loading and caching it on first use.
@@ -52,7 +81,11 @@ pub fn with_model<R>(
             .filter(|(loaded_by, _)| *loaded_by == user)
             .map(|(_, m)| Rc::clone(m))
     });
-    let entry = match cached {
+    let current = match cached {
+        Some(entry) if still_current(reference, &entry)? => Some(entry),
+        _ => None,
+    };
+    let entry = match current {
         Some(entry) => entry,
         None => {
             let parsed = ModelRef::parse(reference).or_report()?;
@@ -62,6 +95,7 @@ pub fn with_model<R>(
                 model: format::from_bytes(&bytes).map_err(report)?,
                 version,
                 layouts: RowLayouts::default(),
+                checked_in: Cell::new(Statement::current()),
             });
             CACHE.with(|c| {
                 c.borrow_mut()

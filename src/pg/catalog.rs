@@ -99,10 +99,16 @@ pub fn access_if_exists(name: &str, access: Access) -> SqlResult<bool> {
 }
 
 pub fn no_such_model(name: &str) -> ErrorReport {
+    let hint = "train it with fin_train, or list the models you may use in finml.models";
     fail(
         ErrorKind::NotFound,
         format!("model \"{name}\" does not exist"),
-        "train it with fin_train, or list the models you may use in finml.models",
+        if crate::pg::citus::is_loaded() {
+            // On a worker, the usual cause: the catalog never reached it.
+            format!("{hint}; on a Citus cluster, SELECT fin_distribute_catalog() on the coordinator makes models reach the workers")
+        } else {
+            hint.to_owned()
+        },
     )
 }
 
@@ -117,6 +123,17 @@ pub fn no_such_version(name: &str, version: i32) -> ErrorReport {
 /// The referenced version's number and stored bytes (the deployed version when none is
 /// named). The caller's right to use the model has been checked.
 pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<(i32, Vec<u8>)> {
+    referenced_version(model, "v.model")
+}
+
+/// The referenced version's number (the deployed one's for a bare name), without its bytes:
+/// for checking that a cached model is still the one a reference names.
+pub fn model_version(model: ModelRef<'_>) -> SqlResult<i32> {
+    referenced_version(model, "''::pg_catalog.bytea").map(|(version, _)| version)
+}
+
+/// The referenced version's number and `bytes_column` (an expression over `v`).
+fn referenced_version(model: ModelRef<'_>, bytes_column: &str) -> SqlResult<(i32, Vec<u8>)> {
     let name = DatumWithOid::from(model.name);
     let read = |row: &pgrx::spi::SpiTupleTable<'_>| -> SqlResult<Option<(i32, Vec<u8>)>> {
         let version = row.get::<i32>(1).or_report()?;
@@ -128,15 +145,20 @@ pub fn model_bytes(model: ModelRef<'_>) -> SqlResult<(i32, Vec<u8>)> {
     let found = with_latest_snapshot(|| {
         as_extension_owner(|| match model.version {
             Some(version) => select_row(
-                "SELECT version, model FROM finml.model_versions WHERE name = $1 AND version = $2",
+                &format!(
+                    "SELECT v.version, {bytes_column} FROM finml.model_versions v
+                      WHERE v.name = $1 AND v.version = $2"
+                ),
                 &[name, DatumWithOid::from(version)],
                 read,
             ),
             None => select_row(
-                "SELECT v.version, v.model
-               FROM finml.deployments d
-               JOIN finml.model_versions v ON v.name = d.name AND v.version = d.version
-              WHERE d.name = $1",
+                &format!(
+                    "SELECT v.version, {bytes_column}
+                       FROM finml.deployments d
+                       JOIN finml.model_versions v ON v.name = d.name AND v.version = d.version
+                      WHERE d.name = $1"
+                ),
                 &[name],
                 read,
             ),

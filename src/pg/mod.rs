@@ -2,24 +2,28 @@
 //! file per job; each imports only the files listed before it:
 //!
 //! 1. `types`: the PostgreSQL types finml reads and how their values decode;
-//! 2. `security`: the caller, the owner switch, the pinned search_path, fresh snapshots;
-//! 3. `spi`: read-only queries under the pinned search_path;
-//! 4. `extension`: the installed extension's identity and version check;
-//! 5. `catalog`: reading the model catalog (rights, versions, specifications);
-//! 6. `relation`: reading a relation into a dataset;
-//! 7. `row`: decoding one row argument for prediction;
-//! 8. `cache`: the per-backend model cache and its invalidation;
-//! 9. `registry`: writing the catalog (versions, deployments, grants, events);
-//! 10. `audit`: failure events that survive the rollback;
-//! 11. `facts`: what the model report needs from the catalog;
-//! 12. `training`: the one training service of fin_train and fin_retrain;
-//! 13. `batch`: fin_score_table's target table and its INSERT;
-//! 14. `views`: fin_ts_view's source, series length and view.
+//! 2. `citus`: what differs on a node of a Citus cluster;
+//! 3. `security`: the caller, the owner switch, the pinned search_path, fresh snapshots;
+//! 4. `spi`: read-only queries under the pinned search_path;
+//! 5. `extension`: the installed extension's identity and version check;
+//! 6. `catalog`: reading the model catalog (rights, versions, specifications);
+//! 7. `relation`: reading a relation into a dataset;
+//! 8. `row`: decoding one row argument for prediction;
+//! 9. `cache`: the per-backend model cache and its invalidation;
+//! 10. `cluster`: the catalog made to reach a Citus cluster's workers;
+//! 11. `registry`: writing the catalog (versions, deployments, grants, events);
+//! 12. `audit`: failure events that survive the rollback;
+//! 13. `facts`: what the model report needs from the catalog;
+//! 14. `training`: the one training service of fin_train and fin_retrain;
+//! 15. `batch`: fin_score_table's target table and its INSERT;
+//! 16. `views`: fin_ts_view's source, series length and view.
 
 pub mod audit;
 pub mod batch;
 pub mod cache;
 pub mod catalog;
+pub mod citus;
+pub mod cluster;
 pub mod extension;
 pub mod facts;
 pub mod registry;

@@ -14,6 +14,7 @@ use crate::pg::catalog::{
     access_if_exists, check_access, deployed_version, no_such_model, no_such_version,
     version_exists, Access,
 };
+use crate::pg::cluster::role_text;
 use crate::pg::extension::as_extension_owner;
 use crate::pg::security::{caller, with_pinned_search_path};
 use crate::pg::spi::{select_one, select_row};
@@ -41,6 +42,17 @@ fn write<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> Sq
             }
         })
     })
+}
+
+/// The calling role's name, for the `name` columns of rows a cluster's workers also hold
+/// (computed here: Citus may evaluate `pg_get_userbyid(oid)` on a worker, where the OID is
+/// another role's).
+fn caller_name() -> SqlResult<String> {
+    select_one::<String>(
+        "SELECT pg_catalog.pg_get_userbyid($1)::pg_catalog.text",
+        &[DatumWithOid::from(caller())],
+    )
+    .map(Option::unwrap_or_default)
 }
 
 /// Serializes changes to one model until the end of the transaction.
@@ -111,12 +123,24 @@ pub fn claim(name: &str) -> SqlResult<()> {
     if check_may_add_versions(name)? {
         return Ok(());
     }
-    // Owned by OID; a name dropped before continues its numbering (retired_names).
+    // Owned by OID; a name dropped before continues its numbering (retired_names). Read
+    // first, not in a subquery of the INSERT: Citus takes no subquery in an INSERT into a
+    // reference table (model_owners is one on a cluster).
+    let continued = as_extension_owner(|| {
+        select_one::<i32>(
+            "SELECT last_version FROM finml.retired_names WHERE name = $1",
+            &[DatumWithOid::from(name)],
+        )
+    })?
+    .unwrap_or(0);
     write::<bool>(
         "INSERT INTO finml.model_owners (name, owner, last_version)
-         VALUES ($1, $2, coalesce((SELECT r.last_version FROM finml.retired_names r
-                                    WHERE r.name = $1), 0))",
-        &[DatumWithOid::from(name), DatumWithOid::from(caller())],
+         VALUES ($1, $2::pg_catalog.regrole, $3)",
+        &[
+            DatumWithOid::from(name),
+            DatumWithOid::from(role_text(caller())?.as_str()),
+            DatumWithOid::from(continued),
+        ],
     )
     .map(|_| ())
 }
@@ -171,21 +195,23 @@ pub fn store_version(v: NewVersion<'_>) -> SqlResult<i32> {
 /// Makes `version` the deployed one and pushes it on the deployment history. The caller
 /// holds the model's lock and its rights are checked.
 pub fn set_deployment(name: &str, version: i32) -> SqlResult<()> {
+    let by = caller_name()?;
     let args = [
         DatumWithOid::from(name),
         DatumWithOid::from(version),
-        DatumWithOid::from(caller()),
+        DatumWithOid::from(by.as_str()),
     ];
     write::<bool>(
         "INSERT INTO finml.deployments (name, version, deployed_by)
-         VALUES ($1, $2, pg_catalog.pg_get_userbyid($3))
+         VALUES ($1, $2, $3)
          ON CONFLICT (name) DO UPDATE
-            SET version = EXCLUDED.version, deployed_at = now(), deployed_by = EXCLUDED.deployed_by",
+            SET version = EXCLUDED.version, deployed_at = EXCLUDED.deployed_at,
+                deployed_by = EXCLUDED.deployed_by",
         &args,
     )?;
     write::<bool>(
         "INSERT INTO finml.deployment_history (name, seq, version, deployed_by)
-         SELECT $1, coalesce(max(seq), 0) + 1, $2, pg_catalog.pg_get_userbyid($3)
+         SELECT $1, coalesce(max(seq), 0) + 1, $2, $3
            FROM finml.deployment_history WHERE name = $1",
         &args,
     )?;
@@ -264,13 +290,12 @@ ErrorKind::NotReady,
         ],
     )?;
     write::<bool>(
-        "UPDATE finml.deployments
-            SET version = $2, deployed_at = now(), deployed_by = pg_catalog.pg_get_userbyid($3)
+        "UPDATE finml.deployments SET version = $2, deployed_at = now(), deployed_by = $3
           WHERE name = $1",
         &[
             DatumWithOid::from(name),
             DatumWithOid::from(version),
-            DatumWithOid::from(caller()),
+            DatumWithOid::from(caller_name()?.as_str()),
         ],
     )?;
     invalidate_models()?;
@@ -448,12 +473,6 @@ fn role_oid(role: &str) -> SqlResult<Oid> {
     })
 }
 
-/// An OID as a query argument (int8, cast to oid in the query): pgrx passes `InvalidOid`, which
-/// is PUBLIC's 0 here, as NULL.
-fn oid_argument(oid: Oid) -> DatumWithOid<'static> {
-    DatumWithOid::from(i64::from(oid.to_u32()))
-}
-
 /// `fin_grant` / `fin_revoke`: allow or stop `role` (or 'public') using the model.
 pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
     check_access(name, Access::Manage)?;
@@ -462,20 +481,16 @@ pub fn set_grant(name: &str, role: &str, granted: bool) -> SqlResult<()> {
     let changed = if granted {
         write::<bool>(
             "INSERT INTO finml.model_grants (name, grantee, granted_by)
-             VALUES ($1, $2::pg_catalog.oid, pg_catalog.pg_get_userbyid($3))
+             VALUES ($1, $2::pg_catalog.regrole, $3)
              ON CONFLICT (name, grantee) DO NOTHING RETURNING true",
             &[
                 DatumWithOid::from(name),
-                oid_argument(grantee),
-                DatumWithOid::from(caller()),
+                DatumWithOid::from(role_text(grantee)?.as_str()),
+                DatumWithOid::from(caller_name()?.as_str()),
             ],
         )?
     } else {
-        write::<bool>(
-            "DELETE FROM finml.model_grants
-              WHERE name = $1 AND grantee::pg_catalog.oid = $2::pg_catalog.oid RETURNING true",
-            &[DatumWithOid::from(name), oid_argument(grantee)],
-        )?
+        crate::pg::cluster::remove_grant(name, grantee)?.then_some(true)
     };
     if changed.is_none() {
         notice!(
@@ -524,12 +539,22 @@ pub fn set_owner(name: &str, role: &str) -> SqlResult<()> {
         ));
     }
     lock(name)?;
-    let previous = write::<String>(
-        "UPDATE finml.model_owners n SET owner = $2 FROM finml.model_owners o
-          WHERE n.name = $1 AND o.name = n.name RETURNING o.owner::text",
-        &[DatumWithOid::from(name), DatumWithOid::from(owner)],
-    )?
+    // Read first: Citus takes no role-name function in the RETURNING of an UPDATE of a
+    // reference table (model_owners is one on a cluster).
+    let previous = as_extension_owner(|| {
+        select_one::<String>(
+            "SELECT owner::text FROM finml.model_owners WHERE name = $1",
+            &[DatumWithOid::from(name)],
+        )
+    })?
     .unwrap_or_default();
+    write::<bool>(
+        "UPDATE finml.model_owners SET owner = $2::pg_catalog.regrole WHERE name = $1",
+        &[
+            DatumWithOid::from(name),
+            DatumWithOid::from(role_text(owner)?.as_str()),
+        ],
+    )?;
     invalidate_models()?;
     record_event(
         "set_owner",

@@ -62,18 +62,30 @@ fn enter(owner: Option<Oid>) -> Restore {
             user_and_context,
             guc_nest_level,
         };
-        pg_sys::set_config_option(
-            c"search_path".as_ptr(),
-            c"pg_catalog, pg_temp".as_ptr(),
-            pg_sys::GucContext::PGC_USERSET,
-            pg_sys::GucSource::PGC_S_SESSION,
-            pg_sys::GucAction::GUC_ACTION_SAVE,
-            true,
-            0,
-            false,
-        );
+        save_setting(c"search_path", c"pg_catalog, pg_temp");
+        // On a Citus node, finml's catalog reads also run inside a shard's query (citus.rs).
+        if crate::pg::citus::is_loaded() {
+            save_setting(crate::pg::citus::NESTED_EXECUTION, c"on");
+        }
         restore
     }
+}
+
+/// Sets `name` to `value` at the current GUC nest level, as a function's `SET` clause does.
+///
+/// # Safety
+/// Called inside a GUC nest level that the caller closes (`AtEOXact_GUC` restores the value).
+pub unsafe fn save_setting(name: &std::ffi::CStr, value: &std::ffi::CStr) {
+    pg_sys::set_config_option(
+        name.as_ptr(),
+        value.as_ptr(),
+        pg_sys::GucContext::PGC_USERSET,
+        pg_sys::GucSource::PGC_S_SESSION,
+        pg_sys::GucAction::GUC_ACTION_SAVE,
+        true,
+        0,
+        false,
+    );
 }
 
 /// Runs `f` as the caller, with the search_path pinned to pg_catalog: what finml's own
