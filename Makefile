@@ -145,6 +145,7 @@ bench-peers:
 bench: install bench-peers
 	bash bench/run.sh
 	bash bench/cancel.sh
+	bash bench/citus.sh
 
 check-cuda:
 	bash tools/check_cuda.sh

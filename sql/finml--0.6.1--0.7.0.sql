@@ -2,6 +2,9 @@
 -- finml 0.6.1 -> 0.7.0: scale-out on Citus (README "Scale-out on Citus").
 -- fin_distribute_catalog() makes the catalog tables that row functions read Citus reference
 -- tables, so fin_predict and the other row functions run on the workers, shard by shard.
+-- fin_psi counts with the aggregate fin_drift_counts(model, numbers, texts) (combine function
+-- fin_drift_counts_add):
+-- parallel workers on one node, and Citus's workers, each count a part of the rows.
 -- tests/pg_regress/sql/upgrade.sql checks that an upgraded database has exactly the schema of
 -- a fresh 0.7.0 install.
 CREATE  FUNCTION "fin_distribute_catalog"() RETURNS TABLE (
@@ -12,3 +15,30 @@ STRICT VOLATILE PARALLEL UNSAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'fin_distribute_catalog_wrapper';
 
+CREATE  FUNCTION "fin_drift_counts_step"(
+	"counts" bigint[], /* Array < '_, i64 > */
+	"model" TEXT, /* & str */
+	"numbers" double precision[], /* Array < '_, f64 > */
+	"texts" TEXT[] /* Array < '_, & str > */
+) RETURNS bigint[] /* Result < Vec < i64 > , ErrorReport > */
+STRICT STABLE PARALLEL SAFE COST 100
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_drift_counts_step_wrapper';
+
+CREATE  FUNCTION "fin_drift_counts_add"(
+	"a" bigint[], /* Array < '_, i64 > */
+	"b" bigint[] /* Array < '_, i64 > */
+) RETURNS bigint[] /* Result < Vec < i64 > , ErrorReport > */
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_drift_counts_add_wrapper';
+
+CREATE AGGREGATE fin_drift_counts(model text, numbers float8[], texts text[]) (
+    SFUNC = fin_drift_counts_step,
+    STYPE = int8[],
+    INITCOND = '{}',
+    COMBINEFUNC = fin_drift_counts_add,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE fin_drift_counts(text, float8[], text[]) IS
+    'the counts behind fin_psi of rows given as their numeric and text features (rows, then the output''s and each feature''s buckets); parallel and Citus workers count parts, added by fin_drift_counts_add';

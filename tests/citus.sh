@@ -25,17 +25,10 @@ WORK=$(mktemp -d /tmp/finml-citus.XXXXXX)
 chmod 755 "$WORK"
 PASSED=0
 FAILED=0
-NODES="$PORT $((PORT + 1)) $((PORT + 2))"
-W1=$((PORT + 1))
-W2=$((PORT + 2))
 
 as_pg() { if [ "$(id -un)" = "$PG_USER" ]; then "$@"; else sudo -u "$PG_USER" -- "$@"; fi; }
-# psql on a node (default: the coordinator) as a role (default: the superuser).
-on() {
-    local port=$1
-    shift
-    as_pg env PGHOST="$WORK" PGPORT="$port" "$BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -d postgres "$@"
-}
+# shellcheck source=tests/citus_cluster.sh
+. "$ROOT/tests/citus_cluster.sh"
 sql() { on "$PORT" "$@"; }
 as_role() {
     local role=$1
@@ -58,9 +51,8 @@ check() {
         FAILED=$((FAILED + 1))
     fi
 }
-node_ctl() { as_pg "$BINDIR/pg_ctl" -D "$WORK/n$1" -l "$WORK/n$1.log" -w "${@:2}" >/dev/null; }
 cleanup() {
-    for p in $NODES; do as_pg "$BINDIR/pg_ctl" -D "$WORK/n$p" -m immediate stop >/dev/null 2>&1 || true; done
+    stop_citus_cluster
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -68,15 +60,7 @@ trap cleanup EXIT
 echo "== a 3-node Citus cluster on ports $NODES"
 cp "$ROOT/examples/credit/credit_data.csv" "$ROOT/tests/pg_regress/data/load_credit.sql" "$WORK/"
 chown -R "$PG_USER" "$WORK"
-for p in $NODES; do
-    as_pg "$BINDIR/initdb" -D "$WORK/n$p" -A trust -U "$PG_USER" --no-sync >/dev/null
-    printf "shared_preload_libraries = 'citus'\nport = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\nmax_worker_processes = 16\nfsync = off\n" \
-        "$p" "$WORK" >>"$WORK/n$p/postgresql.conf"
-    node_ctl "$p" start
-    on "$p" -c "CREATE EXTENSION citus"
-done
-sql -c "SELECT citus_set_coordinator_host('127.0.0.1', $PORT)" >/dev/null
-sql -c "SELECT citus_add_node('127.0.0.1', $W1)" -c "SELECT citus_add_node('127.0.0.1', $W2)" >/dev/null
+start_citus_cluster
 check "three nodes" "3" "$(sql -c "SELECT count(*) FROM pg_dist_node")"
 
 # Objects made on the coordinator only, so that its role OIDs differ from the workers'.
@@ -145,6 +129,14 @@ check "fin_reason_codes and fin_explain on 32 shards equal one node's, row for r
     "$(sql -c "SELECT count(*) = (SELECT count(*) FROM sets_local) AND count(*) > 4454 FROM sets_dist" \
            -c "SELECT count(*) FROM (SELECT * FROM sets_dist EXCEPT ALL SELECT * FROM sets_local) x" \
            -c "SELECT count(*) FROM (SELECT * FROM sets_local EXCEPT ALL SELECT * FROM sets_dist) x" | paste -sd' ')"
+
+sql -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT fin_drift_counts('card', ARRAY[amount::float8], ARRAY[home]) FROM applications" >"$WORK/explain_psi"
+grep 'Query:' "$WORK/explain_psi" | sed 's/^ */   /'
+check "fin_psi's counts are a partial aggregate in each worker task" "32 1" \
+    "$(grep -o 'Task Count: [0-9]*' "$WORK/explain_psi" | grep -o '[0-9]*') $(grep -c 'Query: SELECT pg_catalog.worker_partial_agg(' "$WORK/explain_psi")"
+check "fin_psi over 32 shards equals one node's, feature for feature" "t" \
+    "$(sql -c "SELECT count(*) > 1 AND count(*) = count(*) FILTER (WHERE c.psi = l.psi)
+                 FROM fin_psi('card', 'applications') c JOIN fin_psi('card', 'apps_local') l USING (feature)")"
 
 echo "== deploy, rollback, revoke and drop on the coordinator: what the next statement on a worker sees"
 as_role risk_owner -c "SELECT version FROM fin_train('risk', 'applications', 'status',
@@ -222,8 +214,24 @@ check "$BIG_ROWS predictions on the cluster equal a local copy's, row for row" "
            -c "SELECT count(*), count(*) FILTER (WHERE d.p IS DISTINCT FROM fin_predict('big_lr', l))
                  FROM big_dist_out d JOIN big_local l USING (id)" | tr '|' ' ')"
 
+echo "== training on a distributed table (the coordinator reads the rows through Citus, in key order)"
+sql -c "ALTER TABLE apps_local ADD PRIMARY KEY (id)" \
+    -c "SELECT version FROM fin_train('on_cluster', 'applications', 'status', options => '{\"positive\": \"bad\", \"exclude\": [\"id\"], \"seed\": 7}')" \
+    -c "SELECT version FROM fin_train('on_one_node', 'apps_local', 'status', options => '{\"positive\": \"bad\", \"exclude\": [\"id\"], \"seed\": 7}')" \
+    -c "SELECT version FROM fin_train('card_on_cluster', 'applications', 'status', 'scorecard', options => '{\"positive\": \"bad\", \"exclude\": [\"id\"], \"seed\": 7}')" \
+    -c "SELECT version FROM fin_train('card_on_one_node', 'apps_local', 'status', 'scorecard', options => '{\"positive\": \"bad\", \"exclude\": [\"id\"], \"seed\": 7}')" \
+    >/dev/null 2>&1
+check "logistic regression trained on the cluster equals one node's: coefficients within 1e-9 relative" "26 0" \
+    "$(sql -c "SELECT count(*), count(*) FILTER (WHERE abs(c.estimate - l.estimate) > 1e-9 * greatest(abs(l.estimate), 1e-300))
+                 FROM fin_coefficients('on_cluster') c JOIN fin_coefficients('on_one_node') l USING (term)" | tr '|' ' ')"
+check "a scorecard trained on the cluster has the same bins and points as one node's" "0 0" \
+    "$(sql -c "SELECT (SELECT count(*) FROM (SELECT feature, bin, count, points FROM fin_scorecard('card_on_cluster')
+                                          EXCEPT SELECT feature, bin, count, points FROM fin_scorecard('card_on_one_node')) x),
+                      (SELECT count(*) FROM (SELECT feature, bin, count, points FROM fin_scorecard('card_on_one_node')
+                                          EXCEPT SELECT feature, bin, count, points FROM fin_scorecard('card_on_cluster')) x)" | tr '|' ' ')"
+
 echo "== a worker stopped during scoring"
-sql -c "SELECT sum(fin_predict('big_lr', b)) FROM big b, generate_series(1, 5)" >/dev/null 2>"$WORK/scoring_error" &
+sql -c "SELECT sum(fin_predict('big_lr', b)) FROM big b, generate_series(1, 20)" >/dev/null 2>"$WORK/scoring_error" &
 scoring=$!
 sleep 2
 node_ctl "$W2" -m immediate stop

@@ -87,6 +87,41 @@ impl DriftCounts {
         Ok(())
     }
 
+    /// The counts as one vector: the rows, then the output's buckets, then each feature's.
+    /// It is the state of the SQL aggregate behind fin_psi, whose partial counts PostgreSQL's
+    /// parallel workers and Citus's workers add up with [`add_cells`].
+    pub fn to_cells(&self) -> Vec<u64> {
+        std::iter::once(self.rows)
+            .chain(self.output.iter().copied())
+            .chain(self.features.iter().flatten().copied())
+            .collect()
+    }
+
+    /// Counts for `model` read back from [`DriftCounts::to_cells`]; 22023 when `cells` has
+    /// another model's shape.
+    pub fn from_cells(model: &Model, cells: &[u64]) -> Result<DriftCounts> {
+        let mut counts = DriftCounts::new(model)?;
+        if cells.len() != counts.to_cells().len() {
+            return Err(Error::new(
+                ErrorKind::InvalidOption,
+                format!(
+                    "drift counts of {} cells do not fit this model's {}",
+                    cells.len(),
+                    counts.to_cells().len()
+                ),
+            )
+            .with_hint("the counts were made with another model or version"));
+        }
+        counts.rows = cells[0];
+        let mut rest = &cells[1..];
+        for bucket in std::iter::once(&mut counts.output).chain(counts.features.iter_mut()) {
+            let (mine, after) = rest.split_at(bucket.len());
+            bucket.copy_from_slice(mine);
+            rest = after;
+        }
+        Ok(counts)
+    }
+
     /// The PSI of the output (named [`OUTPUT_NAME`]), then the CSI of each feature.
     pub fn stability(&self, model: &Model) -> Result<Vec<(String, f64)>> {
         if self.rows == 0 {
@@ -119,6 +154,32 @@ impl DriftCounts {
             .map(|(name, (e, a))| (name.to_owned(), psi(e, a)))
             .collect())
     }
+}
+
+/// Two partial counts of one model, added ([`DriftCounts::to_cells`]); an empty side (an
+/// aggregate's initial state) gives the other. 22023 when their shapes differ.
+pub fn add_cells(mut a: Vec<u64>, b: &[u64]) -> Result<Vec<u64>> {
+    if b.is_empty() {
+        return Ok(a);
+    }
+    if a.is_empty() {
+        return Ok(b.to_vec());
+    }
+    if a.len() != b.len() {
+        return Err(Error::new(
+            ErrorKind::InvalidOption,
+            format!(
+                "cannot add drift counts of {} and {} cells",
+                a.len(),
+                b.len()
+            ),
+        )
+        .with_hint("both counts must come from the same model version"));
+    }
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+    Ok(a)
 }
 
 fn drift_reference(model: &Model) -> Result<&DriftReference> {

@@ -721,3 +721,59 @@ fn mlp_contributions_add_up_to_the_log_odds_within_the_integration_error() {
     assert_eq!(importance.len(), 13);
     assert!(importance.iter().all(|(_, v)| v.is_finite() && *v >= 0.0));
 }
+
+/// The credit data's row `i` in the order of `names` (a model's features), as fin_psi's
+/// aggregate reads a table row.
+fn raw_row<'a>(data: &'a Dataset, names: &[&str], i: usize) -> Vec<RawValue<'a>> {
+    names
+        .iter()
+        .map(
+            |&name| match &data.feature(name).expect("a model feature").column {
+                Column::Numeric(c) if c.values[i].is_nan() => RawValue::Null,
+                Column::Numeric(c) => RawValue::Number(c.values[i]),
+                Column::Categorical(c) => c.level(i).map_or(RawValue::Null, RawValue::Text),
+            },
+        )
+        .collect()
+}
+
+/// fin_psi's counts as an aggregate: counted in three parts (as three shards or parallel
+/// workers would), sent as cells and added, they give exactly the counts and the PSI of one
+/// pass over every row, for a logistic model (deciles) and a scorecard (its bins).
+#[test]
+fn drift_counts_added_in_parts_equal_one_pass() {
+    use finml_models::monitor::{add_cells, DriftCounts};
+    let data = load_credit(|_| false, false);
+    for (algorithm, options) in [
+        (Algorithm::Logistic, json!({"positive": "bad"})),
+        (Algorithm::Scorecard, json!({"positive": "bad"})),
+    ] {
+        let options = TrainOptions::from_json(&options).unwrap();
+        let model = train(&data, algorithm, &options, LIMITS).unwrap().model;
+        let names: Vec<&str> = model.feature_names().collect();
+        let count = |rows: std::ops::Range<usize>| {
+            let mut counts = DriftCounts::new(&model).unwrap();
+            for i in rows {
+                let row = raw_row(&data, &names, i);
+                counts.add(&model, &row, || model.predict(&row)).unwrap();
+            }
+            counts
+        };
+        let n = data.n_rows();
+        let whole = count(0..n);
+        let mut cells = Vec::new();
+        for part in [0..1000, 1000..1001, 1001..n] {
+            cells = add_cells(cells, &count(part).to_cells()).unwrap();
+        }
+        assert_eq!(cells, whole.to_cells());
+        assert_eq!(cells[0], n as u64);
+        let added = DriftCounts::from_cells(&model, &cells).unwrap();
+        assert_eq!(
+            added.stability(&model).unwrap(),
+            whole.stability(&model).unwrap()
+        );
+        // Another shape (another model's cells) is refused, never misread.
+        assert!(DriftCounts::from_cells(&model, &cells[1..]).is_err());
+        assert!(add_cells(cells.clone(), &cells[1..]).is_err());
+    }
+}

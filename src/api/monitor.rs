@@ -6,13 +6,18 @@ use crate::error::{fail, report, required, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::cache::with_model;
 use crate::pg::catalog::{check_access, Access, ModelRef};
+use crate::pg::extension::extension_schema;
 use crate::pg::registry::store_monitoring;
 use crate::pg::relation::{self, RelationColumn, SCANNED_ROW};
 use crate::pg::row::with_row_values;
+use crate::pg::spi::select_aggregate;
 use crate::pg::types::{quote_ident, ValueKind};
-use finml_models::monitor::{DriftCounts, Monitor, MonitorOptions, PeriodKey, PeriodRow, Truncate};
+use finml_models::monitor::{
+    add_cells, DriftCounts, Monitor, MonitorOptions, PeriodKey, PeriodRow, Truncate,
+};
 use finml_models::scorecard::stability_status;
 use finml_models::{Error, RawValue};
+use pgrx::datum::{Array, DatumWithOid};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgRelation};
@@ -42,15 +47,25 @@ fn fin_psi(
 > {
     let relation_name = relation::relation_name(relation.oid())?;
     let rows = with_model(model, |m| {
-        let mut counts = DriftCounts::new(&m.model).or_report()?;
-        relation::check_feature_columns(relation.oid(), &relation_name, &m.model)?;
-        relation::scan_rows(&relation_name, &[], |row, _| {
-            with_row_values(&m.model, &m.layouts, row, |values| {
-                counts
-                    .add(&m.model, values, || m.model.predict(values))
-                    .or_report()
-            })
-        })?;
+        let (numbers, texts) = relation::feature_arrays(relation.oid(), &relation_name, &m.model)?;
+        // One aggregate over the relation: parallel workers on one node, and Citus's workers
+        // on a distributed table, count their rows; only the counts come back. The features
+        // go in as arrays of plain types: Citus pushes an aggregate down only when its
+        // arguments' types equal the declared ones, which a table's row type never does.
+        let cells = select_aggregate::<Vec<Option<i64>>>(
+            &format!(
+                "SELECT {}.fin_drift_counts($1::pg_catalog.text, {numbers}, {texts})
+                   FROM {relation_name} AS {SCANNED_ROW}",
+                extension_schema()?
+            ),
+            &[DatumWithOid::from(model)],
+        )?
+        .unwrap_or_default();
+        let counts = match cells_of(cells)? {
+            cells if cells.is_empty() => DriftCounts::new(&m.model),
+            cells => DriftCounts::from_cells(&m.model, &cells),
+        }
+        .or_report()?;
         if counts.rows == 0 {
             return Err(fail(
                 ErrorKind::InvalidData,
@@ -66,6 +81,78 @@ fn fin_psi(
     })?;
     Ok(TableIterator::new(rows))
 }
+
+/// One row into fin_psi's counts: the transition of the aggregate `fin_drift_counts(model,
+/// numbers, texts)` (the row's features as relation::feature_arrays reads them), whose state
+/// is the counts as cells (finml_models::monitor::DriftCounts::to_cells).
+#[pg_extern(stable, strict, parallel_safe, cost = 100)]
+fn fin_drift_counts_step(
+    counts: Array<'_, i64>,
+    model: &str,
+    numbers: Array<'_, f64>,
+    texts: Array<'_, &str>,
+) -> Result<Vec<i64>, ErrorReport> {
+    let cells = cells_of(counts.iter().collect())?;
+    let numbers: Vec<Option<f64>> = numbers.iter().collect();
+    let texts: Vec<Option<&str>> = texts.iter().collect();
+    with_model(model, |m| {
+        let mut counts = if cells.is_empty() {
+            DriftCounts::new(&m.model)
+        } else {
+            DriftCounts::from_cells(&m.model, &cells)
+        }
+        .or_report()?;
+        let values = relation::values_from_arrays(&m.model, &numbers, &texts)?;
+        counts
+            .add(&m.model, &values, || m.model.predict(&values))
+            .or_report()?;
+        Ok(counts.to_cells().into_iter().map(|c| c as i64).collect())
+    })
+}
+
+/// Two partial counts of `fin_drift_counts` added: its combine function, with which
+/// PostgreSQL's parallel workers and Citus's workers each count a part of the rows.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn fin_drift_counts_add(a: Array<'_, i64>, b: Array<'_, i64>) -> Result<Vec<i64>, ErrorReport> {
+    let sum = add_cells(
+        cells_of(a.iter().collect())?,
+        &cells_of(b.iter().collect())?,
+    )
+    .or_report()?;
+    Ok(sum.into_iter().map(|c| c as i64).collect())
+}
+
+/// Counts as the aggregate's state holds them; 22023 for a NULL or negative one (a state a
+/// caller made up).
+fn cells_of(cells: Vec<Option<i64>>) -> SqlResult<Vec<u64>> {
+    cells
+        .into_iter()
+        .map(|c| c.and_then(|c| u64::try_from(c).ok()))
+        .collect::<Option<Vec<u64>>>()
+        .ok_or_else(|| {
+            fail(
+                ErrorKind::InvalidOption,
+                "drift counts hold a NULL or negative count",
+                "pass the state fin_drift_counts made; fin_psi(model, relation) does this for you",
+            )
+        })
+}
+
+pgrx::extension_sql!(
+    r#"
+CREATE AGGREGATE fin_drift_counts(model text, numbers float8[], texts text[]) (
+    SFUNC = fin_drift_counts_step,
+    STYPE = int8[],
+    INITCOND = '{}',
+    COMBINEFUNC = fin_drift_counts_add,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE fin_drift_counts(text, float8[], text[]) IS
+    'the counts behind fin_psi of rows given as their numeric and text features (rows, then the output''s and each feature''s buckets); parallel and Citus workers count parts, added by fin_drift_counts_add';
+"#,
+    name = "fin_drift_counts_aggregate",
+    requires = [fin_drift_counts_step, fin_drift_counts_add]
+);
 
 /// One row per period of `relation`: the rows of the period column `period` (a date or
 /// timestamp truncated to the month by default, see options "truncate"; any other column by

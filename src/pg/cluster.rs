@@ -85,22 +85,38 @@ pub fn distribute_catalog() -> SqlResult<Vec<(String, bool)>> {
 /// the functions: run fin_distribute_catalog() again after it, as after citus_add_node.)
 fn restrict_catalog_readers() -> SqlResult<()> {
     let readers = select_all(
-        "SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text
+        "SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text, p.prokind = 'a'
            FROM pg_catalog.pg_proc p
            JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
                                       AND d.objid = p.oid AND d.deptype = 'e'
            JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'finml'
           WHERE p.proparallel = 's'
-            AND (p.proargnames[1] = 'model' OR p.proname IN ('can_use', 'can_manage'))",
+            AND ('model' = ANY (p.proargnames) OR p.proname IN ('can_use', 'can_manage'))",
         &[],
-        |row| Ok(row.get::<String>(1).or_report()?.unwrap_or_default()),
+        |row| {
+            Ok((
+                row.get::<String>(1).or_report()?.unwrap_or_default(),
+                row.get::<bool>(2).or_report()?.unwrap_or(false),
+            ))
+        },
     )?;
-    for function in readers {
-        let alter = format!("ALTER FUNCTION {function} PARALLEL RESTRICTED");
-        run(&alter, &[])?;
+    for (function, aggregate) in readers {
+        // PostgreSQL judges an aggregate by its own marking, not its transition function's,
+        // and has no ALTER AGGREGATE ... PARALLEL: the marking is set as ALTER FUNCTION
+        // sets a function's.
+        let restrict = if aggregate {
+            format!(
+                "UPDATE pg_catalog.pg_proc SET proparallel = 'r'
+                  WHERE oid = '{}'::pg_catalog.regprocedure",
+                function.replace('\'', "''")
+            )
+        } else {
+            format!("ALTER FUNCTION {function} PARALLEL RESTRICTED")
+        };
+        run(&restrict, &[])?;
         run(
             "SELECT run_command_on_workers($1)",
-            &[DatumWithOid::from(alter.as_str())],
+            &[DatumWithOid::from(restrict.as_str())],
         )?;
     }
     Ok(())

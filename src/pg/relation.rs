@@ -10,6 +10,7 @@ use crate::pg::types::{check_feature_type, decode, kind_of, quote_ident, ReadAs,
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
+use finml_models::preprocess::Input;
 use finml_models::{Error, ErrorKind, Model, RawValue, Task};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
@@ -353,6 +354,68 @@ unsafe extern "C-unwind" fn receiver_done(_receiver: *mut pg_sys::DestReceiver) 
 /// features: 42703 naming the missing one, 42804 for a wrong type.
 pub fn check_feature_columns(relation: Oid, relation_name: &str, model: &Model) -> SqlResult<()> {
     check_features_among(&columns_of(relation)?, relation_name, model)
+}
+
+/// The model's features in `relation` as two select-list arrays over [`SCANNED_ROW`], each in
+/// feature order: `float8[]` of the numeric and date features (a date as its seconds since the
+/// epoch), `text[]` of the text and categorical ones (a boolean as 'true' / 'false'). Read as
+/// a training scan reads them, for aggregates that take a row's features
+/// ([`finml_models::RawValue`]s put back together by [`values_from_arrays`]). Checks the
+/// columns first (42703, 42804).
+pub fn feature_arrays(
+    relation: Oid,
+    relation_name: &str,
+    model: &Model,
+) -> SqlResult<(String, String)> {
+    let columns = columns_of(relation)?;
+    check_features_among(&columns, relation_name, model)?;
+    let (mut numbers, mut texts) = (Vec::new(), Vec::new());
+    for f in &model.preprocessor.features {
+        let Some(column) = columns.iter().find(|c| c.name == f.name) else {
+            continue;
+        };
+        let Some(kind) = column.kind else { continue };
+        let (expression, _) = scanned_column(column, kind);
+        match f.transform.input() {
+            Input::Number | Input::Date => numbers.push(expression),
+            Input::Text => texts.push(format!("({expression})::text")),
+        }
+    }
+    Ok((
+        format!("ARRAY[{}]::pg_catalog.float8[]", numbers.join(", ")),
+        format!("ARRAY[{}]::pg_catalog.text[]", texts.join(", ")),
+    ))
+}
+
+/// A row's features in model order from the arrays of [`feature_arrays`]; 22023 when their
+/// lengths do not fit the model's features.
+pub fn values_from_arrays<'a>(
+    model: &Model,
+    numbers: &[Option<f64>],
+    texts: &[Option<&'a str>],
+) -> SqlResult<Vec<RawValue<'a>>> {
+    let (mut numbers, mut texts) = (numbers.iter(), texts.iter());
+    let values: Option<Vec<RawValue<'a>>> = model
+        .preprocessor
+        .features
+        .iter()
+        .map(|f| match f.transform.input() {
+            Input::Number | Input::Date => numbers
+                .next()
+                .map(|v| v.map_or(RawValue::Null, RawValue::Number)),
+            Input::Text => texts
+                .next()
+                .map(|v| v.map_or(RawValue::Null, RawValue::Text)),
+        })
+        .collect();
+    match values {
+        Some(values) if numbers.next().is_none() && texts.next().is_none() => Ok(values),
+        _ => Err(fail(
+            ErrorKind::InvalidOption,
+            "the feature arrays do not fit the model's features",
+            "fin_psi(model, relation) builds them for you",
+        )),
+    }
 }
 
 fn check_features_among(

@@ -36,6 +36,23 @@ pub fn select_row<R>(
     })
 }
 
+/// The first column of the one row a read-only aggregate query returns (`None` for no row),
+/// run without a row limit: PostgreSQL gives a limited SPI run no parallel workers.
+pub fn select_aggregate<T: FromDatum + IntoDatum>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+) -> SqlResult<Option<T>> {
+    with_pinned_search_path(|| {
+        Spi::connect(|client| {
+            let rows = client.select(query, None, args).or_report()?;
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            rows.first().get_one::<T>().or_report()
+        })
+    })
+}
+
 /// `read` applied to every row of a read-only query (read-only for the reason above).
 pub fn select_all<R>(
     query: &str,

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Scoring and training on a 3-node Citus cluster on this machine (coordinator + 2 workers,
+# 32 shards) against one node, on the same rows of bench/applicants.sql (BENCH_CITUS_ROWS,
+# default 1,000,000). Run after `make install` (release build) with Citus installed. Prints
+# the median of BENCH_RUNS runs (default 3) of each side and their ratio, cluster / one node.
+# On one machine with 2 cores the workers share the cores of the one node: expect overhead,
+# not speed-up (bench/README.md, "Citus", has the cost model for N machines).
+set -euo pipefail
+
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PG_USER=${PG_USER:-postgres}
+PORT=${BENCH_CITUS_PORT:-54600}
+ROWS=${BENCH_CITUS_ROWS:-1000000}
+RUNS=${BENCH_RUNS:-3}
+BINDIR=$("$PG_CONFIG" --bindir)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -f "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
+    echo "SKIPPED: Citus is not installed (see tests/citus.sh)"
+    exit 0
+fi
+WORK=$(mktemp -d /tmp/finml-bench-citus.XXXXXX)
+chmod 755 "$WORK"
+as_pg() { if [ "$(id -un)" = "$PG_USER" ]; then "$@"; else sudo -u "$PG_USER" -- "$@"; fi; }
+# shellcheck source=tests/citus_cluster.sh
+. "$ROOT/tests/citus_cluster.sh"
+trap 'stop_citus_cluster; rm -rf "$WORK"' EXIT
+sql() { on "$PORT" "$@"; }
+
+# Seconds of one statement, measured by the server (psql's \timing, last line).
+seconds() { sql -c '\timing on' -c "$1" | grep -o 'Time: [0-9.]*' | tail -1 | awk '{print $2 / 1000}'; }
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+compare() {
+    local item=$1 cluster_sql=$2 node_sql=$3 c=() n=()
+    for _ in $(seq "$RUNS"); do
+        c+=("$(seconds "$cluster_sql")")
+        n+=("$(seconds "$node_sql")")
+    done
+    local cm nm
+    cm=$(printf '%s\n' "${c[@]}" | median)
+    nm=$(printf '%s\n' "${n[@]}" | median)
+    printf '| %s | %.3f s | %.3f s | %.2f |\n' "$item" "$cm" "$nm" "$(echo "$cm $nm" | awk '{print $1 / $2}')"
+}
+
+start_citus_cluster
+sql -c "CREATE EXTENSION finml"
+(cd "$ROOT/bench" && as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/psql" -X -q -d postgres \
+    -v tbl=applicants -v nrows="$ROWS" -c "SET client_min_messages = warning" -f - <applicants.sql >/dev/null)
+sql -c "CREATE TABLE applicants_dist (LIKE applicants INCLUDING ALL)" \
+    -c "SELECT create_distributed_table('applicants_dist', 'id')" \
+    -c "INSERT INTO applicants_dist SELECT * FROM applicants" \
+    -c "ANALYZE applicants_dist" -c "ANALYZE applicants" >/dev/null
+sql -c "SELECT count(*) FROM fin_distribute_catalog()" >/dev/null
+OPTIONS="'{\"exclude\": [\"id\"], \"seed\": 42}'"
+sql -c "SELECT version FROM fin_train('m', 'applicants', 'defaulted', options => $OPTIONS)" >/dev/null
+
+echo "finml on Citus: $ROWS rows, 32 shards on 2 workers, all on this machine ($(nproc) cores)"
+echo
+echo "| item | cluster | one node | ratio |"
+echo "| --- | --- | --- | --- |"
+compare "count(*): Citus's own per-query floor" \
+    "SELECT count(*) FROM applicants_dist" "SELECT count(*) FROM applicants"
+compare "sum(fin_predict) over the table (pushed down, 32 tasks)" \
+    "SELECT sum(fin_predict('m', a)) FROM applicants_dist a" "SELECT sum(fin_predict('m', a)) FROM applicants a"
+compare "fin_predict of one row by key (one shard; the statement's catalog check)" \
+    "SELECT fin_predict('m', a) FROM applicants_dist a WHERE id = 4242" "SELECT fin_predict('m', a) FROM applicants a WHERE id = 4242"
+compare "fin_train logistic (the coordinator reads the rows through Citus)" \
+    "SELECT version FROM fin_train('m_cluster', 'applicants_dist', 'defaulted', options => $OPTIONS)" \
+    "SELECT version FROM fin_train('m_node', 'applicants', 'defaulted', options => $OPTIONS)"
+echo
+echo "largest relative coefficient gap, cluster against one node: $(sql -c "
+    SELECT max(abs(c.estimate - l.estimate) / greatest(abs(l.estimate), 1e-300))
+      FROM fin_coefficients('m_cluster') c JOIN fin_coefficients('m_node') l USING (term)")"
+echo "predictions that differ: $(sql -c "
+    SELECT count(*) FROM (SELECT id, fin_predict('m', a) FROM applicants_dist a
+                          EXCEPT SELECT id, fin_predict('m', a) FROM applicants a) x")"
