@@ -24,6 +24,7 @@ as_pg() { if [ "$(id -un)" = "$PG_USER" ]; then "$@"; else sudo -u "$PG_USER" --
 # shellcheck source=tests/citus_cluster.sh
 . "$ROOT/tests/citus_cluster.sh"
 trap 'stop_citus_cluster; rm -rf "$WORK"' EXIT
+chown "$PG_USER" "$WORK"
 sql() { on "$PORT" "$@"; }
 
 # Seconds of one statement, measured by the server (psql's \timing, last line).
@@ -49,11 +50,24 @@ sql -c "CREATE TABLE applicants_dist (LIKE applicants INCLUDING ALL)" \
     -c "SELECT create_distributed_table('applicants_dist', 'id')" \
     -c "INSERT INTO applicants_dist SELECT * FROM applicants" \
     -c "ANALYZE applicants_dist" -c "ANALYZE applicants" >/dev/null
-sql -c "SELECT count(*) FROM fin_distribute_catalog()" >/dev/null
 OPTIONS="'{\"exclude\": [\"id\"], \"seed\": 42}'"
 sql -c "SELECT version FROM fin_train('m', 'applicants', 'defaulted', options => $OPTIONS)" >/dev/null
+SERIAL="SET max_parallel_workers_per_gather = 0;"
+PARALLEL="SET max_parallel_workers_per_gather = 2;"
 
-echo "finml on Citus: $ROWS rows, 32 shards on 2 workers, all on this machine ($(nproc) cores)"
+echo "One node: PostgreSQL's parallel workers (2) against none, $ROWS rows (the catalog not yet distributed)"
+echo
+echo "| item | 2 workers | none | ratio |"
+echo "| --- | --- | --- | --- |"
+compare "fin_psi (the aggregate fin_drift_counts, combined across workers)" \
+    "$PARALLEL SELECT count(*) FROM fin_psi('m', 'applicants')" "$SERIAL SELECT count(*) FROM fin_psi('m', 'applicants')"
+compare "sum(fin_predict) over the table" \
+    "$PARALLEL SELECT sum(fin_predict('m', a)) FROM applicants a" "$SERIAL SELECT sum(fin_predict('m', a)) FROM applicants a"
+echo
+sql -c "SELECT count(*) FROM fin_distribute_catalog()" >/dev/null
+
+echo "finml on Citus: $ROWS rows, 32 shards on 2 workers, all on this machine ($(nproc) cores);"
+echo "one node is the coordinator's local copy, where finml's catalog readers are parallel restricted"
 echo
 echo "| item | cluster | one node | ratio |"
 echo "| --- | --- | --- | --- |"
@@ -61,6 +75,8 @@ compare "count(*): Citus's own per-query floor" \
     "SELECT count(*) FROM applicants_dist" "SELECT count(*) FROM applicants"
 compare "sum(fin_predict) over the table (pushed down, 32 tasks)" \
     "SELECT sum(fin_predict('m', a)) FROM applicants_dist a" "SELECT sum(fin_predict('m', a)) FROM applicants a"
+compare "fin_psi (a partial aggregate in each task; the counts come back)" \
+    "SELECT count(*) FROM fin_psi('m', 'applicants_dist')" "SELECT count(*) FROM fin_psi('m', 'applicants')"
 compare "fin_predict of one row by key (one shard; the statement's catalog check)" \
     "SELECT fin_predict('m', a) FROM applicants_dist a WHERE id = 4242" "SELECT fin_predict('m', a) FROM applicants a WHERE id = 4242"
 compare "fin_train logistic (the coordinator reads the rows through Citus)" \
@@ -70,6 +86,9 @@ echo
 echo "largest relative coefficient gap, cluster against one node: $(sql -c "
     SELECT max(abs(c.estimate - l.estimate) / greatest(abs(l.estimate), 1e-300))
       FROM fin_coefficients('m_cluster') c JOIN fin_coefficients('m_node') l USING (term)")"
+echo "fin_psi values that differ, cluster against one node: $(sql -c "
+    SELECT count(*) FROM fin_psi('m', 'applicants_dist') c JOIN fin_psi('m', 'applicants') l USING (feature)
+     WHERE c.psi <> l.psi")"
 echo "predictions that differ: $(sql -c "
     SELECT count(*) FROM (SELECT id, fin_predict('m', a) FROM applicants_dist a
                           EXCEPT SELECT id, fin_predict('m', a) FROM applicants a) x")"

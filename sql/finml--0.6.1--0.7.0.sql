@@ -15,15 +15,9 @@ STRICT VOLATILE PARALLEL UNSAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'fin_distribute_catalog_wrapper';
 
-CREATE  FUNCTION "fin_drift_counts_step"(
-	"counts" bigint[], /* Array < '_, i64 > */
-	"model" TEXT, /* & str */
-	"numbers" double precision[], /* Array < '_, f64 > */
-	"texts" TEXT[] /* Array < '_, & str > */
-) RETURNS bigint[] /* Result < Vec < i64 > , ErrorReport > */
-STRICT STABLE PARALLEL SAFE COST 100
-LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', 'fin_drift_counts_step_wrapper';
+CREATE FUNCTION fin_drift_counts_step(counts int8[], model text, numbers float8[], texts text[])
+RETURNS int8[] STABLE STRICT PARALLEL SAFE COST 100
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_drift_counts_step';
 
 CREATE  FUNCTION "fin_drift_counts_add"(
 	"a" bigint[], /* Array < '_, i64 > */

@@ -23,38 +23,41 @@ pub const OUTPUT_NAME: &str = "(score)";
 /// Bytes kept per monitored labelled row (prediction and label), for the memory budget.
 const BYTES_PER_LABELLED_ROW: usize = 16;
 
-/// Counts of a population in the model's drift buckets.
+/// Counts of a population in the model's drift buckets, as one vector of cells: the rows,
+/// then the output's buckets, then each feature's. The same cells are the state of the SQL
+/// aggregate behind fin_psi, which adds rows into them in place ([`add_to_cells`]) and whose
+/// partial counts, from PostgreSQL's parallel workers or Citus's workers, are added with
+/// [`add_cells`].
 #[derive(Debug, Clone)]
 pub struct DriftCounts {
-    pub rows: u64,
-    output: Vec<u64>,
-    features: Vec<Vec<u64>>,
+    cells: Vec<u64>,
 }
 
 impl DriftCounts {
     /// Empty counts for `model`; 0A000 for a version trained before finml 0.5.0 that is not
     /// a scorecard (it has no drift reference).
     pub fn new(model: &Model) -> Result<DriftCounts> {
-        if let Ok((card, binnings)) = model.scorecard() {
-            return Ok(DriftCounts {
-                rows: 0,
-                output: vec![0; card.score_shares.len()],
-                features: binnings
-                    .iter()
-                    .map(|(_, b)| vec![0; b.bins.len()])
-                    .collect(),
-            });
-        }
-        let reference = drift_reference(model)?;
         Ok(DriftCounts {
-            rows: 0,
-            output: vec![0; reference.prediction.buckets()],
-            features: reference
-                .features
-                .iter()
-                .map(|d| vec![0; d.buckets()])
-                .collect(),
+            cells: vec![0; cell_count(model)?],
         })
+    }
+
+    /// Counts for `model` read back from [`DriftCounts::cells`]; 22023 when `cells` has
+    /// another model's shape.
+    pub fn from_cells(model: &Model, cells: &[u64]) -> Result<DriftCounts> {
+        check_shape(model, cells)?;
+        Ok(DriftCounts {
+            cells: cells.to_vec(),
+        })
+    }
+
+    pub fn cells(&self) -> &[u64] {
+        &self.cells
+    }
+
+    /// The rows counted.
+    pub fn rows(&self) -> u64 {
+        self.cells[0]
     }
 
     /// Counts one row: its values in feature order and the model's prediction for it, asked
@@ -65,66 +68,12 @@ impl DriftCounts {
         values: &[RawValue<'_>],
         prediction: impl FnOnce() -> Result<f64>,
     ) -> Result<()> {
-        self.rows += 1;
-        if let Some(card) = model.points() {
-            let bins = model.bins_of(values)?;
-            self.output[band_of(&card.score_cuts, card.score(&bins))] += 1;
-            for (counts, &b) in self.features.iter_mut().zip(&bins) {
-                counts[b] += 1;
-            }
-            return Ok(());
-        }
-        let reference = drift_reference(model)?;
-        self.output[reference.prediction.bucket_of_number(prediction()?)] += 1;
-        for ((counts, d), &v) in self
-            .features
-            .iter_mut()
-            .zip(&reference.features)
-            .zip(values)
-        {
-            counts[d.bucket_of(v)] += 1;
-        }
-        Ok(())
-    }
-
-    /// The counts as one vector: the rows, then the output's buckets, then each feature's.
-    /// It is the state of the SQL aggregate behind fin_psi, whose partial counts PostgreSQL's
-    /// parallel workers and Citus's workers add up with [`add_cells`].
-    pub fn to_cells(&self) -> Vec<u64> {
-        std::iter::once(self.rows)
-            .chain(self.output.iter().copied())
-            .chain(self.features.iter().flatten().copied())
-            .collect()
-    }
-
-    /// Counts for `model` read back from [`DriftCounts::to_cells`]; 22023 when `cells` has
-    /// another model's shape.
-    pub fn from_cells(model: &Model, cells: &[u64]) -> Result<DriftCounts> {
-        let mut counts = DriftCounts::new(model)?;
-        if cells.len() != counts.to_cells().len() {
-            return Err(Error::new(
-                ErrorKind::InvalidOption,
-                format!(
-                    "drift counts of {} cells do not fit this model's {}",
-                    cells.len(),
-                    counts.to_cells().len()
-                ),
-            )
-            .with_hint("the counts were made with another model or version"));
-        }
-        counts.rows = cells[0];
-        let mut rest = &cells[1..];
-        for bucket in std::iter::once(&mut counts.output).chain(counts.features.iter_mut()) {
-            let (mine, after) = rest.split_at(bucket.len());
-            bucket.copy_from_slice(mine);
-            rest = after;
-        }
-        Ok(counts)
+        add_to_cells(model, &mut self.cells, values, prediction)
     }
 
     /// The PSI of the output (named [`OUTPUT_NAME`]), then the CSI of each feature.
     pub fn stability(&self, model: &Model) -> Result<Vec<(String, f64)>> {
-        if self.rows == 0 {
+        if self.rows() == 0 {
             return Err(Error::invalid_data(
                 "the population has no rows: stability needs at least one",
             )
@@ -148,16 +97,85 @@ impl DriftCounts {
             }
         };
         let names = std::iter::once(OUTPUT_NAME).chain(model.feature_names());
-        let counts = std::iter::once(&self.output).chain(&self.features);
+        let mut rest = &self.cells[1..];
         Ok(names
-            .zip(expected.iter().zip(counts))
-            .map(|(name, (e, a))| (name.to_owned(), psi(e, a)))
+            .zip(&expected)
+            .map(|(name, e)| {
+                let (actual, after) = rest.split_at(e.len());
+                rest = after;
+                (name.to_owned(), psi(e, actual))
+            })
             .collect())
     }
 }
 
-/// Two partial counts of one model, added ([`DriftCounts::to_cells`]); an empty side (an
-/// aggregate's initial state) gives the other. 22023 when their shapes differ.
+/// How many cells `model`'s counts have: one for the rows, then one per bucket of the output
+/// and of each feature.
+pub fn cell_count(model: &Model) -> Result<usize> {
+    if let Ok((card, binnings)) = model.scorecard() {
+        return Ok(1
+            + card.score_shares.len()
+            + binnings.iter().map(|(_, b)| b.bins.len()).sum::<usize>());
+    }
+    let reference = drift_reference(model)?;
+    Ok(1 + reference.prediction.buckets()
+        + reference
+            .features
+            .iter()
+            .map(|d| d.buckets())
+            .sum::<usize>())
+}
+
+/// 22023 unless `cells` has the shape of `model`'s counts.
+fn check_shape(model: &Model, cells: &[u64]) -> Result<()> {
+    let expected = cell_count(model)?;
+    if cells.len() == expected {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::InvalidOption,
+        format!(
+            "drift counts of {} cells do not fit this model's {expected}",
+            cells.len()
+        ),
+    )
+    .with_hint("the counts were made with another model or version"))
+}
+
+/// Counts one row into `cells` (the layout of [`DriftCounts`]), allocating nothing for a
+/// model that is not a scorecard: the aggregate behind fin_psi calls it once per row.
+pub fn add_to_cells(
+    model: &Model,
+    cells: &mut [u64],
+    values: &[RawValue<'_>],
+    prediction: impl FnOnce() -> Result<f64>,
+) -> Result<()> {
+    check_shape(model, cells)?;
+    cells[0] += 1;
+    let mut start = 1;
+    if let Some(card) = model.points() {
+        let (_, binnings) = model.scorecard()?;
+        let bins = model.bins_of(values)?;
+        cells[start + band_of(&card.score_cuts, card.score(&bins))] += 1;
+        start += card.score_shares.len();
+        for ((_, binning), &b) in binnings.iter().zip(&bins) {
+            cells[start + b] += 1;
+            start += binning.bins.len();
+        }
+        return Ok(());
+    }
+    let reference = drift_reference(model)?;
+    cells[start + reference.prediction.bucket_of_number(prediction()?)] += 1;
+    start += reference.prediction.buckets();
+    for (d, &v) in reference.features.iter().zip(values) {
+        cells[start + d.bucket_of(v)] += 1;
+        start += d.buckets();
+    }
+    Ok(())
+}
+
+/// Two partial counts of one model, added; an empty side (an aggregate's initial state)
+/// gives the other. 22023 when their shapes differ.
 pub fn add_cells(mut a: Vec<u64>, b: &[u64]) -> Result<Vec<u64>> {
     if b.is_empty() {
         return Ok(a);

@@ -763,9 +763,9 @@ fn drift_counts_added_in_parts_equal_one_pass() {
         let whole = count(0..n);
         let mut cells = Vec::new();
         for part in [0..1000, 1000..1001, 1001..n] {
-            cells = add_cells(cells, &count(part).to_cells()).unwrap();
+            cells = add_cells(cells, count(part).cells()).unwrap();
         }
-        assert_eq!(cells, whole.to_cells());
+        assert_eq!(cells, whole.cells());
         assert_eq!(cells[0], n as u64);
         let added = DriftCounts::from_cells(&model, &cells).unwrap();
         assert_eq!(

@@ -13,14 +13,17 @@ use crate::pg::row::with_row_values;
 use crate::pg::spi::select_aggregate;
 use crate::pg::types::{quote_ident, ValueKind};
 use finml_models::monitor::{
-    add_cells, DriftCounts, Monitor, MonitorOptions, PeriodKey, PeriodRow, Truncate,
+    add_cells, add_to_cells, DriftCounts, Monitor, MonitorOptions, PeriodKey, PeriodRow, Truncate,
 };
 use finml_models::scorecard::stability_status;
 use finml_models::{Error, RawValue};
+use pgrx::array::RawArray;
 use pgrx::datum::{Array, DatumWithOid};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
+use pgrx::{pg_sys, PgLogLevel};
 use pgrx::{JsonB, PgRelation};
+use std::ptr::NonNull;
 
 /// Population stability of `relation` against the training split: the PSI of the model's
 /// output (feature '(score)': a scorecard's score over its training score bands, another
@@ -66,7 +69,7 @@ fn fin_psi(
             cells => DriftCounts::from_cells(&m.model, &cells),
         }
         .or_report()?;
-        if counts.rows == 0 {
+        if counts.rows() == 0 {
             return Err(fail(
                 ErrorKind::InvalidData,
                 format!("{relation_name} has no rows"),
@@ -82,33 +85,95 @@ fn fin_psi(
     Ok(TableIterator::new(rows))
 }
 
-/// One row into fin_psi's counts: the transition of the aggregate `fin_drift_counts(model,
-/// numbers, texts)` (the row's features as relation::feature_arrays reads them), whose state
-/// is the counts as cells (finml_models::monitor::DriftCounts::to_cells).
-#[pg_extern(stable, strict, parallel_safe, cost = 100)]
-fn fin_drift_counts_step(
-    counts: Array<'_, i64>,
-    model: &str,
-    numbers: Array<'_, f64>,
-    texts: Array<'_, &str>,
-) -> Result<Vec<i64>, ErrorReport> {
-    let cells = cells_of(counts.iter().collect())?;
-    let numbers: Vec<Option<f64>> = numbers.iter().collect();
-    let texts: Vec<Option<&str>> = texts.iter().collect();
-    with_model(model, |m| {
-        let mut counts = if cells.is_empty() {
-            DriftCounts::new(&m.model)
-        } else {
-            DriftCounts::from_cells(&m.model, &cells)
+/// fin_drift_counts_step(counts int8[], model text, numbers float8[], texts text[]): one row
+/// into fin_psi's counts, the transition of the aggregate `fin_drift_counts(model, numbers,
+/// texts)` (a row's features as relation::feature_arrays reads them). The counts are the
+/// state (finml_models::monitor::DriftCounts's cells), added to in place as `array_append`
+/// does inside an aggregate: a copy of every cell per row would cost more than the row.
+/// Declared in SQL below (pgrx cannot declare a function that returns its argument).
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_fin_drift_counts_step() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+#[no_mangle]
+#[doc(hidden)]
+#[pg_guard]
+pub unsafe extern "C-unwind" fn fin_drift_counts_step(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    match count_row_in_place(fcinfo) {
+        Ok(state) => state,
+        Err(e) => {
+            e.report(PgLogLevel::ERROR);
+            unreachable!("an ERROR does not return")
         }
-        .or_report()?;
+    }
+}
+
+/// [`fin_drift_counts_step`]'s work, with errors as values.
+///
+/// # Safety
+/// Called by fmgr with the four declared, non-NULL arguments (the function is STRICT).
+unsafe fn count_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys::Datum> {
+    let mut aggregate_context: pg_sys::MemoryContext = std::ptr::null_mut();
+    if pg_sys::AggCheckCallContext(fcinfo, &mut aggregate_context) == 0 {
+        return Err(fail(
+            ErrorKind::InvalidOption,
+            "fin_drift_counts_step is the transition of the aggregate fin_drift_counts",
+            "fin_psi(model, relation) runs the aggregate for you",
+        ));
+    }
+    let arg = |i: usize| (*fcinfo).args.as_slice(4)[i].value;
+    let model = <&str>::from_datum(arg(1), false).unwrap_or_default();
+    let numbers: Vec<Option<f64>> = Array::<f64>::from_datum(arg(2), false)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let texts_array = Array::<&str>::from_datum(arg(3), false);
+    let texts: Vec<Option<&str>> = texts_array
+        .as_ref()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let state = pg_sys::pg_detoast_datum(arg(0).cast_mut_ptr()) as *mut pg_sys::ArrayType;
+    let mut state = RawArray::from_ptr(NonNull::new(state).ok_or_else(cells_refused)?);
+    with_model(model, |m| {
         let values = relation::values_from_arrays(&m.model, &numbers, &texts)?;
-        counts
-            .add(&m.model, &values, || m.model.predict(&values))
-            .or_report()?;
-        Ok(counts.to_cells().into_iter().map(|c| c as i64).collect())
+        if state.len() == 0 {
+            // The first row: the initial '{}' becomes the model's zero counts, allocated in the
+            // aggregate's memory context, where later calls add to them.
+            let cells = DriftCounts::new(&m.model).or_report()?;
+            let zeros = vec![pg_sys::Datum::from(0i64); cells.cells().len()];
+            let old = pg_sys::MemoryContextSwitchTo(aggregate_context);
+            let fresh = pg_sys::construct_array(
+                zeros.as_ptr().cast_mut(),
+                i32::try_from(zeros.len()).unwrap_or(i32::MAX),
+                pg_sys::INT8OID,
+                8,
+                true,
+                pg_sys::TYPALIGN_DOUBLE as std::ffi::c_char,
+            );
+            pg_sys::MemoryContextSwitchTo(old);
+            state = RawArray::from_ptr(NonNull::new(fresh).ok_or_else(cells_refused)?);
+        } else if state.any_nulls() || state.oid() != pg_sys::INT8OID {
+            return Err(cells_refused());
+        }
+        // int8 cells, never negative (made above or by the combine function): read as u64.
+        let cells = &mut *(state.data::<u64>().as_ptr());
+        add_to_cells(&m.model, cells, &values, || m.model.predict(&values)).or_report()?;
+        Ok(pg_sys::Datum::from(state.into_ptr().as_ptr()))
     })
 }
+
+pgrx::extension_sql!(
+    r#"
+CREATE FUNCTION fin_drift_counts_step(counts int8[], model text, numbers float8[], texts text[])
+RETURNS int8[] STABLE STRICT PARALLEL SAFE COST 100
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_drift_counts_step';
+"#,
+    name = "fin_drift_counts_step_function"
+);
 
 /// Two partial counts of `fin_drift_counts` added: its combine function, with which
 /// PostgreSQL's parallel workers and Citus's workers each count a part of the rows.
@@ -122,6 +187,14 @@ fn fin_drift_counts_add(a: Array<'_, i64>, b: Array<'_, i64>) -> Result<Vec<i64>
     Ok(sum.into_iter().map(|c| c as i64).collect())
 }
 
+fn cells_refused() -> ErrorReport {
+    fail(
+        ErrorKind::InvalidOption,
+        "drift counts hold a NULL or negative count",
+        "pass the state fin_drift_counts made; fin_psi(model, relation) does this for you",
+    )
+}
+
 /// Counts as the aggregate's state holds them; 22023 for a NULL or negative one (a state a
 /// caller made up).
 fn cells_of(cells: Vec<Option<i64>>) -> SqlResult<Vec<u64>> {
@@ -129,13 +202,7 @@ fn cells_of(cells: Vec<Option<i64>>) -> SqlResult<Vec<u64>> {
         .into_iter()
         .map(|c| c.and_then(|c| u64::try_from(c).ok()))
         .collect::<Option<Vec<u64>>>()
-        .ok_or_else(|| {
-            fail(
-                ErrorKind::InvalidOption,
-                "drift counts hold a NULL or negative count",
-                "pass the state fin_drift_counts made; fin_psi(model, relation) does this for you",
-            )
-        })
+        .ok_or_else(cells_refused)
 }
 
 pgrx::extension_sql!(
@@ -151,7 +218,7 @@ COMMENT ON AGGREGATE fin_drift_counts(text, float8[], text[]) IS
     'the counts behind fin_psi of rows given as their numeric and text features (rows, then the output''s and each feature''s buckets); parallel and Citus workers count parts, added by fin_drift_counts_add';
 "#,
     name = "fin_drift_counts_aggregate",
-    requires = [fin_drift_counts_step, fin_drift_counts_add]
+    requires = ["fin_drift_counts_step_function", fin_drift_counts_add]
 );
 
 /// One row per period of `relation`: the rows of the period column `period` (a date or
