@@ -90,6 +90,8 @@ as_role risk_owner -c "SELECT version FROM fin_train('risk', 'applications', 'st
         options => '{\"positive\": \"bad\", \"exclude\": [\"id\"], \"seed\": 42}')" \
     -c "SELECT version FROM fin_train('seg', 'applications', NULL, 'kmeans',
         features => ARRAY['seniority', 'age', 'amount', 'price'], options => '{\"k\": 4, \"seed\": 42}')" \
+    -c "SELECT version FROM fin_train('odd', 'applications', NULL, 'isolation_forest',
+        features => ARRAY['seniority', 'age', 'amount', 'price'], options => '{\"seed\": 42}')" \
     -c "SELECT fin_grant('risk', 'analyst')" >/dev/null
 check "a worker without the catalog says how to give it one (42704)" "42704" \
     "$(sqlstate_of "$PORT" risk_owner "SELECT sum(fin_predict('risk', a)) FROM applications a")"
@@ -116,13 +118,13 @@ $(grep -c "Output: id, fin_predict('risk'::text, a.\*)" "$WORK/explain")"
 # Row functions, and the set-returning ones in the select list (Citus pushes those down;
 # a set-returning function in FROM over a shard's row is not pushed down, see DESIGN.md).
 ROW_FUNCTIONS="id, fin_predict('risk', a) AS p, fin_predict('card', a) AS p_card, fin_score('card', a) AS s,
-       fin_cluster('seg', a) AS c, fin_predict('seg', a) AS distance"
+       fin_cluster('seg', a) AS c, fin_predict('seg', a) AS distance, fin_anomaly_score('odd', a) AS anomaly"
 SET_FUNCTIONS="id, (fin_reason_codes('card', a)).feature AS reason, (fin_explain('risk', a, 20)).*"
 sql -c "CREATE TABLE out_dist AS SELECT $ROW_FUNCTIONS FROM applications a" \
     -c "CREATE TABLE out_local AS SELECT $ROW_FUNCTIONS FROM apps_local a" \
     -c "CREATE TABLE sets_dist AS SELECT $SET_FUNCTIONS FROM applications a" \
     -c "CREATE TABLE sets_local AS SELECT $SET_FUNCTIONS FROM apps_local a"
-check "fin_predict, fin_score, fin_cluster on 32 shards equal one node's, row for row" \
+check "fin_predict, fin_score, fin_cluster, fin_anomaly_score on 32 shards equal one node's, row for row" \
     "4454 0" "$(sql -c "SELECT count(*), count(*) FILTER (WHERE (d.*)::text IS DISTINCT FROM (l.*)::text)
                           FROM out_dist d JOIN out_local l USING (id)" | tr '|' ' ')"
 check "fin_reason_codes and fin_explain on 32 shards equal one node's, row for row" "t 0 0" \
