@@ -4,10 +4,19 @@
 
 use pgrx::pg_sys;
 
-/// True when this backend runs Citus (its library is loaded, so its settings exist).
+/// True when this backend runs Citus (its library is loaded, so its settings exist). Looked
+/// up once per backend: Citus loads only through shared_preload_libraries, so the answer does
+/// not change, and the model cache asks on every row.
 pub fn is_loaded() -> bool {
+    thread_local! {
+        static LOADED: std::cell::OnceCell<bool> = const { std::cell::OnceCell::new() };
+    }
     // SAFETY: a lookup in the GUC table; missing_ok returns NULL for an unknown name.
-    unsafe { !pg_sys::GetConfigOption(NESTED_EXECUTION.as_ptr(), true, false).is_null() }
+    LOADED.with(|l| {
+        *l.get_or_init(|| unsafe {
+            !pg_sys::GetConfigOption(NESTED_EXECUTION.as_ptr(), true, false).is_null()
+        })
+    })
 }
 
 /// The setting that lets finml's own catalog reads run inside a shard's query. Citus refuses

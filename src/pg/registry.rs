@@ -11,7 +11,7 @@
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::pg::cache::invalidate_models;
 use crate::pg::catalog::{
-    access_if_exists, check_access, deployed_version, no_such_model, no_such_version,
+    access_if_exists, caller_name, check_access, deployed_version, no_such_model, no_such_version,
     version_exists, Access,
 };
 use crate::pg::cluster::role_text;
@@ -42,17 +42,6 @@ fn write<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> Sq
             }
         })
     })
-}
-
-/// The calling role's name, for the `name` columns of rows a cluster's workers also hold
-/// (computed here: Citus may evaluate `pg_get_userbyid(oid)` on a worker, where the OID is
-/// another role's).
-fn caller_name() -> SqlResult<String> {
-    select_one::<String>(
-        "SELECT pg_catalog.pg_get_userbyid($1)::pg_catalog.text",
-        &[DatumWithOid::from(caller())],
-    )
-    .map(Option::unwrap_or_default)
 }
 
 /// Serializes changes to one model until the end of the transaction.
@@ -195,6 +184,8 @@ pub fn store_version(v: NewVersion<'_>) -> SqlResult<i32> {
 /// Makes `version` the deployed one and pushes it on the deployment history. The caller
 /// holds the model's lock and its rights are checked.
 pub fn set_deployment(name: &str, version: i32) -> SqlResult<()> {
+    // Role names are passed, not pg_get_userbyid(oid): Citus may evaluate that on a worker,
+    // where the OID is another role's (cluster.rs).
     let by = caller_name()?;
     let args = [
         DatumWithOid::from(name),

@@ -25,15 +25,7 @@ pub fn select_row<R>(
     args: &[DatumWithOid<'_>],
     read: impl FnOnce(&SpiTupleTable<'_>) -> SqlResult<R>,
 ) -> SqlResult<Option<R>> {
-    with_pinned_search_path(|| {
-        Spi::connect(|client| {
-            let rows = client.select(query, Some(1), args).or_report()?;
-            if rows.is_empty() {
-                return Ok(None);
-            }
-            read(&rows.first()).map(Some)
-        })
-    })
+    first_row(query, args, Some(1), read)
 }
 
 /// The first column of the one row a read-only aggregate query returns (`None` for no row),
@@ -42,13 +34,23 @@ pub fn select_aggregate<T: FromDatum + IntoDatum>(
     query: &str,
     args: &[DatumWithOid<'_>],
 ) -> SqlResult<Option<T>> {
+    Ok(first_row(query, args, None, |row| row.get_one::<T>().or_report())?.flatten())
+}
+
+/// `read` applied to the first row of a read-only query run with the row limit `limit`.
+fn first_row<R>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+    limit: Option<i64>,
+    read: impl FnOnce(&SpiTupleTable<'_>) -> SqlResult<R>,
+) -> SqlResult<Option<R>> {
     with_pinned_search_path(|| {
         Spi::connect(|client| {
-            let rows = client.select(query, None, args).or_report()?;
+            let rows = client.select(query, limit, args).or_report()?;
             if rows.is_empty() {
                 return Ok(None);
             }
-            rows.first().get_one::<T>().or_report()
+            read(&rows.first()).map(Some)
         })
     })
 }
