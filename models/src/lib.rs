@@ -54,6 +54,7 @@ pub mod scoring_code;
 pub mod segment_report;
 pub mod self_training;
 pub mod split;
+pub mod summed;
 pub mod text;
 pub mod timeseries;
 pub mod train;

@@ -652,12 +652,20 @@ fn fit_numeric(values: &[f64], rows: &[usize], impute: Impute) -> NumericTransfo
     };
     let mean = filled().sum::<f64>() / n;
     let variance = filled().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-    let std = variance.sqrt();
-    NumericTransform {
-        impute: impute_value,
-        mean,
-        // A constant column gets scale 1 (as StandardScaler does), not a division by zero.
-        scale: if std > 1e-12 { std } else { 1.0 },
+    NumericTransform::from_moments(impute_value, mean, variance)
+}
+
+impl NumericTransform {
+    /// The transform of a feature whose filled values (after imputing `impute`) have this
+    /// mean and population variance: how every training path ends, in memory or from sums.
+    pub fn from_moments(impute: f64, mean: f64, variance: f64) -> NumericTransform {
+        let std = variance.sqrt();
+        NumericTransform {
+            impute,
+            mean,
+            // A constant column gets scale 1 (as StandardScaler does), not a division by zero.
+            scale: if std > 1e-12 { std } else { 1.0 },
+        }
     }
 }
 
@@ -689,42 +697,42 @@ fn fit_categorical(
         };
         counts[slot] += 1;
     }
-    let name_of = |slot: usize| -> &str {
-        if slot == levels.len() {
-            MISSING_LEVEL
-        } else {
-            &levels[slot]
-        }
-    };
-    let mut order: Vec<usize> = (0..counts.len()).filter(|&s| counts[s] > 0).collect();
+    let named = counts
+        .iter()
+        .enumerate()
+        .map(|(slot, &count)| (levels.get(slot).map(String::as_str), count));
+    categorical_from_counts(named, max_categories)
+}
+
+/// The encoding of a categorical feature from its training rows' count per level (`None`:
+/// NULL): in memory from the codes, or from a GROUP BY on the workers.
+pub fn categorical_from_counts<'a>(
+    counts: impl IntoIterator<Item = (Option<&'a str>, usize)>,
+    max_categories: usize,
+) -> CategoricalTransform {
+    let name_of = |level: Option<&'a str>| level.unwrap_or(MISSING_LEVEL);
+    let mut order: Vec<(Option<&str>, usize)> =
+        counts.into_iter().filter(|&(_, c)| c > 0).collect();
     // Most frequent first; ties by name so that the encoding does not depend on row order.
-    order.sort_by(|&a, &b| {
-        counts[b]
-            .cmp(&counts[a])
-            .then_with(|| name_of(a).cmp(name_of(b)))
-    });
+    order.sort_by(|&(a, ca), &(b, cb)| cb.cmp(&ca).then_with(|| name_of(a).cmp(name_of(b))));
     let reference = order
         .first()
-        .map_or(MISSING_LEVEL.to_owned(), |&s| name_of(s).to_owned());
-    let mut kept: Vec<usize> = order
+        .map_or(MISSING_LEVEL.to_owned(), |&(l, _)| name_of(l).to_owned());
+    let mut kept: Vec<Option<&str>> = order
         .iter()
         .skip(1)
-        .take(max_categories - 1)
-        .copied()
+        .take(max_categories.saturating_sub(1))
+        .map(|&(l, _)| l)
         .collect();
     // Column order by level name makes reports readable; NULL's column goes last.
     kept.sort_by(|&a, &b| name_of(a).cmp(name_of(b)));
     let mut transform = CategoricalTransform {
-        levels: kept
-            .iter()
-            .filter(|&&s| s != levels.len())
-            .map(|&s| levels[s].clone())
-            .collect(),
+        levels: kept.iter().flatten().map(|l| (*l).to_owned()).collect(),
         missing_column: None,
         reference,
         index: HashMap::new(),
     };
-    if kept.contains(&levels.len()) {
+    if kept.contains(&None) {
         transform.missing_column = Some(transform.levels.len());
     }
     transform.rebuild_index();

@@ -305,20 +305,9 @@ pub fn train_reporting(
         Labels::Binary { y, positive, .. } => {
             let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
             let truth: Vec<bool> = eval_rows.iter().map(|&r| y[position[r]]).collect();
-            evaluation.roc = metrics::roc_curve(&p, &truth, REPORT_ROC_POINTS)
-                .unwrap_or_default()
-                .iter()
-                .map(|point| (point.fpr, point.tpr))
-                .collect();
-            evaluation.calibration =
-                metrics::calibration(&p, &truth, metrics::HOSMER_LEMESHOW_GROUPS);
-            evaluation.histogram =
-                Some(metrics::class_histogram(&p, &truth, REPORT_HISTOGRAM_BINS));
-            (
-                metrics::classification_report(&p, &truth, 0.5),
-                Some(positive.clone()),
-                Truth::Binary(truth),
-            )
+            let (metrics, binary) = binary_evaluation(&p, &truth, evaluated_on);
+            evaluation = binary;
+            (metrics, Some(positive.clone()), Truth::Binary(truth))
         }
         Labels::Numeric(y) => {
             let truth: Vec<f64> = eval_rows.iter().map(|&r| y[position[r]]).collect();
@@ -367,6 +356,43 @@ pub fn train_reporting(
         training_log,
         device,
     })
+}
+
+/// The task and classes of a target from one row per distinct target value (`classes`, as
+/// training reads the target): what [`train`] decides from every row, for a training that
+/// sums its rows where they are stored. `None` for a regression.
+pub fn resolve_classes(
+    classes: &Dataset,
+    options: &TrainOptions,
+) -> Result<(Task, Option<(String, String)>)> {
+    let rows: Vec<usize> = (0..classes.n_rows()).collect();
+    match resolve_target(classes, &rows, options)? {
+        (task, Labels::Binary {
+            positive, negative, ..
+        }) => Ok((task, Some((positive, negative)))),
+        (task, Labels::Numeric(_)) => Ok((task, None)),
+    }
+}
+
+/// A classifier's metrics and report curves from its probabilities `p` of the evaluated
+/// rows and their labels: the same whether the rows were in memory or their outputs came
+/// back from the workers.
+pub fn binary_evaluation(
+    p: &[f64],
+    truth: &[bool],
+    evaluated_on: &str,
+) -> (BTreeMap<String, f64>, EvaluationSummary) {
+    let evaluation = EvaluationSummary {
+        evaluated_on: evaluated_on.to_owned(),
+        roc: metrics::roc_curve(p, truth, REPORT_ROC_POINTS)
+            .unwrap_or_default()
+            .iter()
+            .map(|point| (point.fpr, point.tpr))
+            .collect(),
+        calibration: metrics::calibration(p, truth, metrics::HOSMER_LEMESHOW_GROUPS),
+        histogram: Some(metrics::class_histogram(p, truth, REPORT_HISTOGRAM_BINS)),
+    };
+    (metrics::classification_report(p, truth, 0.5), evaluation)
 }
 
 /// Trains an algorithm without a target (k-means, isolation forest) on every row; its
@@ -448,7 +474,7 @@ fn train_unsupervised(
 
 /// The model with its drift reference, measured on a sample of the training rows, once
 /// nothing in it is non-finite.
-fn with_drift(model: Model, data: &Dataset, train: &[usize]) -> Result<Model> {
+pub fn with_drift(model: Model, data: &Dataset, train: &[usize]) -> Result<Model> {
     let sample = drift_sample(train);
     let predictions = model.predict_rows(data, &sample)?;
     let features: Vec<(&str, Tracked)> = model
@@ -677,7 +703,7 @@ fn resolve_target(
 
 /// A trained model that cannot be stored because `what` is not a finite number: refused
 /// before it is stored or deployed, so the deployed version keeps predicting.
-fn not_finite(what: &str) -> Error {
+pub fn not_finite(what: &str) -> Error {
     Error::invalid_data(format!(
         "the trained model is not usable: {what} is not a finite number"
     ))

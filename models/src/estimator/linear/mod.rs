@@ -7,9 +7,9 @@ mod solver;
 
 pub use solver::{
     fit_linear, fit_logistic, fit_logistic_coefficients, fit_logistic_weighted, fitted_by_newton,
-    linear_predictor, logistic_covariance, logistic_covariance_weighted,
-    original_scale_coefficients, sigmoid, Coefficient, LinearFit, GRADIENT_TOLERANCE_PER_ROW,
-    NEWTON_MAX_TERMS,
+    linear_predictor, logistic_covariance, logistic_covariance_weighted, logistic_row,
+    newton_by_passes, original_scale_coefficients, sigmoid, Coefficient, LinearFit, NewtonPass,
+    NewtonSolution, GRADIENT_TOLERANCE_PER_ROW, NEWTON_MAX_TERMS,
 };
 
 use crate::data::RawValue;

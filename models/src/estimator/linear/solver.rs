@@ -161,13 +161,13 @@ fn check_finite_design(x: &dyn DesignRows) -> Result<()> {
 
 /// Where Newton's method stopped: the coefficients `[b, w...]` and the penalized
 /// information matrix there.
-struct NewtonSolution {
-    theta: Array1<f64>,
-    information: Array2<f64>,
+pub struct NewtonSolution {
+    pub theta: Array1<f64>,
+    pub information: Array2<f64>,
 }
 
 impl NewtonSolution {
-    fn into_fit(self, covariance: bool) -> LinearFit {
+    pub fn into_fit(self, covariance: bool) -> LinearFit {
         LinearFit {
             intercept: self.theta[0],
             weights: self.theta.iter().skip(1).copied().collect(),
@@ -182,10 +182,49 @@ impl NewtonSolution {
 
 /// One pass over the rows at `theta`: the penalized log-loss, its gradient and its Hessian
 /// (the penalized information `Aᵀ·diag(μ(1-μ))·A + l2·D`).
-struct NewtonPass {
-    loss: f64,
-    gradient: Array1<f64>,
-    information: Array2<f64>,
+pub struct NewtonPass {
+    pub loss: f64,
+    pub gradient: Array1<f64>,
+    pub information: Array2<f64>,
+}
+
+impl NewtonPass {
+    /// The pass from its sums over the rows (unpenalized), with the L2 penalty on every
+    /// coefficient but the intercept added.
+    pub fn penalized(
+        mut loss: f64,
+        mut gradient: Array1<f64>,
+        mut information: Array2<f64>,
+        theta: &Array1<f64>,
+        l2: f64,
+    ) -> NewtonPass {
+        for j in 1..theta.len() {
+            loss += 0.5 * l2 * theta[j] * theta[j];
+            gradient[j] += l2 * theta[j];
+            information[[j, j]] += l2;
+        }
+        NewtonPass {
+            loss,
+            gradient,
+            information,
+        }
+    }
+}
+
+/// One row's share of a Newton pass at the linear predictor `eta`: its log-loss, its
+/// residual `μ − y` (the gradient is residual × row) and its information weight `μ(1−μ)`.
+#[inline]
+pub fn logistic_row(eta: f64, positive: bool) -> (f64, f64, f64) {
+    // One exponential serves the loss, the probability and its derivative.
+    let e = (-eta.abs()).exp();
+    let margin = if positive { eta } else { -eta };
+    let loss = (-margin).max(0.0) + e.ln_1p();
+    let mu = if eta >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    };
+    (loss, mu - f64::from(u8::from(positive)), mu * (1.0 - mu))
 }
 
 fn newton_pass(
@@ -210,34 +249,17 @@ fn newton_pass(
             let a = row(&block, i);
             let eta = dot(a, coefficients);
             let s = weight_of(sample_weights, start + i);
-            // One exponential serves the loss, the probability and its derivative.
-            let e = (-eta.abs()).exp();
-            let margin = if positive { eta } else { -eta };
-            loss += s * ((-margin).max(0.0) + e.ln_1p());
-            let mu = if eta >= 0.0 {
-                1.0 / (1.0 + e)
-            } else {
-                e / (1.0 + e)
-            };
-            let residual = s * (mu - f64::from(u8::from(positive)));
+            let (row_loss, residual, information_weight) = logistic_row(eta, positive);
+            loss += s * row_loss;
             gradient
                 .iter_mut()
                 .zip(a)
-                .for_each(|(g, &v)| *g += residual * v);
-            *weight = s * mu * (1.0 - mu);
+                .for_each(|(g, &v)| *g += s * residual * v);
+            *weight = s * information_weight;
         }
         add_weighted_gram(&block, &weights, &mut scratch, &mut information);
     });
-    for j in 1..terms {
-        loss += 0.5 * l2 * coefficients[j] * coefficients[j];
-        gradient[j] += l2 * coefficients[j];
-        information[[j, j]] += l2;
-    }
-    NewtonPass {
-        loss,
-        gradient: Array1::from(gradient),
-        information,
-    }
+    NewtonPass::penalized(loss, Array1::from(gradient), information, theta, l2)
 }
 
 /// The step last taken: from where, in which direction, at what loss, and what share of
@@ -259,20 +281,38 @@ fn newton(
     l2: f64,
     max_iter: u64,
 ) -> Option<NewtonSolution> {
-    let rows = total_weight(weights, y.len()).max(f64::MIN_POSITIVE);
-    let mut theta = Array1::<f64>::zeros(x.width() + 1);
-    // The intercept-only model's solution saves a step: the log-odds of the positive rate.
+    let rows = total_weight(weights, y.len());
     let positives: f64 = (0..y.len())
         .filter(|&i| y[i])
         .map(|i| weight_of(weights, i))
         .sum();
+    let mut pass = |theta: &Array1<f64>| -> Result<NewtonPass> {
+        Ok(newton_pass(x, y, weights, theta, l2))
+    };
+    newton_by_passes(x.width() + 1, rows, positives, max_iter, &mut pass).unwrap_or(None)
+}
+
+/// Newton's method on `terms` coefficients (the intercept first) whose passes `pass` makes:
+/// over rows in memory, or as an aggregate on the rows where they are stored. `rows` and
+/// `positives` are the (weighted) row and positive counts. `Ok(None)` when it cannot finish
+/// (a singular information matrix, a direction that does not descend, `max_iter` steps).
+pub fn newton_by_passes(
+    terms: usize,
+    rows: f64,
+    positives: f64,
+    max_iter: u64,
+    pass: &mut dyn FnMut(&Array1<f64>) -> Result<NewtonPass>,
+) -> Result<Option<NewtonSolution>> {
+    let rows = rows.max(f64::MIN_POSITIVE);
+    let mut theta = Array1::<f64>::zeros(terms);
+    // The intercept-only model's solution saves a step: the log-odds of the positive rate.
     if positives > 0.0 && positives < rows {
         theta[0] = (positives / (rows - positives)).ln();
     }
     let mut last: Option<Step> = None;
     let mut steps = 0u64;
     loop {
-        let pass = newton_pass(x, y, weights, &theta, l2);
+        let pass = pass(&theta)?;
         if let Some(step) = &mut last {
             // Rounding can raise a converged loss in its last digits: that is no failure. A
             // NaN loss is not "no higher" either.
@@ -280,7 +320,7 @@ fn newton(
             if !descended {
                 step.fraction *= 0.5;
                 if step.fraction < SMALLEST_STEP_FRACTION {
-                    return None;
+                    return Ok(None);
                 }
                 theta = &step.from - &(&step.direction * step.fraction);
                 continue;
@@ -293,18 +333,20 @@ fn newton(
                 <= 1e-12 * (1.0 + theta.iter().fold(0.0_f64, |m, t| m.max(t.abs())))
         });
         if largest_gradient <= NEWTON_GRADIENT_TOLERANCE_PER_ROW * rows || settled {
-            return Some(NewtonSolution {
+            return Ok(Some(NewtonSolution {
                 theta,
                 information: pass.information,
-            });
+            }));
         }
         if steps == max_iter {
-            return None;
+            return Ok(None);
         }
-        let factor = cholesky(&pass.information)?;
+        let Some(factor) = cholesky(&pass.information) else {
+            return Ok(None);
+        };
         let direction = cholesky_solve(&factor, &pass.gradient);
         if !direction.iter().all(|d| d.is_finite()) {
-            return None;
+            return Ok(None);
         }
         theta = &theta - &direction;
         last = Some(Step {

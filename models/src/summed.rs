@@ -1,0 +1,731 @@
+//! Training from sums over the rows, where the rows are stored: each pass over a relation
+//! is one aggregate (`fin_training_sums`) whose state is a fixed array of cells that a
+//! parallel worker or a Citus worker fills for its part of the rows, and that parts add up
+//! (order-independent but for rounding). Logistic regression needs, over its training rows:
+//!
+//! 1. **moments**: the row and positive counts, and each numeric feature's present count
+//!    and sum (categorical features are a GROUP BY, outside this module);
+//! 2. **ranks**: each median by radix selection over the numbers' order keys, one byte of
+//!    the key per pass (at most 8), so a median is exact, as in memory;
+//! 3. **spread**: each numeric feature's sum of squared deviations from its mean;
+//! 4. **newton**: at each of Newton's steps, the log-loss, gradient and information matrix
+//!    (and at the last, each feature's term sums, for explanations).
+//!
+//! A pass is described by a [`SumsPass`], sent to every worker as JSON text.
+
+use crate::data::{Dataset, RawValue};
+use crate::error::{Error, ErrorKind, Result};
+use crate::estimator::linear::{
+    fitted_by_newton, logistic_row, newton_by_passes, sigmoid, LinearEstimator, NewtonPass,
+    NewtonSolution, SolverParams, NEWTON_MAX_TERMS,
+};
+use crate::estimator::Estimator;
+use crate::explain::Reference;
+use crate::fit::Task;
+use crate::model::Model;
+use crate::options::TrainOptions;
+use crate::preprocess::{
+    categorical_from_counts, FeatureTransform, Impute, Input, NumericTransform, Preprocessor,
+    Transform,
+};
+use crate::train::{binary_evaluation, not_finite, with_drift, HeldOut, TrainOutcome, Truth};
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+/// The order key of a finite number: its bits, rearranged so that the keys' unsigned order
+/// is the numbers' order (stored as i64, as SQL's int8 would).
+pub fn order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+
+/// What one pass of `fin_training_sums` sums.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "pass", rename_all = "snake_case")]
+pub enum SumsPass {
+    /// Rows, positive rows, then per number (the `numbers` array's order) its present
+    /// count and sum, and its count of non-finite values.
+    Moments { numbers: usize },
+    /// Per target: for each value of the target's number whose key has the target's prefix
+    /// (the key's bits above `shift`), its count, least and greatest value per next byte.
+    Ranks { shift: u32, targets: Vec<RankTarget> },
+    /// Per number: the sum of its present values' squared deviations from `means[k]`.
+    Spread { means: Vec<f64> },
+    /// Newton's sums at `theta` on `preprocessor`'s design (see [`NewtonLayout`]).
+    Newton {
+        preprocessor: Preprocessor,
+        theta: Vec<f64>,
+    },
+}
+
+/// One rank searched in one number: its position in the `numbers` array and the key prefix
+/// its value has (the key's bits above the pass's shift; none at the first pass).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RankTarget {
+    pub number: usize,
+    pub prefix: u64,
+}
+
+/// The most cells one state may hold (64 MiB): a Newton pass at the widest design Newton's
+/// method takes holds 65,536; the bound is there for a pass a caller made up.
+pub const MAX_CELLS: usize = 1 << 23;
+
+/// Each of a Ranks pass's targets has one group of cells per next key byte.
+const BYTE_GROUPS: usize = 256;
+/// A group's cells: count, least value, greatest value.
+const GROUP_CELLS: usize = 3;
+
+/// How the combine function adds two states: the first cell names the layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    /// Every cell added.
+    Sums = 1,
+    /// Groups of (count, least, greatest): added, least, greatest.
+    Ranks = 2,
+}
+
+impl SumsPass {
+    /// Parses a pass as the workers receive it; 22023 for anything else.
+    pub fn parse(text: &str) -> Result<SumsPass> {
+        let mut pass: SumsPass = serde_json::from_str(text).map_err(|e| {
+            Error::invalid_option(format!("invalid training pass: {e}"))
+                .with_hint("fin_train makes these passes; they are not for direct use")
+        })?;
+        if let SumsPass::Ranks { shift, .. } = &pass {
+            if *shift < 8 || *shift > 64 || shift % 8 != 0 {
+                return Err(Error::invalid_option(format!(
+                    "a ranks pass's shift must be a multiple of 8 from 8 to 64, got {shift}"
+                )));
+            }
+        }
+        if pass.cell_count() > MAX_CELLS {
+            return Err(Error::new(
+                ErrorKind::ResourceLimit,
+                format!(
+                    "a training pass of {} cells is more than the {MAX_CELLS} one pass may sum",
+                    pass.cell_count()
+                ),
+            )
+            .with_hint("select fewer features, or lower options.max_categories"));
+        }
+        if let SumsPass::Newton {
+            preprocessor,
+            theta,
+        } = &mut pass
+        {
+            preprocessor.rebuild_indexes();
+            if theta.len() != preprocessor.width() + 1 {
+                return Err(Error::invalid_option(
+                    "a Newton pass's coefficients do not fit its design",
+                )
+                .with_hint("fin_train makes these passes; they are not for direct use"));
+            }
+        }
+        Ok(pass)
+    }
+
+    pub fn kind(&self) -> CellKind {
+        match self {
+            SumsPass::Ranks { .. } => CellKind::Ranks,
+            _ => CellKind::Sums,
+        }
+    }
+
+    /// The state's length, its kind cell first.
+    pub fn cell_count(&self) -> usize {
+        1 + match self {
+            SumsPass::Moments { numbers } => 2 + 3 * numbers,
+            SumsPass::Ranks { targets, .. } => targets.len() * BYTE_GROUPS * GROUP_CELLS,
+            SumsPass::Spread { means } => means.len(),
+            SumsPass::Newton {
+                preprocessor,
+                theta,
+            } => NewtonLayout::new(theta.len(), preprocessor.features.len()).cells,
+        }
+    }
+
+    /// The zero state (a Ranks group's least and greatest start at +∞ and −∞).
+    pub fn zero_cells(&self) -> Vec<f64> {
+        let mut cells = vec![0.0; self.cell_count()];
+        cells[0] = self.kind() as i32 as f64;
+        if self.kind() == CellKind::Ranks {
+            for group in cells[1..].chunks_mut(GROUP_CELLS) {
+                group[1] = f64::INFINITY;
+                group[2] = f64::NEG_INFINITY;
+            }
+        }
+        cells
+    }
+
+    /// Adds one row to `cells` (made by [`SumsPass::zero_cells`]): its numbers and texts as
+    /// the `numbers`/`texts` arrays hold them, and its label.
+    pub fn add_row(
+        &self,
+        cells: &mut [f64],
+        numbers: &[Option<f64>],
+        texts: &[Option<&str>],
+        positive: bool,
+    ) -> Result<()> {
+        if cells.len() != self.cell_count() {
+            return Err(state_refused());
+        }
+        let cells = &mut cells[1..];
+        match self {
+            SumsPass::Moments { numbers: count } => {
+                if numbers.len() != *count {
+                    return Err(arrays_refused());
+                }
+                cells[0] += 1.0;
+                cells[1] += f64::from(u8::from(positive));
+                for (k, v) in numbers.iter().enumerate() {
+                    match v {
+                        Some(v) if v.is_finite() => {
+                            cells[2 + 3 * k] += 1.0;
+                            cells[3 + 3 * k] += v;
+                        }
+                        Some(_) => cells[4 + 3 * k] += 1.0,
+                        None => {}
+                    }
+                }
+            }
+            SumsPass::Ranks { shift, targets } => {
+                for (t, target) in targets.iter().enumerate() {
+                    let Some(Some(v)) = numbers.get(target.number).copied() else {
+                        continue;
+                    };
+                    let key = order_key(v);
+                    if *shift < 64 && key >> shift != target.prefix {
+                        continue;
+                    }
+                    let byte = ((key >> (shift - 8)) & 0xff) as usize;
+                    let group = &mut cells[(t * BYTE_GROUPS + byte) * GROUP_CELLS..][..GROUP_CELLS];
+                    group[0] += 1.0;
+                    group[1] = group[1].min(v);
+                    group[2] = group[2].max(v);
+                }
+            }
+            SumsPass::Spread { means } => {
+                if numbers.len() != means.len() {
+                    return Err(arrays_refused());
+                }
+                for ((cell, v), mean) in cells.iter_mut().zip(numbers).zip(means) {
+                    if let Some(v) = v {
+                        *cell += (v - mean) * (v - mean);
+                    }
+                }
+            }
+            SumsPass::Newton {
+                preprocessor,
+                theta,
+            } => {
+                let values = preprocessor
+                    .values_from_arrays(numbers, texts)
+                    .ok_or_else(arrays_refused)?;
+                let layout = NewtonLayout::new(theta.len(), preprocessor.features.len());
+                let mut row = Vec::with_capacity(theta.len());
+                row.push(1.0);
+                preprocessor.design_row(&values, &mut row)?;
+                let eta: f64 = row.iter().zip(theta).map(|(a, t)| a * t).sum();
+                let (loss, residual, weight) = logistic_row(eta, positive);
+                cells[0] += loss;
+                let terms = theta.len();
+                for (j, &a) in row.iter().enumerate() {
+                    cells[layout.gradient + j] += residual * a;
+                    if a != 0.0 {
+                        // The upper triangle: the information matrix is symmetric.
+                        let wa = weight * a;
+                        let info = &mut cells[layout.information + j * terms..][..terms];
+                        for (c, &b) in info[j..].iter_mut().zip(&row[j..]) {
+                            *c += wa * b;
+                        }
+                    }
+                }
+                let features = preprocessor.features.len();
+                preprocessor.feature_terms(&theta[1..], &values, |k, term| {
+                    cells[layout.term_sums + k] += term;
+                    cells[layout.term_sums + features + k] += term * term;
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds the state `b` into `a` (the combine function): both made for the same pass.
+pub fn combine_cells(a: &mut [f64], b: &[f64]) -> Result<()> {
+    if a.len() != b.len() || a.first() != b.first() {
+        return Err(state_refused());
+    }
+    let ranks = a.first() == Some(&(CellKind::Ranks as i32 as f64));
+    if ranks {
+        for (x, y) in a[1..]
+            .chunks_mut(GROUP_CELLS)
+            .zip(b[1..].chunks(GROUP_CELLS))
+        {
+            x[0] += y[0];
+            x[1] = x[1].min(y[1]);
+            x[2] = x[2].max(y[2]);
+        }
+    } else {
+        a[1..].iter_mut().zip(&b[1..]).for_each(|(x, y)| *x += y);
+    }
+    Ok(())
+}
+
+fn state_refused() -> Error {
+    Error::invalid_option("the training sums' state does not fit its pass")
+        .with_hint("fin_train makes these passes; they are not for direct use")
+}
+
+fn arrays_refused() -> Error {
+    Error::invalid_option("the feature arrays do not fit the training pass")
+        .with_hint("fin_train makes these passes; they are not for direct use")
+}
+
+/// Where a Newton pass's sums lie in its cells (after the kind cell): the log-loss, the
+/// gradient (`terms`), the information matrix's upper triangle (`terms × terms`, row-major),
+/// then each feature's term sum and sum of squares.
+pub struct NewtonLayout {
+    pub gradient: usize,
+    pub information: usize,
+    pub term_sums: usize,
+    pub cells: usize,
+}
+
+impl NewtonLayout {
+    pub fn new(terms: usize, features: usize) -> NewtonLayout {
+        let gradient = 1;
+        let information = gradient + terms;
+        let term_sums = information + terms * terms;
+        NewtonLayout {
+            gradient,
+            information,
+            term_sums,
+            cells: term_sums + 2 * features,
+        }
+    }
+}
+
+impl Preprocessor {
+    /// A row's values in feature order from the two arrays an aggregate takes: the numbers
+    /// (numeric and date features) and the texts (the others), each in feature order;
+    /// `None` when their lengths do not fit.
+    pub fn values_from_arrays<'a>(
+        &self,
+        numbers: &[Option<f64>],
+        texts: &[Option<&'a str>],
+    ) -> Option<Vec<RawValue<'a>>> {
+        let (mut numbers, mut texts) = (numbers.iter(), texts.iter());
+        let values: Option<Vec<RawValue<'a>>> = self
+            .features
+            .iter()
+            .map(|f| match f.transform.input() {
+                Input::Number | Input::Date => numbers
+                    .next()
+                    .map(|v| v.map_or(RawValue::Null, RawValue::Number)),
+                Input::Text => texts
+                    .next()
+                    .map(|v| v.map_or(RawValue::Null, RawValue::Text)),
+            })
+            .collect();
+        values.filter(|_| numbers.next().is_none() && texts.next().is_none())
+    }
+}
+
+/// The search for ranks of numbers by radix selection: each pass fixes one more byte of
+/// each unfound rank's order key, and a rank is found when its byte's values are all equal.
+#[derive(Debug, Clone)]
+pub struct RankSearch {
+    shift: u32,
+    ranks: Vec<Rank>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Rank {
+    number: usize,
+    /// 0-based among the values with the prefix.
+    rank: u64,
+    prefix: u64,
+    value: Option<f64>,
+}
+
+impl RankSearch {
+    /// Searches, for each `(number, rank)`, the value at that 0-based rank among the
+    /// number's present values.
+    pub fn new(ranks: &[(usize, u64)]) -> RankSearch {
+        RankSearch {
+            shift: 64,
+            ranks: ranks
+                .iter()
+                .map(|&(number, rank)| Rank {
+                    number,
+                    rank,
+                    prefix: 0,
+                    value: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The next pass, or `None` when every rank is found.
+    pub fn next_pass(&self) -> Option<SumsPass> {
+        let targets: Vec<RankTarget> = self
+            .ranks
+            .iter()
+            .filter(|r| r.value.is_none())
+            .map(|r| RankTarget {
+                number: r.number,
+                prefix: r.prefix,
+            })
+            .collect();
+        (!targets.is_empty() && self.shift >= 8).then_some(SumsPass::Ranks {
+            shift: self.shift,
+            targets,
+        })
+    }
+
+    /// Reads the cells of the pass [`RankSearch::next_pass`] gave.
+    pub fn absorb(&mut self, cells: &[f64]) -> Result<()> {
+        let Some(SumsPass::Ranks { targets, .. }) = self.next_pass() else {
+            return Ok(());
+        };
+        if cells.len() != 1 + targets.len() * BYTE_GROUPS * GROUP_CELLS {
+            return Err(state_refused());
+        }
+        let next_shift = self.shift - 8;
+        let unfound = self.ranks.iter_mut().filter(|r| r.value.is_none());
+        for (t, rank) in unfound.enumerate() {
+            let groups = cells[1 + t * BYTE_GROUPS * GROUP_CELLS..][..BYTE_GROUPS * GROUP_CELLS]
+                .chunks(GROUP_CELLS);
+            let mut before = 0u64;
+            let mut found = false;
+            for (byte, group) in groups.enumerate() {
+                let count = group[0] as u64;
+                if rank.rank < before + count {
+                    rank.rank -= before;
+                    rank.prefix = if self.shift == 64 {
+                        byte as u64
+                    } else {
+                        (rank.prefix << 8) | byte as u64
+                    };
+                    if group[1] == group[2] || next_shift == 0 {
+                        rank.value = Some(group[1]);
+                    }
+                    found = true;
+                    break;
+                }
+                before += count;
+            }
+            if !found {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    format!(
+                        "rank {} of number {} is beyond its {before} values",
+                        rank.rank, rank.number
+                    ),
+                ));
+            }
+        }
+        self.shift = next_shift;
+        Ok(())
+    }
+
+    /// The values found, in the order the ranks were given.
+    pub fn values(&self) -> Option<Vec<f64>> {
+        self.ranks.iter().map(|r| r.value).collect()
+    }
+}
+
+/// The 0-based ranks whose mean is the median of `present` values (numpy's median).
+pub fn median_ranks(present: u64) -> (u64, u64) {
+    if present % 2 == 1 {
+        (present / 2, present / 2)
+    } else {
+        (present / 2 - 1, present / 2)
+    }
+}
+
+/// Where a summed training's passes run: an aggregate over the training rows of a relation
+/// (the extension), or rows in memory (the tests). Every method reads the training rows
+/// only; `outputs` the rows the metrics are measured on.
+pub trait SummedRows {
+    /// The cells of `pass` summed over the training rows.
+    fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>>;
+    /// The training rows' count per level of the categorical feature `feature` (`None`: NULL).
+    fn level_counts(&mut self, feature: &str) -> Result<Vec<(Option<String>, u64)>>;
+    /// The linear predictor of the Newton pass's coefficients, and the label, of each row the
+    /// metrics are measured on.
+    fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<bool>)>;
+    /// At most [`crate::drift::DRIFT_SAMPLE_ROWS`] training rows, for the drift reference.
+    fn drift_sample(&mut self) -> Result<Dataset>;
+}
+
+/// A logistic regression to train from sums: its features (name, read as a number or as a
+/// text) in the relation's order, its target and classes, and its options.
+pub struct SummedLogistic<'a> {
+    pub features: &'a [(String, Input)],
+    pub target: &'a str,
+    pub positive: String,
+    pub negative: String,
+    pub options: &'a TrainOptions,
+    pub params: SolverParams,
+    /// "test" when `outputs` reads an out-of-time test part, else "train".
+    pub evaluated_on: &'static str,
+}
+
+impl SummedLogistic<'_> {
+    /// Trains on `rows`: the same model [`crate::train::train`] makes of the same rows, up
+    /// to the order of additions (and a drift reference of another sample when there are
+    /// more training rows than it holds).
+    pub fn train(&self, rows: &mut dyn SummedRows) -> Result<TrainOutcome> {
+        let numbers: Vec<&str> = self
+            .features
+            .iter()
+            .filter(|(_, input)| *input != Input::Text)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let moments = rows.sums(&SumsPass::Moments {
+            numbers: numbers.len(),
+        })?;
+        let (n, positives) = (moments[1], moments[2]);
+        self.check_rows(n, positives)?;
+        let numeric = |k: usize| (moments[3 + 3 * k], moments[4 + 3 * k], moments[5 + 3 * k]);
+        if let Some(k) = (0..numbers.len()).find(|&k| numeric(k).2 > 0.0) {
+            return Err(Error::invalid_data(format!(
+                "feature \"{}\" holds {} values that are not finite numbers (NaN or infinity)",
+                numbers[k],
+                numeric(k).2
+            ))
+            .with_hint("replace them by NULL (imputed) or filter those rows out in a view"));
+        }
+        let imputed = self.impute_values(rows, (0..numbers.len()).map(|k| numeric(k).0), |k| {
+            numeric(k).1 / numeric(k).0
+        })?;
+        let means: Vec<f64> = (0..numbers.len())
+            .map(|k| {
+                let (present, sum, _) = numeric(k);
+                (sum + (n - present) * imputed[k]) / n
+            })
+            .collect();
+        let spread = rows.sums(&SumsPass::Spread {
+            means: means.clone(),
+        })?;
+        let mut preprocessor = Preprocessor {
+            features: Vec::with_capacity(self.features.len()),
+        };
+        let mut number = 0;
+        for (name, input) in self.features {
+            let transform = if *input == Input::Text {
+                let counts = rows.level_counts(name)?;
+                Transform::Categorical(categorical_from_counts(
+                    counts.iter().map(|(l, c)| (l.as_deref(), *c as usize)),
+                    self.options.max_categories,
+                ))
+            } else {
+                let k = number;
+                number += 1;
+                let missing = n - numeric(k).0;
+                let deviation = imputed[k] - means[k];
+                let variance = (spread[1 + k] + missing * deviation * deviation) / n;
+                let transform = NumericTransform::from_moments(imputed[k], means[k], variance);
+                if transform.invalid_part().is_some() {
+                    return Err(Error::invalid_data(format!(
+                        "feature \"{name}\" overflows double precision: its mean or standard deviation is not finite"
+                    ))
+                    .with_hint("rescale the column (e.g. to thousands) in a view, or leave it out"));
+                }
+                Transform::Numeric(transform)
+            };
+            preprocessor.features.push(FeatureTransform {
+                name: name.clone(),
+                transform,
+            });
+        }
+        let terms = preprocessor.width() + 1;
+        if !fitted_by_newton(terms - 1) {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the design has {terms} terms: summed training fits by Newton's method, which takes fewer than {NEWTON_MAX_TERMS}"
+                ),
+            )
+            .with_hint(r#"lower options.max_categories, or train with "aggregate": false"#));
+        }
+        let solution = self.newton(rows, &preprocessor, n, positives)?;
+        let layout = NewtonLayout::new(terms, preprocessor.features.len());
+        let last = &solution.1;
+        let features = preprocessor.features.len();
+        let reference = Reference {
+            mean_terms: (0..features)
+                .map(|k| last[layout.term_sums + k] / n)
+                .collect(),
+            term_sd: (0..features)
+                .map(|k| {
+                    let mean = last[layout.term_sums + k] / n;
+                    (last[layout.term_sums + features + k] / n - mean * mean)
+                        .max(0.0)
+                        .sqrt()
+                })
+                .collect(),
+            mean_design: Vec::new(),
+        };
+        let fit = solution.0.into_fit(true);
+        let estimator = LinearEstimator::from_fit(&fit, &preprocessor, true);
+        let (eta, truth) = rows.outputs(&SumsPass::Newton {
+            preprocessor: preprocessor.clone(),
+            theta: std::iter::once(fit.intercept)
+                .chain(fit.weights.iter().copied())
+                .collect(),
+        })?;
+        if let Some(k) = eta.iter().position(|e| !e.is_finite()) {
+            return Err(not_finite(&format!(
+                "its prediction for {} row {} ({})",
+                self.evaluated_on,
+                k + 1,
+                eta[k]
+            )));
+        }
+        let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
+        let (metrics, evaluation) = binary_evaluation(&p, &truth, self.evaluated_on);
+        if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
+            return Err(not_finite(&format!(
+                "its {name} on the {} rows ({value})",
+                self.evaluated_on
+            )));
+        }
+        let model = Model {
+            task: Task::Classification,
+            target: self.target.to_owned(),
+            positive_class: Some(self.positive.clone()),
+            negative_class: Some(self.negative.clone()),
+            preprocessor,
+            estimator: Estimator::Logistic(estimator),
+            reference: Some(reference),
+            evaluation: Some(evaluation),
+            drift: None,
+        };
+        let sample = rows.drift_sample()?;
+        let sampled: Vec<usize> = (0..sample.n_rows()).collect();
+        let model = with_drift(model, &sample, &sampled)?;
+        let test_rows = if self.evaluated_on == "test" {
+            truth.len()
+        } else {
+            0
+        };
+        Ok(TrainOutcome {
+            model,
+            train_rows: n as usize,
+            test_rows,
+            metrics,
+            evaluated_on: self.evaluated_on,
+            notes: Vec::new(),
+            held_out: HeldOut {
+                rows: Vec::new(),
+                truth: Truth::Binary(truth),
+            },
+            training_log: Vec::new(),
+            device: None,
+        })
+    }
+
+    fn check_rows(&self, n: f64, positives: f64) -> Result<()> {
+        if n == 0.0 {
+            return Err(Error::invalid_data(format!(
+                "no rows to train on: none with a non-NULL \"{}\" in the training part",
+                self.target
+            ))
+            .with_hint("train on a relation with labelled rows"));
+        }
+        if positives == 0.0 || positives == n {
+            return Err(Error::invalid_data(format!(
+                "the training split of \"{}\" has only one class",
+                self.target
+            ))
+            .with_hint("a classifier needs rows of both classes in the training data"));
+        }
+        Ok(())
+    }
+
+    /// Each number's imputed value: its median (by rank passes), its mean, or zero; zero for
+    /// a number without a present value.
+    fn impute_values(
+        &self,
+        rows: &mut dyn SummedRows,
+        present: impl Iterator<Item = f64>,
+        mean: impl Fn(usize) -> f64,
+    ) -> Result<Vec<f64>> {
+        let present: Vec<u64> = present.map(|p| p as u64).collect();
+        let mut values: Vec<f64> = (0..present.len())
+            .map(|k| match self.options.impute {
+                Impute::Mean if present[k] > 0 => mean(k),
+                _ => 0.0,
+            })
+            .collect();
+        if self.options.impute != Impute::Median {
+            return Ok(values);
+        }
+        let ranks: Vec<(usize, u64)> = (0..present.len())
+            .filter(|&k| present[k] > 0)
+            .flat_map(|k| {
+                let (low, high) = median_ranks(present[k]);
+                [(k, low), (k, high)]
+            })
+            .collect();
+        let mut search = RankSearch::new(&ranks);
+        while let Some(pass) = search.next_pass() {
+            let cells = rows.sums(&pass)?;
+            search.absorb(&cells)?;
+        }
+        let found = search.values().ok_or_else(|| {
+            Error::new(ErrorKind::Internal, "a median's rank search did not finish")
+        })?;
+        for (pair, value) in ranks.chunks(2).zip(found.chunks(2)) {
+            values[pair[0].0] = (value[0] + value[1]) / 2.0;
+        }
+        Ok(values)
+    }
+
+    /// Newton's method, a pass over the rows per step: the solution, and the cells of the
+    /// pass at it without the kind cell (whose term sums measure the reference).
+    fn newton(
+        &self,
+        rows: &mut dyn SummedRows,
+        preprocessor: &Preprocessor,
+        n: f64,
+        positives: f64,
+    ) -> Result<(NewtonSolution, Vec<f64>)> {
+        let terms = preprocessor.width() + 1;
+        let layout = NewtonLayout::new(terms, preprocessor.features.len());
+        let mut last = Vec::new();
+        let mut pass = |theta: &Array1<f64>| -> Result<NewtonPass> {
+            let mut cells = rows.sums(&SumsPass::Newton {
+                preprocessor: preprocessor.clone(),
+                theta: theta.to_vec(),
+            })?;
+            // The layout's offsets count from after the kind cell.
+            cells.remove(0);
+            let gradient = Array1::from(cells[layout.gradient..layout.information].to_vec());
+            let mut information = Array2::<f64>::zeros((terms, terms));
+            for j in 0..terms {
+                for k in j..terms {
+                    let v = cells[layout.information + j * terms + k];
+                    information[[j, k]] = v;
+                    information[[k, j]] = v;
+                }
+            }
+            let pass = NewtonPass::penalized(cells[0], gradient, information, theta, self.params.l2);
+            last = cells;
+            Ok(pass)
+        };
+        let solution = newton_by_passes(terms, n, positives, self.params.max_iter, &mut pass)?
+            .ok_or_else(|| {
+                Error::invalid_data("Newton's method did not converge on the summed rows")
+                    .with_hint(r#"in memory L-BFGS takes over: train with "aggregate": false, or raise l2"#)
+            })?;
+        Ok((solution, last))
+    }
+}
