@@ -79,6 +79,7 @@ struct RawOptions {
     semi_supervised: Option<Value>,
     dates: Option<Value>,
     text: Option<Value>,
+    aggregate: Option<bool>,
 }
 
 /// Keys of the training itself (target, split, preprocessing, deployment), which every
@@ -99,6 +100,7 @@ pub const TRAINING_KEYS: &[&str] = &[
     "semi_supervised",
     "dates",
     "text",
+    "aggregate",
 ];
 
 /// Validated training options with their defaults applied.
@@ -141,6 +143,10 @@ pub struct TrainOptions {
     pub dates: Vec<(String, Vec<DatePart>)>,
     /// Text columns used as hashed TF-IDF features (`"text"`).
     pub text: Vec<(String, TextSpec)>,
+    /// Train from sums over the rows where they are stored (summed.rs): `Some(true)` asks for
+    /// it, `Some(false)` reads the rows; `None`: on a distributed table when the training
+    /// can, else the rows.
+    pub aggregate: Option<bool>,
     /// Every key the caller gave, in order, to reject those the chosen algorithm ignores.
     pub given: Vec<String>,
     /// The algorithms' keys the caller gave; each algorithm parses its own slice
@@ -274,6 +280,7 @@ impl TrainOptions {
                 .map(parse_text)
                 .transpose()?
                 .unwrap_or_default(),
+            aggregate: raw.aggregate,
             given,
             algorithm_options,
         })

@@ -52,7 +52,10 @@ pub enum SumsPass {
     Moments { numbers: usize },
     /// Per target: for each value of the target's number whose key has the target's prefix
     /// (the key's bits above `shift`), its count, least and greatest value per next byte.
-    Ranks { shift: u32, targets: Vec<RankTarget> },
+    Ranks {
+        shift: u32,
+        targets: Vec<RankTarget>,
+    },
     /// Per number: the sum of its present values' squared deviations from `means[k]`.
     Spread { means: Vec<f64> },
     /// Newton's sums at `theta` on `preprocessor`'s design (see [`NewtonLayout`]).
@@ -496,7 +499,7 @@ impl SummedLogistic<'_> {
         let numeric = |k: usize| (moments[3 + 3 * k], moments[4 + 3 * k], moments[5 + 3 * k]);
         if let Some(k) = (0..numbers.len()).find(|&k| numeric(k).2 > 0.0) {
             return Err(Error::invalid_data(format!(
-                "feature \"{}\" holds {} values that are not finite numbers (NaN or infinity)",
+                "feature \"{}\" is not a finite number (NaN or infinity) in {} rows",
                 numbers[k],
                 numeric(k).2
             ))
@@ -717,7 +720,8 @@ impl SummedLogistic<'_> {
                     information[[k, j]] = v;
                 }
             }
-            let pass = NewtonPass::penalized(cells[0], gradient, information, theta, self.params.l2);
+            let pass =
+                NewtonPass::penalized(cells[0], gradient, information, theta, self.params.l2);
             last = cells;
             Ok(pass)
         };

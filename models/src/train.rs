@@ -367,9 +367,12 @@ pub fn resolve_classes(
 ) -> Result<(Task, Option<(String, String)>)> {
     let rows: Vec<usize> = (0..classes.n_rows()).collect();
     match resolve_target(classes, &rows, options)? {
-        (task, Labels::Binary {
-            positive, negative, ..
-        }) => Ok((task, Some((positive, negative)))),
+        (
+            task,
+            Labels::Binary {
+                positive, negative, ..
+            },
+        ) => Ok((task, Some((positive, negative)))),
         (task, Labels::Numeric(_)) => Ok((task, None)),
     }
 }

@@ -5,7 +5,9 @@
 //! relative (the issue's bound; only the order of additions differs), medians and
 //! categorical encodings identical.
 
-use finml_models::data::{CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn};
+use finml_models::data::{
+    CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
+};
 use finml_models::estimator::linear::SolverParams;
 use finml_models::estimator::Estimator;
 use finml_models::options::TrainOptions;
@@ -17,7 +19,15 @@ use finml_models::{train, Algorithm, Error, Limits};
 use serde_json::json;
 
 const NUMERIC: [&str; 9] = [
-    "Seniority", "Time", "Age", "Expenses", "Income", "Assets", "Debt", "Amount", "Price",
+    "Seniority",
+    "Time",
+    "Age",
+    "Expenses",
+    "Income",
+    "Assets",
+    "Debt",
+    "Amount",
+    "Price",
 ];
 
 const LIMITS: Limits = Limits {
@@ -27,7 +37,10 @@ const LIMITS: Limits = Limits {
 };
 
 fn load_credit() -> Dataset {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/credit/credit_data.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/credit/credit_data.csv"
+    );
     let text = std::fs::read_to_string(path).expect("examples/credit/credit_data.csv");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -133,7 +146,11 @@ impl SummedRows for InMemory<'_> {
     }
 
     fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<bool>), Error> {
-        let SumsPass::Newton { preprocessor, theta } = pass else {
+        let SumsPass::Newton {
+            preprocessor,
+            theta,
+        } = pass
+        else {
             unreachable!("a Newton pass")
         };
         let mut preprocessor = preprocessor.clone();
@@ -142,7 +159,10 @@ impl SummedRows for InMemory<'_> {
             .map(|i| {
                 let (numbers, texts, label) = self.arrays(i);
                 let values = preprocessor.values_from_arrays(&numbers, &texts).unwrap();
-                Ok((preprocessor.linear_predictor(theta[0], &theta[1..], &values)?, label))
+                Ok((
+                    preprocessor.linear_predictor(theta[0], &theta[1..], &values)?,
+                    label,
+                ))
             })
             .collect::<Result<Vec<_>, Error>>()
             .map(|pairs| pairs.into_iter().unzip())
@@ -177,7 +197,8 @@ fn summed_logistic_equals_training_in_memory_on_the_credit_data() {
                 (f.name.clone(), input)
             })
             .collect();
-        let params = SolverParams::from_options(&options.algorithm_options, "logistic", 1.0).unwrap();
+        let params =
+            SolverParams::from_options(&options.algorithm_options, "logistic", 1.0).unwrap();
         let summed = SummedLogistic {
             features: &features,
             target: "Status",
@@ -230,14 +251,36 @@ fn summed_logistic_equals_training_in_memory_on_the_credit_data() {
         assert_eq!(s.coefficients.len(), m.coefficients.len());
         for (s, m) in s.coefficients.iter().zip(&m.coefficients) {
             assert_eq!(s.term, m.term);
-            assert!(close(s.estimate, m.estimate, 1e-9), "{}: {} vs {}", s.term, s.estimate, m.estimate);
-            assert!(close(s.std_error.unwrap(), m.std_error.unwrap(), 1e-9), "{}", s.term);
+            assert!(
+                close(s.estimate, m.estimate, 1e-9),
+                "{}: {} vs {}",
+                s.term,
+                s.estimate,
+                m.estimate
+            );
+            assert!(
+                close(s.std_error.unwrap(), m.std_error.unwrap(), 1e-9),
+                "{}",
+                s.term
+            );
         }
         for (name, value) in &memory.metrics {
-            assert!(close(summed.metrics[name], *value, 1e-9), "{name}: {} vs {value}", summed.metrics[name]);
+            assert!(
+                close(summed.metrics[name], *value, 1e-9),
+                "{name}: {} vs {value}",
+                summed.metrics[name]
+            );
         }
-        let (s, m) = (summed.model.reference.unwrap(), memory.model.reference.unwrap());
-        for (a, b) in s.mean_terms.iter().zip(&m.mean_terms).chain(s.term_sd.iter().zip(&m.term_sd)) {
+        let (s, m) = (
+            summed.model.reference.unwrap(),
+            memory.model.reference.unwrap(),
+        );
+        for (a, b) in s
+            .mean_terms
+            .iter()
+            .zip(&m.mean_terms)
+            .chain(s.term_sd.iter().zip(&m.term_sd))
+        {
             assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "{a} vs {b}");
         }
         assert_eq!(summed.model.drift.is_some(), memory.model.drift.is_some());
@@ -275,7 +318,11 @@ fn rank_search_finds_what_a_sort_finds() {
     assert!(passes <= 8);
     let found = search.values().unwrap();
     for (&(_, rank), value) in ranks.iter().zip(found) {
-        assert_eq!(value.to_bits(), sorted[rank as usize].to_bits(), "rank {rank}");
+        assert_eq!(
+            value.to_bits(),
+            sorted[rank as usize].to_bits(),
+            "rank {rank}"
+        );
     }
 }
 
@@ -289,12 +336,19 @@ fn made_up_passes_and_states_are_refused() {
         r#"{{"pass": "spread", "means": [{}]}}"#,
         vec!["0"; 1 << 24].join(",")
     );
-    assert_eq!(SumsPass::parse(&huge).unwrap_err().kind, ErrorKind::ResourceLimit);
+    assert_eq!(
+        SumsPass::parse(&huge).unwrap_err().kind,
+        ErrorKind::ResourceLimit
+    );
     let pass = SumsPass::parse(r#"{"pass": "moments", "numbers": 2}"#).unwrap();
     let mut cells = pass.zero_cells();
     assert!(pass.add_row(&mut cells, &[Some(1.0)], &[], true).is_err());
-    assert!(pass.add_row(&mut cells[1..].to_vec(), &[Some(1.0), None], &[], true).is_err());
-    let ranks = SumsPass::parse(r#"{"pass": "ranks", "shift": 64, "targets": [{"number": 0, "prefix": 0}]}"#).unwrap();
+    assert!(pass
+        .add_row(&mut cells[1..].to_vec(), &[Some(1.0), None], &[], true)
+        .is_err());
+    let ranks = SumsPass::parse(
+        r#"{"pass": "ranks", "shift": 64, "targets": [{"number": 0, "prefix": 0}]}"#,
+    )
+    .unwrap();
     assert!(combine_cells(&mut cells, &ranks.zero_cells()).is_err());
 }
-

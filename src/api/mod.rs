@@ -15,5 +15,6 @@ mod report;
 mod scorecard;
 mod scoring_code;
 mod segmentation;
+mod summed;
 mod timeseries;
 mod train;

@@ -8,15 +8,16 @@
 //! 5. `extension`: the installed extension's identity and version check;
 //! 6. `catalog`: reading the model catalog (rights, versions, specifications);
 //! 7. `relation`: reading a relation into a dataset;
-//! 8. `row`: decoding one row argument for prediction;
-//! 9. `cache`: the per-backend model cache and its invalidation;
-//! 10. `cluster`: the catalog made to reach a Citus cluster's workers;
-//! 11. `registry`: writing the catalog (versions, deployments, grants, events);
-//! 12. `audit`: failure events that survive the rollback;
-//! 13. `facts`: what the model report needs from the catalog;
-//! 14. `training`: the one training service of fin_train and fin_retrain;
-//! 15. `batch`: fin_score_table's target table and its INSERT;
-//! 16. `views`: fin_ts_view's source, series length and view.
+//! 8. `summed`: training from sums over the rows where they are stored;
+//! 9. `row`: decoding one row argument for prediction;
+//! 10. `cache`: the per-backend model cache and its invalidation;
+//! 11. `cluster`: the catalog made to reach a Citus cluster's workers;
+//! 12. `registry`: writing the catalog (versions, deployments, grants, events);
+//! 13. `audit`: failure events that survive the rollback;
+//! 14. `facts`: what the model report needs from the catalog;
+//! 15. `training`: the one training service of fin_train and fin_retrain;
+//! 16. `batch`: fin_score_table's target table and its INSERT;
+//! 17. `views`: fin_ts_view's source, series length and view.
 
 pub mod audit;
 pub mod batch;
@@ -31,6 +32,7 @@ pub mod relation;
 pub mod row;
 pub mod security;
 pub mod spi;
+pub mod summed;
 pub mod training;
 pub mod types;
 pub mod views;

@@ -62,6 +62,17 @@ pub fn primary_key_of(relation: Oid) -> SqlResult<Vec<String>> {
 
 /// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
 pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlResult<Dataset> {
+    read_where(relation_name, plan, budget_bytes, None)
+}
+
+/// [`read`] of the rows for which `condition` (an expression over the relation aliased
+/// [`SCANNED_ROW`]) is true.
+pub fn read_where(
+    relation_name: &str,
+    plan: &ReadPlan,
+    budget_bytes: usize,
+    condition: Option<&str>,
+) -> SqlResult<Dataset> {
     let mut select: Vec<String> = plan.features.iter().map(|(c, k)| cast(c, *k)).collect();
     // An unsupervised training reads no target: a NULL keeps the later ordinals in place.
     select.push(match &plan.target {
@@ -85,7 +96,13 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     if let Some(column) = &plan.time {
         select.push(ValueKind::Date.read_expression(&quote_ident(&column.name)));
     }
-    let mut query = format!("SELECT {} FROM {}", select.join(", "), relation_name);
+    let mut query = format!(
+        "SELECT {} FROM {relation_name} AS {SCANNED_ROW}",
+        select.join(", ")
+    );
+    if let Some(condition) = condition {
+        query.push_str(&format!(" WHERE {condition}"));
+    }
     if !plan.order_by.is_empty() {
         let keys: Vec<String> = plan.order_by.iter().map(|c| quote_ident(c)).collect();
         query.push_str(&format!(" ORDER BY {}", keys.join(", ")));
@@ -258,7 +275,7 @@ impl FetchedRow<'_> {
 /// deforms it once, where SPI's receiver would copy every row into a tuple table first
 /// (measured: a quarter of a million-row read, most of it faulting in fresh pages for the
 /// copies). The executor checks for interrupts at every row.
-fn stream_rows(
+pub fn stream_rows(
     query: &str,
     args: &[DatumWithOid<'_>],
     mut on_row: impl FnMut(&FetchedRow<'_>) -> SqlResult<()>,
@@ -369,22 +386,30 @@ pub fn feature_arrays(
 ) -> SqlResult<(String, String)> {
     let columns = columns_of(relation)?;
     check_features_among(&columns, relation_name, model)?;
+    let features = model.preprocessor.features.iter().filter_map(|f| {
+        let column = columns.iter().find(|c| c.name == f.name)?;
+        Some((column, column.kind?, f.transform.input()))
+    });
+    Ok(arrays_of(features))
+}
+
+/// The two select-list arrays of [`feature_arrays`] for `(column, read as, model input)`
+/// triples in feature order.
+pub fn arrays_of<'c>(
+    features: impl Iterator<Item = (&'c RelationColumn, ValueKind, Input)>,
+) -> (String, String) {
     let (mut numbers, mut texts) = (Vec::new(), Vec::new());
-    for f in &model.preprocessor.features {
-        let Some(column) = columns.iter().find(|c| c.name == f.name) else {
-            continue;
-        };
-        let Some(kind) = column.kind else { continue };
+    for (column, kind, input) in features {
         let (expression, _) = scanned_column(column, kind);
-        match f.transform.input() {
+        match input {
             Input::Number | Input::Date => numbers.push(expression),
             Input::Text => texts.push(format!("({expression})::text")),
         }
     }
-    Ok((
+    (
         format!("ARRAY[{}]::pg_catalog.float8[]", numbers.join(", ")),
         format!("ARRAY[{}]::pg_catalog.text[]", texts.join(", ")),
-    ))
+    )
 }
 
 /// A row's features in model order from the arrays of [`feature_arrays`]; 22023 when their
@@ -394,28 +419,16 @@ pub fn values_from_arrays<'a>(
     numbers: &[Option<f64>],
     texts: &[Option<&'a str>],
 ) -> SqlResult<Vec<RawValue<'a>>> {
-    let (mut numbers, mut texts) = (numbers.iter(), texts.iter());
-    let values: Option<Vec<RawValue<'a>>> = model
+    model
         .preprocessor
-        .features
-        .iter()
-        .map(|f| match f.transform.input() {
-            Input::Number | Input::Date => numbers
-                .next()
-                .map(|v| v.map_or(RawValue::Null, RawValue::Number)),
-            Input::Text => texts
-                .next()
-                .map(|v| v.map_or(RawValue::Null, RawValue::Text)),
+        .values_from_arrays(numbers, texts)
+        .ok_or_else(|| {
+            fail(
+                ErrorKind::InvalidOption,
+                "the feature arrays do not fit the model's features",
+                "fin_psi(model, relation) builds them for you",
+            )
         })
-        .collect();
-    match values {
-        Some(values) if numbers.next().is_none() && texts.next().is_none() => Ok(values),
-        _ => Err(fail(
-            ErrorKind::InvalidOption,
-            "the feature arrays do not fit the model's features",
-            "fin_psi(model, relation) builds them for you",
-        )),
-    }
 }
 
 fn check_features_among(

@@ -14,14 +14,17 @@ use crate::pg::catalog;
 use crate::pg::registry::{self, NewVersion};
 use crate::pg::relation::{self, ReadPlan};
 use crate::pg::spi::select_one;
+use crate::pg::summed;
 use crate::pg::types::ValueKind;
 use finml_models::backtest::{backtest as run_backtest, BacktestSpec, Fold};
+use finml_models::data::Dataset;
 use finml_models::deploy::{judge, Decision};
 use finml_models::options::merged;
 use finml_models::progress::{EpochLog, Progress};
-use finml_models::train::train_reporting;
+use finml_models::train::{train_reporting, TrainOutcome};
 use finml_models::{Algorithm, DeployPolicy, Limits, TrainOptions};
 use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::Oid;
 use pgrx::prelude::*;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
@@ -72,7 +75,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
 
     let columns = relation::columns_of(request.relation)?;
     let primary_key = relation::primary_key_of(request.relation)?;
-    let mut plan = relation::plan(
+    let plan = relation::plan(
         &columns,
         primary_key,
         &relation_name,
@@ -97,25 +100,56 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         }
         _ => None,
     };
-    let planned = plan.features.len();
-    if let Some((_, deployed)) = &incumbent_model {
-        relation::add_columns(&mut plan, &columns, deployed.feature_names());
-    }
-    let mut dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
-    let incumbent_only = dataset.features.split_off(planned);
-    let read_seconds = started.elapsed().as_secs_f64();
     let limits = training_limits();
-    let mut progress = EpochNotices;
-    let outcome =
-        train_reporting(&dataset, algorithm, &parsed, limits, &mut progress).or_report()?;
-    // ereport, not pgrx's debug1! (which compiles to nothing in release builds).
+    let summed = summed_route(
+        request.relation,
+        algorithm,
+        &parsed,
+        &plan,
+        incumbent_model.is_some(),
+    )?;
+    let deployed = incumbent_model.as_ref().map(|(_, m)| m);
+    let (outcome, mut dataset, incumbent_only) = if summed {
+        let budget = gucs::max_training_memory_bytes();
+        match summed::train(&relation_name, &plan, &parsed, budget)? {
+            Ok(outcome) => (outcome, no_rows(), Vec::new()),
+            Err(why) if parsed.aggregate == Some(true) => return Err(not_summed(why)),
+            Err(why) => {
+                notice!("finml: the rows are read on this node: {why}");
+                read_and_train(
+                    &relation_name,
+                    plan,
+                    &columns,
+                    algorithm,
+                    &parsed,
+                    limits,
+                    deployed,
+                )?
+            }
+        }
+    } else {
+        read_and_train(
+            &relation_name,
+            plan,
+            &columns,
+            algorithm,
+            &parsed,
+            limits,
+            deployed,
+        )?
+    };
     ereport!(
         PgLogLevel::DEBUG1,
         PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
         format!(
-            "finml: read {} rows in {read_seconds:.3} s, fitted in {:.3} s",
-            dataset.n_rows(),
-            started.elapsed().as_secs_f64() - read_seconds
+            "finml: trained on {} rows{} in {:.3} s",
+            outcome.train_rows,
+            if summed {
+                " from sums where they are stored"
+            } else {
+                ""
+            },
+            started.elapsed().as_secs_f64()
         )
     );
     for note in &outcome.notes {
@@ -182,6 +216,77 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         decision,
         incumbent: incumbent_version,
     })
+}
+
+/// Reads the planned rows (and the columns the deployed version `deployed` needs, kept out of
+/// training) and trains in memory: the dataset, with those columns at its end.
+fn read_and_train(
+    relation_name: &str,
+    mut plan: ReadPlan,
+    columns: &[relation::RelationColumn],
+    algorithm: Algorithm,
+    parsed: &TrainOptions,
+    limits: Limits,
+    deployed: Option<&finml_models::Model>,
+) -> SqlResult<(TrainOutcome, Dataset, Vec<finml_models::data::Feature>)> {
+    let planned = plan.features.len();
+    if let Some(deployed) = deployed {
+        relation::add_columns(&mut plan, columns, deployed.feature_names());
+    }
+    let mut dataset = relation::read(relation_name, &plan, gucs::max_training_memory_bytes())?;
+    let incumbent_only = dataset.features.split_off(planned);
+    let mut progress = EpochNotices;
+    let outcome =
+        train_reporting(&dataset, algorithm, parsed, limits, &mut progress).or_report()?;
+    Ok((outcome, dataset, incumbent_only))
+}
+
+/// Whether this training sums its rows where they are stored (pg/summed.rs): when
+/// `options.aggregate` asks (0A000 when it cannot), or by default on a Citus distributed
+/// table when it can (a NOTICE says why it reads the rows when it cannot).
+fn summed_route(
+    relation: Oid,
+    algorithm: Algorithm,
+    parsed: &TrainOptions,
+    plan: &ReadPlan,
+    measures_incumbent: bool,
+) -> SqlResult<bool> {
+    let wanted = match parsed.aggregate {
+        Some(wanted) => wanted,
+        None => summed::is_distributed(relation)?,
+    };
+    if !wanted {
+        return Ok(false);
+    }
+    match summed::why_not_summed(algorithm, parsed, plan, measures_incumbent)? {
+        None => Ok(true),
+        Some(why) if parsed.aggregate == Some(true) => Err(not_summed(why)),
+        Some(why) => {
+            notice!("finml: the rows of this distributed table are read on the coordinator: {why}");
+            Ok(false)
+        }
+    }
+}
+
+/// The dataset of a summed training, which holds no rows (the deploy policy measures no
+/// incumbent on it: summed_route reads the rows when it would).
+fn no_rows() -> Dataset {
+    Dataset {
+        features: Vec::new(),
+        target_name: String::new(),
+        target: finml_models::data::TargetColumn::Absent(0),
+        test_mask: None,
+        weights: None,
+        times: None,
+    }
+}
+
+fn not_summed(why: &str) -> ErrorReport {
+    fail(
+        ErrorKind::Unsupported,
+        format!("this training cannot sum its rows where they are stored: {why}"),
+        r#"remove "aggregate": true to read the rows on this node"#,
+    )
 }
 
 /// A training's reports to the session: interrupts (cancel, statement_timeout) are

@@ -286,9 +286,8 @@ fn newton(
         .filter(|&i| y[i])
         .map(|i| weight_of(weights, i))
         .sum();
-    let mut pass = |theta: &Array1<f64>| -> Result<NewtonPass> {
-        Ok(newton_pass(x, y, weights, theta, l2))
-    };
+    let mut pass =
+        |theta: &Array1<f64>| -> Result<NewtonPass> { Ok(newton_pass(x, y, weights, theta, l2)) };
     newton_by_passes(x.width() + 1, rows, positives, max_iter, &mut pass).unwrap_or(None)
 }
 

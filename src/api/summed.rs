@@ -1,0 +1,216 @@
+//! The aggregate behind training from sums (pg/summed.rs, finml_models::summed):
+//! `fin_training_sums(pass, numbers, texts, label)` sums one pass over the rows it is given,
+//! with `fin_training_sums_add` as its combine function, so that PostgreSQL's parallel
+//! workers and Citus's workers each sum a part; `fin_training_output(pass, numbers, texts)`
+//! is a Newton pass's linear predictor for one row (the metrics' outputs). fin_train makes
+//! the passes; a pass made up by a caller is refused (22023) or bounded (54000), never
+//! misread.
+
+use crate::error::{fail, report, ErrorKind, OrReport, SqlResult};
+use finml_models::summed::{combine_cells, SumsPass};
+use pgrx::array::RawArray;
+use pgrx::datum::Array;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::{pg_sys, PgLogLevel};
+use std::cell::RefCell;
+use std::ptr::NonNull;
+use std::rc::Rc;
+
+thread_local! {
+    /// The last pass parsed, by its text: every row of a pass's query carries the same one.
+    static LAST_PASS: RefCell<Option<(String, Rc<SumsPass>)>> = const { RefCell::new(None) };
+}
+
+/// The pass `text` describes, parsed once per query.
+fn parsed_pass(text: &str) -> SqlResult<Rc<SumsPass>> {
+    if let Some(pass) = LAST_PASS.with(|last| {
+        last.borrow()
+            .as_ref()
+            .filter(|(t, _)| t == text)
+            .map(|(_, p)| Rc::clone(p))
+    }) {
+        return Ok(pass);
+    }
+    let pass = Rc::new(SumsPass::parse(text).or_report()?);
+    LAST_PASS.with(|last| *last.borrow_mut() = Some((text.to_owned(), Rc::clone(&pass))));
+    Ok(pass)
+}
+
+/// fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label
+/// bool): one row into a pass's cells, the transition of `fin_training_sums`. The cells are
+/// the state, added to in place (as fin_drift_counts_step does): a copy per row would cost
+/// more than the row. Declared in SQL below (pgrx cannot declare a function that returns its
+/// argument).
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_fin_training_sums_step() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+#[no_mangle]
+#[doc(hidden)]
+#[pg_guard]
+pub unsafe extern "C-unwind" fn fin_training_sums_step(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    match add_row_in_place(fcinfo) {
+        Ok(state) => state,
+        Err(e) => {
+            e.report(PgLogLevel::ERROR);
+            unreachable!("an ERROR does not return")
+        }
+    }
+}
+
+/// [`fin_training_sums_step`]'s work, with errors as values.
+///
+/// # Safety
+/// Called by fmgr with the five declared, non-NULL arguments (the function is STRICT).
+unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys::Datum> {
+    let mut aggregate_context: pg_sys::MemoryContext = std::ptr::null_mut();
+    if pg_sys::AggCheckCallContext(fcinfo, &mut aggregate_context) == 0 {
+        return Err(fail(
+            ErrorKind::InvalidOption,
+            "fin_training_sums_step is the transition of the aggregate fin_training_sums",
+            "fin_train runs the aggregate for you",
+        ));
+    }
+    let arg = |i: usize| (*fcinfo).args.as_slice(5)[i].value;
+    let text = <&str>::from_datum(arg(1), false).unwrap_or_default();
+    let numbers: Vec<Option<f64>> = Array::<f64>::from_datum(arg(2), false)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let texts_array = Array::<&str>::from_datum(arg(3), false);
+    let texts: Vec<Option<&str>> = texts_array
+        .as_ref()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let label = bool::from_datum(arg(4), false).unwrap_or(false);
+    let pass = parsed_pass(text)?;
+    let state = pg_sys::pg_detoast_datum(arg(0).cast_mut_ptr()) as *mut pg_sys::ArrayType;
+    let mut state = RawArray::from_ptr(NonNull::new(state).ok_or_else(state_refused)?);
+    if state.len() == 0 {
+        // The first row: the initial '{}' becomes the pass's zero cells (float8 is passed by
+        // value: a datum is its bits), allocated in the aggregate's memory context, where
+        // later calls add to them.
+        let zeros: Vec<pg_sys::Datum> = pass
+            .zero_cells()
+            .into_iter()
+            .map(|v| pg_sys::Datum::from(v.to_bits() as i64))
+            .collect();
+        let old = pg_sys::MemoryContextSwitchTo(aggregate_context);
+        let fresh = pg_sys::construct_array(
+            zeros.as_ptr().cast_mut(),
+            i32::try_from(zeros.len()).unwrap_or(i32::MAX),
+            pg_sys::FLOAT8OID,
+            8,
+            true,
+            pg_sys::TYPALIGN_DOUBLE as std::ffi::c_char,
+        );
+        pg_sys::MemoryContextSwitchTo(old);
+        state = RawArray::from_ptr(NonNull::new(fresh).ok_or_else(state_refused)?);
+    } else if state.any_nulls() || state.oid() != pg_sys::FLOAT8OID {
+        return Err(state_refused());
+    }
+    let cells = &mut *(state.data::<f64>().as_ptr());
+    pass.add_row(cells, &numbers, &texts, label).or_report()?;
+    Ok(pg_sys::Datum::from(state.into_ptr().as_ptr()))
+}
+
+fn state_refused() -> ErrorReport {
+    fail(
+        ErrorKind::InvalidOption,
+        "the training sums' state holds a NULL or is not float8[]",
+        "fin_train makes these passes; they are not for direct use",
+    )
+}
+
+pgrx::extension_sql!(
+    r#"
+CREATE FUNCTION fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label bool)
+RETURNS float8[] IMMUTABLE STRICT PARALLEL SAFE COST 100
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_sums_step';
+"#,
+    name = "fin_training_sums_step_function"
+);
+
+/// Two partial states of `fin_training_sums` added: its combine function. An empty state
+/// (a worker that had no rows) adds nothing.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn fin_training_sums_add(a: Array<'_, f64>, b: Array<'_, f64>) -> Result<Vec<f64>, ErrorReport> {
+    let cells = |array: Array<'_, f64>| {
+        array
+            .iter()
+            .collect::<Option<Vec<f64>>>()
+            .ok_or_else(state_refused)
+    };
+    let (mut a, b) = (cells(a)?, cells(b)?);
+    if a.is_empty() {
+        return Ok(b);
+    }
+    if !b.is_empty() {
+        combine_cells(&mut a, &b).or_report()?;
+    }
+    Ok(a)
+}
+
+pgrx::extension_sql!(
+    r#"
+CREATE AGGREGATE fin_training_sums(pass text, numbers float8[], texts text[], label bool) (
+    SFUNC = fin_training_sums_step,
+    STYPE = float8[],
+    INITCOND = '{}',
+    COMBINEFUNC = fin_training_sums_add,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE fin_training_sums(text, float8[], text[], bool) IS
+    'one pass of a training from sums (moments, median ranks, spread, Newton) over rows given as their numeric and text features and label; parallel and Citus workers sum parts, added by fin_training_sums_add; fin_train makes the passes';
+"#,
+    name = "fin_training_sums_aggregate",
+    requires = ["fin_training_sums_step_function", fin_training_sums_add]
+);
+
+/// A Newton pass's linear predictor (log-odds) for one row given as its numeric and text
+/// features: the outputs a summed training measures its metrics on.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn fin_training_output(
+    pass: &str,
+    numbers: Array<'_, f64>,
+    texts: Array<'_, &str>,
+) -> Result<f64, ErrorReport> {
+    let pass = parsed_pass(pass)?;
+    let SumsPass::Newton {
+        preprocessor,
+        theta,
+    } = pass.as_ref()
+    else {
+        return Err(report(
+            finml_models::Error::invalid_option("fin_training_output takes a Newton pass")
+                .with_hint("fin_train makes these passes; they are not for direct use"),
+        ));
+    };
+    let numbers: Vec<Option<f64>> = numbers.iter().collect();
+    let texts: Vec<Option<&str>> = texts.iter().collect();
+    let values = preprocessor
+        .values_from_arrays(&numbers, &texts)
+        .ok_or_else(|| {
+            fail(
+                ErrorKind::InvalidOption,
+                "the feature arrays do not fit the training pass",
+                "fin_train makes these passes; they are not for direct use",
+            )
+        })?;
+    let output = preprocessor
+        .linear_predictor(theta[0], &theta[1..], &values)
+        .or_report()?;
+    if !output.is_finite() {
+        return Err(fail(
+            ErrorKind::InvalidData,
+            format!("a row's output is not a finite number ({output})"),
+            "rescale features whose values are near the limits of double precision",
+        ));
+    }
+    Ok(output)
+}

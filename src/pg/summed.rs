@@ -1,0 +1,363 @@
+//! Training where the rows are stored (DESIGN.md, "Training from sums"): each pass of
+//! finml_models::summed is one query of the aggregate `fin_training_sums` over the training
+//! rows, so PostgreSQL's parallel workers, or on a distributed table Citus's workers, sum
+//! their part and only the cells come back. The coordinator holds the cells, each row's
+//! output and label for the metrics (16 bytes a row), and a sample of at most 100,000 rows
+//! for the drift reference: never the training rows.
+
+use crate::error::{fail, ErrorKind, OrReport, SqlResult};
+use crate::pg::citus;
+use crate::pg::extension::extension_schema;
+use crate::pg::relation::{self, FetchedRow, RelationColumn, SCANNED_ROW};
+use crate::pg::spi::{select_aggregate, select_all, select_one};
+use crate::pg::types::{quote_ident, ReadAs, ValueKind};
+use finml_models::data::{CategoricalColumn, Dataset, NumericColumn, TargetColumn};
+use finml_models::drift::DRIFT_SAMPLE_ROWS;
+use finml_models::estimator::Params;
+use finml_models::plan::ReadPlan;
+use finml_models::preprocess::Input;
+use finml_models::summed::{SummedLogistic, SummedRows, SumsPass};
+use finml_models::train::{resolve_classes, TrainOutcome};
+use finml_models::{Algorithm, Error, Result, Task, TrainOptions};
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::pg_sys::Oid;
+use pgrx::spi::quote_literal;
+
+/// True for a Citus distributed table (hash-distributed or append), whose rows live on the
+/// workers; false for a reference or local table, and without Citus.
+pub fn is_distributed(relation: Oid) -> SqlResult<bool> {
+    if !citus::is_loaded() {
+        return Ok(false);
+    }
+    Ok(select_one::<bool>(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition
+                         WHERE logicalrelid = $1 AND partmethod <> 'n')",
+        &[DatumWithOid::from(relation)],
+    )?
+    .unwrap_or(false))
+}
+
+/// Why a training cannot be summed (it then reads the rows), or `None`. The target's
+/// classes are checked by [`train`] itself.
+pub fn why_not_summed(
+    algorithm: Algorithm,
+    options: &TrainOptions,
+    plan: &ReadPlan,
+    measures_incumbent: bool,
+) -> SqlResult<Option<&'static str>> {
+    let class_weight = match options.params(algorithm).or_report()? {
+        Params::Logistic(p) => p.class_weight.is_some(),
+        _ => return Ok(Some("only logistic regression trains from sums so far")),
+    };
+    Ok(if plan.split.is_none() && options.test_size > 0.0 {
+        Some("a random or stratified split follows the rows' order; summed training takes test_size 0 or an out-of-time split")
+    } else if plan.weights.is_some() || class_weight {
+        Some("weighted rows (weight_column, class_weight) are not summed yet")
+    } else if options.semi_supervised.is_some() {
+        Some("self-training relabels rows between fits, which needs them in memory")
+    } else if !options.dates.is_empty() || !options.text.is_empty() {
+        Some("date and text features are not summed yet")
+    } else if measures_incumbent {
+        Some("deploy if_better measures the deployed version on the held-out rows in memory")
+    } else {
+        None
+    })
+}
+
+/// Trains the planned logistic regression from sums over `relation_name`'s rows; `Err` of
+/// a reason when its target trains a regression (which reads the rows).
+pub fn train(
+    relation_name: &str,
+    plan: &ReadPlan,
+    options: &TrainOptions,
+    budget_bytes: usize,
+) -> SqlResult<std::result::Result<TrainOutcome, &'static str>> {
+    let Some((target, target_kind)) = plan.target.as_ref() else {
+        return Err(fail(
+            ErrorKind::Internal,
+            "a summed training without a target",
+            "report this as a finml bug",
+        ));
+    };
+    let Params::Logistic(params) = options.params(Algorithm::Logistic).or_report()? else {
+        return Err(fail(
+            ErrorKind::Internal,
+            "logistic options parsed as another algorithm's",
+            "report this as a finml bug",
+        ));
+    };
+    let target_read = target_kind.read_expression(&scanned(target));
+    let mut training = format!("{} IS NOT NULL", scanned(target));
+    let mut evaluated = training.clone();
+    let evaluated_on = match &plan.split {
+        Some((column, test_from)) => {
+            // A NULL split value cannot be placed in time: it stays in training.
+            let test = format!(
+                "{} >= {}::{}",
+                scanned(column),
+                quote_literal(test_from),
+                column.type_name
+            );
+            training.push_str(&format!(" AND NOT coalesce({test}, false)"));
+            evaluated.push_str(&format!(" AND {test}"));
+            "test"
+        }
+        None => "train",
+    };
+    let classes = target_classes(
+        relation_name,
+        &target.name,
+        &target_read,
+        *target_kind,
+        &training,
+    )?;
+    let (task, names) = resolve_classes(&classes, options).or_report()?;
+    let (Task::Classification, Some((positive, negative))) = (task, names) else {
+        return Ok(Err(
+            "a regression target trains linear regression, which is not summed yet",
+        ));
+    };
+    let cast = match target_kind {
+        ValueKind::Numeric | ValueKind::Date => "float8",
+        ValueKind::Text => "text",
+        ValueKind::Boolean => "bool",
+    };
+    let label = format!(
+        "({target_read}) = {}::pg_catalog.{cast}",
+        quote_literal(&positive)
+    );
+    let features: Vec<(String, Input)> = plan
+        .features
+        .iter()
+        .map(|(c, kind)| {
+            let input = match kind {
+                ValueKind::Numeric | ValueKind::Date => Input::Number,
+                ValueKind::Text | ValueKind::Boolean => Input::Text,
+            };
+            (c.name.clone(), input)
+        })
+        .collect();
+    let (numbers, texts) = relation::arrays_of(
+        plan.features
+            .iter()
+            .zip(&features)
+            .map(|((c, kind), (_, input))| (c, *kind, *input)),
+    );
+    let mut rows = RowsWhereStored {
+        relation_name,
+        plan,
+        schema: extension_schema()?,
+        numbers,
+        texts,
+        label,
+        training,
+        evaluated,
+        budget_bytes,
+        training_rows: 0,
+        failure: None,
+    };
+    let outcome = SummedLogistic {
+        features: &features,
+        target: &target.name,
+        positive,
+        negative,
+        options,
+        params,
+        evaluated_on,
+    }
+    .train(&mut rows);
+    match (outcome, rows.failure) {
+        (Ok(outcome), _) => Ok(Ok(outcome)),
+        // The database's own error (its SQLSTATE and hint), not its models-crate carrier.
+        (Err(_), Some(failure)) => Err(failure),
+        (Err(e), None) => Err(e).or_report(),
+    }
+}
+
+/// A column of the scanned relation.
+fn scanned(column: &RelationColumn) -> String {
+    format!("{SCANNED_ROW}.{}", quote_ident(&column.name))
+}
+
+/// One row per distinct target value of the training rows (at most three: a third is
+/// enough to tell a regression or too many classes), as training reads the target.
+fn target_classes(
+    relation_name: &str,
+    target: &str,
+    target_read: &str,
+    kind: ValueKind,
+    training: &str,
+) -> SqlResult<Dataset> {
+    let query = format!(
+        "SELECT DISTINCT {target_read} FROM {relation_name} AS {SCANNED_ROW} WHERE {training} LIMIT 3"
+    );
+    let mut column = match kind {
+        ValueKind::Numeric | ValueKind::Date => TargetColumn::Numeric(NumericColumn::default()),
+        ValueKind::Text => TargetColumn::Text(CategoricalColumn::default()),
+        ValueKind::Boolean => TargetColumn::Boolean(Vec::new()),
+    };
+    select_all(&query, &[], |row| {
+        match &mut column {
+            TargetColumn::Numeric(c) => {
+                c.push(target, row.get::<f64>(1).or_report()?).or_report()?
+            }
+            TargetColumn::Text(c) => c.push(row.get::<&str>(1).or_report()?),
+            TargetColumn::Boolean(v) => v.push(row.get::<bool>(1).or_report()?),
+            TargetColumn::Absent(_) => {}
+        }
+        Ok(())
+    })?;
+    Ok(Dataset {
+        features: Vec::new(),
+        target_name: target.to_owned(),
+        target: column,
+        test_mask: None,
+        weights: None,
+        times: None,
+    })
+}
+
+/// The passes as queries over the relation's rows, where they are stored.
+struct RowsWhereStored<'a> {
+    relation_name: &'a str,
+    plan: &'a ReadPlan,
+    schema: String,
+    /// The select-list arrays of a row's features (relation::arrays_of).
+    numbers: String,
+    texts: String,
+    /// Whether a row is of the positive class.
+    label: String,
+    /// The conditions of the training rows and of the rows the metrics are measured on.
+    training: String,
+    evaluated: String,
+    budget_bytes: usize,
+    /// Counted by the first pass, to size the drift sample.
+    training_rows: u64,
+    /// The first error of a query, reported as it is once the passes stop.
+    failure: Option<ErrorReport>,
+}
+
+impl RowsWhereStored<'_> {
+    /// Keeps a query's error to report it as it is; the models crate sees a carrier.
+    fn carried<T>(&mut self, result: SqlResult<T>) -> Result<T> {
+        result.map_err(|e| {
+            let carrier = Error::new(finml_models::ErrorKind::Internal, e.message().to_owned());
+            self.failure.get_or_insert(e);
+            carrier
+        })
+    }
+}
+
+impl SummedRows for RowsWhereStored<'_> {
+    fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>> {
+        let text = serde_json::to_string(pass)
+            .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
+        let query = format!(
+            "SELECT {}.fin_training_sums($1::pg_catalog.text, {}, {}, {}) FROM {} AS {SCANNED_ROW} WHERE {}",
+            self.schema, self.numbers, self.texts, self.label, self.relation_name, self.training
+        );
+        let cells =
+            select_aggregate::<Vec<Option<f64>>>(&query, &[DatumWithOid::from(text.as_str())]);
+        let cells = self.carried(cells)?.unwrap_or_default();
+        let cells = match cells.is_empty() {
+            // No training row: the pass's zero state.
+            true => pass.zero_cells(),
+            false => cells
+                .into_iter()
+                .collect::<Option<Vec<f64>>>()
+                .ok_or_else(|| {
+                    Error::new(
+                        finml_models::ErrorKind::Internal,
+                        "a training pass summed a NULL",
+                    )
+                })?,
+        };
+        if matches!(pass, SumsPass::Moments { .. }) {
+            self.training_rows = cells.get(1).copied().unwrap_or(0.0) as u64;
+        }
+        Ok(cells)
+    }
+
+    fn level_counts(&mut self, feature: &str) -> Result<Vec<(Option<String>, u64)>> {
+        let Some((column, kind)) = self.plan.features.iter().find(|(c, _)| c.name == feature)
+        else {
+            return Err(Error::new(
+                finml_models::ErrorKind::Internal,
+                format!("no planned feature \"{feature}\""),
+            ));
+        };
+        let expression = kind.read_expression(&scanned(column));
+        let query = format!(
+            "SELECT ({expression})::pg_catalog.text, pg_catalog.count(*) FROM {} AS {SCANNED_ROW} WHERE {} GROUP BY 1",
+            self.relation_name, self.training
+        );
+        let counts = select_all(&query, &[], |row| {
+            let level = row.get::<String>(1).or_report()?;
+            let count = row.get::<i64>(2).or_report()?.unwrap_or(0);
+            Ok((level, count.max(0) as u64))
+        });
+        self.carried(counts)
+    }
+
+    fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<bool>)> {
+        let text = serde_json::to_string(pass)
+            .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
+        let query = format!(
+            "SELECT {}.fin_training_output($1::pg_catalog.text, {}, {}), {} FROM {} AS {SCANNED_ROW} WHERE {}",
+            self.schema, self.numbers, self.texts, self.label, self.relation_name, self.evaluated
+        );
+        let (mut outputs, mut labels) = (Vec::new(), Vec::new());
+        let budget = self.budget_bytes;
+        let read = relation::stream_rows(
+            &query,
+            &[DatumWithOid::from(text.as_str())],
+            |row: &FetchedRow<'_>| {
+                outputs.push(
+                    row.value(1, ValueKind::Numeric)
+                        .number()
+                        .unwrap_or(f64::NAN),
+                );
+                labels.push(row.boolean(2).unwrap_or(false));
+                if outputs.len().saturating_mul(16) > budget {
+                    return Err(fail(
+                    ErrorKind::ResourceLimit,
+                    format!(
+                        "the outputs of the evaluated rows exceed finml.max_training_memory ({} MB) after {} rows",
+                        budget >> 20,
+                        outputs.len()
+                    ),
+                    "raise finml.max_training_memory: a summed training holds 16 bytes per evaluated row",
+                ));
+                }
+                Ok(())
+            },
+        );
+        self.carried(read)?;
+        Ok((outputs, labels))
+    }
+
+    fn drift_sample(&mut self) -> Result<Dataset> {
+        let mut condition = self.training.clone();
+        let rows = self.training_rows as usize;
+        if rows > DRIFT_SAMPLE_ROWS {
+            // About DRIFT_SAMPLE_ROWS of the training rows, chosen by a hash of each row's
+            // text: the same rows whatever their order or node.
+            let share = (1024 * DRIFT_SAMPLE_ROWS).div_ceil(rows);
+            condition.push_str(&format!(
+                " AND (pg_catalog.hashtext(({SCANNED_ROW})::pg_catalog.text) & 1023) < {share}"
+            ));
+        }
+        let plan = ReadPlan {
+            split: None,
+            ..self.plan.clone()
+        };
+        let sample = relation::read_where(
+            self.relation_name,
+            &plan,
+            self.budget_bytes,
+            Some(&condition),
+        );
+        self.carried(sample)
+    }
+}
