@@ -232,6 +232,40 @@ check "a scorecard trained on the cluster has the same bins and points as one no
                       (SELECT count(*) FROM (SELECT feature, bin, count, points FROM fin_scorecard('card_on_one_node')
                                           EXCEPT SELECT feature, bin, count, points FROM fin_scorecard('card_on_cluster')) x)" | tr '|' ' ')"
 
+echo "== training where the data is: logistic regression's passes summed on the workers"
+SUMMED='{"positive": "bad", "exclude": ["id"], "test_size": 0}'
+sql -c "SET client_min_messages = debug1" \
+    -c "SELECT version FROM fin_train('summed_cluster', 'applications', 'status', options => '$SUMMED')" \
+    >/dev/null 2>"$WORK/summed_log"
+sql -c "SELECT version FROM fin_train('summed_one_node', 'apps_local', 'status',
+                                      options => '$SUMMED'::jsonb || '{\"aggregate\": false}')" >/dev/null
+check "fin_train on a distributed table sums its passes on the workers (test_size 0)" "yes" \
+    "$(grep -q 'from sums where they are stored' "$WORK/summed_log" && echo yes || echo no)"
+sql -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT fin_training_sums('{\"pass\": \"moments\", \"numbers\": 1}',
+            ARRAY[amount::float8], ARRAY[]::text[], status = 'bad') FROM applications" >"$WORK/explain_sums"
+check "a pass is a partial aggregate in each of 32 worker tasks" "32 1" \
+    "$(grep -o 'Task Count: [0-9]*' "$WORK/explain_sums" | grep -o '[0-9]*') $(grep -c 'Query: SELECT pg_catalog.worker_partial_agg(' "$WORK/explain_sums")"
+check "summed on 32 shards equals one node's training in memory: coefficients and standard errors within 1e-9 relative" "26 0" \
+    "$(sql -c "SELECT count(*), count(*) FILTER (WHERE abs(c.estimate - l.estimate) > 1e-9 * greatest(abs(l.estimate), 1e-300)
+                                              OR abs(c.std_error - l.std_error) > 1e-9 * l.std_error)
+                 FROM fin_coefficients('summed_cluster') c JOIN fin_coefficients('summed_one_node') l USING (term)" | tr '|' ' ')"
+check "... predictions within 1e-9, row for row, and every metric within 1e-9 relative" "4454 0 0" \
+    "$(sql -c "SELECT count(*), count(*) FILTER (WHERE abs(fin_predict('summed_cluster', a) - fin_predict('summed_one_node', a)) > 1e-9)
+                 FROM apps_local a" \
+           -c "SELECT count(*) FROM finml.models c, finml.models l, jsonb_object_keys(l.metrics) k
+                WHERE c.name = 'summed_cluster' AND l.name = 'summed_one_node' AND k NOT IN ('evaluated_on', 'train_seconds')
+                  AND abs((c.metrics ->> k)::float8 - (l.metrics ->> k)::float8) > 1e-9 * greatest(abs((l.metrics ->> k)::float8), 1e-300)" | paste -sd' ' | tr '|' ' ')"
+sql -c "SELECT version FROM fin_train('big_summed', 'big', 'y', features => ARRAY['x1', 'x2', 'x3'], options => '{\"test_size\": 0}')" \
+    -c "SELECT version FROM fin_train('big_memory', 'big_local', 'y', features => ARRAY['x1', 'x2', 'x3'], options => '{\"test_size\": 0}')" >/dev/null
+check "on $BIG_ROWS rows too: coefficients within 1e-9 relative" "4 0" \
+    "$(sql -c "SELECT count(*), count(*) FILTER (WHERE abs(c.estimate - l.estimate) > 1e-9 * greatest(abs(l.estimate), 1e-300))
+                 FROM fin_coefficients('big_summed') c JOIN fin_coefficients('big_memory') l USING (term)" | tr '|' ' ')"
+sql -c "SELECT version FROM fin_train('read_cluster', 'applications', 'status', options => '{\"positive\": \"bad\", \"exclude\": [\"id\"]}')" \
+    >"$WORK/read_log" 2>&1
+check "a training the workers cannot sum says why, and reads the rows (test_size 0.2)" "yes 1" \
+    "$(grep -q 'read on the coordinator: a random or stratified split' "$WORK/read_log" && echo yes || echo no) \
+$(sql -c "SELECT count(*) FROM finml.model_versions WHERE name = 'read_cluster'")"
+
 echo "== a worker stopped during scoring"
 sql -c "SELECT sum(fin_predict('big_lr', b)) FROM big b, generate_series(1, 20)" >/dev/null 2>"$WORK/scoring_error" &
 scoring=$!
@@ -244,6 +278,9 @@ check "... with an error that names the worker" "yes" "$(grep -q "127.0.0.1:$W2"
 check "a deploy while a worker is down fails and changes nothing" "failed 1" \
     "$(as_role risk_owner -c "SELECT version FROM fin_deploy('risk', 2)" >/dev/null 2>&1 && echo deployed || echo failed) \
 $(sql -c "SELECT version FROM finml.deployments WHERE name = 'risk'")"
+check "a summed training while a worker is down fails and stores nothing" "failed 0" \
+    "$(sql -c "SELECT version FROM fin_train('summed_down', 'applications', 'status', options => '$SUMMED')" >/dev/null 2>&1 && echo trained || echo failed) \
+$(sql -c "SELECT count(*) FROM finml.model_versions WHERE name = 'summed_down'")"
 check "the coordinator still scores its own tables" "4454" \
     "$(sql -c "SELECT count(fin_predict('risk', a)) FROM apps_local a")"
 node_ctl "$W2" start
