@@ -63,6 +63,19 @@ compare "fin_psi (the aggregate fin_drift_counts, combined across workers)" \
     "$PARALLEL SELECT count(*) FROM fin_psi('m', 'applicants')" "$SERIAL SELECT count(*) FROM fin_psi('m', 'applicants')"
 compare "sum(fin_predict) over the table" \
     "$PARALLEL SELECT sum(fin_predict('m', a)) FROM applicants a" "$SERIAL SELECT sum(fin_predict('m', a)) FROM applicants a"
+SUMMED="'{\"exclude\": [\"id\"], \"test_size\": 0, \"aggregate\": true}'"
+IN_MEMORY="'{\"exclude\": [\"id\"], \"test_size\": 0, \"aggregate\": false}'"
+compare "fin_train logistic from sums, test_size 0 (every pass an aggregate)" \
+    "$PARALLEL SELECT version FROM fin_train('m_sum2', 'applicants', 'defaulted', options => $SUMMED)" \
+    "$SERIAL SELECT version FROM fin_train('m_sum0', 'applicants', 'defaulted', options => $SUMMED)"
+echo
+echo "One node, $ROWS rows: fin_train logistic from sums (2 parallel workers) against reading the rows into memory"
+echo
+echo "| item | from sums | rows in memory | ratio |"
+echo "| --- | --- | --- | --- |"
+compare "fin_train logistic, test_size 0" \
+    "$PARALLEL SELECT version FROM fin_train('m_sum', 'applicants', 'defaulted', options => $SUMMED)" \
+    "$PARALLEL SELECT version FROM fin_train('m_mem', 'applicants', 'defaulted', options => $IN_MEMORY)"
 echo
 sql -c "SELECT count(*) FROM fin_distribute_catalog()" >/dev/null
 
@@ -82,7 +95,13 @@ compare "fin_predict of one row by key (one shard; the statement's catalog check
 compare "fin_train logistic (the coordinator reads the rows through Citus)" \
     "SELECT version FROM fin_train('m_cluster', 'applicants_dist', 'defaulted', options => $OPTIONS)" \
     "SELECT version FROM fin_train('m_node', 'applicants', 'defaulted', options => $OPTIONS)"
+compare "fin_train logistic, test_size 0 (cluster: passes summed on the workers; one node: rows in memory)" \
+    "SELECT version FROM fin_train('m_cluster_sum', 'applicants_dist', 'defaulted', options => '{\"exclude\": [\"id\"], \"test_size\": 0}')" \
+    "SELECT version FROM fin_train('m_node_mem', 'applicants', 'defaulted', options => $IN_MEMORY)"
 echo
+echo "largest relative coefficient gap, summed on the cluster against one node in memory: $(sql -c "
+    SELECT max(abs(c.estimate - l.estimate) / greatest(abs(l.estimate), 1e-300))
+      FROM fin_coefficients('m_cluster_sum') c JOIN fin_coefficients('m_node_mem') l USING (term)")"
 echo "largest relative coefficient gap, cluster against one node: $(sql -c "
     SELECT max(abs(c.estimate - l.estimate) / greatest(abs(l.estimate), 1e-300))
       FROM fin_coefficients('m_cluster') c JOIN fin_coefficients('m_node') l USING (term)")"

@@ -242,7 +242,7 @@ sql -c "SELECT version FROM fin_train('summed_one_node', 'apps_local', 'status',
 check "fin_train on a distributed table sums its passes on the workers (test_size 0)" "yes" \
     "$(grep -q 'from sums where they are stored' "$WORK/summed_log" && echo yes || echo no)"
 sql -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT fin_training_sums('{\"pass\": \"moments\", \"numbers\": 1}',
-            ARRAY[amount::float8], ARRAY[]::text[], status = 'bad') FROM applications" >"$WORK/explain_sums"
+            ARRAY[amount::float8], ARRAY[]::text[], (status = 'bad')::int) FROM applications" >"$WORK/explain_sums"
 check "a pass is a partial aggregate in each of 32 worker tasks" "32 1" \
     "$(grep -o 'Task Count: [0-9]*' "$WORK/explain_sums" | grep -o '[0-9]*') $(grep -c 'Query: SELECT pg_catalog.worker_partial_agg(' "$WORK/explain_sums")"
 check "summed on 32 shards equals one node's training in memory: coefficients and standard errors within 1e-9 relative" "26 0" \
@@ -255,6 +255,12 @@ check "... predictions within 1e-9, row for row, and every metric within 1e-9 re
            -c "SELECT count(*) FROM finml.models c, finml.models l, jsonb_object_keys(l.metrics) k
                 WHERE c.name = 'summed_cluster' AND l.name = 'summed_one_node' AND k NOT IN ('evaluated_on', 'train_seconds')
                   AND abs((c.metrics ->> k)::float8 - (l.metrics ->> k)::float8) > 1e-9 * greatest(abs((l.metrics ->> k)::float8), 1e-300)" | paste -sd' ' | tr '|' ' ')"
+sql -c "SELECT version FROM fin_train('price_cluster', 'applications', 'price', options => '{\"exclude\": [\"id\"], \"test_size\": 0}')" \
+    -c "SELECT version FROM fin_train('price_one_node', 'apps_local', 'price', options => '{\"exclude\": [\"id\"], \"test_size\": 0, \"aggregate\": false}')" >/dev/null
+check "linear regression summed on 32 shards equals one node's: coefficients and standard errors within 1e-9 relative" "0" \
+    "$(sql -c "SELECT count(*) FILTER (WHERE abs(c.estimate - l.estimate) > 1e-9 * greatest(abs(l.estimate), 1e-300)
+                                       OR abs(c.std_error - l.std_error) > 1e-9 * l.std_error)
+                 FROM fin_coefficients('price_cluster') c JOIN fin_coefficients('price_one_node') l USING (term)")"
 sql -c "SELECT version FROM fin_train('big_summed', 'big', 'y', features => ARRAY['x1', 'x2', 'x3'], options => '{\"test_size\": 0}')" \
     -c "SELECT version FROM fin_train('big_memory', 'big_local', 'y', features => ARRAY['x1', 'x2', 'x3'], options => '{\"test_size\": 0}')" >/dev/null
 check "on $BIG_ROWS rows too: coefficients within 1e-9 relative" "4 0" \

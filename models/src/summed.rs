@@ -16,19 +16,22 @@
 use crate::data::{Dataset, RawValue};
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::linear::{
-    fitted_by_newton, logistic_row, newton_by_passes, sigmoid, LinearEstimator, NewtonPass,
-    NewtonSolution, SolverParams, NEWTON_MAX_TERMS,
+    fitted_by_newton, logistic_row, newton_by_passes, sigmoid, LinearEstimator, LinearFit,
+    NewtonPass, NewtonSolution, SolverParams, NEWTON_MAX_TERMS,
 };
 use crate::estimator::Estimator;
 use crate::explain::Reference;
 use crate::fit::Task;
+use crate::linalg::{cholesky, cholesky_solve, spd_inverse};
 use crate::model::Model;
 use crate::options::TrainOptions;
 use crate::preprocess::{
     categorical_from_counts, FeatureTransform, Impute, Input, NumericTransform, Preprocessor,
     Transform,
 };
-use crate::train::{binary_evaluation, not_finite, with_drift, HeldOut, TrainOutcome, Truth};
+use crate::train::{
+    binary_evaluation, not_finite, regression_evaluation, with_drift, HeldOut, TrainOutcome, Truth,
+};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +63,15 @@ pub enum SumsPass {
     Spread { means: Vec<f64> },
     /// Newton's sums at `theta` on `preprocessor`'s design (see [`NewtonLayout`]).
     Newton {
+        preprocessor: Preprocessor,
+        theta: Vec<f64>,
+    },
+    /// Least squares' normal equations on `preprocessor`'s design, in a [`NewtonLayout`]:
+    /// `Σy²` in the loss's cell, `Aᵀy` in the gradient's, `AᵀA` in the information's.
+    Normal { preprocessor: Preprocessor },
+    /// At `theta`: the residual sum of squares, then each feature's term sum and sum of
+    /// squares.
+    Residuals {
         preprocessor: Preprocessor,
         theta: Vec<f64>,
     },
@@ -115,18 +127,25 @@ impl SumsPass {
             )
             .with_hint("select fewer features, or lower options.max_categories"));
         }
-        if let SumsPass::Newton {
-            preprocessor,
-            theta,
-        } = &mut pass
-        {
-            preprocessor.rebuild_indexes();
-            if theta.len() != preprocessor.width() + 1 {
-                return Err(Error::invalid_option(
-                    "a Newton pass's coefficients do not fit its design",
-                )
-                .with_hint("fin_train makes these passes; they are not for direct use"));
+        match &mut pass {
+            SumsPass::Newton {
+                preprocessor,
+                theta,
             }
+            | SumsPass::Residuals {
+                preprocessor,
+                theta,
+            } => {
+                preprocessor.rebuild_indexes();
+                if theta.len() != preprocessor.width() + 1 {
+                    return Err(Error::invalid_option(
+                        "a pass's coefficients do not fit its design",
+                    )
+                    .with_hint("fin_train makes these passes; they are not for direct use"));
+                }
+            }
+            SumsPass::Normal { preprocessor } => preprocessor.rebuild_indexes(),
+            _ => {}
         }
         Ok(pass)
     }
@@ -148,6 +167,10 @@ impl SumsPass {
                 preprocessor,
                 theta,
             } => NewtonLayout::new(theta.len(), preprocessor.features.len()).cells,
+            SumsPass::Normal { preprocessor } => {
+                NewtonLayout::new(preprocessor.width() + 1, preprocessor.features.len()).cells
+            }
+            SumsPass::Residuals { preprocessor, .. } => 1 + 2 * preprocessor.features.len(),
         }
     }
 
@@ -165,13 +188,14 @@ impl SumsPass {
     }
 
     /// Adds one row to `cells` (made by [`SumsPass::zero_cells`]): its numbers and texts as
-    /// the `numbers`/`texts` arrays hold them, and its label.
+    /// the `numbers`/`texts` arrays hold them, and its label (a class as 1 or 0, or a
+    /// regression's target).
     pub fn add_row(
         &self,
         cells: &mut [f64],
         numbers: &[Option<f64>],
         texts: &[Option<&str>],
-        positive: bool,
+        label: f64,
     ) -> Result<()> {
         if cells.len() != self.cell_count() {
             return Err(state_refused());
@@ -183,7 +207,7 @@ impl SumsPass {
                     return Err(arrays_refused());
                 }
                 cells[0] += 1.0;
-                cells[1] += f64::from(u8::from(positive));
+                cells[1] += label;
                 for (k, v) in numbers.iter().enumerate() {
                     match v {
                         Some(v) if v.is_finite() => {
@@ -225,37 +249,95 @@ impl SumsPass {
                 preprocessor,
                 theta,
             } => {
-                let values = preprocessor
-                    .values_from_arrays(numbers, texts)
-                    .ok_or_else(arrays_refused)?;
+                let values = values_of(preprocessor, numbers, texts)?;
                 let layout = NewtonLayout::new(theta.len(), preprocessor.features.len());
-                let mut row = Vec::with_capacity(theta.len());
-                row.push(1.0);
-                preprocessor.design_row(&values, &mut row)?;
+                let row = design_row(preprocessor, &values, theta.len())?;
                 let eta: f64 = row.iter().zip(theta).map(|(a, t)| a * t).sum();
-                let (loss, residual, weight) = logistic_row(eta, positive);
+                let (loss, residual, weight) = logistic_row(eta, label != 0.0);
                 cells[0] += loss;
-                let terms = theta.len();
-                for (j, &a) in row.iter().enumerate() {
-                    cells[layout.gradient + j] += residual * a;
-                    if a != 0.0 {
-                        // The upper triangle: the information matrix is symmetric.
-                        let wa = weight * a;
-                        let info = &mut cells[layout.information + j * terms..][..terms];
-                        for (c, &b) in info[j..].iter_mut().zip(&row[j..]) {
-                            *c += wa * b;
-                        }
-                    }
-                }
-                let features = preprocessor.features.len();
-                preprocessor.feature_terms(&theta[1..], &values, |k, term| {
-                    cells[layout.term_sums + k] += term;
-                    cells[layout.term_sums + features + k] += term * term;
-                })?;
+                add_gram_row(cells, &layout, &row, residual, weight);
+                add_terms(cells, layout.term_sums, preprocessor, theta, &values)?;
+            }
+            SumsPass::Normal { preprocessor } => {
+                let values = values_of(preprocessor, numbers, texts)?;
+                let terms = preprocessor.width() + 1;
+                let layout = NewtonLayout::new(terms, preprocessor.features.len());
+                let row = design_row(preprocessor, &values, terms)?;
+                cells[0] += label * label;
+                add_gram_row(cells, &layout, &row, label, 1.0);
+            }
+            SumsPass::Residuals {
+                preprocessor,
+                theta,
+            } => {
+                let values = values_of(preprocessor, numbers, texts)?;
+                let fitted = preprocessor.linear_predictor(theta[0], &theta[1..], &values)?;
+                cells[0] += (label - fitted) * (label - fitted);
+                add_terms(cells, 1, preprocessor, theta, &values)?;
             }
         }
         Ok(())
     }
+}
+
+/// A row's values from its arrays, refused when they do not fit the preprocessor.
+fn values_of<'a>(
+    preprocessor: &Preprocessor,
+    numbers: &[Option<f64>],
+    texts: &[Option<&'a str>],
+) -> Result<Vec<RawValue<'a>>> {
+    preprocessor
+        .values_from_arrays(numbers, texts)
+        .ok_or_else(arrays_refused)
+}
+
+/// A row's design with the intercept's 1 first.
+fn design_row(
+    preprocessor: &Preprocessor,
+    values: &[RawValue<'_>],
+    terms: usize,
+) -> Result<Vec<f64>> {
+    let mut row = Vec::with_capacity(terms);
+    row.push(1.0);
+    preprocessor.design_row(values, &mut row)?;
+    Ok(row)
+}
+
+/// Adds `gradient_weight × row` to the gradient's cells and `information_weight × row rowᵀ`
+/// to the information's upper triangle (it is symmetric).
+fn add_gram_row(
+    cells: &mut [f64],
+    layout: &NewtonLayout,
+    row: &[f64],
+    gradient_weight: f64,
+    information_weight: f64,
+) {
+    let terms = row.len();
+    for (j, &a) in row.iter().enumerate() {
+        cells[layout.gradient + j] += gradient_weight * a;
+        if a != 0.0 {
+            let wa = information_weight * a;
+            let info = &mut cells[layout.information + j * terms..][..terms];
+            for (c, &b) in info[j..].iter_mut().zip(&row[j..]) {
+                *c += wa * b;
+            }
+        }
+    }
+}
+
+/// Adds each feature's term at `theta` and its square to the cells from `at` on.
+fn add_terms(
+    cells: &mut [f64],
+    at: usize,
+    preprocessor: &Preprocessor,
+    theta: &[f64],
+    values: &[RawValue<'_>],
+) -> Result<()> {
+    let features = preprocessor.features.len();
+    preprocessor.feature_terms(&theta[1..], values, |k, term| {
+        cells[at + k] += term;
+        cells[at + features + k] += term * term;
+    })
 }
 
 /// Adds the state `b` into `a` (the combine function): both made for the same pass.
@@ -460,31 +542,138 @@ pub trait SummedRows {
     fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>>;
     /// The training rows' count per level of the categorical feature `feature` (`None`: NULL).
     fn level_counts(&mut self, feature: &str) -> Result<Vec<(Option<String>, u64)>>;
-    /// The linear predictor of the Newton pass's coefficients, and the label, of each row the
-    /// metrics are measured on.
-    fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<bool>)>;
+    /// The linear predictor of the Newton pass's coefficients, and the label (1 or 0 for a
+    /// class), of each row the metrics are measured on.
+    fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<f64>)>;
     /// At most [`crate::drift::DRIFT_SAMPLE_ROWS`] training rows, for the drift reference.
     fn drift_sample(&mut self) -> Result<Dataset>;
 }
 
-/// A logistic regression to train from sums: its features (name, read as a number or as a
-/// text) in the relation's order, its target and classes, and its options.
-pub struct SummedLogistic<'a> {
+/// What a summed training fits: a logistic regression of two classes (named as the model
+/// stores them), or a linear regression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SummedTask {
+    Logistic { positive: String, negative: String },
+    Linear,
+}
+
+/// A linear model to train from sums: its features (name, read as a number or as a text) in
+/// the relation's order, its target and task, and its options.
+pub struct SummedTraining<'a> {
     pub features: &'a [(String, Input)],
     pub target: &'a str,
-    pub positive: String,
-    pub negative: String,
+    pub task: SummedTask,
     pub options: &'a TrainOptions,
     pub params: SolverParams,
     /// "test" when `outputs` reads an out-of-time test part, else "train".
     pub evaluated_on: &'static str,
 }
 
-impl SummedLogistic<'_> {
+impl SummedTraining<'_> {
     /// Trains on `rows`: the same model [`crate::train::train`] makes of the same rows, up
     /// to the order of additions (and a drift reference of another sample when there are
     /// more training rows than it holds).
     pub fn train(&self, rows: &mut dyn SummedRows) -> Result<TrainOutcome> {
+        let (preprocessor, n, label_sum) = self.preprocessor(rows)?;
+        let terms = preprocessor.width() + 1;
+        if !fitted_by_newton(terms - 1) {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the design has {terms} terms: a summed training takes fewer than {NEWTON_MAX_TERMS}"
+                ),
+            )
+            .with_hint(r#"lower options.max_categories, or train with "aggregate": false"#));
+        }
+        let classifier = matches!(self.task, SummedTask::Logistic { .. });
+        let (fit, term_sums) = if classifier {
+            let (solution, mut last) = self.newton(rows, &preprocessor, n, label_sum)?;
+            let layout = NewtonLayout::new(terms, preprocessor.features.len());
+            (solution.into_fit(true), last.split_off(layout.term_sums))
+        } else {
+            self.least_squares(rows, &preprocessor, n)?
+        };
+        let reference = reference_of(&term_sums, n);
+        let estimator = LinearEstimator::from_fit(&fit, &preprocessor, classifier);
+        let theta: Vec<f64> = std::iter::once(fit.intercept)
+            .chain(fit.weights.iter().copied())
+            .collect();
+        let (eta, labels) = rows.outputs(&SumsPass::Newton {
+            preprocessor: preprocessor.clone(),
+            theta,
+        })?;
+        if let Some(k) = eta.iter().position(|e| !e.is_finite()) {
+            return Err(not_finite(&format!(
+                "its prediction for {} row {} ({})",
+                self.evaluated_on,
+                k + 1,
+                eta[k]
+            )));
+        }
+        let (metrics, evaluation, truth) = match &self.task {
+            SummedTask::Logistic { .. } => {
+                let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
+                let truth: Vec<bool> = labels.iter().map(|&y| y != 0.0).collect();
+                let (metrics, evaluation) = binary_evaluation(&p, &truth, self.evaluated_on);
+                (metrics, evaluation, Truth::Binary(truth))
+            }
+            SummedTask::Linear => {
+                let (metrics, evaluation) = regression_evaluation(&eta, &labels, self.evaluated_on);
+                (metrics, evaluation, Truth::Numeric(labels))
+            }
+        };
+        if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
+            return Err(not_finite(&format!(
+                "its {name} on the {} rows ({value})",
+                self.evaluated_on
+            )));
+        }
+        let (task, positive_class, negative_class, estimator) = match &self.task {
+            SummedTask::Logistic { positive, negative } => (
+                Task::Classification,
+                Some(positive.clone()),
+                Some(negative.clone()),
+                Estimator::Logistic(estimator),
+            ),
+            SummedTask::Linear => (Task::Regression, None, None, Estimator::Linear(estimator)),
+        };
+        let model = Model {
+            task,
+            target: self.target.to_owned(),
+            positive_class,
+            negative_class,
+            preprocessor,
+            estimator,
+            reference: Some(reference),
+            evaluation: Some(evaluation),
+            drift: None,
+        };
+        let sample = rows.drift_sample()?;
+        let sampled: Vec<usize> = (0..sample.n_rows()).collect();
+        let model = with_drift(model, &sample, &sampled)?;
+        let test_rows = match self.evaluated_on {
+            "test" => eta.len(),
+            _ => 0,
+        };
+        Ok(TrainOutcome {
+            model,
+            train_rows: n as usize,
+            test_rows,
+            metrics,
+            evaluated_on: self.evaluated_on,
+            notes: Vec::new(),
+            held_out: HeldOut {
+                rows: Vec::new(),
+                truth,
+            },
+            training_log: Vec::new(),
+            device: None,
+        })
+    }
+
+    /// The preprocessing fitted from the moments, median ranks, spread and level counts of
+    /// the training rows; their count and their labels' sum.
+    fn preprocessor(&self, rows: &mut dyn SummedRows) -> Result<(Preprocessor, f64, f64)> {
         let numbers: Vec<&str> = self
             .features
             .iter()
@@ -494,8 +683,8 @@ impl SummedLogistic<'_> {
         let moments = rows.sums(&SumsPass::Moments {
             numbers: numbers.len(),
         })?;
-        let (n, positives) = (moments[1], moments[2]);
-        self.check_rows(n, positives)?;
+        let (n, label_sum) = (moments[1], moments[2]);
+        self.check_rows(n, label_sum)?;
         let numeric = |k: usize| (moments[3 + 3 * k], moments[4 + 3 * k], moments[5 + 3 * k]);
         if let Some(k) = (0..numbers.len()).find(|&k| numeric(k).2 > 0.0) {
             return Err(Error::invalid_data(format!(
@@ -548,91 +737,7 @@ impl SummedLogistic<'_> {
                 transform,
             });
         }
-        let terms = preprocessor.width() + 1;
-        if !fitted_by_newton(terms - 1) {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "the design has {terms} terms: summed training fits by Newton's method, which takes fewer than {NEWTON_MAX_TERMS}"
-                ),
-            )
-            .with_hint(r#"lower options.max_categories, or train with "aggregate": false"#));
-        }
-        let solution = self.newton(rows, &preprocessor, n, positives)?;
-        let layout = NewtonLayout::new(terms, preprocessor.features.len());
-        let last = &solution.1;
-        let features = preprocessor.features.len();
-        let reference = Reference {
-            mean_terms: (0..features)
-                .map(|k| last[layout.term_sums + k] / n)
-                .collect(),
-            term_sd: (0..features)
-                .map(|k| {
-                    let mean = last[layout.term_sums + k] / n;
-                    (last[layout.term_sums + features + k] / n - mean * mean)
-                        .max(0.0)
-                        .sqrt()
-                })
-                .collect(),
-            mean_design: Vec::new(),
-        };
-        let fit = solution.0.into_fit(true);
-        let estimator = LinearEstimator::from_fit(&fit, &preprocessor, true);
-        let (eta, truth) = rows.outputs(&SumsPass::Newton {
-            preprocessor: preprocessor.clone(),
-            theta: std::iter::once(fit.intercept)
-                .chain(fit.weights.iter().copied())
-                .collect(),
-        })?;
-        if let Some(k) = eta.iter().position(|e| !e.is_finite()) {
-            return Err(not_finite(&format!(
-                "its prediction for {} row {} ({})",
-                self.evaluated_on,
-                k + 1,
-                eta[k]
-            )));
-        }
-        let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
-        let (metrics, evaluation) = binary_evaluation(&p, &truth, self.evaluated_on);
-        if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
-            return Err(not_finite(&format!(
-                "its {name} on the {} rows ({value})",
-                self.evaluated_on
-            )));
-        }
-        let model = Model {
-            task: Task::Classification,
-            target: self.target.to_owned(),
-            positive_class: Some(self.positive.clone()),
-            negative_class: Some(self.negative.clone()),
-            preprocessor,
-            estimator: Estimator::Logistic(estimator),
-            reference: Some(reference),
-            evaluation: Some(evaluation),
-            drift: None,
-        };
-        let sample = rows.drift_sample()?;
-        let sampled: Vec<usize> = (0..sample.n_rows()).collect();
-        let model = with_drift(model, &sample, &sampled)?;
-        let test_rows = if self.evaluated_on == "test" {
-            truth.len()
-        } else {
-            0
-        };
-        Ok(TrainOutcome {
-            model,
-            train_rows: n as usize,
-            test_rows,
-            metrics,
-            evaluated_on: self.evaluated_on,
-            notes: Vec::new(),
-            held_out: HeldOut {
-                rows: Vec::new(),
-                truth: Truth::Binary(truth),
-            },
-            training_log: Vec::new(),
-            device: None,
-        })
+        Ok((preprocessor, n, label_sum))
     }
 
     fn check_rows(&self, n: f64, positives: f64) -> Result<()> {
@@ -643,7 +748,8 @@ impl SummedLogistic<'_> {
             ))
             .with_hint("train on a relation with labelled rows"));
         }
-        if positives == 0.0 || positives == n {
+        if matches!(self.task, SummedTask::Logistic { .. }) && (positives == 0.0 || positives == n)
+        {
             return Err(Error::invalid_data(format!(
                 "the training split of \"{}\" has only one class",
                 self.target
@@ -651,6 +757,53 @@ impl SummedLogistic<'_> {
             .with_hint("a classifier needs rows of both classes in the training data"));
         }
         Ok(())
+    }
+
+    /// Least squares (ridge with `l2`) from one pass of normal equations and one of
+    /// residuals, as training in memory solves them: the fit with its covariance, and the
+    /// residual pass's term sums.
+    fn least_squares(
+        &self,
+        rows: &mut dyn SummedRows,
+        preprocessor: &Preprocessor,
+        n: f64,
+    ) -> Result<(LinearFit, Vec<f64>)> {
+        let terms = preprocessor.width() + 1;
+        let layout = NewtonLayout::new(terms, preprocessor.features.len());
+        let mut cells = rows.sums(&SumsPass::Normal {
+            preprocessor: preprocessor.clone(),
+        })?;
+        cells.remove(0);
+        let rhs = Array1::from(cells[layout.gradient..layout.information].to_vec());
+        let mut gram = symmetric(&cells[layout.information..], terms);
+        for j in 1..terms {
+            gram[[j, j]] += self.params.l2;
+        }
+        let factor = cholesky(&gram).ok_or_else(|| {
+            Error::invalid_data(
+                "features are collinear: the least-squares problem has no unique solution",
+            )
+            .with_hint("drop redundant features, or set options.l2 > 0 (ridge regression)")
+        })?;
+        let theta = cholesky_solve(&factor, &rhs);
+        let mut residuals = rows.sums(&SumsPass::Residuals {
+            preprocessor: preprocessor.clone(),
+            theta: theta.to_vec(),
+        })?;
+        residuals.remove(0);
+        let rss = residuals[0];
+        let dof = n - terms as f64;
+        let covariance = if dof > 0.0 {
+            spd_inverse(&gram).map(|inverse| inverse * (rss / dof))
+        } else {
+            None
+        };
+        let fit = LinearFit {
+            intercept: theta[0],
+            weights: theta.iter().skip(1).copied().collect(),
+            covariance,
+        };
+        Ok((fit, residuals.split_off(1)))
     }
 
     /// Each number's imputed value: its median (by rank passes), its mean, or zero; zero for
@@ -712,14 +865,7 @@ impl SummedLogistic<'_> {
             // The layout's offsets count from after the kind cell.
             cells.remove(0);
             let gradient = Array1::from(cells[layout.gradient..layout.information].to_vec());
-            let mut information = Array2::<f64>::zeros((terms, terms));
-            for j in 0..terms {
-                for k in j..terms {
-                    let v = cells[layout.information + j * terms + k];
-                    information[[j, k]] = v;
-                    information[[k, j]] = v;
-                }
-            }
+            let information = symmetric(&cells[layout.information..], terms);
             let pass =
                 NewtonPass::penalized(cells[0], gradient, information, theta, self.params.l2);
             last = cells;
@@ -731,5 +877,36 @@ impl SummedLogistic<'_> {
                     .with_hint(r#"in memory L-BFGS takes over: train with "aggregate": false, or raise l2"#)
             })?;
         Ok((solution, last))
+    }
+}
+
+/// The symmetric matrix whose upper triangle `upper` holds (row-major, `terms × terms`).
+fn symmetric(upper: &[f64], terms: usize) -> Array2<f64> {
+    let mut matrix = Array2::<f64>::zeros((terms, terms));
+    for j in 0..terms {
+        for k in j..terms {
+            let v = upper[j * terms + k];
+            matrix[[j, k]] = v;
+            matrix[[k, j]] = v;
+        }
+    }
+    matrix
+}
+
+/// The explanations' reference from each feature's term sums and sums of squares over `n`
+/// rows: the terms' means and population standard deviations.
+fn reference_of(term_sums: &[f64], n: f64) -> Reference {
+    let features = term_sums.len() / 2;
+    let mean = |k: usize| term_sums[k] / n;
+    Reference {
+        mean_terms: (0..features).map(mean).collect(),
+        term_sd: (0..features)
+            .map(|k| {
+                (term_sums[features + k] / n - mean(k) * mean(k))
+                    .max(0.0)
+                    .sqrt()
+            })
+            .collect(),
+        mean_design: Vec::new(),
     }
 }

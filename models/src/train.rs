@@ -295,29 +295,22 @@ pub fn train_reporting(
             eta[k]
         )));
     }
-    let mut evaluation = EvaluationSummary {
-        evaluated_on: evaluated_on.to_owned(),
-        roc: Vec::new(),
-        calibration: Vec::new(),
-        histogram: None,
-    };
-    let (metrics, positive_class, truth) = match &labels {
+    let (metrics, evaluation, positive_class, truth) = match &labels {
         Labels::Binary { y, positive, .. } => {
             let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
             let truth: Vec<bool> = eval_rows.iter().map(|&r| y[position[r]]).collect();
-            let (metrics, binary) = binary_evaluation(&p, &truth, evaluated_on);
-            evaluation = binary;
-            (metrics, Some(positive.clone()), Truth::Binary(truth))
+            let (metrics, evaluation) = binary_evaluation(&p, &truth, evaluated_on);
+            (
+                metrics,
+                evaluation,
+                Some(positive.clone()),
+                Truth::Binary(truth),
+            )
         }
         Labels::Numeric(y) => {
             let truth: Vec<f64> = eval_rows.iter().map(|&r| y[position[r]]).collect();
-            evaluation.calibration =
-                metrics::calibration_of_values(&eta, &truth, metrics::HOSMER_LEMESHOW_GROUPS);
-            (
-                metrics::regression_report(&truth, &eta),
-                None,
-                Truth::Numeric(truth),
-            )
+            let (metrics, evaluation) = regression_evaluation(&eta, &truth, evaluated_on);
+            (metrics, evaluation, None, Truth::Numeric(truth))
         }
     };
     let reference = estimator.measure_reference(&preprocessor, data, &train);
@@ -396,6 +389,26 @@ pub fn binary_evaluation(
         histogram: Some(metrics::class_histogram(p, truth, REPORT_HISTOGRAM_BINS)),
     };
     (metrics::classification_report(p, truth, 0.5), evaluation)
+}
+
+/// A regression's metrics and calibration from its predictions `predicted` of the evaluated
+/// rows and their values `actual` (rows in memory, or outputs from the workers).
+pub fn regression_evaluation(
+    predicted: &[f64],
+    actual: &[f64],
+    evaluated_on: &str,
+) -> (BTreeMap<String, f64>, EvaluationSummary) {
+    let evaluation = EvaluationSummary {
+        evaluated_on: evaluated_on.to_owned(),
+        roc: Vec::new(),
+        calibration: metrics::calibration_of_values(
+            predicted,
+            actual,
+            metrics::HOSMER_LEMESHOW_GROUPS,
+        ),
+        histogram: None,
+    };
+    (metrics::regression_report(actual, predicted), evaluation)
 }
 
 /// Trains an algorithm without a target (k-means, isolation forest) on every row; its

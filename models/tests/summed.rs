@@ -13,8 +13,10 @@ use finml_models::estimator::Estimator;
 use finml_models::options::TrainOptions;
 use finml_models::preprocess::{Impute, Input, Transform};
 use finml_models::summed::{
-    combine_cells, median_ranks, order_key, RankSearch, SummedLogistic, SummedRows, SumsPass,
+    combine_cells, median_ranks, order_key, RankSearch, SummedRows, SummedTask, SummedTraining,
+    SumsPass,
 };
+use finml_models::train::TrainOutcome;
 use finml_models::{train, Algorithm, Error, Limits};
 use serde_json::json;
 
@@ -96,15 +98,22 @@ fn load_credit() -> Dataset {
     }
 }
 
-/// The training rows in memory, summed in three parts added by the combine function (as
-/// three shards would be).
+/// The training rows in memory (those with a target), summed in three parts added by the
+/// combine function (as three shards would be). `positive`: the class of a text target;
+/// `None` for a numeric target (a regression).
 struct InMemory<'a> {
     data: &'a Dataset,
-    positive: &'a str,
+    positive: Option<&'a str>,
 }
 
 impl InMemory<'_> {
-    fn arrays(&self, i: usize) -> (Vec<Option<f64>>, Vec<Option<&str>>, bool) {
+    fn rows(&self) -> Vec<usize> {
+        (0..self.data.n_rows())
+            .filter(|&i| !self.data.target.is_null(i))
+            .collect()
+    }
+
+    fn arrays(&self, i: usize) -> (Vec<Option<f64>>, Vec<Option<&str>>, f64) {
         let (mut numbers, mut texts) = (Vec::new(), Vec::new());
         for f in &self.data.features {
             match &f.column {
@@ -112,20 +121,25 @@ impl InMemory<'_> {
                 Column::Categorical(c) => texts.push(c.level(i)),
             }
         }
-        let TargetColumn::Text(target) = &self.data.target else {
-            unreachable!("a text target")
+        let label = match (&self.data.target, self.positive) {
+            (TargetColumn::Text(target), Some(positive)) => {
+                f64::from(u8::from(target.level(i) == Some(positive)))
+            }
+            (TargetColumn::Numeric(target), None) => target.values[i],
+            _ => unreachable!("a text target with its positive class, or a numeric target"),
         };
-        (numbers, texts, target.level(i) == Some(self.positive))
+        (numbers, texts, label)
     }
 }
 
 impl SummedRows for InMemory<'_> {
     fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>, Error> {
-        let n = self.data.n_rows();
+        let rows = self.rows();
+        let n = rows.len();
         let mut total = pass.zero_cells();
-        for part in [0..n / 3, n / 3..n / 3 + 1, n / 3 + 1..n] {
+        for part in [&rows[..n / 3], &rows[n / 3..n / 3 + 1], &rows[n / 3 + 1..]] {
             let mut cells = pass.zero_cells();
-            for i in part {
+            for &i in part {
                 let (numbers, texts, label) = self.arrays(i);
                 pass.add_row(&mut cells, &numbers, &texts, label)?;
             }
@@ -139,13 +153,13 @@ impl SummedRows for InMemory<'_> {
             unreachable!("a categorical feature")
         };
         let mut counts = std::collections::BTreeMap::new();
-        for i in 0..self.data.n_rows() {
+        for i in self.rows() {
             *counts.entry(c.level(i).map(str::to_owned)).or_insert(0u64) += 1;
         }
         Ok(counts.into_iter().collect())
     }
 
-    fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<bool>), Error> {
+    fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<f64>), Error> {
         let SumsPass::Newton {
             preprocessor,
             theta,
@@ -155,7 +169,8 @@ impl SummedRows for InMemory<'_> {
         };
         let mut preprocessor = preprocessor.clone();
         preprocessor.rebuild_indexes();
-        (0..self.data.n_rows())
+        self.rows()
+            .into_iter()
             .map(|i| {
                 let (numbers, texts, label) = self.arrays(i);
                 let values = preprocessor.values_from_arrays(&numbers, &texts).unwrap();
@@ -169,7 +184,27 @@ impl SummedRows for InMemory<'_> {
     }
 
     fn drift_sample(&mut self) -> Result<Dataset, Error> {
-        Ok(self.data.clone())
+        let rows = self.rows();
+        let mut sample = self.data.clone();
+        for f in &mut sample.features {
+            f.column = match &f.column {
+                Column::Numeric(c) => {
+                    let mut kept = NumericColumn::default();
+                    rows.iter().for_each(|&i| {
+                        kept.push(&f.name, Some(c.values[i]).filter(|v| !v.is_nan()))
+                            .unwrap()
+                    });
+                    Column::Numeric(kept)
+                }
+                Column::Categorical(c) => {
+                    let mut kept = CategoricalColumn::default();
+                    rows.iter().for_each(|&i| kept.push(c.level(i)));
+                    Column::Categorical(kept)
+                }
+            };
+        }
+        sample.target = TargetColumn::Absent(rows.len());
+        Ok(sample)
     }
 }
 
@@ -186,105 +221,169 @@ fn summed_logistic_equals_training_in_memory_on_the_credit_data() {
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
         let memory = train(&data, Algorithm::Logistic, &options, LIMITS).unwrap();
-        let features: Vec<(String, Input)> = data
-            .features
-            .iter()
-            .map(|f| {
-                let input = match f.column {
-                    Column::Numeric(_) => Input::Number,
-                    Column::Categorical(_) => Input::Text,
-                };
-                (f.name.clone(), input)
-            })
-            .collect();
         let params =
             SolverParams::from_options(&options.algorithm_options, "logistic", 1.0).unwrap();
-        let summed = SummedLogistic {
-            features: &features,
-            target: "Status",
+        let task = SummedTask::Logistic {
             positive: "bad".into(),
             negative: "good".into(),
-            options: &options,
-            params,
-            evaluated_on: "train",
-        }
-        .train(&mut InMemory {
-            data: &data,
-            positive: "bad",
-        })
-        .unwrap();
-
-        assert_eq!(summed.train_rows, memory.train_rows);
-        for (s, m) in summed
-            .model
-            .preprocessor
-            .features
-            .iter()
-            .zip(&memory.model.preprocessor.features)
-        {
-            let name = &m.name;
-            match (&s.transform, &m.transform) {
-                (Transform::Numeric(s), Transform::Numeric(m)) => {
-                    // A median is exact; a mean is a sum in another order.
-                    match options.impute {
-                        Impute::Median => assert_eq!(s.impute, m.impute, "the median of {name}"),
-                        _ => assert!(close(s.impute, m.impute, 1e-12), "the mean of {name}"),
-                    }
-                    assert!(close(s.mean, m.mean, 1e-12), "the mean of {name}");
-                    assert!(close(s.scale, m.scale, 1e-12), "the scale of {name}");
-                }
-                (Transform::Categorical(s), Transform::Categorical(m)) => {
-                    assert_eq!(
-                        (&s.levels, s.missing_column, &s.reference),
-                        (&m.levels, m.missing_column, &m.reference),
-                        "the levels of {name}"
-                    );
-                }
-                _ => panic!("feature {name} is transformed differently"),
-            }
-        }
-        let (Estimator::Logistic(s), Estimator::Logistic(m)) =
-            (&summed.model.estimator, &memory.model.estimator)
-        else {
-            panic!("two logistic models")
         };
-        assert_eq!(s.coefficients.len(), m.coefficients.len());
-        for (s, m) in s.coefficients.iter().zip(&m.coefficients) {
-            assert_eq!(s.term, m.term);
-            assert!(
-                close(s.estimate, m.estimate, 1e-9),
-                "{}: {} vs {}",
-                s.term,
-                s.estimate,
-                m.estimate
-            );
-            assert!(
-                close(s.std_error.unwrap(), m.std_error.unwrap(), 1e-9),
-                "{}",
-                s.term
-            );
-        }
-        for (name, value) in &memory.metrics {
-            assert!(
-                close(summed.metrics[name], *value, 1e-9),
-                "{name}: {} vs {value}",
-                summed.metrics[name]
-            );
-        }
-        let (s, m) = (
-            summed.model.reference.unwrap(),
-            memory.model.reference.unwrap(),
-        );
-        for (a, b) in s
-            .mean_terms
-            .iter()
-            .zip(&m.mean_terms)
-            .chain(s.term_sd.iter().zip(&m.term_sd))
-        {
-            assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "{a} vs {b}");
-        }
-        assert_eq!(summed.model.drift.is_some(), memory.model.drift.is_some());
+        let summed = train_summed(&data, task, &options, params, Some("bad"));
+        assert_same(&summed, &memory, &options);
     }
+}
+
+/// Linear regression of the credit data's Price (NULL in every 13th row: both leave it out)
+/// on the other columns, Status among them: the normal equations and residuals summed in
+/// parts give the fit, standard errors and metrics of the normal equations in memory.
+#[test]
+fn summed_linear_regression_equals_training_in_memory_on_the_credit_data() {
+    let mut data = load_credit();
+    let at = data
+        .features
+        .iter()
+        .position(|f| f.name == "Price")
+        .unwrap();
+    let Column::Numeric(mut price) = data.features.remove(at).column else {
+        unreachable!("Price is numeric")
+    };
+    // Every 13th price unknown: rows both trainings leave out.
+    price
+        .values
+        .iter_mut()
+        .step_by(13)
+        .for_each(|v| *v = f64::NAN);
+    let TargetColumn::Text(status) =
+        std::mem::replace(&mut data.target, TargetColumn::Numeric(price))
+    else {
+        unreachable!("Status is text")
+    };
+    data.features.push(Feature {
+        name: "Status".into(),
+        column: Column::Categorical(status),
+    });
+    data.target_name = "Price".into();
+    assert!(
+        (0..data.n_rows()).any(|i| data.target.is_null(i)),
+        "some rows without a price"
+    );
+    for options in [
+        json!({"test_size": 0}),
+        json!({"test_size": 0, "l2": 2.5, "impute": "zero"}),
+    ] {
+        let options = TrainOptions::from_json(&options).unwrap();
+        let memory = train(&data, Algorithm::Linear, &options, LIMITS).unwrap();
+        let params = SolverParams::from_options(&options.algorithm_options, "linear", 0.0).unwrap();
+        let summed = train_summed(&data, SummedTask::Linear, &options, params, None);
+        assert_same(&summed, &memory, &options);
+    }
+}
+
+fn train_summed(
+    data: &Dataset,
+    task: SummedTask,
+    options: &TrainOptions,
+    params: SolverParams,
+    positive: Option<&str>,
+) -> TrainOutcome {
+    let features: Vec<(String, Input)> = data
+        .features
+        .iter()
+        .map(|f| {
+            let input = match f.column {
+                Column::Numeric(_) => Input::Number,
+                Column::Categorical(_) => Input::Text,
+            };
+            (f.name.clone(), input)
+        })
+        .collect();
+    SummedTraining {
+        features: &features,
+        target: &data.target_name,
+        task,
+        options,
+        params,
+        evaluated_on: "train",
+    }
+    .train(&mut InMemory { data, positive })
+    .unwrap()
+}
+
+/// The summed model equals the one trained in memory: rows, preprocessing (medians and
+/// levels identical), coefficients and standard errors (1e-9 relative), metrics (1e-9),
+/// explanations' reference (1e-9).
+fn assert_same(summed: &TrainOutcome, memory: &TrainOutcome, options: &TrainOptions) {
+    assert_eq!(summed.train_rows, memory.train_rows);
+    for (s, m) in summed
+        .model
+        .preprocessor
+        .features
+        .iter()
+        .zip(&memory.model.preprocessor.features)
+    {
+        let name = &m.name;
+        match (&s.transform, &m.transform) {
+            (Transform::Numeric(s), Transform::Numeric(m)) => {
+                // A median is exact; a mean is a sum in another order.
+                match options.impute {
+                    Impute::Median => assert_eq!(s.impute, m.impute, "the median of {name}"),
+                    _ => assert!(close(s.impute, m.impute, 1e-12), "the mean of {name}"),
+                }
+                assert!(close(s.mean, m.mean, 1e-12), "the mean of {name}");
+                assert!(close(s.scale, m.scale, 1e-12), "the scale of {name}");
+            }
+            (Transform::Categorical(s), Transform::Categorical(m)) => {
+                assert_eq!(
+                    (&s.levels, s.missing_column, &s.reference),
+                    (&m.levels, m.missing_column, &m.reference),
+                    "the levels of {name}"
+                );
+            }
+            _ => panic!("feature {name} is transformed differently"),
+        }
+    }
+    let (
+        Estimator::Logistic(s) | Estimator::Linear(s),
+        Estimator::Logistic(m) | Estimator::Linear(m),
+    ) = (&summed.model.estimator, &memory.model.estimator)
+    else {
+        panic!("two linear models")
+    };
+    assert_eq!(s.coefficients.len(), m.coefficients.len());
+    for (s, m) in s.coefficients.iter().zip(&m.coefficients) {
+        assert_eq!(s.term, m.term);
+        assert!(
+            close(s.estimate, m.estimate, 1e-9),
+            "{}: {} vs {}",
+            s.term,
+            s.estimate,
+            m.estimate
+        );
+        assert!(
+            close(s.std_error.unwrap(), m.std_error.unwrap(), 1e-9),
+            "{}",
+            s.term
+        );
+    }
+    for (name, value) in &memory.metrics {
+        assert!(
+            close(summed.metrics[name], *value, 1e-9),
+            "{name}: {} vs {value}",
+            summed.metrics[name]
+        );
+    }
+    let (s, m) = (
+        summed.model.reference.as_ref().unwrap(),
+        memory.model.reference.as_ref().unwrap(),
+    );
+    for (a, b) in s
+        .mean_terms
+        .iter()
+        .zip(&m.mean_terms)
+        .chain(s.term_sd.iter().zip(&m.term_sd))
+    {
+        assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    assert_eq!(summed.model.drift.is_some(), memory.model.drift.is_some());
 }
 
 /// Radix selection finds exactly the value a sort puts at each rank, with negative numbers,
@@ -310,7 +409,7 @@ fn rank_search_finds_what_a_sort_finds() {
     while let Some(pass) = search.next_pass() {
         let mut cells = pass.zero_cells();
         for &v in &values {
-            pass.add_row(&mut cells, &[Some(v)], &[], false).unwrap();
+            pass.add_row(&mut cells, &[Some(v)], &[], 0.0).unwrap();
         }
         search.absorb(&cells).unwrap();
         passes += 1;
@@ -342,9 +441,9 @@ fn made_up_passes_and_states_are_refused() {
     );
     let pass = SumsPass::parse(r#"{"pass": "moments", "numbers": 2}"#).unwrap();
     let mut cells = pass.zero_cells();
-    assert!(pass.add_row(&mut cells, &[Some(1.0)], &[], true).is_err());
+    assert!(pass.add_row(&mut cells, &[Some(1.0)], &[], 1.0).is_err());
     assert!(pass
-        .add_row(&mut cells[1..].to_vec(), &[Some(1.0), None], &[], true)
+        .add_row(&mut cells[1..].to_vec(), &[Some(1.0), None], &[], 1.0)
         .is_err());
     let ranks = SumsPass::parse(
         r#"{"pass": "ranks", "shift": 64, "targets": [{"number": 0, "prefix": 0}]}"#,

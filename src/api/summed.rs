@@ -38,7 +38,7 @@ fn parsed_pass(text: &str) -> SqlResult<Rc<SumsPass>> {
 }
 
 /// fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label
-/// bool): one row into a pass's cells, the transition of `fin_training_sums`. The cells are
+/// float8): one row into a pass's cells, the transition of `fin_training_sums`. The cells are
 /// the state, added to in place (as fin_drift_counts_step does): a copy per row would cost
 /// more than the row. Declared in SQL below (pgrx cannot declare a function that returns its
 /// argument).
@@ -87,7 +87,7 @@ unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys
         .as_ref()
         .map(|a| a.iter().collect())
         .unwrap_or_default();
-    let label = bool::from_datum(arg(4), false).unwrap_or(false);
+    let label = f64::from_datum(arg(4), false).unwrap_or(f64::NAN);
     let pass = parsed_pass(text)?;
     let state = pg_sys::pg_detoast_datum(arg(0).cast_mut_ptr()) as *mut pg_sys::ArrayType;
     let mut state = RawArray::from_ptr(NonNull::new(state).ok_or_else(state_refused)?);
@@ -129,7 +129,7 @@ fn state_refused() -> ErrorReport {
 
 pgrx::extension_sql!(
     r#"
-CREATE FUNCTION fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label bool)
+CREATE FUNCTION fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label float8)
 RETURNS float8[] IMMUTABLE STRICT PARALLEL SAFE COST 100
 LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_sums_step';
 "#,
@@ -158,15 +158,15 @@ fn fin_training_sums_add(a: Array<'_, f64>, b: Array<'_, f64>) -> Result<Vec<f64
 
 pgrx::extension_sql!(
     r#"
-CREATE AGGREGATE fin_training_sums(pass text, numbers float8[], texts text[], label bool) (
+CREATE AGGREGATE fin_training_sums(pass text, numbers float8[], texts text[], label float8) (
     SFUNC = fin_training_sums_step,
     STYPE = float8[],
     INITCOND = '{}',
     COMBINEFUNC = fin_training_sums_add,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE fin_training_sums(text, float8[], text[], bool) IS
-    'one pass of a training from sums (moments, median ranks, spread, Newton) over rows given as their numeric and text features and label; parallel and Citus workers sum parts, added by fin_training_sums_add; fin_train makes the passes';
+COMMENT ON AGGREGATE fin_training_sums(text, float8[], text[], float8) IS
+    'one pass of a training from sums (moments, median ranks, spread, Newton, normal equations, residuals) over rows given as their numeric and text features and label (a class as 1 or 0, or a regression''s target); parallel and Citus workers sum parts, added by fin_training_sums_add; fin_train makes the passes';
 "#,
     name = "fin_training_sums_aggregate",
     requires = ["fin_training_sums_step_function", fin_training_sums_add]

@@ -16,9 +16,9 @@ use finml_models::drift::DRIFT_SAMPLE_ROWS;
 use finml_models::estimator::Params;
 use finml_models::plan::ReadPlan;
 use finml_models::preprocess::Input;
-use finml_models::summed::{SummedLogistic, SummedRows, SumsPass};
+use finml_models::summed::{SummedRows, SummedTask, SummedTraining, SumsPass};
 use finml_models::train::{resolve_classes, TrainOutcome};
-use finml_models::{Algorithm, Error, Result, Task, TrainOptions};
+use finml_models::{Algorithm, Error, Result, TrainOptions};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::Oid;
@@ -38,8 +38,7 @@ pub fn is_distributed(relation: Oid) -> SqlResult<bool> {
     .unwrap_or(false))
 }
 
-/// Why a training cannot be summed (it then reads the rows), or `None`. The target's
-/// classes are checked by [`train`] itself.
+/// Why a training cannot be summed (it then reads the rows), or `None`.
 pub fn why_not_summed(
     algorithm: Algorithm,
     options: &TrainOptions,
@@ -47,8 +46,12 @@ pub fn why_not_summed(
     measures_incumbent: bool,
 ) -> SqlResult<Option<&'static str>> {
     let class_weight = match options.params(algorithm).or_report()? {
-        Params::Logistic(p) => p.class_weight.is_some(),
-        _ => return Ok(Some("only logistic regression trains from sums so far")),
+        Params::Logistic(p) | Params::Linear(p) => p.class_weight.is_some(),
+        _ => {
+            return Ok(Some(
+                "only logistic and linear regression train from sums so far",
+            ))
+        }
     };
     Ok(if plan.split.is_none() && options.test_size > 0.0 {
         Some("a random or stratified split follows the rows' order; summed training takes test_size 0 or an out-of-time split")
@@ -65,25 +68,19 @@ pub fn why_not_summed(
     })
 }
 
-/// Trains the planned logistic regression from sums over `relation_name`'s rows; `Err` of
-/// a reason when its target trains a regression (which reads the rows).
+/// Trains the planned logistic or linear regression (`algorithm`, whose task the target
+/// decides as in memory) from sums over `relation_name`'s rows.
 pub fn train(
     relation_name: &str,
+    algorithm: Algorithm,
     plan: &ReadPlan,
     options: &TrainOptions,
     budget_bytes: usize,
-) -> SqlResult<std::result::Result<TrainOutcome, &'static str>> {
+) -> SqlResult<TrainOutcome> {
     let Some((target, target_kind)) = plan.target.as_ref() else {
         return Err(fail(
             ErrorKind::Internal,
             "a summed training without a target",
-            "report this as a finml bug",
-        ));
-    };
-    let Params::Logistic(params) = options.params(Algorithm::Logistic).or_report()? else {
-        return Err(fail(
-            ErrorKind::Internal,
-            "logistic options parsed as another algorithm's",
             "report this as a finml bug",
         ));
     };
@@ -113,20 +110,40 @@ pub fn train(
         &training,
     )?;
     let (task, names) = resolve_classes(&classes, options).or_report()?;
-    let (Task::Classification, Some((positive, negative))) = (task, names) else {
-        return Ok(Err(
-            "a regression target trains linear regression, which is not summed yet",
-        ));
+    let mut notes = Vec::new();
+    let params = options
+        .params(algorithm)
+        .and_then(|p| {
+            p.for_task(
+                task,
+                &options.algorithm_options,
+                || format!("\"{}\" is a numeric target with more than two values: training a linear regression", target.name),
+                &mut notes,
+            )
+        })
+        .or_report()?;
+    let (task, label, params) = match (names, params) {
+        (Some((positive, negative)), Params::Logistic(params)) => {
+            let cast = match target_kind {
+                ValueKind::Numeric | ValueKind::Date => "float8",
+                ValueKind::Text => "text",
+                ValueKind::Boolean => "bool",
+            };
+            let label = format!(
+                "(({target_read}) = {}::pg_catalog.{cast})::pg_catalog.int4::pg_catalog.float8",
+                quote_literal(&positive)
+            );
+            (SummedTask::Logistic { positive, negative }, label, params)
+        }
+        (None, Params::Linear(params)) => (SummedTask::Linear, target_read.clone(), params),
+        _ => {
+            return Err(fail(
+                ErrorKind::Internal,
+                "a summed training's task and parameters disagree",
+                "report this as a finml bug",
+            ))
+        }
     };
-    let cast = match target_kind {
-        ValueKind::Numeric | ValueKind::Date => "float8",
-        ValueKind::Text => "text",
-        ValueKind::Boolean => "bool",
-    };
-    let label = format!(
-        "({target_read}) = {}::pg_catalog.{cast}",
-        quote_literal(&positive)
-    );
     let features: Vec<(String, Input)> = plan
         .features
         .iter()
@@ -157,18 +174,20 @@ pub fn train(
         training_rows: 0,
         failure: None,
     };
-    let outcome = SummedLogistic {
+    let outcome = SummedTraining {
         features: &features,
         target: &target.name,
-        positive,
-        negative,
+        task,
         options,
         params,
         evaluated_on,
     }
     .train(&mut rows);
     match (outcome, rows.failure) {
-        (Ok(outcome), _) => Ok(Ok(outcome)),
+        (Ok(mut outcome), _) => {
+            outcome.notes.extend(notes);
+            Ok(outcome)
+        }
         // The database's own error (its SQLSTATE and hint), not its models-crate carrier.
         (Err(_), Some(failure)) => Err(failure),
         (Err(e), None) => Err(e).or_report(),
@@ -226,7 +245,7 @@ struct RowsWhereStored<'a> {
     /// The select-list arrays of a row's features (relation::arrays_of).
     numbers: String,
     texts: String,
-    /// Whether a row is of the positive class.
+    /// A row's label: 1 or 0 for a class, the target of a regression.
     label: String,
     /// The conditions of the training rows and of the rows the metrics are measured on.
     training: String,
@@ -300,7 +319,7 @@ impl SummedRows for RowsWhereStored<'_> {
         self.carried(counts)
     }
 
-    fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<bool>)> {
+    fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<f64>)> {
         let text = serde_json::to_string(pass)
             .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
         let query = format!(
@@ -318,7 +337,11 @@ impl SummedRows for RowsWhereStored<'_> {
                         .number()
                         .unwrap_or(f64::NAN),
                 );
-                labels.push(row.boolean(2).unwrap_or(false));
+                labels.push(
+                    row.value(2, ValueKind::Numeric)
+                        .number()
+                        .unwrap_or(f64::NAN),
+                );
                 if outputs.len().saturating_mul(16) > budget {
                     return Err(fail(
                     ErrorKind::ResourceLimit,

@@ -111,22 +111,8 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     let deployed = incumbent_model.as_ref().map(|(_, m)| m);
     let (outcome, mut dataset, incumbent_only) = if summed {
         let budget = gucs::max_training_memory_bytes();
-        match summed::train(&relation_name, &plan, &parsed, budget)? {
-            Ok(outcome) => (outcome, no_rows(), Vec::new()),
-            Err(why) if parsed.aggregate == Some(true) => return Err(not_summed(why)),
-            Err(why) => {
-                notice!("finml: the rows are read on this node: {why}");
-                read_and_train(
-                    &relation_name,
-                    plan,
-                    &columns,
-                    algorithm,
-                    &parsed,
-                    limits,
-                    deployed,
-                )?
-            }
-        }
+        let outcome = summed::train(&relation_name, algorithm, &plan, &parsed, budget)?;
+        (outcome, no_rows(), Vec::new())
     } else {
         read_and_train(
             &relation_name,
