@@ -48,11 +48,22 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Unweighted counts: `rows` rows of which `events` are events.
+    pub fn unweighted(rows: u64, events: u64) -> Counts {
+        Counts {
+            rows,
+            events,
+            bad_weight: events as f64,
+            good_weight: rows.saturating_sub(events) as f64,
+            weighted: false,
+        }
+    }
+
     pub fn non_events(&self) -> u64 {
         self.rows - self.events
     }
 
-    fn add(&mut self, other: Counts) {
+    pub fn add(&mut self, other: Counts) {
         self.rows += other.rows;
         self.events += other.events;
         self.bad_weight += other.bad_weight;
@@ -417,6 +428,19 @@ pub fn fit_numeric_with(
             _ => atoms.push((v, row)),
         }
     }
+    bin_numeric_atoms(atoms, special, missing, params, controls)
+}
+
+/// Bins a numeric feature from its atoms: each distinct value (ascending, no special code)
+/// with its counts, the special codes' counts (in `controls.special`'s order) and the NULLs'.
+/// In memory from the rows, or from a GROUP BY on the workers.
+pub fn bin_numeric_atoms(
+    atoms: Vec<(f64, Counts)>,
+    special: Vec<Counts>,
+    missing: Counts,
+    params: BinningParams,
+    controls: NumericControls<'_>,
+) -> Result<Binning> {
     let counts: Vec<Counts> = atoms.iter().map(|a| a.1).collect();
     let (cuts, groups) = match controls.cuts {
         Some(cuts) => {
@@ -512,6 +536,17 @@ pub fn fit_categorical_with(
             code => per_level[code as usize].add(labels.row(k)),
         }
     }
+    bin_levels(levels, &per_level, missing, params)
+}
+
+/// Bins a categorical feature from each level's counts (`per_level[l]` of `levels[l]`) and the
+/// NULLs': in memory from the rows, or from a GROUP BY on the workers.
+pub fn bin_levels(
+    levels: &[String],
+    per_level: &[Counts],
+    missing: Counts,
+    params: BinningParams,
+) -> Binning {
     let mut order: Vec<usize> = (0..levels.len())
         .filter(|&l| per_level[l].rows > 0)
         .collect();

@@ -13,13 +13,17 @@
 //!
 //! A pass is described by a [`SumsPass`], sent to every worker as JSON text.
 
+use crate::binning::{bin_levels, bin_numeric_atoms, Binning, Counts, NumericControls};
 use crate::data::{Dataset, RawValue};
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::linear::{
     fitted_by_newton, logistic_row, newton_by_passes, sigmoid, LinearEstimator, LinearFit,
     NewtonPass, NewtonSolution, SolverParams, NEWTON_MAX_TERMS,
 };
-use crate::estimator::Estimator;
+use crate::estimator::scorecard::{
+    check_feature_names, fit_binned, in_feature, Scorecard, ScorecardParams, WoeRows,
+};
+use crate::estimator::{Estimator, ScorecardEstimator};
 use crate::explain::Reference;
 use crate::fit::Task;
 use crate::linalg::{cholesky, cholesky_solve, spd_inverse};
@@ -74,6 +78,12 @@ pub enum SumsPass {
     Residuals {
         preprocessor: Preprocessor,
         theta: Vec<f64>,
+    },
+    /// Not summed: a scorecard's points per bin of each (binned) feature, for each training
+    /// row's score (`fin_training_output`).
+    Points {
+        preprocessor: Preprocessor,
+        points: Vec<Vec<f64>>,
     },
 }
 
@@ -145,6 +155,22 @@ impl SumsPass {
                 }
             }
             SumsPass::Normal { preprocessor } => preprocessor.rebuild_indexes(),
+            SumsPass::Points {
+                preprocessor,
+                points,
+            } => {
+                preprocessor.rebuild_indexes();
+                let fits = points.len() == preprocessor.features.len()
+                    && preprocessor.features.iter().zip(points.iter()).all(|(f, p)| {
+                        matches!(&f.transform, Transform::Binned(b) if b.bins.len() == p.len())
+                    });
+                if !fits {
+                    return Err(Error::invalid_option(
+                        "a points pass's points do not fit its bins",
+                    )
+                    .with_hint("fin_train makes these passes; they are not for direct use"));
+                }
+            }
             _ => {}
         }
         Ok(pass)
@@ -171,6 +197,7 @@ impl SumsPass {
                 NewtonLayout::new(preprocessor.width() + 1, preprocessor.features.len()).cells
             }
             SumsPass::Residuals { preprocessor, .. } => 1 + 2 * preprocessor.features.len(),
+            SumsPass::Points { .. } => 0,
         }
     }
 
@@ -275,8 +302,56 @@ impl SumsPass {
                 cells[0] += (label - fitted) * (label - fitted);
                 add_terms(cells, 1, preprocessor, theta, &values)?;
             }
+            SumsPass::Points { .. } => {
+                return Err(Error::invalid_option("a points pass is not summed")
+                    .with_hint("fin_train makes these passes; they are not for direct use"))
+            }
         }
         Ok(())
+    }
+}
+
+impl SumsPass {
+    /// The preprocessor whose features the pass's arrays hold (in its order); `None`: the
+    /// arrays hold every planned feature (moments, ranks, spread).
+    pub fn preprocessor(&self) -> Option<&Preprocessor> {
+        match self {
+            SumsPass::Newton { preprocessor, .. }
+            | SumsPass::Normal { preprocessor }
+            | SumsPass::Residuals { preprocessor, .. }
+            | SumsPass::Points { preprocessor, .. } => Some(preprocessor),
+            SumsPass::Moments { .. } | SumsPass::Ranks { .. } | SumsPass::Spread { .. } => None,
+        }
+    }
+
+    /// One row's output: a Newton pass's linear predictor, a points pass's score.
+    pub fn output(&self, numbers: &[Option<f64>], texts: &[Option<&str>]) -> Result<f64> {
+        match self {
+            SumsPass::Newton {
+                preprocessor,
+                theta,
+            } => {
+                let values = values_of(preprocessor, numbers, texts)?;
+                preprocessor.linear_predictor(theta[0], &theta[1..], &values)
+            }
+            SumsPass::Points {
+                preprocessor,
+                points,
+            } => {
+                let values = values_of(preprocessor, numbers, texts)?;
+                let mut score = 0.0;
+                for ((f, value), points) in preprocessor.features.iter().zip(&values).zip(points) {
+                    if let Transform::Binned(b) = &f.transform {
+                        score += points[b.bin_of(&f.name, *value)?];
+                    }
+                }
+                Ok(score)
+            }
+            _ => Err(
+                Error::invalid_option("only a Newton or points pass has outputs")
+                    .with_hint("fin_train makes these passes; they are not for direct use"),
+            ),
+        }
     }
 }
 
@@ -538,10 +613,13 @@ pub fn median_ranks(present: u64) -> (u64, u64) {
 /// (the extension), or rows in memory (the tests). Every method reads the training rows
 /// only; `outputs` the rows the metrics are measured on.
 pub trait SummedRows {
-    /// The cells of `pass` summed over the training rows.
+    /// The cells of `pass` summed over the training rows, each row's features given as
+    /// `pass.preprocessor()`'s (every planned feature when it has none).
     fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>>;
-    /// The training rows' count per level of the categorical feature `feature` (`None`: NULL).
-    fn level_counts(&mut self, feature: &str) -> Result<Vec<(Option<String>, u64)>>;
+    /// The training rows' count and label sum per distinct value of `feature` (NULL too).
+    fn atoms(&mut self, feature: &str) -> Result<Vec<(Atom, u64, f64)>>;
+    /// The output (SumsPass::output) of each training row.
+    fn training_outputs(&mut self, pass: &SumsPass) -> Result<Vec<f64>>;
     /// The linear predictor of the Newton pass's coefficients, and the label (1 or 0 for a
     /// class), of each row the metrics are measured on.
     fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<f64>)>;
@@ -549,12 +627,28 @@ pub trait SummedRows {
     fn drift_sample(&mut self) -> Result<Dataset>;
 }
 
-/// What a summed training fits: a logistic regression of two classes (named as the model
-/// stores them), or a linear regression.
+/// A distinct value of a feature.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Atom {
+    Null,
+    Number(f64),
+    Level(String),
+}
+
+/// What a summed training fits: a logistic regression or a scorecard of two classes (named as
+/// the model stores them), or a linear regression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SummedTask {
-    Logistic { positive: String, negative: String },
+    Logistic {
+        positive: String,
+        negative: String,
+    },
     Linear,
+    Scorecard {
+        positive: String,
+        negative: String,
+        card: Box<ScorecardParams>,
+    },
 }
 
 /// A linear model to train from sums: its features (name, read as a number or as a text) in
@@ -574,27 +668,35 @@ impl SummedTraining<'_> {
     /// to the order of additions (and a drift reference of another sample when there are
     /// more training rows than it holds).
     pub fn train(&self, rows: &mut dyn SummedRows) -> Result<TrainOutcome> {
-        let (preprocessor, n, label_sum) = self.preprocessor(rows)?;
-        let terms = preprocessor.width() + 1;
-        if !fitted_by_newton(terms - 1) {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "the design has {terms} terms: a summed training takes fewer than {NEWTON_MAX_TERMS}"
-                ),
-            )
-            .with_hint(r#"lower options.max_categories, or train with "aggregate": false"#));
-        }
-        let classifier = matches!(self.task, SummedTask::Logistic { .. });
-        let (fit, term_sums) = if classifier {
-            let (solution, mut last) = self.newton(rows, &preprocessor, n, label_sum)?;
-            let layout = NewtonLayout::new(terms, preprocessor.features.len());
-            (solution.into_fit(true), last.split_off(layout.term_sums))
-        } else {
-            self.least_squares(rows, &preprocessor, n)?
+        let mut notes = Vec::new();
+        let (preprocessor, fit, term_sums, n, points) = match &self.task {
+            SummedTask::Scorecard { card, .. } => self.scorecard(rows, card, &mut notes)?,
+            SummedTask::Logistic { .. } | SummedTask::Linear => {
+                let (preprocessor, n, label_sum) = self.preprocessor(rows)?;
+                let terms = preprocessor.width() + 1;
+                if !fitted_by_newton(terms - 1) {
+                    return Err(Error::new(
+                        ErrorKind::Unsupported,
+                        format!(
+                            "the design has {terms} terms: a summed training takes fewer than {NEWTON_MAX_TERMS}"
+                        ),
+                    )
+                    .with_hint(r#"lower options.max_categories, or train with "aggregate": false"#));
+                }
+                let (fit, term_sums) = if self.task == SummedTask::Linear {
+                    self.least_squares(rows, &preprocessor, n)?
+                } else {
+                    let (solution, mut last) =
+                        newton(rows, &preprocessor, n, label_sum, self.params)?;
+                    let layout = NewtonLayout::new(terms, preprocessor.features.len());
+                    (solution.into_fit(true), last.split_off(layout.term_sums))
+                };
+                (preprocessor, fit, term_sums, n, None)
+            }
         };
+        let classifier = self.task != SummedTask::Linear;
         let reference = reference_of(&term_sums, n);
-        let estimator = LinearEstimator::from_fit(&fit, &preprocessor, classifier);
+        let linear = LinearEstimator::from_fit(&fit, &preprocessor, classifier);
         let theta: Vec<f64> = std::iter::once(fit.intercept)
             .chain(fit.weights.iter().copied())
             .collect();
@@ -611,7 +713,7 @@ impl SummedTraining<'_> {
             )));
         }
         let (metrics, evaluation, truth) = match &self.task {
-            SummedTask::Logistic { .. } => {
+            SummedTask::Logistic { .. } | SummedTask::Scorecard { .. } => {
                 let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
                 let truth: Vec<bool> = labels.iter().map(|&y| y != 0.0).collect();
                 let (metrics, evaluation) = binary_evaluation(&p, &truth, self.evaluated_on);
@@ -628,14 +730,31 @@ impl SummedTraining<'_> {
                 self.evaluated_on
             )));
         }
-        let (task, positive_class, negative_class, estimator) = match &self.task {
-            SummedTask::Logistic { positive, negative } => (
+        let (task, positive_class, negative_class, estimator) = match (&self.task, points) {
+            (SummedTask::Logistic { positive, negative }, _) => (
                 Task::Classification,
                 Some(positive.clone()),
                 Some(negative.clone()),
-                Estimator::Logistic(estimator),
+                Estimator::Logistic(linear),
             ),
-            SummedTask::Linear => (Task::Regression, None, None, Estimator::Linear(estimator)),
+            (
+                SummedTask::Scorecard {
+                    positive, negative, ..
+                },
+                Some(points),
+            ) => (
+                Task::Classification,
+                Some(positive.clone()),
+                Some(negative.clone()),
+                Estimator::Scorecard(ScorecardEstimator { linear, points }),
+            ),
+            (SummedTask::Linear, _) => (Task::Regression, None, None, Estimator::Linear(linear)),
+            (SummedTask::Scorecard { .. }, None) => {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    "a summed scorecard without points",
+                ))
+            }
         };
         let model = Model {
             task,
@@ -661,7 +780,7 @@ impl SummedTraining<'_> {
             test_rows,
             metrics,
             evaluated_on: self.evaluated_on,
-            notes: Vec::new(),
+            notes,
             held_out: HeldOut {
                 rows: Vec::new(),
                 truth,
@@ -669,6 +788,72 @@ impl SummedTraining<'_> {
             training_log: Vec::new(),
             device: None,
         })
+    }
+
+    /// A scorecard from sums: the moments' counts, each feature's atoms (a GROUP BY) binned as
+    /// in memory, then the regression on WoE values by Newton passes and the training rows'
+    /// scores for the score bands (scorecard::fit_binned).
+    #[allow(clippy::type_complexity)]
+    fn scorecard(
+        &self,
+        rows: &mut dyn SummedRows,
+        card: &ScorecardParams,
+        notes: &mut Vec<String>,
+    ) -> Result<(Preprocessor, LinearFit, Vec<f64>, f64, Option<Scorecard>)> {
+        let named: Vec<(&str, bool)> = self
+            .features
+            .iter()
+            .map(|(name, input)| (name.as_str(), *input != Input::Text))
+            .collect();
+        check_feature_names(&named, card)?;
+        let numbers = named.iter().filter(|(_, number)| *number).count();
+        let moments = rows.sums(&SumsPass::Moments { numbers })?;
+        let (n, positives) = (moments[1], moments[2]);
+        self.check_rows(n, positives)?;
+        self.refuse_non_finite(&moments, &named)?;
+        let mut binned = Vec::with_capacity(named.len());
+        for &(name, number) in &named {
+            let atoms = rows.atoms(name)?;
+            binned.push((name.to_owned(), bin_atoms(name, number, atoms, card)?));
+        }
+        let mut woe = WoeSums {
+            rows,
+            n,
+            positives,
+            last: Vec::new(),
+        };
+        let fitted = fit_binned(binned, card, notes, &mut woe)?;
+        let layout = NewtonLayout::new(
+            fitted.preprocessor.width() + 1,
+            fitted.preprocessor.features.len(),
+        );
+        let term_sums = woe.last.split_off(layout.term_sums);
+        Ok((
+            fitted.preprocessor,
+            fitted.fit,
+            term_sums,
+            n,
+            Some(fitted.scorecard),
+        ))
+    }
+
+    /// Refuses a number feature with a NaN or an infinity (the moments' third cell per number),
+    /// as reading it into memory does.
+    fn refuse_non_finite(&self, moments: &[f64], named: &[(&str, bool)]) -> Result<()> {
+        let numbers = named
+            .iter()
+            .filter(|(_, number)| *number)
+            .map(|(name, _)| *name);
+        for (k, name) in numbers.enumerate() {
+            let count = moments[5 + 3 * k];
+            if count > 0.0 {
+                return Err(Error::invalid_data(format!(
+                    "feature \"{name}\" is not a finite number (NaN or infinity) in {count} rows"
+                ))
+                .with_hint("replace them by NULL (imputed) or filter those rows out in a view"));
+            }
+        }
+        Ok(())
     }
 
     /// The preprocessing fitted from the moments, median ranks, spread and level counts of
@@ -685,21 +870,15 @@ impl SummedTraining<'_> {
         })?;
         let (n, label_sum) = (moments[1], moments[2]);
         self.check_rows(n, label_sum)?;
-        let numeric = |k: usize| (moments[3 + 3 * k], moments[4 + 3 * k], moments[5 + 3 * k]);
-        if let Some(k) = (0..numbers.len()).find(|&k| numeric(k).2 > 0.0) {
-            return Err(Error::invalid_data(format!(
-                "feature \"{}\" is not a finite number (NaN or infinity) in {} rows",
-                numbers[k],
-                numeric(k).2
-            ))
-            .with_hint("replace them by NULL (imputed) or filter those rows out in a view"));
-        }
+        let named: Vec<(&str, bool)> = numbers.iter().map(|name| (*name, true)).collect();
+        self.refuse_non_finite(&moments, &named)?;
+        let numeric = |k: usize| (moments[3 + 3 * k], moments[4 + 3 * k]);
         let imputed = self.impute_values(rows, (0..numbers.len()).map(|k| numeric(k).0), |k| {
             numeric(k).1 / numeric(k).0
         })?;
         let means: Vec<f64> = (0..numbers.len())
             .map(|k| {
-                let (present, sum, _) = numeric(k);
+                let (present, sum) = numeric(k);
                 (sum + (n - present) * imputed[k]) / n
             })
             .collect();
@@ -712,11 +891,12 @@ impl SummedTraining<'_> {
         let mut number = 0;
         for (name, input) in self.features {
             let transform = if *input == Input::Text {
-                let counts = rows.level_counts(name)?;
-                Transform::Categorical(categorical_from_counts(
-                    counts.iter().map(|(l, c)| (l.as_deref(), *c as usize)),
-                    self.options.max_categories,
-                ))
+                let atoms = rows.atoms(name)?;
+                let counts = atoms.iter().map(|(atom, c, _)| match atom {
+                    Atom::Level(level) => (Some(level.as_str()), *c as usize),
+                    _ => (None, *c as usize),
+                });
+                Transform::Categorical(categorical_from_counts(counts, self.options.max_categories))
             } else {
                 let k = number;
                 number += 1;
@@ -844,40 +1024,6 @@ impl SummedTraining<'_> {
         }
         Ok(values)
     }
-
-    /// Newton's method, a pass over the rows per step: the solution, and the cells of the
-    /// pass at it without the kind cell (whose term sums measure the reference).
-    fn newton(
-        &self,
-        rows: &mut dyn SummedRows,
-        preprocessor: &Preprocessor,
-        n: f64,
-        positives: f64,
-    ) -> Result<(NewtonSolution, Vec<f64>)> {
-        let terms = preprocessor.width() + 1;
-        let layout = NewtonLayout::new(terms, preprocessor.features.len());
-        let mut last = Vec::new();
-        let mut pass = |theta: &Array1<f64>| -> Result<NewtonPass> {
-            let mut cells = rows.sums(&SumsPass::Newton {
-                preprocessor: preprocessor.clone(),
-                theta: theta.to_vec(),
-            })?;
-            // The layout's offsets count from after the kind cell.
-            cells.remove(0);
-            let gradient = Array1::from(cells[layout.gradient..layout.information].to_vec());
-            let information = symmetric(&cells[layout.information..], terms);
-            let pass =
-                NewtonPass::penalized(cells[0], gradient, information, theta, self.params.l2);
-            last = cells;
-            Ok(pass)
-        };
-        let solution = newton_by_passes(terms, n, positives, self.params.max_iter, &mut pass)?
-            .ok_or_else(|| {
-                Error::invalid_data("Newton's method did not converge on the summed rows")
-                    .with_hint(r#"in memory L-BFGS takes over: train with "aggregate": false, or raise l2"#)
-            })?;
-        Ok((solution, last))
-    }
 }
 
 /// The symmetric matrix whose upper triangle `upper` holds (row-major, `terms × terms`).
@@ -908,5 +1054,123 @@ fn reference_of(term_sums: &[f64], n: f64) -> Reference {
             })
             .collect(),
         mean_design: Vec::new(),
+    }
+}
+
+/// Newton's method, a pass over the rows per step: the solution, and the cells of the pass at
+/// it without the kind cell (whose term sums measure the reference).
+fn newton(
+    rows: &mut dyn SummedRows,
+    preprocessor: &Preprocessor,
+    n: f64,
+    positives: f64,
+    params: SolverParams,
+) -> Result<(NewtonSolution, Vec<f64>)> {
+    let terms = preprocessor.width() + 1;
+    let layout = NewtonLayout::new(terms, preprocessor.features.len());
+    let mut last = Vec::new();
+    let mut pass = |theta: &Array1<f64>| -> Result<NewtonPass> {
+        let mut cells = rows.sums(&SumsPass::Newton {
+            preprocessor: preprocessor.clone(),
+            theta: theta.to_vec(),
+        })?;
+        // The layout's offsets count from after the kind cell.
+        cells.remove(0);
+        let gradient = Array1::from(cells[layout.gradient..layout.information].to_vec());
+        let information = symmetric(&cells[layout.information..], terms);
+        let pass = NewtonPass::penalized(cells[0], gradient, information, theta, params.l2);
+        last = cells;
+        Ok(pass)
+    };
+    let solution =
+        newton_by_passes(terms, n, positives, params.max_iter, &mut pass)?.ok_or_else(|| {
+            Error::invalid_data("Newton's method did not converge on the summed rows").with_hint(
+                r#"in memory L-BFGS takes over: train with "aggregate": false, or raise l2"#,
+            )
+        })?;
+    Ok((solution, last))
+}
+
+/// A feature's binning from its atoms, as [`crate::estimator::scorecard::bin_feature`] bins
+/// its rows in memory.
+fn bin_atoms(
+    name: &str,
+    number: bool,
+    atoms: Vec<(Atom, u64, f64)>,
+    card: &ScorecardParams,
+) -> Result<Binning> {
+    let counts = |rows: u64, events: f64| Counts::unweighted(rows, events as u64);
+    let params = card.binning_params(name);
+    let mut missing = Counts::default();
+    if number {
+        let (special_codes, cuts) = card.numeric_controls(name);
+        let mut special = vec![Counts::default(); special_codes.len()];
+        let mut values = Vec::with_capacity(atoms.len());
+        for (atom, rows, events) in atoms {
+            match atom {
+                Atom::Number(v) => match special_codes.iter().position(|&s| s == v) {
+                    Some(code) => special[code].add(counts(rows, events)),
+                    None => values.push((v, counts(rows, events))),
+                },
+                _ => missing.add(counts(rows, events)),
+            }
+        }
+        values.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let controls = NumericControls {
+            special: &special_codes,
+            cuts: cuts.as_deref(),
+        };
+        bin_numeric_atoms(values, special, missing, params, controls)
+            .map_err(|e| in_feature(name, e))
+    } else {
+        let (mut levels, mut per_level) = (Vec::new(), Vec::new());
+        for (atom, rows, events) in atoms {
+            match atom {
+                Atom::Level(level) => {
+                    levels.push(level);
+                    per_level.push(counts(rows, events));
+                }
+                _ => missing.add(counts(rows, events)),
+            }
+        }
+        Ok(bin_levels(&levels, &per_level, missing, params))
+    }
+}
+
+/// The regression on WoE values with its passes summed where the rows are.
+struct WoeSums<'r> {
+    rows: &'r mut dyn SummedRows,
+    n: f64,
+    positives: f64,
+    /// The last Newton pass's cells (its term sums measure the reference).
+    last: Vec<f64>,
+}
+
+impl WoeRows for WoeSums<'_> {
+    fn coefficients(
+        &mut self,
+        preprocessor: &Preprocessor,
+        sc: &ScorecardParams,
+    ) -> Result<LinearFit> {
+        let (solution, last) = newton(self.rows, preprocessor, self.n, self.positives, sc.solver)?;
+        self.last = last;
+        // Newton's last pass gives the covariance as well: kept with the coefficients.
+        Ok(solution.into_fit(true))
+    }
+
+    fn covariance(
+        &mut self,
+        _preprocessor: &Preprocessor,
+        _fit: &LinearFit,
+        _sc: &ScorecardParams,
+    ) -> Option<Array2<f64>> {
+        None
+    }
+
+    fn scores(&mut self, preprocessor: &Preprocessor, points: &[Vec<f64>]) -> Result<Vec<f64>> {
+        self.rows.training_outputs(&SumsPass::Points {
+            preprocessor: preprocessor.clone(),
+            points: points.to_vec(),
+        })
     }
 }

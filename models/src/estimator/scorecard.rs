@@ -26,6 +26,7 @@ use crate::linear::{
 };
 use crate::preprocess::{FeatureTransform, Preprocessor, RowsDesign, Transform};
 use crate::scoring_code;
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -299,37 +300,55 @@ pub fn bin_feature(
     labels: RowLabels<'_>,
     sc: &ScorecardParams,
 ) -> Result<Binning> {
-    let params = BinningParams {
-        monotonic: sc
-            .monotonic_by_feature
-            .iter()
-            .find(|(name, _)| name == &feature.name)
-            .map_or(sc.monotonic, |(_, m)| *m),
-        max_bins: sc.max_bins,
-        min_bin_size: sc.min_bin_size,
-        min_bin_events: sc.min_bin_events,
-    };
-    let of = |list: &'_ [(String, Vec<f64>)]| {
-        list.iter()
-            .find(|(name, _)| name == &feature.name)
-            .map(|(_, numbers)| numbers.clone())
-    };
+    let params = sc.binning_params(&feature.name);
     match &feature.column {
         Column::Numeric(c) => {
-            let special = of(&sc.special_codes).unwrap_or_default();
-            let cuts = of(&sc.user_splits);
+            let (special, cuts) = sc.numeric_controls(&feature.name);
             let controls = NumericControls {
                 special: &special,
                 cuts: cuts.as_deref(),
             };
-            fit_numeric_with(&c.values, rows, labels, params, controls).map_err(|e| {
-                Error::invalid_option(format!("feature \"{}\": {}", feature.name, e.message))
-                    .with_hint(e.hint.unwrap_or_default())
-            })
+            fit_numeric_with(&c.values, rows, labels, params, controls)
+                .map_err(|e| in_feature(&feature.name, e))
         }
         Column::Categorical(c) => Ok(fit_categorical_with(
             &c.codes, &c.levels, rows, labels, params,
         )),
+    }
+}
+
+/// An error of fixed cut points, naming the feature.
+pub fn in_feature(name: &str, e: Error) -> Error {
+    Error::invalid_option(format!("feature \"{name}\": {}", e.message))
+        .with_hint(e.hint.unwrap_or_default())
+}
+
+impl ScorecardParams {
+    /// The binning parameters of feature `name` (its own trend, if given).
+    pub fn binning_params(&self, name: &str) -> BinningParams {
+        BinningParams {
+            monotonic: self
+                .monotonic_by_feature
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(self.monotonic, |(_, m)| *m),
+            max_bins: self.max_bins,
+            min_bin_size: self.min_bin_size,
+            min_bin_events: self.min_bin_events,
+        }
+    }
+
+    /// Numeric feature `name`'s special codes and fixed cut points, if given.
+    pub fn numeric_controls(&self, name: &str) -> (Vec<f64>, Option<Vec<f64>>) {
+        let of = |list: &[(String, Vec<f64>)]| {
+            list.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, numbers)| numbers.clone())
+        };
+        (
+            of(&self.special_codes).unwrap_or_default(),
+            of(&self.user_splits),
+        )
     }
 }
 
@@ -353,23 +372,149 @@ pub fn fit(
     limits: Limits,
     notes: &mut Vec<String>,
 ) -> Result<FittedScorecard> {
-    let l2 = sc.solver.l2;
-    let y = labels.y;
     check_monotonic_names(data, sc)?;
-    let mut kept = Vec::new();
-    let mut dropped = Vec::new();
+    let mut binned = Vec::with_capacity(data.features.len());
     for feature in &data.features {
         interrupt::check();
-        let binning = bin_feature(feature, rows, labels, sc)?;
+        binned.push((
+            feature.name.clone(),
+            bin_feature(feature, rows, labels, sc)?,
+        ));
+    }
+    let (table_rows, table_y, table_weights) =
+        weighted_in_table_order(rows, labels.y, labels.weights);
+    let mut woe = WoeInMemory {
+        data,
+        rows,
+        table_rows: &table_rows,
+        y: &table_y,
+        weights: table_weights.as_deref(),
+        limits,
+    };
+    fit_binned(binned, sc, notes, &mut woe)
+}
+
+/// Where the logistic regression on WoE values reads its rows: in memory, or summed where
+/// they are stored (summed.rs).
+pub trait WoeRows {
+    /// The coefficients on `preprocessor`'s WoE design (their covariance optional).
+    fn coefficients(
+        &mut self,
+        preprocessor: &Preprocessor,
+        sc: &ScorecardParams,
+    ) -> Result<LinearFit>;
+    /// The covariance of the kept fit's coefficients.
+    fn covariance(
+        &mut self,
+        preprocessor: &Preprocessor,
+        fit: &LinearFit,
+        sc: &ScorecardParams,
+    ) -> Option<Array2<f64>>;
+    /// Each training row's score (the sum of its bins' points).
+    fn scores(&mut self, preprocessor: &Preprocessor, points: &[Vec<f64>]) -> Result<Vec<f64>>;
+}
+
+struct WoeInMemory<'a> {
+    data: &'a Dataset,
+    rows: &'a [usize],
+    table_rows: &'a [usize],
+    y: &'a [bool],
+    weights: Option<&'a [f64]>,
+    limits: Limits,
+}
+
+impl WoeInMemory<'_> {
+    fn design<'p>(&'p self, preprocessor: &'p Preprocessor) -> SolverDesign<'p> {
+        // The WoE design, read a block at a time by each pass of the solver (held when the
+        // solver is L-BFGS and it fits the budget).
+        let columns = RowsDesign {
+            preprocessor,
+            data: self.data,
+            rows: self.table_rows,
+        };
+        SolverDesign::new(columns, self.data.bytes(), self.limits)
+    }
+}
+
+impl WoeRows for WoeInMemory<'_> {
+    fn coefficients(
+        &mut self,
+        preprocessor: &Preprocessor,
+        sc: &ScorecardParams,
+    ) -> Result<LinearFit> {
+        let design = self.design(preprocessor);
+        fit_logistic_coefficients(
+            design.rows(),
+            self.y,
+            self.weights,
+            sc.solver.l2,
+            sc.solver.max_iter,
+        )
+    }
+
+    fn covariance(
+        &mut self,
+        preprocessor: &Preprocessor,
+        fit: &LinearFit,
+        sc: &ScorecardParams,
+    ) -> Option<Array2<f64>> {
+        let design = self.design(preprocessor);
+        logistic_covariance_weighted(
+            design.rows(),
+            self.weights,
+            fit.intercept,
+            &fit.weights,
+            sc.solver.l2,
+        )
+    }
+
+    fn scores(&mut self, preprocessor: &Preprocessor, points: &[Vec<f64>]) -> Result<Vec<f64>> {
+        let mut scores = vec![0.0; self.rows.len()];
+        for (f, points) in preprocessor.features.iter().zip(points) {
+            let (feature, Transform::Binned(b)) = (self.data.feature(&f.name), &f.transform) else {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    format!("feature \"{}\" is not binned", f.name),
+                ));
+            };
+            let feature = feature.ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Internal,
+                    format!("feature \"{}\" vanished", f.name),
+                )
+            })?;
+            for (s, bin) in scores
+                .iter_mut()
+                .zip(b.bins_of_rows(&feature.column, self.rows))
+            {
+                *s += points[bin];
+            }
+        }
+        Ok(scores)
+    }
+}
+
+/// From every feature's binning: screens the features by IV, fits the logistic regression on
+/// WoE values (leaving out features whose coefficient has the wrong sign), and scales it to
+/// points, reading the rows through `rows`.
+pub fn fit_binned(
+    binned: Vec<(String, Binning)>,
+    sc: &ScorecardParams,
+    notes: &mut Vec<String>,
+    rows: &mut dyn WoeRows,
+) -> Result<FittedScorecard> {
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for (name, binning) in binned {
         let iv = binning.iv();
         if iv < sc.min_iv {
             dropped.push(DroppedFeature {
-                name: feature.name.clone(),
+                name,
                 iv,
                 reason: format!("information value {iv:.4} is below min_iv {}", sc.min_iv),
             });
         } else {
-            kept.push((feature.name.clone(), binning));
+            kept.push((name, binning));
         }
     }
     if !dropped.is_empty() {
@@ -395,7 +540,6 @@ pub fn fit(
         ))
         .with_hint("lower options.min_iv, or train on features that separate the classes"));
     }
-    let (table_rows, table_y, table_weights) = weighted_in_table_order(rows, y, labels.weights);
     loop {
         let preprocessor = Preprocessor {
             features: kept
@@ -406,24 +550,9 @@ pub fn fit(
                 })
                 .collect(),
         };
-        // The WoE design, read a block at a time by each pass of the solver (held when the
-        // solver is L-BFGS and it fits the budget).
-        let columns = RowsDesign {
-            preprocessor: &preprocessor,
-            data,
-            rows: &table_rows,
-        };
-        let design = SolverDesign::new(columns, data.bytes(), limits);
-        let x = design.rows();
         // The coefficients decide which features stay; their covariance (O(n·p²) + O(p³)) is
         // computed once, for the fit that is kept.
-        let mut fit = fit_logistic_coefficients(
-            x,
-            &table_y,
-            table_weights.as_deref(),
-            l2,
-            sc.solver.max_iter,
-        )?;
+        let mut fit = rows.coefficients(&preprocessor, sc)?;
         // WoE is ln(good/bad), so a characteristic that agrees with its own bins has a
         // negative coefficient on P(bad). A positive one (collinearity) would award points to
         // the riskier bins: leave the worst such feature out and refit. Features whose wrong
@@ -462,24 +591,12 @@ pub fn fit(
             });
             continue;
         }
-        fit.covariance = logistic_covariance_weighted(
-            x,
-            table_weights.as_deref(),
-            fit.intercept,
-            &fit.weights,
-            l2,
-        );
+        if fit.covariance.is_none() {
+            fit.covariance = rows.covariance(&preprocessor, &fit, sc);
+        }
         let binnings: Vec<&Binning> = kept.iter().map(|(_, b)| b).collect();
         let mut scorecard = Scorecard::new(&binnings, fit.intercept, &fit.weights, sc, dropped);
-        let mut scores = vec![0.0; rows.len()];
-        for ((name, b), points) in kept.iter().zip(&scorecard.points) {
-            let feature = data.feature(name).ok_or_else(|| {
-                Error::new(ErrorKind::Internal, format!("feature \"{name}\" vanished"))
-            })?;
-            for (s, bin) in scores.iter_mut().zip(b.bins_of_rows(&feature.column, rows)) {
-                *s += points[bin];
-            }
-        }
+        let scores = rows.scores(&preprocessor, &scorecard.points)?;
         scorecard.set_score_bands(&scores);
         return Ok(FittedScorecard {
             preprocessor,
@@ -525,6 +642,17 @@ pub fn fit_estimator(
 /// Per-feature trends, special codes and cut points must name numeric features of the
 /// training data.
 fn check_monotonic_names(data: &Dataset, sc: &ScorecardParams) -> Result<()> {
+    let features: Vec<(&str, bool)> = data
+        .features
+        .iter()
+        .map(|f| (f.name.as_str(), matches!(f.column, Column::Numeric(_))))
+        .collect();
+    check_feature_names(&features, sc)
+}
+
+/// Per-feature trends, special codes and cut points must name numeric features among
+/// `features` (name, whether numeric).
+pub fn check_feature_names(features: &[(&str, bool)], sc: &ScorecardParams) -> Result<()> {
     let named = sc
         .monotonic_by_feature
         .iter()
@@ -536,7 +664,7 @@ fn check_monotonic_names(data: &Dataset, sc: &ScorecardParams) -> Result<()> {
         )
         .chain(sc.user_splits.iter().map(|(name, _)| ("user_splits", name)));
     for (key, name) in named {
-        match data.feature(name) {
+        match features.iter().find(|(n, _)| n == name) {
             None => {
                 return Err(Error::new(
                     ErrorKind::UnknownColumn,
@@ -544,14 +672,14 @@ fn check_monotonic_names(data: &Dataset, sc: &ScorecardParams) -> Result<()> {
                 )
                 .with_hint(format!(
                     "features: {}",
-                    data.features
+                    features
                         .iter()
-                        .map(|f| f.name.as_str())
+                        .map(|(n, _)| *n)
                         .collect::<Vec<_>>()
                         .join(", ")
                 )))
             }
-            Some(f) if !matches!(f.column, Column::Numeric(_)) => {
+            Some((_, false)) => {
                 return Err(Error::invalid_option(format!(
                     "options.{key} names the categorical feature \"{name}\""
                 ))
