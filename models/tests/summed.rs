@@ -311,7 +311,7 @@ fn summed_scorecard_equals_training_in_memory_on_the_credit_data() {
     for options in [
         json!({"positive": "bad", "test_size": 0}),
         json!({"positive": "bad", "test_size": 0, "max_bins": 4, "min_iv": 0.05,
-               "monotonic": {"Age": "descending"}, "special_codes": {"Income": [0]},
+               "monotonic": {"Age": "descending"}, "special_codes": {"Assets": [0]},
                "user_splits": {"Seniority": [2, 5, 10]}}),
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
