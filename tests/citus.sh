@@ -261,6 +261,15 @@ check "linear regression summed on 32 shards equals one node's: coefficients and
     "$(sql -c "SELECT count(*) FILTER (WHERE abs(c.estimate - l.estimate) > 1e-9 * greatest(abs(l.estimate), 1e-300)
                                        OR abs(c.std_error - l.std_error) > 1e-9 * l.std_error)
                  FROM fin_coefficients('price_cluster') c JOIN fin_coefficients('price_one_node') l USING (term)")"
+sql -c "SELECT version FROM fin_train('card_summed', 'applications', 'status', 'scorecard', options => '$SUMMED')" \
+    -c "SELECT version FROM fin_train('card_in_memory', 'apps_local', 'status', 'scorecard',
+                                      options => '$SUMMED'::jsonb || '{\"aggregate\": false}')" >/dev/null
+check "a scorecard summed on 32 shards (atoms by GROUP BY) has one node's bins and points, and scores alike" "0 0 0" \
+    "$(sql -c "SELECT (SELECT count(*) FROM (SELECT feature, bin, count, event_rate, points FROM fin_scorecard('card_summed')
+                                          EXCEPT SELECT feature, bin, count, event_rate, points FROM fin_scorecard('card_in_memory')) x),
+                      (SELECT count(*) FROM (SELECT feature, bin, count, event_rate, points FROM fin_scorecard('card_in_memory')
+                                          EXCEPT SELECT feature, bin, count, event_rate, points FROM fin_scorecard('card_summed')) x),
+                      (SELECT count(*) FILTER (WHERE fin_score('card_summed', a) <> fin_score('card_in_memory', a)) FROM apps_local a)" | tr '|' ' ')"
 sql -c "SELECT version FROM fin_train('big_summed', 'big', 'y', features => ARRAY['x1', 'x2', 'x3'], options => '{\"test_size\": 0}')" \
     -c "SELECT version FROM fin_train('big_memory', 'big_local', 'y', features => ARRAY['x1', 'x2', 'x3'], options => '{\"test_size\": 0}')" >/dev/null
 check "on $BIG_ROWS rows too: coefficients within 1e-9 relative" "4 0" \

@@ -6,7 +6,7 @@
 //! the passes; a pass made up by a caller is refused (22023) or bounded (54000), never
 //! misread.
 
-use crate::error::{fail, report, ErrorKind, OrReport, SqlResult};
+use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use finml_models::summed::{combine_cells, SumsPass};
 use pgrx::array::RawArray;
 use pgrx::datum::Array;
@@ -172,8 +172,9 @@ COMMENT ON AGGREGATE fin_training_sums(text, float8[], text[], float8) IS
     requires = ["fin_training_sums_step_function", fin_training_sums_add]
 );
 
-/// A Newton pass's linear predictor (log-odds) for one row given as its numeric and text
-/// features: the outputs a summed training measures its metrics on.
+/// A Newton pass's linear predictor (log-odds, or a regression's value), or a points pass's
+/// score, for one row given as its numeric and text features: the outputs a summed training
+/// measures its metrics and score bands on.
 #[pg_extern(immutable, strict, parallel_safe)]
 fn fin_training_output(
     pass: &str,
@@ -181,30 +182,9 @@ fn fin_training_output(
     texts: Array<'_, &str>,
 ) -> Result<f64, ErrorReport> {
     let pass = parsed_pass(pass)?;
-    let SumsPass::Newton {
-        preprocessor,
-        theta,
-    } = pass.as_ref()
-    else {
-        return Err(report(
-            finml_models::Error::invalid_option("fin_training_output takes a Newton pass")
-                .with_hint("fin_train makes these passes; they are not for direct use"),
-        ));
-    };
     let numbers: Vec<Option<f64>> = numbers.iter().collect();
     let texts: Vec<Option<&str>> = texts.iter().collect();
-    let values = preprocessor
-        .values_from_arrays(&numbers, &texts)
-        .ok_or_else(|| {
-            fail(
-                ErrorKind::InvalidOption,
-                "the feature arrays do not fit the training pass",
-                "fin_train makes these passes; they are not for direct use",
-            )
-        })?;
-    let output = preprocessor
-        .linear_predictor(theta[0], &theta[1..], &values)
-        .or_report()?;
+    let output = pass.output(&numbers, &texts).or_report()?;
     if !output.is_finite() {
         return Err(fail(
             ErrorKind::InvalidData,

@@ -16,7 +16,7 @@ use finml_models::drift::DRIFT_SAMPLE_ROWS;
 use finml_models::estimator::Params;
 use finml_models::plan::ReadPlan;
 use finml_models::preprocess::Input;
-use finml_models::summed::{SummedRows, SummedTask, SummedTraining, SumsPass};
+use finml_models::summed::{Atom, SummedRows, SummedTask, SummedTraining, SumsPass};
 use finml_models::train::{resolve_classes, TrainOutcome};
 use finml_models::{Algorithm, Error, Result, TrainOptions};
 use pgrx::datum::DatumWithOid;
@@ -47,9 +47,10 @@ pub fn why_not_summed(
 ) -> SqlResult<Option<&'static str>> {
     let class_weight = match options.params(algorithm).or_report()? {
         Params::Logistic(p) | Params::Linear(p) => p.class_weight.is_some(),
+        Params::Scorecard(card) => card.solver.class_weight.is_some(),
         _ => {
             return Ok(Some(
-                "only logistic and linear regression train from sums so far",
+                "only logistic and linear regression and scorecards train from sums so far",
             ))
         }
     };
@@ -68,8 +69,8 @@ pub fn why_not_summed(
     })
 }
 
-/// Trains the planned logistic or linear regression (`algorithm`, whose task the target
-/// decides as in memory) from sums over `relation_name`'s rows.
+/// Trains the planned logistic or linear regression or scorecard (`algorithm`, whose task the
+/// target decides as in memory) from sums over `relation_name`'s rows.
 pub fn train(
     relation_name: &str,
     algorithm: Algorithm,
@@ -122,18 +123,35 @@ pub fn train(
             )
         })
         .or_report()?;
+    let class_label = |positive: &str| {
+        let cast = match target_kind {
+            ValueKind::Numeric | ValueKind::Date => "float8",
+            ValueKind::Text => "text",
+            ValueKind::Boolean => "bool",
+        };
+        format!(
+            "(({target_read}) = {}::pg_catalog.{cast})::pg_catalog.int4::pg_catalog.float8",
+            quote_literal(positive)
+        )
+    };
     let (task, label, params) = match (names, params) {
         (Some((positive, negative)), Params::Logistic(params)) => {
-            let cast = match target_kind {
-                ValueKind::Numeric | ValueKind::Date => "float8",
-                ValueKind::Text => "text",
-                ValueKind::Boolean => "bool",
-            };
-            let label = format!(
-                "(({target_read}) = {}::pg_catalog.{cast})::pg_catalog.int4::pg_catalog.float8",
-                quote_literal(&positive)
-            );
+            let label = class_label(&positive);
             (SummedTask::Logistic { positive, negative }, label, params)
+        }
+        (Some((positive, negative)), Params::Scorecard(card)) => {
+            let label = class_label(&positive);
+            let params = card.solver;
+            let card = Box::new(card);
+            (
+                SummedTask::Scorecard {
+                    positive,
+                    negative,
+                    card,
+                },
+                label,
+                params,
+            )
         }
         (None, Params::Linear(params)) => (SummedTask::Linear, target_read.clone(), params),
         _ => {
@@ -155,18 +173,10 @@ pub fn train(
             (c.name.clone(), input)
         })
         .collect();
-    let (numbers, texts) = relation::arrays_of(
-        plan.features
-            .iter()
-            .zip(&features)
-            .map(|((c, kind), (_, input))| (c, *kind, *input)),
-    );
     let mut rows = RowsWhereStored {
         relation_name,
         plan,
         schema: extension_schema()?,
-        numbers,
-        texts,
         label,
         training,
         evaluated,
@@ -242,9 +252,6 @@ struct RowsWhereStored<'a> {
     relation_name: &'a str,
     plan: &'a ReadPlan,
     schema: String,
-    /// The select-list arrays of a row's features (relation::arrays_of).
-    numbers: String,
-    texts: String,
     /// A row's label: 1 or 0 for a class, the target of a regression.
     label: String,
     /// The conditions of the training rows and of the rows the metrics are measured on.
@@ -258,73 +265,38 @@ struct RowsWhereStored<'a> {
 }
 
 impl RowsWhereStored<'_> {
-    /// Keeps a query's error to report it as it is; the models crate sees a carrier.
-    fn carried<T>(&mut self, result: SqlResult<T>) -> Result<T> {
-        result.map_err(|e| {
-            let carrier = Error::new(finml_models::ErrorKind::Internal, e.message().to_owned());
-            self.failure.get_or_insert(e);
-            carrier
-        })
-    }
-}
-
-impl SummedRows for RowsWhereStored<'_> {
-    fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>> {
-        let text = serde_json::to_string(pass)
-            .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
-        let query = format!(
-            "SELECT {}.fin_training_sums($1::pg_catalog.text, {}, {}, {}) FROM {} AS {SCANNED_ROW} WHERE {}",
-            self.schema, self.numbers, self.texts, self.label, self.relation_name, self.training
-        );
-        let cells =
-            select_aggregate::<Vec<Option<f64>>>(&query, &[DatumWithOid::from(text.as_str())]);
-        let cells = self.carried(cells)?.unwrap_or_default();
-        let cells = match cells.is_empty() {
-            // No training row: the pass's zero state.
-            true => pass.zero_cells(),
-            false => cells
-                .into_iter()
-                .collect::<Option<Vec<f64>>>()
-                .ok_or_else(|| {
-                    Error::new(
-                        finml_models::ErrorKind::Internal,
-                        "a training pass summed a NULL",
-                    )
-                })?,
+    /// The select-list arrays (relation::arrays_of) of the features `pass` reads: its
+    /// preprocessor's, or every planned one.
+    fn arrays(&self, pass: &SumsPass) -> (String, String) {
+        let input = |kind: &ValueKind| match kind {
+            ValueKind::Numeric | ValueKind::Date => Input::Number,
+            ValueKind::Text | ValueKind::Boolean => Input::Text,
         };
-        if matches!(pass, SumsPass::Moments { .. }) {
-            self.training_rows = cells.get(1).copied().unwrap_or(0.0) as u64;
+        let planned = |name: &str| self.plan.features.iter().find(|(c, _)| c.name == name);
+        match pass.preprocessor() {
+            Some(p) => relation::arrays_of(
+                p.features
+                    .iter()
+                    .filter_map(|f| planned(&f.name))
+                    .map(|(c, kind)| (c, *kind, input(kind))),
+            ),
+            None => relation::arrays_of(
+                self.plan
+                    .features
+                    .iter()
+                    .map(|(c, kind)| (c, *kind, input(kind))),
+            ),
         }
-        Ok(cells)
     }
 
-    fn level_counts(&mut self, feature: &str) -> Result<Vec<(Option<String>, u64)>> {
-        let Some((column, kind)) = self.plan.features.iter().find(|(c, _)| c.name == feature)
-        else {
-            return Err(Error::new(
-                finml_models::ErrorKind::Internal,
-                format!("no planned feature \"{feature}\""),
-            ));
-        };
-        let expression = kind.read_expression(&scanned(column));
-        let query = format!(
-            "SELECT ({expression})::pg_catalog.text, pg_catalog.count(*) FROM {} AS {SCANNED_ROW} WHERE {} GROUP BY 1",
-            self.relation_name, self.training
-        );
-        let counts = select_all(&query, &[], |row| {
-            let level = row.get::<String>(1).or_report()?;
-            let count = row.get::<i64>(2).or_report()?.unwrap_or(0);
-            Ok((level, count.max(0) as u64))
-        });
-        self.carried(counts)
-    }
-
-    fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<f64>)> {
+    /// Each row's output (`fin_training_output`) and label over the rows `condition` selects.
+    fn outputs_where(&mut self, pass: &SumsPass, condition: &str) -> Result<(Vec<f64>, Vec<f64>)> {
         let text = serde_json::to_string(pass)
             .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
+        let (numbers, texts) = self.arrays(pass);
         let query = format!(
-            "SELECT {}.fin_training_output($1::pg_catalog.text, {}, {}), {} FROM {} AS {SCANNED_ROW} WHERE {}",
-            self.schema, self.numbers, self.texts, self.label, self.relation_name, self.evaluated
+            "SELECT {}.fin_training_output($1::pg_catalog.text, {numbers}, {texts}), {} FROM {} AS {SCANNED_ROW} WHERE {condition}",
+            self.schema, self.label, self.relation_name
         );
         let (mut outputs, mut labels) = (Vec::new(), Vec::new());
         let budget = self.budget_bytes;
@@ -358,6 +330,93 @@ impl SummedRows for RowsWhereStored<'_> {
         );
         self.carried(read)?;
         Ok((outputs, labels))
+    }
+
+    /// Keeps a query's error to report it as it is; the models crate sees a carrier.
+    fn carried<T>(&mut self, result: SqlResult<T>) -> Result<T> {
+        result.map_err(|e| {
+            let carrier = Error::new(finml_models::ErrorKind::Internal, e.message().to_owned());
+            self.failure.get_or_insert(e);
+            carrier
+        })
+    }
+}
+
+impl SummedRows for RowsWhereStored<'_> {
+    fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>> {
+        let text = serde_json::to_string(pass)
+            .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
+        let (numbers, texts) = self.arrays(pass);
+        let query = format!(
+            "SELECT {}.fin_training_sums($1::pg_catalog.text, {numbers}, {texts}, {}) FROM {} AS {SCANNED_ROW} WHERE {}",
+            self.schema, self.label, self.relation_name, self.training
+        );
+        let cells =
+            select_aggregate::<Vec<Option<f64>>>(&query, &[DatumWithOid::from(text.as_str())]);
+        let cells = self.carried(cells)?.unwrap_or_default();
+        let cells = match cells.is_empty() {
+            // No training row: the pass's zero state.
+            true => pass.zero_cells(),
+            false => cells
+                .into_iter()
+                .collect::<Option<Vec<f64>>>()
+                .ok_or_else(|| {
+                    Error::new(
+                        finml_models::ErrorKind::Internal,
+                        "a training pass summed a NULL",
+                    )
+                })?,
+        };
+        if matches!(pass, SumsPass::Moments { .. }) {
+            self.training_rows = cells.get(1).copied().unwrap_or(0.0) as u64;
+        }
+        Ok(cells)
+    }
+
+    fn atoms(&mut self, feature: &str) -> Result<Vec<(Atom, u64, f64)>> {
+        let Some((column, kind)) = self.plan.features.iter().find(|(c, _)| c.name == feature)
+        else {
+            return Err(Error::new(
+                finml_models::ErrorKind::Internal,
+                format!("no planned feature \"{feature}\""),
+            ));
+        };
+        let number = matches!(kind, ValueKind::Numeric | ValueKind::Date);
+        let expression = kind.read_expression(&scanned(column));
+        let value = if number {
+            expression
+        } else {
+            format!("({expression})::pg_catalog.text")
+        };
+        let query = format!(
+            "SELECT {value}, pg_catalog.count(*), pg_catalog.sum({}) FROM {} AS {SCANNED_ROW} WHERE {} GROUP BY 1",
+            self.label, self.relation_name, self.training
+        );
+        let atoms = select_all(&query, &[], |row| {
+            let atom = if number {
+                row.get::<f64>(1)
+                    .or_report()?
+                    .map_or(Atom::Null, Atom::Number)
+            } else {
+                row.get::<String>(1)
+                    .or_report()?
+                    .map_or(Atom::Null, Atom::Level)
+            };
+            let count = row.get::<i64>(2).or_report()?.unwrap_or(0);
+            let label_sum = row.get::<f64>(3).or_report()?.unwrap_or(0.0);
+            Ok((atom, count.max(0) as u64, label_sum))
+        });
+        self.carried(atoms)
+    }
+
+    fn training_outputs(&mut self, pass: &SumsPass) -> Result<Vec<f64>> {
+        let training = self.training.clone();
+        Ok(self.outputs_where(pass, &training)?.0)
+    }
+
+    fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<f64>)> {
+        let evaluated = self.evaluated.clone();
+        self.outputs_where(pass, &evaluated)
     }
 
     fn drift_sample(&mut self) -> Result<Dataset> {
