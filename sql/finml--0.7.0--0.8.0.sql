@@ -29,11 +29,6 @@ CREATE AGGREGATE fin_training_sums(pass text, numbers float8[], texts text[], la
 COMMENT ON AGGREGATE fin_training_sums(text, float8[], text[], float8) IS
     'one pass of a training from sums (moments, median ranks, spread, Newton, normal equations, residuals) over rows given as their numeric and text features and label (a class as 1 or 0, or a regression''s target); parallel and Citus workers sum parts, added by fin_training_sums_add; fin_train makes the passes';
 
-CREATE  FUNCTION "fin_training_output"(
-	"pass" TEXT, /* &str */
-	"numbers" double precision[], /* Array < '_, f64 > */
-	"texts" TEXT[] /* Array < '_, & str > */
-) RETURNS double precision /* Result < f64, ErrorReport > */
-IMMUTABLE STRICT PARALLEL SAFE
-LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', 'fin_training_output_wrapper';
+CREATE FUNCTION fin_training_output(pass text, numbers float8[], texts text[])
+RETURNS float8 IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_output';

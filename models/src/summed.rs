@@ -324,6 +324,25 @@ impl SumsPass {
         }
     }
 
+    /// The pass's name, as its JSON tag.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SumsPass::Moments { .. } => "moments",
+            SumsPass::Ranks { .. } => "ranks",
+            SumsPass::Spread { .. } => "spread",
+            SumsPass::Newton { .. } => "newton",
+            SumsPass::Normal { .. } => "normal",
+            SumsPass::Residuals { .. } => "residuals",
+            SumsPass::Points { .. } => "points",
+        }
+    }
+
+    /// Whether the pass reads the rows' texts and labels (the moments, ranks and spread of
+    /// the numbers read neither: their queries pass empty arrays and no label).
+    pub fn reads_texts(&self) -> bool {
+        self.preprocessor().is_some()
+    }
+
     /// One row's output: a Newton pass's linear predictor, a points pass's score.
     pub fn output(&self, numbers: &[Option<f64>], texts: &[Option<&str>]) -> Result<f64> {
         match self {

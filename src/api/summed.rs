@@ -18,23 +18,83 @@ use std::ptr::NonNull;
 use std::rc::Rc;
 
 thread_local! {
-    /// The last pass parsed, by its text: every row of a pass's query carries the same one.
-    static LAST_PASS: RefCell<Option<(String, Rc<SumsPass>)>> = const { RefCell::new(None) };
+    /// The last pass parsed, under the id its call site keeps (see [`pass_of_call`]).
+    static LAST_PASS: RefCell<Option<(u64, Rc<SumsPass>)>> = const { RefCell::new(None) };
+    static PASSES_PARSED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// The pass `text` describes, parsed once per query.
-fn parsed_pass(text: &str) -> SqlResult<Rc<SumsPass>> {
-    if let Some(pass) = LAST_PASS.with(|last| {
-        last.borrow()
-            .as_ref()
-            .filter(|(t, _)| t == text)
-            .map(|(_, p)| Rc::clone(p))
-    }) {
-        return Ok(pass);
+/// The pass of this call (its argument `text`), parsed once per query: the call site's
+/// `fn_extra` (allocated in its `fn_mcxt`, which lives as long as the query) keeps the id
+/// the parsed pass is cached under. A new query's call site has none and parses its pass,
+/// so a pass is never taken for another; every other row costs a comparison of ids, not
+/// a read of the pass's text (kilobytes for a Newton pass).
+///
+/// # Safety
+/// `fcinfo` is fmgr's, with `text` one of its arguments.
+unsafe fn pass_of_call(
+    fcinfo: pg_sys::FunctionCallInfo,
+    text: pg_sys::Datum,
+) -> SqlResult<Rc<SumsPass>> {
+    let flinfo = (*fcinfo).flinfo;
+    let slot = (*flinfo).fn_extra as *mut u64;
+    if !slot.is_null() {
+        let id = *slot;
+        let cached = LAST_PASS.with(|last| {
+            last.borrow()
+                .as_ref()
+                .filter(|(cached, _)| *cached == id)
+                .map(|(_, pass)| Rc::clone(pass))
+        });
+        if let Some(pass) = cached {
+            return Ok(pass);
+        }
     }
+    let text = <&str>::from_datum(text, false).unwrap_or_default();
     let pass = Rc::new(SumsPass::parse(text).or_report()?);
-    LAST_PASS.with(|last| *last.borrow_mut() = Some((text.to_owned(), Rc::clone(&pass))));
+    let id = PASSES_PARSED.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    let slot = if slot.is_null() {
+        let fresh = pg_sys::MemoryContextAlloc((*flinfo).fn_mcxt, std::mem::size_of::<u64>())
+            as *mut u64;
+        (*flinfo).fn_extra = fresh.cast();
+        fresh
+    } else {
+        slot
+    };
+    *slot = id;
+    LAST_PASS.with(|last| *last.borrow_mut() = Some((id, Rc::clone(&pass))));
     Ok(pass)
+}
+
+/// A `float8[]` argument's elements: read from the array's data when it has no NULL (the hot
+/// path: no per-element decoding), else element by element.
+///
+/// # Safety
+/// `datum` is a non-NULL `float8[]` datum.
+unsafe fn numbers_of(datum: pg_sys::Datum, into: &mut Vec<Option<f64>>) -> SqlResult<()> {
+    into.clear();
+    let detoasted = pg_sys::pg_detoast_datum(datum.cast_mut_ptr()) as *mut pg_sys::ArrayType;
+    let mut raw = RawArray::from_ptr(NonNull::new(detoasted).ok_or_else(arrays_refused)?);
+    if raw.oid() != pg_sys::FLOAT8OID {
+        return Err(arrays_refused());
+    }
+    if raw.any_nulls() {
+        into.extend(Array::<f64>::from_datum(datum, false).ok_or_else(arrays_refused)?.iter());
+    } else {
+        // float8 has no invalid bit pattern: the data area is the elements, in order.
+        into.extend((*raw.data::<f64>().as_ptr()).iter().map(|&v| Some(v)));
+    }
+    Ok(())
+}
+
+fn arrays_refused() -> ErrorReport {
+    fail(
+        ErrorKind::InvalidOption,
+        "the feature arrays are not a float8[] and a text[]",
+        "fin_train makes these passes; they are not for direct use",
+    )
 }
 
 /// fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label
@@ -78,17 +138,20 @@ unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys
         ));
     }
     let arg = |i: usize| (*fcinfo).args.as_slice(5)[i].value;
-    let text = <&str>::from_datum(arg(1), false).unwrap_or_default();
-    let numbers: Vec<Option<f64>> = Array::<f64>::from_datum(arg(2), false)
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    let texts_array = Array::<&str>::from_datum(arg(3), false);
+    let pass = pass_of_call(fcinfo, arg(1))?;
+    thread_local! {
+        static NUMBERS: RefCell<Vec<Option<f64>>> = const { RefCell::new(Vec::new()) };
+    }
+    let texts_array = if pass.reads_texts() {
+        Array::<&str>::from_datum(arg(3), false)
+    } else {
+        None
+    };
     let texts: Vec<Option<&str>> = texts_array
         .as_ref()
         .map(|a| a.iter().collect())
         .unwrap_or_default();
     let label = f64::from_datum(arg(4), false).unwrap_or(f64::NAN);
-    let pass = parsed_pass(text)?;
     let state = pg_sys::pg_detoast_datum(arg(0).cast_mut_ptr()) as *mut pg_sys::ArrayType;
     let mut state = RawArray::from_ptr(NonNull::new(state).ok_or_else(state_refused)?);
     if state.len() == 0 {
@@ -115,7 +178,11 @@ unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys
         return Err(state_refused());
     }
     let cells = &mut *(state.data::<f64>().as_ptr());
-    pass.add_row(cells, &numbers, &texts, label).or_report()?;
+    NUMBERS.with(|numbers| -> SqlResult<()> {
+        let mut numbers = numbers.borrow_mut();
+        numbers_of(arg(2), &mut numbers)?;
+        pass.add_row(cells, &numbers, &texts, label).or_report()
+    })?;
     Ok(pg_sys::Datum::from(state.into_ptr().as_ptr()))
 }
 
@@ -172,18 +239,46 @@ COMMENT ON AGGREGATE fin_training_sums(text, float8[], text[], float8) IS
     requires = ["fin_training_sums_step_function", fin_training_sums_add]
 );
 
-/// A Newton pass's linear predictor (log-odds, or a regression's value), or a points pass's
-/// score, for one row given as its numeric and text features: the outputs a summed training
-/// measures its metrics and score bands on.
-#[pg_extern(immutable, strict, parallel_safe)]
-fn fin_training_output(
-    pass: &str,
-    numbers: Array<'_, f64>,
-    texts: Array<'_, &str>,
-) -> Result<f64, ErrorReport> {
-    let pass = parsed_pass(pass)?;
-    let numbers: Vec<Option<f64>> = numbers.iter().collect();
-    let texts: Vec<Option<&str>> = texts.iter().collect();
+/// fin_training_output(pass text, numbers float8[], texts text[]): a Newton pass's linear
+/// predictor (log-odds, or a regression's value), or a points pass's score, for one row given
+/// as its numeric and text features: the outputs a summed training measures its metrics and
+/// score bands on. C-level, as the transition is, to parse its pass once per query.
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_fin_training_output() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+#[no_mangle]
+#[doc(hidden)]
+#[pg_guard]
+pub unsafe extern "C-unwind" fn fin_training_output(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    match output_of_row(fcinfo) {
+        Ok(output) => pg_sys::Datum::from(output.to_bits() as i64),
+        Err(e) => {
+            e.report(PgLogLevel::ERROR);
+            unreachable!("an ERROR does not return")
+        }
+    }
+}
+
+/// [`fin_training_output`]'s work, with errors as values.
+///
+/// # Safety
+/// Called by fmgr with the three declared, non-NULL arguments (the function is STRICT).
+unsafe fn output_of_row(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<f64> {
+    let arg = |i: usize| (*fcinfo).args.as_slice(3)[i].value;
+    let pass = pass_of_call(fcinfo, arg(0))?;
+    let mut numbers = Vec::new();
+    numbers_of(arg(1), &mut numbers)?;
+    let texts_array = Array::<&str>::from_datum(arg(2), false);
+    let texts: Vec<Option<&str>> = texts_array
+        .as_ref()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
     let output = pass.output(&numbers, &texts).or_report()?;
     if !output.is_finite() {
         return Err(fail(
@@ -194,3 +289,12 @@ fn fin_training_output(
     }
     Ok(output)
 }
+
+pgrx::extension_sql!(
+    r#"
+CREATE FUNCTION fin_training_output(pass text, numbers float8[], texts text[])
+RETURNS float8 IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_output';
+"#,
+    name = "fin_training_output_function"
+);

@@ -22,7 +22,10 @@ use finml_models::{Algorithm, Error, Result, TrainOptions};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::Oid;
+use pgrx::prelude::*;
 use pgrx::spi::quote_literal;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+use std::time::Instant;
 
 /// True for a Citus distributed table (hash-distributed or append), whose rows live on the
 /// workers; false for a reference or local table, and without Citus.
@@ -204,6 +207,18 @@ pub fn train(
     }
 }
 
+/// Logs (DEBUG1) how long `what` took: the passes' costs, for a DBA sizing a training.
+fn debug_seconds(what: &str, started: Instant) {
+    ereport!(
+        PgLogLevel::DEBUG1,
+        PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+        format!(
+            "finml: {what} in {:.3} s",
+            started.elapsed().as_secs_f64()
+        )
+    );
+}
+
 /// A column of the scanned relation.
 fn scanned(column: &RelationColumn) -> String {
     format!("{SCANNED_ROW}.{}", quote_ident(&column.name))
@@ -332,48 +347,8 @@ impl RowsWhereStored<'_> {
         Ok((outputs, labels))
     }
 
-    /// Keeps a query's error to report it as it is; the models crate sees a carrier.
-    fn carried<T>(&mut self, result: SqlResult<T>) -> Result<T> {
-        result.map_err(|e| {
-            let carrier = Error::new(finml_models::ErrorKind::Internal, e.message().to_owned());
-            self.failure.get_or_insert(e);
-            carrier
-        })
-    }
-}
-
-impl SummedRows for RowsWhereStored<'_> {
-    fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>> {
-        let text = serde_json::to_string(pass)
-            .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
-        let (numbers, texts) = self.arrays(pass);
-        let query = format!(
-            "SELECT {}.fin_training_sums($1::pg_catalog.text, {numbers}, {texts}, {}) FROM {} AS {SCANNED_ROW} WHERE {}",
-            self.schema, self.label, self.relation_name, self.training
-        );
-        let cells =
-            select_aggregate::<Vec<Option<f64>>>(&query, &[DatumWithOid::from(text.as_str())]);
-        let cells = self.carried(cells)?.unwrap_or_default();
-        let cells = match cells.is_empty() {
-            // No training row: the pass's zero state.
-            true => pass.zero_cells(),
-            false => cells
-                .into_iter()
-                .collect::<Option<Vec<f64>>>()
-                .ok_or_else(|| {
-                    Error::new(
-                        finml_models::ErrorKind::Internal,
-                        "a training pass summed a NULL",
-                    )
-                })?,
-        };
-        if matches!(pass, SumsPass::Moments { .. }) {
-            self.training_rows = cells.get(1).copied().unwrap_or(0.0) as u64;
-        }
-        Ok(cells)
-    }
-
-    fn atoms(&mut self, feature: &str) -> Result<Vec<(Atom, u64, f64)>> {
+    /// Each distinct value of `feature` in the training rows, with its rows and label sum.
+    fn atoms_of(&mut self, feature: &str) -> Result<Vec<(Atom, u64, f64)>> {
         let Some((column, kind)) = self.plan.features.iter().find(|(c, _)| c.name == feature)
         else {
             return Err(Error::new(
@@ -409,25 +384,103 @@ impl SummedRows for RowsWhereStored<'_> {
         self.carried(atoms)
     }
 
+    /// Keeps a query's error to report it as it is; the models crate sees a carrier.
+    fn carried<T>(&mut self, result: SqlResult<T>) -> Result<T> {
+        result.map_err(|e| {
+            let carrier = Error::new(finml_models::ErrorKind::Internal, e.message().to_owned());
+            self.failure.get_or_insert(e);
+            carrier
+        })
+    }
+}
+
+impl SummedRows for RowsWhereStored<'_> {
+    fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>> {
+        let text = serde_json::to_string(pass)
+            .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
+        let (numbers, texts) = self.arrays(pass);
+        // The numbers' passes read no text (turning columns into text costs more than the
+        // pass); of them, only the moments read the label.
+        let (texts, label) = match pass {
+            SumsPass::Moments { .. } => ("ARRAY[]::pg_catalog.text[]".to_owned(), self.label.as_str()),
+            SumsPass::Ranks { .. } | SumsPass::Spread { .. } => {
+                ("ARRAY[]::pg_catalog.text[]".to_owned(), "0::pg_catalog.float8")
+            }
+            _ => (texts, self.label.as_str()),
+        };
+        let query = format!(
+            "SELECT {}.fin_training_sums($1::pg_catalog.text, {numbers}, {texts}, {label}) FROM {} AS {SCANNED_ROW} WHERE {}",
+            self.schema, self.relation_name, self.training
+        );
+        let started = Instant::now();
+        let cells =
+            select_aggregate::<Vec<Option<f64>>>(&query, &[DatumWithOid::from(text.as_str())]);
+        let cells = self.carried(cells)?.unwrap_or_default();
+        debug_seconds(&format!("the {} pass", pass.name()), started);
+        let cells = match cells.is_empty() {
+            // No training row: the pass's zero state.
+            true => pass.zero_cells(),
+            false => cells
+                .into_iter()
+                .collect::<Option<Vec<f64>>>()
+                .ok_or_else(|| {
+                    Error::new(
+                        finml_models::ErrorKind::Internal,
+                        "a training pass summed a NULL",
+                    )
+                })?,
+        };
+        if matches!(pass, SumsPass::Moments { .. }) {
+            self.training_rows = cells.get(1).copied().unwrap_or(0.0) as u64;
+        }
+        Ok(cells)
+    }
+
+    fn atoms(&mut self, feature: &str) -> Result<Vec<(Atom, u64, f64)>> {
+        let started = Instant::now();
+        let atoms = self.atoms_of(feature);
+        debug_seconds(&format!("the distinct values of \"{feature}\""), started);
+        atoms
+    }
+
+
     fn training_outputs(&mut self, pass: &SumsPass) -> Result<Vec<f64>> {
+        let started = Instant::now();
         let training = self.training.clone();
-        Ok(self.outputs_where(pass, &training)?.0)
+        let outputs = self.outputs_where(pass, &training)?.0;
+        debug_seconds("the training rows' scores", started);
+        Ok(outputs)
     }
 
     fn outputs(&mut self, pass: &SumsPass) -> Result<(Vec<f64>, Vec<f64>)> {
+        let started = Instant::now();
         let evaluated = self.evaluated.clone();
-        self.outputs_where(pass, &evaluated)
+        let outputs = self.outputs_where(pass, &evaluated);
+        debug_seconds("the evaluated rows' outputs", started);
+        outputs
     }
 
     fn drift_sample(&mut self) -> Result<Dataset> {
+        let started = Instant::now();
         let mut condition = self.training.clone();
         let rows = self.training_rows as usize;
         if rows > DRIFT_SAMPLE_ROWS {
-            // About DRIFT_SAMPLE_ROWS of the training rows, chosen by a hash of each row's
-            // text: the same rows whatever their order or node.
+            // About DRIFT_SAMPLE_ROWS of the training rows, chosen by a hash of each row's key
+            // (the primary key or options.order_by; else the whole row) as text: the same rows
+            // whatever their order or node.
+            let key = match self.plan.order_by.as_slice() {
+                [] => SCANNED_ROW.to_owned(),
+                columns => {
+                    let columns: Vec<String> = columns
+                        .iter()
+                        .map(|c| format!("{SCANNED_ROW}.{}", quote_ident(c)))
+                        .collect();
+                    format!("ROW({}, NULL)", columns.join(", "))
+                }
+            };
             let share = (1024 * DRIFT_SAMPLE_ROWS).div_ceil(rows);
             condition.push_str(&format!(
-                " AND (pg_catalog.hashtext(({SCANNED_ROW})::pg_catalog.text) & 1023) < {share}"
+                " AND (pg_catalog.hashtext(({key})::pg_catalog.text) & 1023) < {share}"
             ));
         }
         let plan = ReadPlan {
@@ -440,6 +493,7 @@ impl SummedRows for RowsWhereStored<'_> {
             self.budget_bytes,
             Some(&condition),
         );
+        debug_seconds("the drift reference's sample", started);
         self.carried(sample)
     }
 }
