@@ -281,6 +281,18 @@ check "a training the workers cannot sum says why, and reads the rows (test_size
     "$(grep -q 'read on the coordinator: a random or stratified split' "$WORK/read_log" && echo yes || echo no) \
 $(sql -c "SELECT count(*) FROM finml.model_versions WHERE name = 'read_cluster'")"
 
+sql -c "SET client_min_messages = debug1" -c "SELECT count(*) FROM fin_evaluate('risk', 'applications')" >/dev/null 2>"$WORK/evaluate_log"
+check "fin_evaluate on a distributed table predicts on the workers (only predictions and labels come back)" "yes" \
+    "$(grep -q 'predictions made on the workers' "$WORK/evaluate_log" && echo yes || echo no)"
+# Sums over the rows in another order: equal within 1e-9 relative (the predictions are equal).
+check "fin_evaluate, fin_gains and fin_calibration on 32 shards equal one node's, within 1e-9 relative" "0 0 0" \
+    "$(sql -c "SELECT count(*) FROM fin_evaluate('risk', 'applications') e FULL JOIN fin_evaluate('risk', 'apps_local') l USING (metric)
+                WHERE NOT abs(e.value - l.value) <= 1e-9 * greatest(abs(l.value), 1e-300) OR e.value IS NULL OR l.value IS NULL" \
+           -c "SELECT count(*) FROM (SELECT * FROM fin_gains('risk', 'applications') EXCEPT SELECT * FROM fin_gains('risk', 'apps_local')) x" \
+           -c "SELECT count(*) FROM fin_calibration('risk', 'applications') e FULL JOIN fin_calibration('risk', 'apps_local') l USING (bin)
+                WHERE e.count IS DISTINCT FROM l.count OR e.observed_rate IS DISTINCT FROM l.observed_rate
+                   OR NOT abs(e.mean_predicted - l.mean_predicted) <= 1e-9 * l.mean_predicted" | paste -sd' ')"
+
 echo "== a worker stopped during scoring"
 sql -c "SELECT sum(fin_predict('big_lr', b)) FROM big b, generate_series(1, 20)" >/dev/null 2>"$WORK/scoring_error" &
 scoring=$!

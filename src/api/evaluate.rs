@@ -5,14 +5,16 @@
 use crate::error::{check_argument, required, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::cache::with_model;
+use crate::pg::extension::extension_schema;
 use crate::pg::relation;
 use crate::pg::row::with_row_values;
 use finml_models::evaluate::{check_threshold, top_percents, Scored, DEFAULT_TOP_PERCENTS};
 use finml_models::metrics::in_report_order;
+use finml_models::reference::ModelRef;
 use finml_models::Model;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgRelation};
+use pgrx::{JsonB, PgLogLevel, PgRelation, PgSqlErrorCode};
 
 /// Predicts every labelled row of `relation` with `model`, then hands the predictions and
 /// labels to `measure`.
@@ -22,24 +24,38 @@ fn score_relation<R>(
     measure: impl FnOnce(&Model, &Scored) -> SqlResult<R>,
 ) -> SqlResult<R> {
     let relation_name = relation::relation_name(relation.oid())?;
+    // On a distributed table, with the catalog on the workers, the predictions are made in
+    // each shard's task and only (prediction, label) pairs come back, not the rows.
+    let on_workers = relation::is_distributed(relation.oid())? && relation::catalog_distributed()?;
     with_model(model, |m| {
         let target = relation::target_column(relation.oid(), &relation_name, &m.model)?;
         let mut scored = Scored::new(&m.model, gucs::max_training_memory_bytes());
-        relation::scan_rows(&relation_name, &[target], |row, label| {
-            with_row_values(&m.model, &m.layouts, row, |values| {
-                scored.add(&m.model, values, label[0]).or_report()
-            })
-        })?;
+        if on_workers {
+            ereport!(
+                PgLogLevel::DEBUG1,
+                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+                "finml: predictions made on the workers, shard by shard"
+            );
+            let name = ModelRef::parse(model).or_report()?.name;
+            let pinned = format!("{name}@{}", m.version);
+            relation::scan_predictions(
+                &relation_name,
+                &extension_schema()?,
+                &pinned,
+                &target,
+                |prediction, label| scored.add_prediction(&m.model, prediction, label).or_report(),
+            )?;
+        } else {
+            relation::scan_rows(&relation_name, &[target], |row, label| {
+                with_row_values(&m.model, &m.layouts, row, |values| {
+                    scored.add(&m.model, values, label[0]).or_report()
+                })
+            })?;
+        }
         measure(&m.model, &scored)
     })
 }
 
-/// The model's metrics on the labelled rows of `relation`: for a classifier auc, gini, ks,
-/// average_precision (PR-AUC), accuracy, precision, recall, f1 (at `threshold`), log_loss,
-/// brier, hosmer_lemeshow and its p-value, rows, positives, and precision and recall at the
-/// top 5% of rows by probability; for a regression rmse, mae, r2, rows. Rows whose target is
-/// NULL are left out.
-// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, strict, parallel_restricted)]
 fn fin_evaluate(

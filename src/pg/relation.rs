@@ -60,6 +60,54 @@ pub fn primary_key_of(relation: Oid) -> SqlResult<Vec<String>> {
     Ok(names.into_iter().flatten().collect())
 }
 
+/// True for a Citus distributed table (hash-distributed or append), whose rows live on the
+/// workers; false for a reference or local table, and without Citus.
+pub fn is_distributed(relation: Oid) -> SqlResult<bool> {
+    if !crate::pg::citus::is_loaded() {
+        return Ok(false);
+    }
+    Ok(select_one::<bool>(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition
+                         WHERE logicalrelid = $1 AND partmethod <> 'n')",
+        &[DatumWithOid::from(relation)],
+    )?
+    .unwrap_or(false))
+}
+
+/// True when finml's catalog is distributed on this Citus cluster (fin_distribute_catalog):
+/// row functions can then run on the workers.
+pub fn catalog_distributed() -> SqlResult<bool> {
+    if !crate::pg::citus::is_loaded() {
+        return Ok(false);
+    }
+    Ok(select_one::<bool>(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition
+                         WHERE logicalrelid = 'finml.model_versions'::pg_catalog.regclass)",
+        &[],
+    )?
+    .unwrap_or(false))
+}
+
+/// Each row's prediction by `model` (a pinned reference, 'name@version') and its label
+/// (`target` read as `kind`), with the predictions made where the rows are: a query of
+/// `fin_predict` that Citus pushes into every shard's task, so only the two values come back.
+pub fn scan_predictions(
+    relation_name: &str,
+    schema: &str,
+    model: &str,
+    target: &(RelationColumn, ValueKind),
+    mut on_row: impl FnMut(f64, RawValue<'_>) -> SqlResult<()>,
+) -> SqlResult<()> {
+    let (label, kind) = scanned_column(&target.0, target.1);
+    let query = format!(
+        "SELECT {schema}.fin_predict($1::pg_catalog.text, {SCANNED_ROW}), {label} FROM {relation_name} AS {SCANNED_ROW}"
+    );
+    stream_rows(&query, &[DatumWithOid::from(model)], |row| {
+        let prediction = row.value(1, ValueKind::Numeric).number().unwrap_or(f64::NAN);
+        on_row(prediction, row.value(2, kind))
+    })
+}
+
 /// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
 pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlResult<Dataset> {
     read_where(relation_name, plan, budget_bytes, None)

@@ -6,10 +6,9 @@
 //! for the drift reference: never the training rows.
 
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
-use crate::pg::citus;
 use crate::pg::extension::extension_schema;
 use crate::pg::relation::{self, FetchedRow, RelationColumn, SCANNED_ROW};
-use crate::pg::spi::{select_aggregate, select_all, select_one};
+use crate::pg::spi::{select_aggregate, select_all};
 use crate::pg::types::{quote_ident, ReadAs, ValueKind};
 use finml_models::data::{CategoricalColumn, Dataset, NumericColumn, TargetColumn};
 use finml_models::drift::DRIFT_SAMPLE_ROWS;
@@ -21,25 +20,10 @@ use finml_models::train::{resolve_classes, TrainOutcome};
 use finml_models::{Algorithm, Error, Result, TrainOptions};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
-use pgrx::pg_sys::Oid;
 use pgrx::prelude::*;
 use pgrx::spi::quote_literal;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 use std::time::Instant;
-
-/// True for a Citus distributed table (hash-distributed or append), whose rows live on the
-/// workers; false for a reference or local table, and without Citus.
-pub fn is_distributed(relation: Oid) -> SqlResult<bool> {
-    if !citus::is_loaded() {
-        return Ok(false);
-    }
-    Ok(select_one::<bool>(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition
-                         WHERE logicalrelid = $1 AND partmethod <> 'n')",
-        &[DatumWithOid::from(relation)],
-    )?
-    .unwrap_or(false))
-}
 
 /// Why a training cannot be summed (it then reads the rows), or `None`.
 pub fn why_not_summed(

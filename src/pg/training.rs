@@ -239,7 +239,7 @@ fn summed_route(
 ) -> SqlResult<bool> {
     let wanted = match parsed.aggregate {
         Some(wanted) => wanted,
-        None => summed::is_distributed(relation)?,
+        None => relation::is_distributed(relation)?,
     };
     if !wanted {
         return Ok(false);
