@@ -275,6 +275,14 @@ sql -c "SELECT version FROM fin_train('big_summed', 'big', 'y', features => ARRA
 check "on $BIG_ROWS rows too: coefficients within 1e-9 relative" "4 0" \
     "$(sql -c "SELECT count(*), count(*) FILTER (WHERE abs(c.estimate - l.estimate) > 1e-9 * greatest(abs(l.estimate), 1e-300))
                  FROM fin_coefficients('big_summed') c JOIN fin_coefficients('big_memory') l USING (term)" | tr '|' ' ')"
+MLP='{"positive": "bad", "exclude": ["id"], "epochs": 5, "seed": 7}'
+sql -c "SELECT version FROM fin_train('mlp_cluster', 'applications', 'status', 'mlp', options => '$MLP')" \
+    -c "SELECT version FROM fin_train('mlp_one_node', 'apps_local', 'status', 'mlp', options => '$MLP')" >/dev/null 2>&1
+echo "   MLP test AUC, cluster | one node: $(sql -c "SELECT c.metrics ->> 'auc', l.metrics ->> 'auc' FROM finml.models c, finml.models l
+                                                     WHERE c.name = 'mlp_cluster' AND l.name = 'mlp_one_node'")"
+check "an MLP on a cluster reads its rows in key order on the coordinator: the same test AUC as one node's" "t t" \
+    "$(sql -c "SELECT c.metrics ->> 'auc' = l.metrics ->> 'auc', (c.metrics ->> 'auc')::float8 > 0.7
+                 FROM finml.models c, finml.models l WHERE c.name = 'mlp_cluster' AND l.name = 'mlp_one_node'" | tr '|' ' ')"
 sql -c "SELECT version FROM fin_train('read_cluster', 'applications', 'status', options => '{\"positive\": \"bad\", \"exclude\": [\"id\"]}')" \
     >"$WORK/read_log" 2>&1
 check "a training the workers cannot sum says why, and reads the rows (test_size 0.2)" "yes 1" \
