@@ -98,7 +98,13 @@ compare "fin_train logistic (the coordinator reads the rows through Citus)" \
 compare "fin_train logistic, test_size 0 (cluster: passes summed on the workers; one node: rows in memory)" \
     "SELECT version FROM fin_train('m_cluster_sum', 'applicants_dist', 'defaulted', options => '{\"exclude\": [\"id\"], \"test_size\": 0}')" \
     "SELECT version FROM fin_train('m_node_mem', 'applicants', 'defaulted', options => $IN_MEMORY)"
+compare "fin_train scorecard, test_size 0 (cluster: atoms by GROUP BY and passes on the workers; one node: rows in memory)" \
+    "SELECT version FROM fin_train('c_cluster_sum', 'applicants_dist', 'defaulted', 'scorecard', options => '{\"exclude\": [\"id\"], \"test_size\": 0}')" \
+    "SELECT version FROM fin_train('c_node_mem', 'applicants', 'defaulted', 'scorecard', options => $IN_MEMORY)"
 echo
+echo "scorecard bins or points that differ, summed on the cluster against one node in memory: $(sql -c "
+    SELECT count(*) FROM (SELECT feature, bin, count, points FROM fin_scorecard('c_cluster_sum')
+                          EXCEPT SELECT feature, bin, count, points FROM fin_scorecard('c_node_mem')) x")"
 echo "largest relative coefficient gap, summed on the cluster against one node in memory: $(sql -c "
     SELECT max(abs(c.estimate - l.estimate) / greatest(abs(l.estimate), 1e-300))
       FROM fin_coefficients('m_cluster_sum') c JOIN fin_coefficients('m_node_mem') l USING (term)")"
