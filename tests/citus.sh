@@ -301,6 +301,17 @@ check "fin_evaluate, fin_gains and fin_calibration on 32 shards equal one node's
                 WHERE e.count IS DISTINCT FROM l.count OR e.observed_rate IS DISTINCT FROM l.observed_rate
                    OR NOT abs(e.mean_predicted - l.mean_predicted) <= 1e-9 * l.mean_predicted" | paste -sd' ')"
 
+sql -c "SET client_min_messages = debug1" -c "SELECT count(*) FROM fin_monitor('card', 'applications', 'home')" >/dev/null 2>"$WORK/monitor_log"
+check "fin_monitor on a distributed table predicts and counts drift on the workers" "yes" \
+    "$(grep -q 'predictions and drift counts made on the workers' "$WORK/monitor_log" && echo yes || echo no)"
+check "fin_monitor by period on 32 shards equals one node's (counts exactly, statistics within 1e-9 relative)" "7 0" \
+    "$(sql -c "SELECT count(*), count(*) FILTER (WHERE (d.rows, d.labelled_rows, d.event_rate, d.status, d.max_csi_feature)
+                                                 IS DISTINCT FROM (l.rows, l.labelled_rows, l.event_rate, l.status, l.max_csi_feature)
+                    OR NOT abs(d.auc - l.auc) <= 1e-9 * l.auc OR NOT abs(d.brier - l.brier) <= 1e-9 * l.brier
+                    OR NOT abs(d.mean_predicted - l.mean_predicted) <= 1e-9 * l.mean_predicted
+                    OR NOT abs(d.psi - l.psi) <= 1e-9 * greatest(l.psi, 1e-300) OR NOT abs(d.max_csi - l.max_csi) <= 1e-9 * greatest(l.max_csi, 1e-300))
+                 FROM fin_monitor('card', 'applications', 'home') d FULL JOIN fin_monitor('card', 'apps_local', 'home') l ON coalesce(d.period, '(null)') = coalesce(l.period, '(null)')" | tr '|' ' ')"
+
 echo "== a worker stopped during scoring"
 sql -c "SELECT sum(fin_predict('big_lr', b)) FROM big b, generate_series(1, 20)" >/dev/null 2>"$WORK/scoring_error" &
 scoring=$!

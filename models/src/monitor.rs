@@ -323,18 +323,21 @@ impl Monitor {
         label: RawValue<'_>,
     ) -> Result<()> {
         let prediction = model.predict(values)?;
-        let entry = match self.periods.entry(period) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(Period {
-                rows: 0,
-                prediction_sum: 0.0,
-                scored: Scored::new(model, usize::MAX),
-                drift: DriftCounts::new(model)?,
-            }),
-        };
-        entry.rows += 1;
-        entry.prediction_sum += prediction;
-        entry.drift.add(model, values, || Ok(prediction))?;
+        self.period(model, &period)?
+            .drift
+            .add(model, values, || Ok(prediction))?;
+        self.add_prediction(model, period, prediction, label)
+    }
+
+    /// Adds one row's prediction (made where the row is) and label to its period, without
+    /// its features: the period's drift counts come from [`Monitor::add_drift_cells`].
+    pub fn add_prediction(
+        &mut self,
+        model: &Model,
+        period: PeriodKey,
+        prediction: f64,
+        label: RawValue<'_>,
+    ) -> Result<()> {
         if label != RawValue::Null {
             self.labelled += 1;
             if self.labelled > self.max_labelled {
@@ -348,7 +351,41 @@ impl Monitor {
                 .with_hint("raise finml.max_training_memory, or monitor fewer periods at a time"));
             }
         }
+        let entry = self.period(model, &period)?;
+        entry.rows += 1;
+        entry.prediction_sum += prediction;
         entry.scored.add_prediction(model, prediction, label)
+    }
+
+    /// Adds a part of a period's drift counts (DriftCounts::cells, as the aggregate
+    /// fin_drift_counts sums them where the rows are).
+    pub fn add_drift_cells(
+        &mut self,
+        model: &Model,
+        period: PeriodKey,
+        cells: &[u64],
+    ) -> Result<()> {
+        let entry = self.period(model, &period)?;
+        let sum = add_cells(entry.drift.cells().to_vec(), cells)?;
+        entry.drift = DriftCounts::from_cells(model, &sum)?;
+        Ok(())
+    }
+
+    fn period(&mut self, model: &Model, period: &PeriodKey) -> Result<&mut Period> {
+        if !self.periods.contains_key(period) {
+            self.periods.insert(
+                period.clone(),
+                Period {
+                    rows: 0,
+                    prediction_sum: 0.0,
+                    scored: Scored::new(model, usize::MAX),
+                    drift: DriftCounts::new(model)?,
+                },
+            );
+        }
+        self.periods
+            .get_mut(period)
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "a period vanished from the monitor"))
     }
 
     /// One row per period, in period order.
@@ -359,6 +396,19 @@ impl Monitor {
                     "monitor a relation (a table or a view of recent applications) with rows",
                 ),
             );
+        }
+        // Predictions and drift counts made where the rows are come from two reads: a row
+        // written between them would leave a period's two counts apart.
+        if let Some((key, _)) = self
+            .periods
+            .iter()
+            .find(|(_, period)| period.rows != period.drift.rows())
+        {
+            return Err(Error::invalid_data(format!(
+                "period {} changed while it was monitored",
+                key.label().unwrap_or_else(|| "NULL".to_owned())
+            ))
+            .with_hint("monitor again, or a view of rows that no longer change"));
         }
         self.periods
             .iter()

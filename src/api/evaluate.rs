@@ -42,8 +42,12 @@ fn score_relation<R>(
                 &relation_name,
                 &extension_schema()?,
                 &pinned,
-                &target,
-                |prediction, label| scored.add_prediction(&m.model, prediction, label).or_report(),
+                &[relation::scanned_column(&target.0, target.1)],
+                |prediction, label| {
+                    scored
+                        .add_prediction(&m.model, prediction, label[0])
+                        .or_report()
+                },
             )?;
         } else {
             relation::scan_rows(&relation_name, &[target], |row, label| {

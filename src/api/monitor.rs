@@ -10,7 +10,7 @@ use crate::pg::extension::extension_schema;
 use crate::pg::registry::store_monitoring;
 use crate::pg::relation::{self, RelationColumn, SCANNED_ROW};
 use crate::pg::row::with_row_values;
-use crate::pg::spi::select_aggregate;
+use crate::pg::spi::{select_aggregate, select_all};
 use crate::pg::types::{quote_ident, ValueKind};
 use finml_models::monitor::{
     add_cells, add_to_cells, DriftCounts, Monitor, MonitorOptions, PeriodKey, PeriodRow, Truncate,
@@ -21,7 +21,7 @@ use pgrx::array::RawArray;
 use pgrx::datum::{Array, DatumWithOid};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{pg_sys, PgLogLevel};
+use pgrx::{pg_sys, PgLogLevel, PgSqlErrorCode};
 use pgrx::{JsonB, PgRelation};
 use std::ptr::NonNull;
 
@@ -290,14 +290,68 @@ fn fin_monitor(
             relation::check_feature_columns(relation.oid(), &relation_name, &m.model)?;
         }
         let mut monitor = Monitor::new(&m.model, gucs::max_training_memory_bytes()).or_report()?;
-        relation::scan_rows_with(&relation_name, &extra, |row, extra| {
-            with_row_values(&m.model, &m.layouts, row, |values| {
-                let label = if labelled { extra[1] } else { RawValue::Null };
+        if relation::is_distributed(relation.oid())? && relation::catalog_distributed()? {
+            // On the workers: each row's prediction (with its period and label) and each
+            // period's drift counts, a partial aggregate per shard task; not the rows.
+            ereport!(
+                PgLogLevel::DEBUG1,
+                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+                "finml: predictions and drift counts made on the workers, shard by shard"
+            );
+            let pinned = format!("{name}@{}", m.version);
+            let schema = extension_schema()?;
+            relation::scan_predictions(
+                &relation_name,
+                &schema,
+                &pinned,
+                &extra,
+                |prediction, extra| {
+                    let label = if labelled { extra[1] } else { RawValue::Null };
+                    monitor
+                        .add_prediction(&m.model, PeriodKey::of(extra[0]), prediction, label)
+                        .or_report()
+                },
+            )?;
+            let (numbers, texts) =
+                relation::feature_arrays(relation.oid(), &relation_name, &m.model)?;
+            let (period_of, kind) = &extra[0];
+            let query = format!(
+                "SELECT {period_of}, {schema}.fin_drift_counts($1::pg_catalog.text, {numbers}, {texts})
+                   FROM {relation_name} AS {SCANNED_ROW} GROUP BY 1"
+            );
+            let parts = select_all(&query, &[DatumWithOid::from(pinned.as_str())], |row| {
+                let period = match kind {
+                    ValueKind::Text => row
+                        .get::<String>(1)
+                        .or_report()?
+                        .map_or(PeriodKey::Null, PeriodKey::Text),
+                    _ => row
+                        .get::<f64>(1)
+                        .or_report()?
+                        .map_or(PeriodKey::Null, PeriodKey::Number),
+                };
+                let cells = cells_of(
+                    row.get::<Vec<Option<i64>>>(2)
+                        .or_report()?
+                        .unwrap_or_default(),
+                )?;
+                Ok((period, cells))
+            })?;
+            for (period, cells) in parts {
                 monitor
-                    .add(&m.model, PeriodKey::of(extra[0]), values, label)
-                    .or_report()
-            })
-        })?;
+                    .add_drift_cells(&m.model, period, &cells)
+                    .or_report()?;
+            }
+        } else {
+            relation::scan_rows_with(&relation_name, &extra, |row, extra| {
+                with_row_values(&m.model, &m.layouts, row, |values| {
+                    let label = if labelled { extra[1] } else { RawValue::Null };
+                    monitor
+                        .add(&m.model, PeriodKey::of(extra[0]), values, label)
+                        .or_report()
+                })
+            })?;
+        }
         Ok((m.version, monitor.rows(&m.model).or_report()?))
     })?;
     if options.store {

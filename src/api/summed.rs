@@ -18,16 +18,17 @@ use std::ptr::NonNull;
 use std::rc::Rc;
 
 thread_local! {
-    /// The last pass parsed, under the id its call site keeps (see [`pass_of_call`]).
-    static LAST_PASS: RefCell<Option<(u64, Rc<SumsPass>)>> = const { RefCell::new(None) };
+    /// The last pass parsed: the id its call site keeps, its text, and the pass.
+    static LAST_PASS: RefCell<Option<(u64, String, Rc<SumsPass>)>> = const { RefCell::new(None) };
     static PASSES_PARSED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// The pass of this call (its argument `text`), parsed once per query: the call site's
-/// `fn_extra` (allocated in its `fn_mcxt`, which lives as long as the query) keeps the id
-/// the parsed pass is cached under. A new query's call site has none and parses its pass,
-/// so a pass is never taken for another; every other row costs a comparison of ids, not
-/// a read of the pass's text (kilobytes for a Newton pass).
+/// The pass of this call (its argument `text`), parsed once per query. The call site's
+/// `fn_extra` (allocated in its `fn_mcxt`, which lives as long as the query) keeps the id the
+/// parsed pass is cached under, so most rows cost a comparison of ids, not a read of the
+/// pass's text (kilobytes for a Newton pass). A call site without it (a new query's, or
+/// Citus's `worker_partial_agg`, which sets up the transition's call anew for every row)
+/// compares the text with the last pass's before parsing: a pass is never taken for another.
 ///
 /// # Safety
 /// `fcinfo` is fmgr's, with `text` one of its arguments.
@@ -42,29 +43,38 @@ unsafe fn pass_of_call(
         let cached = LAST_PASS.with(|last| {
             last.borrow()
                 .as_ref()
-                .filter(|(cached, _)| *cached == id)
-                .map(|(_, pass)| Rc::clone(pass))
+                .filter(|(cached, _, _)| *cached == id)
+                .map(|(_, _, pass)| Rc::clone(pass))
         });
         if let Some(pass) = cached {
             return Ok(pass);
         }
     }
     let text = <&str>::from_datum(text, false).unwrap_or_default();
+    let same_text = LAST_PASS.with(|last| {
+        last.borrow()
+            .as_ref()
+            .filter(|(_, cached, _)| cached == text)
+            .map(|(_, _, pass)| Rc::clone(pass))
+    });
+    if let Some(pass) = same_text {
+        return Ok(pass);
+    }
     let pass = Rc::new(SumsPass::parse(text).or_report()?);
     let id = PASSES_PARSED.with(|n| {
         n.set(n.get() + 1);
         n.get()
     });
     let slot = if slot.is_null() {
-        let fresh = pg_sys::MemoryContextAlloc((*flinfo).fn_mcxt, std::mem::size_of::<u64>())
-            as *mut u64;
+        let fresh =
+            pg_sys::MemoryContextAlloc((*flinfo).fn_mcxt, std::mem::size_of::<u64>()) as *mut u64;
         (*flinfo).fn_extra = fresh.cast();
         fresh
     } else {
         slot
     };
     *slot = id;
-    LAST_PASS.with(|last| *last.borrow_mut() = Some((id, Rc::clone(&pass))));
+    LAST_PASS.with(|last| *last.borrow_mut() = Some((id, text.to_owned(), Rc::clone(&pass))));
     Ok(pass)
 }
 
@@ -81,7 +91,11 @@ unsafe fn numbers_of(datum: pg_sys::Datum, into: &mut Vec<Option<f64>>) -> SqlRe
         return Err(arrays_refused());
     }
     if raw.any_nulls() {
-        into.extend(Array::<f64>::from_datum(datum, false).ok_or_else(arrays_refused)?.iter());
+        into.extend(
+            Array::<f64>::from_datum(datum, false)
+                .ok_or_else(arrays_refused)?
+                .iter(),
+        );
     } else {
         // float8 has no invalid bit pattern: the data area is the elements, in order.
         into.extend((*raw.data::<f64>().as_ptr()).iter().map(|&v| Some(v)));

@@ -88,23 +88,39 @@ pub fn catalog_distributed() -> SqlResult<bool> {
     .unwrap_or(false))
 }
 
-/// Each row's prediction by `model` (a pinned reference, 'name@version') and its label
-/// (`target` read as `kind`), with the predictions made where the rows are: a query of
-/// `fin_predict` that Citus pushes into every shard's task, so only the two values come back.
+/// Each row's prediction by `model` (a pinned reference, 'name@version') and the values of
+/// the `extra` select-list expressions over [`SCANNED_ROW`] (a label, a period), with the
+/// predictions made where the rows are: a query of `fin_predict` that Citus pushes into
+/// every shard's task, so only those values come back.
 pub fn scan_predictions(
     relation_name: &str,
     schema: &str,
     model: &str,
-    target: &(RelationColumn, ValueKind),
-    mut on_row: impl FnMut(f64, RawValue<'_>) -> SqlResult<()>,
+    extra: &[(String, ValueKind)],
+    mut on_row: impl FnMut(f64, &[RawValue<'_>]) -> SqlResult<()>,
 ) -> SqlResult<()> {
-    let (label, kind) = scanned_column(&target.0, target.1);
+    let mut select = vec![format!(
+        "{schema}.fin_predict($1::pg_catalog.text, {SCANNED_ROW})"
+    )];
+    select.extend(extra.iter().map(|(e, _)| e.clone()));
     let query = format!(
-        "SELECT {schema}.fin_predict($1::pg_catalog.text, {SCANNED_ROW}), {label} FROM {relation_name} AS {SCANNED_ROW}"
+        "SELECT {} FROM {relation_name} AS {SCANNED_ROW}",
+        select.join(", ")
     );
+    let mut values = Vec::with_capacity(extra.len());
     stream_rows(&query, &[DatumWithOid::from(model)], |row| {
-        let prediction = row.value(1, ValueKind::Numeric).number().unwrap_or(f64::NAN);
-        on_row(prediction, row.value(2, kind))
+        let prediction = row
+            .value(1, ValueKind::Numeric)
+            .number()
+            .unwrap_or(f64::NAN);
+        values.clear();
+        values.extend(
+            extra
+                .iter()
+                .enumerate()
+                .map(|(k, (_, kind))| row.value(k + 2, *kind)),
+        );
+        on_row(prediction, &values)
     })
 }
 

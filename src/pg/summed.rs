@@ -196,10 +196,7 @@ fn debug_seconds(what: &str, started: Instant) {
     ereport!(
         PgLogLevel::DEBUG1,
         PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-        format!(
-            "finml: {what} in {:.3} s",
-            started.elapsed().as_secs_f64()
-        )
+        format!("finml: {what} in {:.3} s", started.elapsed().as_secs_f64())
     );
 }
 
@@ -386,10 +383,13 @@ impl SummedRows for RowsWhereStored<'_> {
         // The numbers' passes read no text (turning columns into text costs more than the
         // pass); of them, only the moments read the label.
         let (texts, label) = match pass {
-            SumsPass::Moments { .. } => ("ARRAY[]::pg_catalog.text[]".to_owned(), self.label.as_str()),
-            SumsPass::Ranks { .. } | SumsPass::Spread { .. } => {
-                ("ARRAY[]::pg_catalog.text[]".to_owned(), "0::pg_catalog.float8")
+            SumsPass::Moments { .. } => {
+                ("ARRAY[]::pg_catalog.text[]".to_owned(), self.label.as_str())
             }
+            SumsPass::Ranks { .. } | SumsPass::Spread { .. } => (
+                "ARRAY[]::pg_catalog.text[]".to_owned(),
+                "0::pg_catalog.float8",
+            ),
             _ => (texts, self.label.as_str()),
         };
         let query = format!(
@@ -426,7 +426,6 @@ impl SummedRows for RowsWhereStored<'_> {
         debug_seconds(&format!("the distinct values of \"{feature}\""), started);
         atoms
     }
-
 
     fn training_outputs(&mut self, pass: &SumsPass) -> Result<Vec<f64>> {
         let started = Instant::now();
