@@ -11,7 +11,7 @@ use crate::pg::registry::store_monitoring;
 use crate::pg::relation::{self, RelationColumn, SCANNED_ROW};
 use crate::pg::row::with_row_values;
 use crate::pg::spi::{select_aggregate, select_all};
-use crate::pg::types::{quote_ident, ValueKind};
+use crate::pg::types::{aggregate_context, array_in, quote_ident, ValueKind};
 use finml_models::monitor::{
     add_cells, add_to_cells, DriftCounts, Monitor, MonitorOptions, PeriodKey, PeriodRow, Truncate,
 };
@@ -118,14 +118,12 @@ pub unsafe extern "C-unwind" fn fin_drift_counts_step(
 /// # Safety
 /// Called by fmgr with the four declared, non-NULL arguments (the function is STRICT).
 unsafe fn count_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys::Datum> {
-    let mut aggregate_context: pg_sys::MemoryContext = std::ptr::null_mut();
-    if pg_sys::AggCheckCallContext(fcinfo, &mut aggregate_context) == 0 {
-        return Err(fail(
-            ErrorKind::InvalidOption,
-            "fin_drift_counts_step is the transition of the aggregate fin_drift_counts",
-            "fin_psi(model, relation) runs the aggregate for you",
-        ));
-    }
+    let aggregate_context = aggregate_context(
+        fcinfo,
+        "fin_drift_counts_step",
+        "fin_drift_counts",
+        "fin_psi(model, relation) runs the aggregate for you",
+    )?;
     let arg = |i: usize| (*fcinfo).args.as_slice(4)[i].value;
     let model = <&str>::from_datum(arg(1), false).unwrap_or_default();
     let numbers: Vec<Option<f64>> = Array::<f64>::from_datum(arg(2), false)
@@ -145,17 +143,8 @@ unsafe fn count_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_s
             // aggregate's memory context, where later calls add to them.
             let cells = DriftCounts::new(&m.model).or_report()?;
             let zeros = vec![pg_sys::Datum::from(0i64); cells.cells().len()];
-            let old = pg_sys::MemoryContextSwitchTo(aggregate_context);
-            let fresh = pg_sys::construct_array(
-                zeros.as_ptr().cast_mut(),
-                i32::try_from(zeros.len()).unwrap_or(i32::MAX),
-                pg_sys::INT8OID,
-                8,
-                true,
-                pg_sys::TYPALIGN_DOUBLE as std::ffi::c_char,
-            );
-            pg_sys::MemoryContextSwitchTo(old);
-            state = RawArray::from_ptr(NonNull::new(fresh).ok_or_else(cells_refused)?);
+            let fresh = array_in(aggregate_context, &zeros, pg_sys::INT8OID);
+            state = RawArray::from_ptr(fresh.ok_or_else(cells_refused)?);
         } else if state.any_nulls() || state.oid() != pg_sys::INT8OID {
             return Err(cells_refused());
         }

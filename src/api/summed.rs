@@ -7,6 +7,7 @@
 //! misread.
 
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
+use crate::pg::types::{aggregate_context, array_in};
 use finml_models::summed::{combine_cells, SumsPass};
 use pgrx::array::RawArray;
 use pgrx::datum::Array;
@@ -143,14 +144,12 @@ pub unsafe extern "C-unwind" fn fin_training_sums_step(
 /// # Safety
 /// Called by fmgr with the five declared, non-NULL arguments (the function is STRICT).
 unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys::Datum> {
-    let mut aggregate_context: pg_sys::MemoryContext = std::ptr::null_mut();
-    if pg_sys::AggCheckCallContext(fcinfo, &mut aggregate_context) == 0 {
-        return Err(fail(
-            ErrorKind::InvalidOption,
-            "fin_training_sums_step is the transition of the aggregate fin_training_sums",
-            "fin_train runs the aggregate for you",
-        ));
-    }
+    let aggregate_context = aggregate_context(
+        fcinfo,
+        "fin_training_sums_step",
+        "fin_training_sums",
+        "fin_train runs the aggregate for you",
+    )?;
     let arg = |i: usize| (*fcinfo).args.as_slice(5)[i].value;
     let pass = pass_of_call(fcinfo, arg(1))?;
     thread_local! {
@@ -177,17 +176,8 @@ unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys
             .into_iter()
             .map(|v| pg_sys::Datum::from(v.to_bits() as i64))
             .collect();
-        let old = pg_sys::MemoryContextSwitchTo(aggregate_context);
-        let fresh = pg_sys::construct_array(
-            zeros.as_ptr().cast_mut(),
-            i32::try_from(zeros.len()).unwrap_or(i32::MAX),
-            pg_sys::FLOAT8OID,
-            8,
-            true,
-            pg_sys::TYPALIGN_DOUBLE as std::ffi::c_char,
-        );
-        pg_sys::MemoryContextSwitchTo(old);
-        state = RawArray::from_ptr(NonNull::new(fresh).ok_or_else(state_refused)?);
+        let fresh = array_in(aggregate_context, &zeros, pg_sys::FLOAT8OID);
+        state = RawArray::from_ptr(fresh.ok_or_else(state_refused)?);
     } else if state.any_nulls() || state.oid() != pg_sys::FLOAT8OID {
         return Err(state_refused());
     }

@@ -156,3 +156,49 @@ pub fn check_feature_type(
         }
     }
 }
+
+/// The memory context of the aggregate `fcinfo`'s transition runs for; 22023 when it is
+/// called as a plain function (`transition` of `aggregate`; `hint` says what runs it).
+///
+/// # Safety
+/// `fcinfo` is fmgr's.
+pub unsafe fn aggregate_context(
+    fcinfo: pg_sys::FunctionCallInfo,
+    transition: &str,
+    aggregate: &str,
+    hint: &str,
+) -> SqlResult<pg_sys::MemoryContext> {
+    let mut context: pg_sys::MemoryContext = std::ptr::null_mut();
+    if pg_sys::AggCheckCallContext(fcinfo, &mut context) == 0 {
+        return Err(report(
+            Error::invalid_option(format!(
+                "{transition} is the transition of the aggregate {aggregate}"
+            ))
+            .with_hint(hint),
+        ));
+    }
+    Ok(context)
+}
+
+/// A one-dimensional array of 8-byte, by-value `element`s (int8, float8) allocated in
+/// `context`: an aggregate's state, which later calls of its transition change in place.
+///
+/// # Safety
+/// `context` is a live memory context; `element` is an 8-byte by-value type.
+pub unsafe fn array_in(
+    context: pg_sys::MemoryContext,
+    datums: &[pg_sys::Datum],
+    element: Oid,
+) -> Option<std::ptr::NonNull<pg_sys::ArrayType>> {
+    let old = pg_sys::MemoryContextSwitchTo(context);
+    let array = pg_sys::construct_array(
+        datums.as_ptr().cast_mut(),
+        i32::try_from(datums.len()).unwrap_or(i32::MAX),
+        element,
+        8,
+        true,
+        pg_sys::TYPALIGN_DOUBLE as std::ffi::c_char,
+    );
+    pg_sys::MemoryContextSwitchTo(old);
+    std::ptr::NonNull::new(array)
+}
