@@ -314,6 +314,11 @@ pub fn backtest(
     let parsed = TrainOptions::from_json(&training_options).or_report()?;
     let algorithm = Algorithm::parse(algorithm).or_report()?;
     check_target(algorithm, Some(target))?;
+    if parsed.aggregate == Some(true) {
+        return Err(not_summed(
+            "a backtest reads its rows in time order, fold by fold",
+        ));
+    }
     if algorithm.unsupervised_task().is_some() {
         return Err(fail(
             ErrorKind::InvalidOption,

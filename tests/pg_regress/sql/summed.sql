@@ -137,6 +137,8 @@ SELECT * FROM fin_train('refused', 'applications', NULL, 'kmeans',
 SELECT * FROM fin_train('refused', 'applications', 'status',
                         options => '{"positive": "bad", "test_size": 0, "weight_column": "seniority", "aggregate": true}');
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_backtest('refused', 'applications', 'status', 'logistic', 'id', options => '{"positive": "bad", "aggregate": true}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS refused_versions FROM finml.models WHERE name = 'refused';
 -- A feature with a NaN is refused as training in memory refuses it (22000).
 UPDATE applications SET ratio = 'NaN' WHERE id = 5;
