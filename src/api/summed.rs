@@ -2,7 +2,8 @@
 //! `fin_training_sums(pass, numbers, texts, label)` sums one pass over the rows it is given,
 //! with `fin_training_sums_add` as its combine function, so that PostgreSQL's parallel
 //! workers and Citus's workers each sum a part; `fin_training_output(pass, numbers, texts)`
-//! is a Newton pass's linear predictor for one row (the metrics' outputs). fin_train makes
+//! is one row's output (a Newton pass's linear predictor for the metrics, a points pass's
+//! score for the score bands). fin_train makes
 //! the passes; a pass made up by a caller is refused (22023) or bounded (54000), never
 //! misread.
 
@@ -19,63 +20,32 @@ use std::ptr::NonNull;
 use std::rc::Rc;
 
 thread_local! {
-    /// The last pass parsed: the id its call site keeps, its text, and the pass.
-    static LAST_PASS: RefCell<Option<(u64, String, Rc<SumsPass>)>> = const { RefCell::new(None) };
-    static PASSES_PARSED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The last pass parsed, with its text.
+    static LAST_PASS: RefCell<Option<(String, Rc<SumsPass>)>> = const { RefCell::new(None) };
 }
 
-/// The pass of this call (its argument `text`), parsed once per query. The call site's
-/// `fn_extra` (allocated in its `fn_mcxt`, which lives as long as the query) keeps the id the
-/// parsed pass is cached under, so most rows cost a comparison of ids, not a read of the
-/// pass's text (kilobytes for a Newton pass). A call site without it (a new query's, or
-/// Citus's `worker_partial_agg`, which sets up the transition's call anew for every row)
-/// compares the text with the last pass's before parsing: a pass is never taken for another.
+/// The pass `text` describes, parsed once per query: every row of a pass's query carries the
+/// same text, so a row costs a comparison with the last pass's text (the text is not copied:
+/// finml's databases are UTF-8, where pgrx reads a text in place). Comparing the text, not
+/// keeping the parsed pass in the call site's `fn_extra`, also serves a pass that changes from
+/// row to row, and Citus's `worker_partial_agg`, which sets up the transition's call anew
+/// for every row.
 ///
 /// # Safety
-/// `fcinfo` is fmgr's, with `text` one of its arguments.
-unsafe fn pass_of_call(
-    fcinfo: pg_sys::FunctionCallInfo,
-    text: pg_sys::Datum,
-) -> SqlResult<Rc<SumsPass>> {
-    let flinfo = (*fcinfo).flinfo;
-    let slot = (*flinfo).fn_extra as *mut u64;
-    if !slot.is_null() {
-        let id = *slot;
-        let cached = LAST_PASS.with(|last| {
-            last.borrow()
-                .as_ref()
-                .filter(|(cached, _, _)| *cached == id)
-                .map(|(_, _, pass)| Rc::clone(pass))
-        });
-        if let Some(pass) = cached {
-            return Ok(pass);
-        }
-    }
+/// `text` is a non-NULL `text` datum.
+unsafe fn pass_of(text: pg_sys::Datum) -> SqlResult<Rc<SumsPass>> {
     let text = <&str>::from_datum(text, false).unwrap_or_default();
-    let same_text = LAST_PASS.with(|last| {
+    let cached = LAST_PASS.with(|last| {
         last.borrow()
             .as_ref()
-            .filter(|(_, cached, _)| cached == text)
-            .map(|(_, _, pass)| Rc::clone(pass))
+            .filter(|(cached, _)| cached == text)
+            .map(|(_, pass)| Rc::clone(pass))
     });
-    if let Some(pass) = same_text {
+    if let Some(pass) = cached {
         return Ok(pass);
     }
     let pass = Rc::new(SumsPass::parse(text).or_report()?);
-    let id = PASSES_PARSED.with(|n| {
-        n.set(n.get() + 1);
-        n.get()
-    });
-    let slot = if slot.is_null() {
-        let fresh =
-            pg_sys::MemoryContextAlloc((*flinfo).fn_mcxt, std::mem::size_of::<u64>()) as *mut u64;
-        (*flinfo).fn_extra = fresh.cast();
-        fresh
-    } else {
-        slot
-    };
-    *slot = id;
-    LAST_PASS.with(|last| *last.borrow_mut() = Some((id, text.to_owned(), Rc::clone(&pass))));
+    LAST_PASS.with(|last| *last.borrow_mut() = Some((text.to_owned(), Rc::clone(&pass))));
     Ok(pass)
 }
 
@@ -151,7 +121,7 @@ unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys
         "fin_train runs the aggregate for you",
     )?;
     let arg = |i: usize| (*fcinfo).args.as_slice(5)[i].value;
-    let pass = pass_of_call(fcinfo, arg(1))?;
+    let pass = pass_of(arg(1))?;
     thread_local! {
         static NUMBERS: RefCell<Vec<Option<f64>>> = const { RefCell::new(Vec::new()) };
     }
@@ -246,7 +216,8 @@ COMMENT ON AGGREGATE fin_training_sums(text, float8[], text[], float8) IS
 /// fin_training_output(pass text, numbers float8[], texts text[]): a Newton pass's linear
 /// predictor (log-odds, or a regression's value), or a points pass's score, for one row given
 /// as its numeric and text features: the outputs a summed training measures its metrics and
-/// score bands on. C-level, as the transition is, to parse its pass once per query.
+/// score bands on. C-level, as the transition is, to read its numbers from the array in place
+/// (`numbers_of`).
 #[no_mangle]
 #[doc(hidden)]
 pub extern "C" fn pg_finfo_fin_training_output() -> &'static pg_sys::Pg_finfo_record {
@@ -275,7 +246,7 @@ pub unsafe extern "C-unwind" fn fin_training_output(
 /// Called by fmgr with the three declared, non-NULL arguments (the function is STRICT).
 unsafe fn output_of_row(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<f64> {
     let arg = |i: usize| (*fcinfo).args.as_slice(3)[i].value;
-    let pass = pass_of_call(fcinfo, arg(0))?;
+    let pass = pass_of(arg(0))?;
     let mut numbers = Vec::new();
     numbers_of(arg(1), &mut numbers)?;
     let texts_array = Array::<&str>::from_datum(arg(2), false);

@@ -161,6 +161,11 @@ SELECT fin_training_sums('{"pass": "moments", "numbers": 2}', ARRAY[1.0], ARRAY[
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_training_sums('{"pass": "spread", "means": [0]}', ARRAY[v], ARRAY[]::text[], 1)
   FROM (VALUES (1.0::float8), (3.0)) AS t(v);
+-- Each group's pass is its own, even when one query sums several passes.
+SELECT p, fin_training_sums(p, ARRAY[v], ARRAY[]::text[], 1)
+  FROM (VALUES ('{"pass": "spread", "means": [0]}', 1.0::float8),
+               ('{"pass": "spread", "means": [1]}', 3.0)) AS t(p, v)
+ GROUP BY p ORDER BY p;
 SELECT fin_training_sums(format('{"pass": "spread", "means": [%s]}', repeat('0,', 8388608) || '0'), ARRAY[1.0], ARRAY[]::text[], 1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_training_sums_add('{1,2}', '{1,2,3}');
