@@ -60,6 +60,12 @@ fn score_relation<R>(
     })
 }
 
+/// The model's metrics on the labelled rows of `relation`: for a classifier auc, gini, ks,
+/// average_precision (PR-AUC), accuracy, precision, recall, f1 (at `threshold`), log_loss,
+/// brier, hosmer_lemeshow and its p-value, rows, positives, and precision and recall at the
+/// top 5% of rows by probability; for a regression rmse, mae, r2, rows. Rows whose target is
+/// NULL are left out.
+// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, strict, parallel_restricted)]
 fn fin_evaluate(
