@@ -26,7 +26,7 @@ fn score_relation<R>(
     let relation_name = relation::relation_name(relation.oid())?;
     // On a distributed table, with the catalog on the workers, the predictions are made in
     // each shard's task and only (prediction, label) pairs come back, not the rows.
-    let on_workers = relation::is_distributed(relation.oid())? && relation::catalog_distributed()?;
+    let on_workers = relation::scores_on_workers(relation.oid())?;
     with_model(model, |m| {
         let target = relation::target_column(relation.oid(), &relation_name, &m.model)?;
         let mut scored = Scored::new(&m.model, gucs::max_training_memory_bytes());

@@ -279,7 +279,7 @@ fn fin_monitor(
             relation::check_feature_columns(relation.oid(), &relation_name, &m.model)?;
         }
         let mut monitor = Monitor::new(&m.model, gucs::max_training_memory_bytes()).or_report()?;
-        if relation::is_distributed(relation.oid())? && relation::catalog_distributed()? {
+        if relation::scores_on_workers(relation.oid())? {
             // On the workers: each row's prediction (with its period and label) and each
             // period's drift counts, a partial aggregate per shard task; not the rows.
             ereport!(

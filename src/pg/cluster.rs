@@ -7,6 +7,7 @@ use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::pg::cache::invalidate_models;
 use crate::pg::citus;
 use crate::pg::extension::{as_extension_owner, extension};
+use crate::pg::relation;
 use crate::pg::security::save_setting;
 use crate::pg::spi::{select_all, select_one};
 use pgrx::datum::DatumWithOid;
@@ -51,12 +52,7 @@ pub fn distribute_catalog() -> SqlResult<Vec<(String, bool)>> {
     }
     let mut made = Vec::with_capacity(READ_BY_ROW_FUNCTIONS.len());
     for table in READ_BY_ROW_FUNCTIONS {
-        let already = select_one::<bool>(
-            "SELECT EXISTS (SELECT 1 FROM pg_dist_partition
-                             WHERE logicalrelid = $1::pg_catalog.regclass)",
-            &[DatumWithOid::from(table)],
-        )?
-        .unwrap_or(false);
+        let already = relation::citus_placement(DatumWithOid::from(table))?.is_some();
         if !already {
             run(
                 "SELECT create_reference_table($1::pg_catalog.regclass)",

@@ -60,32 +60,31 @@ pub fn primary_key_of(relation: Oid) -> SqlResult<Vec<String>> {
     Ok(names.into_iter().flatten().collect())
 }
 
-/// True for a Citus distributed table (hash-distributed or append), whose rows live on the
-/// workers; false for a reference or local table, and without Citus.
-pub fn is_distributed(relation: Oid) -> SqlResult<bool> {
+/// How Citus places `relation` (an oid, or a name cast to `regclass`): its partition method
+/// in `pg_dist_partition` ('h' hash, 'a' append, 'r' range; 'n' none: a reference table or a
+/// Citus local table), or `None` when Citus does not place it, or does not run here.
+pub fn citus_placement(relation: DatumWithOid<'_>) -> SqlResult<Option<String>> {
     if !crate::pg::citus::is_loaded() {
-        return Ok(false);
+        return Ok(None);
     }
-    Ok(select_one::<bool>(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition
-                         WHERE logicalrelid = $1 AND partmethod <> 'n')",
-        &[DatumWithOid::from(relation)],
-    )?
-    .unwrap_or(false))
+    select_one::<String>(
+        "SELECT partmethod::pg_catalog.text FROM pg_catalog.pg_dist_partition
+          WHERE logicalrelid = $1::pg_catalog.regclass",
+        &[relation],
+    )
 }
 
-/// True when finml's catalog is distributed on this Citus cluster (fin_distribute_catalog):
-/// row functions can then run on the workers.
-pub fn catalog_distributed() -> SqlResult<bool> {
-    if !crate::pg::citus::is_loaded() {
-        return Ok(false);
-    }
-    Ok(select_one::<bool>(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition
-                         WHERE logicalrelid = 'finml.model_versions'::pg_catalog.regclass)",
-        &[],
-    )?
-    .unwrap_or(false))
+/// True for a Citus distributed table (hash-distributed, range or append), whose rows live
+/// on the workers; false for a reference or local table, and without Citus.
+pub fn is_distributed(relation: Oid) -> SqlResult<bool> {
+    Ok(citus_placement(DatumWithOid::from(relation))?.is_some_and(|method| method != "n"))
+}
+
+/// True when `relation` is distributed and finml's catalog is on the workers
+/// (fin_distribute_catalog): row functions over it then run in each shard's task.
+pub fn scores_on_workers(relation: Oid) -> SqlResult<bool> {
+    Ok(is_distributed(relation)?
+        && citus_placement(DatumWithOid::from("finml.model_versions"))?.is_some())
 }
 
 /// Each row's prediction by `model` (a pinned reference, 'name@version') and the values of
