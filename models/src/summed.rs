@@ -337,8 +337,8 @@ impl SumsPass {
         }
     }
 
-    /// Whether the pass reads the rows' texts and labels (the moments, ranks and spread of
-    /// the numbers read neither: their queries pass empty arrays and no label).
+    /// Whether the pass reads the rows' texts (the moments, ranks and spread of the numbers do
+    /// not: their queries pass an empty array).
     pub fn reads_texts(&self) -> bool {
         self.preprocessor().is_some()
     }

@@ -152,13 +152,7 @@ pub fn train(
     let features: Vec<(String, Input)> = plan
         .features
         .iter()
-        .map(|(c, kind)| {
-            let input = match kind {
-                ValueKind::Numeric | ValueKind::Date => Input::Number,
-                ValueKind::Text | ValueKind::Boolean => Input::Text,
-            };
-            (c.name.clone(), input)
-        })
+        .map(|(c, kind)| (c.name.clone(), input_of(*kind)))
         .collect();
     let mut rows = RowsWhereStored {
         relation_name,
@@ -198,6 +192,15 @@ fn debug_seconds(what: &str, started: Instant) {
         PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
         format!("finml: {what} in {:.3} s", started.elapsed().as_secs_f64())
     );
+}
+
+/// How a summed training gives a planned column to the models crate: as a number (numbers
+/// and dates) or as a text (texts and booleans, as categories).
+fn input_of(kind: ValueKind) -> Input {
+    match kind {
+        ValueKind::Numeric | ValueKind::Date => Input::Number,
+        ValueKind::Text | ValueKind::Boolean => Input::Text,
+    }
 }
 
 /// A column of the scanned relation.
@@ -264,23 +267,19 @@ impl RowsWhereStored<'_> {
     /// The select-list arrays (relation::arrays_of) of the features `pass` reads: its
     /// preprocessor's, or every planned one.
     fn arrays(&self, pass: &SumsPass) -> (String, String) {
-        let input = |kind: &ValueKind| match kind {
-            ValueKind::Numeric | ValueKind::Date => Input::Number,
-            ValueKind::Text | ValueKind::Boolean => Input::Text,
-        };
         let planned = |name: &str| self.plan.features.iter().find(|(c, _)| c.name == name);
         match pass.preprocessor() {
             Some(p) => relation::arrays_of(
                 p.features
                     .iter()
                     .filter_map(|f| planned(&f.name))
-                    .map(|(c, kind)| (c, *kind, input(kind))),
+                    .map(|(c, kind)| (c, *kind, input_of(*kind))),
             ),
             None => relation::arrays_of(
                 self.plan
                     .features
                     .iter()
-                    .map(|(c, kind)| (c, *kind, input(kind))),
+                    .map(|(c, kind)| (c, *kind, input_of(*kind))),
             ),
         }
     }
@@ -337,7 +336,7 @@ impl RowsWhereStored<'_> {
                 format!("no planned feature \"{feature}\""),
             ));
         };
-        let number = matches!(kind, ValueKind::Numeric | ValueKind::Date);
+        let number = input_of(*kind) == Input::Number;
         let expression = kind.read_expression(&scanned(column));
         let value = if number {
             expression
@@ -381,16 +380,14 @@ impl SummedRows for RowsWhereStored<'_> {
             .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
         let (numbers, texts) = self.arrays(pass);
         // The numbers' passes read no text (turning columns into text costs more than the
-        // pass); of them, only the moments read the label.
-        let (texts, label) = match pass {
-            SumsPass::Moments { .. } => {
-                ("ARRAY[]::pg_catalog.text[]".to_owned(), self.label.as_str())
-            }
-            SumsPass::Ranks { .. } | SumsPass::Spread { .. } => (
-                "ARRAY[]::pg_catalog.text[]".to_owned(),
-                "0::pg_catalog.float8",
-            ),
-            _ => (texts, self.label.as_str()),
+        // pass), and ranks and spread no label.
+        let texts = match pass.reads_texts() {
+            true => texts,
+            false => "ARRAY[]::pg_catalog.text[]".to_owned(),
+        };
+        let label = match pass {
+            SumsPass::Ranks { .. } | SumsPass::Spread { .. } => "0::pg_catalog.float8",
+            _ => self.label.as_str(),
         };
         let query = format!(
             "SELECT {}.fin_training_sums($1::pg_catalog.text, {numbers}, {texts}, {label}) FROM {} AS {SCANNED_ROW} WHERE {}",
