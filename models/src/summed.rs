@@ -1,17 +1,23 @@
 //! Training from sums over the rows, where the rows are stored: each pass over a relation
 //! is one aggregate (`fin_training_sums`) whose state is a fixed array of cells that a
 //! parallel worker or a Citus worker fills for its part of the rows, and that parts add up
-//! (order-independent but for rounding). Logistic regression needs, over its training rows:
+//! (order-independent but for rounding). Over the training rows:
 //!
-//! 1. **moments**: the row and positive counts, and each numeric feature's present count
-//!    and sum (categorical features are a GROUP BY, outside this module);
+//! 1. **moments**: the row count, the labels' sum, and each numeric feature's present count
+//!    and sum (categorical levels and a scorecard's atoms are a GROUP BY, outside this
+//!    module);
 //! 2. **ranks**: each median by radix selection over the numbers' order keys, one byte of
 //!    the key per pass (at most 8), so a median is exact, as in memory;
 //! 3. **spread**: each numeric feature's sum of squared deviations from its mean;
 //! 4. **newton**: at each of Newton's steps, the log-loss, gradient and information matrix
-//!    (and at the last, each feature's term sums, for explanations).
+//!    (logistic regression, a scorecard's regression on WoE values), and each feature's term
+//!    sums for explanations;
+//! 5. **normal** and **residuals**: least squares' normal equations, then the residual sum
+//!    of squares for the standard errors (linear regression).
 //!
-//! A pass is described by a [`SumsPass`], sent to every worker as JSON text.
+//! A **points** pass is not summed: it gives each training row's scorecard score
+//! (`fin_training_output`). A pass is described by a [`SumsPass`], sent to every worker as
+//! JSON text.
 
 use crate::binning::{bin_levels, bin_numeric_atoms, Binning, Counts, NumericControls};
 use crate::data::{Dataset, RawValue};
@@ -749,31 +755,21 @@ impl SummedTraining<'_> {
                 self.evaluated_on
             )));
         }
-        let (task, positive_class, negative_class, estimator) = match (&self.task, points) {
-            (SummedTask::Logistic { positive, negative }, _) => (
+        let estimator = match points {
+            Some(points) => Estimator::Scorecard(ScorecardEstimator { linear, points }),
+            None if classifier => Estimator::Logistic(linear),
+            None => Estimator::Linear(linear),
+        };
+        let (task, positive_class, negative_class) = match &self.task {
+            SummedTask::Logistic { positive, negative }
+            | SummedTask::Scorecard {
+                positive, negative, ..
+            } => (
                 Task::Classification,
                 Some(positive.clone()),
                 Some(negative.clone()),
-                Estimator::Logistic(linear),
             ),
-            (
-                SummedTask::Scorecard {
-                    positive, negative, ..
-                },
-                Some(points),
-            ) => (
-                Task::Classification,
-                Some(positive.clone()),
-                Some(negative.clone()),
-                Estimator::Scorecard(ScorecardEstimator { linear, points }),
-            ),
-            (SummedTask::Linear, _) => (Task::Regression, None, None, Estimator::Linear(linear)),
-            (SummedTask::Scorecard { .. }, None) => {
-                return Err(Error::new(
-                    ErrorKind::Internal,
-                    "a summed scorecard without points",
-                ))
-            }
+            SummedTask::Linear => (Task::Regression, None, None),
         };
         let model = Model {
             task,
@@ -825,11 +821,7 @@ impl SummedTraining<'_> {
             .map(|(name, input)| (name.as_str(), *input != Input::Text))
             .collect();
         check_feature_names(&named, card)?;
-        let numbers = named.iter().filter(|(_, number)| *number).count();
-        let moments = rows.sums(&SumsPass::Moments { numbers })?;
-        let (n, positives) = (moments[1], moments[2]);
-        self.check_rows(n, positives)?;
-        self.refuse_non_finite(&moments, &named)?;
+        let (_, n, positives) = self.moments(rows)?;
         let mut binned = Vec::with_capacity(named.len());
         for &(name, number) in &named {
             let atoms = rows.atoms(name)?;
@@ -856,28 +848,10 @@ impl SummedTraining<'_> {
         ))
     }
 
-    /// Refuses a number feature with a NaN or an infinity (the moments' third cell per number),
-    /// as reading it into memory does.
-    fn refuse_non_finite(&self, moments: &[f64], named: &[(&str, bool)]) -> Result<()> {
-        let numbers = named
-            .iter()
-            .filter(|(_, number)| *number)
-            .map(|(name, _)| *name);
-        for (k, name) in numbers.enumerate() {
-            let count = moments[5 + 3 * k];
-            if count > 0.0 {
-                return Err(Error::invalid_data(format!(
-                    "feature \"{name}\" is not a finite number (NaN or infinity) in {count} rows"
-                ))
-                .with_hint("replace them by NULL (imputed) or filter those rows out in a view"));
-            }
-        }
-        Ok(())
-    }
-
-    /// The preprocessing fitted from the moments, median ranks, spread and level counts of
-    /// the training rows; their count and their labels' sum.
-    fn preprocessor(&self, rows: &mut dyn SummedRows) -> Result<(Preprocessor, f64, f64)> {
+    /// The moments pass over the numeric features: its cells, the rows and the labels' sum;
+    /// refuses no rows, one class, and a NaN or an infinity in a number, as reading the rows
+    /// into memory does.
+    fn moments(&self, rows: &mut dyn SummedRows) -> Result<(Vec<f64>, f64, f64)> {
         let numbers: Vec<&str> = self
             .features
             .iter()
@@ -889,13 +863,28 @@ impl SummedTraining<'_> {
         })?;
         let (n, label_sum) = (moments[1], moments[2]);
         self.check_rows(n, label_sum)?;
-        let named: Vec<(&str, bool)> = numbers.iter().map(|name| (*name, true)).collect();
-        self.refuse_non_finite(&moments, &named)?;
+        for (k, name) in numbers.iter().enumerate() {
+            let count = moments[5 + 3 * k];
+            if count > 0.0 {
+                return Err(Error::invalid_data(format!(
+                    "feature \"{name}\" is not a finite number (NaN or infinity) in {count} rows"
+                ))
+                .with_hint("replace them by NULL (imputed) or filter those rows out in a view"));
+            }
+        }
+        Ok((moments, n, label_sum))
+    }
+
+    /// The preprocessing fitted from the moments, median ranks, spread and level counts of
+    /// the training rows; their count and their labels' sum.
+    fn preprocessor(&self, rows: &mut dyn SummedRows) -> Result<(Preprocessor, f64, f64)> {
+        let (moments, n, label_sum) = self.moments(rows)?;
+        let numbers = (moments.len() - 3) / 3;
         let numeric = |k: usize| (moments[3 + 3 * k], moments[4 + 3 * k]);
-        let imputed = self.impute_values(rows, (0..numbers.len()).map(|k| numeric(k).0), |k| {
+        let imputed = self.impute_values(rows, (0..numbers).map(|k| numeric(k).0), |k| {
             numeric(k).1 / numeric(k).0
         })?;
-        let means: Vec<f64> = (0..numbers.len())
+        let means: Vec<f64> = (0..numbers)
             .map(|k| {
                 let (present, sum) = numeric(k);
                 (sum + (n - present) * imputed[k]) / n
@@ -947,8 +936,7 @@ impl SummedTraining<'_> {
             ))
             .with_hint("train on a relation with labelled rows"));
         }
-        if matches!(self.task, SummedTask::Logistic { .. }) && (positives == 0.0 || positives == n)
-        {
+        if self.task != SummedTask::Linear && (positives == 0.0 || positives == n) {
             return Err(Error::invalid_data(format!(
                 "the training split of \"{}\" has only one class",
                 self.target
