@@ -832,6 +832,7 @@ impl SummedTraining<'_> {
             n,
             positives,
             last: Vec::new(),
+            information: Array2::zeros((0, 0)),
         };
         let fitted = fit_binned(binned, card, notes, &mut woe)?;
         let layout = NewtonLayout::new(
@@ -1149,8 +1150,10 @@ struct WoeSums<'r> {
     rows: &'r mut dyn SummedRows,
     n: f64,
     positives: f64,
-    /// The last Newton pass's cells (its term sums measure the reference).
+    /// The last Newton pass's cells (its term sums measure the reference) and penalized
+    /// information (its inverse is the kept fit's covariance).
     last: Vec<f64>,
+    information: Array2<f64>,
 }
 
 impl WoeRows for WoeSums<'_> {
@@ -1161,17 +1164,19 @@ impl WoeRows for WoeSums<'_> {
     ) -> Result<LinearFit> {
         let (solution, last) = newton(self.rows, preprocessor, self.n, self.positives, sc.solver)?;
         self.last = last;
-        // Newton's last pass gives the covariance as well: kept with the coefficients.
-        Ok(solution.into_fit(true))
+        self.information = solution.information.clone();
+        Ok(solution.into_fit(false))
     }
 
+    /// The inverse of the information Newton's last pass summed, at the kept coefficients:
+    /// no pass of its own.
     fn covariance(
         &mut self,
         _preprocessor: &Preprocessor,
         _fit: &LinearFit,
         _sc: &ScorecardParams,
     ) -> Option<Array2<f64>> {
-        None
+        spd_inverse(&self.information)
     }
 
     fn scores(&mut self, preprocessor: &Preprocessor, points: &[Vec<f64>]) -> Result<Vec<f64>> {

@@ -397,7 +397,7 @@ pub fn fit(
 /// Where the logistic regression on WoE values reads its rows: in memory, or summed where
 /// they are stored (summed.rs).
 pub trait WoeRows {
-    /// The coefficients on `preprocessor`'s WoE design (their covariance optional).
+    /// The coefficients on `preprocessor`'s WoE design (their covariance comes after).
     fn coefficients(
         &mut self,
         preprocessor: &Preprocessor,
@@ -591,9 +591,7 @@ pub fn fit_binned(
             });
             continue;
         }
-        if fit.covariance.is_none() {
-            fit.covariance = rows.covariance(&preprocessor, &fit, sc);
-        }
+        fit.covariance = rows.covariance(&preprocessor, &fit, sc);
         let binnings: Vec<&Binning> = kept.iter().map(|(_, b)| b).collect();
         let mut scorecard = Scorecard::new(&binnings, fit.intercept, &fit.weights, sc, dropped);
         let scores = rows.scores(&preprocessor, &scorecard.points)?;
