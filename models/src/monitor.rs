@@ -323,10 +323,7 @@ impl Monitor {
         label: RawValue<'_>,
     ) -> Result<()> {
         let prediction = model.predict(values)?;
-        self.period(model, &period)?
-            .drift
-            .add(model, values, || Ok(prediction))?;
-        self.add_prediction(model, period, prediction, label)
+        self.record(model, period, prediction, label, Some(values))
     }
 
     /// Adds one row's prediction (made where the row is) and label to its period, without
@@ -337,6 +334,33 @@ impl Monitor {
         period: PeriodKey,
         prediction: f64,
         label: RawValue<'_>,
+    ) -> Result<()> {
+        self.record(model, period, prediction, label, None)
+    }
+
+    /// Adds a part of a period's drift counts (DriftCounts::cells, as the aggregate
+    /// fin_drift_counts sums them where the rows are).
+    pub fn add_drift_cells(
+        &mut self,
+        model: &Model,
+        period: PeriodKey,
+        cells: &[u64],
+    ) -> Result<()> {
+        let entry = self.period(model, period)?;
+        let sum = add_cells(entry.drift.cells().to_vec(), cells)?;
+        entry.drift = DriftCounts::from_cells(model, &sum)?;
+        Ok(())
+    }
+
+    /// One row into its period: its prediction and label, and with its feature `values` its
+    /// drift counts.
+    fn record(
+        &mut self,
+        model: &Model,
+        period: PeriodKey,
+        prediction: f64,
+        label: RawValue<'_>,
+        values: Option<&[RawValue<'_>]>,
     ) -> Result<()> {
         if label != RawValue::Null {
             self.labelled += 1;
@@ -351,41 +375,26 @@ impl Monitor {
                 .with_hint("raise finml.max_training_memory, or monitor fewer periods at a time"));
             }
         }
-        let entry = self.period(model, &period)?;
+        let entry = self.period(model, period)?;
+        if let Some(values) = values {
+            entry.drift.add(model, values, || Ok(prediction))?;
+        }
         entry.rows += 1;
         entry.prediction_sum += prediction;
         entry.scored.add_prediction(model, prediction, label)
     }
 
-    /// Adds a part of a period's drift counts (DriftCounts::cells, as the aggregate
-    /// fin_drift_counts sums them where the rows are).
-    pub fn add_drift_cells(
-        &mut self,
-        model: &Model,
-        period: PeriodKey,
-        cells: &[u64],
-    ) -> Result<()> {
-        let entry = self.period(model, &period)?;
-        let sum = add_cells(entry.drift.cells().to_vec(), cells)?;
-        entry.drift = DriftCounts::from_cells(model, &sum)?;
-        Ok(())
-    }
-
-    fn period(&mut self, model: &Model, period: &PeriodKey) -> Result<&mut Period> {
-        if !self.periods.contains_key(period) {
-            self.periods.insert(
-                period.clone(),
-                Period {
-                    rows: 0,
-                    prediction_sum: 0.0,
-                    scored: Scored::new(model, usize::MAX),
-                    drift: DriftCounts::new(model)?,
-                },
-            );
-        }
-        self.periods
-            .get_mut(period)
-            .ok_or_else(|| Error::new(ErrorKind::Internal, "a period vanished from the monitor"))
+    /// The period's entry, made empty on its first row.
+    fn period(&mut self, model: &Model, period: PeriodKey) -> Result<&mut Period> {
+        Ok(match self.periods.entry(period) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(Period {
+                rows: 0,
+                prediction_sum: 0.0,
+                scored: Scored::new(model, usize::MAX),
+                drift: DriftCounts::new(model)?,
+            }),
+        })
     }
 
     /// One row per period, in period order.
