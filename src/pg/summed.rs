@@ -17,7 +17,7 @@ use finml_models::plan::ReadPlan;
 use finml_models::preprocess::Input;
 use finml_models::summed::{Atom, SummedRows, SummedTask, SummedTraining, SumsPass};
 use finml_models::train::{resolve_classes, TrainOutcome};
-use finml_models::{Algorithm, Error, Result, TrainOptions};
+use finml_models::{Algorithm, Error, RawValue, Result, TrainOptions};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -194,6 +194,31 @@ fn debug_seconds(what: &str, started: Instant) {
     );
 }
 
+/// Bytes one atom takes on the coordinator, besides a level's text.
+const ATOM_BYTES: usize = std::mem::size_of::<(Atom, u64, f64)>();
+
+/// 54000 when `bytes` held for `what` (after `count` of them) exceed the training memory
+/// budget.
+fn within_budget(
+    bytes: usize,
+    budget: usize,
+    what: &str,
+    count: usize,
+    hint: &str,
+) -> SqlResult<()> {
+    if bytes <= budget {
+        return Ok(());
+    }
+    Err(fail(
+        ErrorKind::ResourceLimit,
+        format!(
+            "{what} exceed finml.max_training_memory ({} MB) after {count} of them",
+            budget >> 20
+        ),
+        hint,
+    ))
+}
+
 /// How a summed training gives a planned column to the models crate: as a number (numbers
 /// and dates) or as a text (texts and booleans, as categories).
 fn input_of(kind: ValueKind) -> Input {
@@ -309,25 +334,22 @@ impl RowsWhereStored<'_> {
                         .number()
                         .unwrap_or(f64::NAN),
                 );
-                if outputs.len().saturating_mul(16) > budget {
-                    return Err(fail(
-                    ErrorKind::ResourceLimit,
-                    format!(
-                        "the outputs of the evaluated rows exceed finml.max_training_memory ({} MB) after {} rows",
-                        budget >> 20,
-                        outputs.len()
-                    ),
+                within_budget(
+                    outputs.len().saturating_mul(16),
+                    budget,
+                    "the outputs of the evaluated rows",
+                    outputs.len(),
                     "raise finml.max_training_memory: a summed training holds 16 bytes per evaluated row",
-                ));
-                }
-                Ok(())
+                )
             },
         );
         self.carried(read)?;
         Ok((outputs, labels))
     }
 
-    /// Each distinct value of `feature` in the training rows, with its rows and label sum.
+    /// Each distinct value of `feature` in the training rows, with its rows and label sum,
+    /// streamed and held within finml.max_training_memory (a continuous feature has up to
+    /// one atom per row).
     fn atoms_of(&mut self, feature: &str) -> Result<Vec<(Atom, u64, f64)>> {
         let Some((column, kind)) = self.plan.features.iter().find(|(c, _)| c.name == feature)
         else {
@@ -337,31 +359,42 @@ impl RowsWhereStored<'_> {
             ));
         };
         let number = input_of(*kind) == Input::Number;
-        let expression = kind.read_expression(&scanned(column));
-        let value = if number {
-            expression
+        let (value, value_kind) = if number {
+            (kind.read_expression(&scanned(column)), ValueKind::Numeric)
         } else {
-            format!("({expression})::pg_catalog.text")
+            let text = kind.read_expression(&scanned(column));
+            (format!("({text})::pg_catalog.text"), ValueKind::Text)
         };
         let query = format!(
-            "SELECT {value}, pg_catalog.count(*), pg_catalog.sum({}) FROM {} AS {SCANNED_ROW} WHERE {} GROUP BY 1",
+            // Every column as the type FetchedRow::value reads: float8, or text.
+            "SELECT {value}, pg_catalog.count(*)::pg_catalog.float8, pg_catalog.sum({}) FROM {} AS {SCANNED_ROW} WHERE {} GROUP BY 1",
             self.label, self.relation_name, self.training
         );
-        let atoms = select_all(&query, &[], |row| {
-            let atom = if number {
-                row.get::<f64>(1)
-                    .or_report()?
-                    .map_or(Atom::Null, Atom::Number)
-            } else {
-                row.get::<String>(1)
-                    .or_report()?
-                    .map_or(Atom::Null, Atom::Level)
+        let (mut atoms, mut bytes) = (Vec::new(), 0usize);
+        let budget = self.budget_bytes;
+        let read = relation::stream_rows(&query, &[], |row: &FetchedRow<'_>| {
+            let atom = match row.value(1, value_kind) {
+                RawValue::Number(v) => Atom::Number(v),
+                RawValue::Text(level) => {
+                    bytes = bytes.saturating_add(level.len());
+                    Atom::Level(level.to_owned())
+                }
+                RawValue::Null => Atom::Null,
             };
-            let count = row.get::<i64>(2).or_report()?.unwrap_or(0);
-            let label_sum = row.get::<f64>(3).or_report()?.unwrap_or(0.0);
-            Ok((atom, count.max(0) as u64, label_sum))
+            bytes = bytes.saturating_add(ATOM_BYTES);
+            let count = row.value(2, ValueKind::Numeric).number().unwrap_or(0.0);
+            let label_sum = row.value(3, ValueKind::Numeric).number().unwrap_or(0.0);
+            atoms.push((atom, count.max(0.0) as u64, label_sum));
+            within_budget(
+                bytes,
+                budget,
+                &format!("the distinct values of \"{feature}\""),
+                atoms.len(),
+                "raise finml.max_training_memory: a summed scorecard holds each feature's distinct values",
+            )
         });
-        self.carried(atoms)
+        self.carried(read)?;
+        Ok(atoms)
     }
 
     /// Keeps a query's error to report it as it is; the models crate sees a carrier.

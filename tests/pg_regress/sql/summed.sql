@@ -139,6 +139,15 @@ SELECT * FROM fin_train('refused', 'applications', 'status',
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_backtest('refused', 'applications', 'status', 'logistic', 'id', options => '{"positive": "bad", "aggregate": true}');
 \echo :LAST_ERROR_SQLSTATE
+-- A scorecard's distinct values are held within finml.max_training_memory (54000): 40,000
+-- of them here, about 1.8 MB.
+CREATE TABLE many_values AS
+SELECT g AS id, g * 1.5::float8 AS x, (g % 3 = 0) AS y FROM generate_series(1, 40000) g;
+SET finml.max_training_memory = '1MB';
+SELECT * FROM fin_train('refused', 'many_values', 'y', 'scorecard',
+                        options => '{"exclude": ["id"], "test_size": 0, "aggregate": true}');
+\echo :LAST_ERROR_SQLSTATE
+RESET finml.max_training_memory;
 SELECT count(*) AS refused_versions FROM finml.models WHERE name = 'refused';
 -- A feature with a NaN is refused as training in memory refuses it (22000).
 UPDATE applications SET ratio = 'NaN' WHERE id = 5;
