@@ -8,7 +8,6 @@
 -- the caller's behalf. Users read the views, which show only the models they may use.
 -- (Column order matters: finml--0.1.0--0.2.0.sql reaches the same tables by ALTER TABLE ADD.)
 CREATE SCHEMA finml;
-COMMENT ON SCHEMA finml IS 'finml model catalog';
 
 CREATE TABLE finml.model_versions (
     name        text        NOT NULL CHECK (name <> '' AND strpos(name, '@') = 0),

@@ -30,6 +30,7 @@ fn sqlstate(kind: ErrorKind) -> PgSqlErrorCode {
         ErrorKind::InUse => PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
         ErrorKind::NullArgument => PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
         ErrorKind::OutOfRange => PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+        ErrorKind::Busy => PgSqlErrorCode::ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
     }
 }
 
@@ -39,10 +40,24 @@ pub fn report(error: Error) -> ErrorReport {
     if let Some(detail) = error.detail {
         report = report.set_detail(detail);
     }
-    if let Some(hint) = error.hint {
+    let hint = error
+        .hint
+        .or_else(|| default_hint(error.kind).map(str::to_owned));
+    if let Some(hint) = hint {
         report = report.set_hint(hint);
     }
     report
+}
+
+/// What to do about an error raised without a hint of its own, by kind: every error tells
+/// the caller where to go next.
+fn default_hint(kind: ErrorKind) -> Option<&'static str> {
+    match kind {
+        ErrorKind::Internal => Some("this is a defect in finml: report it with the statement and the server log's lines around it"),
+        ErrorKind::CorruptModel => Some("retrain the model (fin_retrain), or import the version again (fin_import of a fin_export)"),
+        ErrorKind::InvalidOption => Some("README, \"fin_train\", lists every option and its valid values"),
+        _ => None,
+    }
 }
 
 /// An error that arises in the SQL layer itself, in the same vocabulary.

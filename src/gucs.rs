@@ -25,6 +25,15 @@ pub enum Device {
 
 pub static DEVICE: GucSetting<Device> = GucSetting::<Device>::new(Device::Auto);
 
+/// `finml.max_concurrent_trainings`: trainings beyond it wait for a slot (0: no limit).
+pub static MAX_CONCURRENT_TRAININGS: GucSetting<i32> = GucSetting::<i32>::new(2);
+
+/// `finml.training_wait_timeout` in ms: how long a training waits for a slot. Default 10 min.
+pub static TRAINING_WAIT_TIMEOUT_MS: GucSetting<i32> = GucSetting::<i32>::new(10 * 60 * 1000);
+
+/// `finml.log_trainings`: one LOG line per finished training.
+pub static LOG_TRAININGS: GucSetting<bool> = GucSetting::<bool>::new(true);
+
 pub fn init() {
     GucRegistry::define_enum_guc(
         c"finml.device",
@@ -54,6 +63,49 @@ pub fn init() {
         GucContext::Suset,
         GucFlags::UNIT_KB,
     );
+    GucRegistry::define_int_guc(
+        c"finml.max_concurrent_trainings",
+        c"Maximum number of finml trainings that run at once on this server (0: no limit).",
+        c"A training beyond it waits up to finml.training_wait_timeout for one to finish, then fails with SQLSTATE 53400. finml.progress shows running and waiting trainings. Needs finml in shared_preload_libraries. Superuser-only; a value set per role makes that role's trainings wait while that many run.",
+        &MAX_CONCURRENT_TRAININGS,
+        0,
+        crate::pg::progress::SLOTS as i32,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"finml.training_wait_timeout",
+        c"How long a training waits for a slot of finml.max_concurrent_trainings (0: not at all).",
+        c"Past it the training fails with SQLSTATE 53400 and nothing is written. Superuser-only: a DBA sets it per server, database or role (ALTER ROLE ... SET).",
+        &TRAINING_WAIT_TIMEOUT_MS,
+        0,
+        i32::MAX,
+        GucContext::Suset,
+        GucFlags::UNIT_MS,
+    );
+    GucRegistry::define_bool_guc(
+        c"finml.log_trainings",
+        c"Writes one LOG line to the server log per finished finml training or retraining.",
+        c"The line reads: finml: training finished: action=... model=... version=... algorithm=... rows=... seconds=... <metric>=... deployed=...",
+        &LOG_TRAININGS,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+}
+
+/// The most trainings that may run at once (0: no limit).
+pub fn max_concurrent_trainings() -> usize {
+    MAX_CONCURRENT_TRAININGS.get().max(0) as usize
+}
+
+/// How long a training waits for a slot.
+pub fn training_wait_timeout() -> std::time::Duration {
+    std::time::Duration::from_millis(TRAINING_WAIT_TIMEOUT_MS.get().max(0) as u64)
+}
+
+/// Whether each finished training writes its LOG line.
+pub fn log_trainings() -> bool {
+    LOG_TRAININGS.get()
 }
 
 /// The training memory budget in bytes.

@@ -19,10 +19,13 @@ mod pg;
 
 // The catalog (schema finml, model tables, the models view) is created before any function.
 pgrx::extension_sql_file!("../sql/catalog.sql", name = "catalog", bootstrap);
+// Every object's one-line purpose, after every object exists.
+pgrx::extension_sql_file!("../sql/comments.sql", name = "comments", finalize);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     gucs::init();
+    pg::progress::init();
     pg::security::mark_backend_thread();
     finml_models::interrupt::set_check(pg::security::check_for_interrupts);
 }
@@ -37,6 +40,7 @@ pub mod pg_test {
 
     #[must_use]
     pub fn postgresql_conf_options() -> Vec<&'static str> {
-        vec![]
+        // As README asks of a server: finml's training slots live in shared memory.
+        vec!["shared_preload_libraries = 'finml'"]
     }
 }

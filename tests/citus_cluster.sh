@@ -19,7 +19,7 @@ stop_citus_cluster() {
 start_citus_cluster() {
     for p in $NODES; do
         as_pg "$BINDIR/initdb" -D "$WORK/n$p" -A trust -U "$PG_USER" --no-sync >/dev/null
-        printf "shared_preload_libraries = 'citus'\nport = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\nmax_worker_processes = 16\nfsync = off\n" \
+        printf "shared_preload_libraries = 'citus,finml'\nport = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\nmax_worker_processes = 16\nfsync = off\n" \
             "$p" "$WORK" >>"$WORK/n$p/postgresql.conf"
         node_ctl "$p" start
         on "$p" -c "CREATE EXTENSION citus"

@@ -34,8 +34,9 @@ chown -R "$PG_USER" "$WORK"
 as_pg "$BINDIR/initdb" -D "$WORK/data" -A trust -U "$PG_USER" --no-sync >/dev/null
 # pg_cron (Debian package postgresql-15-cron) runs the scheduled-retraining test's jobs: it must
 # be preloaded, and connects to the suite's database through the cluster's socket directory.
+# finml is preloaded as README asks of a server: its training slots live in shared memory.
 cat >> "$WORK/data/postgresql.conf" <<CONF
-shared_preload_libraries = 'pg_cron'
+shared_preload_libraries = 'pg_cron,finml'
 cron.database_name = 'finml_regress'
 cron.host = '$WORK'
 CONF

@@ -45,7 +45,10 @@ impl BacktestSpec {
         let mut rest = match options {
             Value::Null => Map::new(),
             Value::Object(map) => map.clone(),
-            _ => return Err(Error::invalid_option("options must be a JSON object")),
+            _ => {
+                return Err(Error::invalid_option("options must be a JSON object")
+                    .with_hint(r#"pass options as '{"folds": 5}'::jsonb, or NULL"#))
+            }
         };
         let folds = match rest.remove("folds") {
             None => 5,

@@ -42,6 +42,10 @@ pub enum ErrorKind {
     NullArgument,
     /// A result outside its SQL type's range (22003 numeric_value_out_of_range).
     OutOfRange,
+    /// The server's configured capacity is taken: every training slot of
+    /// finml.max_concurrent_trainings stayed busy past finml.training_wait_timeout (53400
+    /// configuration_limit_exceeded).
+    Busy,
 }
 
 /// `word` with its indefinite article: "a kmeans", "an isolation_forest".

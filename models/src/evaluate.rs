@@ -102,7 +102,8 @@ impl Scored {
                         "the target \"{}\" of a regression must be numeric",
                         model.target
                     ),
-                ))
+                )
+                .with_hint("cast the target column to a number in a view"))
             }
         };
         if truth_added > self.max_rows {

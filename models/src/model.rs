@@ -127,12 +127,14 @@ impl Model {
                     ErrorKind::UnknownColumn,
                     format!("the data has no column \"{}\"", f.name),
                 )
+                .with_hint("the relation must keep the columns the model was trained on (fin_coefficients and finml.models list them)")
             })?;
             if (f.transform.input() == Input::Text) == matches!(column.column, Column::Numeric(_)) {
                 return Err(Error::new(
                     ErrorKind::WrongType,
                     format!("column \"{}\" changed between numeric and text", f.name),
-                ));
+                )
+                .with_hint("cast the column back to its training type in a view, or retrain the model (fin_retrain)"));
             }
         }
         self.estimator
@@ -262,7 +264,8 @@ impl Model {
                 "model expects {} features, got {}",
                 self.n_features(),
                 values.len()
-            )));
+            ))
+            .with_hint("pass one value per feature, in the order finml.models lists them"));
         }
         Ok(self
             .preprocessor

@@ -502,7 +502,8 @@ impl Preprocessor {
                 "model expects {} features, got {}",
                 self.features.len(),
                 values.len()
-            )));
+            ))
+            .with_hint("pass one value per feature, in the order finml.models lists them"));
         }
         let mut offset = 0;
         for (k, (f, value)) in self.features.iter().zip(values).enumerate() {

@@ -18,8 +18,22 @@ pub struct EpochLog {
     pub rows_added: Option<usize>,
 }
 
+/// The stages of a training that the models crate runs (reading and storing are the SQL
+/// layer's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Fitting the preprocessing (imputation, scaling, encodings) or a scorecard's binning.
+    Preprocessing,
+    /// The estimator's solver, epochs or iterations.
+    Fitting,
+    /// Measuring the fitted model on the held-out (or training) rows.
+    Evaluating,
+}
+
 /// Called after each step and each epoch; an error stops the training.
 pub trait Progress {
+    /// The training entered `phase`.
+    fn phase(&mut self, _phase: Phase) {}
     fn step(&mut self) -> Result<()> {
         Ok(())
     }

@@ -19,7 +19,7 @@ use crate::linear::sigmoid;
 use crate::metrics;
 use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
 use crate::options::{SplitSpec, Task, TrainOptions};
-use crate::progress::{EpochLog, Progress, Silent};
+use crate::progress::{EpochLog, Phase, Progress, Silent};
 use crate::self_training::self_train;
 use crate::split::{self, Split};
 use serde_json::{json, Map, Value};
@@ -281,6 +281,7 @@ pub fn train_reporting(
         device,
     } = fitted;
     drop(train_labels);
+    progress.phase(Phase::Evaluating);
 
     let (eval_rows, evaluated_on) = if test.is_empty() {
         (&train, "train")
@@ -451,9 +452,10 @@ fn train_unsupervised(
         preprocess: &options.preprocess(),
         seed: options.seed,
         limits,
-        progress,
+        progress: &mut *progress,
         notes: &mut notes,
     })?;
+    progress.phase(Phase::Evaluating);
     let metrics: BTreeMap<String, f64> = estimator.training_metrics().into_iter().collect();
     if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
         return Err(not_finite(&format!(

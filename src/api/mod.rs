@@ -11,6 +11,7 @@ mod lifecycle;
 mod monitor;
 mod predict;
 mod profile;
+mod progress;
 mod report;
 mod scorecard;
 mod scoring_code;

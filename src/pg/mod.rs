@@ -5,6 +5,7 @@
 //! 2. `citus`: what differs on a node of a Citus cluster;
 //! 3. `security`: the caller, the owner switch, the pinned search_path, fresh snapshots;
 //! 4. `spi`: read-only queries under the pinned search_path;
+//! 4b. `progress`: the trainings in progress and their slots, in shared memory;
 //! 5. `extension`: the installed extension's identity and version check;
 //! 6. `catalog`: reading the model catalog (rights, versions, specifications);
 //! 7. `relation`: reading a relation into a dataset;
@@ -27,6 +28,7 @@ pub mod citus;
 pub mod cluster;
 pub mod extension;
 pub mod facts;
+pub mod progress;
 pub mod registry;
 pub mod relation;
 pub mod row;

@@ -4,6 +4,7 @@
 //! PostgreSQL's own 42501.
 
 use crate::error::{fail, report, OrReport, SqlResult};
+use crate::pg::progress;
 use crate::pg::security::with_pinned_search_path;
 use crate::pg::spi::{select_all, select_one};
 use crate::pg::types::{check_feature_type, decode, kind_of, quote_ident, ReadAs, ValueKind};
@@ -123,6 +124,9 @@ pub fn scan_predictions(
     })
 }
 
+/// Rows read between two updates of finml.progress (one lock of its board each).
+const PROGRESS_ROWS: usize = 4096;
+
 /// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
 pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlResult<Dataset> {
     read_where(relation_name, plan, budget_bytes, None)
@@ -218,6 +222,7 @@ pub fn read_where(
     }
     let target_ordinal = features.len() + 1;
 
+    progress::reading((estimate >= 1.0).then_some(estimate as i64));
     let mut rows_read = 0usize;
     stream_rows(&query, &args, |row| {
         for (k, feature) in features.iter_mut().enumerate() {
@@ -276,6 +281,9 @@ pub fn read_where(
             }
         }
         rows_read += 1;
+        if rows_read % PROGRESS_ROWS == 0 {
+            progress::rows_read(rows_read);
+        }
         // Checked per row, not per batch: one comparison, and it stops a wide read early.
         if rows_read.saturating_mul(bytes_per_row) > budget_bytes {
             return Err(fail(
@@ -289,6 +297,7 @@ ErrorKind::ResourceLimit,
         }
         Ok(())
     })?;
+    progress::rows_read(rows_read);
     Ok(Dataset {
         features,
         target_name,

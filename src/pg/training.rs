@@ -11,6 +11,7 @@
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::catalog;
+use crate::pg::progress::{self, Phase};
 use crate::pg::registry::{self, NewVersion};
 use crate::pg::relation::{self, ReadPlan};
 use crate::pg::spi::select_one;
@@ -71,6 +72,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     parsed.params(algorithm).or_report()?;
     // Refuse a model of another role before reading anything.
     registry::check_may_add_versions(model)?;
+    let _slot = progress::enter(Some(model), algorithm.as_str())?;
     let relation_name = relation::relation_name(request.relation)?;
 
     let columns = relation::columns_of(request.relation)?;
@@ -110,6 +112,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     )?;
     let deployed = incumbent_model.as_ref().map(|(_, m)| m);
     let (outcome, mut dataset, incumbent_only) = if summed {
+        progress::phase(Phase::Fitting);
         let budget = gucs::max_training_memory_bytes();
         let outcome = summed::train(&relation_name, algorithm, &plan, &parsed, budget)?;
         (outcome, no_rows(), Vec::new())
@@ -143,6 +146,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     }
 
     // From here to the end of the transaction, changes to this model wait for this one.
+    progress::phase(Phase::Storing);
     registry::claim(model)?;
     dataset.features.extend(incumbent_only);
     let incumbent_version = catalog::deployed_version(model)?;
@@ -191,6 +195,18 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         },
         Some(&decision.reason),
     )?;
+    if gucs::log_trainings() {
+        log_training(
+            request.action,
+            model,
+            version,
+            algorithm_name,
+            outcome.train_rows,
+            started.elapsed().as_secs_f64(),
+            &metrics,
+            decision.deploy,
+        );
+    }
     Ok(Trained {
         version,
         algorithm: algorithm_name.to_owned(),
@@ -275,8 +291,45 @@ fn not_summed(why: &str) -> ErrorReport {
     )
 }
 
+/// The metrics a DBA reads first, in this order: the first one a training has is its LOG
+/// line's headline.
+const HEADLINE_METRICS: [&str; 4] = ["auc", "rmse", "silhouette", "flagged_share"];
+
+/// The server log's line for a finished training, in `key=value` form for grep and log
+/// parsers (finml.log_trainings).
+#[allow(clippy::too_many_arguments)]
+fn log_training(
+    action: &str,
+    model: &str,
+    version: i32,
+    algorithm: &str,
+    rows: usize,
+    seconds: f64,
+    metrics: &Value,
+    deployed: bool,
+) {
+    let headline = HEADLINE_METRICS
+        .iter()
+        .find_map(|name| Some((name, metrics.get(*name)?.as_f64()?)))
+        .map_or(String::new(), |(name, value)| format!(" {name}={value:.4}"));
+    ereport!(
+        PgLogLevel::LOG,
+        PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+        format!(
+            "finml: training finished: action={action} model={} version={version} algorithm={algorithm} rows={rows} seconds={seconds:.3}{headline} deployed={deployed}",
+            quote_for_log(model)
+        )
+    );
+}
+
+/// A model name as one `key=value` token: double-quoted, with `"` and `\` escaped.
+fn quote_for_log(name: &str) -> String {
+    format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// A training's reports to the session: interrupts (cancel, statement_timeout) are
-/// checked after every step, and each epoch is a NOTICE (client_min_messages can silence it).
+/// checked after every step, each epoch is a NOTICE (client_min_messages can silence it),
+/// and phases and epochs go to finml.progress.
 struct EpochNotices;
 
 impl Progress for EpochNotices {
@@ -285,7 +338,12 @@ impl Progress for EpochNotices {
         Ok(())
     }
 
+    fn phase(&mut self, phase: finml_models::progress::Phase) {
+        progress::phase(phase.into());
+    }
+
     fn epoch(&mut self, log: &EpochLog) -> finml_models::Result<()> {
+        progress::epoch(log.epoch, log.of, log.train_loss);
         let valid = log
             .valid_loss
             .map_or(String::new(), |v| format!(", validation loss {v:.4}"));
@@ -330,6 +388,7 @@ pub fn backtest(
         ));
     }
     parsed.params(algorithm).or_report()?;
+    let _slot = progress::enter(None, algorithm.as_str())?;
     let relation_name = relation::relation_name(relation)?;
     let columns = relation::columns_of(relation)?;
     relation::check_time_column(&columns, time_column, &relation_name)?;

@@ -21,6 +21,7 @@ use crate::explain::{self, Explanation, Reference};
 use crate::fit::FitInput;
 use crate::fit::Task;
 use crate::preprocess::Preprocessor;
+use crate::progress::Phase;
 use crate::scoring_code;
 use isolation_forest::{IsolationForest, IsolationForestParams, ISOLATION_FOREST_KEYS};
 use kmeans::{KMeansModel, KMeansParams, KMEANS_KEYS, NOT_FOR_KMEANS, NOT_FOR_UNSUPERVISED_HINT};
@@ -155,7 +156,8 @@ impl Algorithm {
                 "use algorithm => '{}', or remove the option",
                 owner.as_str()
             ))),
-            None => Err(Error::invalid_option(format!("unknown option \"{key}\""))),
+            None => Err(Error::invalid_option(format!("unknown option \"{key}\""))
+                .with_hint("README, \"fin_train\", lists every option")),
         }
     }
 }
@@ -255,6 +257,7 @@ impl Params {
     /// Fits the preprocessing (or the scorecard's binning) and the estimator on the training
     /// rows, within the memory budget.
     pub fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
+        input.progress.phase(Phase::Preprocessing);
         let (preprocessor, estimator, log, device) = match self {
             Params::Logistic(p) => {
                 let (pre, est) = linear::fit(input, *p)?;

@@ -21,6 +21,7 @@ use crate::fit::{
 };
 use crate::json::parse_slice;
 use crate::preprocess::{Preprocessor, RowsDesign, Transform};
+use crate::progress::Phase;
 use ndarray::Array2;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -231,8 +232,9 @@ pub fn weighted_in_table_order(
 
 /// The standardizing preprocessing fitted on the training rows, refused when a feature's
 /// standardization overflows (values near 1e308: the design matrix would hold NaN).
-pub fn fit_standardized(input: &FitInput<'_>) -> Result<Preprocessor> {
+pub fn fit_standardized(input: &mut FitInput<'_>) -> Result<Preprocessor> {
     let preprocessor = Preprocessor::fit(input.data, input.train, input.preprocess);
+    input.progress.phase(Phase::Fitting);
     let overflowing = preprocessor
         .features
         .iter()
@@ -252,7 +254,7 @@ pub fn fit_standardized(input: &FitInput<'_>) -> Result<Preprocessor> {
 /// The standardizing preprocessing and the dense design matrix of the training rows, for
 /// an estimator that holds it (`what` names it in the memory error): the matrix and the data
 /// must fit finml.max_training_memory together.
-pub fn dense_design(input: &FitInput<'_>, what: &str) -> Result<(Preprocessor, Array2<f64>)> {
+pub fn dense_design(input: &mut FitInput<'_>, what: &str) -> Result<(Preprocessor, Array2<f64>)> {
     let preprocessor = fit_standardized(input)?;
     let width = preprocessor.width();
     let rows = input.train.len();
@@ -274,7 +276,10 @@ pub fn dense_design(input: &FitInput<'_>, what: &str) -> Result<(Preprocessor, A
 
 /// Fits logistic regression (binary labels) or linear regression (numeric labels) on the
 /// standardized design of the training rows.
-pub fn fit(input: &FitInput<'_>, params: SolverParams) -> Result<(Preprocessor, LinearEstimator)> {
+pub fn fit(
+    input: &mut FitInput<'_>,
+    params: SolverParams,
+) -> Result<(Preprocessor, LinearEstimator)> {
     let preprocessor = fit_standardized(input)?;
     let width = preprocessor.width();
     check_solver_memory(
