@@ -42,6 +42,7 @@ COMMENT ON TABLE finml.event_log IS 'The audit log: who did what to which model,
 COMMENT ON TABLE finml.training_epochs IS 'Per-epoch losses of MLP and self-training versions (private: read finml.training_log)';
 COMMENT ON TABLE finml.retired_names IS 'Names of dropped models whose version numbers are not reused (private)';
 COMMENT ON TABLE finml.monitoring_log IS 'Every period fin_monitor measured, with its alert status (private: read finml.monitoring)';
+COMMENT ON TYPE finml.scored_row IS 'A row as fin_score_table writes it: prediction, score, reason codes and decision (fin_score_row returns it)';
 COMMENT ON VIEW finml.models IS 'The versions of the models the current role may use: algorithm, task, deployed or not, metrics, relation, features, owner';
 COMMENT ON VIEW finml.events IS 'The audit log of the models the current role manages and of the roles it has the privileges of';
 COMMENT ON VIEW finml.training_log IS 'Per-epoch training and validation losses of the MLP versions the current role may use';

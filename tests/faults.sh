@@ -47,7 +47,7 @@ as_pg "$BINDIR/initdb" -D "$WORK/data" -A trust -U "$PG_USER" --no-sync >/dev/nu
 # restart_after_crash is on by default: kill -9 of a backend makes the postmaster reset every
 # backend and replay the WAL, as on a production server.
 as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
-    "-p $PORT -k $WORK -c listen_addresses='' -c max_connections=40" >/dev/null
+    "-p $PORT -k $WORK -c listen_addresses='' -c max_connections=40 -c shared_preload_libraries=finml" >/dev/null
 as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/createdb" faults
 sql -c "CREATE EXTENSION finml"
 as_pg env PGHOST="$WORK" PGPORT="$PORT" FINML_CREDIT_CSV="$WORK/credit_data.csv" \
@@ -92,7 +92,8 @@ echo "catalog changes committed by the writer meanwhile: $(cat "$WORK/writer_cha
 check "pgbench predictors under deploy/rollback/retrain: exit status" 0 "$pgbench_status"
 check "pgbench: no client aborted" 0 "$(grep -c 'aborted' "$WORK/pgbench.log" || true)"
 
-# 2. pg_cancel_backend and pg_terminate_backend, then kill -9 in the middle of a training and
+# 2. pg_cancel_backend and pg_terminate_backend (finml.progress shows the training while it
+#    runs, and not after), then kill -9 in the middle of a training and
 #    of an import; the catalog after recovery equals
 #    the catalog before (every table of schema finml, as text, in a stable order).
 fingerprint() {
@@ -141,6 +142,9 @@ for how in cancel terminate; do
     trainer=$!
     pid=$(backend_running "stop_by_$how")
     sleep 1
+    progress_row=$(sql -c "SELECT phase, model, algorithm, epoch > 0, epochs, loss > 0, rows_read, elapsed_seconds > 0
+                             FROM finml.progress WHERE pid = $pid")
+    check "finml.progress shows the MLP fitting, epoch k of 1000" "fitting|stopped_$how|mlp|t|1000|t|4454|t" "$progress_row"
     sent=$(date +%s.%N)
     sql -c "SELECT pg_${how}_backend($pid)" >/dev/null
     wait $trainer || true
@@ -148,7 +152,71 @@ for how in cancel terminate; do
     echo "pg_${how}_backend stopped the training after $stopped s"
     check "pg_${how}_backend stops an MLP training within 3 s" 1 "$(awk -v s="$stopped" 'BEGIN { print (s < 3) }')"
     check "no version after pg_${how}_backend" 0 "$(sql -c "SELECT count(*) FROM finml.model_versions WHERE name = 'stopped_$how'")"
+    check "finml.progress is empty after pg_${how}_backend" 0 "$(sql -c "SELECT count(*) FROM finml.progress")"
 done
+
+# 3. For DBAs: finml.progress from a second session (snapshots of an MLP training), who sees
+#    what in it, finml.max_concurrent_trainings with finml.training_wait_timeout, and the LOG
+#    line of each finished training.
+sql -c "CREATE ROLE watcher LOGIN" -c "CREATE ROLE stats_reader LOGIN IN ROLE pg_read_all_stats" \
+    -c "ALTER SYSTEM SET finml.max_concurrent_trainings = 1" -c "SELECT pg_reload_conf()" >/dev/null
+(sql -c "SELECT /* slot_holder */ fin_train('holder', 'applications', 'status', 'mlp',
+             options => '{\"positive\": \"bad\", \"exclude\": [\"id\"], \"epochs\": 1000}')" \
+    >/dev/null 2>&1 || true) &
+holder_job=$!
+holder=$(backend_running slot_holder)
+echo "finml.progress from a second session while an MLP trains (pid $holder):"
+for _ in 1 2 3; do
+    sleep 1
+    as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/psql" -X -d faults -c \
+        "SELECT pid, role, model, algorithm, phase, rows_read, rows_estimated, epoch, epochs, round(loss::numeric, 4) AS loss,
+                round(elapsed_seconds::numeric, 1) AS elapsed_s, round(seconds_left::numeric, 1) AS left_s FROM finml.progress" \
+        | sed -n 1,3p
+done
+as_watcher() { as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/psql" -X -q -At -U "$1" -d faults -c "$2"; }
+check "another role sees only the pid of a training" "$holder|faults|||" \
+    "$(as_watcher watcher "SELECT pid, database, role, model, phase FROM finml.progress")"
+check "a member of pg_read_all_stats sees the training" "postgres|holder|fitting" \
+    "$(as_watcher stats_reader "SELECT role, model, phase FROM finml.progress")"
+refused=$(sql -v VERBOSITY=verbose -c "SET finml.training_wait_timeout = '1s'" \
+    -c "SELECT fin_train('refused', 'applications', 'status', options => '{\"positive\": \"bad\"}')" 2>&1 || true)
+echo "$refused" | sed -n 1,4p
+check "a training beyond finml.max_concurrent_trainings fails with 53400 after the wait" 1 \
+    "$(grep -c '^ERROR:  53400: finml.max_concurrent_trainings (1) trainings are running' <<<"$refused")"
+check "its hint names the settings and the view" 1 \
+    "$(grep -c '^HINT:  .*finml.max_concurrent_trainings or finml.training_wait_timeout .*finml.progress' <<<"$refused")"
+check "the refused training wrote nothing" 0 "$(sql -c "SELECT count(*) FROM finml.model_versions WHERE name = 'refused'")"
+# A training with patience waits in finml.progress, and starts when the slot frees.
+(sql -c "SET finml.training_wait_timeout = '60s'" \
+     -c "SELECT /* patient */ fin_train('patient', 'applications', 'status', options => '{\"positive\": \"bad\"}')" \
+    > "$WORK/patient.log" 2>&1 || true) &
+patient_job=$!
+waiting=""
+for _ in $(seq 1 50); do
+    waiting=$(sql -c "SELECT phase FROM finml.progress WHERE model = 'patient'")
+    [ -n "$waiting" ] && break
+    sleep 0.1
+done
+check "a training over the limit waits in finml.progress" "waiting for a training slot" "$waiting"
+wait_event=""
+for _ in $(seq 1 20); do # sampled between two polls of its latch, it may be checking the slots
+    wait_event=$(sql -c "SELECT wait_event_type FROM pg_stat_activity WHERE query LIKE '%/* patient */%' AND pid <> pg_backend_pid()")
+    [ "$wait_event" = Extension ] && break
+    sleep 0.05
+done
+check "the waiting training shows wait event type Extension in pg_stat_activity" "Extension" "$wait_event"
+sql -c "SELECT pg_cancel_backend($holder)" >/dev/null
+wait $holder_job || true
+wait $patient_job || true
+check "the waiting training ran once the slot was free" 1 "$(sql -c "SELECT count(*) FROM finml.model_versions WHERE name = 'patient'")"
+check "finml.progress is empty when nothing trains" 0 "$(sql -c "SELECT count(*) FROM finml.progress")"
+sql -c "ALTER SYSTEM RESET finml.max_concurrent_trainings" -c "SELECT pg_reload_conf()" \
+    -c "DROP ROLE watcher" -c "DROP ROLE stats_reader" >/dev/null
+grep -o 'LOG:  finml: training finished: .*model="patient".*' "$WORK/server.log" | head -1
+check "one LOG line per finished training, key=value" 1 \
+    "$(grep -cE 'LOG:  finml: training finished: action=train model="patient" version=1 algorithm=logistic rows=[0-9]+ seconds=[0-9.]+ auc=0\.[0-9]{4} deployed=true$' "$WORK/server.log")"
+check "retrains have theirs" 1 \
+    "$(grep -cE 'LOG:  finml: training finished: action=retrain model="live" version=[0-9]+ algorithm=logistic .* deployed=(true|false)$' "$WORK/server.log" | awk '{ print ($1 > 0) }')"
 
 before=$(fingerprint)
 predicted=$(predictions)

@@ -124,6 +124,24 @@ pub fn scan_predictions(
     })
 }
 
+/// The planner's estimate of the rows `query` returns (of a view, of a table never analyzed,
+/// with the WHERE clause), as EXPLAIN shows it; 0 when it has none.
+fn planned_rows(query: &str, args: &[DatumWithOid<'_>]) -> SqlResult<f64> {
+    // Read-only SPI refuses EXPLAIN, which plans and runs nothing.
+    let plan = with_pinned_search_path(|| {
+        Spi::connect_mut(|client| {
+            let explained = client
+                .update(&format!("EXPLAIN (FORMAT JSON) {query}"), None, args)
+                .or_report()?;
+            explained.first().get_one::<pgrx::Json>().or_report()
+        })
+    })?;
+    Ok(plan
+        .and_then(|plan| plan.0.pointer("/0/Plan/Plan Rows")?.as_f64())
+        .filter(|rows| rows.is_finite() && *rows >= 0.0)
+        .unwrap_or(0.0))
+}
+
 /// Rows read between two updates of finml.progress (one lock of its board each).
 const PROGRESS_ROWS: usize = 4096;
 
@@ -206,12 +224,8 @@ pub fn read_where(
     let time_ordinal = weight_ordinal + usize::from(plan.weights.is_some());
     let bytes_per_row = Dataset::bytes_per_row(&features, test_mask.is_some())
         + if plan.weights.is_some() { 8 } else { 0 };
-    // The planner's row estimate (0 for a view), within the budget, sizes the columns once.
-    let estimate = select_one::<f64>(
-        "SELECT greatest(reltuples, 0)::float8 FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass($1)",
-        &[DatumWithOid::from(relation_name)],
-    )?
-    .unwrap_or(0.0);
+    // The planner's row estimate, within the budget, sizes the columns once.
+    let estimate = planned_rows(&query, &args)?;
     let rows_expected = (estimate as usize).min(budget_bytes / bytes_per_row.max(1));
     for feature in &mut features {
         feature.column.reserve(rows_expected);

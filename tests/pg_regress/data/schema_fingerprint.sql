@@ -2,7 +2,8 @@
 -- functions (signature, result, symbol, volatility, parallel safety, strictness, security, cost,
 -- pinned settings, privileges), tables and views (kind, privileges, options), columns (position, type, NOT NULL,
 -- default), constraints, indexes, view definitions, the tables pg_dump keeps, the schema's
--- privileges. upgrade.sql compares it between an upgraded and a fresh database.
+-- privileges, every function's, table's and view's comment and the schema's. upgrade.sql
+-- compares it between an upgraded and a fresh database.
 SELECT 'function' AS kind, p.oid::regprocedure::text AS object,
        concat_ws(' | ', pg_get_function_result(p.oid), pg_get_function_arguments(p.oid),
                  p.prosrc, p.probin, p.provolatile, p.proparallel, p.proisstrict, p.prosecdef,
@@ -38,4 +39,14 @@ UNION ALL
 SELECT 'dumped', unnest(extconfig)::regclass::text, '' FROM pg_extension WHERE extname = 'finml'
 UNION ALL
 SELECT 'schema', nspname, coalesce(nspacl::text, 'default acl') FROM pg_namespace WHERE nspname = 'finml'
+UNION ALL
+SELECT 'comment', p.oid::regprocedure::text, coalesce(obj_description(p.oid, 'pg_proc'), 'none')
+  FROM pg_proc p
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'finml')
+UNION ALL
+SELECT 'comment', c.oid::regclass::text, coalesce(obj_description(c.oid, 'pg_class'), 'none')
+  FROM pg_class c WHERE c.relnamespace = 'finml'::regnamespace AND c.relkind IN ('r', 'v')
+UNION ALL
+SELECT 'comment', 'schema finml', coalesce(obj_description('finml'::regnamespace, 'pg_namespace'), 'none')
 ORDER BY 1, 2;

@@ -73,7 +73,7 @@ CREATE EXTENSION finml;
 \o :fresh_file
 \i :suite/data/schema_fingerprint.sql
 \o
-\! diff -u "$FINML_WORK/schema_fresh.txt" "$FINML_WORK/schema_upgraded.txt" && echo "upgraded schema = fresh schema; objects compared:" && cut -d"|" -f1 "$FINML_WORK/schema_fresh.txt" | grep -E "^(function|relation|column|constraint|index|view|dumped|schema)$" | sort | uniq -c
+\! diff -u "$FINML_WORK/schema_fresh.txt" "$FINML_WORK/schema_upgraded.txt" && echo "upgraded schema = fresh schema; objects compared:" && cut -d"|" -f1 "$FINML_WORK/schema_fresh.txt" | grep -E "^(function|relation|column|constraint|index|view|dumped|schema|comment)$" | sort | uniq -c
 \c finml_regress
 DROP DATABASE finml_upgrade;
 DROP DATABASE finml_fresh;
