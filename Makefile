@@ -6,6 +6,8 @@
 #   make test      every test: models crate, #[pg_test]s, SQL regression suite, faults, Citus
 #   make install   build (release) and install into the PostgreSQL of $(PG_CONFIG)
 #   make lint      cargo fmt --check, clippy -D warnings, and no import cycle in either crate
+#   make deb       the Debian package postgresql-15-finml_<version>_amd64.deb (README, "Install
+#                  on a server without Rust")
 #   make bench     benchmarks (see bench/README.md)
 #   make check-cuda  prove that the cuda feature compiles and links (no GPU needed; see tools/check_cuda.sh)
 
@@ -30,7 +32,7 @@ endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
 .PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo example-segmentation example-fraud example-market test \
-        test-models test-pg test-sql test-faults test-citus lint bench bench-peers clean-test check-cuda
+        test-models test-pg test-sql test-faults test-citus test-deb deb lint bench bench-peers clean-test check-cuda
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
 setup: system-packages cargo-pgrx pgrx-init
@@ -99,7 +101,7 @@ example-market: install
 	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/market/demo.sql
 
 ## test: every test, against a real PostgreSQL
-test: setup test-models test-pg test-sql test-faults test-citus
+test: setup test-models test-pg test-sql test-faults test-citus test-deb
 
 test-models:
 	$(CARGO) test -p finml-models
@@ -124,6 +126,16 @@ test-citus: install-debug
 	    bash $(CITUS_VENDOR)/build.sh $(PG_CONFIG); \
 	fi
 	PG_CONFIG=$(PG_CONFIG) bash tests/citus.sh
+
+# The package installed with apt-get, used and removed (tests/deb.sh, as root); then make
+# install's files go back, whatever the outcome.
+test-deb: install-debug
+	@status=0; PG_CONFIG=$(PG_CONFIG) bash tests/deb.sh || status=$$?; \
+	    $(MAKE) --no-print-directory install-debug >/dev/null 2>&1; exit $$status
+
+## deb: the Debian package of a release build, for servers without Rust (tools/make_deb.sh)
+deb: setup
+	PG_CONFIG=$(PG_CONFIG) bash tools/make_deb.sh
 
 lint:
 	$(CARGO) fmt --all --check

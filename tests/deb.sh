@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The Debian package as a DBA installs it (README "Install on a server without Rust"): remove
+# the files make install put into PostgreSQL's folders, apt-get install the package built by
+# tools/make_deb.sh, and in a throwaway cluster with finml preloaded create the extension and
+# run the credit demo's queries; then apt-get remove it and check that its files are gone.
+# Needs root (apt-get): otherwise says SKIPPED. The Makefile reinstalls make install's files
+# afterwards (test-deb).
+#
+# Prints "N passed, N failed" at the end; exits non-zero when a check fails.
+set -euo pipefail
+
+if [ "$(id -u)" != 0 ]; then
+    echo "deb: SKIPPED (apt-get needs root)"
+    exit 0
+fi
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PG_USER=${PG_USER:-postgres}
+PORT=${FINML_DEB_PORT:-54349}
+BINDIR=$("$PG_CONFIG" --bindir)
+LIBDIR=$("$PG_CONFIG" --pkglibdir)
+EXTDIR=$("$PG_CONFIG" --sharedir)/extension
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/finml-deb-test.XXXXXX)
+chmod 755 "$WORK"
+APT=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
+PASSED=0
+FAILED=0
+
+as_pg() { sudo -u "$PG_USER" -- "$@"; }
+sql() { as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -d deb "$@"; }
+check() {
+    local name=$1 expected=$2 actual=$3
+    if [ "$expected" = "$actual" ]; then
+        echo "ok: $name"
+        PASSED=$((PASSED + 1))
+    else
+        echo "FAILED: $name: expected [$expected], got [$actual]"
+        FAILED=$((FAILED + 1))
+    fi
+}
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+finml_files() { ls "$LIBDIR"/finml.so "$EXTDIR"/finml.control "$EXTDIR"/finml--*.sql 2>/dev/null | wc -l; }
+cleanup() {
+    local status=$?
+    if [ $status -ne 0 ] && [ -f "$WORK/server.log" ]; then tail -20 "$WORK/server.log"; fi
+    as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
+    # A failed run leaves no package behind (the Makefile puts make install's files back).
+    if installed postgresql-15-finml; then
+        DEBIAN_FRONTEND=noninteractive "${APT[@]}" remove postgresql-15-finml >/dev/null 2>&1 || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+deb=$(DEB_PROFILE=debug DEB_OUT="$WORK" DEB_COMPRESSION=gzip PG_CONFIG="$PG_CONFIG" bash "$ROOT/tools/make_deb.sh")
+chmod 644 "$deb"
+version=$(dpkg-deb -f "$deb" Version)
+echo "package: $(basename "$deb"), $(du -h "$deb" | cut -f1); Depends: $(dpkg-deb -f "$deb" Depends)"
+check "make deb names the package postgresql-<major>-finml_<version>_<arch>.deb" \
+    "postgresql-$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')-finml_${version}_$(dpkg --print-architecture).deb" \
+    "$(basename "$deb")"
+package=$(dpkg-deb -f "$deb" Package)
+check "it holds the library, the control file, the install script, README and licence" 5 \
+    "$(dpkg-deb -c "$deb" | grep -cE "/lib/finml\.so$|/finml\.control$|/finml--${version}\.sql$|/doc/$package/README\.md$|/doc/$package/copyright$")"
+
+# A server without finml: what make install (or an earlier package) put there goes.
+if installed "$package"; then DEBIAN_FRONTEND=noninteractive "${APT[@]}" remove "$package" >/dev/null; fi
+rm -f "$LIBDIR"/finml.so "$EXTDIR"/finml.control "$EXTDIR"/finml--*.sql
+check "no finml files before the package" 0 "$(finml_files)"
+
+DEBIAN_FRONTEND=noninteractive "${APT[@]}" install "$deb" >"$WORK/apt-install.log" 2>&1 ||
+    { cat "$WORK/apt-install.log"; exit 1; }
+check "apt-get install: the package is installed" "install ok installed" "$(dpkg-query -W -f='${Status}' "$package")"
+check "the package owns the library" 1 "$(dpkg -L "$package" | grep -c "^$LIBDIR/finml.so$")"
+
+chown "$PG_USER" "$WORK"
+as_pg "$BINDIR/initdb" -D "$WORK/data" -A trust -U "$PG_USER" --no-sync >/dev/null
+as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
+    "-p $PORT -k $WORK -c listen_addresses='' -c shared_preload_libraries=finml" >/dev/null
+as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/createdb" deb
+sql -c "CREATE EXTENSION finml"
+check "CREATE EXTENSION finml from the package" "$version" "$(sql -c "SELECT extversion FROM pg_extension WHERE extname = 'finml'")"
+cp "$ROOT/examples/credit/load.sql" "$ROOT/examples/credit/demo.sql" "$ROOT/examples/credit/credit_data.csv" "$WORK/"
+chown -R "$PG_USER" "$WORK"
+sql -f "$WORK/load.sql" < "$WORK/credit_data.csv" >/dev/null
+demo_status=0
+sql -f "$WORK/demo.sql" > "$WORK/demo.log" 2>&1 || demo_status=$?
+check "the demo's queries run" 0 "$demo_status"
+check "the demo's model is deployed and predicts" "t" \
+    "$(sql -c "SELECT count(*) = 4454 AND bool_and(fin_predict('credit_risk', a) BETWEEN 0 AND 1) FROM applications a")"
+check "finml.progress answers (finml preloaded from the package)" 0 "$(sql -c "SELECT count(*) FROM finml.progress")"
+check "fin_predict has its description" "Probability of the positive class (or the predicted value) of one row under the model's deployed (or named) version" \
+    "$(sql -c "SELECT obj_description('fin_predict(text, record)'::regprocedure, 'pg_proc')")"
+as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -m fast stop >/dev/null
+
+DEBIAN_FRONTEND=noninteractive "${APT[@]}" remove "$package" >"$WORK/apt-remove.log" 2>&1 ||
+    { cat "$WORK/apt-remove.log"; exit 1; }
+check "apt-get remove: the package is gone" "" "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -v 'not-installed' || true)"
+check "apt-get remove: its files are gone" 0 "$(finml_files)"
+
+echo "deb: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
