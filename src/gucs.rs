@@ -25,6 +25,10 @@ pub enum Device {
 
 pub static DEVICE: GucSetting<Device> = GucSetting::<Device>::new(Device::Auto);
 
+/// The most trainings that can run or wait at once on a server, whatever the limit says
+/// (the slots of pg/progress.rs's board in shared memory).
+pub const TRAINING_SLOTS: usize = 128;
+
 /// `finml.max_concurrent_trainings`: trainings beyond it wait for a slot (0: no limit).
 pub static MAX_CONCURRENT_TRAININGS: GucSetting<i32> = GucSetting::<i32>::new(2);
 
@@ -69,7 +73,7 @@ pub fn init() {
         c"A training beyond it waits up to finml.training_wait_timeout for one to finish, then fails with SQLSTATE 53400. finml.progress shows running and waiting trainings. Needs finml in shared_preload_libraries. Superuser-only; a value set per role makes that role's trainings wait while that many run.",
         &MAX_CONCURRENT_TRAININGS,
         0,
-        crate::pg::progress::SLOTS as i32,
+        TRAINING_SLOTS as i32,
         GucContext::Suset,
         GucFlags::default(),
     );

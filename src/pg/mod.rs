@@ -5,20 +5,20 @@
 //! 2. `citus`: what differs on a node of a Citus cluster;
 //! 3. `security`: the caller, the owner switch, the pinned search_path, fresh snapshots;
 //! 4. `spi`: read-only queries under the pinned search_path;
-//! 4b. `progress`: the trainings in progress and their slots, in shared memory;
-//! 5. `extension`: the installed extension's identity and version check;
-//! 6. `catalog`: reading the model catalog (rights, versions, specifications);
-//! 7. `relation`: reading a relation into a dataset;
-//! 8. `summed`: training from sums over the rows where they are stored;
-//! 9. `row`: decoding one row argument for prediction;
-//! 10. `cache`: the per-backend model cache and its invalidation;
-//! 11. `cluster`: the catalog made to reach a Citus cluster's workers;
-//! 12. `registry`: writing the catalog (versions, deployments, grants, events);
-//! 13. `audit`: failure events that survive the rollback;
-//! 14. `facts`: what the model report needs from the catalog;
-//! 15. `training`: the one training service of fin_train and fin_retrain;
-//! 16. `batch`: fin_score_table's target table and its INSERT;
-//! 17. `views`: fin_ts_view's source, series length and view.
+//! 5. `progress`: the trainings in progress and their slots, in shared memory;
+//! 6. `extension`: the installed extension's identity and version check;
+//! 7. `catalog`: reading the model catalog (rights, versions, specifications);
+//! 8. `relation`: reading a relation into a dataset;
+//! 9. `summed`: training from sums over the rows where they are stored;
+//! 10. `row`: decoding one row argument for prediction;
+//! 11. `cache`: the per-backend model cache and its invalidation;
+//! 12. `cluster`: the catalog made to reach a Citus cluster's workers;
+//! 13. `registry`: writing the catalog (versions, deployments, grants, events);
+//! 14. `audit`: failure events that survive the rollback;
+//! 15. `facts`: what the model report needs from the catalog;
+//! 16. `training`: the one training service of fin_train and fin_retrain;
+//! 17. `batch`: fin_score_table's target table and its INSERT;
+//! 18. `views`: fin_ts_view's source, series length and view.
 
 pub mod audit;
 pub mod batch;

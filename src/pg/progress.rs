@@ -23,8 +23,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// The most trainings that can run or wait at once, whatever the limit says.
-pub const SLOTS: usize = 128;
+const SLOTS: usize = gucs::TRAINING_SLOTS;
 /// Bytes kept of a model's name (NAMEDATALEN - 1, like a `name`) and of an algorithm's.
 const MODEL_BYTES: usize = 63;
 const ALGORITHM_BYTES: usize = 31;

@@ -295,7 +295,7 @@ pub fn read_where(
             }
         }
         rows_read += 1;
-        if rows_read % PROGRESS_ROWS == 0 {
+        if rows_read.is_multiple_of(PROGRESS_ROWS) {
             progress::rows_read(rows_read);
         }
         // Checked per row, not per batch: one comparison, and it stops a wide read early.
