@@ -124,9 +124,21 @@ pub fn scan_predictions(
     })
 }
 
-/// The planner's estimate of the rows `query` returns (of a view, of a table never analyzed,
-/// with the WHERE clause), as EXPLAIN shows it; 0 when it has none.
-fn planned_rows(query: &str, args: &[DatumWithOid<'_>]) -> SqlResult<f64> {
+/// The planner's estimate of the rows `query` over `relation_name` returns (of a view, of a
+/// table never analyzed, with the WHERE clause), as EXPLAIN shows it; 0 when it has none.
+/// Otherwise the catalog's count of the relation's rows: under Citus, which explains a
+/// distributed query by running EXPLAIN on a worker (refused in a transaction that has
+/// executed locally), and in parallel mode (EXPLAIN needs a read-write SPI call, which
+/// starts a command).
+fn planned_rows(relation_name: &str, query: &str, args: &[DatumWithOid<'_>]) -> SqlResult<f64> {
+    // SAFETY: reads the backend's parallel-mode flag.
+    if crate::pg::citus::is_loaded() || unsafe { pg_sys::IsInParallelMode() } {
+        return Ok(select_one::<f64>(
+            "SELECT greatest(reltuples, 0)::float8 FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass($1)",
+            &[DatumWithOid::from(relation_name)],
+        )?
+        .unwrap_or(0.0));
+    }
     // Read-only SPI refuses EXPLAIN, which plans and runs nothing.
     let plan = with_pinned_search_path(|| {
         Spi::connect_mut(|client| {
@@ -225,7 +237,7 @@ pub fn read_where(
     let bytes_per_row = Dataset::bytes_per_row(&features, test_mask.is_some())
         + if plan.weights.is_some() { 8 } else { 0 };
     // The planner's row estimate, within the budget, sizes the columns once.
-    let estimate = planned_rows(&query, &args)?;
+    let estimate = planned_rows(relation_name, &query, &args)?;
     let rows_expected = (estimate as usize).min(budget_bytes / bytes_per_row.max(1));
     for feature in &mut features {
         feature.column.reserve(rows_expected);

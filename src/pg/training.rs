@@ -28,7 +28,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::Oid;
 use pgrx::prelude::*;
-use pgrx::{PgLogLevel, PgSqlErrorCode};
+use pgrx::{PgLogLevel, PgSqlErrorCode, PgXactCallbackEvent};
 use serde_json::Value;
 use std::time::Instant;
 
@@ -296,7 +296,7 @@ fn not_summed(why: &str) -> ErrorReport {
 const HEADLINE_METRICS: [&str; 4] = ["auc", "rmse", "silhouette", "flagged_share"];
 
 /// The server log's line for a finished training, in `key=value` form for grep and log
-/// parsers (finml.log_trainings).
+/// parsers (finml.log_trainings), once its transaction commits.
 #[allow(clippy::too_many_arguments)]
 fn log_training(
     action: &str,
@@ -312,14 +312,18 @@ fn log_training(
         .iter()
         .find_map(|name| Some((name, metrics.get(*name)?.as_f64()?)))
         .map_or(String::new(), |(name, value)| format!(" {name}={value:.4}"));
-    ereport!(
-        PgLogLevel::LOG,
-        PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-        format!(
-            "finml: training finished: action={action} model={} version={version} algorithm={algorithm} rows={rows} seconds={seconds:.3}{headline} deployed={deployed}",
-            quote_for_log(model)
-        )
+    let line = format!(
+        "finml: training finished: action={action} model={} version={version} algorithm={algorithm} rows={rows} seconds={seconds:.3}{headline} deployed={deployed}",
+        quote_for_log(model)
     );
+    // Written when the transaction commits: a training rolled back kept nothing to log.
+    pgrx::register_xact_callback(PgXactCallbackEvent::Commit, move || {
+        ereport!(
+            PgLogLevel::LOG,
+            PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+            line
+        );
+    });
 }
 
 /// A model name as one `key=value` token: double-quoted, with `"` and `\` escaped.
