@@ -393,9 +393,14 @@ pub fn reading(estimated: Option<i64>) {
     });
 }
 
-/// The current training has read `rows` rows.
+/// The current training has read `rows` rows (an estimate below that is raised to it).
 pub fn rows_read(rows: usize) {
-    update(|slot, _| slot.rows_read = rows as i64);
+    update(|slot, _| {
+        slot.rows_read = rows as i64;
+        if slot.rows_estimated >= 0 {
+            slot.rows_estimated = slot.rows_estimated.max(slot.rows_read);
+        }
+    });
 }
 
 /// The current training finished epoch `epoch` of `epochs` with training loss `loss`.
