@@ -27,6 +27,9 @@ const SLOTS: usize = gucs::TRAINING_SLOTS;
 /// Bytes kept of a model's name (NAMEDATALEN - 1, like a `name`) and of an algorithm's.
 const MODEL_BYTES: usize = 63;
 const ALGORITHM_BYTES: usize = 31;
+/// What to do where the board is missing.
+const PRELOAD_HINT: &str =
+    "add finml to shared_preload_libraries in postgresql.conf and restart the server (README, \"Install on a server without Rust\")";
 /// How often a waiting training looks for a free slot.
 const POLL: Duration = Duration::from_millis(100);
 
@@ -34,7 +37,6 @@ const POLL: Duration = Duration::from_millis(100);
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u8)]
 pub enum Phase {
-    Free = 0,
     Waiting,
     Reading,
     Preprocessing,
@@ -46,7 +48,6 @@ pub enum Phase {
 impl Phase {
     pub fn name(self) -> &'static str {
         match self {
-            Phase::Free => "free",
             Phase::Waiting => "waiting for a training slot",
             Phase::Reading => "reading",
             Phase::Preprocessing => "preprocessing",
@@ -104,7 +105,7 @@ impl<const N: usize> ShortText<N> {
 #[derive(Clone, Copy)]
 #[repr(C)]
 struct Slot {
-    /// 0: free.
+    /// 0: free (its other fields are meaningless).
     pid: i32,
     role: pg_sys::Oid,
     database: pg_sys::Oid,
@@ -130,7 +131,7 @@ impl Slot {
         pid: 0,
         role: pg_sys::InvalidOid,
         database: pg_sys::InvalidOid,
-        phase: Phase::Free,
+        phase: Phase::Waiting,
         model: ShortText::EMPTY,
         algorithm: ShortText::EMPTY,
         queued_at: 0,
@@ -366,46 +367,53 @@ fn warn_untracked() {
         PgLogLevel::WARNING,
         PgSqlErrorCode::ERRCODE_WARNING,
         "finml is not in shared_preload_libraries: finml.max_concurrent_trainings is not enforced and finml.progress cannot show this training",
-        "add finml to shared_preload_libraries in postgresql.conf and restart the server (README, \"Install on a server without Rust\")"
+        PRELOAD_HINT
     );
 }
 
 /// Runs `change` on the current training's slot, if it has one.
-fn update(change: impl FnOnce(&mut Slot, i64)) {
+fn update(change: impl FnOnce(&mut Slot)) {
     if let Some(index) = CURRENT.with(Cell::get) {
-        let at = now();
         let mut board = BOARD.exclusive();
-        change(&mut board.slots[index], at);
+        change(&mut board.slots[index]);
     }
 }
 
 /// The current training entered `phase`.
 pub fn phase(phase: Phase) {
-    update(|slot, at| slot.enter_phase(phase, at));
+    let at = now();
+    update(|slot| slot.enter_phase(phase, at));
 }
 
-/// The current training starts reading about `estimated` rows.
+/// The current training starts reading about `estimated` rows. Only the reading phase's
+/// read counts: another read of a training (a summed training's drift sample, read while it
+/// fits) leaves the slot as it is, as does [`rows_read`].
 pub fn reading(estimated: Option<i64>) {
-    update(|slot, at| {
-        slot.enter_phase(Phase::Reading, at);
-        slot.rows_read = 0;
-        slot.rows_estimated = estimated.unwrap_or(-1);
+    let at = now();
+    update(|slot| {
+        if slot.phase == Phase::Reading {
+            slot.phase_at = at;
+            slot.rows_read = 0;
+            slot.rows_estimated = estimated.unwrap_or(-1);
+        }
     });
 }
 
 /// The current training has read `rows` rows (an estimate below that is raised to it).
 pub fn rows_read(rows: usize) {
-    update(|slot, _| {
-        slot.rows_read = rows as i64;
-        if slot.rows_estimated >= 0 {
-            slot.rows_estimated = slot.rows_estimated.max(slot.rows_read);
+    update(|slot| {
+        if slot.phase == Phase::Reading {
+            slot.rows_read = rows as i64;
+            if slot.rows_estimated >= 0 {
+                slot.rows_estimated = slot.rows_estimated.max(slot.rows_read);
+            }
         }
     });
 }
 
 /// The current training finished epoch `epoch` of `epochs` with training loss `loss`.
 pub fn epoch(epoch: usize, epochs: usize, loss: f64) {
-    update(|slot, _| {
+    update(|slot| {
         slot.epoch = epoch as i32;
         slot.epochs = epochs as i32;
         slot.loss = loss;
@@ -437,7 +445,7 @@ pub fn rows() -> SqlResult<Vec<Row>> {
         return Err(fail(
             ErrorKind::NotReady,
             "finml.progress needs finml in shared_preload_libraries",
-            "add finml to shared_preload_libraries in postgresql.conf and restart the server",
+            PRELOAD_HINT,
         ));
     }
     let slots: Vec<Slot> = {
