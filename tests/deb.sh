@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The Debian package as a DBA installs it (README "Install on a server without Rust"): remove
 # the files make install put into PostgreSQL's folders, apt-get install the package built by
-# tools/make_deb.sh, and in a throwaway cluster with finml preloaded create the extension and
-# run the credit demo's queries; then apt-get remove it and check that its files are gone.
+# tools/make_deb.sh; in a throwaway cluster create the extension (first without the preload:
+# finml.progress answers 55000 and trainings warn once per session, with the hint), then with
+# finml preloaded run the credit demo's queries; apt-get remove it and check that its files
+# are gone.
 # Needs root (apt-get): otherwise says SKIPPED. The Makefile reinstalls make install's files
 # afterwards (test-deb).
 #
@@ -75,14 +77,29 @@ check "the package owns the library" 1 "$(dpkg -L "$package" | grep -c "^$LIBDIR
 
 chown "$PG_USER" "$WORK"
 as_pg "$BINDIR/initdb" -D "$WORK/data" -A trust -U "$PG_USER" --no-sync >/dev/null
-as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
-    "-p $PORT -k $WORK -c listen_addresses='' -c shared_preload_libraries=finml" >/dev/null
+start_server() { # extra postgres options
+    as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
+        "-p $PORT -k $WORK -c listen_addresses='' $*" >/dev/null
+}
+# First as a DBA who has not preloaded finml yet: it works, and says what is missing.
+start_server
 as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/createdb" deb
 sql -c "CREATE EXTENSION finml"
 check "CREATE EXTENSION finml from the package" "$version" "$(sql -c "SELECT extversion FROM pg_extension WHERE extname = 'finml'")"
 cp "$ROOT/examples/credit/load.sql" "$ROOT/examples/credit/demo.sql" "$ROOT/examples/credit/credit_data.csv" "$WORK/"
 chown -R "$PG_USER" "$WORK"
 sql -f "$WORK/load.sql" < "$WORK/credit_data.csv" >/dev/null
+unloaded=$(sql -v VERBOSITY=verbose -c "SELECT * FROM finml.progress" 2>&1 || true)
+check "finml.progress without the preload: 55000, and the hint says what to do" 2 \
+    "$(grep -cE '^ERROR:  55000: finml.progress needs finml in shared_preload_libraries|^HINT:  add finml to shared_preload_libraries' <<<"$unloaded")"
+untracked=$(sql -c "SELECT version FROM fin_train('unslotted', 'applications', 'status', options => '{\"positive\": \"bad\"}')" \
+                -c "SELECT version FROM fin_retrain('unslotted')" 2>&1)
+check "trainings without the preload run, with one WARNING per session" "1|1" \
+    "$(grep -c '^WARNING:  finml is not in shared_preload_libraries' <<<"$untracked")|$(grep -c '^HINT:  add finml to shared_preload_libraries' <<<"$untracked")"
+sql -c "SELECT fin_drop_model('unslotted')" >/dev/null
+as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -m fast stop >/dev/null
+# Then preloaded, as README says.
+start_server -c shared_preload_libraries=finml
 demo_status=0
 sql -f "$WORK/demo.sql" > "$WORK/demo.log" 2>&1 || demo_status=$?
 check "the demo's queries run" 0 "$demo_status"

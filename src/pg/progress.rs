@@ -16,6 +16,7 @@ use crate::error::{fail, ErrorKind, SqlResult};
 use crate::gucs;
 use pgrx::lwlock::PgLwLock;
 use pgrx::pg_sys;
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::shmem::PGRXSharedMemory;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
@@ -347,7 +348,7 @@ fn wait(duration: Duration) {
     }
 }
 
-fn busy(running: usize, limit: usize, waited: Duration) -> pgrx::pg_sys::panic::ErrorReport {
+fn busy(running: usize, limit: usize, waited: Duration) -> ErrorReport {
     fail(
         ErrorKind::Busy,
         format!(
@@ -363,12 +364,14 @@ fn warn_untracked() {
         return;
     }
     WARNED.with(|w| w.set(true));
-    ereport!(
-        PgLogLevel::WARNING,
+    // ereport!'s fourth argument is a DETAIL: the hint needs the report itself.
+    ErrorReport::new(
         PgSqlErrorCode::ERRCODE_WARNING,
         "finml is not in shared_preload_libraries: finml.max_concurrent_trainings is not enforced and finml.progress cannot show this training",
-        PRELOAD_HINT
-    );
+        "finml",
+    )
+    .set_hint(PRELOAD_HINT)
+    .report(PgLogLevel::WARNING);
 }
 
 /// Runs `change` on the current training's slot, if it has one.
