@@ -5,7 +5,10 @@
 #                  load the credit example, train a model, print predictions and metrics
 #   make test      every test: models crate, #[pg_test]s, SQL regression suite, faults, Citus
 #   make install   build (release) and install into the PostgreSQL of $(PG_CONFIG)
-#   make lint      cargo fmt --check, clippy -D warnings, and no import cycle in either crate
+#   make lint      cargo fmt --check, clippy -D warnings, no import cycle in either crate, and
+#                  every SPI call's search_path pinned (tools/check_pinned_spi.py)
+#   make fuzz      the fuzz harnesses of what callers can pass (training passes, stored models)
+#                  with FUZZ_CASES cases each (default 20000; make test runs 256)
 #   make deb       the Debian package postgresql-15-finml_<version>_amd64.deb (README, "Install
 #                  on a server without Rust")
 #   make bench     benchmarks (see bench/README.md)
@@ -32,7 +35,7 @@ endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
 .PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo example-segmentation example-fraud example-market test \
-        test-models test-pg test-sql test-faults test-citus test-deb deb lint bench bench-peers clean-test check-cuda
+        test-models test-static test-pg test-sql test-faults test-citus test-deb deb lint fuzz bench bench-peers clean-test check-cuda
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
 setup: system-packages cargo-pgrx pgrx-init
@@ -101,17 +104,30 @@ example-market: install
 	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/market/demo.sql
 
 ## test: every test, against a real PostgreSQL
-test: setup test-models test-pg test-sql test-faults test-citus test-deb
+test: setup test-static test-models test-pg test-sql test-faults test-citus test-deb
+
+# Checks of the source that need no build: every SPI call pins its search_path.
+test-static:
+	python3 tools/check_pinned_spi.py src
 
 test-models:
 	$(CARGO) test -p finml-models
+
+FUZZ_CASES ?= 20000
+fuzz:
+	FINML_FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test -p finml-models --test fuzz_passes --test fuzz_stored_model -- --nocapture
 
 test-pg:
 	@if [ "$$(id -u)" = 0 ]; then install -d -o postgres -g postgres $(PGRX_TEST_DATA); fi
 	$(CARGO) pgrx test pg$(PG_MAJOR) $(PGRX_TEST_ARGS)
 
+# The suite, then the attack file again on a cluster whose postmaster has 4 GiB of address
+# space (ulimit -v): a failed allocation must be an ERROR there, never a signal.
 test-sql: install-debug
 	PG_CONFIG=$(PG_CONFIG) ONLY=$(ONLY) bash tests/run_regress.sh
+	@if [ -z "$(ONLY)" ]; then \
+	    PG_CONFIG=$(PG_CONFIG) ONLY=attacks ADDRESS_SPACE_KB=4194304 bash tests/run_regress.sh; \
+	fi
 
 # Concurrency under pgbench and kill -9 during training and import (tests/faults.sh).
 test-faults: install-debug
@@ -142,6 +158,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	python3 tools/import_graph.py models/src > /dev/null
 	python3 tools/import_graph.py src > /dev/null
+	python3 tools/check_pinned_spi.py src > /dev/null
 
 # The client-side peers the benchmark compares with, in the bench's own virtual environment
 # (never used by the tests). PyPI's torch wheel brings its CUDA libraries: about 6 GB.

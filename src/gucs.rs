@@ -32,6 +32,15 @@ pub const TRAINING_SLOTS: usize = 128;
 /// `finml.max_concurrent_trainings`: trainings beyond it wait for a slot (0: no limit).
 pub static MAX_CONCURRENT_TRAININGS: GucSetting<i32> = GucSetting::<i32>::new(2);
 
+/// `finml.max_trainings_per_role`: one role's trainings beyond it wait for one of its own to
+/// finish (0: no limit), so that no role can take every slot of
+/// `finml.max_concurrent_trainings` (a training can be made to last: a view that sleeps).
+pub static MAX_TRAININGS_PER_ROLE: GucSetting<i32> = GucSetting::<i32>::new(1);
+
+/// `finml.max_waiting_trainings_per_role`: how many of one role's trainings may wait for a
+/// slot at once; one more fails at once (53400). Bounds the board's slots one role can hold.
+pub static MAX_WAITING_TRAININGS_PER_ROLE: GucSetting<i32> = GucSetting::<i32>::new(4);
+
 /// `finml.training_wait_timeout` in ms: how long a training waits for a slot. Default 10 min.
 pub static TRAINING_WAIT_TIMEOUT_MS: GucSetting<i32> = GucSetting::<i32>::new(10 * 60 * 1000);
 
@@ -78,6 +87,26 @@ pub fn init() {
         GucFlags::default(),
     );
     GucRegistry::define_int_guc(
+        c"finml.max_trainings_per_role",
+        c"Maximum number of one role's finml trainings that run at once on this server (0: no limit).",
+        c"A role's training beyond it waits, as for finml.max_concurrent_trainings, for one of the role's own to finish: no role can take every slot. Needs finml in shared_preload_libraries. Superuser-only: a DBA raises it for a service role with ALTER ROLE ... SET.",
+        &MAX_TRAININGS_PER_ROLE,
+        0,
+        TRAINING_SLOTS as i32,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"finml.max_waiting_trainings_per_role",
+        c"Maximum number of one role's finml trainings that wait for a slot at once.",
+        c"One more fails at once with SQLSTATE 53400: a role cannot fill finml's 128 training slots with waiting trainings. Superuser-only.",
+        &MAX_WAITING_TRAININGS_PER_ROLE,
+        0,
+        TRAINING_SLOTS as i32,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
         c"finml.training_wait_timeout",
         c"How long a training waits for a slot of finml.max_concurrent_trainings (0: not at all).",
         c"Past it the training fails with SQLSTATE 53400 and nothing is written. Superuser-only: a DBA sets it per server, database or role (ALTER ROLE ... SET).",
@@ -100,6 +129,16 @@ pub fn init() {
 /// The most trainings that may run at once (0: no limit).
 pub fn max_concurrent_trainings() -> usize {
     MAX_CONCURRENT_TRAININGS.get().max(0) as usize
+}
+
+/// The most trainings of one role that may run at once (0: no limit).
+pub fn max_trainings_per_role() -> usize {
+    MAX_TRAININGS_PER_ROLE.get().max(0) as usize
+}
+
+/// The most trainings of one role that may wait for a slot at once.
+pub fn max_waiting_trainings_per_role() -> usize {
+    MAX_WAITING_TRAININGS_PER_ROLE.get().max(0) as usize
 }
 
 /// How long a training waits for a slot.

@@ -24,6 +24,13 @@ pgrx::extension_sql_file!("../sql/comments.sql", name = "comments", finalize);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    // pgrx's panic hook captures a backtrace for every error finml raises (they travel as
+    // panics to the function's boundary) and sends it to the client in DETAIL when the
+    // server's environment has RUST_BACKTRACE=1: thirty lines of finml's internals for any
+    // caller to read. RUST_LIB_BACKTRACE takes precedence for Backtrace::capture and is read
+    // once, so setting it before any capture keeps backtraces off for this process (and the
+    // backends a preloading postmaster forks). The backend is single-threaded here.
+    std::env::set_var("RUST_LIB_BACKTRACE", "0");
     gucs::init();
     pg::progress::init();
     pg::security::mark_backend_thread();

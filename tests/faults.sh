@@ -218,6 +218,52 @@ check "one LOG line per finished training, key=value" 1 \
 check "retrains have theirs" 1 \
     "$(grep -cE 'LOG:  finml: training finished: action=retrain model="live" version=[0-9]+ algorithm=logistic .* deployed=(true|false)$' "$WORK/server.log" | awk '{ print ($1 > 0) }')"
 
+# 4. finml.max_trainings_per_role: a role that holds its slot (a training on a view that
+#    sleeps, at 0% CPU) makes only its own trainings wait; another role trains at once, and a
+#    role's waiting trainings are bounded by finml.max_waiting_trainings_per_role (53400 at
+#    once past it, and past the wait when its own trainings hold it).
+sql -c "CREATE ROLE greedy LOGIN" -c "GRANT SELECT ON applications TO greedy" \
+    -c "ALTER ROLE greedy SET finml.max_waiting_trainings_per_role = 1" \
+    -c "ALTER ROLE greedy SET finml.training_wait_timeout = '60s'" >/dev/null
+as_greedy() { as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/psql" -X -q -At -U greedy -d faults "$@"; }
+greedy_training() { # $1: the model, and the marker in its query
+    as_greedy -c "CREATE TEMP VIEW slow AS SELECT a.* FROM applications a, LATERAL (SELECT pg_sleep(0.005)) s" \
+        -c "SELECT /* $1 */ fin_train('$1', 'slow', 'status', options => '{\"positive\": \"bad\", \"exclude\": [\"id\"]}')"
+}
+(greedy_training greedy_holder >/dev/null 2>&1 || true) &
+greedy_holder_job=$!
+greedy_holder=$(backend_running greedy_holder)
+(greedy_training greedy_patient >/dev/null 2>&1 || true) &
+greedy_patient_job=$!
+waiting=""
+for _ in $(seq 1 50); do
+    waiting=$(sql -c "SELECT phase FROM finml.progress WHERE model = 'greedy_patient'")
+    [ -n "$waiting" ] && break
+    sleep 0.1
+done
+check "a role's second training waits for its first (finml.max_trainings_per_role = 1)" "waiting for a training slot" "$waiting"
+third=$(greedy_training greedy_third 2>&1 || true)
+echo "$third" | grep ERROR || true
+check "a role's training past finml.max_waiting_trainings_per_role fails at once with 53400" 1 \
+    "$(grep -c 'role "greedy" already has 1 trainings waiting for a slot (finml.max_waiting_trainings_per_role = 1)' <<<"$third")"
+started=$(date +%s.%N)
+sql -c "SELECT version FROM fin_train('unstarved', 'applications', 'status', options => '{\"positive\": \"bad\"}')" >/dev/null
+took=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+echo "another role trained in $took s while greedy held its slot and queued another"
+check "another role trains at once while a role holds its slot" "1|2" \
+    "$(sql -c "SELECT (SELECT count(*) FROM finml.model_versions WHERE name = 'unstarved'), (SELECT count(*) FROM finml.progress WHERE role = 'greedy')")"
+sql -c "ALTER ROLE greedy SET finml.max_waiting_trainings_per_role = 2" \
+    -c "ALTER ROLE greedy SET finml.training_wait_timeout = '1s'" >/dev/null
+refused=$(greedy_training greedy_refused 2>&1 || true)
+echo "$refused" | grep ERROR || true
+check "a role's training held by its own limit fails with 53400 after the wait" 1 \
+    "$(grep -c 'finml.max_trainings_per_role (1) trainings of role "greedy" are running (1 now), and none finished within finml.training_wait_timeout (1 s)' <<<"$refused")"
+sql -c "SELECT pg_cancel_backend(pid) FROM finml.progress WHERE role = 'greedy'" >/dev/null
+wait $greedy_holder_job || true
+wait $greedy_patient_job || true
+check "finml.progress is empty once the role's trainings are cancelled" 0 "$(sql -c "SELECT count(*) FROM finml.progress")"
+sql -c "DROP OWNED BY greedy" -c "DROP ROLE greedy" >/dev/null
+
 before=$(fingerprint)
 predicted=$(predictions)
 # A long MLP training (1,000 epochs), killed while it fits.

@@ -16,6 +16,16 @@ WORK=$(mktemp -d /tmp/finml-regress.XXXXXX)
 chmod 755 "$WORK"
 
 as_pg() { if [ "$(id -un)" = "$PG_USER" ]; then "$@"; else sudo -u "$PG_USER" -- "$@"; fi; }
+# ADDRESS_SPACE_KB=<n> caps the postmaster's address space (and so every backend's), as
+# vm.overcommit_memory = 2 or a cgroup limit does on a production server: an allocation that
+# fails there must be an ERROR, never a backend killed by a signal (checked below).
+pg_ctl_as_pg() {
+    if [ -n "${ADDRESS_SPACE_KB:-}" ]; then
+        as_pg bash -c 'ulimit -v "$0" && exec "$@"' "$ADDRESS_SPACE_KB" "$BINDIR/pg_ctl" "$@"
+    else
+        as_pg "$BINDIR/pg_ctl" "$@"
+    fi
+}
 
 cleanup() {
     as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
@@ -40,7 +50,7 @@ shared_preload_libraries = 'pg_cron,finml'
 cron.database_name = 'finml_regress'
 cron.host = '$WORK'
 CONF
-as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
+pg_ctl_as_pg -D "$WORK/data" -l "$WORK/server.log" -w start -o \
     "-p $PORT -k $WORK -c listen_addresses='' -c fsync=off -c max_prepared_transactions=0" >/dev/null
 
 # Every file stands alone: it loads what it uses (include/*.sql) and leaves the database and
@@ -67,7 +77,7 @@ alone() { # test name
     as_pg "$BINDIR/psql" -X -q -h "$WORK" -p "$PORT" -d postgres \
         -c "SET client_min_messages = warning" \
         -c "DROP DATABASE IF EXISTS finml_regress WITH (FORCE)" -c "CREATE DATABASE finml_regress"
-    as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -m fast restart >/dev/null
+    pg_ctl_as_pg -D "$WORK/data" -l "$WORK/server.log" -w -m fast restart >/dev/null
     regress alone_schedule --use-existing
 }
 status=0
@@ -80,6 +90,15 @@ else
             alone "$test" || { status=$?; break; }
         done
     fi
+fi
+
+# A backend that died by a signal (an abort on a failed allocation, a segfault) restarts every
+# session of the server: whatever the diffs say, the run fails.
+crashes=$(grep -c "terminated by signal" "$WORK/server.log" || true)
+echo "backends terminated by a signal: $crashes${ADDRESS_SPACE_KB:+ (address space capped at $ADDRESS_SPACE_KB kB)}"
+if [ "$crashes" != 0 ]; then
+    grep -B2 "terminated by signal" "$WORK/server.log" | head -20
+    [ $status -ne 0 ] || status=1
 fi
 
 if [ $status -ne 0 ]; then

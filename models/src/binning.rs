@@ -352,6 +352,16 @@ impl Binning {
         if self.special.iter().any(|c| !c.is_finite()) {
             return Err("a special code is not a finite number".into());
         }
+        // Drift and the report add the bins' rows up; a hand-edited count must not wrap.
+        let mut rows = 0u64;
+        for (k, bin) in self.bins.iter().enumerate() {
+            if bin.events > bin.rows {
+                return Err(format!("bin {} has more events than rows", k + 1));
+            }
+            rows = rows
+                .checked_add(bin.rows)
+                .ok_or("the bins' rows add up to more than a count holds")?;
+        }
         Ok(())
     }
 }

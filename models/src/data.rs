@@ -57,21 +57,40 @@ pub struct CategoricalColumn {
 /// Counts by column (column, count), by column.
 pub type SparseCounts = Vec<(u32, u32)>;
 
+/// Bytes a distinct level holds: its text twice (the level and the index's key), two
+/// `String`s, its code and a hash table entry's overhead. A column of distinct texts is the
+/// texts twice over, beyond the 4 bytes a row's code takes (DESIGN.md, the memory budget).
+pub fn level_bytes(level: &str) -> usize {
+    2 * (level.len() + std::mem::size_of::<String>()) + std::mem::size_of::<u32>() + 16
+}
+
 impl CategoricalColumn {
     pub fn push(&mut self, value: Option<&str>) {
-        let code = match value {
-            None => NULL_CODE,
+        self.push_counted(value);
+    }
+
+    /// Appends a value; returns the bytes it added beyond its code ([`level_bytes`] for a
+    /// new level, else 0), for the reader's memory budget.
+    pub fn push_counted(&mut self, value: Option<&str>) -> usize {
+        let (code, added) = match value {
+            None => (NULL_CODE, 0),
             Some(text) => match self.index.get(text) {
-                Some(&code) => code,
+                Some(&code) => (code, 0),
                 None => {
                     let code = self.levels.len() as u32;
                     self.levels.push(text.to_owned());
                     self.index.insert(text.to_owned(), code);
-                    code
+                    (code, level_bytes(text))
                 }
             },
         };
         self.codes.push(code);
+        added
+    }
+
+    /// Bytes the distinct levels hold ([`level_bytes`] each).
+    pub fn levels_bytes(&self) -> usize {
+        self.levels.iter().map(|l| level_bytes(l)).sum()
     }
 
     /// Each level's sparse counts under the settings `key`, derived by `derive` on first use;
@@ -265,12 +284,25 @@ impl Dataset {
         feature_bytes + 8 + usize::from(has_test_mask)
     }
 
-    /// Bytes the data takes (as [`Dataset::bytes_per_row`] counts them, with the weights).
+    /// Bytes the data takes (as [`Dataset::bytes_per_row`] counts them, with the weights),
+    /// and the distinct levels of its text columns.
     pub fn bytes(&self) -> usize {
         let weights = if self.weights.is_some() { 8 } else { 0 };
-        self.n_rows().saturating_mul(
-            Dataset::bytes_per_row(&self.features, self.test_mask.is_some()) + weights,
-        )
+        let levels: usize = self
+            .features
+            .iter()
+            .filter_map(|f| match &f.column {
+                Column::Categorical(c) => Some(c.levels_bytes()),
+                Column::Numeric(_) => None,
+            })
+            .chain(match &self.target {
+                TargetColumn::Text(c) => Some(c.levels_bytes()),
+                _ => None,
+            })
+            .sum();
+        self.n_rows()
+            .saturating_mul(Dataset::bytes_per_row(&self.features, self.test_mask.is_some()) + weights)
+            .saturating_add(levels)
     }
 }
 

@@ -6,7 +6,7 @@
 //! `Σ (A_i − E_i)·ln(A_i/E_i)` over the same buckets (DESIGN.md, "Formulas").
 
 use crate::data::{Column, Dataset, RawValue, NULL_CODE};
-use crate::preprocess::Transform;
+use crate::preprocess::{Input, Preprocessor, Transform};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -217,6 +217,67 @@ impl Distribution {
         }
     }
 
+    /// What a stored distribution holds that training could not have written, named for the
+    /// error message (`what` names the distribution): edges that do not increase (a value's
+    /// bucket is found by bisection), bucket counts that do not match the shares, a level
+    /// listed twice, or shares that are not parts of one population.
+    pub fn structure_problem(&self, what: &str) -> Option<String> {
+        let (shares, rest): (&[f64], [f64; 2]) = match self {
+            Distribution::Numeric {
+                edges,
+                shares,
+                null_share,
+            } => {
+                if edges
+                    .windows(2)
+                    .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
+                {
+                    return Some(format!("the drift edges of {what} do not increase"));
+                }
+                if shares.len() != edges.len() + 1 {
+                    return Some(format!(
+                        "the drift reference of {what} has {} shares for {} edges",
+                        shares.len(),
+                        edges.len()
+                    ));
+                }
+                (shares, [*null_share, 0.0])
+            }
+            Distribution::Levels {
+                levels,
+                shares,
+                other_share,
+                null_share,
+                ..
+            } => {
+                if shares.len() != levels.len() {
+                    return Some(format!(
+                        "the drift reference of {what} has {} shares for {} levels",
+                        shares.len(),
+                        levels.len()
+                    ));
+                }
+                let mut seen = std::collections::HashSet::with_capacity(levels.len());
+                if let Some(level) = levels.iter().find(|l| !seen.insert(l.as_str())) {
+                    return Some(format!(
+                        "the drift reference of {what} lists level \"{level}\" twice"
+                    ));
+                }
+                (shares, [*other_share, *null_share])
+            }
+        };
+        let mut total = 0.0;
+        for &share in shares.iter().chain(&rest) {
+            if !(0.0..=1.0).contains(&share) {
+                return Some(format!("a drift share of {what} ({share}) is not a share"));
+            }
+            total += share;
+        }
+        // Shares of one population sum to 1 (0 for an empty one), up to rounding.
+        (total > 1.0 + 1e-6)
+            .then(|| format!("the drift shares of {what} add up to {total}, more than 1"))
+    }
+
     /// The first edge or share that is not a finite number, for the stored model's check.
     pub fn has_invalid_number(&self) -> bool {
         let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
@@ -275,6 +336,48 @@ impl DriftReference {
             prediction,
             features,
         }
+    }
+
+    /// What does not fit `preprocessor` (see [`Distribution::structure_problem`]): one
+    /// distribution per feature, of the kind its input gives (a number's deciles, a level's
+    /// shares; only the NULL share for a date or a text), and deciles of the prediction.
+    pub fn structure_problem(&self, preprocessor: &Preprocessor) -> Option<String> {
+        if self.features.len() != preprocessor.features.len() {
+            return Some(format!(
+                "the drift reference has {} feature distributions for {} features",
+                self.features.len(),
+                preprocessor.features.len()
+            ));
+        }
+        if !matches!(self.prediction, Distribution::Numeric { .. }) {
+            return Some("the drift reference of the prediction is not numeric".to_owned());
+        }
+        if let Some(problem) = self.prediction.structure_problem("the prediction") {
+            return Some(problem);
+        }
+        for (f, d) in preprocessor.features.iter().zip(&self.features) {
+            let what = format!("\"{}\"", f.name);
+            let numeric = f.transform.input() != Input::Text;
+            let fits = match (d, Tracked::of(&f.transform)) {
+                (Distribution::Numeric { .. }, Tracked::Values) => numeric,
+                (Distribution::Levels { .. }, Tracked::Values) => !numeric,
+                (Distribution::Numeric { edges, .. }, Tracked::Presence) => {
+                    numeric && edges.is_empty()
+                }
+                (Distribution::Levels { levels, .. }, Tracked::Presence) => {
+                    !numeric && levels.is_empty()
+                }
+            };
+            if !fits {
+                return Some(format!(
+                    "the drift reference of {what} is not the kind its feature's values take"
+                ));
+            }
+            if let Some(problem) = d.structure_problem(&what) {
+                return Some(problem);
+            }
+        }
+        None
     }
 
     pub fn rebuild_indexes(&mut self) {

@@ -46,6 +46,10 @@ pub enum ErrorKind {
     /// finml.max_concurrent_trainings stayed busy past finml.training_wait_timeout (53400
     /// configuration_limit_exceeded).
     Busy,
+    /// An allocation the server could not give (53200 out_of_memory): finml allocates large
+    /// buffers fallibly and raises this where an infallible allocation would abort the
+    /// backend, and with it every session of the server.
+    OutOfMemory,
 }
 
 /// `word` with its indefinite article: "a kmeans", "an isolation_forest".

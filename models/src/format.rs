@@ -8,7 +8,7 @@ use crate::estimator::{Algorithm, Estimator, StoredEstimator};
 use crate::explain::Reference;
 use crate::linear::Coefficient;
 use crate::mlp::Network;
-use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
+use crate::model::{first_invalid_parameter, first_structure_problem, EvaluationSummary, Model};
 use crate::options::Task;
 use crate::preprocess::Preprocessor;
 use crate::scorecard::Scorecard;
@@ -149,7 +149,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
     let stored: StoredModel<'_> =
         serde_json::from_slice(&bytes[MAGIC.len() + 4..]).map_err(|e| corrupt(e.to_string()))?;
     let mut model = stored.into_model().map_err(|e| corrupt(e.message))?;
-    if let Some(what) = model.estimator.shape_mismatch(&model.preprocessor) {
+    if let Some(what) = first_structure_problem(&model) {
         return Err(corrupt(what));
     }
     if let Some(what) = first_invalid_parameter(&model) {
@@ -162,11 +162,6 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
     }
     model.preprocessor.rebuild_indexes();
     if let Some(drift) = &mut model.drift {
-        if drift.features.len() != model.preprocessor.features.len() {
-            return Err(corrupt(
-                "its drift reference does not match its features".into(),
-            ));
-        }
         drift.rebuild_indexes();
     }
     if let Some(points) = model.points() {

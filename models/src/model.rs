@@ -423,6 +423,60 @@ fn finite_prediction(p: f64) -> Result<f64> {
     }
 }
 
+/// The first structural problem of a model read from stored bytes (a hand-edited one),
+/// named for the error message: an index, count or size that prediction, explanation or
+/// drift would read out of range, loop on or allocate by. Checked before anything else is,
+/// since the other checks walk the same structures.
+pub fn first_structure_problem(model: &Model) -> Option<String> {
+    if let Some(problem) = model.preprocessor.structure_problem() {
+        return Some(problem);
+    }
+    if let Some(problem) = model.estimator.shape_mismatch(&model.preprocessor) {
+        return Some(problem);
+    }
+    if let Some(problem) = model.estimator.task_mismatch(model.task) {
+        return Some(problem);
+    }
+    if let Some(reference) = &model.reference {
+        if let Some(problem) = model
+            .estimator
+            .reference_mismatch(&model.preprocessor, reference)
+        {
+            return Some(problem);
+        }
+    }
+    if let Some(drift) = &model.drift {
+        if let Some(problem) = drift.structure_problem(&model.preprocessor) {
+            return Some(problem);
+        }
+    }
+    model
+        .evaluation
+        .as_ref()
+        .and_then(EvaluationSummary::structure_problem)
+}
+
+impl EvaluationSummary {
+    /// The report adds the histogram's counts up: a hand-edited count must not wrap.
+    fn structure_problem(&self) -> Option<String> {
+        let histogram = self.histogram.as_ref()?;
+        [
+            ("positives", &histogram.positives),
+            ("negatives", &histogram.negatives),
+        ]
+        .into_iter()
+        .find(|(_, counts)| {
+            counts
+                .iter()
+                .try_fold(0u64, |sum, &c| sum.checked_add(c))
+                .is_none()
+        })
+        .map(|(class, _)| {
+            format!("the evaluation's histogram of {class} counts more rows than a count holds")
+        })
+    }
+}
+
 /// The first parameter of a model that is not a finite number (or not a valid value), named
 /// for the error message; `None` when every one is. A model is refused before it is stored
 /// (training, import) and when it is read (a stored one edited by hand) if this finds

@@ -295,22 +295,52 @@ pub struct PeriodRow {
     pub status: &'static str,
 }
 
+/// Bytes a period holds besides its drift cells: its entry, key and evaluation state.
+const BYTES_PER_PERIOD: usize = 256;
+
 /// Rows of a relation grouped by period, monitored against the model's training split.
 pub struct Monitor {
     periods: BTreeMap<PeriodKey, Period>,
     labelled: usize,
-    max_labelled: usize,
+    /// finml.max_training_memory: the labelled rows and the periods' cells together.
+    budget_bytes: usize,
+    /// What one period holds: its drift cells (8 bytes each) and [`BYTES_PER_PERIOD`].
+    period_bytes: usize,
+    /// The periods' text labels (a text column's values can be long).
+    label_bytes: usize,
 }
 
 impl Monitor {
-    /// An empty monitor of `model` that keeps at most `budget_bytes` of labelled rows.
+    /// An empty monitor of `model` that keeps at most `budget_bytes` of labelled rows and
+    /// periods (a period per row, of a model with thousands of drift cells, is gigabytes).
     pub fn new(model: &Model, budget_bytes: usize) -> Result<Monitor> {
-        DriftCounts::new(model)?;
+        let cells = DriftCounts::new(model)?.cells().len();
         Ok(Monitor {
             periods: BTreeMap::new(),
             labelled: 0,
-            max_labelled: budget_bytes / BYTES_PER_LABELLED_ROW,
+            budget_bytes,
+            period_bytes: cells.saturating_mul(8).saturating_add(BYTES_PER_PERIOD),
+            label_bytes: 0,
         })
+    }
+
+    /// 54000 unless `labelled` rows and `periods` periods fit the budget.
+    fn check_budget(&self, labelled: usize, periods: usize) -> Result<()> {
+        let held = labelled
+            .saturating_mul(BYTES_PER_LABELLED_ROW)
+            .saturating_add(periods.saturating_mul(self.period_bytes))
+            .saturating_add(self.label_bytes);
+        if held <= self.budget_bytes {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::ResourceLimit,
+            format!(
+                "monitoring {labelled} labelled rows in {periods} periods needs more than finml.max_training_memory ({} MB)",
+                self.budget_bytes >> 20
+            ),
+        )
+        .with_hint("raise finml.max_training_memory, monitor fewer periods at a time, or group by a coarser period"))
     }
 
     /// Adds one row: its period, its values in feature order, and its label (`Null` when
@@ -364,16 +394,7 @@ impl Monitor {
     ) -> Result<()> {
         if label != RawValue::Null {
             self.labelled += 1;
-            if self.labelled > self.max_labelled {
-                return Err(Error::new(
-                    ErrorKind::ResourceLimit,
-                    format!(
-                        "monitoring more than {} labelled rows needs more than finml.max_training_memory",
-                        self.max_labelled
-                    ),
-                )
-                .with_hint("raise finml.max_training_memory, or monitor fewer periods at a time"));
-            }
+            self.check_budget(self.labelled, self.periods.len())?;
         }
         let entry = self.period(model, period)?;
         if let Some(values) = values {
@@ -386,6 +407,12 @@ impl Monitor {
 
     /// The period's entry, made empty on its first row.
     fn period(&mut self, model: &Model, period: PeriodKey) -> Result<&mut Period> {
+        if !self.periods.contains_key(&period) {
+            if let PeriodKey::Text(label) = &period {
+                self.label_bytes = self.label_bytes.saturating_add(label.len());
+            }
+            self.check_budget(self.labelled, self.periods.len() + 1)?;
+        }
         Ok(match self.periods.entry(period) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => e.insert(Period {

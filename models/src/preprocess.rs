@@ -8,7 +8,7 @@
 //! reference) instead of an error.
 
 use crate::binning::Binning;
-use crate::calendar::DatePart;
+use crate::calendar::{DatePart, ALL_PARTS};
 use crate::data::kind_mismatch;
 use crate::data::{CategoricalColumn, Column, Dataset, SparseCounts, NULL_CODE};
 pub use crate::data::{RawValue, MISSING_LEVEL};
@@ -19,6 +19,22 @@ use crate::text::{TextSpec, TextTransform};
 use ndarray::{s, Array2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+
+/// The widest design a preprocessing may give. No training comes near it: a linear model reads
+/// its design a block of `design::BLOCK_ROWS` rows at a time, which at this width is 128 GiB,
+/// and the widest feature, a text column at `text::MAX_FEATURES_LIMIT`, would need 256 of
+/// them. A stored model is edited by hand more easily than it is trained, and prediction
+/// allocates a design row of this width.
+pub const MAX_DESIGN_WIDTH: usize = 1 << 24;
+
+/// The first instant a PostgreSQL date or timestamp holds (4714-11-24 BC), in seconds since
+/// 1970-01-01.
+pub const FIRST_INSTANT_SECONDS: f64 = -210_866_803_200.0;
+/// The end of PostgreSQL's timestamps (294277-01-01, excluded), in seconds since 1970-01-01.
+pub const END_TIMESTAMP_SECONDS: f64 = 9_224_318_016_000.0;
+/// The end of PostgreSQL's dates (5874898-01-01, excluded), which reach further than its
+/// timestamps, in seconds since 1970-01-01.
+pub const END_DATE_SECONDS: f64 = 185_331_707_078_400.0;
 
 /// Imputation for NULLs in numeric features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
@@ -159,6 +175,12 @@ pub struct DateTransform {
 }
 
 impl DateTransform {
+    /// True when the origin is an instant PostgreSQL timestamps hold: it is the earliest
+    /// training instant, and the calendar's day arithmetic overflows far beyond them.
+    pub fn origin_is_valid(&self) -> bool {
+        (FIRST_INSTANT_SECONDS..END_TIMESTAMP_SECONDS).contains(&self.origin)
+    }
+
     /// The standardized part values of one instant (NaN: NULL, each part imputed).
     fn design(&self, seconds: f64) -> impl Iterator<Item = f64> + '_ {
         self.parts.iter().map(move |p| {
@@ -226,6 +248,63 @@ impl Transform {
     /// True for the feature kinds that model format 6 added.
     pub fn needs_format_6(&self) -> bool {
         matches!(self, Transform::Date(_) | Transform::Text(_))
+    }
+
+    /// What training could not have made of feature `name`'s transform (see
+    /// [`Preprocessor::structure_problem`]).
+    fn structure_problem(&self, name: &str) -> Option<String> {
+        match self {
+            // Its numbers are checked as parameters (model::first_invalid_parameter).
+            Transform::Numeric(_) => None,
+            Transform::Categorical(c) => {
+                if let Some(column) = c.missing_column {
+                    // Training gives NULL the column after the levels; another would share
+                    // a level's indicator, or lie past the feature's width.
+                    if column != c.levels.len() {
+                        return Some(format!(
+                            "the missing_column of \"{name}\" is {column}, not {} (the column after its {} levels)",
+                            c.levels.len(),
+                            c.levels.len()
+                        ));
+                    }
+                }
+                let mut seen = std::collections::HashSet::with_capacity(c.levels.len());
+                c.levels
+                    .iter()
+                    .find(|l| !seen.insert(l.as_str()))
+                    .map(|l| format!("the levels of \"{name}\" list \"{l}\" twice"))
+            }
+            Transform::Binned(b) => b
+                .validate()
+                .err()
+                .map(|why| format!("the binning of \"{name}\": {why}")),
+            Transform::Date(d) => {
+                if !d.origin_is_valid() {
+                    return Some(format!(
+                        "the origin of \"{name}\" ({}) is not an instant PostgreSQL timestamps hold",
+                        d.origin
+                    ));
+                }
+                if d.parts.is_empty() || d.parts.len() > ALL_PARTS.len() {
+                    return Some(format!(
+                        "the date feature \"{name}\" has {} parts; there are 1 to {}",
+                        d.parts.len(),
+                        ALL_PARTS.len()
+                    ));
+                }
+                d.parts
+                    .iter()
+                    .enumerate()
+                    .find(|(k, p)| d.parts[..*k].iter().any(|q| q.part == p.part))
+                    .map(|(_, p)| {
+                        format!(
+                            "the part \"{}\" of \"{name}\" is listed twice",
+                            p.part.as_str()
+                        )
+                    })
+            }
+            Transform::Text(t) => t.problem(name),
+        }
     }
 }
 
@@ -302,9 +381,38 @@ impl Preprocessor {
         }
     }
 
-    /// Number of design-matrix columns (without the intercept).
+    /// Number of design-matrix columns (without the intercept). Saturating: a preprocessing
+    /// that [`Preprocessor::structure_problem`] has not passed may be read by hand-edited
+    /// bytes, and a wrapped width would look small.
     pub fn width(&self) -> usize {
-        self.features.iter().map(|f| f.transform.width()).sum()
+        self.features
+            .iter()
+            .fold(0usize, |w, f| w.saturating_add(f.transform.width()))
+    }
+
+    /// The first structural problem of the preprocessing, named for an error message: a
+    /// transform that training could not have made (a text feature's `max_features` or
+    /// `ngram` outside what `TextSpec::parse` allows, a categorical `missing_column` that is
+    /// not the column after its levels, a binning whose bins and edges disagree, a date
+    /// origin that is no PostgreSQL timestamp), or a design wider than [`MAX_DESIGN_WIDTH`].
+    /// Prediction indexes and allocates by these numbers, so a stored model, or a training
+    /// pass made up by a caller, is refused before anything reads them. It allocates nothing
+    /// in proportion to a stored number (only to the stored levels themselves).
+    pub fn structure_problem(&self) -> Option<String> {
+        let mut width = 0usize;
+        for f in &self.features {
+            if let Some(problem) = f.transform.structure_problem(&f.name) {
+                return Some(problem);
+            }
+            width = match width.checked_add(f.transform.width()) {
+                Some(w) if w <= MAX_DESIGN_WIDTH => w,
+                _ => return Some(format!(
+                    "the design is wider than {MAX_DESIGN_WIDTH} columns from feature \"{}\" on",
+                    f.name
+                )),
+            };
+        }
+        None
     }
 
     /// Names of the design columns: the feature name for numeric features,
@@ -523,7 +631,7 @@ impl Preprocessor {
                 }
                 Transform::Binned(b) => Design::Value(b.bins[b.bin_of(&f.name, *value)?].woe),
                 Transform::Date(d) => {
-                    let seconds = number_or_nan(&f.name, *value, "date")?;
+                    let seconds = date_or_nan(&f.name, *value)?;
                     Design::Sparse(d.design(seconds).enumerate().collect())
                 }
                 Transform::Text(t) => match *value {
@@ -566,6 +674,20 @@ fn number_or_nan(name: &str, value: RawValue<'_>, what: &str) -> Result<f64> {
         RawValue::Number(v) => Err(crate::data::non_finite_error(name, v)),
         RawValue::Text(_) => Err(kind_mismatch(name, what, "text")),
     }
+}
+
+/// A date input of a row, in seconds since 1970 (NaN for NULL): an instant outside what a
+/// PostgreSQL date or timestamp holds is an error naming the feature. The SQL layer never
+/// reads one, but the calendar's day arithmetic would overflow on a number far beyond them.
+fn date_or_nan(name: &str, value: RawValue<'_>) -> Result<f64> {
+    let seconds = number_or_nan(name, value, "date")?;
+    if seconds.is_nan() || (FIRST_INSTANT_SECONDS..END_DATE_SECONDS).contains(&seconds) {
+        return Ok(seconds);
+    }
+    Err(Error::invalid_data(format!(
+        "the date of \"{name}\" ({seconds} seconds since 1970) is outside the dates PostgreSQL holds"
+    ))
+    .with_hint("pass the date or timestamp itself, or EXTRACT(EPOCH FROM ...) of one"))
 }
 
 impl NumericTransform {

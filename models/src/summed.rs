@@ -105,6 +105,19 @@ pub struct RankTarget {
 /// method takes holds 65,536; the bound is there for a pass a caller made up.
 pub const MAX_CELLS: usize = 1 << 23;
 
+/// The longest pass text parsed (a pass fin_train makes is a few kB to a few MB: a scorecard's
+/// points or a preprocessor's levels). Parsing allocates in proportion to the text, and a
+/// caller can pass a 1 GB text: refused before parsing (54000).
+pub const MAX_PASS_BYTES: usize = 64 << 20;
+
+/// The longest feature array a row may pass (a pass reads at most one number or text per
+/// feature; the bound keeps a caller's 1 GB array from being copied).
+pub const MAX_ROW_VALUES: usize = 1 << 20;
+
+/// The fingerprint's bits: with the kind's two bits below them, an identity stays an exact
+/// integer in a float8 cell (below 2⁵³).
+const FINGERPRINT_BITS: u32 = 48;
+
 /// Each of a Ranks pass's targets has one group of cells per next key byte.
 const BYTE_GROUPS: usize = 256;
 /// A group's cells: count, least value, greatest value.
@@ -119,9 +132,43 @@ pub enum CellKind {
     Ranks = 2,
 }
 
+impl CellKind {
+    /// The kind a state's identity cell names (its two lowest bits), if any.
+    fn of_identity(identity: f64) -> Option<CellKind> {
+        if !(identity.is_finite() && identity >= 0.0 && identity < (1u64 << 53) as f64) {
+            return None;
+        }
+        match identity as u64 & 3 {
+            1 => Some(CellKind::Sums),
+            2 => Some(CellKind::Ranks),
+            _ => None,
+        }
+    }
+}
+
+/// 64-bit FNV-1a of a pass's text: a pass's states carry it so that states of two passes
+/// (same length or not) are never added together, and a state made up for another pass is
+/// refused (22023). Not a defence against a forger, who may choose the cells anyway: it
+/// keeps a mistake or a crafted query from summing one pass's parts into another's.
+fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 impl SumsPass {
     /// Parses a pass as the workers receive it; 22023 for anything else.
     pub fn parse(text: &str) -> Result<SumsPass> {
+        if text.len() > MAX_PASS_BYTES {
+            return Err(Error::new(
+                ErrorKind::ResourceLimit,
+                format!(
+                    "a training pass of {} bytes is longer than the {MAX_PASS_BYTES} a pass may be",
+                    text.len()
+                ),
+            )
+            .with_hint("fin_train makes these passes; they are not for direct use"));
+        }
         let mut pass: SumsPass = serde_json::from_str(text).map_err(|e| {
             Error::invalid_option(format!("invalid training pass: {e}"))
                 .with_hint("fin_train makes these passes; they are not for direct use")
@@ -131,6 +178,14 @@ impl SumsPass {
                 return Err(Error::invalid_option(format!(
                     "a ranks pass's shift must be a multiple of 8 from 8 to 64, got {shift}"
                 )));
+            }
+        }
+        if let Some(preprocessor) = pass.preprocessor() {
+            if let Some(problem) = preprocessor.structure_problem() {
+                return Err(Error::invalid_option(format!(
+                    "a training pass's preprocessing is not valid: {problem}"
+                ))
+                .with_hint("fin_train makes these passes; they are not for direct use"));
             }
         }
         if pass.cell_count() > MAX_CELLS {
@@ -189,35 +244,77 @@ impl SumsPass {
         }
     }
 
-    /// The state's length, its kind cell first.
+    /// The state's length, its identity cell first. Saturating: a made-up pass's count is
+    /// compared with [`MAX_CELLS`] before anything is allocated, and must not wrap to a small
+    /// one on the way (the release build does not check overflow).
     pub fn cell_count(&self) -> usize {
-        1 + match self {
-            SumsPass::Moments { numbers } => 2 + 3 * numbers,
-            SumsPass::Ranks { targets, .. } => targets.len() * BYTE_GROUPS * GROUP_CELLS,
+        1usize.saturating_add(match self {
+            SumsPass::Moments { numbers } => numbers.saturating_mul(3).saturating_add(2),
+            SumsPass::Ranks { targets, .. } => targets
+                .len()
+                .saturating_mul(BYTE_GROUPS * GROUP_CELLS),
             SumsPass::Spread { means } => means.len(),
             SumsPass::Newton {
                 preprocessor,
                 theta,
             } => NewtonLayout::new(theta.len(), preprocessor.features.len()).cells,
-            SumsPass::Normal { preprocessor } => {
-                NewtonLayout::new(preprocessor.width() + 1, preprocessor.features.len()).cells
+            SumsPass::Normal { preprocessor } => NewtonLayout::new(
+                preprocessor.width().saturating_add(1),
+                preprocessor.features.len(),
+            )
+            .cells,
+            SumsPass::Residuals { preprocessor, .. } => {
+                preprocessor.features.len().saturating_mul(2).saturating_add(1)
             }
-            SumsPass::Residuals { preprocessor, .. } => 1 + 2 * preprocessor.features.len(),
             SumsPass::Points { .. } => 0,
-        }
+        })
     }
 
-    /// The zero state (a Ranks group's least and greatest start at +∞ and −∞).
+    /// The identity a state of the pass given by `text` carries in its first cell: the
+    /// pass's kind in the two lowest bits, a fingerprint of the text above them.
+    pub fn identity(&self, text: &str) -> f64 {
+        let fingerprint = fingerprint(text) & ((1 << FINGERPRINT_BITS) - 1);
+        ((fingerprint << 2) | self.kind() as u64) as f64
+    }
+
+    /// The zero state (a Ranks group's least and greatest start at +∞ and −∞), with the
+    /// kind alone as its identity: for the passes fin_train sums itself.
     pub fn zero_cells(&self) -> Vec<f64> {
         let mut cells = vec![0.0; self.cell_count()];
-        cells[0] = self.kind() as i32 as f64;
+        self.reset(&mut cells, self.kind() as u64 as f64);
+        cells
+    }
+
+    /// The zero state of the pass `identity` names, allocated fallibly (up to
+    /// [`MAX_CELLS`] cells, 64 MiB, for a pass a caller made up): 53200 when the memory is
+    /// not there, where an infallible allocation would abort the server.
+    pub fn zero_state(&self, identity: f64) -> Result<Vec<f64>> {
+        let count = self.cell_count();
+        let mut cells = Vec::new();
+        cells.try_reserve_exact(count).map_err(|_| out_of_memory(count))?;
+        cells.resize(count, 0.0);
+        self.reset(&mut cells, identity);
+        Ok(cells)
+    }
+
+    fn reset(&self, cells: &mut [f64], identity: f64) {
+        cells.fill(0.0);
+        cells[0] = identity;
         if self.kind() == CellKind::Ranks {
             for group in cells[1..].chunks_mut(GROUP_CELLS) {
                 group[1] = f64::INFINITY;
                 group[2] = f64::NEG_INFINITY;
             }
         }
-        cells
+    }
+
+    /// Refuses a state that is not one of this pass's (22023): its length, and its identity
+    /// cell against `identity` (from [`SumsPass::identity`]).
+    pub fn check_state(&self, cells: &[f64], identity: f64) -> Result<()> {
+        match cells.first() {
+            Some(&first) if cells.len() == self.cell_count() && first == identity => Ok(()),
+            _ => Err(state_refused()),
+        }
     }
 
     /// Adds one row to `cells` (made by [`SumsPass::zero_cells`]): its numbers and texts as
@@ -440,13 +537,20 @@ fn add_terms(
     })
 }
 
-/// Adds the state `b` into `a` (the combine function): both made for the same pass.
+/// Adds the state `b` into `a` (the combine function): both made for the same pass (equal
+/// identity cells and lengths), else 22023.
 pub fn combine_cells(a: &mut [f64], b: &[f64]) -> Result<()> {
-    if a.len() != b.len() || a.first() != b.first() {
+    if a.len() != b.len() || a.len() > MAX_CELLS + 1 || a.first() != b.first() {
         return Err(state_refused());
     }
-    let ranks = a.first() == Some(&(CellKind::Ranks as i32 as f64));
-    if ranks {
+    let kind = a.first().and_then(|&identity| CellKind::of_identity(identity));
+    let Some(kind) = kind else {
+        return Err(state_refused());
+    };
+    if kind == CellKind::Ranks && (a.len() - 1) % GROUP_CELLS != 0 {
+        return Err(state_refused());
+    }
+    if kind == CellKind::Ranks {
         for (x, y) in a[1..]
             .chunks_mut(GROUP_CELLS)
             .zip(b[1..].chunks(GROUP_CELLS))
@@ -459,6 +563,16 @@ pub fn combine_cells(a: &mut [f64], b: &[f64]) -> Result<()> {
         a[1..].iter_mut().zip(&b[1..]).for_each(|(x, y)| *x += y);
     }
     Ok(())
+}
+
+/// 53200 for a state the allocator could not give (a failed allocation must not abort the
+/// server: PostgreSQL raises `out of memory` for its own).
+pub fn out_of_memory(cells: usize) -> Error {
+    Error::new(
+        ErrorKind::OutOfMemory,
+        format!("out of memory for a training state of {cells} cells"),
+    )
+    .with_hint("free memory on the server, or train with fewer features")
 }
 
 fn state_refused() -> Error {
@@ -482,15 +596,17 @@ pub struct NewtonLayout {
 }
 
 impl NewtonLayout {
+    /// Saturating, as [`SumsPass::cell_count`] is: a made-up width gives a count past
+    /// [`MAX_CELLS`], never a wrapped small one.
     pub fn new(terms: usize, features: usize) -> NewtonLayout {
-        let gradient = 1;
-        let information = gradient + terms;
-        let term_sums = information + terms * terms;
+        let gradient: usize = 1;
+        let information = gradient.saturating_add(terms);
+        let term_sums = information.saturating_add(terms.saturating_mul(terms));
         NewtonLayout {
             gradient,
             information,
             term_sums,
-            cells: term_sums + 2 * features,
+            cells: term_sums.saturating_add(features.saturating_mul(2)),
         }
     }
 }

@@ -57,20 +57,17 @@ impl TextSpec {
                 .with_hint(SPEC_HINT)
         })?;
         let max_features = raw.max_features.unwrap_or(1024);
-        if !(1..=MAX_FEATURES_LIMIT).contains(&max_features) {
-            return Err(Error::invalid_option(format!(
-                "text max_features of \"{column}\" must be in 1..{MAX_FEATURES_LIMIT}, got {max_features}"
-            ))
-            .with_hint("each hashed column is a design column: 1024 to 16384 suit most memos"));
+        if let Some(problem) = max_features_problem(column, max_features) {
+            return Err(Error::invalid_option(problem).with_hint(
+                "each hashed column is a design column: 1024 to 16384 suit most memos",
+            ));
         }
         let ngram = match raw.ngram.as_deref() {
             None => (1, 1),
-            Some(&[low, high]) if 1 <= low && low <= high && high <= MAX_NGRAM => (low, high),
+            Some(&[low, high]) if ngram_problem(column, (low, high)).is_none() => (low, high),
             Some(other) => {
-                return Err(Error::invalid_option(format!(
-                    "text ngram of \"{column}\" must be [shortest, longest] with 1 <= shortest <= longest <= {MAX_NGRAM}, got {other:?}"
-                ))
-                .with_hint("[1, 1] hashes words, [1, 2] words and pairs of words"))
+                return Err(Error::invalid_option(ngram_message(column, other))
+                    .with_hint("[1, 1] hashes words, [1, 2] words and pairs of words"))
             }
         };
         let l2_norm = match raw.norm.as_deref() {
@@ -89,6 +86,15 @@ impl TextSpec {
             sublinear_tf: raw.sublinear_tf.unwrap_or(false),
             l2_norm,
         })
+    }
+
+    /// What training would have refused in these settings (a stored model's may have been
+    /// edited by hand): prediction hashes every n-gram up to `ngram.1` words, so an unbounded
+    /// one costs time quadratic in the text's length, and `max_features` is the feature's
+    /// design width.
+    pub fn problem(&self, column: &str) -> Option<String> {
+        max_features_problem(column, self.max_features)
+            .or_else(|| ngram_problem(column, self.ngram))
     }
 
     /// Identifies the settings that [`TextSpec::counts`] depends on, for caching them
@@ -114,6 +120,24 @@ impl TextSpec {
         }
         counts
     }
+}
+
+fn max_features_problem(column: &str, max_features: usize) -> Option<String> {
+    (!(1..=MAX_FEATURES_LIMIT).contains(&max_features)).then(|| {
+        format!(
+            "text max_features of \"{column}\" must be in 1..{MAX_FEATURES_LIMIT}, got {max_features}"
+        )
+    })
+}
+
+fn ngram_problem(column: &str, (low, high): (usize, usize)) -> Option<String> {
+    (!(1 <= low && low <= high && high <= MAX_NGRAM)).then(|| ngram_message(column, &[low, high]))
+}
+
+fn ngram_message(column: &str, got: &[usize]) -> String {
+    format!(
+        "text ngram of \"{column}\" must be [shortest, longest] with 1 <= shortest <= longest <= {MAX_NGRAM}, got {got:?}"
+    )
 }
 
 /// A fitted text feature: its settings and the IDF weight of each hashed column.
@@ -197,6 +221,21 @@ impl TextTransform {
             }
         });
         ngrams
+    }
+
+    /// The first setting prediction cannot use ([`TextSpec::problem`]), or IDF weights that
+    /// are not one per hashed column (the design reads the weight of every column it hashes
+    /// to).
+    pub fn problem(&self, column: &str) -> Option<String> {
+        self.spec.problem(column).or_else(|| {
+            (self.idf.len() != self.spec.max_features).then(|| {
+                format!(
+                    "text feature \"{column}\" has {} idf weights for max_features {}",
+                    self.idf.len(),
+                    self.spec.max_features
+                )
+            })
+        })
     }
 
     /// The first IDF weight that is not a finite number >= 1, or a width that disagrees.

@@ -7,9 +7,9 @@
 //! the passes; a pass made up by a caller is refused (22023) or bounded (54000), never
 //! misread.
 
-use crate::error::{fail, ErrorKind, OrReport, SqlResult};
+use crate::error::{fail, report, ErrorKind, OrReport, SqlResult};
 use crate::pg::types::{aggregate_context, array_in};
-use finml_models::summed::{combine_cells, SumsPass};
+use finml_models::summed::{combine_cells, out_of_memory, SumsPass, MAX_CELLS, MAX_ROW_VALUES};
 use pgrx::array::RawArray;
 use pgrx::datum::Array;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -21,7 +21,13 @@ use std::rc::Rc;
 
 thread_local! {
     /// The last pass parsed, with its text.
-    static LAST_PASS: RefCell<Option<(String, Rc<SumsPass>)>> = const { RefCell::new(None) };
+    static LAST_PASS: RefCell<Option<(String, Rc<Pass>)>> = const { RefCell::new(None) };
+}
+
+/// A pass as parsed, with the identity its states carry in their first cell.
+struct Pass {
+    pass: SumsPass,
+    identity: f64,
 }
 
 /// The pass `text` describes, parsed once per query: every row of a pass's query carries the
@@ -33,7 +39,7 @@ thread_local! {
 ///
 /// # Safety
 /// `text` is a non-NULL `text` datum.
-unsafe fn pass_of(text: pg_sys::Datum) -> SqlResult<Rc<SumsPass>> {
+unsafe fn pass_of(text: pg_sys::Datum) -> SqlResult<Rc<Pass>> {
     let text = <&str>::from_datum(text, false).unwrap_or_default();
     let cached = LAST_PASS.with(|last| {
         last.borrow()
@@ -44,7 +50,11 @@ unsafe fn pass_of(text: pg_sys::Datum) -> SqlResult<Rc<SumsPass>> {
     if let Some(pass) = cached {
         return Ok(pass);
     }
-    let pass = Rc::new(SumsPass::parse(text).or_report()?);
+    let parsed = SumsPass::parse(text).or_report()?;
+    let pass = Rc::new(Pass {
+        identity: parsed.identity(text),
+        pass: parsed,
+    });
     LAST_PASS.with(|last| *last.borrow_mut() = Some((text.to_owned(), Rc::clone(&pass))));
     Ok(pass)
 }
@@ -61,6 +71,7 @@ unsafe fn numbers_of(datum: pg_sys::Datum, into: &mut Vec<Option<f64>>) -> SqlRe
     if raw.oid() != pg_sys::FLOAT8OID {
         return Err(arrays_refused());
     }
+    reserve_values(into, raw.len())?;
     if raw.any_nulls() {
         into.extend(
             Array::<f64>::from_datum(datum, false)
@@ -72,6 +83,29 @@ unsafe fn numbers_of(datum: pg_sys::Datum, into: &mut Vec<Option<f64>>) -> SqlRe
         into.extend((*raw.data::<f64>().as_ptr()).iter().map(|&v| Some(v)));
     }
     Ok(())
+}
+
+/// Room for a row's `count` values, fallibly: a caller's array can hold a gigabyte, whose copy
+/// must be refused (22023 past [`MAX_ROW_VALUES`]) or fail as 53200, never abort.
+fn reserve_values<T>(into: &mut Vec<T>, count: usize) -> SqlResult<()> {
+    if count > MAX_ROW_VALUES {
+        return Err(fail(
+            ErrorKind::InvalidOption,
+            format!("a row's feature array of {count} values is longer than the {MAX_ROW_VALUES} a pass reads"),
+            "fin_train makes these passes; they are not for direct use",
+        ));
+    }
+    into.try_reserve(count).map_err(|_| report(out_of_memory(count)))
+}
+
+/// A `text[]` argument's elements, borrowed from the array.
+fn texts_of<'b, 'a: 'b>(array: Option<&'b Array<'a, &'a str>>) -> SqlResult<Vec<Option<&'b str>>> {
+    let mut texts = Vec::new();
+    if let Some(array) = array {
+        reserve_values(&mut texts, array.len())?;
+        texts.extend(array.iter());
+    }
+    Ok(texts)
 }
 
 fn arrays_refused() -> ErrorReport {
@@ -125,15 +159,12 @@ unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys
     thread_local! {
         static NUMBERS: RefCell<Vec<Option<f64>>> = const { RefCell::new(Vec::new()) };
     }
-    let texts_array = if pass.reads_texts() {
+    let texts_array = if pass.pass.reads_texts() {
         Array::<&str>::from_datum(arg(3), false)
     } else {
         None
     };
-    let texts: Vec<Option<&str>> = texts_array
-        .as_ref()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
+    let texts = texts_of(texts_array.as_ref())?;
     let label = f64::from_datum(arg(4), false).unwrap_or(f64::NAN);
     let state = pg_sys::pg_detoast_datum(arg(0).cast_mut_ptr()) as *mut pg_sys::ArrayType;
     let mut state = RawArray::from_ptr(NonNull::new(state).ok_or_else(state_refused)?);
@@ -141,21 +172,25 @@ unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys
         // The first row: the initial '{}' becomes the pass's zero cells (float8 is passed by
         // value: a datum is its bits), allocated in the aggregate's memory context, where
         // later calls add to them.
-        let zeros: Vec<pg_sys::Datum> = pass
-            .zero_cells()
-            .into_iter()
-            .map(|v| pg_sys::Datum::from(v.to_bits() as i64))
-            .collect();
-        let fresh = array_in(aggregate_context, &zeros, pg_sys::FLOAT8OID);
+        let zeros = pass.pass.zero_state(pass.identity).or_report()?;
+        let mut datums: Vec<pg_sys::Datum> = Vec::new();
+        datums
+            .try_reserve_exact(zeros.len())
+            .map_err(|_| report(out_of_memory(zeros.len())))?;
+        datums.extend(zeros.iter().map(|v| pg_sys::Datum::from(v.to_bits() as i64)));
+        drop(zeros);
+        let fresh = array_in(aggregate_context, &datums, pg_sys::FLOAT8OID);
         state = RawArray::from_ptr(fresh.ok_or_else(state_refused)?);
-    } else if state.any_nulls() || state.oid() != pg_sys::FLOAT8OID {
+    } else if state.any_nulls() || state.oid() != pg_sys::FLOAT8OID || state.len() > MAX_CELLS + 1
+    {
         return Err(state_refused());
     }
     let cells = &mut *(state.data::<f64>().as_ptr());
+    pass.pass.check_state(cells, pass.identity).or_report()?;
     NUMBERS.with(|numbers| -> SqlResult<()> {
         let mut numbers = numbers.borrow_mut();
         numbers_of(arg(2), &mut numbers)?;
-        pass.add_row(cells, &numbers, &texts, label).or_report()
+        pass.pass.add_row(cells, &numbers, &texts, label).or_report()
     })?;
     Ok(pg_sys::Datum::from(state.into_ptr().as_ptr()))
 }
@@ -181,11 +216,28 @@ LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_sums_step';
 /// (a worker that had no rows) adds nothing.
 #[pg_extern(immutable, strict, parallel_safe)]
 fn fin_training_sums_add(a: Array<'_, f64>, b: Array<'_, f64>) -> Result<Vec<f64>, ErrorReport> {
+    // A state is at most MAX_CELLS cells and its kind: longer arrays (a caller's two 960 MB
+    // arrays) are refused before they are copied.
     let cells = |array: Array<'_, f64>| {
-        array
-            .iter()
-            .collect::<Option<Vec<f64>>>()
-            .ok_or_else(state_refused)
+        if array.len() > MAX_CELLS + 1 {
+            return Err(fail(
+                ErrorKind::InvalidOption,
+                format!(
+                    "a training sums' state of {} cells is longer than any pass's ({} at most)",
+                    array.len(),
+                    MAX_CELLS + 1
+                ),
+                "fin_train makes these passes; they are not for direct use",
+            ));
+        }
+        let mut cells = Vec::new();
+        cells
+            .try_reserve_exact(array.len())
+            .map_err(|_| report(out_of_memory(array.len())))?;
+        for cell in array.iter() {
+            cells.push(cell.ok_or_else(state_refused)?);
+        }
+        Ok(cells)
     };
     let (mut a, b) = (cells(a)?, cells(b)?);
     if a.is_empty() {
@@ -250,11 +302,8 @@ unsafe fn output_of_row(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<f64> {
     let mut numbers = Vec::new();
     numbers_of(arg(1), &mut numbers)?;
     let texts_array = Array::<&str>::from_datum(arg(2), false);
-    let texts: Vec<Option<&str>> = texts_array
-        .as_ref()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    let output = pass.output(&numbers, &texts).or_report()?;
+    let texts = texts_of(texts_array.as_ref())?;
+    let output = pass.pass.output(&numbers, &texts).or_report()?;
     if !output.is_finite() {
         return Err(fail(
             ErrorKind::InvalidData,

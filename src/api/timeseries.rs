@@ -1,12 +1,12 @@
 //! Time series: `fin_ts_view` (a view of point-in-time features and forward-looking targets
 //! over a price series, models/src/timeseries.rs) and the `fin_ema` window aggregate it uses.
 
-use crate::error::{fail, ErrorKind, OrReport};
+use crate::error::{fail, report, ErrorKind, OrReport};
 use crate::pg::extension::extension_schema;
-use crate::pg::relation::check_time_column;
+use crate::pg::relation::{check_time_column, RelationColumn};
 use crate::pg::types::ValueKind;
-use crate::pg::views::{create_view, longest_series, source};
-use finml_models::timeseries::TsViewSpec;
+use crate::pg::views::{create_view, first_repeated_key, longest_series, source};
+use finml_models::timeseries::{repeated_key, TimeKind, TsViewSpec};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgRelation};
@@ -58,9 +58,50 @@ COMMENT ON AGGREGATE fin_ema(float8, float8) IS
     requires = [fin_ema_step]
 );
 
+/// Raises 22000 naming the key when `rows` rows of one series share a time (returns true
+/// otherwise): the check every view fin_ts_view makes runs on such rows when it is read
+/// (models/src/timeseries.rs), since their order, and with it every feature near them, would
+/// be the rows' physical order. `series_column` and `series` are NULL without partition_by.
+#[pg_extern(immutable, parallel_safe)]
+fn fin_ts_repeated_key(
+    series_column: Option<&str>,
+    series: Option<&str>,
+    time_column: Option<&str>,
+    time: Option<&str>,
+    rows: Option<i64>,
+) -> Result<bool, ErrorReport> {
+    match rows {
+        Some(rows) if rows > 1 => Err(report(repeated_key(
+            series_column.map(|c| (c, series)),
+            (time_column.unwrap_or("time"), time),
+            rows,
+        ))),
+        _ => Ok(true),
+    }
+}
+
+pgrx::extension_sql!(
+    r#"
+COMMENT ON FUNCTION fin_ts_repeated_key(text, text, text, text, bigint) IS
+    'Raises 22000 naming a (series, time) key that several rows share: the check fin_ts_view''s views run when read';
+"#,
+    name = "fin_ts_repeated_key_comment",
+    requires = [fin_ts_repeated_key]
+);
+
+/// The time column's type: its calendar parts depend on it.
+fn time_kind(columns: &[RelationColumn], time_column: &str) -> TimeKind {
+    match columns.iter().find(|c| c.name == time_column) {
+        Some(c) if c.type_name == "date" => TimeKind::Date,
+        Some(c) if c.type_name.ends_with("with time zone") => TimeKind::TimestampTz,
+        _ => TimeKind::Timestamp,
+    }
+}
+
 /// Creates (or replaces) the view `view` over `relation`: its columns and, per series
 /// (`options.partition_by`) ordered by `time_column`, features that read only rows at or
 /// before their own time and targets that read only later rows. Returns the view's name.
+/// Regenerating a view keeps its grants and comments (pg/views.rs).
 #[pg_extern(volatile, parallel_unsafe)]
 fn fin_ts_view(
     view: &str,
@@ -71,7 +112,8 @@ fn fin_ts_view(
     let (columns, relation_name) = source(relation.oid())?;
     check_time_column(&columns, time_column, &relation_name)?;
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-    let spec = TsViewSpec::parse(&options.0, &names).or_report()?;
+    let spec = TsViewSpec::parse(&options.0, &names, time_kind(&columns, time_column))
+        .or_report()?;
     for name in spec.numeric_columns() {
         match columns.iter().find(|c| c.name == name) {
             None => {
@@ -111,11 +153,20 @@ fn fin_ts_view(
             "shorten the windows, spans and lags, or use more history",
         ));
     }
-    let select = spec.select_sql(
-        &relation_name,
-        &names,
-        time_column,
-        &format!("{}.fin_ema", extension_schema()?),
-    );
-    create_view(view, &select)
+    // The view refuses repeated keys whenever it is read; refusing them here too says so
+    // before anything is created.
+    let partition = spec.partition_by.as_deref();
+    if let Some(key) = first_repeated_key(&relation_name, partition, time_column)? {
+        return Err(report(repeated_key(
+            partition.map(|p| (p, key.series.as_deref())),
+            (time_column, key.time.as_deref()),
+            key.rows,
+        )));
+    }
+    let select = spec
+        .select_sql(&relation_name, &names, time_column, &extension_schema()?)
+        .or_report()?;
+    let mut view_columns = names;
+    view_columns.extend(spec.added_columns());
+    create_view(view, &select, &view_columns)
 }

@@ -8,6 +8,7 @@
 use crate::error::{fail, report, OrReport, SqlResult};
 use crate::pg::extension::extension_schema;
 use crate::pg::relation::RelationColumn;
+use crate::pg::security::with_pinned_search_path;
 use crate::pg::spi::{select_one, select_row};
 use crate::pg::types::quote_ident;
 use finml_models::{Error, ErrorKind};
@@ -41,19 +42,24 @@ impl ScoreRun<'_> {
             .iter()
             .map(|c| (c.name.clone(), c.type_name.clone()))
             .collect();
-        columns.push((self.prediction_column.to_owned(), "float8".to_owned()));
+        // Qualified: a type (or a domain) of the same name on the caller's search_path must
+        // not stand in for these (the statement runs with the search_path pinned too).
+        columns.push((
+            self.prediction_column.to_owned(),
+            "pg_catalog.float8".to_owned(),
+        ));
         if self.score {
-            columns.push(("score".to_owned(), "int".to_owned()));
+            columns.push(("score".to_owned(), "pg_catalog.int4".to_owned()));
             if self.reasons > 0 {
-                columns.push(("reasons".to_owned(), "text[]".to_owned()));
+                columns.push(("reasons".to_owned(), "pg_catalog.text[]".to_owned()));
             }
         }
         if self.cutoff.is_some() {
-            columns.push(("decision".to_owned(), "text".to_owned()));
+            columns.push(("decision".to_owned(), "pg_catalog.text".to_owned()));
         }
-        columns.push(("model".to_owned(), "text".to_owned()));
-        columns.push(("version".to_owned(), "int".to_owned()));
-        columns.push(("scored_at".to_owned(), "timestamptz".to_owned()));
+        columns.push(("model".to_owned(), "pg_catalog.text".to_owned()));
+        columns.push(("version".to_owned(), "pg_catalog.int4".to_owned()));
+        columns.push(("scored_at".to_owned(), "pg_catalog.timestamptz".to_owned()));
         columns
     }
 
@@ -187,6 +193,8 @@ fn with_callers_search_path<T: FromDatum + IntoDatum>(
     query: &str,
     args: &[DatumWithOid<'_>],
 ) -> SqlResult<Option<T>> {
+    // search_path: the caller's, to resolve a target name as CREATE TABLE would; the
+    // queries' functions are schema-qualified.
     Spi::connect(|client| {
         let rows = client.select(query, Some(1), args).or_report()?;
         if rows.is_empty() {
@@ -230,11 +238,13 @@ fn invalid_target(target: &str, written: Written) -> pgrx::pg_sys::panic::ErrorR
 }
 
 /// Creates `target` when it does not exist, then appends one scored row per source row;
-/// returns the number of rows written.
+/// returns the number of rows written. Both statements run as the caller with the search_path
+/// pinned (DESIGN.md, principle 2): the target and source are schema-qualified already, and
+/// nothing in them may resolve to an object the caller's search_path plants.
 pub fn score_into(run: &ScoreRun<'_>, target: &str, exists: bool) -> SqlResult<i64> {
     let columns = run.columns();
     let schema = extension_schema()?;
-    Spi::connect_mut(|client| {
+    with_pinned_search_path(|| Spi::connect_mut(|client| {
         if !exists {
             let definition: Vec<String> = columns
                 .iter()
@@ -287,5 +297,5 @@ pub fn score_into(run: &ScoreRun<'_>, target: &str, exists: bool) -> SqlResult<i
             )
             .or_report()?;
         Ok(written.len() as i64)
-    })
+    }))
 }

@@ -125,6 +125,9 @@ struct Slot {
     epochs: i32,
     /// NaN: none yet.
     loss: f64,
+    /// finml.max_trainings_per_role in the training's session (0: none): a waiting
+    /// training that its own role's limit holds back does not hold back others.
+    role_limit: i32,
 }
 
 impl Slot {
@@ -143,6 +146,7 @@ impl Slot {
         epoch: 0,
         epochs: 0,
         loss: f64::NAN,
+        role_limit: 0,
     };
 
     fn running(&self) -> bool {
@@ -252,16 +256,13 @@ pub fn enter(model: Option<&str>, algorithm: &str) -> SqlResult<TrainingSlot> {
     let timeout = gucs::training_wait_timeout();
     let waiting_since = Instant::now();
     let mut told = false;
-    while let Some(running) = try_start(index, limit) {
+    while let Some(held) = try_start(index, limit) {
         let waited = waiting_since.elapsed();
         if waited >= timeout {
-            return Err(busy(running, limit, timeout));
+            return Err(held.busy(limit, timeout));
         }
         if !told {
-            notice!(
-                "finml: {running} trainings are running (finml.max_concurrent_trainings = {limit}): waiting up to {} s for a slot",
-                timeout.as_secs_f64()
-            );
+            held.notice(limit, timeout);
             told = true;
         }
         wait((timeout - waited).min(POLL));
@@ -270,11 +271,33 @@ pub fn enter(model: Option<&str>, algorithm: &str) -> SqlResult<TrainingSlot> {
     Ok(slot)
 }
 
-/// Claims a free slot in the waiting phase, or 53400 when all [`SLOTS`] are taken.
+/// Claims a free slot in the waiting phase, or 53400 when all [`SLOTS`] are taken or the
+/// role already has finml.max_waiting_trainings_per_role trainings waiting.
 fn queue(model: Option<&str>, algorithm: &str) -> SqlResult<usize> {
     let at = now();
+    // SAFETY: the backend's current user and database.
+    let (role, database) = unsafe { (pg_sys::GetUserId(), pg_sys::MyDatabaseId) };
+    let role_limit = gucs::max_trainings_per_role();
+    let waiting_bound = gucs::max_waiting_trainings_per_role();
     let mut board = BOARD.exclusive();
     sweep_exited(&mut board);
+    let of_role = |s: &&Slot| s.pid != 0 && s.role == role;
+    let role_running = board.slots.iter().filter(of_role).filter(|s| s.running()).count();
+    let role_waiting = board.slots.iter().filter(of_role).filter(|s| !s.running()).count();
+    // A training that would wait counts against the role's waiting bound: with the role at
+    // its own limit it waits for sure; otherwise the server's limit may still hold it.
+    let would_wait = role_limit != 0 && role_running >= role_limit;
+    if (would_wait || gucs::max_concurrent_trainings() != 0) && role_waiting >= waiting_bound {
+        drop(board);
+        return Err(fail(
+            ErrorKind::Busy,
+            format!(
+                "role \"{}\" already has {role_waiting} trainings waiting for a slot (finml.max_waiting_trainings_per_role = {waiting_bound})",
+                role_name(role)
+            ),
+            "wait for the role's trainings to finish (SELECT * FROM finml.progress shows them), or ask the DBA to raise finml.max_waiting_trainings_per_role",
+        ));
+    }
     let Some(index) = board.slots.iter().position(|s| s.pid == 0) else {
         return Err(fail(
             ErrorKind::Busy,
@@ -282,8 +305,6 @@ fn queue(model: Option<&str>, algorithm: &str) -> SqlResult<usize> {
             "wait for a training to finish (SELECT * FROM finml.progress shows them)",
         ));
     };
-    // SAFETY: the backend's current user and database.
-    let (role, database) = unsafe { (pg_sys::GetUserId(), pg_sys::MyDatabaseId) };
     board.slots[index] = Slot {
         pid: my_pid(),
         role,
@@ -294,26 +315,102 @@ fn queue(model: Option<&str>, algorithm: &str) -> SqlResult<usize> {
         queued_at: at,
         started_at: at,
         phase_at: at,
+        role_limit: role_limit as i32,
         ..Slot::FREE
     };
     Ok(index)
 }
 
-/// Starts the training of slot `index` when fewer than `limit` (0: no limit) run and no
-/// training queued earlier still waits for the same opening; else the number running.
-fn try_start(index: usize, limit: usize) -> Option<usize> {
+/// A role's name for a message ("role 16384" once dropped).
+fn role_name(role: pg_sys::Oid) -> String {
+    // SAFETY: a syscache lookup; with noerr, NULL for a missing role.
+    let name = unsafe { pg_sys::GetUserNameFromId(role, true) };
+    if name.is_null() {
+        return format!("role {}", role.to_u32());
+    }
+    // SAFETY: a palloc'd, NUL-terminated name.
+    unsafe { std::ffi::CStr::from_ptr(name) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// What holds a waiting training back.
+#[derive(Clone, Copy)]
+enum Held {
+    /// The server's limit: this many trainings run.
+    Server { running: usize },
+    /// The role's own limit: this many of its trainings run.
+    Role {
+        role: pg_sys::Oid,
+        running: usize,
+        limit: usize,
+    },
+}
+
+impl Held {
+    fn notice(self, limit: usize, timeout: Duration) {
+        let seconds = timeout.as_secs_f64();
+        match self {
+            Held::Server { running } => notice!(
+                "finml: {running} trainings are running (finml.max_concurrent_trainings = {limit}): waiting up to {seconds} s for a slot"
+            ),
+            Held::Role { role, running, limit } => notice!(
+                "finml: {running} trainings of role \"{}\" are running (finml.max_trainings_per_role = {limit}): waiting up to {seconds} s for one to finish",
+                role_name(role)
+            ),
+        }
+    }
+
+    fn busy(self, limit: usize, waited: Duration) -> ErrorReport {
+        match self {
+            Held::Server { running } => busy(running, limit, waited),
+            Held::Role { role, running, limit } => fail(
+                ErrorKind::Busy,
+                format!(
+                    "finml.max_trainings_per_role ({limit}) trainings of role \"{}\" are running ({running} now), and none finished within finml.training_wait_timeout ({} s)",
+                    role_name(role),
+                    waited.as_secs_f64()
+                ),
+                "try again when the role's other trainings finish (SELECT * FROM finml.progress shows them), or ask the DBA to raise finml.max_trainings_per_role for the role (ALTER ROLE ... SET)",
+            ),
+        }
+    }
+}
+
+/// Starts the training of slot `index` when fewer than `limit` (0: no limit) run, no
+/// training queued earlier still waits for the same opening, and fewer of its role's than
+/// its role's limit run; else what holds it back (the server's limit first).
+fn try_start(index: usize, limit: usize) -> Option<Held> {
     let mut board = BOARD.exclusive();
     sweep_exited(&mut board);
     let slots = &board.slots;
     let running = slots.iter().filter(|s| s.running()).count();
+    let running_of = |role: pg_sys::Oid| {
+        slots
+            .iter()
+            .filter(|s| s.running() && s.role == role)
+            .count()
+    };
+    // A waiting training that its own role's limit holds is not in line for the opening.
+    let eligible = |s: &Slot| s.role_limit == 0 || running_of(s.role) < s.role_limit as usize;
     let mine = (slots[index].queued_at, index);
     let ahead = slots
         .iter()
         .enumerate()
-        .filter(|(k, s)| s.pid != 0 && s.phase == Phase::Waiting && (s.queued_at, *k) < mine)
+        .filter(|(k, s)| {
+            s.pid != 0 && s.phase == Phase::Waiting && (s.queued_at, *k) < mine && eligible(s)
+        })
         .count();
     if limit != 0 && running + ahead >= limit {
-        return Some(running);
+        return Some(Held::Server { running });
+    }
+    let me = &slots[index];
+    if !eligible(me) {
+        return Some(Held::Role {
+            role: me.role,
+            running: running_of(me.role),
+            limit: me.role_limit as usize,
+        });
     }
     let at = now();
     let slot = &mut board.slots[index];

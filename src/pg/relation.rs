@@ -250,12 +250,15 @@ pub fn read_where(
 
     progress::reading((estimate >= 1.0).then_some(estimate as i64));
     let mut rows_read = 0usize;
+    // The distinct texts' bytes (data::level_bytes): a column of distinct texts holds them
+    // twice over, beyond the codes bytes_per_row counts.
+    let mut level_bytes = 0usize;
     stream_rows(&query, &args, |row| {
         for (k, feature) in features.iter_mut().enumerate() {
             let value = row.value(k + 1, plan.features[k].1);
             match &mut feature.column {
                 Column::Numeric(c) => c.push(&feature.name, value.number()).or_report()?,
-                Column::Categorical(c) => c.push(value.text()),
+                Column::Categorical(c) => level_bytes += c.push_counted(value.text()),
             }
         }
         match &mut target {
@@ -265,7 +268,9 @@ pub fn read_where(
                     row.value(target_ordinal, ValueKind::Numeric).number(),
                 )
                 .or_report()?,
-            TargetColumn::Text(c) => c.push(row.value(target_ordinal, ValueKind::Text).text()),
+            TargetColumn::Text(c) => {
+                level_bytes += c.push_counted(row.value(target_ordinal, ValueKind::Text).text())
+            }
             TargetColumn::Boolean(v) => v.push(row.boolean(target_ordinal)),
             TargetColumn::Absent(rows) => *rows += 1,
         }
@@ -311,7 +316,11 @@ pub fn read_where(
             progress::rows_read(rows_read);
         }
         // Checked per row, not per batch: one comparison, and it stops a wide read early.
-        if rows_read.saturating_mul(bytes_per_row) > budget_bytes {
+        if rows_read
+            .saturating_mul(bytes_per_row)
+            .saturating_add(level_bytes)
+            > budget_bytes
+        {
             return Err(fail(
 ErrorKind::ResourceLimit,
                 format!(

@@ -27,6 +27,11 @@ use serde_json::{Map, Value};
 /// The keys of algorithm "isolation_forest".
 pub const ISOLATION_FOREST_KEYS: &[&str] = &["n_trees", "sample_size", "contamination"];
 
+/// The most trees a forest grows (`n_trees`).
+pub const MAX_TREES: usize = 10_000;
+/// The most rows a tree isolates (`sample_size`).
+pub const MAX_SAMPLE_SIZE: usize = 1 << 20;
+
 /// Euler–Mascheroni constant, for the harmonic numbers of c(n).
 const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
 
@@ -47,10 +52,10 @@ impl IsolationForestParams {
         Ok(IsolationForestParams {
             n_trees: options
                 .get("n_trees")
-                .map_or(Ok(100), |v| count(v, "n_trees", 1, 10_000))?,
+                .map_or(Ok(100), |v| count(v, "n_trees", 1, MAX_TREES))?,
             sample_size: options
                 .get("sample_size")
-                .map_or(Ok(256), |v| count(v, "sample_size", 2, 1 << 20))?,
+                .map_or(Ok(256), |v| count(v, "sample_size", 2, MAX_SAMPLE_SIZE))?,
             contamination: match options.get("contamination") {
                 None => None,
                 Some(Value::String(s)) if s == "auto" => None,
@@ -160,8 +165,18 @@ impl IsolationForest {
     }
 
     pub fn first_invalid_parameter(&self) -> Option<String> {
-        if !(self.threshold.is_finite() && self.flagged_share.is_finite()) {
-            return Some("threshold".to_owned());
+        // Scores lie in [0, 1]: a threshold outside flags every row or none.
+        let share = |x: f64| (0.0..=1.0).contains(&x);
+        if !share(self.threshold) {
+            return Some(format!("the threshold ({})", self.threshold));
+        }
+        if !share(self.flagged_share) {
+            return Some(format!("the flagged_share ({})", self.flagged_share));
+        }
+        if let Some(c) = self.contamination {
+            if !(c > 0.0 && c <= 0.5) {
+                return Some(format!("the contamination ({c})"));
+            }
         }
         self.trees
             .iter()
@@ -170,13 +185,28 @@ impl IsolationForest {
     }
 
     /// What does not fit a design of `width` columns (the stored bytes may have been
-    /// edited): a split on a column past it, or a child outside its tree.
+    /// edited): more trees or a larger sample than training makes (`sample_size` normalizes
+    /// every score), a tree without nodes, a split on a column outside the design, a child
+    /// that does not come after its parent inside the tree, or a leaf holding more rows
+    /// than the sample.
     pub fn shape_mismatch(&self, width: usize) -> Option<String> {
-        if self.trees.is_empty() || self.sample_size < 2 {
-            return Some("no trees".to_owned());
+        if self.trees.is_empty() || self.trees.len() > MAX_TREES {
+            return Some(format!(
+                "the forest has {} trees; training grows 1 to {MAX_TREES}",
+                self.trees.len()
+            ));
+        }
+        if !(2..=MAX_SAMPLE_SIZE).contains(&self.sample_size) {
+            return Some(format!(
+                "the sample_size {} is not in 2..{MAX_SAMPLE_SIZE}",
+                self.sample_size
+            ));
         }
         for (t, tree) in self.trees.iter().enumerate() {
             let nodes = tree.feature.len();
+            if nodes == 0 {
+                return Some(format!("tree {t} has no nodes"));
+            }
             if tree.threshold.len() != nodes
                 || tree.left.len() != nodes
                 || tree.right.len() != nodes
@@ -185,16 +215,27 @@ impl IsolationForest {
             }
             for node in 0..nodes {
                 let f = tree.feature[node];
-                if f >= width as i32 {
-                    return Some(format!("tree {t} splits on design column {f} of {width}"));
+                if f < -1 || usize::try_from(f).is_ok_and(|f| f >= width) {
+                    return Some(format!(
+                        "tree {t} node {node} splits on design column {f} of {width}"
+                    ));
+                }
+                if f < 0 {
+                    let rows = tree.threshold[node];
+                    if !(1.0..=self.sample_size as f64).contains(&rows) {
+                        return Some(format!(
+                            "tree {t} node {node} is a leaf of {rows} rows, of a sample of {}",
+                            self.sample_size
+                        ));
+                    }
+                    continue;
                 }
                 // Children come after their parent: a walk always ends at a leaf.
-                if f >= 0
-                    && [tree.left[node], tree.right[node]]
-                        .iter()
-                        .any(|&c| c as usize <= node || c as usize >= nodes)
+                if [tree.left[node], tree.right[node]]
+                    .iter()
+                    .any(|&c| c as usize <= node || c as usize >= nodes)
                 {
-                    return Some(format!("tree {t} has a child outside the tree"));
+                    return Some(format!("tree {t} node {node} has a child outside the tree"));
                 }
             }
         }

@@ -479,17 +479,75 @@ impl Estimator {
         let weights = match self {
             Estimator::Logistic(e) | Estimator::Linear(e) => &e.weights,
             Estimator::Scorecard(s) => &s.linear.weights,
-            Estimator::Mlp(network) => {
-                let inputs = network.layers.first().map_or(0, |l| l.in_dim);
-                return (inputs != width).then(|| {
-                    format!("the network takes {inputs} inputs, the preprocessing gives {width}")
-                });
+            Estimator::Mlp(network) => return network.shape_problem(width),
+            Estimator::Kmeans(k) => {
+                // Prediction measures every centre: no training makes more than MAX_K.
+                if k.k() > kmeans::MAX_K {
+                    return Some(format!(
+                        "{} centres, more than the {} k-means trains",
+                        k.k(),
+                        kmeans::MAX_K
+                    ));
+                }
+                return k.shape_mismatch(width);
             }
-            Estimator::Kmeans(k) => return k.shape_mismatch(width),
             Estimator::IsolationForest(f) => return f.shape_mismatch(width),
         };
         (weights.len() != width)
             .then(|| format!("{} weights for {width} design columns", weights.len()))
+    }
+
+    /// A stored task that this algorithm does not train (the task picks the link function
+    /// and the functions that apply): what does not fit.
+    pub fn task_mismatch(&self, task: Task) -> Option<String> {
+        let fits = match self {
+            Estimator::Logistic(_) | Estimator::Scorecard(_) => task == Task::Classification,
+            Estimator::Linear(_) => task == Task::Regression,
+            Estimator::Mlp(_) => matches!(task, Task::Classification | Task::Regression),
+            Estimator::Kmeans(_) => task == Task::Clustering,
+            Estimator::IsolationForest(_) => task == Task::AnomalyDetection,
+        };
+        (!fits).then(|| {
+            format!(
+                "its task {} is not one algorithm {} trains",
+                task.as_str(),
+                self.algorithm().as_str()
+            )
+        })
+    }
+
+    /// A stored explanation reference that does not fit the preprocessing (explanations
+    /// read one term mean and spread per feature, an MLP's baseline one value per design
+    /// column): what does not fit. Unsupervised models are not explained, so theirs is not
+    /// read.
+    pub fn reference_mismatch(
+        &self,
+        preprocessor: &Preprocessor,
+        reference: &Reference,
+    ) -> Option<String> {
+        let features = preprocessor.features.len();
+        let (means, expected, what) = match self {
+            Estimator::Logistic(_) | Estimator::Linear(_) | Estimator::Scorecard(_) => {
+                (reference.mean_terms.len(), features, "term means")
+            }
+            Estimator::Mlp(_) => (
+                reference.mean_design.len(),
+                preprocessor.width(),
+                "baseline values",
+            ),
+            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => return None,
+        };
+        if means != expected {
+            return Some(format!(
+                "its explanation reference has {means} {what} for {expected}"
+            ));
+        }
+        (reference.term_sd.len() != features).then(|| {
+            format!(
+                "its explanation reference has {} importances for {features} features",
+                reference.term_sd.len()
+            )
+        })
     }
 
     /// True when the coefficients fin_coefficients shows are not the ones prediction uses.

@@ -878,6 +878,14 @@ impl Scorecard {
         if self.score_shares.len() != self.score_cuts.len() + 1 {
             return Err("score bands and shares disagree".into());
         }
+        // A score's band is found by bisection of the cuts.
+        if self
+            .score_cuts
+            .windows(2)
+            .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
+        {
+            return Err("the score bands' cuts do not increase".into());
+        }
         Ok(())
     }
 }

@@ -377,6 +377,104 @@ SELECT * FROM fin_train('m11', 'attack_loans', 'amount', features => ARRAY['inco
 SELECT * FROM fin_train('m11', 'attack_loans', 'status', features => ARRAY['income'],
                         options => '{"positive": "bad", "seed": 4294967296}');
 RESET ROLE;
+
+-- 12. (Trust, second round: 1, 2, 14) fin_training_sums believes no pass. Text widths whose
+-- sum wraps usize are refused before anything is sized (a release build sized the state from
+-- the wrapped sum, then asked for 8 TB for the first row and aborted the server); so are cell
+-- counts past the bound, arrays longer than any state or row, and passes longer than any
+-- fin_train makes, before they are copied (22023, 54000).
+CREATE SCHEMA mallory AUTHORIZATION mallory;
+SET ROLE mallory;
+SELECT fin_training_sums('{"pass": "normal", "preprocessor": {"features": [
+    {"name": "a", "kind": "text", "max_features": 9223372036854775808, "ngram": [1, 1], "sublinear_tf": false, "l2_norm": true, "idf": []},
+    {"name": "b", "kind": "text", "max_features": 9223372036854775808, "ngram": [1, 1], "sublinear_tf": false, "l2_norm": true, "idf": []}]}}',
+    ARRAY[]::float8[], ARRAY['x', 'y'], 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_sums('{"pass": "moments", "numbers": 6148914691236517206}', ARRAY[1.0], ARRAY[]::text[], 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_sums_add(array_fill(0::float8, ARRAY[9000000]), array_fill(0::float8, ARRAY[9000000]));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_sums('{"pass": "spread", "means": [0]}', array_fill(1::float8, ARRAY[2000000]), ARRAY[]::text[], 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_sums(repeat(' ', 67108865) || '{"pass": "spread", "means": [0]}', ARRAY[1.0], ARRAY[]::text[], 1);
+\echo :LAST_ERROR_SQLSTATE
+-- A state carries its pass: two passes' states of one length are not added together, and a
+-- state the caller made up (an aggregate of their own over the transition) is refused.
+SELECT fin_training_sums_add(
+    (SELECT fin_training_sums('{"pass": "spread", "means": [0]}', ARRAY[1.0], ARRAY[]::text[], 1)),
+    (SELECT fin_training_sums('{"pass": "spread", "means": [1]}', ARRAY[1.0], ARRAY[]::text[], 1)));
+\echo :LAST_ERROR_SQLSTATE
+CREATE AGGREGATE mallory.made_up_sums(text, float8[], text[], float8) (
+    SFUNC = fin_training_sums_step, STYPE = float8[], INITCOND = '{1,0}');
+SELECT mallory.made_up_sums('{"pass": "spread", "means": [0]}', ARRAY[1.0], ARRAY[]::text[], 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT array_length(fin_training_sums('{"pass": "spread", "means": [0]}', ARRAY[v], ARRAY[]::text[], 1), 1) AS cells
+  FROM (VALUES (1.0::float8), (3.0)) AS t(v);
+DROP AGGREGATE mallory.made_up_sums(text, float8[], text[], float8);
+
+-- 13. (9) fin_score_table pins its search_path: a domain named float8 that another role plants
+-- ahead of pg_catalog (its check runs their function) types none of the scores' columns.
+CREATE FUNCTION mallory.spy(float8) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS
+  $$ BEGIN RAISE WARNING 'mallory code ran: spy as %', current_user; RETURN true; END $$;
+CREATE DOMAIN mallory.float8 AS pg_catalog.float8 CHECK (mallory.spy(VALUE));
+CREATE DOMAIN mallory.text AS pg_catalog.text CHECK (mallory.spy(1));
+GRANT USAGE ON SCHEMA mallory TO victim;
+RESET ROLE;
+CREATE SCHEMA victim_s AUTHORIZATION victim;
+SET ROLE victim;
+SET search_path = mallory, public, pg_catalog;
+SELECT fin_score_table('victim_m', 'attack_loans', 'victim_s.scores', '{"cutoff": 0.3}');
+RESET search_path;
+SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
+  FROM pg_attribute a WHERE a.attrelid = 'victim_s.scores'::regclass AND a.attnum > 0 ORDER BY a.attnum;
+RESET ROLE;
+DROP SCHEMA victim_s CASCADE;
+DROP SCHEMA mallory CASCADE;
+
+-- 14. (11) k-means refuses rows whose distances overflow (22000), where it put each of them in
+-- cluster 1, and answers no cluster for such a row (22000).
+CREATE TABLE far_rows AS
+SELECT i AS id, (i % 7)::float8 AS a, (i % 5)::float8 AS b FROM generate_series(1, 300) i;
+GRANT SELECT ON far_rows TO victim;
+SET ROLE victim;
+SELECT version FROM fin_train('clusters', 'far_rows', NULL, 'kmeans', options => '{"k": 3, "exclude": ["id"]}');
+SELECT fin_cluster('clusters', r) FROM (SELECT 0 AS id, 1e200::float8 AS a, 1::float8 AS b) r;
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_cluster('clusters', r) BETWEEN 1 AND 3 AS in_range FROM (SELECT 0 AS id, 6::float8 AS a, 4::float8 AS b) r;
+RESET ROLE;
+UPDATE far_rows SET a = 1e200 WHERE id = 7;
+SET ROLE victim;
+SELECT * FROM fin_train('clusters', 'far_rows', NULL, 'kmeans', options => '{"k": 3, "exclude": ["id"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_drop_model('clusters');
+RESET ROLE;
+DROP TABLE far_rows;
+
+-- 15. (5) An MLP fold of fin_backtest honours statement_timeout (it ran to the end, 229 s).
+CREATE TABLE ticks AS
+SELECT d::date AS day, sin(i / 7.0) + (i % 11) / 10.0 AS x, (i % 3 = 0) AS up
+  FROM generate_series(1, 600) i, LATERAL (SELECT date '2020-01-01' + i AS d) t;
+SET statement_timeout = '1s';
+SELECT * FROM fin_backtest('ticks_wf', 'ticks', 'up', 'mlp', 'day',
+                           '{"epochs": 100000, "folds": 2, "hidden": [64, 64]}');
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+DROP TABLE ticks;
+
+-- 16. (6) Budgets count what is allocated: distinct texts are held twice over (the level and
+-- its index key), beyond the 4 bytes a row's code takes; a period per row holds a period's
+-- cells each. Both are refused within a 64 MB budget (54000).
+CREATE TABLE memos_wide AS
+SELECT i AS id, repeat(md5(i::text), 7) AS memo, (i % 2 = 0) AS flag FROM generate_series(1, 300000) i;
+SET finml.max_training_memory = '64MB';
+SELECT * FROM fin_train('wide_levels', 'memos_wide', 'flag', options => '{"exclude": ["id"]}');
+\echo :LAST_ERROR_SQLSTATE
+RESET finml.max_training_memory;
+DROP TABLE memos_wide;
+SET finml.max_training_memory = '1MB';
+SELECT count(*) FROM fin_monitor('victim_m', 'attack_loans', 'id');
+\echo :LAST_ERROR_SQLSTATE
+RESET finml.max_training_memory;
 \i include/cleanup.sql
 DROP OWNED BY victim, mallory, grantee_renamed, grantee_r, owner_a;
 DROP ROLE victim, mallory, grantee_renamed, grantee_r, owner_a;

@@ -180,4 +180,63 @@ CREATE TABLE golden_format6 (id int, dated_notes float8);
 :copy_cmd
 SELECT count(*) AS rows, count(*) FILTER (WHERE fin_predict('golden_dated', d) <> g.dated_notes) AS differ
   FROM dated d JOIN golden_format6 g USING (id);
+-- Dates past timestamp's range (from year 294277; a date reaches 5874897) and the first
+-- date: fin_model_sql computes the parts from the date itself (no conversion through
+-- timestamp), and equals fin_predict to the bit; so does a timestamptz at the last
+-- microsecond there is.
+SELECT EXTRACT(YEAR FROM opened) AS year, fin_predict('date_parts', r) = (:date_sql) AS sql_equal
+  FROM (VALUES (DATE '294276-12-31'), (DATE '294277-01-01'), (DATE '1000000-06-15'),
+               (DATE '5874897-12-31'), (DATE '4714-11-24 BC')) AS r(opened);
+SELECT fin_predict('timestamp_parts', r) = (:ts_sql) AS sql_equal
+  FROM (VALUES (TIMESTAMPTZ '294276-12-31 23:59:59.999999+00'),
+               (TIMESTAMPTZ '4713-01-01 00:00:00+00 BC')) AS r(opened_at);
+
+-- Intraday: the hour and minute parts of a timestamptz are EXTRACT's in UTC (the session is in
+-- America/Los_Angeles, whose clocks change on 2024-03-10), for fin_predict and fin_model_sql.
+CREATE TABLE ticks AS
+SELECT i AS id, ts,
+       2 * EXTRACT(HOUR FROM ts AT TIME ZONE 'UTC') - EXTRACT(MINUTE FROM ts AT TIME ZONE 'UTC') / 10 AS y
+  FROM (SELECT i, TIMESTAMPTZ '2024-03-09 00:00:00+00' + i * interval '7 minutes 13 seconds' AS ts
+          FROM generate_series(1, 1500) AS i) s;
+SELECT model, (metrics->>'rmse')::float8 < 1e-9 AS exact
+  FROM fin_train('intraday', 'ticks', 'y', 'linear', features => ARRAY['ts'],
+                 options => '{"test_size": 0.2, "dates": {"ts": ["hour", "minute"]}}');
+SELECT term FROM fin_coefficients('intraday') ORDER BY term;
+SELECT fin_model_sql('intraday') AS intraday_sql \gset
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE abs(fin_predict('intraday', t) - y) > 1e-9) AS predict_differ,
+       count(*) FILTER (WHERE fin_predict('intraday', t) <> (:intraday_sql)) AS sql_differ
+  FROM ticks t;
+
+-- fin_model_sql's text literals read the same whatever standard_conforming_strings is: a
+-- level with a backslash is written E'...' with the backslash doubled, so the level
+-- x\'); DROP TABLE t; -- stays a level and the SQL gives fin_predict's and fin_score's
+-- numbers with the setting off and on (t is still there).
+CREATE TABLE t (kept int);
+INSERT INTO t VALUES (1);
+CREATE TABLE crafted AS
+SELECT a.id, a.status, a.seniority, a.income,
+       CASE a.home WHEN 'rent' THEN E'x\\''); DROP TABLE t; --'
+                   WHEN 'parents' THEN E'back\\slash''s' ELSE a.home END AS home
+  FROM applications a;
+SELECT model FROM fin_train('crafted_lr', 'crafted', 'status', 'logistic',
+                            features => ARRAY['seniority', 'income', 'home'],
+                            options => '{"positive": "bad", "test_size": 0}');
+SELECT model FROM fin_train('crafted_card', 'crafted', 'status', 'scorecard',
+                            features => ARRAY['seniority', 'income', 'home'],
+                            options => '{"positive": "bad", "test_size": 0, "min_iv": 0}');
+SELECT fin_model_sql('crafted_lr') AS crafted_lr_sql,
+       fin_model_sql('crafted_card', 'score') AS crafted_card_sql \gset
+SELECT :'crafted_lr_sql' LIKE '%E''x%' AS escaped_in_lr, :'crafted_card_sql' LIKE '%E''x%' AS escaped_in_card;
+SET standard_conforming_strings = off;
+SELECT count(*) AS rows, count(*) FILTER (WHERE home LIKE 'x%') AS crafted_rows,
+       count(*) FILTER (WHERE abs(fin_predict('crafted_lr', c) - (:crafted_lr_sql)) > 1e-15) AS lr_differ,
+       count(*) FILTER (WHERE fin_score('crafted_card', c) <> (:crafted_card_sql)) AS card_differ
+  FROM crafted c;
+SET standard_conforming_strings = on;
+SELECT count(*) AS rows, count(*) FILTER (WHERE home LIKE 'x%') AS crafted_rows,
+       count(*) FILTER (WHERE abs(fin_predict('crafted_lr', c) - (:crafted_lr_sql)) > 1e-15) AS lr_differ,
+       count(*) FILTER (WHERE fin_score('crafted_card', c) <> (:crafted_card_sql)) AS card_differ
+  FROM crafted c;
+SELECT count(*) AS t_rows FROM t;
 ROLLBACK;

@@ -129,4 +129,103 @@ SET search_path = shadow, pg_catalog, public;
 SELECT fin_ts_view('shadowed', 'prices', 'day', '{"price": "last", "returns": [1], "windows": [], "ema": [], "rsi": null, "macd": null, "bollinger": null, "volume_z": null, "calendar": false, "targets": {}}');
 RESET search_path;
 SELECT count(*) FILTER (WHERE ret_1 = ln(42)) AS shadowed_rows, count(ret_1) AS returns FROM shadow.shadowed;
+
+-- Bounds (22023, with a hint): the options cannot ask for unbounded SQL. Periods are at most
+-- 10,000 rows and lists at most 64 entries (1,000 volatility horizons of 100,000 rows once
+-- exhausted the server's memory while the view's SQL was parsed); a period listed twice is
+-- refused too.
+SELECT fin_ts_view('v', 'prices', 'day', jsonb_build_object('price', 'last', 'targets',
+         jsonb_build_object('volatility', (SELECT jsonb_agg(100000 - i) FROM generate_series(0, 999) AS i))));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_ts_view('v', 'prices', 'day', '{"price": "last", "targets": {"volatility": [100000]}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_ts_view('v', 'prices', 'day', '{"price": "last", "rsi": 100000}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_ts_view('v', 'prices', 'day', '{"price": "last", "windows": [5, 20, 5]}');
+\echo :LAST_ERROR_SQLSTATE
+
+-- Intraday series: two symbols every 17 minutes over 56 hours (a DST change of the session's
+-- time zone among them), one with a zero and a negative price.
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+CREATE TABLE ticks AS
+SELECT s.symbol, TIMESTAMPTZ '2024-03-08 14:30:00+00' + (t - 1) * interval '17 minutes' AS ts,
+       CASE WHEN s.symbol = 'BBB' AND t = 40 THEN 0
+            WHEN s.symbol = 'BBB' AND t = 41 THEN -1.5
+            ELSE 50 + 5 * sin(t / 9.0) END::float8 AS close
+  FROM (VALUES ('AAA'), ('BBB')) AS s(symbol), generate_series(1, 200) AS t;
+RESET TimeZone;
+SELECT fin_ts_view('tick_features', 'ticks', 'ts',
+                   '{"partition_by": "symbol", "returns": [1, 3], "windows": [5], "ema": [3],
+                     "rsi": 3, "macd": null, "bollinger": 5,
+                     "calendar": ["day_of_week", "hour", "minute"],
+                     "targets": {"return": [2], "volatility": [2]}}');
+-- hour and minute (and the day of week) of a timestamptz are those of UTC, in any session's
+-- time zone (Asia/Kolkata is 5:30 ahead: its minutes differ too).
+SET TimeZone = 'Asia/Kolkata';
+SELECT count(*) AS rows, count(DISTINCT hour) AS hours, count(DISTINCT minute) AS minutes,
+       count(*) FILTER (WHERE hour <> extract(hour FROM ts AT TIME ZONE 'UTC')
+                           OR minute <> extract(minute FROM ts AT TIME ZONE 'UTC')
+                           OR day_of_week <> extract(isodow FROM ts AT TIME ZONE 'UTC')) AS not_utc
+  FROM tick_features;
+RESET TimeZone;
+-- A date has no hour (22023).
+SELECT fin_ts_view('v', 'prices', 'day', '{"price": "last", "calendar": ["hour"]}');
+\echo :LAST_ERROR_SQLSTATE
+-- A zero or negative price makes the returns that read it NULL (and the windows and targets
+-- that read those), instead of failing every query on the view (2201E): BBB's prices 40 and
+-- 41 are 0 and -1.5.
+SELECT symbol, count(*) AS rows, count(ret_1) AS returns, count(ret_3) AS returns_3,
+       count(ret_std_5) AS windows_defined, count(target_return_2) AS forward_returns,
+       count(target_volatility_2) AS forward_volatility, count(ema_ratio_3) AS ema_ratios
+  FROM tick_features GROUP BY symbol ORDER BY symbol;
+
+-- One row per series and time: rows that share a time would order the series by their
+-- physical order. The view refuses them whenever it is read (22000, naming the first such
+-- key), rows inserted after fin_ts_view included; a series without repeats still reads.
+SET TimeZone = 'UTC';
+INSERT INTO ticks VALUES ('BBB', TIMESTAMPTZ '2024-03-08 17:20:00+00', 999);
+SELECT count(*) FROM tick_features;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS aaa_rows FROM tick_features WHERE symbol = 'AAA';
+-- fin_ts_view refuses them before it creates anything.
+SELECT fin_ts_view('tick_features', 'ticks', 'ts', '{"partition_by": "symbol"}');
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM ticks WHERE close = 999;
+RESET TimeZone;
+SELECT count(*) AS rows FROM tick_features;
+
+-- Regenerating a view keeps what was given to it. Columns added after the old ones: the view
+-- is replaced in place (grants, comments, options and the views over it stay).
+CREATE ROLE finml_ts_reader;
+GRANT SELECT ON tick_features TO finml_ts_reader;
+COMMENT ON VIEW tick_features IS 'intraday features';
+COMMENT ON COLUMN tick_features.hour IS 'hour in UTC';
+ALTER VIEW tick_features SET (security_barrier = true);
+CREATE VIEW tick_summary AS SELECT symbol, count(*) AS n FROM tick_features GROUP BY symbol;
+SELECT fin_ts_view('tick_features', 'ticks', 'ts',
+                   '{"partition_by": "symbol", "returns": [1, 3], "windows": [5], "ema": [3],
+                     "rsi": 3, "macd": null, "bollinger": 5,
+                     "calendar": ["day_of_week", "hour", "minute"],
+                     "targets": {"return": [2], "volatility": [2, 4]}}');
+SELECT has_table_privilege('finml_ts_reader', 'tick_features', 'SELECT') AS reader_may_select,
+       obj_description('tick_features'::regclass, 'pg_class') AS comment,
+       col_description('tick_features'::regclass,
+                       (SELECT attnum FROM pg_attribute
+                         WHERE attrelid = 'tick_features'::regclass AND attname = 'hour')) AS hour_comment,
+       (SELECT reloptions FROM pg_class WHERE oid = 'tick_features'::regclass) AS options,
+       (SELECT count(*) FROM tick_summary) AS summary_rows,
+       (SELECT count(target_volatility_4) FROM tick_features) AS new_column_values;
+-- Columns that change while another view reads this one: refused (55006), naming it.
+SELECT fin_ts_view('tick_features', 'ticks', 'ts', '{"partition_by": "symbol", "returns": [1]}');
+\echo :LAST_ERROR_SQLSTATE
+-- Without it, the view is created again with its owner, grants, comment and options (the
+-- comment of a column that is gone goes with it).
+DROP VIEW tick_summary;
+SELECT fin_ts_view('tick_features', 'ticks', 'ts', '{"partition_by": "symbol", "returns": [1]}');
+SELECT has_table_privilege('finml_ts_reader', 'tick_features', 'SELECT') AS reader_may_select,
+       obj_description('tick_features'::regclass, 'pg_class') AS comment,
+       (SELECT reloptions FROM pg_class WHERE oid = 'tick_features'::regclass) AS options,
+       (SELECT count(*) FROM pg_description WHERE objoid = 'tick_features'::regclass AND objsubid > 0) AS column_comments,
+       (SELECT pg_get_userbyid(relowner) = current_user FROM pg_class WHERE oid = 'tick_features'::regclass) AS same_owner;
 ROLLBACK;

@@ -138,21 +138,24 @@ impl KMeansModel {
         self.centers.len()
     }
 
-    /// The nearest centre to a design row (the lowest-numbered on a tie).
-    pub fn nearest(&self, row: ArrayView1<'_, f64>) -> usize {
-        let mut best = (f64::INFINITY, 0);
+    /// The nearest centre to a design row (the lowest-numbered on a tie); `None` when the
+    /// row's distances overflow double precision (|x| near 1e154 and beyond): every distance
+    /// is then ∞ and "the nearest" would be cluster 1 for every such row.
+    pub fn nearest(&self, row: ArrayView1<'_, f64>) -> Option<usize> {
+        let mut best = (f64::INFINITY, None);
         for (j, c) in self.centers.iter().enumerate() {
             let d: f64 = row.iter().zip(c).map(|(a, b)| (a - b) * (a - b)).sum();
             if d < best.0 {
-                best = (d, j);
+                best = (d, Some(j));
             }
         }
         best.1
     }
 
-    /// The cluster number (1 to k) of a design row: the output unit.
+    /// The cluster number (1 to k) of a design row: the output unit; NaN (refused as a
+    /// non-finite prediction, 22000) when the row's distances overflow.
     pub fn cluster_of(&self, row: ArrayView1<'_, f64>) -> f64 {
-        (self.nearest(row) + 1) as f64
+        self.nearest(row).map_or(f64::NAN, |j| (j + 1) as f64)
     }
 
     /// The cluster number of every row of a design matrix.
@@ -213,11 +216,28 @@ impl KMeansModel {
 }
 
 /// Fits the preprocessing and k-means on the training rows.
+/// 22000 for a design row whose squared length overflows double precision: its distance to
+/// every centre would be ∞, Lloyd's algorithm would put it in the first cluster whatever its
+/// values, and the inertia would be ∞.
+fn refuse_overflowing_rows(x: &Array2<f64>) -> Result<()> {
+    for (i, row) in x.rows().into_iter().enumerate() {
+        if !row.dot(&row).is_finite() {
+            return Err(Error::invalid_data(format!(
+                "training row {} is too far from the others: its squared distances overflow double precision",
+                i + 1
+            ))
+            .with_hint("rescale or cap the features (values near 1e154 and beyond cannot be clustered), or exclude the row"));
+        }
+    }
+    Ok(())
+}
+
 pub fn fit_estimator(
     input: &mut FitInput<'_>,
     params: &KMeansParams,
 ) -> Result<(Preprocessor, KMeansModel)> {
     let (preprocessor, x) = crate::linear::dense_design(input, "k-means")?;
+    refuse_overflowing_rows(&x)?;
     let rows = input.train.len();
     let (low, high) = match params.k {
         ClusterCount::Fixed(k) => (k, k),

@@ -84,7 +84,7 @@ impl Network {
     /// named for the error message.
     pub fn first_invalid_parameter(&self) -> Option<String> {
         self.layers.iter().enumerate().find_map(|(k, layer)| {
-            let sizes_agree = layer.weights.len() == layer.in_dim * layer.out_dim
+            let sizes_agree = layer.in_dim.checked_mul(layer.out_dim) == Some(layer.weights.len())
                 && layer.bias.len() == layer.out_dim;
             if !sizes_agree {
                 Some(format!("the shape of layer {}", k + 1))
@@ -99,6 +99,49 @@ impl Network {
                 None
             }
         })
+    }
+}
+
+impl Network {
+    /// What does not fit a design of `width` columns (the stored bytes may have been
+    /// edited): a first layer of another width, a layer without units (its rows of weights
+    /// would be empty chunks), weights or biases that are not one per unit and input, layers
+    /// that do not chain, or an output that is not one unit.
+    pub fn shape_problem(&self, width: usize) -> Option<String> {
+        let Some(first) = self.layers.first() else {
+            return Some("the network has no layers".to_owned());
+        };
+        if first.in_dim != width {
+            return Some(format!(
+                "the network takes {} inputs, the preprocessing gives {width}",
+                first.in_dim
+            ));
+        }
+        let mut inputs = width;
+        for (k, layer) in self.layers.iter().enumerate() {
+            if layer.in_dim != inputs || layer.in_dim == 0 || layer.out_dim == 0 {
+                return Some(format!(
+                    "layer {} of the network takes {} inputs from {inputs} and gives {} outputs",
+                    k + 1,
+                    layer.in_dim,
+                    layer.out_dim
+                ));
+            }
+            if layer.in_dim.checked_mul(layer.out_dim) != Some(layer.weights.len())
+                || layer.bias.len() != layer.out_dim
+            {
+                return Some(format!(
+                    "layer {} of the network has {} weights and {} biases for {} inputs and {} outputs",
+                    k + 1,
+                    layer.weights.len(),
+                    layer.bias.len(),
+                    layer.in_dim,
+                    layer.out_dim
+                ));
+            }
+            inputs = layer.out_dim;
+        }
+        (inputs != 1).then(|| format!("the network gives {inputs} outputs, not 1"))
     }
 }
 

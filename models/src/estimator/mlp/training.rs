@@ -177,6 +177,9 @@ pub fn fit(
             }
             loss_sum += batch_loss * len as f64;
             start += len;
+            // Here, not only through `progress`: a training whose progress reports nothing
+            // (a backtest's folds, a self-training round) must still honour a cancel.
+            crate::interrupt::check();
             progress.step()?;
         }
         let valid_loss = match &valid {
