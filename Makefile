@@ -35,7 +35,8 @@ endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
 .PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo example-segmentation example-fraud example-market test \
-        test-models test-static test-pg test-sql test-faults test-citus test-deb deb lint fuzz bench bench-peers clean-test check-cuda
+        test-models test-static test-deps test-pg test-sql test-faults test-deploys test-citus test-deb deb lint fuzz \
+        bench bench-peers clean-test check-cuda
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
 setup: system-packages cargo-pgrx pgrx-init
@@ -104,7 +105,7 @@ example-market: install
 	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/market/demo.sql
 
 ## test: every test, against a real PostgreSQL
-test: setup test-static test-models test-pg test-sql test-faults test-citus test-deb
+test: setup test-static test-models test-pg test-sql test-faults test-deploys test-citus test-deb
 
 # Checks of the source that need no build: every SPI call pins its search_path.
 test-static:
@@ -128,6 +129,22 @@ test-sql: install-debug
 	@if [ -z "$(ONLY)" ]; then \
 	    PG_CONFIG=$(PG_CONFIG) ONLY=attacks ADDRESS_SPACE_KB=4194304 bash tests/run_regress.sh; \
 	fi
+
+# What the client-side tests need: pgbouncer, and psycopg in tests/.venv (never the bench's).
+TEST_VENV = tests/.venv
+test-deps:
+	@if [ "$$(id -u)" = 0 ] && ! command -v pgbouncer >/dev/null; then \
+	    echo "== installing pgbouncer"; apt-get update -q && $(APT) install pgbouncer; \
+	fi
+	@if ! $(TEST_VENV)/bin/python -c "import psycopg" 2>/dev/null; then \
+	    echo "== installing psycopg into $(TEST_VENV)"; \
+	    python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q "psycopg[binary]==3.3.9"; \
+	fi
+
+# One statement, one model state under concurrent deploys: psycopg, 12 threads, directly and
+# through pgbouncer (tests/deploys.sh).
+test-deploys: install-debug test-deps
+	PG_CONFIG=$(PG_CONFIG) PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python bash tests/deploys.sh
 
 # Concurrency under pgbench and kill -9 during training and import (tests/faults.sh).
 test-faults: install-debug
@@ -174,6 +191,7 @@ bench-peers:
 bench: install bench-peers
 	bash bench/run.sh
 	bash bench/cancel.sh
+	bash bench/statement.sh
 	bash bench/citus.sh
 
 check-cuda:

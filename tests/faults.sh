@@ -227,12 +227,12 @@ sql -c "CREATE ROLE greedy LOGIN" -c "GRANT SELECT ON applications TO greedy" \
     -c "ALTER ROLE greedy SET finml.training_wait_timeout = '60s'" >/dev/null
 as_greedy() { as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/psql" -X -q -At -U greedy -d faults "$@"; }
 greedy_training() { # $1: the model, and the marker in its query
-    as_greedy -c "CREATE TEMP VIEW slow AS SELECT a.* FROM applications a, LATERAL (SELECT pg_sleep(0.005)) s" \
+    as_greedy -c "CREATE TEMP VIEW slow AS SELECT a.* FROM applications a WHERE pg_sleep(0.005 * (a.id > 0)::int) IS NOT NULL" \
         -c "SELECT /* $1 */ fin_train('$1', 'slow', 'status', options => '{\"positive\": \"bad\", \"exclude\": [\"id\"]}')"
 }
-(greedy_training greedy_holder >/dev/null 2>&1 || true) &
+(greedy_training greedy_holder >"$WORK/greedy_holder.log" 2>&1 || true) &
 greedy_holder_job=$!
-greedy_holder=$(backend_running greedy_holder)
+backend_running greedy_holder >/dev/null || { cat "$WORK/greedy_holder.log"; exit 1; }
 (greedy_training greedy_patient >/dev/null 2>&1 || true) &
 greedy_patient_job=$!
 waiting=""

@@ -235,7 +235,12 @@ mod tests {
         assert_eq!(DatePart::Hour.of(at(1890, 1, 1), 0.0), 0.0);
         assert_eq!(DatePart::Minute.of(at(1890, 1, 1), 0.0), 0.0);
         // Every minute of a day, on either side of the epoch and far from it.
-        for base in [at(2024, 2, 29), at(1969, 12, 31), at(-4713, 11, 24), at(294_276, 12, 31)] {
+        for base in [
+            at(2024, 2, 29),
+            at(1969, 12, 31),
+            at(-4713, 11, 24),
+            at(294_276, 12, 31),
+        ] {
             for minute in 0..1440 {
                 let t = base + f64::from(minute) * 60.0 + 59.5;
                 assert_eq!(DatePart::Hour.of(t, 0.0), f64::from(minute / 60), "{t}");

@@ -301,7 +301,9 @@ impl Dataset {
             })
             .sum();
         self.n_rows()
-            .saturating_mul(Dataset::bytes_per_row(&self.features, self.test_mask.is_some()) + weights)
+            .saturating_mul(
+                Dataset::bytes_per_row(&self.features, self.test_mask.is_some()) + weights,
+            )
             .saturating_add(levels)
     }
 }

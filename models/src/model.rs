@@ -68,6 +68,14 @@ impl Model {
             .preprocessor
             .features
             .iter()
+            .any(|f| f.transform.needs_format_7())
+        {
+            return crate::estimator::TIME_OF_DAY_FORMAT_VERSION;
+        }
+        if self
+            .preprocessor
+            .features
+            .iter()
             .any(|f| f.transform.needs_format_6())
         {
             return crate::estimator::FEATURE_KINDS_FORMAT_VERSION;

@@ -175,10 +175,11 @@ pub struct DateTransform {
 }
 
 impl DateTransform {
-    /// True when the origin is an instant PostgreSQL timestamps hold: it is the earliest
-    /// training instant, and the calendar's day arithmetic overflows far beyond them.
+    /// True when the origin is an instant a PostgreSQL date or timestamp holds (dates reach
+    /// further, to 5874897 AD): it is the earliest training instant, and the calendar's day
+    /// arithmetic overflows far beyond them.
     pub fn origin_is_valid(&self) -> bool {
-        (FIRST_INSTANT_SECONDS..END_TIMESTAMP_SECONDS).contains(&self.origin)
+        (FIRST_INSTANT_SECONDS..END_DATE_SECONDS).contains(&self.origin)
     }
 
     /// The standardized part values of one instant (NaN: NULL, each part imputed).
@@ -250,6 +251,12 @@ impl Transform {
         matches!(self, Transform::Date(_) | Transform::Text(_))
     }
 
+    /// True for a date's hour or minute part, which model format 7 added: finml 0.6.1 to
+    /// 0.9.0 read format 6 and would call such a model corrupt, not newer.
+    pub fn needs_format_7(&self) -> bool {
+        matches!(self, Transform::Date(d) if d.parts.iter().any(|p| matches!(p.part, DatePart::Hour | DatePart::Minute)))
+    }
+
     /// What training could not have made of feature `name`'s transform (see
     /// [`Preprocessor::structure_problem`]).
     fn structure_problem(&self, name: &str) -> Option<String> {
@@ -281,7 +288,7 @@ impl Transform {
             Transform::Date(d) => {
                 if !d.origin_is_valid() {
                     return Some(format!(
-                        "the origin of \"{name}\" ({}) is not an instant PostgreSQL timestamps hold",
+                        "the origin of \"{name}\" ({:e}) is not an instant a PostgreSQL date or timestamp holds",
                         d.origin
                     ));
                 }
@@ -404,13 +411,14 @@ impl Preprocessor {
             if let Some(problem) = f.transform.structure_problem(&f.name) {
                 return Some(problem);
             }
-            width = match width.checked_add(f.transform.width()) {
-                Some(w) if w <= MAX_DESIGN_WIDTH => w,
-                _ => return Some(format!(
-                    "the design is wider than {MAX_DESIGN_WIDTH} columns from feature \"{}\" on",
+            let wider = width.checked_add(f.transform.width());
+            let Some(w) = wider.filter(|&w| w <= MAX_DESIGN_WIDTH) else {
+                return Some(format!(
+                    "the design is wider than {MAX_DESIGN_WIDTH} columns at feature \"{}\"",
                     f.name
-                )),
+                ));
             };
+            width = w;
         }
         None
     }
@@ -685,7 +693,7 @@ fn date_or_nan(name: &str, value: RawValue<'_>) -> Result<f64> {
         return Ok(seconds);
     }
     Err(Error::invalid_data(format!(
-        "the date of \"{name}\" ({seconds} seconds since 1970) is outside the dates PostgreSQL holds"
+        "the date of \"{name}\" ({seconds:e} seconds since 1970) is outside the dates PostgreSQL holds"
     ))
     .with_hint("pass the date or timestamp itself, or EXTRACT(EPOCH FROM ...) of one"))
 }

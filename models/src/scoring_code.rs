@@ -273,12 +273,19 @@ mod tests {
             for setting in [true, false] {
                 let after = format!("{literal} THEN 1.0::float8");
                 let (value, rest) = read_literal(&after, setting);
-                assert_eq!(value, text, "{literal} with standard_conforming_strings {setting}");
+                assert_eq!(
+                    value, text,
+                    "{literal} with standard_conforming_strings {setting}"
+                );
                 assert_eq!(rest, " THEN 1.0::float8", "{literal}");
             }
         }
         assert_eq!(text_literal(ATTACK), r"E'x\\''); DROP TABLE t; --'");
-        assert_eq!(text_literal("married"), "'married'", "ordinary levels are unchanged");
+        assert_eq!(
+            text_literal("married"),
+            "'married'",
+            "ordinary levels are unchanged"
+        );
         // The old form, quotes doubled only, is what the attack needed: with the setting off
         // its literal ends after `x'` and the rest is SQL.
         let old = format!("'{}'", ATTACK.replace('\'', "''"));
@@ -326,7 +333,7 @@ mod tests {
             }
             outside.push_str(rest);
             let mut expected: Vec<String> = levels.iter().map(|l| l.to_string()).collect();
-            let mut got = read.clone();
+            let mut got = read;
             expected.sort();
             got.sort();
             assert_eq!(got, expected, "{sql}");
@@ -355,18 +362,29 @@ mod tests {
         let weights = vec![1.0; crate::calendar::ALL_PARTS.len()];
         let sql = date_terms(&column("opened"), &transform, &weights);
         // No conversion through timestamp, which ends in year 294276, and no time zone.
-        assert!(!sql.contains("to_timestamp") && !sql.contains("TIME ZONE"), "{sql}");
+        assert!(
+            !sql.contains("to_timestamp") && !sql.contains("TIME ZONE"),
+            "{sql}"
+        );
         let day = "pg_catalog.floor(EXTRACT(EPOCH FROM \"opened\")::float8 / 86400.0::float8)";
         let date = format!("('1970-01-01'::pg_catalog.date + ({day})::pg_catalog.int4)");
         for field in ["YEAR", "QUARTER", "MONTH", "DAY", "DOW", "DOY"] {
-            assert!(sql.contains(&format!("EXTRACT({field} FROM {date})")), "{field}: {sql}");
+            assert!(
+                sql.contains(&format!("EXTRACT({field} FROM {date})")),
+                "{field}: {sql}"
+            );
         }
         let of_day = format!("(EXTRACT(EPOCH FROM \"opened\")::float8 - {day} * 86400.0::float8)");
         assert!(sql.contains(&format!("pg_catalog.floor({of_day} / 3600.0::float8)")));
         assert!(sql.contains(&format!(
             "pg_catalog.floor({of_day} / 60.0::float8) - 60.0::float8 * pg_catalog.floor({of_day} / 3600.0::float8)"
         )));
-        assert!(sql.contains("(EXTRACT(EPOCH FROM \"opened\")::float8 - 86400.0::float8) / 86400.0::float8"));
-        assert_eq!(sql.matches("\n  + ").count(), crate::calendar::ALL_PARTS.len() - 1);
+        assert!(sql.contains(
+            "(EXTRACT(EPOCH FROM \"opened\")::float8 - 86400.0::float8) / 86400.0::float8"
+        ));
+        assert_eq!(
+            sql.matches("\n  + ").count(),
+            crate::calendar::ALL_PARTS.len() - 1
+        );
     }
 }

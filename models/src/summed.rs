@@ -250,22 +250,26 @@ impl SumsPass {
     pub fn cell_count(&self) -> usize {
         1usize.saturating_add(match self {
             SumsPass::Moments { numbers } => numbers.saturating_mul(3).saturating_add(2),
-            SumsPass::Ranks { targets, .. } => targets
-                .len()
-                .saturating_mul(BYTE_GROUPS * GROUP_CELLS),
+            SumsPass::Ranks { targets, .. } => {
+                targets.len().saturating_mul(BYTE_GROUPS * GROUP_CELLS)
+            }
             SumsPass::Spread { means } => means.len(),
             SumsPass::Newton {
                 preprocessor,
                 theta,
             } => NewtonLayout::new(theta.len(), preprocessor.features.len()).cells,
-            SumsPass::Normal { preprocessor } => NewtonLayout::new(
-                preprocessor.width().saturating_add(1),
-                preprocessor.features.len(),
-            )
-            .cells,
-            SumsPass::Residuals { preprocessor, .. } => {
-                preprocessor.features.len().saturating_mul(2).saturating_add(1)
+            SumsPass::Normal { preprocessor } => {
+                NewtonLayout::new(
+                    preprocessor.width().saturating_add(1),
+                    preprocessor.features.len(),
+                )
+                .cells
             }
+            SumsPass::Residuals { preprocessor, .. } => preprocessor
+                .features
+                .len()
+                .saturating_mul(2)
+                .saturating_add(1),
             SumsPass::Points { .. } => 0,
         })
     }
@@ -291,7 +295,9 @@ impl SumsPass {
     pub fn zero_state(&self, identity: f64) -> Result<Vec<f64>> {
         let count = self.cell_count();
         let mut cells = Vec::new();
-        cells.try_reserve_exact(count).map_err(|_| out_of_memory(count))?;
+        cells
+            .try_reserve_exact(count)
+            .map_err(|_| out_of_memory(count))?;
         cells.resize(count, 0.0);
         self.reset(&mut cells, identity);
         Ok(cells)
@@ -543,11 +549,13 @@ pub fn combine_cells(a: &mut [f64], b: &[f64]) -> Result<()> {
     if a.len() != b.len() || a.len() > MAX_CELLS + 1 || a.first() != b.first() {
         return Err(state_refused());
     }
-    let kind = a.first().and_then(|&identity| CellKind::of_identity(identity));
+    let kind = a
+        .first()
+        .and_then(|&identity| CellKind::of_identity(identity));
     let Some(kind) = kind else {
         return Err(state_refused());
     };
-    if kind == CellKind::Ranks && (a.len() - 1) % GROUP_CELLS != 0 {
+    if kind == CellKind::Ranks && !(a.len() - 1).is_multiple_of(GROUP_CELLS) {
         return Err(state_refused());
     }
     if kind == CellKind::Ranks {

@@ -209,10 +209,11 @@ fn period_list(key: &str, value: &Value, low: usize, example: &str) -> Result<Ve
         interrupt::check();
         let period = period(item, key, low)?;
         if periods.contains(&period) {
-            return Err(Error::invalid_option(format!(
-                "options.{key} lists {period} twice"
-            ))
-            .with_hint("list each period once: each gives the view one column of that name"));
+            return Err(
+                Error::invalid_option(format!("options.{key} lists {period} twice")).with_hint(
+                    "list each period once: each gives the view one column of that name",
+                ),
+            );
         }
         periods.push(period);
     }
@@ -392,7 +393,11 @@ impl TsViewSpec {
             ))
             .with_hint(BOUNDS_HINT));
         }
-        for name in added.iter().map(String::as_str).chain(INTERNAL_COLUMNS.iter().copied()) {
+        for name in added
+            .iter()
+            .map(String::as_str)
+            .chain(INTERNAL_COLUMNS.iter().copied())
+        {
             if has(name) {
                 let what = if INTERNAL_COLUMNS.contains(&name) {
                     "uses internally"
@@ -516,8 +521,7 @@ impl TsViewSpec {
         let mut first = vec![
             "r.*".to_owned(),
             "row_number() OVER w AS fin_row".to_owned(),
-            "count(*) OVER (w RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS fin_repeats"
-                .to_owned(),
+            "count(*) OVER (w RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS fin_repeats".to_owned(),
             format!("{p} - lag({p}) OVER w AS fin_change"),
             format!("ln({positive} / lag({positive}) OVER w) AS fin_ret"),
         ];
@@ -706,7 +710,8 @@ mod tests {
     }
 
     fn sql(spec: &TsViewSpec) -> String {
-        spec.select_sql("\"prices\"", &columns(), "day", "finml").unwrap()
+        spec.select_sql("\"prices\"", &columns(), "day", "finml")
+            .unwrap()
     }
 
     #[test]
@@ -747,8 +752,8 @@ mod tests {
         let mut expected = columns();
         expected.extend(spec.added_columns());
         assert_eq!(names, expected);
-        let bare = TsViewSpec::parse(&json!({}), &["t".into(), "close".into()], TimeKind::Date)
-            .unwrap();
+        let bare =
+            TsViewSpec::parse(&json!({}), &["t".into(), "close".into()], TimeKind::Date).unwrap();
         assert_eq!((bare.volume, bare.volume_z, bare.high), (None, None, None));
     }
 
@@ -795,14 +800,21 @@ mod tests {
         // The report's options: 1,000 volatility windows of 100,000 rows.
         let windows: Vec<usize> = (0..1000).map(|i| 100_000 - i).collect();
         let e = refused(json!({"targets": {"volatility": windows}}));
-        assert!(e.message.contains("1000 periods, more than 64"), "{}", e.message);
+        assert!(
+            e.message.contains("1000 periods, more than 64"),
+            "{}",
+            e.message
+        );
         let e = refused(json!({"targets": {"volatility": [100_000]}}));
         assert!(e.hint.unwrap().contains("10,000"));
         for key in ["returns", "windows", "ema"] {
             refused(json!({ key: [MAX_PERIODS + 1] }));
             refused(json!({ key: (1..=65).collect::<Vec<usize>>() }));
             assert!(parse(json!({ key: [MAX_PERIODS] })).is_ok(), "{key}");
-            assert!(parse(json!({ key: (1..=64).collect::<Vec<usize>>() })).is_ok(), "{key}");
+            assert!(
+                parse(json!({ key: (1..=64).collect::<Vec<usize>>() })).is_ok(),
+                "{key}"
+            );
         }
         refused(json!({"targets": {"return": [MAX_PERIODS + 1]}}));
         refused(json!({"targets": {"return": (1..=65).collect::<Vec<usize>>()}}));
@@ -841,7 +853,11 @@ mod tests {
         assert!(big.len() < MAX_SQL_BYTES / 2, "{} bytes", big.len());
         let one = parse(json!({"targets": {"volatility": [5]}})).unwrap();
         let long = parse(json!({"targets": {"volatility": [MAX_PERIODS]}})).unwrap();
-        assert_eq!(sql(&long).len() - sql(&one).len(), 5 * 4, "only the number's digits");
+        assert_eq!(
+            sql(&long).len() - sql(&one).len(),
+            5 * 4,
+            "only the number's digits"
+        );
     }
 
     #[test]
@@ -850,7 +866,11 @@ mod tests {
         let positive = "(CASE WHEN \"close\"::float8 > 0 THEN \"close\"::float8 END)";
         // Every logarithm is of a ratio of two prices each NULL unless positive.
         let logs: Vec<&str> = sql.match_indices("ln(").map(|(i, _)| &sql[i..]).collect();
-        assert_eq!(logs.len(), 1 + 3 + 2, "the 1-period return, ret_1/5/20, two targets");
+        assert_eq!(
+            logs.len(),
+            1 + 3 + 2,
+            "the 1-period return, ret_1/5/20, two targets"
+        );
         for log in logs {
             let ratio = &log[3..];
             let lagged = ratio.starts_with(&format!("{positive} / lag({positive}"));
@@ -889,7 +909,11 @@ mod tests {
             "finml.fin_ts_repeated_key(NULL, NULL, E'we''re \\\\ odd', \"we're \\ odd\"::text, fin_repeats)"
         ));
 
-        let e = repeated_key(Some(("symbol", Some("AAA"))), ("day", Some("2024-01-05")), 2);
+        let e = repeated_key(
+            Some(("symbol", Some("AAA"))),
+            ("day", Some("2024-01-05")),
+            2,
+        );
         assert_eq!(e.kind, ErrorKind::InvalidData);
         assert_eq!(
             e.message,
@@ -897,7 +921,10 @@ mod tests {
         );
         assert!(e.hint.unwrap().contains("one row per series and time"));
         let e = repeated_key(None, ("day", None), 3);
-        assert_eq!(e.message, "3 rows of one series share a time: (\"day\") = (NULL)");
+        assert_eq!(
+            e.message,
+            "3 rows of one series share a time: (\"day\") = (NULL)"
+        );
     }
 
     fn sql_of(spec: &TsViewSpec, time: &str) -> String {
@@ -932,7 +959,10 @@ mod tests {
         assert!(e.message.contains("needs a timestamp"), "{}", e.message);
         assert!(parse(json!({"calendar": ["weekday"]})).is_err());
         assert!(parse(json!({"calendar": "month"})).is_err());
-        assert!(parse(json!({"calendar": false})).unwrap().calendar.is_empty());
+        assert!(parse(json!({"calendar": false}))
+            .unwrap()
+            .calendar
+            .is_empty());
     }
 
     #[test]
@@ -944,7 +974,11 @@ mod tests {
         };
         let e = TsViewSpec::parse(&json!({}), &with("month"), TimeKind::Date).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidOption);
-        assert!(e.message.contains("\"month\", a name the view would add"), "{}", e.message);
+        assert!(
+            e.message.contains("\"month\", a name the view would add"),
+            "{}",
+            e.message
+        );
         let e = TsViewSpec::parse(&json!({}), &with("fin_ret"), TimeKind::Date).unwrap_err();
         assert!(e.message.contains("uses internally"), "{}", e.message);
         // Left out, the name is free.

@@ -11,7 +11,9 @@
 //!
 //! Cases: `FINML_FUZZ_CASES` (default 256, as `make test` runs it; `make fuzz` runs more).
 
-use finml_models::data::{CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn};
+use finml_models::data::{
+    CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
+};
 use finml_models::summed::{combine_cells, SumsPass, MAX_CELLS};
 use finml_models::{train, Algorithm, Limits, TrainOptions};
 use proptest::prelude::*;
@@ -54,7 +56,13 @@ fn data() -> Dataset {
     let mut colour = CategoricalColumn::default();
     let mut memo = CategoricalColumn::default();
     let mut target = CategoricalColumn::default();
-    let words = ["rent paid late", "salary in", "casino cash", "grocery shop", "loan repay"];
+    let words = [
+        "rent paid late",
+        "salary in",
+        "casino cash",
+        "grocery shop",
+        "loan repay",
+    ];
     for i in 0..300u32 {
         let a = f64::from(i % 17) / 4.0;
         let b = f64::from((i * 7) % 13) - 6.0;
@@ -67,10 +75,22 @@ fn data() -> Dataset {
     }
     Dataset {
         features: vec![
-            Feature { name: "x".into(), column: Column::Numeric(x) },
-            Feature { name: "z".into(), column: Column::Numeric(z) },
-            Feature { name: "colour".into(), column: Column::Categorical(colour) },
-            Feature { name: "memo".into(), column: Column::Categorical(memo) },
+            Feature {
+                name: "x".into(),
+                column: Column::Numeric(x),
+            },
+            Feature {
+                name: "z".into(),
+                column: Column::Numeric(z),
+            },
+            Feature {
+                name: "colour".into(),
+                column: Column::Categorical(colour),
+            },
+            Feature {
+                name: "memo".into(),
+                column: Column::Categorical(memo),
+            },
         ],
         target_name: "status".into(),
         target: TargetColumn::Text(target),
@@ -94,7 +114,8 @@ fn seeds() -> Vec<String> {
         ..data.clone()
     };
     let scorecard = TrainOptions::from_json(&json!({"positive": "bad"})).unwrap();
-    let scorecard = train::train(&scorecard_data, Algorithm::Scorecard, &scorecard, LIMITS).unwrap();
+    let scorecard =
+        train::train(&scorecard_data, Algorithm::Scorecard, &scorecard, LIMITS).unwrap();
     let preprocessor = serde_json::to_value(&logistic.model.preprocessor).unwrap();
     let width = logistic.model.preprocessor.width();
     let theta: Vec<f64> = (0..=width).map(|j| j as f64 / 10.0 - 0.3).collect();
@@ -181,7 +202,9 @@ fn apply(value: &mut Value, m: &Mutation) {
                 fields.remove(&key);
             }
         }
-        (5, _) => *value = Value::String(["", "sideways", "text", "\u{0}", "é"][m.choice % 5].into()),
+        (5, _) => {
+            *value = Value::String(["", "sideways", "text", "\u{0}", "é"][m.choice % 5].into())
+        }
         _ => *value = Value::Array(vec![]),
     }
 }
@@ -218,7 +241,11 @@ fn exercise(text: &str, rows: &[Vec<u8>]) -> bool {
     let Ok(pass) = SumsPass::parse(text) else {
         return false;
     };
-    assert!(pass.cell_count() <= MAX_CELLS + 1, "a parsed pass of {} cells", pass.cell_count());
+    assert!(
+        pass.cell_count() <= MAX_CELLS + 1,
+        "a parsed pass of {} cells",
+        pass.cell_count()
+    );
     let identity = pass.identity(text);
     let mut cells = pass.zero_state(identity).expect("a bounded state");
     for shape in rows {
@@ -243,7 +270,10 @@ fn mutated_passes_never_panic() {
     for text in &seeds {
         assert!(SumsPass::parse(text).is_ok(), "seed {text} must parse");
     }
-    let values: Vec<Value> = seeds.iter().map(|s| serde_json::from_str(s).unwrap()).collect();
+    let values: Vec<Value> = seeds
+        .iter()
+        .map(|s| serde_json::from_str(s).unwrap())
+        .collect();
     let cases = cases();
     let parsed = std::cell::Cell::new(0u32);
     let mut runner = TestRunner::new(Config {
@@ -267,7 +297,10 @@ fn mutated_passes_never_panic() {
             Ok(())
         })
         .unwrap();
-    println!("fuzz_passes: {cases} mutated passes ran, {} parsed and summed rows", parsed.get());
+    println!(
+        "fuzz_passes: {cases} mutated passes ran, {} parsed and summed rows",
+        parsed.get()
+    );
 }
 
 #[test]
@@ -298,7 +331,10 @@ fn byte_flipped_passes_never_panic() {
             Ok(())
         })
         .unwrap();
-    println!("fuzz_passes: {cases} byte-flipped passes ran, {} parsed and summed rows", parsed.get());
+    println!(
+        "fuzz_passes: {cases} byte-flipped passes ran, {} parsed and summed rows",
+        parsed.get()
+    );
 }
 
 /// The reported crash (item 1): two text features whose widths add up past usize wrap to a

@@ -95,7 +95,8 @@ fn reserve_values<T>(into: &mut Vec<T>, count: usize) -> SqlResult<()> {
             "fin_train makes these passes; they are not for direct use",
         ));
     }
-    into.try_reserve(count).map_err(|_| report(out_of_memory(count)))
+    into.try_reserve(count)
+        .map_err(|_| report(out_of_memory(count)))
 }
 
 /// A `text[]` argument's elements, borrowed from the array.
@@ -177,12 +178,15 @@ unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys
         datums
             .try_reserve_exact(zeros.len())
             .map_err(|_| report(out_of_memory(zeros.len())))?;
-        datums.extend(zeros.iter().map(|v| pg_sys::Datum::from(v.to_bits() as i64)));
+        datums.extend(
+            zeros
+                .iter()
+                .map(|v| pg_sys::Datum::from(v.to_bits() as i64)),
+        );
         drop(zeros);
         let fresh = array_in(aggregate_context, &datums, pg_sys::FLOAT8OID);
         state = RawArray::from_ptr(fresh.ok_or_else(state_refused)?);
-    } else if state.any_nulls() || state.oid() != pg_sys::FLOAT8OID || state.len() > MAX_CELLS + 1
-    {
+    } else if state.any_nulls() || state.oid() != pg_sys::FLOAT8OID || state.len() > MAX_CELLS + 1 {
         return Err(state_refused());
     }
     let cells = &mut *(state.data::<f64>().as_ptr());
@@ -190,7 +194,9 @@ unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys
     NUMBERS.with(|numbers| -> SqlResult<()> {
         let mut numbers = numbers.borrow_mut();
         numbers_of(arg(2), &mut numbers)?;
-        pass.pass.add_row(cells, &numbers, &texts, label).or_report()
+        pass.pass
+            .add_row(cells, &numbers, &texts, label)
+            .or_report()
     })?;
     Ok(pg_sys::Datum::from(state.into_ptr().as_ptr()))
 }

@@ -80,15 +80,6 @@ fn fin_ts_repeated_key(
     }
 }
 
-pgrx::extension_sql!(
-    r#"
-COMMENT ON FUNCTION fin_ts_repeated_key(text, text, text, text, bigint) IS
-    'Raises 22000 naming a (series, time) key that several rows share: the check fin_ts_view''s views run when read';
-"#,
-    name = "fin_ts_repeated_key_comment",
-    requires = [fin_ts_repeated_key]
-);
-
 /// The time column's type: its calendar parts depend on it.
 fn time_kind(columns: &[RelationColumn], time_column: &str) -> TimeKind {
     match columns.iter().find(|c| c.name == time_column) {
@@ -112,8 +103,8 @@ fn fin_ts_view(
     let (columns, relation_name) = source(relation.oid())?;
     check_time_column(&columns, time_column, &relation_name)?;
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-    let spec = TsViewSpec::parse(&options.0, &names, time_kind(&columns, time_column))
-        .or_report()?;
+    let spec =
+        TsViewSpec::parse(&options.0, &names, time_kind(&columns, time_column)).or_report()?;
     for name in spec.numeric_columns() {
         match columns.iter().find(|c| c.name == name) {
             None => {

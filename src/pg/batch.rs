@@ -244,58 +244,60 @@ fn invalid_target(target: &str, written: Written) -> pgrx::pg_sys::panic::ErrorR
 pub fn score_into(run: &ScoreRun<'_>, target: &str, exists: bool) -> SqlResult<i64> {
     let columns = run.columns();
     let schema = extension_schema()?;
-    with_pinned_search_path(|| Spi::connect_mut(|client| {
-        if !exists {
-            let definition: Vec<String> = columns
-                .iter()
-                .map(|(name, type_name)| format!("{} {type_name}", quote_ident(name)))
-                .collect();
-            client
-                .update(
-                    &format!("CREATE TABLE {target} ({})", definition.join(", ")),
-                    None,
-                    &[],
-                )
-                .or_report()?;
-        }
-        let names: Vec<String> = columns.iter().map(|(n, _)| quote_ident(n)).collect();
-        // A scorecard's row (prediction, score, reasons, decision) comes from one call of
-        // fin_score_row; another model's prediction is fin_predict's, the cheaper call.
-        let scored = if run.score {
-            format!("{schema}.fin_score_row($3, source, $4, $5) AS finml_scored")
-        } else {
-            format!("{schema}.fin_predict($3, source) AS finml_prediction")
-        };
-        // OFFSET 0 keeps the subquery whole where the result is used more than once (the
-        // composite's fields, or a prediction and its decision); a prediction used once needs
-        // no barrier (its scan costs a fifth of the run).
-        let barrier = if run.score || run.cutoff.is_some() {
-            " OFFSET 0"
-        } else {
-            ""
-        };
-        let query = format!(
+    with_pinned_search_path(|| {
+        Spi::connect_mut(|client| {
+            if !exists {
+                let definition: Vec<String> = columns
+                    .iter()
+                    .map(|(name, type_name)| format!("{} {type_name}", quote_ident(name)))
+                    .collect();
+                client
+                    .update(
+                        &format!("CREATE TABLE {target} ({})", definition.join(", ")),
+                        None,
+                        &[],
+                    )
+                    .or_report()?;
+            }
+            let names: Vec<String> = columns.iter().map(|(n, _)| quote_ident(n)).collect();
+            // A scorecard's row (prediction, score, reasons, decision) comes from one call of
+            // fin_score_row; another model's prediction is fin_predict's, the cheaper call.
+            let scored = if run.score {
+                format!("{schema}.fin_score_row($3, source, $4, $5) AS finml_scored")
+            } else {
+                format!("{schema}.fin_predict($3, source) AS finml_prediction")
+            };
+            // OFFSET 0 keeps the subquery whole where the result is used more than once (the
+            // composite's fields, or a prediction and its decision); a prediction used once needs
+            // no barrier (its scan costs a fifth of the run).
+            let barrier = if run.score || run.cutoff.is_some() {
+                " OFFSET 0"
+            } else {
+                ""
+            };
+            let query = format!(
             "INSERT INTO {target} ({}) SELECT {} FROM (SELECT {}, {scored} FROM {} AS source{barrier}) AS s",
             names.join(", "),
             run.values().join(", "),
             run.key_list(),
             run.source,
         );
-        let written = client
-            .update(
-                &query,
-                None,
-                &[
-                    DatumWithOid::from(run.model_name),
-                    DatumWithOid::from(run.version),
-                    DatumWithOid::from(run.pinned_model),
-                    DatumWithOid::from(run.reasons as i32),
-                    DatumWithOid::from(run.cutoff),
-                    DatumWithOid::from(run.classes.0.as_str()),
-                    DatumWithOid::from(run.classes.1.as_str()),
-                ],
-            )
-            .or_report()?;
-        Ok(written.len() as i64)
-    }))
+            let written = client
+                .update(
+                    &query,
+                    None,
+                    &[
+                        DatumWithOid::from(run.model_name),
+                        DatumWithOid::from(run.version),
+                        DatumWithOid::from(run.pinned_model),
+                        DatumWithOid::from(run.reasons as i32),
+                        DatumWithOid::from(run.cutoff),
+                        DatumWithOid::from(run.classes.0.as_str()),
+                        DatumWithOid::from(run.classes.1.as_str()),
+                    ],
+                )
+                .or_report()?;
+            Ok(written.len() as i64)
+        })
+    })
 }

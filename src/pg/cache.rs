@@ -3,7 +3,7 @@
 
 use crate::error::{report, OrReport, SqlResult};
 use crate::pg::catalog::{check_access, model_bytes, model_version, Access, ModelRef};
-use crate::pg::citus::{self, Statement};
+use crate::pg::citus::Statement;
 use crate::pg::extension;
 use crate::pg::row::RowLayouts;
 use crate::pg::security::caller;
@@ -21,11 +21,16 @@ thread_local! {
     static READ_IN: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Empties the cache when the catalog changed since its models were read.
-fn forget_if_invalidated() {
+/// Forgets the cached models when the catalog changed since they were read, but those the
+/// current statement already uses: an invalidation that arrives while a statement runs (a
+/// deploy committed meanwhile) must not change the version its later rows see.
+fn forget_if_invalidated(statement: Statement) {
     let now = extension::generation();
     if READ_IN.with(Cell::get) != now {
-        CACHE.with(|c| c.borrow_mut().clear());
+        CACHE.with(|c| {
+            c.borrow_mut()
+                .retain(|_, (_, entry)| entry.checked_in.get() == statement)
+        });
         READ_IN.with(|r| r.set(now));
     }
 }
@@ -38,24 +43,23 @@ pub struct CachedModel {
     pub version: i32,
     /// Attribute positions of the row types this model has been applied to.
     pub layouts: RowLayouts,
-    /// The statement that last found this entry current (on a Citus node, see
-    /// [`still_current`]).
+    /// The statement that last found this entry current (see [`still_current`]).
     checked_in: Cell<Statement>,
 }
 
-/// Whether a cached entry is still the model `reference` names, for the caller.
+/// Whether a cached entry is still the model `reference` names, for the caller, in
+/// `statement`: one statement, one model state.
 ///
-/// On one node, yes until an invalidation emptied the cache. On a Citus node, a deploy,
-/// rollback, drop or revoke made through the coordinator reaches this node's placement of the
-/// reference-table catalog without invalidating this node's backends (pooled by Citus, so they
-/// live long). There the first use in each statement checks the caller's rights and the
-/// referenced version again: one catalog read per model per statement, so the next statement
-/// on any node sees a committed change.
-fn still_current(reference: &str, entry: &CachedModel) -> SqlResult<bool> {
-    if !citus::is_loaded() {
-        return Ok(true);
-    }
-    let statement = Statement::current();
+/// The first use in each statement checks the caller's rights and the referenced version
+/// again, on the catalog as the statement sees it (security::with_latest_snapshot): one
+/// catalog read per model per statement, never per row. Later uses in the statement keep
+/// what that check found, whatever is committed meanwhile, so every row and every finml
+/// function of a statement agree. An invalidation alone is not enough: its message is sent
+/// after the deploying transaction became visible, so a statement that starts in between
+/// would see the new deployment in SQL and the old one in the cache; and on a Citus node, a
+/// change made through the coordinator reaches this node's placement of the reference-table
+/// catalog without invalidating its backends (pooled by Citus, so they live long).
+fn still_current(reference: &str, entry: &CachedModel, statement: Statement) -> SqlResult<bool> {
     if entry.checked_in.get() == statement {
         return Ok(true);
     }
@@ -73,7 +77,8 @@ pub fn with_model<R>(
     reference: &str,
     f: impl FnOnce(&CachedModel) -> SqlResult<R>,
 ) -> SqlResult<R> {
-    forget_if_invalidated();
+    let statement = Statement::current();
+    forget_if_invalidated(statement);
     let user = caller();
     let cached = CACHE.with(|c| {
         c.borrow()
@@ -82,7 +87,7 @@ pub fn with_model<R>(
             .map(|(_, m)| Rc::clone(m))
     });
     let current = match cached {
-        Some(entry) if still_current(reference, &entry)? => Some(entry),
+        Some(entry) if still_current(reference, &entry, statement)? => Some(entry),
         _ => None,
     };
     let entry = match current {
@@ -95,7 +100,7 @@ pub fn with_model<R>(
                 model: format::from_bytes(&bytes).map_err(report)?,
                 version,
                 layouts: RowLayouts::default(),
-                checked_in: Cell::new(Statement::current()),
+                checked_in: Cell::new(statement),
             });
             CACHE.with(|c| {
                 c.borrow_mut()

@@ -9,13 +9,14 @@
 //! Cache invalidation uses PostgreSQL's shared-invalidation machinery: a deploy, rollback,
 //! drop, grant or revoke calls `CacheInvalidateRelcacheByRelid` on `finml.deployments`, which
 //! at commit queues a relcache invalidation for every backend, and each backend's registered
-//! relcache callback then empties its model cache. Backends process such messages at the start
-//! of their next transaction (statement), so a committed change is seen by every session's
-//! next statement, a rolled-back one by nobody, and predict itself never queries the catalog
-//! while its cached model is valid. Rights and models are read with a snapshot taken at the
-//! call (security::with_latest_snapshot): in REPEATABLE READ or SERIALIZABLE the transaction's
-//! own snapshot would reload, after an invalidation, the state before the change, and the
-//! cache would keep it after the transaction ends.
+//! relcache callback then drops the cached models no running statement uses. The message is
+//! sent after the change became visible, so a statement that starts in between could see the
+//! change in SQL and not in the cache: the first use of a model in each statement checks the
+//! caller's rights and the version again (cache::still_current), once per model and
+//! statement, never per row. Rights and models are read on the catalog as the statement sees
+//! it (security::with_latest_snapshot): its own snapshot in READ COMMITTED; in REPEATABLE
+//! READ or SERIALIZABLE a snapshot taken then, since the transaction's own would reload,
+//! after an invalidation, the state before the change.
 
 use crate::error::{fail, report, ErrorKind, OrReport, SqlResult};
 use crate::pg::extension::{as_extension_owner, extension};

@@ -282,8 +282,18 @@ fn queue(model: Option<&str>, algorithm: &str) -> SqlResult<usize> {
     let mut board = BOARD.exclusive();
     sweep_exited(&mut board);
     let of_role = |s: &&Slot| s.pid != 0 && s.role == role;
-    let role_running = board.slots.iter().filter(of_role).filter(|s| s.running()).count();
-    let role_waiting = board.slots.iter().filter(of_role).filter(|s| !s.running()).count();
+    let role_running = board
+        .slots
+        .iter()
+        .filter(of_role)
+        .filter(|s| s.running())
+        .count();
+    let role_waiting = board
+        .slots
+        .iter()
+        .filter(of_role)
+        .filter(|s| !s.running())
+        .count();
     // A training that would wait counts against the role's waiting bound: with the role at
     // its own limit it waits for sure; otherwise the server's limit may still hold it.
     let would_wait = role_limit != 0 && role_running >= role_limit;

@@ -117,11 +117,23 @@ impl Drop for PopSnapshot {
     }
 }
 
-/// Runs `f` (read-only SPI queries) with a snapshot taken now, not the transaction's: in
-/// REPEATABLE READ and SERIALIZABLE, statements otherwise see the catalog as of the
-/// transaction's first statement. The catalog snapshot is used because, unlike
-/// `GetLatestSnapshot`, it may be taken in parallel mode (fin_predict is PARALLEL SAFE).
+/// Runs `f` (read-only SPI queries) on the catalog as the statement sees it: in READ
+/// COMMITTED, the statement's own snapshot (the active one, taken when the statement
+/// started, and the one its parallel workers run on, so that they read the catalog as the
+/// leader does); otherwise, or with no active snapshot, a snapshot taken now, not the
+/// transaction's: in REPEATABLE READ and SERIALIZABLE, statements would otherwise see the
+/// catalog as of the transaction's first statement. The catalog snapshot is used because,
+/// unlike `GetLatestSnapshot`, it may be taken in parallel mode (fin_predict is PARALLEL
+/// SAFE).
 pub fn with_latest_snapshot<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: reads of the backend's isolation level and snapshot stack.
+    let statements_snapshot = unsafe {
+        pg_sys::XactIsoLevel < pg_sys::XACT_REPEATABLE_READ as i32 && pg_sys::ActiveSnapshotSet()
+    };
+    if statements_snapshot {
+        // Read-only SPI runs on the active snapshot.
+        return f();
+    }
     // SAFETY: a fresh MVCC snapshot (a relid that is not a catalog forces a new one), copied
     // by PushActiveSnapshot; read-only SPI runs on the active snapshot.
     let _pop = unsafe {

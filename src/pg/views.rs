@@ -122,7 +122,7 @@ pub fn create_view(name: &str, select: &str, columns: &[String]) -> SqlResult<St
                 dependents.join(", "),
                 if dependents.len() == 1 { "s" } else { "" }
             ),
-            "replacing the view would drop them: drop them first and create them again after fin_ts_view (pg_get_viewdef shows a view's SQL), or give fin_ts_view options that keep the view's columns (a new feature may only add columns)",
+            "replacing the view would drop them: drop them first and create them again after fin_ts_view (pg_get_viewdef shows a view's SQL), or give options under which the view's present columns come first, unchanged",
         ));
     }
     let kept = kept_statements(view, &qualified, &new)?;
@@ -179,7 +179,11 @@ fn select_columns(select: &str, names: &[String]) -> SqlResult<Vec<(String, Oid)
     let types = with_pinned_search_path(|| {
         Spi::connect(|client| {
             let table = client
-                .select(&format!("SELECT * FROM ({select}) AS fin_new LIMIT 0"), None, &[])
+                .select(
+                    &format!("SELECT * FROM ({select}) AS fin_new LIMIT 0"),
+                    None,
+                    &[],
+                )
                 .or_report()?;
             let count = table.columns().or_report()?;
             (1..=count)
@@ -251,11 +255,7 @@ fn dependents(view: Oid) -> SqlResult<Vec<String>> {
 /// columns it still has) and comments (likewise). Built by the server from the catalog:
 /// role and column names through quote_ident, comments through quote_literal (E'' when they
 /// hold a backslash, so they read the same whatever standard_conforming_strings is).
-fn kept_statements(
-    view: Oid,
-    qualified: &str,
-    new: &[(String, Oid)],
-) -> SqlResult<Vec<String>> {
+fn kept_statements(view: Oid, qualified: &str, new: &[(String, Oid)]) -> SqlResult<Vec<String>> {
     let args = || [DatumWithOid::from(view), DatumWithOid::from(qualified)];
     // The owner first: a member of the owning role may regenerate the view, and the grants
     // that follow are then recorded as the owner's.
@@ -301,10 +301,9 @@ fn kept_statements(
         },
     )?;
     for (statement, column) in grants_and_comments {
+        // A column's grant or comment goes with the column when the new view lacks it.
         let kept = column.is_none_or(|c| new.iter().any(|(name, _)| *name == c));
-        if let (Some(statement), true) = (statement, kept) {
-            statements.push(statement);
-        }
+        statements.extend(statement.filter(|_| kept));
     }
     Ok(statements)
 }

@@ -526,20 +526,24 @@ impl Estimator {
         reference: &Reference,
     ) -> Option<String> {
         let features = preprocessor.features.len();
-        let (means, expected, what) = match self {
-            Estimator::Logistic(_) | Estimator::Linear(_) | Estimator::Scorecard(_) => {
-                (reference.mean_terms.len(), features, "term means")
-            }
+        let (means, expected, what, of) = match self {
+            Estimator::Logistic(_) | Estimator::Linear(_) | Estimator::Scorecard(_) => (
+                reference.mean_terms.len(),
+                features,
+                "term means",
+                "features",
+            ),
             Estimator::Mlp(_) => (
                 reference.mean_design.len(),
                 preprocessor.width(),
                 "baseline values",
+                "design columns",
             ),
             Estimator::Kmeans(_) | Estimator::IsolationForest(_) => return None,
         };
         if means != expected {
             return Some(format!(
-                "its explanation reference has {means} {what} for {expected}"
+                "its explanation reference has {means} {what} for {expected} {of}"
             ));
         }
         (reference.term_sd.len() != features).then(|| {
@@ -733,7 +737,10 @@ impl Estimator {
 /// The newest stored-format version this build reads and writes: the largest
 /// [`Estimator::format_version`] or feature kind's. An algorithm added later raises it, so
 /// that older finml refuses its models instead of misreading them.
-pub const NEWEST_FORMAT_VERSION: u32 = FEATURE_KINDS_FORMAT_VERSION;
+pub const NEWEST_FORMAT_VERSION: u32 = TIME_OF_DAY_FORMAT_VERSION;
+
+/// The format version of a model with a date's hour or minute part (finml 0.9.1).
+pub const TIME_OF_DAY_FORMAT_VERSION: u32 = 7;
 
 /// The format version of a model with a date or text feature (finml 0.6.1): a preprocessing
 /// older readers cannot decode.
