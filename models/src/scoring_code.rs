@@ -123,7 +123,10 @@ fn date_terms(name: &str, d: &DateTransform, weights: &[f64]) -> String {
             numeric_term(&part, &p.scaling, w)
         })
         .collect();
-    terms.join("\n  + ")
+    // One parenthesized sum, added to the linear predictor as one term: fin_predict sums a
+    // date's parts first (Preprocessor::feature_terms), and floating-point addition is not
+    // associative.
+    format!("({})", terms.join("\n  + "))
 }
 
 /// The logistic link, with the linear predictor kept within ±700 so that exp neither

@@ -42,6 +42,15 @@ const EXTREMES: [&str; 12] = [
     "null",
 ];
 
+/// A runner of [`cases`] cases that keeps no failure file (a failure prints its case).
+fn runner() -> TestRunner {
+    TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    })
+}
+
 fn cases() -> u32 {
     std::env::var("FINML_FUZZ_CASES")
         .ok()
@@ -276,17 +285,12 @@ fn mutated_passes_never_panic() {
         .collect();
     let cases = cases();
     let parsed = std::cell::Cell::new(0u32);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
     let strategy = (
         0..values.len(),
         prop::collection::vec(mutation(), 1..4),
         prop::collection::vec(prop::collection::vec(any::<u8>(), 0..12), 0..6),
     );
-    runner
+    runner()
         .run(&strategy, |(seed, mutations, rows)| {
             let mut value = values[seed].clone();
             for m in &mutations {
@@ -308,17 +312,12 @@ fn byte_flipped_passes_never_panic() {
     let seeds = seeds();
     let cases = cases();
     let parsed = std::cell::Cell::new(0u32);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
     let strategy = (
         0..seeds.len(),
         prop::collection::vec((any::<usize>(), any::<u8>()), 1..8),
         prop::collection::vec(prop::collection::vec(any::<u8>(), 0..12), 0..4),
     );
-    runner
+    runner()
         .run(&strategy, |(seed, flips, rows)| {
             let mut bytes = seeds[seed].clone().into_bytes();
             for (at, byte) in flips {

@@ -12,7 +12,7 @@
 //! splits on random hyperplanes (the extended variant, not scikit-learn's axis-parallel
 //! splits that are the reference here) and cannot be cancelled between trees.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::fit::FitInput;
 use crate::interrupt;
 use crate::json::{bad, count, number_in};
@@ -347,6 +347,7 @@ pub fn fit_estimator(
             params.sample_size
         ));
     }
+    check_forest_memory(input, x.len(), params.n_trees, sample_size)?;
     let max_depth = (sample_size as f64).log2().ceil().max(1.0) as usize;
     let mut rng = SmallRng::seed_from_u64(input.seed);
     let mut trees = Vec::with_capacity(params.n_trees);
@@ -371,6 +372,44 @@ pub fn fit_estimator(
     forest.flagged_share =
         scores.iter().filter(|&&s| s > forest.threshold).count() as f64 / rows as f64;
     Ok((preprocessor, forest))
+}
+
+/// Bytes a node of a tree holds: its feature, threshold and two children.
+const NODE_BYTES: usize =
+    std::mem::size_of::<i32>() + std::mem::size_of::<f64>() + 2 * std::mem::size_of::<u32>();
+
+/// 54000 unless the forest fits finml.max_training_memory with the data and its design
+/// (`design_cells` numbers): each of its trees can grow 2·sample_size − 1 nodes, and scoring
+/// the training rows holds a score each (with their sorted copy for the threshold) and a
+/// tree's sample of row indices. Ten thousand trees of a large sample are gigabytes.
+fn check_forest_memory(
+    input: &FitInput<'_>,
+    design_cells: usize,
+    n_trees: usize,
+    sample_size: usize,
+) -> Result<()> {
+    let rows = input.train.len();
+    let trees = n_trees
+        .saturating_mul(sample_size.saturating_mul(2))
+        .saturating_mul(NODE_BYTES);
+    let needed = input
+        .data
+        .bytes()
+        .saturating_add(design_cells.saturating_mul(8))
+        .saturating_add(trees)
+        .saturating_add(rows.saturating_mul(3 * 8));
+    if needed <= input.limits.max_memory_bytes {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::ResourceLimit,
+        format!(
+            "an isolation forest of {n_trees} trees of {sample_size} rows needs {:.1} MB with the data, more than finml.max_training_memory ({:.1} MB)",
+            needed as f64 / 1048576.0,
+            input.limits.max_memory_bytes as f64 / 1048576.0
+        ),
+    )
+    .with_hint("lower n_trees or sample_size (100 trees of 256 rows is the usual forest), or raise finml.max_training_memory"))
 }
 
 /// The q-quantile of sorted values, linearly interpolated (numpy's default, which

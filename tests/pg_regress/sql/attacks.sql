@@ -180,7 +180,11 @@ SELECT timed_train('slow_m1200', 'wide_1200', 'mlp', '{"exclude": ["id"], "epoch
 -- Unsupervised fits: k-means++ seeding and Lloyd iterations (k = 500, 100 inits), and an
 -- isolation forest of 10,000 trees that each isolate every row.
 SELECT timed_train('slow_k1200', 'wide_1200', 'kmeans', '{"exclude": ["id"], "k": 500, "n_init": 100}', NULL) AS kmeans_1200;
+-- (Its 10,000 trees can hold up to 1.2 GB: more than the default budget, which refuses it
+-- before it grows, 54000, block 16.)
+SET finml.max_training_memory = '2GB';
 SELECT timed_train('slow_f1200', 'wide_1200', 'isolation_forest', '{"exclude": ["id"], "n_trees": 10000, "sample_size": 3000}', NULL) AS forest_1200;
+RESET finml.max_training_memory;
 -- Hashed text: 100,000 memos of five distinct 32-character words, n-grams up to 5 in 4,096
 -- columns (tokenizing, hashing, then L-BFGS over the widest design).
 RESET statement_timeout;
@@ -471,6 +475,43 @@ SELECT * FROM fin_train('wide_levels', 'memos_wide', 'flag', options => '{"exclu
 \echo :LAST_ERROR_SQLSTATE
 RESET finml.max_training_memory;
 DROP TABLE memos_wide;
+-- A forest's trees and k-means' per-row and per-thread buffers are counted before they are
+-- grown (10,000 trees of 65,536 rows are gigabytes; k = 1000 holds a block of 2,048 rows ×
+-- 1,000 centres per thread), and the usual sizes still train.
+CREATE TABLE points AS SELECT i AS id, (i % 97)::float8 AS a, (i % 89)::float8 AS b FROM generate_series(1, 70000) i;
+SET finml.max_training_memory = '64MB';
+SELECT * FROM fin_train('big_forest', 'points', NULL, 'isolation_forest',
+                        options => '{"exclude": ["id"], "n_trees": 10000, "sample_size": 65536}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('many_clusters', 'points', NULL, 'kmeans', options => '{"exclude": ["id"], "k": 1000}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT version FROM fin_train('usual_forest', 'points', NULL, 'isolation_forest', options => '{"exclude": ["id"]}');
+RESET finml.max_training_memory;
+
+-- 17. (4) fin_import checks every field a prediction reads (XX001 at import, where a
+-- hand-edited model was taken and then misbehaved): an isolation forest's sample_size of 1e19
+-- (every row flagged) and a split on design column -7 (XX000 index out of bounds at
+-- prediction), drift edges that do not increase (PSI 8.28 "shifted" on the training data
+-- itself), a categorical missing_column of 1e12.
+SELECT fin_export('usual_forest') AS forest \gset
+SELECT fin_import('edited_forest', edited(:'forest', '"sample_size":[0-9]+', '"sample_size":10000000000000000000'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_import('edited_forest', edited(:'forest', '"feature":\[[0-9]+', '"feature":[-7'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_drop_model('usual_forest');
+DROP TABLE points;
+SET ROLE victim;
+SELECT fin_export('victim_m', 2) AS doc \gset
+SELECT fin_import('edited_m', edited(:'doc', '"edges":\[([-0-9.e]+),([-0-9.e]+)', '"edges":[\2,\1'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT version FROM fin_train('by_home', 'attack_loans', 'status', features => ARRAY['home'],
+                              options => '{"positive": "bad"}');
+SELECT fin_export('by_home') AS doc \gset
+SELECT fin_import('edited_m', edited(:'doc', '"missing_column":(null|[0-9]+)', '"missing_column":1000000000000'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_drop_model('by_home');
+SELECT count(*) AS edited_versions FROM finml.models WHERE name IN ('edited_m', 'edited_forest');
+RESET ROLE;
 SET finml.max_training_memory = '1MB';
 SELECT count(*) FROM fin_monitor('victim_m', 'attack_loans', 'id');
 \echo :LAST_ERROR_SQLSTATE

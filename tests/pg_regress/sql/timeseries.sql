@@ -92,9 +92,11 @@ SELECT count(*) AS earlier_rows,
                        IS DISTINCT FROM (v.target_direction, v.target_return_5, v.target_volatility_5)) AS targets_changed
   FROM before b JOIN price_features v USING (symbol, day);
 
--- Chosen features, a price column of another name, no partition; the view is replaced.
+-- Chosen features, a price column of another name, one series without partition_by (rows of
+-- several series at one time are refused, below); the view is replaced.
 ALTER TABLE prices RENAME COLUMN close TO last;
-SELECT fin_ts_view('price_features', 'prices', 'day',
+CREATE VIEW prices_aaa AS SELECT * FROM prices WHERE symbol = 'AAA';
+SELECT fin_ts_view('price_features', 'prices_aaa', 'day',
                    '{"price": "last", "returns": [1], "windows": [10], "ema": [], "rsi": null,
                      "macd": null, "bollinger": null, "volume_z": null, "calendar": false,
                      "targets": {"direction": true}}');
@@ -118,7 +120,7 @@ SELECT fin_ts_view('v', 'prices', 'day', '{"price": "last", "macd": [26, 12, 9]}
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_ts_view('v', 'prices', 'day', '{"price": "last", "partition_by": "sector"}');
 \echo :LAST_ERROR_SQLSTATE
-SELECT fin_ts_view('prices', 'prices', 'day', '{"price": "last"}');
+SELECT fin_ts_view('prices', 'prices_aaa', 'day', '{"price": "last"}');
 \echo :LAST_ERROR_SQLSTATE
 -- The caller's operators do not change the view: a shadowing "/" on the search_path is not
 -- used (the view is built with pg_catalog's).
@@ -126,7 +128,7 @@ CREATE SCHEMA shadow;
 CREATE FUNCTION shadow.div(float8, float8) RETURNS float8 LANGUAGE sql AS 'SELECT 42::float8';
 CREATE OPERATOR shadow./ (LEFTARG = float8, RIGHTARG = float8, FUNCTION = shadow.div);
 SET search_path = shadow, pg_catalog, public;
-SELECT fin_ts_view('shadowed', 'prices', 'day', '{"price": "last", "returns": [1], "windows": [], "ema": [], "rsi": null, "macd": null, "bollinger": null, "volume_z": null, "calendar": false, "targets": {}}');
+SELECT fin_ts_view('shadowed', 'prices_aaa', 'day', '{"price": "last", "returns": [1], "windows": [], "ema": [], "rsi": null, "macd": null, "bollinger": null, "volume_z": null, "calendar": false, "targets": {}}');
 RESET search_path;
 SELECT count(*) FILTER (WHERE ret_1 = ln(42)) AS shadowed_rows, count(ret_1) AS returns FROM shadow.shadowed;
 

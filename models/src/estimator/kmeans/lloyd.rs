@@ -20,7 +20,7 @@ use rand::rngs::SmallRng;
 use rand::Rng;
 
 /// Rows whose distances to the centres are one matrix product.
-const BLOCK: usize = 2048;
+pub(super) const BLOCK: usize = 2048;
 
 /// What one Lloyd run is asked for.
 #[derive(Debug, Clone, Copy)]

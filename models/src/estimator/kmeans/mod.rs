@@ -232,6 +232,48 @@ fn refuse_overflowing_rows(x: &Array2<f64>) -> Result<()> {
     Ok(())
 }
 
+/// 54000 unless k-means with up to `k` clusters fits finml.max_training_memory with the data
+/// and its design `x`: per row, k-means++'s distances to its 2 + ⌊ln k⌋ candidates, the
+/// row's norm, nearest distance, cumulative potential and labels; per thread, a block of
+/// Lloyd's row-centre products and the clusters' sums, and a block of the silhouette's
+/// distances to its sample; the centres, profiles and projection (k × width each, a few
+/// times). k = 1,000 on a wide design is most of a gigabyte beyond the data.
+fn check_memory(input: &FitInput<'_>, x: &Array2<f64>, k: usize) -> Result<()> {
+    let (rows, width) = x.dim();
+    let threads = input.limits.threads.max(1);
+    let candidates = 2 + (k as f64).ln().floor() as usize;
+    let per_row = 8 * candidates + 3 * 8 + 2 * 4;
+    let per_thread = lloyd::BLOCK
+        .saturating_mul(k.max(candidates))
+        .saturating_add(k.saturating_mul(width))
+        .saturating_add(quality::BLOCK.saturating_mul(rows.min(SILHOUETTE_SAMPLE_ROWS)))
+        .saturating_mul(8);
+    let needed = input
+        .data
+        .bytes()
+        .saturating_add(x.len().saturating_mul(8))
+        .saturating_add(rows.saturating_mul(per_row))
+        .saturating_add(threads.saturating_mul(per_thread))
+        .saturating_add(
+            rows.min(SILHOUETTE_SAMPLE_ROWS)
+                .saturating_mul(width)
+                .saturating_mul(8),
+        )
+        .saturating_add(k.saturating_mul(width).saturating_mul(4 * 8));
+    if needed <= input.limits.max_memory_bytes {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::ResourceLimit,
+        format!(
+            "k-means with up to {k} clusters of {rows} rows × {width} columns needs {:.1} MB with the data, more than finml.max_training_memory ({:.1} MB)",
+            needed as f64 / 1048576.0,
+            input.limits.max_memory_bytes as f64 / 1048576.0
+        ),
+    )
+    .with_hint("ask for fewer clusters, train on a sample, or raise finml.max_training_memory"))
+}
+
 pub fn fit_estimator(
     input: &mut FitInput<'_>,
     params: &KMeansParams,
@@ -250,6 +292,7 @@ pub fn fit_estimator(
         );
     }
     let high = high.min(rows);
+    check_memory(input, &x, high)?;
     let mut rng = SmallRng::seed_from_u64(input.seed);
     let sample: Vec<usize> = if rows > SILHOUETTE_SAMPLE_ROWS {
         let mut s = rand::seq::index::sample(&mut rng, rows, SILHOUETTE_SAMPLE_ROWS).into_vec();

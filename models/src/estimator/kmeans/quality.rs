@@ -8,7 +8,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 /// Rows of the sample whose distances to the whole sample are one matrix product.
-const BLOCK: usize = 256;
+pub(super) const BLOCK: usize = 256;
 
 /// The mean silhouette of the rows `x` labelled `labels` (Rousseeuw 1987): for each row,
 /// (b − a) / max(a, b) with a the mean distance to the other rows of its cluster and b the
