@@ -46,7 +46,9 @@ chown -R "$PG_USER" "$WORK"
 as_pg "$BINDIR/initdb" -D "$WORK/data" -A trust -U "$PG_USER" --no-sync >/dev/null
 # restart_after_crash is on by default: kill -9 of a backend makes the postmaster reset every
 # backend and replay the WAL, as on a production server.
-as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
+# RUST_BACKTRACE=1 in the server's environment, as a DBA debugging something might leave it:
+# no Rust backtrace may reach a client (checked below).
+as_pg env RUST_BACKTRACE=1 "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start -o \
     "-p $PORT -k $WORK -c listen_addresses='' -c max_connections=40 -c shared_preload_libraries=finml" >/dev/null
 as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/createdb" faults
 sql -c "CREATE EXTENSION finml"
@@ -56,6 +58,10 @@ sql -c "SELECT fin_train('live', 'applications', 'status', features => ARRAY['se
                          options => '{\"positive\": \"bad\"}')" >/dev/null
 sql -c "SELECT fin_train('live', 'applications', 'status', features => ARRAY['seniority', 'records', 'job'],
                          options => '{\"positive\": \"bad\"}')" >/dev/null
+
+refused=$(sql -v VERBOSITY=verbose -c "SELECT fin_predict('no_such_model', ARRAY[1.0]::float8[])" 2>&1 || true)
+check "an error carries no Rust backtrace to the client, with RUST_BACKTRACE=1 on the server" "0|1" \
+    "$(grep -c '^DETAIL\|backtrace' <<<"$refused" || true)|$(grep -c '^ERROR:  42704' <<<"$refused" || true)"
 
 # 1. Predictors under pgbench against a writer. Each transaction predicts with the deployed
 #    version, then checks that the number is the prediction of one of the model's committed

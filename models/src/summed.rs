@@ -110,10 +110,6 @@ pub const MAX_CELLS: usize = 1 << 23;
 /// caller can pass a 1 GB text: refused before parsing (54000).
 pub const MAX_PASS_BYTES: usize = 64 << 20;
 
-/// The longest feature array a row may pass (a pass reads at most one number or text per
-/// feature; the bound keeps a caller's 1 GB array from being copied).
-pub const MAX_ROW_VALUES: usize = 1 << 20;
-
 /// The fingerprint's bits: with the kind's two bits below them, an identity stays an exact
 /// integer in a float8 cell (below 2⁵³).
 const FINGERPRINT_BITS: u32 = 48;

@@ -11,7 +11,7 @@ use crate::pg::registry::store_monitoring;
 use crate::pg::relation::{self, RelationColumn, SCANNED_ROW};
 use crate::pg::row::with_row_values;
 use crate::pg::spi::{select_aggregate, select_all};
-use crate::pg::types::{aggregate_context, array_in, quote_ident, ValueKind};
+use crate::pg::types::{aggregate_context, array_in, quote_ident, reserve_row_values, ValueKind};
 use finml_models::monitor::{
     add_cells, add_to_cells, DriftCounts, Monitor, MonitorOptions, PeriodKey, PeriodRow, Truncate,
 };
@@ -64,7 +64,7 @@ fn fin_psi(
             &[DatumWithOid::from(model)],
         )?
         .unwrap_or_default();
-        let counts = match cells_of(cells)? {
+        let counts = match cells_of(cells.len(), cells.into_iter())? {
             cells if cells.is_empty() => DriftCounts::new(&m.model),
             cells => DriftCounts::from_cells(&m.model, &cells),
         }
@@ -126,14 +126,18 @@ unsafe fn count_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_s
     )?;
     let arg = |i: usize| (*fcinfo).args.as_slice(4)[i].value;
     let model = <&str>::from_datum(arg(1), false).unwrap_or_default();
-    let numbers: Vec<Option<f64>> = Array::<f64>::from_datum(arg(2), false)
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
+    let numbers_array = Array::<f64>::from_datum(arg(2), false);
+    let mut numbers: Vec<Option<f64>> = Vec::new();
+    if let Some(array) = &numbers_array {
+        reserve_row_values(&mut numbers, array.len(), DRIFT_HINT)?;
+        numbers.extend(array.iter());
+    }
     let texts_array = Array::<&str>::from_datum(arg(3), false);
-    let texts: Vec<Option<&str>> = texts_array
-        .as_ref()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
+    let mut texts: Vec<Option<&str>> = Vec::new();
+    if let Some(array) = &texts_array {
+        reserve_row_values(&mut texts, array.len(), DRIFT_HINT)?;
+        texts.extend(array.iter());
+    }
     let state = pg_sys::pg_detoast_datum(arg(0).cast_mut_ptr()) as *mut pg_sys::ArrayType;
     let mut state = RawArray::from_ptr(NonNull::new(state).ok_or_else(cells_refused)?);
     with_model(model, |m| {
@@ -168,13 +172,17 @@ LANGUAGE c AS 'MODULE_PATHNAME', 'fin_drift_counts_step';
 /// PostgreSQL's parallel workers and Citus's workers each count a part of the rows.
 #[pg_extern(immutable, strict, parallel_safe)]
 fn fin_drift_counts_add(a: Array<'_, i64>, b: Array<'_, i64>) -> Result<Vec<i64>, ErrorReport> {
-    let sum = add_cells(
-        cells_of(a.iter().collect())?,
-        &cells_of(b.iter().collect())?,
-    )
-    .or_report()?;
+    let sum = add_cells(cells_of(a.len(), a.iter())?, &cells_of(b.len(), b.iter())?).or_report()?;
     Ok(sum.into_iter().map(|c| c as i64).collect())
 }
+
+/// The most cells a drift state holds (a model's buckets: ten and a NULL bucket per number,
+/// a hundred levels and a rest per category); a longer array is a state a caller made up,
+/// refused before it is copied.
+const MAX_DRIFT_CELLS: usize = 1 << 23;
+
+const DRIFT_HINT: &str =
+    "pass the state fin_drift_counts made; fin_psi(model, relation) does this for you";
 
 fn cells_refused() -> ErrorReport {
     fail(
@@ -184,14 +192,29 @@ fn cells_refused() -> ErrorReport {
     )
 }
 
-/// Counts as the aggregate's state holds them; 22023 for a NULL or negative one (a state a
-/// caller made up).
-fn cells_of(cells: Vec<Option<i64>>) -> SqlResult<Vec<u64>> {
-    cells
-        .into_iter()
-        .map(|c| c.and_then(|c| u64::try_from(c).ok()))
-        .collect::<Option<Vec<u64>>>()
-        .ok_or_else(cells_refused)
+/// Counts as the aggregate's state holds them; 22023 for a NULL or negative one, or more
+/// than [`MAX_DRIFT_CELLS`] (a state a caller made up); the copy is allocated fallibly.
+fn cells_of(len: usize, counts: impl Iterator<Item = Option<i64>>) -> SqlResult<Vec<u64>> {
+    if len > MAX_DRIFT_CELLS {
+        return Err(cells_refused());
+    }
+    let mut cells = Vec::new();
+    cells.try_reserve_exact(len).map_err(|_| {
+        report(
+            Error::new(
+                ErrorKind::OutOfMemory,
+                format!("out of memory for drift counts of {len} cells"),
+            )
+            .with_hint("free memory on the server"),
+        )
+    })?;
+    for cell in counts {
+        cells.push(
+            cell.and_then(|c| u64::try_from(c).ok())
+                .ok_or_else(cells_refused)?,
+        );
+    }
+    Ok(cells)
 }
 
 pgrx::extension_sql!(
@@ -319,11 +342,11 @@ fn fin_monitor(
                         .or_report()?
                         .map_or(PeriodKey::Null, PeriodKey::Number),
                 };
-                let cells = cells_of(
-                    row.get::<Vec<Option<i64>>>(2)
-                        .or_report()?
-                        .unwrap_or_default(),
-                )?;
+                let counts = row
+                    .get::<Vec<Option<i64>>>(2)
+                    .or_report()?
+                    .unwrap_or_default();
+                let cells = cells_of(counts.len(), counts.into_iter())?;
                 Ok((period, cells))
             })?;
             for (period, cells) in parts {

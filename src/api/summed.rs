@@ -8,8 +8,8 @@
 //! misread.
 
 use crate::error::{fail, report, ErrorKind, OrReport, SqlResult};
-use crate::pg::types::{aggregate_context, array_in};
-use finml_models::summed::{combine_cells, out_of_memory, SumsPass, MAX_CELLS, MAX_ROW_VALUES};
+use crate::pg::types::{aggregate_context, array_in, reserve_row_values};
+use finml_models::summed::{combine_cells, out_of_memory, SumsPass, MAX_CELLS};
 use pgrx::array::RawArray;
 use pgrx::datum::Array;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -71,7 +71,7 @@ unsafe fn numbers_of(datum: pg_sys::Datum, into: &mut Vec<Option<f64>>) -> SqlRe
     if raw.oid() != pg_sys::FLOAT8OID {
         return Err(arrays_refused());
     }
-    reserve_values(into, raw.len())?;
+    reserve_row_values(into, raw.len(), PASS_HINT)?;
     if raw.any_nulls() {
         into.extend(
             Array::<f64>::from_datum(datum, false)
@@ -85,29 +85,17 @@ unsafe fn numbers_of(datum: pg_sys::Datum, into: &mut Vec<Option<f64>>) -> SqlRe
     Ok(())
 }
 
-/// Room for a row's `count` values, fallibly: a caller's array can hold a gigabyte, whose copy
-/// must be refused (22023 past [`MAX_ROW_VALUES`]) or fail as 53200, never abort.
-fn reserve_values<T>(into: &mut Vec<T>, count: usize) -> SqlResult<()> {
-    if count > MAX_ROW_VALUES {
-        return Err(fail(
-            ErrorKind::InvalidOption,
-            format!("a row's feature array of {count} values is longer than the {MAX_ROW_VALUES} a pass reads"),
-            "fin_train makes these passes; they are not for direct use",
-        ));
-    }
-    into.try_reserve(count)
-        .map_err(|_| report(out_of_memory(count)))
-}
-
 /// A `text[]` argument's elements, borrowed from the array.
 fn texts_of<'b, 'a: 'b>(array: Option<&'b Array<'a, &'a str>>) -> SqlResult<Vec<Option<&'b str>>> {
     let mut texts = Vec::new();
     if let Some(array) = array {
-        reserve_values(&mut texts, array.len())?;
+        reserve_row_values(&mut texts, array.len(), PASS_HINT)?;
         texts.extend(array.iter());
     }
     Ok(texts)
 }
+
+const PASS_HINT: &str = "fin_train makes these passes; they are not for direct use";
 
 fn arrays_refused() -> ErrorReport {
     fail(

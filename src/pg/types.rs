@@ -202,3 +202,29 @@ pub unsafe fn array_in(
     pg_sys::MemoryContextSwitchTo(old);
     std::ptr::NonNull::new(array)
 }
+
+/// The most values finml copies out of one array argument of its C-level aggregate functions
+/// (a row's features): a caller's array can hold a gigabyte, whose copy must be refused.
+pub const MAX_ROW_VALUES: usize = 1 << 20;
+
+/// Room in `into` for `count` values of an array argument: 22023 past [`MAX_ROW_VALUES`],
+/// else reserved fallibly (53200 where the server has not the memory, never an abort).
+pub fn reserve_row_values<T>(into: &mut Vec<T>, count: usize, hint: &str) -> SqlResult<()> {
+    if count > MAX_ROW_VALUES {
+        return Err(report(
+            Error::invalid_option(format!(
+                "a row's feature array of {count} values is longer than the {MAX_ROW_VALUES} finml reads"
+            ))
+            .with_hint(hint),
+        ));
+    }
+    into.try_reserve(count).map_err(|_| {
+        report(
+            Error::new(
+                ErrorKind::OutOfMemory,
+                format!("out of memory for a row's {count} values"),
+            )
+            .with_hint("free memory on the server"),
+        )
+    })
+}

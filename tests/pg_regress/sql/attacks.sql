@@ -398,6 +398,8 @@ SELECT fin_training_sums('{"pass": "moments", "numbers": 6148914691236517206}', 
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_training_sums_add(array_fill(0::float8, ARRAY[9000000]), array_fill(0::float8, ARRAY[9000000]));
 \echo :LAST_ERROR_SQLSTATE
+SELECT fin_drift_counts_add(array_fill(0::int8, ARRAY[9000000]), array_fill(0::int8, ARRAY[9000000]));
+\echo :LAST_ERROR_SQLSTATE
 SELECT fin_training_sums('{"pass": "spread", "means": [0]}', array_fill(1::float8, ARRAY[2000000]), ARRAY[]::text[], 1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_training_sums(repeat(' ', 67108865) || '{"pass": "spread", "means": [0]}', ARRAY[1.0], ARRAY[]::text[], 1);
@@ -512,10 +514,12 @@ SELECT fin_import('edited_m', edited(:'doc', '"missing_column":(null|[0-9]+)', '
 SELECT fin_drop_model('by_home');
 SELECT count(*) AS edited_versions FROM finml.models WHERE name IN ('edited_m', 'edited_forest');
 RESET ROLE;
-SET finml.max_training_memory = '1MB';
-SELECT count(*) FROM fin_monitor('victim_m', 'attack_loans', 'id');
+CREATE TABLE monitored_rows AS SELECT a.*, a.id * 100 + g AS batch FROM attack_loans a, generate_series(1, 30) g;
+SET finml.max_training_memory = '64MB';
+SELECT count(*) FROM fin_monitor('victim_m', 'monitored_rows', 'batch');
 \echo :LAST_ERROR_SQLSTATE
 RESET finml.max_training_memory;
+DROP TABLE monitored_rows;
 \i include/cleanup.sql
 DROP OWNED BY victim, mallory, grantee_renamed, grantee_r, owner_a;
 DROP ROLE victim, mallory, grantee_renamed, grantee_r, owner_a;

@@ -1,0 +1,215 @@
+//! Fuzzing of the `options` any role passes to fin_train, fin_ts_view and fin_backtest (issue
+//! "Trust, second round"): JSON objects whose keys are the real option keys (and a few
+//! others) and whose values are drawn from what a hostile caller would try — extreme and
+//! negative numbers, huge lists, nested objects, wrong types.
+//!
+//! The property: parsing never panics; a fin_train options object either parses to training
+//! options whose every algorithm's parameters parse or refuse without a panic; a fin_ts_view
+//! options object either is refused or gives a bounded view (at most 512 added columns and
+//! 1 MiB of SQL); fin_backtest's split of its options never panics.
+//!
+//! Cases: `FINML_FUZZ_CASES` (default 256, as `make test` runs it; `make fuzz` runs more).
+
+use finml_models::backtest::BacktestSpec;
+use finml_models::estimator::ALL;
+use finml_models::timeseries::{TimeKind, TsViewSpec};
+use finml_models::TrainOptions;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{json, Map, Value};
+
+/// Keys of fin_train's options (training keys and every algorithm's), fin_ts_view's and
+/// fin_backtest's, and a few that are none of them.
+const KEYS: &[&str] = &[
+    "positive",
+    "test_size",
+    "seed",
+    "split",
+    "exclude",
+    "order_by",
+    "max_categories",
+    "class_weight",
+    "weight_column",
+    "deploy",
+    "deploy_tolerance",
+    "dates",
+    "text",
+    "aggregate",
+    "semi_supervised",
+    "l2",
+    "max_iter",
+    "bins",
+    "min_iv",
+    "monotonic",
+    "special_codes",
+    "pdo",
+    "base_odds",
+    "base_score",
+    "hidden",
+    "activation",
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "optimizer",
+    "dropout",
+    "early_stopping",
+    "device",
+    "k",
+    "n_init",
+    "tolerance",
+    "n_trees",
+    "sample_size",
+    "contamination",
+    "price",
+    "partition_by",
+    "returns",
+    "windows",
+    "ema",
+    "rsi",
+    "macd",
+    "bollinger",
+    "volume_z",
+    "calendar",
+    "targets",
+    "high",
+    "low",
+    "volume",
+    "folds",
+    "window",
+    "horizon",
+    "memo",
+    "amount",
+    "ts",
+    "volatility",
+    "return",
+    "direction",
+    "",
+];
+
+/// Columns the fuzzed relation has (fin_ts_view checks names against them).
+const COLUMNS: [&str; 6] = ["symbol", "ts", "close", "high", "low", "volume"];
+
+fn cases() -> u32 {
+    std::env::var("FINML_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
+fn runner() -> TestRunner {
+    TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    })
+}
+
+/// A value a hostile caller would pass for an option.
+fn value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(json!(null)),
+        any::<bool>().prop_map(Value::from),
+        prop_oneof![
+            Just(0i64),
+            Just(-7),
+            Just(1),
+            Just(2),
+            Just(5),
+            Just(12),
+            Just(26),
+            Just(100_000),
+            Just(i64::MAX),
+            Just(i64::MIN)
+        ]
+        .prop_map(Value::from),
+        prop_oneof![
+            Just(1e308),
+            Just(-1e308),
+            Just(0.5),
+            Just(1e-300),
+            Just(3.5)
+        ]
+        .prop_map(Value::from),
+        Just(json!(18446744073709551615u64)),
+        prop::sample::select(KEYS).prop_map(Value::from),
+        prop::sample::select(&COLUMNS[..]).prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|pairs| {
+                Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            }),
+            // A long list: a thousand periods, as the reported attack passed.
+            (0usize..3).prop_map(|k| json!(vec![100_000 - k as i64; 1000])),
+        ]
+    })
+}
+
+/// An options object of up to 8 known (or unknown) keys.
+fn options() -> impl Strategy<Value = Value> {
+    prop::collection::vec((prop::sample::select(KEYS), value()), 0..8).prop_map(|pairs| {
+        let mut object = Map::new();
+        for (k, v) in pairs {
+            object.insert(k.to_owned(), v);
+        }
+        Value::Object(object)
+    })
+}
+
+#[test]
+fn fin_train_options_never_panic() {
+    let parsed = std::cell::Cell::new(0u32);
+    runner()
+        .run(&options(), |options| {
+            if let Ok(training) = TrainOptions::from_json(&options) {
+                parsed.set(parsed.get() + 1);
+                for algorithm in ALL {
+                    let _ = training.params(algorithm);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    println!(
+        "fuzz_options: {} fin_train options objects, {} parsed",
+        cases(),
+        parsed.get()
+    );
+}
+
+#[test]
+fn fin_ts_view_options_never_panic_and_give_bounded_views() {
+    let columns: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    let kinds = [TimeKind::Date, TimeKind::Timestamp, TimeKind::TimestampTz];
+    let parsed = std::cell::Cell::new(0u32);
+    runner()
+        .run(&(options(), 0usize..3), |(options, kind)| {
+            if let Ok(spec) = TsViewSpec::parse(&options, &columns, kinds[kind]) {
+                if let Ok(sql) = spec.select_sql("\"public\".\"ticks\"", &columns, "ts", "finml") {
+                    parsed.set(parsed.get() + 1);
+                    prop_assert!(sql.len() <= 1 << 20, "a view of {} bytes of SQL", sql.len());
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    println!(
+        "fuzz_options: {} fin_ts_view options objects, {} gave a view",
+        cases(),
+        parsed.get()
+    );
+}
+
+#[test]
+fn fin_backtest_options_never_panic() {
+    runner()
+        .run(&options(), |options| {
+            if let Ok((_, rest)) = BacktestSpec::split_options(&options) {
+                let _ = TrainOptions::from_json(&rest);
+            }
+            Ok(())
+        })
+        .unwrap();
+    println!("fuzz_options: {} fin_backtest options objects", cases());
+}
