@@ -196,7 +196,13 @@ fn cells_refused() -> ErrorReport {
 /// than [`MAX_DRIFT_CELLS`] (a state a caller made up); the copy is allocated fallibly.
 fn cells_of(len: usize, counts: impl Iterator<Item = Option<i64>>) -> SqlResult<Vec<u64>> {
     if len > MAX_DRIFT_CELLS {
-        return Err(cells_refused());
+        return Err(fail(
+            ErrorKind::InvalidOption,
+            format!(
+                "drift counts of {len} cells are more than any model's ({MAX_DRIFT_CELLS} at most)"
+            ),
+            DRIFT_HINT,
+        ));
     }
     let mut cells = Vec::new();
     cells.try_reserve_exact(len).map_err(|_| {
