@@ -58,6 +58,27 @@ pub fn with_article(word: &str) -> String {
     format!("{} {word}", if vowel { "an" } else { "a" })
 }
 
+/// An empty vector with room for `count` values, allocated fallibly: 53200 naming `what`
+/// where the memory is not there. Rust aborts the process on a failed allocation (and
+/// PostgreSQL restarts every session with it), so each buffer a caller can make large is
+/// reserved here (DESIGN.md, "Allocation failure").
+pub fn try_vec<T>(count: usize, what: &str) -> Result<Vec<T>> {
+    let mut values = Vec::new();
+    try_reserve(&mut values, count, what)?;
+    Ok(values)
+}
+
+/// Room for `count` more values in `into`, allocated fallibly (53200 naming `what`).
+pub fn try_reserve<T>(into: &mut Vec<T>, count: usize, what: &str) -> Result<()> {
+    into.try_reserve(count).map_err(|_| {
+        Error::new(
+            ErrorKind::OutOfMemory,
+            format!("out of memory for {what} of {count} values"),
+        )
+        .with_hint("free memory on the server (other sessions' work, or a lower finml.max_training_memory), then try again")
+    })
+}
+
 /// An error with a message for people, and optional detail and hint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {

@@ -180,6 +180,29 @@ pub struct FitInput<'a> {
 /// information matrix, its Cholesky factor and its inverse (the covariance).
 pub const LINEAR_SQUARE_MATRICES: usize = 3;
 
+/// 54000 unless `needed` bytes (the data and what a fit holds) fit finml.max_training_memory;
+/// `what` names what needs them ("k-means with up to 1000 clusters …").
+pub fn check_budget(
+    needed: usize,
+    limits: Limits,
+    what: impl FnOnce() -> String,
+    hint: &str,
+) -> Result<()> {
+    if needed <= limits.max_memory_bytes {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::ResourceLimit,
+        format!(
+            "{} needs {:.1} MB with the data, more than finml.max_training_memory ({:.1} MB)",
+            what(),
+            needed as f64 / 1048576.0,
+            limits.max_memory_bytes as f64 / 1048576.0
+        ),
+    )
+    .with_hint(hint))
+}
+
 /// Rejects a linear fit that would not fit finml.max_training_memory with the training
 /// data: its `square_matrices` (width + 1)² matrices and the two blocks of design rows it
 /// reads at a time (design.rs).

@@ -21,7 +21,7 @@
 
 use crate::binning::{bin_levels, bin_numeric_atoms, Binning, Counts, NumericControls};
 use crate::data::{Dataset, RawValue};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{try_vec, Error, ErrorKind, Result};
 use crate::estimator::linear::{
     fitted_by_newton, logistic_row, newton_by_passes, sigmoid, LinearEstimator, LinearFit,
     NewtonPass, NewtonSolution, SolverParams, NEWTON_MAX_TERMS,
@@ -290,10 +290,7 @@ impl SumsPass {
     /// not there, where an infallible allocation would abort the server.
     pub fn zero_state(&self, identity: f64) -> Result<Vec<f64>> {
         let count = self.cell_count();
-        let mut cells = Vec::new();
-        cells
-            .try_reserve_exact(count)
-            .map_err(|_| out_of_memory(count))?;
+        let mut cells = try_vec(count, "a training state")?;
         cells.resize(count, 0.0);
         self.reset(&mut cells, identity);
         Ok(cells)
@@ -567,16 +564,6 @@ pub fn combine_cells(a: &mut [f64], b: &[f64]) -> Result<()> {
         a[1..].iter_mut().zip(&b[1..]).for_each(|(x, y)| *x += y);
     }
     Ok(())
-}
-
-/// 53200 for a state the allocator could not give (a failed allocation must not abort the
-/// server: PostgreSQL raises `out of memory` for its own).
-pub fn out_of_memory(cells: usize) -> Error {
-    Error::new(
-        ErrorKind::OutOfMemory,
-        format!("out of memory for a training state of {cells} cells"),
-    )
-    .with_hint("free memory on the server, or train with fewer features")
 }
 
 fn state_refused() -> Error {

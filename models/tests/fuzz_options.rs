@@ -10,81 +10,41 @@
 //!
 //! Cases: `FINML_FUZZ_CASES` (default 256, as `make test` runs it; `make fuzz` runs more).
 
-use finml_models::backtest::BacktestSpec;
+use finml_models::backtest::{BacktestSpec, BACKTEST_KEYS};
 use finml_models::estimator::ALL;
-use finml_models::timeseries::{TimeKind, TsViewSpec};
+use finml_models::options::TRAINING_KEYS;
+use finml_models::timeseries::{TimeKind, TsViewSpec, TS_VIEW_KEYS};
 use finml_models::TrainOptions;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Map, Value};
 
-/// Keys of fin_train's options (training keys and every algorithm's), fin_ts_view's and
-/// fin_backtest's, and a few that are none of them.
-const KEYS: &[&str] = &[
-    "positive",
-    "test_size",
-    "seed",
-    "split",
-    "exclude",
-    "order_by",
-    "max_categories",
-    "class_weight",
-    "weight_column",
-    "deploy",
-    "deploy_tolerance",
-    "dates",
-    "text",
-    "aggregate",
-    "semi_supervised",
-    "l2",
-    "max_iter",
-    "bins",
-    "min_iv",
-    "monotonic",
-    "special_codes",
-    "pdo",
-    "base_odds",
-    "base_score",
-    "hidden",
-    "activation",
-    "epochs",
-    "batch_size",
-    "learning_rate",
-    "optimizer",
-    "dropout",
-    "early_stopping",
-    "device",
-    "k",
-    "n_init",
-    "tolerance",
-    "n_trees",
-    "sample_size",
-    "contamination",
-    "price",
-    "partition_by",
-    "returns",
-    "windows",
-    "ema",
-    "rsi",
-    "macd",
-    "bollinger",
-    "volume_z",
-    "calendar",
-    "targets",
-    "high",
-    "low",
-    "volume",
-    "folds",
-    "window",
-    "horizon",
-    "memo",
-    "amount",
-    "ts",
-    "volatility",
-    "return",
-    "direction",
-    "",
-];
+/// Keys of fin_train's options (the training's own and every algorithm's), fin_ts_view's and
+/// fin_backtest's, as the crate lists them (a key added there is fuzzed at once), and keys of
+/// nested objects (a text column's, a target's) or of nothing.
+fn keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = TRAINING_KEYS
+        .iter()
+        .chain(ALL.iter().flat_map(|a| a.keys()))
+        .chain(TS_VIEW_KEYS)
+        .chain(BACKTEST_KEYS)
+        .chain(&[
+            "memo",
+            "amount",
+            "ts",
+            "volatility",
+            "return",
+            "direction",
+            "max_features",
+            "ngram",
+            "",
+        ])
+        .copied()
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
 
 /// Columns the fuzzed relation has (fin_ts_view checks names against them).
 const COLUMNS: [&str; 6] = ["symbol", "ts", "close", "high", "low", "volume"];
@@ -131,13 +91,13 @@ fn value() -> impl Strategy<Value = Value> {
         ]
         .prop_map(Value::from),
         Just(json!(18446744073709551615u64)),
-        prop::sample::select(KEYS).prop_map(Value::from),
+        prop::sample::select(keys()).prop_map(Value::from),
         prop::sample::select(&COLUMNS[..]).prop_map(Value::from),
     ];
     leaf.prop_recursive(3, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|pairs| {
+            prop::collection::vec((prop::sample::select(keys()), inner), 0..6).prop_map(|pairs| {
                 Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
             }),
             // A long list: a thousand periods, as the reported attack passed.
@@ -148,7 +108,7 @@ fn value() -> impl Strategy<Value = Value> {
 
 /// An options object of up to 8 known (or unknown) keys.
 fn options() -> impl Strategy<Value = Value> {
-    prop::collection::vec((prop::sample::select(KEYS), value()), 0..8).prop_map(|pairs| {
+    prop::collection::vec((prop::sample::select(keys()), value()), 0..8).prop_map(|pairs| {
         let mut object = Map::new();
         for (k, v) in pairs {
             object.insert(k.to_owned(), v);

@@ -12,6 +12,7 @@ use crate::pg::relation::{self, RelationColumn, SCANNED_ROW};
 use crate::pg::row::with_row_values;
 use crate::pg::spi::{select_aggregate, select_all};
 use crate::pg::types::{aggregate_context, array_in, quote_ident, reserve_row_values, ValueKind};
+use finml_models::error::try_vec;
 use finml_models::monitor::{
     add_cells, add_to_cells, DriftCounts, Monitor, MonitorOptions, PeriodKey, PeriodRow, Truncate,
 };
@@ -204,16 +205,7 @@ fn cells_of(len: usize, counts: impl Iterator<Item = Option<i64>>) -> SqlResult<
             DRIFT_HINT,
         ));
     }
-    let mut cells = Vec::new();
-    cells.try_reserve_exact(len).map_err(|_| {
-        report(
-            Error::new(
-                ErrorKind::OutOfMemory,
-                format!("out of memory for drift counts of {len} cells"),
-            )
-            .with_hint("free memory on the server"),
-        )
-    })?;
+    let mut cells = try_vec(len, "drift counts").or_report()?;
     for cell in counts {
         cells.push(
             cell.and_then(|c| u64::try_from(c).ok())

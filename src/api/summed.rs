@@ -7,9 +7,10 @@
 //! the passes; a pass made up by a caller is refused (22023) or bounded (54000), never
 //! misread.
 
-use crate::error::{fail, report, ErrorKind, OrReport, SqlResult};
+use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::pg::types::{aggregate_context, array_in, reserve_row_values};
-use finml_models::summed::{combine_cells, out_of_memory, SumsPass, MAX_CELLS};
+use finml_models::error::try_vec;
+use finml_models::summed::{combine_cells, SumsPass, MAX_CELLS};
 use pgrx::array::RawArray;
 use pgrx::datum::Array;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -162,10 +163,7 @@ unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys
         // value: a datum is its bits), allocated in the aggregate's memory context, where
         // later calls add to them.
         let zeros = pass.pass.zero_state(pass.identity).or_report()?;
-        let mut datums: Vec<pg_sys::Datum> = Vec::new();
-        datums
-            .try_reserve_exact(zeros.len())
-            .map_err(|_| report(out_of_memory(zeros.len())))?;
+        let mut datums = try_vec(zeros.len(), "a training state").or_report()?;
         datums.extend(
             zeros
                 .iter()
@@ -224,10 +222,7 @@ fn fin_training_sums_add(a: Array<'_, f64>, b: Array<'_, f64>) -> Result<Vec<f64
                 "fin_train makes these passes; they are not for direct use",
             ));
         }
-        let mut cells = Vec::new();
-        cells
-            .try_reserve_exact(array.len())
-            .map_err(|_| report(out_of_memory(array.len())))?;
+        let mut cells = try_vec(array.len(), "a training state").or_report()?;
         for cell in array.iter() {
             cells.push(cell.ok_or_else(state_refused)?);
         }

@@ -165,6 +165,19 @@ struct Board {
     slots: [Slot; SLOTS],
 }
 
+impl Board {
+    /// How many of `role`'s trainings run, and how many wait.
+    fn of_role(&self, role: pg_sys::Oid) -> (usize, usize) {
+        self.slots
+            .iter()
+            .filter(|s| s.pid != 0 && s.role == role)
+            .fold((0, 0), |(running, waiting), s| match s.running() {
+                true => (running + 1, waiting),
+                false => (running, waiting + 1),
+            })
+    }
+}
+
 // SAFETY: plain data without pointers, the same in every process.
 unsafe impl PGRXSharedMemory for Board {}
 
@@ -281,19 +294,7 @@ fn queue(model: Option<&str>, algorithm: &str) -> SqlResult<usize> {
     let waiting_bound = gucs::max_waiting_trainings_per_role();
     let mut board = BOARD.exclusive();
     sweep_exited(&mut board);
-    let of_role = |s: &&Slot| s.pid != 0 && s.role == role;
-    let role_running = board
-        .slots
-        .iter()
-        .filter(of_role)
-        .filter(|s| s.running())
-        .count();
-    let role_waiting = board
-        .slots
-        .iter()
-        .filter(of_role)
-        .filter(|s| !s.running())
-        .count();
+    let (role_running, role_waiting) = board.of_role(role);
     // A training that would wait counts against the role's waiting bound: with the role at
     // its own limit it waits for sure; otherwise the server's limit may still hold it.
     let would_wait = role_limit != 0 && role_running >= role_limit;
@@ -395,12 +396,7 @@ fn try_start(index: usize, limit: usize) -> Option<Held> {
     sweep_exited(&mut board);
     let slots = &board.slots;
     let running = slots.iter().filter(|s| s.running()).count();
-    let running_of = |role: pg_sys::Oid| {
-        slots
-            .iter()
-            .filter(|s| s.running() && s.role == role)
-            .count()
-    };
+    let running_of = |role: pg_sys::Oid| board.of_role(role).0;
     // A waiting training that its own role's limit holds is not in line for the opening.
     let eligible = |s: &Slot| s.role_limit == 0 || running_of(s.role) < s.role_limit as usize;
     let mine = (slots[index].queued_at, index);

@@ -3,6 +3,7 @@
 //! through [`decode`], so a value means the same to a model wherever it comes from).
 
 use crate::error::{report, SqlResult};
+use finml_models::error::try_reserve;
 use finml_models::preprocess::Input;
 use finml_models::{Error, ErrorKind, RawValue};
 use pgrx::pg_sys::{self, Oid};
@@ -218,13 +219,5 @@ pub fn reserve_row_values<T>(into: &mut Vec<T>, count: usize, hint: &str) -> Sql
             .with_hint(hint),
         ));
     }
-    into.try_reserve(count).map_err(|_| {
-        report(
-            Error::new(
-                ErrorKind::OutOfMemory,
-                format!("out of memory for a row's {count} values"),
-            )
-            .with_hint("free memory on the server"),
-        )
-    })
+    try_reserve(into, count, "a row's features").map_err(report)
 }

@@ -12,8 +12,8 @@
 //! splits on random hyperplanes (the extended variant, not scikit-learn's axis-parallel
 //! splits that are the reference here) and cannot be cancelled between trees.
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::fit::FitInput;
+use crate::error::{Error, Result};
+use crate::fit::{check_budget, FitInput};
 use crate::interrupt;
 use crate::json::{bad, count, number_in};
 use crate::parallel::parallel_rows;
@@ -398,18 +398,12 @@ fn check_forest_memory(
         .saturating_add(design_cells.saturating_mul(8))
         .saturating_add(trees)
         .saturating_add(rows.saturating_mul(3 * 8));
-    if needed <= input.limits.max_memory_bytes {
-        return Ok(());
-    }
-    Err(Error::new(
-        ErrorKind::ResourceLimit,
-        format!(
-            "an isolation forest of {n_trees} trees of {sample_size} rows needs {:.1} MB with the data, more than finml.max_training_memory ({:.1} MB)",
-            needed as f64 / 1048576.0,
-            input.limits.max_memory_bytes as f64 / 1048576.0
-        ),
+    check_budget(
+        needed,
+        input.limits,
+        || format!("an isolation forest of {n_trees} trees of {sample_size} rows"),
+        "lower n_trees or sample_size (100 trees of 256 rows is the usual forest), or raise finml.max_training_memory",
     )
-    .with_hint("lower n_trees or sample_size (100 trees of 256 rows is the usual forest), or raise finml.max_training_memory"))
 }
 
 /// The q-quantile of sorted values, linearly interpolated (numpy's default, which

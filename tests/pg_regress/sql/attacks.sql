@@ -417,6 +417,11 @@ SELECT mallory.made_up_sums('{"pass": "spread", "means": [0]}', ARRAY[1.0], ARRA
 SELECT array_length(fin_training_sums('{"pass": "spread", "means": [0]}', ARRAY[v], ARRAY[]::text[], 1), 1) AS cells
   FROM (VALUES (1.0::float8), (3.0)) AS t(v);
 DROP AGGREGATE mallory.made_up_sums(text, float8[], text[], float8);
+-- fin_ts_repeated_key (the check fin_ts_view's views run) called with made-up arguments
+-- raises its 22000 naming them, or answers true; NULLs are no key.
+SELECT fin_ts_repeated_key(NULL, NULL, NULL, NULL, 9223372036854775807);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_ts_repeated_key('s', NULL, 't', '1e308', 1) AS one_row;
 
 -- 13. (9) fin_score_table pins its search_path: a domain named float8 that another role plants
 -- ahead of pg_catalog (its check runs their function) types none of the scores' columns.

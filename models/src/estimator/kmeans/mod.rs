@@ -8,7 +8,7 @@ pub mod projection;
 pub mod quality;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::fit::FitInput;
+use crate::fit::{check_budget, FitInput};
 use crate::json::{bad, count, number_in};
 use crate::preprocess::Preprocessor;
 use lloyd::{kmeans, LloydSettings};
@@ -260,18 +260,12 @@ fn check_memory(input: &FitInput<'_>, x: &Array2<f64>, k: usize) -> Result<()> {
                 .saturating_mul(8),
         )
         .saturating_add(k.saturating_mul(width).saturating_mul(4 * 8));
-    if needed <= input.limits.max_memory_bytes {
-        return Ok(());
-    }
-    Err(Error::new(
-        ErrorKind::ResourceLimit,
-        format!(
-            "k-means with up to {k} clusters of {rows} rows × {width} columns needs {:.1} MB with the data, more than finml.max_training_memory ({:.1} MB)",
-            needed as f64 / 1048576.0,
-            input.limits.max_memory_bytes as f64 / 1048576.0
-        ),
+    check_budget(
+        needed,
+        input.limits,
+        || format!("k-means with up to {k} clusters of {rows} rows × {width} columns"),
+        "ask for fewer clusters, train on a sample, or raise finml.max_training_memory",
     )
-    .with_hint("ask for fewer clusters, train on a sample, or raise finml.max_training_memory"))
 }
 
 pub fn fit_estimator(
