@@ -13,11 +13,11 @@
 
 use crate::data::{Dataset, TargetColumn};
 use crate::error::{Error, Result};
-use crate::estimator::Algorithm;
 use crate::fit::Limits;
 use crate::metrics;
-use crate::options::{SplitSpec, Task, TrainOptions};
-use crate::train::{train, Truth};
+use crate::options::{SplitSpec, Task, Training};
+use crate::progress::Silent;
+use crate::train::{train_reporting, Truth};
 use serde_json::{Map, Value};
 
 /// The keys of `fin_backtest`'s own options (the rest are `fin_train`'s).
@@ -128,12 +128,11 @@ pub fn mean_over_folds(folds: &[Fold]) -> Vec<FoldMetric> {
         .collect()
 }
 
-/// Runs the walk-forward backtest of `algorithm` on `data`, whose rows are in time order
+/// Runs the walk-forward backtest of `training` on `data`, whose rows are in time order
 /// (`data.times`).
 pub fn backtest(
     data: &Dataset,
-    algorithm: Algorithm,
-    options: &TrainOptions,
+    training: &Training,
     spec: BacktestSpec,
     limits: Limits,
 ) -> Result<Vec<Fold>> {
@@ -185,14 +184,12 @@ pub fn backtest(
             );
         }
         sub.test_mask = Some(mask.clone());
-        let fold_options = TrainOptions {
-            split: Some(SplitSpec::OutOfTime {
-                column: "(backtest)".to_owned(),
-                test_from: test_from.to_string(),
-            }),
-            ..options.clone()
-        };
-        let outcome = train(&sub, algorithm, &fold_options, limits)
+        let mut fold_training = training.clone();
+        fold_training.options.split = Some(SplitSpec::OutOfTime {
+            column: "(backtest)".to_owned(),
+            test_from: test_from.to_string(),
+        });
+        let outcome = train_reporting(&sub, &fold_training, limits, &mut Silent)
             .map_err(|e| e.with_detail(format!("in backtest fold {fold}")))?;
         let positive = outcome.model.positive_class.clone();
         let label = |i: usize| target_value(&sub.target, i, positive.as_deref());
@@ -311,6 +308,8 @@ fn regression_rows(
 mod tests {
     use super::*;
     use crate::data::{Column, Feature, NumericColumn};
+    use crate::linear::LINEAR;
+    use crate::options::TrainOptions;
     use crate::test_data::LIMITS;
     use serde_json::json;
 
@@ -351,7 +350,7 @@ mod tests {
         let data = series(600);
         let (spec, rest) = BacktestSpec::split_options(&json!({"folds": 4})).unwrap();
         let options = TrainOptions::from_json(&rest).unwrap();
-        let folds = backtest(&data, Algorithm::Linear, &options, spec, LIMITS).unwrap();
+        let folds = backtest(&data, &options.for_algorithm(LINEAR).unwrap(), spec, LIMITS).unwrap();
         assert_eq!(folds.len(), 4);
         for (f, fold) in folds.iter().enumerate() {
             assert!(
@@ -367,8 +366,9 @@ mod tests {
         let (spec, rest) = BacktestSpec::split_options(&json!({"folds": 4, "window": 1})).unwrap();
         let rolling = backtest(
             &data,
-            Algorithm::Linear,
-            &TrainOptions::from_json(&rest).unwrap(),
+            &TrainOptions::from_json(&rest)
+                .and_then(|o| o.for_algorithm(LINEAR))
+                .unwrap(),
             spec,
             LIMITS,
         )
@@ -409,8 +409,9 @@ mod tests {
         let (spec, rest) = BacktestSpec::split_options(&json!({"folds": 8})).unwrap();
         let e = backtest(
             &data,
-            Algorithm::Linear,
-            &TrainOptions::from_json(&rest).unwrap(),
+            &TrainOptions::from_json(&rest)
+                .and_then(|o| o.for_algorithm(LINEAR))
+                .unwrap(),
             spec,
             LIMITS,
         )

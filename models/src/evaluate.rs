@@ -282,12 +282,12 @@ pub fn check_threshold(threshold: f64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Algorithm;
+    
     use crate::test_data::{dataset, options, row, LIMITS};
     use crate::train::train;
 
     fn model() -> Model {
-        train(&dataset(), Algorithm::Logistic, &options(), LIMITS)
+        train(&dataset(), crate::linear::LOGISTIC, &options(), LIMITS)
             .unwrap()
             .model
     }
@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn evaluating_the_training_rows_gives_the_training_metrics() {
         let data = dataset();
-        let outcome = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let outcome = train(&data, crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
         let model = &outcome.model;
         let mut scored = Scored::new(model, 1 << 20);
         for i in 0..data.n_rows() {

@@ -12,7 +12,7 @@
 //! original-scale coefficient × (value − training mean). A feature's global importance is the
 //! standard deviation of its contribution over the training rows.
 //!
-//! MLPs: integrated gradients (Sundararajan, Taly & Yan, 2017) from the training mean of the
+//! MLPs (`estimator::mlp::explain`): integrated gradients (Sundararajan, Taly & Yan, 2017) from the training mean of the
 //! design row to the row, on the output unit (log-odds, or the predicted value):
 //!
 //!   contribution(feature) = Σ over its design columns c of (x_c − m_c) · ∫₀¹ ∂f/∂x_c(m + α(x − m)) dα
@@ -26,22 +26,13 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, ErrorKind, Result};
-use crate::interrupt;
-use crate::mlp::Network;
 use crate::preprocess::{Preprocessor, RawValue, Transform};
 use serde::{Deserialize, Serialize};
 
 /// Rows per design-matrix chunk while measuring the reference, so that it needs little
 /// memory beyond the dataset's.
-const CHUNK_ROWS: usize = 8192;
+pub const CHUNK_ROWS: usize = 8192;
 
-/// Steps of the integrated-gradients path of an MLP explanation: the first try, the most.
-const IG_FIRST_STEPS: usize = 64;
-const IG_MOST_STEPS: usize = 4096;
-/// How far baseline + Σ contributions may be from the output (log-odds units).
-pub const IG_TOLERANCE: f64 = 1e-3;
-/// Training rows whose MLP contributions measure the global importance.
-const IMPORTANCE_SAMPLE: usize = 1000;
 
 /// What explanations are measured against: each feature's term over the training rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,92 +66,10 @@ impl Reference {
             mean_design: Vec::new(),
         }
     }
-
-    /// An MLP's reference: the mean design row over `rows`, and the spread of the integrated
-    /// gradients of up to `IMPORTANCE_SAMPLE` of them (evenly spaced).
-    pub fn measure_network(
-        preprocessor: &Preprocessor,
-        network: &Network,
-        data: &Dataset,
-        rows: &[usize],
-    ) -> Reference {
-        let width = preprocessor.width();
-        let mut sums = vec![0.0; width];
-        for chunk in rows.chunks(CHUNK_ROWS) {
-            let x = preprocessor.design_matrix(data, chunk);
-            for row in x.rows() {
-                for (s, v) in sums.iter_mut().zip(row) {
-                    *s += v;
-                }
-            }
-        }
-        let mean_design: Vec<f64> = sums.iter().map(|s| s / rows.len().max(1) as f64).collect();
-        let step = (rows.len() / IMPORTANCE_SAMPLE).max(1);
-        let sample: Vec<usize> = rows.iter().step_by(step).copied().collect();
-        let x = preprocessor.design_matrix(data, &sample);
-        let mut moments = vec![RunningMoments::default(); preprocessor.features.len()];
-        for row in x.rows() {
-            let attributions = integrated_gradients(network, &mean_design, &row.to_vec());
-            for (k, c) in per_feature(preprocessor, &attributions)
-                .into_iter()
-                .enumerate()
-            {
-                moments[k].add(c);
-            }
-        }
-        Reference {
-            mean_terms: Vec::new(),
-            term_sd: moments.iter().map(RunningMoments::population_sd).collect(),
-            mean_design,
-        }
-    }
-}
-
-/// Integrated gradients of the network's output from `baseline` to `x`, per design column,
-/// with as many steps as completeness within `IG_TOLERANCE` takes.
-fn integrated_gradients(network: &Network, baseline: &[f64], x: &[f64]) -> Vec<f64> {
-    let gap = network.output(x) - network.output(baseline);
-    let mut steps = IG_FIRST_STEPS;
-    loop {
-        let attributions = integrated_gradients_in(network, baseline, x, steps);
-        let residual = gap - attributions.iter().sum::<f64>();
-        if residual.abs() <= IG_TOLERANCE || steps >= IG_MOST_STEPS {
-            return attributions;
-        }
-        steps *= 2;
-    }
-}
-
-/// The midpoint rule on `steps` points of the path from `baseline` to `x`.
-fn integrated_gradients_in(
-    network: &Network,
-    baseline: &[f64],
-    x: &[f64],
-    steps: usize,
-) -> Vec<f64> {
-    let mut average = vec![0.0; x.len()];
-    let mut point = vec![0.0; x.len()];
-    for step in 0..steps {
-        // Up to 4,096 gradients per row, 1,000 rows at training: cancellable per gradient.
-        interrupt::check();
-        let alpha = (step as f64 + 0.5) / steps as f64;
-        for ((p, &b), &v) in point.iter_mut().zip(baseline).zip(x) {
-            *p = b + alpha * (v - b);
-        }
-        let (_, gradient) = network.output_and_gradient(&point);
-        for (a, g) in average.iter_mut().zip(gradient) {
-            *a += g / steps as f64;
-        }
-    }
-    average
-        .iter()
-        .zip(x.iter().zip(baseline))
-        .map(|(g, (v, b))| g * (v - b))
-        .collect()
 }
 
 /// Design-column attributions summed per feature.
-fn per_feature(preprocessor: &Preprocessor, columns: &[f64]) -> Vec<f64> {
+pub fn per_feature(preprocessor: &Preprocessor, columns: &[f64]) -> Vec<f64> {
     let mut offset = 0;
     preprocessor
         .features
@@ -176,21 +85,21 @@ fn per_feature(preprocessor: &Preprocessor, columns: &[f64]) -> Vec<f64> {
 
 /// Welford's running mean and variance (stable where sums of squares cancel).
 #[derive(Debug, Clone, Copy, Default)]
-struct RunningMoments {
+pub struct RunningMoments {
     count: f64,
     mean: f64,
     sum_squared_deviations: f64,
 }
 
 impl RunningMoments {
-    fn add(&mut self, x: f64) {
+    pub fn add(&mut self, x: f64) {
         self.count += 1.0;
         let delta = x - self.mean;
         self.mean += delta / self.count;
         self.sum_squared_deviations += delta * (x - self.mean);
     }
 
-    fn population_sd(&self) -> f64 {
+    pub fn population_sd(&self) -> f64 {
         if self.count > 0.0 {
             (self.sum_squared_deviations / self.count).sqrt()
         } else {
@@ -251,23 +160,6 @@ pub fn explain_linear(
         baseline: intercept + reference.mean_terms.iter().sum::<f64>(),
         contributions,
         column_terms,
-    })
-}
-
-/// A network's explanation of one row: integrated gradients from the mean design row.
-pub fn explain_network(
-    preprocessor: &Preprocessor,
-    network: &Network,
-    reference: &Reference,
-    values: &[RawValue<'_>],
-) -> Result<Explanation> {
-    let mut row = Vec::with_capacity(preprocessor.width());
-    preprocessor.design_row(values, &mut row)?;
-    let attributions = integrated_gradients(network, &reference.mean_design, &row);
-    Ok(Explanation {
-        baseline: network.output(&reference.mean_design),
-        contributions: per_feature(preprocessor, &attributions),
-        column_terms: attributions,
     })
 }
 
@@ -333,14 +225,14 @@ pub fn no_reference() -> Error {
 mod tests {
     use crate::data::Column;
     use crate::linear::sigmoid;
-    use crate::model::Algorithm;
+    
     use crate::preprocess::RawValue;
     use crate::test_data::{dataset, options, row, LIMITS};
     use crate::train::train;
 
     #[test]
     fn contributions_add_up_to_the_log_odds() {
-        let outcome = train(&dataset(), Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let outcome = train(&dataset(), crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
         let model = &outcome.model;
         for row in [
             [RawValue::Number(42.0), RawValue::Text("south")],
@@ -358,7 +250,7 @@ mod tests {
     #[test]
     fn a_numeric_contribution_is_coefficient_times_distance_from_the_mean() {
         let data = dataset();
-        let outcome = train(&data, Algorithm::Logistic, &options(), LIMITS).unwrap();
+        let outcome = train(&data, crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
         let model = &outcome.model;
         let slope = model
             .estimator
@@ -396,7 +288,7 @@ mod tests {
     #[test]
     fn contributions_average_zero_over_the_training_rows() {
         let data = dataset();
-        let model = train(&data, Algorithm::Logistic, &options(), LIMITS)
+        let model = train(&data, crate::linear::LOGISTIC, &options(), LIMITS)
             .unwrap()
             .model;
         let mut sums = [0.0; 2];
@@ -425,7 +317,7 @@ mod tests {
 
     #[test]
     fn a_model_without_reference_says_to_retrain() {
-        let mut model = train(&dataset(), Algorithm::Logistic, &options(), LIMITS)
+        let mut model = train(&dataset(), crate::linear::LOGISTIC, &options(), LIMITS)
             .unwrap()
             .model;
         model.reference = None;

@@ -250,7 +250,7 @@ mod tests {
     fn tiny_model_bytes() -> Vec<u8> {
         // A stored model is only produced by training; build one from the smallest dataset.
         use crate::data::{Column, Dataset, Feature, NumericColumn, TargetColumn};
-        use crate::{train, Algorithm, Limits, TrainOptions};
+        use crate::{train, Limits, TrainOptions};
         let x: Vec<f64> = (0..40).map(f64::from).collect();
         let y: Vec<Option<bool>> = (0..40).map(|i| Some((i * 7) % 10 < 4 + i / 10)).collect();
         let data = Dataset {
@@ -267,7 +267,7 @@ mod tests {
         let options = TrainOptions::from_json(&json!({"test_size": 0})).unwrap();
         let out = train(
             &data,
-            Algorithm::Logistic,
+            crate::linear::LOGISTIC,
             &options,
             Limits {
                 max_memory_bytes: 1 << 20,

@@ -4,7 +4,7 @@
 
 use crate::drift::DriftReference;
 use crate::error::{Error, ErrorKind, Result};
-use crate::estimator::{Algorithm, Estimator, StoredEstimator};
+use crate::estimator::{Algorithm, StoredEstimator};
 use crate::explain::Reference;
 use crate::linear::Coefficient;
 use crate::mlp::Network;
@@ -75,8 +75,7 @@ impl<'a> StoredModel<'a> {
     }
 
     fn into_model(self) -> Result<Model> {
-        let estimator = Estimator::from_stored(
-            self.algorithm,
+        let estimator = self.algorithm.spec().from_stored(
             StoredEstimator {
                 intercept: self.intercept,
                 weights: self.weights,

@@ -51,7 +51,6 @@ pub mod progress;
 pub mod reference;
 pub mod report;
 pub mod scoring_code;
-pub mod segment_report;
 pub mod self_training;
 pub mod split;
 pub mod summed;
@@ -63,7 +62,7 @@ pub mod train;
 mod test_data;
 
 // The algorithms live under estimator/; their paths from the crate root are kept.
-pub use estimator::{linear, mlp, scorecard};
+pub use estimator::{linear, mlp, registry, scorecard};
 
 pub use data::RawValue;
 pub use error::{Error, ErrorKind, Result};

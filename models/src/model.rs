@@ -7,13 +7,13 @@ use crate::drift::DriftReference;
 use crate::error::{with_article, Error, ErrorKind, Result};
 use crate::estimator::kmeans::KMeansModel;
 pub use crate::estimator::Algorithm;
-use crate::estimator::{Estimator, ScorecardEstimator};
+use crate::estimator::Estimator;
 use crate::explain::{no_reference, Explanation, Reference};
 use crate::linear::sigmoid;
 use crate::metrics::{CalibrationBin, ClassHistogram};
 use crate::options::Task;
 use crate::preprocess::{Input, Preprocessor, RawValue, Transform};
-use crate::scorecard::{self, Baseline, Reason, Scorecard};
+use crate::scorecard::{self, Baseline, Reason, Scorecard, ScorecardEstimator};
 use crate::scoring_code;
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,7 @@ pub struct Model {
     /// The other class as text (classification; since finml 0.3.0).
     pub negative_class: Option<String>,
     pub preprocessor: Preprocessor,
-    pub estimator: Estimator,
+    pub estimator: Box<dyn Estimator>,
     /// Each feature's term over the training rows, for explanations (since finml 0.3.0).
     pub reference: Option<Reference>,
     /// How the model did where its metrics were measured, for the model report (since
@@ -192,9 +192,9 @@ impl Model {
     /// The k-means state of a clustering model; 42809 for any other model.
     pub fn kmeans(&self) -> Result<&KMeansModel> {
         self.require_task(Task::Clustering, "kmeans")?;
-        match &self.estimator {
-            Estimator::Kmeans(k) => Ok(k),
-            _ => Err(Error::new(
+        match self.estimator.downcast_ref::<KMeansModel>() {
+            Some(k) => Ok(k),
+            None => Err(Error::new(
                 ErrorKind::CorruptModel,
                 "a clustering model without k-means",
             )),
@@ -313,7 +313,9 @@ impl Model {
         values: &[RawValue<'_>],
         n: usize,
     ) -> Result<(f64, f64, Vec<Reason>)> {
-        let Estimator::Scorecard(ScorecardEstimator { linear, points }) = &self.estimator else {
+        let Some(ScorecardEstimator { linear, points }) =
+            self.estimator.downcast_ref::<ScorecardEstimator>()
+        else {
             return Err(self.not_a_scorecard());
         };
         let bins = self.bins_of(values)?;
@@ -335,10 +337,9 @@ impl Model {
 
     /// A scorecard's points; `None` for other models.
     pub fn points(&self) -> Option<&Scorecard> {
-        match &self.estimator {
-            Estimator::Scorecard(ScorecardEstimator { points, .. }) => Some(points),
-            _ => None,
-        }
+        self.estimator
+            .downcast_ref::<ScorecardEstimator>()
+            .map(|card| &card.points)
     }
 
     /// The training reference explanations are measured against.

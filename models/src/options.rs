@@ -5,7 +5,7 @@
 
 use crate::calendar::DatePart;
 use crate::error::{Error, Result};
-use crate::estimator::{self, Algorithm, Params};
+use crate::estimator::{registry, Algorithm, Params};
 use crate::fit::PreprocessOptions;
 pub use crate::fit::Task;
 use crate::json::json_kind;
@@ -149,9 +149,24 @@ pub struct TrainOptions {
     pub aggregate: Option<bool>,
     /// Every key the caller gave, in order, to reject those the chosen algorithm ignores.
     pub given: Vec<String>,
-    /// The algorithms' keys the caller gave; each algorithm parses its own slice
-    /// ([`TrainOptions::params`]).
-    pub algorithm_options: Map<String, Value>,
+    /// The algorithms' keys the caller gave; the chosen algorithm parses its own slice, once
+    /// ([`TrainOptions::for_algorithm`]).
+    algorithm_options: Map<String, Value>,
+}
+
+/// The options of one training, checked once where the training starts (the SQL entry point,
+/// or [`crate::train::train`]): the training's own keys and the algorithm's validated
+/// parameters. Every pipeline reads these; nothing reads the options object again.
+#[derive(Debug, Clone)]
+pub struct Training {
+    pub options: TrainOptions,
+    pub params: Box<dyn Params>,
+}
+
+impl Training {
+    pub fn algorithm(&self) -> Algorithm {
+        self.params.algorithm()
+    }
 }
 
 impl TrainOptions {
@@ -252,9 +267,10 @@ impl TrainOptions {
                         "options.task \"{}\" is chosen by the algorithm, not the options",
                         task.as_str()
                     ))
-                    .with_hint(
-                        "train algorithm => 'kmeans' or 'isolation_forest' with target => NULL",
-                    ))
+                    .with_hint(format!(
+                        "train algorithm => {} with target => NULL",
+                        registry::unsupervised_names("or")
+                    )))
                 }
                 task => task,
             },
@@ -286,13 +302,17 @@ impl TrainOptions {
         })
     }
 
-    /// `algorithm`'s validated parameters; a key it would ignore (another algorithm's, or
-    /// one it refuses) is an error, not a silent no-op.
-    pub fn params(&self, algorithm: Algorithm) -> Result<Params> {
+    /// These options with `algorithm`'s validated parameters; a key it would ignore
+    /// (another algorithm's, or one it refuses) is an error, not a silent no-op.
+    pub fn for_algorithm(mut self, algorithm: Algorithm) -> Result<Training> {
         for key in &self.given {
             algorithm.check_key(key, TRAINING_KEYS)?;
         }
-        Params::parse(algorithm, &self.algorithm_options)
+        let params = algorithm.params(&std::mem::take(&mut self.algorithm_options))?;
+        Ok(Training {
+            options: self,
+            params,
+        })
     }
 
     /// The options of the standardizing preprocessing.
@@ -343,7 +363,7 @@ pub fn known_keys() -> Vec<&'static str> {
             keys.extend(SOLVER_KEYS);
         }
     }
-    for algorithm in estimator::ALL {
+    for algorithm in registry::all() {
         for &key in algorithm.keys() {
             if !keys.contains(&key) {
                 keys.push(key);
@@ -435,6 +455,9 @@ fn parse_split(value: &Value) -> Result<SplitSpec> {
 
 #[cfg(test)]
 mod tests {
+    use crate::linear::{LinearParams, LINEAR, LOGISTIC};
+    use crate::mlp::MLP;
+    use crate::scorecard::{ScorecardParams, SCORECARD};
     use super::*;
     use crate::binning::Monotonic;
     use crate::error::ErrorKind;
@@ -479,7 +502,7 @@ mod tests {
             json!({"monotonic": 1}),
         ] {
             let e = TrainOptions::from_json(&bad)
-                .and_then(|o| o.params(Algorithm::Scorecard))
+                .and_then(|o| o.for_algorithm(SCORECARD))
                 .unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidOption, "{bad}");
         }
@@ -516,12 +539,15 @@ mod tests {
 
     #[test]
     fn monotonic_is_global_or_per_feature() {
-        let scorecard = |options| match TrainOptions::from_json(&options)
-            .and_then(|o| o.params(Algorithm::Scorecard))
-            .unwrap()
-        {
-            Params::Scorecard(p) => p,
-            other => panic!("{other:?}"),
+        let scorecard = |options| {
+            let training = TrainOptions::from_json(&options)
+                .and_then(|o| o.for_algorithm(SCORECARD))
+                .unwrap();
+            training
+                .params
+                .downcast_ref::<ScorecardParams>()
+                .unwrap()
+                .clone()
         };
         let p = scorecard(json!({"monotonic": "descending"}));
         assert_eq!(p.monotonic, Monotonic::Descending);
@@ -536,23 +562,23 @@ mod tests {
     #[test]
     fn options_of_another_algorithm_are_rejected() {
         let o = TrainOptions::from_json(&json!({"pdo": 40, "min_iv": 0.05})).unwrap();
-        match o.params(Algorithm::Scorecard).unwrap() {
-            Params::Scorecard(p) => assert_eq!(p.pdo, 40.0),
-            other => panic!("{other:?}"),
-        }
-        assert!(o.params(Algorithm::Logistic).is_err());
+        let training = o.clone().for_algorithm(SCORECARD).unwrap();
+        let card = training.params.downcast_ref::<ScorecardParams>().unwrap();
+        assert_eq!(card.pdo, 40.0);
+        assert!(o.for_algorithm(LOGISTIC).is_err());
         let o = TrainOptions::from_json(&json!({"impute": "mean"})).unwrap();
-        assert!(o.params(Algorithm::Logistic).is_ok());
-        assert!(o.params(Algorithm::Scorecard).is_err());
+        assert!(o.clone().for_algorithm(LOGISTIC).is_ok());
+        assert!(o.for_algorithm(SCORECARD).is_err());
         let o = TrainOptions::from_json(&json!({"l2": 0.5})).unwrap();
-        assert!(o.params(Algorithm::Mlp).is_err());
+        assert!(o.clone().for_algorithm(MLP).is_err());
+        let training = o.for_algorithm(LINEAR).unwrap();
         assert_eq!(
-            o.params(Algorithm::Linear).unwrap(),
-            Params::Linear(crate::linear::SolverParams {
+            training.params.downcast_ref::<LinearParams>(),
+            Some(&LinearParams(crate::linear::SolverParams {
                 l2: 0.5,
                 max_iter: 100,
                 class_weight: None,
-            })
+            }))
         );
     }
 

@@ -182,7 +182,7 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
     importance_section(&mut html, model);
     coefficients_section(&mut html, model);
     scorecard_section(&mut html, model);
-    crate::segment_report::section(&mut html, model);
+    model.estimator.report_section(&mut html);
     monitoring_section(&mut html, facts);
     versions_section(&mut html, facts);
     let _ = writeln!(
@@ -901,7 +901,7 @@ font-size:12px;color:#666}";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estimator::Algorithm;
+    
 
     #[test]
     fn escaping_covers_markup() {
@@ -926,7 +926,7 @@ mod tests {
         use crate::test_data::{dataset, options, LIMITS};
         let mut options = options();
         options.test_size = 0.25;
-        let model = crate::train::train(&dataset(), Algorithm::Logistic, &options, LIMITS)
+        let model = crate::train::train(&dataset(), crate::linear::LOGISTIC, &options, LIMITS)
             .unwrap()
             .model;
         let facts = ReportFacts {
@@ -960,7 +960,7 @@ mod tests {
     #[test]
     fn a_monitoring_history_is_charted_and_tabled_by_period() {
         use crate::test_data::{dataset, options, LIMITS};
-        let model = crate::train::train(&dataset(), Algorithm::Logistic, &options(), LIMITS)
+        let model = crate::train::train(&dataset(), crate::linear::LOGISTIC, &options(), LIMITS)
             .unwrap()
             .model;
         let period = |p: &str, auc: Option<f64>, psi: f64, status: &str| MonitoringFacts {

@@ -11,7 +11,7 @@
 //! Cases: `FINML_FUZZ_CASES` (default 256, as `make test` runs it; `make fuzz` runs more).
 
 use finml_models::backtest::{BacktestSpec, BACKTEST_KEYS};
-use finml_models::estimator::ALL;
+use finml_models::estimator::registry;
 use finml_models::options::TRAINING_KEYS;
 use finml_models::timeseries::{TimeKind, TsViewSpec, TS_VIEW_KEYS};
 use finml_models::TrainOptions;
@@ -25,7 +25,7 @@ use serde_json::{json, Map, Value};
 fn keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = TRAINING_KEYS
         .iter()
-        .chain(ALL.iter().flat_map(|a| a.keys()))
+        .chain(registry::all().flat_map(|a| a.keys()))
         .chain(TS_VIEW_KEYS)
         .chain(BACKTEST_KEYS)
         .chain(&[
@@ -124,8 +124,8 @@ fn fin_train_options_never_panic() {
         .run(&options(), |options| {
             if let Ok(training) = TrainOptions::from_json(&options) {
                 parsed.set(parsed.get() + 1);
-                for algorithm in ALL {
-                    let _ = training.params(algorithm);
+                for algorithm in registry::all() {
+                    let _ = training.clone().for_algorithm(algorithm);
                 }
             }
             Ok(())

@@ -15,7 +15,7 @@ use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
 use finml_models::summed::{combine_cells, SumsPass, MAX_CELLS};
-use finml_models::{train, Algorithm, Limits, TrainOptions};
+use finml_models::{train, Limits, TrainOptions};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
@@ -117,14 +117,14 @@ fn seeds() -> Vec<String> {
         "text": {"memo": {"max_features": 8, "ngram": [1, 2]}}
     }))
     .unwrap();
-    let logistic = train::train(&data, Algorithm::Logistic, &logistic, LIMITS).unwrap();
+    let logistic = train::train(&data, finml_models::linear::LOGISTIC, &logistic, LIMITS).unwrap();
     let scorecard_data = Dataset {
         features: data.features[..3].to_vec(),
         ..data.clone()
     };
     let scorecard = TrainOptions::from_json(&json!({"positive": "bad"})).unwrap();
     let scorecard =
-        train::train(&scorecard_data, Algorithm::Scorecard, &scorecard, LIMITS).unwrap();
+        train::train(&scorecard_data, finml_models::scorecard::SCORECARD, &scorecard, LIMITS).unwrap();
     let preprocessor = serde_json::to_value(&logistic.model.preprocessor).unwrap();
     let width = logistic.model.preprocessor.width();
     let theta: Vec<f64> = (0..=width).map(|j| j as f64 / 10.0 - 0.3).collect();

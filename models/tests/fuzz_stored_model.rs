@@ -18,7 +18,7 @@ use finml_models::mlp::DeviceChoice;
 use finml_models::monitor::DriftCounts;
 use finml_models::preprocess::{Input, Transform};
 use finml_models::scorecard::Baseline;
-use finml_models::{format, train, Algorithm, Limits, Model, RawValue, TrainOptions};
+use finml_models::{format, train, Limits, Model, RawValue, TrainOptions};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -516,7 +516,7 @@ fn trained_mlp() -> Vec<u8> {
         device: DeviceChoice::Cpu,
         threads: 1,
     };
-    let out = train(&data, Algorithm::Mlp, &options, limits).unwrap();
+    let out = train(&data, finml_models::mlp::MLP, &options, limits).unwrap();
     format::to_bytes(&out.model).unwrap()
 }
 

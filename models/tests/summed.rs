@@ -8,14 +8,15 @@
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::estimator::linear::SolverParams;
-use finml_models::estimator::{Estimator, Params};
+use finml_models::linear::{LINEAR, LOGISTIC};
+use finml_models::scorecard::{ScorecardEstimator, SCORECARD};
+use finml_models::estimator::{Estimator, Predictor};
 use finml_models::options::TrainOptions;
 use finml_models::preprocess::{Impute, Input, Transform};
 use finml_models::summed::{
-    combine_cells, median_ranks, order_key, Atom, RankSearch, SummedRows, SummedTask,
-    SummedTraining, SumsPass,
+    combine_cells, median_ranks, order_key, Atom, RankSearch, SummedRows, SumsPass,
 };
+use finml_models::train::summed::SummedTraining;
 use finml_models::train::TrainOutcome;
 use finml_models::{train, Algorithm, Error, Limits};
 use serde_json::json;
@@ -243,14 +244,9 @@ fn summed_logistic_equals_training_in_memory_on_the_credit_data() {
         json!({"positive": "bad", "test_size": 0, "impute": "mean", "l2": 0.1, "max_categories": 3}),
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
-        let memory = train(&data, Algorithm::Logistic, &options, LIMITS).unwrap();
-        let params =
-            SolverParams::from_options(&options.algorithm_options, "logistic", 1.0).unwrap();
-        let task = SummedTask::Logistic {
-            positive: "bad".into(),
-            negative: "good".into(),
-        };
-        let summed = train_summed(&data, task, &options, params, Some("bad"));
+        let memory = train(&data, finml_models::linear::LOGISTIC, &options, LIMITS).unwrap();
+        let classes = Some(("bad".into(), "good".into()));
+        let summed = train_summed(&data, classes, &options, LOGISTIC, Some("bad"));
         assert_same(&summed, &memory, &options);
     }
 }
@@ -294,9 +290,8 @@ fn summed_linear_regression_equals_training_in_memory_on_the_credit_data() {
         json!({"test_size": 0, "l2": 2.5, "impute": "zero"}),
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
-        let memory = train(&data, Algorithm::Linear, &options, LIMITS).unwrap();
-        let params = SolverParams::from_options(&options.algorithm_options, "linear", 0.0).unwrap();
-        let summed = train_summed(&data, SummedTask::Linear, &options, params, None);
+        let memory = train(&data, finml_models::linear::LINEAR, &options, LIMITS).unwrap();
+        let summed = train_summed(&data, None, &options, LINEAR, None);
         assert_same(&summed, &memory, &options);
     }
 }
@@ -315,20 +310,13 @@ fn summed_scorecard_equals_training_in_memory_on_the_credit_data() {
                "user_splits": {"Seniority": [2, 5, 10]}}),
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
-        let memory = train(&data, Algorithm::Scorecard, &options, LIMITS).unwrap();
-        let Params::Scorecard(card) = options.params(Algorithm::Scorecard).unwrap() else {
-            unreachable!("scorecard parameters")
-        };
-        let params = card.solver;
-        let task = SummedTask::Scorecard {
-            positive: "bad".into(),
-            negative: "good".into(),
-            card: Box::new(card),
-        };
-        let summed = train_summed(&data, task, &options, params, Some("bad"));
-        let (Estimator::Scorecard(s), Estimator::Scorecard(m)) =
-            (&summed.model.estimator, &memory.model.estimator)
-        else {
+        let memory = train(&data, finml_models::scorecard::SCORECARD, &options, LIMITS).unwrap();
+        let classes = Some(("bad".into(), "good".into()));
+        let summed = train_summed(&data, classes, &options, SCORECARD, Some("bad"));
+        let (Some(s), Some(m)) = (
+            summed.model.estimator.downcast_ref::<ScorecardEstimator>(),
+            memory.model.estimator.downcast_ref::<ScorecardEstimator>(),
+        ) else {
             panic!("two scorecards")
         };
         assert_eq!(summed.notes, memory.notes, "the features left out");
@@ -374,9 +362,9 @@ fn summed_scorecard_equals_training_in_memory_on_the_credit_data() {
 
 fn train_summed(
     data: &Dataset,
-    task: SummedTask,
+    classes: Option<(String, String)>,
     options: &TrainOptions,
-    params: SolverParams,
+    algorithm: Algorithm,
     positive: Option<&str>,
 ) -> TrainOutcome {
     let features: Vec<(String, Input)> = data
@@ -390,12 +378,13 @@ fn train_summed(
             (f.name.clone(), input)
         })
         .collect();
+    let training = options.clone().for_algorithm(algorithm).unwrap();
     SummedTraining {
         features: &features,
         target: &data.target_name,
-        task,
+        classes,
         options,
-        params,
+        params: &*training.params,
         evaluated_on: "train",
     }
     .train(&mut InMemory { data, positive })
@@ -437,14 +426,13 @@ fn assert_same(summed: &TrainOutcome, memory: &TrainOutcome, options: &TrainOpti
             _ => panic!("feature {name} is transformed differently"),
         }
     }
-    let linear = |e: &Estimator| match e {
-        Estimator::Logistic(l) | Estimator::Linear(l) => Some(l.clone()),
-        Estimator::Scorecard(s) => Some(s.linear.clone()),
-        _ => None,
+    let linear = |e: &(dyn Estimator + 'static)| match e.predictor() {
+        Predictor::Linear(l) => Some(l.clone()),
+        Predictor::Design(_) => None,
     };
     let (Some(s), Some(m)) = (
-        linear(&summed.model.estimator),
-        linear(&memory.model.estimator),
+        linear(&*summed.model.estimator),
+        linear(&*memory.model.estimator),
     ) else {
         panic!("two linear models")
     };

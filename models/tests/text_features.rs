@@ -5,13 +5,13 @@
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::estimator::Estimator;
+use finml_models::linear::LinearModel;
 use finml_models::explain::top_ngrams;
 use finml_models::mlp::DeviceChoice;
 use finml_models::options::TrainOptions;
 use finml_models::preprocess::Transform;
 use finml_models::text::{TextSpec, TextTransform};
-use finml_models::{format, train, Algorithm, ErrorKind, Limits, RawValue};
+use finml_models::{format, train, ErrorKind, Limits, RawValue};
 use serde_json::json;
 
 const LIMITS: Limits = Limits {
@@ -106,14 +106,14 @@ fn text_model() -> finml_models::TrainOutcome {
         "text": {"memo": {"max_features": 1024, "ngram": [1, 2]}}
     }))
     .unwrap();
-    train(&memo_dataset(), Algorithm::Logistic, &options, LIMITS).unwrap()
+    train(&memo_dataset(), finml_models::linear::LOGISTIC, &options, LIMITS).unwrap()
 }
 
 #[test]
 fn logistic_regression_on_tfidf_equals_scikit_learns() {
     let data = memo_dataset();
     let out = text_model();
-    let Estimator::Logistic(fitted) = &out.model.estimator else {
+    let Some(LinearModel { linear: fitted, .. }) = out.model.estimator.downcast_ref::<LinearModel>() else {
         panic!("not a logistic regression");
     };
     // scikit-learn 1.9.1 LogisticRegression(C=1.0, tol=1e-10) on the same features
@@ -184,7 +184,7 @@ fn explanations_name_the_ngrams_that_weigh_most() {
     );
     assert_eq!(named.matches(", ").count(), 2, "three n-grams: {named}");
     let sum: f64 = explanation.column_terms.iter().sum::<f64>() + {
-        let Estimator::Logistic(f) = &out.model.estimator else {
+        let Some(LinearModel { linear: f, .. }) = out.model.estimator.downcast_ref::<LinearModel>() else {
             unreachable!()
         };
         f.intercept
@@ -275,7 +275,7 @@ fn a_regression_on_date_parts_recovers_month_and_weekday_exactly() {
         "dates": {"opened": ["month", "dow", "days_since"]}
     }))
     .unwrap();
-    let out = train(&data, Algorithm::Linear, &options, LIMITS).unwrap();
+    let out = train(&data, finml_models::linear::LINEAR, &options, LIMITS).unwrap();
     assert!(out.metrics["rmse"] < 1e-8, "{:?}", out.metrics);
     assert_eq!(
         out.model.preprocessor.term_names(),

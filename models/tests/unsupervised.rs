@@ -9,7 +9,7 @@ use finml_models::estimator::kmeans::quality::{davies_bouldin, silhouette};
 use finml_models::estimator::Estimator;
 use finml_models::mlp::DeviceChoice;
 use finml_models::options::TrainOptions;
-use finml_models::{format, metrics, train, Algorithm, ErrorKind, Limits, Task};
+use finml_models::{format, metrics, train, ErrorKind, Limits, Task};
 use ndarray::Array2;
 use serde_json::json;
 
@@ -118,10 +118,10 @@ fn options(value: serde_json::Value) -> TrainOptions {
     TrainOptions::from_json(&value).unwrap()
 }
 
-fn kmeans_of(estimator: &Estimator) -> &finml_models::estimator::kmeans::KMeansModel {
-    match estimator {
-        Estimator::Kmeans(k) => k,
-        other => panic!("not k-means: {other:?}"),
+fn kmeans_of<'a>(estimator: &'a (dyn Estimator + 'static)) -> &'a finml_models::estimator::kmeans::KMeansModel {
+    match estimator.downcast_ref() {
+        Some(k) => k,
+        None => panic!("not k-means: {estimator:?}"),
     }
 }
 
@@ -130,7 +130,7 @@ fn kmeans_reaches_scikit_learns_inertia_on_the_credit_data() {
     let (data, _) = credit();
     let outcome = train(
         &data,
-        Algorithm::Kmeans,
+        finml_models::estimator::kmeans::KMEANS,
         &options(json!({"k": 4, "n_init": 10})),
         LIMITS,
     )
@@ -146,7 +146,7 @@ fn kmeans_reaches_scikit_learns_inertia_on_the_credit_data() {
         "finml {inertia}, scikit-learn {SKLEARN_INERTIA_K4}"
     );
     assert!(inertia >= SKLEARN_INERTIA_K4 * 0.99);
-    let k = kmeans_of(&outcome.model.estimator);
+    let k = kmeans_of(&*outcome.model.estimator);
     assert_eq!(k.k(), 4);
     // Profiles cover every row, and are sorted by |z|.
     let rows: u64 = k.profiles.iter().map(|p| p.rows).sum();
@@ -184,7 +184,7 @@ fn kmeans_reaches_scikit_learns_inertia_on_the_credit_data() {
 #[test]
 fn silhouette_and_davies_bouldin_equal_scikit_learns_on_the_same_clusters() {
     let (data, groups) = credit();
-    let outcome = train(&data, Algorithm::Kmeans, &options(json!({"k": 2})), LIMITS).unwrap();
+    let outcome = train(&data, finml_models::estimator::kmeans::KMEANS, &options(json!({"k": 2})), LIMITS).unwrap();
     let rows: Vec<usize> = (0..data.n_rows()).collect();
     let x = outcome.model.preprocessor.design_matrix(&data, &rows);
     let labels: Vec<u32> = groups
@@ -212,12 +212,12 @@ fn automatic_k_keeps_the_silhouette_of_each_k_and_picks_the_best() {
     let (data, _) = credit();
     let outcome = train(
         &data,
-        Algorithm::Kmeans,
+        finml_models::estimator::kmeans::KMEANS,
         &options(json!({"k": [2, 6], "n_init": 10})),
         LIMITS,
     )
     .unwrap();
-    let k = kmeans_of(&outcome.model.estimator);
+    let k = kmeans_of(&*outcome.model.estimator);
     let ks: Vec<usize> = k.silhouette_by_k.iter().map(|(k, _)| *k).collect();
     assert_eq!(ks, vec![2, 3, 4, 5, 6]);
     for ((kk, ours), theirs) in k.silhouette_by_k.iter().zip(SKLEARN_SILHOUETTE_BY_K) {
@@ -290,7 +290,7 @@ fn isolation_forest_scores_agree_with_scikit_learn() {
     let (data, labels, sk) = anomalies();
     let outcome = train(
         &data,
-        Algorithm::IsolationForest,
+        finml_models::estimator::isolation_forest::ISOLATION_FOREST,
         &options(json!({"contamination": 0.01})),
         LIMITS,
     )
@@ -341,7 +341,7 @@ fn a_categorical_only_forest_trains_and_bad_options_are_refused() {
     );
     let outcome = train(
         &data,
-        Algorithm::IsolationForest,
+        finml_models::estimator::isolation_forest::ISOLATION_FOREST,
         &options(json!({})),
         LIMITS,
     )
@@ -359,18 +359,18 @@ fn a_categorical_only_forest_trains_and_bad_options_are_refused() {
         assert_eq!(e.kind, ErrorKind::InvalidOption, "{o}: {}", e.message);
         e.message
     };
-    assert!(refused(Algorithm::Kmeans, json!({"k": 1})).contains("options.k"));
-    assert!(refused(Algorithm::Kmeans, json!({"k": 301})).contains("k = 301"));
-    assert!(refused(Algorithm::Kmeans, json!({"k": [5, 3]})).contains("options.k"));
-    assert!(refused(Algorithm::Kmeans, json!({"n_init": 0})).contains("n_init"));
-    assert!(refused(Algorithm::Kmeans, json!({"test_size": 0.2})).contains("test_size"));
-    assert!(refused(Algorithm::IsolationForest, json!({"n_trees": 0})).contains("n_trees"));
+    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"k": 1})).contains("options.k"));
+    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"k": 301})).contains("k = 301"));
+    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"k": [5, 3]})).contains("options.k"));
+    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"n_init": 0})).contains("n_init"));
+    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"test_size": 0.2})).contains("test_size"));
+    assert!(refused(finml_models::estimator::isolation_forest::ISOLATION_FOREST, json!({"n_trees": 0})).contains("n_trees"));
     assert!(
-        refused(Algorithm::IsolationForest, json!({"contamination": 0.6}))
+        refused(finml_models::estimator::isolation_forest::ISOLATION_FOREST, json!({"contamination": 0.6}))
             .contains("contamination")
     );
-    assert!(refused(Algorithm::IsolationForest, json!({"sample_size": 1})).contains("sample_size"));
-    assert!(refused(Algorithm::IsolationForest, json!({"k": 3})).contains("kmeans"));
-    assert!(refused(Algorithm::Kmeans, json!({"deploy": "if_better"})).contains("if_better"));
-    assert!(refused(Algorithm::Logistic, json!({})).contains("target"));
+    assert!(refused(finml_models::estimator::isolation_forest::ISOLATION_FOREST, json!({"sample_size": 1})).contains("sample_size"));
+    assert!(refused(finml_models::estimator::isolation_forest::ISOLATION_FOREST, json!({"k": 3})).contains("kmeans"));
+    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"deploy": "if_better"})).contains("if_better"));
+    assert!(refused(finml_models::linear::LOGISTIC, json!({})).contains("target"));
 }

@@ -1,142 +1,120 @@
-//! The estimator seam: what an algorithm is, in one place.
+//! The estimator seam: what an algorithm is, and the one list of them (`registry`).
 //!
-//! An algorithm has
-//! - a tag ([`Algorithm`]) with its SQL name and the option keys it owns or refuses;
-//! - validated parameters ([`Params`]), parsed from its own slice of the options object;
-//! - a fit ([`Params::fit`]) from a [`FitInput`] to its preprocessing and a fitted
-//!   [`Estimator`];
-//! - the fitted estimator's output on one row of values and on a batch of design rows, its
-//!   attribution for `fin_explain` and its training reference, its coefficients (if any),
-//!   its parameter check, and its stored form ([`StoredEstimator`]).
+//! An algorithm is three traits, each implemented in the algorithm's own folder:
+//! - [`Spec`], its registry entry: its SQL name, the option keys it owns or refuses, the task
+//!   it learns without a target (if any), the parser of its options (into [`Params`]) and the
+//!   reader of its stored form (into an [`Estimator`]);
+//! - [`Params`], its validated parameters (linfa's `ParamGuard` → valid params): the fit
+//!   from a [`FitInput`], and what it can do besides (self-training, training from sums);
+//! - [`Estimator`], the fitted model: its output on one row of values and on a batch of
+//!   design rows, its attribution for `fin_explain`, coefficients, SQL form, parameter and
+//!   shape checks and stored form. Default methods answer for what an algorithm does not do;
+//!   an estimator whose output is a linear predictor ([`Predictor::Linear`]) gets the linear
+//!   model's explanations, coefficients and SQL from it (the scorecard reuses the linear
+//!   estimator this way, by composition).
 //!
-//! Adding an algorithm: a module of its own under estimator/ (params, fit, fitted type), one
-//! arm in each `match` of this file, and its mapping to and from [`StoredEstimator`]. Nothing outside
-//! this file matches on algorithms, except the scorecard-only SQL functions (through
-//! `Model::scorecard`).
+//! Adding an algorithm: its folder under estimator/ (the three traits and its tests), one line
+//! in `registry::ALGORITHMS`, and a line in the README. Nothing else matches on algorithms.
 
 use crate::data::{Dataset, RawValue};
 use crate::design::BLOCK_ROWS;
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::{self, Explanation, Reference};
-use crate::fit::FitInput;
-use crate::fit::Task;
+use crate::fit::{FitInput, Task};
 use crate::preprocess::Preprocessor;
-use crate::progress::Phase;
 use crate::scoring_code;
-use isolation_forest::{IsolationForest, IsolationForestParams, ISOLATION_FOREST_KEYS};
-use kmeans::{KMeansModel, KMeansParams, KMEANS_KEYS, NOT_FOR_KMEANS, NOT_FOR_UNSUPERVISED_HINT};
-use linear::{Coefficient, LinearEstimator, SolverParams, SOLVER_KEYS};
-use mlp::{MlpParams, Network, MLP_KEYS};
-use ndarray::{Array2, ArrayView1};
-use scorecard::{Scorecard, ScorecardParams, NOT_FOR_SCORECARDS, SCORECARD_KEYS};
+use crate::summed::{SummedRows, SumsInput, SumsPass};
+use linear::{Coefficient, LinearEstimator};
+use ndarray::Array2;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+use std::any::Any;
+use std::fmt;
 
 pub mod isolation_forest;
 pub mod kmeans;
 pub mod linear;
 pub mod mlp;
+pub mod registry;
 pub mod scorecard;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+mod stored;
+
+pub use stored::{
+    StoredEstimator, FEATURE_KINDS_FORMAT_VERSION, NEWEST_FORMAT_VERSION,
+    SPECIAL_CODES_FORMAT_VERSION, TIME_OF_DAY_FORMAT_VERSION, UNSUPERVISED_FORMAT_VERSION,
+};
 
 thread_local! {
-    /// The design row of a network's per-row prediction.
+    /// The design row of a per-row prediction that is not a linear predictor.
     static DESIGN_ROW: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The estimator family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Algorithm {
-    /// Logistic regression (binary classification).
-    Logistic,
-    /// Linear least squares, ridge when `l2 > 0` (regression).
-    Linear,
-    /// Logistic regression on the weights of evidence of binned features, scaled to points.
-    Scorecard,
-    /// A multi-layer perceptron (classification or regression).
-    Mlp,
-    /// k-means segmentation (no target).
-    Kmeans,
-    /// Isolation-forest anomaly scores (no target).
-    #[serde(rename = "isolation_forest")]
-    IsolationForest,
+/// An algorithm's registry entry (one static value in its folder, listed once in
+/// `registry::ALGORITHMS`).
+pub trait Spec: Sync {
+    /// Its SQL name (`algorithm => 'logistic'`), also its stored tag.
+    fn name(&self) -> &'static str;
+    /// The option keys it reads besides the training's own.
+    fn keys(&self) -> &'static [&'static str];
+    /// Keys of the training's own options that it would ignore, and why.
+    fn refused(&self) -> (&'static [&'static str], &'static str) {
+        (&[], "")
+    }
+    /// The task of an algorithm that learns without a target; `None` for the supervised
+    /// ones (their task comes from the target).
+    fn unsupervised_task(&self) -> Option<Task> {
+        None
+    }
+    /// Its parameters from its keys of `options` (the other keys are not looked at).
+    fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>>;
+    /// Its fitted estimator from the stored form's fields (an error names what does not fit).
+    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>>;
 }
 
-/// Every algorithm, in the order error hints list them.
-pub const ALL: [Algorithm; 6] = [
-    Algorithm::Logistic,
-    Algorithm::Linear,
-    Algorithm::Scorecard,
-    Algorithm::Mlp,
-    Algorithm::Kmeans,
-    Algorithm::IsolationForest,
-];
-
-/// Keys of the shared options that MLPs refuse (their penalty is weight_decay).
-const NOT_FOR_MLP: &[&str] = &["l2", "max_iter", "weight_column"];
-const NOT_FOR_MLP_HINT: &str = "an MLP trains for \"epochs\", is penalized by \"weight_decay\" and weighs its classes by \"class_weight\"";
-
-/// "logistic, linear, scorecard, mlp": every algorithm this build trains, for error hints.
-fn names_of_all() -> String {
-    ALL.map(Algorithm::as_str).join(", ")
-}
+/// The handle of an algorithm: its registry entry. Copied freely, compared by name, stored as
+/// its name.
+#[derive(Clone, Copy)]
+pub struct Algorithm(&'static dyn Spec);
 
 impl Algorithm {
+    /// The handle of a registry entry (each algorithm's folder names its own as a constant).
+    pub const fn of(spec: &'static dyn Spec) -> Algorithm {
+        Algorithm(spec)
+    }
+
+    /// The registered algorithm of SQL name `name`; the error's hint lists them all.
     pub fn parse(name: &str) -> Result<Algorithm> {
-        ALL.into_iter().find(|a| a.as_str() == name).ok_or_else(|| {
+        registry::find(name).ok_or_else(|| {
             Error::invalid_option(format!("unknown algorithm \"{name}\""))
-                .with_hint(format!("available algorithms: {}", names_of_all()))
+                .with_hint(format!("available algorithms: {}", registry::names()))
         })
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::Logistic => "logistic",
-            Algorithm::Linear => "linear",
-            Algorithm::Scorecard => "scorecard",
-            Algorithm::Mlp => "mlp",
-            Algorithm::Kmeans => "kmeans",
-            Algorithm::IsolationForest => "isolation_forest",
-        }
+        self.0.name()
     }
 
-    /// The task of an algorithm that learns without a target; `None` for the supervised
-    /// ones (their task comes from the target).
+    pub fn spec(self) -> &'static dyn Spec {
+        self.0
+    }
+
     pub fn unsupervised_task(self) -> Option<Task> {
-        match self {
-            Algorithm::Kmeans => Some(Task::Clustering),
-            Algorithm::IsolationForest => Some(Task::AnomalyDetection),
-            Algorithm::Logistic | Algorithm::Linear | Algorithm::Scorecard | Algorithm::Mlp => None,
-        }
+        self.0.unsupervised_task()
     }
 
-    /// The option keys this algorithm reads besides the training's own.
     pub fn keys(self) -> &'static [&'static str] {
-        match self {
-            Algorithm::Logistic | Algorithm::Linear => SOLVER_KEYS,
-            Algorithm::Scorecard => SCORECARD_KEYS,
-            Algorithm::Mlp => MLP_KEYS,
-            Algorithm::Kmeans => KMEANS_KEYS,
-            Algorithm::IsolationForest => ISOLATION_FOREST_KEYS,
-        }
+        self.0.keys()
     }
 
-    /// Keys of the training's own options that this algorithm would ignore, and why.
-    pub fn refused(self) -> (&'static [&'static str], &'static str) {
-        match self {
-            Algorithm::Logistic | Algorithm::Linear => (&[], ""),
-            Algorithm::Scorecard => (NOT_FOR_SCORECARDS, scorecard::NOT_FOR_SCORECARDS_HINT),
-            Algorithm::Mlp => (NOT_FOR_MLP, NOT_FOR_MLP_HINT),
-            Algorithm::Kmeans | Algorithm::IsolationForest => {
-                (NOT_FOR_KMEANS, NOT_FOR_UNSUPERVISED_HINT)
-            }
-        }
+    /// Its validated parameters from `options` (its own keys; nothing else is read).
+    pub fn params(self, options: &Map<String, Value>) -> Result<Box<dyn Params>> {
+        self.0.params(options)
     }
 
     /// Rejects a key that this algorithm would ignore: one another algorithm owns, or one
     /// it refuses. `training_keys` are the options every algorithm reads.
     pub fn check_key(self, key: &str, training_keys: &[&str]) -> Result<()> {
-        let (refused, why) = self.refused();
+        let (refused, why) = self.0.refused();
         if refused.contains(&key) {
             return Err(Error::invalid_option(format!(
                 "option \"{key}\" does not apply to algorithm \"{}\"",
@@ -147,7 +125,7 @@ impl Algorithm {
         if training_keys.contains(&key) || self.keys().contains(&key) {
             return Ok(());
         }
-        match ALL.into_iter().find(|a| a.keys().contains(&key)) {
+        match registry::all().find(|a| a.keys().contains(&key)) {
             Some(owner) => Err(Error::invalid_option(format!(
                 "option \"{key}\" applies to algorithm \"{}\" only",
                 owner.as_str()
@@ -162,199 +140,335 @@ impl Algorithm {
     }
 }
 
-/// An algorithm's validated parameters.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Params {
-    Logistic(SolverParams),
-    Linear(SolverParams),
-    Scorecard(ScorecardParams),
-    Mlp(MlpParams),
-    Kmeans(KMeansParams),
-    IsolationForest(IsolationForestParams),
+impl PartialEq for Algorithm {
+    fn eq(&self, other: &Algorithm) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
-impl Params {
-    /// `algorithm`'s parameters from its keys of `options` (the rest are not looked at).
-    pub fn parse(algorithm: Algorithm, options: &Map<String, Value>) -> Result<Params> {
-        let name = algorithm.as_str();
-        Ok(match algorithm {
-            Algorithm::Logistic => Params::Logistic(SolverParams::from_options(
-                options,
-                name,
-                linear::LOGISTIC_DEFAULT_L2,
-            )?),
-            Algorithm::Linear => Params::Linear(SolverParams::from_options(
-                options,
-                name,
-                linear::LINEAR_DEFAULT_L2,
-            )?),
-            Algorithm::Scorecard => Params::Scorecard(ScorecardParams::from_options(options)?),
-            Algorithm::Mlp => Params::Mlp(MlpParams::from_json(options)?),
-            Algorithm::Kmeans => Params::Kmeans(KMeansParams::from_options(options)?),
-            Algorithm::IsolationForest => {
-                Params::IsolationForest(IsolationForestParams::from_options(options)?)
-            }
+impl Eq for Algorithm {}
+
+impl fmt::Debug for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Algorithm {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Algorithm {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        registry::find(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown algorithm `{name}`, expected one of {}",
+                registry::all()
+                    .map(|a| format!("`{}`", a.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
         })
     }
+}
 
-    pub fn algorithm(&self) -> Algorithm {
-        match self {
-            Params::Logistic(_) => Algorithm::Logistic,
-            Params::Linear(_) => Algorithm::Linear,
-            Params::Scorecard(_) => Algorithm::Scorecard,
-            Params::Mlp(_) => Algorithm::Mlp,
-            Params::Kmeans(_) => Algorithm::Kmeans,
-            Params::IsolationForest(_) => Algorithm::IsolationForest,
-        }
+/// An algorithm's validated parameters.
+pub trait Params: fmt::Debug + Send + Sync + ParamsClone + AsAny {
+    fn algorithm(&self) -> Algorithm;
+
+    /// The parameters for a target of `task`: by default these, when the algorithm trains
+    /// that task (logistic regression turns into a linear one on a regression target, said
+    /// in `notes` with `why_regression`).
+    fn for_task(
+        &self,
+        _task: Task,
+        _why_regression: &dyn Fn() -> String,
+        _notes: &mut Vec<String>,
+    ) -> Result<Box<dyn Params>> {
+        Ok(self.clone_params())
     }
 
-    /// The parameters for a target of `task`: a logistic regression on a regression target
-    /// becomes a linear regression (said in `notes`, with the same l2 when one was given);
-    /// other mismatches are errors.
-    pub fn for_task(
-        self,
-        task: Task,
-        options: &Map<String, Value>,
-        why_regression: impl FnOnce() -> String,
+    /// Fits the preprocessing and the estimator on the training rows, within the memory
+    /// budget.
+    fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted>;
+
+    /// True when the classes are weighed (`class_weight`): a classification's option.
+    fn class_weighted(&self) -> bool {
+        false
+    }
+
+    /// True when the algorithm can self-train on unlabelled rows (it must weigh its rows and
+    /// give a probability).
+    fn self_trains(&self) -> bool {
+        false
+    }
+
+    /// Its training from sums where the rows are stored, if it has one.
+    fn summed(&self) -> Option<&dyn SummedFit> {
+        None
+    }
+}
+
+/// An algorithm's training from sums (DESIGN.md, "Training from sums"): its passes over the
+/// rows where they are stored, each summed there; the pipeline around it (classes, split,
+/// metrics, drift, stored form) is `train::summed`'s.
+pub trait SummedFit {
+    fn fit_from_sums(
+        &self,
+        input: &SumsInput<'_>,
+        rows: &mut dyn SummedRows,
         notes: &mut Vec<String>,
-    ) -> Result<Params> {
-        let class_weighted = match &self {
-            Params::Logistic(p) | Params::Linear(p) => p.class_weight.is_some(),
-            Params::Scorecard(_)
-            | Params::Mlp(_)
-            | Params::Kmeans(_)
-            | Params::IsolationForest(_) => false,
-        };
-        if class_weighted && task == Task::Regression {
-            return Err(Error::invalid_option(
-                "class_weight weighs the classes of a classification target; this one trains a regression",
-            )
-            .with_hint("remove class_weight, or train a two-class target"));
-        }
-        match (self, task) {
-            (Params::Logistic(_), Task::Regression) => {
-                notes.push(why_regression());
-                Ok(Params::Linear(SolverParams::from_options(
-                    options,
-                    "linear",
-                    linear::LINEAR_DEFAULT_L2,
-                )?))
-            }
-            (Params::Scorecard(_), Task::Regression) => Err(Error::invalid_option(
-                "algorithm \"scorecard\" needs a two-class target",
-            )
-            .with_hint(
-                "a scorecard ranks the risk of an event: use a boolean, 0/1 or two-valued text target",
-            )),
-            (Params::Linear(_), Task::Classification) => Err(Error::invalid_option(
-                "algorithm \"linear\" trains regressions only",
-            )
-            .with_hint("use algorithm => 'logistic' for a classification target")),
-            (params, _) => Ok(params),
-        }
-    }
+    ) -> Result<SummedFitted>;
+}
 
-    /// Fits the preprocessing (or the scorecard's binning) and the estimator on the training
-    /// rows, within the memory budget.
-    pub fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
-        input.progress.phase(Phase::Preprocessing);
-        let (preprocessor, estimator, log, device) = match self {
-            Params::Logistic(p) => {
-                let (pre, est) = linear::fit(input, *p)?;
-                (pre, Estimator::Logistic(est), Vec::new(), None)
-            }
-            Params::Linear(p) => {
-                let (pre, est) = linear::fit(input, *p)?;
-                (pre, Estimator::Linear(est), Vec::new(), None)
-            }
-            Params::Scorecard(p) => {
-                let fitted = scorecard::fit_estimator(input, p)?;
-                let estimator = Estimator::Scorecard(ScorecardEstimator {
-                    linear: LinearEstimator::from_fit(&fitted.fit, &fitted.preprocessor, true),
-                    points: fitted.scorecard,
-                });
-                (fitted.preprocessor, estimator, Vec::new(), None)
-            }
-            Params::Mlp(p) => {
-                let (pre, fit) = mlp::fit_estimator(input, p)?;
-                (pre, Estimator::Mlp(fit.network), fit.log, Some(fit.device))
-            }
-            Params::Kmeans(p) => {
-                let (pre, model) = kmeans::fit_estimator(input, p)?;
-                (pre, Estimator::Kmeans(model), Vec::new(), None)
-            }
-            Params::IsolationForest(p) => {
-                let (pre, forest) = isolation_forest::fit_estimator(input, p)?;
-                (pre, Estimator::IsolationForest(forest), Vec::new(), None)
-            }
-        };
-        Ok(Fitted {
-            preprocessor,
-            estimator,
-            log,
-            device,
-        })
+/// What a fit from sums produced.
+pub struct SummedFitted {
+    pub preprocessor: Preprocessor,
+    pub estimator: Box<dyn Estimator>,
+    /// The training rows' count.
+    pub rows: f64,
+    /// The explanation reference, measured by its last pass.
+    pub reference: Reference,
+    /// The pass whose per-row output is the model's output unit (for the metrics).
+    pub output_pass: SumsPass,
+}
+
+/// Cloning a boxed [`Params`] (implemented for every `Clone` parameter type).
+pub trait ParamsClone {
+    fn clone_params(&self) -> Box<dyn Params>;
+}
+
+impl<P: Params + Clone + 'static> ParamsClone for P {
+    fn clone_params(&self) -> Box<dyn Params> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Params> {
+    fn clone(&self) -> Self {
+        self.clone_params()
+    }
+}
+
+/// Reaching a trait object's concrete type (a scorecard's points, a k-means model's
+/// centres) for the functions of one algorithm.
+pub trait AsAny {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 
 /// What a fit produced.
 pub struct Fitted {
     pub preprocessor: Preprocessor,
-    pub estimator: Estimator,
+    pub estimator: Box<dyn Estimator>,
     /// One entry per epoch (iterative estimators).
     pub log: Vec<crate::progress::EpochLog>,
     /// Where it trained ("cpu", "cuda:0"), for estimators that choose.
     pub device: Option<String>,
 }
 
-/// A scorecard: the regression on WoE values and its points.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScorecardEstimator {
-    pub linear: LinearEstimator,
-    pub points: Scorecard,
+impl Fitted {
+    /// A fit with no log and no device choice.
+    pub fn of(preprocessor: Preprocessor, estimator: impl Estimator + 'static) -> Fitted {
+        Fitted {
+            preprocessor,
+            estimator: Box::new(estimator),
+            log: Vec::new(),
+            device: None,
+        }
+    }
+}
+
+/// How an estimator computes its output unit from a design row.
+pub enum Predictor<'a> {
+    /// `intercept + weights · design row`: explanations, the explanation reference,
+    /// coefficients and the SQL expression follow from it.
+    Linear(&'a LinearEstimator),
+    /// Any other function of the design row.
+    Design(&'a dyn DesignOutput),
+}
+
+/// The output of an estimator that is not a linear predictor.
+pub trait DesignOutput {
+    /// The output unit of one design row.
+    fn output_of_row(&self, row: &[f64]) -> f64;
+    /// The output unit of every row of a design matrix.
+    fn outputs(&self, x: &Array2<f64>) -> Vec<f64>;
 }
 
 /// A fitted estimator.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Estimator {
-    Logistic(LinearEstimator),
-    Linear(LinearEstimator),
-    Scorecard(ScorecardEstimator),
-    Mlp(Network),
-    Kmeans(KMeansModel),
-    IsolationForest(IsolationForest),
-}
+pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
+    fn algorithm(&self) -> Algorithm;
 
-impl Estimator {
-    pub fn algorithm(&self) -> Algorithm {
-        match self {
-            Estimator::Logistic(_) => Algorithm::Logistic,
-            Estimator::Linear(_) => Algorithm::Linear,
-            Estimator::Scorecard(_) => Algorithm::Scorecard,
-            Estimator::Mlp(_) => Algorithm::Mlp,
-            Estimator::Kmeans(_) => Algorithm::Kmeans,
-            Estimator::IsolationForest(_) => Algorithm::IsolationForest,
-        }
-    }
+    /// How its output is computed.
+    fn predictor(&self) -> Predictor<'_>;
+
+    /// True when it trains models of `task` (the task picks the link function and the
+    /// functions that apply).
+    fn trains(&self, task: Task) -> bool;
+
+    /// The first parameter that is not a finite, valid number, named for the error message.
+    fn first_invalid_parameter(&self) -> Option<String>;
+
+    /// A stored estimator whose shape does not fit the preprocessing it reads (the stored
+    /// bytes may have been edited): what does not fit.
+    fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String>;
+
+    /// The oldest stored-format version that can hold this estimator.
+    fn format_version(&self) -> u32;
+
+    /// The stored form's estimator fields.
+    fn to_stored(&self, width: usize) -> StoredEstimator;
 
     /// The output unit (log-odds of a classifier, value of a regression) for one row of
     /// values in feature order.
-    pub fn output(&self, preprocessor: &Preprocessor, values: &[RawValue<'_>]) -> Result<f64> {
-        match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => e.output(preprocessor, values),
-            Estimator::Scorecard(s) => s.linear.output(preprocessor, values),
-            Estimator::Mlp(network) => {
-                with_design_row(preprocessor, values, |row| network.output(row))
-            }
-            Estimator::Kmeans(k) => with_design_row(preprocessor, values, |row| {
-                k.cluster_of(ArrayView1::from(row))
+    fn output(&self, preprocessor: &Preprocessor, values: &[RawValue<'_>]) -> Result<f64> {
+        match self.predictor() {
+            Predictor::Linear(linear) => linear.output(preprocessor, values),
+            Predictor::Design(design) => with_design_row(preprocessor, values, |row| {
+                design.output_of_row(row)
             }),
-            Estimator::IsolationForest(f) => {
-                with_design_row(preprocessor, values, |row| f.score(ArrayView1::from(row)))
-            }
         }
     }
 
+    /// The output unit of every row of a design matrix.
+    fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
+        match self.predictor() {
+            Predictor::Linear(linear) => linear.outputs(x),
+            Predictor::Design(design) => design.outputs(x),
+        }
+    }
+
+    /// Each feature's contribution to one row's output, against `reference`.
+    fn explain(
+        &self,
+        preprocessor: &Preprocessor,
+        reference: &Reference,
+        values: &[RawValue<'_>],
+    ) -> Result<Explanation> {
+        match self.predictor() {
+            Predictor::Linear(l) => {
+                explain::explain_linear(preprocessor, l.intercept, &l.weights, reference, values)
+            }
+            Predictor::Design(_) => Err(explain::not_explained(self.algorithm().as_str())),
+        }
+    }
+
+    /// What explanations are measured against, over the training rows (`None`: the
+    /// estimator is not explained).
+    fn measure_reference(
+        &self,
+        preprocessor: &Preprocessor,
+        data: &Dataset,
+        rows: &[usize],
+    ) -> Option<Reference> {
+        match self.predictor() {
+            Predictor::Linear(l) => Some(Reference::measure(preprocessor, &l.weights, data, rows)),
+            Predictor::Design(_) => None,
+        }
+    }
+
+    /// A stored explanation reference that does not fit the preprocessing (a linear
+    /// model's explanations read one term mean and spread per feature): what does not fit.
+    /// Estimators that are not explained do not read theirs.
+    fn reference_mismatch(
+        &self,
+        preprocessor: &Preprocessor,
+        reference: &Reference,
+    ) -> Option<String> {
+        match self.predictor() {
+            Predictor::Linear(_) => {
+                let features = preprocessor.features.len();
+                let means = reference.mean_terms.len();
+                if means != features {
+                    return Some(format!(
+                        "its explanation reference has {means} term means for {features} features"
+                    ));
+                }
+                importance_mismatch(preprocessor, reference)
+            }
+            Predictor::Design(_) => None,
+        }
+    }
+
+    /// Metrics an unsupervised estimator measures on its training rows (a supervised one is
+    /// measured against its target instead: none here).
+    fn training_metrics(&self) -> Vec<(String, f64)> {
+        Vec::new()
+    }
+
+    /// The coefficient table fin_coefficients shows (empty but for linear predictors).
+    fn coefficients(&self) -> &[Coefficient] {
+        match self.predictor() {
+            Predictor::Linear(l) => &l.coefficients,
+            Predictor::Design(_) => &[],
+        }
+    }
+
+    /// True when the coefficients fin_coefficients shows are not the ones prediction uses.
+    fn coefficients_disagree(&self, preprocessor: &Preprocessor) -> bool {
+        match self.predictor() {
+            Predictor::Linear(l) => l.coefficients_disagree(preprocessor),
+            Predictor::Design(_) => false,
+        }
+    }
+
+    /// What the coefficient table's estimates are measured on, for the model report.
+    fn coefficients_scale(&self) -> &'static str {
+        "on the original feature scale"
+    }
+
+    /// A line for the model report's facts (label, text) describing the fitted structure,
+    /// when the algorithm has one worth stating (a network's shape).
+    fn structure(&self) -> Option<(&'static str, String)> {
+        None
+    }
+
+    /// The model report's section of what the estimator found, if it has one (the
+    /// unsupervised models': clusters, the forest).
+    fn report_section(&self, _html: &mut String) {}
+
+    /// The output unit as one SQL expression over the feature columns (scoring_code.rs), for
+    /// running the model where finml is not installed.
+    fn output_sql(&self, preprocessor: &Preprocessor) -> Result<String> {
+        match self.predictor() {
+            Predictor::Linear(l) => {
+                scoring_code::linear_predictor(preprocessor, l.intercept, &l.weights)
+            }
+            Predictor::Design(_) => Err(no_sql(format!(
+                "{} model has no SQL expression: only linear models and scorecards are written as scoring code",
+                crate::error::with_article(self.algorithm().as_str())
+            ))),
+        }
+    }
+}
+
+/// Cloning a boxed [`Estimator`] (implemented for every `Clone` estimator type).
+pub trait EstimatorClone {
+    fn clone_estimator(&self) -> Box<dyn Estimator>;
+}
+
+impl<E: Estimator + Clone + 'static> EstimatorClone for E {
+    fn clone_estimator(&self) -> Box<dyn Estimator> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Estimator> {
+    fn clone(&self) -> Self {
+        self.clone_estimator()
+    }
+}
+
+impl dyn Estimator {
     /// The output of each of `rows` of `data`, built and computed a block of design rows at
     /// a time (no design matrix of all of them).
     pub fn outputs_of_rows(
@@ -370,144 +484,9 @@ impl Estimator {
         outputs
     }
 
-    /// The output unit of every row of a design matrix.
-    pub fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
-        match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => e.outputs(x),
-            Estimator::Scorecard(s) => s.linear.outputs(x),
-            Estimator::Mlp(network) => network.outputs(x),
-            Estimator::Kmeans(k) => k.outputs(x),
-            Estimator::IsolationForest(f) => f.outputs(x),
-        }
-    }
-
-    /// Each feature's contribution to one row's output, against `reference`.
-    pub fn explain(
-        &self,
-        preprocessor: &Preprocessor,
-        reference: &Reference,
-        values: &[RawValue<'_>],
-    ) -> Result<Explanation> {
-        match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => {
-                explain::explain_linear(preprocessor, e.intercept, &e.weights, reference, values)
-            }
-            Estimator::Scorecard(s) => explain::explain_linear(
-                preprocessor,
-                s.linear.intercept,
-                &s.linear.weights,
-                reference,
-                values,
-            ),
-            Estimator::Mlp(network) => {
-                explain::explain_network(preprocessor, network, reference, values)
-            }
-            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => {
-                Err(explain::not_explained(self.algorithm().as_str()))
-            }
-        }
-    }
-
-    /// What explanations are measured against, over the training rows (`None`: the
-    /// estimator is not explained).
-    pub fn measure_reference(
-        &self,
-        preprocessor: &Preprocessor,
-        data: &Dataset,
-        rows: &[usize],
-    ) -> Option<Reference> {
-        match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => {
-                Some(Reference::measure(preprocessor, &e.weights, data, rows))
-            }
-            Estimator::Scorecard(s) => Some(Reference::measure(
-                preprocessor,
-                &s.linear.weights,
-                data,
-                rows,
-            )),
-            Estimator::Mlp(network) => Some(Reference::measure_network(
-                preprocessor,
-                network,
-                data,
-                rows,
-            )),
-            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => None,
-        }
-    }
-
-    /// Metrics an unsupervised estimator measures on its training rows (a supervised one is
-    /// measured against its target instead: none here).
-    pub fn training_metrics(&self) -> Vec<(String, f64)> {
-        match self {
-            Estimator::Kmeans(k) => k.metrics(),
-            Estimator::IsolationForest(f) => f.metrics(),
-            Estimator::Logistic(_)
-            | Estimator::Linear(_)
-            | Estimator::Scorecard(_)
-            | Estimator::Mlp(_) => Vec::new(),
-        }
-    }
-
-    /// The coefficient table fin_coefficients shows (empty for a network).
-    pub fn coefficients(&self) -> &[Coefficient] {
-        match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => &e.coefficients,
-            Estimator::Scorecard(s) => &s.linear.coefficients,
-            Estimator::Mlp(_) | Estimator::Kmeans(_) | Estimator::IsolationForest(_) => &[],
-        }
-    }
-
-    /// The first parameter that is not a finite, valid number, named for the error message.
-    pub fn first_invalid_parameter(&self) -> Option<String> {
-        match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => e.first_invalid_parameter(),
-            Estimator::Scorecard(s) => s
-                .points
-                .first_invalid_value()
-                .or_else(|| s.linear.first_invalid_parameter()),
-            Estimator::Mlp(network) => network.first_invalid_parameter(),
-            Estimator::Kmeans(k) => k.first_invalid_parameter(),
-            Estimator::IsolationForest(f) => f.first_invalid_parameter(),
-        }
-    }
-
-    /// A stored estimator whose shape does not fit the preprocessing it reads (the stored
-    /// bytes may have been edited): what does not fit.
-    pub fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {
-        let width = preprocessor.width();
-        let weights = match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => &e.weights,
-            Estimator::Scorecard(s) => &s.linear.weights,
-            Estimator::Mlp(network) => return network.shape_problem(width),
-            Estimator::Kmeans(k) => {
-                // Prediction measures every centre: no training makes more than MAX_K.
-                if k.k() > kmeans::MAX_K {
-                    return Some(format!(
-                        "{} centres, more than the {} k-means trains",
-                        k.k(),
-                        kmeans::MAX_K
-                    ));
-                }
-                return k.shape_mismatch(width);
-            }
-            Estimator::IsolationForest(f) => return f.shape_mismatch(width),
-        };
-        (weights.len() != width)
-            .then(|| format!("{} weights for {width} design columns", weights.len()))
-    }
-
-    /// A stored task that this algorithm does not train (the task picks the link function
-    /// and the functions that apply): what does not fit.
+    /// A stored task that this algorithm does not train: what does not fit.
     pub fn task_mismatch(&self, task: Task) -> Option<String> {
-        let fits = match self {
-            Estimator::Logistic(_) | Estimator::Scorecard(_) => task == Task::Classification,
-            Estimator::Linear(_) => task == Task::Regression,
-            Estimator::Mlp(_) => matches!(task, Task::Classification | Task::Regression),
-            Estimator::Kmeans(_) => task == Task::Clustering,
-            Estimator::IsolationForest(_) => task == Task::AnomalyDetection,
-        };
-        (!fits).then(|| {
+        (!self.trains(task)).then(|| {
             format!(
                 "its task {} is not one algorithm {} trains",
                 task.as_str(),
@@ -516,276 +495,34 @@ impl Estimator {
         })
     }
 
-    /// A stored explanation reference that does not fit the preprocessing (explanations
-    /// read one term mean and spread per feature, an MLP's baseline one value per design
-    /// column): what does not fit. Unsupervised models are not explained, so theirs is not
-    /// read.
-    pub fn reference_mismatch(
-        &self,
-        preprocessor: &Preprocessor,
-        reference: &Reference,
-    ) -> Option<String> {
-        let features = preprocessor.features.len();
-        let (means, expected, what, of) = match self {
-            Estimator::Logistic(_) | Estimator::Linear(_) | Estimator::Scorecard(_) => (
-                reference.mean_terms.len(),
-                features,
-                "term means",
-                "features",
-            ),
-            Estimator::Mlp(_) => (
-                reference.mean_design.len(),
-                preprocessor.width(),
-                "baseline values",
-                "design columns",
-            ),
-            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => return None,
-        };
-        if means != expected {
-            return Some(format!(
-                "its explanation reference has {means} {what} for {expected} {of}"
-            ));
-        }
-        (reference.term_sd.len() != features).then(|| {
-            format!(
-                "its explanation reference has {} importances for {features} features",
-                reference.term_sd.len()
-            )
-        })
-    }
-
-    /// True when the coefficients fin_coefficients shows are not the ones prediction uses.
-    pub fn coefficients_disagree(&self, preprocessor: &Preprocessor) -> bool {
-        match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => e.coefficients_disagree(preprocessor),
-            Estimator::Scorecard(s) => s.linear.coefficients_disagree(preprocessor),
-            Estimator::Mlp(_) | Estimator::Kmeans(_) | Estimator::IsolationForest(_) => false,
-        }
-    }
-
-    /// A line for the model report's facts (label, text) describing the fitted structure,
-    /// when the algorithm has one worth stating (a network's shape).
-    pub fn structure(&self) -> Option<(&'static str, String)> {
-        match self {
-            Estimator::Logistic(_) | Estimator::Linear(_) | Estimator::Scorecard(_) => None,
-            Estimator::Mlp(network) => Some(("Network", network.shape())),
-            Estimator::Kmeans(k) => Some((
-                "Clusters",
-                format!("k = {}, {} Lloyd iterations", k.k(), k.iterations),
-            )),
-            Estimator::IsolationForest(f) => Some((
-                "Forest",
-                format!(
-                    "{} trees of {} rows, flagging scores above {:.4}",
-                    f.trees.len(),
-                    f.sample_size,
-                    f.threshold
-                ),
-            )),
-        }
-    }
-
-    /// The output unit as one SQL expression over the feature columns (scoring_code.rs), for
-    /// running the model where finml is not installed.
-    pub fn output_sql(&self, preprocessor: &Preprocessor) -> Result<String> {
-        match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => {
-                scoring_code::linear_predictor(preprocessor, e.intercept, &e.weights)
-            }
-            Estimator::Scorecard(s) => {
-                scoring_code::linear_predictor(preprocessor, s.linear.intercept, &s.linear.weights)
-            }
-            Estimator::Mlp(_) => Err(no_sql(
-                "an MLP has no SQL expression: its hidden layers are not written as scoring code"
-                    .to_owned(),
-            )),
-            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => Err(no_sql(format!(
-                "{} model has no SQL expression: only linear models and scorecards are written as scoring code",
-                crate::error::with_article(self.algorithm().as_str())
-            ))),
-        }
-    }
-
-    /// What the coefficient table's estimates are measured on, for the model report.
-    pub fn coefficients_scale(&self) -> &'static str {
-        match self {
-            Estimator::Logistic(_)
-            | Estimator::Linear(_)
-            | Estimator::Mlp(_)
-            | Estimator::Kmeans(_)
-            | Estimator::IsolationForest(_) => "on the original feature scale",
-            Estimator::Scorecard(_) => "on the weights of evidence",
-        }
-    }
-
-    /// The oldest stored-format version that can hold this estimator: 2 added scorecards,
-    /// 3 MLPs, 5 the unsupervised models; every other model is still written as version 1,
-    /// readable by finml 0.1.
-    pub fn format_version(&self) -> u32 {
-        match self {
-            Estimator::Logistic(_) | Estimator::Linear(_) => 1,
-            Estimator::Scorecard(_) => 2,
-            Estimator::Mlp(_) => 3,
-            Estimator::Kmeans(_) | Estimator::IsolationForest(_) => UNSUPERVISED_FORMAT_VERSION,
-        }
-    }
-
-    /// The stored form's estimator fields.
-    pub fn to_stored(&self, width: usize) -> StoredEstimator {
-        let linear = |e: &LinearEstimator| StoredEstimator {
-            intercept: e.intercept,
-            weights: e.weights.clone(),
-            coefficients: e.coefficients.clone(),
-            scorecard: None,
-            network: None,
-            fitted: None,
-        };
-        match self {
-            Estimator::Logistic(e) | Estimator::Linear(e) => linear(e),
-            Estimator::Scorecard(s) => StoredEstimator {
-                scorecard: Some(s.points.clone()),
-                ..linear(&s.linear)
-            },
-            // Formats 1-3 keep a linear model's fields for every model: a network stores a
-            // zero intercept and zero weights.
-            Estimator::Mlp(network) => StoredEstimator {
-                network: Some(network.clone()),
-                ..StoredEstimator::no_linear_part(width)
-            },
-            Estimator::Kmeans(k) => StoredEstimator {
-                fitted: serde_json::to_value(k).ok(),
-                ..StoredEstimator::no_linear_part(width)
-            },
-            Estimator::IsolationForest(f) => StoredEstimator {
-                fitted: serde_json::to_value(f).ok(),
-                ..StoredEstimator::no_linear_part(width)
-            },
-        }
-    }
-
-    /// The estimator of a stored `algorithm` (an error names what does not fit).
-    pub fn from_stored(algorithm: Algorithm, stored: StoredEstimator) -> Result<Estimator> {
-        let StoredEstimator {
-            intercept,
-            weights,
-            coefficients,
-            scorecard,
-            network,
-            fitted,
-        } = stored;
-        let unreadable = |e: serde_json::Error| {
-            Error::new(
-                ErrorKind::CorruptModel,
-                format!("the fitted state of a {} model: {e}", algorithm.as_str()),
-            )
-        };
-        match (algorithm, fitted) {
-            (Algorithm::Kmeans, Some(f)) => {
-                return serde_json::from_value(f)
-                    .map(Estimator::Kmeans)
-                    .map_err(unreadable)
-            }
-            (Algorithm::IsolationForest, Some(f)) => {
-                return serde_json::from_value(f)
-                    .map(Estimator::IsolationForest)
-                    .map_err(unreadable)
-            }
-            (Algorithm::Kmeans | Algorithm::IsolationForest, None) => {
-                return Err(Error::new(
-                    ErrorKind::CorruptModel,
-                    format!("a {} model without its fitted state", algorithm.as_str()),
-                ))
-            }
-            (_, Some(_)) => {
-                return Err(Error::new(
-                    ErrorKind::CorruptModel,
-                    format!(
-                        "a {} model with the fitted state of a newer algorithm",
-                        algorithm.as_str()
-                    ),
-                ))
-            }
-            (_, None) => {}
-        }
-        let linear = LinearEstimator {
-            intercept,
-            weights,
-            coefficients,
-        };
-        let misplaced = |what: &str| {
-            Err(Error::new(
-                ErrorKind::CorruptModel,
-                format!("a {} model with {what}", algorithm.as_str()),
-            ))
-        };
-        match (algorithm, scorecard, network) {
-            (Algorithm::Logistic, None, None) => Ok(Estimator::Logistic(linear)),
-            (Algorithm::Linear, None, None) => Ok(Estimator::Linear(linear)),
-            (Algorithm::Scorecard, Some(points), None) => {
-                Ok(Estimator::Scorecard(ScorecardEstimator { linear, points }))
-            }
-            (Algorithm::Mlp, None, Some(network)) => Ok(Estimator::Mlp(network)),
-            (Algorithm::Scorecard, None, _) => misplaced("no points"),
-            (Algorithm::Mlp, _, None) => misplaced("no network"),
-            (Algorithm::Kmeans | Algorithm::IsolationForest, _, _) => misplaced("a linear model"),
-            (_, Some(_), _) => misplaced("a scorecard's points"),
-            (_, _, Some(_)) => misplaced("a network"),
-        }
+    /// The estimator as its concrete type `E`, when it is one (functions of one algorithm:
+    /// a scorecard's points, a k-means model's clusters).
+    pub fn downcast_ref<E: Estimator + 'static>(&self) -> Option<&E> {
+        self.as_any().downcast_ref::<E>()
     }
 }
 
-/// The newest stored-format version this build reads and writes: the largest
-/// [`Estimator::format_version`] or feature kind's. An algorithm added later raises it, so
-/// that older finml refuses its models instead of misreading them.
-pub const NEWEST_FORMAT_VERSION: u32 = TIME_OF_DAY_FORMAT_VERSION;
-
-/// The format version of a model with a date's hour or minute part (finml 0.9.1).
-pub const TIME_OF_DAY_FORMAT_VERSION: u32 = 7;
-
-/// The format version of a model with a date or text feature (finml 0.6.1): a preprocessing
-/// older readers cannot decode.
-pub const FEATURE_KINDS_FORMAT_VERSION: u32 = 6;
-
-/// The format version of the unsupervised models (k-means, isolation forest): their task
-/// and fitted state are unknown to finml before 0.6.
-pub const UNSUPERVISED_FORMAT_VERSION: u32 = 5;
-
-/// The format version of a scorecard with special codes (bins an older reader would
-/// misread as value bins).
-pub const SPECIAL_CODES_FORMAT_VERSION: u32 = 4;
-
-/// The estimator's fields of the stored form (format.rs holds them flat in the model object,
-/// as formats 1-3 laid them out).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredEstimator {
-    pub intercept: f64,
-    pub weights: Vec<f64>,
-    pub coefficients: Vec<Coefficient>,
-    pub scorecard: Option<Scorecard>,
-    pub network: Option<Network>,
-    /// The fitted state of an algorithm added after format 3, as its own JSON (its
-    /// `to_stored` arm writes it, its `from_stored` arm reads it): a new algorithm needs no
-    /// new field here or in format.rs.
-    pub fitted: Option<serde_json::Value>,
+impl dyn Params {
+    /// The parameters as their concrete type `P`, when they are (a scorecard's binning
+    /// options for fin_profile).
+    pub fn downcast_ref<P: Params + 'static>(&self) -> Option<&P> {
+        self.as_any().downcast_ref::<P>()
+    }
 }
 
-impl StoredEstimator {
-    /// The fields of a model with no linear part (formats 1-3 keep a linear model's fields
-    /// for every model: a zero intercept and zero weights).
-    fn no_linear_part(width: usize) -> StoredEstimator {
-        StoredEstimator {
-            intercept: 0.0,
-            weights: vec![0.0; width],
-            coefficients: Vec::new(),
-            scorecard: None,
-            network: None,
-            fitted: None,
-        }
-    }
+/// The importance list of a stored reference that does not have one value per feature.
+pub fn importance_mismatch(preprocessor: &Preprocessor, reference: &Reference) -> Option<String> {
+    let features = preprocessor.features.len();
+    (reference.term_sd.len() != features).then(|| {
+        format!(
+            "its explanation reference has {} importances for {features} features",
+            reference.term_sd.len()
+        )
+    })
 }
 
 /// The error of `fin_model_sql` on a model it cannot write.
-fn no_sql(message: String) -> Error {
+pub fn no_sql(message: String) -> Error {
     Error::new(ErrorKind::Unsupported, message)
         .with_hint("score it with fin_predict or fin_score_table, or export it with fin_export")
 }
@@ -805,13 +542,21 @@ fn with_design_row(
     })
 }
 
+/// Errors of a stored form that does not fit its algorithm.
+pub fn corrupt(algorithm: &str, what: &str) -> Error {
+    Error::new(
+        ErrorKind::CorruptModel,
+        format!("a {algorithm} model with {what}"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_algorithm_parses_back_from_its_name_and_the_hint_lists_them() {
-        for algorithm in ALL {
+        for algorithm in registry::all() {
             assert_eq!(Algorithm::parse(algorithm.as_str()).unwrap(), algorithm);
         }
         let e = Algorithm::parse("svm").unwrap_err();
@@ -822,50 +567,36 @@ mod tests {
     }
 
     #[test]
+    fn an_algorithm_is_stored_as_its_name_and_an_unknown_name_is_refused() {
+        let logistic = Algorithm::parse("logistic").unwrap();
+        assert_eq!(serde_json::to_string(&logistic).unwrap(), "\"logistic\"");
+        let back: Algorithm = serde_json::from_str("\"isolation_forest\"").unwrap();
+        assert_eq!(back.as_str(), "isolation_forest");
+        let e = serde_json::from_str::<Algorithm>("\"svm\"").unwrap_err();
+        assert!(e.to_string().contains("unknown algorithm `svm`"), "{e}");
+    }
+
+    #[test]
     fn a_key_of_another_algorithm_or_a_refused_one_is_named_in_the_error() {
         let training = ["test_size", "impute"];
-        assert!(Algorithm::Scorecard.check_key("pdo", &training).is_ok());
-        assert!(Algorithm::Scorecard.check_key("l2", &training).is_ok());
-        assert!(Algorithm::Logistic
-            .check_key("test_size", &training)
-            .is_ok());
-        let e = Algorithm::Logistic.check_key("pdo", &training).unwrap_err();
+        let named = |name| Algorithm::parse(name).unwrap();
+        assert!(named("scorecard").check_key("pdo", &training).is_ok());
+        assert!(named("scorecard").check_key("l2", &training).is_ok());
+        assert!(named("logistic").check_key("test_size", &training).is_ok());
+        let e = named("logistic").check_key("pdo", &training).unwrap_err();
         assert_eq!(
             e.message,
             "option \"pdo\" applies to algorithm \"scorecard\" only"
         );
-        let e = Algorithm::Scorecard
-            .check_key("impute", &training)
-            .unwrap_err();
+        let e = named("scorecard").check_key("impute", &training).unwrap_err();
         assert_eq!(
             e.message,
             "option \"impute\" does not apply to algorithm \"scorecard\""
         );
-        let e = Algorithm::Mlp.check_key("l2", &training).unwrap_err();
+        let e = named("mlp").check_key("l2", &training).unwrap_err();
         assert_eq!(
             e.message,
             "option \"l2\" does not apply to algorithm \"mlp\""
         );
-    }
-
-    #[test]
-    fn a_stored_estimator_must_fit_its_algorithm() {
-        // A linear model's fields only: no points, no network.
-        let stored = || StoredEstimator {
-            intercept: 0.0,
-            weights: Vec::new(),
-            coefficients: Vec::new(),
-            scorecard: None,
-            network: None,
-            fitted: None,
-        };
-        assert!(Estimator::from_stored(Algorithm::Logistic, stored()).is_ok());
-        for algorithm in [Algorithm::Scorecard, Algorithm::Mlp] {
-            let e = Estimator::from_stored(algorithm, stored()).unwrap_err();
-            assert_eq!(e.kind, ErrorKind::CorruptModel, "{algorithm:?}");
-        }
-        let mut newer = stored();
-        newer.fitted = Some(serde_json::json!({"trees": []}));
-        assert!(Estimator::from_stored(Algorithm::Linear, newer).is_err());
     }
 }

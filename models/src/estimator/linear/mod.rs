@@ -3,7 +3,12 @@
 //! predict, coefficients on the original scale that document). The solvers and the
 //! coefficient statistics are in `solver`.
 
-mod solver;
+mod algorithm;
+pub mod solver;
+mod summed;
+
+pub use algorithm::{LinearModel, LinearParams, LogisticParams, LINEAR, LOGISTIC};
+pub use summed::{fitted_from_sums, newton, reference_of, symmetric};
 
 pub use solver::{
     fit_linear, fit_logistic, fit_logistic_coefficients, fit_logistic_weighted, fitted_by_newton,
@@ -134,6 +139,13 @@ impl LinearEstimator {
             (!c.estimate.is_finite() || statistics.iter().flatten().any(|x| !x.is_finite()))
                 .then(|| format!("the coefficient statistics of \"{}\"", c.term))
         })
+    }
+
+    /// Weights that do not fit the design `preprocessor` makes: what does not fit.
+    pub fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {
+        let width = preprocessor.width();
+        (self.weights.len() != width)
+            .then(|| format!("{} weights for {width} design columns", self.weights.len()))
     }
 
     /// True when the documented coefficients (fin_coefficients) are not the ones prediction

@@ -1,13 +1,8 @@
-//! The model report's sections for unsupervised models: a k-means model's silhouette per
-//! k, cluster profiles, explained variance and the clusters drawn on the first two principal
-//! components; an isolation forest's flagging threshold.
+//! A k-means model's section of the model report.
 
-use crate::estimator::isolation_forest::IsolationForest;
-use crate::estimator::kmeans::projection::Projection;
-use crate::estimator::kmeans::KMeansModel;
-use crate::estimator::Estimator;
+use super::projection::Projection;
+use super::KMeansModel;
 use crate::html::{escape, number};
-use crate::model::Model;
 use std::fmt::Write;
 
 /// Terms of each cluster shown in the profile table.
@@ -23,16 +18,9 @@ fn colour_of(cluster: u32) -> &'static str {
     PALETTE[(cluster.max(1) as usize - 1) % PALETTE.len()]
 }
 
-/// The section of an unsupervised model (nothing for the others).
-pub fn section(html: &mut String, model: &Model) {
-    match &model.estimator {
-        Estimator::Kmeans(k) => clusters_section(html, k),
-        Estimator::IsolationForest(f) => forest_section(html, f),
-        _ => {}
-    }
-}
-
-fn clusters_section(html: &mut String, k: &KMeansModel) {
+/// A k-means model's section: the silhouette per k, cluster profiles, explained variance and
+/// the clusters drawn on the first two principal components.
+pub fn clusters_section(html: &mut String, k: &KMeansModel) {
     let _ = writeln!(
         html,
         "<section><h2>Clusters</h2><p>{} clusters; silhouette {} (on at most 10,000 training \
@@ -179,33 +167,12 @@ fn legend(points: &[(f64, f64, u32)]) -> String {
         .join(" ")
 }
 
-fn forest_section(html: &mut String, f: &IsolationForest) {
-    let contamination = match f.contamination {
-        Some(c) => format!(
-            "the top {:.2}% of training scores (contamination {c})",
-            100.0 * c
-        ),
-        None => "0.5, as in Liu, Ting and Zhou (2008) (contamination auto)".to_owned(),
-    };
-    let _ = writeln!(
-        html,
-        "<section><h2>Anomaly scores</h2><p>{} isolation trees, each grown on {} training rows. \
-         A row's score is 2^(−mean path length / c({})), in [0, 1]; rows scoring above {} are \
-         flagged: the threshold is {contamination}. {:.2}% of the training rows are flagged.</p>\
-         </section>",
-        f.trees.len(),
-        f.sample_size,
-        f.sample_size,
-        number(f.threshold),
-        100.0 * f.flagged_share
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use crate::report::{render, ReportFacts};
     use crate::test_data::{dataset, LIMITS};
     use crate::{Algorithm, TrainOptions};
+    use crate::estimator::registry;
 
     fn report(algorithm: Algorithm, options: serde_json::Value) -> String {
         let options = TrainOptions::from_json(&options).unwrap();
@@ -219,7 +186,7 @@ mod tests {
 
     #[test]
     fn a_kmeans_report_shows_silhouettes_profiles_and_the_projection() {
-        let html = report(Algorithm::Kmeans, serde_json::json!({"k": [2, 3]}));
+        let html = report(registry::find("kmeans").unwrap(), serde_json::json!({"k": [2, 3]}));
         for part in [
             "<h2>Clusters</h2>",
             "<h3>Silhouette by k</h3>",
@@ -234,16 +201,5 @@ mod tests {
         }
         assert!(!html.contains("NaN") && !html.contains("inf"));
         assert!(!html.contains("<h2>Charts</h2>"));
-    }
-
-    #[test]
-    fn a_forest_report_states_its_threshold() {
-        let html = report(
-            Algorithm::IsolationForest,
-            serde_json::json!({"contamination": 0.1}),
-        );
-        assert!(html.contains("<h2>Anomaly scores</h2>"));
-        assert!(html.contains("contamination 0.1"));
-        assert!(html.contains("<td>flagged_share</td>"));
     }
 }

@@ -1,0 +1,118 @@
+//! k-means behind the seam: its registry entry, its parameters' fit and the fitted model as
+//! an estimator (its output is a row's cluster).
+
+use super::report::clusters_section;
+use super::{fit_estimator, KMeansModel, KMeansParams, KMEANS_KEYS, MAX_K, NOT_FOR_KMEANS, NOT_FOR_UNSUPERVISED_HINT};
+use crate::error::Result;
+use crate::estimator::{
+    Algorithm, DesignOutput, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator,
+    UNSUPERVISED_FORMAT_VERSION,
+};
+use crate::fit::{FitInput, Task};
+use crate::preprocess::Preprocessor;
+use ndarray::{Array2, ArrayView1};
+use serde_json::{Map, Value};
+
+/// k-means segmentation (no target).
+pub const KMEANS: Algorithm = Algorithm::of(&KMeansSpec);
+
+struct KMeansSpec;
+
+impl Spec for KMeansSpec {
+    fn name(&self) -> &'static str {
+        "kmeans"
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        KMEANS_KEYS
+    }
+
+    fn refused(&self) -> (&'static [&'static str], &'static str) {
+        (NOT_FOR_KMEANS, NOT_FOR_UNSUPERVISED_HINT)
+    }
+
+    fn unsupervised_task(&self) -> Option<Task> {
+        Some(Task::Clustering)
+    }
+
+    fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>> {
+        Ok(Box::new(KMeansParams::from_options(options)?))
+    }
+
+    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+        Ok(Box::new(stored.into_fitted::<KMeansModel>(self.name())?))
+    }
+}
+
+impl Params for KMeansParams {
+    fn algorithm(&self) -> Algorithm {
+        KMEANS
+    }
+
+    fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
+        let (preprocessor, model) = fit_estimator(input, self)?;
+        Ok(Fitted::of(preprocessor, model))
+    }
+}
+
+impl DesignOutput for KMeansModel {
+    fn output_of_row(&self, row: &[f64]) -> f64 {
+        self.cluster_of(ArrayView1::from(row))
+    }
+
+    fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
+        KMeansModel::outputs(self, x)
+    }
+}
+
+impl Estimator for KMeansModel {
+    fn algorithm(&self) -> Algorithm {
+        KMEANS
+    }
+
+    fn predictor(&self) -> Predictor<'_> {
+        Predictor::Design(self)
+    }
+
+    fn trains(&self, task: Task) -> bool {
+        task == Task::Clustering
+    }
+
+    fn first_invalid_parameter(&self) -> Option<String> {
+        KMeansModel::first_invalid_parameter(self)
+    }
+
+    fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {
+        // Prediction measures every centre: no training makes more than MAX_K.
+        if self.k() > MAX_K {
+            return Some(format!(
+                "{} centres, more than the {MAX_K} k-means trains",
+                self.k()
+            ));
+        }
+        KMeansModel::shape_mismatch(self, preprocessor.width())
+    }
+
+    fn format_version(&self) -> u32 {
+        UNSUPERVISED_FORMAT_VERSION
+    }
+
+    fn to_stored(&self, width: usize) -> StoredEstimator {
+        StoredEstimator::of_fitted(width, self)
+    }
+
+    fn training_metrics(&self) -> Vec<(String, f64)> {
+        self.metrics()
+    }
+
+    fn structure(&self) -> Option<(&'static str, String)> {
+        Some((
+            "Clusters",
+            format!("k = {}, {} Lloyd iterations", self.k(), self.iterations),
+        ))
+    }
+
+    fn report_section(&self, html: &mut String) {
+        clusters_section(html, self);
+    }
+}

@@ -1,0 +1,229 @@
+//! Logistic and linear regression behind the seam: their registry entries, parameters and
+//! fitted estimator.
+
+use super::{fit, LinearEstimator, SolverParams, LINEAR_DEFAULT_L2, LOGISTIC_DEFAULT_L2, SOLVER_KEYS};
+use crate::error::{Error, Result};
+use crate::estimator::{
+    Algorithm, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, SummedFit,
+};
+use crate::fit::{FitInput, Task};
+use crate::preprocess::Preprocessor;
+use serde_json::{Map, Value};
+
+/// Logistic regression (binary classification).
+pub const LOGISTIC: Algorithm = Algorithm::of(&LogisticSpec);
+/// Linear least squares, ridge when `l2 > 0` (regression).
+pub const LINEAR: Algorithm = Algorithm::of(&LinearSpec);
+
+struct LogisticSpec;
+struct LinearSpec;
+
+impl Spec for LogisticSpec {
+    fn name(&self) -> &'static str {
+        "logistic"
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        SOLVER_KEYS
+    }
+
+    fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>> {
+        Ok(Box::new(LogisticParams {
+            solver: SolverParams::from_options(options, self.name(), LOGISTIC_DEFAULT_L2)?,
+            l2_given: options.contains_key("l2"),
+        }))
+    }
+
+    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+        linear_from_stored(stored, true)
+    }
+}
+
+impl Spec for LinearSpec {
+    fn name(&self) -> &'static str {
+        "linear"
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        SOLVER_KEYS
+    }
+
+    fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>> {
+        Ok(Box::new(LinearParams(SolverParams::from_options(
+            options,
+            self.name(),
+            LINEAR_DEFAULT_L2,
+        )?)))
+    }
+
+    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+        linear_from_stored(stored, false)
+    }
+}
+
+fn linear_from_stored(stored: StoredEstimator, classifier: bool) -> Result<Box<dyn Estimator>> {
+    let name = if classifier { "logistic" } else { "linear" };
+    let (linear, extras) = stored.into_linear(name)?;
+    extras.refuse_others(name, false, false)?;
+    Ok(Box::new(LinearModel { linear, classifier }))
+}
+
+/// Logistic regression's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogisticParams {
+    pub solver: SolverParams,
+    /// Whether the caller set `l2` (a regression target trains a linear regression, whose
+    /// default penalty is another).
+    pub l2_given: bool,
+}
+
+/// Linear regression's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearParams(pub SolverParams);
+
+/// class_weight on a regression target.
+fn refuse_class_weight(solver: &SolverParams, task: Task) -> Result<()> {
+    if solver.class_weight.is_some() && task == Task::Regression {
+        return Err(Error::invalid_option(
+            "class_weight weighs the classes of a classification target; this one trains a regression",
+        )
+        .with_hint("remove class_weight, or train a two-class target"));
+    }
+    Ok(())
+}
+
+impl Params for LogisticParams {
+    fn algorithm(&self) -> Algorithm {
+        LOGISTIC
+    }
+
+    fn for_task(
+        &self,
+        task: Task,
+        why_regression: &dyn Fn() -> String,
+        notes: &mut Vec<String>,
+    ) -> Result<Box<dyn Params>> {
+        refuse_class_weight(&self.solver, task)?;
+        if task != Task::Regression {
+            return Ok(Box::new(self.clone()));
+        }
+        notes.push(why_regression());
+        Ok(Box::new(LinearParams(SolverParams {
+            l2: if self.l2_given {
+                self.solver.l2
+            } else {
+                LINEAR_DEFAULT_L2
+            },
+            ..self.solver
+        })))
+    }
+
+    fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
+        let (preprocessor, linear) = fit(input, self.solver)?;
+        Ok(Fitted::of(
+            preprocessor,
+            LinearModel {
+                linear,
+                classifier: true,
+            },
+        ))
+    }
+
+    fn class_weighted(&self) -> bool {
+        self.solver.class_weight.is_some()
+    }
+
+    fn self_trains(&self) -> bool {
+        true
+    }
+
+    fn summed(&self) -> Option<&dyn SummedFit> {
+        Some(self)
+    }
+}
+
+impl Params for LinearParams {
+    fn algorithm(&self) -> Algorithm {
+        LINEAR
+    }
+
+    fn for_task(
+        &self,
+        task: Task,
+        _why_regression: &dyn Fn() -> String,
+        _notes: &mut Vec<String>,
+    ) -> Result<Box<dyn Params>> {
+        refuse_class_weight(&self.0, task)?;
+        if task == Task::Classification {
+            return Err(
+                Error::invalid_option("algorithm \"linear\" trains regressions only")
+                    .with_hint("use algorithm => 'logistic' for a classification target"),
+            );
+        }
+        Ok(Box::new(self.clone()))
+    }
+
+    fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
+        let (preprocessor, linear) = fit(input, self.0)?;
+        Ok(Fitted::of(
+            preprocessor,
+            LinearModel {
+                linear,
+                classifier: false,
+            },
+        ))
+    }
+
+    fn class_weighted(&self) -> bool {
+        self.0.class_weight.is_some()
+    }
+
+    fn summed(&self) -> Option<&dyn SummedFit> {
+        Some(self)
+    }
+}
+
+/// A fitted logistic (`classifier`) or linear regression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearModel {
+    pub linear: LinearEstimator,
+    pub classifier: bool,
+}
+
+impl Estimator for LinearModel {
+    fn algorithm(&self) -> Algorithm {
+        if self.classifier {
+            LOGISTIC
+        } else {
+            LINEAR
+        }
+    }
+
+    fn predictor(&self) -> Predictor<'_> {
+        Predictor::Linear(&self.linear)
+    }
+
+    fn trains(&self, task: Task) -> bool {
+        task == if self.classifier {
+            Task::Classification
+        } else {
+            Task::Regression
+        }
+    }
+
+    fn first_invalid_parameter(&self) -> Option<String> {
+        self.linear.first_invalid_parameter()
+    }
+
+    fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {
+        self.linear.shape_mismatch(preprocessor)
+    }
+
+    fn format_version(&self) -> u32 {
+        1
+    }
+
+    fn to_stored(&self, _width: usize) -> StoredEstimator {
+        StoredEstimator::of_linear(&self.linear)
+    }
+}

@@ -1,0 +1,162 @@
+//! The MLP behind the seam: its registry entry, its parameters' fit and the fitted network as
+//! an estimator.
+
+use super::explain::{explain_network, measure_network};
+use super::{fit_estimator, MlpParams, Network, MLP_KEYS};
+use crate::data::{Dataset, RawValue};
+use crate::error::Result;
+use crate::estimator::{
+    corrupt, importance_mismatch, no_sql, Algorithm, DesignOutput, Estimator, Fitted, Params,
+    Predictor, Spec, StoredEstimator,
+};
+use crate::explain::{Explanation, Reference};
+use crate::fit::{FitInput, Task};
+use crate::preprocess::Preprocessor;
+use ndarray::Array2;
+use serde_json::{Map, Value};
+
+/// A multi-layer perceptron (classification or regression).
+pub const MLP: Algorithm = Algorithm::of(&MlpSpec);
+
+/// Keys of the shared options that MLPs refuse (their penalty is weight_decay).
+const NOT_FOR_MLP: &[&str] = &["l2", "max_iter", "weight_column"];
+const NOT_FOR_MLP_HINT: &str = "an MLP trains for \"epochs\", is penalized by \"weight_decay\" and weighs its classes by \"class_weight\"";
+
+struct MlpSpec;
+
+impl Spec for MlpSpec {
+    fn name(&self) -> &'static str {
+        "mlp"
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        MLP_KEYS
+    }
+
+    fn refused(&self) -> (&'static [&'static str], &'static str) {
+        (NOT_FOR_MLP, NOT_FOR_MLP_HINT)
+    }
+
+    fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>> {
+        Ok(Box::new(MlpParams::from_json(options)?))
+    }
+
+    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+        let (_, mut extras) = stored.into_linear(self.name())?;
+        let network = extras
+            .network
+            .take()
+            .ok_or_else(|| corrupt(self.name(), "no network"))?;
+        extras.refuse_others(self.name(), false, false)?;
+        Ok(Box::new(network))
+    }
+}
+
+impl Params for MlpParams {
+    fn algorithm(&self) -> Algorithm {
+        MLP
+    }
+
+    fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
+        let (preprocessor, fit) = fit_estimator(input, self)?;
+        Ok(Fitted {
+            preprocessor,
+            estimator: Box::new(fit.network),
+            log: fit.log,
+            device: Some(fit.device),
+        })
+    }
+
+    fn self_trains(&self) -> bool {
+        true
+    }
+}
+
+impl DesignOutput for Network {
+    fn output_of_row(&self, row: &[f64]) -> f64 {
+        self.output(row)
+    }
+
+    fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
+        Network::outputs(self, x)
+    }
+}
+
+impl Estimator for Network {
+    fn algorithm(&self) -> Algorithm {
+        MLP
+    }
+
+    fn predictor(&self) -> Predictor<'_> {
+        Predictor::Design(self)
+    }
+
+    fn trains(&self, task: Task) -> bool {
+        matches!(task, Task::Classification | Task::Regression)
+    }
+
+    fn first_invalid_parameter(&self) -> Option<String> {
+        Network::first_invalid_parameter(self)
+    }
+
+    fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {
+        self.shape_problem(preprocessor.width())
+    }
+
+    fn format_version(&self) -> u32 {
+        3
+    }
+
+    fn to_stored(&self, width: usize) -> StoredEstimator {
+        // Formats 1-3 keep a linear model's fields for every model: a network stores a zero
+        // intercept and zero weights.
+        StoredEstimator {
+            network: Some(self.clone()),
+            ..StoredEstimator::no_linear_part(width)
+        }
+    }
+
+    fn explain(
+        &self,
+        preprocessor: &Preprocessor,
+        reference: &Reference,
+        values: &[RawValue<'_>],
+    ) -> Result<Explanation> {
+        explain_network(preprocessor, self, reference, values)
+    }
+
+    fn measure_reference(
+        &self,
+        preprocessor: &Preprocessor,
+        data: &Dataset,
+        rows: &[usize],
+    ) -> Option<Reference> {
+        Some(measure_network(preprocessor, self, data, rows))
+    }
+
+    /// An MLP's baseline is one value per design column.
+    fn reference_mismatch(
+        &self,
+        preprocessor: &Preprocessor,
+        reference: &Reference,
+    ) -> Option<String> {
+        let (means, width) = (reference.mean_design.len(), preprocessor.width());
+        if means != width {
+            return Some(format!(
+                "its explanation reference has {means} baseline values for {width} design columns"
+            ));
+        }
+        importance_mismatch(preprocessor, reference)
+    }
+
+    fn structure(&self) -> Option<(&'static str, String)> {
+        Some(("Network", self.shape()))
+    }
+
+    fn output_sql(&self, _preprocessor: &Preprocessor) -> Result<String> {
+        Err(no_sql(
+            "an MLP has no SQL expression: its hidden layers are not written as scoring code"
+                .to_owned(),
+        ))
+    }
+}

@@ -1,0 +1,419 @@
+//! Training end to end on an in-memory [`Dataset`]: resolve the target and the task, split,
+//! fit the preprocessing on the training part, fit the estimator, and evaluate on the test
+//! part. The extension only reads the relation and stores the result.
+//!
+//! Why here and not in the SQL layer: everything that decides a model's numbers (which rows
+//! train, which test, what the metrics are, what is stored) is plain Rust over a dataset,
+//! tested with `cargo test` against scikit-learn, and the same for fin_train, fin_retrain and
+//! any later caller (cross-validation, a distributed training's coordinator). The held-out
+//! rows travel with the outcome so that the deployed version is measured on exactly them.
+
+mod outcome;
+pub mod summed;
+mod target;
+#[cfg(test)]
+mod tests;
+mod unsupervised;
+
+pub use outcome::{binary_evaluation, not_finite, regression_evaluation, with_drift};
+pub use target::{binary_labels, resolve_classes};
+
+use crate::data::{Dataset, TargetColumn};
+use crate::error::{Error, ErrorKind, Result};
+use crate::estimator::{registry, Algorithm, Fitted, Params};
+pub use crate::fit::Limits;
+use crate::fit::{FitInput, TrainLabels};
+use crate::format;
+use crate::model::Model;
+use crate::options::{SplitSpec, Task, TrainOptions, Training};
+use crate::progress::{EpochLog, Phase, Progress, Silent};
+use crate::self_training::self_train;
+use crate::split::{self, Split};
+use outcome::{evaluate, Assembly};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use target::{resolve_target, Labels};
+
+/// What a training produced.
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    pub model: Model,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    /// Metrics on the test part, or on the training part when there is no test part.
+    pub metrics: BTreeMap<String, f64>,
+    /// "test" or "train": where `metrics` were measured.
+    pub evaluated_on: &'static str,
+    /// Things the caller should tell the user (a NOTICE each).
+    pub notes: Vec<String>,
+    /// The rows `metrics` were measured on and their labels, so that another model (the
+    /// deployed version) can be measured on exactly the same rows.
+    pub held_out: HeldOut,
+    /// One entry per epoch (MLP).
+    pub training_log: Vec<EpochLog>,
+    /// Where an MLP trained: "cpu" or "cuda:0".
+    pub device: Option<String>,
+}
+
+impl TrainOutcome {
+    /// The metrics as the catalog stores them (`finml.model_versions.metrics`): every metric,
+    /// where it was measured, the device of a network, and the training's wall time.
+    pub fn metrics_json(&self, train_seconds: f64) -> Value {
+        let mut metrics: Map<String, Value> = self
+            .metrics
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        metrics.insert("evaluated_on".into(), json!(self.evaluated_on));
+        if let Some(device) = &self.device {
+            metrics.insert("device".into(), json!(device));
+        }
+        metrics.insert("train_seconds".into(), json!(train_seconds));
+        Value::Object(metrics)
+    }
+
+    /// The model's stored bytes and its coefficient table, as the catalog stores them.
+    pub fn stored_form(&self) -> Result<(Vec<u8>, Value)> {
+        Ok((
+            format::to_bytes(&self.model)?,
+            self.model.coefficients_json()?,
+        ))
+    }
+}
+
+/// Dataset rows and their true labels.
+#[derive(Debug, Clone)]
+pub struct HeldOut {
+    pub rows: Vec<usize>,
+    pub truth: Truth,
+}
+
+#[derive(Debug, Clone)]
+pub enum Truth {
+    /// Whether each row is of the positive class (named by the model's `positive_class`).
+    Binary(Vec<bool>),
+    Numeric(Vec<f64>),
+}
+
+/// Points of the ROC curve and bins of the probability histogram kept for the model report.
+const REPORT_ROC_POINTS: usize = 101;
+const REPORT_HISTOGRAM_BINS: usize = 20;
+
+/// Trains `algorithm` on `data` with `options`: the algorithm's options are checked here,
+/// then [`train_reporting`] (the Rust entry point; the SQL layer checks them once itself).
+pub fn train(
+    data: &Dataset,
+    algorithm: Algorithm,
+    options: &TrainOptions,
+    limits: Limits,
+) -> Result<TrainOutcome> {
+    let training = options.clone().for_algorithm(algorithm)?;
+    train_reporting(data, &training, limits, &mut Silent)
+}
+
+/// Trains with checked options, telling `progress` of each step and epoch of an iterative
+/// estimator.
+pub fn train_reporting(
+    data: &Dataset,
+    training: &Training,
+    limits: Limits,
+    progress: &mut dyn Progress,
+) -> Result<TrainOutcome> {
+    if let Some(task) = training.algorithm().unsupervised_task() {
+        return unsupervised::train(data, training, task, limits, progress);
+    }
+    let options = &training.options;
+    let mut notes = Vec::new();
+    let rows = labelled_rows(data, options, &mut notes)?;
+    let (task, labels) = resolve_target(data, &rows, options)?;
+    if task == Task::Regression && options.positive.is_some() {
+        return Err(Error::invalid_option(format!(
+            "options.positive names a class, but \"{}\" is trained as a regression",
+            data.target_name
+        ))
+        .with_hint("remove positive, or train a two-class target (a numeric target with more than two values is a regression)"));
+    }
+    let why_regression = || {
+        if options.task == Some(Task::Regression) {
+            "options.task is \"regression\": training a linear regression".to_owned()
+        } else {
+            format!(
+                "\"{}\" is a numeric target with more than two values: training a linear regression",
+                data.target_name
+            )
+        }
+    };
+    let params = training.params.for_task(task, &why_regression, &mut notes)?;
+    let labelled = Labelled::new(data, &rows, labels);
+    let Split { train, test } = make_split(data, &rows, &labelled.labels, task, options)?;
+    labelled.check_training_split(data, &train)?;
+    let fitted = fit_supervised(
+        data,
+        &*params,
+        options,
+        &labelled,
+        (&train, &test),
+        limits,
+        progress,
+        &mut notes,
+    )?;
+    progress.phase(Phase::Evaluating);
+    let (eval_rows, evaluated_on) = if test.is_empty() {
+        (&train, "train")
+    } else {
+        (&test, "test")
+    };
+    let eta = fitted
+        .estimator
+        .outputs_of_rows(&fitted.preprocessor, data, eval_rows);
+    let truth = labelled.truth_of(eval_rows);
+    let (metrics, evaluation, truth) = evaluate(&eta, truth, evaluated_on)?;
+    let reference = fitted
+        .estimator
+        .measure_reference(&fitted.preprocessor, data, &train);
+    Assembly {
+        task,
+        target: data.target_name.clone(),
+        classes: labelled.classes(),
+        fitted,
+        reference,
+        evaluation: Some(evaluation),
+        metrics,
+        evaluated_on,
+        held_out: HeldOut {
+            rows: eval_rows.clone(),
+            truth,
+        },
+        train_rows: train.len(),
+        test_rows: test.len(),
+        notes,
+    }
+    .outcome(data, &train)
+}
+
+/// The rows with a target value; the others are left out, and a note says so.
+fn labelled_rows(
+    data: &Dataset,
+    options: &TrainOptions,
+    notes: &mut Vec<String>,
+) -> Result<Vec<usize>> {
+    if matches!(data.target, TargetColumn::Absent(_)) {
+        return Err(no_target());
+    }
+    // Rows with a NULL target cannot be learned from; drop them and say so.
+    let rows: Vec<usize> = (0..data.n_rows())
+        .filter(|&i| !data.target.is_null(i))
+        .collect();
+    let dropped = data.n_rows() - rows.len();
+    if rows.is_empty() {
+        return Err(Error::invalid_data(format!(
+            "no rows to train on: the relation has {} rows and none with a non-NULL \"{}\"",
+            data.n_rows(),
+            data.target_name
+        ))
+        .with_hint("train on a relation with labelled rows"));
+    }
+    if dropped > 0 && options.semi_supervised.is_none() {
+        notes.push(format!(
+            "{dropped} rows with a NULL \"{}\" were left out",
+            data.target_name
+        ));
+    }
+    Ok(rows)
+}
+
+/// The labelled rows' labels, with a map from a dataset row to its label.
+struct Labelled {
+    labels: Labels,
+    /// `labels` is indexed like the labelled rows; the split works on row ids.
+    position: Vec<usize>,
+}
+
+impl Labelled {
+    fn new(data: &Dataset, rows: &[usize], labels: Labels) -> Labelled {
+        let mut position = vec![usize::MAX; data.n_rows()];
+        for (k, &r) in rows.iter().enumerate() {
+            position[r] = k;
+        }
+        Labelled { labels, position }
+    }
+
+    /// A classifier's training split must hold both classes.
+    fn check_training_split(&self, data: &Dataset, train: &[usize]) -> Result<()> {
+        if train.is_empty() {
+            return Err(Error::invalid_data("the training split is empty")
+                .with_hint("lower test_size, or move test_from of an out-of-time split later"));
+        }
+        if let Labels::Binary { y, .. } = &self.labels {
+            let positives = train.iter().filter(|&&r| y[self.position[r]]).count();
+            if positives == 0 || positives == train.len() {
+                return Err(Error::invalid_data(format!(
+                    "the training split of \"{}\" has only one class",
+                    data.target_name
+                ))
+                .with_hint("a classifier needs rows of both classes in the training data"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The labels of `rows`, in their order, as a fit reads them.
+    fn train_labels(&self, rows: &[usize]) -> TrainLabels {
+        match &self.labels {
+            Labels::Binary { y, .. } => {
+                TrainLabels::Binary(rows.iter().map(|&r| y[self.position[r]]).collect())
+            }
+            Labels::Numeric(y) => {
+                TrainLabels::Numeric(rows.iter().map(|&r| y[self.position[r]]).collect())
+            }
+        }
+    }
+
+    /// The true labels of `rows`, for the metrics.
+    fn truth_of(&self, rows: &[usize]) -> Truth {
+        match self.train_labels(rows) {
+            TrainLabels::Binary(y) => Truth::Binary(y),
+            TrainLabels::Numeric(y) => Truth::Numeric(y),
+        }
+    }
+
+    /// The positive and negative class of a classifier.
+    fn classes(&self) -> Option<(String, String)> {
+        match &self.labels {
+            Labels::Binary {
+                positive, negative, ..
+            } => Some((positive.clone(), negative.clone())),
+            Labels::Numeric(_) => None,
+        }
+    }
+}
+
+/// Fits `params` on the training split, self-training on the unlabelled rows when asked.
+#[allow(clippy::too_many_arguments)]
+fn fit_supervised(
+    data: &Dataset,
+    params: &dyn Params,
+    options: &TrainOptions,
+    labelled: &Labelled,
+    (train, test): (&[usize], &[usize]),
+    limits: Limits,
+    progress: &mut dyn Progress,
+    notes: &mut Vec<String>,
+) -> Result<Fitted> {
+    // The weight column's values of the training rows, in the order of `train`.
+    let train_weights: Option<Vec<f64>> = data
+        .weights
+        .as_ref()
+        .map(|w| train.iter().map(|&r| w[r]).collect());
+    let train_labels = labelled.train_labels(train);
+    if train_weights.is_some() && matches!(train_labels, TrainLabels::Numeric(_)) {
+        return Err(Error::invalid_option(
+            "options.weight_column weighs the rows of a classifier; this target trains a regression",
+        )
+        .with_hint("remove weight_column, or train a two-class target"));
+    }
+    let preprocess = options.preprocess();
+    let Some(settings) = options.semi_supervised else {
+        return params.fit(&mut FitInput {
+            data,
+            train,
+            sample_weights: train_weights.as_deref(),
+            test,
+            labels: &train_labels,
+            preprocess: &preprocess,
+            seed: options.seed,
+            limits,
+            progress,
+            notes,
+        });
+    };
+    let y = match train_labels {
+        TrainLabels::Binary(y) if params.self_trains() => y,
+        _ => {
+            return Err(Error::invalid_option(
+                "semi_supervised applies to logistic regression and MLPs on a two-class target",
+            )
+            .with_hint(format!(
+                "remove semi_supervised, or train algorithm {}",
+                registry::self_training_names("or")
+            )))
+        }
+    };
+    let unlabelled: Vec<usize> = (0..data.n_rows())
+        .filter(|&i| data.target.is_null(i))
+        .collect();
+    let (fitted, rounds) = self_train(
+        settings,
+        data,
+        train,
+        &y,
+        &unlabelled,
+        |rows, labels, weights| {
+            params.fit(&mut FitInput {
+                data,
+                train: rows,
+                sample_weights: weights,
+                test,
+                labels,
+                preprocess: &preprocess,
+                seed: options.seed,
+                limits,
+                progress: &mut *progress,
+                notes: &mut *notes,
+            })
+        },
+    )?;
+    let added: usize = rounds.iter().filter_map(|r| r.rows_added).sum();
+    notes.push(format!(
+        "self-training: {} round(s) labelled {added} of the {} unlabelled rows",
+        rounds.len(),
+        unlabelled.len()
+    ));
+    Ok(Fitted {
+        log: rounds,
+        ..fitted
+    })
+}
+
+/// A supervised algorithm given no target.
+fn no_target() -> Error {
+    Error::invalid_option("this algorithm learns from a target, and none was given").with_hint(
+        format!(
+            "name the target column, or train algorithm {}",
+            registry::unsupervised_names("or")
+        ),
+    )
+}
+
+fn make_split(
+    data: &Dataset,
+    rows: &[usize],
+    labels: &Labels,
+    task: Task,
+    options: &TrainOptions,
+) -> Result<Split> {
+    let default = match task {
+        Task::Classification => SplitSpec::Stratified,
+        Task::Regression | Task::Clustering | Task::AnomalyDetection => SplitSpec::Random,
+    };
+    match options.split.as_ref().unwrap_or(&default) {
+        SplitSpec::Random => Ok(split::random(rows, options.test_size, options.seed)),
+        SplitSpec::Stratified => match labels {
+            Labels::Binary { y, .. } => {
+                Ok(split::stratified(rows, y, options.test_size, options.seed))
+            }
+            Labels::Numeric(_) => Err(Error::invalid_option(
+                "a stratified split needs a classification target",
+            )
+            .with_hint(r#"use "split": "random" for a regression"#)),
+        },
+        SplitSpec::OutOfTime { column, .. } => match &data.test_mask {
+            Some(mask) => Ok(split::by_mask(rows, mask)),
+            None => Err(Error::new(
+                ErrorKind::Internal,
+                format!("out-of-time split on \"{column}\" without its test mask"),
+            )),
+        },
+    }
+}
+

@@ -1,0 +1,177 @@
+//! What every training's end shares: its metrics and report curves from the evaluated rows'
+//! outputs, the drift reference, and the outcome assembled from a fit.
+
+use super::{HeldOut, TrainOutcome, Truth, REPORT_HISTOGRAM_BINS, REPORT_ROC_POINTS};
+use crate::data::Dataset;
+use crate::drift::{drift_sample, DriftReference, Tracked};
+use crate::error::{Error, Result};
+use crate::estimator::Fitted;
+use crate::explain::Reference;
+use crate::linear::sigmoid;
+use crate::metrics;
+use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
+use crate::options::Task;
+use std::collections::BTreeMap;
+
+/// What every training's end assembles into its outcome: the fit, where and how it was
+/// measured, and what the user is told.
+pub struct Assembly {
+    pub task: Task,
+    pub target: String,
+    /// The positive and negative class of a classifier.
+    pub classes: Option<(String, String)>,
+    pub fitted: Fitted,
+    pub reference: Option<Reference>,
+    pub evaluation: Option<EvaluationSummary>,
+    pub metrics: BTreeMap<String, f64>,
+    pub evaluated_on: &'static str,
+    pub held_out: HeldOut,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    pub notes: Vec<String>,
+}
+
+impl Assembly {
+    /// The outcome, its model with a drift reference measured on `drift_rows` of `drift_data`
+    /// (a sample of the training rows), once nothing in it is non-finite.
+    pub fn outcome(self, drift_data: &Dataset, drift_rows: &[usize]) -> Result<TrainOutcome> {
+        let Fitted {
+            preprocessor,
+            estimator,
+            log,
+            device,
+        } = self.fitted;
+        let (positive_class, negative_class) = match self.classes {
+            Some((positive, negative)) => (Some(positive), Some(negative)),
+            None => (None, None),
+        };
+        let model = Model {
+            task: self.task,
+            target: self.target,
+            positive_class,
+            negative_class,
+            preprocessor,
+            estimator,
+            reference: self.reference,
+            evaluation: self.evaluation,
+            drift: None,
+        };
+        Ok(TrainOutcome {
+            model: with_drift(model, drift_data, drift_rows)?,
+            train_rows: self.train_rows,
+            test_rows: self.test_rows,
+            metrics: self.metrics,
+            evaluated_on: self.evaluated_on,
+            notes: self.notes,
+            held_out: self.held_out,
+            training_log: log,
+            device,
+        })
+    }
+}
+
+/// A supervised model's metrics and report curves from the output units `eta` of the
+/// evaluated rows and their `truth` (a classifier's outputs are log-odds), whether the rows
+/// were in memory or their outputs came back from where they are stored; an error names a
+/// non-finite output or metric.
+pub fn evaluate(
+    eta: &[f64],
+    truth: Truth,
+    evaluated_on: &'static str,
+) -> Result<(BTreeMap<String, f64>, EvaluationSummary, Truth)> {
+    if let Some(k) = eta.iter().position(|e| !e.is_finite()) {
+        return Err(not_finite(&format!(
+            "its prediction for {evaluated_on} row {} ({})",
+            k + 1,
+            eta[k]
+        )));
+    }
+    let (metrics, evaluation) = match &truth {
+        Truth::Binary(truth) => {
+            let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
+            binary_evaluation(&p, truth, evaluated_on)
+        }
+        Truth::Numeric(truth) => regression_evaluation(eta, truth, evaluated_on),
+    };
+    if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(not_finite(&format!(
+            "its {name} on the {evaluated_on} rows ({value})"
+        )));
+    }
+    Ok((metrics, evaluation, truth))
+}
+
+/// A classifier's metrics and report curves from its probabilities `p` of the evaluated
+/// rows and their labels: the same whether the rows were in memory or their outputs came
+/// back from the workers.
+pub fn binary_evaluation(
+    p: &[f64],
+    truth: &[bool],
+    evaluated_on: &str,
+) -> (BTreeMap<String, f64>, EvaluationSummary) {
+    let evaluation = EvaluationSummary {
+        evaluated_on: evaluated_on.to_owned(),
+        roc: metrics::roc_curve(p, truth, REPORT_ROC_POINTS)
+            .unwrap_or_default()
+            .iter()
+            .map(|point| (point.fpr, point.tpr))
+            .collect(),
+        calibration: metrics::calibration(p, truth, metrics::HOSMER_LEMESHOW_GROUPS),
+        histogram: Some(metrics::class_histogram(p, truth, REPORT_HISTOGRAM_BINS)),
+    };
+    (metrics::classification_report(p, truth, 0.5), evaluation)
+}
+
+/// A regression's metrics and calibration from its predictions `predicted` of the evaluated
+/// rows and their values `actual` (rows in memory, or outputs from the workers).
+pub fn regression_evaluation(
+    predicted: &[f64],
+    actual: &[f64],
+    evaluated_on: &str,
+) -> (BTreeMap<String, f64>, EvaluationSummary) {
+    let evaluation = EvaluationSummary {
+        evaluated_on: evaluated_on.to_owned(),
+        roc: Vec::new(),
+        calibration: metrics::calibration_of_values(
+            predicted,
+            actual,
+            metrics::HOSMER_LEMESHOW_GROUPS,
+        ),
+        histogram: None,
+    };
+    (metrics::regression_report(actual, predicted), evaluation)
+}
+
+/// The model with its drift reference, measured on a sample of the training rows, once
+/// nothing in it is non-finite.
+pub fn with_drift(model: Model, data: &Dataset, train: &[usize]) -> Result<Model> {
+    let sample = drift_sample(train);
+    let predictions = model.predict_rows(data, &sample)?;
+    let features: Vec<(&str, Tracked)> = model
+        .preprocessor
+        .features
+        .iter()
+        .map(|f| (f.name.as_str(), Tracked::of(&f.transform)))
+        .collect();
+    let drift = DriftReference::measure(data, &features, &sample, predictions);
+    let model = Model {
+        drift: Some(drift),
+        ..model
+    };
+    match first_invalid_parameter(&model) {
+        Some(what) => Err(not_finite(&what)),
+        None => Ok(model),
+    }
+}
+
+/// A trained model that cannot be stored because `what` is not a finite number: refused
+/// before it is stored or deployed, so the deployed version keeps predicting.
+pub fn not_finite(what: &str) -> Error {
+    Error::invalid_data(format!(
+        "the trained model is not usable: {what} is not a finite number"
+    ))
+    .with_hint(
+        "the data or options overflow double precision: rescale features or the target (e.g. to thousands), lower learning_rate or class_weight, or keep pdo and base_score in a sensible range",
+    )
+}
+

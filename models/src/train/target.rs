@@ -1,0 +1,252 @@
+//! The target after resolution: its task, and binary labels or regression values.
+
+use super::no_target;
+use crate::data::{Dataset, TargetColumn};
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::{Task, TrainOptions};
+use serde_json::Value;
+
+/// The target after resolution: binary labels or regression values, one per used row.
+pub enum Labels {
+    Binary {
+        y: Vec<bool>,
+        positive: String,
+        negative: String,
+    },
+    Numeric(Vec<f64>),
+}
+
+/// The task and classes of a target from one row per distinct target value (`classes`, as
+/// training reads the target): what [`train`] decides from every row, for a training that
+/// sums its rows where they are stored. `None` for a regression.
+pub fn resolve_classes(
+    classes: &Dataset,
+    options: &TrainOptions,
+) -> Result<(Task, Option<(String, String)>)> {
+    let rows: Vec<usize> = (0..classes.n_rows()).collect();
+    match resolve_target(classes, &rows, options)? {
+        (
+            task,
+            Labels::Binary {
+                positive, negative, ..
+            },
+        ) => Ok((task, Some((positive, negative)))),
+        (task, Labels::Numeric(_)) => Ok((task, None)),
+    }
+}
+
+/// The labelled rows of a classification target and their labels (true: the positive
+/// class), as training reads them; 42809 for a target that would train a regression.
+pub fn binary_labels(data: &Dataset, options: &TrainOptions) -> Result<(Vec<usize>, Vec<bool>)> {
+    let rows: Vec<usize> = (0..data.n_rows())
+        .filter(|&i| !data.target.is_null(i))
+        .collect();
+    if rows.is_empty() {
+        return Err(Error::invalid_data(format!(
+            "no rows with a non-NULL \"{}\"",
+            data.target_name
+        ))
+        .with_hint("profile a relation with labelled rows"));
+    }
+    match resolve_target(data, &rows, options)? {
+        (Task::Classification, Labels::Binary { y, .. }) => Ok((rows, y)),
+        _ => Err(Error::new(
+            ErrorKind::WrongModelKind,
+            format!(
+                "\"{}\" is a numeric target with more than two values: information values need two classes",
+                data.target_name
+            ),
+        )
+        .with_hint("profile against a two-class target (boolean, 0/1, or text with options.positive)")),
+    }
+}
+
+pub fn resolve_target(
+    data: &Dataset,
+    rows: &[usize],
+    options: &TrainOptions,
+) -> Result<(Task, Labels)> {
+    let name = &data.target_name;
+    match &data.target {
+        TargetColumn::Absent(_) => Err(no_target()),
+        TargetColumn::Boolean(values) => {
+            reject_regression(options, name, "boolean")?;
+            let positive = match &options.positive {
+                None => true,
+                Some(Value::Bool(b)) => *b,
+                Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
+                Some(other) => return Err(bad_positive(name, other, &["true", "false"])),
+            };
+            let y: Vec<bool> = rows.iter().map(|&i| values[i] == Some(positive)).collect();
+            check_two_classes(name, &y, positive.to_string(), (!positive).to_string())?;
+            Ok((
+                Task::Classification,
+                Labels::Binary {
+                    y,
+                    positive: positive.to_string(),
+                    negative: (!positive).to_string(),
+                },
+            ))
+        }
+        TargetColumn::Text(column) => {
+            reject_regression(options, name, "text")?;
+            let mut present: Vec<&str> = rows.iter().filter_map(|&i| column.level(i)).collect();
+            present.sort_unstable();
+            present.dedup();
+            if present.len() > 2 {
+                return Err(too_many_classes(name, present.len()));
+            }
+            let positive = match &options.positive {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                Some(Value::Bool(b)) => b.to_string(),
+                None => {
+                    return Err(Error::invalid_option(format!(
+                        "options.positive is required for the text target \"{name}\""
+                    ))
+                    .with_hint(format!(
+                        "name the positive class, one of: {}",
+                        quoted_list(&present)
+                    )))
+                }
+                Some(other) => return Err(bad_positive(name, other, &present)),
+            };
+            if !present.contains(&positive.as_str()) {
+                return Err(bad_positive(name, &Value::String(positive), &present));
+            }
+            let y: Vec<bool> = rows
+                .iter()
+                .map(|&i| column.level(i) == Some(&positive))
+                .collect();
+            let negative = present
+                .iter()
+                .find(|&&p| p != positive)
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            check_two_classes(name, &y, positive.clone(), negative.clone())?;
+            Ok((
+                Task::Classification,
+                Labels::Binary {
+                    y,
+                    positive,
+                    negative,
+                },
+            ))
+        }
+        TargetColumn::Numeric(column) => {
+            let values: Vec<f64> = rows.iter().map(|&i| column.values[i]).collect();
+            let mut distinct = values.clone();
+            distinct.sort_unstable_by(f64::total_cmp);
+            distinct.dedup();
+            let zero_one = distinct.iter().all(|&v| v == 0.0 || v == 1.0);
+            let task = options.task.unwrap_or(if zero_one {
+                Task::Classification
+            } else {
+                Task::Regression
+            });
+            match task {
+                Task::Regression => {
+                    if distinct.len() < 2 {
+                        return Err(Error::invalid_data(format!(
+                            "target \"{name}\" has a single value ({}): nothing to learn",
+                            distinct[0]
+                        ))
+                        .with_hint("train on rows where the target varies"));
+                    }
+                    Ok((Task::Regression, Labels::Numeric(values)))
+                }
+                Task::Clustering | Task::AnomalyDetection => Err(Error::new(
+                    ErrorKind::Internal,
+                    "a supervised training with an unsupervised task",
+                )),
+                Task::Classification => {
+                    if distinct.len() > 2 {
+                        return Err(too_many_classes(name, distinct.len()));
+                    }
+                    let present: Vec<String> = distinct.iter().map(|v| v.to_string()).collect();
+                    let positive = match &options.positive {
+                        None if zero_one => 1.0,
+                        None => {
+                            return Err(Error::invalid_option(format!(
+                                "options.positive is required for the target \"{name}\" whose classes are not 0 and 1"
+                            ))
+                            .with_hint(format!("name the positive class, one of: {}", present.join(", "))))
+                        }
+                        Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
+                        Some(Value::String(s)) => s.parse().unwrap_or(f64::NAN),
+                        Some(other) => {
+                            let present: Vec<&str> = present.iter().map(String::as_str).collect();
+                            return Err(bad_positive(name, other, &present));
+                        }
+                    };
+                    if !distinct.contains(&positive) && distinct.len() == 2 {
+                        let present: Vec<&str> = present.iter().map(String::as_str).collect();
+                        return Err(bad_positive(name, &Value::from(positive), &present));
+                    }
+                    let y: Vec<bool> = values.iter().map(|&v| v == positive).collect();
+                    let negative = distinct
+                        .iter()
+                        .find(|&&v| v != positive)
+                        .copied()
+                        .unwrap_or(0.0);
+                    check_two_classes(name, &y, positive.to_string(), negative.to_string())?;
+                    Ok((
+                        Task::Classification,
+                        Labels::Binary {
+                            y,
+                            positive: positive.to_string(),
+                            negative: negative.to_string(),
+                        },
+                    ))
+                }
+            }
+        }
+    }
+}
+
+fn reject_regression(options: &TrainOptions, name: &str, kind: &str) -> Result<()> {
+    if options.task == Some(Task::Regression) {
+        return Err(Error::invalid_option(format!(
+            "cannot train a regression on the {kind} target \"{name}\""
+        ))
+        .with_hint("regression needs a numeric target"));
+    }
+    Ok(())
+}
+
+fn check_two_classes(name: &str, y: &[bool], positive: String, negative: String) -> Result<()> {
+    let positives = y.iter().filter(|&&v| v).count();
+    if positives == 0 || positives == y.len() {
+        let only = if positives == 0 { negative } else { positive };
+        return Err(Error::invalid_data(format!(
+            "target \"{name}\" has only one class (\"{only}\")"
+        ))
+        .with_hint("a classifier needs rows of both classes"));
+    }
+    Ok(())
+}
+
+fn too_many_classes(name: &str, n: usize) -> Error {
+    Error::invalid_data(format!(
+        "target \"{name}\" has {n} classes; finml classifies two"
+    ))
+    .with_hint(
+        r#"recode the target into two classes, or use "task": "regression" for a numeric target"#,
+    )
+}
+
+fn bad_positive(name: &str, value: &Value, present: &[&str]) -> Error {
+    Error::invalid_option(format!(
+        "options.positive {value} is not a class of \"{name}\""
+    ))
+    .with_hint(format!("use one of: {}", quoted_list(present)))
+}
+
+fn quoted_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
