@@ -1,5 +1,7 @@
-//! Adapters between PostgreSQL and the models crate, with no SQL surface of their own. One
-//! file per job; each imports only the files listed before it:
+//! Adapters between PostgreSQL and the models crate, and the services the SQL functions
+//! call, with no SQL declarations of their own (api/ declares even the C-level functions of
+//! `sums_aggregate` and `drift_aggregate`). One file per job; each imports only the files
+//! listed before it:
 //!
 //! 1. `types`: the PostgreSQL types finml reads and how their values decode;
 //! 2. `citus`: what differs on a node of a Citus cluster;
