@@ -1,64 +1,12 @@
 //! Evaluation on labelled rows: `fin_evaluate`, `fin_roc`, `fin_confusion`,
 //! `fin_calibration`, `fin_gains` and `fin_threshold`. Each reads the model's features and its target column from the
-//! relation (with the caller's privileges), predicts every row, and measures.
+//! relation (with the caller's privileges), predicts every row, and measures (pg/evaluate.rs).
 
-use crate::error::{check_argument, required, OrReport, SqlResult};
-use crate::gucs;
-use crate::pg::cache::with_model;
-use crate::pg::extension::extension_schema;
-use crate::pg::relation;
-use crate::pg::row::with_row_values;
-use finml_models::evaluate::{check_threshold, top_percents, Scored, DEFAULT_TOP_PERCENTS};
-use finml_models::metrics::in_report_order;
-use finml_models::reference::ModelRef;
-use finml_models::Model;
+use crate::error::required;
+use crate::pg::evaluate;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgLogLevel, PgRelation, PgSqlErrorCode};
-
-/// Predicts every labelled row of `relation` with `model`, then hands the predictions and
-/// labels to `measure`.
-fn score_relation<R>(
-    model: &str,
-    relation: &PgRelation,
-    measure: impl FnOnce(&Model, &Scored) -> SqlResult<R>,
-) -> SqlResult<R> {
-    let relation_name = relation::relation_name(relation.oid())?;
-    // On a distributed table, with the catalog on the workers, the predictions are made in
-    // each shard's task and only (prediction, label) pairs come back, not the rows.
-    let on_workers = relation::scores_on_workers(relation.oid())?;
-    with_model(model, |m| {
-        let target = relation::target_column(relation.oid(), &relation_name, &m.model)?;
-        let mut scored = Scored::new(&m.model, gucs::max_training_memory_bytes());
-        if on_workers {
-            ereport!(
-                PgLogLevel::DEBUG1,
-                PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-                "finml: predictions made on the workers, shard by shard"
-            );
-            let name = ModelRef::parse(model).or_report()?.name;
-            let pinned = format!("{name}@{}", m.version);
-            relation::scan_predictions(
-                &relation_name,
-                &extension_schema()?,
-                &pinned,
-                &[relation::scanned_column(&target.0, target.1)],
-                |prediction, label| {
-                    scored
-                        .add_prediction(&m.model, prediction, label[0])
-                        .or_report()
-                },
-            )?;
-        } else {
-            relation::scan_rows(&relation_name, &[target], |row, label| {
-                with_row_values(&m.model, &m.layouts, row, |values| {
-                    scored.add(&m.model, values, label[0]).or_report()
-                })
-            })?;
-        }
-        measure(&m.model, &scored)
-    })
-}
+use pgrx::{JsonB, PgRelation};
 
 /// The model's metrics on the labelled rows of `relation`: for a classifier auc, gini, ks,
 /// average_precision (PR-AUC), accuracy, precision, recall, f1 (at `threshold`), log_loss,
@@ -73,7 +21,12 @@ fn fin_evaluate(
     relation: PgRelation,
     threshold: default!(f64, 0.5),
 ) -> Result<TableIterator<'static, (name!(metric, String), name!(value, f64))>, ErrorReport> {
-    evaluate(model, &relation, threshold, DEFAULT_TOP_PERCENTS)
+    Ok(TableIterator::new(evaluate::metrics(
+        model,
+        relation.oid(),
+        threshold,
+        None,
+    )?))
 }
 
 /// [`fin_evaluate`] with options: `{"top_percent": [1, 5]}` sets the shares of rows (in
@@ -87,21 +40,8 @@ fn fin_evaluate_with_options(
     threshold: f64,
     options: JsonB,
 ) -> Result<TableIterator<'static, (name!(metric, String), name!(value, f64))>, ErrorReport> {
-    let percents = top_percents(&options.0).or_report()?;
-    evaluate(model, &relation, threshold, &percents)
-}
-
-fn evaluate(
-    model: &str,
-    relation: &PgRelation,
-    threshold: f64,
-    top_percents: &[f64],
-) -> Result<TableIterator<'static, (String, f64)>, ErrorReport> {
-    check_threshold(threshold).or_report()?;
-    let metrics = score_relation(model, relation, |_, scored| {
-        scored.metrics(threshold, top_percents).or_report()
-    })?;
-    Ok(TableIterator::new(in_report_order(&metrics)))
+    let metrics = evaluate::metrics(model, relation.oid(), threshold, Some(&options.0))?;
+    Ok(TableIterator::new(metrics))
 }
 
 /// The cutoff that minimizes the expected cost of a classifier's decisions on the labelled
@@ -132,19 +72,8 @@ fn fin_threshold(
     >,
     ErrorReport,
 > {
-    let (threshold, total, c, rows) = score_relation(model, &relation, |_, scored| {
-        let (t, total, c) = scored.cost_threshold(cost_fp, cost_fn).or_report()?;
-        Ok((t, total, c, scored.rows()))
-    })?;
-    Ok(TableIterator::once((
-        threshold.is_finite().then_some(threshold),
-        total / rows as f64,
-        total,
-        c.tp as i64,
-        c.fp as i64,
-        c.tn as i64,
-        c.fn_ as i64,
-    )))
+    let row = evaluate::cost_threshold(model, relation.oid(), cost_fp, cost_fn)?;
+    Ok(TableIterator::once(row))
 }
 
 /// The ROC curve of a classifier on `relation`: from threshold +Infinity (nothing predicted
@@ -168,21 +97,11 @@ fn fin_roc(
     >,
     ErrorReport,
 > {
-    check_argument(
-        "points",
+    Ok(TableIterator::new(evaluate::roc(
+        model,
+        relation.oid(),
         points,
-        2,
-        Some(100_000),
-        "the default, 100 points, draws a smooth curve",
-    )?;
-    let curve = score_relation(model, &relation, |_, scored| {
-        scored.roc(points as usize).or_report()
-    })?;
-    Ok(TableIterator::new(
-        curve
-            .into_iter()
-            .map(|p| (p.threshold, p.tpr, p.fpr, p.precision)),
-    ))
+    )?))
 }
 
 /// The confusion matrix of a classifier on `relation` at `threshold` (predicted positive
@@ -204,19 +123,11 @@ fn fin_confusion(
     >,
     ErrorReport,
 > {
-    check_threshold(threshold).or_report()?;
-    let rows = score_relation(model, &relation, |model, scored| {
-        let c = scored.confusion(threshold).or_report()?;
-        let positive = model.positive_class.clone().unwrap_or_default();
-        let negative = model.negative_class_name().unwrap_or_default();
-        Ok(vec![
-            (positive.clone(), positive.clone(), c.tp as i64),
-            (positive.clone(), negative.clone(), c.fn_ as i64),
-            (negative.clone(), positive, c.fp as i64),
-            (negative.clone(), negative, c.tn as i64),
-        ])
-    })?;
-    Ok(TableIterator::new(rows))
+    Ok(TableIterator::new(evaluate::confusion(
+        model,
+        relation.oid(),
+        threshold,
+    )?))
 }
 
 /// Reliability of a classifier's probabilities on `relation`: `bins` groups of equal size by
@@ -241,24 +152,11 @@ fn fin_calibration(
     >,
     ErrorReport,
 > {
-    check_argument(
-        "bins",
+    Ok(TableIterator::new(evaluate::calibration(
+        model,
+        relation.oid(),
         bins,
-        1,
-        Some(1000),
-        "ten groups (deciles of risk) is the custom, and the default",
-    )?;
-    let groups = score_relation(model, &relation, |_, scored| {
-        scored.calibration(bins as usize).or_report()
-    })?;
-    Ok(TableIterator::new(groups.into_iter().map(|g| {
-        (
-            g.bin as i32,
-            g.mean_predicted,
-            g.observed_rate,
-            g.count as i64,
-        )
-    })))
+    )?))
 }
 
 /// The gains table of a classifier on `relation`: rows ranked by predicted probability,
@@ -295,29 +193,6 @@ fn fin_gains(
 > {
     let model = required(model, "model")?;
     let relation = required(relation, "relation")?;
-    let bands = check_argument(
-        "bands",
-        required(bands, "bands")?,
-        1,
-        Some(1_000_000),
-        "ten bands (deciles of risk) is the custom, and the default",
-    )?;
-    let table = score_relation(model, &relation, |_, scored| {
-        scored.gains(bands as usize, cutoffs.as_deref()).or_report()
-    })?;
-    Ok(TableIterator::new(table.into_iter().map(|b| {
-        (
-            b.band as i32,
-            b.min_score,
-            b.max_score,
-            b.rows as i64,
-            b.events as i64,
-            b.event_rate,
-            b.cum_events_share,
-            b.cum_non_events_share,
-            b.ks,
-            b.lift,
-            b.cum_lift,
-        )
-    })))
+    let table = evaluate::gains(model, relation.oid(), bands, cutoffs.as_deref())?;
+    Ok(TableIterator::new(table))
 }

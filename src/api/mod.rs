@@ -1,5 +1,6 @@
-//! The SQL surface, one file per feature. Each function converts its arguments, calls into
-//! `pg/` and `finml_models`, and maps errors through `crate::error`.
+//! The SQL surface, one file per feature. Each function converts its arguments, calls one
+//! service of `pg/`, and returns what it gives (errors in `crate::error`'s vocabulary). No
+//! file here imports another.
 
 mod backtest;
 mod batch;

@@ -1,11 +1,7 @@
-//! `fin_profile`: screening candidate features before modelling.
+//! `fin_profile`: screening candidate features before modelling (pg/profile.rs).
 
-use crate::error::{fail, required, ErrorKind, OrReport};
-use crate::gucs;
-use crate::pg::relation;
-use finml_models::estimator::Params;
-use finml_models::profile::profile;
-use finml_models::{Algorithm, TrainOptions};
+use crate::error::required;
+use crate::pg::profile::profile_columns;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgRelation};
@@ -48,73 +44,6 @@ fn fin_profile(
     let relation = required(relation, "relation")?;
     let target = required(target, "target")?;
     let options = options.map_or(serde_json::json!({}), |o| o.0);
-    let parsed = TrainOptions::from_json(&options).or_report()?;
-    let Params::Scorecard(binning) = parsed.params(Algorithm::Scorecard).or_report()? else {
-        return Err(fail(
-            ErrorKind::Internal,
-            "scorecard options parsed as another algorithm's",
-            "report this as a finml bug",
-        ));
-    };
-    let relation_name = relation::relation_name(relation.oid())?;
-    let columns = relation::columns_of(relation.oid())?;
-    let primary_key = relation::primary_key_of(relation.oid())?;
-    let plan = relation::plan(
-        &columns,
-        primary_key,
-        &relation_name,
-        Some(target),
-        None,
-        &parsed,
-    )
-    .or_report()?;
-    let data = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
-    let profiles = profile(&data, &parsed, &binning).or_report()?;
-    let type_of = |name: &str| {
-        columns
-            .iter()
-            .find(|c| c.name == name)
-            .map_or(String::new(), |c| c.type_name.clone())
-    };
-    let mut rows: Vec<_> = profiles
-        .into_iter()
-        .map(|p| {
-            let correlated: Vec<String> = p
-                .correlated
-                .iter()
-                .map(|(other, r)| format!("{other} {r:.4}"))
-                .collect();
-            (
-                p.name.clone(),
-                type_of(&p.name),
-                Some(p.null_share),
-                Some(p.distinct as i64),
-                p.min,
-                p.median,
-                p.max,
-                p.top_levels,
-                Some(p.iv),
-                p.auc,
-                (!correlated.is_empty()).then(|| correlated.join(", ")),
-                p.action,
-            )
-        })
-        .collect();
-    rows.extend(plan.skipped.iter().map(|c| {
-        (
-            c.name.clone(),
-            c.type_name.clone(),
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            format!("drop: finml does not read {}", c.type_name),
-        )
-    }));
+    let rows = profile_columns(relation.oid(), target, &options)?;
     Ok(TableIterator::new(rows))
 }

@@ -35,28 +35,7 @@ fn fin_progress() -> Result<
     >,
     ErrorReport,
 > {
-    let rows: Vec<_> = progress::rows()?
-        .into_iter()
-        .map(|r| {
-            (
-                r.pid,
-                r.database,
-                r.role,
-                r.model,
-                r.algorithm,
-                r.phase,
-                r.rows_read,
-                r.rows_estimated,
-                r.epoch,
-                r.epochs,
-                r.loss,
-                r.started_at,
-                r.elapsed_seconds,
-                r.seconds_left,
-            )
-        })
-        .collect();
-    Ok(TableIterator::new(rows))
+    Ok(TableIterator::new(progress::row_columns()?))
 }
 
 extension_sql!(

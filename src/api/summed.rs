@@ -5,196 +5,16 @@
 //! is one row's output (a Newton pass's linear predictor for the metrics, a points pass's
 //! score for the score bands). fin_train makes
 //! the passes; a pass made up by a caller is refused (22023) or bounded (54000), never
-//! misread.
+//! misread. The C-level functions are pg/sums_aggregate.rs's; their SQL declarations are here.
 
-use crate::error::{fail, ErrorKind, OrReport, SqlResult};
-use crate::pg::types::{aggregate_context, array_in, reserve_row_values};
-use finml_models::error::try_vec;
-use finml_models::summed::{combine_cells, SumsPass, MAX_CELLS};
-use pgrx::array::RawArray;
+use crate::pg::sums_aggregate;
 use pgrx::datum::Array;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{pg_sys, PgLogLevel};
-use std::cell::RefCell;
-use std::ptr::NonNull;
-use std::rc::Rc;
 
-thread_local! {
-    /// The last pass parsed, with its text.
-    static LAST_PASS: RefCell<Option<(String, Rc<Pass>)>> = const { RefCell::new(None) };
-}
-
-/// A pass as parsed, with the identity its states carry in their first cell.
-struct Pass {
-    pass: SumsPass,
-    identity: f64,
-}
-
-/// The pass `text` describes, parsed once per query: every row of a pass's query carries the
-/// same text, so a row costs a comparison with the last pass's text (the text is not copied:
-/// finml's databases are UTF-8, where pgrx reads a text in place). Comparing the text, not
-/// keeping the parsed pass in the call site's `fn_extra`, also serves a pass that changes from
-/// row to row, and Citus's `worker_partial_agg`, which sets up the transition's call anew
-/// for every row.
-///
-/// # Safety
-/// `text` is a non-NULL `text` datum.
-unsafe fn pass_of(text: pg_sys::Datum) -> SqlResult<Rc<Pass>> {
-    let text = <&str>::from_datum(text, false).unwrap_or_default();
-    let cached = LAST_PASS.with(|last| {
-        last.borrow()
-            .as_ref()
-            .filter(|(cached, _)| cached == text)
-            .map(|(_, pass)| Rc::clone(pass))
-    });
-    if let Some(pass) = cached {
-        return Ok(pass);
-    }
-    let parsed = SumsPass::parse(text).or_report()?;
-    let pass = Rc::new(Pass {
-        identity: parsed.identity(text),
-        pass: parsed,
-    });
-    LAST_PASS.with(|last| *last.borrow_mut() = Some((text.to_owned(), Rc::clone(&pass))));
-    Ok(pass)
-}
-
-/// A `float8[]` argument's elements: read from the array's data when it has no NULL (the hot
-/// path: no per-element decoding), else element by element.
-///
-/// # Safety
-/// `datum` is a non-NULL `float8[]` datum.
-unsafe fn numbers_of(datum: pg_sys::Datum, into: &mut Vec<Option<f64>>) -> SqlResult<()> {
-    into.clear();
-    let detoasted = pg_sys::pg_detoast_datum(datum.cast_mut_ptr()) as *mut pg_sys::ArrayType;
-    let mut raw = RawArray::from_ptr(NonNull::new(detoasted).ok_or_else(arrays_refused)?);
-    if raw.oid() != pg_sys::FLOAT8OID {
-        return Err(arrays_refused());
-    }
-    reserve_row_values(into, raw.len(), PASS_HINT)?;
-    if raw.any_nulls() {
-        into.extend(
-            Array::<f64>::from_datum(datum, false)
-                .ok_or_else(arrays_refused)?
-                .iter(),
-        );
-    } else {
-        // float8 has no invalid bit pattern: the data area is the elements, in order.
-        into.extend((*raw.data::<f64>().as_ptr()).iter().map(|&v| Some(v)));
-    }
-    Ok(())
-}
-
-/// A `text[]` argument's elements, borrowed from the array.
-fn texts_of<'b, 'a: 'b>(array: Option<&'b Array<'a, &'a str>>) -> SqlResult<Vec<Option<&'b str>>> {
-    let mut texts = Vec::new();
-    if let Some(array) = array {
-        reserve_row_values(&mut texts, array.len(), PASS_HINT)?;
-        texts.extend(array.iter());
-    }
-    Ok(texts)
-}
-
-const PASS_HINT: &str = "fin_train makes these passes; they are not for direct use";
-
-fn arrays_refused() -> ErrorReport {
-    fail(
-        ErrorKind::InvalidOption,
-        "the feature arrays are not a float8[] and a text[]",
-        "fin_train makes these passes; they are not for direct use",
-    )
-}
-
-/// fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label
-/// float8): one row into a pass's cells, the transition of `fin_training_sums`. The cells are
-/// the state, added to in place (as fin_drift_counts_step does): a copy per row would cost
-/// more than the row. Declared in SQL below (pgrx cannot declare a function that returns its
-/// argument).
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_fin_training_sums_step() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
-
-#[no_mangle]
-#[doc(hidden)]
-#[pg_guard]
-pub unsafe extern "C-unwind" fn fin_training_sums_step(
-    fcinfo: pg_sys::FunctionCallInfo,
-) -> pg_sys::Datum {
-    match add_row_in_place(fcinfo) {
-        Ok(state) => state,
-        Err(e) => {
-            e.report(PgLogLevel::ERROR);
-            unreachable!("an ERROR does not return")
-        }
-    }
-}
-
-/// [`fin_training_sums_step`]'s work, with errors as values.
-///
-/// # Safety
-/// Called by fmgr with the five declared, non-NULL arguments (the function is STRICT).
-unsafe fn add_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys::Datum> {
-    let aggregate_context = aggregate_context(
-        fcinfo,
-        "fin_training_sums_step",
-        "fin_training_sums",
-        "fin_train runs the aggregate for you",
-    )?;
-    let arg = |i: usize| (*fcinfo).args.as_slice(5)[i].value;
-    let pass = pass_of(arg(1))?;
-    thread_local! {
-        static NUMBERS: RefCell<Vec<Option<f64>>> = const { RefCell::new(Vec::new()) };
-    }
-    let texts_array = if pass.pass.reads_texts() {
-        Array::<&str>::from_datum(arg(3), false)
-    } else {
-        None
-    };
-    let texts = texts_of(texts_array.as_ref())?;
-    let label = f64::from_datum(arg(4), false).unwrap_or(f64::NAN);
-    let state = pg_sys::pg_detoast_datum(arg(0).cast_mut_ptr()) as *mut pg_sys::ArrayType;
-    let mut state = RawArray::from_ptr(NonNull::new(state).ok_or_else(state_refused)?);
-    if state.len() == 0 {
-        // The first row: the initial '{}' becomes the pass's zero cells (float8 is passed by
-        // value: a datum is its bits), allocated in the aggregate's memory context, where
-        // later calls add to them.
-        let zeros = pass.pass.zero_state(pass.identity).or_report()?;
-        let mut datums = try_vec(zeros.len(), "a training state").or_report()?;
-        datums.extend(
-            zeros
-                .iter()
-                .map(|v| pg_sys::Datum::from(v.to_bits() as i64)),
-        );
-        drop(zeros);
-        let fresh = array_in(aggregate_context, &datums, pg_sys::FLOAT8OID);
-        state = RawArray::from_ptr(fresh.ok_or_else(state_refused)?);
-    } else if state.any_nulls() || state.oid() != pg_sys::FLOAT8OID || state.len() > MAX_CELLS + 1 {
-        return Err(state_refused());
-    }
-    let cells = &mut *(state.data::<f64>().as_ptr());
-    pass.pass.check_state(cells, pass.identity).or_report()?;
-    NUMBERS.with(|numbers| -> SqlResult<()> {
-        let mut numbers = numbers.borrow_mut();
-        numbers_of(arg(2), &mut numbers)?;
-        pass.pass
-            .add_row(cells, &numbers, &texts, label)
-            .or_report()
-    })?;
-    Ok(pg_sys::Datum::from(state.into_ptr().as_ptr()))
-}
-
-fn state_refused() -> ErrorReport {
-    fail(
-        ErrorKind::InvalidOption,
-        "the training sums' state holds a NULL or is not float8[]",
-        "fin_train makes these passes; they are not for direct use",
-    )
-}
-
+// fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label
+// float8): the transition of `fin_training_sums`, declared here because pgrx cannot declare
+// a function that returns its argument.
 pgrx::extension_sql!(
     r#"
 CREATE FUNCTION fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label float8)
@@ -208,34 +28,7 @@ LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_sums_step';
 /// (a worker that had no rows) adds nothing.
 #[pg_extern(immutable, strict, parallel_safe)]
 fn fin_training_sums_add(a: Array<'_, f64>, b: Array<'_, f64>) -> Result<Vec<f64>, ErrorReport> {
-    // A state is at most MAX_CELLS cells and its kind: longer arrays (a caller's two 960 MB
-    // arrays) are refused before they are copied.
-    let cells = |array: Array<'_, f64>| {
-        if array.len() > MAX_CELLS + 1 {
-            return Err(fail(
-                ErrorKind::InvalidOption,
-                format!(
-                    "a training sums' state of {} cells is longer than any pass's ({} at most)",
-                    array.len(),
-                    MAX_CELLS + 1
-                ),
-                "fin_train makes these passes; they are not for direct use",
-            ));
-        }
-        let mut cells = try_vec(array.len(), "a training state").or_report()?;
-        for cell in array.iter() {
-            cells.push(cell.ok_or_else(state_refused)?);
-        }
-        Ok(cells)
-    };
-    let (mut a, b) = (cells(a)?, cells(b)?);
-    if a.is_empty() {
-        return Ok(b);
-    }
-    if !b.is_empty() {
-        combine_cells(&mut a, &b).or_report()?;
-    }
-    Ok(a)
+    sums_aggregate::add_states(a, b)
 }
 
 pgrx::extension_sql!(
@@ -254,55 +47,8 @@ COMMENT ON AGGREGATE fin_training_sums(text, float8[], text[], float8) IS
     requires = ["fin_training_sums_step_function", fin_training_sums_add]
 );
 
-/// fin_training_output(pass text, numbers float8[], texts text[]): a Newton pass's linear
-/// predictor (log-odds, or a regression's value), or a points pass's score, for one row given
-/// as its numeric and text features: the outputs a summed training measures its metrics and
-/// score bands on. C-level, as the transition is, to read its numbers from the array in place
-/// (`numbers_of`).
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_fin_training_output() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
-
-#[no_mangle]
-#[doc(hidden)]
-#[pg_guard]
-pub unsafe extern "C-unwind" fn fin_training_output(
-    fcinfo: pg_sys::FunctionCallInfo,
-) -> pg_sys::Datum {
-    match output_of_row(fcinfo) {
-        Ok(output) => pg_sys::Datum::from(output.to_bits() as i64),
-        Err(e) => {
-            e.report(PgLogLevel::ERROR);
-            unreachable!("an ERROR does not return")
-        }
-    }
-}
-
-/// [`fin_training_output`]'s work, with errors as values.
-///
-/// # Safety
-/// Called by fmgr with the three declared, non-NULL arguments (the function is STRICT).
-unsafe fn output_of_row(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<f64> {
-    let arg = |i: usize| (*fcinfo).args.as_slice(3)[i].value;
-    let pass = pass_of(arg(0))?;
-    let mut numbers = Vec::new();
-    numbers_of(arg(1), &mut numbers)?;
-    let texts_array = Array::<&str>::from_datum(arg(2), false);
-    let texts = texts_of(texts_array.as_ref())?;
-    let output = pass.pass.output(&numbers, &texts).or_report()?;
-    if !output.is_finite() {
-        return Err(fail(
-            ErrorKind::InvalidData,
-            format!("a row's output is not a finite number ({output})"),
-            "rescale features whose values are near the limits of double precision",
-        ));
-    }
-    Ok(output)
-}
-
+// fin_training_output(pass text, numbers float8[], texts text[]): one row's output, C-level
+// as the transition is, to read its numbers from the array in place.
 pgrx::extension_sql!(
     r#"
 CREATE FUNCTION fin_training_output(pass text, numbers float8[], texts text[])

@@ -1,9 +1,8 @@
 //! `fin_train`: read a relation, train a model, store it as the next version (the training
-//! service in pg/training.rs, shared with `fin_retrain`).
+//! service in pg/training.rs, shared with `fin_retrain`; this function's in pg/train.rs).
 
-use crate::error::{fail, required, ErrorKind};
-use crate::pg::training::{train_version, TrainRequest};
-use finml_models::DeployPolicy;
+use crate::error::required;
+use crate::pg::train::train;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgRelation};
@@ -38,44 +37,7 @@ fn fin_train(
 > {
     let model = required(model, "model")?;
     let relation = required(relation, "relation")?;
-    let features = features
-        .map(|names| {
-            names
-                .into_iter()
-                .collect::<Option<Vec<String>>>()
-                .ok_or_else(|| {
-                    fail(
-                        ErrorKind::NullArgument,
-                        "features must not contain NULL",
-                        "name each feature column, or pass features => NULL to use every column",
-                    )
-                })
-        })
-        .transpose()?;
-    let trained = train_version(TrainRequest {
-        model: model.to_owned(),
-        relation: relation.oid(),
-        target: target.map(str::to_owned),
-        algorithm: required(algorithm, "algorithm")?.to_owned(),
-        features,
-        options: options.map_or(Value::Null, |o| o.0),
-        default_policy: DeployPolicy::Always,
-        action: "train",
-    })?;
-    if !trained.decision.deploy && trained.policy != DeployPolicy::Never {
-        notice!(
-            "version {} of \"{model}\" was not deployed: {}",
-            trained.version,
-            trained.decision.reason
-        );
-    }
-    Ok(TableIterator::once((
-        model.to_owned(),
-        trained.version,
-        trained.algorithm,
-        trained.task,
-        trained.train_rows,
-        trained.test_rows,
-        JsonB(trained.metrics),
-    )))
+    let options = options.map_or(Value::Null, |o| o.0);
+    let row = train(model, relation.oid(), target, algorithm, features, options)?;
+    Ok(TableIterator::once(row))
 }

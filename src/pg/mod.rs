@@ -1,5 +1,7 @@
-//! Adapters between PostgreSQL and the models crate, with no SQL surface of their own. One
-//! file per job; each imports only the files listed before it:
+//! Adapters between PostgreSQL and the models crate, and the services the SQL functions
+//! call, with no SQL declarations of their own (api/ declares even the C-level functions of
+//! `sums_aggregate` and `drift_aggregate`). One file per job; each imports only the files
+//! listed before it:
 //!
 //! 1. `types`: the PostgreSQL types finml reads and how their values decode;
 //! 2. `citus`: what differs on a node of a Citus cluster;
@@ -18,23 +20,56 @@
 //! 15. `facts`: what the model report needs from the catalog;
 //! 16. `training`: the one training service of fin_train and fin_retrain;
 //! 17. `batch`: fin_score_table's target table and its INSERT;
-//! 18. `views`: fin_ts_view's source, series length and view.
+//! 18. `views`: fin_ts_view's source, series length and view;
+//!
+//! then the services of the SQL functions, one feature each (api/ converts arguments and
+//! calls one of them):
+//!
+//! 19. `sums_aggregate`: the C-level functions of fin_training_sums and fin_training_output;
+//! 20. `drift_aggregate`: the C-level transition of fin_drift_counts and its counts;
+//! 21. `scoring`: scoring a relation's rows, on Citus's workers or here;
+//! 22. `evaluate`: fin_evaluate, fin_roc, fin_confusion, fin_calibration, fin_gains,
+//!     fin_threshold;
+//! 23. `monitor`: fin_psi and fin_monitor;
+//! 24. `scorecard`: fin_score, fin_reason_codes, fin_scorecard;
+//! 25. `score_table`: fin_score_table's run and fin_score_row;
+//! 26. `explain`: fin_explain and fin_importance;
+//! 27. `segmentation`: fin_cluster, fin_anomaly_score, fin_clusters;
+//! 28. `profile`: fin_profile;
+//! 29. `timeseries`: fin_ema's step, fin_ts_repeated_key, fin_ts_view;
+//! 30. `train`: fin_train and fin_retrain around `training`;
+//! 31. `transfer`: fin_export and fin_import;
+//! 32. `backtest`: fin_backtest's rows.
 
 pub mod audit;
+pub mod backtest;
 pub mod batch;
 pub mod cache;
 pub mod catalog;
 pub mod citus;
 pub mod cluster;
+pub mod drift_aggregate;
+pub mod evaluate;
+pub mod explain;
 pub mod extension;
 pub mod facts;
+pub mod monitor;
+pub mod profile;
 pub mod progress;
 pub mod registry;
 pub mod relation;
 pub mod row;
+pub mod score_table;
+pub mod scorecard;
+pub mod scoring;
 pub mod security;
+pub mod segmentation;
 pub mod spi;
 pub mod summed;
+pub mod sums_aggregate;
+pub mod timeseries;
+pub mod train;
 pub mod training;
+pub mod transfer;
 pub mod types;
 pub mod views;

@@ -545,6 +545,49 @@ pub struct Row {
     pub seconds_left: Option<f64>,
 }
 
+/// A [`Row`] as fin_progress's columns, in order.
+pub type RowColumns = (
+    i32,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<&'static str>,
+    Option<i64>,
+    Option<i64>,
+    Option<i32>,
+    Option<i32>,
+    Option<f64>,
+    Option<TimestampWithTimeZone>,
+    Option<f64>,
+    Option<f64>,
+);
+
+/// fin_progress's rows: [`rows`] as its columns.
+pub fn row_columns() -> SqlResult<Vec<RowColumns>> {
+    Ok(rows()?
+        .into_iter()
+        .map(|r| {
+            (
+                r.pid,
+                r.database,
+                r.role,
+                r.model,
+                r.algorithm,
+                r.phase,
+                r.rows_read,
+                r.rows_estimated,
+                r.epoch,
+                r.epochs,
+                r.loss,
+                r.started_at,
+                r.elapsed_seconds,
+                r.seconds_left,
+            )
+        })
+        .collect())
+}
+
 /// The trainings running or waiting now, as the caller may see them (55000 without the board).
 pub fn rows() -> SqlResult<Vec<Row>> {
     if !IN_SHARED_MEMORY.load(Ordering::Relaxed) {

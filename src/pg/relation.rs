@@ -170,6 +170,51 @@ pub fn read_where(
     budget_bytes: usize,
     condition: Option<&str>,
 ) -> SqlResult<Dataset> {
+    let (query, args) = read_query(relation_name, plan, condition);
+    let mut columns = ReadColumns::new(plan);
+    let bytes_per_row = columns.bytes_per_row();
+    // The planner's row estimate, within the budget, sizes the columns once.
+    let estimate = planned_rows(relation_name, &query, &args)?;
+    let rows_expected = (estimate as usize).min(budget_bytes / bytes_per_row.max(1));
+    columns.reserve(rows_expected);
+
+    progress::reading((estimate >= 1.0).then_some(estimate as i64));
+    let mut rows_read = 0usize;
+    stream_rows(&query, &args, |row| {
+        columns.push(row, rows_read)?;
+        rows_read += 1;
+        if rows_read.is_multiple_of(PROGRESS_ROWS) {
+            progress::rows_read(rows_read);
+        }
+        // Checked per row, not per batch: one comparison, and it stops a wide read early.
+        if rows_read
+            .saturating_mul(bytes_per_row)
+            .saturating_add(columns.level_bytes)
+            > budget_bytes
+        {
+            return Err(fail(
+                ErrorKind::ResourceLimit,
+                format!(
+                    "training data exceeds finml.max_training_memory ({} MB) after {rows_read} rows",
+                    budget_bytes >> 20
+                ),
+                "raise finml.max_training_memory, select fewer features, or train on a sample (a view with TABLESAMPLE)",
+            ));
+        }
+        Ok(())
+    })?;
+    progress::rows_read(rows_read);
+    Ok(columns.into_dataset())
+}
+
+/// [`read_where`]'s query and its arguments: the features, the target (or a NULL), the
+/// out-of-time test, the weights and the times, in that order (see [`ReadColumns`]'s
+/// ordinals).
+fn read_query<'a>(
+    relation_name: &str,
+    plan: &'a ReadPlan,
+    condition: Option<&str>,
+) -> (String, Vec<DatumWithOid<'a>>) {
     let mut select: Vec<String> = plan.features.iter().map(|(c, k)| cast(c, *k)).collect();
     // An unsupervised training reads no target: a NULL keeps the later ordinals in place.
     select.push(match &plan.target {
@@ -204,143 +249,179 @@ pub fn read_where(
         let keys: Vec<String> = plan.order_by.iter().map(|c| quote_ident(c)).collect();
         query.push_str(&format!(" ORDER BY {}", keys.join(", ")));
     }
+    (query, args)
+}
 
-    let mut features: Vec<Feature> = plan
-        .features
-        .iter()
-        .map(|(c, kind)| Feature {
-            name: c.name.clone(),
-            column: match kind {
-                ValueKind::Numeric | ValueKind::Date => Column::Numeric(NumericColumn::default()),
-                ValueKind::Text | ValueKind::Boolean => {
-                    Column::Categorical(CategoricalColumn::default())
-                }
-            },
-        })
-        .collect();
-    let mut target = match plan.target.as_ref().map(|(_, kind)| kind) {
-        Some(ValueKind::Numeric) => TargetColumn::Numeric(NumericColumn::default()),
-        Some(ValueKind::Text) => TargetColumn::Text(CategoricalColumn::default()),
-        Some(ValueKind::Boolean) => TargetColumn::Boolean(Vec::new()),
-        // plan() refuses a date target.
-        Some(ValueKind::Date) | None => TargetColumn::Absent(0),
-    };
-    let target_name = plan
-        .target
-        .as_ref()
-        .map_or_else(String::new, |(column, _)| column.name.clone());
-    let mut test_mask = plan.split.as_ref().map(|_| Vec::new());
-    let mut weights = plan.weights.as_ref().map(|_| Vec::new());
-    let weight_ordinal = features.len() + 2 + usize::from(plan.split.is_some());
-    let mut times = plan.time.as_ref().map(|_| Vec::new());
-    let time_ordinal = weight_ordinal + usize::from(plan.weights.is_some());
-    let bytes_per_row = Dataset::bytes_per_row(&features, test_mask.is_some())
-        + if plan.weights.is_some() { 8 } else { 0 };
-    // The planner's row estimate, within the budget, sizes the columns once.
-    let estimate = planned_rows(relation_name, &query, &args)?;
-    let rows_expected = (estimate as usize).min(budget_bytes / bytes_per_row.max(1));
-    for feature in &mut features {
-        feature.column.reserve(rows_expected);
-    }
-    target.reserve(rows_expected);
-    if let Some(mask) = &mut test_mask {
-        mask.reserve(rows_expected);
-    }
-    let target_ordinal = features.len() + 1;
+/// The columns of a [`read_where`] as its rows arrive.
+struct ReadColumns<'p> {
+    plan: &'p ReadPlan,
+    features: Vec<Feature>,
+    target_name: String,
+    target: TargetColumn,
+    test_mask: Option<Vec<bool>>,
+    weights: Option<Vec<f64>>,
+    times: Option<Vec<f64>>,
+    /// The distinct texts' bytes (data::level_bytes): a column of distinct texts holds them
+    /// twice over, beyond the codes bytes_per_row counts.
+    level_bytes: usize,
+}
 
-    progress::reading((estimate >= 1.0).then_some(estimate as i64));
-    let mut rows_read = 0usize;
-    // The distinct texts' bytes (data::level_bytes): a column of distinct texts holds them
-    // twice over, beyond the codes bytes_per_row counts.
-    let mut level_bytes = 0usize;
-    stream_rows(&query, &args, |row| {
-        for (k, feature) in features.iter_mut().enumerate() {
-            let value = row.value(k + 1, plan.features[k].1);
+impl<'p> ReadColumns<'p> {
+    fn new(plan: &'p ReadPlan) -> ReadColumns<'p> {
+        let features = plan
+            .features
+            .iter()
+            .map(|(c, kind)| Feature {
+                name: c.name.clone(),
+                column: match kind {
+                    ValueKind::Numeric | ValueKind::Date => {
+                        Column::Numeric(NumericColumn::default())
+                    }
+                    ValueKind::Text | ValueKind::Boolean => {
+                        Column::Categorical(CategoricalColumn::default())
+                    }
+                },
+            })
+            .collect();
+        let target = match plan.target.as_ref().map(|(_, kind)| kind) {
+            Some(ValueKind::Numeric) => TargetColumn::Numeric(NumericColumn::default()),
+            Some(ValueKind::Text) => TargetColumn::Text(CategoricalColumn::default()),
+            Some(ValueKind::Boolean) => TargetColumn::Boolean(Vec::new()),
+            // plan() refuses a date target.
+            Some(ValueKind::Date) | None => TargetColumn::Absent(0),
+        };
+        ReadColumns {
+            plan,
+            features,
+            target_name: plan
+                .target
+                .as_ref()
+                .map_or_else(String::new, |(column, _)| column.name.clone()),
+            target,
+            test_mask: plan.split.as_ref().map(|_| Vec::new()),
+            weights: plan.weights.as_ref().map(|_| Vec::new()),
+            times: plan.time.as_ref().map(|_| Vec::new()),
+            level_bytes: 0,
+        }
+    }
+
+    /// The select list's ordinal of the target (the out-of-time test follows it).
+    fn target_ordinal(&self) -> usize {
+        self.features.len() + 1
+    }
+
+    fn weight_ordinal(&self) -> usize {
+        self.features.len() + 2 + usize::from(self.plan.split.is_some())
+    }
+
+    fn time_ordinal(&self) -> usize {
+        self.weight_ordinal() + usize::from(self.plan.weights.is_some())
+    }
+
+    /// What a row costs the budget, beyond its texts' [`Self::level_bytes`].
+    fn bytes_per_row(&self) -> usize {
+        Dataset::bytes_per_row(&self.features, self.test_mask.is_some())
+            + if self.plan.weights.is_some() { 8 } else { 0 }
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        for feature in &mut self.features {
+            feature.column.reserve(rows);
+        }
+        self.target.reserve(rows);
+        if let Some(mask) = &mut self.test_mask {
+            mask.reserve(rows);
+        }
+    }
+
+    /// Adds one row (the `rows_read`-th, from 0): 22000 for a weight or time that cannot
+    /// be used.
+    fn push(&mut self, row: &FetchedRow<'_>, rows_read: usize) -> SqlResult<()> {
+        for (k, feature) in self.features.iter_mut().enumerate() {
+            let value = row.value(k + 1, self.plan.features[k].1);
             match &mut feature.column {
                 Column::Numeric(c) => c.push(&feature.name, value.number()).or_report()?,
-                Column::Categorical(c) => level_bytes += c.push_counted(value.text()),
+                Column::Categorical(c) => self.level_bytes += c.push_counted(value.text()),
             }
         }
-        match &mut target {
+        let target_ordinal = self.target_ordinal();
+        match &mut self.target {
             TargetColumn::Numeric(c) => c
                 .push(
-                    &target_name,
+                    &self.target_name,
                     row.value(target_ordinal, ValueKind::Numeric).number(),
                 )
                 .or_report()?,
             TargetColumn::Text(c) => {
-                level_bytes += c.push_counted(row.value(target_ordinal, ValueKind::Text).text())
+                self.level_bytes +=
+                    c.push_counted(row.value(target_ordinal, ValueKind::Text).text())
             }
             TargetColumn::Boolean(v) => v.push(row.boolean(target_ordinal)),
             TargetColumn::Absent(rows) => *rows += 1,
         }
-        if let Some(mask) = &mut test_mask {
+        if let Some(mask) = &mut self.test_mask {
             // A NULL split value cannot be placed in time: it stays in training.
             mask.push(row.boolean(target_ordinal + 1).unwrap_or(false));
         }
-        if let (Some(weights), Some(column)) = (&mut weights, &plan.weights) {
-            match row.value(weight_ordinal, ValueKind::Numeric).number() {
-                Some(w) if w.is_finite() && w >= 0.0 => weights.push(w),
-                other => {
-                    return Err(fail(
-                        ErrorKind::InvalidData,
-                        format!(
-                            "weight column \"{}\" holds {} in row {}",
-                            column.name,
-                            other.map_or("NULL".to_owned(), |w| w.to_string()),
-                            rows_read + 1
-                        ),
-                        "weights are finite numbers >= 0: filter or fix those rows in a view",
-                    ))
-                }
+        self.push_weight(row, rows_read)?;
+        self.push_time(row, rows_read)
+    }
+
+    fn push_weight(&mut self, row: &FetchedRow<'_>, rows_read: usize) -> SqlResult<()> {
+        let ordinal = self.weight_ordinal();
+        let (Some(weights), Some(column)) = (&mut self.weights, &self.plan.weights) else {
+            return Ok(());
+        };
+        match row.value(ordinal, ValueKind::Numeric).number() {
+            Some(w) if w.is_finite() && w >= 0.0 => weights.push(w),
+            other => {
+                return Err(fail(
+                    ErrorKind::InvalidData,
+                    format!(
+                        "weight column \"{}\" holds {} in row {}",
+                        column.name,
+                        other.map_or("NULL".to_owned(), |w| w.to_string()),
+                        rows_read + 1
+                    ),
+                    "weights are finite numbers >= 0: filter or fix those rows in a view",
+                ))
             }
-        }
-        if let (Some(times), Some(column)) = (&mut times, &plan.time) {
-            match row.value(time_ordinal, ValueKind::Numeric).number() {
-                Some(t) if t.is_finite() => times.push(t),
-                _ => {
-                    return Err(fail(
-                        ErrorKind::InvalidData,
-                        format!(
-                            "time column \"{}\" is NULL (or infinite) in row {}",
-                            column.name,
-                            rows_read + 1
-                        ),
-                        "a backtest places every row in time: filter those rows out in a view",
-                    ))
-                }
-            }
-        }
-        rows_read += 1;
-        if rows_read.is_multiple_of(PROGRESS_ROWS) {
-            progress::rows_read(rows_read);
-        }
-        // Checked per row, not per batch: one comparison, and it stops a wide read early.
-        if rows_read
-            .saturating_mul(bytes_per_row)
-            .saturating_add(level_bytes)
-            > budget_bytes
-        {
-            return Err(fail(
-ErrorKind::ResourceLimit,
-                format!(
-                    "training data exceeds finml.max_training_memory ({} MB) after {rows_read} rows",
-                    budget_bytes >> 20
-                ),
-                "raise finml.max_training_memory, select fewer features, or train on a sample (a view with TABLESAMPLE)",
-            ));
         }
         Ok(())
-    })?;
-    progress::rows_read(rows_read);
-    Ok(Dataset {
-        features,
-        target_name,
-        target,
-        test_mask,
-        weights,
-        times,
-    })
+    }
+
+    fn push_time(&mut self, row: &FetchedRow<'_>, rows_read: usize) -> SqlResult<()> {
+        let ordinal = self.time_ordinal();
+        let (Some(times), Some(column)) = (&mut self.times, &self.plan.time) else {
+            return Ok(());
+        };
+        match row.value(ordinal, ValueKind::Numeric).number() {
+            Some(t) if t.is_finite() => times.push(t),
+            _ => {
+                return Err(fail(
+                    ErrorKind::InvalidData,
+                    format!(
+                        "time column \"{}\" is NULL (or infinite) in row {}",
+                        column.name,
+                        rows_read + 1
+                    ),
+                    "a backtest places every row in time: filter those rows out in a view",
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn into_dataset(self) -> Dataset {
+        Dataset {
+            features: self.features,
+            target_name: self.target_name,
+            target: self.target,
+            test_mask: self.test_mask,
+            weights: self.weights,
+            times: self.times,
+        }
+    }
 }
 
 /// One row as the executor produced it, deformed once (one pass over the tuple, where
@@ -622,20 +703,6 @@ pub fn target_column(
     Ok((target, kind))
 }
 
-/// Streams every row of `relation_name` to `on_row` as one composite datum, to decode with
-/// [`crate::pg::row::with_row_values`] (fin_predict's path: one tuple deform per row, values
-/// read exactly as fin_predict reads them), followed by the `extra` columns as values. Reading
-/// column by column through SPI costs several times more per row.
-pub fn scan_rows(
-    relation_name: &str,
-    extra: &[(RelationColumn, ValueKind)],
-    on_row: impl FnMut(pg_sys::Datum, &[RawValue<'_>]) -> SqlResult<()>,
-) -> SqlResult<()> {
-    let expressions: Vec<(String, ValueKind)> =
-        extra.iter().map(|(c, k)| scanned_column(c, *k)).collect();
-    scan_rows_with(relation_name, &expressions, on_row)
-}
-
 /// A column of the scanned relation read as `kind`, as an expression for
 /// [`scan_rows_with`].
 pub fn scanned_column(column: &RelationColumn, kind: ValueKind) -> (String, ValueKind) {
@@ -648,9 +715,12 @@ pub fn scanned_column(column: &RelationColumn, kind: ValueKind) -> (String, Valu
 /// The alias of the scanned relation in [`scan_rows_with`]'s expressions.
 pub const SCANNED_ROW: &str = "finml_row";
 
-/// [`scan_rows`] with `extra` select-list expressions over the relation aliased
-/// [`SCANNED_ROW`], each giving a value of its kind (run with the search_path pinned to
-/// pg_catalog).
+/// Streams every row of `relation_name` to `on_row` as one composite datum, to decode with
+/// [`crate::pg::row::with_row_values`] (fin_predict's path: one tuple deform per row, values
+/// read exactly as fin_predict reads them), followed by the values of the `extra` select-list
+/// expressions over the relation aliased [`SCANNED_ROW`], each of its kind (run with the
+/// search_path pinned to pg_catalog). Reading column by column through SPI costs several
+/// times more per row.
 pub fn scan_rows_with(
     relation_name: &str,
     extra: &[(String, ValueKind)],
