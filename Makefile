@@ -3,10 +3,14 @@
 #
 #   make demo      install what is missing, build (release), install, start PostgreSQL,
 #                  load the credit example, train a model, print predictions and metrics
-#   make test      every test: models crate, #[pg_test]s, SQL regression suite, faults, Citus
+#   make test      every test: lint, models crate, #[pg_test]s, SQL regression suite, faults,
+#                  Citus
 #   make install   build (release) and install into the PostgreSQL of $(PG_CONFIG)
-#   make lint      cargo fmt --check, clippy -D warnings, no import cycle in either crate, and
-#                  every SPI call's search_path pinned (tools/check_pinned_spi.py)
+#   make lint      the layer rules of DESIGN.md, checked on both crates (tools/import_graph.py:
+#                  no import cycle, no import from a higher layer, no api file importing
+#                  another, no file over 800 lines or fn over 120 without a `long:` reason)
+#                  and the checker's self-test; every SPI call's search_path pinned
+#                  (tools/check_pinned_spi.py); cargo fmt --check, clippy -D warnings
 #   make fuzz      the fuzz harnesses of what callers can pass (training passes, stored models)
 #                  with FUZZ_CASES cases each (default 20000; make test runs 256)
 #   make deb       the Debian package postgresql-15-finml_<version>_amd64.deb (README, "Install
@@ -105,7 +109,7 @@ example-market: install
 	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/market/demo.sql
 
 ## test: every test, against a real PostgreSQL
-test: setup test-static test-models test-pg test-sql test-faults test-deploys test-citus test-deb
+test: setup test-static lint test-models test-pg test-sql test-faults test-deploys test-citus test-deb
 
 # Checks of the source that need no build: every SPI call pins its search_path.
 test-static:
@@ -170,12 +174,16 @@ test-deb: install-debug
 deb: setup
 	PG_CONFIG=$(PG_CONFIG) bash tools/make_deb.sh
 
+# The checks that need no build first; both crates are checked before either fails the target.
 lint:
+	bash tools/test_import_graph.sh
+	@status=0; for crate in models/src src; do \
+	    echo "python3 tools/import_graph.py --quiet $$crate"; \
+	    python3 tools/import_graph.py --quiet $$crate || status=1; \
+	done; exit $$status
+	python3 tools/check_pinned_spi.py src > /dev/null
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	python3 tools/import_graph.py models/src > /dev/null
-	python3 tools/import_graph.py src > /dev/null
-	python3 tools/check_pinned_spi.py src > /dev/null
 
 # The client-side peers the benchmark compares with, in the bench's own virtual environment
 # (never used by the tests). PyPI's torch wheel brings its CUDA libraries: about 6 GB.
