@@ -308,7 +308,7 @@ fn regression_rows(
 mod tests {
     use super::*;
     use crate::data::{Column, Feature, NumericColumn};
-    use crate::linear::LINEAR;
+    use crate::registry::LINEAR;
     use crate::options::TrainOptions;
     use crate::test_data::LIMITS;
     use serde_json::json;

@@ -394,8 +394,8 @@ mod judge_tests {
     #[test]
     fn the_version_read_before_training_is_measured_on_the_same_rows() {
         let data = dataset();
-        let deployed = train(&data, crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
-        let new = train(&data, crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
+        let deployed = train(&data, crate::registry::LOGISTIC, &options(), LIMITS).unwrap();
+        let new = train(&data, crate::registry::LOGISTIC, &options(), LIMITS).unwrap();
         let d = judge(
             DeployPolicy::IfBetter,
             0.0,
@@ -413,8 +413,8 @@ mod judge_tests {
     #[test]
     fn a_version_deployed_during_training_is_not_replaced_under_if_better() {
         let data = dataset();
-        let read = train(&data, crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
-        let new = train(&data, crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
+        let read = train(&data, crate::registry::LOGISTIC, &options(), LIMITS).unwrap();
+        let new = train(&data, crate::registry::LOGISTIC, &options(), LIMITS).unwrap();
         let during = |policy| judge(policy, 0.0, &new, &data, Some(5), Some((4, &read.model)));
         let d = during(DeployPolicy::IfBetter);
         assert!(!d.deploy);

@@ -287,7 +287,7 @@ mod tests {
     use crate::train::train;
 
     fn model() -> Model {
-        train(&dataset(), crate::linear::LOGISTIC, &options(), LIMITS)
+        train(&dataset(), crate::registry::LOGISTIC, &options(), LIMITS)
             .unwrap()
             .model
     }
@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn evaluating_the_training_rows_gives_the_training_metrics() {
         let data = dataset();
-        let outcome = train(&data, crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
+        let outcome = train(&data, crate::registry::LOGISTIC, &options(), LIMITS).unwrap();
         let model = &outcome.model;
         let mut scored = Scored::new(model, 1 << 20);
         for i in 0..data.n_rows() {

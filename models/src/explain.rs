@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn contributions_add_up_to_the_log_odds() {
-        let outcome = train(&dataset(), crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
+        let outcome = train(&dataset(), crate::registry::LOGISTIC, &options(), LIMITS).unwrap();
         let model = &outcome.model;
         for row in [
             [RawValue::Number(42.0), RawValue::Text("south")],
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn a_numeric_contribution_is_coefficient_times_distance_from_the_mean() {
         let data = dataset();
-        let outcome = train(&data, crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
+        let outcome = train(&data, crate::registry::LOGISTIC, &options(), LIMITS).unwrap();
         let model = &outcome.model;
         let slope = model
             .estimator
@@ -288,7 +288,7 @@ mod tests {
     #[test]
     fn contributions_average_zero_over_the_training_rows() {
         let data = dataset();
-        let model = train(&data, crate::linear::LOGISTIC, &options(), LIMITS)
+        let model = train(&data, crate::registry::LOGISTIC, &options(), LIMITS)
             .unwrap()
             .model;
         let mut sums = [0.0; 2];
@@ -317,7 +317,7 @@ mod tests {
 
     #[test]
     fn a_model_without_reference_says_to_retrain() {
-        let mut model = train(&dataset(), crate::linear::LOGISTIC, &options(), LIMITS)
+        let mut model = train(&dataset(), crate::registry::LOGISTIC, &options(), LIMITS)
             .unwrap()
             .model;
         model.reference = None;

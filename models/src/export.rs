@@ -267,7 +267,7 @@ mod tests {
         let options = TrainOptions::from_json(&json!({"test_size": 0})).unwrap();
         let out = train(
             &data,
-            crate::linear::LOGISTIC,
+            crate::registry::LOGISTIC,
             &options,
             Limits {
                 max_memory_bytes: 1 << 20,

@@ -13,7 +13,8 @@ use crate::linear::sigmoid;
 use crate::metrics::{CalibrationBin, ClassHistogram};
 use crate::options::Task;
 use crate::preprocess::{Input, Preprocessor, RawValue, Transform};
-use crate::scorecard::{self, Baseline, Reason, Scorecard, ScorecardEstimator};
+use crate::scorecard::algorithm::ScorecardEstimator;
+use crate::scorecard::{self, Baseline, Reason, Scorecard};
 use crate::scoring_code;
 use serde::{Deserialize, Serialize};
 

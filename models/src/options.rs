@@ -455,9 +455,9 @@ fn parse_split(value: &Value) -> Result<SplitSpec> {
 
 #[cfg(test)]
 mod tests {
-    use crate::linear::{LinearParams, LINEAR, LOGISTIC};
-    use crate::mlp::MLP;
-    use crate::scorecard::{ScorecardParams, SCORECARD};
+    use crate::linear::algorithm::LinearParams;
+    use crate::registry::{LINEAR, LOGISTIC, MLP, SCORECARD};
+    use crate::scorecard::ScorecardParams;
     use super::*;
     use crate::binning::Monotonic;
     use crate::error::ErrorKind;

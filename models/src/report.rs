@@ -926,7 +926,7 @@ mod tests {
         use crate::test_data::{dataset, options, LIMITS};
         let mut options = options();
         options.test_size = 0.25;
-        let model = crate::train::train(&dataset(), crate::linear::LOGISTIC, &options, LIMITS)
+        let model = crate::train::train(&dataset(), crate::registry::LOGISTIC, &options, LIMITS)
             .unwrap()
             .model;
         let facts = ReportFacts {
@@ -960,7 +960,7 @@ mod tests {
     #[test]
     fn a_monitoring_history_is_charted_and_tabled_by_period() {
         use crate::test_data::{dataset, options, LIMITS};
-        let model = crate::train::train(&dataset(), crate::linear::LOGISTIC, &options(), LIMITS)
+        let model = crate::train::train(&dataset(), crate::registry::LOGISTIC, &options(), LIMITS)
             .unwrap()
             .model;
         let period = |p: &str, auc: Option<f64>, psi: f64, status: &str| MonitoringFacts {

@@ -6,7 +6,7 @@ use finml_models::binning::{Binning, Edges};
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::linear::LinearModel;
+use finml_models::linear::algorithm::LinearModel;
 use finml_models::options::TrainOptions;
 use finml_models::{format, split, train, Limits, RawValue};
 use serde_json::json;
@@ -97,7 +97,7 @@ fn matches_scikit_learn_on_the_same_split() {
         "positive": "bad", "split": {"column": "row", "test_from": "7"}
     }))
     .unwrap();
-    let out = train(&data, finml_models::linear::LOGISTIC, &options, LIMITS).unwrap();
+    let out = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
     assert_eq!((out.train_rows, out.test_rows), (3119, 1335)); // 445 full tens × 3
 
     // scikit-learn 1.9.1 LogisticRegression(C=1.0, tol=1e-10): intercept and standardized
@@ -177,7 +177,7 @@ fn weighted_fit_matches_scikit_learn_on_the_same_split() {
         "positive": "bad", "split": {"column": "row", "test_from": "7"}, "class_weight": "balanced"
     }))
     .unwrap();
-    let out = train(&data, finml_models::linear::LOGISTIC, &options, LIMITS).unwrap();
+    let out = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
     // scikit-learn 1.9.1 LogisticRegression(C=1.0, class_weight="balanced", tol=1e-10) with
     // sample_weight (tolerance 1e-4 as above; references rounded to 6 decimals).
     let reference = [
@@ -229,7 +229,7 @@ fn weighted_fit_matches_scikit_learn_on_the_same_split() {
     }))
     .unwrap();
     data.weights = None;
-    let plain = train(&data, finml_models::linear::LOGISTIC, &unweighted, LIMITS).unwrap();
+    let plain = train(&data, finml_models::registry::LOGISTIC, &unweighted, LIMITS).unwrap();
     let Some(LinearModel { linear: plain, .. }) = plain.model.estimator.downcast_ref::<LinearModel>() else {
         panic!("not a logistic regression")
     };
@@ -258,7 +258,7 @@ fn self_training_matches_scikit_learn_on_the_same_split() {
         "semi_supervised": {"method": "self_training", "threshold": 0.9, "max_iter": 10}
     }))
     .unwrap();
-    let out = train(&data, finml_models::linear::LOGISTIC, &options, LIMITS).unwrap();
+    let out = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
     let added: Vec<usize> = out
         .training_log
         .iter()
@@ -287,7 +287,7 @@ fn self_training_matches_scikit_learn_on_the_same_split() {
         "positive": "bad", "split": {"column": "row", "test_from": "7"}
     }))
     .unwrap();
-    let base = train(&data, finml_models::linear::LOGISTIC, &plain, LIMITS).unwrap();
+    let base = train(&data, finml_models::registry::LOGISTIC, &plain, LIMITS).unwrap();
     assert!((base.metrics["auc"] - 0.8177371112836203).abs() < 1e-4);
     assert!(base.training_log.is_empty());
 }
@@ -299,7 +299,7 @@ fn stratified_70_30_split_reaches_the_issue_floor() {
     let data = load_credit(|_| false, false);
     let options =
         TrainOptions::from_json(&json!({"positive": "bad", "test_size": 0.3, "seed": 42})).unwrap();
-    let out = train(&data, finml_models::linear::LOGISTIC, &options, LIMITS).unwrap();
+    let out = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
     assert_eq!(out.evaluated_on, "test");
     assert_eq!(out.test_rows, 1337); // ceil(0.3·4454)
     eprintln!("stratified AUC {}", out.metrics["auc"]);
@@ -339,7 +339,7 @@ fn stratified_split_selects_the_rows_scikit_learn_selects() {
 fn stored_model_predicts_the_same_as_the_trained_one() {
     let data = load_credit(|_| false, false);
     let options = TrainOptions::from_json(&json!({"positive": "bad"})).unwrap();
-    let out = train(&data, finml_models::linear::LOGISTIC, &options, LIMITS).unwrap();
+    let out = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
     let restored = format::from_bytes(&format::to_bytes(&out.model).unwrap()).unwrap();
     // Home is NULL in a few rows: the row path must impute/encode them identically.
     let row = APPLICANT;
@@ -387,7 +387,7 @@ fn a_feature_with_a_single_level_trains_an_intercept_only_model() {
         weights: None,
     };
     let options = TrainOptions::from_json(&json!({"test_size": 0, "l2": 0})).unwrap();
-    let out = train(&data, finml_models::linear::LOGISTIC, &options, LIMITS).unwrap();
+    let out = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
     let p = out.model.predict(&[RawValue::Text("only")]).unwrap();
     assert!((p - 0.25).abs() < 1e-3, "{p}"); // the base rate, 10 of 40
 }
@@ -404,7 +404,7 @@ fn stratified_scorecard(options: serde_json::Value) -> finml_models::TrainOutcom
         .unwrap()
         .extend(options.as_object().unwrap().clone());
     let options = TrainOptions::from_json(&all).unwrap();
-    train(&data, finml_models::scorecard::SCORECARD, &options, LIMITS).unwrap()
+    train(&data, finml_models::registry::SCORECARD, &options, LIMITS).unwrap()
 }
 
 #[test]
@@ -588,7 +588,7 @@ fn deployed_version_is_measured_on_the_new_versions_test_rows() {
     let data = load_credit(|_| false, false);
     let options =
         TrainOptions::from_json(&json!({"positive": "bad", "test_size": 0.3, "seed": 42})).unwrap();
-    let new = train(&data, finml_models::linear::LOGISTIC, &options, LIMITS).unwrap();
+    let new = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
     // The same specification on the same data: the deployed model is the new one, so its AUC on
     // the held-out rows is the AUC recorded at training, to the last bit, and if_better deploys.
     let same = measure_incumbent(&new, &data, 1, &new.model);
@@ -615,7 +615,7 @@ fn deployed_version_is_measured_on_the_new_versions_test_rows() {
             .retain(|f| f.name == "seniority" || f.name == "income");
         d
     };
-    let weak = train(&weak_data, finml_models::linear::LOGISTIC, &options, LIMITS).unwrap();
+    let weak = train(&weak_data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
     let incumbent = measure_incumbent(&new, &data, 1, &weak.model);
     let Incumbent::Measured {
         value: Some(weak_auc),
@@ -648,7 +648,7 @@ fn deployed_version_is_measured_on_the_new_versions_test_rows() {
 fn mlp_recipe() -> finml_models::TrainOutcome {
     let data = load_credit(|_| false, false);
     let options = TrainOptions::from_json(&json!({"positive": "bad"})).unwrap();
-    train(&data, finml_models::mlp::MLP, &options, LIMITS).unwrap()
+    train(&data, finml_models::registry::MLP, &options, LIMITS).unwrap()
 }
 
 #[test]
@@ -716,7 +716,7 @@ fn mlp_contributions_add_up_to_the_log_odds_within_the_integration_error() {
         "largest |baseline + sum - log-odds| over {} rows: {worst:e}",
         data.n_rows()
     );
-    assert!(worst <= finml_models::mlp::IG_TOLERANCE, "{worst}");
+    assert!(worst <= finml_models::mlp::explain::IG_TOLERANCE, "{worst}");
     let importance = out.model.importance().unwrap();
     assert_eq!(importance.len(), 13);
     assert!(importance.iter().all(|(_, v)| v.is_finite() && *v >= 0.0));
@@ -745,8 +745,8 @@ fn drift_counts_added_in_parts_equal_one_pass() {
     use finml_models::monitor::{add_cells, DriftCounts};
     let data = load_credit(|_| false, false);
     for (algorithm, options) in [
-        (finml_models::linear::LOGISTIC, json!({"positive": "bad"})),
-        (finml_models::scorecard::SCORECARD, json!({"positive": "bad"})),
+        (finml_models::registry::LOGISTIC, json!({"positive": "bad"})),
+        (finml_models::registry::SCORECARD, json!({"positive": "bad"})),
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
         let model = train(&data, algorithm, &options, LIMITS).unwrap().model;

@@ -516,7 +516,7 @@ fn trained_mlp() -> Vec<u8> {
         device: DeviceChoice::Cpu,
         threads: 1,
     };
-    let out = train(&data, finml_models::mlp::MLP, &options, limits).unwrap();
+    let out = train(&data, finml_models::registry::MLP, &options, limits).unwrap();
     format::to_bytes(&out.model).unwrap()
 }
 

@@ -8,8 +8,8 @@
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::linear::{LINEAR, LOGISTIC};
-use finml_models::scorecard::{ScorecardEstimator, SCORECARD};
+use finml_models::registry::{LINEAR, LOGISTIC, SCORECARD};
+use finml_models::scorecard::algorithm::ScorecardEstimator;
 use finml_models::estimator::{Estimator, Predictor};
 use finml_models::options::TrainOptions;
 use finml_models::preprocess::{Impute, Input, Transform};
@@ -244,7 +244,7 @@ fn summed_logistic_equals_training_in_memory_on_the_credit_data() {
         json!({"positive": "bad", "test_size": 0, "impute": "mean", "l2": 0.1, "max_categories": 3}),
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
-        let memory = train(&data, finml_models::linear::LOGISTIC, &options, LIMITS).unwrap();
+        let memory = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
         let classes = Some(("bad".into(), "good".into()));
         let summed = train_summed(&data, classes, &options, LOGISTIC, Some("bad"));
         assert_same(&summed, &memory, &options);
@@ -290,7 +290,7 @@ fn summed_linear_regression_equals_training_in_memory_on_the_credit_data() {
         json!({"test_size": 0, "l2": 2.5, "impute": "zero"}),
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
-        let memory = train(&data, finml_models::linear::LINEAR, &options, LIMITS).unwrap();
+        let memory = train(&data, finml_models::registry::LINEAR, &options, LIMITS).unwrap();
         let summed = train_summed(&data, None, &options, LINEAR, None);
         assert_same(&summed, &memory, &options);
     }
@@ -310,7 +310,7 @@ fn summed_scorecard_equals_training_in_memory_on_the_credit_data() {
                "user_splits": {"Seniority": [2, 5, 10]}}),
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
-        let memory = train(&data, finml_models::scorecard::SCORECARD, &options, LIMITS).unwrap();
+        let memory = train(&data, finml_models::registry::SCORECARD, &options, LIMITS).unwrap();
         let classes = Some(("bad".into(), "good".into()));
         let summed = train_summed(&data, classes, &options, SCORECARD, Some("bad"));
         let (Some(s), Some(m)) = (

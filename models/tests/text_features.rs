@@ -5,7 +5,7 @@
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::linear::LinearModel;
+use finml_models::linear::algorithm::LinearModel;
 use finml_models::explain::top_ngrams;
 use finml_models::mlp::DeviceChoice;
 use finml_models::options::TrainOptions;
@@ -106,7 +106,7 @@ fn text_model() -> finml_models::TrainOutcome {
         "text": {"memo": {"max_features": 1024, "ngram": [1, 2]}}
     }))
     .unwrap();
-    train(&memo_dataset(), finml_models::linear::LOGISTIC, &options, LIMITS).unwrap()
+    train(&memo_dataset(), finml_models::registry::LOGISTIC, &options, LIMITS).unwrap()
 }
 
 #[test]
@@ -275,7 +275,7 @@ fn a_regression_on_date_parts_recovers_month_and_weekday_exactly() {
         "dates": {"opened": ["month", "dow", "days_since"]}
     }))
     .unwrap();
-    let out = train(&data, finml_models::linear::LINEAR, &options, LIMITS).unwrap();
+    let out = train(&data, finml_models::registry::LINEAR, &options, LIMITS).unwrap();
     assert!(out.metrics["rmse"] < 1e-8, "{:?}", out.metrics);
     assert_eq!(
         out.model.preprocessor.term_names(),

@@ -54,7 +54,7 @@ fn options(value: serde_json::Value) -> TrainOptions {
 
 fn trained_bytes() -> Vec<u8> {
     let data = small_data(1.0, |a, b| a + b + 0.3 * (a * 13.0).sin() > 1.0);
-    let out = train(&data, finml_models::linear::LOGISTIC, &options(json!({})), LIMITS).unwrap();
+    let out = train(&data, finml_models::registry::LOGISTIC, &options(json!({})), LIMITS).unwrap();
     format::to_bytes(&out.model).unwrap()
 }
 
@@ -110,7 +110,7 @@ fn predictions_that_overflow_are_errors_not_nan() {
 fn features_that_overflow_and_regressions_that_overflow_are_refused() {
     // Values near 1e308: their sum overflows, so mean and scale are not finite.
     let data = small_data(1.7e308, |a, b| a + b > 1.0);
-    let err = train(&data, finml_models::linear::LOGISTIC, &options(json!({})), LIMITS).unwrap_err();
+    let err = train(&data, finml_models::registry::LOGISTIC, &options(json!({})), LIMITS).unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidData);
     assert!(err.message.contains("overflows"), "{}", err.message);
 }
@@ -120,7 +120,7 @@ fn a_diverging_network_stops_with_an_error() {
     let data = small_data(1.0, |a, b| a > b);
     let err = train(
         &data,
-        finml_models::mlp::MLP,
+        finml_models::registry::MLP,
         &options(json!({"class_weight": {"1": 1e308}, "epochs": 3})),
         LIMITS,
     )
@@ -140,7 +140,7 @@ fn the_network_is_counted_in_the_memory_budget() {
     let data = small_data(1.0, |a, b| a > b);
     let err = train(
         &data,
-        finml_models::mlp::MLP,
+        finml_models::registry::MLP,
         &options(json!({"hidden": [4096, 4096]})),
         Limits {
             max_memory_bytes: 4 << 20,
@@ -180,7 +180,7 @@ fn a_linear_fits_square_matrices_count_in_the_memory_budget() {
     };
     let err = train(
         &data,
-        finml_models::linear::LOGISTIC,
+        finml_models::registry::LOGISTIC,
         &options(json!({})),
         Limits {
             max_memory_bytes: 2 << 20,
@@ -202,7 +202,7 @@ fn options_that_cannot_be_honoured_are_refused() {
         json!({"base_odds": 0}),
     ] {
         let err = TrainOptions::from_json(&bad)
-            .and_then(|o| o.for_algorithm(finml_models::scorecard::SCORECARD))
+            .and_then(|o| o.for_algorithm(finml_models::registry::SCORECARD))
             .unwrap_err();
         assert_eq!(err.kind, ErrorKind::InvalidOption, "{bad}");
     }
@@ -213,7 +213,7 @@ fn options_that_cannot_be_honoured_are_refused() {
     });
     let err = train(
         &data,
-        finml_models::linear::LOGISTIC,
+        finml_models::registry::LOGISTIC,
         &options(json!({"positive": 1})),
         LIMITS,
     )

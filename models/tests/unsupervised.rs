@@ -130,7 +130,7 @@ fn kmeans_reaches_scikit_learns_inertia_on_the_credit_data() {
     let (data, _) = credit();
     let outcome = train(
         &data,
-        finml_models::estimator::kmeans::KMEANS,
+        finml_models::registry::KMEANS,
         &options(json!({"k": 4, "n_init": 10})),
         LIMITS,
     )
@@ -184,7 +184,7 @@ fn kmeans_reaches_scikit_learns_inertia_on_the_credit_data() {
 #[test]
 fn silhouette_and_davies_bouldin_equal_scikit_learns_on_the_same_clusters() {
     let (data, groups) = credit();
-    let outcome = train(&data, finml_models::estimator::kmeans::KMEANS, &options(json!({"k": 2})), LIMITS).unwrap();
+    let outcome = train(&data, finml_models::registry::KMEANS, &options(json!({"k": 2})), LIMITS).unwrap();
     let rows: Vec<usize> = (0..data.n_rows()).collect();
     let x = outcome.model.preprocessor.design_matrix(&data, &rows);
     let labels: Vec<u32> = groups
@@ -212,7 +212,7 @@ fn automatic_k_keeps_the_silhouette_of_each_k_and_picks_the_best() {
     let (data, _) = credit();
     let outcome = train(
         &data,
-        finml_models::estimator::kmeans::KMEANS,
+        finml_models::registry::KMEANS,
         &options(json!({"k": [2, 6], "n_init": 10})),
         LIMITS,
     )
@@ -290,7 +290,7 @@ fn isolation_forest_scores_agree_with_scikit_learn() {
     let (data, labels, sk) = anomalies();
     let outcome = train(
         &data,
-        finml_models::estimator::isolation_forest::ISOLATION_FOREST,
+        finml_models::registry::ISOLATION_FOREST,
         &options(json!({"contamination": 0.01})),
         LIMITS,
     )
@@ -341,7 +341,7 @@ fn a_categorical_only_forest_trains_and_bad_options_are_refused() {
     );
     let outcome = train(
         &data,
-        finml_models::estimator::isolation_forest::ISOLATION_FOREST,
+        finml_models::registry::ISOLATION_FOREST,
         &options(json!({})),
         LIMITS,
     )
@@ -359,18 +359,18 @@ fn a_categorical_only_forest_trains_and_bad_options_are_refused() {
         assert_eq!(e.kind, ErrorKind::InvalidOption, "{o}: {}", e.message);
         e.message
     };
-    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"k": 1})).contains("options.k"));
-    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"k": 301})).contains("k = 301"));
-    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"k": [5, 3]})).contains("options.k"));
-    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"n_init": 0})).contains("n_init"));
-    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"test_size": 0.2})).contains("test_size"));
-    assert!(refused(finml_models::estimator::isolation_forest::ISOLATION_FOREST, json!({"n_trees": 0})).contains("n_trees"));
+    assert!(refused(finml_models::registry::KMEANS, json!({"k": 1})).contains("options.k"));
+    assert!(refused(finml_models::registry::KMEANS, json!({"k": 301})).contains("k = 301"));
+    assert!(refused(finml_models::registry::KMEANS, json!({"k": [5, 3]})).contains("options.k"));
+    assert!(refused(finml_models::registry::KMEANS, json!({"n_init": 0})).contains("n_init"));
+    assert!(refused(finml_models::registry::KMEANS, json!({"test_size": 0.2})).contains("test_size"));
+    assert!(refused(finml_models::registry::ISOLATION_FOREST, json!({"n_trees": 0})).contains("n_trees"));
     assert!(
-        refused(finml_models::estimator::isolation_forest::ISOLATION_FOREST, json!({"contamination": 0.6}))
+        refused(finml_models::registry::ISOLATION_FOREST, json!({"contamination": 0.6}))
             .contains("contamination")
     );
-    assert!(refused(finml_models::estimator::isolation_forest::ISOLATION_FOREST, json!({"sample_size": 1})).contains("sample_size"));
-    assert!(refused(finml_models::estimator::isolation_forest::ISOLATION_FOREST, json!({"k": 3})).contains("kmeans"));
-    assert!(refused(finml_models::estimator::kmeans::KMEANS, json!({"deploy": "if_better"})).contains("if_better"));
-    assert!(refused(finml_models::linear::LOGISTIC, json!({})).contains("target"));
+    assert!(refused(finml_models::registry::ISOLATION_FOREST, json!({"sample_size": 1})).contains("sample_size"));
+    assert!(refused(finml_models::registry::ISOLATION_FOREST, json!({"k": 3})).contains("kmeans"));
+    assert!(refused(finml_models::registry::KMEANS, json!({"deploy": "if_better"})).contains("if_better"));
+    assert!(refused(finml_models::registry::LOGISTIC, json!({})).contains("target"));
 }

@@ -5,9 +5,10 @@
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::relation::{self, RelationColumn};
-use finml_models::estimator::Params;
+use finml_models::registry::SCORECARD;
+use finml_models::scorecard::ScorecardParams;
 use finml_models::profile::{profile, ColumnProfile};
-use finml_models::{Algorithm, TrainOptions};
+use finml_models::TrainOptions;
 use pgrx::pg_sys::Oid;
 use serde_json::Value;
 
@@ -31,8 +32,11 @@ pub type ProfileRow = (
 /// fin_profile: one row per candidate column of `relation` against the two-class `target`,
 /// with `options` (fin_train's, "{}" when NULL); the columns finml does not read last.
 pub fn profile_columns(relation: Oid, target: &str, options: &Value) -> SqlResult<Vec<ProfileRow>> {
-    let parsed = TrainOptions::from_json(options).or_report()?;
-    let Params::Scorecard(binning) = parsed.params(Algorithm::Scorecard).or_report()? else {
+    let training = TrainOptions::from_json(options)
+        .and_then(|parsed| parsed.for_algorithm(SCORECARD))
+        .or_report()?;
+    let parsed = &training.options;
+    let Some(binning) = training.params.downcast_ref::<ScorecardParams>() else {
         return Err(fail(
             ErrorKind::Internal,
             "scorecard options parsed as another algorithm's",
@@ -48,11 +52,11 @@ pub fn profile_columns(relation: Oid, target: &str, options: &Value) -> SqlResul
         &relation_name,
         Some(target),
         None,
-        &parsed,
+        parsed,
     )
     .or_report()?;
     let data = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
-    let profiles = profile(&data, &parsed, &binning).or_report()?;
+    let profiles = profile(&data, parsed, binning).or_report()?;
     let mut rows: Vec<_> = profiles
         .into_iter()
         .map(|p| profile_row(p, &columns))

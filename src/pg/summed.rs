@@ -12,12 +12,13 @@ use crate::pg::spi::{select_aggregate, select_all};
 use crate::pg::types::{quote_ident, ReadAs, ValueKind};
 use finml_models::data::{CategoricalColumn, Dataset, NumericColumn, TargetColumn};
 use finml_models::drift::DRIFT_SAMPLE_ROWS;
-use finml_models::estimator::Params;
+use finml_models::options::Training;
 use finml_models::plan::ReadPlan;
 use finml_models::preprocess::Input;
-use finml_models::summed::{Atom, SummedRows, SummedTask, SummedTraining, SumsPass};
+use finml_models::summed::{Atom, SummedRows, SumsPass};
+use finml_models::train::summed::SummedTraining;
 use finml_models::train::{resolve_classes, TrainOutcome};
-use finml_models::{Algorithm, Error, RawValue, Result, TrainOptions};
+use finml_models::{Error, RawValue, Result};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -27,23 +28,17 @@ use std::time::Instant;
 
 /// Why a training cannot be summed (it then reads the rows), or `None`.
 pub fn why_not_summed(
-    algorithm: Algorithm,
-    options: &TrainOptions,
+    training: &Training,
     plan: &ReadPlan,
     measures_incumbent: bool,
-) -> SqlResult<Option<&'static str>> {
-    let class_weight = match options.params(algorithm).or_report()? {
-        Params::Logistic(p) | Params::Linear(p) => p.class_weight.is_some(),
-        Params::Scorecard(card) => card.solver.class_weight.is_some(),
-        _ => {
-            return Ok(Some(
-                "only logistic and linear regression and scorecards train from sums so far",
-            ))
-        }
-    };
-    Ok(if plan.split.is_none() && options.test_size > 0.0 {
+) -> Option<&'static str> {
+    let options = &training.options;
+    if training.params.summed().is_none() {
+        return Some("only logistic and linear regression and scorecards train from sums so far");
+    }
+    if plan.split.is_none() && options.test_size > 0.0 {
         Some("a random or stratified split follows the rows' order; summed training takes test_size 0 or an out-of-time split")
-    } else if plan.weights.is_some() || class_weight {
+    } else if plan.weights.is_some() || training.params.class_weighted() {
         Some("weighted rows (weight_column, class_weight) are not summed yet")
     } else if options.semi_supervised.is_some() {
         Some("self-training relabels rows between fits, which needs them in memory")
@@ -53,16 +48,15 @@ pub fn why_not_summed(
         Some("deploy if_better measures the deployed version on the held-out rows in memory")
     } else {
         None
-    })
+    }
 }
 
-/// Trains the planned logistic or linear regression or scorecard (`algorithm`, whose task the
-/// target decides as in memory) from sums over `relation_name`'s rows.
+/// Trains the planned model of `training` (an algorithm that trains from sums, whose task
+/// the target decides as in memory) from sums over `relation_name`'s rows.
 pub fn train(
     relation_name: &str,
-    algorithm: Algorithm,
+    training: &Training,
     plan: &ReadPlan,
-    options: &TrainOptions,
     budget_bytes: usize,
 ) -> SqlResult<TrainOutcome> {
     let Some((target, target_kind)) = plan.target.as_ref() else {
@@ -73,6 +67,69 @@ pub fn train(
         ));
     };
     let target_read = target_kind.read_expression(&scanned(target));
+    let (training_rows, evaluated, evaluated_on) = split_conditions(target, plan);
+    let classes = target_classes(
+        relation_name,
+        &target.name,
+        &target_read,
+        *target_kind,
+        &training_rows,
+    )?;
+    let (task, names) = resolve_classes(&classes, &training.options).or_report()?;
+    let mut notes = Vec::new();
+    let why_regression = || {
+        format!(
+            "\"{}\" is a numeric target with more than two values: training a linear regression",
+            target.name
+        )
+    };
+    let params = training
+        .params
+        .for_task(task, &why_regression, &mut notes)
+        .or_report()?;
+    let label = match &names {
+        Some((positive, _)) => class_label(&target_read, *target_kind, positive),
+        None => target_read.clone(),
+    };
+    let features: Vec<(String, Input)> = plan
+        .features
+        .iter()
+        .map(|(c, kind)| (c.name.clone(), input_of(*kind)))
+        .collect();
+    let mut rows = RowsWhereStored {
+        relation_name,
+        plan,
+        schema: extension_schema()?,
+        label,
+        training: training_rows,
+        evaluated,
+        budget_bytes,
+        training_rows: 0,
+        failure: None,
+    };
+    let outcome = SummedTraining {
+        features: &features,
+        target: &target.name,
+        classes: names,
+        options: &training.options,
+        params: &*params,
+        evaluated_on,
+    }
+    .train(&mut rows);
+    match (outcome, rows.failure) {
+        (Ok(mut outcome), _) => {
+            outcome.notes.extend(notes);
+            Ok(outcome)
+        }
+        // The database's own error (its SQLSTATE and hint), not its models-crate carrier.
+        (Err(_), Some(failure)) => Err(failure),
+        (Err(e), None) => Err(e).or_report(),
+    }
+}
+
+/// The conditions of the training rows and of the evaluated rows (an out-of-time split's
+/// test part, else the training rows), and where the metrics are measured.
+fn split_conditions(target: &RelationColumn, plan: &ReadPlan) -> (String, String, &'static str) {
     let mut training = format!("{} IS NOT NULL", scanned(target));
     let mut evaluated = training.clone();
     let evaluated_on = match &plan.split {
@@ -90,99 +147,20 @@ pub fn train(
         }
         None => "train",
     };
-    let classes = target_classes(
-        relation_name,
-        &target.name,
-        &target_read,
-        *target_kind,
-        &training,
-    )?;
-    let (task, names) = resolve_classes(&classes, options).or_report()?;
-    let mut notes = Vec::new();
-    let params = options
-        .params(algorithm)
-        .and_then(|p| {
-            p.for_task(
-                task,
-                &options.algorithm_options,
-                || format!("\"{}\" is a numeric target with more than two values: training a linear regression", target.name),
-                &mut notes,
-            )
-        })
-        .or_report()?;
-    let class_label = |positive: &str| {
-        let cast = match target_kind {
-            ValueKind::Numeric | ValueKind::Date => "float8",
-            ValueKind::Text => "text",
-            ValueKind::Boolean => "bool",
-        };
-        format!(
-            "(({target_read}) = {}::pg_catalog.{cast})::pg_catalog.int4::pg_catalog.float8",
-            quote_literal(positive)
-        )
+    (training, evaluated, evaluated_on)
+}
+
+/// A row's label as the passes read it: 1 for the positive class, else 0.
+fn class_label(target_read: &str, target_kind: ValueKind, positive: &str) -> String {
+    let cast = match target_kind {
+        ValueKind::Numeric | ValueKind::Date => "float8",
+        ValueKind::Text => "text",
+        ValueKind::Boolean => "bool",
     };
-    let (task, label, params) = match (names, params) {
-        (Some((positive, negative)), Params::Logistic(params)) => {
-            let label = class_label(&positive);
-            (SummedTask::Logistic { positive, negative }, label, params)
-        }
-        (Some((positive, negative)), Params::Scorecard(card)) => {
-            let label = class_label(&positive);
-            let params = card.solver;
-            let card = Box::new(card);
-            (
-                SummedTask::Scorecard {
-                    positive,
-                    negative,
-                    card,
-                },
-                label,
-                params,
-            )
-        }
-        (None, Params::Linear(params)) => (SummedTask::Linear, target_read.clone(), params),
-        _ => {
-            return Err(fail(
-                ErrorKind::Internal,
-                "a summed training's task and parameters disagree",
-                "report this as a finml bug",
-            ))
-        }
-    };
-    let features: Vec<(String, Input)> = plan
-        .features
-        .iter()
-        .map(|(c, kind)| (c.name.clone(), input_of(*kind)))
-        .collect();
-    let mut rows = RowsWhereStored {
-        relation_name,
-        plan,
-        schema: extension_schema()?,
-        label,
-        training,
-        evaluated,
-        budget_bytes,
-        training_rows: 0,
-        failure: None,
-    };
-    let outcome = SummedTraining {
-        features: &features,
-        target: &target.name,
-        task,
-        options,
-        params,
-        evaluated_on,
-    }
-    .train(&mut rows);
-    match (outcome, rows.failure) {
-        (Ok(mut outcome), _) => {
-            outcome.notes.extend(notes);
-            Ok(outcome)
-        }
-        // The database's own error (its SQLSTATE and hint), not its models-crate carrier.
-        (Err(_), Some(failure)) => Err(failure),
-        (Err(e), None) => Err(e).or_report(),
-    }
+    format!(
+        "(({target_read}) = {}::pg_catalog.{cast})::pg_catalog.int4::pg_catalog.float8",
+        quote_literal(positive)
+    )
 }
 
 /// Logs (DEBUG1) how long `what` took: the passes' costs, for a DBA sizing a training.

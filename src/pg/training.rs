@@ -20,7 +20,8 @@ use crate::pg::types::ValueKind;
 use finml_models::backtest::{backtest as run_backtest, BacktestSpec, Fold};
 use finml_models::data::Dataset;
 use finml_models::deploy::{judge, Decision};
-use finml_models::options::merged;
+use finml_models::options::{merged, Training};
+use finml_models::registry as algorithms;
 use finml_models::progress::{EpochLog, Progress};
 use finml_models::train::{train_reporting, TrainOutcome};
 use finml_models::{Algorithm, DeployPolicy, Limits, TrainOptions};
@@ -69,7 +70,9 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     let parsed = TrainOptions::from_json(&request.options).or_report()?;
     let algorithm = Algorithm::parse(&request.algorithm).or_report()?;
     check_target(algorithm, request.target.as_deref())?;
-    parsed.params(algorithm).or_report()?;
+    // The options are checked here, once; every pipeline reads `training`.
+    let training = parsed.for_algorithm(algorithm).or_report()?;
+    let parsed = &training.options;
     // Refuse a model of another role before reading anything.
     registry::check_may_add_versions(model)?;
     let _slot = progress::enter(Some(model), algorithm.as_str())?;
@@ -83,7 +86,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         &relation_name,
         request.target.as_deref(),
         request.features.as_deref(),
-        &parsed,
+        parsed,
     )
     .or_report()?;
     notice_skipped(&plan, None);
@@ -103,26 +106,19 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         _ => None,
     };
     let limits = training_limits();
-    let summed = summed_route(
-        request.relation,
-        algorithm,
-        &parsed,
-        &plan,
-        incumbent_model.is_some(),
-    )?;
+    let summed = summed_route(request.relation, &training, &plan, incumbent_model.is_some())?;
     let deployed = incumbent_model.as_ref().map(|(_, m)| m);
     let (outcome, mut dataset, incumbent_only) = if summed {
         progress::phase(Phase::Fitting);
         let budget = gucs::max_training_memory_bytes();
-        let outcome = summed::train(&relation_name, algorithm, &plan, &parsed, budget)?;
+        let outcome = summed::train(&relation_name, &training, &plan, budget)?;
         (outcome, no_rows(), Vec::new())
     } else {
         read_and_train(
             &relation_name,
             plan,
             &columns,
-            algorithm,
-            &parsed,
+            &training,
             limits,
             deployed,
         )?
@@ -226,8 +222,7 @@ fn read_and_train(
     relation_name: &str,
     mut plan: ReadPlan,
     columns: &[relation::RelationColumn],
-    algorithm: Algorithm,
-    parsed: &TrainOptions,
+    training: &Training,
     limits: Limits,
     deployed: Option<&finml_models::Model>,
 ) -> SqlResult<(TrainOutcome, Dataset, Vec<finml_models::data::Feature>)> {
@@ -239,7 +234,7 @@ fn read_and_train(
     let incumbent_only = dataset.features.split_off(planned);
     let mut progress = EpochNotices;
     let outcome =
-        train_reporting(&dataset, algorithm, parsed, limits, &mut progress).or_report()?;
+        train_reporting(&dataset, training, limits, &mut progress).or_report()?;
     Ok((outcome, dataset, incumbent_only))
 }
 
@@ -248,11 +243,11 @@ fn read_and_train(
 /// table when it can (a NOTICE says why it reads the rows when it cannot).
 fn summed_route(
     relation: Oid,
-    algorithm: Algorithm,
-    parsed: &TrainOptions,
+    training: &Training,
     plan: &ReadPlan,
     measures_incumbent: bool,
 ) -> SqlResult<bool> {
+    let parsed = &training.options;
     let wanted = match parsed.aggregate {
         Some(wanted) => wanted,
         None => relation::is_distributed(relation)?,
@@ -260,7 +255,7 @@ fn summed_route(
     if !wanted {
         return Ok(false);
     }
-    match summed::why_not_summed(algorithm, parsed, plan, measures_incumbent)? {
+    match summed::why_not_summed(training, plan, measures_incumbent) {
         None => Ok(true),
         Some(why) if parsed.aggregate == Some(true) => Err(not_summed(why)),
         Some(why) => {
@@ -388,10 +383,14 @@ pub fn backtest(
                 "a backtest measures forecasts; algorithm \"{}\" makes none",
                 algorithm.as_str()
             ),
-            "backtest a supervised algorithm (logistic, linear, scorecard, mlp)",
+            format!(
+                "backtest a supervised algorithm ({})",
+                algorithms::supervised_names()
+            ),
         ));
     }
-    parsed.params(algorithm).or_report()?;
+    let training = parsed.for_algorithm(algorithm).or_report()?;
+    let parsed = &training.options;
     let _slot = progress::enter(None, algorithm.as_str())?;
     let relation_name = relation::relation_name(relation)?;
     let columns = relation::columns_of(relation)?;
@@ -414,7 +413,7 @@ pub fn backtest(
     notice_skipped(&plan, Some(time_column));
     let dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
     let limits = training_limits();
-    run_backtest(&dataset, algorithm, &parsed, spec, limits).or_report()
+    run_backtest(&dataset, &training, spec, limits).or_report()
 }
 
 /// A NOTICE for each column that `features => NULL` leaves out (but `except`), saying how a
@@ -468,7 +467,10 @@ fn check_target(algorithm: Algorithm, target: Option<&str>) -> SqlResult<()> {
         (None, None) => Err(fail(
             ErrorKind::NullArgument,
             format!("algorithm \"{name}\" needs a target column, and target is NULL"),
-            "name the column to predict; only algorithms 'kmeans' and 'isolation_forest' train with target => NULL",
+            format!(
+                "name the column to predict; only algorithms {} train with target => NULL",
+                algorithms::unsupervised_names("and")
+            ),
         )),
     }
 }

@@ -24,9 +24,9 @@ use crate::fit::{FitInput, Task};
 use crate::preprocess::Preprocessor;
 use crate::scoring_code;
 use crate::summed::{SummedRows, SumsInput, SumsPass};
-use linear::{Coefficient, LinearEstimator};
+use crate::estimator::linear::{Coefficient, LinearEstimator};
 use ndarray::Array2;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::any::Any;
 use std::fmt;
@@ -40,7 +40,7 @@ pub mod scorecard;
 mod stored;
 
 pub use stored::{
-    StoredEstimator, FEATURE_KINDS_FORMAT_VERSION, NEWEST_FORMAT_VERSION,
+    corrupt, StoredEstimator, FEATURE_KINDS_FORMAT_VERSION, NEWEST_FORMAT_VERSION,
     SPECIAL_CODES_FORMAT_VERSION, TIME_OF_DAY_FORMAT_VERSION, UNSUPERVISED_FORMAT_VERSION,
 };
 
@@ -82,14 +82,6 @@ impl Algorithm {
         Algorithm(spec)
     }
 
-    /// The registered algorithm of SQL name `name`; the error's hint lists them all.
-    pub fn parse(name: &str) -> Result<Algorithm> {
-        registry::find(name).ok_or_else(|| {
-            Error::invalid_option(format!("unknown algorithm \"{name}\""))
-                .with_hint(format!("available algorithms: {}", registry::names()))
-        })
-    }
-
     pub fn as_str(self) -> &'static str {
         self.0.name()
     }
@@ -110,34 +102,6 @@ impl Algorithm {
     pub fn params(self, options: &Map<String, Value>) -> Result<Box<dyn Params>> {
         self.0.params(options)
     }
-
-    /// Rejects a key that this algorithm would ignore: one another algorithm owns, or one
-    /// it refuses. `training_keys` are the options every algorithm reads.
-    pub fn check_key(self, key: &str, training_keys: &[&str]) -> Result<()> {
-        let (refused, why) = self.0.refused();
-        if refused.contains(&key) {
-            return Err(Error::invalid_option(format!(
-                "option \"{key}\" does not apply to algorithm \"{}\"",
-                self.as_str()
-            ))
-            .with_hint(why));
-        }
-        if training_keys.contains(&key) || self.keys().contains(&key) {
-            return Ok(());
-        }
-        match registry::all().find(|a| a.keys().contains(&key)) {
-            Some(owner) => Err(Error::invalid_option(format!(
-                "option \"{key}\" applies to algorithm \"{}\" only",
-                owner.as_str()
-            ))
-            .with_hint(format!(
-                "use algorithm => '{}', or remove the option",
-                owner.as_str()
-            ))),
-            None => Err(Error::invalid_option(format!("unknown option \"{key}\""))
-                .with_hint("README, \"fin_train\", lists every option")),
-        }
-    }
 }
 
 impl PartialEq for Algorithm {
@@ -157,21 +121,6 @@ impl fmt::Debug for Algorithm {
 impl Serialize for Algorithm {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Algorithm {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        registry::find(&name).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "unknown algorithm `{name}`, expected one of {}",
-                registry::all()
-                    .map(|a| format!("`{}`", a.as_str()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })
     }
 }
 
@@ -540,14 +489,6 @@ fn with_design_row(
         preprocessor.design_row(values, &mut row)?;
         Ok(f(&row))
     })
-}
-
-/// Errors of a stored form that does not fit its algorithm.
-pub fn corrupt(algorithm: &str, what: &str) -> Error {
-    Error::new(
-        ErrorKind::CorruptModel,
-        format!("a {algorithm} model with {what}"),
-    )
 }
 
 #[cfg(test)]

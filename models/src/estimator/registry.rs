@@ -2,17 +2,72 @@
 //! every hint that names algorithms, every option key's owner and every stored tag is read
 //! from this list.
 
-use super::{isolation_forest, kmeans, linear, mlp, scorecard, Algorithm, Params};
+use super::{Algorithm, Params};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Deserializer};
+
+pub use super::isolation_forest::algorithm::ISOLATION_FOREST;
+pub use super::kmeans::algorithm::KMEANS;
+pub use super::linear::algorithm::{LINEAR, LOGISTIC};
+pub use super::mlp::algorithm::MLP;
+pub use super::scorecard::algorithm::SCORECARD;
 
 /// Every algorithm this build trains, in the order error hints list them.
-const ALGORITHMS: &[Algorithm] = &[
-    linear::LOGISTIC,
-    linear::LINEAR,
-    scorecard::SCORECARD,
-    mlp::MLP,
-    kmeans::KMEANS,
-    isolation_forest::ISOLATION_FOREST,
-];
+const ALGORITHMS: &[Algorithm] = &[LOGISTIC, LINEAR, SCORECARD, MLP, KMEANS, ISOLATION_FOREST];
+
+impl Algorithm {
+    /// The registered algorithm of SQL name `name`; the error's hint lists them all.
+    pub fn parse(name: &str) -> Result<Algorithm> {
+        find(name).ok_or_else(|| {
+            Error::invalid_option(format!("unknown algorithm \"{name}\""))
+                .with_hint(format!("available algorithms: {}", names()))
+        })
+    }
+
+    /// Rejects a key that this algorithm would ignore: one another algorithm owns, or one
+    /// it refuses. `training_keys` are the options every algorithm reads.
+    pub fn check_key(self, key: &str, training_keys: &[&str]) -> Result<()> {
+        let (refused, why) = self.spec().refused();
+        if refused.contains(&key) {
+            return Err(Error::invalid_option(format!(
+                "option \"{key}\" does not apply to algorithm \"{}\"",
+                self.as_str()
+            ))
+            .with_hint(why));
+        }
+        if training_keys.contains(&key) || self.keys().contains(&key) {
+            return Ok(());
+        }
+        match all().find(|a| a.keys().contains(&key)) {
+            Some(owner) => Err(Error::invalid_option(format!(
+                "option \"{key}\" applies to algorithm \"{}\" only",
+                owner.as_str()
+            ))
+            .with_hint(format!(
+                "use algorithm => '{}', or remove the option",
+                owner.as_str()
+            ))),
+            None => Err(Error::invalid_option(format!("unknown option \"{key}\""))
+                .with_hint("README, \"fin_train\", lists every option")),
+        }
+    }
+}
+
+/// A stored algorithm is its name; an unknown name is refused with the registered ones.
+impl<'de> Deserialize<'de> for Algorithm {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        find(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown algorithm `{name}`, expected one of {}",
+                all()
+                    .map(|a| format!("`{}`", a.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    }
+}
 
 /// Every registered algorithm, in the registry's order.
 pub fn all() -> impl Iterator<Item = Algorithm> {
@@ -27,6 +82,15 @@ pub fn find(name: &str) -> Option<Algorithm> {
 /// "logistic, linear, scorecard, ...": every algorithm, for error hints.
 pub fn names() -> String {
     all().map(Algorithm::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// "logistic, linear, scorecard, mlp": the algorithms that learn from a target.
+pub fn supervised_names() -> String {
+    all()
+        .filter(|a| a.unsupervised_task().is_none())
+        .map(Algorithm::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The algorithms that learn without a target, quoted and joined with `conjunction`:

@@ -2,7 +2,6 @@
 //! feature kinds need (format.rs holds the fields flat in the model object, as formats 1-3
 //! laid them out).
 
-use super::corrupt;
 use super::linear::{Coefficient, LinearEstimator};
 use super::mlp::Network;
 use super::scorecard::Scorecard;
@@ -134,4 +133,12 @@ impl Extras {
         }
         Ok(())
     }
+}
+
+/// Errors of a stored form that does not fit its algorithm.
+pub fn corrupt(algorithm: &str, what: &str) -> Error {
+    Error::new(
+        ErrorKind::CorruptModel,
+        format!("a {algorithm} model with {what}"),
+    )
 }

@@ -5,7 +5,7 @@ use crate::test_data::{dataset, options, LIMITS};
 
 #[test]
 fn the_stored_metrics_hold_every_metric_and_where_it_was_measured() {
-    let outcome = train(&dataset(), crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
+    let outcome = train(&dataset(), crate::registry::LOGISTIC, &options(), LIMITS).unwrap();
     let json = outcome.metrics_json(1.5);
     for (name, value) in &outcome.metrics {
         assert_eq!(json[name].as_f64(), Some(*value), "{name}");
@@ -21,7 +21,7 @@ fn the_stored_metrics_hold_every_metric_and_where_it_was_measured() {
 #[test]
 fn the_stored_form_reads_back_to_the_same_predictions_and_coefficients() {
     let data = dataset();
-    let outcome = train(&data, crate::linear::LOGISTIC, &options(), LIMITS).unwrap();
+    let outcome = train(&data, crate::registry::LOGISTIC, &options(), LIMITS).unwrap();
     let (bytes, coefficients) = outcome.stored_form().unwrap();
     let back = format::from_bytes(&bytes).unwrap();
     let rows: Vec<usize> = (0..data.n_rows()).collect();

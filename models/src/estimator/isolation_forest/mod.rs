@@ -12,10 +12,8 @@
 //! splits on random hyperplanes (the extended variant, not scikit-learn's axis-parallel
 //! splits that are the reference here) and cannot be cancelled between trees.
 
-mod algorithm;
+pub mod algorithm;
 mod report;
-
-pub use algorithm::ISOLATION_FOREST;
 
 use crate::error::{Error, Result};
 use crate::fit::{check_budget, FitInput};

@@ -3,13 +3,11 @@
 //! the best silhouette over a range, and per cluster the profile `fin_clusters` shows
 //! (quality.rs).
 
-mod algorithm;
+pub mod algorithm;
 pub mod lloyd;
 pub mod projection;
 pub mod quality;
 mod report;
-
-pub use algorithm::KMEANS;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{check_budget, FitInput};

@@ -3,12 +3,9 @@
 //! predict, coefficients on the original scale that document). The solvers and the
 //! coefficient statistics are in `solver`.
 
-mod algorithm;
+pub mod algorithm;
 pub mod solver;
-mod summed;
-
-pub use algorithm::{LinearModel, LinearParams, LogisticParams, LINEAR, LOGISTIC};
-pub use summed::{fitted_from_sums, newton, reference_of, symmetric};
+pub mod summed;
 
 pub use solver::{
     fit_linear, fit_logistic, fit_logistic_coefficients, fit_logistic_weighted, fitted_by_newton,

@@ -2,9 +2,10 @@
 //! method a pass per step, or least squares' normal equations and residuals, over the
 //! standardizing preprocessing fitted from sums.
 
+use super::algorithm::{LinearModel, LinearParams, LogisticParams};
 use super::{
-    fitted_by_newton, newton_by_passes, LinearEstimator, LinearFit, LinearModel, LinearParams,
-    LogisticParams, NewtonPass, NewtonSolution, SolverParams, NEWTON_MAX_TERMS,
+    fitted_by_newton, newton_by_passes, LinearEstimator, LinearFit, NewtonPass, NewtonSolution,
+    SolverParams, NEWTON_MAX_TERMS,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::{Estimator, SummedFit, SummedFitted};

@@ -12,7 +12,7 @@
 //! - `optim`: PyTorch's optimizers behind candle's `Optimizer` trait;
 //! - `device`: CPU or CUDA.
 
-mod algorithm;
+pub mod algorithm;
 mod device;
 pub mod explain;
 mod network;
@@ -20,8 +20,6 @@ mod optim;
 mod params;
 mod training;
 
-pub use algorithm::MLP;
-pub use explain::IG_TOLERANCE;
 pub use device::{select_device, DeviceChoice};
 pub use network::{DenseLayer, Network};
 pub use optim::{Adam, AdamConfig, Sgd, SgdConfig};

@@ -1,7 +1,8 @@
 //! The scorecard behind the seam: its registry entry, parameters and fitted estimator (the
 //! linear estimator of its regression on WoE values, and its points).
 
-use super::{fit_estimator, Scorecard, ScorecardParams, NOT_FOR_SCORECARDS, NOT_FOR_SCORECARDS_HINT, SCORECARD_KEYS};
+use super::fit::fit_estimator;
+use super::{Scorecard, ScorecardParams, NOT_FOR_SCORECARDS, NOT_FOR_SCORECARDS_HINT, SCORECARD_KEYS};
 use crate::error::{Error, Result};
 use crate::estimator::{
     corrupt, Algorithm, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, SummedFit,

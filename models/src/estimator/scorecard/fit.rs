@@ -355,3 +355,60 @@ pub fn check_feature_names(features: &[(&str, bool)], sc: &ScorecardParams) -> R
     Ok(())
 }
 
+/// The points are scaled as the scorecard's parameters say (pdo, base score and odds, rounding).
+impl Scorecard {
+    /// Points of every bin from the fitted regression on WoE values.
+    pub fn new(
+        binnings: &[&Binning],
+        intercept: f64,
+        weights: &[f64],
+        options: &ScorecardParams,
+        dropped: Vec<DroppedFeature>,
+    ) -> Scorecard {
+        let (factor, offset) = scaling(options.pdo, options.base_score, options.base_odds);
+        let share = (offset - factor * intercept) / binnings.len().max(1) as f64;
+        let points = binnings
+            .iter()
+            .zip(weights)
+            .map(|(b, &w)| {
+                b.bins
+                    .iter()
+                    .map(|bin| {
+                        let p = -factor * w * bin.woe + share;
+                        if options.round {
+                            p.round()
+                        } else {
+                            p
+                        }
+                    })
+                    .collect()
+            })
+            .collect::<Vec<Vec<f64>>>();
+        let average_points = binnings
+            .iter()
+            .zip(&points)
+            .map(|(b, pts)| {
+                let rows: u64 = b.bins.iter().map(|bin| bin.rows).sum();
+                b.bins
+                    .iter()
+                    .zip(pts)
+                    .map(|(bin, p)| bin.rows as f64 * p)
+                    .sum::<f64>()
+                    / rows.max(1) as f64
+            })
+            .collect();
+        Scorecard {
+            pdo: options.pdo,
+            base_score: options.base_score,
+            base_odds: options.base_odds,
+            factor,
+            offset,
+            rounded: options.round,
+            points,
+            average_points,
+            score_cuts: Vec::new(),
+            score_shares: Vec::new(),
+            dropped,
+        }
+    }
+}

@@ -8,17 +8,16 @@
 //! `−Factor·βⱼ·WoEᵢⱼ + (Offset − Factor·β₀)/n`, rounded to an integer when `round` is set.
 //! A score is the sum of the applicant's points, one bin per characteristic.
 
-mod algorithm;
-mod fit;
+pub mod algorithm;
+pub mod fit;
 mod points;
 mod summed;
 #[cfg(test)]
 mod tests;
 
-pub use algorithm::{ScorecardEstimator, SCORECARD};
-pub use fit::{check_feature_names, fit, fit_binned, fit_estimator, FittedScorecard, WoeRows};
 pub use points::{
     band_of, psi, reasons, scaling, stability_status, Baseline, DroppedFeature, Reason, Scorecard,
+    PSI_SHARE_FLOOR, PSI_SHIFTED, PSI_WATCH, SCORE_BANDS,
 };
 
 use crate::binning::{
@@ -32,15 +31,6 @@ use crate::linear::SolverParams;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// PSI below this is "stable" (DESIGN.md).
-pub const PSI_WATCH: f64 = 0.1;
-/// PSI above this is "shifted".
-pub const PSI_SHIFTED: f64 = 0.25;
-/// Shares are floored here before the PSI's logarithm, so that an empty bin on either side
-/// gives a large but finite term (common practice; 0.01% of the rows).
-pub const PSI_SHARE_FLOOR: f64 = 1e-4;
-/// Score bands of the training split used for the PSI of the total score.
-pub const SCORE_BANDS: usize = 10;
 
 /// The option keys of algorithm "scorecard": its binning and points scaling, and the
 /// solver's keys of its regression on WoE values.

@@ -4,7 +4,16 @@ use crate::binning::Binning;
 use crate::error::{Error, Result};
 use crate::scoring_code;
 use serde::{Deserialize, Serialize};
-use super::*;
+
+/// PSI below this is "stable" (DESIGN.md).
+pub const PSI_WATCH: f64 = 0.1;
+/// PSI above this is "shifted".
+pub const PSI_SHIFTED: f64 = 0.25;
+/// Shares are floored here before the PSI's logarithm, so that an empty bin on either side
+/// gives a large but finite term (common practice; 0.01% of the rows).
+pub const PSI_SHARE_FLOOR: f64 = 1e-4;
+/// Score bands of the training split used for the PSI of the total score.
+pub const SCORE_BANDS: usize = 10;
 
 /// `(Factor, Offset)` of the points scaling.
 pub fn scaling(pdo: f64, base_score: f64, base_odds: f64) -> (f64, f64) {
@@ -41,61 +50,6 @@ pub struct Scorecard {
 }
 
 impl Scorecard {
-    /// Points of every bin from the fitted regression on WoE values.
-    pub fn new(
-        binnings: &[&Binning],
-        intercept: f64,
-        weights: &[f64],
-        options: &ScorecardParams,
-        dropped: Vec<DroppedFeature>,
-    ) -> Scorecard {
-        let (factor, offset) = scaling(options.pdo, options.base_score, options.base_odds);
-        let share = (offset - factor * intercept) / binnings.len().max(1) as f64;
-        let points = binnings
-            .iter()
-            .zip(weights)
-            .map(|(b, &w)| {
-                b.bins
-                    .iter()
-                    .map(|bin| {
-                        let p = -factor * w * bin.woe + share;
-                        if options.round {
-                            p.round()
-                        } else {
-                            p
-                        }
-                    })
-                    .collect()
-            })
-            .collect::<Vec<Vec<f64>>>();
-        let average_points = binnings
-            .iter()
-            .zip(&points)
-            .map(|(b, pts)| {
-                let rows: u64 = b.bins.iter().map(|bin| bin.rows).sum();
-                b.bins
-                    .iter()
-                    .zip(pts)
-                    .map(|(bin, p)| bin.rows as f64 * p)
-                    .sum::<f64>()
-                    / rows.max(1) as f64
-            })
-            .collect();
-        Scorecard {
-            pdo: options.pdo,
-            base_score: options.base_score,
-            base_odds: options.base_odds,
-            factor,
-            offset,
-            rounded: options.round,
-            points,
-            average_points,
-            score_cuts: Vec::new(),
-            score_shares: Vec::new(),
-            dropped,
-        }
-    }
-
     /// Sets the score bands from the training split's scores: cut at the deciles.
     pub fn set_score_bands(&mut self, scores: &[f64]) {
         let mut sorted = scores.to_vec();

@@ -2,12 +2,15 @@
 //! memory, then the regression on WoE values by Newton passes and the training rows' scores
 //! for the score bands ([`fit_binned`]).
 
-use super::{check_feature_names, fit_binned, in_feature, ScorecardEstimator, ScorecardParams, WoeRows};
+use super::algorithm::ScorecardEstimator;
+use super::fit::{check_feature_names, fit_binned, WoeRows};
+use super::{in_feature, ScorecardParams};
 use crate::binning::{bin_levels, bin_numeric_atoms, Binning, Counts, NumericControls};
 use crate::error::Result;
 use crate::estimator::{SummedFit, SummedFitted};
 use crate::linalg::spd_inverse;
-use crate::linear::{fitted_from_sums, newton, LinearEstimator, LinearFit};
+use crate::linear::summed::{fitted_from_sums, newton};
+use crate::linear::{LinearEstimator, LinearFit};
 use crate::preprocess::{Input, Preprocessor};
 use crate::summed::{Atom, NewtonLayout, SummedRows, SumsInput, SumsPass};
 use ndarray::Array2;
