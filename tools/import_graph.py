@@ -32,7 +32,8 @@ A module is a file (foo.rs, or foo/mod.rs for a folder); an edge A -> B means A'
 code names B: `crate::B`, `super::`, `self::` or a child module's name, in a path or a
 `use` tree (`use crate::pg::{spi, types}` names both). Names re-exported at the crate root
 (`pub use estimator::{linear, Algorithm}` in lib.rs) are resolved to the module they come
-from. `#[cfg(test)]` modules are ignored: tests may reach up the graph.
+from. `#[cfg(test)]` modules, inline or in files of their own (`#[cfg(test)] mod tests;`),
+are ignored and need no layer: tests may reach up the graph.
 """
 import os
 import re
@@ -243,7 +244,8 @@ class Crate:
                     name = self.resolve(self.absolute('crate', path) or [])
                     if name and path[-1] not in self.top():
                         self.aliases[path[-1]] = name
-        self.graph = {m: sorted(self.imports(m)) for m in self.files}
+        # Test-only modules may reach up the graph: they have no edges.
+        self.graph = {m: [] if m in self.test_only else sorted(self.imports(m)) for m in self.files}
 
     def top(self):
         return {m for m in self.files if m != 'crate' and '::' not in m}
@@ -389,6 +391,8 @@ def check_layers(crate, design, key, layers):
     for m in sorted(crate.files):
         if m in level:
             of[m] = m
+            continue
+        if m in crate.test_only:
             continue
         a = m
         while True:

@@ -52,6 +52,10 @@ pub struct ReadPlan {
 
 /// Chooses the feature columns: the named ones, or (`requested` = None) every column except
 /// the target, `options.exclude` and the out-of-time split column.
+///
+/// Each step can refuse the call, so their order decides which of several mistakes the
+/// caller hears of: the target, the columns the options name, the date and text options,
+/// then the features.
 pub fn plan(
     columns: &[Column],
     primary_key: Vec<String>,
@@ -60,34 +64,8 @@ pub fn plan(
     requested: Option<&[String]>,
     options: &TrainOptions,
 ) -> Result<ReadPlan> {
-    let find = |name: &str| -> Result<&Column> {
-        columns.iter().find(|c| c.name == name).ok_or_else(|| {
-            let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-            Error::new(
-                ErrorKind::UnknownColumn,
-                format!("column \"{name}\" does not exist in {relation_name}"),
-            )
-            .with_hint(format!("columns of {relation_name}: {}", names.join(", ")))
-        })
-    };
-    let target_plan = match target {
-        None => None,
-        Some(target) => {
-            let column = find(target)?.clone();
-            let kind = column
-                .kind
-                .filter(|k| *k != ValueKind::Date)
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::WrongType,
-                        format!("target column \"{target}\" has type {}", column.type_name),
-                    )
-                    .with_hint("use a boolean, integer 0/1, numeric or text column as target")
-                })?;
-            Some((column, kind))
-        }
-    };
-    let is_target = |name: &str| target == Some(name);
+    let find = |name: &str| find_column(columns, relation_name, name);
+    let target_plan = plan_target(&find, target)?;
     for excluded in &options.exclude {
         find(excluded)?;
     }
@@ -106,7 +84,88 @@ pub fn plan(
         }
         _ => None,
     };
-    let weights = match &options.weight_column {
+    let weights = plan_weights(&find, target, requested, options)?;
+
+    check_feature_encodings(&find, target, options)?;
+    if let Some(names) = requested {
+        check_encoded_columns_are_requested(names, options)?;
+    }
+
+    let mut skipped = Vec::new();
+    let features = match requested {
+        Some(names) => requested_features(&find, names, target, options)?,
+        None => {
+            let split_name = split.as_ref().map(|(c, _)| c.name.as_str());
+            let features = every_usable_feature(columns, split_name, target, options, &mut skipped);
+            if features.is_empty() {
+                return Err(Error::invalid_data(match target {
+                    Some(target) => format!(
+                        "{relation_name} has no usable feature columns besides \"{target}\""
+                    ),
+                    None => format!("{relation_name} has no usable feature columns"),
+                })
+                .with_hint("features must be numeric, text, varchar or boolean columns, or date columns whose parts options.dates names"));
+            }
+            features
+        }
+    };
+    Ok(ReadPlan {
+        features,
+        target: target_plan,
+        split,
+        skipped,
+        order_by,
+        weights,
+        time: None,
+    })
+}
+
+/// The column `name` of the relation, or an error that lists the relation's columns.
+fn find_column<'c>(columns: &'c [Column], relation_name: &str, name: &str) -> Result<&'c Column> {
+    columns.iter().find(|c| c.name == name).ok_or_else(|| {
+        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        Error::new(
+            ErrorKind::UnknownColumn,
+            format!("column \"{name}\" does not exist in {relation_name}"),
+        )
+        .with_hint(format!("columns of {relation_name}: {}", names.join(", ")))
+    })
+}
+
+/// The target column and how it is read: any readable type but a date.
+fn plan_target<'c>(
+    find: &dyn Fn(&str) -> Result<&'c Column>,
+    target: Option<&str>,
+) -> Result<Option<(Column, ValueKind)>> {
+    Ok(match target {
+        None => None,
+        Some(target) => {
+            let column = find(target)?.clone();
+            let kind = column
+                .kind
+                .filter(|k| *k != ValueKind::Date)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::WrongType,
+                        format!("target column \"{target}\" has type {}", column.type_name),
+                    )
+                    .with_hint("use a boolean, integer 0/1, numeric or text column as target")
+                })?;
+            Some((column, kind))
+        }
+    })
+}
+
+/// `options.weight_column`: a numeric column that is neither the target nor a requested
+/// feature.
+fn plan_weights<'c>(
+    find: &dyn Fn(&str) -> Result<&'c Column>,
+    target: Option<&str>,
+    requested: Option<&[String]>,
+    options: &TrainOptions,
+) -> Result<Option<Column>> {
+    let is_target = |name: &str| target == Some(name);
+    Ok(match &options.weight_column {
         Some(name) => {
             let column = find(name)?;
             if column.kind != Some(ValueKind::Numeric) || is_target(name) {
@@ -129,110 +188,111 @@ pub fn plan(
             Some(column.clone())
         }
         None => None,
-    };
-
-    check_feature_encodings(&find, target, options)?;
-    let has_encoding = |name: &str| {
-        options.dates.iter().any(|(n, _)| n == name) || options.text.iter().any(|(n, _)| n == name)
-    };
-    if let Some(names) = requested {
-        if let Some((name, _)) = options
-            .dates
-            .iter()
-            .map(|(n, _)| (n, ()))
-            .chain(options.text.iter().map(|(n, _)| (n, ())))
-            .find(|(n, _)| !names.contains(n))
-        {
-            return Err(Error::invalid_option(format!(
-                "column \"{name}\" has date or text options but is not among the features"
-            ))
-            .with_hint("add it to features, or remove its options"));
-        }
-    }
-
-    let mut features = Vec::new();
-    let mut skipped = Vec::new();
-    match requested {
-        Some(names) => {
-            if names.is_empty() {
-                return Err(
-                    Error::invalid_option("features must name at least one column")
-                        .with_hint("pass NULL to use every column but the target"),
-                );
-            }
-            for name in names {
-                if is_target(name) {
-                    return Err(Error::invalid_option(format!(
-                        "column \"{name}\" is the target and cannot also be a feature"
-                    ))
-                    .with_hint("remove it from features"));
-                }
-                if features
-                    .iter()
-                    .any(|(c, _): &(Column, ValueKind)| &c.name == name)
-                {
-                    return Err(Error::invalid_option(format!(
-                        "feature \"{name}\" is listed twice"
-                    ))
-                    .with_hint("list each feature column once"));
-                }
-                let column = find(name)?;
-                let kind = match column.kind {
-                    Some(ValueKind::Date) if !has_encoding(name) => {
-                        return Err(Error::new(
-                            ErrorKind::WrongType,
-                            format!("feature column \"{name}\" is a {} without date parts", column.type_name),
-                        )
-                        .with_hint(format!(r#"name its calendar parts: "dates": {{"{name}": ["month", "dow", "year", "days_since"]}}"#)));
-                    }
-                    Some(kind) => kind,
-                    None => return Err(Error::new(
-                        ErrorKind::WrongType,
-                        format!("feature column \"{name}\" has type {}", column.type_name),
-                    )
-                    .with_hint("features must be numeric, text, varchar, boolean or (with options.dates) date columns; cast others in a view")),
-                };
-                features.push((column.clone(), kind));
-            }
-        }
-        None => {
-            let split_name = split.as_ref().map(|(c, _)| c.name.as_str());
-            let weight_name = options.weight_column.as_deref();
-            for column in columns {
-                let encoded = has_encoding(&column.name);
-                if is_target(&column.name)
-                    || options.exclude.contains(&column.name)
-                    || (Some(column.name.as_str()) == split_name && !encoded)
-                    || Some(column.name.as_str()) == weight_name
-                {
-                    continue;
-                }
-                match column.kind {
-                    Some(ValueKind::Date) if !encoded => skipped.push(column.clone()),
-                    Some(kind) => features.push((column.clone(), kind)),
-                    None => skipped.push(column.clone()),
-                }
-            }
-            if features.is_empty() {
-                return Err(Error::invalid_data(match target {
-                    Some(target) => format!(
-                        "{relation_name} has no usable feature columns besides \"{target}\""
-                    ),
-                    None => format!("{relation_name} has no usable feature columns"),
-                })
-                .with_hint("features must be numeric, text, varchar or boolean columns, or date columns whose parts options.dates names"));
-            }
-        }
-    }
-    Ok(ReadPlan {
-        features,
-        target: target_plan,
-        split,
-        skipped,
-        order_by,
-        weights,
-        time: None,
     })
+}
+
+/// True when `options.dates` or `options.text` names the column.
+fn has_encoding(options: &TrainOptions, name: &str) -> bool {
+    options.dates.iter().any(|(n, _)| n == name) || options.text.iter().any(|(n, _)| n == name)
+}
+
+/// With the features named, every column with date or text options must be among them.
+fn check_encoded_columns_are_requested(names: &[String], options: &TrainOptions) -> Result<()> {
+    if let Some((name, _)) = options
+        .dates
+        .iter()
+        .map(|(n, _)| (n, ()))
+        .chain(options.text.iter().map(|(n, _)| (n, ())))
+        .find(|(n, _)| !names.contains(n))
+    {
+        return Err(Error::invalid_option(format!(
+            "column \"{name}\" has date or text options but is not among the features"
+        ))
+        .with_hint("add it to features, or remove its options"));
+    }
+    Ok(())
+}
+
+/// The named features, in their order: each once, not the target, of a readable type (a date
+/// only with its calendar parts).
+fn requested_features<'c>(
+    find: &dyn Fn(&str) -> Result<&'c Column>,
+    names: &[String],
+    target: Option<&str>,
+    options: &TrainOptions,
+) -> Result<Vec<(Column, ValueKind)>> {
+    if names.is_empty() {
+        return Err(
+            Error::invalid_option("features must name at least one column")
+                .with_hint("pass NULL to use every column but the target"),
+        );
+    }
+    let mut features = Vec::new();
+    for name in names {
+        if target == Some(name.as_str()) {
+            return Err(Error::invalid_option(format!(
+                "column \"{name}\" is the target and cannot also be a feature"
+            ))
+            .with_hint("remove it from features"));
+        }
+        if features
+            .iter()
+            .any(|(c, _): &(Column, ValueKind)| &c.name == name)
+        {
+            return Err(
+                Error::invalid_option(format!("feature \"{name}\" is listed twice"))
+                    .with_hint("list each feature column once"),
+            );
+        }
+        let column = find(name)?;
+        let kind = match column.kind {
+            Some(ValueKind::Date) if !has_encoding(options, name) => {
+                return Err(Error::new(
+                    ErrorKind::WrongType,
+                    format!("feature column \"{name}\" is a {} without date parts", column.type_name),
+                )
+                .with_hint(format!(r#"name its calendar parts: "dates": {{"{name}": ["month", "dow", "year", "days_since"]}}"#)));
+            }
+            Some(kind) => kind,
+            None => return Err(Error::new(
+                ErrorKind::WrongType,
+                format!("feature column \"{name}\" has type {}", column.type_name),
+            )
+            .with_hint("features must be numeric, text, varchar, boolean or (with options.dates) date columns; cast others in a view")),
+        };
+        features.push((column.clone(), kind));
+    }
+    Ok(features)
+}
+
+/// Every column but the target, the excluded ones, the weight column and the split column
+/// (unless it has date or text options), in the relation's order; the columns of a type
+/// finml cannot read, and dates without calendar parts, go to `skipped`.
+fn every_usable_feature(
+    columns: &[Column],
+    split_name: Option<&str>,
+    target: Option<&str>,
+    options: &TrainOptions,
+    skipped: &mut Vec<Column>,
+) -> Vec<(Column, ValueKind)> {
+    let mut features = Vec::new();
+    let weight_name = options.weight_column.as_deref();
+    for column in columns {
+        let encoded = has_encoding(options, &column.name);
+        if target == Some(column.name.as_str())
+            || options.exclude.contains(&column.name)
+            || (Some(column.name.as_str()) == split_name && !encoded)
+            || Some(column.name.as_str()) == weight_name
+        {
+            continue;
+        }
+        match column.kind {
+            Some(ValueKind::Date) if !encoded => skipped.push(column.clone()),
+            Some(kind) => features.push((column.clone(), kind)),
+            None => skipped.push(column.clone()),
+        }
+    }
+    features
 }
 
 /// Checks `options.dates` and `options.text`: each names an existing column of the right

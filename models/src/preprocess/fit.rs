@@ -1,0 +1,236 @@
+//! Fitting the preprocessing on the training rows: each numeric feature's imputation and
+//! scaling, each categorical feature's kept levels, each date's parts, each text's IDF.
+
+use super::matrix::Preprocessor;
+use super::transform::{
+    CategoricalTransform, DatePartTransform, DateTransform, FeatureTransform, NumericTransform,
+    Transform,
+};
+use crate::calendar::DatePart;
+use crate::data::MISSING_LEVEL;
+use crate::data::{CategoricalColumn, Column, Dataset, SparseCounts, NULL_CODE};
+use crate::interrupt;
+use crate::text::{TextSpec, TextTransform};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Imputation for NULLs in numeric features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impute {
+    Mean,
+    Median,
+    Zero,
+}
+
+/// Options of the standardizing preprocessing (every algorithm but the scorecard, which
+/// bins instead).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreprocessOptions {
+    pub impute: Impute,
+    pub max_categories: usize,
+    /// Date columns and their calendar parts (`"dates"`), in the options' order.
+    pub dates: Vec<(String, Vec<DatePart>)>,
+    /// Text columns and their hashed TF-IDF settings (`"text"`).
+    pub text: Vec<(String, TextSpec)>,
+}
+
+impl PreprocessOptions {
+    /// Numbers and categories only.
+    pub fn plain(impute: Impute, max_categories: usize) -> PreprocessOptions {
+        PreprocessOptions {
+            impute,
+            max_categories,
+            dates: Vec::new(),
+            text: Vec::new(),
+        }
+    }
+}
+
+impl Preprocessor {
+    /// Fits imputation, scaling and encodings on the rows `train_rows` of `data`: the
+    /// columns `options.dates` names as dates, those `options.text` names as texts.
+    pub fn fit(data: &Dataset, train_rows: &[usize], options: &PreprocessOptions) -> Preprocessor {
+        let features = data
+            .features
+            .iter()
+            .map(|f| {
+                // A median (a sort) or a level count per feature: cancellable between them.
+                interrupt::check();
+                let date_parts = options.dates.iter().find(|(n, _)| *n == f.name);
+                let text = options.text.iter().find(|(n, _)| *n == f.name);
+                FeatureTransform {
+                    name: f.name.clone(),
+                    transform: match (&f.column, date_parts, text) {
+                        (Column::Numeric(c), Some((_, parts)), _) => {
+                            Transform::Date(fit_date(&c.values, train_rows, parts, options.impute))
+                        }
+                        (Column::Categorical(c), _, Some((_, spec))) => {
+                            Transform::Text(fit_text(c, train_rows, spec))
+                        }
+                        (Column::Numeric(c), _, _) => {
+                            Transform::Numeric(fit_numeric(&c.values, train_rows, options.impute))
+                        }
+                        (Column::Categorical(c), _, _) => Transform::Categorical(fit_categorical(
+                            &c.codes,
+                            &c.levels,
+                            train_rows,
+                            options.max_categories,
+                        )),
+                    },
+                }
+            })
+            .collect();
+        Preprocessor { features }
+    }
+}
+
+/// Fits a date feature: its earliest training instant, then each part's imputation and
+/// scaling as a numeric feature's.
+fn fit_date(seconds: &[f64], rows: &[usize], parts: &[DatePart], impute: Impute) -> DateTransform {
+    let origin = rows
+        .iter()
+        .map(|&i| seconds[i])
+        .filter(|s| !s.is_nan())
+        .min_by(f64::total_cmp)
+        .unwrap_or(0.0);
+    let positions: Vec<usize> = (0..rows.len()).collect();
+    let parts = parts
+        .iter()
+        .map(|&part| {
+            let values: Vec<f64> = rows
+                .iter()
+                .map(|&i| match seconds[i] {
+                    s if s.is_nan() => f64::NAN,
+                    s => part.of(s, origin),
+                })
+                .collect();
+            DatePartTransform {
+                part,
+                scaling: fit_numeric(&values, &positions, impute),
+            }
+        })
+        .collect();
+    DateTransform { origin, parts }
+}
+
+/// Fits a text feature's IDF weights from the column's per-level counts, which the design
+/// then reads too: each distinct text is tokenized once per dataset.
+fn fit_text(c: &CategoricalColumn, rows: &[usize], spec: &TextSpec) -> TextTransform {
+    match c.derived_levels(spec.counts_key(), |l| spec.counts(l)) {
+        Some(levels) => {
+            let empty = SparseCounts::new();
+            TextTransform::fit_counts(
+                spec.clone(),
+                rows.iter().map(|&i| match c.codes[i] {
+                    NULL_CODE => &empty,
+                    code => &levels[code as usize],
+                }),
+            )
+        }
+        None => TextTransform::fit(spec.clone(), rows.iter().map(|&i| c.level(i))),
+    }
+}
+
+fn fit_numeric(values: &[f64], rows: &[usize], impute: Impute) -> NumericTransform {
+    let mut present: Vec<f64> = rows
+        .iter()
+        .map(|&i| values[i])
+        .filter(|v| !v.is_nan())
+        .collect();
+    let impute_value = if present.is_empty() {
+        0.0
+    } else {
+        match impute {
+            Impute::Zero => 0.0,
+            Impute::Mean => present.iter().sum::<f64>() / present.len() as f64,
+            Impute::Median => median_in_place(&mut present),
+        }
+    };
+    // Scale statistics are taken after imputation, as scikit-learn's
+    // Pipeline(SimpleImputer, StandardScaler) does (population standard deviation).
+    let n = rows.len().max(1) as f64;
+    let filled = || {
+        rows.iter().map(|&i| {
+            let v = values[i];
+            if v.is_nan() {
+                impute_value
+            } else {
+                v
+            }
+        })
+    };
+    let mean = filled().sum::<f64>() / n;
+    let variance = filled().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    NumericTransform::from_moments(impute_value, mean, variance)
+}
+
+/// Median (average of the two middle values for an even count); reorders `values`.
+pub fn median_in_place(values: &mut [f64]) -> f64 {
+    values.sort_unstable_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn fit_categorical(
+    codes: &[u32],
+    levels: &[String],
+    rows: &[usize],
+    max_categories: usize,
+) -> CategoricalTransform {
+    // counts[levels.len()] counts NULLs.
+    let mut counts = vec![0usize; levels.len() + 1];
+    for &i in rows {
+        let code = codes[i];
+        let slot = if code == NULL_CODE {
+            levels.len()
+        } else {
+            code as usize
+        };
+        counts[slot] += 1;
+    }
+    let named = counts
+        .iter()
+        .enumerate()
+        .map(|(slot, &count)| (levels.get(slot).map(String::as_str), count));
+    categorical_from_counts(named, max_categories)
+}
+
+/// The encoding of a categorical feature from its training rows' count per level (`None`:
+/// NULL): in memory from the codes, or from a GROUP BY on the workers.
+pub fn categorical_from_counts<'a>(
+    counts: impl IntoIterator<Item = (Option<&'a str>, usize)>,
+    max_categories: usize,
+) -> CategoricalTransform {
+    let name_of = |level: Option<&'a str>| level.unwrap_or(MISSING_LEVEL);
+    let mut order: Vec<(Option<&str>, usize)> =
+        counts.into_iter().filter(|&(_, c)| c > 0).collect();
+    // Most frequent first; ties by name so that the encoding does not depend on row order.
+    order.sort_by(|&(a, ca), &(b, cb)| cb.cmp(&ca).then_with(|| name_of(a).cmp(name_of(b))));
+    let reference = order
+        .first()
+        .map_or(MISSING_LEVEL.to_owned(), |&(l, _)| name_of(l).to_owned());
+    let mut kept: Vec<Option<&str>> = order
+        .iter()
+        .skip(1)
+        .take(max_categories.saturating_sub(1))
+        .map(|&(l, _)| l)
+        .collect();
+    // Column order by level name makes reports readable; NULL's column goes last.
+    kept.sort_by(|&a, &b| name_of(a).cmp(name_of(b)));
+    let mut transform = CategoricalTransform {
+        levels: kept.iter().flatten().map(|l| (*l).to_owned()).collect(),
+        missing_column: None,
+        reference,
+        index: HashMap::new(),
+    };
+    if kept.contains(&None) {
+        transform.missing_column = Some(transform.levels.len());
+    }
+    transform.rebuild_index();
+    transform
+}

@@ -1,0 +1,57 @@
+//! What the catalog knows about the reported version, its siblings and its monitoring
+//! history: the facts the page shows besides the model.
+
+use std::collections::BTreeMap;
+
+/// What the catalog knows about the reported version and its siblings.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFacts {
+    pub name: String,
+    pub version: i32,
+    pub deployed_version: Option<i32>,
+    pub relation: String,
+    pub trained_at: String,
+    pub trained_by: String,
+    pub owner: String,
+    pub train_rows: i64,
+    pub test_rows: i64,
+    /// The training options as stored (JSON text).
+    pub options: String,
+    /// The metrics stored at training.
+    pub metrics: BTreeMap<String, f64>,
+    pub versions: Vec<VersionFacts>,
+    /// An MLP's training log: (epoch, training loss, validation loss).
+    pub training_log: Vec<(i32, f64, Option<f64>)>,
+    pub finml_version: String,
+    pub postgres_version: String,
+    pub generated_at: String,
+    /// The stored monitoring history of this version (fin_monitor with "store"), one row
+    /// per period (the latest run's), in period order.
+    pub monitoring: Vec<MonitoringFacts>,
+}
+
+/// One period of the stored monitoring history.
+#[derive(Debug, Clone, Default)]
+pub struct MonitoringFacts {
+    pub period: String,
+    pub relation: String,
+    pub rows: i64,
+    pub event_rate: Option<f64>,
+    pub auc: Option<f64>,
+    pub psi: f64,
+    pub max_csi_feature: Option<String>,
+    pub max_csi: Option<f64>,
+    pub status: String,
+}
+
+/// One version of the model, for the versions table.
+#[derive(Debug, Clone, Default)]
+pub struct VersionFacts {
+    pub version: i32,
+    pub algorithm: String,
+    pub trained_at: String,
+    pub trained_by: String,
+    pub train_rows: i64,
+    pub test_rows: i64,
+    pub metrics: BTreeMap<String, f64>,
+}
