@@ -308,8 +308,8 @@ fn regression_rows(
 mod tests {
     use super::*;
     use crate::data::{Column, Feature, NumericColumn};
-    use crate::registry::LINEAR;
     use crate::options::TrainOptions;
+    use crate::registry::LINEAR;
     use crate::test_data::LIMITS;
     use serde_json::json;
 

@@ -387,7 +387,7 @@ mod tests {
 #[cfg(test)]
 mod judge_tests {
     use super::*;
-    
+
     use crate::test_data::{dataset, options, LIMITS};
     use crate::train::train;
 

@@ -282,7 +282,7 @@ pub fn check_threshold(threshold: f64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    
+
     use crate::test_data::{dataset, options, row, LIMITS};
     use crate::train::train;
 

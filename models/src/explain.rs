@@ -33,7 +33,6 @@ use serde::{Deserialize, Serialize};
 /// memory beyond the dataset's.
 pub const CHUNK_ROWS: usize = 8192;
 
-
 /// What explanations are measured against: each feature's term over the training rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reference {
@@ -225,7 +224,7 @@ pub fn no_reference() -> Error {
 mod tests {
     use crate::data::Column;
     use crate::linear::sigmoid;
-    
+
     use crate::preprocess::RawValue;
     use crate::test_data::{dataset, options, row, LIMITS};
     use crate::train::train;

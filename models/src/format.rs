@@ -75,16 +75,14 @@ impl<'a> StoredModel<'a> {
     }
 
     fn into_model(self) -> Result<Model> {
-        let estimator = self.algorithm.spec().from_stored(
-            StoredEstimator {
-                intercept: self.intercept,
-                weights: self.weights,
-                coefficients: self.coefficients,
-                scorecard: self.scorecard,
-                network: self.network,
-                fitted: self.estimator,
-            },
-        )?;
+        let estimator = self.algorithm.spec().read_stored(StoredEstimator {
+            intercept: self.intercept,
+            weights: self.weights,
+            coefficients: self.coefficients,
+            scorecard: self.scorecard,
+            network: self.network,
+            fitted: self.estimator,
+        })?;
         Ok(Model {
             task: self.task,
             target: self.target.into_owned(),

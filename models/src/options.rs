@@ -236,24 +236,7 @@ impl TrainOptions {
             ));
         }
         let split = raw.split.as_ref().map(parse_split).transpose()?;
-        let order_by = match raw.order_by {
-            None => None,
-            Some(Value::String(column)) => Some(vec![column]),
-            Some(Value::Array(items))
-                if !items.is_empty() && items.iter().all(Value::is_string) =>
-            {
-                Some(
-                    items
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect(),
-                )
-            }
-            Some(other) => {
-                return Err(Error::invalid_option(format!("invalid order_by {other}"))
-                    .with_hint(r#"name a column or columns: "order_by": ["app_date", "id"]"#))
-            }
-        };
+        let order_by = raw.order_by.map(parse_order_by).transpose()?;
         Ok(TrainOptions {
             positive: raw.positive,
             exclude: raw.exclude,
@@ -261,19 +244,7 @@ impl TrainOptions {
             seed: raw.seed.unwrap_or(42),
             split,
             impute: raw.impute.unwrap_or(Impute::Median),
-            task: match raw.task {
-                Some(task) if task.is_unsupervised() => {
-                    return Err(Error::invalid_option(format!(
-                        "options.task \"{}\" is chosen by the algorithm, not the options",
-                        task.as_str()
-                    ))
-                    .with_hint(format!(
-                        "train algorithm => {} with target => NULL",
-                        registry::unsupervised_names("or")
-                    )))
-                }
-                task => task,
-            },
+            task: raw.task.map(supervised_task).transpose()?,
             max_categories,
             deploy: raw.deploy.as_ref().map(DeployPolicy::parse).transpose()?,
             deploy_tolerance,
@@ -373,6 +344,34 @@ pub fn known_keys() -> Vec<&'static str> {
     keys
 }
 
+/// `"order_by": "column"` or `["column", ...]`.
+fn parse_order_by(value: Value) -> Result<Vec<String>> {
+    match value {
+        Value::String(column) => Ok(vec![column]),
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => Ok(items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()),
+        other => Err(Error::invalid_option(format!("invalid order_by {other}"))
+            .with_hint(r#"name a column or columns: "order_by": ["app_date", "id"]"#)),
+    }
+}
+
+/// options.task names a supervised task; the algorithm chooses an unsupervised one.
+fn supervised_task(task: Task) -> Result<Task> {
+    if task.is_unsupervised() {
+        return Err(Error::invalid_option(format!(
+            "options.task \"{}\" is chosen by the algorithm, not the options",
+            task.as_str()
+        ))
+        .with_hint(format!(
+            "train algorithm => {} with target => NULL",
+            registry::unsupervised_names("or")
+        )));
+    }
+    Ok(task)
+}
+
 const DATES_HINT: &str = r#"e.g. "dates": {"opened": ["month", "dow", "year", "days_since"]}"#;
 
 /// `"dates": {"column": ["part", ...]}`: each column's calendar parts, once each.
@@ -455,12 +454,12 @@ fn parse_split(value: &Value) -> Result<SplitSpec> {
 
 #[cfg(test)]
 mod tests {
-    use crate::linear::algorithm::LinearParams;
-    use crate::registry::{LINEAR, LOGISTIC, MLP, SCORECARD};
-    use crate::scorecard::ScorecardParams;
     use super::*;
     use crate::binning::Monotonic;
     use crate::error::ErrorKind;
+    use crate::linear::algorithm::LinearParams;
+    use crate::registry::{LINEAR, LOGISTIC, MLP, SCORECARD};
+    use crate::scorecard::ScorecardParams;
     use serde_json::json;
 
     #[test]

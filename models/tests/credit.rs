@@ -131,7 +131,9 @@ fn matches_scikit_learn_on_the_same_split() {
     ];
     let terms = out.model.preprocessor.term_names();
     assert_eq!(terms.len(), reference.len());
-    let Some(LinearModel { linear: fitted, .. }) = out.model.estimator.downcast_ref::<LinearModel>() else {
+    let Some(LinearModel { linear: fitted, .. }) =
+        out.model.estimator.downcast_ref::<LinearModel>()
+    else {
         panic!("not a logistic regression: {:?}", out.model.algorithm());
     };
     assert!(
@@ -207,7 +209,9 @@ fn weighted_fit_matches_scikit_learn_on_the_same_split() {
         ("Price", -0.592619),
     ];
     let terms = out.model.preprocessor.term_names();
-    let Some(LinearModel { linear: fitted, .. }) = out.model.estimator.downcast_ref::<LinearModel>() else {
+    let Some(LinearModel { linear: fitted, .. }) =
+        out.model.estimator.downcast_ref::<LinearModel>()
+    else {
         panic!("not a logistic regression")
     };
     assert!(
@@ -230,7 +234,9 @@ fn weighted_fit_matches_scikit_learn_on_the_same_split() {
     .unwrap();
     data.weights = None;
     let plain = train(&data, finml_models::registry::LOGISTIC, &unweighted, LIMITS).unwrap();
-    let Some(LinearModel { linear: plain, .. }) = plain.model.estimator.downcast_ref::<LinearModel>() else {
+    let Some(LinearModel { linear: plain, .. }) =
+        plain.model.estimator.downcast_ref::<LinearModel>()
+    else {
         panic!("not a logistic regression")
     };
     assert!((plain.intercept - fitted.intercept).abs() > 0.5);
@@ -615,7 +621,13 @@ fn deployed_version_is_measured_on_the_new_versions_test_rows() {
             .retain(|f| f.name == "seniority" || f.name == "income");
         d
     };
-    let weak = train(&weak_data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
+    let weak = train(
+        &weak_data,
+        finml_models::registry::LOGISTIC,
+        &options,
+        LIMITS,
+    )
+    .unwrap();
     let incumbent = measure_incumbent(&new, &data, 1, &weak.model);
     let Incumbent::Measured {
         value: Some(weak_auc),
@@ -746,7 +758,10 @@ fn drift_counts_added_in_parts_equal_one_pass() {
     let data = load_credit(|_| false, false);
     for (algorithm, options) in [
         (finml_models::registry::LOGISTIC, json!({"positive": "bad"})),
-        (finml_models::registry::SCORECARD, json!({"positive": "bad"})),
+        (
+            finml_models::registry::SCORECARD,
+            json!({"positive": "bad"}),
+        ),
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
         let model = train(&data, algorithm, &options, LIMITS).unwrap().model;

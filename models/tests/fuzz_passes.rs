@@ -117,14 +117,20 @@ fn seeds() -> Vec<String> {
         "text": {"memo": {"max_features": 8, "ngram": [1, 2]}}
     }))
     .unwrap();
-    let logistic = train::train(&data, finml_models::registry::LOGISTIC, &logistic, LIMITS).unwrap();
+    let logistic =
+        train::train(&data, finml_models::registry::LOGISTIC, &logistic, LIMITS).unwrap();
     let scorecard_data = Dataset {
         features: data.features[..3].to_vec(),
         ..data.clone()
     };
     let scorecard = TrainOptions::from_json(&json!({"positive": "bad"})).unwrap();
-    let scorecard =
-        train::train(&scorecard_data, finml_models::registry::SCORECARD, &scorecard, LIMITS).unwrap();
+    let scorecard = train::train(
+        &scorecard_data,
+        finml_models::registry::SCORECARD,
+        &scorecard,
+        LIMITS,
+    )
+    .unwrap();
     let preprocessor = serde_json::to_value(&logistic.model.preprocessor).unwrap();
     let width = logistic.model.preprocessor.width();
     let theta: Vec<f64> = (0..=width).map(|j| j as f64 / 10.0 - 0.3).collect();

@@ -8,11 +8,11 @@
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::registry::{LINEAR, LOGISTIC, SCORECARD};
-use finml_models::scorecard::algorithm::ScorecardEstimator;
 use finml_models::estimator::{Estimator, Predictor};
 use finml_models::options::TrainOptions;
 use finml_models::preprocess::{Impute, Input, Transform};
+use finml_models::registry::{LINEAR, LOGISTIC, SCORECARD};
+use finml_models::scorecard::algorithm::ScorecardEstimator;
 use finml_models::summed::{
     combine_cells, median_ranks, order_key, Atom, RankSearch, SummedRows, SumsPass,
 };

@@ -5,8 +5,8 @@
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::linear::algorithm::LinearModel;
 use finml_models::explain::top_ngrams;
+use finml_models::linear::algorithm::LinearModel;
 use finml_models::mlp::DeviceChoice;
 use finml_models::options::TrainOptions;
 use finml_models::preprocess::Transform;
@@ -106,14 +106,22 @@ fn text_model() -> finml_models::TrainOutcome {
         "text": {"memo": {"max_features": 1024, "ngram": [1, 2]}}
     }))
     .unwrap();
-    train(&memo_dataset(), finml_models::registry::LOGISTIC, &options, LIMITS).unwrap()
+    train(
+        &memo_dataset(),
+        finml_models::registry::LOGISTIC,
+        &options,
+        LIMITS,
+    )
+    .unwrap()
 }
 
 #[test]
 fn logistic_regression_on_tfidf_equals_scikit_learns() {
     let data = memo_dataset();
     let out = text_model();
-    let Some(LinearModel { linear: fitted, .. }) = out.model.estimator.downcast_ref::<LinearModel>() else {
+    let Some(LinearModel { linear: fitted, .. }) =
+        out.model.estimator.downcast_ref::<LinearModel>()
+    else {
         panic!("not a logistic regression");
     };
     // scikit-learn 1.9.1 LogisticRegression(C=1.0, tol=1e-10) on the same features
@@ -184,7 +192,8 @@ fn explanations_name_the_ngrams_that_weigh_most() {
     );
     assert_eq!(named.matches(", ").count(), 2, "three n-grams: {named}");
     let sum: f64 = explanation.column_terms.iter().sum::<f64>() + {
-        let Some(LinearModel { linear: f, .. }) = out.model.estimator.downcast_ref::<LinearModel>() else {
+        let Some(LinearModel { linear: f, .. }) = out.model.estimator.downcast_ref::<LinearModel>()
+        else {
             unreachable!()
         };
         f.intercept

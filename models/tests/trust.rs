@@ -54,7 +54,13 @@ fn options(value: serde_json::Value) -> TrainOptions {
 
 fn trained_bytes() -> Vec<u8> {
     let data = small_data(1.0, |a, b| a + b + 0.3 * (a * 13.0).sin() > 1.0);
-    let out = train(&data, finml_models::registry::LOGISTIC, &options(json!({})), LIMITS).unwrap();
+    let out = train(
+        &data,
+        finml_models::registry::LOGISTIC,
+        &options(json!({})),
+        LIMITS,
+    )
+    .unwrap();
     format::to_bytes(&out.model).unwrap()
 }
 
@@ -110,7 +116,13 @@ fn predictions_that_overflow_are_errors_not_nan() {
 fn features_that_overflow_and_regressions_that_overflow_are_refused() {
     // Values near 1e308: their sum overflows, so mean and scale are not finite.
     let data = small_data(1.7e308, |a, b| a + b > 1.0);
-    let err = train(&data, finml_models::registry::LOGISTIC, &options(json!({})), LIMITS).unwrap_err();
+    let err = train(
+        &data,
+        finml_models::registry::LOGISTIC,
+        &options(json!({})),
+        LIMITS,
+    )
+    .unwrap_err();
     assert_eq!(err.kind, ErrorKind::InvalidData);
     assert!(err.message.contains("overflows"), "{}", err.message);
 }

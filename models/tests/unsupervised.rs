@@ -118,7 +118,9 @@ fn options(value: serde_json::Value) -> TrainOptions {
     TrainOptions::from_json(&value).unwrap()
 }
 
-fn kmeans_of<'a>(estimator: &'a (dyn Estimator + 'static)) -> &'a finml_models::estimator::kmeans::KMeansModel {
+fn kmeans_of<'a>(
+    estimator: &'a (dyn Estimator + 'static),
+) -> &'a finml_models::estimator::kmeans::KMeansModel {
     match estimator.downcast_ref() {
         Some(k) => k,
         None => panic!("not k-means: {estimator:?}"),
@@ -184,7 +186,13 @@ fn kmeans_reaches_scikit_learns_inertia_on_the_credit_data() {
 #[test]
 fn silhouette_and_davies_bouldin_equal_scikit_learns_on_the_same_clusters() {
     let (data, groups) = credit();
-    let outcome = train(&data, finml_models::registry::KMEANS, &options(json!({"k": 2})), LIMITS).unwrap();
+    let outcome = train(
+        &data,
+        finml_models::registry::KMEANS,
+        &options(json!({"k": 2})),
+        LIMITS,
+    )
+    .unwrap();
     let rows: Vec<usize> = (0..data.n_rows()).collect();
     let x = outcome.model.preprocessor.design_matrix(&data, &rows);
     let labels: Vec<u32> = groups
@@ -363,14 +371,29 @@ fn a_categorical_only_forest_trains_and_bad_options_are_refused() {
     assert!(refused(finml_models::registry::KMEANS, json!({"k": 301})).contains("k = 301"));
     assert!(refused(finml_models::registry::KMEANS, json!({"k": [5, 3]})).contains("options.k"));
     assert!(refused(finml_models::registry::KMEANS, json!({"n_init": 0})).contains("n_init"));
-    assert!(refused(finml_models::registry::KMEANS, json!({"test_size": 0.2})).contains("test_size"));
-    assert!(refused(finml_models::registry::ISOLATION_FOREST, json!({"n_trees": 0})).contains("n_trees"));
     assert!(
-        refused(finml_models::registry::ISOLATION_FOREST, json!({"contamination": 0.6}))
-            .contains("contamination")
+        refused(finml_models::registry::KMEANS, json!({"test_size": 0.2})).contains("test_size")
     );
-    assert!(refused(finml_models::registry::ISOLATION_FOREST, json!({"sample_size": 1})).contains("sample_size"));
+    assert!(refused(
+        finml_models::registry::ISOLATION_FOREST,
+        json!({"n_trees": 0})
+    )
+    .contains("n_trees"));
+    assert!(refused(
+        finml_models::registry::ISOLATION_FOREST,
+        json!({"contamination": 0.6})
+    )
+    .contains("contamination"));
+    assert!(refused(
+        finml_models::registry::ISOLATION_FOREST,
+        json!({"sample_size": 1})
+    )
+    .contains("sample_size"));
     assert!(refused(finml_models::registry::ISOLATION_FOREST, json!({"k": 3})).contains("kmeans"));
-    assert!(refused(finml_models::registry::KMEANS, json!({"deploy": "if_better"})).contains("if_better"));
+    assert!(refused(
+        finml_models::registry::KMEANS,
+        json!({"deploy": "if_better"})
+    )
+    .contains("if_better"));
     assert!(refused(finml_models::registry::LOGISTIC, json!({})).contains("target"));
 }

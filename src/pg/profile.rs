@@ -5,9 +5,9 @@
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::relation::{self, RelationColumn};
+use finml_models::profile::{profile, ColumnProfile};
 use finml_models::registry::SCORECARD;
 use finml_models::scorecard::ScorecardParams;
-use finml_models::profile::{profile, ColumnProfile};
 use finml_models::TrainOptions;
 use pgrx::pg_sys::Oid;
 use serde_json::Value;

@@ -21,8 +21,8 @@ use finml_models::backtest::{backtest as run_backtest, BacktestSpec, Fold};
 use finml_models::data::Dataset;
 use finml_models::deploy::{judge, Decision};
 use finml_models::options::{merged, Training};
-use finml_models::registry as algorithms;
 use finml_models::progress::{EpochLog, Progress};
+use finml_models::registry as algorithms;
 use finml_models::train::{train_reporting, TrainOutcome};
 use finml_models::{Algorithm, DeployPolicy, Limits, TrainOptions};
 use pgrx::datum::DatumWithOid;
@@ -106,7 +106,12 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         _ => None,
     };
     let limits = training_limits();
-    let summed = summed_route(request.relation, &training, &plan, incumbent_model.is_some())?;
+    let summed = summed_route(
+        request.relation,
+        &training,
+        &plan,
+        incumbent_model.is_some(),
+    )?;
     let deployed = incumbent_model.as_ref().map(|(_, m)| m);
     let (outcome, mut dataset, incumbent_only) = if summed {
         progress::phase(Phase::Fitting);
@@ -114,15 +119,39 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         let outcome = summed::train(&relation_name, &training, &plan, budget)?;
         (outcome, no_rows(), Vec::new())
     } else {
-        read_and_train(
-            &relation_name,
-            plan,
-            &columns,
-            &training,
-            limits,
-            deployed,
-        )?
+        read_and_train(&relation_name, plan, &columns, &training, limits, deployed)?
     };
+    tell_trained(&outcome, summed, started);
+
+    // From here to the end of the transaction, changes to this model wait for this one.
+    progress::phase(Phase::Storing);
+    registry::claim(model)?;
+    dataset.features.extend(incumbent_only);
+    let incumbent_version = catalog::deployed_version(model)?;
+    let decision = judge(
+        policy,
+        parsed.deploy_tolerance,
+        &outcome,
+        &dataset,
+        incumbent_version,
+        incumbent_model.as_ref().map(|(v, m)| (*v, m)),
+    );
+    drop(dataset);
+    store_version(
+        request,
+        &relation_name,
+        &outcome,
+        Judged {
+            policy,
+            decision,
+            incumbent: incumbent_version,
+        },
+        started,
+    )
+}
+
+/// The training's DEBUG1 line (rows, route, seconds) and its notes as NOTICEs.
+fn tell_trained(outcome: &TrainOutcome, summed: bool, started: Instant) {
     ereport!(
         PgLogLevel::DEBUG1,
         PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
@@ -140,21 +169,31 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     for note in &outcome.notes {
         notice!("{note}");
     }
+}
 
-    // From here to the end of the transaction, changes to this model wait for this one.
-    progress::phase(Phase::Storing);
-    registry::claim(model)?;
-    dataset.features.extend(incumbent_only);
-    let incumbent_version = catalog::deployed_version(model)?;
-    let decision = judge(
+/// The deploy judgement of a new version.
+struct Judged {
+    policy: DeployPolicy,
+    decision: Decision,
+    /// The version deployed before this training.
+    incumbent: Option<i32>,
+}
+
+/// Stores the trained version, deploys it when judged so, and records the event, its
+/// training log and (finml.log_trainings) the LOG line.
+fn store_version(
+    request: TrainRequest,
+    relation_name: &str,
+    outcome: &TrainOutcome,
+    judged: Judged,
+    started: Instant,
+) -> SqlResult<Trained> {
+    let Judged {
         policy,
-        parsed.deploy_tolerance,
-        &outcome,
-        &dataset,
-        incumbent_version,
-        incumbent_model.as_ref().map(|(v, m)| (*v, m)),
-    );
-    drop(dataset);
+        decision,
+        incumbent: incumbent_version,
+    } = judged;
+    let model = request.model.as_str();
     let metrics = outcome.metrics_json(started.elapsed().as_secs_f64());
     let (model_bytes, coefficients) = outcome.stored_form().or_report()?;
     let algorithm_name = outcome.model.algorithm().as_str();
@@ -163,7 +202,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         name: model,
         algorithm: algorithm_name,
         task,
-        relation: &relation_name,
+        relation: relation_name,
         target: request.target.as_deref(),
         features: outcome.model.feature_names().map(str::to_owned).collect(),
         requested_features: request.features,
@@ -233,8 +272,7 @@ fn read_and_train(
     let mut dataset = relation::read(relation_name, &plan, gucs::max_training_memory_bytes())?;
     let incumbent_only = dataset.features.split_off(planned);
     let mut progress = EpochNotices;
-    let outcome =
-        train_reporting(&dataset, training, limits, &mut progress).or_report()?;
+    let outcome = train_reporting(&dataset, training, limits, &mut progress).or_report()?;
     Ok((outcome, dataset, incumbent_only))
 }
 
@@ -402,7 +440,7 @@ pub fn backtest(
         &relation_name,
         Some(target),
         None,
-        &parsed,
+        parsed,
     )
     .or_report()?;
     // Time order, ties in key order: the folds cut the rows by time.

@@ -19,12 +19,12 @@
 use crate::data::{Dataset, RawValue};
 use crate::design::BLOCK_ROWS;
 use crate::error::{Error, ErrorKind, Result};
+use crate::estimator::linear::{Coefficient, LinearEstimator};
 use crate::explain::{self, Explanation, Reference};
 use crate::fit::{FitInput, Task};
 use crate::preprocess::Preprocessor;
 use crate::scoring_code;
 use crate::summed::{SummedRows, SumsInput, SumsPass};
-use crate::estimator::linear::{Coefficient, LinearEstimator};
 use ndarray::Array2;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -68,7 +68,7 @@ pub trait Spec: Sync {
     /// Its parameters from its keys of `options` (the other keys are not looked at).
     fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>>;
     /// Its fitted estimator from the stored form's fields (an error names what does not fit).
-    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>>;
+    fn read_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>>;
 }
 
 /// The handle of an algorithm: its registry entry. Copied freely, compared by name, stored as
@@ -282,9 +282,9 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn output(&self, preprocessor: &Preprocessor, values: &[RawValue<'_>]) -> Result<f64> {
         match self.predictor() {
             Predictor::Linear(linear) => linear.output(preprocessor, values),
-            Predictor::Design(design) => with_design_row(preprocessor, values, |row| {
-                design.output_of_row(row)
-            }),
+            Predictor::Design(design) => {
+                with_design_row(preprocessor, values, |row| design.output_of_row(row))
+            }
         }
     }
 
@@ -529,7 +529,9 @@ mod tests {
             e.message,
             "option \"pdo\" applies to algorithm \"scorecard\" only"
         );
-        let e = named("scorecard").check_key("impute", &training).unwrap_err();
+        let e = named("scorecard")
+            .check_key("impute", &training)
+            .unwrap_err();
         assert_eq!(
             e.message,
             "option \"impute\" does not apply to algorithm \"scorecard\""

@@ -96,7 +96,10 @@ pub fn supervised_names() -> String {
 /// The algorithms that learn without a target, quoted and joined with `conjunction`:
 /// "'kmeans' or 'isolation_forest'".
 pub fn unsupervised_names(conjunction: &str) -> String {
-    quoted(all().filter(|a| a.unsupervised_task().is_some()), conjunction)
+    quoted(
+        all().filter(|a| a.unsupervised_task().is_some()),
+        conjunction,
+    )
 }
 
 /// The algorithms whose default parameters self-train, quoted and joined with `conjunction`.

@@ -38,7 +38,7 @@ pub struct StoredEstimator {
     pub scorecard: Option<Scorecard>,
     pub network: Option<Network>,
     /// The fitted state of an algorithm added after format 3, as its own JSON (its
-    /// `to_stored` writes it, its `from_stored` reads it): a new algorithm needs no new
+    /// `to_stored` writes it, its `read_stored` reads it): a new algorithm needs no new
     /// field here or in format.rs.
     pub fitted: Option<serde_json::Value>,
 }
@@ -80,10 +80,7 @@ impl StoredEstimator {
     /// form holds the fitted state of another algorithm.
     pub fn into_linear(self, algorithm: &str) -> Result<(LinearEstimator, Extras)> {
         if self.fitted.is_some() {
-            return Err(corrupt(
-                algorithm,
-                "the fitted state of a newer algorithm",
-            ));
+            return Err(corrupt(algorithm, "the fitted state of a newer algorithm"));
         }
         Ok((
             LinearEstimator {

@@ -2,7 +2,9 @@
 //! the labels' sum, each number's present count and sum), and the standardizing
 //! preprocessing fitted from sums as training in memory fits it from the rows.
 
-use super::{Atom, RankSearch, SummedRows, SumsPass, median_ranks};
+use super::pass::SumsPass;
+use super::ranks::{median_ranks, RankSearch};
+use super::rows::{Atom, SummedRows};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::PreprocessOptions;
 use crate::preprocess::{
@@ -77,7 +79,10 @@ impl SumsInput<'_> {
                     Atom::Level(level) => (Some(level.as_str()), *c as usize),
                     _ => (None, *c as usize),
                 });
-                Transform::Categorical(categorical_from_counts(counts, self.preprocess.max_categories))
+                Transform::Categorical(categorical_from_counts(
+                    counts,
+                    self.preprocess.max_categories,
+                ))
             } else {
                 let k = number;
                 number += 1;

@@ -1,8 +1,6 @@
 //! A pass of `fin_training_sums`: what it sums, its text and identity, and adding a row.
 
-use super::cells::{add_gram_row, add_terms, arrays_refused, design_row, state_refused, values_of, NewtonLayout};
 use crate::error::{try_vec, Error, ErrorKind, Result};
-use crate::linear::solver::logistic_row;
 use crate::preprocess::{Preprocessor, Transform};
 use serde::{Deserialize, Serialize};
 
@@ -276,101 +274,40 @@ impl SumsPass {
             _ => Err(state_refused()),
         }
     }
-
-    /// Adds one row to `cells` (made by [`SumsPass::zero_cells`]): its numbers and texts as
-    /// the `numbers`/`texts` arrays hold them, and its label (a class as 1 or 0, or a
-    /// regression's target).
-    pub fn add_row(
-        &self,
-        cells: &mut [f64],
-        numbers: &[Option<f64>],
-        texts: &[Option<&str>],
-        label: f64,
-    ) -> Result<()> {
-        if cells.len() != self.cell_count() {
-            return Err(state_refused());
-        }
-        let cells = &mut cells[1..];
-        match self {
-            SumsPass::Moments { numbers: count } => {
-                if numbers.len() != *count {
-                    return Err(arrays_refused());
-                }
-                cells[0] += 1.0;
-                cells[1] += label;
-                for (k, v) in numbers.iter().enumerate() {
-                    match v {
-                        Some(v) if v.is_finite() => {
-                            cells[2 + 3 * k] += 1.0;
-                            cells[3 + 3 * k] += v;
-                        }
-                        Some(_) => cells[4 + 3 * k] += 1.0,
-                        None => {}
-                    }
-                }
-            }
-            SumsPass::Ranks { shift, targets } => {
-                for (t, target) in targets.iter().enumerate() {
-                    let Some(Some(v)) = numbers.get(target.number).copied() else {
-                        continue;
-                    };
-                    let key = order_key(v);
-                    if *shift < 64 && key >> shift != target.prefix {
-                        continue;
-                    }
-                    let byte = ((key >> (shift - 8)) & 0xff) as usize;
-                    let group = &mut cells[(t * BYTE_GROUPS + byte) * GROUP_CELLS..][..GROUP_CELLS];
-                    group[0] += 1.0;
-                    group[1] = group[1].min(v);
-                    group[2] = group[2].max(v);
-                }
-            }
-            SumsPass::Spread { means } => {
-                if numbers.len() != means.len() {
-                    return Err(arrays_refused());
-                }
-                for ((cell, v), mean) in cells.iter_mut().zip(numbers).zip(means) {
-                    if let Some(v) = v {
-                        *cell += (v - mean) * (v - mean);
-                    }
-                }
-            }
-            SumsPass::Newton {
-                preprocessor,
-                theta,
-            } => {
-                let values = values_of(preprocessor, numbers, texts)?;
-                let layout = NewtonLayout::new(theta.len(), preprocessor.features.len());
-                let row = design_row(preprocessor, &values, theta.len())?;
-                let eta: f64 = row.iter().zip(theta).map(|(a, t)| a * t).sum();
-                let (loss, residual, weight) = logistic_row(eta, label != 0.0);
-                cells[0] += loss;
-                add_gram_row(cells, &layout, &row, residual, weight);
-                add_terms(cells, layout.term_sums, preprocessor, theta, &values)?;
-            }
-            SumsPass::Normal { preprocessor } => {
-                let values = values_of(preprocessor, numbers, texts)?;
-                let terms = preprocessor.width() + 1;
-                let layout = NewtonLayout::new(terms, preprocessor.features.len());
-                let row = design_row(preprocessor, &values, terms)?;
-                cells[0] += label * label;
-                add_gram_row(cells, &layout, &row, label, 1.0);
-            }
-            SumsPass::Residuals {
-                preprocessor,
-                theta,
-            } => {
-                let values = values_of(preprocessor, numbers, texts)?;
-                let fitted = preprocessor.linear_predictor(theta[0], &theta[1..], &values)?;
-                cells[0] += (label - fitted) * (label - fitted);
-                add_terms(cells, 1, preprocessor, theta, &values)?;
-            }
-            SumsPass::Points { .. } => {
-                return Err(Error::invalid_option("a points pass is not summed")
-                    .with_hint("fin_train makes these passes; they are not for direct use"))
-            }
-        }
-        Ok(())
-    }
 }
 
+pub(super) fn state_refused() -> Error {
+    Error::invalid_option("the training sums' state does not fit its pass")
+        .with_hint("fin_train makes these passes; they are not for direct use")
+}
+
+pub(super) fn arrays_refused() -> Error {
+    Error::invalid_option("the feature arrays do not fit the training pass")
+        .with_hint("fin_train makes these passes; they are not for direct use")
+}
+
+/// Where a Newton pass's sums lie in its cells (after the kind cell): the log-loss, the
+/// gradient (`terms`), the information matrix's upper triangle (`terms × terms`, row-major),
+/// then each feature's term sum and sum of squares.
+pub struct NewtonLayout {
+    pub gradient: usize,
+    pub information: usize,
+    pub term_sums: usize,
+    pub cells: usize,
+}
+
+impl NewtonLayout {
+    /// Saturating, as [`SumsPass::cell_count`] is: a made-up width gives a count past
+    /// [`MAX_CELLS`], never a wrapped small one.
+    pub fn new(terms: usize, features: usize) -> NewtonLayout {
+        let gradient: usize = 1;
+        let information = gradient.saturating_add(terms);
+        let term_sums = information.saturating_add(terms.saturating_mul(terms));
+        NewtonLayout {
+            gradient,
+            information,
+            term_sums,
+            cells: term_sums.saturating_add(features.saturating_mul(2)),
+        }
+    }
+}

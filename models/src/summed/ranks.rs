@@ -1,7 +1,6 @@
 //! Exact medians from sums: radix selection of ranks over the numbers' order keys.
 
-use super::cells::state_refused;
-use super::pass::{RankTarget, SumsPass, BYTE_GROUPS, GROUP_CELLS};
+use super::pass::{state_refused, RankTarget, SumsPass, BYTE_GROUPS, GROUP_CELLS};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The search for ranks of numbers by radix selection: each pass fixes one more byte of

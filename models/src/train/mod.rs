@@ -15,7 +15,9 @@ mod target;
 mod tests;
 mod unsupervised;
 
-pub use outcome::{binary_evaluation, not_finite, regression_evaluation, with_drift};
+pub use outcome::{
+    binary_evaluation, not_finite, regression_evaluation, with_drift, HeldOut, TrainOutcome, Truth,
+};
 pub use target::{binary_labels, resolve_classes};
 
 use crate::data::{Dataset, TargetColumn};
@@ -23,81 +25,12 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::{registry, Algorithm, Fitted, Params};
 pub use crate::fit::Limits;
 use crate::fit::{FitInput, TrainLabels};
-use crate::format;
-use crate::model::Model;
 use crate::options::{SplitSpec, Task, TrainOptions, Training};
-use crate::progress::{EpochLog, Phase, Progress, Silent};
+use crate::progress::{Phase, Progress, Silent};
 use crate::self_training::self_train;
 use crate::split::{self, Split};
 use outcome::{evaluate, Assembly};
-use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
-use target::{resolve_target, Labels};
-
-/// What a training produced.
-#[derive(Debug, Clone)]
-pub struct TrainOutcome {
-    pub model: Model,
-    pub train_rows: usize,
-    pub test_rows: usize,
-    /// Metrics on the test part, or on the training part when there is no test part.
-    pub metrics: BTreeMap<String, f64>,
-    /// "test" or "train": where `metrics` were measured.
-    pub evaluated_on: &'static str,
-    /// Things the caller should tell the user (a NOTICE each).
-    pub notes: Vec<String>,
-    /// The rows `metrics` were measured on and their labels, so that another model (the
-    /// deployed version) can be measured on exactly the same rows.
-    pub held_out: HeldOut,
-    /// One entry per epoch (MLP).
-    pub training_log: Vec<EpochLog>,
-    /// Where an MLP trained: "cpu" or "cuda:0".
-    pub device: Option<String>,
-}
-
-impl TrainOutcome {
-    /// The metrics as the catalog stores them (`finml.model_versions.metrics`): every metric,
-    /// where it was measured, the device of a network, and the training's wall time.
-    pub fn metrics_json(&self, train_seconds: f64) -> Value {
-        let mut metrics: Map<String, Value> = self
-            .metrics
-            .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
-        metrics.insert("evaluated_on".into(), json!(self.evaluated_on));
-        if let Some(device) = &self.device {
-            metrics.insert("device".into(), json!(device));
-        }
-        metrics.insert("train_seconds".into(), json!(train_seconds));
-        Value::Object(metrics)
-    }
-
-    /// The model's stored bytes and its coefficient table, as the catalog stores them.
-    pub fn stored_form(&self) -> Result<(Vec<u8>, Value)> {
-        Ok((
-            format::to_bytes(&self.model)?,
-            self.model.coefficients_json()?,
-        ))
-    }
-}
-
-/// Dataset rows and their true labels.
-#[derive(Debug, Clone)]
-pub struct HeldOut {
-    pub rows: Vec<usize>,
-    pub truth: Truth,
-}
-
-#[derive(Debug, Clone)]
-pub enum Truth {
-    /// Whether each row is of the positive class (named by the model's `positive_class`).
-    Binary(Vec<bool>),
-    Numeric(Vec<f64>),
-}
-
-/// Points of the ROC curve and bins of the probability histogram kept for the model report.
-const REPORT_ROC_POINTS: usize = 101;
-const REPORT_HISTOGRAM_BINS: usize = 20;
+use target::{no_target, resolve_target, Labels};
 
 /// Trains `algorithm` on `data` with `options`: the algorithm's options are checked here,
 /// then [`train_reporting`] (the Rust entry point; the SQL layer checks them once itself).
@@ -143,7 +76,9 @@ pub fn train_reporting(
             )
         }
     };
-    let params = training.params.for_task(task, &why_regression, &mut notes)?;
+    let params = training
+        .params
+        .for_task(task, &why_regression, &mut notes)?;
     let labelled = Labelled::new(data, &rows, labels);
     let Split { train, test } = make_split(data, &rows, &labelled.labels, task, options)?;
     labelled.check_training_split(data, &train)?;
@@ -375,16 +310,6 @@ fn fit_supervised(
     })
 }
 
-/// A supervised algorithm given no target.
-fn no_target() -> Error {
-    Error::invalid_option("this algorithm learns from a target, and none was given").with_hint(
-        format!(
-            "name the target column, or train algorithm {}",
-            registry::unsupervised_names("or")
-        ),
-    )
-}
-
 fn make_split(
     data: &Dataset,
     rows: &[usize],
@@ -416,4 +341,3 @@ fn make_split(
         },
     }
 }
-

@@ -1,17 +1,84 @@
 //! What every training's end shares: its metrics and report curves from the evaluated rows'
 //! outputs, the drift reference, and the outcome assembled from a fit.
 
-use super::{HeldOut, TrainOutcome, Truth, REPORT_HISTOGRAM_BINS, REPORT_ROC_POINTS};
 use crate::data::Dataset;
 use crate::drift::{drift_sample, DriftReference, Tracked};
 use crate::error::{Error, Result};
 use crate::estimator::Fitted;
 use crate::explain::Reference;
+use crate::format;
 use crate::linear::sigmoid;
 use crate::metrics;
 use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
 use crate::options::Task;
+use crate::progress::EpochLog;
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+
+/// What a training produced.
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    pub model: Model,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    /// Metrics on the test part, or on the training part when there is no test part.
+    pub metrics: BTreeMap<String, f64>,
+    /// "test" or "train": where `metrics` were measured.
+    pub evaluated_on: &'static str,
+    /// Things the caller should tell the user (a NOTICE each).
+    pub notes: Vec<String>,
+    /// The rows `metrics` were measured on and their labels, so that another model (the
+    /// deployed version) can be measured on exactly the same rows.
+    pub held_out: HeldOut,
+    /// One entry per epoch (MLP).
+    pub training_log: Vec<EpochLog>,
+    /// Where an MLP trained: "cpu" or "cuda:0".
+    pub device: Option<String>,
+}
+
+impl TrainOutcome {
+    /// The metrics as the catalog stores them (`finml.model_versions.metrics`): every metric,
+    /// where it was measured, the device of a network, and the training's wall time.
+    pub fn metrics_json(&self, train_seconds: f64) -> Value {
+        let mut metrics: Map<String, Value> = self
+            .metrics
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        metrics.insert("evaluated_on".into(), json!(self.evaluated_on));
+        if let Some(device) = &self.device {
+            metrics.insert("device".into(), json!(device));
+        }
+        metrics.insert("train_seconds".into(), json!(train_seconds));
+        Value::Object(metrics)
+    }
+
+    /// The model's stored bytes and its coefficient table, as the catalog stores them.
+    pub fn stored_form(&self) -> Result<(Vec<u8>, Value)> {
+        Ok((
+            format::to_bytes(&self.model)?,
+            self.model.coefficients_json()?,
+        ))
+    }
+}
+
+/// Dataset rows and their true labels.
+#[derive(Debug, Clone)]
+pub struct HeldOut {
+    pub rows: Vec<usize>,
+    pub truth: Truth,
+}
+
+#[derive(Debug, Clone)]
+pub enum Truth {
+    /// Whether each row is of the positive class (named by the model's `positive_class`).
+    Binary(Vec<bool>),
+    Numeric(Vec<f64>),
+}
+
+/// Points of the ROC curve and bins of the probability histogram kept for the model report.
+const REPORT_ROC_POINTS: usize = 101;
+const REPORT_HISTOGRAM_BINS: usize = 20;
 
 /// What every training's end assembles into its outcome: the fit, where and how it was
 /// measured, and what the user is told.
@@ -174,4 +241,3 @@ pub fn not_finite(what: &str) -> Error {
         "the data or options overflow double precision: rescale features or the target (e.g. to thousands), lower learning_rate or class_weight, or keep pdo and base_score in a sensible range",
     )
 }
-

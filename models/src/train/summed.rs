@@ -3,8 +3,7 @@
 //! rows' outputs and a sample of the training rows come back for the metrics and the drift
 //! reference; the outcome is assembled as for a training in memory.
 
-use super::outcome::{evaluate, Assembly};
-use super::{HeldOut, TrainOutcome, Truth};
+use super::outcome::{evaluate, Assembly, HeldOut, TrainOutcome, Truth};
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::{Fitted, Params};
 use crate::options::{Task, TrainOptions};

@@ -1,8 +1,8 @@
 //! The target after resolution: its task, and binary labels or regression values.
 
-use super::no_target;
-use crate::data::{Dataset, TargetColumn};
+use crate::data::{CategoricalColumn, Dataset, NumericColumn, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};
+use crate::estimator::registry;
 use crate::options::{Task, TrainOptions};
 use serde_json::Value;
 
@@ -61,6 +61,7 @@ pub fn binary_labels(data: &Dataset, options: &TrainOptions) -> Result<(Vec<usiz
     }
 }
 
+/// The task and labels of the target's `rows` (the labelled ones), as `options` say.
 pub fn resolve_target(
     data: &Dataset,
     rows: &[usize],
@@ -69,137 +70,162 @@ pub fn resolve_target(
     let name = &data.target_name;
     match &data.target {
         TargetColumn::Absent(_) => Err(no_target()),
-        TargetColumn::Boolean(values) => {
-            reject_regression(options, name, "boolean")?;
+        TargetColumn::Boolean(values) => boolean_target(name, values, rows, options),
+        TargetColumn::Text(column) => text_target(name, column, rows, options),
+        TargetColumn::Numeric(column) => numeric_target(name, column, rows, options),
+    }
+}
+
+/// A boolean target: a classification, `true` the positive class unless options say `false`.
+fn boolean_target(
+    name: &str,
+    values: &[Option<bool>],
+    rows: &[usize],
+    options: &TrainOptions,
+) -> Result<(Task, Labels)> {
+    reject_regression(options, name, "boolean")?;
+    let positive = match &options.positive {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
+        Some(other) => return Err(bad_positive(name, other, &["true", "false"])),
+    };
+    let y: Vec<bool> = rows.iter().map(|&i| values[i] == Some(positive)).collect();
+    check_two_classes(name, &y, positive.to_string(), (!positive).to_string())?;
+    Ok((
+        Task::Classification,
+        Labels::Binary {
+            y,
+            positive: positive.to_string(),
+            negative: (!positive).to_string(),
+        },
+    ))
+}
+
+/// A text target: a classification of two levels, options.positive naming the positive one.
+fn text_target(
+    name: &str,
+    column: &CategoricalColumn,
+    rows: &[usize],
+    options: &TrainOptions,
+) -> Result<(Task, Labels)> {
+    reject_regression(options, name, "text")?;
+    let mut present: Vec<&str> = rows.iter().filter_map(|&i| column.level(i)).collect();
+    present.sort_unstable();
+    present.dedup();
+    if present.len() > 2 {
+        return Err(too_many_classes(name, present.len()));
+    }
+    let positive = match &options.positive {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        None => {
+            return Err(Error::invalid_option(format!(
+                "options.positive is required for the text target \"{name}\""
+            ))
+            .with_hint(format!(
+                "name the positive class, one of: {}",
+                quoted_list(&present)
+            )))
+        }
+        Some(other) => return Err(bad_positive(name, other, &present)),
+    };
+    if !present.contains(&positive.as_str()) {
+        return Err(bad_positive(name, &Value::String(positive), &present));
+    }
+    let y: Vec<bool> = rows
+        .iter()
+        .map(|&i| column.level(i) == Some(&positive))
+        .collect();
+    let negative = present
+        .iter()
+        .find(|&&p| p != positive)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    check_two_classes(name, &y, positive.clone(), negative.clone())?;
+    Ok((
+        Task::Classification,
+        Labels::Binary {
+            y,
+            positive,
+            negative,
+        },
+    ))
+}
+
+/// A numeric target: a classification of 0/1 (or two values with options.positive), else a
+/// regression, unless options.task says which.
+fn numeric_target(
+    name: &str,
+    column: &NumericColumn,
+    rows: &[usize],
+    options: &TrainOptions,
+) -> Result<(Task, Labels)> {
+    let values: Vec<f64> = rows.iter().map(|&i| column.values[i]).collect();
+    let mut distinct = values.clone();
+    distinct.sort_unstable_by(f64::total_cmp);
+    distinct.dedup();
+    let zero_one = distinct.iter().all(|&v| v == 0.0 || v == 1.0);
+    let task = options.task.unwrap_or(if zero_one {
+        Task::Classification
+    } else {
+        Task::Regression
+    });
+    match task {
+        Task::Regression => {
+            if distinct.len() < 2 {
+                return Err(Error::invalid_data(format!(
+                    "target \"{name}\" has a single value ({}): nothing to learn",
+                    distinct[0]
+                ))
+                .with_hint("train on rows where the target varies"));
+            }
+            Ok((Task::Regression, Labels::Numeric(values)))
+        }
+        Task::Clustering | Task::AnomalyDetection => Err(Error::new(
+            ErrorKind::Internal,
+            "a supervised training with an unsupervised task",
+        )),
+        Task::Classification => {
+            if distinct.len() > 2 {
+                return Err(too_many_classes(name, distinct.len()));
+            }
+            let present: Vec<String> = distinct.iter().map(|v| v.to_string()).collect();
             let positive = match &options.positive {
-                None => true,
-                Some(Value::Bool(b)) => *b,
-                Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
-                Some(other) => return Err(bad_positive(name, other, &["true", "false"])),
+                None if zero_one => 1.0,
+                None => {
+                    return Err(Error::invalid_option(format!(
+                        "options.positive is required for the target \"{name}\" whose classes are not 0 and 1"
+                    ))
+                    .with_hint(format!("name the positive class, one of: {}", present.join(", "))))
+                }
+                Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
+                Some(Value::String(s)) => s.parse().unwrap_or(f64::NAN),
+                Some(other) => {
+                    let present: Vec<&str> = present.iter().map(String::as_str).collect();
+                    return Err(bad_positive(name, other, &present));
+                }
             };
-            let y: Vec<bool> = rows.iter().map(|&i| values[i] == Some(positive)).collect();
-            check_two_classes(name, &y, positive.to_string(), (!positive).to_string())?;
+            if !distinct.contains(&positive) && distinct.len() == 2 {
+                let present: Vec<&str> = present.iter().map(String::as_str).collect();
+                return Err(bad_positive(name, &Value::from(positive), &present));
+            }
+            let y: Vec<bool> = values.iter().map(|&v| v == positive).collect();
+            let negative = distinct
+                .iter()
+                .find(|&&v| v != positive)
+                .copied()
+                .unwrap_or(0.0);
+            check_two_classes(name, &y, positive.to_string(), negative.to_string())?;
             Ok((
                 Task::Classification,
                 Labels::Binary {
                     y,
                     positive: positive.to_string(),
-                    negative: (!positive).to_string(),
+                    negative: negative.to_string(),
                 },
             ))
-        }
-        TargetColumn::Text(column) => {
-            reject_regression(options, name, "text")?;
-            let mut present: Vec<&str> = rows.iter().filter_map(|&i| column.level(i)).collect();
-            present.sort_unstable();
-            present.dedup();
-            if present.len() > 2 {
-                return Err(too_many_classes(name, present.len()));
-            }
-            let positive = match &options.positive {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                Some(Value::Bool(b)) => b.to_string(),
-                None => {
-                    return Err(Error::invalid_option(format!(
-                        "options.positive is required for the text target \"{name}\""
-                    ))
-                    .with_hint(format!(
-                        "name the positive class, one of: {}",
-                        quoted_list(&present)
-                    )))
-                }
-                Some(other) => return Err(bad_positive(name, other, &present)),
-            };
-            if !present.contains(&positive.as_str()) {
-                return Err(bad_positive(name, &Value::String(positive), &present));
-            }
-            let y: Vec<bool> = rows
-                .iter()
-                .map(|&i| column.level(i) == Some(&positive))
-                .collect();
-            let negative = present
-                .iter()
-                .find(|&&p| p != positive)
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            check_two_classes(name, &y, positive.clone(), negative.clone())?;
-            Ok((
-                Task::Classification,
-                Labels::Binary {
-                    y,
-                    positive,
-                    negative,
-                },
-            ))
-        }
-        TargetColumn::Numeric(column) => {
-            let values: Vec<f64> = rows.iter().map(|&i| column.values[i]).collect();
-            let mut distinct = values.clone();
-            distinct.sort_unstable_by(f64::total_cmp);
-            distinct.dedup();
-            let zero_one = distinct.iter().all(|&v| v == 0.0 || v == 1.0);
-            let task = options.task.unwrap_or(if zero_one {
-                Task::Classification
-            } else {
-                Task::Regression
-            });
-            match task {
-                Task::Regression => {
-                    if distinct.len() < 2 {
-                        return Err(Error::invalid_data(format!(
-                            "target \"{name}\" has a single value ({}): nothing to learn",
-                            distinct[0]
-                        ))
-                        .with_hint("train on rows where the target varies"));
-                    }
-                    Ok((Task::Regression, Labels::Numeric(values)))
-                }
-                Task::Clustering | Task::AnomalyDetection => Err(Error::new(
-                    ErrorKind::Internal,
-                    "a supervised training with an unsupervised task",
-                )),
-                Task::Classification => {
-                    if distinct.len() > 2 {
-                        return Err(too_many_classes(name, distinct.len()));
-                    }
-                    let present: Vec<String> = distinct.iter().map(|v| v.to_string()).collect();
-                    let positive = match &options.positive {
-                        None if zero_one => 1.0,
-                        None => {
-                            return Err(Error::invalid_option(format!(
-                                "options.positive is required for the target \"{name}\" whose classes are not 0 and 1"
-                            ))
-                            .with_hint(format!("name the positive class, one of: {}", present.join(", "))))
-                        }
-                        Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
-                        Some(Value::String(s)) => s.parse().unwrap_or(f64::NAN),
-                        Some(other) => {
-                            let present: Vec<&str> = present.iter().map(String::as_str).collect();
-                            return Err(bad_positive(name, other, &present));
-                        }
-                    };
-                    if !distinct.contains(&positive) && distinct.len() == 2 {
-                        let present: Vec<&str> = present.iter().map(String::as_str).collect();
-                        return Err(bad_positive(name, &Value::from(positive), &present));
-                    }
-                    let y: Vec<bool> = values.iter().map(|&v| v == positive).collect();
-                    let negative = distinct
-                        .iter()
-                        .find(|&&v| v != positive)
-                        .copied()
-                        .unwrap_or(0.0);
-                    check_two_classes(name, &y, positive.to_string(), negative.to_string())?;
-                    Ok((
-                        Task::Classification,
-                        Labels::Binary {
-                            y,
-                            positive: positive.to_string(),
-                            negative: negative.to_string(),
-                        },
-                    ))
-                }
-            }
         }
     }
 }
@@ -250,3 +276,12 @@ fn quoted_list(items: &[&str]) -> String {
         .join(", ")
 }
 
+/// A supervised algorithm given no target.
+pub fn no_target() -> Error {
+    Error::invalid_option("this algorithm learns from a target, and none was given").with_hint(
+        format!(
+            "name the target column, or train algorithm {}",
+            registry::unsupervised_names("or")
+        ),
+    )
+}

@@ -1,6 +1,7 @@
 //! The training pipeline's unit tests.
 
 use super::*;
+use crate::format;
 use crate::test_data::{dataset, options, LIMITS};
 
 #[test]

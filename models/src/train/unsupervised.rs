@@ -1,10 +1,10 @@
 //! Training without a target (k-means, isolation forest): every row trains, metrics come
 //! from the estimator itself, nothing is held out.
 
-use super::outcome::{not_finite, Assembly};
-use super::{HeldOut, Limits, TrainOutcome, Truth};
+use super::outcome::{not_finite, Assembly, HeldOut, TrainOutcome, Truth};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
+use crate::fit::Limits;
 use crate::fit::{FitInput, TrainLabels};
 use crate::options::{DeployPolicy, Task, Training};
 use crate::progress::{Phase, Progress};
@@ -48,8 +48,7 @@ pub fn train(
         notes: &mut notes,
     })?;
     progress.phase(Phase::Evaluating);
-    let metrics: BTreeMap<String, f64> =
-        fitted.estimator.training_metrics().into_iter().collect();
+    let metrics: BTreeMap<String, f64> = fitted.estimator.training_metrics().into_iter().collect();
     if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
         return Err(not_finite(&format!(
             "its {name} on the training rows ({value})"

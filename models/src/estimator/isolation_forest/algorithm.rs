@@ -40,8 +40,10 @@ impl Spec for IsolationForestSpec {
         Ok(Box::new(IsolationForestParams::from_options(options)?))
     }
 
-    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
-        Ok(Box::new(stored.into_fitted::<IsolationForest>(self.name())?))
+    fn read_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+        Ok(Box::new(
+            stored.into_fitted::<IsolationForest>(self.name())?,
+        ))
     }
 }
 

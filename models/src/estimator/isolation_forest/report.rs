@@ -29,10 +29,10 @@ pub fn forest_section(html: &mut String, f: &IsolationForest) {
 
 #[cfg(test)]
 mod tests {
+    use crate::estimator::registry;
     use crate::report::{render, ReportFacts};
     use crate::test_data::{dataset, LIMITS};
     use crate::{Algorithm, TrainOptions};
-    use crate::estimator::registry;
 
     fn report(algorithm: Algorithm, options: serde_json::Value) -> String {
         let options = TrainOptions::from_json(&options).unwrap();

@@ -2,7 +2,10 @@
 //! an estimator (its output is a row's cluster).
 
 use super::report::clusters_section;
-use super::{fit_estimator, KMeansModel, KMeansParams, KMEANS_KEYS, MAX_K, NOT_FOR_KMEANS, NOT_FOR_UNSUPERVISED_HINT};
+use super::{
+    fit_estimator, KMeansModel, KMeansParams, KMEANS_KEYS, MAX_K, NOT_FOR_KMEANS,
+    NOT_FOR_UNSUPERVISED_HINT,
+};
 use crate::error::Result;
 use crate::estimator::{
     Algorithm, DesignOutput, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator,
@@ -39,7 +42,7 @@ impl Spec for KMeansSpec {
         Ok(Box::new(KMeansParams::from_options(options)?))
     }
 
-    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+    fn read_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
         Ok(Box::new(stored.into_fitted::<KMeansModel>(self.name())?))
     }
 }

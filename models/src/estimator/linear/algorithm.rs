@@ -1,7 +1,9 @@
 //! Logistic and linear regression behind the seam: their registry entries, parameters and
 //! fitted estimator.
 
-use super::{fit, LinearEstimator, SolverParams, LINEAR_DEFAULT_L2, LOGISTIC_DEFAULT_L2, SOLVER_KEYS};
+use super::{
+    fit, LinearEstimator, SolverParams, LINEAR_DEFAULT_L2, LOGISTIC_DEFAULT_L2, SOLVER_KEYS,
+};
 use crate::error::{Error, Result};
 use crate::estimator::{
     Algorithm, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, SummedFit,
@@ -34,7 +36,7 @@ impl Spec for LogisticSpec {
         }))
     }
 
-    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+    fn read_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
         linear_from_stored(stored, true)
     }
 }
@@ -56,7 +58,7 @@ impl Spec for LinearSpec {
         )?)))
     }
 
-    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+    fn read_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
         linear_from_stored(stored, false)
     }
 }

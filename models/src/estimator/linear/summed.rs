@@ -33,7 +33,13 @@ impl SummedFit for LogisticParams {
             linear,
             classifier: true,
         });
-        Ok(fitted_from_sums(preprocessor, &fit, &term_sums, n, estimator))
+        Ok(fitted_from_sums(
+            preprocessor,
+            &fit,
+            &term_sums,
+            n,
+            estimator,
+        ))
     }
 }
 
@@ -51,7 +57,13 @@ impl SummedFit for LinearParams {
             linear,
             classifier: false,
         });
-        Ok(fitted_from_sums(preprocessor, &fit, &term_sums, n, estimator))
+        Ok(fitted_from_sums(
+            preprocessor,
+            &fit,
+            &term_sums,
+            n,
+            estimator,
+        ))
     }
 }
 

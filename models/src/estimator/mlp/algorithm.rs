@@ -41,7 +41,7 @@ impl Spec for MlpSpec {
         Ok(Box::new(MlpParams::from_json(options)?))
     }
 
-    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+    fn read_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
         let (_, mut extras) = stored.into_linear(self.name())?;
         let network = extras
             .network

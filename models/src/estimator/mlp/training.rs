@@ -75,6 +75,9 @@ fn batch_tensor(
 }
 
 /// Trains a network on `data`.
+// long: the epochs share the candle tensors, the optimizer and one RNG whose draws (split,
+// shuffles, dropout) must stay in this order for a seeded training to repeat; split into
+// pieces, each would take most of them as arguments.
 pub fn fit(
     data: TrainingData<'_>,
     options: &MlpParams,

@@ -2,7 +2,9 @@
 //! linear estimator of its regression on WoE values, and its points).
 
 use super::fit::fit_estimator;
-use super::{Scorecard, ScorecardParams, NOT_FOR_SCORECARDS, NOT_FOR_SCORECARDS_HINT, SCORECARD_KEYS};
+use super::{
+    Scorecard, ScorecardParams, NOT_FOR_SCORECARDS, NOT_FOR_SCORECARDS_HINT, SCORECARD_KEYS,
+};
 use crate::error::{Error, Result};
 use crate::estimator::{
     corrupt, Algorithm, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, SummedFit,
@@ -34,7 +36,7 @@ impl Spec for ScorecardSpec {
         Ok(Box::new(ScorecardParams::from_options(options)?))
     }
 
-    fn from_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+    fn read_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
         let (linear, mut extras) = stored.into_linear(self.name())?;
         let points = extras
             .scorecard

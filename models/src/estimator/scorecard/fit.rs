@@ -1,9 +1,7 @@
 //! A scorecard's fit: every feature binned, screened by IV, the regression on WoE values and its points.
 
-use crate::binning::{
-    Binning,
-    RowLabels,
-};
+use super::*;
+use crate::binning::{Binning, RowLabels};
 use crate::data::{Column, Dataset};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{
@@ -16,7 +14,6 @@ use crate::linear::{
 };
 use crate::preprocess::{FeatureTransform, Preprocessor, RowsDesign, Transform};
 use ndarray::Array2;
-use super::*;
 
 /// What a scorecard training produced: the bins (as the preprocessor), the regression on
 /// WoE values, and the points.

@@ -31,7 +31,6 @@ use crate::linear::SolverParams;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-
 /// The option keys of algorithm "scorecard": its binning and points scaling, and the
 /// solver's keys of its regression on WoE values.
 pub const SCORECARD_KEYS: &[&str] = &[
@@ -343,4 +342,3 @@ impl ScorecardParams {
         )
     }
 }
-

@@ -264,4 +264,3 @@ pub fn stability_status(psi: f64) -> &'static str {
         "shifted"
     }
 }
-
