@@ -518,6 +518,28 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_estimator_must_fit_its_algorithm() {
+        // A linear model's fields only: no points, no network.
+        let stored = || StoredEstimator {
+            intercept: 0.0,
+            weights: Vec::new(),
+            coefficients: Vec::new(),
+            scorecard: None,
+            network: None,
+            fitted: None,
+        };
+        let named = |name| Algorithm::parse(name).unwrap().spec();
+        assert!(named("logistic").read_stored(stored()).is_ok());
+        for algorithm in ["scorecard", "mlp", "kmeans", "isolation_forest"] {
+            let e = named(algorithm).read_stored(stored()).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::CorruptModel, "{algorithm}");
+        }
+        let mut newer = stored();
+        newer.fitted = Some(serde_json::json!({"trees": []}));
+        assert!(named("linear").read_stored(newer).is_err());
+    }
+
+    #[test]
     fn a_key_of_another_algorithm_or_a_refused_one_is_named_in_the_error() {
         let training = ["test_size", "impute"];
         let named = |name| Algorithm::parse(name).unwrap();
