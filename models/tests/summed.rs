@@ -13,9 +13,7 @@ use finml_models::options::TrainOptions;
 use finml_models::preprocess::{Impute, Input, Transform};
 use finml_models::registry::{LINEAR, LOGISTIC, SCORECARD};
 use finml_models::scorecard::algorithm::ScorecardEstimator;
-use finml_models::summed::{
-    combine_cells, median_ranks, order_key, Atom, RankSearch, SummedRows, SumsPass,
-};
+use finml_models::summed::{combine_cells, order_key, Atom, SummedRows, SumsPass};
 use finml_models::train::summed::SummedTraining;
 use finml_models::train::TrainOutcome;
 use finml_models::{train, Algorithm, Error, Limits};
@@ -472,70 +470,4 @@ fn assert_same(summed: &TrainOutcome, memory: &TrainOutcome, options: &TrainOpti
         assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "{a} vs {b}");
     }
     assert_eq!(summed.model.drift.is_some(), memory.model.drift.is_some());
-}
-
-/// Radix selection finds exactly the value a sort puts at each rank, with negative numbers,
-/// both zeros, repeated values and extremes among them, in a few passes of bytes.
-#[test]
-fn rank_search_finds_what_a_sort_finds() {
-    let mut values: Vec<f64> = vec![-0.0, 0.0, 1e308, -1e308, 5e-324, -3.5, 2.0, 2.0, 2.0, 7.25];
-    let mut x = 0.123_f64;
-    for _ in 0..500 {
-        x = (x * 997.0 + 0.31).fract();
-        values.push(((x - 0.5) * 1e4).round() / 8.0);
-    }
-    let mut sorted = values.clone();
-    sorted.sort_by(f64::total_cmp);
-    for w in sorted.windows(2) {
-        assert!(order_key(w[0]) <= order_key(w[1]), "{} {}", w[0], w[1]);
-    }
-    let n = values.len() as u64;
-    let (low, high) = median_ranks(n);
-    let ranks = [(0, 0), (0, low), (0, high), (0, n - 1), (0, 7)];
-    let mut search = RankSearch::new(&ranks);
-    let mut passes = 0;
-    while let Some(pass) = search.next_pass() {
-        let mut cells = pass.zero_cells();
-        for &v in &values {
-            pass.add_row(&mut cells, &[Some(v)], &[], 0.0).unwrap();
-        }
-        search.absorb(&cells).unwrap();
-        passes += 1;
-    }
-    assert!(passes <= 8);
-    let found = search.values().unwrap();
-    for (&(_, rank), value) in ranks.iter().zip(found) {
-        assert_eq!(
-            value.to_bits(),
-            sorted[rank as usize].to_bits(),
-            "rank {rank}"
-        );
-    }
-}
-
-/// A state that does not fit its pass, or a pass a caller made up, is refused (22023, 54000),
-/// never misread.
-#[test]
-fn made_up_passes_and_states_are_refused() {
-    use finml_models::error::ErrorKind;
-    assert!(SumsPass::parse(r#"{"pass": "ranks", "shift": 3, "targets": []}"#).is_err());
-    let huge = format!(
-        r#"{{"pass": "spread", "means": [{}]}}"#,
-        vec!["0"; 1 << 24].join(",")
-    );
-    assert_eq!(
-        SumsPass::parse(&huge).unwrap_err().kind,
-        ErrorKind::ResourceLimit
-    );
-    let pass = SumsPass::parse(r#"{"pass": "moments", "numbers": 2}"#).unwrap();
-    let mut cells = pass.zero_cells();
-    assert!(pass.add_row(&mut cells, &[Some(1.0)], &[], 1.0).is_err());
-    assert!(pass
-        .add_row(&mut cells[1..].to_vec(), &[Some(1.0), None], &[], 1.0)
-        .is_err());
-    let ranks = SumsPass::parse(
-        r#"{"pass": "ranks", "shift": 64, "targets": [{"number": 0, "prefix": 0}]}"#,
-    )
-    .unwrap();
-    assert!(combine_cells(&mut cells, &ranks.zero_cells()).is_err());
 }

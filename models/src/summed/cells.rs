@@ -283,3 +283,74 @@ impl Preprocessor {
         values.filter(|_| numbers.next().is_none() && texts.next().is_none())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    /// A state that does not fit its pass, or a pass a caller made up, is refused (22023, 54000),
+    /// never misread.
+    #[test]
+    fn made_up_passes_and_states_are_refused() {
+        assert!(SumsPass::parse(r#"{"pass": "ranks", "shift": 3, "targets": []}"#).is_err());
+        let huge = format!(
+            r#"{{"pass": "spread", "means": [{}]}}"#,
+            vec!["0"; 1 << 24].join(",")
+        );
+        assert_eq!(
+            SumsPass::parse(&huge).unwrap_err().kind,
+            ErrorKind::ResourceLimit
+        );
+        let pass = SumsPass::parse(r#"{"pass": "moments", "numbers": 2}"#).unwrap();
+        let mut cells = pass.zero_cells();
+        assert!(pass.add_row(&mut cells, &[Some(1.0)], &[], 1.0).is_err());
+        assert!(pass
+            .add_row(&mut cells[1..].to_vec(), &[Some(1.0), None], &[], 1.0)
+            .is_err());
+        let ranks = SumsPass::parse(
+            r#"{"pass": "ranks", "shift": 64, "targets": [{"number": 0, "prefix": 0}]}"#,
+        )
+        .unwrap();
+        assert!(combine_cells(&mut cells, &ranks.zero_cells()).is_err());
+    }
+
+    /// A pass's identity keeps its kind in the two low bits and tells two texts apart; a
+    /// Newton pass's cells are its layout's.
+    #[test]
+    fn identities_name_their_kind_and_text() {
+        let moments = SumsPass::parse(r#"{"pass": "moments", "numbers": 2}"#).unwrap();
+        let a = moments.identity("a") as u64;
+        let b = moments.identity("b") as u64;
+        assert_eq!(a & 3, CellKind::Sums as u64);
+        assert_ne!(a, b);
+        assert_eq!(CellKind::of_identity(a as f64), Some(CellKind::Sums));
+        assert_eq!(moments.cell_count(), 1 + 2 + 3 * 2);
+        let layout = NewtonLayout::new(4, 2);
+        assert_eq!(layout.cells, 1 + 4 + 16 + 4);
+    }
+
+    /// Two parts of the rows summed apart and combined equal the rows summed at once.
+    #[test]
+    fn combined_parts_equal_one_sum() {
+        let pass = SumsPass::parse(r#"{"pass": "moments", "numbers": 1}"#).unwrap();
+        let rows = [
+            (Some(1.5), 1.0),
+            (None, 0.0),
+            (Some(-2.0), 1.0),
+            (Some(4.0), 0.0),
+        ];
+        let sum = |rows: &[(Option<f64>, f64)]| {
+            let mut cells = pass.zero_cells();
+            for &(x, label) in rows {
+                pass.add_row(&mut cells, &[x], &[], label).unwrap();
+            }
+            cells
+        };
+        let mut first = sum(&rows[..2]);
+        combine_cells(&mut first, &sum(&rows[2..])).unwrap();
+        assert_eq!(first, sum(&rows));
+        // Rows, positives, then the number's present count, sum and non-finite count.
+        assert_eq!(&first[1..], &[4.0, 2.0, 3.0, 3.5, 0.0]);
+    }
+}

@@ -222,3 +222,22 @@ pub fn newton(
         })?;
     Ok((solution, last))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reference from term sums is the terms' mean and population standard deviation
+    /// (formula), and `symmetric` mirrors an upper triangle.
+    #[test]
+    fn the_reference_and_the_matrix_from_sums() {
+        // Two features over n = 4 rows: terms (1, 2, 3, 4) and (0, 0, 2, 2).
+        let term_sums = [10.0, 4.0, 30.0, 8.0];
+        let reference = reference_of(&term_sums, 4.0);
+        assert_eq!(reference.mean_terms, vec![2.5, 1.0]);
+        assert!((reference.term_sd[0] - 1.25f64.sqrt()).abs() < 1e-15);
+        assert!((reference.term_sd[1] - 1.0).abs() < 1e-15);
+        let m = symmetric(&[1.0, 2.0, 0.0, 3.0], 2);
+        assert_eq!(m, ndarray::arr2(&[[1.0, 2.0], [2.0, 3.0]]));
+    }
+}
