@@ -76,3 +76,14 @@ pub fn row(data: &Dataset, i: usize) -> ([RawValue<'_>; 2], bool) {
     let region = region.level(i).map_or(RawValue::Null, RawValue::Text);
     ([income, region], y[i] == Some(true))
 }
+
+/// The HTML report of `algorithm` trained on [`dataset`] with `options`.
+pub fn report_of(algorithm: crate::Algorithm, options: serde_json::Value) -> String {
+    let options = TrainOptions::from_json(&options).unwrap();
+    let outcome = crate::train::train(&dataset(), algorithm, &options, LIMITS).unwrap();
+    let facts = crate::report::ReportFacts {
+        metrics: outcome.metrics.clone(),
+        ..crate::report::ReportFacts::default()
+    };
+    crate::report::render(&outcome.model, &facts)
+}

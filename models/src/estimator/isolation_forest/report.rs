@@ -29,27 +29,12 @@ pub fn forest_section(html: &mut String, f: &IsolationForest) {
 
 #[cfg(test)]
 mod tests {
-    use crate::estimator::registry;
-    use crate::report::{render, ReportFacts};
-    use crate::test_data::{dataset, LIMITS};
-    use crate::{Algorithm, TrainOptions};
-
-    fn report(algorithm: Algorithm, options: serde_json::Value) -> String {
-        let options = TrainOptions::from_json(&options).unwrap();
-        let outcome = crate::train::train(&dataset(), algorithm, &options, LIMITS).unwrap();
-        let facts = ReportFacts {
-            metrics: outcome.metrics.clone(),
-            ..ReportFacts::default()
-        };
-        render(&outcome.model, &facts)
-    }
+    use crate::registry::ISOLATION_FOREST;
+    use crate::test_data::report_of as report;
 
     #[test]
     fn a_forest_report_states_its_threshold() {
-        let html = report(
-            registry::find("isolation_forest").unwrap(),
-            serde_json::json!({"contamination": 0.1}),
-        );
+        let html = report(ISOLATION_FOREST, serde_json::json!({"contamination": 0.1}));
         assert!(html.contains("<h2>Anomaly scores</h2>"));
         assert!(html.contains("contamination 0.1"));
         assert!(html.contains("<td>flagged_share</td>"));

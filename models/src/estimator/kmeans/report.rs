@@ -169,27 +169,12 @@ fn legend(points: &[(f64, f64, u32)]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::estimator::registry;
-    use crate::report::{render, ReportFacts};
-    use crate::test_data::{dataset, LIMITS};
-    use crate::{Algorithm, TrainOptions};
-
-    fn report(algorithm: Algorithm, options: serde_json::Value) -> String {
-        let options = TrainOptions::from_json(&options).unwrap();
-        let outcome = crate::train::train(&dataset(), algorithm, &options, LIMITS).unwrap();
-        let facts = ReportFacts {
-            metrics: outcome.metrics.clone(),
-            ..ReportFacts::default()
-        };
-        render(&outcome.model, &facts)
-    }
+    use crate::registry::KMEANS;
+    use crate::test_data::report_of as report;
 
     #[test]
     fn a_kmeans_report_shows_silhouettes_profiles_and_the_projection() {
-        let html = report(
-            registry::find("kmeans").unwrap(),
-            serde_json::json!({"k": [2, 3]}),
-        );
+        let html = report(KMEANS, serde_json::json!({"k": [2, 3]}));
         for part in [
             "<h2>Clusters</h2>",
             "<h3>Silhouette by k</h3>",
