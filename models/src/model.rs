@@ -62,9 +62,9 @@ impl Model {
         self.estimator.algorithm()
     }
 
-    /// The oldest stored-format version that can hold this model: 7 with a date's hour or
-    /// minute, 6 with a date or text feature, else the estimator's, or 4 when a scorecard
-    /// characteristic has special codes.
+    /// The oldest stored-format version that can hold this model: the newer of the
+    /// estimator's and its features' (7 with a date's hour or minute, 6 with a date or text
+    /// feature, 4 when a scorecard characteristic has special codes).
     pub fn format_version(&self) -> u32 {
         let any = |needs: fn(&Transform) -> bool| {
             self.preprocessor
@@ -72,15 +72,16 @@ impl Model {
                 .iter()
                 .any(|f| needs(&f.transform))
         };
-        if any(Transform::needs_format_7) {
+        let features = if any(Transform::needs_format_7) {
             crate::estimator::TIME_OF_DAY_FORMAT_VERSION
         } else if any(Transform::needs_format_6) {
             crate::estimator::FEATURE_KINDS_FORMAT_VERSION
         } else if any(|t| matches!(t, Transform::Binned(b) if !b.special.is_empty())) {
             crate::estimator::SPECIAL_CODES_FORMAT_VERSION
         } else {
-            self.estimator.format_version()
-        }
+            0
+        };
+        features.max(self.estimator.format_version())
     }
 
     /// Feature (column) names in the order predict expects them.
