@@ -13,7 +13,14 @@ pub use super::mlp::algorithm::MLP;
 pub use super::scorecard::algorithm::SCORECARD;
 
 /// Every algorithm this build trains, in the order error hints list them.
-const ALGORITHMS: &[Algorithm] = &[LOGISTIC, LINEAR, SCORECARD, MLP, KMEANS, ISOLATION_FOREST];
+const ALGORITHMS: &[Algorithm] = &[
+    LOGISTIC,         // estimator/linear/
+    LINEAR,           // estimator/linear/
+    SCORECARD,        // estimator/scorecard/
+    MLP,              // estimator/mlp/
+    KMEANS,           // estimator/kmeans/
+    ISOLATION_FOREST, // estimator/isolation_forest/
+];
 
 impl Algorithm {
     /// The registered algorithm of SQL name `name`; the error's hint lists them all.
