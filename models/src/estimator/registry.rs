@@ -40,7 +40,7 @@ impl Algorithm {
                 "option \"{key}\" does not apply to algorithm \"{}\"",
                 self.as_str()
             ))
-            .with_hint(why));
+            .with_hint(why.replace("{takes text}", &taking("text"))));
         }
         if training_keys.contains(&key) || self.keys().contains(&key) {
             return Ok(());
@@ -120,6 +120,19 @@ pub fn self_training_names(conjunction: &str) -> String {
     )
 }
 
+/// "logistic, linear and mlp": the algorithms that take option `key` (none refuses it).
+fn taking(key: &str) -> String {
+    let names: Vec<&str> = all()
+        .filter(|a| !a.spec().refused().0.contains(&key))
+        .map(Algorithm::as_str)
+        .collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// "'a'", "'a' or 'b'", "'a', 'b' or 'c'".
 fn quoted(algorithms: impl Iterator<Item = Algorithm>, conjunction: &str) -> String {
     let names: Vec<String> = algorithms.map(|a| format!("'{}'", a.as_str())).collect();
@@ -142,6 +155,7 @@ mod tests {
         assert_eq!(names.len(), ALGORITHMS.len());
         assert_eq!(unsupervised_names("or"), "'kmeans' or 'isolation_forest'");
         assert_eq!(self_training_names("or"), "'logistic' or 'mlp'");
+        assert_eq!(taking("text"), "logistic, linear and mlp");
         assert_eq!(
             quoted(all().take(3), "and"),
             "'logistic', 'linear' and 'scorecard'"

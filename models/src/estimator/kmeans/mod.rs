@@ -36,8 +36,9 @@ pub const NOT_FOR_KMEANS: &[&str] = &[
     "text",
     "semi_supervised",
 ];
+/// (`{takes text}` is the registry's list of the algorithms that take text features.)
 pub const NOT_FOR_UNSUPERVISED_HINT: &str =
-    "an unsupervised model has no target: it trains on every row and is not compared with a deployed version; hashed text features are for logistic, linear and mlp";
+    "an unsupervised model has no target: it trains on every row and is not compared with a deployed version; hashed text features are for {takes text}";
 
 /// Largest k (a centre per cluster; the profile has k × width entries).
 pub const MAX_K: usize = 1000;
