@@ -3,22 +3,10 @@
 //! benchmarked with plain `cargo test -p finml-models`, and so that no training code can call
 //! into the database (only the extension's backend thread may).
 //!
-//! Layers, lowest first (a module imports only modules above it in this list):
-//! - foundations: `error`, `interrupt`, `parallel`, `html` (report text), `json`, `linalg`, `design`, `data`, `progress`, `split`,
-//!   `metrics`;
-//! - features: `binning`, `calendar` (date parts), `text` (hashed TF-IDF), `preprocess`, `drift` (training distributions), `scoring_code` (a design as SQL), `fit` (what every
-//!   estimator's fit receives);
-//! - `explain` (attribution formulas, the training reference);
-//! - the seam: `estimator` (algorithm tags, parameters, fitted estimators, dispatch) with
-//!   one module per algorithm under it: `estimator::linear` (logistic and linear
-//!   regression), `estimator::scorecard`, `estimator::mlp`, `estimator::kmeans`,
-//!   `estimator::isolation_forest` (the last two learn without a target); then `options` (the options
-//!   object), `model` (shared parts + one estimator), `format` (the stored form);
-//! - pipelines: `backtest` (walk-forward), `batch` (batch-scoring options), `monitor` (drift and monitoring by period),
-//!   `profile` (screening candidate features), `timeseries` (fin_ts_view's SQL), `self_training` (semi-supervised),
-//!   `train`, `deploy`, `evaluate`, `export`, `report` (with `segment_report`, the
-//!   unsupervised models' sections), `service` (what the SQL
-//!   layer calls to train a version).
+//! Its modules are layered (foundations, features, the algorithms' internals, the estimator
+//! seam, the algorithms' seam code, the registry, options and model, training, pipelines):
+//! DESIGN.md's `layers models/src` list is the one statement of the layers, and `make lint`
+//! checks the imports against it (tools/import_graph.py).
 
 pub mod backtest;
 pub mod batch;
