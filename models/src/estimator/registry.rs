@@ -60,13 +60,14 @@ impl Algorithm {
     }
 }
 
-/// A stored algorithm is its name; an unknown name is refused with the registered ones.
+/// A stored algorithm is its name; an unknown name is refused with the registered ones, in
+/// the words serde used when the algorithm was an enum.
 impl<'de> Deserialize<'de> for Algorithm {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         find(&name).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "unknown algorithm `{name}`, expected one of {}",
+                "unknown variant `{name}`, expected one of {}",
                 all()
                     .map(|a| format!("`{}`", a.as_str()))
                     .collect::<Vec<_>>()
