@@ -13,7 +13,10 @@ Prints each module's imports (unless --quiet), then checks, and exits 1 if any f
   or of a lower one. A folder module's files (estimator::linear::solver) take the layer of
   the closest listed ancestor; but once one file of a folder is listed, each must be (so a
   new pg/ file cannot slip into pg's layer unnoticed). Every module is covered, every listed
-  module exists, none is listed twice. The crate root (lib.rs) is the module `crate`.
+  module exists, none is listed twice. The crate root (lib.rs) is the module `crate`. A `*`
+  segment matches any one segment (`estimator::*::algorithm`: every algorithm folder's
+  algorithm.rs), so a new folder that keeps the convention needs no new entry; a module
+  named itself wins over a pattern, and of two patterns the one with more named segments.
 - api: no module under api:: imports another api:: module (nor api/mod.rs);
 - file length: no file over 800 lines (MAX_FILE_LINES), counting every line (blank and comment
   lines included) outside `#[cfg(test)] mod name { ... }` blocks (any cfg that names test,
@@ -367,7 +370,7 @@ def read_layers(design, key):
                 break
             body = stripped
         names = [x.strip() for x in body.split(',')]
-        bad = [x for x in names if not re.fullmatch(r'\w+(::\w+)*', x)]
+        bad = [x for x in names if not re.fullmatch(r'(\w+|\*)(::(\w+|\*))*', x)]
         if bad:
             return f"{design}: ```layers {key}: layer {m.group(1)!r}: cannot read {bad[0]!r} as a module"
         layers.append((m.group(1).strip(), names))
@@ -378,14 +381,41 @@ def check_layers(crate, design, key, layers):
     problems = []
     where = f"{design} (```layers {key})"
     level, layer_name = {}, {}
+    patterns = []
     for i, (lname, names) in enumerate(layers):
         for n in names:
+            if '*' in n:
+                patterns.append((n, i, lname))
+                continue
             if n in level:
                 problems.append(f"LAYERS: {where}: {n} is listed twice ({layer_name[n]}, {lname})")
                 continue
             level[n], layer_name[n] = i, lname
             if n not in crate.files:
                 problems.append(f"LAYERS: {where}: layer {lname} lists {n}, which is no module of {crate.root}")
+    # A pattern's `*` is one segment of a path (estimator::*::algorithm): it places every module
+    # it matches that is not named itself; of two patterns, the one with more named segments.
+    matched = set()
+    for m in sorted(crate.files):
+        if m in level or m in crate.test_only:
+            continue
+        fits = [(sum(seg != '*' for seg in pat.split('::')), pat, i, lname) for pat, i, lname in patterns
+                if len(pat.split('::')) == len(m.split('::'))
+                and all(seg in ('*', part) for seg, part in zip(pat.split('::'), m.split('::')))]
+        if not fits:
+            continue
+        best = max(f[0] for f in fits)
+        winners = [f for f in fits if f[0] == best]
+        if len({f[2] for f in winners}) > 1:
+            problems.append(f"LAYERS: {where}: {m} matches {', '.join(f[1] for f in winners)} "
+                            f"in different layers")
+            continue
+        level[m], layer_name[m] = winners[0][2], winners[0][3]
+        matched |= {f[1] for f in winners}
+    for pat, _, lname in patterns:
+        if pat not in matched:
+            problems.append(f"LAYERS: {where}: layer {lname} lists {pat}, which places no module "
+                            f"of {crate.root}")
     # Each module's layer: its own, or its closest listed ancestor's when no sibling is listed.
     of, via = {}, {}
     for m in sorted(crate.files):

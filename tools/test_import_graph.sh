@@ -182,6 +182,22 @@ d=$(syn missing)
 sed -i 's/^a: pg::a$/a: pg::a, pg::gone/' "$d/DESIGN.md"
 expect "synthetic: a listed module that does not exist" "$d" src "lists pg::gone, which is no module of src"
 
+# A `*` segment places every module it matches (a new folder that keeps the convention needs
+# no entry of its own), and still refuses an upward import of what it places.
+d=$(syn pattern)
+sed -i 's/^b: pg::b (imports a,$/b: pg::*/; /^    and error)$/d' "$d/DESIGN.md"
+sed -i 's/^a: pg::a$/a: pg::a/' "$d/DESIGN.md"
+printf 'pub fn c() {}\n' >"$d/src/pg/c.rs"
+echo 'pub mod c;' >>"$d/src/pg/mod.rs"
+passes "synthetic: pg::* places pg::b and a new pg::c" "$d" src
+printf 'pub fn up() {\n    crate::pg::c::c();\n}\n' >>"$d/src/pg/a.rs"
+expect "synthetic: pg::a imports pg::c, placed above it by pg::*" "$d" src \
+    "^LAYERS: src/pg/a.rs: pg::a \(layer a\) imports pg::c \(layer b\), a higher layer"
+
+d=$(syn pattern_unused)
+sed -i 's/^a: pg::a$/a: pg::a, pg::*::nothing/' "$d/DESIGN.md"
+expect "synthetic: a pattern that places nothing" "$d" src "lists pg::\*::nothing, which places no module of src"
+
 if [ "$failures" -gt 0 ]; then
     echo "tools/test_import_graph.sh: $failures failure(s)"
     exit 1
