@@ -120,12 +120,13 @@ pub struct Extras {
 }
 
 impl Extras {
-    /// An error naming the first part present that `algorithm` does not have.
-    pub fn refuse_others(&self, algorithm: &str, scorecard: bool, network: bool) -> Result<()> {
-        if !scorecard && self.scorecard.is_some() {
+    /// An error naming the first part present: `algorithm` takes out the part it has before
+    /// asking.
+    pub fn refuse_others(&self, algorithm: &str) -> Result<()> {
+        if self.scorecard.is_some() {
             return Err(corrupt(algorithm, "a scorecard's points"));
         }
-        if !network && self.network.is_some() {
+        if self.network.is_some() {
             return Err(corrupt(algorithm, "a network"));
         }
         Ok(())

@@ -15,9 +15,7 @@ mod target;
 mod tests;
 mod unsupervised;
 
-pub use outcome::{
-    binary_evaluation, not_finite, regression_evaluation, with_drift, HeldOut, TrainOutcome, Truth,
-};
+pub use outcome::{HeldOut, TrainOutcome, Truth};
 pub use target::{binary_labels, resolve_classes};
 
 use crate::data::{Dataset, TargetColumn};

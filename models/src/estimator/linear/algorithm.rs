@@ -2,7 +2,8 @@
 //! fitted estimator.
 
 use super::{
-    fit, LinearEstimator, SolverParams, LINEAR_DEFAULT_L2, LOGISTIC_DEFAULT_L2, SOLVER_KEYS,
+    fit, LinearEstimator, LinearFit, SolverParams, LINEAR_DEFAULT_L2, LOGISTIC_DEFAULT_L2,
+    SOLVER_KEYS,
 };
 use crate::error::{Error, Result};
 use crate::estimator::{
@@ -64,10 +65,19 @@ impl Spec for LinearSpec {
 }
 
 fn linear_from_stored(stored: StoredEstimator, classifier: bool) -> Result<Box<dyn Estimator>> {
-    let name = if classifier { "logistic" } else { "linear" };
+    let name = algorithm_of(classifier).as_str();
     let (linear, extras) = stored.into_linear(name)?;
-    extras.refuse_others(name, false, false)?;
+    extras.refuse_others(name)?;
     Ok(Box::new(LinearModel { linear, classifier }))
+}
+
+/// Logistic regression for a classifier, linear regression for the rest.
+fn algorithm_of(classifier: bool) -> Algorithm {
+    if classifier {
+        LOGISTIC
+    } else {
+        LINEAR
+    }
 }
 
 /// Logistic regression's parameters.
@@ -192,13 +202,19 @@ pub struct LinearModel {
     pub classifier: bool,
 }
 
+impl LinearModel {
+    /// The model of a fit on `preprocessor`'s design (odds ratios for a classifier).
+    pub fn of_fit(fit: &LinearFit, preprocessor: &Preprocessor, classifier: bool) -> LinearModel {
+        LinearModel {
+            linear: LinearEstimator::from_fit(fit, preprocessor, classifier),
+            classifier,
+        }
+    }
+}
+
 impl Estimator for LinearModel {
     fn algorithm(&self) -> Algorithm {
-        if self.classifier {
-            LOGISTIC
-        } else {
-            LINEAR
-        }
+        algorithm_of(self.classifier)
     }
 
     fn predictor(&self) -> Predictor<'_> {

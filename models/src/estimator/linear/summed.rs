@@ -4,8 +4,8 @@
 
 use super::algorithm::{LinearModel, LinearParams, LogisticParams};
 use super::{
-    fitted_by_newton, newton_by_passes, LinearEstimator, LinearFit, NewtonPass, NewtonSolution,
-    SolverParams, NEWTON_MAX_TERMS,
+    fitted_by_newton, newton_by_passes, LinearFit, NewtonPass, NewtonSolution, SolverParams,
+    NEWTON_MAX_TERMS,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::{Estimator, SummedFit, SummedFitted};
@@ -28,11 +28,7 @@ impl SummedFit for LogisticParams {
         let layout = NewtonLayout::new(terms, preprocessor.features.len());
         let fit = solution.into_fit(true);
         let term_sums = last.split_off(layout.term_sums);
-        let linear = LinearEstimator::from_fit(&fit, &preprocessor, true);
-        let estimator = Box::new(LinearModel {
-            linear,
-            classifier: true,
-        });
+        let estimator = Box::new(LinearModel::of_fit(&fit, &preprocessor, true));
         Ok(fitted_from_sums(
             preprocessor,
             &fit,
@@ -52,11 +48,7 @@ impl SummedFit for LinearParams {
     ) -> Result<SummedFitted> {
         let (preprocessor, n, _) = standardized_for_newton(input, rows)?;
         let (fit, term_sums) = least_squares(self.0.l2, rows, &preprocessor, n)?;
-        let linear = LinearEstimator::from_fit(&fit, &preprocessor, false);
-        let estimator = Box::new(LinearModel {
-            linear,
-            classifier: false,
-        });
+        let estimator = Box::new(LinearModel::of_fit(&fit, &preprocessor, false));
         Ok(fitted_from_sums(
             preprocessor,
             &fit,

@@ -47,7 +47,7 @@ impl Spec for MlpSpec {
             .network
             .take()
             .ok_or_else(|| corrupt(self.name(), "no network"))?;
-        extras.refuse_others(self.name(), false, false)?;
+        extras.refuse_others(self.name())?;
         Ok(Box::new(network))
     }
 }

@@ -42,7 +42,7 @@ impl Spec for ScorecardSpec {
             .scorecard
             .take()
             .ok_or_else(|| corrupt(self.name(), "no points"))?;
-        extras.refuse_others(self.name(), false, false)?;
+        extras.refuse_others(self.name())?;
         Ok(Box::new(ScorecardEstimator { linear, points }))
     }
 }
