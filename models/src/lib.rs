@@ -45,6 +45,7 @@ pub mod summed;
 pub mod text;
 pub mod timeseries;
 pub mod train;
+pub mod trees;
 
 #[cfg(test)]
 mod test_data;
