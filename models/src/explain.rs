@@ -25,6 +25,8 @@
 //! its contribution over up to `IMPORTANCE_SAMPLE` training rows.
 
 use crate::data::Dataset;
+use crate::trees::shap::ensemble_shap;
+use crate::trees::Ensemble;
 use crate::error::{Error, ErrorKind, Result};
 use crate::preprocess::{Preprocessor, RawValue, Transform};
 use serde::{Deserialize, Serialize};
@@ -65,6 +67,55 @@ impl Reference {
             mean_design: Vec::new(),
         }
     }
+}
+
+/// Training rows whose tree contributions measure the global importance.
+pub const TREE_IMPORTANCE_SAMPLE: usize = 1000;
+
+impl Reference {
+    /// A tree model's reference: the spread of each feature's TreeSHAP contribution over up
+    /// to `TREE_IMPORTANCE_SAMPLE` of `rows` (evenly spaced). Its baseline is the trees'
+    /// own expected value, which they store.
+    pub fn measure_trees(
+        preprocessor: &Preprocessor,
+        trees: &Ensemble,
+        data: &Dataset,
+        rows: &[usize],
+    ) -> Reference {
+        let step = (rows.len() / TREE_IMPORTANCE_SAMPLE).max(1);
+        let sample: Vec<usize> = rows.iter().step_by(step).copied().collect();
+        let x = preprocessor.design_matrix(data, &sample);
+        let mut moments = vec![RunningMoments::default(); preprocessor.features.len()];
+        for row in x.rows() {
+            crate::interrupt::check();
+            let phi = ensemble_shap(trees, &row.to_vec());
+            for (k, c) in per_feature(preprocessor, &phi).into_iter().enumerate() {
+                moments[k].add(c);
+            }
+        }
+        Reference {
+            mean_terms: Vec::new(),
+            term_sd: moments.iter().map(RunningMoments::population_sd).collect(),
+            mean_design: Vec::new(),
+        }
+    }
+}
+
+/// A tree model's explanation of one row: exact path-dependent TreeSHAP, against the trees'
+/// expected output over their training rows.
+pub fn explain_trees(
+    preprocessor: &Preprocessor,
+    trees: &Ensemble,
+    values: &[RawValue<'_>],
+) -> Result<Explanation> {
+    let mut row = Vec::with_capacity(preprocessor.width());
+    preprocessor.design_row(values, &mut row)?;
+    let phi = ensemble_shap(trees, &row);
+    Ok(Explanation {
+        baseline: trees.expected_value(),
+        contributions: per_feature(preprocessor, &phi),
+        column_terms: phi,
+    })
 }
 
 /// Design-column attributions summed per feature.

@@ -435,6 +435,12 @@ pub fn first_structure_problem(model: &Model) -> Option<String> {
     if let Some(problem) = model.estimator.shape_mismatch(&model.preprocessor) {
         return Some(problem);
     }
+    if !model.estimator.reads_missing() && model.preprocessor.keeps_missing() {
+        return Some(format!(
+            "its preprocessing keeps NULL numbers, which only tree models read, for a {} model",
+            model.algorithm().as_str()
+        ));
+    }
     if let Some(problem) = model.estimator.task_mismatch(model.task) {
         return Some(problem);
     }

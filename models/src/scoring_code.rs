@@ -355,6 +355,7 @@ mod tests {
                     impute: 1.0,
                     mean: 0.5,
                     scale: 2.0,
+                    keep_missing: false,
                 },
             })
             .collect();

@@ -25,23 +25,28 @@ use crate::fit::{FitInput, Task};
 use crate::preprocess::Preprocessor;
 use crate::scoring_code;
 use crate::summed::{SummedRows, SumsInput, SumsPass};
+use crate::trees::Ensemble;
 use ndarray::Array2;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::any::Any;
 use std::fmt;
 
+pub mod gbdt;
 pub mod isolation_forest;
 pub mod kmeans;
 pub mod linear;
 pub mod mlp;
+pub mod random_forest;
 pub mod registry;
 pub mod scorecard;
+pub mod tree;
 mod stored;
 
 pub use stored::{
     corrupt, StoredEstimator, FEATURE_KINDS_FORMAT_VERSION, NEWEST_FORMAT_VERSION,
-    SPECIAL_CODES_FORMAT_VERSION, TIME_OF_DAY_FORMAT_VERSION, UNSUPERVISED_FORMAT_VERSION,
+    SPECIAL_CODES_FORMAT_VERSION, TIME_OF_DAY_FORMAT_VERSION, TREES_FORMAT_VERSION,
+    UNSUPERVISED_FORMAT_VERSION,
 };
 
 thread_local! {
@@ -241,6 +246,9 @@ pub enum Predictor<'a> {
     /// `intercept + weights · design row`: explanations, the explanation reference,
     /// coefficients and the SQL expression follow from it.
     Linear(&'a LinearEstimator),
+    /// Trees added up (`trees::Ensemble`): explanations by exact TreeSHAP, the SQL
+    /// expression of the trees; a NULL number reaches them as NaN (a split's default side).
+    Trees(&'a Ensemble),
     /// Any other function of the design row.
     Design(&'a dyn DesignOutput),
 }
@@ -271,6 +279,12 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     /// bytes may have been edited): what does not fit.
     fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String>;
 
+    /// True when its design rows may hold NaN (a NULL number the preprocessing kept for the
+    /// trees' default directions); no other estimator reads a preprocessing that keeps them.
+    fn reads_missing(&self) -> bool {
+        matches!(self.predictor(), Predictor::Trees(_))
+    }
+
     /// The oldest stored-format version that can hold this estimator.
     fn format_version(&self) -> u32;
 
@@ -282,6 +296,9 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn output(&self, preprocessor: &Preprocessor, values: &[RawValue<'_>]) -> Result<f64> {
         match self.predictor() {
             Predictor::Linear(linear) => linear.output(preprocessor, values),
+            Predictor::Trees(trees) => {
+                with_design_row(preprocessor, values, |row| trees.output(row))
+            }
             Predictor::Design(design) => {
                 with_design_row(preprocessor, values, |row| design.output_of_row(row))
             }
@@ -292,6 +309,11 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
         match self.predictor() {
             Predictor::Linear(linear) => linear.outputs(x),
+            Predictor::Trees(trees) => x
+                .rows()
+                .into_iter()
+                .map(|row| trees.output(row.as_slice().expect("a design matrix is row-major")))
+                .collect(),
             Predictor::Design(design) => design.outputs(x),
         }
     }
@@ -307,6 +329,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
             Predictor::Linear(l) => {
                 explain::explain_linear(preprocessor, l.intercept, &l.weights, reference, values)
             }
+            Predictor::Trees(trees) => explain::explain_trees(preprocessor, trees, values),
             Predictor::Design(_) => Err(explain::not_explained(self.algorithm().as_str())),
         }
     }
@@ -321,6 +344,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     ) -> Option<Reference> {
         match self.predictor() {
             Predictor::Linear(l) => Some(Reference::measure(preprocessor, &l.weights, data, rows)),
+            Predictor::Trees(trees) => Some(Reference::measure_trees(preprocessor, trees, data, rows)),
             Predictor::Design(_) => None,
         }
     }
@@ -344,6 +368,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
                 }
                 importance_mismatch(preprocessor, reference)
             }
+            Predictor::Trees(_) => importance_mismatch(preprocessor, reference),
             Predictor::Design(_) => None,
         }
     }
@@ -358,7 +383,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn coefficients(&self) -> &[Coefficient] {
         match self.predictor() {
             Predictor::Linear(l) => &l.coefficients,
-            Predictor::Design(_) => &[],
+            Predictor::Trees(_) | Predictor::Design(_) => &[],
         }
     }
 
@@ -366,7 +391,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn coefficients_disagree(&self, preprocessor: &Preprocessor) -> bool {
         match self.predictor() {
             Predictor::Linear(l) => l.coefficients_disagree(preprocessor),
-            Predictor::Design(_) => false,
+            Predictor::Trees(_) | Predictor::Design(_) => false,
         }
     }
 
@@ -392,6 +417,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
             Predictor::Linear(l) => {
                 scoring_code::linear_predictor(preprocessor, l.intercept, &l.weights)
             }
+            Predictor::Trees(trees) => crate::trees::rules::ensemble_sql(preprocessor, trees),
             Predictor::Design(_) => Err(no_sql(format!(
                 "{} model has no SQL expression: only linear models and scorecards are written as scoring code",
                 crate::error::with_article(self.algorithm().as_str())

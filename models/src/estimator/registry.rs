@@ -6,11 +6,14 @@ use super::{Algorithm, Params};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Deserializer};
 
+pub use super::gbdt::algorithm::GBDT;
 pub use super::isolation_forest::algorithm::ISOLATION_FOREST;
 pub use super::kmeans::algorithm::KMEANS;
 pub use super::linear::algorithm::{LINEAR, LOGISTIC};
 pub use super::mlp::algorithm::MLP;
+pub use super::random_forest::algorithm::RANDOM_FOREST;
 pub use super::scorecard::algorithm::SCORECARD;
+pub use super::tree::algorithm::TREE;
 
 /// Every algorithm this build trains, in the order error hints list them.
 const ALGORITHMS: &[Algorithm] = &[
@@ -18,6 +21,9 @@ const ALGORITHMS: &[Algorithm] = &[
     LINEAR,           // estimator/linear/
     SCORECARD,        // estimator/scorecard/
     MLP,              // estimator/mlp/
+    GBDT,             // estimator/gbdt/
+    RANDOM_FOREST,    // estimator/random_forest/
+    TREE,             // estimator/tree/
     KMEANS,           // estimator/kmeans/
     ISOLATION_FOREST, // estimator/isolation_forest/
 ];

@@ -12,7 +12,11 @@ use serde::{Deserialize, Serialize};
 /// The newest stored-format version this build reads and writes: the largest
 /// [`super::Estimator::format_version`] or feature kind's. An algorithm added later raises
 /// it, so that older finml refuses its models instead of misreading them.
-pub const NEWEST_FORMAT_VERSION: u32 = TIME_OF_DAY_FORMAT_VERSION;
+pub const NEWEST_FORMAT_VERSION: u32 = TREES_FORMAT_VERSION;
+
+/// The format version of the tree models (gbdt, random_forest, tree; finml 0.10), and of
+/// the preprocessing that keeps NULL numbers for them.
+pub const TREES_FORMAT_VERSION: u32 = 8;
 
 /// The format version of a model with a date's hour or minute part (finml 0.9.1).
 pub const TIME_OF_DAY_FORMAT_VERSION: u32 = 7;

@@ -30,6 +30,15 @@ impl Preprocessor {
     /// Number of design-matrix columns (without the intercept). Saturating: a preprocessing
     /// that [`Preprocessor::structure_problem`] has not passed may be read by hand-edited
     /// bytes, and a wrapped width would look small.
+    /// True when a NULL number reaches the design as NaN (a tree model's preprocessing).
+    pub fn keeps_missing(&self) -> bool {
+        self.features.iter().any(|f| match &f.transform {
+            Transform::Numeric(n) => n.keep_missing,
+            Transform::Date(d) => d.parts.iter().any(|p| p.scaling.keep_missing),
+            _ => false,
+        })
+    }
+
     pub fn width(&self) -> usize {
         self.features
             .iter()

@@ -23,12 +23,15 @@ pub const END_TIMESTAMP_SECONDS: f64 = 9_224_318_016_000.0;
 /// timestamps, in seconds since 1970-01-01.
 pub const END_DATE_SECONDS: f64 = 185_331_707_078_400.0;
 
-/// A numeric feature: `x -> ((x, or impute if NULL) - mean) / scale`.
+/// A numeric feature: `x -> ((x, or impute if NULL) - mean) / scale`; with `keep_missing`
+/// (the tree models', which route a NULL by a learned default direction) a NULL stays NaN.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NumericTransform {
     pub impute: f64,
     pub mean: f64,
     pub scale: f64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_missing: bool,
 }
 
 impl NumericTransform {
@@ -47,7 +50,11 @@ impl NumericTransform {
 
     #[inline]
     pub fn standardize(&self, x: f64) -> f64 {
-        let x = if x.is_nan() { self.impute } else { x };
+        let x = if x.is_nan() && !self.keep_missing {
+            self.impute
+        } else {
+            x
+        };
         (x - self.mean) / self.scale
     }
 
@@ -60,6 +67,7 @@ impl NumericTransform {
             mean,
             // A constant column gets scale 1 (as StandardScaler does), not a division by zero.
             scale: if std > 1e-12 { std } else { 1.0 },
+            keep_missing: false,
         }
     }
 }

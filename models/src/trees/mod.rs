@@ -11,6 +11,7 @@
 //! parent, which makes a tree acyclic by construction and checkable in one pass.
 
 pub mod bins;
+pub mod fit;
 pub mod grow;
 pub mod rules;
 pub mod shap;

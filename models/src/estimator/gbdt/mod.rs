@@ -1,0 +1,306 @@
+//! Gradient-boosted trees on histograms (LightGBM's method, `trees::grow`): each round fits
+//! one tree to the gradients and hessians of the loss (log-loss on the log-odds of a
+//! classifier, squared error of a regression) at the current output, leaf-wise up to
+//! `num_leaves` leaves, and adds it shrunk by `learning_rate`. The first output is the
+//! training rows' log-odds (or mean), as LightGBM's boost_from_average.
+//!
+//! Written over ndarray and the shared tree code rather than taken from a crate or bound to
+//! LightGBM (bench/README.md, "Gradient boosting: the implementation", has the numbers): the
+//! requirements every finml fit meets — cancellable between rounds, memory checked before
+//! it allocates, trees in finml's own stored form for TreeSHAP, SQL and rules — are the
+//! greater part of the work with any of them.
+
+pub mod algorithm;
+
+use crate::error::Result;
+use crate::fit::{ClassWeight, FitInput};
+use crate::interrupt;
+use crate::json::{count, number_in};
+use crate::preprocess::Preprocessor;
+use crate::progress::EpochLog;
+use crate::trees::bins::BinnedRows;
+use crate::trees::fit::{
+    check_tree_memory, max_bins, mean_loss, monotone_columns, parse_monotone, targets_and_weights,
+    tree_preprocessor,
+};
+use crate::trees::grow::{grow, GrowInput, GrowParams};
+use crate::trees::{Combine, Ensemble, MAX_TREES, MAX_TREE_DEPTH};
+use crate::estimator::linear::solver::sigmoid;
+use rand::rngs::SmallRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde_json::{Map, Value};
+use std::time::Instant;
+
+/// The keys of algorithm "gbdt".
+pub const GBDT_KEYS: &[&str] = &[
+    "n_trees",
+    "learning_rate",
+    "max_depth",
+    "num_leaves",
+    "min_child_weight",
+    "min_samples_leaf",
+    "l2",
+    "subsample",
+    "colsample",
+    "max_bins",
+    "early_stopping_rounds",
+    "validation_fraction",
+    "monotone",
+    "class_weight",
+];
+
+/// The most leaves of one tree (LightGBM's limit).
+pub const MAX_LEAVES: usize = 131_072;
+/// Rounds per line of the training log (a NOTICE and a finml.training_log row each).
+const ROUNDS_PER_LOG: usize = 10;
+
+/// Validated gbdt parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GbdtParams {
+    /// Rounds (trees). Default 100.
+    pub n_trees: usize,
+    /// Default 0.1.
+    pub learning_rate: f64,
+    /// Default 64 (no limit but the deepest tree finml stores).
+    pub max_depth: usize,
+    /// Default 31.
+    pub num_leaves: usize,
+    /// The least hessian sum of a leaf. Default 0.001.
+    pub min_child_weight: f64,
+    /// Default 20.
+    pub min_samples_leaf: usize,
+    /// L2 penalty on leaf outputs. Default 0.
+    pub l2: f64,
+    /// The share of rows each round draws (without replacement). Default 1.
+    pub subsample: f64,
+    /// The share of design columns each tree may use. Default 1.
+    pub colsample: f64,
+    /// Default 255.
+    pub max_bins: usize,
+    /// Stop when the validation loss has not fallen for this many rounds (None: every round).
+    pub early_stopping_rounds: Option<usize>,
+    /// The share of the training split held out for early stopping. Default 0.1.
+    pub validation_fraction: f64,
+    /// (feature, +1 | −1).
+    pub monotone: Vec<(String, i8)>,
+    pub class_weight: Option<ClassWeight>,
+}
+
+impl GbdtParams {
+    pub fn from_options(options: &Map<String, Value>) -> Result<GbdtParams> {
+        let get = |key| options.get(key);
+        let share = |key, default| {
+            get(key).map_or(Ok(default), |v| {
+                number_in(v, key, 0.0, 1.0, true, "a share in (0, 1]").and_then(|x| {
+                    if x > 0.0 {
+                        Ok(x)
+                    } else {
+                        Err(crate::json::bad(key, v, "a share in (0, 1]"))
+                    }
+                })
+            })
+        };
+        let at_least = |key, default, expected| {
+            get(key).map_or(Ok(default), |v| number_in(v, key, 0.0, 1e12, true, expected))
+        };
+        Ok(GbdtParams {
+            n_trees: get("n_trees").map_or(Ok(100), |v| count(v, "n_trees", 1, MAX_TREES))?,
+            learning_rate: get("learning_rate").map_or(Ok(0.1), |v| {
+                number_in(v, "learning_rate", 0.0, 1.0, true, "a number in (0, 1]").and_then(|x| {
+                    if x > 0.0 {
+                        Ok(x)
+                    } else {
+                        Err(crate::json::bad("learning_rate", v, "a number in (0, 1]"))
+                    }
+                })
+            })?,
+            max_depth: get("max_depth").map_or(Ok(MAX_TREE_DEPTH), |v| {
+                count(v, "max_depth", 1, MAX_TREE_DEPTH)
+            })?,
+            num_leaves: get("num_leaves").map_or(Ok(31), |v| count(v, "num_leaves", 2, MAX_LEAVES))?,
+            min_child_weight: at_least("min_child_weight", 1e-3, "a number ≥ 0")?,
+            min_samples_leaf: get("min_samples_leaf")
+                .map_or(Ok(20), |v| count(v, "min_samples_leaf", 1, 1 << 30))?,
+            l2: at_least("l2", 0.0, "a number ≥ 0")?,
+            subsample: share("subsample", 1.0)?,
+            colsample: share("colsample", 1.0)?,
+            max_bins: max_bins(get("max_bins"))?,
+            early_stopping_rounds: get("early_stopping_rounds")
+                .map(|v| count(v, "early_stopping_rounds", 1, MAX_TREES))
+                .transpose()?,
+            validation_fraction: get("validation_fraction").map_or(Ok(0.1), |v| {
+                number_in(v, "validation_fraction", 0.0, 0.5, true, "a share in (0, 0.5]").and_then(
+                    |x| {
+                        if x > 0.0 {
+                            Ok(x)
+                        } else {
+                            Err(crate::json::bad("validation_fraction", v, "a share in (0, 0.5]"))
+                        }
+                    },
+                )
+            })?,
+            monotone: parse_monotone(get("monotone"))?,
+            class_weight: get("class_weight").map(ClassWeight::parse).transpose()?,
+        })
+    }
+}
+
+/// A boosted model's fit: its trees and the log of its rounds.
+pub struct GbdtFit {
+    pub ensemble: Ensemble,
+    pub log: Vec<EpochLog>,
+}
+
+/// Fits the preprocessing and the boosted trees on the training rows.
+pub fn fit_estimator(input: &mut FitInput<'_>, params: &GbdtParams) -> Result<(Preprocessor, GbdtFit)> {
+    let preprocessor = tree_preprocessor(input);
+    let width = preprocessor.width();
+    let monotone = monotone_columns(&preprocessor, &params.monotone)?;
+    let threads = input.limits.threads.max(1);
+    let kept = check_tree_memory(input, width, threads + 2, params.num_leaves, "gradient boosting")?;
+    let (y, w, classification) = targets_and_weights(input, params.class_weight);
+    let n = input.train.len();
+    let mut rng = SmallRng::seed_from_u64(input.seed);
+    let (fit_rows, valid_rows) = validation_split(n, params, &mut rng);
+    let bins = BinnedRows::build(&preprocessor, input.data, input.train, params.max_bins);
+    let base = initial_output(&y, &w, &fit_rows, classification);
+    let mut eta = vec![base; n];
+    let (mut gradients, mut hessians) = (vec![0.0; n], vec![0.0; n]);
+    let all_columns: Vec<usize> = (0..width).collect();
+    let grow_params = GrowParams {
+        num_leaves: params.num_leaves,
+        max_depth: params.max_depth,
+        min_child_weight: params.min_child_weight,
+        min_samples_leaf: params.min_samples_leaf,
+        l2: params.l2,
+        monotone,
+        node_columns: None,
+        threads,
+        kept_histograms: kept.saturating_sub(threads + 2).max(1),
+    };
+    let mut trees = Vec::with_capacity(params.n_trees);
+    let mut log = Vec::new();
+    let mut best = (f64::INFINITY, 0usize);
+    let started = Instant::now();
+    for round in 0..params.n_trees {
+        input.progress.step()?;
+        interrupt::check();
+        for &r in &fit_rows {
+            let (g, h) = if classification {
+                let p = sigmoid(eta[r]);
+                (p - y[r], (p * (1.0 - p)).max(1e-16))
+            } else {
+                (eta[r] - y[r], 1.0)
+            };
+            gradients[r] = g * w[r];
+            hessians[r] = h * w[r];
+        }
+        let rows: Vec<u32> = if params.subsample < 1.0 {
+            fit_rows.iter().filter(|_| rng.gen::<f64>() < params.subsample).map(|&r| r as u32).collect()
+        } else {
+            fit_rows.iter().map(|&r| r as u32).collect()
+        };
+        let columns = if params.colsample < 1.0 {
+            let k = ((params.colsample * width as f64).ceil() as usize).clamp(1, width.max(1));
+            let mut drawn: Vec<usize> = rand::seq::index::sample(&mut rng, width, k.min(width)).into_vec();
+            drawn.sort_unstable();
+            drawn
+        } else {
+            all_columns.clone()
+        };
+        let mut grown = grow(
+            &GrowInput {
+                bins: &bins,
+                gradients: &gradients,
+                hessians: &hessians,
+                rows,
+                columns: &columns,
+            },
+            &grow_params,
+            &mut rng,
+        );
+        for v in &mut grown.tree.values {
+            *v *= params.learning_rate;
+        }
+        for (r, e) in eta.iter_mut().enumerate() {
+            *e += grown.tree.values[grown.leaf_of_bins(bins.row(r))];
+        }
+        trees.push(grown.tree);
+        let valid_loss = (!valid_rows.is_empty())
+            .then(|| mean_loss(&eta, &y, &w, &valid_rows, classification));
+        if let Some(loss) = valid_loss {
+            if loss < best.0 {
+                best = (loss, round + 1);
+            }
+        }
+        let stop = params
+            .early_stopping_rounds
+            .is_some_and(|k| round + 1 >= best.1 + k);
+        if (round + 1) % ROUNDS_PER_LOG == 0 || round + 1 == params.n_trees || stop {
+            let entry = EpochLog {
+                epoch: round + 1,
+                of: params.n_trees,
+                train_loss: mean_loss(&eta, &y, &w, &fit_rows, classification),
+                valid_loss,
+                seconds: started.elapsed().as_secs_f64(),
+                rows_added: None,
+            };
+            input.progress.epoch(&entry)?;
+            log.push(entry);
+        }
+        if stop {
+            input.notes.push(format!(
+                "early stopping: the validation loss last fell at round {} of {}; the model keeps {} trees",
+                best.1, round + 1, best.1
+            ));
+            break;
+        }
+    }
+    if params.early_stopping_rounds.is_some() {
+        trees.truncate(best.1.max(1));
+    }
+    Ok((
+        preprocessor,
+        GbdtFit {
+            ensemble: Ensemble {
+                base,
+                combine: Combine::Sum,
+                trees,
+            },
+            log,
+        },
+    ))
+}
+
+/// The rows boosting fits and the rows early stopping watches (a random
+/// `validation_fraction` of the training split, when early stopping is asked for).
+fn validation_split(n: usize, params: &GbdtParams, rng: &mut SmallRng) -> (Vec<usize>, Vec<usize>) {
+    let mut rows: Vec<usize> = (0..n).collect();
+    if params.early_stopping_rounds.is_none() || n < 2 {
+        return (rows, Vec::new());
+    }
+    rows.shuffle(rng);
+    let held = ((params.validation_fraction * n as f64).round() as usize).clamp(1, n - 1);
+    let mut valid = rows.split_off(n - held);
+    rows.sort_unstable();
+    valid.sort_unstable();
+    (rows, valid)
+}
+
+/// The output before any tree: the weighted log-odds of the fitted rows' events, or their
+/// weighted mean.
+fn initial_output(y: &[f64], w: &[f64], rows: &[usize], classification: bool) -> f64 {
+    let (mut sum, mut weight) = (0.0, 0.0);
+    for &r in rows {
+        sum += w[r] * y[r];
+        weight += w[r];
+    }
+    let mean = if weight > 0.0 { sum / weight } else { 0.0 };
+    if classification {
+        let p = mean.clamp(1e-15, 1.0 - 1e-15);
+        (p / (1.0 - p)).ln()
+    } else {
+        mean
+    }
+}
