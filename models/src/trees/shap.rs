@@ -445,6 +445,14 @@ mod tests {
             assert!(phi.iter().all(|p| p.is_finite()), "{row:?}: {phi:?}");
             assert_complete(&tree, &row, &phi);
         }
+        // No cover at all: every zero fraction is 0 and the values stay finite (the game's
+        // empty set is worth 0 here, while Tree::expected_value falls back to values[0]).
+        tree.node_sample_weight = vec![0.0; 7];
+        for row in [[0.2, 1.0], [-1.0, 1.0], [0.7, -1.0], [f64::NAN, 0.3]] {
+            let phi = shap_of(&tree, &row);
+            assert!(phi.iter().all(|p| p.is_finite()), "{row:?}: {phi:?}");
+            assert!((phi.iter().sum::<f64>() - tree.output(&row)).abs() < 1e-12);
+        }
     }
 
     #[test]
