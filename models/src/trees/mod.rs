@@ -182,7 +182,9 @@ impl Tree {
             for child in [left, right] {
                 let child = child as usize;
                 if child <= node || child >= n {
-                    return Some(format!("tree node {node} has child {child}, which is not after it"));
+                    return Some(format!(
+                        "tree node {node} has child {child}, which is not after it"
+                    ));
                 }
                 parents[child] += 1;
                 if parents[child] > 1 {
@@ -194,7 +196,9 @@ impl Tree {
                 }
             }
             if default != left && default != right {
-                return Some(format!("tree node {node}'s default child is neither of its children"));
+                return Some(format!(
+                    "tree node {node}'s default child is neither of its children"
+                ));
             }
             if self.features[node] as usize >= width {
                 return Some(format!(
@@ -209,7 +213,9 @@ impl Tree {
         if let Some(orphan) = (1..n).find(|&k| parents[k] == 0) {
             return Some(format!("tree node {orphan} is reached from no node"));
         }
-        if self.values.iter().any(|v| !v.is_finite()) || self.target_mean.iter().any(|v| !v.is_finite()) {
+        if self.values.iter().any(|v| !v.is_finite())
+            || self.target_mean.iter().any(|v| !v.is_finite())
+        {
             return Some("a tree's node value is not finite".to_owned());
         }
         if self
