@@ -384,6 +384,37 @@ impl Model {
         Ok(principal_reasons(points, &binnings, &bins, baseline, n))
     }
 
+    /// At most `n` features that raised this row's output (the risk of a classifier, the
+    /// value of a regression) the most against the training reference, largest first: the
+    /// reason codes of a model without points. Each feature's contribution is its
+    /// explanation's (`explain`): coefficient × deviation from the training mean for a
+    /// linear model, integrated gradients for an MLP, TreeSHAP for trees. Features that
+    /// lowered it are not reasons.
+    pub fn contribution_reasons(
+        &self,
+        values: &[RawValue<'_>],
+        n: usize,
+    ) -> Result<Vec<ContributionReason>> {
+        let explanation = self.explain(values)?;
+        let mut reasons: Vec<ContributionReason> = explanation
+            .contributions
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0.0)
+            .map(|(feature, &contribution)| ContributionReason {
+                feature,
+                contribution,
+            })
+            .collect();
+        reasons.sort_by(|a, b| {
+            b.contribution
+                .total_cmp(&a.contribution)
+                .then(a.feature.cmp(&b.feature))
+        });
+        reasons.truncate(n);
+        Ok(reasons)
+    }
+
     /// The other class's name, for decisions and confusion tables: models trained before
     /// finml 0.3 do not store it and get `not <positive>`. `None` for a regression.
     pub fn negative_class_name(&self) -> Option<String> {
@@ -394,6 +425,15 @@ impl Model {
                 .unwrap_or_else(|| format!("not {positive}")),
         )
     }
+}
+
+/// A reason code of a model without points: a feature and how much it raised the output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContributionReason {
+    /// Index of the feature in the model.
+    pub feature: usize,
+    /// Its contribution to the output unit (log-odds of a classifier), > 0.
+    pub contribution: f64,
 }
 
 /// At most `n` reason codes of one row's bins, most points lost first. Points are reported

@@ -373,8 +373,8 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
         }
     }
 
-    /// Metrics an unsupervised estimator measures on its training rows (a supervised one is
-    /// measured against its target instead: none here).
+    /// Metrics the estimator measures on its training rows: an unsupervised model's, a
+    /// forest's out-of-bag ones (a supervised model is also measured on its held-out rows).
     fn training_metrics(&self) -> Vec<(String, f64)> {
         Vec::new()
     }

@@ -100,7 +100,9 @@ pub fn train_reporting(
         .estimator
         .outputs_of_rows(&fitted.preprocessor, data, eval_rows);
     let truth = labelled.truth_of(eval_rows);
-    let (metrics, evaluation, truth) = evaluate(&eta, truth, evaluated_on)?;
+    let (mut metrics, evaluation, truth) = evaluate(&eta, truth, evaluated_on)?;
+    // What the estimator measured on its own training rows (a forest's out-of-bag AUC).
+    metrics.extend(fitted.estimator.training_metrics());
     let reference = fitted
         .estimator
         .measure_reference(&fitted.preprocessor, data, &train);

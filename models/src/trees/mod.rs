@@ -210,6 +210,18 @@ impl Tree {
                 return Some(format!("tree node {node}'s threshold is not finite"));
             }
         }
+        for node in (0..n).filter(|&k| !self.is_leaf(k)) {
+            // TreeSHAP's expected value is the leaves' cover-weighted mean only when each
+            // node's cover is its children's sum.
+            let cover = self.node_sample_weight[node];
+            let children = self.node_sample_weight[self.children_left[node] as usize]
+                + self.node_sample_weight[self.children_right[node] as usize];
+            if !(cover > 0.0 && (cover - children).abs() <= 1e-9 * cover) {
+                return Some(format!(
+                    "tree node {node}'s weight {cover} is not its children's sum {children}"
+                ));
+            }
+        }
         if let Some(orphan) = (1..n).find(|&k| parents[k] == 0) {
             return Some(format!("tree node {orphan} is reached from no node"));
         }
@@ -296,6 +308,16 @@ impl Ensemble {
         }
         if !self.base.is_finite() {
             return Some("its base score is not finite".to_owned());
+        }
+        // Every output is a sum of one leaf per tree: bounded by the largest leaves.
+        let bound: f64 = self.base.abs()
+            + self
+                .trees
+                .iter()
+                .map(|t| t.values.iter().fold(0.0f64, |m, v| m.max(v.abs())))
+                .sum::<f64>();
+        if bound.is_nan() || bound >= 1e300 {
+            return Some("its trees' outputs can add up past double precision".to_owned());
         }
         self.trees.iter().find_map(|t| t.structure_problem(width))
     }
