@@ -7,8 +7,8 @@
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::options::TrainOptions;
 use finml_models::estimator::tree::algorithm::TreeEstimator;
+use finml_models::options::TrainOptions;
 use finml_models::trees::Ensemble;
 use finml_models::{format, train, ErrorKind, Limits, RawValue, TrainOutcome};
 use serde_json::{json, Value};
@@ -130,7 +130,10 @@ fn gbdt_random_forest_and_tree_reach_lightgbm_and_scikit_learn() {
         let out = credit(algorithm, serde_json::from_str(options).unwrap());
         let auc = out.metrics["auc"];
         println!("{algorithm}: test AUC {auc:.4}, reference {reference:.4}");
-        assert!((auc - reference).abs() < tolerance, "{algorithm}: {auc} vs {reference}");
+        assert!(
+            (auc - reference).abs() < tolerance,
+            "{algorithm}: {auc} vs {reference}"
+        );
     }
 }
 
@@ -139,7 +142,11 @@ fn a_forest_measures_itself_out_of_the_bag() {
     let out = credit("random_forest", json!({"n_trees": 50}));
     let oob = out.metrics["oob_auc"];
     assert!((0.8..0.9).contains(&oob), "{oob}");
-    assert!(out.notes.iter().any(|n| n.starts_with("out-of-bag auc")), "{:?}", out.notes);
+    assert!(
+        out.notes.iter().any(|n| n.starts_with("out-of-bag auc")),
+        "{:?}",
+        out.notes
+    );
     // No bootstrap, no rows out of the bag.
     let out = credit("random_forest", json!({"n_trees": 5, "bootstrap": false}));
     assert!(!out.metrics.contains_key("oob_auc"));
@@ -207,8 +214,13 @@ fn a_constraint_on_a_category_or_an_unknown_feature_is_refused() {
             "positive": "bad", "split": {"column": "row", "test_from": "7"}, "monotone": monotone
         }))
         .unwrap();
-        let e = train(&data, finml_models::Algorithm::parse("gbdt").unwrap(), &options, LIMITS)
-            .unwrap_err();
+        let e = train(
+            &data,
+            finml_models::Algorithm::parse("gbdt").unwrap(),
+            &options,
+            LIMITS,
+        )
+        .unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidOption, "{e:?}");
     }
 }
@@ -238,8 +250,15 @@ fn bad_options_are_refused_with_the_key_named() {
         assert!(e.message.contains(&key), "{bad}: {}", e.message);
     }
     let forest = finml_models::Algorithm::parse("random_forest").unwrap();
-    for bad in [json!({"max_features": 0}), json!({"max_features": "most"}), json!({"bootstrap": 1})] {
-        assert_eq!(forest.params(bad.as_object().unwrap()).unwrap_err().kind, ErrorKind::InvalidOption);
+    for bad in [
+        json!({"max_features": 0}),
+        json!({"max_features": "most"}),
+        json!({"bootstrap": 1}),
+    ] {
+        assert_eq!(
+            forest.params(bad.as_object().unwrap()).unwrap_err().kind,
+            ErrorKind::InvalidOption
+        );
     }
 }
 
@@ -249,8 +268,14 @@ fn a_seed_gives_the_same_model_and_another_seed_another() {
     let bytes = |o: Value| format::to_bytes(&credit("gbdt", o).model).unwrap();
     let first = bytes(options.clone());
     assert_eq!(first, bytes(options));
-    assert_ne!(first, bytes(json!({"subsample": 0.8, "colsample": 0.7, "seed": 8})));
-    let forest = |seed| format::to_bytes(&credit("random_forest", json!({"n_trees": 10, "seed": seed})).model).unwrap();
+    assert_ne!(
+        first,
+        bytes(json!({"subsample": 0.8, "colsample": 0.7, "seed": 8}))
+    );
+    let forest = |seed| {
+        format::to_bytes(&credit("random_forest", json!({"n_trees": 10, "seed": seed})).model)
+            .unwrap()
+    };
     assert_eq!(forest(1), forest(1));
 }
 
@@ -264,7 +289,13 @@ fn early_stopping_keeps_the_round_of_the_lowest_validation_loss() {
     assert!(kept < 990, "{kept}");
     let log = &out.training_log;
     assert!(log.iter().all(|e| e.valid_loss.is_some() && e.of == 1000));
-    assert!(out.notes.iter().any(|n| n.contains(&format!("keeps {kept} trees"))), "{:?}", out.notes);
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains(&format!("keeps {kept} trees"))),
+        "{:?}",
+        out.notes
+    );
     // The training loss falls round after round.
     assert!(log.windows(2).all(|w| w[1].train_loss <= w[0].train_loss));
 }
@@ -290,7 +321,11 @@ fn treeshap_contributions_add_up_to_each_rows_log_odds() {
         // fin_explain's per-feature form adds up the same way.
         let applicant = applicant();
         let e = out.model.explain(&applicant).unwrap();
-        let output = out.model.estimator.output(&out.model.preprocessor, &applicant).unwrap();
+        let output = out
+            .model
+            .estimator
+            .output(&out.model.preprocessor, &applicant)
+            .unwrap();
         assert!((e.baseline + e.contributions.iter().sum::<f64>() - output).abs() < 1e-9);
         let importance = out.model.importance().unwrap();
         assert_eq!(importance.len(), 13);
@@ -350,18 +385,38 @@ fn stored_tree_models_predict_as_trained_and_edited_trees_are_refused() {
     for algorithm in ["gbdt", "random_forest", "tree"] {
         let out = credit(algorithm, json!({}));
         let bytes = format::to_bytes(&out.model).unwrap();
-        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 8, "format 8");
+        assert_eq!(
+            u32::from_le_bytes(bytes[8..12].try_into().unwrap()),
+            8,
+            "format 8"
+        );
         let back = format::from_bytes(&bytes).unwrap();
         for row in [applicant()] {
-            assert_eq!(back.predict(&row).unwrap(), out.model.predict(&row).unwrap());
+            assert_eq!(
+                back.predict(&row).unwrap(),
+                out.model.predict(&row).unwrap()
+            );
         }
         let mut body: Value = serde_json::from_slice(&bytes[12..]).unwrap();
         let edits: [(&str, Box<dyn Fn(&mut Value)>); 5] = [
             ("child", Box::new(|t| t["children_left"][0] = json!(0))),
             ("column", Box::new(|t| t["features"][0] = json!(1000))),
             ("value", Box::new(|t| t["values"][1] = json!(1e308))),
-            ("weight", Box::new(|t| t["node_sample_weight"][0] = json!(1.0))),
-            ("lengths", Box::new(|t| t["thresholds"].as_array_mut().unwrap().pop().map(|_| ()).unwrap_or(()))),
+            (
+                "weight",
+                Box::new(|t| t["node_sample_weight"][0] = json!(1.0)),
+            ),
+            (
+                "lengths",
+                Box::new(|t| {
+                    t["thresholds"]
+                        .as_array_mut()
+                        .unwrap()
+                        .pop()
+                        .map(|_| ())
+                        .unwrap_or(())
+                }),
+            ),
         ];
         for (what, edit) in edits {
             let mut edited = body.clone();
@@ -371,7 +426,12 @@ fn stored_tree_models_predict_as_trained_and_edited_trees_are_refused() {
             edit(tree);
             if what == "value" {
                 // One large leaf in each tree adds past double precision.
-                for t in edited.pointer_mut("/estimator/trees").unwrap().as_array_mut().unwrap() {
+                for t in edited
+                    .pointer_mut("/estimator/trees")
+                    .unwrap()
+                    .as_array_mut()
+                    .unwrap()
+                {
                     t["values"][1] = json!(1e308);
                 }
             }
@@ -383,7 +443,10 @@ fn stored_tree_models_predict_as_trained_and_edited_trees_are_refused() {
         body["estimator"]["trees"] = json!([]);
         let mut stored = bytes[..12].to_vec();
         stored.extend(serde_json::to_vec(&body).unwrap());
-        assert_eq!(format::from_bytes(&stored).unwrap_err().kind, ErrorKind::CorruptModel);
+        assert_eq!(
+            format::from_bytes(&stored).unwrap_err().kind,
+            ErrorKind::CorruptModel
+        );
     }
 }
 
@@ -396,8 +459,42 @@ fn a_trees_rules_cover_every_training_row_once() {
     let rows: f64 = rules.iter().map(|r| r.rows).sum();
     assert_eq!(rows as usize, out.train_rows);
     for r in &rules {
-        println!("{:>3} {:<90} {:>5} {:.3}", r.leaf, r.condition, r.rows, r.target_mean.unwrap());
+        println!(
+            "{:>3} {:<90} {:>5} {:.3}",
+            r.leaf,
+            r.condition,
+            r.rows,
+            r.target_mean.unwrap()
+        );
         assert!(r.condition.split(" AND ").count() <= 3, "{}", r.condition);
         assert!((0.0..=1.0).contains(&r.target_mean.unwrap()));
     }
+}
+
+#[test]
+fn the_report_shows_the_shap_summary_the_learning_curve_and_a_trees_rules() {
+    use finml_models::report::{render, ReportFacts};
+    let out = credit("gbdt", json!({"n_trees": 30}));
+    let facts = ReportFacts {
+        training_log: out
+            .training_log
+            .iter()
+            .map(|e| (e.epoch as i32, e.train_loss, e.valid_loss))
+            .collect(),
+        ..ReportFacts::default()
+    };
+    let html = render(&out.model, &facts);
+    for section in [
+        "<h2>Feature importance</h2>",
+        "<h2>SHAP summary</h2>",
+        "<h2>Training</h2>",
+    ] {
+        assert!(html.contains(section), "{section}");
+    }
+    assert!(!html.contains("<h2>Rules</h2>"));
+    assert_eq!(out.training_log.len(), 3, "a log line per 10 rounds");
+    let tree = credit("tree", json!({"max_depth": 3}));
+    let html = render(&tree.model, &ReportFacts::default());
+    assert!(html.contains("<h2>Rules</h2>") && html.contains("Seniority"));
+    assert!(!html.contains("NaN"));
 }

@@ -216,7 +216,10 @@ fn best_leaf(leaves: &[Leaf]) -> Option<usize> {
     let mut best: Option<(usize, f64)> = None;
     for (k, leaf) in leaves.iter().enumerate() {
         if let Some(split) = &leaf.best {
-            if best.is_none_or(|(_, gain)| split.gain > gain || (split.gain == gain && leaf.node < leaves[best.map_or(0, |b| b.0)].node)) {
+            if best.is_none_or(|(_, gain)| {
+                split.gain > gain
+                    || (split.gain == gain && leaf.node < leaves[best.map_or(0, |b| b.0)].node)
+            }) {
                 best = Some((k, split.gain));
             }
         }
@@ -240,7 +243,10 @@ fn total(histogram: &[Sums], column: Option<usize>) -> Sums {
 fn internal_values(tree: &mut Tree) {
     for node in (0..tree.len()).rev() {
         if !tree.is_leaf(node) {
-            let (l, r) = (tree.children_left[node] as usize, tree.children_right[node] as usize);
+            let (l, r) = (
+                tree.children_left[node] as usize,
+                tree.children_right[node] as usize,
+            );
             let (wl, wr) = (tree.node_sample_weight[l], tree.node_sample_weight[r]);
             tree.values[node] = if wl + wr > 0.0 {
                 (tree.values[l] * wl + tree.values[r] * wr) / (wl + wr)
@@ -259,10 +265,18 @@ impl Grower<'_, '_> {
         let all_columns = columns.len() == width;
         let build = |part: std::ops::Range<usize>| {
             let mut histogram = vec![Sums::default(); width * HIST_BINS];
-            let (g, h, codes) = (self.input.gradients, self.input.hessians, &self.input.bins.codes);
+            let (g, h, codes) = (
+                self.input.gradients,
+                self.input.hessians,
+                &self.input.bins.codes,
+            );
             for &r in &rows[part] {
                 let r = r as usize;
-                let cell = Sums { g: g[r], h: h[r], n: 1.0 };
+                let cell = Sums {
+                    g: g[r],
+                    h: h[r],
+                    n: 1.0,
+                };
                 let row = &codes[r * width..(r + 1) * width];
                 if all_columns {
                     for (c, &code) in row.iter().enumerate() {
@@ -276,9 +290,15 @@ impl Grower<'_, '_> {
             }
             histogram
         };
-        let threads = if rows.len() >= PARALLEL_ROWS { self.params.threads } else { 1 };
+        let threads = if rows.len() >= PARALLEL_ROWS {
+            self.params.threads
+        } else {
+            1
+        };
         let mut parts = parallel_rows(rows.len(), threads, build).into_iter();
-        let mut histogram = parts.next().unwrap_or_else(|| vec![Sums::default(); width * HIST_BINS]);
+        let mut histogram = parts
+            .next()
+            .unwrap_or_else(|| vec![Sums::default(); width * HIST_BINS]);
         for part in parts {
             for (cell, other) in histogram.iter_mut().zip(&part) {
                 cell.add(other);
@@ -342,7 +362,11 @@ impl Grower<'_, '_> {
             if missing_left && missing.n == 0.0 {
                 break;
             }
-            let mut left = if missing_left { missing } else { Sums::default() };
+            let mut left = if missing_left {
+                missing
+            } else {
+                Sums::default()
+            };
             for (bin, cell) in cells.iter().enumerate().take(value_bins.saturating_sub(1)) {
                 left.add(cell);
                 let right = leaf.sums.minus(&left);
@@ -392,7 +416,11 @@ impl Grower<'_, '_> {
         let (left_node, right_node) = (tree.len(), tree.len() + 1);
         tree.children_left[node] = left_node as i32;
         tree.children_right[node] = right_node as i32;
-        tree.children_default[node] = if split.missing_left { left_node } else { right_node } as i32;
+        tree.children_default[node] = if split.missing_left {
+            left_node
+        } else {
+            right_node
+        } as i32;
         tree.features[node] = split.column as u32;
         tree.thresholds[node] = self.input.bins.columns[split.column].threshold(split.bin as usize);
         split_bins[node] = split.bin;
@@ -432,10 +460,23 @@ impl Grower<'_, '_> {
             best: None,
             histogram: None,
         };
-        let mut left = child(left_node, leaf.begin, middle, split.left, lower_left, upper_left);
-        let mut right = child(right_node, middle, leaf.end, split.right, lower_right, upper_right);
+        let mut left = child(
+            left_node, leaf.begin, middle, split.left, lower_left, upper_left,
+        );
+        let mut right = child(
+            right_node,
+            middle,
+            leaf.end,
+            split.right,
+            lower_right,
+            upper_right,
+        );
         let left_smaller = middle - leaf.begin <= leaf.end - middle;
-        let (small, large) = if left_smaller { (&left, &right) } else { (&right, &left) };
+        let (small, large) = if left_smaller {
+            (&left, &right)
+        } else {
+            (&right, &left)
+        };
         let small_histogram = self.histogram(small.begin, small.end);
         let large_histogram = match leaf.histogram {
             Some(mut parent) => {

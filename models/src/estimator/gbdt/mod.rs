@@ -13,6 +13,7 @@
 pub mod algorithm;
 
 use crate::error::Result;
+use crate::estimator::linear::solver::sigmoid;
 use crate::fit::{ClassWeight, FitInput};
 use crate::interrupt;
 use crate::json::{count, number_in};
@@ -25,7 +26,6 @@ use crate::trees::fit::{
 };
 use crate::trees::grow::{grow, GrowInput, GrowParams};
 use crate::trees::{Combine, Ensemble, MAX_TREES, MAX_TREE_DEPTH};
-use crate::estimator::linear::solver::sigmoid;
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -102,7 +102,9 @@ impl GbdtParams {
             })
         };
         let at_least = |key, default, expected| {
-            get(key).map_or(Ok(default), |v| number_in(v, key, 0.0, 1e12, true, expected))
+            get(key).map_or(Ok(default), |v| {
+                number_in(v, key, 0.0, 1e12, true, expected)
+            })
         };
         Ok(GbdtParams {
             n_trees: get("n_trees").map_or(Ok(100), |v| count(v, "n_trees", 1, MAX_TREES))?,
@@ -118,7 +120,8 @@ impl GbdtParams {
             max_depth: get("max_depth").map_or(Ok(MAX_TREE_DEPTH), |v| {
                 count(v, "max_depth", 1, MAX_TREE_DEPTH)
             })?,
-            num_leaves: get("num_leaves").map_or(Ok(31), |v| count(v, "num_leaves", 2, MAX_LEAVES))?,
+            num_leaves: get("num_leaves")
+                .map_or(Ok(31), |v| count(v, "num_leaves", 2, MAX_LEAVES))?,
             min_child_weight: at_least("min_child_weight", 1e-3, "a number ≥ 0")?,
             min_samples_leaf: get("min_samples_leaf")
                 .map_or(Ok(20), |v| count(v, "min_samples_leaf", 1, 1 << 30))?,
@@ -130,15 +133,25 @@ impl GbdtParams {
                 .map(|v| count(v, "early_stopping_rounds", 1, MAX_TREES))
                 .transpose()?,
             validation_fraction: get("validation_fraction").map_or(Ok(0.1), |v| {
-                number_in(v, "validation_fraction", 0.0, 0.5, true, "a share in (0, 0.5]").and_then(
-                    |x| {
-                        if x > 0.0 {
-                            Ok(x)
-                        } else {
-                            Err(crate::json::bad("validation_fraction", v, "a share in (0, 0.5]"))
-                        }
-                    },
+                number_in(
+                    v,
+                    "validation_fraction",
+                    0.0,
+                    0.5,
+                    true,
+                    "a share in (0, 0.5]",
                 )
+                .and_then(|x| {
+                    if x > 0.0 {
+                        Ok(x)
+                    } else {
+                        Err(crate::json::bad(
+                            "validation_fraction",
+                            v,
+                            "a share in (0, 0.5]",
+                        ))
+                    }
+                })
             })?,
             monotone: parse_monotone(get("monotone"))?,
             class_weight: get("class_weight").map(ClassWeight::parse).transpose()?,
@@ -153,12 +166,21 @@ pub struct GbdtFit {
 }
 
 /// Fits the preprocessing and the boosted trees on the training rows.
-pub fn fit_estimator(input: &mut FitInput<'_>, params: &GbdtParams) -> Result<(Preprocessor, GbdtFit)> {
+pub fn fit_estimator(
+    input: &mut FitInput<'_>,
+    params: &GbdtParams,
+) -> Result<(Preprocessor, GbdtFit)> {
     let preprocessor = tree_preprocessor(input);
     let width = preprocessor.width();
     let monotone = monotone_columns(&preprocessor, &params.monotone)?;
     let threads = input.limits.threads.max(1);
-    let kept = check_tree_memory(input, width, threads + 2, params.num_leaves, "gradient boosting")?;
+    let kept = check_tree_memory(
+        input,
+        width,
+        threads + 2,
+        params.num_leaves,
+        "gradient boosting",
+    )?;
     let (y, w, classification) = targets_and_weights(input, params.class_weight);
     let n = input.train.len();
     let mut rng = SmallRng::seed_from_u64(input.seed);
@@ -197,13 +219,18 @@ pub fn fit_estimator(input: &mut FitInput<'_>, params: &GbdtParams) -> Result<(P
             hessians[r] = h * w[r];
         }
         let rows: Vec<u32> = if params.subsample < 1.0 {
-            fit_rows.iter().filter(|_| rng.gen::<f64>() < params.subsample).map(|&r| r as u32).collect()
+            fit_rows
+                .iter()
+                .filter(|_| rng.gen::<f64>() < params.subsample)
+                .map(|&r| r as u32)
+                .collect()
         } else {
             fit_rows.iter().map(|&r| r as u32).collect()
         };
         let columns = if params.colsample < 1.0 {
             let k = ((params.colsample * width as f64).ceil() as usize).clamp(1, width.max(1));
-            let mut drawn: Vec<usize> = rand::seq::index::sample(&mut rng, width, k.min(width)).into_vec();
+            let mut drawn: Vec<usize> =
+                rand::seq::index::sample(&mut rng, width, k.min(width)).into_vec();
             drawn.sort_unstable();
             drawn
         } else {
@@ -227,8 +254,8 @@ pub fn fit_estimator(input: &mut FitInput<'_>, params: &GbdtParams) -> Result<(P
             *e += grown.tree.values[grown.leaf_of_bins(bins.row(r))];
         }
         trees.push(grown.tree);
-        let valid_loss = (!valid_rows.is_empty())
-            .then(|| mean_loss(&eta, &y, &w, &valid_rows, classification));
+        let valid_loss =
+            (!valid_rows.is_empty()).then(|| mean_loss(&eta, &y, &w, &valid_rows, classification));
         if let Some(loss) = valid_loss {
             if loss < best.0 {
                 best = (loss, round + 1);
