@@ -391,14 +391,14 @@ fn stored_tree_models_predict_as_trained_and_edited_trees_are_refused() {
             "format 8"
         );
         let back = format::from_bytes(&bytes).unwrap();
-        for row in [applicant()] {
-            assert_eq!(
-                back.predict(&row).unwrap(),
-                out.model.predict(&row).unwrap()
-            );
-        }
+        let row = applicant();
+        assert_eq!(
+            back.predict(&row).unwrap(),
+            out.model.predict(&row).unwrap()
+        );
         let mut body: Value = serde_json::from_slice(&bytes[12..]).unwrap();
-        let edits: [(&str, Box<dyn Fn(&mut Value)>); 5] = [
+        type Edit = Box<dyn Fn(&mut Value)>;
+        let edits: [(&str, Edit); 5] = [
             ("child", Box::new(|t| t["children_left"][0] = json!(0))),
             ("column", Box::new(|t| t["features"][0] = json!(1000))),
             ("value", Box::new(|t| t["values"][1] = json!(1e308))),
