@@ -542,10 +542,9 @@ mod tests {
             assert_eq!(Algorithm::parse(algorithm.as_str()).unwrap(), algorithm);
         }
         let e = Algorithm::parse("svm").unwrap_err();
-        assert!(e
-            .hint
-            .unwrap()
-            .contains("logistic, linear, scorecard, mlp, kmeans, isolation_forest"));
+        assert!(e.hint.unwrap().contains(
+            "logistic, linear, scorecard, mlp, gbdt, random_forest, tree, kmeans, isolation_forest"
+        ));
     }
 
     #[test]

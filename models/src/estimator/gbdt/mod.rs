@@ -189,7 +189,6 @@ pub fn fit_estimator(
     let base = initial_output(&y, &w, &fit_rows, classification);
     let mut eta = vec![base; n];
     let (mut gradients, mut hessians) = (vec![0.0; n], vec![0.0; n]);
-    let all_columns: Vec<usize> = (0..width).collect();
     let grow_params = GrowParams {
         num_leaves: params.num_leaves,
         max_depth: params.max_depth,
@@ -209,33 +208,11 @@ pub fn fit_estimator(
         input.progress.step()?;
         interrupt::check();
         for &r in &fit_rows {
-            let (g, h) = if classification {
-                let p = sigmoid(eta[r]);
-                (p - y[r], (p * (1.0 - p)).max(1e-16))
-            } else {
-                (eta[r] - y[r], 1.0)
-            };
+            let (g, h) = loss_derivatives(eta[r], y[r], classification);
             gradients[r] = g * w[r];
             hessians[r] = h * w[r];
         }
-        let rows: Vec<u32> = if params.subsample < 1.0 {
-            fit_rows
-                .iter()
-                .filter(|_| rng.gen::<f64>() < params.subsample)
-                .map(|&r| r as u32)
-                .collect()
-        } else {
-            fit_rows.iter().map(|&r| r as u32).collect()
-        };
-        let columns = if params.colsample < 1.0 {
-            let k = ((params.colsample * width as f64).ceil() as usize).clamp(1, width.max(1));
-            let mut drawn: Vec<usize> =
-                rand::seq::index::sample(&mut rng, width, k.min(width)).into_vec();
-            drawn.sort_unstable();
-            drawn
-        } else {
-            all_columns.clone()
-        };
+        let (rows, columns) = draw_round(&fit_rows, width, params, &mut rng);
         let mut grown = grow(
             &GrowInput {
                 bins: &bins,
@@ -298,6 +275,45 @@ pub fn fit_estimator(
             log,
         },
     ))
+}
+
+/// The gradient and hessian of one row's loss at output `eta`: log-loss on the log-odds
+/// (the hessian kept off zero), or squared error.
+fn loss_derivatives(eta: f64, y: f64, classification: bool) -> (f64, f64) {
+    if classification {
+        let p = sigmoid(eta);
+        (p - y, (p * (1.0 - p)).max(1e-16))
+    } else {
+        (eta - y, 1.0)
+    }
+}
+
+/// A round's rows (each fitted row with probability `subsample`) and the columns its tree
+/// may use (a `colsample` share of them, at least one).
+fn draw_round(
+    fit_rows: &[usize],
+    width: usize,
+    params: &GbdtParams,
+    rng: &mut SmallRng,
+) -> (Vec<u32>, Vec<usize>) {
+    let rows: Vec<u32> = if params.subsample < 1.0 {
+        fit_rows
+            .iter()
+            .filter(|_| rng.gen::<f64>() < params.subsample)
+            .map(|&r| r as u32)
+            .collect()
+    } else {
+        fit_rows.iter().map(|&r| r as u32).collect()
+    };
+    let columns = if params.colsample < 1.0 && width > 0 {
+        let k = ((params.colsample * width as f64).ceil() as usize).clamp(1, width);
+        let mut drawn: Vec<usize> = rand::seq::index::sample(rng, width, k).into_vec();
+        drawn.sort_unstable();
+        drawn
+    } else {
+        (0..width).collect()
+    };
+    (rows, columns)
 }
 
 /// The rows boosting fits and the rows early stopping watches (a random
