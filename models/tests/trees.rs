@@ -498,3 +498,68 @@ fn the_report_shows_the_shap_summary_the_learning_curve_and_a_trees_rules() {
     assert!(html.contains("<h2>Rules</h2>") && html.contains("Seniority"));
     assert!(!html.contains("NaN"));
 }
+
+thread_local! {
+    static CHECKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    static CANCEL_AFTER: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Counts interrupt checks on this thread and "cancels" (panics, as PostgreSQL's ERROR
+/// unwinds in the extension) once armed.
+fn counting_check() {
+    let n = CHECKS.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    if CANCEL_AFTER
+        .with(|c| c.get())
+        .is_some_and(|limit| n > limit)
+    {
+        panic!("cancelled");
+    }
+}
+
+#[test]
+fn every_tree_fit_reaches_the_interrupt_check_and_stops_there() {
+    finml_models::interrupt::set_check(counting_check);
+    for (algorithm, options) in [
+        ("gbdt", json!({"n_trees": 40})),
+        ("random_forest", json!({"n_trees": 40})),
+        ("tree", json!({})),
+    ] {
+        CHECKS.with(|c| c.set(0));
+        credit(algorithm, options.clone());
+        let checks = CHECKS.with(|c| c.get());
+        // At least one per tree and one per split.
+        assert!(checks >= 40, "{algorithm}: {checks} checks");
+        CHECKS.with(|c| c.set(0));
+        CANCEL_AFTER.with(|c| c.set(Some(checks / 2)));
+        let stopped = std::panic::catch_unwind(|| credit(algorithm, options));
+        CANCEL_AFTER.with(|c| c.set(None));
+        assert!(stopped.is_err(), "{algorithm}");
+        assert_eq!(CHECKS.with(|c| c.get()), checks / 2 + 1, "{algorithm}");
+    }
+}
+
+#[test]
+fn the_memory_budget_is_checked_before_anything_is_allocated() {
+    let data = load_credit(|i| i % 10 >= 7, true);
+    let options = TrainOptions::from_json(&json!({
+        "positive": "bad", "split": {"column": "row", "test_from": "7"}
+    }))
+    .unwrap();
+    let small = Limits {
+        max_memory_bytes: data.bytes() + 100_000,
+        ..LIMITS
+    };
+    for algorithm in ["gbdt", "random_forest", "tree"] {
+        let algorithm = finml_models::Algorithm::parse(algorithm).unwrap();
+        let e = train(&data, algorithm, &options, small).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::ResourceLimit, "{e:?}");
+        assert!(
+            e.message.contains("finml.max_training_memory"),
+            "{}",
+            e.message
+        );
+    }
+}

@@ -91,6 +91,10 @@ pub struct Grown {
     pub tree: Tree,
     pub split_bins: Vec<u8>,
     pub sums: Vec<Sums>,
+    /// The sampled rows grouped by leaf, and each leaf's (node, begin, end) in them: what
+    /// boosting adds each leaf's value to without walking the tree again.
+    pub order: Vec<u32>,
+    pub leaf_rows: Vec<(usize, usize, usize)>,
 }
 
 impl Grown {
@@ -208,6 +212,8 @@ pub fn grow(input: &GrowInput<'_>, params: &GrowParams, rng: &mut SmallRng) -> G
         tree,
         split_bins,
         sums,
+        leaf_rows: leaves.iter().map(|l| (l.node, l.begin, l.end)).collect(),
+        order: grower.order,
     }
 }
 
@@ -270,6 +276,11 @@ impl Grower<'_, '_> {
                 self.input.hessians,
                 &self.input.bins.codes,
             );
+            // Each column's bins as an array that a byte indexes without a bounds check.
+            let mut bins: Vec<&mut [Sums; HIST_BINS]> = histogram
+                .chunks_exact_mut(HIST_BINS)
+                .map(|c| c.try_into().expect("chunks of HIST_BINS"))
+                .collect();
             for &r in &rows[part] {
                 let r = r as usize;
                 let cell = Sums {
@@ -279,15 +290,16 @@ impl Grower<'_, '_> {
                 };
                 let row = &codes[r * width..(r + 1) * width];
                 if all_columns {
-                    for (c, &code) in row.iter().enumerate() {
-                        histogram[c * HIST_BINS + code as usize].add(&cell);
+                    for (column, &code) in bins.iter_mut().zip(row) {
+                        column[code as usize].add(&cell);
                     }
                 } else {
                     for &c in columns {
-                        histogram[c * HIST_BINS + row[c] as usize].add(&cell);
+                        bins[c][row[c] as usize].add(&cell);
                     }
                 }
             }
+            drop(bins);
             histogram
         };
         let threads = if rows.len() >= PARALLEL_ROWS {

@@ -24,7 +24,7 @@ use crate::trees::fit::{
     check_tree_memory, max_bins, mean_loss, monotone_columns, parse_monotone, targets_and_weights,
     tree_preprocessor,
 };
-use crate::trees::grow::{grow, GrowInput, GrowParams};
+use crate::trees::grow::{grow, GrowInput, GrowParams, Grown};
 use crate::trees::{Combine, Ensemble, MAX_TREES, MAX_TREE_DEPTH};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
@@ -207,11 +207,15 @@ pub fn fit_estimator(
     for round in 0..params.n_trees {
         input.progress.step()?;
         interrupt::check();
-        for &r in &fit_rows {
-            let (g, h) = loss_derivatives(eta[r], y[r], classification);
-            gradients[r] = g * w[r];
-            hessians[r] = h * w[r];
-        }
+        derivatives(
+            &eta,
+            &y,
+            &w,
+            classification,
+            threads,
+            &mut gradients,
+            &mut hessians,
+        );
         let (rows, columns) = draw_round(&fit_rows, width, params, &mut rng);
         let mut grown = grow(
             &GrowInput {
@@ -227,9 +231,7 @@ pub fn fit_estimator(
         for v in &mut grown.tree.values {
             *v *= params.learning_rate;
         }
-        for (r, e) in eta.iter_mut().enumerate() {
-            *e += grown.tree.values[grown.leaf_of_bins(bins.row(r))];
-        }
+        add_tree_outputs(&mut eta, &grown, &bins);
         trees.push(grown.tree);
         let valid_loss =
             (!valid_rows.is_empty()).then(|| mean_loss(&eta, &y, &w, &valid_rows, classification));
@@ -275,6 +277,55 @@ pub fn fit_estimator(
             log,
         },
     ))
+}
+
+/// Adds the new tree's output to every row's: the rows it grew on by its leaves' row groups,
+/// the others (held out for early stopping, or out of a round's subsample) by walking it.
+fn add_tree_outputs(eta: &mut [f64], grown: &Grown, bins: &BinnedRows) {
+    let mut reached = vec![false; eta.len()];
+    for &(node, begin, end) in &grown.leaf_rows {
+        let value = grown.tree.values[node];
+        for &r in &grown.order[begin..end] {
+            eta[r as usize] += value;
+            reached[r as usize] = true;
+        }
+    }
+    for (r, e) in eta.iter_mut().enumerate() {
+        if !reached[r] {
+            *e += grown.tree.values[grown.leaf_of_bins(bins.row(r))];
+        }
+    }
+}
+
+/// Every row's weighted gradient and hessian at its output (the rows held out for early
+/// stopping too: no tree grows on them), in contiguous parts over `threads` threads.
+fn derivatives(
+    eta: &[f64],
+    y: &[f64],
+    w: &[f64],
+    classification: bool,
+    threads: usize,
+    gradients: &mut [f64],
+    hessians: &mut [f64],
+) {
+    let part = eta.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        for (k, (g, h)) in gradients
+            .chunks_mut(part)
+            .zip(hessians.chunks_mut(part))
+            .enumerate()
+        {
+            let start = k * part;
+            scope.spawn(move || {
+                for (i, (g, h)) in g.iter_mut().zip(h.iter_mut()).enumerate() {
+                    let r = start + i;
+                    let (dg, dh) = loss_derivatives(eta[r], y[r], classification);
+                    *g = dg * w[r];
+                    *h = dh * w[r];
+                }
+            });
+        }
+    });
 }
 
 /// The gradient and hessian of one row's loss at output `eta`: log-loss on the log-odds
