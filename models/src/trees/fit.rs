@@ -14,8 +14,9 @@ use crate::progress::Phase;
 use serde_json::Value;
 
 /// Bytes a tree fit holds per row besides its bins: the target, the weight, the output, the
-/// gradient and the hessian (f64 each), and its place in the leaf order (u32) twice.
-pub const BYTES_PER_ROW: usize = 5 * 8 + 2 * 4;
+/// gradient and the hessian (f64 each), and its place in the sample, the leaf order and a
+/// partition's scratch (u32 each).
+pub const BYTES_PER_ROW: usize = 5 * 8 + 3 * 4;
 
 /// The preprocessing of a tree model: fitted as every model's, then each number is left as
 /// it is (a split's threshold is in the column's own unit) and a NULL stays NaN, routed by

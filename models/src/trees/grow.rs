@@ -162,6 +162,8 @@ struct Grower<'a, 'p> {
     input: &'a GrowInput<'a>,
     params: &'p GrowParams,
     order: Vec<u32>,
+    /// The right side of a partition, before it is copied back.
+    scratch: Vec<u32>,
     width: usize,
     kept: usize,
 }
@@ -173,6 +175,7 @@ pub fn grow(input: &GrowInput<'_>, params: &GrowParams, rng: &mut SmallRng) -> G
         input,
         params,
         order: input.rows.clone(),
+        scratch: vec![0; input.rows.len()],
         width,
         kept: 0,
     };
@@ -513,28 +516,70 @@ impl Grower<'_, '_> {
     /// Puts the rows order[begin..end] that go left first (in their order) and returns
     /// where the right ones start.
     fn partition(&mut self, begin: usize, end: usize, split: &Split) -> usize {
-        let (codes, width) = (&self.input.bins.codes, self.width);
-        let goes_left = |r: u32| {
-            let code = codes[r as usize * width + split.column];
-            if code == MISSING_BIN {
+        let (codes, width, column) = (&self.input.bins.codes, self.width, split.column);
+        // Which side each bin takes, looked up without a branch: a split's sides are as
+        // unpredictable as the data, and a mispredicted branch per row costs more than the
+        // row's read.
+        let mut goes_left = [false; HIST_BINS];
+        for (bin, left) in goes_left.iter_mut().enumerate() {
+            *left = if bin == MISSING_BIN as usize {
                 split.missing_left
             } else {
-                code <= split.bin
-            }
-        };
-        let slice = &mut self.order[begin..end];
-        let mut right = Vec::new();
-        let mut kept = 0;
-        for k in 0..slice.len() {
-            let r = slice[k];
-            if goes_left(r) {
-                slice[kept] = r;
-                kept += 1;
-            } else {
-                right.push(r);
-            }
+                bin <= split.bin as usize
+            };
         }
-        slice[kept..].copy_from_slice(&right);
-        begin + kept
+        let slice = &mut self.order[begin..end];
+        let scratch = &mut self.scratch[..slice.len()];
+        let half = slice.len() / 2;
+        let lefts = if slice.len() >= 2 * PARALLEL_ROWS && self.params.threads > 1 {
+            // Two halves at once, then their left rows together and their right rows after.
+            let (first, second) = slice.split_at_mut(half);
+            let (first_right, second_right) = scratch.split_at_mut(half);
+            let (a, b) = std::thread::scope(|scope| {
+                let other = scope
+                    .spawn(|| split_rows(second, second_right, codes, width, column, &goes_left));
+                let mine = split_rows(first, first_right, codes, width, column, &goes_left);
+                (
+                    mine,
+                    other
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                )
+            });
+            slice.copy_within(half..half + b.0, a.0);
+            let (kept, (moved_a, moved_b)) = (a.0 + b.0, (a.1, b.1));
+            slice[kept..kept + moved_a].copy_from_slice(&scratch[..moved_a]);
+            slice[kept + moved_a..].copy_from_slice(&scratch[half..half + moved_b]);
+            kept
+        } else {
+            let (kept, moved) = split_rows(slice, scratch, codes, width, column, &goes_left);
+            slice[kept..].copy_from_slice(&scratch[..moved]);
+            kept
+        };
+        begin + lefts
     }
+}
+
+/// Moves the rows of `rows` that go left to its start, in order, and writes the others to
+/// `right`, in order: (how many went left, how many right). Branch-free: each row is written
+/// to both places and only the matching count advances.
+fn split_rows(
+    rows: &mut [u32],
+    right: &mut [u32],
+    codes: &[u8],
+    width: usize,
+    column: usize,
+    goes_left: &[bool; HIST_BINS],
+) -> (usize, usize) {
+    let (mut kept, mut moved) = (0, 0);
+    for k in 0..rows.len() {
+        let r = rows[k];
+        let left = goes_left[codes[r as usize * width + column] as usize];
+        // kept <= k: the row at `kept` has been read already.
+        rows[kept] = r;
+        right[moved] = r;
+        kept += usize::from(left);
+        moved += usize::from(!left);
+    }
+    (kept, moved)
 }
