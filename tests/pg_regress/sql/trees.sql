@@ -206,6 +206,12 @@ SELECT * FROM fin_tree_rules('credit_gbdt', 99);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_tree_rules('credit_tree', 0);
 \echo :LAST_ERROR_SQLSTATE
+-- A role the owner has not granted the model may not read its trees (42501).
+CREATE ROLE trees_clerk NOLOGIN;
+SET ROLE trees_clerk;
+SELECT * FROM fin_tree_rules('credit_tree');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
 -- Reason codes: 'best' is a scorecard's baseline; a model trained without a target has no
 -- reasons; NULL arguments.
 SELECT * FROM fin_reason_codes('credit_gbdt', (SELECT a FROM applications a WHERE id = :declined), 4, 'best');
