@@ -25,10 +25,10 @@
 //! its contribution over up to `IMPORTANCE_SAMPLE` training rows.
 
 use crate::data::Dataset;
-use crate::trees::shap::ensemble_shap;
-use crate::trees::Ensemble;
 use crate::error::{Error, ErrorKind, Result};
 use crate::preprocess::{Preprocessor, RawValue, Transform};
+use crate::trees::shap::ensemble_shap;
+use crate::trees::Ensemble;
 use serde::{Deserialize, Serialize};
 
 /// Rows per design-matrix chunk while measuring the reference, so that it needs little
@@ -45,6 +45,40 @@ pub struct Reference {
     /// An MLP's baseline: the mean design row over the training rows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mean_design: Vec<f64>,
+    /// A tree model's SHAP summary: per feature, training rows' values and contributions
+    /// (the model report's chart of contributions against values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summary: Vec<SummaryPoints>,
+}
+
+/// One feature's points of the SHAP summary: `value` is a number's value, or a category's
+/// indicator column + 1 (0: the reference level); rows with a NULL number are left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryPoints {
+    pub value: Vec<f64>,
+    pub contribution: Vec<f64>,
+}
+
+/// Training rows the SHAP summary keeps per feature.
+pub const SUMMARY_ROWS: usize = 200;
+
+impl SummaryPoints {
+    /// What makes stored points unreadable: unequal lengths, too many, a number that is not
+    /// finite.
+    pub fn problem(&self) -> Option<String> {
+        let n = self.value.len();
+        if n != self.contribution.len() || n > SUMMARY_ROWS {
+            return Some(format!(
+                "a SHAP summary has {n} values and {} contributions (at most {SUMMARY_ROWS})",
+                self.contribution.len()
+            ));
+        }
+        self.value
+            .iter()
+            .chain(&self.contribution)
+            .any(|v| !v.is_finite())
+            .then(|| "a SHAP summary holds a number that is not finite".to_owned())
+    }
 }
 
 impl Reference {
@@ -65,6 +99,7 @@ impl Reference {
             mean_terms: moments.iter().map(|m| m.mean).collect(),
             term_sd: moments.iter().map(RunningMoments::population_sd).collect(),
             mean_design: Vec::new(),
+            summary: Vec::new(),
         }
     }
 }
@@ -85,18 +120,51 @@ impl Reference {
         let step = (rows.len() / TREE_IMPORTANCE_SAMPLE).max(1);
         let sample: Vec<usize> = rows.iter().step_by(step).copied().collect();
         let x = preprocessor.design_matrix(data, &sample);
-        let mut moments = vec![RunningMoments::default(); preprocessor.features.len()];
-        for row in x.rows() {
+        let features = preprocessor.features.len();
+        let mut moments = vec![RunningMoments::default(); features];
+        let mut summary = vec![
+            SummaryPoints {
+                value: Vec::new(),
+                contribution: Vec::new(),
+            };
+            features
+        ];
+        let summary_step = (sample.len() / SUMMARY_ROWS).max(1);
+        for (r, row) in x.rows().into_iter().enumerate() {
             crate::interrupt::check();
-            let phi = ensemble_shap(trees, &row.to_vec());
-            for (k, c) in per_feature(preprocessor, &phi).into_iter().enumerate() {
+            let row = row.to_vec();
+            let phi = ensemble_shap(trees, &row);
+            let contributions = per_feature(preprocessor, &phi);
+            let keep = r % summary_step == 0;
+            let mut offset = 0;
+            for (k, (c, f)) in contributions
+                .into_iter()
+                .zip(&preprocessor.features)
+                .enumerate()
+            {
                 moments[k].add(c);
+                let width = f.transform.width();
+                let value = match &f.transform {
+                    Transform::Categorical(_) => row[offset..offset + width]
+                        .iter()
+                        .position(|&v| v == 1.0)
+                        .map_or(0.0, |i| (i + 1) as f64),
+                    _ if width == 1 => row[offset],
+                    _ => f64::NAN,
+                };
+                let points = &mut summary[k];
+                if keep && value.is_finite() && points.value.len() < SUMMARY_ROWS {
+                    points.value.push(value);
+                    points.contribution.push(c);
+                }
+                offset += width;
             }
         }
         Reference {
             mean_terms: Vec::new(),
             term_sd: moments.iter().map(RunningMoments::population_sd).collect(),
             mean_design: Vec::new(),
+            summary,
         }
     }
 }

@@ -419,6 +419,16 @@ fn exercise(model: &Model, seed: u64) -> Result<(), String> {
     let texts = texts();
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut drift = DriftCounts::new(model).ok();
+    // The scoring code and a tree model's rules read the whole stored structure.
+    let _ = model.estimator.output_sql(&model.preprocessor);
+    if let Some(trees) = model
+        .estimator
+        .downcast_ref::<finml_models::estimator::tree::algorithm::TreeEstimator>()
+    {
+        for tree in &trees.ensemble.trees {
+            let _ = finml_models::trees::rules::tree_rules(&model.preprocessor, tree);
+        }
+    }
     for _ in 0..ROWS {
         let values = row(model, &mut rng, &texts);
         // One value short: refused, whatever the model.
@@ -450,6 +460,11 @@ fn exercise(model: &Model, seed: u64) -> Result<(), String> {
         let _ = model.scorecard_row(&values, 3);
         let _ = model.reasons(&values, Baseline::Best, 3);
         let _ = model.reasons(&values, Baseline::Average, 3);
+        if let Ok(reasons) = model.contribution_reasons(&values, 3) {
+            if reasons.iter().any(|r| !r.contribution.is_finite()) {
+                return Err(format!("a reason that is not finite for {values:?}"));
+            }
+        }
         if let Some(counts) = &mut drift {
             let _ = counts.add(model, &values, || model.predict(&values));
         }
@@ -476,7 +491,7 @@ fn exercise(model: &Model, seed: u64) -> Result<(), String> {
 }
 
 /// An MLP trained on a few rows (two numbers and a category), for the network's path.
-fn trained_mlp() -> Vec<u8> {
+fn trained(algorithm: finml_models::Algorithm, options: Value) -> Vec<u8> {
     let mut rng = SmallRng::seed_from_u64(11);
     let (mut a, mut b) = (NumericColumn::default(), NumericColumn::default());
     let mut c = CategoricalColumn::default();
@@ -509,14 +524,13 @@ fn trained_mlp() -> Vec<u8> {
         times: None,
         weights: None,
     };
-    let options =
-        TrainOptions::from_json(&json!({"hidden": [4, 3], "epochs": 3, "seed": 1})).unwrap();
+    let options = TrainOptions::from_json(&options).unwrap();
     let limits = Limits {
         max_memory_bytes: 64 << 20,
         device: DeviceChoice::Cpu,
         threads: 1,
     };
-    let out = train(&data, finml_models::registry::MLP, &options, limits).unwrap();
+    let out = train(&data, algorithm, &options, limits).unwrap();
     format::to_bytes(&out.model).unwrap()
 }
 
@@ -532,7 +546,22 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
             ((*name).to_owned(), bytes)
         })
         .collect();
-    seeds.push(("trained mlp".to_owned(), trained_mlp()));
+    use finml_models::registry::{GBDT, MLP, RANDOM_FOREST};
+    seeds.push((
+        "trained mlp".to_owned(),
+        trained(MLP, json!({"hidden": [4, 3], "epochs": 3, "seed": 1})),
+    ));
+    seeds.push((
+        "trained gbdt".to_owned(),
+        trained(
+            GBDT,
+            json!({"n_trees": 5, "num_leaves": 4, "min_samples_leaf": 5}),
+        ),
+    ));
+    seeds.push((
+        "trained random forest".to_owned(),
+        trained(RANDOM_FOREST, json!({"n_trees": 3, "max_depth": 3})),
+    ));
     seeds
 }
 

@@ -20,7 +20,7 @@ use crate::data::{Dataset, RawValue};
 use crate::design::BLOCK_ROWS;
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::linear::{Coefficient, LinearEstimator};
-use crate::explain::{self, Explanation, Reference};
+use crate::explain::{self, Explanation, Reference, SummaryPoints};
 use crate::fit::{FitInput, Task};
 use crate::preprocess::Preprocessor;
 use crate::scoring_code;
@@ -40,8 +40,8 @@ pub mod mlp;
 pub mod random_forest;
 pub mod registry;
 pub mod scorecard;
-pub mod tree;
 mod stored;
+pub mod tree;
 
 pub use stored::{
     corrupt, StoredEstimator, FEATURE_KINDS_FORMAT_VERSION, NEWEST_FORMAT_VERSION,
@@ -344,7 +344,9 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     ) -> Option<Reference> {
         match self.predictor() {
             Predictor::Linear(l) => Some(Reference::measure(preprocessor, &l.weights, data, rows)),
-            Predictor::Trees(trees) => Some(Reference::measure_trees(preprocessor, trees, data, rows)),
+            Predictor::Trees(trees) => {
+                Some(Reference::measure_trees(preprocessor, trees, data, rows))
+            }
             Predictor::Design(_) => None,
         }
     }
@@ -368,7 +370,20 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
                 }
                 importance_mismatch(preprocessor, reference)
             }
-            Predictor::Trees(_) => importance_mismatch(preprocessor, reference),
+            Predictor::Trees(_) => {
+                let features = preprocessor.features.len();
+                if !(reference.summary.is_empty() || reference.summary.len() == features) {
+                    return Some(format!(
+                        "its SHAP summary has {} features for {features}",
+                        reference.summary.len()
+                    ));
+                }
+                reference
+                    .summary
+                    .iter()
+                    .find_map(SummaryPoints::problem)
+                    .or_else(|| importance_mismatch(preprocessor, reference))
+            }
             Predictor::Design(_) => None,
         }
     }
@@ -408,7 +423,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
 
     /// The model report's section of what the estimator found, if it has one (the
     /// unsupervised models': clusters, the forest).
-    fn report_section(&self, _html: &mut String) {}
+    fn report_section(&self, _preprocessor: &Preprocessor, _html: &mut String) {}
 
     /// The output unit as one SQL expression over the feature columns (scoring_code.rs), for
     /// running the model where finml is not installed.
@@ -527,10 +542,9 @@ mod tests {
             assert_eq!(Algorithm::parse(algorithm.as_str()).unwrap(), algorithm);
         }
         let e = Algorithm::parse("svm").unwrap_err();
-        assert!(e
-            .hint
-            .unwrap()
-            .contains("logistic, linear, scorecard, mlp, kmeans, isolation_forest"));
+        assert!(e.hint.unwrap().contains(
+            "logistic, linear, scorecard, mlp, gbdt, random_forest, tree, kmeans, isolation_forest"
+        ));
     }
 
     #[test]

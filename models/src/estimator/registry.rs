@@ -162,7 +162,10 @@ mod tests {
         assert_eq!(names.len(), ALGORITHMS.len());
         assert_eq!(unsupervised_names("or"), "'kmeans' or 'isolation_forest'");
         assert_eq!(self_training_names("or"), "'logistic' or 'mlp'");
-        assert_eq!(taking("text"), "logistic, linear and mlp");
+        assert_eq!(
+            taking("text"),
+            "logistic, linear, mlp, gbdt, random_forest and tree"
+        );
         assert_eq!(
             quoted(all().take(3), "and"),
             "'logistic', 'linear' and 'scorecard'"

@@ -3,6 +3,7 @@
 
 use super::plot::{Plot, NEGATIVE_COLOUR, POSITIVE_COLOUR};
 use super::print::nice_ceiling;
+use crate::explain::SummaryPoints;
 use crate::html::{escape, number};
 use crate::metrics::{CalibrationBin, ClassHistogram};
 use std::fmt::Write;
@@ -204,4 +205,32 @@ pub(super) fn importance_chart(importance: &[(&str, f64)]) -> String {
     }
     svg.push_str("</svg></figure>\n");
     svg
+}
+
+/// One feature's SHAP summary: each sampled training row's contribution against its value.
+pub(super) fn summary_chart(feature: &str, points: &SummaryPoints, output: &str) -> String {
+    let range = |values: &[f64]| {
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if lo < hi {
+            (lo, hi)
+        } else {
+            (lo - 1.0, lo + 1.0)
+        }
+    };
+    let mut plot = Plot::with_ranges(
+        feature,
+        "value",
+        &format!("contribution to {output}"),
+        range(&points.value),
+        range(&points.contribution),
+    );
+    let dots: Vec<(f64, f64)> = points
+        .value
+        .iter()
+        .copied()
+        .zip(points.contribution.iter().copied())
+        .collect();
+    plot.dots(&dots, POSITIVE_COLOUR);
+    plot.finish(&format!("{} training rows", dots.len()))
 }

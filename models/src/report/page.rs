@@ -3,7 +3,7 @@
 
 use super::charts::{
     calibration_chart, distribution_chart, importance_chart, loss_chart, predicted_actual_chart,
-    roc_chart,
+    roc_chart, summary_chart,
 };
 use super::facts::ReportFacts;
 use super::history::{monitoring_section, versions_section};
@@ -43,9 +43,12 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
     charts_section(&mut html, model);
     loss_section(&mut html, facts);
     importance_section(&mut html, model);
+    summary_section(&mut html, model);
     coefficients_section(&mut html, model);
     scorecard_section(&mut html, model);
-    model.estimator.report_section(&mut html);
+    model
+        .estimator
+        .report_section(&model.preprocessor, &mut html);
     monitoring_section(&mut html, facts);
     versions_section(&mut html, facts);
     let _ = writeln!(
@@ -252,6 +255,40 @@ fn importance_section(html: &mut String, model: &Model) {
     );
     html.push_str(&importance_chart(&importance));
     html.push_str("</section>\n");
+}
+
+/// Features of the SHAP summary the report charts, most important first.
+const SUMMARY_FEATURES: usize = 6;
+
+/// A tree model's SHAP summary: for its most important features, each sampled training
+/// row's TreeSHAP contribution against the feature's value.
+fn summary_section(html: &mut String, model: &Model) {
+    let (Some(reference), Ok(importance)) = (model.reference.as_ref(), model.importance()) else {
+        return;
+    };
+    if reference.summary.is_empty() {
+        return;
+    }
+    let output = match model.task {
+        Task::Classification => "the log-odds",
+        _ => "the prediction",
+    };
+    let _ = writeln!(
+        html,
+        "<section><h2>SHAP summary</h2><p>Each dot is a training row: its TreeSHAP \
+         contribution to {output} against the feature's value (a category's levels are \
+         numbered from 0, the reference level, in the order of the coefficient table's \
+         terms).</p><div class=\"charts\">"
+    );
+    let names: Vec<&str> = model.feature_names().collect();
+    for (name, _) in importance.iter().take(SUMMARY_FEATURES) {
+        if let Some(k) = names.iter().position(|n| n == name) {
+            if let Some(points) = reference.summary.get(k).filter(|p| !p.value.is_empty()) {
+                html.push_str(&summary_chart(name, points, output));
+            }
+        }
+    }
+    html.push_str("</div></section>\n");
 }
 
 fn coefficients_section(html: &mut String, model: &Model) {

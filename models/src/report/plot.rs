@@ -148,6 +148,18 @@ impl Plot {
         }
     }
 
+    /// A dot per point (a scatter).
+    pub(super) fn dots(&mut self, points: &[(f64, f64)], colour: &str) {
+        for &(x, y) in points {
+            let _ = write!(
+                self.svg,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"{colour}\" fill-opacity=\"0.6\"/>",
+                self.x(x),
+                self.y(y)
+            );
+        }
+    }
+
     pub(super) fn bar(&mut self, from: f64, to: f64, height: f64, colour: &str) {
         let (x0, x1, y) = (self.x(from), self.x(to), self.y(height));
         let _ = write!(

@@ -115,7 +115,12 @@ impl BinnedRows {
         let columns = (0..width)
             .map(|c| {
                 interrupt::check();
-                let mut values: Vec<f64> = x.column(c).iter().copied().filter(|v| !v.is_nan()).collect();
+                let mut values: Vec<f64> = x
+                    .column(c)
+                    .iter()
+                    .copied()
+                    .filter(|v| !v.is_nan())
+                    .collect();
                 ColumnBins::of_values(&mut values, max_bins)
             })
             .collect::<Vec<_>>();
@@ -177,7 +182,10 @@ mod tests {
         for i in 0..10_000 {
             counts[bins.bin((i as f64).sqrt()) as usize] += 1;
         }
-        assert!(counts.iter().all(|&c| (500..=760).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (500..=760).contains(&c)),
+            "{counts:?}"
+        );
     }
 
     #[test]

@@ -50,7 +50,9 @@ pub fn check_tree_memory(
     what: &str,
 ) -> Result<usize> {
     let rows = input.train.len();
-    let histogram = width.saturating_mul(HIST_BINS).saturating_mul(std::mem::size_of::<Sums>());
+    let histogram = width
+        .saturating_mul(HIST_BINS)
+        .saturating_mul(std::mem::size_of::<Sums>());
     let fixed = input
         .data
         .bytes()
@@ -77,7 +79,11 @@ pub fn targets_and_weights(
         TrainLabels::Binary(y) => {
             let weights = row_weights(input.sample_weights, y, class_weight)
                 .unwrap_or_else(|| vec![1.0; y.len()]);
-            (y.iter().map(|&b| f64::from(u8::from(b))).collect(), weights, true)
+            (
+                y.iter().map(|&b| f64::from(u8::from(b))).collect(),
+                weights,
+                true,
+            )
         }
         TrainLabels::Numeric(y) => {
             let weights = input
@@ -111,7 +117,9 @@ pub fn mean_loss(eta: &[f64], y: &[f64], w: &[f64], rows: &[usize], classificati
 
 /// `max_bins`: 2 to 255 (one byte a bin, the last for missing values).
 pub fn max_bins(value: Option<&Value>) -> Result<usize> {
-    value.map_or(Ok(MAX_BINS), |v| crate::json::count(v, "max_bins", 2, MAX_BINS))
+    value.map_or(Ok(MAX_BINS), |v| {
+        crate::json::count(v, "max_bins", 2, MAX_BINS)
+    })
 }
 
 /// Per design column, the monotone constraint `"monotone": {"income": -1, ...}` puts on it:

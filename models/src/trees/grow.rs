@@ -91,6 +91,10 @@ pub struct Grown {
     pub tree: Tree,
     pub split_bins: Vec<u8>,
     pub sums: Vec<Sums>,
+    /// The sampled rows grouped by leaf, and each leaf's (node, begin, end) in them: what
+    /// boosting adds each leaf's value to without walking the tree again.
+    pub order: Vec<u32>,
+    pub leaf_rows: Vec<(usize, usize, usize)>,
 }
 
 impl Grown {
@@ -208,6 +212,8 @@ pub fn grow(input: &GrowInput<'_>, params: &GrowParams, rng: &mut SmallRng) -> G
         tree,
         split_bins,
         sums,
+        leaf_rows: leaves.iter().map(|l| (l.node, l.begin, l.end)).collect(),
+        order: grower.order,
     }
 }
 
@@ -216,7 +222,10 @@ fn best_leaf(leaves: &[Leaf]) -> Option<usize> {
     let mut best: Option<(usize, f64)> = None;
     for (k, leaf) in leaves.iter().enumerate() {
         if let Some(split) = &leaf.best {
-            if best.is_none_or(|(_, gain)| split.gain > gain || (split.gain == gain && leaf.node < leaves[best.map_or(0, |b| b.0)].node)) {
+            if best.is_none_or(|(_, gain)| {
+                split.gain > gain
+                    || (split.gain == gain && leaf.node < leaves[best.map_or(0, |b| b.0)].node)
+            }) {
                 best = Some((k, split.gain));
             }
         }
@@ -240,7 +249,10 @@ fn total(histogram: &[Sums], column: Option<usize>) -> Sums {
 fn internal_values(tree: &mut Tree) {
     for node in (0..tree.len()).rev() {
         if !tree.is_leaf(node) {
-            let (l, r) = (tree.children_left[node] as usize, tree.children_right[node] as usize);
+            let (l, r) = (
+                tree.children_left[node] as usize,
+                tree.children_right[node] as usize,
+            );
             let (wl, wr) = (tree.node_sample_weight[l], tree.node_sample_weight[r]);
             tree.values[node] = if wl + wr > 0.0 {
                 (tree.values[l] * wl + tree.values[r] * wr) / (wl + wr)
@@ -259,26 +271,46 @@ impl Grower<'_, '_> {
         let all_columns = columns.len() == width;
         let build = |part: std::ops::Range<usize>| {
             let mut histogram = vec![Sums::default(); width * HIST_BINS];
-            let (g, h, codes) = (self.input.gradients, self.input.hessians, &self.input.bins.codes);
+            let (g, h, codes) = (
+                self.input.gradients,
+                self.input.hessians,
+                &self.input.bins.codes,
+            );
+            // Each column's bins as an array that a byte indexes without a bounds check.
+            let mut bins: Vec<&mut [Sums; HIST_BINS]> = histogram
+                .chunks_exact_mut(HIST_BINS)
+                .map(|c| c.try_into().expect("chunks of HIST_BINS"))
+                .collect();
             for &r in &rows[part] {
                 let r = r as usize;
-                let cell = Sums { g: g[r], h: h[r], n: 1.0 };
+                let cell = Sums {
+                    g: g[r],
+                    h: h[r],
+                    n: 1.0,
+                };
                 let row = &codes[r * width..(r + 1) * width];
                 if all_columns {
-                    for (c, &code) in row.iter().enumerate() {
-                        histogram[c * HIST_BINS + code as usize].add(&cell);
+                    for (column, &code) in bins.iter_mut().zip(row) {
+                        column[code as usize].add(&cell);
                     }
                 } else {
                     for &c in columns {
-                        histogram[c * HIST_BINS + row[c] as usize].add(&cell);
+                        bins[c][row[c] as usize].add(&cell);
                     }
                 }
             }
+            drop(bins);
             histogram
         };
-        let threads = if rows.len() >= PARALLEL_ROWS { self.params.threads } else { 1 };
+        let threads = if rows.len() >= PARALLEL_ROWS {
+            self.params.threads
+        } else {
+            1
+        };
         let mut parts = parallel_rows(rows.len(), threads, build).into_iter();
-        let mut histogram = parts.next().unwrap_or_else(|| vec![Sums::default(); width * HIST_BINS]);
+        let mut histogram = parts
+            .next()
+            .unwrap_or_else(|| vec![Sums::default(); width * HIST_BINS]);
         for part in parts {
             for (cell, other) in histogram.iter_mut().zip(&part) {
                 cell.add(other);
@@ -342,7 +374,11 @@ impl Grower<'_, '_> {
             if missing_left && missing.n == 0.0 {
                 break;
             }
-            let mut left = if missing_left { missing } else { Sums::default() };
+            let mut left = if missing_left {
+                missing
+            } else {
+                Sums::default()
+            };
             for (bin, cell) in cells.iter().enumerate().take(value_bins.saturating_sub(1)) {
                 left.add(cell);
                 let right = leaf.sums.minus(&left);
@@ -392,7 +428,11 @@ impl Grower<'_, '_> {
         let (left_node, right_node) = (tree.len(), tree.len() + 1);
         tree.children_left[node] = left_node as i32;
         tree.children_right[node] = right_node as i32;
-        tree.children_default[node] = if split.missing_left { left_node } else { right_node } as i32;
+        tree.children_default[node] = if split.missing_left {
+            left_node
+        } else {
+            right_node
+        } as i32;
         tree.features[node] = split.column as u32;
         tree.thresholds[node] = self.input.bins.columns[split.column].threshold(split.bin as usize);
         split_bins[node] = split.bin;
@@ -432,10 +472,23 @@ impl Grower<'_, '_> {
             best: None,
             histogram: None,
         };
-        let mut left = child(left_node, leaf.begin, middle, split.left, lower_left, upper_left);
-        let mut right = child(right_node, middle, leaf.end, split.right, lower_right, upper_right);
+        let mut left = child(
+            left_node, leaf.begin, middle, split.left, lower_left, upper_left,
+        );
+        let mut right = child(
+            right_node,
+            middle,
+            leaf.end,
+            split.right,
+            lower_right,
+            upper_right,
+        );
         let left_smaller = middle - leaf.begin <= leaf.end - middle;
-        let (small, large) = if left_smaller { (&left, &right) } else { (&right, &left) };
+        let (small, large) = if left_smaller {
+            (&left, &right)
+        } else {
+            (&right, &left)
+        };
         let small_histogram = self.histogram(small.begin, small.end);
         let large_histogram = match leaf.histogram {
             Some(mut parent) => {

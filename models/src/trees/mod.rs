@@ -216,7 +216,8 @@ impl Tree {
             let cover = self.node_sample_weight[node];
             let children = self.node_sample_weight[self.children_left[node] as usize]
                 + self.node_sample_weight[self.children_right[node] as usize];
-            if !(cover > 0.0 && (cover - children).abs() <= 1e-9 * cover) {
+            let root_empty = node == 0 && cover <= 0.0;
+            if root_empty || (cover - children).abs() > 1e-9 * cover.max(children) {
                 return Some(format!(
                     "tree node {node}'s weight {cover} is not its children's sum {children}"
                 ));

@@ -50,7 +50,8 @@ fn columns(preprocessor: &Preprocessor) -> Vec<Column<'_>> {
                 });
             }
             Transform::Categorical(c) => {
-                let mut levels: Vec<Option<&str>> = c.levels.iter().map(|l| Some(l.as_str())).collect();
+                let mut levels: Vec<Option<&str>> =
+                    c.levels.iter().map(|l| Some(l.as_str())).collect();
                 if let Some(missing) = c.missing_column {
                     levels.insert(missing.min(levels.len()), None);
                 }
@@ -157,11 +158,7 @@ pub struct Rule {
 #[derive(Clone)]
 enum Said<'a> {
     /// A number in [lower, upper), NULL allowed or not.
-    Range {
-        lower: f64,
-        upper: f64,
-        null: bool,
-    },
+    Range { lower: f64, upper: f64, null: bool },
     /// Levels a category is or is not.
     Levels {
         is: Option<Option<&'a str>>,
@@ -233,11 +230,17 @@ fn describe<'a>(tree: &Tree, columns: &[Column<'a>], path: &[(usize, bool)]) -> 
                 },
             ),
         };
-        let position = said.iter().position(|(f, _)| *f == feature).unwrap_or_else(|| {
-            said.push((feature, fresh));
-            said.len() - 1
-        });
-        match (&columns[tree.features[node] as usize], &mut said[position].1) {
+        let position = said
+            .iter()
+            .position(|(f, _)| *f == feature)
+            .unwrap_or_else(|| {
+                said.push((feature, fresh));
+                said.len() - 1
+            });
+        match (
+            &columns[tree.features[node] as usize],
+            &mut said[position].1,
+        ) {
             (Column::Number { keeps_missing, .. }, Said::Range { lower, upper, null }) => {
                 if went_left {
                     *upper = upper.min(threshold);
@@ -287,7 +290,9 @@ fn condition_text(feature: &str, said: &Said<'_>) -> Option<String> {
                 (false, true) => Some(format!("({} OR {name} IS NULL)", bounds.join(" AND "))),
             }
         }
-        Said::Levels { is: Some(level), .. } => Some(match level {
+        Said::Levels {
+            is: Some(level), ..
+        } => Some(match level {
             Some(level) => format!("{name} = {}", text_literal(level)),
             None => format!("{name} IS NULL"),
         }),

@@ -13,6 +13,7 @@
 pub mod algorithm;
 
 use crate::error::Result;
+use crate::estimator::linear::solver::sigmoid;
 use crate::fit::{ClassWeight, FitInput};
 use crate::interrupt;
 use crate::json::{count, number_in};
@@ -23,9 +24,8 @@ use crate::trees::fit::{
     check_tree_memory, max_bins, mean_loss, monotone_columns, parse_monotone, targets_and_weights,
     tree_preprocessor,
 };
-use crate::trees::grow::{grow, GrowInput, GrowParams};
+use crate::trees::grow::{grow, GrowInput, GrowParams, Grown};
 use crate::trees::{Combine, Ensemble, MAX_TREES, MAX_TREE_DEPTH};
-use crate::estimator::linear::solver::sigmoid;
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -102,7 +102,9 @@ impl GbdtParams {
             })
         };
         let at_least = |key, default, expected| {
-            get(key).map_or(Ok(default), |v| number_in(v, key, 0.0, 1e12, true, expected))
+            get(key).map_or(Ok(default), |v| {
+                number_in(v, key, 0.0, 1e12, true, expected)
+            })
         };
         Ok(GbdtParams {
             n_trees: get("n_trees").map_or(Ok(100), |v| count(v, "n_trees", 1, MAX_TREES))?,
@@ -118,7 +120,8 @@ impl GbdtParams {
             max_depth: get("max_depth").map_or(Ok(MAX_TREE_DEPTH), |v| {
                 count(v, "max_depth", 1, MAX_TREE_DEPTH)
             })?,
-            num_leaves: get("num_leaves").map_or(Ok(31), |v| count(v, "num_leaves", 2, MAX_LEAVES))?,
+            num_leaves: get("num_leaves")
+                .map_or(Ok(31), |v| count(v, "num_leaves", 2, MAX_LEAVES))?,
             min_child_weight: at_least("min_child_weight", 1e-3, "a number ≥ 0")?,
             min_samples_leaf: get("min_samples_leaf")
                 .map_or(Ok(20), |v| count(v, "min_samples_leaf", 1, 1 << 30))?,
@@ -130,15 +133,25 @@ impl GbdtParams {
                 .map(|v| count(v, "early_stopping_rounds", 1, MAX_TREES))
                 .transpose()?,
             validation_fraction: get("validation_fraction").map_or(Ok(0.1), |v| {
-                number_in(v, "validation_fraction", 0.0, 0.5, true, "a share in (0, 0.5]").and_then(
-                    |x| {
-                        if x > 0.0 {
-                            Ok(x)
-                        } else {
-                            Err(crate::json::bad("validation_fraction", v, "a share in (0, 0.5]"))
-                        }
-                    },
+                number_in(
+                    v,
+                    "validation_fraction",
+                    0.0,
+                    0.5,
+                    true,
+                    "a share in (0, 0.5]",
                 )
+                .and_then(|x| {
+                    if x > 0.0 {
+                        Ok(x)
+                    } else {
+                        Err(crate::json::bad(
+                            "validation_fraction",
+                            v,
+                            "a share in (0, 0.5]",
+                        ))
+                    }
+                })
             })?,
             monotone: parse_monotone(get("monotone"))?,
             class_weight: get("class_weight").map(ClassWeight::parse).transpose()?,
@@ -153,12 +166,21 @@ pub struct GbdtFit {
 }
 
 /// Fits the preprocessing and the boosted trees on the training rows.
-pub fn fit_estimator(input: &mut FitInput<'_>, params: &GbdtParams) -> Result<(Preprocessor, GbdtFit)> {
+pub fn fit_estimator(
+    input: &mut FitInput<'_>,
+    params: &GbdtParams,
+) -> Result<(Preprocessor, GbdtFit)> {
     let preprocessor = tree_preprocessor(input);
     let width = preprocessor.width();
     let monotone = monotone_columns(&preprocessor, &params.monotone)?;
     let threads = input.limits.threads.max(1);
-    let kept = check_tree_memory(input, width, threads + 2, params.num_leaves, "gradient boosting")?;
+    let kept = check_tree_memory(
+        input,
+        width,
+        threads + 2,
+        params.num_leaves,
+        "gradient boosting",
+    )?;
     let (y, w, classification) = targets_and_weights(input, params.class_weight);
     let n = input.train.len();
     let mut rng = SmallRng::seed_from_u64(input.seed);
@@ -167,7 +189,6 @@ pub fn fit_estimator(input: &mut FitInput<'_>, params: &GbdtParams) -> Result<(P
     let base = initial_output(&y, &w, &fit_rows, classification);
     let mut eta = vec![base; n];
     let (mut gradients, mut hessians) = (vec![0.0; n], vec![0.0; n]);
-    let all_columns: Vec<usize> = (0..width).collect();
     let grow_params = GrowParams {
         num_leaves: params.num_leaves,
         max_depth: params.max_depth,
@@ -186,29 +207,16 @@ pub fn fit_estimator(input: &mut FitInput<'_>, params: &GbdtParams) -> Result<(P
     for round in 0..params.n_trees {
         input.progress.step()?;
         interrupt::check();
-        for &r in &fit_rows {
-            let (g, h) = if classification {
-                let p = sigmoid(eta[r]);
-                (p - y[r], (p * (1.0 - p)).max(1e-16))
-            } else {
-                (eta[r] - y[r], 1.0)
-            };
-            gradients[r] = g * w[r];
-            hessians[r] = h * w[r];
-        }
-        let rows: Vec<u32> = if params.subsample < 1.0 {
-            fit_rows.iter().filter(|_| rng.gen::<f64>() < params.subsample).map(|&r| r as u32).collect()
-        } else {
-            fit_rows.iter().map(|&r| r as u32).collect()
-        };
-        let columns = if params.colsample < 1.0 {
-            let k = ((params.colsample * width as f64).ceil() as usize).clamp(1, width.max(1));
-            let mut drawn: Vec<usize> = rand::seq::index::sample(&mut rng, width, k.min(width)).into_vec();
-            drawn.sort_unstable();
-            drawn
-        } else {
-            all_columns.clone()
-        };
+        derivatives(
+            &eta,
+            &y,
+            &w,
+            classification,
+            threads,
+            &mut gradients,
+            &mut hessians,
+        );
+        let (rows, columns) = draw_round(&fit_rows, width, params, &mut rng);
         let mut grown = grow(
             &GrowInput {
                 bins: &bins,
@@ -223,12 +231,10 @@ pub fn fit_estimator(input: &mut FitInput<'_>, params: &GbdtParams) -> Result<(P
         for v in &mut grown.tree.values {
             *v *= params.learning_rate;
         }
-        for (r, e) in eta.iter_mut().enumerate() {
-            *e += grown.tree.values[grown.leaf_of_bins(bins.row(r))];
-        }
+        add_tree_outputs(&mut eta, &grown, &bins);
         trees.push(grown.tree);
-        let valid_loss = (!valid_rows.is_empty())
-            .then(|| mean_loss(&eta, &y, &w, &valid_rows, classification));
+        let valid_loss =
+            (!valid_rows.is_empty()).then(|| mean_loss(&eta, &y, &w, &valid_rows, classification));
         if let Some(loss) = valid_loss {
             if loss < best.0 {
                 best = (loss, round + 1);
@@ -271,6 +277,94 @@ pub fn fit_estimator(input: &mut FitInput<'_>, params: &GbdtParams) -> Result<(P
             log,
         },
     ))
+}
+
+/// Adds the new tree's output to every row's: the rows it grew on by its leaves' row groups,
+/// the others (held out for early stopping, or out of a round's subsample) by walking it.
+fn add_tree_outputs(eta: &mut [f64], grown: &Grown, bins: &BinnedRows) {
+    let mut reached = vec![false; eta.len()];
+    for &(node, begin, end) in &grown.leaf_rows {
+        let value = grown.tree.values[node];
+        for &r in &grown.order[begin..end] {
+            eta[r as usize] += value;
+            reached[r as usize] = true;
+        }
+    }
+    for (r, e) in eta.iter_mut().enumerate() {
+        if !reached[r] {
+            *e += grown.tree.values[grown.leaf_of_bins(bins.row(r))];
+        }
+    }
+}
+
+/// Every row's weighted gradient and hessian at its output (the rows held out for early
+/// stopping too: no tree grows on them), in contiguous parts over `threads` threads.
+fn derivatives(
+    eta: &[f64],
+    y: &[f64],
+    w: &[f64],
+    classification: bool,
+    threads: usize,
+    gradients: &mut [f64],
+    hessians: &mut [f64],
+) {
+    let part = eta.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        for (k, (g, h)) in gradients
+            .chunks_mut(part)
+            .zip(hessians.chunks_mut(part))
+            .enumerate()
+        {
+            let start = k * part;
+            scope.spawn(move || {
+                for (i, (g, h)) in g.iter_mut().zip(h.iter_mut()).enumerate() {
+                    let r = start + i;
+                    let (dg, dh) = loss_derivatives(eta[r], y[r], classification);
+                    *g = dg * w[r];
+                    *h = dh * w[r];
+                }
+            });
+        }
+    });
+}
+
+/// The gradient and hessian of one row's loss at output `eta`: log-loss on the log-odds
+/// (the hessian kept off zero), or squared error.
+fn loss_derivatives(eta: f64, y: f64, classification: bool) -> (f64, f64) {
+    if classification {
+        let p = sigmoid(eta);
+        (p - y, (p * (1.0 - p)).max(1e-16))
+    } else {
+        (eta - y, 1.0)
+    }
+}
+
+/// A round's rows (each fitted row with probability `subsample`) and the columns its tree
+/// may use (a `colsample` share of them, at least one).
+fn draw_round(
+    fit_rows: &[usize],
+    width: usize,
+    params: &GbdtParams,
+    rng: &mut SmallRng,
+) -> (Vec<u32>, Vec<usize>) {
+    let rows: Vec<u32> = if params.subsample < 1.0 {
+        fit_rows
+            .iter()
+            .filter(|_| rng.gen::<f64>() < params.subsample)
+            .map(|&r| r as u32)
+            .collect()
+    } else {
+        fit_rows.iter().map(|&r| r as u32).collect()
+    };
+    let columns = if params.colsample < 1.0 && width > 0 {
+        let k = ((params.colsample * width as f64).ceil() as usize).clamp(1, width);
+        let mut drawn: Vec<usize> = rand::seq::index::sample(rng, width, k).into_vec();
+        drawn.sort_unstable();
+        drawn
+    } else {
+        (0..width).collect()
+    };
+    (rows, columns)
 }
 
 /// The rows boosting fits and the rows early stopping watches (a random

@@ -113,7 +113,7 @@ impl Estimator for IsolationForest {
         ))
     }
 
-    fn report_section(&self, html: &mut String) {
+    fn report_section(&self, _preprocessor: &Preprocessor, html: &mut String) {
         forest_section(html, self);
     }
 }

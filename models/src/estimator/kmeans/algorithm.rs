@@ -115,7 +115,7 @@ impl Estimator for KMeansModel {
         ))
     }
 
-    fn report_section(&self, html: &mut String) {
+    fn report_section(&self, _preprocessor: &Preprocessor, html: &mut String) {
         clusters_section(html, self);
     }
 }

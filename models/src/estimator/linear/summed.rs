@@ -178,6 +178,7 @@ pub fn reference_of(term_sums: &[f64], n: f64) -> Reference {
             })
             .collect(),
         mean_design: Vec::new(),
+        summary: Vec::new(),
     }
 }
 

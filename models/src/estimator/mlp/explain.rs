@@ -52,6 +52,7 @@ pub fn measure_network(
         mean_terms: Vec::new(),
         term_sd: moments.iter().map(RunningMoments::population_sd).collect(),
         mean_design,
+        summary: Vec::new(),
     }
 }
 

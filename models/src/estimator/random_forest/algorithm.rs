@@ -33,7 +33,9 @@ impl Spec for RandomForestSpec {
     /// Defaults: max_depth 12, min_samples_leaf 1 (scikit-learn grows without a depth
     /// limit; 12 levels bound a tree's histograms).
     fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>> {
-        Ok(Box::new(RandomForestParams(forest_settings(options, 12, 1)?)))
+        Ok(Box::new(RandomForestParams(forest_settings(
+            options, 12, 1,
+        )?)))
     }
 
     fn read_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
@@ -49,7 +51,10 @@ impl Params for RandomForestParams {
     fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
         let (preprocessor, fit) = fit_forest(input, &self.0, "a random forest")?;
         if let Some((name, value)) = fit.out_of_bag.first() {
-            input.notes.push(format!("out-of-bag {}: {value:.4}", name.trim_start_matches("oob_")));
+            input.notes.push(format!(
+                "out-of-bag {}: {value:.4}",
+                name.trim_start_matches("oob_")
+            ));
         }
         Ok(Fitted::of(
             preprocessor,

@@ -104,15 +104,18 @@ pub fn forest_settings(
         max_depth: get("max_depth").map_or(Ok(default_depth), |v| {
             count(v, "max_depth", 1, MAX_TREE_DEPTH)
         })?,
-        min_samples_leaf: get("min_samples_leaf")
-            .map_or(Ok(default_leaf), |v| count(v, "min_samples_leaf", 1, 1 << 30))?,
+        min_samples_leaf: get("min_samples_leaf").map_or(Ok(default_leaf), |v| {
+            count(v, "min_samples_leaf", 1, 1 << 30)
+        })?,
         bootstrap: match get("bootstrap") {
             None => true,
             Some(Value::Bool(b)) => *b,
             Some(v) => return Err(bad("bootstrap", v, "true or false")),
         },
         max_bins: max_bins(get("max_bins"))?,
-        class_weight: get("class_weight").map(crate::fit::ClassWeight::parse).transpose()?,
+        class_weight: get("class_weight")
+            .map(crate::fit::ClassWeight::parse)
+            .transpose()?,
     })
 }
 
@@ -141,7 +144,12 @@ pub fn fit_forest(
     let kept = check_tree_memory(input, width, threads + 2, leaves, what)?;
     let (y, w, classification) = targets_and_weights(input, settings.class_weight);
     let n = input.train.len();
-    let bins = BinnedRows::build(&preprocessor, input.data, input.train, settings.max_bins.min(MAX_BINS));
+    let bins = BinnedRows::build(
+        &preprocessor,
+        input.data,
+        input.train,
+        settings.max_bins.min(MAX_BINS),
+    );
     let gradients: Vec<f64> = y.iter().zip(&w).map(|(y, w)| -y * w).collect();
     let hessians = w.clone();
     let columns: Vec<usize> = (0..width).collect();
@@ -225,7 +233,12 @@ pub fn fit_forest(
 
 /// The out-of-bag AUC of a classifier (RMSE of a regression) over the rows some tree left
 /// out, each scored by the trees that left it out.
-fn out_of_bag_metrics(sum: &[f64], count: &[u32], y: &[f64], classification: bool) -> Vec<(String, f64)> {
+fn out_of_bag_metrics(
+    sum: &[f64],
+    count: &[u32],
+    y: &[f64],
+    classification: bool,
+) -> Vec<(String, f64)> {
     let rows: Vec<usize> = (0..sum.len()).filter(|&r| count[r] > 0).collect();
     let scores: Vec<f64> = rows.iter().map(|&r| sum[r] / f64::from(count[r])).collect();
     if classification {
@@ -245,4 +258,3 @@ fn out_of_bag_metrics(sum: &[f64], count: &[u32], y: &[f64], classification: boo
         vec![("oob_rmse".to_owned(), mse.sqrt())]
     }
 }
-

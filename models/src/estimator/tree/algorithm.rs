@@ -8,7 +8,9 @@ use crate::estimator::{
     Algorithm, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, TREES_FORMAT_VERSION,
 };
 use crate::fit::{FitInput, Task};
+use crate::html::{escape, number};
 use crate::preprocess::Preprocessor;
+use crate::trees::rules::tree_rules;
 use crate::trees::Ensemble;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -18,7 +20,8 @@ pub const TREE: Algorithm = Algorithm::of(&TreeSpec);
 
 /// Keys of the shared options that tree models refuse.
 pub const NOT_FOR_TREES: &[&str] = &["max_iter"];
-pub const NOT_FOR_TREES_HINT: &str = "tree models grow a set number of trees (n_trees) instead of iterating a solver";
+pub const NOT_FOR_TREES_HINT: &str =
+    "tree models grow a set number of trees (n_trees) instead of iterating a solver";
 
 struct TreeSpec;
 
@@ -51,7 +54,10 @@ impl Params for TreeParams {
 
     fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
         let (preprocessor, fit) = fit_tree(input, self)?;
-        Ok(Fitted::of(preprocessor, TreeEstimator::new(TREE, fit.ensemble, fit.out_of_bag)))
+        Ok(Fitted::of(
+            preprocessor,
+            TreeEstimator::new(TREE, fit.ensemble, fit.out_of_bag),
+        ))
     }
 
     fn class_weighted(&self) -> bool {
@@ -77,7 +83,11 @@ struct StoredTrees {
 }
 
 impl TreeEstimator {
-    pub fn new(algorithm: Algorithm, ensemble: Ensemble, out_of_bag: Vec<(String, f64)>) -> TreeEstimator {
+    pub fn new(
+        algorithm: Algorithm,
+        ensemble: Ensemble,
+        out_of_bag: Vec<(String, f64)>,
+    ) -> TreeEstimator {
         TreeEstimator {
             algorithm,
             ensemble,
@@ -88,7 +98,11 @@ impl TreeEstimator {
     /// The estimator of a stored tree model of `algorithm`.
     pub fn read(algorithm: Algorithm, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
         let trees: StoredTrees = stored.into_fitted(algorithm.as_str())?;
-        Ok(Box::new(TreeEstimator::new(algorithm, trees.ensemble, trees.out_of_bag)))
+        Ok(Box::new(TreeEstimator::new(
+            algorithm,
+            trees.ensemble,
+            trees.out_of_bag,
+        )))
     }
 }
 
@@ -136,6 +150,29 @@ impl Estimator for TreeEstimator {
 
     fn training_metrics(&self) -> Vec<(String, f64)> {
         self.out_of_bag.clone()
+    }
+
+    /// A single tree's leaves as rules (fin_tree_rules' table); an ensemble has too many.
+    fn report_section(&self, preprocessor: &Preprocessor, html: &mut String) {
+        let [tree] = self.ensemble.trees.as_slice() else {
+            return;
+        };
+        html.push_str(
+            "<section><h2>Rules</h2><p>Each leaf of the tree as the conditions a row meets to \
+             end in it (what fin_tree_rules returns).</p><table><tr><th>leaf</th><th>rule</th>\
+             <th>rows</th><th>event rate / mean</th><th>output</th></tr>\n",
+        );
+        for rule in tree_rules(preprocessor, tree) {
+            html.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                rule.leaf,
+                escape(&rule.condition),
+                number(rule.rows),
+                rule.target_mean.map_or_else(String::new, number),
+                number(self.ensemble.finish(rule.value))
+            ));
+        }
+        html.push_str("</table></section>\n");
     }
 
     fn structure(&self) -> Option<(&'static str, String)> {

@@ -6,7 +6,9 @@
 pub mod algorithm;
 
 use crate::error::Result;
-use crate::estimator::random_forest::{fit_forest, forest_settings, ForestFit, ForestSettings, MaxFeatures};
+use crate::estimator::random_forest::{
+    fit_forest, forest_settings, ForestFit, ForestSettings, MaxFeatures,
+};
 use crate::fit::FitInput;
 use crate::preprocess::Preprocessor;
 use serde_json::{Map, Value};
@@ -31,6 +33,9 @@ impl TreeParams {
     }
 }
 
-pub fn fit_tree(input: &mut FitInput<'_>, params: &TreeParams) -> Result<(Preprocessor, ForestFit)> {
+pub fn fit_tree(
+    input: &mut FitInput<'_>,
+    params: &TreeParams,
+) -> Result<(Preprocessor, ForestFit)> {
     fit_forest(input, &params.forest, "a decision tree")
 }
