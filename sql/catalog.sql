@@ -143,7 +143,7 @@ SELECT pg_catalog.pg_extension_config_dump('finml.monitoring_log', '');
 CREATE TYPE finml.scored_row AS (
     prediction  float8,     -- the probability of the positive class, or the regression value
     score       int,        -- a scorecard's points
-    reasons     text[],     -- a scorecard's principal reason codes, most points lost first
+    reasons     text[],     -- the principal reason codes, most important first
     decision    text        -- the class decided at the cutoff
 );
 

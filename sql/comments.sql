@@ -30,7 +30,7 @@ COMMENT ON FUNCTION fin_predict(text, record) IS 'Probability of the positive cl
 COMMENT ON FUNCTION fin_predict(text, double precision[]) IS 'fin_predict of a model whose features are all numeric, given in the model''s feature order';
 COMMENT ON FUNCTION fin_version(text) IS 'The version a model reference names now: the deployed one, or the pinned one of ''name@3''';
 COMMENT ON FUNCTION fin_score(text, record) IS 'An applicant''s total points on the deployed scorecard';
-COMMENT ON FUNCTION fin_reason_codes(text, record, integer, text) IS 'The characteristics on which an applicant lost the most scorecard points, most important first (adverse action reasons)';
+COMMENT ON FUNCTION fin_reason_codes(text, record, integer, text) IS 'The reasons for a row''s prediction, most important first: a scorecard''s characteristics with the most points lost, or the features that raised another supervised model''s output most (adverse action reasons)';
 COMMENT ON FUNCTION fin_scorecard(text) IS 'The printed scorecard: every bin of every characteristic with counts, event rate, WoE, IV and points';
 COMMENT ON FUNCTION fin_score_row(text, record, integer, double precision) IS 'One row as fin_score_table writes it: probability, score, reason codes and decision at a cutoff';
 COMMENT ON FUNCTION fin_score_table(text, regclass, text, jsonb) IS 'Scores every row of a relation into a table (key, probability, score, reason codes, decision) in one statement';
@@ -46,6 +46,7 @@ COMMENT ON FUNCTION fin_gains(text, regclass, integer, double precision[]) IS 'T
 COMMENT ON FUNCTION fin_threshold(text, regclass, double precision, double precision) IS 'The cutoff that minimizes the expected cost of a classifier''s decisions given the costs of a false positive and a false negative';
 COMMENT ON FUNCTION fin_explain(text, record, integer) IS 'Why the model predicted what it did for one row: each feature''s contribution against the training baseline';
 COMMENT ON FUNCTION fin_importance(text) IS 'Global importance of each feature: the spread of its contribution over the training rows';
+COMMENT ON FUNCTION fin_tree_rules(text, integer) IS 'One tree of a gbdt, random_forest or tree model as rules, one row per leaf: conditions, training rows, event rate, output and prediction';
 COMMENT ON FUNCTION fin_coefficients(text) IS 'A linear model''s coefficients on the original scale with standard errors, z, p-values and odds ratios';
 COMMENT ON FUNCTION fin_report(text) IS 'An HTML validation report of a model version: facts, metrics, charts, coefficients, scorecard and every version';
 COMMENT ON FUNCTION fin_model_sql(text, text) IS 'One SQL expression that computes what fin_predict (or fin_score) returns, for scoring without finml';

@@ -6,6 +6,10 @@ use serde_json::Value;
 
 /// Reason codes written per row for a scorecard when the options do not say.
 pub const DEFAULT_REASONS: usize = 4;
+/// Reason codes written per row for any other model when the options do not say: none, since
+/// each one explains its row (TreeSHAP over every tree of a forest, integrated gradients
+/// through a network), which costs far more than the prediction.
+pub const DEFAULT_REASONS_WITHOUT_POINTS: usize = 0;
 
 /// What a batch-scoring run writes besides each row's prediction.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,8 +18,9 @@ pub struct ScoreTableOptions {
     pub key: Option<Vec<String>>,
     /// Probability at or above which a row is decided as the positive class.
     pub cutoff: Option<f64>,
-    /// Reason codes per row (scorecards only; 0: no reasons column).
-    pub reasons: usize,
+    /// Reason codes per row (0: no reasons column); `None`: the model's default
+    /// ([`ScoreTableOptions::reasons_for`]).
+    pub reasons: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -33,7 +38,7 @@ enum KeyColumns {
     Many(Vec<String>),
 }
 
-pub const SCORE_TABLE_KEYS: &str = "key (a column or an array of columns; default: the source's primary key), cutoff (a probability: adds a decision column), reasons (reason codes per row for a scorecard, 0 to 20; default 4)";
+pub const SCORE_TABLE_KEYS: &str = "key (a column or an array of columns; default: the source's primary key), cutoff (a probability: adds a decision column), reasons (reason codes per row, 0 to 20; default 4 for a scorecard, 0 for other models, whose reasons explain each row and cost more time than the prediction)";
 
 impl ScoreTableOptions {
     pub fn parse(options: &Value) -> Result<ScoreTableOptions> {
@@ -58,8 +63,8 @@ impl ScoreTableOptions {
                 return Err(invalid(format!("cutoff must be a probability, got {c}")));
             }
         }
-        let reasons = raw.reasons.map_or(DEFAULT_REASONS, |n| n as usize);
-        if reasons > 20 {
+        let reasons = raw.reasons.map(|n| n as usize);
+        if let Some(reasons) = reasons.filter(|&n| n > 20) {
             return Err(invalid(format!("reasons must be 0 to 20, got {reasons}")));
         }
         Ok(ScoreTableOptions {
@@ -67,6 +72,20 @@ impl ScoreTableOptions {
             cutoff: raw.cutoff,
             reasons,
         })
+    }
+
+    /// The reason codes per row for a model with points (a scorecard) or without.
+    pub fn reasons_for(&self, has_points: bool) -> usize {
+        self.reasons.unwrap_or_else(|| default_reasons(has_points))
+    }
+}
+
+/// Reason codes per row when the caller does not say: a scorecard's 4, another model's 0.
+pub fn default_reasons(has_points: bool) -> usize {
+    if has_points {
+        DEFAULT_REASONS
+    } else {
+        DEFAULT_REASONS_WITHOUT_POINTS
     }
 }
 
@@ -93,13 +112,20 @@ mod tests {
     #[test]
     fn options_take_one_key_or_several_and_reject_what_they_do_not_know() {
         let o = ScoreTableOptions::parse(&json!({})).unwrap();
-        assert_eq!((o.key, o.cutoff, o.reasons), (None, None, DEFAULT_REASONS));
+        assert_eq!(
+            (o.reasons_for(true), o.reasons_for(false)),
+            (DEFAULT_REASONS, DEFAULT_REASONS_WITHOUT_POINTS)
+        );
+        assert_eq!((o.key, o.cutoff, o.reasons), (None, None, None));
         let o =
             ScoreTableOptions::parse(&json!({"key": "id", "cutoff": 0.2, "reasons": 0})).unwrap();
+        assert_eq!((o.reasons_for(true), o.reasons_for(false)), (0, 0));
         assert_eq!(
             (o.key, o.cutoff, o.reasons),
-            (Some(vec!["id".into()]), Some(0.2), 0)
+            (Some(vec!["id".into()]), Some(0.2), Some(0))
         );
+        let o = ScoreTableOptions::parse(&json!({"reasons": 3})).unwrap();
+        assert_eq!((o.reasons_for(true), o.reasons_for(false)), (3, 3));
         let o = ScoreTableOptions::parse(&json!({"key": ["branch", "id"]})).unwrap();
         assert_eq!(o.key.unwrap(), ["branch", "id"]);
         for bad in [

@@ -436,6 +436,18 @@ pub struct ContributionReason {
     pub contribution: f64,
 }
 
+/// Points to double the odds in which a classifier's contribution reasons are reported (a
+/// scorecard's default `pdo`).
+pub const REASON_PDO: f64 = 20.0;
+
+impl ContributionReason {
+    /// A classifier's contribution as points lost at [`REASON_PDO`] points to double the
+    /// odds: contribution × 20 / ln 2 (the log-odds it added, in a scorecard's units).
+    pub fn points_lost(&self) -> f64 {
+        self.contribution * REASON_PDO / std::f64::consts::LN_2
+    }
+}
+
 /// At most `n` reason codes of one row's bins, most points lost first. Points are reported
 /// as integers, so a loss that rounds to 0 is not a reason.
 fn principal_reasons(
@@ -578,4 +590,23 @@ pub fn first_invalid_parameter(model: &Model) -> Option<String> {
         return Some("the drift reference (decile edges and shares)".to_owned());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_contribution_of_ln_2_costs_the_points_that_double_the_odds() {
+        let reason = ContributionReason {
+            feature: 0,
+            contribution: std::f64::consts::LN_2,
+        };
+        assert!((reason.points_lost() - REASON_PDO).abs() < 1e-12);
+        let half = ContributionReason {
+            feature: 0,
+            contribution: std::f64::consts::LN_2 / 2.0,
+        };
+        assert!((half.points_lost() - 10.0).abs() < 1e-12);
+    }
 }

@@ -20,7 +20,8 @@ fn fin_version(model: &str) -> Result<i32, ErrorReport> {
 
 /// Scores every row of `source` into the table `target` (created when missing, appended to
 /// otherwise): the key column(s), the probability (or regression value), for a scorecard the
-/// score and the principal reason codes, the decision at `cutoff` when one is given, the
+/// score, the principal reason codes (`reasons`: 4 by default for a scorecard, 0 for other
+/// models, whose reasons explain each row), the decision at `cutoff` when one is given, the
 /// model's name and the version that scored the rows, and the time. One version scores the
 /// whole run, even if another is deployed meanwhile. Returns the number of rows written.
 #[pg_extern(volatile, parallel_unsafe)]
@@ -38,15 +39,17 @@ fn fin_score_table(
 }
 
 /// One row as fin_score_table writes it, as a `finml.scored_row`: the probability (or
-/// regression value), a scorecard's score and up to `reasons` principal reason codes
-/// (features, most points lost first), and the decision at `cutoff` (NULL without one).
+/// regression value), a scorecard's score, up to `reasons` principal reason codes (a
+/// scorecard's features, most points lost first; another supervised model's, the features
+/// that raised its output most; NULL: 4 for a scorecard, 0 for other models), and the
+/// decision at `cutoff` (NULL without one).
 /// `SELECT (r).* FROM (SELECT fin_score_row('m', a) AS r FROM applications a OFFSET 0) s`
 /// computes each row once.
 #[pg_extern(stable, parallel_safe, cost = 100)]
 fn fin_score_row(
     model: Option<&str>,
     row: Option<RecordArg>,
-    reasons: default!(Option<i32>, 4),
+    reasons: default!(Option<i32>, "NULL"),
     cutoff: default!(Option<f64>, "NULL"),
 ) -> Result<ScoredRow, ErrorReport> {
     score_row(

@@ -20,3 +20,4 @@ mod segmentation;
 mod summed;
 mod timeseries;
 mod train;
+mod trees;

@@ -1,5 +1,7 @@
-//! Scorecards: `fin_score`, `fin_reason_codes` and `fin_scorecard` (pg/scorecard.rs).
+//! Scorecards: `fin_score`, `fin_reason_codes` (for every supervised model) and
+//! `fin_scorecard` (pg/scorecard.rs).
 
+use crate::error::required;
 use crate::pg::row::RecordArg;
 use crate::pg::scorecard;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -11,18 +13,23 @@ fn fin_score(model: &str, row: RecordArg) -> Result<i32, ErrorReport> {
     scorecard::score(model, row)
 }
 
-/// The characteristics on which the applicant lost the most points, most important first:
-/// against the best attainable points of each (`baseline => 'best'`, the default) or against
-/// the training average (`'average'`). At most `n` rows; characteristics where nothing was
-/// lost are not reasons.
+/// The reasons for `row`'s prediction, most important first, at most `n`. A scorecard's are
+/// the characteristics on which the applicant lost the most points: against the best
+/// attainable points of each (`baseline` NULL or 'best') or against the training average
+/// ('average'); characteristics where nothing was lost are not reasons. Any other supervised
+/// model's are the features whose contributions (fin_explain's, against the training
+/// average: `baseline` NULL or 'average') raised the output the most, `points` NULL and
+/// `points_lost` the contribution in points at 20 points to double the odds (NULL for a
+/// regression). Not STRICT, so that the baseline can default to NULL: a NULL model, row or
+/// n is 22004.
 // pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, strict, parallel_safe)]
+#[pg_extern(stable, parallel_safe)]
 fn fin_reason_codes(
-    model: &str,
-    row: RecordArg,
-    n: default!(i32, 4),
-    baseline: default!(&str, "'best'"),
+    model: Option<&str>,
+    row: Option<RecordArg>,
+    n: default!(Option<i32>, 4),
+    baseline: default!(Option<&str>, "NULL"),
 ) -> Result<
     TableIterator<
         'static,
@@ -30,13 +37,18 @@ fn fin_reason_codes(
             name!(rank, i32),
             name!(feature, String),
             name!(value, Option<String>),
-            name!(points, i32),
-            name!(points_lost, i32),
+            name!(points, Option<i32>),
+            name!(points_lost, Option<i32>),
         ),
     >,
     ErrorReport,
 > {
-    let rows = scorecard::reason_codes(model, row, n, baseline)?;
+    let rows = scorecard::reason_codes(
+        required(model, "model")?,
+        required(row, "row")?,
+        required(n, "n")?,
+        baseline,
+    )?;
     Ok(TableIterator::new(rows))
 }
 

@@ -1,9 +1,9 @@
 //! `fin_score_table`'s writing: resolve the target table as the caller names it, create it
 //! when it is missing, and run one `INSERT … SELECT` that scores the source row by row
-//! through `fin_predict`, or `fin_score_row` for a scorecard (one call per row). The
-//! executor streams the rows (constant memory), checks for cancellation at every row, and
-//! writes with the caller's privileges in the caller's transaction: triggers, constraints and
-//! indexes on an existing target apply as for any INSERT.
+//! through `fin_predict`, or `fin_score_row` for a scorecard or reason codes (one call per
+//! row). The executor streams the rows (constant memory), checks for cancellation at every
+//! row, and writes with the caller's privileges in the caller's transaction: triggers,
+//! constraints and indexes on an existing target apply as for any INSERT.
 
 use crate::error::{fail, report, OrReport, SqlResult};
 use crate::pg::extension::extension_schema;
@@ -27,7 +27,9 @@ pub struct ScoreRun<'a> {
     pub key: &'a [RelationColumn],
     /// "probability" for a classifier, "prediction" for a regression.
     pub prediction_column: &'a str,
+    /// A scorecard's run: a score column.
     pub score: bool,
+    /// Reason codes per row (any supervised model; 0: no reasons column).
     pub reasons: usize,
     pub cutoff: Option<f64>,
     /// The positive and the other class's names, for the decision.
@@ -35,6 +37,12 @@ pub struct ScoreRun<'a> {
 }
 
 impl ScoreRun<'_> {
+    /// True when each row's fields come from one call of fin_score_row (a score or reasons),
+    /// false when fin_predict gives all there is.
+    fn scores_rows(&self) -> bool {
+        self.score || self.reasons > 0
+    }
+
     /// The target's columns and their types, in order.
     fn columns(&self) -> Vec<(String, String)> {
         let mut columns: Vec<(String, String)> = self
@@ -50,9 +58,9 @@ impl ScoreRun<'_> {
         ));
         if self.score {
             columns.push(("score".to_owned(), "pg_catalog.int4".to_owned()));
-            if self.reasons > 0 {
-                columns.push(("reasons".to_owned(), "pg_catalog.text[]".to_owned()));
-            }
+        }
+        if self.reasons > 0 {
+            columns.push(("reasons".to_owned(), "pg_catalog.text[]".to_owned()));
         }
         if self.cutoff.is_some() {
             columns.push(("decision".to_owned(), "pg_catalog.text".to_owned()));
@@ -80,9 +88,11 @@ impl ScoreRun<'_> {
             .iter()
             .map(|c| format!("s.{}", quote_ident(&c.name)))
             .collect();
-        if self.score {
+        if self.scores_rows() {
             values.push("(s.finml_scored).prediction".to_owned());
-            values.push("(s.finml_scored).score".to_owned());
+            if self.score {
+                values.push("(s.finml_scored).score".to_owned());
+            }
             if self.reasons > 0 {
                 values.push("(s.finml_scored).reasons".to_owned());
             }
@@ -260,9 +270,10 @@ pub fn score_into(run: &ScoreRun<'_>, target: &str, exists: bool) -> SqlResult<i
                     .or_report()?;
             }
             let names: Vec<String> = columns.iter().map(|(n, _)| quote_ident(n)).collect();
-            // A scorecard's row (prediction, score, reasons, decision) comes from one call of
-            // fin_score_row; another model's prediction is fin_predict's, the cheaper call.
-            let scored = if run.score {
+            // A scorecard's row (prediction, score, reasons, decision), or another model's
+            // with reasons, comes from one call of fin_score_row; a prediction alone is
+            // fin_predict's, the cheaper call.
+            let scored = if run.scores_rows() {
                 format!("{schema}.fin_score_row($3, source, $4, $5) AS finml_scored")
             } else {
                 format!("{schema}.fin_predict($3, source) AS finml_prediction")
@@ -270,7 +281,7 @@ pub fn score_into(run: &ScoreRun<'_>, target: &str, exists: bool) -> SqlResult<i
             // OFFSET 0 keeps the subquery whole where the result is used more than once (the
             // composite's fields, or a prediction and its decision); a prediction used once needs
             // no barrier (its scan costs a fifth of the run).
-            let barrier = if run.score || run.cutoff.is_some() {
+            let barrier = if run.scores_rows() || run.cutoff.is_some() {
                 " OFFSET 0"
             } else {
                 ""

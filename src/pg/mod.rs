@@ -34,12 +34,13 @@
 //! 24. `scorecard`: fin_score, fin_reason_codes, fin_scorecard;
 //! 25. `score_table`: fin_score_table's run and fin_score_row;
 //! 26. `explain`: fin_explain and fin_importance;
-//! 27. `segmentation`: fin_cluster, fin_anomaly_score, fin_clusters;
-//! 28. `profile`: fin_profile;
-//! 29. `timeseries`: fin_ema's step, fin_ts_repeated_key, fin_ts_view;
-//! 30. `train`: fin_train and fin_retrain around `training`;
-//! 31. `transfer`: fin_export and fin_import;
-//! 32. `backtest`: fin_backtest's rows.
+//! 27. `trees`: fin_tree_rules;
+//! 28. `segmentation`: fin_cluster, fin_anomaly_score, fin_clusters;
+//! 29. `profile`: fin_profile;
+//! 30. `timeseries`: fin_ema's step, fin_ts_repeated_key, fin_ts_view;
+//! 31. `train`: fin_train and fin_retrain around `training`;
+//! 32. `transfer`: fin_export and fin_import;
+//! 33. `backtest`: fin_backtest's rows.
 
 pub mod audit;
 pub mod backtest;
@@ -71,5 +72,6 @@ pub mod timeseries;
 pub mod train;
 pub mod training;
 pub mod transfer;
+pub mod trees;
 pub mod types;
 pub mod views;

@@ -2,15 +2,16 @@
 //! model read and pinned to one version, the options and key columns checked, then
 //! pg::batch's target and INSERT) and `fin_score_row`'s one row (what the run writes for it).
 
-use crate::error::{check_argument, fail, report, required, ErrorKind, OrReport, SqlResult};
+use crate::error::{check_argument, fail, report, ErrorKind, OrReport, SqlResult};
 use crate::pg::batch::{resolve_target, score_into, ScoreRun};
 use crate::pg::cache::with_model;
 use crate::pg::relation::{self, RelationColumn};
 use crate::pg::row::{with_row_values, RecordArg, ScoredFields, ScoredRow};
 use crate::pg::scorecard::integer_score;
-use finml_models::batch::{decision, ScoreTableOptions};
+use finml_models::batch::{decision, default_reasons, ScoreTableOptions};
 use finml_models::reference::ModelRef;
 use finml_models::{Error, Task};
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::Oid;
 use serde_json::Value;
 
@@ -43,6 +44,10 @@ pub fn score_table(model: &str, source: Oid, target: &str, options: &Value) -> S
             ),
         ));
     }
+    let reasons = options.reasons_for(is_scorecard);
+    if reasons > 0 && task.is_unsupervised() {
+        return Err(no_reasons(task));
+    }
     let source_name = relation::relation_name(source)?;
     let key = key_columns(source, &source_name, options.key.as_deref())?;
     let (target_name, exists) = resolve_target(target)?;
@@ -60,11 +65,23 @@ pub fn score_table(model: &str, source: Oid, target: &str, options: &Value) -> S
             Task::AnomalyDetection => "anomaly_score",
         },
         score: is_scorecard,
-        reasons: options.reasons,
+        reasons,
         cutoff: options.cutoff,
         classes,
     };
     score_into(&run, &target_name, exists)
+}
+
+/// Reason codes asked of a model trained without a target (22023).
+fn no_reasons(task: Task) -> ErrorReport {
+    fail(
+        ErrorKind::InvalidOption,
+        format!(
+            "reason codes explain a supervised model's prediction: this model is {} model",
+            finml_models::error::with_article(task.as_str())
+        ),
+        "leave out \"reasons\" (or give 0) for a model trained without a target",
+    )
 }
 
 /// The key columns of the source: those named, or its primary key.
@@ -106,21 +123,33 @@ fn key_columns(
 }
 
 /// fin_score_row: one row as fin_score_table writes it, with up to `reasons` reason codes
-/// (NULL refused) and the decision at `cutoff`.
+/// (NULL: fin_score_table's default, 4 for a scorecard and 0 for another model) and the
+/// decision at `cutoff`.
 pub fn score_row(
     model: &str,
     row: RecordArg,
     reasons: Option<i32>,
     cutoff: Option<f64>,
 ) -> SqlResult<ScoredRow> {
-    let n = check_argument(
-        "reasons",
-        required(reasons, "reasons")?,
-        0,
-        Some(20),
-        "regulations ask for up to four principal reasons: the default is 4",
-    )? as usize;
+    let asked = reasons
+        .map(|n| {
+            check_argument(
+                "reasons",
+                n,
+                0,
+                Some(20),
+                "regulations ask for up to four principal reasons: NULL is the default (4 for a scorecard, 0 for other models)",
+            )
+        })
+        .transpose()?;
     let fields = with_model(model, |m| {
+        let n = asked.map_or_else(
+            || default_reasons(m.model.points().is_some()),
+            |n| n as usize,
+        );
+        if n > 0 && m.model.task.is_unsupervised() {
+            return Err(no_reasons(m.model.task));
+        }
         with_row_values(&m.model, &m.layouts, row.0, |values| {
             let (prediction, score, reasons) = match m.model.points() {
                 Some(_) => {
@@ -134,7 +163,21 @@ pub fn score_row(
                         (n > 0).then(|| reasons.collect()),
                     )
                 }
-                None => (m.model.predict(values).or_report()?, None, None),
+                None => {
+                    let reasons = if n > 0 {
+                        let names: Vec<&str> = m.model.feature_names().collect();
+                        let reasons = m.model.contribution_reasons(values, n).or_report()?;
+                        Some(
+                            reasons
+                                .iter()
+                                .map(|r| names[r.feature].to_owned())
+                                .collect(),
+                        )
+                    } else {
+                        None
+                    };
+                    (m.model.predict(values).or_report()?, None, reasons)
+                }
             };
             let classes = m
                 .model

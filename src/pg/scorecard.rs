@@ -1,14 +1,18 @@
 //! Scorecards, the services of api/scorecard.rs: an applicant's score ([`score`], and
-//! [`integer_score`], the one rounding every score goes through), the reason codes, and the
-//! printed scorecard.
+//! [`integer_score`], the one rounding every score goes through), the reason codes (a
+//! scorecard's points lost, or any other supervised model's contributions), and the printed
+//! scorecard.
 
 use crate::error::{check_argument, fail, ErrorKind, OrReport, SqlResult};
 use crate::pg::cache::with_model;
 use crate::pg::row::{value_text, with_row_values, RecordArg};
+use finml_models::error::with_article;
 use finml_models::scorecard::Baseline;
+use finml_models::Task;
 
-/// fin_reason_codes's row: rank, feature, value, points, points lost.
-pub type ReasonRow = (i32, String, Option<String>, i32, i32);
+/// fin_reason_codes's row: rank, feature, value, points (a scorecard's), points lost (a
+/// classifier's).
+pub type ReasonRow = (i32, String, Option<String>, Option<i32>, Option<i32>);
 /// fin_scorecard's row: feature, bin, lower, upper, count, event rate, WoE, IV, points.
 pub type BinRow = (
     String,
@@ -44,13 +48,17 @@ pub fn integer_score(points: f64) -> SqlResult<i32> {
     Ok(score as i32)
 }
 
-/// fin_reason_codes: at most `n` characteristics on which the applicant lost the most points
-/// against `baseline` ('best' or 'average').
+/// fin_reason_codes: at most `n` reasons for one row, most important first. A scorecard's are
+/// the characteristics on which it lost the most points against `baseline` ('best' when
+/// NULL, or 'average'); any other supervised model's are the features whose contributions
+/// (its explanation's, against the training average: `baseline` NULL or 'average') raised
+/// its output the most, with a classifier's contribution as points lost at 20 points to
+/// double the odds.
 pub fn reason_codes(
     model: &str,
     row: RecordArg,
     n: i32,
-    baseline: &str,
+    baseline: Option<&str>,
 ) -> SqlResult<Vec<ReasonRow>> {
     check_argument(
         "n",
@@ -59,26 +67,87 @@ pub fn reason_codes(
         None,
         "regulations ask for up to four principal reasons: the default is 4",
     )?;
-    let baseline = Baseline::parse(baseline).or_report()?;
+    let baseline = baseline
+        .map(|b| Baseline::parse(b).or_report())
+        .transpose()?;
     with_model(model, |m| {
+        let names: Vec<&str> = m.model.feature_names().collect();
+        if m.model.points().is_some() {
+            return with_row_values(&m.model, &m.layouts, row.0, |values| {
+                let baseline = baseline.unwrap_or(Baseline::Best);
+                let reasons = m.model.reasons(values, baseline, n as usize).or_report()?;
+                Ok(reasons
+                    .iter()
+                    .enumerate()
+                    .map(|(k, r)| {
+                        (
+                            k as i32 + 1,
+                            names[r.feature].to_owned(),
+                            value_text(values[r.feature]),
+                            Some(r.points.round() as i32),
+                            Some(r.points_lost.round() as i32),
+                        )
+                    })
+                    .collect::<Vec<_>>())
+            });
+        }
+        let algorithm = m.model.algorithm().as_str();
+        if m.model.task.is_unsupervised() {
+            return Err(fail(
+                ErrorKind::WrongModelKind,
+                format!(
+                    "reason codes explain a supervised model's prediction; {} model learns without a target",
+                    with_article(algorithm)
+                ),
+                "fin_clusters shows what sets each cluster apart; fin_reason_codes takes a scorecard or any model trained with a target",
+            ));
+        }
+        if baseline == Some(Baseline::Best) {
+            return Err(fail(
+                ErrorKind::InvalidOption,
+                format!("baseline 'best' is a scorecard's best points; {} model has no points", with_article(algorithm)),
+                "its reasons are contributions against the training average: leave baseline NULL or write 'average'",
+            ));
+        }
+        let classifier = m.model.task == Task::Classification;
         with_row_values(&m.model, &m.layouts, row.0, |values| {
-            let reasons = m.model.reasons(values, baseline, n as usize).or_report()?;
-            let names: Vec<&str> = m.model.feature_names().collect();
-            Ok(reasons
+            let reasons = m
+                .model
+                .contribution_reasons(values, n as usize)
+                .or_report()?;
+            reasons
                 .iter()
                 .enumerate()
                 .map(|(k, r)| {
-                    (
+                    let lost = if classifier {
+                        Some(integer_points(r.points_lost())?)
+                    } else {
+                        None
+                    };
+                    Ok((
                         k as i32 + 1,
                         names[r.feature].to_owned(),
                         value_text(values[r.feature]),
-                        r.points.round() as i32,
-                        r.points_lost.round() as i32,
-                    )
+                        None,
+                        lost,
+                    ))
                 })
-                .collect::<Vec<_>>())
+                .collect::<SqlResult<Vec<_>>>()
         })
     })
+}
+
+/// A classifier's contribution in points, rounded to an integer; never a silently clamped one.
+fn integer_points(points: f64) -> SqlResult<i32> {
+    let rounded = points.round();
+    if !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&rounded) {
+        return Err(fail(
+            ErrorKind::OutOfRange,
+            format!("points lost {rounded} are out of range for integer"),
+            "the contribution is too large to show as points: read it on the log-odds scale with fin_explain",
+        ));
+    }
+    Ok(rounded as i32)
 }
 
 /// fin_scorecard: every bin of every characteristic, with its counts and points.

@@ -105,7 +105,7 @@ SELECT * FROM fin_train('m', 'odd', 'label', features => ARRAY['x']);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('m', 'odd', 'label', features => ARRAY['x'], options => '{"positive": "maybe"}');
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM fin_train('m', 'odd', 'y', 'random_forest');
+SELECT * FROM fin_train('m', 'odd', 'y', 'xgboost');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('bad@name', 'odd', 'y');
 \echo :LAST_ERROR_SQLSTATE
