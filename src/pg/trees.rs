@@ -15,7 +15,7 @@ pub fn tree_rules(model: &str, tree: i32) -> SqlResult<Vec<RuleRow>> {
     with_model(model, |m| {
         let Some(trees) = m.model.estimator.downcast_ref::<TreeEstimator>() else {
             return Err(fail(
-                ErrorKind::Unsupported,
+                ErrorKind::WrongModelKind,
                 format!(
                     "fin_tree_rules reads the trees of a tree model; \"{model}\" is {} model",
                     finml_models::error::with_article(m.model.algorithm().as_str())
