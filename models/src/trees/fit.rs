@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::estimator::linear::solver::sigmoid;
 use crate::fit::{check_budget, row_weights, ClassWeight, FitInput, TrainLabels};
 use crate::json::bad;
-use crate::preprocess::{NumericTransform, Preprocessor, Transform};
+use crate::preprocess::{Impute, NumericTransform, PreprocessOptions, Preprocessor, Transform};
 use crate::progress::Phase;
 use serde_json::Value;
 
@@ -22,7 +22,12 @@ pub const BYTES_PER_ROW: usize = 5 * 8 + 3 * 4;
 /// it is (a split's threshold is in the column's own unit) and a NULL stays NaN, routed by
 /// each split's default direction. Categories are the stored one-hot indicators.
 pub fn tree_preprocessor(input: &mut FitInput<'_>) -> Preprocessor {
-    let mut preprocessor = Preprocessor::fit(input.data, input.train, input.preprocess);
+    // No imputed value is used: zero spares the medians' sorts.
+    let options = PreprocessOptions {
+        impute: Impute::Zero,
+        ..input.preprocess.clone()
+    };
+    let mut preprocessor = Preprocessor::fit(input.data, input.train, &options);
     input.progress.phase(Phase::Fitting);
     for feature in &mut preprocessor.features {
         let scalings: Vec<&mut NumericTransform> = match &mut feature.transform {
