@@ -283,6 +283,13 @@ echo "   MLP test AUC, cluster | one node: $(sql -c "SELECT c.metrics ->> 'auc',
 check "an MLP on a cluster reads its rows in key order on the coordinator: the same test AUC as one node's" "t t" \
     "$(sql -c "SELECT c.metrics ->> 'auc' = l.metrics ->> 'auc', (c.metrics ->> 'auc')::float8 > 0.7
                  FROM finml.models c, finml.models l WHERE c.name = 'mlp_cluster' AND l.name = 'mlp_one_node'" | tr '|' ' ')"
+GBDT='{"positive": "bad", "exclude": ["id"], "n_trees": 20, "subsample": 0.8, "seed": 7}'
+sql -c "SELECT version FROM fin_train('gbdt_cluster', 'applications', 'status', 'gbdt', options => '$GBDT')" >"$WORK/gbdt_log" 2>&1
+sql -c "SELECT version FROM fin_train('gbdt_one_node', 'apps_local', 'status', 'gbdt', options => '$GBDT')" >/dev/null 2>&1
+check "gradient boosting on a cluster says why it reads the rows, and reads them in key order: one node's test AUC" "yes t t" \
+    "$(grep -q 'only logistic and linear regression and scorecards train from sums' "$WORK/gbdt_log" && echo yes || echo no) \
+$(sql -c "SELECT c.metrics ->> 'auc' = l.metrics ->> 'auc', (c.metrics ->> 'auc')::float8 > 0.75
+                 FROM finml.model_versions c, finml.model_versions l WHERE c.name = 'gbdt_cluster' AND l.name = 'gbdt_one_node'" | tr '|' ' ')"
 sql -c "SELECT version FROM fin_train('read_cluster', 'applications', 'status', options => '{\"positive\": \"bad\", \"exclude\": [\"id\"]}')" \
     >"$WORK/read_log" 2>&1
 check "a training the workers cannot sum says why, and reads the rows (test_size 0.2)" "yes 1" \
