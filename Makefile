@@ -16,6 +16,7 @@
 #   make deb       the Debian package postgresql-15-finml_<version>_amd64.deb (README, "Install
 #                  on a server without Rust")
 #   make bench     benchmarks (see bench/README.md)
+#   make bench-trees  the tree models against LightGBM only (bench/trees.sh)
 #   make check-cuda  prove that the cuda feature compiles and links (no GPU needed; see tools/check_cuda.sh)
 
 PG_MAJOR     ?= 15
@@ -40,7 +41,7 @@ APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
 .PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo example-segmentation example-fraud example-market test \
         test-models test-static test-deps test-pg test-sql test-faults test-deploys test-citus test-deb deb lint fuzz \
-        bench bench-peers clean-test check-cuda
+        bench bench-peers bench-trees bench-trees-peers bench-openmp clean-test check-cuda
 
 ## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
 setup: system-packages cargo-pgrx pgrx-init
@@ -187,13 +188,28 @@ lint:
 
 # The client-side peers the benchmark compares with, in the bench's own virtual environment
 # (never used by the tests). PyPI's torch wheel brings its CUDA libraries: about 6 GB.
+# bench-trees-peers installs only what bench/trees.sh needs (LightGBM's wheel loads OpenMP's
+# libgomp1).
 BENCH_VENV = bench/.venv
-BENCH_PEERS = psycopg[binary]==3.3.9 pandas==3.1.1 scikit-learn==1.9.1 optbinning==1.0.0 torch==2.15.0
+BENCH_TREES_PEERS = psycopg[binary]==3.3.9 pandas==3.1.1 scikit-learn==1.9.1 lightgbm==4.7.0
+BENCH_PEERS = $(BENCH_TREES_PEERS) optbinning==1.0.0 torch==2.15.0
 
-bench-peers:
-	@if ! $(BENCH_VENV)/bin/python -c "import psycopg, pandas, sklearn, optbinning, torch" 2>/dev/null; then \
+bench-peers: bench-openmp
+	@if ! $(BENCH_VENV)/bin/python -c "import psycopg, pandas, sklearn, lightgbm, optbinning, torch" 2>/dev/null; then \
 	    echo "== installing the benchmark's Python peers into $(BENCH_VENV)"; \
 	    python3 -m venv $(BENCH_VENV) && $(BENCH_VENV)/bin/pip install -q $(BENCH_PEERS); \
+	fi
+
+bench-trees-peers: bench-openmp
+	@if ! $(BENCH_VENV)/bin/python -c "import psycopg, pandas, sklearn, lightgbm" 2>/dev/null; then \
+	    echo "== installing LightGBM and the client libraries into $(BENCH_VENV)"; \
+	    python3 -m venv $(BENCH_VENV) && $(BENCH_VENV)/bin/pip install -q $(BENCH_TREES_PEERS); \
+	fi
+
+bench-openmp:
+	@if [ "$$(id -u)" = 0 ] && ! ldconfig -p | grep -q 'libgomp\.so\.1 '; then \
+	    echo "== installing libgomp1 (OpenMP, for LightGBM)"; \
+	    apt-get update -q && $(APT) install libgomp1; \
 	fi
 
 bench: install bench-peers
@@ -201,6 +217,11 @@ bench: install bench-peers
 	bash bench/cancel.sh
 	bash bench/statement.sh
 	bash bench/citus.sh
+	bash bench/trees.sh
+
+## bench-trees: finml's tree models against LightGBM alone (bench/trees.sh, about 5 minutes)
+bench-trees: install bench-trees-peers
+	bash bench/trees.sh
 
 check-cuda:
 	bash tools/check_cuda.sh

@@ -3,12 +3,15 @@ into Python. Each prints one line: the wall-clock seconds of the whole path (rea
 measure), then its figures (test AUC, and for logistic regression the largest difference from
 finml's coefficients on the standardized scale).
 
-usage: python peers.py <logistic | logistic_csv | scorecard | mlp | metrics | kmeans | isolation_forest | text>
+usage: python peers.py <logistic | logistic_csv | scorecard | mlp | metrics | kmeans | isolation_forest | text
+                        | lightgbm | lightgbm_credit>
 environment: DB, PGHOST, PGUSER, PGPASSWORD (a client role), THREADS (mlp, kmeans,
-isolation_forest), FEATURES (mlp, kmeans, isolation_forest)
+isolation_forest, lightgbm, lightgbm_credit), FEATURES (mlp, kmeans, isolation_forest),
+TEST_FROM (lightgbm: the first id of the test rows)
 """
 import io
 import os
+import re
 import sys
 import time
 import warnings
@@ -240,8 +243,142 @@ def text():
     print(f"{time.time() - start:.3f} {auc:.4f}")
 
 
+# LightGBM against finml's gbdt (bench/trees.sh): the same rows, split, parameters and threads.
+def lightgbm_params(threads):
+    """finml's gbdt recipe in LightGBM's words: 100 rounds at learning rate 0.1, leaf-wise
+    trees of 31 leaves, at least 20 rows and a hessian of 1e-3 per leaf, no L2, every row and
+    column each round, 255 bins per feature, the trees' first output the log-odds of the
+    training rows (boost_from_average)."""
+    return {"objective": "binary", "learning_rate": 0.1, "num_leaves": 31, "max_depth": -1,
+            "min_data_in_leaf": 20, "min_sum_hessian_in_leaf": 1e-3, "lambda_l2": 0.0,
+            "bagging_fraction": 1.0, "feature_fraction": 1.0, "max_bin": 255,
+            "num_threads": threads, "seed": 42, "deterministic": True, "verbose": -1}
+
+
+def finml_one_hot(train, test, categorical):
+    """finml's stored one-hot of a categorical feature (models/src/preprocess/fit.rs,
+    categorical_from_counts): an indicator per training level except the most frequent (the
+    reference; ties by name), NULL its own indicator when training rows had it; a level the
+    training rows lacked sets none. Numbers stay as they are, NULL as NaN (tree models route
+    it by each split's default direction, as LightGBM does)."""
+    parts = {"train": [train.drop(columns=categorical)], "test": [test.drop(columns=categorical)]}
+    for c in categorical:
+        counts = train[c].fillna("(missing)").value_counts()
+        order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        kept = sorted(level for level, _ in order[1:] if level != "(missing)")
+        for level in kept + [level for level, _ in order[1:] if level == "(missing)"]:
+            for name, frame in (("train", train), ("test", test)):
+                parts[name].append(frame[c].fillna("(missing)").eq(level).astype(np.float64)
+                                   .rename(f"{c}={level}"))
+    return (pd.concat(parts["train"], axis=1).astype(np.float64),
+            pd.concat(parts["test"], axis=1).astype(np.float64))
+
+
+def native_categories(train, test, categorical):
+    """The same columns with LightGBM's own categorical splits (pandas category dtype over
+    the training levels; NULL and unseen levels are LightGBM's missing category)."""
+    train, test = train.copy(), test.copy()
+    for c in categorical:
+        levels = sorted(train[c].dropna().unique())
+        train[c] = pd.Categorical(train[c], categories=levels)
+        test[c] = pd.Categorical(test[c], categories=levels)
+    return train, test
+
+
+def auc_ks(y, p):
+    from sklearn.metrics import roc_auc_score, roc_curve
+    fpr, tpr, _ = roc_curve(y, p)
+    return roc_auc_score(y, p), float((tpr - fpr).max())
+
+
+def kib(field):
+    """A field of /proc/self/status in kB (VmRSS, VmHWM, RssShmem, RssFile)."""
+    return int(re.search(field + r":\s+(\d+)", open("/proc/self/status").read()).group(1))
+
+
+def reset_peak():
+    """Hands the heap's free pages back (the read's row objects leave hundreds of MB that later
+    allocations would reuse unseen), then resets this process's VmHWM to its resident set
+    (Linux: clear_refs 5). Returns that resident set in kB."""
+    import ctypes
+    import gc
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    return kib("VmRSS")
+
+
+def lightgbm_fit(Xtr, ytr, Xte, threads):
+    """Dataset construction (binning) and 100 rounds, timed apart; returns the test
+    probabilities, the construction's seconds and the rounds' seconds."""
+    import lightgbm as lgb
+    start = time.time()
+    params = lightgbm_params(threads)
+    train = lgb.Dataset(Xtr, label=ytr, params=params).construct()
+    built = time.time()
+    booster = lgb.train(params, train, num_boost_round=100)
+    boosted = time.time()
+    return booster.predict(Xte), built - start, boosted - built
+
+
+def lightgbm():
+    """The applicants table as an analyst takes it to LightGBM: pandas.read_sql of the 22
+    features and the label, finml's one-hot of region and employment, the rows with id >=
+    TEST_FROM as the test split (finml's {"split": {"column": "id", "test_from": ...}}),
+    lgb.train, then the test AUC. Prints: end-to-end seconds, read seconds, Dataset
+    construction seconds, boosting seconds, test AUC, KS, the resident-set growth of fitting
+    (kB: VmHWM during construction, boosting and the test predictions, less VmRSS before them
+    with the data frames in memory and the heap trimmed), this process's peak private
+    resident set over the whole path (kB: VmHWM less shared and file pages at the end; the
+    read's peak), and the test AUC with LightGBM's native categorical splits (fitted after,
+    not timed)."""
+    threads = int(os.environ["THREADS"])
+    test_from = int(os.environ["TEST_FROM"])
+    categorical = ["region", "employment"]
+    start = time.time()
+    df = read_sql("id, " + ", ".join(COLUMNS))
+    read = time.time() - start
+    test = df["id"].to_numpy() >= test_from
+    y = df.pop("defaulted").to_numpy()
+    X = df.drop(columns=["id"])
+    Xtr, Xte = finml_one_hot(X[~test], X[test], categorical)
+    before = reset_peak()
+    p, construct, boost = lightgbm_fit(Xtr, y[~test], Xte, threads)
+    growth = kib("VmHWM") - before
+    auc, ks = auc_ks(y[test], p)
+    seconds = time.time() - start
+    private = kib("VmHWM") - kib("RssShmem") - kib("RssFile")
+    Ntr, Nte = native_categories(X[~test], X[test], categorical)
+    native, _, _ = lightgbm_fit(Ntr, y[~test], Nte, threads)
+    print(f"{seconds:.3f} {read:.3f} {construct:.3f} {boost:.3f} {auc:.6f} {ks:.6f} {growth} {private}"
+          f" {auc_ks(y[test], native)[0]:.6f}")
+
+
+def lightgbm_credit():
+    """The credit example's applications (examples/credit/load.sql) with finml's split of
+    bench/trees.sh (rows with (id - 1) % 10 >= 7 are the test rows, as models/tests/trees.rs):
+    LightGBM on finml's one-hot of the 4 categorical columns, then with LightGBM's native
+    categorical splits. Prints: test AUC and KS one-hot, test AUC and KS native."""
+    threads = int(os.environ["THREADS"])
+    categorical = ["home", "marital", "records", "job"]
+    with connect() as conn:
+        df = pd.read_sql("SELECT id, status, seniority, home, time, age, marital, records, job, "
+                         "expenses, income::float8, assets::float8, debt::float8, amount, price "
+                         "FROM applications ORDER BY id", conn)
+    test = ((df.pop("id").to_numpy() - 1) % 10) >= 7
+    y = (df.pop("status") == "bad").to_numpy().astype(int)
+    figures = []
+    for encode in (finml_one_hot, native_categories):
+        Xtr, Xte = encode(df[~test], df[test], categorical)
+        p, _, _ = lightgbm_fit(Xtr, y[~test], Xte, threads)
+        figures += auc_ks(y[test], p)
+    print(" ".join(f"{v:.6f}" for v in figures))
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
     {"logistic": lambda: logistic(False), "logistic_csv": lambda: logistic(True),
      "scorecard": scorecard, "mlp": mlp, "metrics": metrics, "kmeans": kmeans,
-     "isolation_forest": isolation_forest, "text": text}[which]()
+     "isolation_forest": isolation_forest, "text": text, "lightgbm": lightgbm,
+     "lightgbm_credit": lightgbm_credit}[which]()
