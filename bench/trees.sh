@@ -47,9 +47,9 @@ seconds() {
 }
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" >> "$RESULTS"; }
 have_lightgbm() { [ -x "$PY" ] && "$PY" -c "import psycopg, pandas, sklearn, lightgbm" 2>/dev/null; }
-# LightGBM's OpenMP threads wait passively: with libgomp's default spinning, 2 threads on 2
-# cores that a compile also uses took 12.5 s for the rounds on 100,000 rows instead of 1.0 s
-# (1 thread: 0.9 s). On an idle machine the two policies time the same.
+# LightGBM's OpenMP threads wait passively (OMP_WAIT_POLICY): with libgomp's default spinning,
+# 2 threads on 2 cores that other work was also using took 12.5 s for the 100 rounds on
+# 100,000 rows instead of 1.0 s (1 thread: 0.9 s), and 49-59 s instead of 4-10 s on 1,000,000.
 peer() {
     PGHOST=127.0.0.1 PGUSER=finml_bench_client PGPASSWORD=finml_bench DB="$DB" OMP_WAIT_POLICY=passive \
         THREADS="$THREADS" TEST_FROM="${TEST_FROM:-}" "$PY" peers.py "$@"
