@@ -219,7 +219,7 @@ bench: install bench-peers
 	bash bench/citus.sh
 	bash bench/trees.sh
 
-## bench-trees: finml's tree models against LightGBM alone (bench/trees.sh, about 5 minutes)
+## bench-trees: finml's tree models against LightGBM alone (bench/trees.sh, about 4 minutes)
 bench-trees: install bench-trees-peers
 	bash bench/trees.sh
 

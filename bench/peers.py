@@ -4,9 +4,9 @@ measure), then its figures (test AUC, and for logistic regression the largest di
 finml's coefficients on the standardized scale).
 
 usage: python peers.py <logistic | logistic_csv | scorecard | mlp | metrics | kmeans | isolation_forest | text
-                        | lightgbm | lightgbm_credit>
+                        | lightgbm | trees_credit>
 environment: DB, PGHOST, PGUSER, PGPASSWORD (a client role), THREADS (mlp, kmeans,
-isolation_forest, lightgbm, lightgbm_credit), FEATURES (mlp, kmeans, isolation_forest),
+isolation_forest, lightgbm, trees_credit), FEATURES (mlp, kmeans, isolation_forest),
 TEST_FROM (lightgbm: the first id of the test rows)
 """
 import io
@@ -355,11 +355,16 @@ def lightgbm():
           f" {auc_ks(y[test], native)[0]:.6f}")
 
 
-def lightgbm_credit():
+def trees_credit():
     """The credit example's applications (examples/credit/load.sql) with finml's split of
-    bench/trees.sh (rows with (id - 1) % 10 >= 7 are the test rows, as models/tests/trees.rs):
-    LightGBM on finml's one-hot of the 4 categorical columns, then with LightGBM's native
-    categorical splits. Prints: test AUC and KS one-hot, test AUC and KS native."""
+    bench/trees.sh (rows with (id - 1) % 10 >= 7 are the test rows, as models/tests/trees.rs),
+    on finml's one-hot of the 4 categorical columns: LightGBM, then LightGBM with its native
+    categorical splits; and scikit-learn's forest and tree with finml's defaults for
+    random_forest (100 trees, depth 12, 1 row a leaf, √columns a split, bootstrap) and tree
+    (depth 5, 20 rows a leaf), NULLs left to scikit-learn's own missing-value splits. Prints a
+    line per model: name, test AUC, KS, fit seconds (LightGBM: construct + rounds)."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
     threads = int(os.environ["THREADS"])
     categorical = ["home", "marital", "records", "job"]
     with connect() as conn:
@@ -368,17 +373,25 @@ def lightgbm_credit():
                          "FROM applications ORDER BY id", conn)
     test = ((df.pop("id").to_numpy() - 1) % 10) >= 7
     y = (df.pop("status") == "bad").to_numpy().astype(int)
-    figures = []
-    for encode in (finml_one_hot, native_categories):
+    for name, encode in (("lightgbm_one_hot", finml_one_hot), ("lightgbm_native", native_categories)):
         Xtr, Xte = encode(df[~test], df[test], categorical)
-        p, _, _ = lightgbm_fit(Xtr, y[~test], Xte, threads)
-        figures += auc_ks(y[test], p)
-    print(" ".join(f"{v:.6f}" for v in figures))
-
+        p, construct, rounds = lightgbm_fit(Xtr, y[~test], Xte, threads)
+        print(name, *(f"{v:.6f}" for v in auc_ks(y[test], p)), f"{construct + rounds:.3f}")
+    Xtr, Xte = finml_one_hot(df[~test], df[test], categorical)
+    for name, model in (
+            ("sklearn_random_forest", RandomForestClassifier(
+                100, max_depth=12, min_samples_leaf=1, max_features="sqrt", n_jobs=threads,
+                random_state=42)),
+            ("sklearn_tree", DecisionTreeClassifier(max_depth=5, min_samples_leaf=20, random_state=42))):
+        start = time.time()
+        model.fit(Xtr, y[~test])
+        seconds = time.time() - start
+        print(name, *(f"{v:.6f}" for v in auc_ks(y[test], model.predict_proba(Xte)[:, 1])),
+              f"{seconds:.3f}")
 
 if __name__ == "__main__":
     which = sys.argv[1]
     {"logistic": lambda: logistic(False), "logistic_csv": lambda: logistic(True),
      "scorecard": scorecard, "mlp": mlp, "metrics": metrics, "kmeans": kmeans,
      "isolation_forest": isolation_forest, "text": text, "lightgbm": lightgbm,
-     "lightgbm_credit": lightgbm_credit}[which]()
+     "trees_credit": trees_credit}[which]()
