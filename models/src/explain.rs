@@ -104,8 +104,12 @@ impl Reference {
     }
 }
 
-/// Training rows whose tree contributions measure the global importance.
+/// Training rows whose tree contributions measure the global importance: at most this many,
+/// and fewer for deep forests, whose TreeSHAP costs Σ leaves × depth² steps a row: as many
+/// as `TREE_SHAP_STEPS` allow, but at least `TREE_IMPORTANCE_FLOOR`.
 pub const TREE_IMPORTANCE_SAMPLE: usize = 1000;
+pub const TREE_IMPORTANCE_FLOOR: usize = 100;
+pub const TREE_SHAP_STEPS: f64 = 3e8;
 
 impl Reference {
     /// A tree model's reference: the spread of each feature's TreeSHAP contribution over up
@@ -117,7 +121,12 @@ impl Reference {
         data: &Dataset,
         rows: &[usize],
     ) -> Reference {
-        let step = (rows.len() / TREE_IMPORTANCE_SAMPLE).max(1);
+        let wanted = trees.shap_rows(
+            TREE_SHAP_STEPS,
+            TREE_IMPORTANCE_FLOOR,
+            TREE_IMPORTANCE_SAMPLE,
+        );
+        let step = rows.len().div_ceil(wanted).max(1);
         let sample: Vec<usize> = rows.iter().step_by(step).copied().collect();
         let x = preprocessor.design_matrix(data, &sample);
         let features = preprocessor.features.len();

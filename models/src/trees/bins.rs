@@ -1,7 +1,8 @@
 //! The training rows as histogram bins: each design column cut into at most `max_bins`
 //! value bins at edges found on a sample of the rows (LightGBM's way), plus one bin for a
 //! missing value; one byte per row and column, row-major, so that a leaf's histogram reads
-//! its rows' bytes in order.
+//! its rows' bytes in order. A histogram holds each column's value bins and its missing bin,
+//! one after the other (`offsets`).
 
 use crate::data::Dataset;
 use crate::design::BLOCK_ROWS;
@@ -9,9 +10,7 @@ use crate::interrupt;
 use crate::preprocess::Preprocessor;
 use ndarray::Array2;
 
-/// The bin of a missing value (NaN: a NULL the preprocessing kept).
-pub const MISSING_BIN: u8 = 255;
-/// The most value bins of a column (`max_bins`).
+/// The most value bins of a column (`max_bins`): with the missing one, a byte's values.
 pub const MAX_BINS: usize = 255;
 /// Rows whose values place the edges (LightGBM's `bin_construct_sample_cnt`).
 pub const EDGE_SAMPLE_ROWS: usize = 200_000;
@@ -57,11 +56,17 @@ impl ColumnBins {
         self.edges.len() + 1
     }
 
+    /// The bin of a missing value (NaN: a NULL the preprocessing kept): the one after the
+    /// value bins, so that a column's histogram has value_bins + 1 cells.
+    pub fn missing_code(&self) -> u8 {
+        self.edges.len() as u8 + 1
+    }
+
     /// The bin of `x`.
     #[inline]
     pub fn bin(&self, x: f64) -> u8 {
         if x.is_nan() {
-            MISSING_BIN
+            self.missing_code()
         } else {
             self.edges.partition_point(|&e| e <= x) as u8
         }
@@ -92,6 +97,9 @@ pub struct BinnedRows {
     /// `rows × width` bins, row-major.
     pub codes: Vec<u8>,
     pub columns: Vec<ColumnBins>,
+    /// Where each column's cells start in a histogram (value bins, then the missing one),
+    /// and, last, the histogram's length.
+    pub offsets: Vec<usize>,
 }
 
 impl BinnedRows {
@@ -138,11 +146,16 @@ impl BinnedRows {
                 }
             }
         }
+        let mut offsets = vec![0];
+        for column in &columns {
+            offsets.push(offsets[offsets.len() - 1] + column.value_bins() + 1);
+        }
         BinnedRows {
             width,
             rows: rows.len(),
             codes,
             columns,
+            offsets,
         }
     }
 
@@ -163,7 +176,7 @@ mod tests {
         let bins = ColumnBins::of_values(&mut values, 255);
         assert_eq!(bins.edges, vec![1.5, 2.5]);
         assert_eq!((bins.bin(1.0), bins.bin(2.0), bins.bin(3.0)), (0, 1, 2));
-        assert_eq!(bins.bin(f64::NAN), MISSING_BIN);
+        assert_eq!(bins.bin(f64::NAN), 3);
         // bins 0..=b go left exactly when x < threshold(b)
         for x in [0.0, 1.0, 1.5, 2.0, 2.7, 9.0] {
             for b in 0..bins.edges.len() {

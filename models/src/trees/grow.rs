@@ -11,15 +11,15 @@
 //! children's outputs, and their midpoint bounds both subtrees). Regression trees on
 //! variance and Gini-like classification trees are the case g = −y·w, h = w, λ = 0.
 
-use super::bins::{BinnedRows, MISSING_BIN};
+use super::bins::BinnedRows;
 use super::{Tree, MAX_TREE_DEPTH};
 use crate::interrupt;
 use crate::parallel::parallel_rows;
 use rand::rngs::SmallRng;
 use rand::seq::index::sample;
 
-/// Bins a histogram holds per column: the value bins and, last, the missing one.
-pub const HIST_BINS: usize = MISSING_BIN as usize + 1;
+/// The most cells a histogram holds per column: 255 value bins and the missing one.
+pub const HIST_BINS: usize = 256;
 /// Rows below which a histogram is built on one thread.
 const PARALLEL_ROWS: usize = 32_768;
 
@@ -98,14 +98,15 @@ pub struct Grown {
 }
 
 impl Grown {
-    /// The leaf a binned row ends in.
+    /// The leaf a binned row (of `bins`) ends in.
     #[inline]
-    pub fn leaf_of_bins(&self, codes: &[u8]) -> usize {
+    pub fn leaf_of_bins(&self, codes: &[u8], bins: &BinnedRows) -> usize {
         let t = &self.tree;
         let mut node = 0;
         while t.children_left[node] >= 0 {
-            let code = codes[t.features[node] as usize];
-            node = if code == MISSING_BIN {
+            let column = t.features[node] as usize;
+            let code = codes[column];
+            node = if code == bins.columns[column].missing_code() {
                 t.children_default[node]
             } else if code <= self.split_bins[node] {
                 t.children_left[node]
@@ -179,8 +180,16 @@ pub fn grow(input: &GrowInput<'_>, params: &GrowParams, rng: &mut SmallRng) -> G
         width,
         kept: 0,
     };
-    let root_histogram = grower.histogram(0, grower.order.len());
-    let root_sums = total(&root_histogram, input.columns.first().copied());
+    let first = input.columns.first().copied();
+    let drawing = grower.draws_columns();
+    // The root's sums as the first column's bins add them (every later leaf's come from
+    // its parent's histogram).
+    let root_histogram = if drawing {
+        grower.histogram(0, grower.order.len(), first.as_slice())
+    } else {
+        grower.histogram(0, grower.order.len(), input.columns)
+    };
+    let root_sums = grower.total(&root_histogram, first);
     let mut tree = Tree::leaf(0.0, root_sums.n);
     let mut split_bins = vec![0u8];
     let mut sums = vec![root_sums];
@@ -195,7 +204,7 @@ pub fn grow(input: &GrowInput<'_>, params: &GrowParams, rng: &mut SmallRng) -> G
         best: None,
         histogram: None,
     };
-    grower.consider(&mut root, root_histogram, rng);
+    grower.consider(&mut root, (!drawing).then_some(root_histogram), rng);
     let mut leaves = vec![root];
     while leaves.len() < params.num_leaves.max(1) {
         // A split scans its leaf's rows: a tree of many leaves is cancellable between them.
@@ -236,17 +245,6 @@ fn best_leaf(leaves: &[Leaf]) -> Option<usize> {
     best.map(|(k, _)| k)
 }
 
-/// The sums of a histogram's rows (every column's bins add up to them: any column will do).
-fn total(histogram: &[Sums], column: Option<usize>) -> Sums {
-    let mut sums = Sums::default();
-    if let Some(c) = column {
-        for cell in &histogram[c * HIST_BINS..(c + 1) * HIST_BINS] {
-            sums.add(cell);
-        }
-    }
-    sums
-}
-
 /// An internal node's value: its leaves' cover-weighted mean (children come after parents,
 /// so a pass from the last node up fills them).
 fn internal_values(tree: &mut Tree) {
@@ -267,23 +265,73 @@ fn internal_values(tree: &mut Tree) {
 }
 
 impl Grower<'_, '_> {
-    /// The histogram of the rows order[begin..end], over the tree's columns.
-    fn histogram(&self, begin: usize, end: usize) -> Vec<Sums> {
+    /// True when each split tries a fresh draw of the columns (a random forest): each
+    /// leaf's histogram then covers its draw only, built from its rows.
+    fn draws_columns(&self) -> bool {
+        self.params
+            .node_columns
+            .is_some_and(|k| k < self.input.columns.len())
+    }
+
+    /// The sums of a histogram's rows (every column's cells add up to them: any column
+    /// will do).
+    fn total(&self, histogram: &[Sums], column: Option<usize>) -> Sums {
+        let mut sums = Sums::default();
+        if let Some(c) = column {
+            let offsets = &self.input.bins.offsets;
+            for cell in &histogram[offsets[c]..offsets[c + 1]] {
+                sums.add(cell);
+            }
+        }
+        sums
+    }
+
+    /// The histogram of the rows order[begin..end] over `columns` alone, their cells one
+    /// after the other in their order, with where each starts (and, last, the length).
+    fn drawn_histogram(
+        &self,
+        begin: usize,
+        end: usize,
+        columns: &[usize],
+    ) -> (Vec<Sums>, Vec<usize>) {
+        let (bins, width) = (self.input.bins, self.width);
+        let mut offsets = Vec::with_capacity(columns.len() + 1);
+        offsets.push(0);
+        for &c in columns {
+            offsets.push(offsets[offsets.len() - 1] + bins.columns[c].value_bins() + 1);
+        }
+        let mut histogram = vec![Sums::default(); offsets[columns.len()]];
+        let (g, h) = (self.input.gradients, self.input.hessians);
+        for &r in &self.order[begin..end] {
+            let r = r as usize;
+            let cell = Sums {
+                g: g[r],
+                h: h[r],
+                n: 1.0,
+            };
+            let row = &bins.codes[r * width..(r + 1) * width];
+            for (&offset, &c) in offsets.iter().zip(columns) {
+                histogram[offset + row[c] as usize].add(&cell);
+            }
+        }
+        (histogram, offsets)
+    }
+
+    /// The histogram of the rows order[begin..end] over `columns` (the other columns'
+    /// cells stay zero).
+    fn histogram(&self, begin: usize, end: usize, columns: &[usize]) -> Vec<Sums> {
         let rows = &self.order[begin..end];
-        let (width, columns) = (self.width, self.input.columns);
+        let width = self.width;
+        let offsets = &self.input.bins.offsets;
+        let cells = offsets[width];
         let all_columns = columns.len() == width;
         let build = |part: std::ops::Range<usize>| {
-            let mut histogram = vec![Sums::default(); width * HIST_BINS];
+            let mut histogram = vec![Sums::default(); cells];
             let (g, h, codes) = (
                 self.input.gradients,
                 self.input.hessians,
                 &self.input.bins.codes,
             );
-            // Each column's bins as an array that a byte indexes without a bounds check.
-            let mut bins: Vec<&mut [Sums; HIST_BINS]> = histogram
-                .chunks_exact_mut(HIST_BINS)
-                .map(|c| c.try_into().expect("chunks of HIST_BINS"))
-                .collect();
             for &r in &rows[part] {
                 let r = r as usize;
                 let cell = Sums {
@@ -293,16 +341,15 @@ impl Grower<'_, '_> {
                 };
                 let row = &codes[r * width..(r + 1) * width];
                 if all_columns {
-                    for (column, &code) in bins.iter_mut().zip(row) {
-                        column[code as usize].add(&cell);
+                    for (&offset, &code) in offsets.iter().zip(row) {
+                        histogram[offset + code as usize].add(&cell);
                     }
                 } else {
                     for &c in columns {
-                        bins[c][row[c] as usize].add(&cell);
+                        histogram[offsets[c] + row[c] as usize].add(&cell);
                     }
                 }
             }
-            drop(bins);
             histogram
         };
         let threads = if rows.len() >= PARALLEL_ROWS {
@@ -311,9 +358,7 @@ impl Grower<'_, '_> {
             1
         };
         let mut parts = parallel_rows(rows.len(), threads, build).into_iter();
-        let mut histogram = parts
-            .next()
-            .unwrap_or_else(|| vec![Sums::default(); width * HIST_BINS]);
+        let mut histogram = parts.next().unwrap_or_else(|| vec![Sums::default(); cells]);
         for part in parts {
             for (cell, other) in histogram.iter_mut().zip(&part) {
                 cell.add(other);
@@ -322,24 +367,17 @@ impl Grower<'_, '_> {
         histogram
     }
 
-    /// Finds the leaf's best split (when it may split) and keeps its histogram while the
-    /// pool has room.
-    fn consider(&mut self, leaf: &mut Leaf, histogram: Vec<Sums>, rng: &mut SmallRng) {
+    /// Finds the leaf's best split (when it may split) over the tree's columns or a fresh
+    /// draw of them, from `histogram` or, when none is given, one built from its rows; keeps
+    /// a histogram of every column while the pool has room.
+    fn consider(&mut self, leaf: &mut Leaf, histogram: Option<Vec<Sums>>, rng: &mut SmallRng) {
         let p = self.params;
         let may_split = leaf.depth < p.max_depth.min(MAX_TREE_DEPTH)
             && leaf.end - leaf.begin >= 2 * p.min_samples_leaf.max(1);
         if !may_split {
             return;
         }
-        leaf.best = self.best_split(leaf, &histogram, rng);
-        if leaf.best.is_some() && self.kept < p.kept_histograms {
-            self.kept += 1;
-            leaf.histogram = Some(histogram);
-        }
-    }
-
-    fn best_split(&self, leaf: &Leaf, histogram: &[Sums], rng: &mut SmallRng) -> Option<Split> {
-        let columns: Vec<usize> = match self.params.node_columns {
+        let columns: Vec<usize> = match p.node_columns {
             Some(k) if k < self.input.columns.len() => {
                 let mut drawn: Vec<usize> = sample(rng, self.input.columns.len(), k)
                     .into_iter()
@@ -350,23 +388,39 @@ impl Grower<'_, '_> {
             }
             _ => self.input.columns.to_vec(),
         };
+        // A leaf of a forest reads a histogram of its drawn columns only, one after the
+        // other; the others read one of every column, laid out by `BinnedRows::offsets`.
+        let (histogram, offsets) = match histogram {
+            Some(h) => (h, self.input.bins.offsets.clone()),
+            None => self.drawn_histogram(leaf.begin, leaf.end, &columns),
+        };
+        let drawn = self.draws_columns();
         let mut best: Option<Split> = None;
-        for c in columns {
-            let cells = &histogram[c * HIST_BINS..(c + 1) * HIST_BINS];
+        for (k, c) in columns.into_iter().enumerate() {
+            let (from, to) = if drawn {
+                (offsets[k], offsets[k + 1])
+            } else {
+                (offsets[c], offsets[c + 1])
+            };
+            let cells = &histogram[from..to];
             if let Some(split) = self.best_cut(leaf, c, cells) {
                 if best.is_none_or(|b| split.gain > b.gain) {
                     best = Some(split);
                 }
             }
         }
-        best
+        leaf.best = best;
+        if leaf.best.is_some() && !self.draws_columns() && self.kept < p.kept_histograms {
+            self.kept += 1;
+            leaf.histogram = Some(histogram);
+        }
     }
 
     /// The best cut of one column's bins for this leaf.
     fn best_cut(&self, leaf: &Leaf, column: usize, cells: &[Sums]) -> Option<Split> {
         let p = self.params;
         let value_bins = self.input.bins.columns[column].value_bins();
-        let missing = cells[MISSING_BIN as usize];
+        let missing = cells[value_bins];
         let constraint = p.monotone.get(column).copied().unwrap_or(0);
         let parent_output = output(&leaf.sums, p.l2, leaf.lower, leaf.upper);
         let parent_score = score(&leaf.sums, p.l2, parent_output);
@@ -486,13 +540,19 @@ impl Grower<'_, '_> {
             lower_right,
             upper_right,
         );
+        if self.draws_columns() {
+            self.consider(&mut left, None, rng);
+            self.consider(&mut right, None, rng);
+            return (left, right);
+        }
+        let columns = self.input.columns;
         let left_smaller = middle - leaf.begin <= leaf.end - middle;
         let (small, large) = if left_smaller {
             (&left, &right)
         } else {
             (&right, &left)
         };
-        let small_histogram = self.histogram(small.begin, small.end);
+        let small_histogram = self.histogram(small.begin, small.end, columns);
         let large_histogram = match leaf.histogram {
             Some(mut parent) => {
                 self.kept -= 1;
@@ -501,15 +561,15 @@ impl Grower<'_, '_> {
                 }
                 parent
             }
-            None => self.histogram(large.begin, large.end),
+            None => self.histogram(large.begin, large.end, columns),
         };
         let (left_histogram, right_histogram) = if left_smaller {
             (small_histogram, large_histogram)
         } else {
             (large_histogram, small_histogram)
         };
-        self.consider(&mut left, left_histogram, rng);
-        self.consider(&mut right, right_histogram, rng);
+        self.consider(&mut left, Some(left_histogram), rng);
+        self.consider(&mut right, Some(right_histogram), rng);
         (left, right)
     }
 
@@ -520,9 +580,10 @@ impl Grower<'_, '_> {
         // Which side each bin takes, looked up without a branch: a split's sides are as
         // unpredictable as the data, and a mispredicted branch per row costs more than the
         // row's read.
+        let missing = self.input.bins.columns[column].missing_code() as usize;
         let mut goes_left = [false; HIST_BINS];
         for (bin, left) in goes_left.iter_mut().enumerate() {
-            *left = if bin == MISSING_BIN as usize {
+            *left = if bin == missing {
                 split.missing_left
             } else {
                 bin <= split.bin as usize

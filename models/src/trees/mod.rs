@@ -299,6 +299,21 @@ impl Ensemble {
         self.finish(sum)
     }
 
+    /// How many rows' TreeSHAP fit in `steps` (Σ over trees of leaves × depth², the
+    /// algorithm's cost), between `fewest` and `most`.
+    pub fn shap_rows(&self, steps: f64, fewest: usize, most: usize) -> usize {
+        let per_row: f64 = self
+            .trees
+            .iter()
+            .map(|t| {
+                let depth = t.depth().max(1) as f64;
+                t.leaves() as f64 * depth * depth
+            })
+            .sum();
+        let rows = (steps / per_row.max(1.0)) as usize;
+        rows.clamp(fewest.min(most), most)
+    }
+
     /// What does not make this an ensemble over `width` design columns.
     pub fn structure_problem(&self, width: usize) -> Option<String> {
         if self.trees.is_empty() || self.trees.len() > MAX_TREES {

@@ -292,7 +292,7 @@ fn add_tree_outputs(eta: &mut [f64], grown: &Grown, bins: &BinnedRows) {
     }
     for (r, e) in eta.iter_mut().enumerate() {
         if !reached[r] {
-            *e += grown.tree.values[grown.leaf_of_bins(bins.row(r))];
+            *e += grown.tree.values[grown.leaf_of_bins(bins.row(r), bins)];
         }
     }
 }

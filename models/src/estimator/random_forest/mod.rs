@@ -207,7 +207,7 @@ pub fn fit_forest(
         }
         if settings.bootstrap {
             for r in (0..n).filter(|&r| !in_bag[r]) {
-                oob_sum[r] += tree.values[grown.leaf_of_bins(bins.row(r))];
+                oob_sum[r] += tree.values[grown.leaf_of_bins(bins.row(r), &bins)];
                 oob_count[r] += 1;
             }
         }
