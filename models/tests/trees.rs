@@ -563,3 +563,21 @@ fn the_memory_budget_is_checked_before_anything_is_allocated() {
         );
     }
 }
+
+#[test]
+fn packed_trees_predict_the_stored_trees_double_on_every_row() {
+    for algorithm in ["gbdt", "random_forest"] {
+        let out = credit(algorithm, json!({"n_trees": 20}));
+        let ensemble = trees(&out);
+        let packed = finml_models::trees::PackedTrees::of(ensemble);
+        for (k, mut row) in design_rows(&out).into_iter().enumerate() {
+            if k % 3 == 0 {
+                row[k % row.len()] = f64::NAN;
+            }
+            assert_eq!(
+                packed.output(&row).to_bits(),
+                ensemble.output(&row).to_bits()
+            );
+        }
+    }
+}

@@ -519,7 +519,7 @@ pub fn no_sql(message: String) -> Error {
 
 /// Runs `f` on the design row of `values` (one buffer per thread: a prediction per table
 /// row allocates nothing).
-fn with_design_row(
+pub(crate) fn with_design_row(
     preprocessor: &Preprocessor,
     values: &[RawValue<'_>],
     f: impl FnOnce(&[f64]) -> f64,

@@ -3,7 +3,9 @@
 //! `Predictor::Trees`.
 
 use super::{fit_tree, TreeParams, TREE_KEYS};
+use crate::data::RawValue;
 use crate::error::Result;
+use crate::estimator::with_design_row;
 use crate::estimator::{
     Algorithm, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, TREES_FORMAT_VERSION,
 };
@@ -11,7 +13,8 @@ use crate::fit::{FitInput, Task};
 use crate::html::{escape, number};
 use crate::preprocess::Preprocessor;
 use crate::trees::rules::tree_rules;
-use crate::trees::Ensemble;
+use crate::trees::{Ensemble, PackedTrees};
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -71,6 +74,8 @@ pub struct TreeEstimator {
     pub algorithm: Algorithm,
     pub ensemble: Ensemble,
     pub out_of_bag: Vec<(String, f64)>,
+    /// The trees packed for prediction.
+    packed: PackedTrees,
 }
 
 /// Its stored fitted state.
@@ -90,6 +95,7 @@ impl TreeEstimator {
     ) -> TreeEstimator {
         TreeEstimator {
             algorithm,
+            packed: PackedTrees::of(&ensemble),
             ensemble,
             out_of_bag,
         }
@@ -113,6 +119,21 @@ impl Estimator for TreeEstimator {
 
     fn predictor(&self) -> Predictor<'_> {
         Predictor::Trees(&self.ensemble)
+    }
+
+    /// Prediction walks the packed trees (the same double as the stored form's).
+    fn output(&self, preprocessor: &Preprocessor, values: &[RawValue<'_>]) -> Result<f64> {
+        with_design_row(preprocessor, values, |row| self.packed.output(row))
+    }
+
+    fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
+        x.rows()
+            .into_iter()
+            .map(|row| {
+                self.packed
+                    .output(row.as_slice().expect("a design matrix is row-major"))
+            })
+            .collect()
     }
 
     fn trains(&self, task: Task) -> bool {
