@@ -572,7 +572,8 @@ fn packed_trees_predict_the_stored_trees_double_on_every_row() {
         let packed = finml_models::trees::PackedTrees::of(ensemble);
         for (k, mut row) in design_rows(&out).into_iter().enumerate() {
             if k % 3 == 0 {
-                row[k % row.len()] = f64::NAN;
+                let column = k % row.len();
+                row[column] = f64::NAN;
             }
             assert_eq!(
                 packed.output(&row).to_bits(),
