@@ -5,7 +5,7 @@
 //! training rows' log-odds (or mean), as LightGBM's boost_from_average.
 //!
 //! Written over ndarray and the shared tree code rather than taken from a crate or bound to
-//! LightGBM (bench/README.md, "Gradient boosting: the implementation", has the numbers): the
+//! LightGBM (bench/README.md, "Tree models against LightGBM", has the numbers): the
 //! requirements every finml fit meets — cancellable between rounds, memory checked before
 //! it allocates, trees in finml's own stored form for TreeSHAP, SQL and rules — are the
 //! greater part of the work with any of them.
