@@ -247,7 +247,7 @@ fn best_leaf(leaves: &[Leaf]) -> Option<usize> {
 
 /// An internal node's value: its leaves' cover-weighted mean (children come after parents,
 /// so a pass from the last node up fills them).
-fn internal_values(tree: &mut Tree) {
+pub fn internal_values(tree: &mut Tree) {
     for node in (0..tree.len()).rev() {
         if !tree.is_leaf(node) {
             let (l, r) = (

@@ -75,6 +75,9 @@ fn level_is_set(feature: &str, level: Option<&str>) -> String {
     }
 }
 
+/// The most tree nodes `fin_model_sql` writes.
+pub const MAX_SQL_NODES: usize = 1 << 20;
+
 /// One tree as a nested CASE giving its output.
 fn tree_sql(tree: &Tree, columns: &[Column<'_>], node: usize) -> Result<String> {
     if tree.is_leaf(node) {
@@ -120,11 +123,25 @@ fn tree_sql(tree: &Tree, columns: &[Column<'_>], node: usize) -> Result<String> 
 /// The ensemble's output unit as one SQL expression: the trees added left to right, then
 /// weighed and added to the base, as `Ensemble::output` does.
 pub fn ensemble_sql(preprocessor: &Preprocessor, ensemble: &Ensemble) -> Result<String> {
+    // Some 100 bytes of SQL a node: a stored model of many more (an import may hold 10,000
+    // trees of 2^20 nodes) would ask for gigabytes before PostgreSQL's 1 GB text limit.
+    let nodes: usize = ensemble.trees.iter().map(Tree::len).sum();
+    if nodes > MAX_SQL_NODES {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            format!("the model's {nodes} tree nodes are more than its SQL expression may hold ({MAX_SQL_NODES})"),
+        )
+        .with_hint("score it with fin_predict or fin_score_table, or export it with fin_export"));
+    }
     let columns = columns(preprocessor);
     let trees = ensemble
         .trees
         .iter()
-        .map(|t| tree_sql(t, &columns, 0).map(|sql| format!("({sql})")))
+        .map(|t| {
+            // Up to 2^20 nodes in all: cancellable between trees.
+            crate::interrupt::check();
+            tree_sql(t, &columns, 0).map(|sql| format!("({sql})"))
+        })
         .collect::<Result<Vec<_>>>()?;
     let sum = trees.join("\n  + ");
     Ok(match ensemble.combine {
@@ -307,5 +324,61 @@ fn condition_text(feature: &str, said: &Said<'_>) -> Option<String> {
                 .collect::<Vec<_>>()
                 .join(" AND "),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full tree of `depth` levels on design column 0.
+    fn full_tree(depth: u32) -> Tree {
+        let n = (1usize << (depth + 1)) - 1;
+        let inner = (1usize << depth) - 1;
+        let child = |k: usize, side: usize| if k < inner { (2 * k + side) as i32 } else { -1 };
+        let mut weight = vec![1.0; n];
+        for k in (0..inner).rev() {
+            weight[k] = weight[2 * k + 1] + weight[2 * k + 2];
+        }
+        Tree {
+            children_left: (0..n).map(|k| child(k, 1)).collect(),
+            children_right: (0..n).map(|k| child(k, 2)).collect(),
+            children_default: (0..n).map(|k| child(k, 1)).collect(),
+            features: vec![0; n],
+            thresholds: vec![0.5; n],
+            values: vec![0.25; n],
+            node_sample_weight: weight,
+            target_mean: Vec::new(),
+        }
+    }
+
+    fn one_number() -> Preprocessor {
+        serde_json::from_value(serde_json::json!({"features": [{
+            "name": "x", "kind": "numeric", "impute": 0.0, "mean": 0.0, "scale": 1.0,
+            "keep_missing": true
+        }]}))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_model_of_more_nodes_than_its_sql_may_hold_is_refused_before_writing_it() {
+        let tree = full_tree(16);
+        let fits = Ensemble {
+            base: 0.0,
+            combine: Combine::Sum,
+            trees: vec![tree.clone(); MAX_SQL_NODES / tree.len()],
+        };
+        assert!(ensemble_sql(&one_number(), &fits).is_ok());
+        let too_many = Ensemble {
+            trees: vec![tree; MAX_SQL_NODES / full_tree(16).len() + 1],
+            ..fits
+        };
+        let e = ensemble_sql(&one_number(), &too_many).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unsupported);
+        assert!(
+            e.message.contains("more than its SQL expression may hold"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -16,7 +16,7 @@ use crate::metrics;
 use crate::preprocess::Preprocessor;
 use crate::trees::bins::{BinnedRows, MAX_BINS};
 use crate::trees::fit::{check_tree_memory, max_bins, targets_and_weights, tree_preprocessor};
-use crate::trees::grow::{grow, GrowInput, GrowParams};
+use crate::trees::grow::{grow, internal_values, GrowInput, GrowParams};
 use crate::trees::{Combine, Ensemble, MAX_TREES, MAX_TREE_DEPTH};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -180,7 +180,7 @@ pub fn fit_forest(
         } else {
             (0..n as u32).collect()
         };
-        let grown = grow(
+        let mut grown = grow(
             &GrowInput {
                 bins: &bins,
                 gradients: &gradients,
@@ -191,27 +191,31 @@ pub fn fit_forest(
             &params,
             &mut rng,
         );
-        let mut tree = grown.tree.clone();
+        let tree = &mut grown.tree;
         tree.target_mean = grown
             .sums
             .iter()
             .map(|s| if s.h > 0.0 { -s.g / s.h } else { 0.0 })
             .collect();
         for (node, s) in grown.sums.iter().enumerate() {
-            tree.values[node] = if classification {
-                let p = (-s.g + 0.5) / (s.h + 1.0);
-                (p / (1.0 - p)).ln()
-            } else {
-                tree.target_mean[node]
-            };
+            if tree.is_leaf(node) {
+                tree.values[node] = if classification {
+                    let p = (-s.g + 0.5) / (s.h + 1.0);
+                    (p / (1.0 - p)).ln()
+                } else {
+                    tree.target_mean[node]
+                };
+            }
         }
+        // A split's value is its leaves' weighted mean, as the stored form says.
+        internal_values(tree);
         if settings.bootstrap {
             for r in (0..n).filter(|&r| !in_bag[r]) {
-                oob_sum[r] += tree.values[grown.leaf_of_bins(bins.row(r), &bins)];
+                oob_sum[r] += grown.tree.values[grown.leaf_of_bins(bins.row(r), &bins)];
                 oob_count[r] += 1;
             }
         }
-        trees.push(tree);
+        trees.push(grown.tree);
     }
     let out_of_bag = if settings.bootstrap {
         out_of_bag_metrics(&oob_sum, &oob_count, &y, classification)
