@@ -25,7 +25,7 @@ use crate::fit::{FitInput, Task};
 use crate::preprocess::Preprocessor;
 use crate::scoring_code;
 use crate::summed::{SummedRows, SumsInput, SumsPass};
-use crate::trees::Ensemble;
+use crate::trees::{Ensemble, PackedTrees};
 use ndarray::Array2;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -246,9 +246,11 @@ pub enum Predictor<'a> {
     /// `intercept + weights · design row`: explanations, the explanation reference,
     /// coefficients and the SQL expression follow from it.
     Linear(&'a LinearEstimator),
-    /// Trees added up (`trees::Ensemble`): explanations by exact TreeSHAP, the SQL
-    /// expression of the trees; a NULL number reaches them as NaN (a split's default side).
-    Trees(&'a Ensemble),
+    /// Trees added up (`trees::Ensemble`), and the same trees packed for prediction
+    /// (`trees::PackedTrees`, which gives the ensemble's double): explanations by exact
+    /// TreeSHAP, the SQL expression of the trees; a NULL number reaches them as NaN (a split's
+    /// default side).
+    Trees(&'a Ensemble, &'a PackedTrees),
     /// Any other function of the design row.
     Design(&'a dyn DesignOutput),
 }
@@ -282,7 +284,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     /// True when its design rows may hold NaN (a NULL number the preprocessing kept for the
     /// trees' default directions); no other estimator reads a preprocessing that keeps them.
     fn reads_missing(&self) -> bool {
-        matches!(self.predictor(), Predictor::Trees(_))
+        matches!(self.predictor(), Predictor::Trees(..))
     }
 
     /// The oldest stored-format version that can hold this estimator.
@@ -296,8 +298,8 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn output(&self, preprocessor: &Preprocessor, values: &[RawValue<'_>]) -> Result<f64> {
         match self.predictor() {
             Predictor::Linear(linear) => linear.output(preprocessor, values),
-            Predictor::Trees(trees) => {
-                with_design_row(preprocessor, values, |row| trees.output(row))
+            Predictor::Trees(_, packed) => {
+                with_design_row(preprocessor, values, |row| packed.output(row))
             }
             Predictor::Design(design) => {
                 with_design_row(preprocessor, values, |row| design.output_of_row(row))
@@ -309,10 +311,10 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
         match self.predictor() {
             Predictor::Linear(linear) => linear.outputs(x),
-            Predictor::Trees(trees) => x
+            Predictor::Trees(_, packed) => x
                 .rows()
                 .into_iter()
-                .map(|row| trees.output(row.as_slice().expect("a design matrix is row-major")))
+                .map(|row| packed.output(row.as_slice().expect("a design matrix is row-major")))
                 .collect(),
             Predictor::Design(design) => design.outputs(x),
         }
@@ -329,7 +331,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
             Predictor::Linear(l) => {
                 explain::explain_linear(preprocessor, l.intercept, &l.weights, reference, values)
             }
-            Predictor::Trees(trees) => explain::explain_trees(preprocessor, trees, values),
+            Predictor::Trees(trees, _) => explain::explain_trees(preprocessor, trees, values),
             Predictor::Design(_) => Err(explain::not_explained(self.algorithm().as_str())),
         }
     }
@@ -344,7 +346,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     ) -> Option<Reference> {
         match self.predictor() {
             Predictor::Linear(l) => Some(Reference::measure(preprocessor, &l.weights, data, rows)),
-            Predictor::Trees(trees) => {
+            Predictor::Trees(trees, _) => {
                 Some(Reference::measure_trees(preprocessor, trees, data, rows))
             }
             Predictor::Design(_) => None,
@@ -370,7 +372,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
                 }
                 importance_mismatch(preprocessor, reference)
             }
-            Predictor::Trees(_) => {
+            Predictor::Trees(..) => {
                 let features = preprocessor.features.len();
                 if !(reference.summary.is_empty() || reference.summary.len() == features) {
                     return Some(format!(
@@ -398,7 +400,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn coefficients(&self) -> &[Coefficient] {
         match self.predictor() {
             Predictor::Linear(l) => &l.coefficients,
-            Predictor::Trees(_) | Predictor::Design(_) => &[],
+            Predictor::Trees(..) | Predictor::Design(_) => &[],
         }
     }
 
@@ -406,7 +408,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn coefficients_disagree(&self, preprocessor: &Preprocessor) -> bool {
         match self.predictor() {
             Predictor::Linear(l) => l.coefficients_disagree(preprocessor),
-            Predictor::Trees(_) | Predictor::Design(_) => false,
+            Predictor::Trees(..) | Predictor::Design(_) => false,
         }
     }
 
@@ -432,7 +434,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
             Predictor::Linear(l) => {
                 scoring_code::linear_predictor(preprocessor, l.intercept, &l.weights)
             }
-            Predictor::Trees(trees) => crate::trees::rules::ensemble_sql(preprocessor, trees),
+            Predictor::Trees(trees, _) => crate::trees::rules::ensemble_sql(preprocessor, trees),
             Predictor::Design(_) => Err(no_sql(format!(
                 "{} model has no SQL expression: only linear models and scorecards are written as scoring code",
                 crate::error::with_article(self.algorithm().as_str())
@@ -519,7 +521,7 @@ pub fn no_sql(message: String) -> Error {
 
 /// Runs `f` on the design row of `values` (one buffer per thread: a prediction per table
 /// row allocates nothing).
-pub(crate) fn with_design_row(
+fn with_design_row(
     preprocessor: &Preprocessor,
     values: &[RawValue<'_>],
     f: impl FnOnce(&[f64]) -> f64,

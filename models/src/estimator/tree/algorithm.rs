@@ -3,9 +3,7 @@
 //! `Predictor::Trees`.
 
 use super::{fit_tree, TreeParams, TREE_KEYS};
-use crate::data::RawValue;
 use crate::error::Result;
-use crate::estimator::with_design_row;
 use crate::estimator::{
     Algorithm, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, TREES_FORMAT_VERSION,
 };
@@ -14,7 +12,6 @@ use crate::html::{escape, number};
 use crate::preprocess::Preprocessor;
 use crate::trees::rules::tree_rules;
 use crate::trees::{Ensemble, PackedTrees};
-use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -118,22 +115,7 @@ impl Estimator for TreeEstimator {
     }
 
     fn predictor(&self) -> Predictor<'_> {
-        Predictor::Trees(&self.ensemble)
-    }
-
-    /// Prediction walks the packed trees (the same double as the stored form's).
-    fn output(&self, preprocessor: &Preprocessor, values: &[RawValue<'_>]) -> Result<f64> {
-        with_design_row(preprocessor, values, |row| self.packed.output(row))
-    }
-
-    fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
-        x.rows()
-            .into_iter()
-            .map(|row| {
-                self.packed
-                    .output(row.as_slice().expect("a design matrix is row-major"))
-            })
-            .collect()
+        Predictor::Trees(&self.ensemble, &self.packed)
     }
 
     fn trains(&self, task: Task) -> bool {
