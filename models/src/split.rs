@@ -67,11 +67,16 @@ impl NumpyRandomState {
     /// `RandomState.permutation(n)`: a Fisher–Yates shuffle of `0..n` from the end.
     fn permutation(&mut self, n: usize) -> Vec<usize> {
         let mut values: Vec<usize> = (0..n).collect();
-        for i in (1..n).rev() {
+        self.shuffle(&mut values);
+        values
+    }
+
+    /// `RandomState.shuffle(values)` of a one-dimensional array.
+    fn shuffle<T>(&mut self, values: &mut [T]) {
+        for i in (1..values.len()).rev() {
             let j = self.interval(i as u32) as usize;
             values.swap(i, j);
         }
-        values
     }
 }
 
@@ -158,6 +163,66 @@ fn approximate_mode(counts: [usize; 2], total: usize) -> [usize; 2] {
         }
     }
     floored
+}
+
+/// The fold (0-based) of each of `n` rows in order: scikit-learn's
+/// `KFold(n_splits=folds, shuffle=True, random_state=seed)`, whose fold f tests the f-th
+/// slice of a shuffled `0..n` (the first `n % folds` slices one longer).
+pub fn kfold(n: usize, folds: usize, seed: u64) -> Vec<usize> {
+    let order = NumpyRandomState::new(numpy_seed(seed)).permutation(n);
+    let mut fold_of = vec![0; n];
+    let mut start = 0;
+    for fold in 0..folds {
+        let size = n / folds + usize::from(fold < n % folds);
+        for &row in &order[start..start + size] {
+            fold_of[row] = fold;
+        }
+        start += size;
+    }
+    fold_of
+}
+
+/// The fold (0-based) of each row whose class is `classes[i]`: scikit-learn's
+/// `StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)`. Classes are numbered
+/// by first appearance; each fold's count of a class is dealt round-robin over the rows
+/// sorted by class, and each class's fold labels are shuffled, class by class, and handed to
+/// its rows in order.
+pub fn stratified_kfold(classes: &[u32], folds: usize, seed: u64) -> Vec<usize> {
+    let mut code_of = std::collections::HashMap::new();
+    let encoded: Vec<usize> = classes
+        .iter()
+        .map(|c| {
+            let next = code_of.len();
+            *code_of.entry(*c).or_insert(next)
+        })
+        .collect();
+    let n_classes = code_of.len();
+    let mut counts = vec![0usize; n_classes];
+    for &k in &encoded {
+        counts[k] += 1;
+    }
+    // allocation[f][k]: rows of class k in fold f, dealing the class-sorted rows f, f + folds, ...
+    let mut allocation = vec![vec![0usize; n_classes]; folds];
+    let mut position = 0;
+    for (k, &count) in counts.iter().enumerate() {
+        for p in position..position + count {
+            allocation[p % folds][k] += 1;
+        }
+        position += count;
+    }
+    let mut rng = NumpyRandomState::new(numpy_seed(seed));
+    let mut fold_of = vec![0; classes.len()];
+    for k in 0..n_classes {
+        let mut labels: Vec<usize> = (0..folds)
+            .flat_map(|f| std::iter::repeat(f).take(allocation[f][k]))
+            .collect();
+        rng.shuffle(&mut labels);
+        let members = encoded.iter().enumerate().filter(|&(_, &c)| c == k);
+        for ((row, _), fold) in members.zip(labels) {
+            fold_of[row] = fold;
+        }
+    }
+    fold_of
 }
 
 /// The rows whose `is_test` flag is set form the test part.

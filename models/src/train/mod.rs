@@ -27,8 +27,12 @@ use crate::options::{SplitSpec, Task, TrainOptions, Training};
 use crate::progress::{Phase, Progress, Silent};
 use crate::self_training::self_train;
 use crate::split::{self, Split};
+use std::collections::BTreeMap;
 use outcome::{evaluate, Assembly};
 use target::{no_target, resolve_target, Labels};
+
+mod cross_validate;
+pub use cross_validate::{cross_validate, fold_summary, CvFold, FoldSummary, Folds};
 
 /// Trains `algorithm` on `data` with `options`: the algorithm's options are checked here,
 /// then [`train_reporting`] (the Rust entry point; the SQL layer checks them once itself).
@@ -55,36 +59,16 @@ pub fn train_reporting(
     }
     let options = &training.options;
     let mut notes = Vec::new();
-    let rows = labelled_rows(data, options, &mut notes)?;
-    let (task, labels) = resolve_target(data, &rows, options)?;
-    if task == Task::Regression && options.positive.is_some() {
-        return Err(Error::invalid_option(format!(
-            "options.positive names a class, but \"{}\" is trained as a regression",
-            data.target_name
-        ))
-        .with_hint("remove positive, or train a two-class target (a numeric target with more than two values is a regression)"));
-    }
-    let why_regression = || {
-        if options.task == Some(Task::Regression) {
-            "options.task is \"regression\": training a linear regression".to_owned()
-        } else {
-            format!(
-                "\"{}\" is a numeric target with more than two values: training a linear regression",
-                data.target_name
-            )
-        }
-    };
-    let params = training
-        .params
-        .for_task(task, &why_regression, &mut notes)?;
-    let labelled = Labelled::new(data, &rows, labels);
-    let Split { train, test } = make_split(data, &rows, &labelled.labels, task, options)?;
+    let target = Target::resolve(data, options, &mut notes)?;
+    let params = target.params_for(data, training, &mut notes)?;
+    let (task, labelled) = (target.task, &target.labelled);
+    let Split { train, test } = target.split(data, options)?;
     labelled.check_training_split(data, &train)?;
     let fitted = fit_supervised(
         data,
         &*params,
         options,
-        &labelled,
+        labelled,
         (&train, &test),
         limits,
         progress,
@@ -124,6 +108,104 @@ pub fn train_reporting(
         notes,
     }
     .outcome(data, &train)
+}
+
+/// A supervised training's target, resolved once: its labelled rows, task and labels (what
+/// a cross-validation's folds and a search's trials share).
+pub struct Target {
+    /// The rows with a target value, in dataset order.
+    pub rows: Vec<usize>,
+    pub task: Task,
+    labelled: Labelled,
+}
+
+impl Target {
+    /// The labelled rows (a note says how many were left out) and their task and labels, as
+    /// `options` say.
+    pub fn resolve(data: &Dataset, options: &TrainOptions, notes: &mut Vec<String>) -> Result<Target> {
+        let rows = labelled_rows(data, options, notes)?;
+        let (task, labels) = resolve_target(data, &rows, options)?;
+        if task == Task::Regression && options.positive.is_some() {
+            return Err(Error::invalid_option(format!(
+                "options.positive names a class, but \"{}\" is trained as a regression",
+                data.target_name
+            ))
+            .with_hint("remove positive, or train a two-class target (a numeric target with more than two values is a regression)"));
+        }
+        let labelled = Labelled::new(data, &rows, labels);
+        Ok(Target {
+            rows,
+            task,
+            labelled,
+        })
+    }
+
+    /// The training's parameters for this target's task (a note says when logistic
+    /// regression trains a linear one).
+    pub fn params_for(
+        &self,
+        data: &Dataset,
+        training: &Training,
+        notes: &mut Vec<String>,
+    ) -> Result<Box<dyn Params>> {
+        let options = &training.options;
+        let why_regression = || {
+            if options.task == Some(Task::Regression) {
+                "options.task is \"regression\": training a linear regression".to_owned()
+            } else {
+                format!(
+                    "\"{}\" is a numeric target with more than two values: training a linear regression",
+                    data.target_name
+                )
+            }
+        };
+        training.params.for_task(self.task, &why_regression, notes)
+    }
+
+    /// The training and test parts of the labelled rows, as `options.split` says.
+    pub fn split(&self, data: &Dataset, options: &TrainOptions) -> Result<Split> {
+        make_split(data, &self.rows, &self.labelled.labels, self.task, options)
+    }
+
+    /// The class of each of `rows` (0 negative, 1 positive), for stratified folds; `None`
+    /// for a regression.
+    pub fn classes_of(&self, rows: &[usize]) -> Option<Vec<u32>> {
+        match self.labelled.train_labels(rows) {
+            TrainLabels::Binary(y) => Some(y.into_iter().map(u32::from).collect()),
+            TrainLabels::Numeric(_) => None,
+        }
+    }
+
+    /// Fits `params` on `train` and measures the fit on `test`: one fold's metrics, as
+    /// fin_train reports them on its test part.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fold_metrics(
+        &self,
+        data: &Dataset,
+        params: &dyn Params,
+        options: &TrainOptions,
+        (train, test): (&[usize], &[usize]),
+        limits: Limits,
+        progress: &mut dyn Progress,
+        notes: &mut Vec<String>,
+    ) -> Result<BTreeMap<String, f64>> {
+        self.labelled.check_training_split(data, train)?;
+        let fitted = fit_supervised(
+            data,
+            params,
+            options,
+            &self.labelled,
+            (train, test),
+            limits,
+            progress,
+            notes,
+        )?;
+        let eta = fitted
+            .estimator
+            .outputs_of_rows(&fitted.preprocessor, data, test);
+        let (metrics, _, _) = evaluate(&eta, self.labelled.truth_of(test), "test")?;
+        Ok(metrics)
+    }
 }
 
 /// The rows with a target value; the others are left out, and a note says so.
