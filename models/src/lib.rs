@@ -46,6 +46,7 @@ pub mod text;
 pub mod timeseries;
 pub mod train;
 pub mod trees;
+pub mod tune;
 
 #[cfg(test)]
 mod test_data;

@@ -32,7 +32,7 @@ use outcome::{evaluate, Assembly};
 use target::{no_target, resolve_target, Labels};
 
 mod cross_validate;
-pub use cross_validate::{cross_validate, fold_summary, CvFold, FoldSummary, Folds};
+pub use cross_validate::{cross_validate, fold_summary, run_folds, CvFold, FoldSummary, Folds, MAX_FOLDS};
 
 /// Trains `algorithm` on `data` with `options`: the algorithm's options are checked here,
 /// then [`train_reporting`] (the Rust entry point; the SQL layer checks them once itself).
