@@ -129,6 +129,22 @@ CREATE TABLE finml.monitoring_log (
     PRIMARY KEY (model, version, relation, period)
 );
 
+-- Every trial of each fin_tune search, for the version it chose (read through the view
+-- finml.trials).
+CREATE TABLE finml.tuning_trials (
+    model       text        NOT NULL,
+    version     int         NOT NULL,
+    trial       int         NOT NULL CHECK (trial > 0),
+    options     jsonb       NOT NULL,   -- the searched options' values
+    metric      text        NOT NULL,
+    folds       int         NOT NULL,
+    mean        float8      NOT NULL,
+    std         float8      NOT NULL,
+    seconds     float8      NOT NULL,
+    chosen      boolean     NOT NULL,
+    PRIMARY KEY (model, version, trial)
+);
+
 SELECT pg_catalog.pg_extension_config_dump('finml.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.deployments', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.model_owners', '');
@@ -138,6 +154,7 @@ SELECT pg_catalog.pg_extension_config_dump('finml.event_log', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.training_epochs', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.retired_names', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.monitoring_log', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.tuning_trials', '');
 
 -- What fin_score_row returns for one row (and fin_score_table writes).
 CREATE TYPE finml.scored_row AS (
@@ -213,7 +230,16 @@ SELECT m.model, m.version, m.relation, m.period, m.rows, m.labelled_rows, m.even
  WHERE finml.can_use(m.model)
  ORDER BY m.model, m.version, m.relation, m.period;
 
+-- The search trials of the model versions the current role may use.
+CREATE VIEW finml.trials WITH (security_barrier) AS
+SELECT t.model, t.version, t.trial, t.options, t.metric, t.folds, t.mean, t.std, t.seconds,
+       t.chosen
+  FROM finml.tuning_trials t
+ WHERE finml.can_use(t.model)
+ ORDER BY t.model, t.version, t.trial;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA finml FROM PUBLIC;
 GRANT USAGE ON SCHEMA finml TO PUBLIC;
-GRANT SELECT ON finml.models, finml.events, finml.training_log, finml.monitoring, finml.model_owners,
+GRANT SELECT ON finml.models, finml.events, finml.training_log, finml.monitoring, finml.trials,
+                finml.model_owners,
                 finml.model_grants TO PUBLIC;

@@ -12,11 +12,13 @@ COMMENT ON TABLE finml.event_log IS 'The audit log: who did what to which model,
 COMMENT ON TABLE finml.training_epochs IS 'Per-epoch losses of MLP and self-training versions (private: read finml.training_log)';
 COMMENT ON TABLE finml.retired_names IS 'Names of dropped models whose version numbers are not reused (private)';
 COMMENT ON TABLE finml.monitoring_log IS 'Every period fin_monitor measured, with its alert status (private: read finml.monitoring)';
+COMMENT ON TABLE finml.tuning_trials IS 'Every trial of each fin_tune search: options, metric mean and std over the folds, seconds, the one chosen (private: read finml.trials)';
 COMMENT ON TYPE finml.scored_row IS 'A row as fin_score_table writes it: prediction, score, reason codes and decision (fin_score_row returns it)';
 COMMENT ON VIEW finml.models IS 'The versions of the models the current role may use: algorithm, task, deployed or not, metrics, relation, features, owner';
 COMMENT ON VIEW finml.events IS 'The audit log of the models the current role manages and of the roles it has the privileges of';
 COMMENT ON VIEW finml.training_log IS 'Per-epoch training and validation losses of the MLP versions the current role may use';
 COMMENT ON VIEW finml.monitoring IS 'fin_monitor''s history for the models the current role may use: per period rows, event rate, AUC, KS, PSI, CSI and status';
+COMMENT ON VIEW finml.trials IS 'fin_tune''s trials of the model versions the current role may use: options, cross-validated metric (mean, std), seconds, chosen';
 COMMENT ON VIEW finml.progress IS 'Trainings running or waiting for a slot on this server, like pg_stat_progress_*: phase, rows read, epoch, loss, elapsed and estimated seconds left (needs finml in shared_preload_libraries)';
 
 COMMENT ON FUNCTION finml.has_privileges_of(oid) IS 'Whether the current role has the privileges of the given role (OID 0: PUBLIC); used by the catalog views';
@@ -25,6 +27,8 @@ COMMENT ON FUNCTION finml.can_use(text) IS 'Whether the current role may predict
 
 COMMENT ON FUNCTION fin_train(text, regclass, text, text, text[], jsonb) IS 'Trains a model on a relation, stores it as the model''s next version and deploys it as options.deploy says';
 COMMENT ON FUNCTION fin_retrain(text, jsonb) IS 'Trains a model again with its deployed version''s specification on the relation''s current rows; deploys it if better by default';
+COMMENT ON FUNCTION fin_cross_validate(regclass, text, text, text[], jsonb, integer) IS 'k-fold cross-validation of a training specification: per fold and overall (mean, std) the metrics fin_train reports; stratified for classifiers, out-of-time for a split by time; stores nothing';
+COMMENT ON FUNCTION fin_tune(text, regclass, text, text, jsonb, text[], jsonb) IS 'Searches an algorithm''s options (grid or seeded random) by k-fold cross-validation on the training split; stores the best refitted as the model''s next version and every trial in finml.trials';
 COMMENT ON FUNCTION fin_backtest(text, regclass, text, text, text, jsonb) IS 'Walk-forward backtest: trains and measures a model fold by fold in time order against naive forecasts; stores nothing';
 COMMENT ON FUNCTION fin_predict(text, record) IS 'Probability of the positive class (or the predicted value) of one row under the model''s deployed (or named) version';
 COMMENT ON FUNCTION fin_predict(text, double precision[]) IS 'fin_predict of a model whose features are all numeric, given in the model''s feature order';

@@ -17,7 +17,8 @@ use crate::fit::Limits;
 use crate::json::{bad, count, json_kind, number_in};
 use crate::options::{Task, TrainOptions, Training};
 use crate::progress::{EpochLog, Phase, Progress};
-use crate::train::{fold_summary, run_folds, train_reporting, Folds, Target, TrainOutcome};
+use crate::train::cross_validate::{fold_summary, run_folds, Folds, MAX_FOLDS};
+use crate::train::{train_reporting, Target, TrainOutcome};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
@@ -95,7 +96,7 @@ impl SearchSpec {
         for (key, value) in map {
             match key.as_str() {
                 "trials" => spec.trials = Some(count(value, "trials", 1, MAX_TRIALS)?),
-                "folds" => spec.folds = count(value, "folds", 2, crate::train::MAX_FOLDS)?,
+                "folds" => spec.folds = count(value, "folds", 2, MAX_FOLDS)?,
                 "metric" => spec.metric = Some(metric_name(value)?),
                 "max_seconds" => {
                     spec.max_seconds = Some(number_in(

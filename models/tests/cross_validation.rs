@@ -17,7 +17,7 @@ use finml_models::data::{
 use finml_models::options::TrainOptions;
 use finml_models::progress::Silent;
 use finml_models::registry::{LINEAR, LOGISTIC};
-use finml_models::train::{cross_validate, fold_summary};
+use finml_models::train::cross_validate::{cross_validate, fold_summary};
 use finml_models::tune::{tune, SearchSpec};
 use finml_models::{split, ErrorKind, Limits};
 use serde::Deserialize;

@@ -21,3 +21,4 @@ mod summed;
 mod timeseries;
 mod train;
 mod trees;
+mod tune;

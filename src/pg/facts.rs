@@ -5,7 +5,7 @@ use crate::error::{OrReport, SqlResult};
 use crate::pg::catalog::{no_such_version, ModelRef};
 use crate::pg::extension::as_extension_owner;
 use crate::pg::spi::{select_all, select_row};
-use finml_models::report::{MonitoringFacts, ReportFacts, VersionFacts};
+use finml_models::report::{MonitoringFacts, ReportFacts, TrialFacts, VersionFacts};
 use pgrx::datum::DatumWithOid;
 use std::collections::BTreeMap;
 
@@ -47,6 +47,7 @@ pub fn report_facts(model: ModelRef<'_>) -> SqlResult<ReportFacts> {
                 versions: Vec::new(),
                 training_log: Vec::new(),
                 monitoring: Vec::new(),
+                trials: Vec::new(),
             })
         })
     })?;
@@ -54,6 +55,7 @@ pub fn report_facts(model: ModelRef<'_>) -> SqlResult<ReportFacts> {
     facts.versions = versions(model.name)?;
     facts.training_log = training_log(model.name, facts.version)?;
     facts.monitoring = monitoring(model.name, facts.version)?;
+    facts.trials = trials(model.name, facts.version)?;
     Ok(facts)
 }
 
@@ -90,6 +92,29 @@ fn training_log(name: &str, version: i32) -> SqlResult<Vec<(i32, f64, Option<f64
                     row.get::<f64>(2).or_report()?.unwrap_or_default(),
                     row.get::<f64>(3).or_report()?,
                 ))
+            },
+        )
+    })
+}
+
+/// The trials of the search that chose one version (fin_tune), in trial order.
+fn trials(name: &str, version: i32) -> SqlResult<Vec<TrialFacts>> {
+    as_extension_owner(|| {
+        select_all(
+            "SELECT trial, options::text, metric, folds, mean, std, seconds, chosen
+               FROM finml.tuning_trials WHERE model = $1 AND version = $2 ORDER BY trial",
+            &[DatumWithOid::from(name), DatumWithOid::from(version)],
+            |row| {
+                Ok(TrialFacts {
+                    trial: row.get::<i32>(1).or_report()?.unwrap_or_default(),
+                    options: row.get::<String>(2).or_report()?.unwrap_or_default(),
+                    metric: row.get::<String>(3).or_report()?.unwrap_or_default(),
+                    folds: row.get::<i32>(4).or_report()?.unwrap_or_default(),
+                    mean: row.get::<f64>(5).or_report()?.unwrap_or_default(),
+                    std: row.get::<f64>(6).or_report()?.unwrap_or_default(),
+                    seconds: row.get::<f64>(7).or_report()?.unwrap_or_default(),
+                    chosen: row.get::<bool>(8).or_report()?.unwrap_or_default(),
+                })
             },
         )
     })

@@ -18,7 +18,8 @@
 //! 13. `registry`: writing the catalog (versions, deployments, grants, events);
 //! 14. `audit`: failure events that survive the rollback;
 //! 15. `facts`: what the model report needs from the catalog;
-//! 16. `training`: the one training service of fin_train and fin_retrain;
+//! 16. `training`: the one training service of fin_train, fin_retrain and fin_tune, and the
+//!     reading of fin_backtest and fin_cross_validate;
 //! 17. `batch`: fin_score_table's target table and its INSERT;
 //! 18. `views`: fin_ts_view's source, series length and view;
 //!
@@ -40,7 +41,8 @@
 //! 30. `timeseries`: fin_ema's step, fin_ts_repeated_key, fin_ts_view;
 //! 31. `train`: fin_train and fin_retrain around `training`;
 //! 32. `transfer`: fin_export and fin_import;
-//! 33. `backtest`: fin_backtest's rows.
+//! 33. `backtest`: fin_backtest's rows;
+//! 34. `tune`: fin_cross_validate's rows and fin_tune around `training`.
 
 pub mod audit;
 pub mod backtest;
@@ -73,5 +75,6 @@ pub mod train;
 pub mod training;
 pub mod transfer;
 pub mod trees;
+pub mod tune;
 pub mod types;
 pub mod views;

@@ -43,6 +43,8 @@ pub enum Phase {
     Preprocessing,
     Fitting,
     Evaluating,
+    /// A search's trials (epoch counts trials, loss is the best score so far).
+    Tuning,
     Storing,
 }
 
@@ -54,6 +56,7 @@ impl Phase {
             Phase::Preprocessing => "preprocessing",
             Phase::Fitting => "fitting",
             Phase::Evaluating => "evaluating",
+            Phase::Tuning => "cross-validating trials",
             Phase::Storing => "storing",
         }
     }

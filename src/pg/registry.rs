@@ -20,6 +20,7 @@ use crate::pg::security::{caller, with_pinned_search_path};
 use crate::pg::spi::{select_one, select_row};
 use finml_models::monitor::PeriodRow;
 use finml_models::progress::EpochLog;
+use finml_models::tune::Trial;
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
@@ -322,10 +323,12 @@ ErrorKind::InUse,
                 "DELETE FROM finml.deployment_history WHERE name = $1 AND version = $2",
                 &args,
             )?;
-            write::<bool>(
-                "DELETE FROM finml.training_epochs WHERE model = $1 AND version = $2",
-                &args,
-            )?;
+            for table in ["training_epochs", "tuning_trials"] {
+                write::<bool>(
+                    &format!("DELETE FROM finml.{table} WHERE model = $1 AND version = $2"),
+                    &args,
+                )?;
+            }
             write::<bool>(
                 "DELETE FROM finml.monitoring_log WHERE model = $1 AND version = $2",
                 &args,
@@ -354,7 +357,9 @@ ErrorKind::InUse,
             ] {
                 write::<bool>(&format!("DELETE FROM finml.{table} WHERE name = $1"), &args)?;
             }
-            write::<bool>("DELETE FROM finml.training_epochs WHERE model = $1", &args)?;
+            for table in ["training_epochs", "tuning_trials"] {
+                write::<bool>(&format!("DELETE FROM finml.{table} WHERE model = $1"), &args)?;
+            }
             // A name trained again later is another model: it does not inherit this history.
             write::<bool>("DELETE FROM finml.monitoring_log WHERE model = $1", &args)?;
             write::<i64>(
@@ -440,6 +445,38 @@ pub fn record_training_log(name: &str, version: i32, log: &[EpochLog]) -> SqlRes
                 DatumWithOid::from(entry.valid_loss),
                 DatumWithOid::from(entry.seconds),
                 DatumWithOid::from(entry.rows_added.map(|n| n as i64)),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Records a search's trials for the `version` it chose (fin_tune), read through the view
+/// finml.trials.
+/// `best` indexes the chosen trial; `metric` ranked them over `folds` folds.
+pub fn record_trials(
+    name: &str,
+    version: i32,
+    (metric, folds): (&str, usize),
+    trials: &[Trial],
+    best: usize,
+) -> SqlResult<()> {
+    for (k, trial) in trials.iter().enumerate() {
+        write::<bool>(
+            "INSERT INTO finml.tuning_trials
+                    (model, version, trial, options, metric, folds, mean, std, seconds, chosen)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                DatumWithOid::from(name),
+                DatumWithOid::from(version),
+                DatumWithOid::from(trial.trial as i32),
+                DatumWithOid::from(JsonB(Value::Object(trial.options.clone()))),
+                DatumWithOid::from(metric),
+                DatumWithOid::from(folds as i32),
+                DatumWithOid::from(trial.mean),
+                DatumWithOid::from(trial.std),
+                DatumWithOid::from(trial.seconds),
+                DatumWithOid::from(k == best),
             ],
         )?;
     }

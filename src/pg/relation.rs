@@ -236,7 +236,13 @@ fn read_query<'a>(
         select.push(cast(column, ValueKind::Numeric));
     }
     if let Some(column) = &plan.time {
-        select.push(ValueKind::Date.read_expression(&quote_ident(&column.name)));
+        // A date or timestamp as seconds since the epoch; an out-of-time split's numeric
+        // column as its number.
+        let kind = match column.kind {
+            Some(ValueKind::Date) => ValueKind::Date,
+            _ => ValueKind::Numeric,
+        };
+        select.push(cast(column, kind));
     }
     let mut query = format!(
         "SELECT {} FROM {relation_name} AS {SCANNED_ROW}",
@@ -405,7 +411,7 @@ impl<'p> ReadColumns<'p> {
                         column.name,
                         rows_read + 1
                     ),
-                    "a backtest places every row in time: filter those rows out in a view",
+                    "backtests and out-of-time folds place every row in time: filter those rows out in a view",
                 ))
             }
         }
@@ -749,6 +755,19 @@ pub fn scan_rows_with(
 /// The select-list expression that reads a column as its kind.
 fn cast(column: &RelationColumn, kind: ValueKind) -> String {
     kind.read_expression(&quote_ident(&column.name))
+}
+
+/// Out-of-time folds (fin_cross_validate, fin_tune) cut the rows by the values of the split
+/// column: the rows are read in its order, ties in key order, each with its value as its
+/// time. Nothing changes without an out-of-time split.
+pub fn order_by_split_time(plan: &mut ReadPlan, columns: &[RelationColumn]) {
+    let Some((column, _)) = &plan.split else {
+        return;
+    };
+    let name = column.name.clone();
+    plan.order_by.retain(|c| *c != name);
+    plan.order_by.insert(0, name.clone());
+    plan.time = columns.iter().find(|c| c.name == name).cloned();
 }
 
 /// The time column, which must be a date or a timestamp (42703 when missing, 42804 for

@@ -40,20 +40,7 @@ pub fn train(
     features: Option<Vec<Option<String>>>,
     options: Value,
 ) -> SqlResult<TrainedRow> {
-    let features = features
-        .map(|names| {
-            names
-                .into_iter()
-                .collect::<Option<Vec<String>>>()
-                .ok_or_else(|| {
-                    fail(
-                        ErrorKind::NullArgument,
-                        "features must not contain NULL",
-                        "name each feature column, or pass features => NULL to use every column",
-                    )
-                })
-        })
-        .transpose()?;
+    let features = feature_names(features)?;
     let trained = train_version(TrainRequest {
         model: model.to_owned(),
         relation,
@@ -63,6 +50,7 @@ pub fn train(
         options,
         default_policy: DeployPolicy::Always,
         action: "train",
+        search: None,
     })?;
     if !trained.decision.deploy && trained.policy != DeployPolicy::Never {
         notice!(
@@ -80,6 +68,24 @@ pub fn train(
         trained.test_rows,
         JsonB(trained.metrics),
     ))
+}
+
+/// A `features` argument: the names, NULL for every usable column (none of them NULL).
+pub fn feature_names(features: Option<Vec<Option<String>>>) -> SqlResult<Option<Vec<String>>> {
+    features
+        .map(|names| {
+            names
+                .into_iter()
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| {
+                    fail(
+                        ErrorKind::NullArgument,
+                        "features must not contain NULL",
+                        "name each feature column, or pass features => NULL to use every column",
+                    )
+                })
+        })
+        .transpose()
 }
 
 /// fin_retrain: trains `model` again with its stored specification and `overrides` merged

@@ -23,7 +23,9 @@ use finml_models::deploy::{judge, Decision};
 use finml_models::options::{merged, Training};
 use finml_models::progress::{EpochLog, Progress};
 use finml_models::registry as algorithms;
+use finml_models::train::cross_validate::{cross_validate as run_cross_validation, CvFold};
 use finml_models::train::{train_reporting, TrainOutcome};
+use finml_models::tune::{tune, SearchSpec, Trial, TuneOutcome};
 use finml_models::{Algorithm, DeployPolicy, Limits, TrainOptions};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -44,8 +46,10 @@ pub struct TrainRequest {
     pub options: Value,
     /// When `options.deploy` is not given.
     pub default_policy: DeployPolicy,
-    /// The audit log's action: "train" or "retrain".
+    /// The audit log's action: "train", "retrain" or "tune".
     pub action: &'static str,
+    /// fin_tune's search (its `search` argument): the version is the best trial's refit.
+    pub search: Option<Value>,
 }
 
 /// A stored new version and what the deploy policy decided.
@@ -60,12 +64,25 @@ pub struct Trained {
     pub decision: Decision,
     /// The version deployed before this training, measured against the new one.
     pub incumbent: Option<i32>,
+    /// fin_tune's trials and the metric that ranked them.
+    pub search: Option<Searched>,
 }
 
-/// Reads, trains, decides whether to deploy, stores, deploys and records the event.
-pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
+/// What a search tried: its metric, folds and trials, and the one chosen.
+pub struct Searched {
+    pub metric: String,
+    pub folds: usize,
+    pub trials: Vec<Trial>,
+    /// Index in `trials` of the chosen one.
+    pub best: usize,
+}
+
+/// Reads, trains (or searches, then refits the best), decides whether to deploy, stores,
+/// deploys and records the event (and a search's trials).
+pub fn train_version(mut request: TrainRequest) -> SqlResult<Trained> {
     let started = Instant::now();
-    let model = request.model.as_str();
+    let model = request.model.clone();
+    let model = model.as_str();
     catalog::validate_model_name(model)?;
     let parsed = TrainOptions::from_json(&request.options).or_report()?;
     let algorithm = Algorithm::parse(&request.algorithm).or_report()?;
@@ -73,6 +90,10 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
     // The options are checked here, once; every pipeline reads `training`.
     let training = parsed.for_algorithm(algorithm).or_report()?;
     let parsed = &training.options;
+    let search = match &request.search {
+        Some(search) => Some(search_spec(search, algorithm, parsed)?),
+        None => None,
+    };
     // Refuse a model of another role before reading anything.
     registry::check_may_add_versions(model)?;
     let _slot = progress::enter(Some(model), algorithm.as_str())?;
@@ -106,20 +127,40 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         _ => None,
     };
     let limits = training_limits();
-    let summed = summed_route(
-        request.relation,
-        &training,
-        &plan,
-        incumbent_model.is_some(),
-    )?;
+    // A search cross-validates the rows it read once: it never sums them where they are.
+    let summed = search.is_none()
+        && summed_route(
+            request.relation,
+            &training,
+            &plan,
+            incumbent_model.is_some(),
+        )?;
     let deployed = incumbent_model.as_ref().map(|(_, m)| m);
-    let (outcome, mut dataset, incumbent_only) = if summed {
+    let (trained, mut dataset, incumbent_only) = if summed {
         progress::phase(Phase::Fitting);
         let budget = gucs::max_training_memory_bytes();
         let outcome = summed::train(&relation_name, &training, &plan, budget)?;
-        (outcome, no_rows(), Vec::new())
+        (TrainedOrSearched::Trained(outcome), no_rows(), Vec::new())
     } else {
-        read_and_train(&relation_name, plan, &columns, &training, limits, deployed)?
+        let how = match &search {
+            Some(spec) => How::Search(spec, &request.options, algorithm),
+            None => How::Train(&training),
+        };
+        read_and_train(&relation_name, plan, &columns, how, limits, deployed)?
+    };
+    let (outcome, searched) = match trained {
+        TrainedOrSearched::Trained(outcome) => (outcome, None),
+        TrainedOrSearched::Searched(tuned) => {
+            // The version stores the options it was trained with: fin_retrain repeats them.
+            request.options = tuned.options;
+            let searched = Searched {
+                metric: tuned.metric,
+                folds: search.as_ref().map_or(0, |s| s.folds),
+                trials: tuned.trials,
+                best: tuned.best,
+            };
+            (tuned.outcome, Some(searched))
+        }
     };
     tell_trained(&outcome, summed, started);
 
@@ -137,7 +178,7 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
         incumbent_model.as_ref().map(|(v, m)| (*v, m)),
     );
     drop(dataset);
-    store_version(
+    let mut stored = store_version(
         request,
         &relation_name,
         &outcome,
@@ -147,7 +188,37 @@ pub fn train_version(request: TrainRequest) -> SqlResult<Trained> {
             incumbent: incumbent_version,
         },
         started,
-    )
+    )?;
+    if let Some(searched) = &searched {
+        registry::record_trials(
+            model,
+            stored.version,
+            (&searched.metric, searched.folds),
+            &searched.trials,
+            searched.best,
+        )?;
+    }
+    stored.search = searched;
+    Ok(stored)
+}
+
+/// fin_tune's search checked for `algorithm` (22023), before anything is read: a search
+/// ranks trials by a metric of a target, on rows read once.
+fn search_spec(search: &Value, algorithm: Algorithm, parsed: &TrainOptions) -> SqlResult<SearchSpec> {
+    if algorithm.unsupervised_task().is_some() {
+        return Err(fail(
+            ErrorKind::InvalidOption,
+            format!(
+                "a search ranks trials by a cross-validated metric of a target; algorithm \"{}\" has none",
+                algorithm.as_str()
+            ),
+            format!("tune a supervised algorithm ({})", algorithms::supervised_names()),
+        ));
+    }
+    if parsed.aggregate == Some(true) {
+        return Err(not_summed("a search cross-validates the rows it reads once"));
+    }
+    SearchSpec::parse(search, algorithm).or_report()
 }
 
 /// The training's DEBUG1 line (rows, route, seconds) and its notes as NOTICEs.
@@ -252,7 +323,21 @@ fn store_version(
         policy,
         decision,
         incumbent: incumbent_version,
+        search: None,
     })
+}
+
+/// How a training that reads its rows fits: one training, or fin_tune's search (with the
+/// base options as given) and the best trial's refit.
+enum How<'a> {
+    Train(&'a Training),
+    Search(&'a SearchSpec, &'a Value, Algorithm),
+}
+
+/// What a training that reads its rows produced.
+enum TrainedOrSearched {
+    Trained(TrainOutcome),
+    Searched(Box<TuneOutcome>),
 }
 
 /// Reads the planned rows (and the columns the deployed version `deployed` needs, kept out of
@@ -261,19 +346,34 @@ fn read_and_train(
     relation_name: &str,
     mut plan: ReadPlan,
     columns: &[relation::RelationColumn],
-    training: &Training,
+    how: How<'_>,
     limits: Limits,
     deployed: Option<&finml_models::Model>,
-) -> SqlResult<(TrainOutcome, Dataset, Vec<finml_models::data::Feature>)> {
+) -> SqlResult<(TrainedOrSearched, Dataset, Vec<finml_models::data::Feature>)> {
     let planned = plan.features.len();
     if let Some(deployed) = deployed {
         relation::add_columns(&mut plan, columns, deployed.feature_names());
     }
+    if let How::Search(..) = how {
+        // Out-of-time folds cut the rows by their times.
+        relation::order_by_split_time(&mut plan, columns);
+    }
     let mut dataset = relation::read(relation_name, &plan, gucs::max_training_memory_bytes())?;
     let incumbent_only = dataset.features.split_off(planned);
     let mut progress = EpochNotices;
-    let outcome = train_reporting(&dataset, training, limits, &mut progress).or_report()?;
-    Ok((outcome, dataset, incumbent_only))
+    let trained = match how {
+        How::Train(training) => TrainedOrSearched::Trained(
+            train_reporting(&dataset, training, limits, &mut progress).or_report()?,
+        ),
+        How::Search(spec, base, algorithm) => {
+            let mut tell = |trial: &Trial, planned: usize| tell_trial(trial, planned);
+            TrainedOrSearched::Searched(Box::new(
+                tune(&dataset, algorithm, base, spec, limits, &mut progress, &mut tell)
+                    .or_report()?,
+            ))
+        }
+    };
+    Ok((trained, dataset, incumbent_only))
 }
 
 /// Whether this training sums its rows where they are stored (pg/summed.rs): when
@@ -454,6 +554,68 @@ pub fn backtest(
     run_backtest(&dataset, &training, spec, limits).or_report()
 }
 
+/// A finished trial: a NOTICE, and finml.progress's count of trials.
+fn tell_trial(trial: &Trial, planned: usize) {
+    progress::phase(Phase::Tuning);
+    progress::epoch(trial.trial, planned, trial.mean);
+    // The seconds are in finml.trials: the NOTICE says only what is reproducible.
+    notice!(
+        "trial {}/{}: {} mean {:.4} (std {:.4}) over the folds",
+        trial.trial,
+        planned,
+        Value::Object(trial.options.clone()),
+        trial.mean,
+        trial.std
+    );
+}
+
+/// k-fold cross-validation (`fin_cross_validate`): reads `relation` once (in time order for a
+/// split by time) and fits and measures each fold (models/src/train/cross_validate.rs).
+/// Nothing is stored.
+pub fn cross_validate(
+    relation: Oid,
+    target: &str,
+    algorithm: &str,
+    features: Option<&[String]>,
+    options: &Value,
+    folds: usize,
+) -> SqlResult<Vec<CvFold>> {
+    let parsed = TrainOptions::from_json(options).or_report()?;
+    let algorithm = Algorithm::parse(algorithm).or_report()?;
+    if parsed.aggregate == Some(true) {
+        return Err(not_summed("a cross-validation fits each fold on rows read once"));
+    }
+    let training = parsed.for_algorithm(algorithm).or_report()?;
+    let _slot = progress::enter(None, algorithm.as_str())?;
+    let relation_name = relation::relation_name(relation)?;
+    let columns = relation::columns_of(relation)?;
+    let primary_key = relation::primary_key_of(relation)?;
+    let mut plan = relation::plan(
+        &columns,
+        primary_key,
+        &relation_name,
+        Some(target),
+        features,
+        &training.options,
+    )
+    .or_report()?;
+    relation::order_by_split_time(&mut plan, &columns);
+    notice_skipped(&plan, None);
+    let dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
+    let (results, notes) = run_cross_validation(
+        &dataset,
+        &training,
+        folds,
+        training_limits(),
+        &mut EpochNotices,
+    )
+    .or_report()?;
+    for note in notes {
+        notice!("{note}");
+    }
+    Ok(results)
+}
+
 /// A NOTICE for each column that `features => NULL` leaves out (but `except`), saying how a
 /// date column becomes features.
 fn notice_skipped(plan: &ReadPlan, except: Option<&str>) {
@@ -551,5 +713,6 @@ pub fn retrain_request(model: &str, overrides: Option<Value>) -> SqlResult<Train
         options,
         default_policy: DeployPolicy::IfBetter,
         action: "retrain",
+        search: None,
     })
 }

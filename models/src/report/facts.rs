@@ -28,6 +28,22 @@ pub struct ReportFacts {
     /// The stored monitoring history of this version (fin_monitor with "store"), one row
     /// per period (the latest run's), in period order.
     pub monitoring: Vec<MonitoringFacts>,
+    /// The fin_tune search that chose this version, in trial order (empty: none).
+    pub trials: Vec<TrialFacts>,
+}
+
+/// One trial of the search that chose the reported version (finml.trials).
+#[derive(Debug, Clone, Default)]
+pub struct TrialFacts {
+    pub trial: i32,
+    /// The searched options' values (JSON text).
+    pub options: String,
+    pub metric: String,
+    pub folds: i32,
+    pub mean: f64,
+    pub std: f64,
+    pub seconds: f64,
+    pub chosen: bool,
 }
 
 /// One period of the stored monitoring history.

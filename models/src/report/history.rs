@@ -1,5 +1,5 @@
-//! The version's history: its stored monitoring by period and the table of the model's
-//! versions.
+//! The version's history: the search that chose it, its stored monitoring by period and
+//! the table of the model's versions.
 
 use super::charts::nice_loss_top;
 use super::facts::ReportFacts;
@@ -8,6 +8,43 @@ use super::print::optional;
 use crate::html::{escape, number};
 use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// The fin_tune search that chose this version: every trial's options and cross-validated
+/// score, the chosen one marked. Nothing when the version was trained without a search.
+pub(super) fn search_section(html: &mut String, facts: &ReportFacts) {
+    let (Some(first), Some(chosen)) = (
+        facts.trials.first(),
+        facts.trials.iter().find(|t| t.chosen),
+    ) else {
+        return;
+    };
+    let _ = write!(
+        html,
+        "<section><h2>Hyperparameter search</h2><p>fin_tune chose trial {} of {} by {} over \
+         {} cross-validation folds of the training split, then refitted it on the whole \
+         training split (the metrics above are on the test split).</p>\n<table><tr>\
+         <th>trial</th><th>options</th><th>mean {}</th><th>std</th><th>seconds</th></tr>\n",
+        chosen.trial,
+        facts.trials.len(),
+        escape(&first.metric),
+        first.folds,
+        escape(&first.metric)
+    );
+    for t in &facts.trials {
+        let mark = if t.chosen { " class=\"chosen\"" } else { "" };
+        let _ = writeln!(
+            html,
+            "<tr{mark}><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            t.trial,
+            if t.chosen { " (chosen)" } else { "" },
+            escape(&t.options),
+            number(t.mean),
+            number(t.std),
+            number(t.seconds)
+        );
+    }
+    html.push_str("</table></section>\n");
+}
 
 /// The stored monitoring history: AUC and PSI by period, and the table of periods.
 pub(super) fn monitoring_section(html: &mut String, facts: &ReportFacts) {

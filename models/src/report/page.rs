@@ -6,7 +6,7 @@ use super::charts::{
     roc_chart, summary_chart,
 };
 use super::facts::ReportFacts;
-use super::history::{monitoring_section, versions_section};
+use super::history::{monitoring_section, search_section, versions_section};
 use super::print::{optional, p_value};
 use crate::fit::Task;
 use crate::html::{escape, number};
@@ -42,6 +42,7 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
     metrics_section(&mut html, model, facts);
     charts_section(&mut html, model);
     loss_section(&mut html, facts);
+    search_section(&mut html, facts);
     importance_section(&mut html, model);
     summary_section(&mut html, model);
     coefficients_section(&mut html, model);

@@ -136,3 +136,33 @@ fn a_regression_charts_predicted_against_actual_by_group() {
         [(1.5, 15.0, 2), (3.5, 35.0, 2)]
     );
 }
+
+#[test]
+fn a_searched_version_tables_its_trials_and_marks_the_chosen_one() {
+    use crate::test_data::{dataset, options, LIMITS};
+    let model = crate::train::train(&dataset(), crate::registry::LOGISTIC, &options(), LIMITS)
+        .unwrap()
+        .model;
+    let trial = |trial: i32, l2: &str, mean: f64, chosen: bool| super::TrialFacts {
+        trial,
+        options: format!("{{\"l2\": {l2}}}"),
+        metric: "auc".into(),
+        folds: 5,
+        mean,
+        std: 0.01,
+        seconds: 0.5,
+        chosen,
+    };
+    let mut facts = ReportFacts {
+        name: "m".into(),
+        version: 1,
+        trials: vec![trial(1, "0.1", 0.81, false), trial(2, "<1>", 0.83, true)],
+        ..ReportFacts::default()
+    };
+    let html = render(&model, &facts);
+    assert!(html.contains("<h2>Hyperparameter search</h2>"));
+    assert!(html.contains("fin_tune chose trial 2 of 2 by auc over 5 cross-validation folds"));
+    assert!(html.contains("2 (chosen)") && html.contains("&lt;1&gt;") && !html.contains("<1>"));
+    facts.trials.clear();
+    assert!(!render(&model, &facts).contains("Hyperparameter search"));
+}

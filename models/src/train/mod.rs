@@ -8,6 +8,7 @@
 //! any later caller (cross-validation, a distributed training's coordinator). The held-out
 //! rows travel with the outcome so that the deployed version is measured on exactly them.
 
+pub mod cross_validate;
 mod outcome;
 pub mod summed;
 mod target;
@@ -30,9 +31,6 @@ use crate::split::{self, Split};
 use std::collections::BTreeMap;
 use outcome::{evaluate, Assembly};
 use target::{no_target, resolve_target, Labels};
-
-mod cross_validate;
-pub use cross_validate::{cross_validate, fold_summary, run_folds, CvFold, FoldSummary, Folds, MAX_FOLDS};
 
 /// Trains `algorithm` on `data` with `options`: the algorithm's options are checked here,
 /// then [`train_reporting`] (the Rust entry point; the SQL layer checks them once itself).

@@ -1,0 +1,83 @@
+\echo Use "ALTER EXTENSION finml UPDATE TO '0.11.0'" to load this file. \quit
+-- finml 0.10.0 -> 0.11.0: cross-validation and hyperparameter search. fin_cross_validate
+-- measures a training specification over k folds (stored nothing); fin_tune searches an
+-- algorithm's options by cross-validation on the training split and stores the best trial,
+-- refitted, as the model's next version, keeping every trial in finml.tuning_trials (read
+-- through the view finml.trials, kept by pg_dump, dropped with the model). Every stored model
+-- predicts as before. tests/pg_regress/sql/upgrade.sql checks that an upgraded database has
+-- exactly the schema of a fresh 0.11.0 install.
+
+-- Every trial of each fin_tune search, for the version it chose (read through the view
+-- finml.trials).
+CREATE TABLE finml.tuning_trials (
+    model       text        NOT NULL,
+    version     int         NOT NULL,
+    trial       int         NOT NULL CHECK (trial > 0),
+    options     jsonb       NOT NULL,   -- the searched options' values
+    metric      text        NOT NULL,
+    folds       int         NOT NULL,
+    mean        float8      NOT NULL,
+    std         float8      NOT NULL,
+    seconds     float8      NOT NULL,
+    chosen      boolean     NOT NULL,
+    PRIMARY KEY (model, version, trial)
+);
+SELECT pg_catalog.pg_extension_config_dump('finml.tuning_trials', '');
+REVOKE ALL ON finml.tuning_trials FROM PUBLIC;
+
+-- The search trials of the model versions the current role may use.
+CREATE VIEW finml.trials WITH (security_barrier) AS
+SELECT t.model, t.version, t.trial, t.options, t.metric, t.folds, t.mean, t.std, t.seconds,
+       t.chosen
+  FROM finml.tuning_trials t
+ WHERE finml.can_use(t.model)
+ ORDER BY t.model, t.version, t.trial;
+GRANT SELECT ON finml.trials TO PUBLIC;
+
+CREATE  FUNCTION "fin_cross_validate"(
+	"relation" regclass, /* Option < PgRelation > */
+	"target" TEXT, /* Option < & str > */
+	"algorithm" TEXT DEFAULT 'logistic', /* Option < & str > */
+	"features" TEXT[] DEFAULT NULL, /* :: std :: option :: Option < Vec < Option < String > > > */
+	"options" jsonb DEFAULT '{}', /* Option < JsonB > */
+	"folds" INT DEFAULT 5 /* Option < i32 > */
+) RETURNS TABLE (
+	"fold" INT,  /* Option < i32 > */
+	"train_rows" bigint,  /* Option < i64 > */
+	"test_rows" bigint,  /* Option < i64 > */
+	"metric" TEXT,  /* String */
+	"value" double precision,  /* f64 */
+	"std" double precision  /* Option < f64 > */
+)
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_cross_validate_wrapper';
+
+CREATE  FUNCTION "fin_tune"(
+	"model" TEXT, /* Option < & str > */
+	"relation" regclass, /* Option < PgRelation > */
+	"target" TEXT, /* Option < & str > */
+	"algorithm" TEXT, /* Option < & str > */
+	"search" jsonb, /* Option < JsonB > */
+	"features" TEXT[] DEFAULT NULL, /* :: std :: option :: Option < Vec < Option < String > > > */
+	"options" jsonb DEFAULT '{}' /* Option < JsonB > */
+) RETURNS TABLE (
+	"model" TEXT,  /* String */
+	"version" INT,  /* i32 */
+	"trial" INT,  /* i32 */
+	"options" jsonb,  /* JsonB */
+	"metric" TEXT,  /* String */
+	"mean" double precision,  /* f64 */
+	"std" double precision,  /* f64 */
+	"seconds" double precision,  /* f64 */
+	"chosen" bool,  /* bool */
+	"deployed" bool  /* bool */
+)
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_tune_wrapper';
+
+COMMENT ON TABLE finml.tuning_trials IS 'Every trial of each fin_tune search: options, metric mean and std over the folds, seconds, the one chosen (private: read finml.trials)';
+COMMENT ON VIEW finml.trials IS 'fin_tune''s trials of the model versions the current role may use: options, cross-validated metric (mean, std), seconds, chosen';
+COMMENT ON FUNCTION fin_cross_validate(regclass, text, text, text[], jsonb, integer) IS 'k-fold cross-validation of a training specification: per fold and overall (mean, std) the metrics fin_train reports; stratified for classifiers, out-of-time for a split by time; stores nothing';
+COMMENT ON FUNCTION fin_tune(text, regclass, text, text, jsonb, text[], jsonb) IS 'Searches an algorithm''s options (grid or seeded random) by k-fold cross-validation on the training split; stores the best refitted as the model''s next version and every trial in finml.trials';
