@@ -2,12 +2,12 @@
 //! search whose best trial becomes the model's next version through the one training
 //! service, pg::training; its trials as rows).
 
-use crate::error::{required, SqlResult};
+use crate::error::{fail, required, ErrorKind, SqlResult};
 use crate::pg::catalog::validate_model_name;
 use crate::pg::train::feature_names;
 use crate::pg::training::{cross_validate, train_version, TrainRequest};
 use finml_models::metrics::in_report_order;
-use finml_models::train::cross_validate::fold_summary;
+use finml_models::train::cross_validate::{fold_summary, MAX_FOLDS};
 use finml_models::DeployPolicy;
 use pgrx::pg_sys::Oid;
 use pgrx::prelude::*;
@@ -31,8 +31,14 @@ pub fn cross_validate_rows(
     let target = required(target, "target")?;
     let algorithm = required(algorithm, "algorithm")?;
     let features = feature_names(features)?;
-    // A negative count is as out of range as 1: the models crate names the range.
-    let folds = usize::try_from(required(folds, "folds")?).unwrap_or(0);
+    let folds = required(folds, "folds")?;
+    let folds = usize::try_from(folds).map_err(|_| {
+        fail(
+            ErrorKind::InvalidOption,
+            format!("folds must be from 2 to {MAX_FOLDS}, not {folds}"),
+            "5 or 10 folds are usual",
+        )
+    })?;
     let results = cross_validate(
         relation,
         target,
