@@ -15,6 +15,9 @@ SET ROLE finml_analyst;
 SELECT version FROM fin_train('analyst_model', 'open_loans', 'status',
                               options => '{"positive": "bad", "exclude": ["id"]}');
 RESET ROLE;
+-- A searched version's trials (fin_tune) are catalog data too.
+SELECT count(*) AS trials FROM fin_tune('tuned', 'applications', 'status', 'logistic',
+       '{"l2": [0.1, 1]}', options => '{"positive": "bad", "exclude": ["id"]}');
 -- Unsupervised models (format 5, no target) are catalog data like the others.
 SELECT task FROM fin_train('segments', 'applications', NULL, 'kmeans',
                            options => '{"exclude": ["id", "status"], "k": 3}');
@@ -33,6 +36,7 @@ CREATE TABLE catalog_before AS
          (SELECT count(*) FROM finml.model_grants) AS grants,
          (SELECT count(*) FROM finml.deployment_history) AS history,
          (SELECT count(*) FROM finml.event_log) AS events,
+         (SELECT array_agg(t ORDER BY t.trial)::text FROM finml.trials t) AS trials,
          (SELECT string_agg(owner::text, ',' ORDER BY name) FROM finml.model_owners) AS owner_list;
 \! pg_dump -Fc -d finml_regress -f "$FINML_WORK/finml_regress.dump"
 \! createdb finml_restored && pg_restore -d finml_restored "$FINML_WORK/finml_regress.dump" && echo restored
@@ -51,6 +55,7 @@ SELECT (SELECT count(*) FROM finml.model_owners) = owners AS same_owners,
        (SELECT count(*) FROM finml.model_grants) = grants AS same_grants,
        (SELECT count(*) FROM finml.deployment_history) = history AS same_history,
        (SELECT count(*) FROM finml.event_log) = events AS same_events,
+       (SELECT array_agg(t ORDER BY t.trial)::text FROM finml.trials t) = trials AS same_trials,
        (SELECT string_agg(owner::text, ',' ORDER BY name) FROM finml.model_owners) = owner_list AS same_owner_list
   FROM catalog_before;
 -- The restored deployment history still rolls back; the analyst still owns its model.
