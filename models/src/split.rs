@@ -201,20 +201,22 @@ pub fn stratified_kfold(classes: &[u32], folds: usize, seed: u64) -> Vec<usize> 
     for &k in &encoded {
         counts[k] += 1;
     }
-    // allocation[f][k]: rows of class k in fold f, dealing the class-sorted rows f, f + folds, ...
-    let mut allocation = vec![vec![0usize; n_classes]; folds];
+    // allocation[k][f]: rows of class k in fold f, dealing the class-sorted rows f, f + folds, ...
+    let mut allocation = vec![vec![0usize; folds]; n_classes];
     let mut position = 0;
     for (k, &count) in counts.iter().enumerate() {
         for p in position..position + count {
-            allocation[p % folds][k] += 1;
+            allocation[k][p % folds] += 1;
         }
         position += count;
     }
     let mut rng = NumpyRandomState::new(numpy_seed(seed));
     let mut fold_of = vec![0; classes.len()];
-    for k in 0..n_classes {
-        let mut labels: Vec<usize> = (0..folds)
-            .flat_map(|f| std::iter::repeat(f).take(allocation[f][k]))
+    for (k, per_fold) in allocation.iter().enumerate() {
+        let mut labels: Vec<usize> = per_fold
+            .iter()
+            .enumerate()
+            .flat_map(|(f, &n)| std::iter::repeat_n(f, n))
             .collect();
         rng.shuffle(&mut labels);
         let members = encoded.iter().enumerate().filter(|&(_, &c)| c == k);

@@ -117,25 +117,32 @@ impl SearchSpec {
             }
         }
         if spec.options.is_empty() {
-            return Err(Error::invalid_option("search names no option to tune")
-                .with_hint(format!("search over options of algorithm \"{}\": {}", algorithm.as_str(), algorithm.keys().join(", "))));
+            return Err(
+                Error::invalid_option("search names no option to tune").with_hint(format!(
+                    "search over options of algorithm \"{}\": {}",
+                    algorithm.as_str(),
+                    algorithm.keys().join(", ")
+                )),
+            );
         }
         let random = spec
             .options
             .iter()
             .any(|(_, c)| !matches!(c, Candidates::List(_)));
         if random && spec.trials.is_none() {
-            return Err(Error::invalid_option(
-                "a search with a distribution needs \"trials\"",
-            )
-            .with_hint(r#"add "trials": 20 to draw 20 random combinations"#));
+            return Err(
+                Error::invalid_option("a search with a distribution needs \"trials\"")
+                    .with_hint(r#"add "trials": 20 to draw 20 random combinations"#),
+            );
         }
         if spec.trials.is_none() && spec.grid_size() > MAX_TRIALS {
             return Err(Error::invalid_option(format!(
                 "the grid has {} combinations; a search runs at most {MAX_TRIALS}",
                 spec.grid_size()
             ))
-            .with_hint(r#"list fewer candidates, or add "trials": n to draw n of them at random"#));
+            .with_hint(
+                r#"list fewer candidates, or add "trials": n to draw n of them at random"#,
+            ));
         }
         Ok(spec)
     }
@@ -313,9 +320,11 @@ impl Candidates {
         match *self {
             Candidates::List(ref values) => values[rng.gen_range(0..values.len())].clone(),
             Candidates::Uniform(a, b) => Value::from(a + (b - a) * rng.gen::<f64>()),
-            Candidates::LogUniform(a, b) => {
-                Value::from((a.ln() + (b.ln() - a.ln()) * rng.gen::<f64>()).exp().clamp(a, b))
-            }
+            Candidates::LogUniform(a, b) => Value::from(
+                (a.ln() + (b.ln() - a.ln()) * rng.gen::<f64>())
+                    .exp()
+                    .clamp(a, b),
+            ),
             Candidates::Int(a, b) => Value::from(rng.gen_range(a..=b)),
         }
     }
@@ -386,7 +395,11 @@ pub fn tune(
     let planned = trials.len();
     let mut done: Vec<Trial> = Vec::with_capacity(planned);
     for (k, (values, _, training)) in trials.iter().enumerate() {
-        if k > 0 && spec.max_seconds.is_some_and(|s| started.elapsed().as_secs_f64() >= s) {
+        if k > 0
+            && spec
+                .max_seconds
+                .is_some_and(|s| started.elapsed().as_secs_f64() >= s)
+        {
             break;
         }
         let trial_started = Instant::now();
@@ -402,12 +415,17 @@ pub fn tune(
             &mut Vec::new(),
         )
         .map_err(|e| e.with_detail(format!("in trial {} of {planned}", k + 1)))?;
-        let Some(score) = fold_summary(&results).into_iter().find(|s| s.metric == metric) else {
+        let Some(score) = fold_summary(&results)
+            .into_iter()
+            .find(|s| s.metric == metric)
+        else {
             return Err(Error::invalid_data(format!(
                 "trial {} has no {metric} on every fold",
                 k + 1
             ))
-            .with_hint("a fold's test rows hold one class: use fewer folds, or rank by another metric"));
+            .with_hint(
+                "a fold's test rows hold one class: use fewer folds, or rank by another metric",
+            ));
         };
         let trial = Trial {
             trial: k + 1,
@@ -481,7 +499,13 @@ mod tests {
         .unwrap();
         let trials = spec.trial_options(42);
         assert_eq!(trials.len(), 6);
-        assert_eq!(trials[0], json!({"l2": 0.1, "max_iter": 50}).as_object().unwrap().clone());
+        assert_eq!(
+            trials[0],
+            json!({"l2": 0.1, "max_iter": 50})
+                .as_object()
+                .unwrap()
+                .clone()
+        );
         assert_eq!(trials[1]["max_iter"], json!(100));
         assert_eq!(trials[3]["l2"], json!(1));
     }
@@ -515,8 +539,10 @@ mod tests {
         };
         assert!(refused(json!({"pdo": [20, 40]})).contains("not an option of algorithm"));
         assert!(refused(json!({"test_size": [0.2, 0.3]})).contains("not an option"));
-        assert!(refused(json!({"class_weight": {"uniform": [0, 1]}, "trials": 3}))
-            .contains("does not take"));
+        assert!(
+            refused(json!({"class_weight": {"uniform": [0, 1]}, "trials": 3}))
+                .contains("does not take")
+        );
         assert!(refused(json!({"l2": {"uniform": [0, 1]}})).contains("needs \"trials\""));
         assert!(refused(json!({"l2": {"log_uniform": [0, 1]}, "trials": 2})).contains("l2"));
         assert!(refused(json!({"l2": []})).contains("l2"));

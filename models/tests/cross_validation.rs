@@ -151,7 +151,12 @@ fn logistic_folds_match_scikit_learns_cross_validation_on_the_credit_data() {
         assert_eq!(ours.train_rows + ours.test_rows, 4454);
         let auc = ours.metrics["auc"];
         let log_loss = ours.metrics["log_loss"];
-        assert!((auc - theirs.auc).abs() < 1e-6, "fold {}: AUC {auc} vs {}", ours.fold, theirs.auc);
+        assert!(
+            (auc - theirs.auc).abs() < 1e-6,
+            "fold {}: AUC {auc} vs {}",
+            ours.fold,
+            theirs.auc
+        );
         assert!(
             (log_loss - theirs.log_loss).abs() < 1e-5,
             "fold {}: log loss {log_loss} vs {}",
@@ -165,7 +170,10 @@ fn logistic_folds_match_scikit_learns_cross_validation_on_the_credit_data() {
     let std = (aucs.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / 5.0).sqrt();
     let summary = fold_summary(&folds);
     let auc = summary.iter().find(|s| s.metric == "auc").unwrap();
-    assert!((auc.mean - mean).abs() < 1e-6 && (auc.std - std).abs() < 1e-6, "{auc:?}");
+    assert!(
+        (auc.mean - mean).abs() < 1e-6 && (auc.std - std).abs() < 1e-6,
+        "{auc:?}"
+    );
 }
 
 /// A regression target of `n` rows: y = 2x + noise.
@@ -220,12 +228,18 @@ fn folds_out_of_range_or_beyond_the_smallest_class_are_refused() {
     let mut small = line(40);
     let mut labels = NumericColumn::default();
     for i in 0..40 {
-        labels.push("y", Some(f64::from(u8::from(i % 13 == 0 && i > 0)))).unwrap();
+        labels
+            .push("y", Some(f64::from(u8::from(i % 13 == 0 && i > 0))))
+            .unwrap();
     }
     small.target = TargetColumn::Numeric(labels);
     let e = cross_validate(&small, &training_of(LOGISTIC), 4, LIMITS, &mut Silent).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidOption);
-    assert!(e.message.contains("the smallest class has 3"), "{}", e.message);
+    assert!(
+        e.message.contains("the smallest class has 3"),
+        "{}",
+        e.message
+    );
     assert!(cross_validate(&small, &training_of(LOGISTIC), 3, LIMITS, &mut Silent).is_ok());
 }
 
@@ -241,9 +255,15 @@ fn a_grid_search_scores_each_value_as_scikit_learns_grid_search_and_refits_the_b
     let base = json!({"positive": "bad"});
     let spec = SearchSpec::parse(&json!({"l2": [0.01, 1, 100]}), LOGISTIC).unwrap();
     let mut heard = Vec::new();
-    let tuned = tune(&data, LOGISTIC, &base, &spec, LIMITS, &mut Silent, &mut |t, of| {
-        heard.push((t.trial, of))
-    })
+    let tuned = tune(
+        &data,
+        LOGISTIC,
+        &base,
+        &spec,
+        LIMITS,
+        &mut Silent,
+        &mut |t, of| heard.push((t.trial, of)),
+    )
     .unwrap();
     assert_eq!(heard, vec![(1, 3), (2, 3), (3, 3)]);
     assert_eq!(tuned.metric, "auc");
@@ -253,10 +273,16 @@ fn a_grid_search_scores_each_value_as_scikit_learns_grid_search_and_refits_the_b
         assert!((trial.mean - theirs.mean_auc).abs() < 1e-5, "{trial:?}");
         assert!((trial.std - theirs.std_auc).abs() < 1e-5, "{trial:?}");
     }
-    assert_eq!(tuned.best, 1, "l2 = 1 has the best mean AUC in scikit-learn too");
+    assert_eq!(
+        tuned.best, 1,
+        "l2 = 1 has the best mean AUC in scikit-learn too"
+    );
     assert_eq!(tuned.options, json!({"positive": "bad", "l2": 1}));
     // The refit is an ordinary training with the chosen options: fin_train's split and test.
-    assert_eq!((tuned.outcome.train_rows, tuned.outcome.test_rows), (3563, 891));
+    assert_eq!(
+        (tuned.outcome.train_rows, tuned.outcome.test_rows),
+        (3563, 891)
+    );
     let plain = finml_models::train(
         &data,
         LOGISTIC,
@@ -270,9 +296,20 @@ fn a_grid_search_scores_each_value_as_scikit_learns_grid_search_and_refits_the_b
 #[test]
 fn max_seconds_stops_starting_trials_but_the_first_always_runs() {
     let data = load_credit();
-    let spec =
-        SearchSpec::parse(&json!({"l2": [0.01, 1, 100], "max_seconds": 1e-9}), LOGISTIC).unwrap();
-    let tuned = tune(&data, LOGISTIC, &json!({"positive": "bad"}), &spec, LIMITS, &mut Silent, &mut |_, _| {})
-        .unwrap();
+    let spec = SearchSpec::parse(
+        &json!({"l2": [0.01, 1, 100], "max_seconds": 1e-9}),
+        LOGISTIC,
+    )
+    .unwrap();
+    let tuned = tune(
+        &data,
+        LOGISTIC,
+        &json!({"positive": "bad"}),
+        &spec,
+        LIMITS,
+        &mut Silent,
+        &mut |_, _| {},
+    )
+    .unwrap();
     assert_eq!((tuned.trials.len(), tuned.planned), (1, 3));
 }

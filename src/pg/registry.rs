@@ -358,7 +358,10 @@ ErrorKind::InUse,
                 write::<bool>(&format!("DELETE FROM finml.{table} WHERE name = $1"), &args)?;
             }
             for table in ["training_epochs", "tuning_trials"] {
-                write::<bool>(&format!("DELETE FROM finml.{table} WHERE model = $1"), &args)?;
+                write::<bool>(
+                    &format!("DELETE FROM finml.{table} WHERE model = $1"),
+                    &args,
+                )?;
             }
             // A name trained again later is another model: it does not inherit this history.
             write::<bool>("DELETE FROM finml.monitoring_log WHERE model = $1", &args)?;

@@ -136,11 +136,11 @@ pub fn train_version(mut request: TrainRequest) -> SqlResult<Trained> {
             incumbent_model.is_some(),
         )?;
     let deployed = incumbent_model.as_ref().map(|(_, m)| m);
-    let (trained, mut dataset, incumbent_only) = if summed {
+    let (outcome, searched, mut dataset, incumbent_only) = if summed {
         progress::phase(Phase::Fitting);
         let budget = gucs::max_training_memory_bytes();
         let outcome = summed::train(&relation_name, &training, &plan, budget)?;
-        (TrainedOrSearched::Trained(outcome), no_rows(), Vec::new())
+        (outcome, None, no_rows(), Vec::new())
     } else {
         let how = match &search {
             Some(spec) => How::Search(spec, &request.options, algorithm),
@@ -148,20 +148,11 @@ pub fn train_version(mut request: TrainRequest) -> SqlResult<Trained> {
         };
         read_and_train(&relation_name, plan, &columns, how, limits, deployed)?
     };
-    let (outcome, searched) = match trained {
-        TrainedOrSearched::Trained(outcome) => (outcome, None),
-        TrainedOrSearched::Searched(tuned) => {
-            // The version stores the options it was trained with: fin_retrain repeats them.
-            request.options = tuned.options;
-            let searched = Searched {
-                metric: tuned.metric,
-                folds: search.as_ref().map_or(0, |s| s.folds),
-                trials: tuned.trials,
-                best: tuned.best,
-            };
-            (tuned.outcome, Some(searched))
-        }
-    };
+    if let Some((_, options)) = &searched {
+        // The version stores the options it was trained with: fin_retrain repeats them.
+        request.options = options.clone();
+    }
+    let searched = searched.map(|(searched, _)| searched);
     tell_trained(&outcome, summed, started);
 
     // From here to the end of the transaction, changes to this model wait for this one.
@@ -204,7 +195,11 @@ pub fn train_version(mut request: TrainRequest) -> SqlResult<Trained> {
 
 /// fin_tune's search checked for `algorithm` (22023), before anything is read: a search
 /// ranks trials by a metric of a target, on rows read once.
-fn search_spec(search: &Value, algorithm: Algorithm, parsed: &TrainOptions) -> SqlResult<SearchSpec> {
+fn search_spec(
+    search: &Value,
+    algorithm: Algorithm,
+    parsed: &TrainOptions,
+) -> SqlResult<SearchSpec> {
     if algorithm.unsupervised_task().is_some() {
         return Err(fail(
             ErrorKind::InvalidOption,
@@ -216,7 +211,9 @@ fn search_spec(search: &Value, algorithm: Algorithm, parsed: &TrainOptions) -> S
         ));
     }
     if parsed.aggregate == Some(true) {
-        return Err(not_summed("a search cross-validates the rows it reads once"));
+        return Err(not_summed(
+            "a search cross-validates the rows it reads once",
+        ));
     }
     SearchSpec::parse(search, algorithm).or_report()
 }
@@ -334,10 +331,26 @@ enum How<'a> {
     Search(&'a SearchSpec, &'a Value, Algorithm),
 }
 
-/// What a training that reads its rows produced.
-enum TrainedOrSearched {
-    Trained(TrainOutcome),
-    Searched(Box<TuneOutcome>),
+/// A search's trials and the options its chosen trial trained with.
+type SearchedWith = (Searched, Value);
+
+/// A search's outcome split into the refitted training and what it tried (over `folds`).
+fn searched(tuned: TuneOutcome, folds: usize) -> (TrainOutcome, SearchedWith) {
+    let TuneOutcome {
+        metric,
+        trials,
+        best,
+        options,
+        outcome,
+        ..
+    } = tuned;
+    let searched = Searched {
+        metric,
+        folds,
+        trials,
+        best,
+    };
+    (outcome, (searched, options))
 }
 
 /// Reads the planned rows (and the columns the deployed version `deployed` needs, kept out of
@@ -349,7 +362,12 @@ fn read_and_train(
     how: How<'_>,
     limits: Limits,
     deployed: Option<&finml_models::Model>,
-) -> SqlResult<(TrainedOrSearched, Dataset, Vec<finml_models::data::Feature>)> {
+) -> SqlResult<(
+    TrainOutcome,
+    Option<SearchedWith>,
+    Dataset,
+    Vec<finml_models::data::Feature>,
+)> {
     let planned = plan.features.len();
     if let Some(deployed) = deployed {
         relation::add_columns(&mut plan, columns, deployed.feature_names());
@@ -361,19 +379,28 @@ fn read_and_train(
     let mut dataset = relation::read(relation_name, &plan, gucs::max_training_memory_bytes())?;
     let incumbent_only = dataset.features.split_off(planned);
     let mut progress = EpochNotices;
-    let trained = match how {
-        How::Train(training) => TrainedOrSearched::Trained(
+    let (outcome, search) = match how {
+        How::Train(training) => (
             train_reporting(&dataset, training, limits, &mut progress).or_report()?,
+            None,
         ),
         How::Search(spec, base, algorithm) => {
             let mut tell = |trial: &Trial, planned: usize| tell_trial(trial, planned);
-            TrainedOrSearched::Searched(Box::new(
-                tune(&dataset, algorithm, base, spec, limits, &mut progress, &mut tell)
-                    .or_report()?,
-            ))
+            let tuned = tune(
+                &dataset,
+                algorithm,
+                base,
+                spec,
+                limits,
+                &mut progress,
+                &mut tell,
+            )
+            .or_report()?;
+            let (outcome, search) = searched(tuned, spec.folds);
+            (outcome, Some(search))
         }
     };
-    Ok((trained, dataset, incumbent_only))
+    Ok((outcome, search, dataset, incumbent_only))
 }
 
 /// Whether this training sums its rows where they are stored (pg/summed.rs): when
@@ -583,7 +610,9 @@ pub fn cross_validate(
     let parsed = TrainOptions::from_json(options).or_report()?;
     let algorithm = Algorithm::parse(algorithm).or_report()?;
     if parsed.aggregate == Some(true) {
-        return Err(not_summed("a cross-validation fits each fold on rows read once"));
+        return Err(not_summed(
+            "a cross-validation fits each fold on rows read once",
+        ));
     }
     let training = parsed.for_algorithm(algorithm).or_report()?;
     let _slot = progress::enter(None, algorithm.as_str())?;

@@ -16,7 +16,14 @@ use serde_json::Value;
 
 /// fin_cross_validate's row: fold (NULL: over the folds), train rows, test rows, metric,
 /// value (the mean over the folds), std (over the folds only).
-pub type CvRow = (Option<i32>, Option<i64>, Option<i64>, String, f64, Option<f64>);
+pub type CvRow = (
+    Option<i32>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    f64,
+    Option<f64>,
+);
 
 /// fin_cross_validate: each fold's metrics, then each metric's mean and standard deviation.
 pub fn cross_validate_rows(
@@ -61,10 +68,7 @@ pub fn cross_validate_rows(
         }
     }
     let summary = fold_summary(&results);
-    let means = summary
-        .iter()
-        .map(|s| (s.metric.clone(), s.mean))
-        .collect();
+    let means = summary.iter().map(|s| (s.metric.clone(), s.mean)).collect();
     for (metric, mean) in in_report_order(&means) {
         let std = summary.iter().find(|s| s.metric == metric).map(|s| s.std);
         rows.push((None, None, None, metric, mean, std));
@@ -74,18 +78,7 @@ pub fn cross_validate_rows(
 
 /// fin_tune's row: model, version, trial, options, metric, mean, std, seconds, chosen,
 /// deployed.
-pub type TrialRow = (
-    String,
-    i32,
-    i32,
-    JsonB,
-    String,
-    f64,
-    f64,
-    f64,
-    bool,
-    bool,
-);
+pub type TrialRow = (String, i32, i32, JsonB, String, f64, f64, f64, bool, bool);
 
 /// fin_tune: searches `search` over `algorithm`'s options, stores the best trial refitted on
 /// the training split as `model`'s next version (deployed as the options say, default

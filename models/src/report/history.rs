@@ -12,10 +12,9 @@ use std::fmt::Write;
 /// The fin_tune search that chose this version: every trial's options and cross-validated
 /// score, the chosen one marked. Nothing when the version was trained without a search.
 pub(super) fn search_section(html: &mut String, facts: &ReportFacts) {
-    let (Some(first), Some(chosen)) = (
-        facts.trials.first(),
-        facts.trials.iter().find(|t| t.chosen),
-    ) else {
+    let (Some(first), Some(chosen)) =
+        (facts.trials.first(), facts.trials.iter().find(|t| t.chosen))
+    else {
         return;
     };
     let _ = write!(

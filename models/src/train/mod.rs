@@ -28,8 +28,8 @@ use crate::options::{SplitSpec, Task, TrainOptions, Training};
 use crate::progress::{Phase, Progress, Silent};
 use crate::self_training::self_train;
 use crate::split::{self, Split};
-use std::collections::BTreeMap;
 use outcome::{evaluate, Assembly};
+use std::collections::BTreeMap;
 use target::{no_target, resolve_target, Labels};
 
 /// Trains `algorithm` on `data` with `options`: the algorithm's options are checked here,
@@ -120,7 +120,11 @@ pub struct Target {
 impl Target {
     /// The labelled rows (a note says how many were left out) and their task and labels, as
     /// `options` say.
-    pub fn resolve(data: &Dataset, options: &TrainOptions, notes: &mut Vec<String>) -> Result<Target> {
+    pub fn resolve(
+        data: &Dataset,
+        options: &TrainOptions,
+        notes: &mut Vec<String>,
+    ) -> Result<Target> {
         let rows = labelled_rows(data, options, notes)?;
         let (task, labels) = resolve_target(data, &rows, options)?;
         if task == Task::Regression && options.positive.is_some() {
