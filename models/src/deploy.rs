@@ -19,7 +19,7 @@ pub enum Headline {
 impl Headline {
     pub fn of(held_out: &HeldOut) -> Headline {
         match held_out.truth {
-            Truth::Binary(_) => Headline::Auc,
+            Truth::Binary(_) | Truth::MultiClass { .. } => Headline::Auc,
             Truth::Numeric(_) => Headline::Rmse,
         }
     }
@@ -31,11 +31,16 @@ impl Headline {
         }
     }
 
-    /// The metric of `predictions` against the held-out truth; `None` when undefined
-    /// (AUC with one class only).
+    /// The metric of `predictions` (a multi-class model's k probabilities per row) against
+    /// the held-out truth; `None` when undefined (AUC with one class only).
     pub fn measure(self, predictions: &[f64], truth: &Truth) -> Option<f64> {
         match truth {
             Truth::Binary(y) => metrics::auc(predictions, y),
+            Truth::MultiClass { y, classes } => {
+                metrics::multiclass_report(predictions, y, *classes)
+                    .get("auc")
+                    .copied()
+            }
             Truth::Numeric(y) => metrics::rmse(y, predictions),
         }
     }
@@ -80,6 +85,7 @@ pub fn measure_incumbent(
 ) -> Incumbent {
     if deployed.task != outcome.model.task
         || deployed.positive_class != outcome.model.positive_class
+        || deployed.classes != outcome.model.classes
     {
         return Incumbent::Unusable {
             version,

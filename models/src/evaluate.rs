@@ -40,9 +40,13 @@ impl Scored {
         });
         Scored {
             predictions: Vec::new(),
-            truth: match model.task {
-                Task::Classification | Task::AnomalyDetection => Truth::Binary(Vec::new()),
-                Task::Regression | Task::Clustering => Truth::Numeric(Vec::new()),
+            truth: match (model.task, &model.classes) {
+                (Task::Classification, Some(classes)) => Truth::MultiClass {
+                    y: Vec::new(),
+                    classes: classes.len(),
+                },
+                (Task::Classification | Task::AnomalyDetection, _) => Truth::Binary(Vec::new()),
+                (Task::Regression | Task::Clustering, _) => Truth::Numeric(Vec::new()),
             },
             unlabelled: 0,
             positive,
@@ -62,7 +66,30 @@ impl Scored {
             self.unlabelled += 1;
             return Ok(());
         }
+        if let Truth::MultiClass { y, .. } = &mut self.truth {
+            // A multi-class model's k probabilities, and the label's class.
+            let class = model.class_of_label(label)?;
+            let probabilities = model.predict_proba(values)?;
+            y.push(class);
+            let rows = y.len();
+            self.predictions.extend(probabilities);
+            return self.check_budget(rows);
+        }
         self.add_prediction(model, model.predict(values)?, label)
+    }
+
+    fn check_budget(&self, rows: usize) -> Result<()> {
+        if rows > self.max_rows {
+            return Err(Error::new(
+                ErrorKind::ResourceLimit,
+                format!(
+                    "evaluating more than {} rows needs more than finml.max_training_memory",
+                    self.max_rows
+                ),
+            )
+            .with_hint("raise finml.max_training_memory, or evaluate a sample"));
+        }
+        Ok(())
     }
 
     /// Adds one row's prediction and its label (a NULL label is counted and left out).
@@ -95,6 +122,12 @@ impl Scored {
                 values.push(x);
                 values.len()
             }
+            (Truth::MultiClass { .. }, _) => {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    "one prediction of a multi-class model",
+                ))
+            }
             (Truth::Numeric(_), _) => {
                 return Err(Error::new(
                     ErrorKind::WrongType,
@@ -106,22 +139,16 @@ impl Scored {
                 .with_hint("cast the target column to a number in a view"))
             }
         };
-        if truth_added > self.max_rows {
-            return Err(Error::new(
-                ErrorKind::ResourceLimit,
-                format!(
-                    "evaluating more than {} rows needs more than finml.max_training_memory",
-                    self.max_rows
-                ),
-            )
-            .with_hint("raise finml.max_training_memory, or evaluate a sample"));
-        }
+        self.check_budget(truth_added)?;
         self.predictions.push(prediction);
         Ok(())
     }
 
     pub fn rows(&self) -> usize {
-        self.predictions.len()
+        match &self.truth {
+            Truth::MultiClass { y, .. } => y.len(),
+            Truth::Binary(_) | Truth::Numeric(_) => self.predictions.len(),
+        }
     }
 
     fn labels(&self, what: &str) -> Result<&[bool]> {
@@ -132,11 +159,16 @@ impl Scored {
                 format!("{what} needs a classification model; this one is a regression"),
             )
             .with_hint("fin_evaluate gives rmse, mae and r2 for a regression")),
+            Truth::MultiClass { .. } => Err(Error::new(
+                ErrorKind::WrongModelKind,
+                format!("{what} needs a two-class model; this one is multi-class"),
+            )
+            .with_hint("fin_evaluate gives accuracy, F1, log loss and one-vs-rest AUC, fin_confusion the class-by-class counts")),
         }
     }
 
     fn require_rows(&self) -> Result<()> {
-        if self.predictions.is_empty() {
+        if self.rows() == 0 {
             return Err(Error::invalid_data(if self.unlabelled > 0 {
                 format!(
                     "no labelled rows: the target of all {} rows is NULL",
@@ -165,8 +197,27 @@ impl Scored {
                 }
                 m
             }
+            Truth::MultiClass { y, classes } => {
+                metrics::multiclass_report(&self.predictions, y, *classes)
+            }
             Truth::Numeric(actual) => metrics::regression_report(actual, &self.predictions),
         })
+    }
+
+    /// A multi-class model's k×k counts: row the actual class, column the most probable.
+    pub fn class_confusion(&self) -> Result<Vec<Vec<u64>>> {
+        let Truth::MultiClass { y, classes } = &self.truth else {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "class counts of a two-class evaluation",
+            ));
+        };
+        self.require_rows()?;
+        Ok(metrics::multiclass_confusion(
+            &self.predictions,
+            y,
+            *classes,
+        ))
     }
 
     /// The cutoff minimizing `cost_fp·FP + cost_fn·FN` on these rows (metrics::cost_threshold).

@@ -76,7 +76,24 @@ pub struct Limits {
 pub enum TrainLabels {
     /// True for the positive class.
     Binary(Vec<bool>),
+    /// Each row's class code: its index in `classes` (3 or more, sorted).
+    MultiClass {
+        y: Vec<u32>,
+        classes: Vec<String>,
+    },
     Numeric(Vec<f64>),
+}
+
+/// A multi-class target given to an algorithm that fits two classes (the training refuses
+/// it before any fit: `Params::trains_multi_class`).
+pub fn multi_class_refused() -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        "this algorithm does not train targets of more than two classes yet",
+    )
+    .with_hint(
+        "train algorithm => 'logistic' (multinomial logistic regression) on a multi-class target",
+    )
 }
 
 /// How the classes weigh in a classifier's loss (`class_weight`).

@@ -50,6 +50,9 @@ struct StoredModel<'a> {
     /// An algorithm added after format 3 stores its fitted state here (StoredEstimator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     estimator: Option<serde_json::Value>,
+    /// A multi-class classifier's classes (format 9, finml 0.11.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    classes: Option<Vec<Cow<'a, str>>>,
 }
 
 impl<'a> StoredModel<'a> {
@@ -71,6 +74,10 @@ impl<'a> StoredModel<'a> {
             evaluation: model.evaluation.as_ref().map(Cow::Borrowed),
             drift: model.drift.as_ref().map(Cow::Borrowed),
             estimator: estimator.fitted,
+            classes: model
+                .classes
+                .as_ref()
+                .map(|c| c.iter().map(|s| Cow::Borrowed(s.as_str())).collect()),
         }
     }
 
@@ -88,6 +95,9 @@ impl<'a> StoredModel<'a> {
             target: self.target.into_owned(),
             positive_class: self.positive_class.map(Cow::into_owned),
             negative_class: self.negative_class.map(Cow::into_owned),
+            classes: self
+                .classes
+                .map(|c| c.into_iter().map(Cow::into_owned).collect()),
             preprocessor: self.preprocessor.into_owned(),
             estimator,
             reference: self.reference.map(Cow::into_owned),

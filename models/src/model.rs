@@ -9,6 +9,7 @@ use crate::estimator::kmeans::KMeansModel;
 pub use crate::estimator::Algorithm;
 use crate::estimator::Estimator;
 use crate::explain::{no_reference, Explanation, Reference};
+use crate::linear::multinomial::softmax_in_place;
 use crate::linear::sigmoid;
 use crate::metrics::{CalibrationBin, ClassHistogram};
 use crate::options::Task;
@@ -29,6 +30,9 @@ pub struct Model {
     pub positive_class: Option<String>,
     /// The other class as text (classification; since finml 0.3.0).
     pub negative_class: Option<String>,
+    /// The classes of a multi-class classifier (3 or more, sorted), in the order of its
+    /// probabilities; `None` for every other model (since finml 0.11.0).
+    pub classes: Option<Vec<String>>,
     pub preprocessor: Preprocessor,
     pub estimator: Box<dyn Estimator>,
     /// Each feature's term over the training rows, for explanations (since finml 0.3.0).
@@ -55,6 +59,10 @@ pub struct EvaluationSummary {
     pub calibration: Vec<CalibrationBin>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub histogram: Option<ClassHistogram>,
+    /// Multi-class classifiers (since finml 0.11.0): the k×k counts, row the actual class,
+    /// column the most probable one, classes in the model's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confusion: Vec<Vec<u64>>,
 }
 
 impl Model {
@@ -81,7 +89,12 @@ impl Model {
         } else {
             0
         };
-        features.max(self.estimator.format_version())
+        let classes = if self.classes.is_some() {
+            crate::estimator::MULTI_CLASS_FORMAT_VERSION
+        } else {
+            0
+        };
+        features.max(classes).max(self.estimator.format_version())
     }
 
     /// Feature (column) names in the order predict expects them.
@@ -102,10 +115,103 @@ impl Model {
     }
 
     /// Probability of the positive class, or the regression value, for one row whose values
-    /// are in feature order.
+    /// are in feature order (42809 for a multi-class model: it has no one number).
     pub fn predict(&self, values: &[RawValue<'_>]) -> Result<f64> {
         let output = self.estimator.output(&self.preprocessor, values)?;
         finite_prediction(self.link(output))
+    }
+
+    /// True for a classifier of 3 or more classes.
+    pub fn is_multi_class(&self) -> bool {
+        self.classes.is_some()
+    }
+
+    /// A classifier's classes in the order of its probabilities: a multi-class model's, or
+    /// a two-class model's negative then positive class; 42809 for another model.
+    pub fn class_names(&self) -> Result<Vec<String>> {
+        if let Some(classes) = &self.classes {
+            return Ok(classes.clone());
+        }
+        match (&self.positive_class, self.negative_class_name()) {
+            (Some(positive), Some(negative)) if self.task == Task::Classification => {
+                Ok(vec![negative, positive.clone()])
+            }
+            _ => Err(Error::new(
+                ErrorKind::WrongModelKind,
+                format!(
+                    "the model is {} model ({}): it predicts no classes",
+                    with_article(self.algorithm().as_str()),
+                    self.task.as_str()
+                ),
+            )
+            .with_hint("fin_predict gives its prediction")),
+        }
+    }
+
+    /// Each class's probability for one row, in the order of [`Model::class_names`].
+    pub fn predict_proba(&self, values: &[RawValue<'_>]) -> Result<Vec<f64>> {
+        if self.classes.is_none() {
+            self.class_names()?;
+            let p = self.predict(values)?;
+            return Ok(vec![1.0 - p, p]);
+        }
+        let mut scores = Vec::new();
+        self.estimator
+            .class_scores(&self.preprocessor, values, &mut scores)?;
+        softmax_in_place(&mut scores);
+        for &p in &scores {
+            finite_prediction(p)?;
+        }
+        Ok(scores)
+    }
+
+    /// The most probable class of one row (the first of equals; a two-class model's
+    /// positive class from probability 0.5).
+    pub fn predict_class(&self, values: &[RawValue<'_>]) -> Result<String> {
+        let mut names = self.class_names()?;
+        let p = self.predict_proba(values)?;
+        let best = if self.classes.is_none() {
+            usize::from(p[1] >= 0.5)
+        } else {
+            crate::metrics::most_probable(&p)
+        };
+        Ok(names.swap_remove(best))
+    }
+
+    /// The class code of a multi-class model's label (text, or a number as its class name);
+    /// 22000 for a label that is not one of its classes.
+    pub fn class_of_label(&self, label: RawValue<'_>) -> Result<u32> {
+        let classes = self.class_names()?;
+        let name = match label {
+            RawValue::Text(t) => t.to_owned(),
+            RawValue::Number(x) => x.to_string(),
+            RawValue::Null => String::new(),
+        };
+        classes
+            .iter()
+            .position(|c| *c == name)
+            .map(|k| k as u32)
+            .ok_or_else(|| {
+                Error::invalid_data(format!(
+                    "\"{name}\" is not a class of the model's target \"{}\"",
+                    self.target
+                ))
+                .with_hint(format!(
+                    "the model's classes are {}; leave out (or relabel) rows of other classes",
+                    classes.join(", ")
+                ))
+            })
+    }
+
+    /// What drift and monitoring track as the prediction of one row: [`Model::predict`],
+    /// or a multi-class model's most probable class's index (so that the prediction's
+    /// distribution is the predicted classes' shares).
+    pub fn monitored_prediction(&self, values: &[RawValue<'_>]) -> Result<f64> {
+        if self.classes.is_none() {
+            return self.predict(values);
+        }
+        let p = self.predict_proba(values)?;
+        Ok(crate::metrics::most_probable(&p) as f64)
     }
 
     /// The prediction from the model's output unit (log-odds of a classifier; the sigmoid
@@ -117,7 +223,8 @@ impl Model {
         }
     }
 
-    /// Predictions for `rows` of a dataset read for another training (the deployed version
+    /// Predictions for `rows` of a dataset read for another training (a multi-class model's
+    /// k probabilities per row, row after row; the deployed version
     /// measured on a new version's test rows). Every feature must be a dataset column of the
     /// kind the model was trained on.
     pub fn predict_rows(&self, data: &Dataset, rows: &[usize]) -> Result<Vec<f64>> {
@@ -137,11 +244,30 @@ impl Model {
                 .with_hint("cast the column back to its training type in a view, or retrain the model (fin_retrain)"));
             }
         }
-        self.estimator
-            .outputs_of_rows(&self.preprocessor, data, rows)
+        let outputs = self
+            .estimator
+            .outputs_of_rows(&self.preprocessor, data, rows);
+        if let Some(classes) = &self.classes {
+            // k probabilities per row, row after row.
+            let p = crate::train::class_probabilities(&outputs, classes.len());
+            return p.into_iter().map(finite_prediction).collect();
+        }
+        outputs
             .into_iter()
             .map(|o| finite_prediction(self.link(o)))
             .collect()
+    }
+
+    /// [`Model::monitored_prediction`] of `rows` of a dataset read for training.
+    pub fn monitored_predictions(&self, data: &Dataset, rows: &[usize]) -> Result<Vec<f64>> {
+        let predictions = self.predict_rows(data, rows)?;
+        Ok(match &self.classes {
+            Some(classes) => predictions
+                .chunks(classes.len())
+                .map(|p| crate::metrics::most_probable(p) as f64)
+                .collect(),
+            None => predictions,
+        })
     }
 
     /// The coefficient table as the catalog stores it (`finml.model_versions.coefficients`),
@@ -496,6 +622,9 @@ pub fn first_structure_problem(model: &Model) -> Option<String> {
     if let Some(problem) = model.estimator.task_mismatch(model.task) {
         return Some(problem);
     }
+    if let Some(problem) = classes_problem(model) {
+        return Some(problem);
+    }
     if let Some(reference) = &model.reference {
         if let Some(problem) = model
             .estimator
@@ -513,6 +642,53 @@ pub fn first_structure_problem(model: &Model) -> Option<String> {
         .evaluation
         .as_ref()
         .and_then(EvaluationSummary::structure_problem)
+}
+
+/// A multi-class model's classes must be 3 to 100 distinct names, one per output of its
+/// estimator (whose class scores prediction reads by index); a model of one output has none.
+fn classes_problem(model: &Model) -> Option<String> {
+    let outputs = model.estimator.n_outputs();
+    let Some(classes) = &model.classes else {
+        return (outputs != 1).then(|| format!("{outputs} class scores without class names"));
+    };
+    let max = crate::train::MAX_CLASSES;
+    if classes.len() < 3 || classes.len() > max {
+        return Some(format!(
+            "{} classes (a multi-class model has 3 to {max})",
+            classes.len()
+        ));
+    }
+    if outputs != classes.len() {
+        return Some(format!(
+            "{outputs} class scores for {} classes",
+            classes.len()
+        ));
+    }
+    if model.task != Task::Classification || model.positive_class.is_some() {
+        return Some("classes on a model that is not a multi-class classifier".to_owned());
+    }
+    let mut sorted: Vec<&String> = classes.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() != classes.len() {
+        return Some("a class named twice".to_owned());
+    }
+    let confusion = model.evaluation.as_ref().map(|e| &e.confusion);
+    if let Some(counts) = confusion.filter(|c| !c.is_empty()) {
+        if counts.len() != classes.len() || counts.iter().any(|row| row.len() != classes.len()) {
+            return Some("its evaluation's confusion counts are not classes × classes".to_owned());
+        }
+        let total = counts
+            .iter()
+            .flatten()
+            .try_fold(0u64, |sum, &c| sum.checked_add(c));
+        if total.is_none() {
+            return Some(
+                "its evaluation's confusion counts more rows than a count holds".to_owned(),
+            );
+        }
+    }
+    None
 }
 
 impl EvaluationSummary {

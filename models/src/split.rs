@@ -107,24 +107,27 @@ pub fn random(rows: &[usize], test_size: f64, seed: u64) -> Split {
 }
 
 /// A seeded split that keeps each class's share (scikit-learn's `StratifiedShuffleSplit`):
-/// `classes[i]` is the class of `rows[i]`.
-pub fn stratified(rows: &[usize], classes: &[bool], test_size: f64, seed: u64) -> Split {
+/// `classes[i]` is the class code of `rows[i]` (0 and 1 for a two-class target, negative
+/// first; the sorted classes' indices for more).
+pub fn stratified(rows: &[usize], classes: &[u32], test_size: f64, seed: u64) -> Split {
     let n_test = test_count(rows.len(), test_size);
     let n_train = rows.len() - n_test;
-    let members: [Vec<usize>; 2] = [false, true].map(|class| {
-        rows.iter()
-            .zip(classes)
-            .filter(|(_, &c)| c == class)
-            .map(|(&r, _)| r)
-            .collect()
-    });
-    let counts = [members[0].len(), members[1].len()];
-    let train_counts = approximate_mode(counts, n_train);
-    let remaining = [counts[0] - train_counts[0], counts[1] - train_counts[1]];
-    let test_counts = approximate_mode(remaining, n_test);
+    let n_classes = classes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
+    for (&row, &class) in rows.iter().zip(classes) {
+        members[class as usize].push(row);
+    }
+    let counts: Vec<usize> = members.iter().map(Vec::len).collect();
+    let train_counts = approximate_mode(&counts, n_train);
+    let remaining: Vec<usize> = counts
+        .iter()
+        .zip(&train_counts)
+        .map(|(c, t)| c - t)
+        .collect();
+    let test_counts = approximate_mode(&remaining, n_test);
     let mut rng = NumpyRandomState::new(numpy_seed(seed));
     let (mut train, mut test) = (Vec::new(), Vec::new());
-    for class in 0..2 {
+    for class in 0..n_classes {
         let permutation = rng.permutation(counts[class]);
         let shuffled: Vec<usize> = permutation.iter().map(|&k| members[class][k]).collect();
         train.extend_from_slice(&shuffled[..train_counts[class]]);
@@ -137,25 +140,25 @@ pub fn stratified(rows: &[usize], classes: &[bool], test_size: f64, seed: u64) -
 
 /// How many of `total` draws each class gets so that the shares match the class counts:
 /// floors first, then the remaining draws to the largest remainders (scikit-learn's
-/// `_approximate_mode`; with two classes an exact tie goes to the first class, where
-/// scikit-learn would draw at random).
-fn approximate_mode(counts: [usize; 2], total: usize) -> [usize; 2] {
+/// `_approximate_mode`; an exact tie goes to the first class, where scikit-learn would draw
+/// at random).
+fn approximate_mode(counts: &[usize], total: usize) -> Vec<usize> {
     let n: usize = counts.iter().sum();
     if n == 0 {
-        return [0, 0];
+        return vec![0; counts.len()];
     }
-    let continuous = counts.map(|c| c as f64 * total as f64 / n as f64);
-    let mut floored = continuous.map(|c| c.floor() as usize);
+    let continuous: Vec<f64> = counts
+        .iter()
+        .map(|&c| c as f64 * total as f64 / n as f64)
+        .collect();
+    let mut floored: Vec<usize> = continuous.iter().map(|c| c.floor() as usize).collect();
     let mut left = total.saturating_sub(floored.iter().sum());
-    let remainder = [
-        continuous[0] - floored[0] as f64,
-        continuous[1] - floored[1] as f64,
-    ];
-    let order = if remainder[1] > remainder[0] {
-        [1, 0]
-    } else {
-        [0, 1]
-    };
+    let mut order: Vec<usize> = (0..counts.len()).collect();
+    // Largest remainder first; a stable sort keeps ties in class order.
+    order.sort_by(|&a, &b| {
+        let remainder = |k: usize| continuous[k] - floored[k] as f64;
+        remainder(b).total_cmp(&remainder(a))
+    });
     for &class in &order {
         if left > 0 && floored[class] < counts[class] {
             floored[class] += 1;
@@ -247,14 +250,14 @@ mod tests {
     #[test]
     fn stratified_keeps_class_shares_and_is_reproducible() {
         let rows: Vec<usize> = (0..100).collect();
-        let classes: Vec<bool> = rows.iter().map(|&r| r % 4 == 0).collect(); // 25 positives
+        let classes: Vec<u32> = rows.iter().map(|&r| u32::from(r % 4 == 0)).collect(); // 25 positives
         let a = stratified(&rows, &classes, 0.3, 42);
         let b = stratified(&rows, &classes, 0.3, 42);
         assert_eq!(a, b);
         assert_eq!(a.test.len(), 30); // ceil(0.3·100)
                                       // 70 training rows: 70·25/100 = 17.5 positives and 52.5 negatives, the tie going to
                                       // the first class (negatives: 53); the test part takes the rest of each class.
-        assert_eq!(a.test.iter().filter(|&&r| classes[r]).count(), 8);
+        assert_eq!(a.test.iter().filter(|&&r| classes[r] == 1).count(), 8);
         let c = stratified(&rows, &classes, 0.3, 7);
         assert_ne!(a, c);
     }

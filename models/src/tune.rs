@@ -43,11 +43,24 @@ const HIGHER_BETTER: &[&str] = &[
     "precision",
     "recall",
     "f1",
+    "f1_macro",
+    "f1_weighted",
+    "auc_weighted",
     "r2",
 ];
 
 /// Metrics a search may rank by, lower better.
 const LOWER_BETTER: &[&str] = &["log_loss", "brier", "rmse", "mae"];
+
+/// The metrics of a multi-class target (the others measure two classes or a regression).
+const MULTI_CLASS_METRICS: &[&str] = &[
+    "auc",
+    "auc_weighted",
+    "accuracy",
+    "f1_macro",
+    "f1_weighted",
+    "log_loss",
+];
 
 /// Where one option's trial values come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -192,14 +205,31 @@ impl SearchSpec {
         }
     }
 
-    /// The metric trials are ranked by: the search's, else AUC for a classifier and RMSE for
-    /// a regression.
-    fn metric_for(&self, task: Task) -> Result<&str> {
+    /// The metric trials are ranked by: the search's, else AUC for a two-class target, log
+    /// loss for a multi-class one and RMSE for a regression.
+    fn metric_for(&self, task: Task, multi_class: bool) -> Result<&str> {
         let name = match (&self.metric, task) {
             (Some(name), _) => name.as_str(),
             (None, Task::Regression) => "rmse",
+            (None, _) if multi_class => "log_loss",
             (None, _) => "auc",
         };
+        if multi_class && !MULTI_CLASS_METRICS.contains(&name) {
+            return Err(Error::invalid_option(format!(
+                "metric \"{name}\" does not measure a multi-class target"
+            ))
+            .with_hint(format!(
+                "rank a multi-class model by {}",
+                MULTI_CLASS_METRICS.join(", ")
+            )));
+        }
+        let multi_class_only = matches!(name, "f1_macro" | "f1_weighted" | "auc_weighted");
+        if !multi_class && multi_class_only {
+            return Err(Error::invalid_option(format!(
+                "metric \"{name}\" measures a multi-class target"
+            ))
+            .with_hint("rank a two-class model by auc, log_loss, f1, ..."));
+        }
         let regression = matches!(name, "rmse" | "mae" | "r2");
         if regression != (task == Task::Regression) {
             return Err(Error::invalid_option(format!(
@@ -389,7 +419,9 @@ pub fn tune(
     let options = &trials[0].2.options;
     let mut notes = Vec::new();
     let target = Target::resolve(data, options, &mut notes)?;
-    let metric = spec.metric_for(target.task)?.to_owned();
+    let metric = spec
+        .metric_for(target.task, target.is_multi_class())?
+        .to_owned();
     let training_split = target.split(data, options)?.train;
     let folds = Folds::cut(data, &target, &training_split, spec.folds, options)?;
     let planned = trials.len();

@@ -331,7 +331,8 @@ fn stratified_split_selects_the_rows_scikit_learn_selects() {
         .map(|i| status.level(i) == Some("bad"))
         .collect();
     let rows: Vec<usize> = (0..data.n_rows()).collect();
-    let s = split::stratified(&rows, &bad, 0.3, 42);
+    let codes: Vec<u32> = bad.iter().map(|&b| u32::from(b)).collect();
+    let s = split::stratified(&rows, &codes, 0.3, 42);
     assert_eq!(s.test.len(), 1337);
     assert_eq!(s.test.iter().filter(|&&r| bad[r]).count(), 376);
     assert_eq!(s.test[..8], [1, 2, 4, 5, 6, 11, 13, 21]);

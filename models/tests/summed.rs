@@ -426,7 +426,7 @@ fn assert_same(summed: &TrainOutcome, memory: &TrainOutcome, options: &TrainOpti
     }
     let linear = |e: &(dyn Estimator + 'static)| match e.predictor() {
         Predictor::Linear(l) => Some(l.clone()),
-        Predictor::Trees(..) | Predictor::Design(_) => None,
+        Predictor::Trees(..) | Predictor::Design(_) | Predictor::Classes(_) => None,
     };
     let (Some(s), Some(m)) = (
         linear(&*summed.model.estimator),

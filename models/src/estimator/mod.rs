@@ -44,9 +44,9 @@ mod stored;
 pub mod tree;
 
 pub use stored::{
-    corrupt, StoredEstimator, FEATURE_KINDS_FORMAT_VERSION, NEWEST_FORMAT_VERSION,
-    SPECIAL_CODES_FORMAT_VERSION, TIME_OF_DAY_FORMAT_VERSION, TREES_FORMAT_VERSION,
-    UNSUPERVISED_FORMAT_VERSION,
+    corrupt, StoredEstimator, FEATURE_KINDS_FORMAT_VERSION, MULTI_CLASS_FORMAT_VERSION,
+    NEWEST_FORMAT_VERSION, SPECIAL_CODES_FORMAT_VERSION, TIME_OF_DAY_FORMAT_VERSION,
+    TREES_FORMAT_VERSION, UNSUPERVISED_FORMAT_VERSION,
 };
 
 thread_local! {
@@ -154,6 +154,11 @@ pub trait Params: fmt::Debug + Send + Sync + ParamsClone + AsAny {
         false
     }
 
+    /// True when it fits targets of 3 or more classes.
+    fn trains_multi_class(&self) -> bool {
+        false
+    }
+
     /// True when the algorithm can self-train on unlabelled rows (it must weigh its rows and
     /// give a probability).
     fn self_trains(&self) -> bool {
@@ -253,6 +258,17 @@ pub enum Predictor<'a> {
     Trees(&'a Ensemble, &'a PackedTrees),
     /// Any other function of the design row.
     Design(&'a dyn DesignOutput),
+    /// A multi-class model's k class scores (logits; the probabilities are their softmax):
+    /// no single output, explanation or SQL expression.
+    Classes(&'a dyn ClassScores),
+}
+
+/// The class scores of a multi-class estimator.
+pub trait ClassScores {
+    /// k, the classes (3 or more).
+    fn classes(&self) -> usize;
+    /// The k scores of one design row, into `scores`.
+    fn scores_of_row(&self, row: &[f64], scores: &mut [f64]);
 }
 
 /// The output of an estimator that is not a linear predictor.
@@ -281,6 +297,37 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     /// bytes may have been edited): what does not fit.
     fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String>;
 
+    /// Output units per row: 1, or a multi-class model's k class scores.
+    fn n_outputs(&self) -> usize {
+        match self.predictor() {
+            Predictor::Classes(classes) => classes.classes(),
+            Predictor::Linear(_) | Predictor::Trees(..) | Predictor::Design(_) => 1,
+        }
+    }
+
+    /// A multi-class model's k class scores of one row of values in feature order, into
+    /// `scores` (cleared first); 42809 for a model of one output.
+    fn class_scores(
+        &self,
+        preprocessor: &Preprocessor,
+        values: &[RawValue<'_>],
+        scores: &mut Vec<f64>,
+    ) -> Result<()> {
+        let Predictor::Classes(classes) = self.predictor() else {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "class scores of a model of one output",
+            ));
+        };
+        scores.clear();
+        scores.resize(classes.classes(), 0.0);
+        with_design_row(preprocessor, values, |row| {
+            classes.scores_of_row(row, scores);
+            0.0
+        })?;
+        Ok(())
+    }
+
     /// True when its design rows may hold NaN (a NULL number the preprocessing kept for the
     /// trees' default directions); no other estimator reads a preprocessing that keeps them.
     fn reads_missing(&self) -> bool {
@@ -304,10 +351,12 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
             Predictor::Design(design) => {
                 with_design_row(preprocessor, values, |row| design.output_of_row(row))
             }
+            Predictor::Classes(_) => Err(one_output_of_multi_class()),
         }
     }
 
-    /// The output unit of every row of a design matrix.
+    /// The output units of every row of a design matrix: one per row, or a multi-class
+    /// model's k class scores per row, row after row.
     fn outputs(&self, x: &Array2<f64>) -> Vec<f64> {
         match self.predictor() {
             Predictor::Linear(linear) => linear.outputs(x),
@@ -317,6 +366,15 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
                 .map(|row| packed.output(row.as_slice().expect("a design matrix is row-major")))
                 .collect(),
             Predictor::Design(design) => design.outputs(x),
+            Predictor::Classes(classes) => {
+                let k = classes.classes();
+                let mut scores = vec![0.0; x.nrows() * k];
+                for (row, out) in x.rows().into_iter().zip(scores.chunks_mut(k)) {
+                    classes
+                        .scores_of_row(row.as_slice().expect("a design matrix is row-major"), out);
+                }
+                scores
+            }
         }
     }
 
@@ -332,7 +390,9 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
                 explain::explain_linear(preprocessor, l.intercept, &l.weights, reference, values)
             }
             Predictor::Trees(trees, _) => explain::explain_trees(preprocessor, trees, values),
-            Predictor::Design(_) => Err(explain::not_explained(self.algorithm().as_str())),
+            Predictor::Design(_) | Predictor::Classes(_) => {
+                Err(explain::not_explained(self.algorithm().as_str()))
+            }
         }
     }
 
@@ -349,7 +409,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
             Predictor::Trees(trees, _) => {
                 Some(Reference::measure_trees(preprocessor, trees, data, rows))
             }
-            Predictor::Design(_) => None,
+            Predictor::Design(_) | Predictor::Classes(_) => None,
         }
     }
 
@@ -386,7 +446,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
                     .find_map(SummaryPoints::problem)
                     .or_else(|| importance_mismatch(preprocessor, reference))
             }
-            Predictor::Design(_) => None,
+            Predictor::Design(_) | Predictor::Classes(_) => None,
         }
     }
 
@@ -400,7 +460,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn coefficients(&self) -> &[Coefficient] {
         match self.predictor() {
             Predictor::Linear(l) => &l.coefficients,
-            Predictor::Trees(..) | Predictor::Design(_) => &[],
+            Predictor::Trees(..) | Predictor::Design(_) | Predictor::Classes(_) => &[],
         }
     }
 
@@ -408,7 +468,7 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn coefficients_disagree(&self, preprocessor: &Preprocessor) -> bool {
         match self.predictor() {
             Predictor::Linear(l) => l.coefficients_disagree(preprocessor),
-            Predictor::Trees(..) | Predictor::Design(_) => false,
+            Predictor::Trees(..) | Predictor::Design(_) | Predictor::Classes(_) => false,
         }
     }
 
@@ -439,6 +499,9 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
                 "{} model has no SQL expression: only linear models and scorecards are written as scoring code",
                 crate::error::with_article(self.algorithm().as_str())
             ))),
+            Predictor::Classes(_) => Err(no_sql(
+                "a multi-class model has no SQL expression yet".to_owned(),
+            )),
         }
     }
 }
@@ -511,6 +574,15 @@ pub fn importance_mismatch(preprocessor: &Preprocessor, reference: &Reference) -
             reference.term_sd.len()
         )
     })
+}
+
+/// A single output asked of a multi-class model (42809, with the functions that apply).
+pub fn one_output_of_multi_class() -> Error {
+    Error::new(
+        ErrorKind::WrongModelKind,
+        "the model is a multi-class model: it predicts a class and a probability per class, not one number",
+    )
+    .with_hint("use fin_predict_class(model, row) for the most probable class, fin_predict_proba(model, row) for the probabilities")
 }
 
 /// The error of `fin_model_sql` on a model it cannot write.

@@ -12,7 +12,11 @@ use serde::{Deserialize, Serialize};
 /// The newest stored-format version this build reads and writes: the largest
 /// [`super::Estimator::format_version`] or feature kind's. An algorithm added later raises
 /// it, so that older finml refuses its models instead of misreading them.
-pub const NEWEST_FORMAT_VERSION: u32 = TREES_FORMAT_VERSION;
+pub const NEWEST_FORMAT_VERSION: u32 = MULTI_CLASS_FORMAT_VERSION;
+
+/// The format version of a model of a target with 3 or more classes (finml 0.11): its
+/// classes and per-class fitted state.
+pub const MULTI_CLASS_FORMAT_VERSION: u32 = 9;
 
 /// The format version of the tree models (gbdt, random_forest, tree; finml 0.10), and of
 /// the preprocessing that keeps NULL numbers for them.

@@ -11,6 +11,7 @@
 mod calibration;
 mod classification;
 mod gains;
+mod multiclass;
 mod names;
 mod ranking;
 mod regression;
@@ -24,6 +25,7 @@ pub use classification::{
     ClassHistogram, Confusion,
 };
 pub use gains::{gains, gains_at, GainsBand};
+pub use multiclass::{most_probable, multiclass_confusion, multiclass_report};
 pub use names::{in_report_order, METRICS};
 pub use ranking::{at_top, auc, average_precision, ks, roc_curve, roc_points, RocPoint};
 pub use regression::{regression_report, rmse};

@@ -4,14 +4,17 @@ use std::collections::BTreeMap;
 
 /// Every metric finml reports, in the order validators read them, with what each is.
 pub const METRICS: &[(&str, &str)] = &[
-    ("auc", "area under the ROC curve"),
+    ("auc", "area under the ROC curve (multi-class: the mean of each class's one-vs-rest AUC)"),
     ("gini", "2 × AUC − 1"),
     ("ks", "Kolmogorov–Smirnov: max(TPR − FPR)"),
     (
         "average_precision",
         "area under the precision-recall curve (PR-AUC), as scikit-learn's average_precision_score",
     ),
-    ("accuracy", "share predicted right at the threshold"),
+    ("accuracy", "share predicted right at the threshold (multi-class: the most probable class)"),
+    ("f1_macro", "multi-class: the mean of the classes' F1 scores"),
+    ("f1_weighted", "multi-class: the classes' F1 scores weighted by their rows"),
+    ("auc_weighted", "multi-class: the classes' one-vs-rest AUCs weighted by their rows"),
     (
         "precision",
         "share of predicted positives that are positive",
@@ -30,6 +33,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("r2", "coefficient of determination"),
     ("rows", "rows evaluated"),
     ("positives", "rows of the positive class"),
+    ("classes", "multi-class: the classes of the target"),
     ("k", "clusters"),
     (
         "inertia",

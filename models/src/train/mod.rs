@@ -16,8 +16,8 @@ mod target;
 mod tests;
 mod unsupervised;
 
-pub use outcome::{HeldOut, TrainOutcome, Truth};
-pub use target::{binary_labels, resolve_classes};
+pub use outcome::{class_probabilities, HeldOut, TrainOutcome, Truth};
+pub use target::{binary_labels, resolve_classes, MAX_CLASSES};
 
 use crate::data::{Dataset, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};
@@ -92,6 +92,7 @@ pub fn train_reporting(
         task,
         target: data.target_name.clone(),
         classes: labelled.classes(),
+        class_names: labelled.class_names(),
         fitted,
         reference,
         evaluation: Some(evaluation),
@@ -161,7 +162,24 @@ impl Target {
                 )
             }
         };
-        training.params.for_task(self.task, &why_regression, notes)
+        let params = training
+            .params
+            .for_task(self.task, &why_regression, notes)?;
+        if let Labels::MultiClass { classes, .. } = &self.labelled.labels {
+            if !params.trains_multi_class() {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "algorithm \"{}\" does not train targets of more than two classes yet; \"{}\" has {}",
+                        params.algorithm().as_str(),
+                        data.target_name,
+                        classes.len()
+                    ),
+                )
+                .with_hint("train algorithm => 'logistic' (multinomial logistic regression), or recode the target into two classes"));
+            }
+        }
+        Ok(params)
     }
 
     /// The training and test parts of the labelled rows, as `options.split` says.
@@ -169,11 +187,17 @@ impl Target {
         make_split(data, &self.rows, &self.labelled.labels, self.task, options)
     }
 
+    /// True for a target of 3 or more classes.
+    pub fn is_multi_class(&self) -> bool {
+        matches!(self.labelled.labels, Labels::MultiClass { .. })
+    }
+
     /// The class of each of `rows` (0 negative, 1 positive), for stratified folds; `None`
     /// for a regression.
     pub fn classes_of(&self, rows: &[usize]) -> Option<Vec<u32>> {
         match self.labelled.train_labels(rows) {
             TrainLabels::Binary(y) => Some(y.into_iter().map(u32::from).collect()),
+            TrainLabels::MultiClass { y, .. } => Some(y),
             TrainLabels::Numeric(_) => None,
         }
     }
@@ -263,15 +287,23 @@ impl Labelled {
             return Err(Error::invalid_data("the training split is empty")
                 .with_hint("lower test_size, or move test_from of an out-of-time split later"));
         }
-        if let Labels::Binary { y, .. } = &self.labels {
-            let positives = train.iter().filter(|&&r| y[self.position[r]]).count();
-            if positives == 0 || positives == train.len() {
-                return Err(Error::invalid_data(format!(
-                    "the training split of \"{}\" has only one class",
-                    data.target_name
-                ))
-                .with_hint("a classifier needs rows of both classes in the training data"));
+        let one_class = match &self.labels {
+            Labels::Binary { y, .. } => {
+                let positives = train.iter().filter(|&&r| y[self.position[r]]).count();
+                positives == 0 || positives == train.len()
             }
+            Labels::MultiClass { y, .. } => {
+                let first = y[self.position[train[0]]];
+                train.iter().all(|&r| y[self.position[r]] == first)
+            }
+            Labels::Numeric(_) => false,
+        };
+        if one_class {
+            return Err(Error::invalid_data(format!(
+                "the training split of \"{}\" has only one class",
+                data.target_name
+            ))
+            .with_hint("a classifier needs rows of at least two classes in the training data"));
         }
         Ok(())
     }
@@ -282,6 +314,10 @@ impl Labelled {
             Labels::Binary { y, .. } => {
                 TrainLabels::Binary(rows.iter().map(|&r| y[self.position[r]]).collect())
             }
+            Labels::MultiClass { y, classes } => TrainLabels::MultiClass {
+                y: rows.iter().map(|&r| y[self.position[r]]).collect(),
+                classes: classes.clone(),
+            },
             Labels::Numeric(y) => {
                 TrainLabels::Numeric(rows.iter().map(|&r| y[self.position[r]]).collect())
             }
@@ -292,6 +328,10 @@ impl Labelled {
     fn truth_of(&self, rows: &[usize]) -> Truth {
         match self.train_labels(rows) {
             TrainLabels::Binary(y) => Truth::Binary(y),
+            TrainLabels::MultiClass { y, classes } => Truth::MultiClass {
+                y,
+                classes: classes.len(),
+            },
             TrainLabels::Numeric(y) => Truth::Numeric(y),
         }
     }
@@ -302,7 +342,15 @@ impl Labelled {
             Labels::Binary {
                 positive, negative, ..
             } => Some((positive.clone(), negative.clone())),
-            Labels::Numeric(_) => None,
+            Labels::MultiClass { .. } | Labels::Numeric(_) => None,
+        }
+    }
+
+    /// The classes of a multi-class target, in code order.
+    fn class_names(&self) -> Option<Vec<String>> {
+        match &self.labels {
+            Labels::MultiClass { classes, .. } => Some(classes.clone()),
+            Labels::Binary { .. } | Labels::Numeric(_) => None,
         }
     }
 }
@@ -409,6 +457,15 @@ fn make_split(
         SplitSpec::Random => Ok(split::random(rows, options.test_size, options.seed)),
         SplitSpec::Stratified => match labels {
             Labels::Binary { y, .. } => {
+                let classes: Vec<u32> = y.iter().map(|&p| u32::from(p)).collect();
+                Ok(split::stratified(
+                    rows,
+                    &classes,
+                    options.test_size,
+                    options.seed,
+                ))
+            }
+            Labels::MultiClass { y, .. } => {
                 Ok(split::stratified(rows, y, options.test_size, options.seed))
             }
             Labels::Numeric(_) => Err(Error::invalid_option(

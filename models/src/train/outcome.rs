@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::estimator::Fitted;
 use crate::explain::Reference;
 use crate::format;
+use crate::linear::multinomial::softmax_in_place;
 use crate::linear::sigmoid;
 use crate::metrics;
 use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
@@ -73,6 +74,11 @@ pub struct HeldOut {
 pub enum Truth {
     /// Whether each row is of the positive class (named by the model's `positive_class`).
     Binary(Vec<bool>),
+    /// Each row's class code (its index in the model's `classes`).
+    MultiClass {
+        y: Vec<u32>,
+        classes: usize,
+    },
     Numeric(Vec<f64>),
 }
 
@@ -87,6 +93,8 @@ pub struct Assembly {
     pub target: String,
     /// The positive and negative class of a classifier.
     pub classes: Option<(String, String)>,
+    /// The classes of a multi-class classifier.
+    pub class_names: Option<Vec<String>>,
     pub fitted: Fitted,
     pub reference: Option<Reference>,
     pub evaluation: Option<EvaluationSummary>,
@@ -117,6 +125,7 @@ impl Assembly {
             target: self.target,
             positive_class,
             negative_class,
+            classes: self.class_names,
             preprocessor,
             estimator,
             reference: self.reference,
@@ -158,6 +167,7 @@ pub fn evaluate(
             let p: Vec<f64> = eta.iter().map(|&e| sigmoid(e)).collect();
             binary_evaluation(&p, truth, evaluated_on)
         }
+        Truth::MultiClass { y, classes } => multiclass_evaluation(eta, y, *classes, evaluated_on),
         Truth::Numeric(truth) => regression_evaluation(eta, truth, evaluated_on),
     };
     if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
@@ -185,8 +195,37 @@ pub fn binary_evaluation(
             .collect(),
         calibration: metrics::calibration(p, truth, metrics::HOSMER_LEMESHOW_GROUPS),
         histogram: Some(metrics::class_histogram(p, truth, REPORT_HISTOGRAM_BINS)),
+        confusion: Vec::new(),
     };
     (metrics::classification_report(p, truth, 0.5), evaluation)
+}
+
+/// A multi-class classifier's metrics and confusion counts from its class scores `eta`
+/// (k per row, row after row) of the evaluated rows and their class codes.
+pub fn multiclass_evaluation(
+    eta: &[f64],
+    y: &[u32],
+    classes: usize,
+    evaluated_on: &str,
+) -> (BTreeMap<String, f64>, EvaluationSummary) {
+    let p = class_probabilities(eta, classes);
+    let evaluation = EvaluationSummary {
+        evaluated_on: evaluated_on.to_owned(),
+        roc: Vec::new(),
+        calibration: Vec::new(),
+        histogram: None,
+        confusion: metrics::multiclass_confusion(&p, y, classes),
+    };
+    (metrics::multiclass_report(&p, y, classes), evaluation)
+}
+
+/// The softmax of each row's `classes` scores, row after row.
+pub fn class_probabilities(scores: &[f64], classes: usize) -> Vec<f64> {
+    let mut p = scores.to_vec();
+    for row in p.chunks_mut(classes.max(1)) {
+        softmax_in_place(row);
+    }
+    p
 }
 
 /// A regression's metrics and calibration from its predictions `predicted` of the evaluated
@@ -205,6 +244,7 @@ pub fn regression_evaluation(
             metrics::HOSMER_LEMESHOW_GROUPS,
         ),
         histogram: None,
+        confusion: Vec::new(),
     };
     (metrics::regression_report(actual, predicted), evaluation)
 }
@@ -213,7 +253,7 @@ pub fn regression_evaluation(
 /// nothing in it is non-finite.
 pub fn with_drift(model: Model, data: &Dataset, train: &[usize]) -> Result<Model> {
     let sample = drift_sample(train);
-    let predictions = model.predict_rows(data, &sample)?;
+    let predictions = model.monitored_predictions(data, &sample)?;
     let features: Vec<(&str, Tracked)> = model
         .preprocessor
         .features

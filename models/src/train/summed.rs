@@ -58,6 +58,7 @@ impl SummedTraining<'_> {
         let sample = rows.drift_sample()?;
         let sampled: Vec<usize> = (0..sample.n_rows()).collect();
         Assembly {
+            class_names: None,
             task: if classifier {
                 Task::Classification
             } else {

@@ -6,12 +6,22 @@ use crate::estimator::registry;
 use crate::options::{Task, TrainOptions};
 use serde_json::Value;
 
-/// The target after resolution: binary labels or regression values, one per used row.
+/// The most classes a multi-class target may have.
+pub const MAX_CLASSES: usize = 100;
+
+/// The target after resolution: binary labels, class codes or regression values, one per
+/// used row.
 pub enum Labels {
     Binary {
         y: Vec<bool>,
         positive: String,
         negative: String,
+    },
+    /// 3 to [`MAX_CLASSES`] classes: each row's index into `classes` (sorted, as numpy's
+    /// `unique` sorts them: text by bytes, numbers by value).
+    MultiClass {
+        y: Vec<u32>,
+        classes: Vec<String>,
     },
     Numeric(Vec<f64>),
 }
@@ -31,7 +41,7 @@ pub fn resolve_classes(
                 positive, negative, ..
             },
         ) => Ok((task, Some((positive, negative)))),
-        (task, Labels::Numeric(_)) => Ok((task, None)),
+        (task, Labels::Numeric(_) | Labels::MultiClass { .. }) => Ok((task, None)),
     }
 }
 
@@ -50,6 +60,15 @@ pub fn binary_labels(data: &Dataset, options: &TrainOptions) -> Result<(Vec<usiz
     }
     match resolve_target(data, &rows, options)? {
         (Task::Classification, Labels::Binary { y, .. }) => Ok((rows, y)),
+        (_, Labels::MultiClass { classes, .. }) => Err(Error::new(
+            ErrorKind::WrongModelKind,
+            format!(
+                "\"{}\" has {} classes: information values need two classes",
+                data.target_name,
+                classes.len()
+            ),
+        )
+        .with_hint("profile against a two-class target (boolean, 0/1, or text with options.positive)")),
         _ => Err(Error::new(
             ErrorKind::WrongModelKind,
             format!(
@@ -114,7 +133,7 @@ fn text_target(
     present.sort_unstable();
     present.dedup();
     if present.len() > 2 {
-        return Err(too_many_classes(name, present.len()));
+        return multi_class(name, &present, options, |i| column.level(i), rows);
     }
     let positive = match &options.positive {
         Some(Value::String(s)) => s.clone(),
@@ -189,7 +208,17 @@ fn numeric_target(
         )),
         Task::Classification => {
             if distinct.len() > 2 {
-                return Err(too_many_classes(name, distinct.len()));
+                // Integer classes (rating grades 1 to 7) named as their numbers.
+                let names: Vec<String> = distinct.iter().map(|v| v.to_string()).collect();
+                let present: Vec<&str> = names.iter().map(String::as_str).collect();
+                let name_of = |i: usize| {
+                    let v = column.values[i];
+                    distinct
+                        .binary_search_by(|d| d.total_cmp(&v))
+                        .ok()
+                        .map(|k| present[k])
+                };
+                return multi_class(name, &present, options, name_of, rows);
             }
             let present: Vec<String> = distinct.iter().map(|v| v.to_string()).collect();
             let positive = match &options.positive {
@@ -252,13 +281,53 @@ fn check_two_classes(name: &str, y: &[bool], positive: String, negative: String)
     Ok(())
 }
 
-fn too_many_classes(name: &str, n: usize) -> Error {
-    Error::invalid_data(format!(
-        "target \"{name}\" has {n} classes; finml classifies two"
+/// A target of 3 or more classes (`present`, sorted; `level_of` a row's class): each row's
+/// class code. 22000 past [`MAX_CLASSES`]; 22023 when options.positive names one class.
+fn multi_class<'a>(
+    name: &str,
+    present: &[&'a str],
+    options: &TrainOptions,
+    level_of: impl Fn(usize) -> Option<&'a str>,
+    rows: &[usize],
+) -> Result<(Task, Labels)> {
+    if present.len() > MAX_CLASSES {
+        return Err(Error::invalid_data(format!(
+            "target \"{name}\" has {} classes; finml classifies at most {MAX_CLASSES}",
+            present.len()
+        ))
+        .with_hint(
+            r#"group the rare classes into one, or use "task": "regression" for a numeric target"#,
+        ));
+    }
+    if let Some(positive) = &options.positive {
+        return Err(Error::invalid_option(format!(
+            "options.positive {positive} names the positive class of a two-class target; \"{name}\" has {} classes",
+            present.len()
+        ))
+        .with_hint("remove positive to train a multi-class model, or recode the target into two classes"));
+    }
+    let y = rows
+        .iter()
+        .map(|&i| {
+            let level = level_of(i).unwrap_or_default();
+            present
+                .binary_search(&level)
+                .map(|k| k as u32)
+                .map_err(|_| {
+                    Error::new(
+                        ErrorKind::Internal,
+                        format!("a row of \"{name}\" whose class was not seen"),
+                    )
+                })
+        })
+        .collect::<Result<Vec<u32>>>()?;
+    Ok((
+        Task::Classification,
+        Labels::MultiClass {
+            y,
+            classes: present.iter().map(|s| (*s).to_owned()).collect(),
+        },
     ))
-    .with_hint(
-        r#"recode the target into two classes, or use "task": "regression" for a numeric target"#,
-    )
 }
 
 fn bad_positive(name: &str, value: &Value, present: &[&str]) -> Error {

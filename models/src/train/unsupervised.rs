@@ -55,6 +55,7 @@ pub fn train(
         )));
     }
     Assembly {
+        class_names: None,
         task,
         target: String::new(),
         classes: None,

@@ -80,8 +80,9 @@ pub fn check_tree_memory(
 pub fn targets_and_weights(
     input: &FitInput<'_>,
     class_weight: Option<ClassWeight>,
-) -> (Vec<f64>, Vec<f64>, bool) {
-    match input.labels {
+) -> Result<(Vec<f64>, Vec<f64>, bool)> {
+    Ok(match input.labels {
+        TrainLabels::MultiClass { .. } => return Err(crate::fit::multi_class_refused()),
         TrainLabels::Binary(y) => {
             let weights = row_weights(input.sample_weights, y, class_weight)
                 .unwrap_or_else(|| vec![1.0; y.len()]);
@@ -97,7 +98,7 @@ pub fn targets_and_weights(
                 .map_or_else(|| vec![1.0; y.len()], <[f64]>::to_vec);
             (y.clone(), weights, false)
         }
-    }
+    })
 }
 
 /// The weighted mean loss of outputs `eta` on `rows`: log-loss of a classifier's log-odds,

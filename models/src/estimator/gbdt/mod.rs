@@ -181,7 +181,7 @@ pub fn fit_estimator(
         params.num_leaves,
         "gradient boosting",
     )?;
-    let (y, w, classification) = targets_and_weights(input, params.class_weight);
+    let (y, w, classification) = targets_and_weights(input, params.class_weight)?;
     let n = input.train.len();
     let mut rng = SmallRng::seed_from_u64(input.seed);
     let (fit_rows, valid_rows) = validation_split(n, params, &mut rng);

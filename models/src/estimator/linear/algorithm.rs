@@ -1,15 +1,17 @@
 //! Logistic and linear regression behind the seam: their registry entries, parameters and
 //! fitted estimator.
 
+use super::multinomial::Multinomial;
 use super::{
-    fit, LinearEstimator, LinearFit, SolverParams, LINEAR_DEFAULT_L2, LOGISTIC_DEFAULT_L2,
-    SOLVER_KEYS,
+    fit, fit_multiclass, LinearEstimator, LinearFit, SolverParams, LINEAR_DEFAULT_L2,
+    LOGISTIC_DEFAULT_L2, SOLVER_KEYS,
 };
 use crate::error::{Error, Result};
 use crate::estimator::{
-    Algorithm, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, SummedFit,
+    Algorithm, ClassScores, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, SummedFit,
+    MULTI_CLASS_FORMAT_VERSION,
 };
-use crate::fit::{FitInput, Task};
+use crate::fit::{FitInput, Task, TrainLabels};
 use crate::preprocess::Preprocessor;
 use serde_json::{Map, Value};
 
@@ -38,6 +40,10 @@ impl Spec for LogisticSpec {
     }
 
     fn read_stored(&self, stored: StoredEstimator) -> Result<Box<dyn Estimator>> {
+        if stored.fitted.is_some() {
+            let fitted: Multinomial = stored.into_fitted(self.name())?;
+            return Ok(Box::new(MultinomialModel(fitted)));
+        }
         linear_from_stored(stored, true)
     }
 }
@@ -131,6 +137,10 @@ impl Params for LogisticParams {
     }
 
     fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
+        if let TrainLabels::MultiClass { y, classes } = input.labels {
+            let (preprocessor, fitted) = fit_multiclass(input, self.solver, (y, classes))?;
+            return Ok(Fitted::of(preprocessor, MultinomialModel(fitted)));
+        }
         let (preprocessor, linear) = fit(input, self.solver)?;
         Ok(Fitted::of(
             preprocessor,
@@ -139,6 +149,10 @@ impl Params for LogisticParams {
                 classifier: true,
             },
         ))
+    }
+
+    fn trains_multi_class(&self) -> bool {
+        true
     }
 
     fn class_weighted(&self) -> bool {
@@ -243,5 +257,58 @@ impl Estimator for LinearModel {
 
     fn to_stored(&self, _width: usize) -> StoredEstimator {
         StoredEstimator::of_linear(&self.linear)
+    }
+}
+
+/// A fitted multinomial logistic regression (a target of 3 or more classes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultinomialModel(pub Multinomial);
+
+impl ClassScores for MultinomialModel {
+    fn classes(&self) -> usize {
+        self.0.classes()
+    }
+
+    fn scores_of_row(&self, row: &[f64], scores: &mut [f64]) {
+        self.0.scores(row, scores);
+    }
+}
+
+impl Estimator for MultinomialModel {
+    fn algorithm(&self) -> Algorithm {
+        LOGISTIC
+    }
+
+    fn predictor(&self) -> Predictor<'_> {
+        Predictor::Classes(self)
+    }
+
+    fn trains(&self, task: Task) -> bool {
+        task == Task::Classification
+    }
+
+    fn first_invalid_parameter(&self) -> Option<String> {
+        self.0.first_invalid_parameter()
+    }
+
+    fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {
+        self.0
+            .shape_mismatch(self.0.classes(), preprocessor.width())
+    }
+
+    fn format_version(&self) -> u32 {
+        MULTI_CLASS_FORMAT_VERSION
+    }
+
+    fn to_stored(&self, width: usize) -> StoredEstimator {
+        StoredEstimator::of_fitted(width, &self.0)
+    }
+
+    fn coefficients(&self) -> &[crate::estimator::linear::Coefficient] {
+        &self.0.coefficients
+    }
+
+    fn coefficients_scale(&self) -> &'static str {
+        "on the original feature scale, one equation per class (terms \"class: term\")"
     }
 }

@@ -4,6 +4,7 @@
 //! coefficient statistics are in `solver`.
 
 pub mod algorithm;
+pub mod multinomial;
 pub mod solver;
 pub mod summed;
 
@@ -318,6 +319,12 @@ pub fn fit(
                 true,
             )
         }
+        TrainLabels::MultiClass { .. } => {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "a multi-class target given to the binary solvers",
+            ))
+        }
         TrainLabels::Numeric(y) => {
             // The normal equations read the design twice: from the columns both times.
             let (rows, y) = in_table_order(input.train, y);
@@ -326,4 +333,104 @@ pub fn fit(
     };
     let estimator = LinearEstimator::from_fit(&fit, &preprocessor, odds_ratios);
     Ok((preprocessor, estimator))
+}
+
+/// A multinomial fit's L-BFGS runs up to this many iterations per `max_iter` (default 100:
+/// 1,000 iterations). Its iterations are one pass each, where a two-class fit's Newton step is
+/// a pass with the information matrix; from zero it needs several hundred to reach its
+/// tolerance on a design of a few dozen terms and seven classes.
+pub const MULTINOMIAL_ITERATIONS_PER_MAX_ITER: u64 = 10;
+
+/// Fits multinomial logistic regression (class codes below `classes.len()`) on the
+/// standardized design of the training rows: the preprocessing and the fitted classes.
+pub fn fit_multiclass(
+    input: &mut FitInput<'_>,
+    params: SolverParams,
+    (y, classes): (&[u32], &[String]),
+) -> Result<(Preprocessor, multinomial::Multinomial)> {
+    let preprocessor = fit_standardized(input)?;
+    let width = preprocessor.width();
+    // The information matrix of every class's terms (for the standard errors), its factor
+    // and its inverse, when they are computed.
+    let side = classes.len().saturating_mul(width + 1);
+    let squares = if side <= multinomial::MAX_COVARIANCE_SIDE {
+        LINEAR_SQUARE_MATRICES * classes.len() * classes.len()
+    } else {
+        1
+    };
+    check_solver_memory(input.data.bytes(), width, squares, input.limits)?;
+    let weights = class_weights(input.sample_weights, y, classes.len(), params.class_weight)?;
+    let pairs: Vec<(u32, f64)> = y
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| (c, weights.as_ref().map_or(1.0, |w| w[k])))
+        .collect();
+    let (rows, pairs) = in_table_order(input.train, &pairs);
+    let (y, w): (Vec<u32>, Vec<f64>) = pairs.into_iter().unzip();
+    let columns = RowsDesign {
+        preprocessor: &preprocessor,
+        data: input.data,
+        rows: &rows,
+    };
+    let x = SolverDesign::new(columns, input.data.bytes(), input.limits);
+    let fitted = multinomial::fit_multinomial(
+        x.rows(),
+        (&y, classes.len()),
+        weights.is_some().then_some(w.as_slice()),
+        (
+            params.l2,
+            params
+                .max_iter
+                .saturating_mul(MULTINOMIAL_ITERATIONS_PER_MAX_ITER),
+        ),
+        (
+            classes,
+            &preprocessor.term_names(),
+            &preprocessor.column_scaling(),
+        ),
+    )?;
+    Ok((preprocessor, fitted))
+}
+
+/// Each training row's weight in a multi-class loss: its `weight_column` value times, with
+/// `class_weight: "balanced"`, n / (k · n_class) (scikit-learn's); `None` when every row
+/// counts once. A positive class's weight names no class here (22023).
+fn class_weights(
+    sample: Option<&[f64]>,
+    y: &[u32],
+    classes: usize,
+    class_weight: Option<ClassWeight>,
+) -> Result<Option<Vec<f64>>> {
+    let balanced = match class_weight {
+        None => false,
+        Some(ClassWeight::Balanced) => true,
+        Some(ClassWeight::Positive(_)) => {
+            return Err(Error::invalid_option(
+                "class_weight {\"1\": w} weighs the positive class of a two-class target; this target has more classes",
+            )
+            .with_hint(r#"use "class_weight": "balanced", or remove it"#))
+        }
+    };
+    if sample.is_none() && !balanced {
+        return Ok(None);
+    }
+    let weight_of = |k: usize| sample.map_or(1.0, |s| s[k]);
+    let mut sizes = vec![0.0; classes];
+    for (k, &c) in y.iter().enumerate() {
+        sizes[c as usize] += weight_of(k);
+    }
+    let total: f64 = sizes.iter().sum();
+    Ok(Some(
+        y.iter()
+            .enumerate()
+            .map(|(k, &c)| {
+                let class = if balanced && sizes[c as usize] > 0.0 {
+                    total / (classes as f64 * sizes[c as usize])
+                } else {
+                    1.0
+                };
+                weight_of(k) * class
+            })
+            .collect(),
+    ))
 }

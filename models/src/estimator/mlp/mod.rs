@@ -30,7 +30,7 @@ pub use training::{fit, parameter_count, training_memory_bytes, MlpFit, Training
 
 use crate::design::{CompactDesign, DesignRows};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fit::{FitInput, TrainLabels};
+use crate::fit::{multi_class_refused, FitInput, TrainLabels};
 use crate::linear::fit_standardized;
 use crate::preprocess::{Preprocessor, RowsDesign};
 
@@ -46,6 +46,7 @@ pub fn fit_estimator(
     let (y, classification): (Vec<f32>, bool) = match input.labels {
         TrainLabels::Binary(y) => (y.iter().map(|&b| f32::from(u8::from(b))).collect(), true),
         TrainLabels::Numeric(y) => (y.iter().map(|&v| v as f32).collect(), false),
+        TrainLabels::MultiClass { .. } => return Err(multi_class_refused()),
     };
     let device = select_device(params.device.unwrap_or(input.limits.device))?;
     // Batches are gathered from a compact f32 design of the training rows when it fits the

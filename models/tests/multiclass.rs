@@ -1,0 +1,330 @@
+//! Multi-class targets: multinomial logistic regression on a 7-grade rating target of the
+//! credit data against scikit-learn (reference/credit_grades.py writes the grades and
+//! reference/credit_grades.json: scikit-learn 1.9.1's LogisticRegression(C=1, tol=1e-10) on
+//! the same split and preprocessing). Tolerances: 1e-4 on the standardized coefficients and
+//! the intercepts (centered to sum to zero; L-BFGS stops at a mean gradient of 1e-8), 1e-4 on
+//! the test metrics; the test confusion matrix equal.
+
+use finml_models::data::{
+    CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
+};
+use finml_models::linear::algorithm::MultinomialModel;
+use finml_models::options::TrainOptions;
+use finml_models::{format, train, ErrorKind, Limits, RawValue};
+use serde::Deserialize;
+use serde_json::json;
+
+const NUMERIC: [&str; 9] = [
+    "Seniority",
+    "Time",
+    "Age",
+    "Expenses",
+    "Income",
+    "Assets",
+    "Debt",
+    "Amount",
+    "Price",
+];
+
+const LIMITS: Limits = Limits {
+    max_memory_bytes: 1 << 30,
+    device: finml_models::mlp::DeviceChoice::Cpu,
+    threads: 1,
+};
+
+/// The credit data with the grades as the target, rows with i % 10 >= 7 as the test part
+/// (an out-of-time split on a "row" column).
+fn credit_grades() -> Dataset {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{dir}/../examples/credit/credit_data.csv"))
+        .expect("examples/credit/credit_data.csv");
+    let grades = std::fs::read_to_string(format!("{dir}/tests/reference/credit_grades.csv"))
+        .expect("reference/credit_grades.csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut target = CategoricalColumn::default();
+    let mut features: Vec<Feature> = header[1..]
+        .iter()
+        .map(|&name| Feature {
+            name: name.to_owned(),
+            column: if NUMERIC.contains(&name) {
+                Column::Numeric(NumericColumn::default())
+            } else {
+                Column::Categorical(CategoricalColumn::default())
+            },
+        })
+        .collect();
+    let mut mask = Vec::new();
+    for (i, (line, grade)) in lines.zip(grades.lines().skip(1)).enumerate() {
+        let fields: Vec<&str> = line.split(',').collect();
+        target.push(Some(grade));
+        for (f, raw) in features.iter_mut().zip(&fields[1..]) {
+            let value = (!raw.is_empty()).then_some(*raw);
+            match &mut f.column {
+                Column::Numeric(c) => c.push(&f.name, value.map(|v| v.parse().unwrap())).unwrap(),
+                Column::Categorical(c) => c.push(value),
+            }
+        }
+        mask.push(i % 10 >= 7);
+    }
+    Dataset {
+        features,
+        target_name: "grade".into(),
+        target: TargetColumn::Text(target),
+        test_mask: Some(mask),
+        times: None,
+        weights: None,
+    }
+}
+
+#[derive(Deserialize)]
+struct Reference {
+    classes: Vec<String>,
+    terms: Vec<String>,
+    intercepts: Vec<f64>,
+    weights: Vec<Vec<f64>>,
+    metrics: std::collections::BTreeMap<String, f64>,
+    confusion: Vec<Vec<u64>>,
+    first_test_probabilities: Vec<Vec<f64>>,
+}
+
+fn reference() -> Reference {
+    let path = format!(
+        "{}/tests/reference/credit_grades.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).expect(&path)).expect(&path)
+}
+
+fn split_options() -> TrainOptions {
+    TrainOptions::from_json(&json!({"split": {"column": "row", "test_from": "7"}})).unwrap()
+}
+
+#[test]
+fn multinomial_logistic_matches_scikit_learn_on_seven_grades() {
+    let data = credit_grades();
+    let expected = reference();
+    let out = train(
+        &data,
+        finml_models::registry::LOGISTIC,
+        &split_options(),
+        LIMITS,
+    )
+    .unwrap();
+    assert_eq!(out.model.classes.as_deref(), Some(&expected.classes[..]));
+    assert_eq!((out.train_rows, out.test_rows), (3119, 1335));
+    let Some(MultinomialModel(fitted)) = out.model.estimator.downcast_ref::<MultinomialModel>()
+    else {
+        panic!("not a multinomial model")
+    };
+    let terms = out.model.preprocessor.term_names();
+    assert_eq!(terms.len(), expected.terms.len());
+    for (c, class) in expected.classes.iter().enumerate() {
+        let b = fitted.intercepts[c];
+        assert!(
+            (b - expected.intercepts[c]).abs() < 1e-4,
+            "{class}: intercept {b}"
+        );
+        for (k, term) in expected.terms.iter().enumerate() {
+            let j = terms.iter().position(|t| t == term).expect(term);
+            let (ours, theirs) = (fitted.weights[c][j], expected.weights[c][k]);
+            assert!(
+                (ours - theirs).abs() < 1e-4,
+                "{class} {term}: {ours} vs {theirs}"
+            );
+        }
+    }
+    for (name, theirs) in &expected.metrics {
+        let ours = out.metrics[name];
+        assert!((ours - theirs).abs() < 1e-4, "{name}: {ours} vs {theirs}");
+    }
+    let evaluation = out.model.evaluation.as_ref().unwrap();
+    assert_eq!(evaluation.confusion, expected.confusion);
+    // Standard errors from the information matrix: every coefficient has one.
+    assert!(fitted
+        .coefficients
+        .iter()
+        .all(|c| c.std_error.is_some_and(|s| s > 0.0)));
+    assert_eq!(fitted.coefficients.len(), 7 * (terms.len() + 1));
+    assert_eq!(fitted.coefficients[0].term, "A: (intercept)");
+}
+
+#[test]
+fn probabilities_classes_and_the_stored_form() {
+    let data = credit_grades();
+    let out = train(
+        &data,
+        finml_models::registry::LOGISTIC,
+        &split_options(),
+        LIMITS,
+    )
+    .unwrap();
+    let model = &out.model;
+    // The second test row (file row 8) of reference/credit_grades.json.
+    let row: Vec<RawValue> = data
+        .features
+        .iter()
+        .map(|f| match &f.column {
+            Column::Numeric(c) if c.values[8].is_nan() => RawValue::Null,
+            Column::Numeric(c) => RawValue::Number(c.values[8]),
+            Column::Categorical(c) => c.level(8).map_or(RawValue::Null, RawValue::Text),
+        })
+        .collect();
+    let p = model.predict_proba(&row).unwrap();
+    assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    for (ours, theirs) in p.iter().zip(&reference().first_test_probabilities[1]) {
+        assert!((ours - theirs).abs() < 1e-4, "{ours} vs {theirs}");
+    }
+    let best = p
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap()
+        .0;
+    assert_eq!(
+        model.predict_class(&row).unwrap(),
+        model.classes.as_ref().unwrap()[best]
+    );
+    let e = model.predict(&row).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::WrongModelKind);
+    assert!(e.hint.unwrap().contains("fin_predict_class"));
+    // The stored form: format 9, the same probabilities after a round trip.
+    let bytes = format::to_bytes(model).unwrap();
+    assert_eq!(format::stored_version(&bytes), Some(9));
+    let back = format::from_bytes(&bytes).unwrap();
+    assert_eq!(back.predict_proba(&row).unwrap(), p);
+    assert_eq!(back.classes, model.classes);
+}
+
+#[test]
+fn other_algorithms_options_and_class_counts_are_refused_clearly() {
+    let data = credit_grades();
+    for algorithm in ["gbdt", "mlp", "scorecard", "random_forest", "tree"] {
+        let algorithm = finml_models::Algorithm::parse(algorithm).unwrap();
+        let e = train(&data, algorithm, &split_options(), LIMITS).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unsupported, "{algorithm:?}: {e:?}");
+    }
+    let positive = TrainOptions::from_json(&json!({"positive": "A"})).unwrap();
+    let e = train(&data, finml_models::registry::LOGISTIC, &positive, LIMITS).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidOption);
+    let weighted = TrainOptions::from_json(&json!({"class_weight": {"1": 2}})).unwrap();
+    let e = train(&data, finml_models::registry::LOGISTIC, &weighted, LIMITS).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidOption);
+    // 101 classes: one per row for the first 101 rows, the rest "z".
+    let mut many = credit_grades();
+    let mut target = CategoricalColumn::default();
+    for i in 0..many.n_rows() {
+        let name = if i < 101 {
+            format!("c{i:03}")
+        } else {
+            "z".into()
+        };
+        target.push(Some(&name));
+    }
+    many.target = TargetColumn::Text(target);
+    let e = train(
+        &many,
+        finml_models::registry::LOGISTIC,
+        &split_options(),
+        LIMITS,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidData);
+    assert!(
+        e.message.contains("classifies at most 100"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn balanced_class_weights_and_an_integer_target() {
+    let mut data = credit_grades();
+    // Grades as integers 1..7 with "task": "classification": the classes are the numbers.
+    let TargetColumn::Text(grades) = &data.target else {
+        unreachable!()
+    };
+    let mut numbers = NumericColumn::default();
+    for i in 0..data.n_rows() {
+        let g = grades.level(i).unwrap().as_bytes()[0] - b'A' + 1;
+        numbers.push("grade", Some(f64::from(g))).unwrap();
+    }
+    data.target = TargetColumn::Numeric(numbers);
+    let options = TrainOptions::from_json(&json!({
+        "task": "classification", "class_weight": "balanced",
+        "split": {"column": "row", "test_from": "7"}
+    }))
+    .unwrap();
+    let out = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
+    let classes: Vec<String> = (1..=7).map(|g| g.to_string()).collect();
+    assert_eq!(out.model.classes, Some(classes));
+    // Balanced weights raise the rare grades' recall: macro F1 above the unweighted fit's.
+    let plain = TrainOptions::from_json(&json!({
+        "task": "classification", "split": {"column": "row", "test_from": "7"}
+    }))
+    .unwrap();
+    let unweighted = train(&data, finml_models::registry::LOGISTIC, &plain, LIMITS).unwrap();
+    assert!(
+        out.metrics["f1_macro"] > unweighted.metrics["f1_macro"],
+        "{} vs {}",
+        out.metrics["f1_macro"],
+        unweighted.metrics["f1_macro"]
+    );
+}
+
+#[test]
+fn cross_validation_and_search_rank_a_multi_class_target_by_log_loss() {
+    use finml_models::progress::Silent;
+    use finml_models::train::cross_validate::{cross_validate, fold_summary};
+    use finml_models::tune::{tune, SearchSpec};
+    let mut data = credit_grades();
+    data.test_mask = None;
+    let training = TrainOptions::from_json(&json!({}))
+        .and_then(|o| o.for_algorithm(finml_models::registry::LOGISTIC))
+        .unwrap();
+    let (folds, _) = cross_validate(&data, &training, 3, LIMITS, &mut Silent).unwrap();
+    assert_eq!(folds.len(), 3);
+    let summary = fold_summary(&folds);
+    for metric in ["accuracy", "f1_macro", "log_loss", "auc"] {
+        assert!(summary.iter().any(|s| s.metric == metric), "{metric}");
+    }
+    let spec = SearchSpec::parse(
+        &json!({"l2": [1, 1000], "folds": 3}),
+        finml_models::registry::LOGISTIC,
+    )
+    .unwrap();
+    let tuned = tune(
+        &data,
+        finml_models::registry::LOGISTIC,
+        &json!({}),
+        &spec,
+        LIMITS,
+        &mut Silent,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(tuned.metric, "log_loss");
+    let best = tuned
+        .trials
+        .iter()
+        .map(|t| t.mean)
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(tuned.trials[tuned.best].mean, best);
+    let ks = SearchSpec::parse(
+        &json!({"l2": [1], "metric": "ks"}),
+        finml_models::registry::LOGISTIC,
+    )
+    .unwrap();
+    let e = tune(
+        &data,
+        finml_models::registry::LOGISTIC,
+        &json!({}),
+        &ks,
+        LIMITS,
+        &mut Silent,
+        &mut |_, _| {},
+    )
+    .err()
+    .unwrap();
+    assert_eq!(e.kind, ErrorKind::InvalidOption);
+}
