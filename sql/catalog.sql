@@ -27,6 +27,8 @@ CREATE TABLE finml.model_versions (
     model       bytea       NOT NULL,   -- the serialized model, see models/README.md
     requested_features text[],          -- fin_train's features argument (NULL: all columns)
     imported    jsonb,                  -- for fin_import: where the version came from
+    classes     text[],                 -- a classifier's classes in the order of fin_predict_proba
+                                        -- (since 0.11.0; NULL for other models)
     PRIMARY KEY (name, version)
 );
 
@@ -197,7 +199,8 @@ CREATE VIEW finml.models WITH (security_barrier) AS
 SELECT v.name, v.version, v.algorithm, v.task,
        coalesce(d.version = v.version, false) AS deployed,
        v.trained_at, v.trained_by, v.train_rows, v.test_rows, v.relation, v.target,
-       v.features, v.metrics, o.owner, v.options, v.requested_features, v.imported
+       v.features, v.metrics, o.owner, v.options, v.requested_features, v.imported,
+       v.classes
   FROM finml.model_versions v
   JOIN finml.model_owners o ON o.name = v.name
   LEFT JOIN finml.deployments d ON d.name = v.name

@@ -14,7 +14,7 @@ COMMENT ON TABLE finml.retired_names IS 'Names of dropped models whose version n
 COMMENT ON TABLE finml.monitoring_log IS 'Every period fin_monitor measured, with its alert status (private: read finml.monitoring)';
 COMMENT ON TABLE finml.tuning_trials IS 'Every trial of each fin_tune search: options, metric mean and std over the folds, seconds, the one chosen (private: read finml.trials)';
 COMMENT ON TYPE finml.scored_row IS 'A row as fin_score_table writes it: prediction, score, reason codes and decision (fin_score_row returns it)';
-COMMENT ON VIEW finml.models IS 'The versions of the models the current role may use: algorithm, task, deployed or not, metrics, relation, features, owner';
+COMMENT ON VIEW finml.models IS 'The versions of the models the current role may use: algorithm, task, deployed or not, metrics, relation, features, owner, classes';
 COMMENT ON VIEW finml.events IS 'The audit log of the models the current role manages and of the roles it has the privileges of';
 COMMENT ON VIEW finml.training_log IS 'Per-epoch training and validation losses of the MLP versions the current role may use';
 COMMENT ON VIEW finml.monitoring IS 'fin_monitor''s history for the models the current role may use: per period rows, event rate, AUC, KS, PSI, CSI and status';
@@ -31,6 +31,10 @@ COMMENT ON FUNCTION fin_cross_validate(regclass, text, text, text[], jsonb, inte
 COMMENT ON FUNCTION fin_tune(text, regclass, text, text, jsonb, text[], jsonb) IS 'Searches an algorithm''s options (grid or seeded random) by k-fold cross-validation on the training split; stores the best refitted as the model''s next version and every trial in finml.trials';
 COMMENT ON FUNCTION fin_backtest(text, regclass, text, text, text, jsonb) IS 'Walk-forward backtest: trains and measures a model fold by fold in time order against naive forecasts; stores nothing';
 COMMENT ON FUNCTION fin_predict(text, record) IS 'Probability of the positive class (or the predicted value) of one row under the model''s deployed (or named) version';
+COMMENT ON FUNCTION fin_predict_proba(text, record) IS 'Each class''s probability of one row, in the order of finml.models.classes (a two-class model: negative, positive)';
+COMMENT ON FUNCTION fin_predict_proba(text, double precision[]) IS 'fin_predict_proba of a model whose features are all numeric, given in the model''s feature order';
+COMMENT ON FUNCTION fin_predict_class(text, record) IS 'The most probable class of one row (a two-class model: the positive class from probability 0.5)';
+COMMENT ON FUNCTION fin_predict_class(text, double precision[]) IS 'fin_predict_class of a model whose features are all numeric, given in the model''s feature order';
 COMMENT ON FUNCTION fin_predict(text, double precision[]) IS 'fin_predict of a model whose features are all numeric, given in the model''s feature order';
 COMMENT ON FUNCTION fin_version(text) IS 'The version a model reference names now: the deployed one, or the pinned one of ''name@3''';
 COMMENT ON FUNCTION fin_score(text, record) IS 'An applicant''s total points on the deployed scorecard';

@@ -39,6 +39,8 @@ cp "$ROOT/examples/credit/credit_data.csv" "$WORK/credit_data.csv"
 cp -r "$ROOT/models/tests/golden" "$WORK/golden"
 # Generated card-transaction memos (models/tests/reference/memos.py) for the text features.
 cp "$ROOT/models/tests/reference/memos.csv" "$WORK/suite/data/memos.csv"
+# A 7-grade rating target of the credit applicants (models/tests/reference/credit_grades.py).
+cp "$ROOT/models/tests/reference/credit_grades.csv" "$WORK/suite/data/credit_grades.csv"
 chown -R "$PG_USER" "$WORK"
 
 as_pg "$BINDIR/initdb" -D "$WORK/data" -A trust -U "$PG_USER" --no-sync >/dev/null

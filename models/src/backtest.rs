@@ -191,6 +191,10 @@ pub fn backtest(
         });
         let outcome = train_reporting(&sub, &fold_training, limits, &mut Silent)
             .map_err(|e| e.with_detail(format!("in backtest fold {fold}")))?;
+        outcome
+            .model
+            .require_single_output("fin_backtest")
+            .map_err(|e| e.with_detail(format!("in backtest fold {fold}")))?;
         let positive = outcome.model.positive_class.clone();
         let label = |i: usize| target_value(&sub.target, i, positive.as_deref());
         let test: Vec<usize> = (0..rows.len()).filter(|&k| mask[k]).collect();

@@ -283,10 +283,29 @@ impl Model {
 
     /// The array form: numeric features in feature order, NULL elements imputed.
     pub fn predict_numeric(&self, values: &[Option<f64>]) -> Result<f64> {
+        self.with_numeric_values(values, |raw| self.predict(raw))
+    }
+
+    /// [`Model::predict_proba`] of the array form.
+    pub fn predict_proba_numeric(&self, values: &[Option<f64>]) -> Result<Vec<f64>> {
+        self.with_numeric_values(values, |raw| self.predict_proba(raw))
+    }
+
+    /// [`Model::predict_class`] of the array form.
+    pub fn predict_class_numeric(&self, values: &[Option<f64>]) -> Result<String> {
+        self.with_numeric_values(values, |raw| self.predict_class(raw))
+    }
+
+    /// Runs `f` on the array form's values as a row of values in feature order.
+    fn with_numeric_values<R>(
+        &self,
+        values: &[Option<f64>],
+        f: impl FnOnce(&[RawValue<'_>]) -> Result<R>,
+    ) -> Result<R> {
         if !self.is_all_numeric() {
             return Err(Error::new(
                 ErrorKind::Unsupported,
-                "the array form of fin_predict needs a model whose features are all numeric",
+                "the array form of the prediction functions needs a model whose features are all numeric",
             )
             .with_hint("pass a row instead: SELECT fin_predict('model', t) FROM t"));
         }
@@ -314,7 +333,7 @@ impl Model {
         for (slot, v) in raw.iter_mut().zip(values) {
             *slot = v.map_or(RawValue::Null, RawValue::Number);
         }
-        self.predict(raw)
+        f(raw)
     }
 
     /// The k-means state of a clustering model; 42809 for any other model.
@@ -470,8 +489,21 @@ impl Model {
             .map(|card| &card.points)
     }
 
+    /// 0A000 for a multi-class model, which `what` does not apply to yet.
+    pub fn require_single_output(&self, what: &str) -> Result<()> {
+        if self.is_multi_class() {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("{what}: not for multi-class models yet"),
+            )
+            .with_hint("fin_predict_class, fin_predict_proba, fin_evaluate, fin_confusion and fin_coefficients apply to them"));
+        }
+        Ok(())
+    }
+
     /// The training reference explanations are measured against.
     fn reference(&self) -> Result<&Reference> {
+        self.require_single_output("fin_explain, fin_importance and fin_reason_codes")?;
         if self.task.is_unsupervised() {
             return Err(crate::explain::not_explained(self.algorithm().as_str()));
         }

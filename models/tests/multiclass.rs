@@ -328,3 +328,33 @@ fn cross_validation_and_search_rank_a_multi_class_target_by_log_loss() {
     .unwrap();
     assert_eq!(e.kind, ErrorKind::InvalidOption);
 }
+
+#[test]
+fn the_report_lists_the_classes_and_tables_the_confusion() {
+    let data = credit_grades();
+    let out = train(
+        &data,
+        finml_models::registry::LOGISTIC,
+        &split_options(),
+        LIMITS,
+    )
+    .unwrap();
+    let facts = finml_models::report::ReportFacts {
+        name: "grades".into(),
+        version: 1,
+        metrics: out.metrics.clone(),
+        ..Default::default()
+    };
+    let html = finml_models::report::render(&out.model, &facts);
+    assert!(html.contains("grade (7 classes: A, B, C, D, E, F, G)"));
+    assert!(html.contains("<h3>Confusion</h3>"));
+    assert!(
+        html.contains("<td>f1_macro</td>"),
+        "the multi-class metrics are listed"
+    );
+    assert!(!html.contains("threshold of 0.5"));
+    assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+    // fin_explain's attributions are for models of one output (0A000).
+    let e = out.model.importance().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unsupported);
+}

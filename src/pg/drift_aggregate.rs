@@ -73,6 +73,9 @@ unsafe fn count_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_s
     let state = pg_sys::pg_detoast_datum(arg(0).cast_mut_ptr()) as *mut pg_sys::ArrayType;
     let mut state = RawArray::from_ptr(NonNull::new(state).ok_or_else(cells_refused)?);
     with_model(model, |m| {
+        m.model
+            .require_single_output("fin_drift_counts")
+            .or_report()?;
         let values = relation::values_from_arrays(&m.model, &numbers, &texts)?;
         if state.len() == 0 {
             // The first row: the initial '{}' becomes the model's zero counts, allocated in the

@@ -48,6 +48,9 @@ fn score_relation<R>(
     // each shard's task and only (prediction, label) pairs come back, not the rows.
     let on_workers = scoring::on_workers(relation)?;
     with_model(model, |m| {
+        // A multi-class model's probabilities are computed here: the workers return one
+        // prediction a row.
+        let on_workers = on_workers && !m.model.is_multi_class();
         let target = relation::target_column(relation, &relation_name, &m.model)?;
         let mut scored = Scored::new(&m.model, gucs::max_training_memory_bytes());
         scoring::score_rows(
@@ -131,7 +134,8 @@ pub fn roc(model: &str, relation: Oid, points: i32) -> SqlResult<Vec<RocRow>> {
         .collect())
 }
 
-/// fin_confusion: the four cells (actual, predicted, count) at `threshold`.
+/// fin_confusion: the four cells (actual, predicted, count) at `threshold`; a multi-class
+/// model's k×k cells of the most probable class (no threshold).
 pub fn confusion(
     model: &str,
     relation: Oid,
@@ -139,6 +143,20 @@ pub fn confusion(
 ) -> SqlResult<Vec<(String, String, i64)>> {
     check_threshold(threshold).or_report()?;
     score_relation(model, relation, |model, scored| {
+        if let Some(classes) = &model.classes {
+            // Every (actual, most probable) pair of classes, in class order.
+            let counts = scored.class_confusion().or_report()?;
+            return Ok(classes
+                .iter()
+                .zip(&counts)
+                .flat_map(|(actual, row)| {
+                    classes
+                        .iter()
+                        .zip(row)
+                        .map(|(predicted, &n)| (actual.clone(), predicted.clone(), n as i64))
+                })
+                .collect());
+        }
         let c = scored.confusion(threshold).or_report()?;
         let positive = model.positive_class.clone().unwrap_or_default();
         let negative = model.negative_class_name().unwrap_or_default();

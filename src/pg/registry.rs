@@ -100,6 +100,8 @@ pub struct NewVersion<'a> {
     pub metrics: Value,
     pub coefficients: Value,
     pub model: Vec<u8>,
+    /// A classifier's classes, in the order of its probabilities (`None` for other models).
+    pub classes: Option<Vec<String>>,
     /// For imports: the original training time and role, and where it came from.
     pub trained: Option<(String, String)>,
     pub imported: Option<Value>,
@@ -154,10 +156,10 @@ pub fn store_version(v: NewVersion<'_>) -> SqlResult<i32> {
         "INSERT INTO finml.model_versions
            (name, version, algorithm, task, relation, target, features, options,
             train_rows, test_rows, metrics, coefficients, model, requested_features, imported,
-            trained_at, trained_by)
+            trained_at, trained_by, classes)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
                  coalesce($16::timestamptz, now()),
-                 coalesce($17::name, pg_catalog.pg_get_userbyid($18)))",
+                 coalesce($17::name, pg_catalog.pg_get_userbyid($18)), $19)",
         &[
             DatumWithOid::from(v.name),
             DatumWithOid::from(version),
@@ -177,6 +179,7 @@ pub fn store_version(v: NewVersion<'_>) -> SqlResult<i32> {
             DatumWithOid::from(trained_at),
             DatumWithOid::from(trained_by),
             DatumWithOid::from(caller()),
+            DatumWithOid::from(v.classes),
         ],
     )?;
     Ok(version)

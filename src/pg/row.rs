@@ -86,6 +86,28 @@ pub fn predict_row(model: &Model, layouts: &RowLayouts, datum: pg_sys::Datum) ->
     })
 }
 
+/// Each class's probability of one composite datum (`model.class_names()`'s order).
+pub fn predict_row_proba(
+    model: &Model,
+    layouts: &RowLayouts,
+    datum: pg_sys::Datum,
+) -> SqlResult<Vec<f64>> {
+    with_row_values(model, layouts, datum, |values| {
+        model.predict_proba(values).map_err(report)
+    })
+}
+
+/// The most probable class of one composite datum.
+pub fn predict_row_class(
+    model: &Model,
+    layouts: &RowLayouts,
+    datum: pg_sys::Datum,
+) -> SqlResult<String> {
+    with_row_values(model, layouts, datum, |values| {
+        model.predict_class(values).map_err(report)
+    })
+}
+
 /// A feature value as text, for tables that show the row's values.
 pub fn value_text(value: RawValue<'_>) -> Option<String> {
     match value {

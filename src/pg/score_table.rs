@@ -22,6 +22,9 @@ pub fn score_table(model: &str, source: Oid, target: &str, options: &Value) -> S
     let name = ModelRef::parse(model).or_report()?.name;
     // The model is read, and the caller's right to use it checked, before anything is written.
     let (version, task, is_scorecard, classes) = with_model(model, |m| {
+        m.model
+            .require_single_output("fin_score_table")
+            .or_report()?;
         let positive = m.model.positive_class.clone().unwrap_or_default();
         let negative = m.model.negative_class_name().unwrap_or_default();
         Ok((
@@ -143,6 +146,7 @@ pub fn score_row(
         })
         .transpose()?;
     let fields = with_model(model, |m| {
+        m.model.require_single_output("fin_score_row").or_report()?;
         let n = asked.map_or_else(
             || default_reasons(m.model.points().is_some()),
             |n| n as usize,

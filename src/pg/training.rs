@@ -280,6 +280,7 @@ fn store_version(
         metrics: metrics.clone(),
         coefficients,
         model: model_bytes,
+        classes: outcome.model.class_names().ok(),
         trained: None,
         imported: None,
     })?;

@@ -66,6 +66,7 @@ pub fn import(model: &str, payload: &Value, deploy: bool) -> SqlResult<i32> {
         metrics: meta.get("metrics").cloned().unwrap_or(Value::Null),
         coefficients,
         model: imported.bytes.clone(),
+        classes: imported.model.class_names().ok(),
         trained: Some((text("trained_at").to_owned(), text("trained_by").to_owned())),
         imported: Some(json!({
             "from": format!("{}@{}", text("name"), number("version")),

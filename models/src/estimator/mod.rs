@@ -499,9 +499,11 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
                 "{} model has no SQL expression: only linear models and scorecards are written as scoring code",
                 crate::error::with_article(self.algorithm().as_str())
             ))),
-            Predictor::Classes(_) => Err(no_sql(
-                "a multi-class model has no SQL expression yet".to_owned(),
-            )),
+            Predictor::Classes(_) => Err(Error::new(
+                ErrorKind::Unsupported,
+                "a multi-class model has no SQL expression yet",
+            )
+            .with_hint("score it with fin_predict_class or fin_predict_proba, or export it with fin_export")),
         }
     }
 }

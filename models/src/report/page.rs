@@ -64,10 +64,18 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
 
 fn facts_section(html: &mut String, model: &Model, facts: &ReportFacts) {
     html.push_str("<section><h2>Model</h2><table class=\"facts\">\n");
-    let target = match &model.positive_class {
-        Some(positive) => format!("{} (positive class: {positive})", model.target),
-        None if model.task.is_unsupervised() => "none (trained without a target)".to_owned(),
-        None => model.target.clone(),
+    let target = match (&model.positive_class, &model.classes) {
+        (Some(positive), _) => format!("{} (positive class: {positive})", model.target),
+        (None, Some(classes)) => format!(
+            "{} ({} classes: {})",
+            model.target,
+            classes.len(),
+            classes.join(", ")
+        ),
+        (None, None) if model.task.is_unsupervised() => {
+            "none (trained without a target)".to_owned()
+        }
+        (None, None) => model.target.clone(),
     };
     let evaluated_on = evaluated_on(model);
     let rows = [
@@ -172,10 +180,14 @@ fn evaluated_on(model: &Model) -> &str {
 
 fn metrics_section(html: &mut String, model: &Model, facts: &ReportFacts) {
     let on = evaluated_on(model);
-    let thresholds = if model.task == crate::options::Task::Classification {
-        "; accuracy, precision, recall and f1 at a threshold of 0.5"
-    } else {
-        ""
+    let thresholds = match (model.task, model.is_multi_class()) {
+        (crate::options::Task::Classification, false) => {
+            "; accuracy, precision, recall and f1 at a threshold of 0.5"
+        }
+        (crate::options::Task::Classification, true) => {
+            "; accuracy and F1 of the most probable class, AUC one class against the rest"
+        }
+        _ => "",
     };
     let _ = writeln!(
         html,
@@ -229,7 +241,32 @@ fn charts_section(html: &mut String, model: &Model) {
     if !evaluation.calibration.is_empty() {
         html.push_str(&calibration_chart(&evaluation.calibration));
     }
-    html.push_str("</div></section>\n");
+    html.push_str("</div>");
+    if let (Some(classes), false) = (&model.classes, evaluation.confusion.is_empty()) {
+        confusion_table(html, classes, &evaluation.confusion);
+    }
+    html.push_str("</section>\n");
+}
+
+/// A multi-class model's confusion counts: a row per actual class, a column per most
+/// probable class.
+fn confusion_table(html: &mut String, classes: &[String], counts: &[Vec<u64>]) {
+    html.push_str(
+        "<h3>Confusion</h3><p>Rows: the actual class; columns: the most probable class.</p>\
+         <table><tr><th>actual \\ predicted</th>",
+    );
+    for class in classes {
+        let _ = write!(html, "<th>{}</th>", escape(class));
+    }
+    html.push_str("</tr>\n");
+    for (class, row) in classes.iter().zip(counts) {
+        let _ = write!(html, "<tr><th>{}</th>", escape(class));
+        for n in row {
+            let _ = write!(html, "<td class=\"num\">{n}</td>");
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>");
 }
 
 fn loss_section(html: &mut String, facts: &ReportFacts) {

@@ -41,7 +41,15 @@ pub fn resolve_classes(
                 positive, negative, ..
             },
         ) => Ok((task, Some((positive, negative)))),
-        (task, Labels::Numeric(_) | Labels::MultiClass { .. }) => Ok((task, None)),
+        (_, Labels::MultiClass { .. }) => Err(Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "\"{}\" has more than two classes: a multi-class target is not trained from sums yet",
+                classes.target_name
+            ),
+        )
+        .with_hint(r#"pass "aggregate": false to read the rows on this node"#)),
+        (task, Labels::Numeric(_)) => Ok((task, None)),
     }
 }
 

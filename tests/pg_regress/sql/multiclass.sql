@@ -1,0 +1,109 @@
+-- Multi-class targets: a 7-grade rating of the credit applicants (grades A to G from an ordinal
+-- logit of their records, seniority, income, loan-to-value, debt and age plus noise:
+-- models/tests/reference/credit_grades.py), multinomial logistic regression on the split
+-- (id - 1) % 10 >= 7. Reference: scikit-learn 1.9.1's LogisticRegression(C=1) on the same rows
+-- and preprocessing (credit_grades.json): test accuracy 0.4367, F1 macro 0.3216 and weighted
+-- 0.3808, log loss 1.4326, one-vs-rest AUC macro 0.7750 and weighted 0.7983 (4 decimals), and
+-- the test confusion matrix, rows the actual grade A to G:
+--   192 7 12 10 8 2 3 | 62 16 19 21 16 3 8 | 34 5 19 34 23 12 27 | 25 2 20 32 18 12 39 |
+--   12 2 7 34 31 21 75 | 2 2 4 16 17 20 99 | 1 0 2 16 9 11 273
+-- Stands alone: everything it creates is rolled back at its end.
+BEGIN;
+\set ON_ERROR_ROLLBACK on
+\i include/credit.sql
+\i include/credit_risk.sql
+\getenv suite FINML_SUITE
+\set VERBOSITY default
+CREATE TEMP TABLE grade_of (id serial PRIMARY KEY, grade text NOT NULL);
+\set file :suite '/data/credit_grades.csv'
+\set copy_cmd '\\copy grade_of (grade) FROM ' :'file' ' WITH (FORMAT csv, HEADER true)'
+:copy_cmd
+CREATE TEMP VIEW graded AS
+  SELECT a.*, g.grade, (a.id - 1) % 10 AS fold FROM applications a JOIN grade_of g USING (id);
+CREATE TEMP VIEW graded_test AS SELECT * FROM graded WHERE fold >= 7;
+SELECT grade, count(*) FROM grade_of GROUP BY grade ORDER BY grade;
+
+-- Training: 7 classes, multinomial logistic regression; scikit-learn's test metrics.
+SELECT model, version, algorithm, task, train_rows, test_rows
+  FROM fin_train('grades', 'graded', 'grade', 'logistic',
+                 options => '{"exclude": ["id", "status"], "split": {"column": "fold", "test_from": "7"}}');
+SELECT key AS metric, round(value::numeric, 4) AS value
+  FROM finml.models, jsonb_each_text(metrics)
+ WHERE name = 'grades' AND key IN ('accuracy', 'f1_macro', 'f1_weighted', 'log_loss', 'auc', 'auc_weighted', 'classes')
+ ORDER BY key;
+SELECT classes FROM finml.models WHERE name = 'grades';
+
+-- Prediction: the probabilities in the order of finml.models.classes (summing to 1), the most
+-- probable class; fin_predict has no one number to give (42809).
+SELECT id, array_length(p, 1) AS classes, abs((SELECT sum(x) FROM unnest(p) x) - 1) < 1e-12 AS sums_to_one,
+       fin_predict_class('grades', g) AS class,
+       (SELECT m.classes[array_position(p, (SELECT max(x) FROM unnest(p) x))] FROM finml.models m
+         WHERE m.name = 'grades') = fin_predict_class('grades', g) AS most_probable
+  FROM graded g, LATERAL (SELECT fin_predict_proba('grades', g) AS p) q
+ WHERE id IN (1, 2, 3, 9) ORDER BY id;
+SELECT fin_predict('grades', g) FROM graded g WHERE id = 1;
+\echo :LAST_ERROR_SQLSTATE
+
+-- Evaluation on the test rows: fin_evaluate gives the training's metrics, fin_confusion the
+-- 7×7 counts (scikit-learn's matrix above).
+SELECT metric, round(value::numeric, 4) AS value FROM fin_evaluate('grades', 'graded_test')
+ WHERE metric IN ('accuracy', 'f1_macro', 'log_loss', 'auc', 'rows') ORDER BY metric;
+SELECT actual, string_agg(count::text, ' ' ORDER BY predicted) AS predicted_a_to_g
+  FROM fin_confusion('grades', 'graded_test') GROUP BY actual ORDER BY actual;
+-- The coefficient table: one equation per grade, with standard errors.
+SELECT count(*) AS terms, count(std_error) AS with_std_error,
+       count(*) FILTER (WHERE term LIKE 'A: %') AS grade_a_terms
+  FROM fin_coefficients('grades');
+SELECT fin_report('grades') LIKE '%grade (7 classes: A, B, C, D, E, F, G)%<h3>Confusion</h3>%' AS report_lists_classes_and_confusion;
+
+-- A two-class model answers the same functions: its classes are (negative, positive).
+SELECT classes FROM finml.models WHERE name = 'credit_risk';
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE abs(p[2] - fin_predict('credit_risk', a)) < 1e-15 AND abs(p[1] + p[2] - 1) < 1e-15) AS proba_is_fin_predict,
+       count(*) FILTER (WHERE fin_predict_class('credit_risk', a) = CASE WHEN p[2] >= 0.5 THEN 'bad' ELSE 'good' END) AS class_at_one_half
+  FROM applications a, LATERAL (SELECT fin_predict_proba('credit_risk', a) AS p) q;
+
+-- The array form, on a model of numeric features only; an integer target with task
+-- "classification" names its classes by their numbers.
+CREATE TEMP VIEW graded_numbers AS
+  SELECT id, seniority, age, amount, price, ascii(grade) - 64 AS grade_number, fold FROM graded;
+SELECT model, version
+  FROM fin_train('grade_numbers', 'graded_numbers', 'grade_number', 'logistic',
+                 options => '{"exclude": ["id"], "task": "classification", "split": {"column": "fold", "test_from": "7"}}');
+SELECT classes FROM finml.models WHERE name = 'grade_numbers';
+SELECT fin_predict_proba('grade_numbers', ARRAY[seniority, age, amount, price]::float8[]) = fin_predict_proba('grade_numbers', g) AS array_form_agrees,
+       fin_predict_class('grade_numbers', ARRAY[seniority, age, amount, price]::float8[]) AS class
+  FROM graded_numbers g WHERE id = 4;
+
+-- Cross-validation and search rank a multi-class target by log loss.
+SELECT fold, metric, round(value::numeric, 2) > 0 AS measured
+  FROM fin_cross_validate('graded', 'grade', options => '{"exclude": ["id", "status", "fold"]}', folds => 3)
+ WHERE metric IN ('f1_macro', 'log_loss') AND fold IS NULL ORDER BY metric;
+SET client_min_messages = warning;
+SELECT trial, options, metric, chosen
+  FROM fin_tune('grades_tuned', 'graded', 'grade', 'logistic', '{"l2": [1, 10000], "folds": 3}',
+                options => '{"exclude": ["id", "status", "fold"]}') ORDER BY trial;
+RESET client_min_messages;
+
+-- Not yet for multi-class models (0A000): other algorithms, explanations, drift, batch
+-- scoring, SQL; two-class curves (42809); options.positive names one class (22023); more
+-- than 100 classes (22000).
+SELECT * FROM fin_train('grades_gbdt', 'graded', 'grade', 'gbdt', options => '{"exclude": ["id", "status"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_explain('grades', (SELECT g FROM graded g WHERE id = 1));
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_psi('grades', 'graded');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_score_table('grades', 'graded', 'graded_scores');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_model_sql('grades');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_gains('grades', 'graded_test');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_train('grades_positive', 'graded', 'grade', options => '{"positive": "A", "exclude": ["id", "status"]}');
+\echo :LAST_ERROR_SQLSTATE
+CREATE TEMP VIEW too_many AS
+  SELECT a.*, CASE WHEN id <= 101 THEN 'class ' || id ELSE 'other' END AS many FROM applications a;
+SELECT * FROM fin_train('too_many', 'too_many', 'many', options => '{"exclude": ["id", "status"]}');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
