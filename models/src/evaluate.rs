@@ -68,7 +68,7 @@ impl Scored {
         }
         if let Truth::MultiClass { y, .. } = &mut self.truth {
             // A multi-class model's k probabilities, and the label's class.
-            let class = model.class_of_label(label)?;
+            let class = class_of_label(model, label)?;
             let probabilities = model.predict_proba(values)?;
             y.push(class);
             let rows = y.len();
@@ -283,6 +283,31 @@ impl Scored {
                 .with_hint("evaluate on rows with both outcomes")
         })
     }
+}
+
+/// The class code of a multi-class model's label (text, or a number as its class name);
+/// 22000 for a label that is not one of its classes.
+fn class_of_label(model: &Model, label: RawValue<'_>) -> Result<u32> {
+    let classes = model.class_names()?;
+    let name = match label {
+        RawValue::Text(t) => t.to_owned(),
+        RawValue::Number(x) => x.to_string(),
+        RawValue::Null => String::new(),
+    };
+    classes
+        .iter()
+        .position(|c| *c == name)
+        .map(|k| k as u32)
+        .ok_or_else(|| {
+            Error::invalid_data(format!(
+                "\"{name}\" is not a class of the model's target \"{}\"",
+                model.target
+            ))
+            .with_hint(format!(
+                "the model's classes are {}; leave out (or relabel) rows of other classes",
+                classes.join(", ")
+            ))
+        })
 }
 
 /// The shares of rows, in percent, that fin_evaluate reports precision and recall at

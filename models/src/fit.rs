@@ -71,6 +71,9 @@ pub struct Limits {
     pub threads: usize,
 }
 
+/// The most classes a multi-class target may have.
+pub const MAX_CLASSES: usize = 100;
+
 /// The labels of the training rows, in the order of `FitInput::train`.
 #[derive(Debug, Clone)]
 pub enum TrainLabels {

@@ -178,31 +178,6 @@ impl Model {
         Ok(names.swap_remove(best))
     }
 
-    /// The class code of a multi-class model's label (text, or a number as its class name);
-    /// 22000 for a label that is not one of its classes.
-    pub fn class_of_label(&self, label: RawValue<'_>) -> Result<u32> {
-        let classes = self.class_names()?;
-        let name = match label {
-            RawValue::Text(t) => t.to_owned(),
-            RawValue::Number(x) => x.to_string(),
-            RawValue::Null => String::new(),
-        };
-        classes
-            .iter()
-            .position(|c| *c == name)
-            .map(|k| k as u32)
-            .ok_or_else(|| {
-                Error::invalid_data(format!(
-                    "\"{name}\" is not a class of the model's target \"{}\"",
-                    self.target
-                ))
-                .with_hint(format!(
-                    "the model's classes are {}; leave out (or relabel) rows of other classes",
-                    classes.join(", ")
-                ))
-            })
-    }
-
     /// What drift and monitoring track as the prediction of one row: [`Model::predict`],
     /// or a multi-class model's most probable class's index (so that the prediction's
     /// distribution is the predicted classes' shares).
@@ -249,7 +224,7 @@ impl Model {
             .outputs_of_rows(&self.preprocessor, data, rows);
         if let Some(classes) = &self.classes {
             // k probabilities per row, row after row.
-            let p = crate::train::class_probabilities(&outputs, classes.len());
+            let p = crate::linear::multinomial::class_probabilities(&outputs, classes.len());
             return p.into_iter().map(finite_prediction).collect();
         }
         outputs
@@ -683,7 +658,7 @@ fn classes_problem(model: &Model) -> Option<String> {
     let Some(classes) = &model.classes else {
         return (outputs != 1).then(|| format!("{outputs} class scores without class names"));
     };
-    let max = crate::train::MAX_CLASSES;
+    let max = crate::fit::MAX_CLASSES;
     if classes.len() < 3 || classes.len() > max {
         return Some(format!(
             "{} classes (a multi-class model has 3 to {max})",

@@ -30,7 +30,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/");
-const GOLDEN_NAMES: [&str; 7] = [
+const GOLDEN_NAMES: [&str; 8] = [
     "credit_risk",
     "credit_card",
     "loan_amount",
@@ -38,6 +38,7 @@ const GOLDEN_NAMES: [&str; 7] = [
     "segments",
     "outliers",
     "dated_notes",
+    "grades",
 ];
 
 /// Reading and exercising one mutated model must end within this (a debug build; a stored
@@ -440,6 +441,15 @@ fn exercise(model: &Model, seed: u64) -> Result<(), String> {
                 return Err(format!("prediction {p} for {values:?}"));
             }
         }
+        if let Ok(p) = model.predict_proba(&values) {
+            if p.iter().any(|x| !x.is_finite()) || (p.iter().sum::<f64>() - 1.0).abs() > 1e-9 {
+                return Err(format!("probabilities {p:?} for {values:?}"));
+            }
+            let class = model.predict_class(&values).map_err(|e| e.message)?;
+            if !model.class_names().map_err(|e| e.message)?.contains(&class) {
+                return Err(format!("class {class} is not one of the model's"));
+            }
+        }
         if let Ok(explanation) = model.explain(&values) {
             for (k, value) in values.iter().enumerate() {
                 if let (RawValue::Text(t), Transform::Text(_)) =
@@ -492,16 +502,26 @@ fn exercise(model: &Model, seed: u64) -> Result<(), String> {
 
 /// An MLP trained on a few rows (two numbers and a category), for the network's path.
 fn trained(algorithm: finml_models::Algorithm, options: Value) -> Vec<u8> {
+    trained_on(algorithm, options, false)
+}
+
+/// A model trained on 200 generated rows: a two-class target, or with `three_classes` a
+/// target of the classes "low", "mid" and "high".
+fn trained_on(algorithm: finml_models::Algorithm, options: Value, three_classes: bool) -> Vec<u8> {
     let mut rng = SmallRng::seed_from_u64(11);
     let (mut a, mut b) = (NumericColumn::default(), NumericColumn::default());
     let mut c = CategoricalColumn::default();
     let mut y = Vec::new();
+    let mut grades = CategoricalColumn::default();
     for i in 0..200 {
         let (u, v): (f64, f64) = (rng.gen(), rng.gen());
         a.push("a", (i % 17 != 0).then_some(u)).unwrap();
         b.push("b", Some(v * 100.0)).unwrap();
         c.push(Some(["owner", "rent", "parents"][i % 3]));
         y.push(Some(u + v > 1.0));
+        grades.push(Some(
+            ["low", "mid", "high"][((u + v) * 1.5).min(2.0) as usize],
+        ));
     }
     let data = Dataset {
         features: vec![
@@ -519,7 +539,11 @@ fn trained(algorithm: finml_models::Algorithm, options: Value) -> Vec<u8> {
             },
         ],
         target_name: "y".into(),
-        target: TargetColumn::Boolean(y),
+        target: if three_classes {
+            TargetColumn::Text(grades)
+        } else {
+            TargetColumn::Boolean(y)
+        },
         test_mask: None,
         times: None,
         weights: None,
@@ -561,6 +585,10 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     seeds.push((
         "trained random forest".to_owned(),
         trained(RANDOM_FOREST, json!({"n_trees": 3, "max_depth": 3})),
+    ));
+    seeds.push((
+        "trained multinomial logistic".to_owned(),
+        trained_on(finml_models::registry::LOGISTIC, json!({}), true),
     ));
     seeds
 }

@@ -232,6 +232,7 @@ fn golden_models_are_written_back_to_the_same_bytes() {
         "segments",
         "outliers",
         "dated_notes",
+        "grades",
     ] {
         let text = std::fs::read_to_string(format!("{GOLDEN}{name}.json")).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -247,4 +248,30 @@ fn golden_models_are_written_back_to_the_same_bytes() {
         );
         assert!(written == stored, "{name}: the stored bytes changed");
     }
+}
+
+/// Format 9 (finml 0.11.0): a multinomial logistic regression of the 7-grade target of
+/// models/tests/reference/credit_grades.py, with its probabilities and most probable class for
+/// the same applicants when exported (golden/expected_format9.csv).
+#[test]
+fn the_format_9_golden_multi_class_model_predicts_exactly_what_it_predicted() {
+    let model = golden_model("grades");
+    assert_eq!(model.format_version(), 9);
+    assert_eq!(
+        model.classes.as_deref().map(|c| c.join("")),
+        Some("ABCDEFG".to_owned())
+    );
+    let rows = credit_rows();
+    let expected = std::fs::read_to_string(format!("{GOLDEN}expected_format9.csv")).unwrap();
+    let mut checked = 0;
+    for line in expected.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let id: usize = fields[0].parse().unwrap();
+        let p: Vec<f64> = fields[1].split(' ').map(|v| v.parse().unwrap()).collect();
+        let values = values(&model, &rows[id - 1]);
+        assert_eq!(model.predict_proba(&values).unwrap(), p, "id {id}");
+        assert_eq!(model.predict_class(&values).unwrap(), fields[2], "id {id}");
+        checked += 1;
+    }
+    assert_eq!(checked, 51);
 }

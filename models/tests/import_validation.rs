@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/");
 
-const ALL_GOLDEN: [&str; 7] = [
+const ALL_GOLDEN: [&str; 8] = [
     "credit_risk",
     "credit_card",
     "loan_amount",
@@ -22,6 +22,7 @@ const ALL_GOLDEN: [&str; 7] = [
     "segments",
     "outliers",
     "dated_notes",
+    "grades",
 ];
 
 fn golden_document(name: &str) -> Value {

@@ -16,8 +16,8 @@ mod target;
 mod tests;
 mod unsupervised;
 
-pub use outcome::{class_probabilities, HeldOut, TrainOutcome, Truth};
-pub use target::{binary_labels, resolve_classes, MAX_CLASSES};
+pub use outcome::{HeldOut, TrainOutcome, Truth};
+pub use target::{binary_labels, resolve_classes};
 
 use crate::data::{Dataset, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};

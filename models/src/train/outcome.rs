@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::estimator::Fitted;
 use crate::explain::Reference;
 use crate::format;
-use crate::linear::multinomial::softmax_in_place;
+use crate::linear::multinomial::class_probabilities;
 use crate::linear::sigmoid;
 use crate::metrics;
 use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
@@ -217,15 +217,6 @@ pub fn multiclass_evaluation(
         confusion: metrics::multiclass_confusion(&p, y, classes),
     };
     (metrics::multiclass_report(&p, y, classes), evaluation)
-}
-
-/// The softmax of each row's `classes` scores, row after row.
-pub fn class_probabilities(scores: &[f64], classes: usize) -> Vec<f64> {
-    let mut p = scores.to_vec();
-    for row in p.chunks_mut(classes.max(1)) {
-        softmax_in_place(row);
-    }
-    p
 }
 
 /// A regression's metrics and calibration from its predictions `predicted` of the evaluated

@@ -3,11 +3,9 @@
 use crate::data::{CategoricalColumn, Dataset, NumericColumn, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::registry;
+use crate::fit::MAX_CLASSES;
 use crate::options::{Task, TrainOptions};
 use serde_json::Value;
-
-/// The most classes a multi-class target may have.
-pub const MAX_CLASSES: usize = 100;
 
 /// The target after resolution: binary labels, class codes or regression values, one per
 /// used row.

@@ -156,6 +156,15 @@ pub fn softmax_in_place(scores: &mut [f64]) -> f64 {
     largest + sum.ln()
 }
 
+/// The softmax of each row's `classes` scores, row after row.
+pub fn class_probabilities(scores: &[f64], classes: usize) -> Vec<f64> {
+    let mut p = scores.to_vec();
+    for row in p.chunks_mut(classes.max(1)) {
+        softmax_in_place(row);
+    }
+    p
+}
+
 /// The multinomial problem; parameters `[b_1, w_1..., b_2, w_2..., ...]`.
 struct Problem<'a> {
     x: &'a dyn DesignRows,
@@ -241,8 +250,10 @@ impl Problem<'_> {
         let mut row_weights = vec![vec![0.0; BLOCK_ROWS]; k * (k + 1) / 2];
         let mut p = vec![0.0; k];
         visit_blocks(self.x, |start, block| {
-            for i in 0..block.nrows() {
-                let a = row(&block, i);
+            for (i, a) in block.rows().into_iter().enumerate() {
+                let a = a
+                    .as_slice()
+                    .expect("blocks are contiguous, row-major buffers");
                 for (c, score) in p.iter_mut().enumerate() {
                     *score = dot(a, &theta[c * terms..(c + 1) * terms]);
                 }
