@@ -290,6 +290,60 @@ pub fn explain_linear(
     })
 }
 
+/// A linear multi-class model's explanation of one class's score (`intercept + weights ·
+/// design row`) against the training rows' mean design row: exact and additive, as
+/// [`explain_linear`] (a linear term's mean is the term of the mean).
+pub fn explain_linear_class(
+    preprocessor: &Preprocessor,
+    (intercept, weights): (f64, &[f64]),
+    mean_design: &[f64],
+    values: &[RawValue<'_>],
+) -> Result<Explanation> {
+    let mean_column_terms: Vec<f64> = mean_design.iter().zip(weights).map(|(m, w)| m * w).collect();
+    let reference = Reference {
+        mean_terms: per_feature(preprocessor, &mean_column_terms),
+        term_sd: Vec::new(),
+        mean_design: Vec::new(),
+        summary: Vec::new(),
+    };
+    explain_linear(preprocessor, intercept, weights, &reference, values)
+}
+
+impl Reference {
+    /// A linear multi-class model's reference over `rows`: the mean design row (each class's
+    /// baseline), and as each feature's importance the mean over the classes of the standard
+    /// deviation of its term in the class's score.
+    pub fn measure_classes(
+        preprocessor: &Preprocessor,
+        class_weights: &[Vec<f64>],
+        data: &Dataset,
+        rows: &[usize],
+    ) -> Reference {
+        let features = preprocessor.features.len();
+        let mut moments = vec![vec![RunningMoments::default(); features]; class_weights.len()];
+        let mut sums = vec![0.0; preprocessor.width()];
+        for chunk in rows.chunks(CHUNK_ROWS) {
+            let x = preprocessor.design_matrix(data, chunk);
+            for row in x.rows() {
+                sums.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+            }
+            for (class, weights) in moments.iter_mut().zip(class_weights) {
+                preprocessor.design_terms(&x, weights, |_, feature, term| class[feature].add(term));
+            }
+        }
+        let n = rows.len().max(1) as f64;
+        let classes = class_weights.len().max(1) as f64;
+        Reference {
+            mean_terms: Vec::new(),
+            term_sd: (0..features)
+                .map(|j| moments.iter().map(|m| m[j].population_sd()).sum::<f64>() / classes)
+                .collect(),
+            mean_design: sums.iter().map(|s| s / n).collect(),
+            summary: Vec::new(),
+        }
+    }
+}
+
 /// The n-grams of a text feature's value that weigh most in one row's explanation, as
 /// `"late fee (+0.412), overdue (+0.305)"`: the text's n-grams by the |column term| of their
 /// hashed column (n-grams that share a column are shown together, `a | b`), at most `top`.

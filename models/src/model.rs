@@ -478,7 +478,6 @@ impl Model {
 
     /// The training reference explanations are measured against.
     fn reference(&self) -> Result<&Reference> {
-        self.require_single_output("fin_explain, fin_importance and fin_reason_codes")?;
         if self.task.is_unsupervised() {
             return Err(crate::explain::not_explained(self.algorithm().as_str()));
         }

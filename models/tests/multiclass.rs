@@ -354,7 +354,40 @@ fn the_report_lists_the_classes_and_tables_the_confusion() {
     );
     assert!(!html.contains("threshold of 0.5"));
     assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
-    // fin_explain's attributions are for models of one output (0A000).
-    let e = out.model.importance().unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Unsupported);
+    assert!(html.contains("feature importance"), "importance is charted");
+}
+
+#[test]
+fn an_explanation_adds_up_to_the_most_probable_class_score() {
+    let data = credit_grades();
+    let out = train(&data, finml_models::registry::LOGISTIC, &split_options(), LIMITS).unwrap();
+    let model = &out.model;
+    let Some(MultinomialModel(fitted)) = model.estimator.downcast_ref::<MultinomialModel>() else {
+        panic!("not a multinomial model")
+    };
+    for i in [0, 8, 99, 1000] {
+        let row: Vec<RawValue> = data
+            .features
+            .iter()
+            .map(|f| match &f.column {
+                Column::Numeric(c) if c.values[i].is_nan() => RawValue::Null,
+                Column::Numeric(c) => RawValue::Number(c.values[i]),
+                Column::Categorical(c) => c.level(i).map_or(RawValue::Null, RawValue::Text),
+            })
+            .collect();
+        let p = model.predict_proba(&row).unwrap();
+        let class = p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        let mut design = Vec::new();
+        model.preprocessor.design_row(&row, &mut design).unwrap();
+        let score = fitted.intercepts[class]
+            + design.iter().zip(&fitted.weights[class]).map(|(x, w)| x * w).sum::<f64>();
+        let explanation = model.explain(&row).unwrap();
+        // Completeness (a formula: the linear score's terms against the mean design row).
+        assert!((explanation.linear_predictor() - score).abs() < 1e-9, "row {i}");
+        let reasons = model.contribution_reasons(&row, 4).unwrap();
+        assert!(reasons.iter().all(|r| r.contribution > 0.0));
+    }
+    let importance = model.importance().unwrap();
+    assert_eq!(importance.len(), model.n_features());
+    assert!(importance.iter().all(|(_, v)| v.is_finite() && *v >= 0.0));
 }

@@ -54,6 +54,13 @@ SELECT actual, string_agg(count::text, ' ' ORDER BY predicted) AS predicted_a_to
 SELECT count(*) AS terms, count(std_error) AS with_std_error,
        count(*) FILTER (WHERE term LIKE 'A: %') AS grade_a_terms
   FROM fin_coefficients('grades');
+-- Explanations and reason codes are of the most probable grade's score (models/tests/
+-- multiclass.rs checks that they add up to it); importance is averaged over the grades.
+SELECT feature, round(contribution::numeric, 4) AS contribution
+  FROM fin_explain('grades', (SELECT g FROM graded g WHERE id = 2), 3);
+SELECT rank, feature, value, points_lost > 0 AS raises_the_grade_score
+  FROM fin_reason_codes('grades', (SELECT g FROM graded g WHERE id = 2), 2);
+SELECT count(*) AS features, bool_and(importance >= 0) AS importances FROM fin_importance('grades');
 SELECT fin_report('grades') LIKE '%grade (7 classes: A, B, C, D, E, F, G)%<h3>Confusion</h3>%' AS report_lists_classes_and_confusion;
 
 -- A two-class model answers the same functions: its classes are (negative, positive).
@@ -85,12 +92,10 @@ SELECT trial, options, metric, chosen
                 options => '{"exclude": ["id", "status", "fold"]}') ORDER BY trial;
 RESET client_min_messages;
 
--- Not yet for multi-class models (0A000): other algorithms, explanations, drift, batch
+-- Not yet for multi-class models (0A000): other algorithms, drift, batch
 -- scoring, SQL; two-class curves (42809); options.positive names one class (22023); more
 -- than 100 classes (22000).
 SELECT * FROM fin_train('grades_gbdt', 'graded', 'grade', 'gbdt', options => '{"exclude": ["id", "status"]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT * FROM fin_explain('grades', (SELECT g FROM graded g WHERE id = 1));
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_psi('grades', 'graded');
 \echo :LAST_ERROR_SQLSTATE

@@ -11,7 +11,11 @@ use crate::estimator::{
     Algorithm, ClassScores, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, SummedFit,
     MULTI_CLASS_FORMAT_VERSION,
 };
+use crate::data::{Dataset, RawValue};
+use crate::estimator::importance_mismatch;
+use crate::explain::{explain_linear_class, Explanation, Reference};
 use crate::fit::{FitInput, Task, TrainLabels};
+use crate::metrics::most_probable;
 use crate::preprocess::Preprocessor;
 use serde_json::{Map, Value};
 
@@ -310,5 +314,52 @@ impl Estimator for MultinomialModel {
 
     fn coefficients_scale(&self) -> &'static str {
         "on the original feature scale, one equation per class (terms \"class: term\")"
+    }
+
+    /// The most probable class's score, against the training mean design row.
+    fn explain(
+        &self,
+        preprocessor: &Preprocessor,
+        reference: &Reference,
+        values: &[RawValue<'_>],
+    ) -> Result<Explanation> {
+        let mut scores = Vec::new();
+        self.class_scores(preprocessor, values, &mut scores)?;
+        let class = most_probable(&scores);
+        explain_linear_class(
+            preprocessor,
+            (self.0.intercepts[class], &self.0.weights[class]),
+            &reference.mean_design,
+            values,
+        )
+    }
+
+    fn measure_reference(
+        &self,
+        preprocessor: &Preprocessor,
+        data: &Dataset,
+        rows: &[usize],
+    ) -> Option<Reference> {
+        Some(Reference::measure_classes(
+            preprocessor,
+            &self.0.weights,
+            data,
+            rows,
+        ))
+    }
+
+    /// The mean design row and one importance per feature.
+    fn reference_mismatch(
+        &self,
+        preprocessor: &Preprocessor,
+        reference: &Reference,
+    ) -> Option<String> {
+        let (means, width) = (reference.mean_design.len(), preprocessor.width());
+        if means != width {
+            return Some(format!(
+                "its explanation reference has {means} baseline values for {width} design columns"
+            ));
+        }
+        importance_mismatch(preprocessor, reference)
     }
 }
