@@ -299,7 +299,11 @@ pub fn explain_linear_class(
     mean_design: &[f64],
     values: &[RawValue<'_>],
 ) -> Result<Explanation> {
-    let mean_column_terms: Vec<f64> = mean_design.iter().zip(weights).map(|(m, w)| m * w).collect();
+    let mean_column_terms: Vec<f64> = mean_design
+        .iter()
+        .zip(weights)
+        .map(|(m, w)| m * w)
+        .collect();
     let reference = Reference {
         mean_terms: per_feature(preprocessor, &mean_column_terms),
         term_sd: Vec::new(),

@@ -176,6 +176,49 @@ pub fn row_weights(
     )
 }
 
+/// Each training row's weight in a multi-class loss: its `weight_column` value times, with
+/// `class_weight: "balanced"`, n / (k · n_class) (scikit-learn's); `None` when every row
+/// counts once. A positive class's weight names no class here (22023).
+pub fn multi_class_weights(
+    sample: Option<&[f64]>,
+    y: &[u32],
+    classes: usize,
+    class_weight: Option<ClassWeight>,
+) -> Result<Option<Vec<f64>>> {
+    let balanced = match class_weight {
+        None => false,
+        Some(ClassWeight::Balanced) => true,
+        Some(ClassWeight::Positive(_)) => {
+            return Err(Error::invalid_option(
+                "class_weight {\"1\": w} weighs the positive class of a two-class target; this target has more classes",
+            )
+            .with_hint(r#"use "class_weight": "balanced", or remove it"#))
+        }
+    };
+    if sample.is_none() && !balanced {
+        return Ok(None);
+    }
+    let weight_of = |k: usize| sample.map_or(1.0, |s| s[k]);
+    let mut sizes = vec![0.0; classes];
+    for (k, &c) in y.iter().enumerate() {
+        sizes[c as usize] += weight_of(k);
+    }
+    let total: f64 = sizes.iter().sum();
+    Ok(Some(
+        y.iter()
+            .enumerate()
+            .map(|(k, &c)| {
+                let class = if balanced && sizes[c as usize] > 0.0 {
+                    total / (classes as f64 * sizes[c as usize])
+                } else {
+                    1.0
+                };
+                weight_of(k) * class
+            })
+            .collect(),
+    ))
+}
+
 /// Everything a fit may read.
 pub struct FitInput<'a> {
     pub data: &'a Dataset,

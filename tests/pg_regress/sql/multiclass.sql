@@ -82,6 +82,18 @@ SELECT fin_predict_proba('grade_numbers', ARRAY[seniority, age, amount, price]::
        fin_predict_class('grade_numbers', ARRAY[seniority, age, amount, price]::float8[]) AS class
   FROM graded_numbers g WHERE id = 4;
 
+-- Gradient boosting: one tree per grade and round (models/tests/multiclass.rs compares it
+-- with LightGBM's multiclass objective), explained by the most probable grade's TreeSHAP.
+SET client_min_messages = warning;
+SELECT model, algorithm, (metrics->>'auc')::float8 > 0.7 AS macro_auc_above_0_7
+  FROM fin_train('grades_gbdt', 'graded', 'grade', 'gbdt',
+                 options => '{"exclude": ["id", "status"], "split": {"column": "fold", "test_from": "7"}, "n_trees": 30}');
+RESET client_min_messages;
+SELECT count(*) AS applicants,
+       count(*) FILTER (WHERE abs((SELECT sum(x) FROM unnest(fin_predict_proba('grades_gbdt', g)) x) - 1) < 1e-12) AS sum_to_one
+  FROM graded_test g;
+SELECT count(*) AS contributions FROM fin_explain('grades_gbdt', (SELECT g FROM graded g WHERE id = 2), 100);
+
 -- Cross-validation and search rank a multi-class target by log loss.
 SELECT fold, metric, round(value::numeric, 2) > 0 AS measured
   FROM fin_cross_validate('graded', 'grade', options => '{"exclude": ["id", "status", "fold"]}', folds => 3)
@@ -95,7 +107,7 @@ RESET client_min_messages;
 -- Not yet for multi-class models (0A000): other algorithms, drift, batch
 -- scoring, SQL; two-class curves (42809); options.positive names one class (22023); more
 -- than 100 classes (22000).
-SELECT * FROM fin_train('grades_gbdt', 'graded', 'grade', 'gbdt', options => '{"exclude": ["id", "status"]}');
+SELECT * FROM fin_train('grades_mlp', 'graded', 'grade', 'mlp', options => '{"exclude": ["id", "status"]}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_psi('grades', 'graded');
 \echo :LAST_ERROR_SQLSTATE

@@ -11,6 +11,7 @@
 //! greater part of the work with any of them.
 
 pub mod algorithm;
+pub mod classes;
 
 use crate::error::Result;
 use crate::estimator::linear::solver::sigmoid;
@@ -189,17 +190,7 @@ pub fn fit_estimator(
     let base = initial_output(&y, &w, &fit_rows, classification);
     let mut eta = vec![base; n];
     let (mut gradients, mut hessians) = (vec![0.0; n], vec![0.0; n]);
-    let grow_params = GrowParams {
-        num_leaves: params.num_leaves,
-        max_depth: params.max_depth,
-        min_child_weight: params.min_child_weight,
-        min_samples_leaf: params.min_samples_leaf,
-        l2: params.l2,
-        monotone,
-        node_columns: None,
-        threads,
-        kept_histograms: kept.saturating_sub(threads + 2).max(1),
-    };
+    let grow_params = grow_params(params, monotone, threads, kept);
     let mut trees = Vec::with_capacity(params.n_trees);
     let mut log = Vec::new();
     let mut best = (f64::INFINITY, 0usize);
@@ -277,6 +268,22 @@ pub fn fit_estimator(
             log,
         },
     ))
+}
+
+/// How each tree grows: the parameters' limits, `threads` threads, and the histograms that
+/// `kept` (check_tree_memory's count, with the threads' and two more) leaves room for.
+fn grow_params(params: &GbdtParams, monotone: Vec<i8>, threads: usize, kept: usize) -> GrowParams {
+    GrowParams {
+        num_leaves: params.num_leaves,
+        max_depth: params.max_depth,
+        min_child_weight: params.min_child_weight,
+        min_samples_leaf: params.min_samples_leaf,
+        l2: params.l2,
+        monotone,
+        node_columns: None,
+        threads,
+        kept_histograms: kept.saturating_sub(threads + 2).max(1),
+    }
 }
 
 /// Adds the new tree's output to every row's: the rows it grew on by its leaves' row groups,

@@ -6,13 +6,13 @@ use super::{
     fit, fit_multiclass, LinearEstimator, LinearFit, SolverParams, LINEAR_DEFAULT_L2,
     LOGISTIC_DEFAULT_L2, SOLVER_KEYS,
 };
+use crate::data::{Dataset, RawValue};
 use crate::error::{Error, Result};
+use crate::estimator::importance_mismatch;
 use crate::estimator::{
     Algorithm, ClassScores, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, SummedFit,
     MULTI_CLASS_FORMAT_VERSION,
 };
-use crate::data::{Dataset, RawValue};
-use crate::estimator::importance_mismatch;
 use crate::explain::{explain_linear_class, Explanation, Reference};
 use crate::fit::{FitInput, Task, TrainLabels};
 use crate::metrics::most_probable;

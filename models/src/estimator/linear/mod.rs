@@ -19,8 +19,8 @@ use crate::data::RawValue;
 use crate::design::{in_table_order, DesignRows, SparseDesign};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{
-    check_solver_memory, row_weights, ClassWeight, FitInput, Limits, TrainLabels,
-    LINEAR_SQUARE_MATRICES,
+    check_solver_memory, multi_class_weights, row_weights, ClassWeight, FitInput, Limits,
+    TrainLabels, LINEAR_SQUARE_MATRICES,
 };
 use crate::json::parse_slice;
 use crate::preprocess::{Preprocessor, RowsDesign, Transform};
@@ -359,7 +359,7 @@ pub fn fit_multiclass(
         1
     };
     check_solver_memory(input.data.bytes(), width, squares, input.limits)?;
-    let weights = class_weights(input.sample_weights, y, classes.len(), params.class_weight)?;
+    let weights = multi_class_weights(input.sample_weights, y, classes.len(), params.class_weight)?;
     let pairs: Vec<(u32, f64)> = y
         .iter()
         .enumerate()
@@ -390,47 +390,4 @@ pub fn fit_multiclass(
         ),
     )?;
     Ok((preprocessor, fitted))
-}
-
-/// Each training row's weight in a multi-class loss: its `weight_column` value times, with
-/// `class_weight: "balanced"`, n / (k · n_class) (scikit-learn's); `None` when every row
-/// counts once. A positive class's weight names no class here (22023).
-fn class_weights(
-    sample: Option<&[f64]>,
-    y: &[u32],
-    classes: usize,
-    class_weight: Option<ClassWeight>,
-) -> Result<Option<Vec<f64>>> {
-    let balanced = match class_weight {
-        None => false,
-        Some(ClassWeight::Balanced) => true,
-        Some(ClassWeight::Positive(_)) => {
-            return Err(Error::invalid_option(
-                "class_weight {\"1\": w} weighs the positive class of a two-class target; this target has more classes",
-            )
-            .with_hint(r#"use "class_weight": "balanced", or remove it"#))
-        }
-    };
-    if sample.is_none() && !balanced {
-        return Ok(None);
-    }
-    let weight_of = |k: usize| sample.map_or(1.0, |s| s[k]);
-    let mut sizes = vec![0.0; classes];
-    for (k, &c) in y.iter().enumerate() {
-        sizes[c as usize] += weight_of(k);
-    }
-    let total: f64 = sizes.iter().sum();
-    Ok(Some(
-        y.iter()
-            .enumerate()
-            .map(|(k, &c)| {
-                let class = if balanced && sizes[c as usize] > 0.0 {
-                    total / (classes as f64 * sizes[c as usize])
-                } else {
-                    1.0
-                };
-                weight_of(k) * class
-            })
-            .collect(),
-    ))
 }
