@@ -219,6 +219,7 @@ bench: install bench-peers
 	bash bench/citus.sh
 	bash bench/trees.sh
 	bash bench/tune.sh
+	bash bench/multiclass.sh
 
 ## bench-trees: finml's tree models against LightGBM alone (bench/trees.sh, about 4 minutes)
 bench-trees: install bench-trees-peers

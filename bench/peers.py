@@ -4,7 +4,7 @@ measure), then its figures (test AUC, and for logistic regression the largest di
 finml's coefficients on the standardized scale).
 
 usage: python peers.py <logistic | logistic_csv | scorecard | mlp | metrics | kmeans | isolation_forest | text
-                        | lightgbm | trees_credit | tune_logistic>
+                        | lightgbm | trees_credit | tune_logistic | multinomial>
 environment: DB, PGHOST, PGUSER, PGPASSWORD (a client role), THREADS (mlp, kmeans,
 isolation_forest, lightgbm, trees_credit), FEATURES (mlp, kmeans, isolation_forest),
 TEST_FROM (lightgbm: the first id of the test rows), L2 (tune_logistic: the penalties, comma
@@ -431,9 +431,71 @@ def tune_logistic():
     print(f"{seconds:.3f} {chosen:g} {auc:.6f} {means}")
 
 
+def multinomial():
+    """Multinomial logistic regression of the 5-grade target of bench/multiclass.sh in
+    scikit-learn: pandas.read_sql of the grades table, fin_train's stratified 70/30 split
+    (seed 42), finml's preprocessing, LogisticRegression(C=1) at its defaults (L-BFGS, tol
+    1e-4), the test log loss. Prints the seconds (read included), the test log loss and the
+    largest gap between finml's standardized coefficients and scikit-learn's exact optimum
+    (tol 1e-10, not timed; intercepts centered)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import train_test_split
+    start = time.time()
+    with connect() as conn:
+        df = pd.read_sql("SELECT * FROM grades ORDER BY id", conn)
+    y = df.pop("grade").to_numpy()
+    df = df[[c for c in COLUMNS if c != "defaulted"]]
+    train, test = train_test_split(np.arange(len(df)), test_size=0.3, stratify=y, random_state=42)
+    num = [c for c in df.columns if c.startswith("x")]
+    cat = ["region", "employment"]
+    X = design(df, train, num, cat)
+    model = LogisticRegression(C=1.0).fit(X[train], y[train])
+    loss = log_loss(y[test], model.predict_proba(X[test]), labels=model.classes_)
+    seconds = time.time() - start
+    exact = LogisticRegression(C=1.0, tol=1e-10, max_iter=10000).fit(X[train], y[train])
+    with connect() as conn:
+        rows = conn.execute("SELECT term, estimate FROM fin_coefficients('bench_multinomial')").fetchall()
+    finml = dict(rows)
+    scaling = {c: X_scale for c, X_scale in zip(num, STANDARD_SCALE)}
+    gap = 0.0
+    intercepts = exact.intercept_ - exact.intercept_.mean()
+    for k, grade in enumerate(exact.classes_):
+        for j, term in enumerate(NAMES):
+            # finml reports the original scale: a standardized weight is estimate × scale.
+            ours = finml[f"{grade}: {term}"] * scaling.get(term, 1.0)
+            gap = max(gap, abs(ours - exact.coef_[k][j]))
+    print(f"{seconds:.3f} {loss:.6f} {gap:.2e} {abs(intercepts).max():.3f}")
+
+
+def design(df, train, num, cat):
+    """finml's preprocessing fitted on the training rows: median imputation and population
+    standardization of the numerics (their scales kept in STANDARD_SCALE), one-hot categories
+    without the most frequent training level; the terms' names in NAMES."""
+    global STANDARD_SCALE, NAMES
+    columns, names, scales = [], [], []
+    for c in num:
+        x = df[c].astype(float)
+        filled = x.fillna(x.iloc[train].median())
+        mean, std = filled.iloc[train].mean(), filled.iloc[train].std(ddof=0)
+        columns.append(((filled - mean) / std).to_numpy())
+        names.append(c)
+        scales.append(std)
+    for c in cat:
+        counts = df[c].iloc[train].value_counts()
+        reference = sorted(counts.index, key=lambda level: (-counts[level], level))[0]
+        for level in sorted(counts.index):
+            if level != reference:
+                columns.append((df[c] == level).astype(float).to_numpy())
+                names.append(f"{c}={level}")
+    STANDARD_SCALE, NAMES = scales, names
+    return np.column_stack(columns)
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
     {"logistic": lambda: logistic(False), "logistic_csv": lambda: logistic(True),
      "scorecard": scorecard, "mlp": mlp, "metrics": metrics, "kmeans": kmeans,
      "isolation_forest": isolation_forest, "text": text, "lightgbm": lightgbm,
-     "trees_credit": trees_credit, "tune_logistic": tune_logistic}[which]()
+     "trees_credit": trees_credit, "tune_logistic": tune_logistic,
+     "multinomial": multinomial}[which]()

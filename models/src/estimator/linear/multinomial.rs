@@ -104,6 +104,7 @@ pub fn fit_multinomial(
         classes,
         weights,
         l2,
+        last: std::cell::RefCell::new(None),
     };
     let theta = problem.minimize(max_iter)?;
     let terms_per_class = x.width() + 1;
@@ -172,6 +173,9 @@ struct Problem<'a> {
     classes: usize,
     weights: Option<&'a [f64]>,
     l2: f64,
+    /// The last pass's parameters, loss and gradient: the line search asks for the loss and
+    /// the gradient at the same point, and one pass over the rows gives both.
+    last: std::cell::RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
 }
 
 impl Problem<'_> {
@@ -314,13 +318,45 @@ impl Problem<'_> {
 /// argmin takes its problem by value: a borrowed one.
 struct ProblemRef<'p, 'a>(&'p Problem<'a>);
 
+impl Problem<'_> {
+    /// The penalized loss and its gradient at `theta`, in one pass over the rows (the last
+    /// point's are kept).
+    fn loss_and_gradient(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+        if let Some((at, loss, gradient)) = &*self.last.borrow() {
+            if at.as_slice() == theta {
+                return (*loss, gradient.clone());
+            }
+        }
+        let terms = self.x.width() + 1;
+        let mut gradient = vec![0.0; theta.len()];
+        let loss = self.each_row(theta, |i, a, p| {
+            let s = self.weight(i);
+            let class = self.y[i] as usize;
+            for (c, &pc) in p.iter().enumerate() {
+                let residual = s * (pc - f64::from(u8::from(c == class)));
+                gradient[c * terms..(c + 1) * terms]
+                    .iter_mut()
+                    .zip(a)
+                    .for_each(|(g, &v)| *g += residual * v);
+            }
+        }) + self.penalty(theta);
+        for (j, g) in gradient.iter_mut().enumerate() {
+            if j % terms != 0 {
+                *g += self.l2 * theta[j];
+            }
+        }
+        *self.last.borrow_mut() = Some((theta.to_vec(), loss, gradient.clone()));
+        (loss, gradient)
+    }
+}
+
 impl CostFunction for ProblemRef<'_, '_> {
     type Param = Array1<f64>;
     type Output = f64;
 
     fn cost(&self, theta: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
         let theta = theta.as_slice().expect("argmin's vectors are contiguous");
-        Ok(self.0.each_row(theta, |_, _, _| {}) + self.0.penalty(theta))
+        Ok(self.0.loss_and_gradient(theta).0)
     }
 }
 
@@ -332,26 +368,7 @@ impl Gradient for ProblemRef<'_, '_> {
         &self,
         theta: &Array1<f64>,
     ) -> std::result::Result<Array1<f64>, argmin::core::Error> {
-        let problem = self.0;
-        let terms = problem.x.width() + 1;
         let theta = theta.as_slice().expect("argmin's vectors are contiguous");
-        let mut gradient = vec![0.0; theta.len()];
-        problem.each_row(theta, |i, a, p| {
-            let s = problem.weight(i);
-            let class = problem.y[i] as usize;
-            for (c, &pc) in p.iter().enumerate() {
-                let residual = s * (pc - f64::from(u8::from(c == class)));
-                gradient[c * terms..(c + 1) * terms]
-                    .iter_mut()
-                    .zip(a)
-                    .for_each(|(g, &v)| *g += residual * v);
-            }
-        });
-        for (j, g) in gradient.iter_mut().enumerate() {
-            if j % terms != 0 {
-                *g += problem.l2 * theta[j];
-            }
-        }
-        Ok(Array1::from(gradient))
+        Ok(Array1::from(self.0.loss_and_gradient(theta).1))
     }
 }
