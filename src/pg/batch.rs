@@ -34,6 +34,9 @@ pub struct ScoreRun<'a> {
     pub cutoff: Option<f64>,
     /// The positive and the other class's names, for the decision.
     pub classes: (String, String),
+    /// A multi-class model's run: the most probable class and every class's probability
+    /// instead of one prediction.
+    pub multi_class: bool,
 }
 
 impl ScoreRun<'_> {
@@ -52,10 +55,15 @@ impl ScoreRun<'_> {
             .collect();
         // Qualified: a type (or a domain) of the same name on the caller's search_path must
         // not stand in for these (the statement runs with the search_path pinned too).
-        columns.push((
-            self.prediction_column.to_owned(),
-            "pg_catalog.float8".to_owned(),
-        ));
+        if self.multi_class {
+            columns.push(("class".to_owned(), "pg_catalog.text".to_owned()));
+            columns.push(("probabilities".to_owned(), "pg_catalog.float8[]".to_owned()));
+        } else {
+            columns.push((
+                self.prediction_column.to_owned(),
+                "pg_catalog.float8".to_owned(),
+            ));
+        }
         if self.score {
             columns.push(("score".to_owned(), "pg_catalog.int4".to_owned()));
         }
@@ -88,7 +96,10 @@ impl ScoreRun<'_> {
             .iter()
             .map(|c| format!("s.{}", quote_ident(&c.name)))
             .collect();
-        if self.scores_rows() {
+        if self.multi_class {
+            values.push("s.finml_class".to_owned());
+            values.push("s.finml_probabilities".to_owned());
+        } else if self.scores_rows() {
             values.push("(s.finml_scored).prediction".to_owned());
             if self.score {
                 values.push("(s.finml_scored).score".to_owned());
@@ -273,7 +284,12 @@ pub fn score_into(run: &ScoreRun<'_>, target: &str, exists: bool) -> SqlResult<i
             // A scorecard's row (prediction, score, reasons, decision), or another model's
             // with reasons, comes from one call of fin_score_row; a prediction alone is
             // fin_predict's, the cheaper call.
-            let scored = if run.scores_rows() {
+            let scored = if run.multi_class {
+                format!(
+                    "{schema}.fin_predict_class($3, source) AS finml_class, \
+                     {schema}.fin_predict_proba($3, source) AS finml_probabilities"
+                )
+            } else if run.scores_rows() {
                 format!("{schema}.fin_score_row($3, source, $4, $5) AS finml_scored")
             } else {
                 format!("{schema}.fin_predict($3, source) AS finml_prediction")

@@ -73,9 +73,6 @@ unsafe fn count_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_s
     let state = pg_sys::pg_detoast_datum(arg(0).cast_mut_ptr()) as *mut pg_sys::ArrayType;
     let mut state = RawArray::from_ptr(NonNull::new(state).ok_or_else(cells_refused)?);
     with_model(model, |m| {
-        m.model
-            .require_single_output("fin_drift_counts")
-            .or_report()?;
         let values = relation::values_from_arrays(&m.model, &numbers, &texts)?;
         if state.len() == 0 {
             // The first row: the initial '{}' becomes the model's zero counts, allocated in the
@@ -89,7 +86,11 @@ unsafe fn count_row_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_s
         }
         // int8 cells, never negative (made above or by the combine function): read as u64.
         let cells = &mut *(state.data::<u64>().as_ptr());
-        add_to_cells(&m.model, cells, &values, || m.model.predict(&values)).or_report()?;
+        // A multi-class model's output is its most probable class (drift.rs).
+        add_to_cells(&m.model, cells, &values, || {
+            m.model.monitored_prediction(&values)
+        })
+        .or_report()?;
         Ok(pg_sys::Datum::from(state.into_ptr().as_ptr()))
     })
 }

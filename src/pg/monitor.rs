@@ -47,7 +47,6 @@ pub type MonitorRow = (
 pub fn psi(model: &str, relation: Oid) -> SqlResult<Vec<PsiRow>> {
     let relation_name = relation::relation_name(relation)?;
     with_model(model, |m| {
-        m.model.require_single_output("fin_psi").or_report()?;
         let (numbers, texts) = relation::feature_arrays(relation, &relation_name, &m.model)?;
         // One aggregate over the relation: parallel workers on one node, and Citus's workers
         // on a distributed table, count their rows; only the counts come back. The features

@@ -21,10 +21,7 @@ pub fn score_table(model: &str, source: Oid, target: &str, options: &Value) -> S
     let options = ScoreTableOptions::parse(options).or_report()?;
     let name = ModelRef::parse(model).or_report()?.name;
     // The model is read, and the caller's right to use it checked, before anything is written.
-    let (version, task, is_scorecard, classes) = with_model(model, |m| {
-        m.model
-            .require_single_output("fin_score_table")
-            .or_report()?;
+    let (version, task, is_scorecard, classes, multi_class) = with_model(model, |m| {
         let positive = m.model.positive_class.clone().unwrap_or_default();
         let negative = m.model.negative_class_name().unwrap_or_default();
         Ok((
@@ -32,8 +29,23 @@ pub fn score_table(model: &str, source: Oid, target: &str, options: &Value) -> S
             m.model.task,
             m.model.points().is_some(),
             (positive, negative),
+            m.model.is_multi_class(),
         ))
     })?;
+    if multi_class && options.cutoff.is_some() {
+        return Err(fail(
+            ErrorKind::InvalidOption,
+            "a cutoff decides between two classes: this model has more",
+            "leave out \"cutoff\": a multi-class model's rows get their most probable class",
+        ));
+    }
+    if multi_class && options.reasons.is_some_and(|n| n > 0) {
+        return Err(fail(
+            ErrorKind::Unsupported,
+            "fin_score_table writes no reason codes for a multi-class model yet",
+            "leave out \"reasons\", and ask fin_reason_codes(model, row) for the rows that need them",
+        ));
+    }
     if options.cutoff.is_some() && task != Task::Classification {
         return Err(fail(
             ErrorKind::InvalidOption,
@@ -71,6 +83,7 @@ pub fn score_table(model: &str, source: Oid, target: &str, options: &Value) -> S
         reasons,
         cutoff: options.cutoff,
         classes,
+        multi_class,
     };
     score_into(&run, &target_name, exists)
 }

@@ -94,6 +94,19 @@ SELECT count(*) AS applicants,
   FROM graded_test g;
 SELECT count(*) AS contributions FROM fin_explain('grades_gbdt', (SELECT g FROM graded g WHERE id = 2), 100);
 
+-- fin_score_table writes each row's most probable grade and every grade's probability.
+SELECT fin_score_table('grades', 'graded', 'graded_scores', '{"key": ["id"]}');
+SELECT column_name, data_type FROM information_schema.columns
+ WHERE table_name = 'graded_scores' ORDER BY ordinal_position;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE s.class = fin_predict_class('grades', g)
+                          AND s.probabilities = fin_predict_proba('grades', g)) AS as_predicted
+  FROM graded_scores s JOIN graded g USING (id);
+
+-- fin_psi: the output's stability is the predicted grades' shares (the drift reference keeps
+-- the training rows' most probable grade); the training population itself is stable.
+SELECT feature, psi < 0.1 AS stable FROM fin_psi('grades', 'graded') WHERE feature IN ('(score)', 'income', 'records') ORDER BY feature;
+
 -- Cross-validation and search rank a multi-class target by log loss.
 SELECT fold, metric, round(value::numeric, 2) > 0 AS measured
   FROM fin_cross_validate('graded', 'grade', options => '{"exclude": ["id", "status", "fold"]}', folds => 3)
@@ -104,14 +117,16 @@ SELECT trial, options, metric, chosen
                 options => '{"exclude": ["id", "status", "fold"]}') ORDER BY trial;
 RESET client_min_messages;
 
--- Not yet for multi-class models (0A000): other algorithms, drift, batch
--- scoring, SQL; two-class curves (42809); options.positive names one class (22023); more
+-- Not yet for multi-class models (0A000): other algorithms, monitoring by period,
+-- fin_score_row, SQL; a cutoff (22023); two-class curves (42809); options.positive names one class (22023); more
 -- than 100 classes (22000).
 SELECT * FROM fin_train('grades_mlp', 'graded', 'grade', 'mlp', options => '{"exclude": ["id", "status"]}');
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM fin_psi('grades', 'graded');
+SELECT * FROM fin_monitor('grades', 'graded', 'fold');
 \echo :LAST_ERROR_SQLSTATE
-SELECT fin_score_table('grades', 'graded', 'graded_scores');
+SELECT * FROM fin_score_row('grades', (SELECT g FROM graded g WHERE id = 1));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_score_table('grades', 'graded', 'graded_scores', '{"cutoff": 0.5}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_model_sql('grades');
 \echo :LAST_ERROR_SQLSTATE
