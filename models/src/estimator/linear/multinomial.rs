@@ -175,8 +175,11 @@ struct Problem<'a> {
     l2: f64,
     /// The last pass's parameters, loss and gradient: the line search asks for the loss and
     /// the gradient at the same point, and one pass over the rows gives both.
-    last: std::cell::RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    last: std::cell::RefCell<Option<Evaluated>>,
 }
+
+/// A point's parameters, penalized loss and gradient.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
 
 impl Problem<'_> {
     fn minimize(&self, max_iter: u64) -> Result<Array1<f64>> {
