@@ -38,6 +38,11 @@ impl Scored {
             text: text.clone(),
             number: text.parse().ok(),
         });
+        // A multi-class row keeps every class's probability and its class code.
+        let bytes_per_row = match &model.classes {
+            Some(classes) => 8 * classes.len() + 4,
+            None => BYTES_PER_ROW,
+        };
         Scored {
             predictions: Vec::new(),
             truth: match (model.task, &model.classes) {
@@ -50,7 +55,7 @@ impl Scored {
             },
             unlabelled: 0,
             positive,
-            max_rows: budget_bytes / BYTES_PER_ROW,
+            max_rows: budget_bytes / bytes_per_row,
         }
     }
 

@@ -423,7 +423,7 @@ pub fn tune(
         .metric_for(target.task, target.is_multi_class())?
         .to_owned();
     let training_split = target.split(data, options)?.train;
-    let folds = Folds::cut(data, &target, &training_split, spec.folds, options)?;
+    let folds = Folds::cut(data, &target, &training_split, spec.folds, options, limits)?;
     let planned = trials.len();
     let mut done: Vec<Trial> = Vec::with_capacity(planned);
     for (k, (values, _, training)) in trials.iter().enumerate() {

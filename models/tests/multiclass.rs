@@ -453,3 +453,32 @@ fn gbdt_boosts_one_tree_per_class_and_round_as_lightgbm() {
     let log_sum = scores.iter().map(|s| s.exp()).sum::<f64>().ln();
     assert!((explanation.linear_predictor() - log_sum - best.ln()).abs() < 1e-9);
 }
+
+#[test]
+fn numeric_classes_are_found_by_value_past_nine() {
+    // "10" sorts before "9" as text: the classes of a 12-valued target are found by value.
+    let mut data = credit_grades();
+    let mut numbers = NumericColumn::default();
+    for i in 0..data.n_rows() {
+        numbers.push("grade", Some((i % 12 + 1) as f64)).unwrap();
+    }
+    data.target = TargetColumn::Numeric(numbers);
+    let options = TrainOptions::from_json(&json!({
+        "task": "classification", "split": {"column": "row", "test_from": "7"}
+    }))
+    .unwrap();
+    let out = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
+    let classes: Vec<String> = (1..=12).map(|g| g.to_string()).collect();
+    assert_eq!(out.model.classes, Some(classes));
+    // Row i's class is i % 12 + 1: the confusion's row sums are the test rows per class.
+    let confusion = &out.model.evaluation.as_ref().unwrap().confusion;
+    let counts: Vec<u64> = confusion.iter().map(|row| row.iter().sum()).collect();
+    let expected: Vec<u64> = (0..12)
+        .map(|c| {
+            (0..data.n_rows())
+                .filter(|i| i % 10 >= 7 && i % 12 == c)
+                .count() as u64
+        })
+        .collect();
+    assert_eq!(counts, expected);
+}

@@ -43,7 +43,7 @@ pub enum Phase {
     Preprocessing,
     Fitting,
     Evaluating,
-    /// A search's trials (epoch counts trials, loss is the best score so far).
+    /// A search's trials (epoch counts trials, loss is the last trial's mean score).
     Tuning,
     Storing,
 }

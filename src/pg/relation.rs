@@ -758,16 +758,14 @@ fn cast(column: &RelationColumn, kind: ValueKind) -> String {
 }
 
 /// Out-of-time folds (fin_cross_validate, fin_tune) cut the rows by the values of the split
-/// column: the rows are read in its order, ties in key order, each with its value as its
-/// time. Nothing changes without an out-of-time split.
-pub fn order_by_split_time(plan: &mut ReadPlan, columns: &[RelationColumn]) {
+/// column: each row is read with its value as its time (in the usual order, so that a
+/// search's refit reads its rows as fin_train does). Nothing changes without an out-of-time
+/// split.
+pub fn read_split_times(plan: &mut ReadPlan, columns: &[RelationColumn]) {
     let Some((column, _)) = &plan.split else {
         return;
     };
-    let name = column.name.clone();
-    plan.order_by.retain(|c| *c != name);
-    plan.order_by.insert(0, name.clone());
-    plan.time = columns.iter().find(|c| c.name == name).cloned();
+    plan.time = columns.iter().find(|c| c.name == column.name).cloned();
 }
 
 /// The time column, which must be a date or a timestamp (42703 when missing, 42804 for

@@ -375,7 +375,7 @@ fn read_and_train(
     }
     if let How::Search(..) = how {
         // Out-of-time folds cut the rows by their times.
-        relation::order_by_split_time(&mut plan, columns);
+        relation::read_split_times(&mut plan, columns);
     }
     let mut dataset = relation::read(relation_name, &plan, gucs::max_training_memory_bytes())?;
     let incumbent_only = dataset.features.split_off(planned);
@@ -597,8 +597,8 @@ fn tell_trial(trial: &Trial, planned: usize) {
     );
 }
 
-/// k-fold cross-validation (`fin_cross_validate`): reads `relation` once (in time order for a
-/// split by time) and fits and measures each fold (models/src/train/cross_validate.rs).
+/// k-fold cross-validation (`fin_cross_validate`): reads `relation` once (with each row's
+/// time for a split by time) and fits and measures each fold (models/src/train/cross_validate.rs).
 /// Nothing is stored.
 pub fn cross_validate(
     relation: Oid,
@@ -629,7 +629,7 @@ pub fn cross_validate(
         &training.options,
     )
     .or_report()?;
-    relation::order_by_split_time(&mut plan, &columns);
+    relation::read_split_times(&mut plan, &columns);
     notice_skipped(&plan, None);
     let dataset = relation::read(&relation_name, &plan, gucs::max_training_memory_bytes())?;
     let (results, notes) = run_cross_validation(

@@ -1,7 +1,8 @@
 //! Metrics of a multi-class classifier from its class probabilities (`p`: n rows × k
 //! classes, row after row) and each row's class code `y` (below k), as scikit-learn defines
 //! them: `accuracy_score`, `f1_score(average="macro" | "weighted")` of the most probable class
-//! (the first of equals, as numpy's argmax; a class never predicted has F1 0), `log_loss`
+//! (the first of equals, as numpy's argmax; a class never predicted has F1 0; the macro mean
+//! over the classes that occur, actual or predicted), `log_loss`
 //! (probabilities clipped at 1e-15), and `roc_auc_score(multi_class="ovr", average="macro" |
 //! "weighted")`: each class's AUC against the rest, averaged, or weighted by its rows.
 
@@ -54,7 +55,12 @@ pub fn multiclass_report(p: &[f64], y: &[u32], k: usize) -> BTreeMap<String, f64
         })
         .collect();
     m.insert("accuracy".into(), correct as f64 / n as f64);
-    m.insert("f1_macro".into(), f1.iter().sum::<f64>() / k as f64);
+    // scikit-learn averages over the classes that occur, actual or predicted.
+    let occurring: Vec<usize> = (0..k).filter(|&c| support[c] + predicted[c] > 0).collect();
+    m.insert(
+        "f1_macro".into(),
+        occurring.iter().map(|&c| f1[c]).sum::<f64>() / occurring.len().max(1) as f64,
+    );
     m.insert(
         "f1_weighted".into(),
         f1.iter()

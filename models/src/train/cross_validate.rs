@@ -12,7 +12,7 @@ use super::Target;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::estimator::Params;
-use crate::fit::Limits;
+use crate::fit::{check_budget, Limits};
 use crate::options::{SplitSpec, Task, TrainOptions, Training};
 use crate::progress::Progress;
 use crate::split;
@@ -36,6 +36,7 @@ impl Folds {
         pool: &[usize],
         folds: usize,
         options: &TrainOptions,
+        limits: Limits,
     ) -> Result<Folds> {
         if !(2..=MAX_FOLDS).contains(&folds) {
             return Err(Error::invalid_option(format!(
@@ -43,6 +44,16 @@ impl Folds {
             ))
             .with_hint("5 or 10 folds are usual"));
         }
+        // Each fold's training and test rows: every pooled row once a fold.
+        let needed = folds
+            .saturating_mul(pool.len())
+            .saturating_mul(std::mem::size_of::<usize>());
+        check_budget(
+            data.bytes().saturating_add(needed),
+            limits,
+            || format!("{folds} folds of {} rows", pool.len()),
+            "use fewer folds, raise finml.max_training_memory, or cross-validate a sample",
+        )?;
         if let Some(SplitSpec::OutOfTime { column, .. }) = &options.split {
             return by_time(data, pool, folds, column);
         }
@@ -62,16 +73,18 @@ impl Folds {
                 split::kfold(pool.len(), folds, options.seed)
             }
         };
-        let mut parts = vec![(Vec::new(), Vec::new()); folds];
-        for (&row, &fold) in pool.iter().zip(&fold_of) {
-            for (f, (train, test)) in parts.iter_mut().enumerate() {
-                if f == fold {
-                    test.push(row);
-                } else {
-                    train.push(row);
-                }
-            }
-        }
+        let parts = (0..folds)
+            .map(|f| {
+                crate::interrupt::check();
+                let (test, train): (Vec<(usize, usize)>, Vec<(usize, usize)>) = pool
+                    .iter()
+                    .copied()
+                    .zip(fold_of.iter().copied())
+                    .partition(|&(_, fold)| fold == f);
+                let rows = |pairs: Vec<(usize, usize)>| pairs.into_iter().map(|(r, _)| r).collect();
+                (rows(train), rows(test))
+            })
+            .collect();
         Ok(Folds(parts))
     }
 }
@@ -93,8 +106,9 @@ fn check_class_counts(classes: &[u32], folds: usize, target: &str) -> Result<()>
     Ok(())
 }
 
-/// Out-of-time folds over `pool` (rows in time order, `data.times` their times): the distinct
-/// times cut into `folds + 1` blocks; fold f trains on blocks 0..=f and tests on block f + 1.
+/// Out-of-time folds over `pool` (`data.times` their times): the distinct times cut into
+/// `folds + 1` blocks; fold f trains on blocks 0..=f and tests on block f + 1 (each fold's
+/// rows in dataset order).
 fn by_time(data: &Dataset, pool: &[usize], folds: usize, column: &str) -> Result<Folds> {
     let Some(times) = &data.times else {
         return Err(Error::new(
@@ -103,6 +117,7 @@ fn by_time(data: &Dataset, pool: &[usize], folds: usize, column: &str) -> Result
         ));
     };
     let mut distinct: Vec<f64> = pool.iter().map(|&i| times[i]).collect();
+    distinct.sort_unstable_by(f64::total_cmp);
     distinct.dedup();
     let blocks = folds + 1;
     if distinct.len() < blocks {
@@ -195,7 +210,14 @@ pub fn cross_validate(
     let mut notes = Vec::new();
     let target = Target::resolve(data, &training.options, &mut notes)?;
     let params = target.params_for(data, training, &mut notes)?;
-    let cut = Folds::cut(data, &target, &target.rows, folds, &training.options)?;
+    let cut = Folds::cut(
+        data,
+        &target,
+        &target.rows,
+        folds,
+        &training.options,
+        limits,
+    )?;
     let results = run_folds(
         data,
         &target,

@@ -139,7 +139,8 @@ fn text_target(
     present.sort_unstable();
     present.dedup();
     if present.len() > 2 {
-        return multi_class(name, &present, options, |i| column.level(i), rows);
+        let code_of = |i: usize| column.level(i).and_then(|l| present.binary_search(&l).ok());
+        return multi_class(name, &present, options, code_of, rows);
     }
     let positive = match &options.positive {
         Some(Value::String(s)) => s.clone(),
@@ -217,14 +218,15 @@ fn numeric_target(
                 // Integer classes (rating grades 1 to 7) named as their numbers.
                 let names: Vec<String> = distinct.iter().map(|v| v.to_string()).collect();
                 let present: Vec<&str> = names.iter().map(String::as_str).collect();
-                let name_of = |i: usize| {
+                // Found by value (the names do not sort as the numbers do: "10" < "9"); -0 and
+                // 0 are one class, as dedup made them.
+                let code_of = |i: usize| {
                     let v = column.values[i];
                     distinct
-                        .binary_search_by(|d| d.total_cmp(&v))
+                        .binary_search_by(|d| d.partial_cmp(&v).unwrap_or(std::cmp::Ordering::Less))
                         .ok()
-                        .map(|k| present[k])
                 };
-                return multi_class(name, &present, options, name_of, rows);
+                return multi_class(name, &present, options, code_of, rows);
             }
             let present: Vec<String> = distinct.iter().map(|v| v.to_string()).collect();
             let positive = match &options.positive {
@@ -287,13 +289,13 @@ fn check_two_classes(name: &str, y: &[bool], positive: String, negative: String)
     Ok(())
 }
 
-/// A target of 3 or more classes (`present`, sorted; `level_of` a row's class): each row's
+/// A target of 3 or more classes (`present`, sorted; `code_of` a row's index in it): each row's
 /// class code. 22000 past [`MAX_CLASSES`]; 22023 when options.positive names one class.
-fn multi_class<'a>(
+fn multi_class(
     name: &str,
-    present: &[&'a str],
+    present: &[&str],
     options: &TrainOptions,
-    level_of: impl Fn(usize) -> Option<&'a str>,
+    code_of: impl Fn(usize) -> Option<usize>,
     rows: &[usize],
 ) -> Result<(Task, Labels)> {
     if present.len() > MAX_CLASSES {
@@ -315,16 +317,12 @@ fn multi_class<'a>(
     let y = rows
         .iter()
         .map(|&i| {
-            let level = level_of(i).unwrap_or_default();
-            present
-                .binary_search(&level)
-                .map(|k| k as u32)
-                .map_err(|_| {
-                    Error::new(
-                        ErrorKind::Internal,
-                        format!("a row of \"{name}\" whose class was not seen"),
-                    )
-                })
+            code_of(i).map(|k| k as u32).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Internal,
+                    format!("a row of \"{name}\" whose class was not seen"),
+                )
+            })
         })
         .collect::<Result<Vec<u32>>>()?;
     Ok((

@@ -45,8 +45,10 @@ pub fn fit_classes(
         "gradient boosting",
     )?;
     let n = input.train.len();
-    // Every class's outputs beside the rows' gradients, hessians and probabilities.
-    let needed = n.saturating_mul(classes + 3).saturating_mul(8);
+    // Every class's outputs and probabilities, and the rows' gradients, hessians and weights.
+    let needed = n
+        .saturating_mul(classes.saturating_mul(2).saturating_add(3))
+        .saturating_mul(8);
     check_budget(
         input.data.bytes().saturating_add(needed),
         input.limits,

@@ -14,7 +14,7 @@ use crate::estimator::{
     MULTI_CLASS_FORMAT_VERSION,
 };
 use crate::explain::{explain_linear_class, Explanation, Reference};
-use crate::fit::{FitInput, Task, TrainLabels};
+use crate::fit::{FitInput, Task, TrainLabels, MAX_CLASSES};
 use crate::metrics::most_probable;
 use crate::preprocess::Preprocessor;
 use serde_json::{Map, Value};
@@ -296,8 +296,11 @@ impl Estimator for MultinomialModel {
     }
 
     fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {
-        self.0
-            .shape_mismatch(self.0.classes(), preprocessor.width())
+        let classes = self.0.classes();
+        if !(3..=MAX_CLASSES).contains(&classes) {
+            return Some(format!("{classes} class equations (3 to {MAX_CLASSES})"));
+        }
+        self.0.shape_mismatch(classes, preprocessor.width())
     }
 
     fn format_version(&self) -> u32 {

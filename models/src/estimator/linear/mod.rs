@@ -351,14 +351,25 @@ pub fn fit_multiclass(
     let preprocessor = fit_standardized(input)?;
     let width = preprocessor.width();
     // The information matrix of every class's terms (for the standard errors), its factor
-    // and its inverse, when they are computed.
-    let side = classes.len().saturating_mul(width + 1);
-    let squares = if side <= multinomial::MAX_COVARIANCE_SIDE {
-        LINEAR_SQUARE_MATRICES * classes.len() * classes.len()
+    // and its inverse, with the class pairs' blocks and their row weights that build it,
+    // when they are computed.
+    let classes_n = classes.len();
+    let pairs = classes_n * (classes_n + 1) / 2;
+    let side = classes_n.saturating_mul(width + 1);
+    let (squares, row_weights) = if side <= multinomial::MAX_COVARIANCE_SIDE {
+        (
+            LINEAR_SQUARE_MATRICES * classes_n * classes_n + pairs,
+            pairs * crate::design::BLOCK_ROWS * 8,
+        )
     } else {
-        1
+        (1, 0)
     };
-    check_solver_memory(input.data.bytes(), width, squares, input.limits)?;
+    check_solver_memory(
+        input.data.bytes().saturating_add(row_weights),
+        width,
+        squares,
+        input.limits,
+    )?;
     let weights = multi_class_weights(input.sample_weights, y, classes.len(), params.class_weight)?;
     let pairs: Vec<(u32, f64)> = y
         .iter()
