@@ -76,13 +76,15 @@ impl Folds {
         let parts = (0..folds)
             .map(|f| {
                 crate::interrupt::check();
-                let (test, train): (Vec<(usize, usize)>, Vec<(usize, usize)>) = pool
-                    .iter()
-                    .copied()
-                    .zip(fold_of.iter().copied())
-                    .partition(|&(_, fold)| fold == f);
-                let rows = |pairs: Vec<(usize, usize)>| pairs.into_iter().map(|(r, _)| r).collect();
-                (rows(train), rows(test))
+                let (mut train, mut test) = (Vec::new(), Vec::new());
+                for (&row, &fold) in pool.iter().zip(&fold_of) {
+                    if fold == f {
+                        test.push(row);
+                    } else {
+                        train.push(row);
+                    }
+                }
+                (train, test)
             })
             .collect();
         Ok(Folds(parts))
