@@ -77,6 +77,18 @@ fn credit_grades() -> Dataset {
     }
 }
 
+/// Row `i` of `data` as values in feature order.
+fn row_values(data: &Dataset, i: usize) -> Vec<RawValue<'_>> {
+    data.features
+        .iter()
+        .map(|f| match &f.column {
+            Column::Numeric(c) if c.values[i].is_nan() => RawValue::Null,
+            Column::Numeric(c) => RawValue::Number(c.values[i]),
+            Column::Categorical(c) => c.level(i).map_or(RawValue::Null, RawValue::Text),
+        })
+        .collect()
+}
+
 #[derive(Deserialize)]
 struct Reference {
     classes: Vec<String>,
@@ -161,15 +173,7 @@ fn probabilities_classes_and_the_stored_form() {
     .unwrap();
     let model = &out.model;
     // The second test row (file row 8) of reference/credit_grades.json.
-    let row: Vec<RawValue> = data
-        .features
-        .iter()
-        .map(|f| match &f.column {
-            Column::Numeric(c) if c.values[8].is_nan() => RawValue::Null,
-            Column::Numeric(c) => RawValue::Number(c.values[8]),
-            Column::Categorical(c) => c.level(8).map_or(RawValue::Null, RawValue::Text),
-        })
-        .collect();
+    let row = row_values(&data, 8);
     let p = model.predict_proba(&row).unwrap();
     assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     for (ours, theirs) in p.iter().zip(&reference().first_test_probabilities[1]) {
@@ -372,15 +376,7 @@ fn an_explanation_adds_up_to_the_most_probable_class_score() {
         panic!("not a multinomial model")
     };
     for i in [0, 8, 99, 1000] {
-        let row: Vec<RawValue> = data
-            .features
-            .iter()
-            .map(|f| match &f.column {
-                Column::Numeric(c) if c.values[i].is_nan() => RawValue::Null,
-                Column::Numeric(c) => RawValue::Number(c.values[i]),
-                Column::Categorical(c) => c.level(i).map_or(RawValue::Null, RawValue::Text),
-            })
-            .collect();
+        let row = row_values(&data, i);
         let p = model.predict_proba(&row).unwrap();
         let class = p
             .iter()
@@ -431,15 +427,7 @@ fn gbdt_boosts_one_tree_per_class_and_round_as_lightgbm() {
     // The stored form reads back to the same probabilities; explanations are the most
     // probable class's TreeSHAP, adding up to its score.
     let back = format::from_bytes(&format::to_bytes(&out.model).unwrap()).unwrap();
-    let row: Vec<RawValue> = data
-        .features
-        .iter()
-        .map(|f| match &f.column {
-            Column::Numeric(c) if c.values[5].is_nan() => RawValue::Null,
-            Column::Numeric(c) => RawValue::Number(c.values[5]),
-            Column::Categorical(c) => c.level(5).map_or(RawValue::Null, RawValue::Text),
-        })
-        .collect();
+    let row = row_values(&data, 5);
     let p = out.model.predict_proba(&row).unwrap();
     assert_eq!(back.predict_proba(&row).unwrap(), p);
     let explanation = out.model.explain(&row).unwrap();
