@@ -488,8 +488,17 @@ impl Model {
     /// additive for linear models, integrated gradients for an MLP.
     pub fn explain(&self, values: &[RawValue<'_>]) -> Result<Explanation> {
         let reference = self.reference()?;
-        self.estimator
-            .explain(&self.preprocessor, reference, values)
+        let explanation = self
+            .estimator
+            .explain(&self.preprocessor, reference, values)?;
+        // Values of order 1e308 can make a term ∞ (or ∞ − ∞): refused as a prediction is.
+        if let Some(&bad) = std::iter::once(&explanation.baseline)
+            .chain(&explanation.contributions)
+            .find(|t| !t.is_finite())
+        {
+            finite_prediction(bad)?;
+        }
+        Ok(explanation)
     }
 
     /// Each feature's global importance: the standard deviation of its contribution over
