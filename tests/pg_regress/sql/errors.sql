@@ -81,8 +81,12 @@ SELECT * FROM fin_train('m', 'empty_table', 'y');
 -- one-class target: 22000
 SELECT * FROM fin_train('m', 'odd', 'one_class', features => ARRAY['x']);
 \echo :LAST_ERROR_SQLSTATE
--- more than two classes: 22000
+-- options.positive on a target of more than two classes (a multi-class target trains
+-- without it): 22023; more than 100 classes: 22000
 SELECT * FROM fin_train('m', 'odd', 'multi', features => ARRAY['x'], options => '{"positive": "a"}');
+\echo :LAST_ERROR_SQLSTATE
+CREATE TABLE many_classes AS SELECT i AS id, i % 10 AS x, i AS big FROM generate_series(1, 101) i;
+SELECT * FROM fin_train('m', 'many_classes', 'big', features => ARRAY['x'], options => '{"task": "classification"}');
 \echo :LAST_ERROR_SQLSTATE
 
 -- bad options: 22023
@@ -127,8 +131,6 @@ SELECT * FROM fin_train('m', 'odd', 'y', options => '{"order_by": 7}');
 SELECT * FROM fin_train('m', 'odd', 'y', features => ARRAY['x', 'x']);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('m', 'odd', 'y', features => ARRAY[]::text[]);
-\echo :LAST_ERROR_SQLSTATE
-SELECT * FROM fin_train('m', 'odd', 'big', features => ARRAY['x'], options => '{"task": "classification"}');
 \echo :LAST_ERROR_SQLSTATE
 CREATE TABLE two_valued AS SELECT x, (id % 2) * 5 + 2 AS grade FROM odd;
 SELECT * FROM fin_train('m', 'two_valued', 'grade', features => ARRAY['x'], options => '{"task": "classification"}');
