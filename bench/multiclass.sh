@@ -62,6 +62,8 @@ echo "| --- | --- | --- | --- | --- |"
 for RUN in $(seq 1 "$RUNS"); do
     finml=$(seconds -c "SELECT fin_train('bench_multinomial', 'grades', 'grade', 'logistic', options => '$OPTIONS') IS NOT NULL")
     loss=$(psql_db -c "SELECT round((metrics->>'log_loss')::numeric, 6) FROM finml.models WHERE name = 'bench_multinomial' AND deployed")
+    # The peer reads the coefficients as the client role.
+    psql_db -c "SELECT fin_grant('bench_multinomial', 'finml_bench_client')" >/dev/null
     if [ -x "$PY" ]; then
         set -- $(env PGHOST=127.0.0.1 PGUSER=finml_bench_client PGPASSWORD=finml_bench DB="$DB" "$PY" peers.py multinomial)
         echo "| $RUN | finml fin_train | $finml | $loss | $3 |"
