@@ -108,6 +108,17 @@ fn reference() -> Reference {
     serde_json::from_str(&std::fs::read_to_string(&path).expect(&path)).expect(&path)
 }
 
+/// Multinomial logistic regression of the grades on the split of [`split_options`].
+fn logistic_on(data: &Dataset) -> finml_models::TrainOutcome {
+    train(
+        data,
+        finml_models::registry::LOGISTIC,
+        &split_options(),
+        LIMITS,
+    )
+    .unwrap()
+}
+
 fn split_options() -> TrainOptions {
     TrainOptions::from_json(&json!({"split": {"column": "row", "test_from": "7"}})).unwrap()
 }
@@ -116,13 +127,7 @@ fn split_options() -> TrainOptions {
 fn multinomial_logistic_matches_scikit_learn_on_seven_grades() {
     let data = credit_grades();
     let expected = reference();
-    let out = train(
-        &data,
-        finml_models::registry::LOGISTIC,
-        &split_options(),
-        LIMITS,
-    )
-    .unwrap();
+    let out = logistic_on(&data);
     assert_eq!(out.model.classes.as_deref(), Some(&expected.classes[..]));
     assert_eq!((out.train_rows, out.test_rows), (3119, 1335));
     let Some(MultinomialModel(fitted)) = out.model.estimator.downcast_ref::<MultinomialModel>()
@@ -164,13 +169,7 @@ fn multinomial_logistic_matches_scikit_learn_on_seven_grades() {
 #[test]
 fn probabilities_classes_and_the_stored_form() {
     let data = credit_grades();
-    let out = train(
-        &data,
-        finml_models::registry::LOGISTIC,
-        &split_options(),
-        LIMITS,
-    )
-    .unwrap();
+    let out = logistic_on(&data);
     let model = &out.model;
     // The second test row (file row 8) of reference/credit_grades.json.
     let row = row_values(&data, 8);
@@ -336,13 +335,7 @@ fn cross_validation_and_search_rank_a_multi_class_target_by_log_loss() {
 #[test]
 fn the_report_lists_the_classes_and_tables_the_confusion() {
     let data = credit_grades();
-    let out = train(
-        &data,
-        finml_models::registry::LOGISTIC,
-        &split_options(),
-        LIMITS,
-    )
-    .unwrap();
+    let out = logistic_on(&data);
     let facts = finml_models::report::ReportFacts {
         name: "grades".into(),
         version: 1,
@@ -364,13 +357,7 @@ fn the_report_lists_the_classes_and_tables_the_confusion() {
 #[test]
 fn an_explanation_adds_up_to_the_most_probable_class_score() {
     let data = credit_grades();
-    let out = train(
-        &data,
-        finml_models::registry::LOGISTIC,
-        &split_options(),
-        LIMITS,
-    )
-    .unwrap();
+    let out = logistic_on(&data);
     let model = &out.model;
     let Some(MultinomialModel(fitted)) = model.estimator.downcast_ref::<MultinomialModel>() else {
         panic!("not a multinomial model")

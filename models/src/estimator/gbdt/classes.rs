@@ -4,9 +4,7 @@
 //! rows and columns are drawn once for its k trees. Early stopping watches the validation
 //! rows' multi-class log loss and keeps every class's trees up to the best round.
 
-use super::{
-    add_tree_outputs, draw_round, grow_params, validation_split, GbdtParams, ROUNDS_PER_LOG,
-};
+use super::{add_tree_outputs, draw_round, grow_params, validation_split, GbdtParams, Rounds};
 use crate::error::Result;
 use crate::estimator::linear::multinomial::softmax_in_place;
 use crate::fit::{check_budget, multi_class_weights, FitInput};
@@ -19,7 +17,6 @@ use crate::trees::grow::{grow, GrowInput};
 use crate::trees::{Combine, Ensemble};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
-use std::time::Instant;
 
 /// A multi-class boosted model's fit: one ensemble per class, and the log of its rounds.
 pub struct ClassesFit {
@@ -66,9 +63,7 @@ pub fn fit_classes(
     let mut probabilities = vec![0.0; n * classes];
     let grow_params = grow_params(params, monotone, threads, kept);
     let mut trees: Vec<Vec<_>> = vec![Vec::with_capacity(params.n_trees); classes];
-    let mut log = Vec::new();
-    let mut best = (f64::INFINITY, 0usize);
-    let started = Instant::now();
+    let mut rounds = Rounds::new();
     let factor = classes as f64 / (classes as f64 - 1.0);
     for round in 0..params.n_trees {
         input.progress.step()?;
@@ -102,39 +97,23 @@ pub fn fit_classes(
         softmax_rows(&eta, &mut probabilities, classes);
         let loss = |rows: &[usize]| log_loss(&probabilities, y, &w, rows, classes);
         let valid_loss = (!valid_rows.is_empty()).then(|| loss(&valid_rows));
-        if let Some(l) = valid_loss {
-            if l < best.0 {
-                best = (l, round + 1);
-            }
-        }
-        let stop = params
-            .early_stopping_rounds
-            .is_some_and(|k| round + 1 >= best.1 + k);
-        if (round + 1) % ROUNDS_PER_LOG == 0 || round + 1 == params.n_trees || stop {
-            let entry = EpochLog {
-                epoch: round + 1,
-                of: params.n_trees,
-                train_loss: loss(&fit_rows),
-                valid_loss,
-                seconds: started.elapsed().as_secs_f64(),
-                rows_added: None,
-            };
-            input.progress.epoch(&entry)?;
-            log.push(entry);
-        }
-        if stop {
-            input.notes.push(format!(
-                "early stopping: the validation loss last fell at round {} of {}; the model keeps {} trees per class",
-                best.1, round + 1, best.1
-            ));
+        if rounds.after(
+            round,
+            params,
+            valid_loss,
+            || loss(&fit_rows),
+            input,
+            "trees per class",
+        )? {
             break;
         }
     }
-    if params.early_stopping_rounds.is_some() {
+    if let Some(kept) = rounds.kept(params) {
         for class_trees in &mut trees {
-            class_trees.truncate(best.1.max(1));
+            class_trees.truncate(kept);
         }
     }
+    let log = rounds.log;
     let ensembles = bases
         .into_iter()
         .zip(trees)

@@ -192,9 +192,7 @@ pub fn fit_estimator(
     let (mut gradients, mut hessians) = (vec![0.0; n], vec![0.0; n]);
     let grow_params = grow_params(params, monotone, threads, kept);
     let mut trees = Vec::with_capacity(params.n_trees);
-    let mut log = Vec::new();
-    let mut best = (f64::INFINITY, 0usize);
-    let started = Instant::now();
+    let mut rounds = Rounds::new();
     for round in 0..params.n_trees {
         input.progress.step()?;
         interrupt::check();
@@ -226,37 +224,15 @@ pub fn fit_estimator(
         trees.push(grown.tree);
         let valid_loss =
             (!valid_rows.is_empty()).then(|| mean_loss(&eta, &y, &w, &valid_rows, classification));
-        if let Some(loss) = valid_loss {
-            if loss < best.0 {
-                best = (loss, round + 1);
-            }
-        }
-        let stop = params
-            .early_stopping_rounds
-            .is_some_and(|k| round + 1 >= best.1 + k);
-        if (round + 1) % ROUNDS_PER_LOG == 0 || round + 1 == params.n_trees || stop {
-            let entry = EpochLog {
-                epoch: round + 1,
-                of: params.n_trees,
-                train_loss: mean_loss(&eta, &y, &w, &fit_rows, classification),
-                valid_loss,
-                seconds: started.elapsed().as_secs_f64(),
-                rows_added: None,
-            };
-            input.progress.epoch(&entry)?;
-            log.push(entry);
-        }
-        if stop {
-            input.notes.push(format!(
-                "early stopping: the validation loss last fell at round {} of {}; the model keeps {} trees",
-                best.1, round + 1, best.1
-            ));
+        let train_loss = || mean_loss(&eta, &y, &w, &fit_rows, classification);
+        if rounds.after(round, params, valid_loss, train_loss, input, "trees")? {
             break;
         }
     }
-    if params.early_stopping_rounds.is_some() {
-        trees.truncate(best.1.max(1));
+    if let Some(kept) = rounds.kept(params) {
+        trees.truncate(kept);
     }
+    let log = rounds.log;
     Ok((
         preprocessor,
         GbdtFit {
@@ -268,6 +244,70 @@ pub fn fit_estimator(
             log,
         },
     ))
+}
+
+/// What boosting keeps across its rounds: the lowest validation loss and its round, the log
+/// of every `ROUNDS_PER_LOG`-th round (and the last), and when it started.
+struct Rounds {
+    best: (f64, usize),
+    log: Vec<EpochLog>,
+    started: Instant,
+}
+
+impl Rounds {
+    fn new() -> Rounds {
+        Rounds {
+            best: (f64::INFINITY, 0),
+            log: Vec::new(),
+            started: Instant::now(),
+        }
+    }
+
+    /// After round `round` (from 0): records its validation loss, logs it when due (the
+    /// training loss computed only then) and says whether early stopping ends the boosting
+    /// (a note says where; `kept` names what each round grew: "trees", "trees per class").
+    fn after(
+        &mut self,
+        round: usize,
+        params: &GbdtParams,
+        valid_loss: Option<f64>,
+        train_loss: impl FnOnce() -> f64,
+        input: &mut FitInput<'_>,
+        kept: &str,
+    ) -> Result<bool> {
+        if let Some(loss) = valid_loss {
+            if loss < self.best.0 {
+                self.best = (loss, round + 1);
+            }
+        }
+        let stop = params
+            .early_stopping_rounds
+            .is_some_and(|k| round + 1 >= self.best.1 + k);
+        if (round + 1).is_multiple_of(ROUNDS_PER_LOG) || round + 1 == params.n_trees || stop {
+            let entry = EpochLog {
+                epoch: round + 1,
+                of: params.n_trees,
+                train_loss: train_loss(),
+                valid_loss,
+                seconds: self.started.elapsed().as_secs_f64(),
+                rows_added: None,
+            };
+            input.progress.epoch(&entry)?;
+            self.log.push(entry);
+        }
+        if stop {
+            input.notes.push(format!(
+                "early stopping: the validation loss last fell at round {} of {}; the model keeps {} {kept}",
+                self.best.1, round + 1, self.best.1
+            ));
+        }
+        Ok(stop)
+    }
+
+    /// The rounds whose trees the model keeps: up to the best one with early stopping.
+    fn kept(&self, params: &GbdtParams) -> Option<usize> {
+        params.early_stopping_rounds.map(|_| self.best.1.max(1))
+    }
 }
 
 /// How each tree grows: the parameters' limits, `threads` threads, and the histograms that

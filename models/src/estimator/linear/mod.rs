@@ -9,10 +9,11 @@ pub mod solver;
 pub mod summed;
 
 pub use solver::{
-    fit_linear, fit_logistic, fit_logistic_coefficients, fit_logistic_weighted, fitted_by_newton,
-    linear_predictor, logistic_covariance, logistic_covariance_weighted, logistic_row,
-    newton_by_passes, original_scale_coefficients, sigmoid, Coefficient, LinearFit, NewtonPass,
-    NewtonSolution, GRADIENT_TOLERANCE_PER_ROW, NEWTON_MAX_TERMS,
+    first_invalid_coefficient, fit_linear, fit_logistic, fit_logistic_coefficients,
+    fit_logistic_weighted, fitted_by_newton, linear_predictor, logistic_covariance,
+    logistic_covariance_weighted, logistic_row, newton_by_passes, original_scale_coefficients,
+    sigmoid, Coefficient, LinearFit, NewtonPass, NewtonSolution, GRADIENT_TOLERANCE_PER_ROW,
+    NEWTON_MAX_TERMS,
 };
 
 use crate::data::RawValue;
@@ -132,11 +133,7 @@ impl LinearEstimator {
         if let Some(j) = self.weights.iter().position(|w| !w.is_finite()) {
             return Some(format!("weight {}", j + 1));
         }
-        self.coefficients.iter().find_map(|c| {
-            let statistics = [c.std_error, c.z, c.p_value, c.odds_ratio];
-            (!c.estimate.is_finite() || statistics.iter().flatten().any(|x| !x.is_finite()))
-                .then(|| format!("the coefficient statistics of \"{}\"", c.term))
-        })
+        first_invalid_coefficient(&self.coefficients)
     }
 
     /// Weights that do not fit the design `preprocessor` makes: what does not fit.

@@ -9,7 +9,9 @@
 //! errors: the matrix is singular along "every intercept up by the same amount", so the
 //! covariance is `(H + uuᵀ)⁻¹ − uuᵀ` for the unit vector `u` of that direction.
 
-use super::solver::{original_scale_coefficients, Coefficient, LinearFit};
+use super::solver::{
+    first_invalid_coefficient, original_scale_coefficients, Coefficient, LinearFit,
+};
 use crate::design::{add_weighted_gram, dot, row, visit_blocks, DesignRows, BLOCK_ROWS};
 use crate::error::{Error, ErrorKind, Result};
 use crate::linalg::spd_inverse;
@@ -59,11 +61,7 @@ impl Multinomial {
                 return Some(format!("the weights of class {}", c + 1));
             }
         }
-        self.coefficients.iter().find_map(|c| {
-            let statistics = [c.std_error, c.z, c.p_value, c.odds_ratio];
-            (!c.estimate.is_finite() || statistics.iter().flatten().any(|x| !x.is_finite()))
-                .then(|| format!("the coefficient statistics of \"{}\"", c.term))
-        })
+        first_invalid_coefficient(&self.coefficients)
     }
 
     /// Weights that do not fit `classes` classes and a design `width` wide: what does not fit.

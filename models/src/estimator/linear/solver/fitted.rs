@@ -28,6 +28,16 @@ pub struct Coefficient {
     pub odds_ratio: Option<f64>,
 }
 
+/// The first coefficient whose estimate or a statistic is not a finite number, named for the
+/// error message.
+pub fn first_invalid_coefficient(coefficients: &[Coefficient]) -> Option<String> {
+    coefficients.iter().find_map(|c| {
+        let statistics = [c.std_error, c.z, c.p_value, c.odds_ratio];
+        (!c.estimate.is_finite() || statistics.iter().flatten().any(|x| !x.is_finite()))
+            .then(|| format!("the coefficient statistics of \"{}\"", c.term))
+    })
+}
+
 /// `b + X·w` for every row of `x`.
 pub fn linear_predictor(x: &Array2<f64>, intercept: f64, weights: &[f64]) -> Array1<f64> {
     let weights = ArrayView1::from(weights);

@@ -18,7 +18,10 @@ mod loss;
 mod newton;
 mod ridge;
 
-pub use fitted::{linear_predictor, original_scale_coefficients, Coefficient, LinearFit};
+pub use fitted::{
+    first_invalid_coefficient, linear_predictor, original_scale_coefficients, Coefficient,
+    LinearFit,
+};
 pub use lbfgs::GRADIENT_TOLERANCE_PER_ROW;
 pub use logistic::{
     fit_logistic, fit_logistic_coefficients, fit_logistic_weighted, logistic_covariance,
