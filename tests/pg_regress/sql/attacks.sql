@@ -525,6 +525,26 @@ SELECT count(*) FROM fin_monitor('victim_m', 'monitored_rows', 'batch');
 \echo :LAST_ERROR_SQLSTATE
 RESET finml.max_training_memory;
 DROP TABLE monitored_rows;
+-- 10. Multi-class models and searches (issue 35). A hand-edited multi-class model is refused
+-- on import when its classes do not match its class scores or name a class twice; a search
+-- of 1,000 trials stops at the statement's timeout (57014) and stores nothing.
+SELECT version FROM fin_train('marital_m', 'attack_loans', 'marital', options => '{"exclude": ["id", "status"]}');
+SELECT fin_export('marital_m') AS doc \gset
+SELECT fin_import('edited_classes', edited(:'doc', '"classes":\["[a-z]+",', '"classes":['));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_import('edited_classes', edited(:'doc', '"classes":\["([a-z]+)","[a-z]+",', '"classes":["\1","\1",'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS edited_imported FROM finml.models WHERE name = 'edited_classes';
+SET client_min_messages = warning;
+SET statement_timeout = '1s';
+SELECT count(*) FROM fin_tune('endless_search', 'attack_loans', 'status', 'logistic',
+       '{"l2": {"log_uniform": [0.001, 1000]}, "trials": 1000, "folds": 10}',
+       options => '{"positive": "bad", "exclude": ["id"]}');
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+RESET client_min_messages;
+SELECT count(*) AS searched_versions FROM finml.models WHERE name = 'endless_search';
+SELECT fin_drop_model('marital_m');
 \i include/cleanup.sql
 DROP OWNED BY victim, mallory, grantee_renamed, grantee_r, owner_a;
 DROP ROLE victim, mallory, grantee_renamed, grantee_r, owner_a;
