@@ -180,6 +180,17 @@ pub enum SolverDesign<'a> {
 
 impl<'a> SolverDesign<'a> {
     pub fn new(columns: RowsDesign<'a>, data_bytes: usize, limits: Limits) -> SolverDesign<'a> {
+        let newton = fitted_by_newton(columns.width());
+        SolverDesign::for_solver(columns, data_bytes, limits, newton)
+    }
+
+    /// The design for Newton's method (`newton`: read from the columns) or L-BFGS (held).
+    pub fn for_solver(
+        columns: RowsDesign<'a>,
+        data_bytes: usize,
+        limits: Limits,
+        newton: bool,
+    ) -> SolverDesign<'a> {
         let bytes = columns
             .n_rows()
             .saturating_mul(columns.width())
@@ -189,13 +200,13 @@ impl<'a> SolverDesign<'a> {
             .features
             .iter()
             .any(|f| matches!(f.transform, Transform::Text(_)));
-        if has_text && !fitted_by_newton(columns.width()) {
+        if has_text && !newton {
             let room = limits.max_memory_bytes.saturating_sub(data_bytes);
             if let Some(sparse) = SparseDesign::read(&columns, room) {
                 return SolverDesign::Sparse(sparse);
             }
         }
-        if !fitted_by_newton(columns.width())
+        if !newton
             && data_bytes.saturating_add(bytes) <= limits.max_memory_bytes
         {
             SolverDesign::Held(
@@ -333,9 +344,9 @@ pub fn fit(
 }
 
 /// A multinomial fit's L-BFGS runs up to this many iterations per `max_iter` (default 100:
-/// 1,000 iterations). Its iterations are one pass each, where a two-class fit's Newton step is
-/// a pass with the information matrix; from zero it needs several hundred to reach its
-/// tolerance on a design of a few dozen terms and seven classes.
+/// 1,000 iterations). Its iterations are one pass each, where a Newton step is a pass with
+/// the information matrix; from zero it needs several hundred to reach its tolerance on a
+/// design of a few dozen terms and seven classes.
 pub const MULTINOMIAL_ITERATIONS_PER_MAX_ITER: u64 = 10;
 
 /// Fits multinomial logistic regression (class codes below `classes.len()`) on the
@@ -380,7 +391,8 @@ pub fn fit_multiclass(
         data: input.data,
         rows: &rows,
     };
-    let x = SolverDesign::new(columns, input.data.bytes(), input.limits);
+    let newton = multinomial::fitted_by_newton(classes.len(), width);
+    let x = SolverDesign::for_solver(columns, input.data.bytes(), input.limits, newton);
     let fitted = multinomial::fit_multinomial(
         x.rows(),
         (&y, classes.len()),

@@ -29,7 +29,7 @@ pub use logistic::{
 };
 pub use loss::{logistic_row, sigmoid};
 pub use newton::{
-    fitted_by_newton, newton_by_passes, NewtonPass, NewtonSolution, NEWTON_MAX_TERMS,
+    fitted_by_newton, newton_by_passes, newton_from, NewtonPass, NewtonSolution, NEWTON_MAX_TERMS,
 };
 pub use ridge::fit_linear;
 

@@ -156,12 +156,25 @@ pub fn newton_by_passes(
     max_iter: u64,
     pass: &mut dyn FnMut(&Array1<f64>) -> Result<NewtonPass>,
 ) -> Result<Option<NewtonSolution>> {
-    let rows = rows.max(f64::MIN_POSITIVE);
     let mut theta = Array1::<f64>::zeros(terms);
     // The intercept-only model's solution saves a step: the log-odds of the positive rate.
     if positives > 0.0 && positives < rows {
         theta[0] = (positives / (rows - positives)).ln();
     }
+    newton_from(theta, rows, max_iter, pass)
+}
+
+/// Newton's method from `theta`, whose passes `pass` makes, on a loss summed over `rows`
+/// (weighted) rows: stops when no gradient component exceeds the tolerance per row, or the
+/// steps no longer move. `Ok(None)` when it cannot finish (a singular information matrix, a
+/// direction that does not descend, `max_iter` steps).
+pub fn newton_from(
+    mut theta: Array1<f64>,
+    rows: f64,
+    max_iter: u64,
+    pass: &mut dyn FnMut(&Array1<f64>) -> Result<NewtonPass>,
+) -> Result<Option<NewtonSolution>> {
+    let rows = rows.max(f64::MIN_POSITIVE);
     let mut last: Option<Step> = None;
     let mut steps = 0u64;
     loop {
