@@ -38,6 +38,7 @@ fn main() {
             x: &ndarray::Array2::from_shape_fn((y.len(), 20), |(i, j)| f64::from(x[20 * i + j])),
             y: y.clone(),
             classification: true,
+            outputs: 1,
         },
         &options,
         42,

@@ -590,6 +590,10 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         "trained multinomial logistic".to_owned(),
         trained_on(finml_models::registry::LOGISTIC, json!({}), true),
     ));
+    seeds.push((
+        "trained multi-class mlp".to_owned(),
+        trained_on(MLP, json!({"hidden": [4], "epochs": 2, "seed": 1}), true),
+    ));
     seeds
 }
 

@@ -144,10 +144,10 @@ fn a_diverging_network_stops_with_an_error() {
 #[test]
 fn the_network_is_counted_in_the_memory_budget() {
     // PyTorch-style parameter count: 25·50+50 + 50·50+50 + 50+1 = 3,901 parameters.
-    let recipe = training_memory_bytes(25, &[50, 50], 32);
+    let recipe = training_memory_bytes(25, &[50, 50], 1, 32);
     assert!(recipe < 1 << 20, "{recipe}");
     // The reported runaway: three 65,536-wide layers are 8.6e9 parameters.
-    assert!(training_memory_bytes(25, &[65536, 65536, 65536], 32) > 300 << 30);
+    assert!(training_memory_bytes(25, &[65536, 65536, 65536], 1, 32) > 300 << 30);
     // Refused before training, with the budget in the message (54000 in SQL).
     let data = small_data(1.0, |a, b| a > b);
     let err = train(

@@ -127,6 +127,18 @@ pub fn self_training_names(conjunction: &str) -> String {
     )
 }
 
+/// The algorithms that train targets of 3 or more classes, quoted and joined with
+/// `conjunction`: "'logistic', 'mlp' or 'gbdt'".
+pub fn multi_class_names(conjunction: &str) -> String {
+    quoted(
+        all().filter(|a| {
+            a.params(&serde_json::Map::new())
+                .is_ok_and(|p: Box<dyn Params>| p.trains_multi_class())
+        }),
+        conjunction,
+    )
+}
+
 /// "logistic, linear and mlp": the algorithms that take option `key` (none refuses it).
 fn taking(key: &str) -> String {
     let names: Vec<&str> = all()

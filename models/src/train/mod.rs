@@ -176,7 +176,10 @@ impl Target {
                         classes.len()
                     ),
                 )
-                .with_hint("train algorithm => 'logistic' (multinomial logistic regression), or recode the target into two classes"));
+                .with_hint(format!(
+                    "train algorithm => {} (one output per class), or recode the target into two classes",
+                    crate::estimator::registry::multi_class_names("or")
+                )));
             }
         }
         Ok(params)

@@ -117,10 +117,22 @@ SELECT trial, options, metric, chosen
                 options => '{"exclude": ["id", "status", "fold"]}') ORDER BY trial;
 RESET client_min_messages;
 
+-- The MLP: one output unit per grade, softmax and cross-entropy (models/tests/multiclass.rs
+-- compares its test AUC with scikit-learn's multinomial); its probabilities sum to 1 and its
+-- explanation is of the most probable grade.
+SELECT model, algorithm, task
+  FROM fin_train('grades_mlp', 'graded', 'grade', 'mlp',
+                 options => '{"exclude": ["id", "status"], "split": {"column": "fold", "test_from": "7"}, "hidden": [16], "epochs": 5, "dropout": 0, "seed": 7}');
+SELECT (metrics->>'auc')::float8 > 0.7 AS ranks_the_grades, metrics->>'classes' AS classes
+  FROM finml.models WHERE name = 'grades_mlp';
+SELECT array_length(p, 1) AS classes, abs((SELECT sum(x) FROM unnest(p) x) - 1) < 1e-9 AS sums_to_one
+  FROM graded g, LATERAL (SELECT fin_predict_proba('grades_mlp', g) AS p) q WHERE id = 1;
+SELECT count(*) AS explained FROM fin_explain('grades_mlp', (SELECT g FROM graded g WHERE id = 2), 3);
+
 -- Not yet for multi-class models (0A000): other algorithms, monitoring by period,
 -- fin_score_row, SQL; a cutoff (22023); two-class curves (42809); options.positive names one class (22023); more
 -- than 100 classes (22000).
-SELECT * FROM fin_train('grades_mlp', 'graded', 'grade', 'mlp', options => '{"exclude": ["id", "status"]}');
+SELECT * FROM fin_train('grades_tree', 'graded', 'grade', 'tree', options => '{"exclude": ["id", "status"]}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_monitor('grades', 'graded', 'fold');
 \echo :LAST_ERROR_SQLSTATE

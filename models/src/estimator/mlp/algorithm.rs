@@ -6,9 +6,10 @@ use super::{fit_estimator, MlpParams, Network, MLP_KEYS};
 use crate::data::{Dataset, RawValue};
 use crate::error::Result;
 use crate::estimator::{
-    corrupt, importance_mismatch, no_sql, Algorithm, DesignOutput, Estimator, Fitted, Params,
-    Predictor, Spec, StoredEstimator,
+    corrupt, importance_mismatch, no_sql, Algorithm, ClassScores, DesignOutput, Estimator,
+    Fitted, Params, Predictor, Spec, StoredEstimator, MULTI_CLASS_FORMAT_VERSION,
 };
+use crate::fit::MAX_CLASSES;
 use crate::explain::{Explanation, Reference};
 use crate::fit::{FitInput, Task};
 use crate::preprocess::Preprocessor;
@@ -48,6 +49,9 @@ impl Spec for MlpSpec {
             .take()
             .ok_or_else(|| corrupt(self.name(), "no network"))?;
         extras.refuse_others(self.name())?;
+        if network.n_outputs() > 1 {
+            return Ok(Box::new(NetworkClasses(network)));
+        }
         Ok(Box::new(network))
     }
 }
@@ -59,15 +63,24 @@ impl Params for MlpParams {
 
     fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
         let (preprocessor, fit) = fit_estimator(input, self)?;
+        let estimator: Box<dyn Estimator> = if fit.network.n_outputs() > 1 {
+            Box::new(NetworkClasses(fit.network))
+        } else {
+            Box::new(fit.network)
+        };
         Ok(Fitted {
             preprocessor,
-            estimator: Box::new(fit.network),
+            estimator,
             log: fit.log,
             device: Some(fit.device),
         })
     }
 
     fn self_trains(&self) -> bool {
+        true
+    }
+
+    fn trains_multi_class(&self) -> bool {
         true
     }
 }
@@ -122,7 +135,7 @@ impl Estimator for Network {
         reference: &Reference,
         values: &[RawValue<'_>],
     ) -> Result<Explanation> {
-        explain_network(preprocessor, self, reference, values)
+        explain_network(preprocessor, self, reference, values, None)
     }
 
     fn measure_reference(
@@ -158,5 +171,85 @@ impl Estimator for Network {
             "an MLP has no SQL expression: its hidden layers are not written as scoring code"
                 .to_owned(),
         ))
+    }
+}
+
+/// A network over a target of 3 or more classes: one output unit per class, whose values are
+/// the class scores (the softmax gives the probabilities).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkClasses(pub Network);
+
+impl ClassScores for NetworkClasses {
+    fn classes(&self) -> usize {
+        self.0.n_outputs()
+    }
+
+    fn scores_of_row(&self, row: &[f64], scores: &mut [f64]) {
+        self.0.outputs_of_row(row, scores);
+    }
+}
+
+impl Estimator for NetworkClasses {
+    fn algorithm(&self) -> Algorithm {
+        MLP
+    }
+
+    fn predictor(&self) -> Predictor<'_> {
+        Predictor::Classes(self)
+    }
+
+    fn trains(&self, task: Task) -> bool {
+        task == Task::Classification
+    }
+
+    fn first_invalid_parameter(&self) -> Option<String> {
+        self.0.first_invalid_parameter()
+    }
+
+    fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {
+        let classes = self.0.n_outputs();
+        if !(3..=MAX_CLASSES).contains(&classes) {
+            return Some(format!("the network gives {classes} class outputs (3 to {MAX_CLASSES})"));
+        }
+        self.0.layers_problem(preprocessor.width())
+    }
+
+    fn format_version(&self) -> u32 {
+        MULTI_CLASS_FORMAT_VERSION
+    }
+
+    fn to_stored(&self, width: usize) -> StoredEstimator {
+        self.0.to_stored(width)
+    }
+
+    /// Integrated gradients of the most probable class's output unit.
+    fn explain(
+        &self,
+        preprocessor: &Preprocessor,
+        reference: &Reference,
+        values: &[RawValue<'_>],
+    ) -> Result<Explanation> {
+        explain_network(preprocessor, &self.0, reference, values, None)
+    }
+
+    fn measure_reference(
+        &self,
+        preprocessor: &Preprocessor,
+        data: &Dataset,
+        rows: &[usize],
+    ) -> Option<Reference> {
+        self.0.measure_reference(preprocessor, data, rows)
+    }
+
+    fn reference_mismatch(
+        &self,
+        preprocessor: &Preprocessor,
+        reference: &Reference,
+    ) -> Option<String> {
+        self.0.reference_mismatch(preprocessor, reference)
+    }
+
+    fn structure(&self) -> Option<(&'static str, String)> {
+        self.0.structure()
     }
 }

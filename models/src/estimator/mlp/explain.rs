@@ -6,6 +6,7 @@ use crate::data::Dataset;
 use crate::error::Result;
 use crate::explain::{per_feature, Explanation, Reference, RunningMoments, CHUNK_ROWS};
 use crate::interrupt;
+use crate::metrics::most_probable;
 use crate::preprocess::{Preprocessor, RawValue};
 
 /// Steps of the integrated-gradients path of an MLP explanation: the first try, the most.
@@ -39,8 +40,13 @@ pub fn measure_network(
     let sample: Vec<usize> = rows.iter().step_by(step).copied().collect();
     let x = preprocessor.design_matrix(data, &sample);
     let mut moments = vec![RunningMoments::default(); preprocessor.features.len()];
+    let mut scores = vec![0.0; network.n_outputs()];
     for row in x.rows() {
-        let attributions = integrated_gradients(network, &mean_design, &row.to_vec());
+        let row = row.to_vec();
+        // A multi-class network's rows are explained by their most probable class.
+        network.outputs_of_row(&row, &mut scores);
+        let unit = most_probable(&scores);
+        let attributions = integrated_gradients(network, unit, &mean_design, &row);
         for (k, c) in per_feature(preprocessor, &attributions)
             .into_iter()
             .enumerate()
@@ -56,30 +62,38 @@ pub fn measure_network(
     }
 }
 
-/// A network's explanation of one row: integrated gradients from the mean design row.
+/// A network's explanation of one row: integrated gradients of output unit `unit` (a
+/// multi-class network's most probable class for the row when `None`) from the mean design
+/// row.
 pub fn explain_network(
     preprocessor: &Preprocessor,
     network: &Network,
     reference: &Reference,
     values: &[RawValue<'_>],
+    unit: Option<usize>,
 ) -> Result<Explanation> {
     let mut row = Vec::with_capacity(preprocessor.width());
     preprocessor.design_row(values, &mut row)?;
-    let attributions = integrated_gradients(network, &reference.mean_design, &row);
+    let unit = unit.unwrap_or_else(|| {
+        let mut scores = vec![0.0; network.n_outputs()];
+        network.outputs_of_row(&row, &mut scores);
+        most_probable(&scores)
+    });
+    let attributions = integrated_gradients(network, unit, &reference.mean_design, &row);
     Ok(Explanation {
-        baseline: network.output(&reference.mean_design),
+        baseline: network.unit(&reference.mean_design, unit),
         contributions: per_feature(preprocessor, &attributions),
         column_terms: attributions,
     })
 }
 
-/// Integrated gradients of the network's output from `baseline` to `x`, per design column,
+/// Integrated gradients of the network's output unit `unit` from `baseline` to `x`, per design column,
 /// with as many steps as completeness within `IG_TOLERANCE` takes.
-fn integrated_gradients(network: &Network, baseline: &[f64], x: &[f64]) -> Vec<f64> {
-    let gap = network.output(x) - network.output(baseline);
+fn integrated_gradients(network: &Network, unit: usize, baseline: &[f64], x: &[f64]) -> Vec<f64> {
+    let gap = network.unit(x, unit) - network.unit(baseline, unit);
     let mut steps = IG_FIRST_STEPS;
     loop {
-        let attributions = integrated_gradients_in(network, baseline, x, steps);
+        let attributions = integrated_gradients_in(network, unit, baseline, x, steps);
         let residual = gap - attributions.iter().sum::<f64>();
         if residual.abs() <= IG_TOLERANCE || steps >= IG_MOST_STEPS {
             return attributions;
@@ -91,6 +105,7 @@ fn integrated_gradients(network: &Network, baseline: &[f64], x: &[f64]) -> Vec<f
 /// The midpoint rule on `steps` points of the path from `baseline` to `x`.
 fn integrated_gradients_in(
     network: &Network,
+    unit: usize,
     baseline: &[f64],
     x: &[f64],
     steps: usize,
@@ -104,7 +119,7 @@ fn integrated_gradients_in(
         for ((p, &b), &v) in point.iter_mut().zip(baseline).zip(x) {
             *p = b + alpha * (v - b);
         }
-        let (_, gradient) = network.output_and_gradient(&point);
+        let (_, gradient) = network.unit_and_gradient(&point, unit);
         for (a, g) in average.iter_mut().zip(gradient) {
             *a += g / steps as f64;
         }

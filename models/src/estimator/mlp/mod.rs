@@ -3,7 +3,8 @@
 //! prediction (no per-call tensor overhead).
 //!
 //! The defaults are the recipe analysts copy: two hidden layers of 50 ReLU units, dropout
-//! 0.2, a sigmoid output with binary cross-entropy (linear output with MSE for regression),
+//! 0.2, a sigmoid output with binary cross-entropy (one output per class with softmax and
+//! cross-entropy for a multi-class target, linear output with MSE for regression),
 //! Adam at 0.001, 10 epochs, batches of 32.
 //!
 //! - `params`: the validated options of algorithm "mlp";
@@ -30,7 +31,7 @@ pub use training::{fit, parameter_count, training_memory_bytes, MlpFit, Training
 
 use crate::design::{CompactDesign, DesignRows};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fit::{multi_class_refused, FitInput, TrainLabels};
+use crate::fit::{FitInput, TrainLabels};
 use crate::linear::fit_standardized;
 use crate::preprocess::{Preprocessor, RowsDesign};
 
@@ -42,11 +43,23 @@ pub fn fit_estimator(
 ) -> Result<(Preprocessor, MlpFit)> {
     let preprocessor = fit_standardized(input)?;
     let width = preprocessor.width();
-    let compact = check_network_memory(input, width, params)?;
-    let (y, classification): (Vec<f32>, bool) = match input.labels {
-        TrainLabels::Binary(y) => (y.iter().map(|&b| f32::from(u8::from(b))).collect(), true),
-        TrainLabels::Numeric(y) => (y.iter().map(|&v| v as f32).collect(), false),
-        TrainLabels::MultiClass { .. } => return Err(multi_class_refused()),
+    let outputs = match input.labels {
+        TrainLabels::MultiClass { classes, .. } => classes.len(),
+        TrainLabels::Binary(_) | TrainLabels::Numeric(_) => 1,
+    };
+    let compact = check_network_memory(input, (width, outputs), params)?;
+    let (y, classification, outputs): (Vec<f32>, bool, usize) = match input.labels {
+        TrainLabels::Binary(y) => (
+            y.iter().map(|&b| f32::from(u8::from(b))).collect(),
+            true,
+            1,
+        ),
+        TrainLabels::Numeric(y) => (y.iter().map(|&v| v as f32).collect(), false, 1),
+        TrainLabels::MultiClass { y, classes } => (
+            y.iter().map(|&c| c as f32).collect(),
+            true,
+            classes.len(),
+        ),
     };
     let device = select_device(params.device.unwrap_or(input.limits.device))?;
     // Batches are gathered from a compact f32 design of the training rows when it fits the
@@ -67,6 +80,7 @@ pub fn fit_estimator(
             x: design,
             y,
             classification,
+            outputs,
         },
         params,
         input.seed,
@@ -85,7 +99,11 @@ const BYTES_PER_TRAINING_ROW: usize = 40;
 /// training data, its per-row state and the validation rows' design (early stopping), would
 /// not fit finml.max_training_memory (before any is allocated). True when a compact design
 /// of the training rows fits too.
-fn check_network_memory(input: &FitInput<'_>, width: usize, params: &MlpParams) -> Result<bool> {
+fn check_network_memory(
+    input: &FitInput<'_>,
+    (width, outputs): (usize, usize),
+    params: &MlpParams,
+) -> Result<bool> {
     let limits = input.limits;
     let validation_rows =
         params.early_stopping.map_or(0.0, |s| s.validation_fraction) * input.train.len() as f64;
@@ -94,11 +112,11 @@ fn check_network_memory(input: &FitInput<'_>, width: usize, params: &MlpParams) 
         .bytes()
         .saturating_add(input.train.len().saturating_mul(BYTES_PER_TRAINING_ROW))
         .saturating_add((validation_rows as usize).saturating_mul(width.saturating_mul(4)));
-    let network = training_memory_bytes(width, &params.hidden, params.batch_size);
+    let network = training_memory_bytes(width, &params.hidden, outputs, params.batch_size);
     if design.saturating_add(network) > limits.max_memory_bytes {
         let shape: Vec<String> = std::iter::once(width)
             .chain(params.hidden.iter().copied())
-            .chain(std::iter::once(1))
+            .chain(std::iter::once(outputs))
             .map(|w| w.to_string())
             .collect();
         return Err(Error::new(
@@ -106,7 +124,7 @@ fn check_network_memory(input: &FitInput<'_>, width: usize, params: &MlpParams) 
             format!(
                 "the network {} ({} parameters) needs {} MB to train, with the data {} MB, more than finml.max_training_memory ({} MB)",
                 shape.join(" → "),
-                parameter_count(width, &params.hidden),
+                parameter_count(width, &params.hidden, outputs),
                 network >> 20,
                 design.saturating_add(network) >> 20,
                 limits.max_memory_bytes >> 20

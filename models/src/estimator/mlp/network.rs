@@ -23,7 +23,8 @@ pub struct DenseLayer {
 #[serde(try_from = "StoredNetwork", into = "StoredNetwork")]
 pub struct Network {
     pub activation: Activation,
-    /// Hidden layers, then the one-unit output layer.
+    /// Hidden layers, then the output layer: one unit, or one per class of a multi-class
+    /// target (its scores before the softmax).
     pub layers: Vec<DenseLayer>,
 }
 
@@ -31,6 +32,26 @@ impl Network {
     /// The output unit before the sigmoid (the log-odds of a classifier, the prediction of a
     /// regression) for one standardized design row.
     pub fn output(&self, x: &[f64]) -> f64 {
+        self.unit(x, 0)
+    }
+
+    /// Output unit `unit` (below [`Network::n_outputs`]) for one standardized design row.
+    pub fn unit(&self, x: &[f64], unit: usize) -> f64 {
+        self.with_outputs(x, |outputs| outputs[unit])
+    }
+
+    /// Every output unit (a multi-class network's class scores, before the softmax) for one
+    /// standardized design row, into `outputs`.
+    pub fn outputs_of_row(&self, x: &[f64], outputs: &mut [f64]) {
+        self.with_outputs(x, |units| outputs.copy_from_slice(units));
+    }
+
+    /// The output layer's units: 1, or a multi-class network's classes.
+    pub fn n_outputs(&self) -> usize {
+        self.layers.last().map_or(0, |layer| layer.out_dim)
+    }
+
+    fn with_outputs<T>(&self, x: &[f64], read: impl FnOnce(&[f64]) -> T) -> T {
         // Per-row prediction runs once per table row: the layers' activations live in two
         // buffers of the thread, reused from call to call.
         SCRATCH.with(|scratch| {
@@ -51,7 +72,7 @@ impl Network {
                 }
                 std::mem::swap(input, next);
             }
-            input[0]
+            read(input)
         })
     }
 }
@@ -108,6 +129,15 @@ impl Network {
     /// would be empty chunks), weights or biases that are not one per unit and input, layers
     /// that do not chain, or an output that is not one unit.
     pub fn shape_problem(&self, width: usize) -> Option<String> {
+        self.layers_problem(width).or_else(|| {
+            let outputs = self.n_outputs();
+            (outputs != 1).then(|| format!("the network gives {outputs} outputs, not 1"))
+        })
+    }
+
+    /// What does not fit a design of `width` columns in the layers themselves, whatever
+    /// the output layer's width.
+    pub fn layers_problem(&self, width: usize) -> Option<String> {
         let Some(first) = self.layers.first() else {
             return Some("the network has no layers".to_owned());
         };
@@ -141,7 +171,7 @@ impl Network {
             }
             inputs = layer.out_dim;
         }
-        (inputs != 1).then(|| format!("the network gives {inputs} outputs, not 1"))
+        None
     }
 }
 
@@ -235,8 +265,8 @@ impl TryFrom<StoredNetwork> for Network {
                 bias,
             });
         }
-        if layers.is_empty() || previous_out != Some(1) {
-            return Err("the network has no one-unit output layer".to_owned());
+        if layers.is_empty() || previous_out == Some(0) {
+            return Err("the network has no output layer".to_owned());
         }
         Ok(Network {
             activation: stored.activation,
@@ -260,6 +290,11 @@ impl Network {
     /// The output unit and its gradient with respect to the input row (backpropagation
     /// through the dense layers).
     pub fn output_and_gradient(&self, x: &[f64]) -> (f64, Vec<f64>) {
+        self.unit_and_gradient(x, 0)
+    }
+
+    /// Output unit `unit` and its gradient with respect to the input row.
+    pub fn unit_and_gradient(&self, x: &[f64], unit: usize) -> (f64, Vec<f64>) {
         // Forward, keeping each layer's pre-activations.
         let mut inputs: Vec<Vec<f64>> = vec![x.to_vec()];
         let mut pre: Vec<Vec<f64>> = Vec::new();
@@ -280,8 +315,9 @@ impl Network {
             pre.push(z);
             inputs.push(a);
         }
-        // Backward from d output / d output = 1.
-        let mut upstream = vec![1.0];
+        // Backward from d unit / d unit = 1.
+        let mut upstream = vec![0.0; self.n_outputs()];
+        upstream[unit] = 1.0;
         for k in (0..self.layers.len()).rev() {
             let layer = &self.layers[k];
             let dz: Vec<f64> = if k == last {
@@ -301,7 +337,7 @@ impl Network {
             }
             upstream = down;
         }
-        (inputs[self.layers.len()][0], upstream)
+        (inputs[self.layers.len()][unit], upstream)
     }
 }
 

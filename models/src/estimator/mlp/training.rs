@@ -1,5 +1,6 @@
 //! The training loop of a network: PyTorch's `nn.Linear` initialization, inverted dropout,
-//! binary cross-entropy on logits or squared error, shuffled mini-batches, early stopping on
+//! binary cross-entropy on logits (softmax cross-entropy over a multi-class target's
+//! outputs) or squared error, shuffled mini-batches, early stopping on
 //! a validation share, all drawn from one seeded generator so that a seed gives one model.
 //!
 //! Why it mirrors PyTorch step for step: analysts compare finml's MLP with the network they
@@ -14,7 +15,8 @@ use super::params::{Activation, ClassWeight, Loss, MlpParams};
 use crate::design::DesignRows;
 use crate::error::{Error, ErrorKind, Result};
 use crate::progress::{EpochLog, Progress};
-use candle_core::{Device, Tensor, Var};
+use crate::fit::multi_class_weights;
+use candle_core::{DType, Device, Tensor, Var};
 use ndarray::{s, Array2};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
@@ -51,9 +53,12 @@ fn parameters(layers: &[LayerVars]) -> Vec<Var> {
 pub struct TrainingData<'a> {
     /// Standardized design rows, one per label.
     pub x: &'a dyn DesignRows,
-    /// 0/1 for classification, values for regression.
+    /// 0/1 for classification, values for regression, class codes for a multi-class
+    /// target.
     pub y: Vec<f32>,
     pub classification: bool,
+    /// Output units: 1, or the classes of a multi-class target (softmax and cross-entropy).
+    pub outputs: usize,
 }
 
 /// The design rows at `positions` as an f32 tensor (`block` is the f64 scratch they are
@@ -89,6 +94,7 @@ pub fn fit(
         x,
         y,
         classification,
+        outputs,
     } = data;
     let n_rows = y.len();
     let n_inputs = x.width();
@@ -123,7 +129,7 @@ pub fn fit(
     let (valid_rows, train_rows) = order.split_at(n_valid);
     let labels_of = |rows: &[usize]| -> Vec<f32> { rows.iter().map(|&r| y[r]).collect() };
     let y_train = labels_of(train_rows);
-    let sample_weights = class_weights(&y_train, classification, options.class_weight);
+    let sample_weights = class_weights(&y_train, classification, outputs, options.class_weight)?;
     let n_train = y_train.len();
     let y_train = Tensor::from_vec(y_train, (n_train, 1), device).map_err(candle)?;
     let w_train = match sample_weights {
@@ -140,7 +146,7 @@ pub fn fit(
         None
     };
 
-    let layers = init_layers(n_inputs, &options.hidden, &mut rng, device)?;
+    let layers = init_layers(n_inputs, &options.hidden, outputs, &mut rng, device)?;
     let mut optimizer = NetworkOptimizer::new(parameters(&layers), options).map_err(candle)?;
 
     let mut log = Vec::with_capacity(options.epochs);
@@ -171,7 +177,7 @@ pub fn fit(
                 None => None,
             };
             let out = forward(&layers, options.activation, &xb, options.dropout, &mut rng)?;
-            let loss = loss_of(&out, &yb, wb.as_ref(), loss_kind)?;
+            let loss = loss_of(&out, &yb, wb.as_ref(), loss_kind, outputs)?;
             let grads = loss.backward().map_err(candle)?;
             optimizer.step(&grads).map_err(candle)?;
             let batch_loss = f64::from(loss.to_scalar::<f32>().map_err(candle)?);
@@ -189,7 +195,7 @@ pub fn fit(
             Some((xv, yv)) => {
                 let out = forward(&layers, options.activation, xv, 0.0, &mut rng)?;
                 Some(f64::from(
-                    loss_of(&out, yv, None, loss_kind)?
+                    loss_of(&out, yv, None, loss_kind, outputs)?
                         .to_scalar::<f32>()
                         .map_err(candle)?,
                 ))
@@ -253,12 +259,16 @@ const TRAINING_BYTES_PER_ACTIVATION: usize = 20;
 /// their optimizer state, and one batch's activations. Checked against
 /// finml.max_training_memory before anything is allocated (a 65,536-wide network asks for
 /// tens of gigabytes and is refused at once). Saturates instead of overflowing.
-pub fn training_memory_bytes(n_inputs: usize, hidden: &[usize], batch_size: usize) -> usize {
-    // The hidden units and the one output unit.
+pub fn training_memory_bytes(
+    n_inputs: usize,
+    hidden: &[usize],
+    outputs: usize,
+    batch_size: usize,
+) -> usize {
     let units = hidden
         .iter()
-        .fold(1usize, |sum, &width| sum.saturating_add(width));
-    parameter_count(n_inputs, hidden)
+        .fold(outputs, |sum, &width| sum.saturating_add(width));
+    parameter_count(n_inputs, hidden, outputs)
         .saturating_mul(TRAINING_BYTES_PER_PARAMETER)
         .saturating_add(
             units
@@ -268,24 +278,39 @@ pub fn training_memory_bytes(n_inputs: usize, hidden: &[usize], batch_size: usiz
 }
 
 /// Network parameters (weights and biases) of this shape.
-pub fn parameter_count(n_inputs: usize, hidden: &[usize]) -> usize {
+pub fn parameter_count(n_inputs: usize, hidden: &[usize], outputs: usize) -> usize {
     let mut fan_in = n_inputs;
     let mut parameters = 0usize;
-    for &width in hidden.iter().chain(std::iter::once(&1)) {
+    for &width in hidden.iter().chain(std::iter::once(&outputs)) {
         parameters = parameters.saturating_add(fan_in.saturating_add(1).saturating_mul(width));
         fan_in = width;
     }
     parameters
 }
 
-/// Per-row loss weights, `None` when every row counts once.
-fn class_weights(y: &[f32], classification: bool, weight: Option<ClassWeight>) -> Option<Vec<f32>> {
+/// Per-row loss weights, `None` when every row counts once: a two-class target's
+/// `class_weight`, or a multi-class target's `"balanced"` (fit::multi_class_weights).
+fn class_weights(
+    y: &[f32],
+    classification: bool,
+    outputs: usize,
+    weight: Option<ClassWeight>,
+) -> Result<Option<Vec<f32>>> {
     if !classification {
-        return None;
+        return Ok(None);
+    }
+    if outputs > 1 {
+        let codes: Vec<u32> = y.iter().map(|&c| c as u32).collect();
+        let weights = multi_class_weights(None, &codes, outputs, weight)?;
+        return Ok(weights.map(|w| w.iter().map(|&v| v as f32).collect()));
     }
     let n_pos = y.iter().filter(|&&v| v > 0.5).count() as f64;
-    let (positive, negative) = weight?.of_classes(n_pos, y.len() as f64 - n_pos)?;
-    Some(
+    let Some((positive, negative)) =
+        weight.and_then(|w| w.of_classes(n_pos, y.len() as f64 - n_pos))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(
         y.iter()
             .map(|&v| {
                 if v > 0.5 {
@@ -295,7 +320,7 @@ fn class_weights(y: &[f32], classification: bool, weight: Option<ClassWeight>) -
                 }
             })
             .collect(),
-    )
+    ))
 }
 
 /// PyTorch's default initialization of `nn.Linear`: weights and bias uniform in
@@ -303,12 +328,13 @@ fn class_weights(y: &[f32], classification: bool, weight: Option<ClassWeight>) -
 fn init_layers(
     n_inputs: usize,
     hidden: &[usize],
+    outputs: usize,
     rng: &mut SmallRng,
     device: &Device,
 ) -> Result<Vec<LayerVars>> {
     let mut layers = Vec::new();
     let mut fan_in = n_inputs;
-    for &width in hidden.iter().chain(std::iter::once(&1)) {
+    for &width in hidden.iter().chain(std::iter::once(&outputs)) {
         let bound = 1.0 / (fan_in.max(1) as f32).sqrt();
         let weights: Vec<f32> = (0..width * fan_in)
             .map(|_| rng.gen_range(-bound..=bound))
@@ -367,9 +393,23 @@ fn forward(
 }
 
 /// Mean (weighted) loss of a batch: binary cross-entropy on logits, computed stably as
-/// softplus(z) − y·z, or squared error.
-fn loss_of(out: &Tensor, y: &Tensor, weights: Option<&Tensor>, loss: Loss) -> Result<Tensor> {
+/// softplus(z) − y·z; with several `outputs`, cross-entropy of their softmax,
+/// `−log_softmax(z)[y]` (PyTorch's `CrossEntropyLoss`); or squared error.
+fn loss_of(
+    out: &Tensor,
+    y: &Tensor,
+    weights: Option<&Tensor>,
+    loss: Loss,
+    outputs: usize,
+) -> Result<Tensor> {
     let per_row = match loss {
+        Loss::CrossEntropy if outputs > 1 => {
+            let classes = y.to_dtype(DType::U32).map_err(candle)?;
+            candle_nn::ops::log_softmax(out, 1)
+                .and_then(|l| l.gather(&classes, 1))
+                .and_then(|l| l.neg())
+                .map_err(candle)?
+        }
         Loss::CrossEntropy => {
             // softplus(z) = max(z, 0) + ln(1 + e^−|z|)
             let softplus = out
@@ -506,7 +546,7 @@ mod tests {
         let (x, y) = batch(&device);
         let mut rng = SmallRng::seed_from_u64(0);
         let out = forward(&layers, Activation::Tanh, &x, 0.0, &mut rng).unwrap();
-        let loss = loss_of(&out, &y, None, Loss::CrossEntropy).unwrap();
+        let loss = loss_of(&out, &y, None, Loss::CrossEntropy, 1).unwrap();
         let grads = loss.backward().unwrap();
         let (hand_loss, hand) = hand_gradients();
         // f32 arithmetic against f64: tolerance 1e-6.
@@ -530,7 +570,7 @@ mod tests {
         let (x, y) = batch(&device);
         let mut rng = SmallRng::seed_from_u64(0);
         let out = forward(&layers, Activation::Tanh, &x, 0.0, &mut rng).unwrap();
-        let grads = loss_of(&out, &y, None, Loss::CrossEntropy)
+        let grads = loss_of(&out, &y, None, Loss::CrossEntropy, 1)
             .unwrap()
             .backward()
             .unwrap();
@@ -652,7 +692,7 @@ mod tests {
             for step in 1..=3 {
                 let gradients = |layers: &[LayerVars], rng: &mut SmallRng| {
                     let out = forward(layers, Activation::Tanh, &x, 0.0, rng).unwrap();
-                    loss_of(&out, &y, None, Loss::CrossEntropy)
+                    loss_of(&out, &y, None, Loss::CrossEntropy, 1)
                         .unwrap()
                         .backward()
                         .unwrap()
@@ -706,6 +746,7 @@ mod tests {
             x: &design,
             y: y.to_vec(),
             classification: true,
+            outputs: 1,
         };
         super::fit(data, options, seed, &Device::Cpu, &mut Silent).unwrap()
     }
@@ -727,6 +768,7 @@ mod tests {
                 x: design,
                 y: y.clone(),
                 classification: true,
+                outputs: 1,
             };
             super::fit(data, &options, 3, &Device::Cpu, &mut Silent).unwrap()
         };
@@ -798,5 +840,67 @@ mod tests {
         assert_eq!(back, network);
         let broken = json.replace("\"safetensors\":\"", "\"safetensors\":\"AAAA");
         assert!(serde_json::from_str::<Network>(&broken).is_err());
+    }
+
+    #[test]
+    fn softmax_cross_entropy_is_minus_the_log_probability_of_the_class() {
+        let out = Tensor::from_vec(vec![1.0f32, 2.0, 0.5, -1.0, 0.0, 3.0], (2, 3), &Device::Cpu)
+            .unwrap();
+        let y = Tensor::from_vec(vec![1.0f32, 2.0], (2, 1), &Device::Cpu).unwrap();
+        let loss = loss_of(&out, &y, None, Loss::CrossEntropy, 3)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        // By hand: −ln softmax(z)[y], averaged over the two rows.
+        let row = |z: [f64; 3], class: usize| {
+            let log_sum = z.iter().map(|v| v.exp()).sum::<f64>().ln();
+            log_sum - z[class]
+        };
+        let expected = (row([1.0, 2.0, 0.5], 1) + row([-1.0, 0.0, 3.0], 2)) / 2.0;
+        assert!((f64::from(loss) - expected).abs() < 1e-6, "{loss} vs {expected}");
+    }
+
+    #[test]
+    fn a_multi_class_network_learns_three_separable_classes() {
+        let (x, _) = separable(3000);
+        // Class by the sign of a + b and the size of a: three regions of the plane.
+        let y: Vec<f32> = x
+            .chunks_exact(2)
+            .map(|p| {
+                if p[0] + p[1] < 0.0 {
+                    0.0
+                } else if p[0] < 0.3 {
+                    1.0
+                } else {
+                    2.0
+                }
+            })
+            .collect();
+        let design = Array2::from_shape_fn((y.len(), 2), |(i, j)| f64::from(x[2 * i + j]));
+        let options = MlpParams {
+            epochs: 20,
+            hidden: vec![16],
+            dropout: 0.0,
+            learning_rate: 0.01,
+            ..MlpParams::default()
+        };
+        let data = TrainingData {
+            x: &design,
+            y: y.clone(),
+            classification: true,
+            outputs: 3,
+        };
+        let fit = super::fit(data, &options, 5, &Device::Cpu, &mut Silent).unwrap();
+        assert_eq!(fit.network.n_outputs(), 3);
+        let mut scores = [0.0; 3];
+        let right = (0..y.len())
+            .filter(|&i| {
+                fit.network
+                    .outputs_of_row(&[design[[i, 0]], design[[i, 1]]], &mut scores);
+                crate::metrics::most_probable(&scores) == y[i] as usize
+            })
+            .count();
+        assert!(right as f64 / y.len() as f64 > 0.95, "{right} of {}", y.len());
+        assert!(fit.log.last().unwrap().train_loss < fit.log[0].train_loss);
     }
 }
