@@ -71,16 +71,50 @@ impl Scored {
             self.unlabelled += 1;
             return Ok(());
         }
-        if let Truth::MultiClass { y, .. } = &mut self.truth {
-            // A multi-class model's k probabilities, and the label's class.
-            let class = class_of_label(model, label)?;
-            let probabilities = model.predict_proba(values)?;
-            y.push(class);
-            let rows = y.len();
-            self.predictions.extend(probabilities);
-            return self.check_budget(rows);
+        if let Truth::MultiClass { .. } = &self.truth {
+            return self.add_probabilities(model, &model.predict_proba(values)?, label);
         }
         self.add_prediction(model, model.predict(values)?, label)
+    }
+
+    /// Adds one row of a multi-class model: its k probabilities and its label (a NULL label
+    /// is counted and left out).
+    pub fn add_probabilities(
+        &mut self,
+        model: &Model,
+        probabilities: &[f64],
+        label: RawValue<'_>,
+    ) -> Result<()> {
+        if label == RawValue::Null {
+            self.unlabelled += 1;
+            return Ok(());
+        }
+        let class = class_of_label(model, label)?;
+        let Truth::MultiClass { y, classes } = &mut self.truth else {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "class probabilities of a two-class evaluation",
+            ));
+        };
+        if probabilities.len() != *classes {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "probabilities of another number of classes",
+            ));
+        }
+        y.push(class);
+        let rows = y.len();
+        self.predictions.extend_from_slice(probabilities);
+        self.check_budget(rows)
+    }
+
+    /// A multi-class evaluation's probabilities (n × k, row after row), class codes and
+    /// k; `None` for another evaluation.
+    pub fn class_probabilities(&self) -> Option<(&[f64], &[u32], usize)> {
+        match &self.truth {
+            Truth::MultiClass { y, classes } => Some((&self.predictions, y, *classes)),
+            Truth::Binary(_) | Truth::Numeric(_) => None,
+        }
     }
 
     fn check_budget(&self, rows: usize) -> Result<()> {

@@ -302,6 +302,9 @@ const BYTES_PER_PERIOD: usize = 256;
 pub struct Monitor {
     periods: BTreeMap<PeriodKey, Period>,
     labelled: usize,
+    /// What one labelled row holds: [`BYTES_PER_LABELLED_ROW`], or a multi-class row's
+    /// probabilities.
+    labelled_row_bytes: usize,
     /// finml.max_training_memory: the labelled rows and the periods' cells together.
     budget_bytes: usize,
     /// What one period holds: its drift cells (8 bytes each) and [`BYTES_PER_PERIOD`].
@@ -315,9 +318,15 @@ impl Monitor {
     /// periods (a period per row, of a model with thousands of drift cells, is gigabytes).
     pub fn new(model: &Model, budget_bytes: usize) -> Result<Monitor> {
         let cells = DriftCounts::new(model)?.cells().len();
+        // A multi-class row keeps its k probabilities and its class code.
+        let labelled_row_bytes = model
+            .classes
+            .as_ref()
+            .map_or(BYTES_PER_LABELLED_ROW, |c| 8 * c.len() + 4);
         Ok(Monitor {
             periods: BTreeMap::new(),
             labelled: 0,
+            labelled_row_bytes,
             budget_bytes,
             period_bytes: cells.saturating_mul(8).saturating_add(BYTES_PER_PERIOD),
             label_bytes: 0,
@@ -327,7 +336,7 @@ impl Monitor {
     /// 54000 unless `labelled` rows and `periods` periods fit the budget.
     fn check_budget(&self, labelled: usize, periods: usize) -> Result<()> {
         let held = labelled
-            .saturating_mul(BYTES_PER_LABELLED_ROW)
+            .saturating_mul(self.labelled_row_bytes)
             .saturating_add(periods.saturating_mul(self.period_bytes))
             .saturating_add(self.label_bytes);
         if held <= self.budget_bytes {
@@ -352,8 +361,34 @@ impl Monitor {
         values: &[RawValue<'_>],
         label: RawValue<'_>,
     ) -> Result<()> {
+        if model.is_multi_class() {
+            return self.record_classes(model, period, &model.predict_proba(values)?, label, values);
+        }
         let prediction = model.predict(values)?;
         self.record(model, period, prediction, label, Some(values))
+    }
+
+    /// One row of a multi-class model into its period: its drift counts of the most probable
+    /// class, that class's probability into the period's mean, and its probabilities and
+    /// label into the period's evaluation.
+    fn record_classes(
+        &mut self,
+        model: &Model,
+        period: PeriodKey,
+        probabilities: &[f64],
+        label: RawValue<'_>,
+        values: &[RawValue<'_>],
+    ) -> Result<()> {
+        if label != RawValue::Null {
+            self.labelled += 1;
+            self.check_budget(self.labelled, self.periods.len())?;
+        }
+        let entry = self.period(model, period)?;
+        let class = metrics::most_probable(probabilities);
+        entry.drift.add(model, values, || Ok(class as f64))?;
+        entry.rows += 1;
+        entry.prediction_sum += probabilities[class];
+        entry.scored.add_probabilities(model, probabilities, label)
     }
 
     /// Adds one row's prediction (made where the row is) and label to its period, without
@@ -365,6 +400,12 @@ impl Monitor {
         prediction: f64,
         label: RawValue<'_>,
     ) -> Result<()> {
+        if model.is_multi_class() {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "one prediction of a multi-class model to monitor",
+            ));
+        }
         self.record(model, period, prediction, label, None)
     }
 
@@ -476,6 +517,14 @@ fn period_row(model: &Model, key: &PeriodKey, period: &Period) -> Result<PeriodR
         max_csi: worst_feature.map(|(_, csi)| *csi),
         status: worst_status(psi_of_output, worst_feature.map(|(_, c)| *c)),
     };
+    if let (Some((p, y, k)), true) = (period.scored.class_probabilities(), labelled > 0) {
+        // A multi-class period: one-vs-rest macro AUC and its Gini, and the Brier score
+        // over the classes, mean Σ_c (p_c − [y = c])²; mean_predicted is the mean
+        // probability of the most probable class.
+        row.auc = metrics::multiclass_report(p, y, k).get("auc").copied();
+        row.gini = row.auc.map(|a| 2.0 * a - 1.0);
+        row.brier = Some(multiclass_brier(p, y, k));
+    }
     if let (Truth::Binary(labels), true) = (&period.scored.truth, labelled > 0) {
         let p = &period.scored.predictions;
         let events = labels.iter().filter(|&&l| l).count();
@@ -488,6 +537,26 @@ fn period_row(model: &Model, key: &PeriodKey, period: &Period) -> Result<PeriodR
         row.hosmer_lemeshow_p = metrics::hosmer_lemeshow(&groups).map(|hl| hl.p_value);
     }
     Ok(row)
+}
+
+/// The Brier score of k class probabilities (n × k, row after row) against class codes
+/// `y`: the mean over the rows of Σ_c (p_c − [y = c])² (Brier's original definition, twice
+/// scikit-learn's `brier_score_loss` of a two-class model).
+pub fn multiclass_brier(p: &[f64], y: &[u32], k: usize) -> f64 {
+    let total: f64 = p
+        .chunks(k)
+        .zip(y)
+        .map(|(row, &class)| {
+            row.iter()
+                .enumerate()
+                .map(|(c, &pc)| {
+                    let hit = f64::from(u8::from(c == class as usize));
+                    (pc - hit) * (pc - hit)
+                })
+                .sum::<f64>()
+        })
+        .sum();
+    total / y.len().max(1) as f64
 }
 
 /// How a date or timestamp period column is grouped.

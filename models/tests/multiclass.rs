@@ -473,6 +473,64 @@ fn an_mlp_classifies_the_grades_through_a_softmax_output() {
 }
 
 #[test]
+fn monitoring_by_period_measures_each_period_over_every_class() {
+    // Per period: the one-vs-rest macro AUC (metrics::multiclass_report, scikit-learn's
+    // roc_auc_score ovr, checked in metrics/multiclass.rs), the Brier score over the classes
+    // (the formula mean Σ_c (p_c − [y = c])², scikit-learn 1.7's multi-class
+    // brier_score_loss), the mean probability of the most probable class, and the PSI of the
+    // predicted classes' shares. Tolerance 1e-12 (the same sums in another order).
+    use finml_models::monitor::{Monitor, PeriodKey};
+    let data = credit_grades();
+    let model = logistic_on(&data).model;
+    let TargetColumn::Text(grades) = &data.target else {
+        panic!("a text target")
+    };
+    let mut monitor = Monitor::new(&model, 1 << 30).unwrap();
+    let mut expected: Vec<(Vec<f64>, Vec<u32>, f64)> = vec![(Vec::new(), Vec::new(), 0.0); 2];
+    let classes = model.classes.clone().unwrap();
+    for i in 0..data.n_rows() {
+        let values = row_values(&data, i);
+        let grade = grades.level(i).unwrap();
+        monitor
+            .add(
+                &model,
+                PeriodKey::Number((i % 2) as f64),
+                &values,
+                RawValue::Text(grade),
+            )
+            .unwrap();
+        let p = model.predict_proba(&values).unwrap();
+        let part = &mut expected[i % 2];
+        part.2 += p.iter().copied().fold(0.0, f64::max);
+        part.0.extend(p);
+        part.1.push(classes.iter().position(|c| c == grade).unwrap() as u32);
+    }
+    let rows = monitor.rows(&model).unwrap();
+    assert_eq!(rows.len(), 2);
+    for (row, (p, y, top)) in rows.iter().zip(&expected) {
+        let auc = finml_models::metrics::multiclass_report(p, y, 7)["auc"];
+        let brier: f64 = p
+            .chunks(7)
+            .zip(y)
+            .map(|(row, &c)| {
+                (0..7)
+                    .map(|k| (row[k] - if k == c as usize { 1.0 } else { 0.0 }).powi(2))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / y.len() as f64;
+        assert_eq!(row.labelled_rows, y.len() as u64);
+        assert!((row.auc.unwrap() - auc).abs() < 1e-12);
+        assert!((row.gini.unwrap() - (2.0 * auc - 1.0)).abs() < 1e-12);
+        assert!((row.brier.unwrap() - brier).abs() < 1e-12);
+        assert!((row.mean_predicted - top / y.len() as f64).abs() < 1e-12);
+        // Half of the training population each: stable.
+        assert!(row.psi < 0.1, "{}", row.psi);
+        assert_eq!((row.ks, row.event_rate, row.hosmer_lemeshow_p), (None, None, None));
+    }
+}
+
+#[test]
 fn numeric_classes_are_found_by_value_past_nine() {
     // "10" sorts before "9" as text: the classes of a 12-valued target are found by value.
     let mut data = credit_grades();

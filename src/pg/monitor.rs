@@ -97,7 +97,6 @@ pub fn monitor(
     }
     let relation_name = relation::relation_name(relation)?;
     let (version, rows) = with_model(model, |m| {
-        m.model.require_single_output("fin_monitor").or_report()?;
         let rows = monitor_periods(model, m, relation, &relation_name, period, options.truncate)?;
         Ok((m.version, rows))
     })?;
@@ -141,8 +140,10 @@ fn monitor_periods(
     let mut monitor = Monitor::new(&m.model, gucs::max_training_memory_bytes()).or_report()?;
     // On the workers: each row's prediction (with its period and label) and each period's
     // drift counts, a partial aggregate per shard task; not the rows.
+    // A multi-class model's rows are scored here: the workers give one prediction a row,
+    // its evaluation needs every class's probability.
     let route = scoring::score_rows(
-        scoring::on_workers(relation)?,
+        scoring::on_workers(relation)? && !m.model.is_multi_class(),
         model,
         m,
         relation_name,

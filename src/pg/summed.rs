@@ -52,13 +52,15 @@ pub fn why_not_summed(
 }
 
 /// Trains the planned model of `training` (an algorithm that trains from sums, whose task
-/// the target decides as in memory) from sums over `relation_name`'s rows.
+/// the target decides as in memory) from sums over `relation_name`'s rows. `None` when the
+/// target has more than two classes and `options.aggregate` did not ask for sums: the
+/// caller reads the rows.
 pub fn train(
     relation_name: &str,
     training: &Training,
     plan: &ReadPlan,
     budget_bytes: usize,
-) -> SqlResult<TrainOutcome> {
+) -> SqlResult<Option<TrainOutcome>> {
     let Some((target, target_kind)) = plan.target.as_ref() else {
         return Err(fail(
             ErrorKind::Internal,
@@ -75,7 +77,15 @@ pub fn train(
         *target_kind,
         &training_rows,
     )?;
-    let (task, names) = resolve_classes(&classes, &training.options).or_report()?;
+    let (task, names) = match resolve_classes(&classes, &training.options) {
+        Ok(resolved) => resolved,
+        // Summed because the table is distributed, not because "aggregate": true asked: the
+        // caller reads the rows instead.
+        Err(e) if e.kind == ErrorKind::Unsupported && training.options.aggregate.is_none() => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e).or_report(),
+    };
     let mut notes = Vec::new();
     let why_regression = || {
         format!(
@@ -119,7 +129,7 @@ pub fn train(
     match (outcome, rows.failure) {
         (Ok(mut outcome), _) => {
             outcome.notes.extend(notes);
-            Ok(outcome)
+            Ok(Some(outcome))
         }
         // The database's own error (its SQLSTATE and hint), not its models-crate carrier.
         (Err(_), Some(failure)) => Err(failure),

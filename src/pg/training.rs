@@ -128,25 +128,34 @@ pub fn train_version(mut request: TrainRequest) -> SqlResult<Trained> {
     };
     let limits = training_limits();
     // A search cross-validates the rows it read once: it never sums them where they are.
-    let summed = search.is_none()
+    let summed_outcome = if search.is_none()
         && summed_route(
             request.relation,
             &training,
             &plan,
             incumbent_model.is_some(),
-        )?;
-    let deployed = incumbent_model.as_ref().map(|(_, m)| m);
-    let (outcome, searched, mut dataset, incumbent_only) = if summed {
+        )? {
         progress::phase(Phase::Fitting);
         let budget = gucs::max_training_memory_bytes();
         let outcome = summed::train(&relation_name, &training, &plan, budget)?;
-        (outcome, None, no_rows(), Vec::new())
+        if outcome.is_none() {
+            notice!("finml: the rows of this distributed table are read on the coordinator: a multi-class target is not trained from sums yet");
+        }
+        outcome
     } else {
-        let how = match &search {
-            Some(spec) => How::Search(spec, &request.options, algorithm),
-            None => How::Train(&training),
-        };
-        read_and_train(&relation_name, plan, &columns, how, limits, deployed)?
+        None
+    };
+    let summed = summed_outcome.is_some();
+    let deployed = incumbent_model.as_ref().map(|(_, m)| m);
+    let (outcome, searched, mut dataset, incumbent_only) = match summed_outcome {
+        Some(outcome) => (outcome, None, no_rows(), Vec::new()),
+        None => {
+            let how = match &search {
+                Some(spec) => How::Search(spec, &request.options, algorithm),
+                None => How::Train(&training),
+            };
+            read_and_train(&relation_name, plan, &columns, how, limits, deployed)?
+        }
     };
     if let Some((_, options)) = &searched {
         // The version stores the options it was trained with: fin_retrain repeats them.

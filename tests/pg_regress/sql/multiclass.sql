@@ -117,6 +117,16 @@ SELECT trial, options, metric, chosen
                 options => '{"exclude": ["id", "status", "fold"]}') ORDER BY trial;
 RESET client_min_messages;
 
+-- Monitoring by period: per fold the macro AUC and its Gini, the Brier score over the classes,
+-- the mean probability of the most probable grade and the PSI of the predicted grades' shares
+-- (models/tests/multiclass.rs checks each against its formula); no KS, event rate or
+-- Hosmer-Lemeshow test for k classes.
+SELECT period, rows, labelled_rows, event_rate IS NULL AS no_event_rate,
+       round(auc::numeric, 2) > 0.7 AS ranks, abs(gini - (2 * auc - 1)) < 1e-12 AS gini_of_auc,
+       brier BETWEEN 0 AND 2 AS brier_in_range, mean_predicted BETWEEN 1 / 7.0 AND 1 AS confidence,
+       ks IS NULL AS no_ks, psi < 0.25 AS psi_measured
+  FROM fin_monitor('grades', 'graded', 'fold') WHERE period IN ('0', '9') ORDER BY period;
+
 -- The MLP: one output unit per grade, softmax and cross-entropy (models/tests/multiclass.rs
 -- compares its test AUC with scikit-learn's multinomial); its probabilities sum to 1 and its
 -- explanation is of the most probable grade.
@@ -129,12 +139,9 @@ SELECT array_length(p, 1) AS classes, abs((SELECT sum(x) FROM unnest(p) x) - 1) 
   FROM graded g, LATERAL (SELECT fin_predict_proba('grades_mlp', g) AS p) q WHERE id = 1;
 SELECT count(*) AS explained FROM fin_explain('grades_mlp', (SELECT g FROM graded g WHERE id = 2), 3);
 
--- Not yet for multi-class models (0A000): other algorithms, monitoring by period,
--- fin_score_row, SQL; a cutoff (22023); two-class curves (42809); options.positive names one class (22023); more
+-- Not yet for multi-class models (0A000): other algorithms, fin_score_row, SQL; a cutoff (22023); two-class curves (42809); options.positive names one class (22023); more
 -- than 100 classes (22000).
 SELECT * FROM fin_train('grades_tree', 'graded', 'grade', 'tree', options => '{"exclude": ["id", "status"]}');
-\echo :LAST_ERROR_SQLSTATE
-SELECT * FROM fin_monitor('grades', 'graded', 'fold');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_score_row('grades', (SELECT g FROM graded g WHERE id = 1));
 \echo :LAST_ERROR_SQLSTATE

@@ -206,9 +206,7 @@ impl<'a> SolverDesign<'a> {
                 return SolverDesign::Sparse(sparse);
             }
         }
-        if !newton
-            && data_bytes.saturating_add(bytes) <= limits.max_memory_bytes
-        {
+        if !newton && data_bytes.saturating_add(bytes) <= limits.max_memory_bytes {
             SolverDesign::Held(
                 columns
                     .preprocessor

@@ -297,9 +297,8 @@ impl Problem<'_> {
         let terms = self.x.width() + 1;
         let coefficients = theta.as_slice().expect("a new, contiguous vector");
         let pairs = k * (k + 1) / 2;
-        let mut blocks: Vec<Array2<f64>> = (0..pairs)
-            .map(|_| Array2::zeros((terms, terms)))
-            .collect();
+        let mut blocks: Vec<Array2<f64>> =
+            (0..pairs).map(|_| Array2::zeros((terms, terms))).collect();
         let mut scratch = Array2::<f64>::zeros((BLOCK_ROWS, terms));
         let mut row_weights = vec![vec![0.0; BLOCK_ROWS]; pairs];
         let mut gradient = vec![0.0; k * terms];

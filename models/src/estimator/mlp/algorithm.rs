@@ -6,11 +6,11 @@ use super::{fit_estimator, MlpParams, Network, MLP_KEYS};
 use crate::data::{Dataset, RawValue};
 use crate::error::Result;
 use crate::estimator::{
-    corrupt, importance_mismatch, no_sql, Algorithm, ClassScores, DesignOutput, Estimator,
-    Fitted, Params, Predictor, Spec, StoredEstimator, MULTI_CLASS_FORMAT_VERSION,
+    corrupt, importance_mismatch, no_sql, Algorithm, ClassScores, DesignOutput, Estimator, Fitted,
+    Params, Predictor, Spec, StoredEstimator, MULTI_CLASS_FORMAT_VERSION,
 };
-use crate::fit::MAX_CLASSES;
 use crate::explain::{Explanation, Reference};
+use crate::fit::MAX_CLASSES;
 use crate::fit::{FitInput, Task};
 use crate::preprocess::Preprocessor;
 use ndarray::Array2;
@@ -209,7 +209,9 @@ impl Estimator for NetworkClasses {
     fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {
         let classes = self.0.n_outputs();
         if !(3..=MAX_CLASSES).contains(&classes) {
-            return Some(format!("the network gives {classes} class outputs (3 to {MAX_CLASSES})"));
+            return Some(format!(
+                "the network gives {classes} class outputs (3 to {MAX_CLASSES})"
+            ));
         }
         self.0.layers_problem(preprocessor.width())
     }

@@ -14,8 +14,8 @@ use super::optim::NetworkOptimizer;
 use super::params::{Activation, ClassWeight, Loss, MlpParams};
 use crate::design::DesignRows;
 use crate::error::{Error, ErrorKind, Result};
-use crate::progress::{EpochLog, Progress};
 use crate::fit::multi_class_weights;
+use crate::progress::{EpochLog, Progress};
 use candle_core::{DType, Device, Tensor, Var};
 use ndarray::{s, Array2};
 use rand::rngs::SmallRng;
@@ -844,8 +844,8 @@ mod tests {
 
     #[test]
     fn softmax_cross_entropy_is_minus_the_log_probability_of_the_class() {
-        let out = Tensor::from_vec(vec![1.0f32, 2.0, 0.5, -1.0, 0.0, 3.0], (2, 3), &Device::Cpu)
-            .unwrap();
+        let out =
+            Tensor::from_vec(vec![1.0f32, 2.0, 0.5, -1.0, 0.0, 3.0], (2, 3), &Device::Cpu).unwrap();
         let y = Tensor::from_vec(vec![1.0f32, 2.0], (2, 1), &Device::Cpu).unwrap();
         let loss = loss_of(&out, &y, None, Loss::CrossEntropy, 3)
             .unwrap()
@@ -857,7 +857,10 @@ mod tests {
             log_sum - z[class]
         };
         let expected = (row([1.0, 2.0, 0.5], 1) + row([-1.0, 0.0, 3.0], 2)) / 2.0;
-        assert!((f64::from(loss) - expected).abs() < 1e-6, "{loss} vs {expected}");
+        assert!(
+            (f64::from(loss) - expected).abs() < 1e-6,
+            "{loss} vs {expected}"
+        );
     }
 
     #[test]
@@ -900,7 +903,11 @@ mod tests {
                 crate::metrics::most_probable(&scores) == y[i] as usize
             })
             .count();
-        assert!(right as f64 / y.len() as f64 > 0.95, "{right} of {}", y.len());
+        assert!(
+            right as f64 / y.len() as f64 > 0.95,
+            "{right} of {}",
+            y.len()
+        );
         assert!(fit.log.last().unwrap().train_loss < fit.log[0].train_loss);
     }
 }
