@@ -362,7 +362,13 @@ impl Monitor {
         label: RawValue<'_>,
     ) -> Result<()> {
         if model.is_multi_class() {
-            return self.record_classes(model, period, &model.predict_proba(values)?, label, values);
+            return self.record_classes(
+                model,
+                period,
+                &model.predict_proba(values)?,
+                label,
+                values,
+            );
         }
         let prediction = model.predict(values)?;
         self.record(model, period, prediction, label, Some(values))

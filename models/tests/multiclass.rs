@@ -503,7 +503,8 @@ fn monitoring_by_period_measures_each_period_over_every_class() {
         let part = &mut expected[i % 2];
         part.2 += p.iter().copied().fold(0.0, f64::max);
         part.0.extend(p);
-        part.1.push(classes.iter().position(|c| c == grade).unwrap() as u32);
+        part.1
+            .push(classes.iter().position(|c| c == grade).unwrap() as u32);
     }
     let rows = monitor.rows(&model).unwrap();
     assert_eq!(rows.len(), 2);
@@ -526,7 +527,10 @@ fn monitoring_by_period_measures_each_period_over_every_class() {
         assert!((row.mean_predicted - top / y.len() as f64).abs() < 1e-12);
         // Half of the training population each: stable.
         assert!(row.psi < 0.1, "{}", row.psi);
-        assert_eq!((row.ks, row.event_rate, row.hosmer_lemeshow_p), (None, None, None));
+        assert_eq!(
+            (row.ks, row.event_rate, row.hosmer_lemeshow_p),
+            (None, None, None)
+        );
     }
 }
 

@@ -128,20 +128,13 @@ pub fn train_version(mut request: TrainRequest) -> SqlResult<Trained> {
     };
     let limits = training_limits();
     // A search cross-validates the rows it read once: it never sums them where they are.
-    let summed_outcome = if search.is_none()
-        && summed_route(
-            request.relation,
+    let summed_outcome = if search.is_none() {
+        train_summed(
+            (request.relation, &relation_name),
             &training,
             &plan,
             incumbent_model.is_some(),
-        )? {
-        progress::phase(Phase::Fitting);
-        let budget = gucs::max_training_memory_bytes();
-        let outcome = summed::train(&relation_name, &training, &plan, budget)?;
-        if outcome.is_none() {
-            notice!("finml: the rows of this distributed table are read on the coordinator: a multi-class target is not trained from sums yet");
-        }
-        outcome
+        )?
     } else {
         None
     };
@@ -411,6 +404,26 @@ fn read_and_train(
         }
     };
     Ok((outcome, search, dataset, incumbent_only))
+}
+
+/// The training from sums where the rows are stored, when [`summed_route`] takes it; `None`
+/// when it does not, or finds a multi-class target (the rows are then read here).
+fn train_summed(
+    (relation, relation_name): (Oid, &str),
+    training: &Training,
+    plan: &ReadPlan,
+    measures_incumbent: bool,
+) -> SqlResult<Option<TrainOutcome>> {
+    if !summed_route(relation, training, plan, measures_incumbent)? {
+        return Ok(None);
+    }
+    progress::phase(Phase::Fitting);
+    let budget = gucs::max_training_memory_bytes();
+    let outcome = summed::train(relation_name, training, plan, budget)?;
+    if outcome.is_none() {
+        notice!("finml: the rows of this distributed table are read on the coordinator: a multi-class target is not trained from sums yet");
+    }
+    Ok(outcome)
 }
 
 /// Whether this training sums its rows where they are stored (pg/summed.rs): when

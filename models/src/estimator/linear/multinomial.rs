@@ -305,9 +305,8 @@ impl Problem<'_> {
         let mut p = vec![0.0; k];
         let mut loss = 0.0;
         visit_blocks(self.x, |start, block| {
-            for i in 0..block.nrows() {
-                let a = row(&block, i);
-                let class = self.y[start + i] as usize;
+            for (i, class) in self.y[start..start + block.nrows()].iter().enumerate() {
+                let (a, class) = (row(&block, i), *class as usize);
                 let s = self.weight(start + i);
                 loss += s * self.probabilities(coefficients, a, class, &mut p);
                 let mut pair = 0;
