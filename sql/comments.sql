@@ -38,7 +38,7 @@ COMMENT ON FUNCTION fin_predict_class(text, double precision[]) IS 'fin_predict_
 COMMENT ON FUNCTION fin_predict(text, double precision[]) IS 'fin_predict of a model whose features are all numeric, given in the model''s feature order';
 COMMENT ON FUNCTION fin_version(text) IS 'The version a model reference names now: the deployed one, or the pinned one of ''name@3''';
 COMMENT ON FUNCTION fin_score(text, record) IS 'An applicant''s total points on the deployed scorecard';
-COMMENT ON FUNCTION fin_reason_codes(text, record, integer, text) IS 'The reasons for a row''s prediction, most important first: a scorecard''s characteristics with the most points lost, or the features that raised another supervised model''s output most (adverse action reasons)';
+COMMENT ON FUNCTION fin_reason_codes(text, record, integer, text, text) IS 'The reasons for a row''s prediction, most important first: a scorecard''s characteristics with the most points lost, or the features that raised another supervised model''s output most (adverse action reasons); of one class''s score when named';
 COMMENT ON FUNCTION fin_scorecard(text) IS 'The printed scorecard: every bin of every characteristic with counts, event rate, WoE, IV and points';
 COMMENT ON FUNCTION fin_score_row(text, record, integer, double precision) IS 'One row as fin_score_table writes it: probability, score, reason codes and decision at a cutoff';
 COMMENT ON FUNCTION fin_score_table(text, regclass, text, jsonb) IS 'Scores every row of a relation into a table (key, probability, score, reason codes, decision) in one statement';
@@ -48,11 +48,11 @@ COMMENT ON FUNCTION fin_anomaly_score(text, record) IS 'The anomaly score (0 to 
 COMMENT ON FUNCTION fin_evaluate(text, regclass, double precision) IS 'A model''s metrics on the labelled rows of a relation (AUC, Gini, KS, log loss, Brier, Hosmer-Lemeshow; RMSE, R² for regressions)';
 COMMENT ON FUNCTION fin_evaluate(text, regclass, double precision, jsonb) IS 'fin_evaluate with options, e.g. {"top_percent": [1, 5]} for precision and recall at the riskiest 1 and 5 percent';
 COMMENT ON FUNCTION fin_confusion(text, regclass, double precision) IS 'The confusion matrix of a classifier on a relation at a threshold';
-COMMENT ON FUNCTION fin_roc(text, regclass, integer) IS 'The ROC curve of a classifier on a relation: threshold, true and false positive rates, precision';
-COMMENT ON FUNCTION fin_calibration(text, regclass, integer) IS 'Reliability of a classifier''s probabilities: mean prediction against observed rate per quantile bin';
-COMMENT ON FUNCTION fin_gains(text, regclass, integer, double precision[]) IS 'The gains table of a classifier: per risk band rows, events, event rate, cumulative capture and lift';
-COMMENT ON FUNCTION fin_threshold(text, regclass, double precision, double precision) IS 'The cutoff that minimizes the expected cost of a classifier''s decisions given the costs of a false positive and a false negative';
-COMMENT ON FUNCTION fin_explain(text, record, integer) IS 'Why the model predicted what it did for one row: each feature''s contribution against the training baseline';
+COMMENT ON FUNCTION fin_roc(text, regclass, integer, text) IS 'The ROC curve of a classifier on a relation (of one class against the rest when named): threshold, true and false positive rates, precision';
+COMMENT ON FUNCTION fin_calibration(text, regclass, integer, text) IS 'Reliability of a classifier''s probabilities (of one class when named): mean prediction against observed rate per quantile bin';
+COMMENT ON FUNCTION fin_gains(text, regclass, integer, double precision[], text) IS 'The gains table of a classifier (of one class against the rest when named): per risk band rows, events, event rate, cumulative capture and lift';
+COMMENT ON FUNCTION fin_threshold(text, regclass, double precision, double precision, text) IS 'The cutoff that minimizes the expected cost of a classifier''s decisions given the costs of a false positive and a false negative (of one class against the rest when named)';
+COMMENT ON FUNCTION fin_explain(text, record, integer, text) IS 'Why the model predicted what it did for one row: each feature''s contribution against the training baseline (to one class''s score when named)';
 COMMENT ON FUNCTION fin_importance(text) IS 'Global importance of each feature: the spread of its contribution over the training rows';
 COMMENT ON FUNCTION fin_tree_rules(text, integer) IS 'One tree of a gbdt, random_forest or tree model as rules, one row per leaf: conditions, training rows, event rate, output and prediction';
 COMMENT ON FUNCTION fin_coefficients(text) IS 'A linear model''s coefficients on the original scale with standard errors, z, p-values and odds ratios';

@@ -183,6 +183,46 @@ impl Scored {
         Ok(())
     }
 
+    /// The rows as a two-class evaluation of `class` against the rest (the curves, the
+    /// calibration and the cost threshold of one class): a multi-class model's probability
+    /// of that class, or a two-class model's of its negative class (1 − p) when `class`
+    /// names it; `None` leaves the evaluation as it is. 22023 for a name that is not one of
+    /// the model's classes.
+    pub fn for_class(
+        &self,
+        model: &Model,
+        class: Option<&str>,
+    ) -> Result<std::borrow::Cow<'_, Scored>> {
+        use std::borrow::Cow;
+        let Some(name) = class else {
+            return Ok(Cow::Borrowed(self));
+        };
+        let index = model.class_index(name)?;
+        let (predictions, labels): (Vec<f64>, Vec<bool>) = match &self.truth {
+            Truth::MultiClass { y, classes } => self
+                .predictions
+                .chunks(*classes)
+                .zip(y)
+                .map(|(p, &c)| (p[index], c as usize == index))
+                .unzip(),
+            Truth::Binary(_) if index == 1 => return Ok(Cow::Borrowed(self)),
+            Truth::Binary(labels) => self
+                .predictions
+                .iter()
+                .zip(labels)
+                .map(|(&p, &l)| (1.0 - p, !l))
+                .unzip(),
+            Truth::Numeric(_) => return Ok(Cow::Borrowed(self)),
+        };
+        Ok(Cow::Owned(Scored {
+            predictions,
+            truth: Truth::Binary(labels),
+            unlabelled: self.unlabelled,
+            positive: None,
+            max_rows: self.max_rows,
+        }))
+    }
+
     pub fn rows(&self) -> usize {
         match &self.truth {
             Truth::MultiClass { y, .. } => y.len(),
@@ -200,9 +240,9 @@ impl Scored {
             .with_hint("fin_evaluate gives rmse, mae and r2 for a regression")),
             Truth::MultiClass { .. } => Err(Error::new(
                 ErrorKind::WrongModelKind,
-                format!("{what} needs a two-class model; this one is multi-class"),
+                format!("{what} needs a two-class model, or one class of a multi-class model"),
             )
-            .with_hint("fin_evaluate gives accuracy, F1, log loss and one-vs-rest AUC, fin_confusion the class-by-class counts")),
+            .with_hint("name the class: class => 'B' gives that class against the rest; fin_evaluate gives accuracy, F1, log loss and one-vs-rest AUC, fin_confusion the class-by-class counts")),
         }
     }
 

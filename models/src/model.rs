@@ -491,13 +491,38 @@ impl Model {
         let explanation = self
             .estimator
             .explain(&self.preprocessor, reference, values)?;
-        // Values of order 1e308 can make a term ∞ (or ∞ − ∞): refused as a prediction is.
-        if let Some(&bad) = std::iter::once(&explanation.baseline)
-            .chain(&explanation.contributions)
-            .find(|t| !t.is_finite())
-        {
-            finite_prediction(bad)?;
+        refuse_non_finite_terms(&explanation)?;
+        Ok(explanation)
+    }
+
+    /// [`Model::explain`] of class `class` (a class name; `None`: the most probable class
+    /// of a multi-class model, the positive class of a two-class one): a multi-class model's
+    /// class score, or a two-class model's log-odds of its negative class (every term
+    /// negated). 22023 for a name that is not one of its classes.
+    pub fn explain_class(&self, values: &[RawValue<'_>], class: Option<&str>) -> Result<Explanation> {
+        let Some(name) = class else {
+            return self.explain(values);
+        };
+        let index = self.class_index(name)?;
+        if !self.is_multi_class() {
+            let mut explanation = self.explain(values)?;
+            if index == 0 {
+                explanation.baseline = -explanation.baseline;
+                for term in explanation
+                    .contributions
+                    .iter_mut()
+                    .chain(explanation.column_terms.iter_mut())
+                {
+                    *term = -*term;
+                }
+            }
+            return Ok(explanation);
         }
+        let reference = self.reference()?;
+        let explanation =
+            self.estimator
+                .explain_class(&self.preprocessor, reference, values, index)?;
+        refuse_non_finite_terms(&explanation)?;
         Ok(explanation)
     }
 
@@ -536,7 +561,17 @@ impl Model {
         values: &[RawValue<'_>],
         n: usize,
     ) -> Result<Vec<ContributionReason>> {
-        let explanation = self.explain(values)?;
+        self.class_reasons(values, n, None)
+    }
+
+    /// [`Model::contribution_reasons`] of class `class` ([`Model::explain_class`]).
+    pub fn class_reasons(
+        &self,
+        values: &[RawValue<'_>],
+        n: usize,
+        class: Option<&str>,
+    ) -> Result<Vec<ContributionReason>> {
+        let explanation = self.explain_class(values, class)?;
         let mut reasons: Vec<ContributionReason> = explanation
             .contributions
             .iter()
@@ -558,6 +593,19 @@ impl Model {
 
     /// The other class's name, for decisions and confusion tables: models trained before
     /// finml 0.3 do not store it and get `not <positive>`. `None` for a regression.
+    /// The position of class `name` in [`Model::class_names`] (a two-class model's negative
+    /// class 0, its positive 1); 22023 for a name that is not one of its classes.
+    pub fn class_index(&self, name: &str) -> Result<usize> {
+        let classes = self.class_names()?;
+        classes.iter().position(|c| c == name).ok_or_else(|| {
+            Error::invalid_option(format!(
+                "\"{name}\" is not a class of the model's target \"{}\"",
+                self.target
+            ))
+            .with_hint(format!("the model's classes are {}", classes.join(", ")))
+        })
+    }
+
     pub fn negative_class_name(&self) -> Option<String> {
         let positive = self.positive_class.as_ref()?;
         Some(
@@ -800,4 +848,16 @@ mod tests {
         };
         assert!((half.points_lost() - 10.0).abs() < 1e-12);
     }
+}
+
+/// Values of order 1e308 can make an explanation's term ∞ (or ∞ − ∞): refused as a
+/// prediction is.
+fn refuse_non_finite_terms(explanation: &Explanation) -> Result<()> {
+    if let Some(&bad) = std::iter::once(&explanation.baseline)
+        .chain(&explanation.contributions)
+        .find(|t| !t.is_finite())
+    {
+        finite_prediction(bad)?;
+    }
+    Ok(())
 }

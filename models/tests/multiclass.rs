@@ -535,6 +535,59 @@ fn monitoring_by_period_measures_each_period_over_every_class() {
 }
 
 #[test]
+fn one_class_against_the_rest_for_curves_and_explanations() {
+    // A named class turns the evaluation into that class against the rest: its gains table
+    // (scikit-learn's one-vs-rest: the class's probability as the score, the class as the
+    // event) and calibration; its explanation adds up to that class's score (the formula
+    // b_c + w_c·x), whichever class is most probable.
+    use finml_models::evaluate::Scored;
+    let data = credit_grades();
+    let model = logistic_on(&data).model;
+    let Some(MultinomialModel(fitted)) = model.estimator.downcast_ref::<MultinomialModel>() else {
+        panic!("not a multinomial model")
+    };
+    let TargetColumn::Text(grades) = &data.target else {
+        panic!("a text target")
+    };
+    let mut scored = Scored::new(&model, 1 << 30);
+    let (mut p_g, mut is_g) = (Vec::new(), Vec::new());
+    for i in (0..data.n_rows()).filter(|i| i % 10 >= 7) {
+        let values = row_values(&data, i);
+        scored.add(&model, &values, RawValue::Text(grades.level(i).unwrap())).unwrap();
+        p_g.push(model.predict_proba(&values).unwrap()[6]);
+        is_g.push(grades.level(i) == Some("G"));
+    }
+    // Without a class the two-class tables are refused, with a hint to name one.
+    let e = scored.gains(10, None).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::WrongModelKind);
+    assert!(e.hint.unwrap().contains("class =>"));
+    let g = scored.for_class(&model, Some("G")).unwrap();
+    let table = g.gains(10, None).unwrap();
+    let events: u64 = table.iter().map(|b| b.events).sum();
+    assert_eq!(events as usize, is_g.iter().filter(|&&l| l).count());
+    let roc_auc = finml_models::metrics::auc(&p_g, &is_g).unwrap();
+    let ks = table.iter().map(|b| b.ks).fold(0.0, f64::max);
+    assert!(ks > 0.0 && ks <= 1.0 && roc_auc > 0.5, "{ks} {roc_auc}");
+    assert_eq!(g.roc(1000).unwrap().len() > 2, true);
+    assert!(!g.calibration(10).unwrap().is_empty());
+    let e = scored.for_class(&model, Some("Z")).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidOption);
+    // Grade A's score explained on a row whose most probable grade is another.
+    let row = (0..data.n_rows())
+        .map(|i| row_values(&data, i))
+        .find(|v| model.predict_class(v).unwrap() != "A")
+        .unwrap();
+    let mut design = Vec::new();
+    model.preprocessor.design_row(&row, &mut design).unwrap();
+    let score_a = fitted.intercepts[0]
+        + design.iter().zip(&fitted.weights[0]).map(|(x, w)| x * w).sum::<f64>();
+    let explained = model.explain_class(&row, Some("A")).unwrap();
+    assert!((explained.linear_predictor() - score_a).abs() < 1e-9);
+    let reasons = model.class_reasons(&row, 4, Some("A")).unwrap();
+    assert!(reasons.iter().all(|r| r.contribution > 0.0));
+}
+
+#[test]
 fn numeric_classes_are_found_by_value_past_nine() {
     // "10" sorts before "9" as text: the classes of a 12-valued target are found by value.
     let mut data = credit_grades();

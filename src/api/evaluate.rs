@@ -50,13 +50,18 @@ fn fin_evaluate_with_options(
 /// distinct predicted probability (flagging the rows at or above it) and flagging nothing
 /// (`threshold` NULL); ties go to the higher cutoff. With the cost per row, the total cost
 /// and the confusion counts at that cutoff.
+/// `class` names one class of the model (a multi-class model's, or a two-class model's
+/// negative class): that class against the rest, its probability the score. A multi-class
+/// model needs it (42809 without); NULL is the positive class of a two-class model. Not
+/// STRICT, so that `class` can default to NULL: a NULL model or relation is 22004.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, strict, parallel_restricted)]
+#[pg_extern(stable, parallel_restricted)]
 fn fin_threshold(
-    model: &str,
-    relation: PgRelation,
-    cost_fp: f64,
-    cost_fn: f64,
+    model: Option<&str>,
+    relation: Option<PgRelation>,
+    cost_fp: Option<f64>,
+    cost_fn: Option<f64>,
+    class: default!(Option<&str>, "NULL"),
 ) -> Result<
     TableIterator<
         'static,
@@ -72,19 +77,26 @@ fn fin_threshold(
     >,
     ErrorReport,
 > {
-    let row = evaluate::cost_threshold(model, relation.oid(), cost_fp, cost_fn)?;
+    let costs = (required(cost_fp, "cost_fp")?, required(cost_fn, "cost_fn")?);
+    let relation = required(relation, "relation")?;
+    let row = evaluate::cost_threshold(required(model, "model")?, relation.oid(), costs, class)?;
     Ok(TableIterator::once(row))
 }
 
 /// The ROC curve of a classifier on `relation`: from threshold +Infinity (nothing predicted
 /// positive) down to the lowest score, at most `points` rows evenly spaced along the curve.
 /// `precision` is NULL where no row is predicted positive.
+/// `class` names one class of the model (a multi-class model's, or a two-class model's
+/// negative class): that class against the rest, its probability the score. A multi-class
+/// model needs it (42809 without); NULL is the positive class of a two-class model. Not
+/// STRICT, so that `class` can default to NULL: a NULL model or relation is 22004.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, strict, parallel_restricted)]
+#[pg_extern(stable, parallel_restricted)]
 fn fin_roc(
-    model: &str,
-    relation: PgRelation,
-    points: default!(i32, 100),
+    model: Option<&str>,
+    relation: Option<PgRelation>,
+    points: default!(Option<i32>, 100),
+    class: default!(Option<&str>, "NULL"),
 ) -> Result<
     TableIterator<
         'static,
@@ -98,9 +110,10 @@ fn fin_roc(
     ErrorReport,
 > {
     Ok(TableIterator::new(evaluate::roc(
-        model,
-        relation.oid(),
-        points,
+        required(model, "model")?,
+        required(relation, "relation")?.oid(),
+        required(points, "points")?,
+        class,
     )?))
 }
 
@@ -134,12 +147,17 @@ fn fin_confusion(
 /// predicted probability (scikit-learn's calibration_curve, strategy 'quantile'), each with
 /// its mean prediction, observed positive rate and row count. Groups that tied
 /// probabilities leave empty are left out.
+/// `class` names one class of the model (a multi-class model's, or a two-class model's
+/// negative class): that class against the rest, its probability the score. A multi-class
+/// model needs it (42809 without); NULL is the positive class of a two-class model. Not
+/// STRICT, so that `class` can default to NULL: a NULL model or relation is 22004.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, strict, parallel_restricted)]
+#[pg_extern(stable, parallel_restricted)]
 fn fin_calibration(
-    model: &str,
-    relation: PgRelation,
-    bins: default!(i32, 10),
+    model: Option<&str>,
+    relation: Option<PgRelation>,
+    bins: default!(Option<i32>, 10),
+    class: default!(Option<&str>, "NULL"),
 ) -> Result<
     TableIterator<
         'static,
@@ -153,9 +171,10 @@ fn fin_calibration(
     ErrorReport,
 > {
     Ok(TableIterator::new(evaluate::calibration(
-        model,
-        relation.oid(),
-        bins,
+        required(model, "model")?,
+        required(relation, "relation")?.oid(),
+        required(bins, "bins")?,
+        class,
     )?))
 }
 
@@ -165,6 +184,9 @@ fn fin_calibration(
 /// the probability range, rows, events, event rate, the cumulative shares of events and of
 /// non-events captured, KS at the band's lower edge, lift and cumulative lift. With bands
 /// fine enough to reach every distinct probability, the largest KS is fin_evaluate's KS.
+/// `class` names one class of the model (a multi-class model's, or a two-class model's
+/// negative class): that class against the rest, its probability the score. A multi-class
+/// model needs it (42809 without); NULL is the positive class of a two-class model.
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_restricted)]
 fn fin_gains(
@@ -172,6 +194,7 @@ fn fin_gains(
     relation: Option<PgRelation>,
     bands: default!(Option<i32>, 10),
     cutoffs: default!(Option<Vec<f64>>, "NULL"),
+    class: default!(Option<&str>, "NULL"),
 ) -> Result<
     TableIterator<
         'static,
@@ -193,6 +216,6 @@ fn fin_gains(
 > {
     let model = required(model, "model")?;
     let relation = required(relation, "relation")?;
-    let table = evaluate::gains(model, relation.oid(), bands, cutoffs.as_deref())?;
+    let table = evaluate::gains(model, relation.oid(), (bands, cutoffs.as_deref()), class)?;
     Ok(TableIterator::new(table))
 }

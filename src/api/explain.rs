@@ -1,6 +1,7 @@
 //! Explanations: `fin_explain` (one row's prediction taken apart) and `fin_importance`
 //! (pg/explain.rs).
 
+use crate::error::required;
 use crate::pg::explain;
 use crate::pg::row::RecordArg;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -12,13 +13,17 @@ use pgrx::prelude::*;
 /// its n-grams that weigh most, with their shares: 'crypto (+0.912), urgent (+0.481)'.
 /// Contributions are exact and
 /// additive on the log-odds scale (the predicted value for a regression): the rows sum to
-/// the row's log-odds, ln(p / (1 − p)).
+/// the row's log-odds, ln(p / (1 − p)). A multi-class model's are of its most probable
+/// class's score (its logit), or of `class`'s when named; a two-class model's `class` may name
+/// its negative class (the log-odds of that class: every term negated). Not STRICT, so that
+/// `class` can default to NULL: a NULL model, row or top_k is 22004.
 #[allow(clippy::type_complexity)]
-#[pg_extern(stable, strict, parallel_safe)]
+#[pg_extern(stable, parallel_safe)]
 fn fin_explain(
-    model: &str,
-    row: RecordArg,
-    top_k: default!(i32, 5),
+    model: Option<&str>,
+    row: Option<RecordArg>,
+    top_k: default!(Option<i32>, 5),
+    class: default!(Option<&str>, "NULL"),
 ) -> Result<
     TableIterator<
         'static,
@@ -30,7 +35,12 @@ fn fin_explain(
     >,
     ErrorReport,
 > {
-    Ok(TableIterator::new(explain::explain(model, row, top_k)?))
+    Ok(TableIterator::new(explain::explain(
+        required(model, "model")?,
+        required(row, "row")?,
+        required(top_k, "top_k")?,
+        class,
+    )?))
 }
 
 /// Global importance of each feature: the standard deviation of its contribution over the

@@ -20,8 +20,9 @@ fn fin_score(model: &str, row: RecordArg) -> Result<i32, ErrorReport> {
 /// model's are the features whose contributions (fin_explain's, against the training
 /// average: `baseline` NULL or 'average') raised the output the most, `points` NULL and
 /// `points_lost` the contribution in points at 20 points to double the odds (NULL for a
-/// regression). Not STRICT, so that the baseline can default to NULL: a NULL model, row or
-/// n is 22004.
+/// regression). A multi-class model's are of its most probable class's score, or of
+/// `class`'s when named (fin_explain's). Not STRICT, so that the baseline and class can
+/// default to NULL: a NULL model, row or n is 22004.
 // pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_safe)]
@@ -30,6 +31,7 @@ fn fin_reason_codes(
     row: Option<RecordArg>,
     n: default!(Option<i32>, 4),
     baseline: default!(Option<&str>, "NULL"),
+    class: default!(Option<&str>, "NULL"),
 ) -> Result<
     TableIterator<
         'static,
@@ -47,7 +49,7 @@ fn fin_reason_codes(
         required(model, "model")?,
         required(row, "row")?,
         required(n, "n")?,
-        baseline,
+        (baseline, class),
     )?;
     Ok(TableIterator::new(rows))
 }

@@ -98,10 +98,11 @@ pub fn metrics(
 pub fn cost_threshold(
     model: &str,
     relation: Oid,
-    cost_fp: f64,
-    cost_fn: f64,
+    (cost_fp, cost_fn): (f64, f64),
+    class: Option<&str>,
 ) -> SqlResult<ThresholdRow> {
-    let (threshold, total, c, rows) = score_relation(model, relation, |_, scored| {
+    let (threshold, total, c, rows) = score_relation(model, relation, |model, scored| {
+        let scored = scored.for_class(model, class).or_report()?;
         let (t, total, c) = scored.cost_threshold(cost_fp, cost_fn).or_report()?;
         Ok((t, total, c, scored.rows()))
     })?;
@@ -116,8 +117,8 @@ pub fn cost_threshold(
     ))
 }
 
-/// fin_roc: the ROC curve in at most `points` rows.
-pub fn roc(model: &str, relation: Oid, points: i32) -> SqlResult<Vec<RocRow>> {
+/// fin_roc: the ROC curve in at most `points` rows (of `class` against the rest when named).
+pub fn roc(model: &str, relation: Oid, points: i32, class: Option<&str>) -> SqlResult<Vec<RocRow>> {
     check_argument(
         "points",
         points,
@@ -125,7 +126,8 @@ pub fn roc(model: &str, relation: Oid, points: i32) -> SqlResult<Vec<RocRow>> {
         Some(100_000),
         "the default, 100 points, draws a smooth curve",
     )?;
-    let curve = score_relation(model, relation, |_, scored| {
+    let curve = score_relation(model, relation, |model, scored| {
+        let scored = scored.for_class(model, class).or_report()?;
         scored.roc(points as usize).or_report()
     })?;
     Ok(curve
@@ -169,8 +171,14 @@ pub fn confusion(
     })
 }
 
-/// fin_calibration: `bins` groups of equal size by predicted probability.
-pub fn calibration(model: &str, relation: Oid, bins: i32) -> SqlResult<Vec<CalibrationRow>> {
+/// fin_calibration: `bins` groups of equal size by predicted probability (of `class` when
+/// named: one class's calibration against the rest).
+pub fn calibration(
+    model: &str,
+    relation: Oid,
+    bins: i32,
+    class: Option<&str>,
+) -> SqlResult<Vec<CalibrationRow>> {
     check_argument(
         "bins",
         bins,
@@ -178,7 +186,8 @@ pub fn calibration(model: &str, relation: Oid, bins: i32) -> SqlResult<Vec<Calib
         Some(1000),
         "ten groups (deciles of risk) is the custom, and the default",
     )?;
-    let groups = score_relation(model, relation, |_, scored| {
+    let groups = score_relation(model, relation, |model, scored| {
+        let scored = scored.for_class(model, class).or_report()?;
         scored.calibration(bins as usize).or_report()
     })?;
     Ok(groups
@@ -194,12 +203,13 @@ pub fn calibration(model: &str, relation: Oid, bins: i32) -> SqlResult<Vec<Calib
         .collect())
 }
 
-/// fin_gains: the gains table in `bands` bands (NULL refused), or in those of `cutoffs`.
+/// fin_gains: the gains table in `bands` bands (NULL refused), or in those of `cutoffs` (of
+/// `class` against the rest when named).
 pub fn gains(
     model: &str,
     relation: Oid,
-    bands: Option<i32>,
-    cutoffs: Option<&[f64]>,
+    (bands, cutoffs): (Option<i32>, Option<&[f64]>),
+    class: Option<&str>,
 ) -> SqlResult<Vec<GainsRow>> {
     let bands = check_argument(
         "bands",
@@ -208,7 +218,8 @@ pub fn gains(
         Some(1_000_000),
         "ten bands (deciles of risk) is the custom, and the default",
     )?;
-    let table = score_relation(model, relation, |_, scored| {
+    let table = score_relation(model, relation, |model, scored| {
+        let scored = scored.for_class(model, class).or_report()?;
         scored.gains(bands as usize, cutoffs).or_report()
     })?;
     Ok(table

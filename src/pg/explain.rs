@@ -15,11 +15,13 @@ const OTHERS: &str = "(other features)";
 const TOP_NGRAMS: usize = 5;
 
 /// fin_explain: '(baseline)', the `top_k` features with the largest contributions (feature,
-/// value, contribution), then '(other features)' when some are left out.
+/// value, contribution), then '(other features)' when some are left out; of `class`'s score
+/// when named (Model::explain_class).
 pub fn explain(
     model: &str,
     row: RecordArg,
     top_k: i32,
+    class: Option<&str>,
 ) -> SqlResult<Vec<(String, Option<String>, f64)>> {
     check_argument(
         "top_k",
@@ -30,7 +32,7 @@ pub fn explain(
     )?;
     with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {
-            let explanation = m.model.explain(values).or_report()?;
+            let explanation = m.model.explain_class(values, class).or_report()?;
             let names: Vec<&str> = m.model.feature_names().collect();
             let ranked = explanation.ranked();
             let (shown, rest) = ranked.split_at(ranked.len().min(top_k as usize));

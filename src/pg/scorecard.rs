@@ -53,12 +53,12 @@ pub fn integer_score(points: f64) -> SqlResult<i32> {
 /// NULL, or 'average'); any other supervised model's are the features whose contributions
 /// (its explanation's, against the training average: `baseline` NULL or 'average') raised
 /// its output the most, with a classifier's contribution as points lost at 20 points to
-/// double the odds.
+/// double the odds; of `class`'s score when named (Model::explain_class).
 pub fn reason_codes(
     model: &str,
     row: RecordArg,
     n: i32,
-    baseline: Option<&str>,
+    (baseline, class): (Option<&str>, Option<&str>),
 ) -> SqlResult<Vec<ReasonRow>> {
     check_argument(
         "n",
@@ -72,6 +72,16 @@ pub fn reason_codes(
         .transpose()?;
     with_model(model, |m| {
         let names: Vec<&str> = m.model.feature_names().collect();
+        if let (Some(name), Some(_)) = (class, m.model.points()) {
+            // A scorecard's points are of its positive class.
+            if m.model.class_index(name).or_report()? != 1 {
+                return Err(fail(
+                    ErrorKind::InvalidOption,
+                    format!("a scorecard's reasons are the points it lost toward its positive class, not \"{name}\""),
+                    "leave class NULL, or name the positive class",
+                ));
+            }
+        }
         if m.model.points().is_some() {
             return with_row_values(&m.model, &m.layouts, row.0, |values| {
                 let baseline = baseline.unwrap_or(Baseline::Best);
@@ -113,7 +123,7 @@ pub fn reason_codes(
         with_row_values(&m.model, &m.layouts, row.0, |values| {
             let reasons = m
                 .model
-                .contribution_reasons(values, n as usize)
+                .class_reasons(values, n as usize, class)
                 .or_report()?;
             reasons
                 .iter()

@@ -390,10 +390,27 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
                 explain::explain_linear(preprocessor, l.intercept, &l.weights, reference, values)
             }
             Predictor::Trees(trees, _) => explain::explain_trees(preprocessor, trees, values),
-            Predictor::Design(_) | Predictor::Classes(_) => {
-                Err(explain::not_explained(self.algorithm().as_str()))
+            Predictor::Classes(_) => {
+                // A multi-class model explains its most probable class.
+                let mut scores = Vec::new();
+                self.class_scores(preprocessor, values, &mut scores)?;
+                let class = crate::metrics::most_probable(&scores);
+                self.explain_class(preprocessor, reference, values, class)
             }
+            Predictor::Design(_) => Err(explain::not_explained(self.algorithm().as_str())),
         }
+    }
+
+    /// Each feature's contribution to class `class`'s score (below `n_outputs`) of a
+    /// multi-class model, against `reference`.
+    fn explain_class(
+        &self,
+        _preprocessor: &Preprocessor,
+        _reference: &Reference,
+        _values: &[RawValue<'_>],
+        _class: usize,
+    ) -> Result<Explanation> {
+        Err(explain::not_explained(self.algorithm().as_str()))
     }
 
     /// What explanations are measured against, over the training rows (`None`: the

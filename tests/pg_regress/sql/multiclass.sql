@@ -139,8 +139,33 @@ SELECT array_length(p, 1) AS classes, abs((SELECT sum(x) FROM unnest(p) x) - 1) 
   FROM graded g, LATERAL (SELECT fin_predict_proba('grades_mlp', g) AS p) q WHERE id = 1;
 SELECT count(*) AS explained FROM fin_explain('grades_mlp', (SELECT g FROM graded g WHERE id = 2), 3);
 
--- Not yet for multi-class models (0A000): other algorithms, fin_score_row, SQL; a cutoff (22023); two-class curves (42809); options.positive names one class (22023); more
--- than 100 classes (22000).
+-- One class against the rest: class => names it for the two-class curves and tables (its
+-- probability the score, the class the event; models/tests/multiclass.rs checks them) and
+-- for explanations and reason codes (its score, whichever grade is most probable). On a
+-- two-class model class may name the negative class: its explanation is every term negated.
+SELECT count(*) AS bands, sum(events) AS g_rows, max(ks) > 0.3 AS separates
+  FROM fin_gains('grades', 'graded_test', class => 'G');
+SELECT count(*) FILTER (WHERE grade = 'G') AS g_rows FROM graded_test;
+SELECT count(*) > 2 AS curve, min(fpr) = 0 AND max(tpr) = 1 AS spans
+  FROM fin_roc('grades', 'graded_test', class => 'A');
+SELECT sum(count) AS rows FROM fin_calibration('grades', 'graded_test', 5, class => 'C');
+SELECT threshold IS NOT NULL AS cutoff_found, true_positives + false_negatives AS g_rows
+  FROM fin_threshold('grades', 'graded_test', 1, 5, class => 'G');
+SELECT fin_predict_class('grades', g) AS most_probable,
+       round((SELECT sum(contribution) FROM fin_explain('grades', g, 100, class => 'A'))::numeric, 6) AS a_score,
+       round((SELECT sum(contribution) FROM fin_explain('grades', g, 100))::numeric, 6)
+       > round((SELECT sum(contribution) FROM fin_explain('grades', g, 100, class => 'A'))::numeric, 6) AS below_the_top
+  FROM graded g WHERE id = 2;
+SELECT count(*) <= 4 AS at_most_four FROM fin_reason_codes('grades', (SELECT g FROM graded g WHERE id = 2), class => 'A');
+SELECT abs((SELECT sum(contribution) FROM fin_explain('credit_risk', a, 100, class => 'good'))
+         + (SELECT sum(contribution) FROM fin_explain('credit_risk', a, 100))) < 1e-12 AS negated
+  FROM applications a WHERE id = 1;
+SELECT * FROM fin_gains('grades', 'graded_test', class => 'Z');
+\echo :LAST_ERROR_SQLSTATE
+
+-- Not yet for multi-class models (0A000): other algorithms, fin_score_row, SQL; a cutoff
+-- (22023); the two-class curves without a class (42809); options.positive names one class
+-- (22023); more than 100 classes (22000).
 SELECT * FROM fin_train('grades_tree', 'graded', 'grade', 'tree', options => '{"exclude": ["id", "status"]}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_score_row('grades', (SELECT g FROM graded g WHERE id = 1));

@@ -168,20 +168,15 @@ impl Estimator for GbdtClasses {
         )
     }
 
-    /// TreeSHAP of the most probable class's trees.
-    fn explain(
+    /// TreeSHAP of the class's trees.
+    fn explain_class(
         &self,
         preprocessor: &Preprocessor,
         _reference: &Reference,
         values: &[RawValue<'_>],
+        class: usize,
     ) -> Result<Explanation> {
-        let mut scores = Vec::new();
-        self.class_scores(preprocessor, values, &mut scores)?;
-        explain_trees(
-            preprocessor,
-            &self.ensembles[most_probable(&scores)],
-            values,
-        )
+        explain_trees(preprocessor, &self.ensembles[class], values)
     }
 
     /// Each feature's importance: the mean over the classes of its TreeSHAP spread.

@@ -319,16 +319,14 @@ impl Estimator for MultinomialModel {
         "on the original feature scale, one equation per class (terms \"class: term\")"
     }
 
-    /// The most probable class's score, against the training mean design row.
-    fn explain(
+    /// The class's score, against the training mean design row.
+    fn explain_class(
         &self,
         preprocessor: &Preprocessor,
         reference: &Reference,
         values: &[RawValue<'_>],
+        class: usize,
     ) -> Result<Explanation> {
-        let mut scores = Vec::new();
-        self.class_scores(preprocessor, values, &mut scores)?;
-        let class = most_probable(&scores);
         explain_linear_class(
             preprocessor,
             (self.0.intercepts[class], &self.0.weights[class]),

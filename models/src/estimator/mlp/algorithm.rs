@@ -224,14 +224,15 @@ impl Estimator for NetworkClasses {
         self.0.to_stored(width)
     }
 
-    /// Integrated gradients of the most probable class's output unit.
-    fn explain(
+    /// Integrated gradients of the class's output unit.
+    fn explain_class(
         &self,
         preprocessor: &Preprocessor,
         reference: &Reference,
         values: &[RawValue<'_>],
+        class: usize,
     ) -> Result<Explanation> {
-        explain_network(preprocessor, &self.0, reference, values, None)
+        explain_network(preprocessor, &self.0, reference, values, Some(class))
     }
 
     fn measure_reference(
