@@ -10,7 +10,6 @@ use crate::estimator::{importance_mismatch, ClassScores, Predictor, MULTI_CLASS_
 use crate::estimator::{Algorithm, Estimator, Fitted, Params, Spec, StoredEstimator};
 use crate::explain::{explain_trees, Explanation, Reference};
 use crate::fit::{FitInput, Task, TrainLabels, MAX_CLASSES};
-use crate::metrics::most_probable;
 use crate::preprocess::Preprocessor;
 use crate::trees::{Ensemble, PackedTrees};
 use serde::{Deserialize, Serialize};

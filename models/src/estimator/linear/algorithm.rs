@@ -15,7 +15,6 @@ use crate::estimator::{
 };
 use crate::explain::{explain_linear_class, Explanation, Reference};
 use crate::fit::{FitInput, Task, TrainLabels, MAX_CLASSES};
-use crate::metrics::most_probable;
 use crate::preprocess::Preprocessor;
 use serde_json::{Map, Value};
 
