@@ -152,11 +152,11 @@ SELECT sum(count) AS rows FROM fin_calibration('grades', 'graded_test', 5, class
 SELECT threshold IS NOT NULL AS cutoff_found, true_positives + false_negatives AS g_rows
   FROM fin_threshold('grades', 'graded_test', 1, 5, class => 'G');
 SELECT fin_predict_class('grades', g) AS most_probable,
-       round((SELECT sum(contribution) FROM fin_explain('grades', g, 100, class => 'A'))::numeric, 6) AS a_score,
+       round((SELECT sum(contribution) FROM fin_explain('grades', g, 100, class => 'G'))::numeric, 6) AS g_score,
        round((SELECT sum(contribution) FROM fin_explain('grades', g, 100))::numeric, 6)
-       > round((SELECT sum(contribution) FROM fin_explain('grades', g, 100, class => 'A'))::numeric, 6) AS below_the_top
+       > round((SELECT sum(contribution) FROM fin_explain('grades', g, 100, class => 'G'))::numeric, 6) AS below_the_top
   FROM graded g WHERE id = 2;
-SELECT count(*) <= 4 AS at_most_four FROM fin_reason_codes('grades', (SELECT g FROM graded g WHERE id = 2), class => 'A');
+SELECT count(*) <= 4 AS at_most_four FROM fin_reason_codes('grades', (SELECT g FROM graded g WHERE id = 2), class => 'G');
 SELECT abs((SELECT sum(contribution) FROM fin_explain('credit_risk', a, 100, class => 'good'))
          + (SELECT sum(contribution) FROM fin_explain('credit_risk', a, 100))) < 1e-12 AS negated
   FROM applications a WHERE id = 1;
