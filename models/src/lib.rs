@@ -12,6 +12,7 @@ pub mod backtest;
 pub mod batch;
 pub mod binning;
 pub mod calendar;
+pub mod classes;
 pub mod data;
 pub mod deploy;
 pub mod design;

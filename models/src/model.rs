@@ -9,7 +9,6 @@ use crate::estimator::kmeans::KMeansModel;
 pub use crate::estimator::Algorithm;
 use crate::estimator::Estimator;
 use crate::explain::{no_reference, Explanation, Reference};
-use crate::linear::multinomial::softmax_in_place;
 use crate::linear::sigmoid;
 use crate::metrics::{CalibrationBin, ClassHistogram};
 use crate::options::Task;
@@ -126,69 +125,6 @@ impl Model {
         self.classes.is_some()
     }
 
-    /// A classifier's classes in the order of its probabilities: a multi-class model's, or
-    /// a two-class model's negative then positive class; 42809 for another model.
-    pub fn class_names(&self) -> Result<Vec<String>> {
-        if let Some(classes) = &self.classes {
-            return Ok(classes.clone());
-        }
-        match (&self.positive_class, self.negative_class_name()) {
-            (Some(positive), Some(negative)) if self.task == Task::Classification => {
-                Ok(vec![negative, positive.clone()])
-            }
-            _ => Err(Error::new(
-                ErrorKind::WrongModelKind,
-                format!(
-                    "the model is {} model ({}): it predicts no classes",
-                    with_article(self.algorithm().as_str()),
-                    self.task.as_str()
-                ),
-            )
-            .with_hint("fin_predict gives its prediction")),
-        }
-    }
-
-    /// Each class's probability for one row, in the order of [`Model::class_names`].
-    pub fn predict_proba(&self, values: &[RawValue<'_>]) -> Result<Vec<f64>> {
-        if self.classes.is_none() {
-            self.class_names()?;
-            let p = self.predict(values)?;
-            return Ok(vec![1.0 - p, p]);
-        }
-        let mut scores = Vec::new();
-        self.estimator
-            .class_scores(&self.preprocessor, values, &mut scores)?;
-        softmax_in_place(&mut scores);
-        for &p in &scores {
-            finite_prediction(p)?;
-        }
-        Ok(scores)
-    }
-
-    /// The most probable class of one row (the first of equals; a two-class model's
-    /// positive class from probability 0.5).
-    pub fn predict_class(&self, values: &[RawValue<'_>]) -> Result<String> {
-        let mut names = self.class_names()?;
-        let p = self.predict_proba(values)?;
-        let best = if self.classes.is_none() {
-            usize::from(p[1] >= 0.5)
-        } else {
-            crate::metrics::most_probable(&p)
-        };
-        Ok(names.swap_remove(best))
-    }
-
-    /// What drift and monitoring track as the prediction of one row: [`Model::predict`],
-    /// or a multi-class model's most probable class's index (so that the prediction's
-    /// distribution is the predicted classes' shares).
-    pub fn monitored_prediction(&self, values: &[RawValue<'_>]) -> Result<f64> {
-        if self.classes.is_none() {
-            return self.predict(values);
-        }
-        let p = self.predict_proba(values)?;
-        Ok(crate::metrics::most_probable(&p) as f64)
-    }
-
     /// The prediction from the model's output unit (log-odds of a classifier; the sigmoid
     /// maps ±∞ to 0 or 1 without overflow, see [`sigmoid`]).
     pub fn link(&self, output: f64) -> f64 {
@@ -233,18 +169,6 @@ impl Model {
             .collect()
     }
 
-    /// [`Model::monitored_prediction`] of `rows` of a dataset read for training.
-    pub fn monitored_predictions(&self, data: &Dataset, rows: &[usize]) -> Result<Vec<f64>> {
-        let predictions = self.predict_rows(data, rows)?;
-        Ok(match &self.classes {
-            Some(classes) => predictions
-                .chunks(classes.len())
-                .map(|p| crate::metrics::most_probable(p) as f64)
-                .collect(),
-            None => predictions,
-        })
-    }
-
     /// The coefficient table as the catalog stores it (`finml.model_versions.coefficients`),
     /// taken from the model itself, for training and import alike.
     pub fn coefficients_json(&self) -> Result<serde_json::Value> {
@@ -261,18 +185,8 @@ impl Model {
         self.with_numeric_values(values, |raw| self.predict(raw))
     }
 
-    /// [`Model::predict_proba`] of the array form.
-    pub fn predict_proba_numeric(&self, values: &[Option<f64>]) -> Result<Vec<f64>> {
-        self.with_numeric_values(values, |raw| self.predict_proba(raw))
-    }
-
-    /// [`Model::predict_class`] of the array form.
-    pub fn predict_class_numeric(&self, values: &[Option<f64>]) -> Result<String> {
-        self.with_numeric_values(values, |raw| self.predict_class(raw))
-    }
-
     /// Runs `f` on the array form's values as a row of values in feature order.
-    fn with_numeric_values<R>(
+    pub(crate) fn with_numeric_values<R>(
         &self,
         values: &[Option<f64>],
         f: impl FnOnce(&[RawValue<'_>]) -> Result<R>,
@@ -464,20 +378,8 @@ impl Model {
             .map(|card| &card.points)
     }
 
-    /// 0A000 for a multi-class model, which `what` does not apply to yet.
-    pub fn require_single_output(&self, what: &str) -> Result<()> {
-        if self.is_multi_class() {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!("{what}: not for multi-class models yet"),
-            )
-            .with_hint("fin_predict_class, fin_predict_proba, fin_evaluate, fin_confusion and fin_coefficients apply to them"));
-        }
-        Ok(())
-    }
-
     /// The training reference explanations are measured against.
-    fn reference(&self) -> Result<&Reference> {
+    pub(crate) fn reference(&self) -> Result<&Reference> {
         if self.task.is_unsupervised() {
             return Err(crate::explain::not_explained(self.algorithm().as_str()));
         }
@@ -491,37 +393,6 @@ impl Model {
         let explanation = self
             .estimator
             .explain(&self.preprocessor, reference, values)?;
-        refuse_non_finite_terms(&explanation)?;
-        Ok(explanation)
-    }
-
-    /// [`Model::explain`] of class `class` (a class name; `None`: the most probable class
-    /// of a multi-class model, the positive class of a two-class one): a multi-class model's
-    /// class score, or a two-class model's log-odds of its negative class (every term
-    /// negated). 22023 for a name that is not one of its classes.
-    pub fn explain_class(&self, values: &[RawValue<'_>], class: Option<&str>) -> Result<Explanation> {
-        let Some(name) = class else {
-            return self.explain(values);
-        };
-        let index = self.class_index(name)?;
-        if !self.is_multi_class() {
-            let mut explanation = self.explain(values)?;
-            if index == 0 {
-                explanation.baseline = -explanation.baseline;
-                for term in explanation
-                    .contributions
-                    .iter_mut()
-                    .chain(explanation.column_terms.iter_mut())
-                {
-                    *term = -*term;
-                }
-            }
-            return Ok(explanation);
-        }
-        let reference = self.reference()?;
-        let explanation =
-            self.estimator
-                .explain_class(&self.preprocessor, reference, values, index)?;
         refuse_non_finite_terms(&explanation)?;
         Ok(explanation)
     }
@@ -562,48 +433,6 @@ impl Model {
         n: usize,
     ) -> Result<Vec<ContributionReason>> {
         self.class_reasons(values, n, None)
-    }
-
-    /// [`Model::contribution_reasons`] of class `class` ([`Model::explain_class`]).
-    pub fn class_reasons(
-        &self,
-        values: &[RawValue<'_>],
-        n: usize,
-        class: Option<&str>,
-    ) -> Result<Vec<ContributionReason>> {
-        let explanation = self.explain_class(values, class)?;
-        let mut reasons: Vec<ContributionReason> = explanation
-            .contributions
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c > 0.0)
-            .map(|(feature, &contribution)| ContributionReason {
-                feature,
-                contribution,
-            })
-            .collect();
-        reasons.sort_by(|a, b| {
-            b.contribution
-                .total_cmp(&a.contribution)
-                .then(a.feature.cmp(&b.feature))
-        });
-        reasons.truncate(n);
-        Ok(reasons)
-    }
-
-    /// The other class's name, for decisions and confusion tables: models trained before
-    /// finml 0.3 do not store it and get `not <positive>`. `None` for a regression.
-    /// The position of class `name` in [`Model::class_names`] (a two-class model's negative
-    /// class 0, its positive 1); 22023 for a name that is not one of its classes.
-    pub fn class_index(&self, name: &str) -> Result<usize> {
-        let classes = self.class_names()?;
-        classes.iter().position(|c| c == name).ok_or_else(|| {
-            Error::invalid_option(format!(
-                "\"{name}\" is not a class of the model's target \"{}\"",
-                self.target
-            ))
-            .with_hint(format!("the model's classes are {}", classes.join(", ")))
-        })
     }
 
     pub fn negative_class_name(&self) -> Option<String> {
@@ -654,7 +483,7 @@ fn principal_reasons(
 
 /// A prediction, or 22000 when it is not a finite number: features of order 1e308 can make
 /// the linear predictor ∞ − ∞. Nothing non-finite is returned (DESIGN.md, principle 6).
-fn finite_prediction(p: f64) -> Result<f64> {
+pub(crate) fn finite_prediction(p: f64) -> Result<f64> {
     if p.is_finite() {
         Ok(p)
     } else {
@@ -831,6 +660,18 @@ pub fn first_invalid_parameter(model: &Model) -> Option<String> {
     None
 }
 
+/// Values of order 1e308 can make an explanation's term ∞ (or ∞ − ∞): refused as a
+/// prediction is.
+pub(crate) fn refuse_non_finite_terms(explanation: &Explanation) -> Result<()> {
+    if let Some(&bad) = std::iter::once(&explanation.baseline)
+        .chain(&explanation.contributions)
+        .find(|t| !t.is_finite())
+    {
+        finite_prediction(bad)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -848,16 +689,4 @@ mod tests {
         };
         assert!((half.points_lost() - 10.0).abs() < 1e-12);
     }
-}
-
-/// Values of order 1e308 can make an explanation's term ∞ (or ∞ − ∞): refused as a
-/// prediction is.
-fn refuse_non_finite_terms(explanation: &Explanation) -> Result<()> {
-    if let Some(&bad) = std::iter::once(&explanation.baseline)
-        .chain(&explanation.contributions)
-        .find(|t| !t.is_finite())
-    {
-        finite_prediction(bad)?;
-    }
-    Ok(())
 }

@@ -30,7 +30,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/");
-const GOLDEN_NAMES: [&str; 8] = [
+const GOLDEN_NAMES: [&str; 9] = [
     "credit_risk",
     "credit_card",
     "loan_amount",
@@ -39,6 +39,7 @@ const GOLDEN_NAMES: [&str; 8] = [
     "outliers",
     "dated_notes",
     "grades",
+    "grades_mlp",
 ];
 
 /// Reading and exercising one mutated model must end within this (a debug build; a stored

@@ -233,6 +233,7 @@ fn golden_models_are_written_back_to_the_same_bytes() {
         "outliers",
         "dated_notes",
         "grades",
+        "grades_mlp",
     ] {
         let text = std::fs::read_to_string(format!("{GOLDEN}{name}.json")).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -255,22 +256,38 @@ fn golden_models_are_written_back_to_the_same_bytes() {
 /// the same applicants when exported (golden/expected_format9.csv).
 #[test]
 fn the_format_9_golden_multi_class_model_predicts_exactly_what_it_predicted() {
-    let model = golden_model("grades");
+    golden_classes_predict_as_exported("grades", "expected_format9.csv");
+}
+
+/// The multi-class MLP exported by finml 0.11.1 (golden/grades_mlp.json: one output unit per
+/// grade) predicts exactly the probabilities and classes it gave the same applicants when
+/// exported (golden/expected_format9_mlp.csv).
+#[test]
+fn the_format_9_golden_multi_class_network_predicts_exactly_what_it_predicted() {
+    golden_classes_predict_as_exported("grades_mlp", "expected_format9_mlp.csv");
+}
+
+fn golden_classes_predict_as_exported(name: &str, expected: &str) {
+    let model = golden_model(name);
     assert_eq!(model.format_version(), 9);
     assert_eq!(
         model.classes.as_deref().map(|c| c.join("")),
         Some("ABCDEFG".to_owned())
     );
     let rows = credit_rows();
-    let expected = std::fs::read_to_string(format!("{GOLDEN}expected_format9.csv")).unwrap();
+    let expected = std::fs::read_to_string(format!("{GOLDEN}{expected}")).unwrap();
     let mut checked = 0;
     for line in expected.lines().skip(1) {
         let fields: Vec<&str> = line.split(',').collect();
         let id: usize = fields[0].parse().unwrap();
         let p: Vec<f64> = fields[1].split(' ').map(|v| v.parse().unwrap()).collect();
         let values = values(&model, &rows[id - 1]);
-        assert_eq!(model.predict_proba(&values).unwrap(), p, "id {id}");
-        assert_eq!(model.predict_class(&values).unwrap(), fields[2], "id {id}");
+        assert_eq!(model.predict_proba(&values).unwrap(), p, "{name} id {id}");
+        assert_eq!(
+            model.predict_class(&values).unwrap(),
+            fields[2],
+            "{name} id {id}"
+        );
         checked += 1;
     }
     assert_eq!(checked, 51);

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/");
 
-const ALL_GOLDEN: [&str; 8] = [
+const ALL_GOLDEN: [&str; 9] = [
     "credit_risk",
     "credit_card",
     "loan_amount",
@@ -23,6 +23,7 @@ const ALL_GOLDEN: [&str; 8] = [
     "outliers",
     "dated_notes",
     "grades",
+    "grades_mlp",
 ];
 
 fn golden_document(name: &str) -> Value {
