@@ -118,22 +118,21 @@ pub fn unsupervised_names(conjunction: &str) -> String {
 
 /// The algorithms whose default parameters self-train, quoted and joined with `conjunction`.
 pub fn self_training_names(conjunction: &str) -> String {
-    quoted(
-        all().filter(|a| {
-            a.params(&serde_json::Map::new())
-                .is_ok_and(|p: Box<dyn Params>| p.self_trains())
-        }),
-        conjunction,
-    )
+    quoted_by_defaults(|p| p.self_trains(), conjunction)
 }
 
 /// The algorithms that train targets of 3 or more classes, quoted and joined with
 /// `conjunction`: "'logistic', 'mlp' or 'gbdt'".
 pub fn multi_class_names(conjunction: &str) -> String {
+    quoted_by_defaults(|p| p.trains_multi_class(), conjunction)
+}
+
+/// The algorithms whose default parameters `keep`, quoted and joined with `conjunction`.
+fn quoted_by_defaults(keep: impl Fn(&dyn Params) -> bool, conjunction: &str) -> String {
     quoted(
         all().filter(|a| {
             a.params(&serde_json::Map::new())
-                .is_ok_and(|p: Box<dyn Params>| p.trains_multi_class())
+                .is_ok_and(|p: Box<dyn Params>| keep(&*p))
         }),
         conjunction,
     )

@@ -463,17 +463,22 @@ mod tests {
         (x, y)
     }
 
-    #[test]
-    fn newton_and_lbfgs_reach_the_same_optimum() {
-        let (x, y) = three_classes();
-        let problem = Problem {
-            x: &x,
-            y: &y,
+    /// The three classes' problem at l2 = 0.5, every row weighing 1.
+    fn unweighted<'a>(x: &'a Array2<f64>, y: &'a [u32]) -> Problem<'a> {
+        Problem {
+            x,
+            y,
             classes: 3,
             weights: None,
             l2: 0.5,
             last: std::cell::RefCell::new(None),
-        };
+        }
+    }
+
+    #[test]
+    fn newton_and_lbfgs_reach_the_same_optimum() {
+        let (x, y) = three_classes();
+        let problem = unweighted(&x, &y);
         assert!(fitted_by_newton(3, x.ncols()));
         let (newton, information) = problem.minimize(100).unwrap();
         assert!(information.is_some());
@@ -499,14 +504,7 @@ mod tests {
     #[test]
     fn the_covariance_is_the_pseudo_inverse_of_the_information() {
         let (x, y) = three_classes();
-        let problem = Problem {
-            x: &x,
-            y: &y,
-            classes: 3,
-            weights: None,
-            l2: 0.5,
-            last: std::cell::RefCell::new(None),
-        };
+        let problem = unweighted(&x, &y);
         let (theta, information) = problem.minimize(100).unwrap();
         let information = information.unwrap();
         let covariance = problem.covariance(&information).unwrap();
