@@ -7,6 +7,7 @@
 use crate::error::OrReport;
 use crate::pg::cache::with_model;
 use crate::pg::row::{predict_row, predict_row_class, predict_row_proba, RecordArg};
+use crate::pg::types::Float8Array;
 use pgrx::datum::Array;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -32,16 +33,20 @@ fn fin_predict_array(model: &str, features: Array<'_, f64>) -> Result<f64, Error
 /// Each class's probability for one row, in the order of `finml.models.classes` (a
 /// two-class model's: the negative, then the positive class).
 #[pg_extern(stable, strict, parallel_safe, cost = 100, name = "fin_predict_proba")]
-fn fin_predict_proba_row(model: &str, row: RecordArg) -> Result<Vec<f64>, ErrorReport> {
-    with_model(model, |m| predict_row_proba(&m.model, &m.layouts, row.0))
+fn fin_predict_proba_row(model: &str, row: RecordArg) -> Result<Float8Array, ErrorReport> {
+    with_model(model, |m| predict_row_proba(&m.model, &m.layouts, row.0)).map(Float8Array)
 }
 
 /// The same for a model whose features are all numeric, in the model's feature order.
 #[pg_extern(stable, strict, parallel_safe, cost = 100, name = "fin_predict_proba")]
-fn fin_predict_proba_array(model: &str, features: Array<'_, f64>) -> Result<Vec<f64>, ErrorReport> {
+fn fin_predict_proba_array(
+    model: &str,
+    features: Array<'_, f64>,
+) -> Result<Float8Array, ErrorReport> {
     with_array_values(&features, |values| {
         with_model(model, |m| m.model.predict_proba_numeric(values).or_report())
     })
+    .map(Float8Array)
 }
 
 /// The most probable class of one row (a two-class model's positive class from
