@@ -170,8 +170,6 @@ impl Model {
         Ok(reasons)
     }
 
-    /// The other class's name, for decisions and confusion tables: models trained before
-    /// finml 0.3 do not store it and get `not <positive>`. `None` for a regression.
     /// The position of class `name` in [`Model::class_names`] (a two-class model's negative
     /// class 0, its positive 1); 22023 for a name that is not one of its classes.
     pub fn class_index(&self, name: &str) -> Result<usize> {

@@ -367,26 +367,37 @@ impl Scored {
 /// The class code of a multi-class model's label (text, or a number as its class name);
 /// 22000 for a label that is not one of its classes.
 fn class_of_label(model: &Model, label: RawValue<'_>) -> Result<u32> {
-    let classes = model.class_names()?;
-    let name = match label {
-        RawValue::Text(t) => t.to_owned(),
-        RawValue::Number(x) => x.to_string(),
-        RawValue::Null => String::new(),
+    // Once per evaluated row: the model's classes are read in place, a text label compared
+    // as it is.
+    let Some(classes) = model.classes.as_deref() else {
+        return Err(Error::new(
+            ErrorKind::Internal,
+            "a class code of a model that is not multi-class",
+        ));
     };
-    classes
-        .iter()
-        .position(|c| *c == name)
-        .map(|k| k as u32)
-        .ok_or_else(|| {
-            Error::invalid_data(format!(
-                "\"{name}\" is not a class of the model's target \"{}\"",
-                model.target
-            ))
-            .with_hint(format!(
-                "the model's classes are {}; leave out (or relabel) rows of other classes",
-                classes.join(", ")
-            ))
-        })
+    let found = match label {
+        RawValue::Text(t) => classes.iter().position(|c| c == t),
+        RawValue::Number(x) => {
+            let name = x.to_string();
+            classes.iter().position(|c| *c == name)
+        }
+        RawValue::Null => None,
+    };
+    found.map(|k| k as u32).ok_or_else(|| {
+        let name = match label {
+            RawValue::Text(t) => t.to_owned(),
+            RawValue::Number(x) => x.to_string(),
+            RawValue::Null => String::new(),
+        };
+        Error::invalid_data(format!(
+            "\"{name}\" is not a class of the model's target \"{}\"",
+            model.target
+        ))
+        .with_hint(format!(
+            "the model's classes are {}; leave out (or relabel) rows of other classes",
+            classes.join(", ")
+        ))
+    })
 }
 
 /// The shares of rows, in percent, that fin_evaluate reports precision and recall at

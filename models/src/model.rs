@@ -435,6 +435,8 @@ impl Model {
         self.class_reasons(values, n, None)
     }
 
+    /// The other class's name, for decisions and confusion tables: models trained before
+    /// finml 0.3 do not store it and get `not <positive>`. `None` for a regression.
     pub fn negative_class_name(&self) -> Option<String> {
         let positive = self.positive_class.as_ref()?;
         Some(

@@ -295,6 +295,13 @@ pub struct PeriodRow {
     pub status: &'static str,
 }
 
+/// One row's prediction: one number, or a multi-class model's class probabilities.
+#[derive(Clone, Copy)]
+enum Predicted<'a> {
+    One(f64),
+    Classes(&'a [f64]),
+}
+
 /// Bytes a period holds besides its drift cells: its entry, key and evaluation state.
 const BYTES_PER_PERIOD: usize = 256;
 
@@ -362,39 +369,23 @@ impl Monitor {
         label: RawValue<'_>,
     ) -> Result<()> {
         if model.is_multi_class() {
-            return self.record_classes(
+            let probabilities = model.predict_proba(values)?;
+            return self.record(
                 model,
                 period,
-                &model.predict_proba(values)?,
+                Predicted::Classes(&probabilities),
                 label,
-                values,
+                Some(values),
             );
         }
         let prediction = model.predict(values)?;
-        self.record(model, period, prediction, label, Some(values))
-    }
-
-    /// One row of a multi-class model into its period: its drift counts of the most probable
-    /// class, that class's probability into the period's mean, and its probabilities and
-    /// label into the period's evaluation.
-    fn record_classes(
-        &mut self,
-        model: &Model,
-        period: PeriodKey,
-        probabilities: &[f64],
-        label: RawValue<'_>,
-        values: &[RawValue<'_>],
-    ) -> Result<()> {
-        if label != RawValue::Null {
-            self.labelled += 1;
-            self.check_budget(self.labelled, self.periods.len())?;
-        }
-        let entry = self.period(model, period)?;
-        let class = metrics::most_probable(probabilities);
-        entry.drift.add(model, values, || Ok(class as f64))?;
-        entry.rows += 1;
-        entry.prediction_sum += probabilities[class];
-        entry.scored.add_probabilities(model, probabilities, label)
+        self.record(
+            model,
+            period,
+            Predicted::One(prediction),
+            label,
+            Some(values),
+        )
     }
 
     /// Adds one row's prediction (made where the row is) and label to its period, without
@@ -412,7 +403,7 @@ impl Monitor {
                 "one prediction of a multi-class model to monitor",
             ));
         }
-        self.record(model, period, prediction, label, None)
+        self.record(model, period, Predicted::One(prediction), label, None)
     }
 
     /// Adds a part of a period's drift counts (DriftCounts::cells, as the aggregate
@@ -435,7 +426,7 @@ impl Monitor {
         &mut self,
         model: &Model,
         period: PeriodKey,
-        prediction: f64,
+        predicted: Predicted<'_>,
         label: RawValue<'_>,
         values: Option<&[RawValue<'_>]>,
     ) -> Result<()> {
@@ -444,12 +435,24 @@ impl Monitor {
             self.check_budget(self.labelled, self.periods.len())?;
         }
         let entry = self.period(model, period)?;
+        // What drift tracks, and what the period's mean prediction adds up: the prediction,
+        // or a multi-class row's most probable class and its probability.
+        let (tracked, mean_part) = match predicted {
+            Predicted::One(p) => (p, p),
+            Predicted::Classes(p) => {
+                let class = metrics::most_probable(p);
+                (class as f64, p[class])
+            }
+        };
         if let Some(values) = values {
-            entry.drift.add(model, values, || Ok(prediction))?;
+            entry.drift.add(model, values, || Ok(tracked))?;
         }
         entry.rows += 1;
-        entry.prediction_sum += prediction;
-        entry.scored.add_prediction(model, prediction, label)
+        entry.prediction_sum += mean_part;
+        match predicted {
+            Predicted::One(p) => entry.scored.add_prediction(model, p, label),
+            Predicted::Classes(p) => entry.scored.add_probabilities(model, p, label),
+        }
     }
 
     /// The period's entry, made empty on its first row.

@@ -37,10 +37,12 @@ pub type GainsRow = (
 );
 
 /// Predicts every labelled row of `relation` with `model`, then hands the predictions and
-/// labels to `measure`.
+/// labels to `measure`: as `class` against the rest when it names one (checked before a row
+/// is read; Scored::for_class).
 fn score_relation<R>(
     model: &str,
     relation: Oid,
+    class: Option<&str>,
     measure: impl FnOnce(&Model, &Scored) -> SqlResult<R>,
 ) -> SqlResult<R> {
     let relation_name = relation::relation_name(relation)?;
@@ -51,6 +53,9 @@ fn score_relation<R>(
         // A multi-class model's probabilities are computed here: the workers return one
         // prediction a row.
         let on_workers = on_workers && !m.model.is_multi_class();
+        if let Some(name) = class {
+            m.model.class_index(name).or_report()?;
+        }
         let target = relation::target_column(relation, &relation_name, &m.model)?;
         let mut scored = Scored::new(&m.model, gucs::max_training_memory_bytes());
         scoring::score_rows(
@@ -70,6 +75,7 @@ fn score_relation<R>(
                 .or_report()
             },
         )?;
+        let scored = scored.for_class(&m.model, class).or_report()?;
         measure(&m.model, &scored)
     })
 }
@@ -87,7 +93,7 @@ pub fn metrics(
         None => DEFAULT_TOP_PERCENTS.to_vec(),
     };
     check_threshold(threshold).or_report()?;
-    let metrics = score_relation(model, relation, |_, scored| {
+    let metrics = score_relation(model, relation, None, |_, scored| {
         scored.metrics(threshold, &percents).or_report()
     })?;
     Ok(in_report_order(&metrics))
@@ -101,8 +107,7 @@ pub fn cost_threshold(
     (cost_fp, cost_fn): (f64, f64),
     class: Option<&str>,
 ) -> SqlResult<ThresholdRow> {
-    let (threshold, total, c, rows) = score_relation(model, relation, |model, scored| {
-        let scored = scored.for_class(model, class).or_report()?;
+    let (threshold, total, c, rows) = score_relation(model, relation, class, |_, scored| {
         let (t, total, c) = scored.cost_threshold(cost_fp, cost_fn).or_report()?;
         Ok((t, total, c, scored.rows()))
     })?;
@@ -126,8 +131,7 @@ pub fn roc(model: &str, relation: Oid, points: i32, class: Option<&str>) -> SqlR
         Some(100_000),
         "the default, 100 points, draws a smooth curve",
     )?;
-    let curve = score_relation(model, relation, |model, scored| {
-        let scored = scored.for_class(model, class).or_report()?;
+    let curve = score_relation(model, relation, class, |_, scored| {
         scored.roc(points as usize).or_report()
     })?;
     Ok(curve
@@ -144,7 +148,7 @@ pub fn confusion(
     threshold: f64,
 ) -> SqlResult<Vec<(String, String, i64)>> {
     check_threshold(threshold).or_report()?;
-    score_relation(model, relation, |model, scored| {
+    score_relation(model, relation, None, |model, scored| {
         if let Some(classes) = &model.classes {
             // Every (actual, most probable) pair of classes, in class order.
             let counts = scored.class_confusion().or_report()?;
@@ -186,8 +190,7 @@ pub fn calibration(
         Some(1000),
         "ten groups (deciles of risk) is the custom, and the default",
     )?;
-    let groups = score_relation(model, relation, |model, scored| {
-        let scored = scored.for_class(model, class).or_report()?;
+    let groups = score_relation(model, relation, class, |_, scored| {
         scored.calibration(bins as usize).or_report()
     })?;
     Ok(groups
@@ -218,8 +221,7 @@ pub fn gains(
         Some(1_000_000),
         "ten bands (deciles of risk) is the custom, and the default",
     )?;
-    let table = score_relation(model, relation, |model, scored| {
-        let scored = scored.for_class(model, class).or_report()?;
+    let table = score_relation(model, relation, class, |_, scored| {
         scored.gains(bands as usize, cutoffs).or_report()
     })?;
     Ok(table

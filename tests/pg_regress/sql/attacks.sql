@@ -535,6 +535,13 @@ SELECT fin_import('edited_classes', edited(:'doc', '"classes":\["[a-z]+",', '"cl
 SELECT fin_import('edited_classes', edited(:'doc', '"classes":\["([a-z]+)","[a-z]+",', '"classes":["\1","\1",'));
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS edited_imported FROM finml.models WHERE name = 'edited_classes';
+-- A made-up class (empty, or 100,000 characters) is refused (22023) before a row is read.
+DO $$ BEGIN
+  PERFORM * FROM fin_gains('marital_m', 'attack_loans', class => repeat('x', 100000));
+EXCEPTION WHEN invalid_parameter_value THEN RAISE NOTICE 'class of 100000 characters: %', SQLSTATE;
+END $$;
+SELECT * FROM fin_explain('marital_m', (SELECT a FROM attack_loans a WHERE id = 1), class => '');
+\echo :LAST_ERROR_SQLSTATE
 SET client_min_messages = warning;
 SET statement_timeout = '1s';
 SELECT count(*) FROM fin_tune('endless_search', 'attack_loans', 'status', 'logistic',

@@ -162,6 +162,20 @@ SELECT abs((SELECT sum(contribution) FROM fin_explain('credit_risk', a, 100, cla
   FROM applications a WHERE id = 1;
 SELECT * FROM fin_gains('grades', 'graded_test', class => 'Z');
 \echo :LAST_ERROR_SQLSTATE
+-- A scorecard's reasons are points lost toward its positive class: its other class is 22023.
+-- The functions that take a class are not STRICT: a NULL in another argument is 22004.
+\i include/credit_card.sql
+SELECT * FROM fin_reason_codes('credit_card', (SELECT a FROM applications a WHERE id = 1), class => 'good');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM fin_reason_codes('credit_card', (SELECT a FROM applications a WHERE id = 1), class => 'bad');
+SELECT * FROM fin_roc(NULL, 'graded_test', class => 'A');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_calibration('grades', 'graded_test', NULL, class => 'A');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_threshold('grades', 'graded_test', 1, NULL, class => 'A');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_explain('grades', NULL::graded, 3);
+\echo :LAST_ERROR_SQLSTATE
 
 -- Not yet for multi-class models (0A000): other algorithms, fin_score_row, SQL; a cutoff
 -- (22023); the two-class curves without a class (42809); options.positive names one class

@@ -347,16 +347,13 @@ impl Problem<'_> {
                 pair += 1;
             }
         }
-        let u2 = 1.0 / k as f64;
         for c in 0..k {
             for j in 1..terms {
                 h[[c * terms + j, c * terms + j]] += self.l2;
                 gradient[c * terms + j] += self.l2 * coefficients[c * terms + j];
             }
-            for d in 0..k {
-                h[[c * terms, d * terms]] += u2;
-            }
         }
+        self.add_intercept_shift(&mut h, 1.0);
         NewtonPass {
             loss: loss + self.penalty(coefficients),
             gradient: Array1::from(gradient),
@@ -367,16 +364,20 @@ impl Problem<'_> {
     /// The covariance of the coefficients from the information `H + uuᵀ`: its inverse less
     /// `uuᵀ` (`None` when singular elsewhere).
     fn covariance(&self, information: &Array2<f64>) -> Option<Array2<f64>> {
-        let k = self.classes;
-        let terms = self.x.width() + 1;
-        let u2 = 1.0 / k as f64;
         let mut covariance = spd_inverse(information)?;
+        self.add_intercept_shift(&mut covariance, -1.0);
+        Some(covariance)
+    }
+
+    /// Adds `sign · uuᵀ` to `matrix` (classes × terms on a side), for `u` the unit vector
+    /// along "every intercept up alike": `1/k` at every pair of intercepts.
+    fn add_intercept_shift(&self, matrix: &mut Array2<f64>, sign: f64) {
+        let (k, terms) = (self.classes, self.x.width() + 1);
         for c in 0..k {
             for d in 0..k {
-                covariance[[c * terms, d * terms]] -= u2;
+                matrix[[c * terms, d * terms]] += sign / k as f64;
             }
         }
-        Some(covariance)
     }
 }
 

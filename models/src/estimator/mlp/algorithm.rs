@@ -49,10 +49,7 @@ impl Spec for MlpSpec {
             .take()
             .ok_or_else(|| corrupt(self.name(), "no network"))?;
         extras.refuse_others(self.name())?;
-        if network.n_outputs() > 1 {
-            return Ok(Box::new(NetworkClasses(network)));
-        }
-        Ok(Box::new(network))
+        Ok(network_estimator(network))
     }
 }
 
@@ -63,14 +60,9 @@ impl Params for MlpParams {
 
     fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
         let (preprocessor, fit) = fit_estimator(input, self)?;
-        let estimator: Box<dyn Estimator> = if fit.network.n_outputs() > 1 {
-            Box::new(NetworkClasses(fit.network))
-        } else {
-            Box::new(fit.network)
-        };
         Ok(Fitted {
             preprocessor,
-            estimator,
+            estimator: network_estimator(fit.network),
             log: fit.log,
             device: Some(fit.device),
         })
@@ -82,6 +74,16 @@ impl Params for MlpParams {
 
     fn trains_multi_class(&self) -> bool {
         true
+    }
+}
+
+/// A network as an estimator: one output unit's, or a multi-class network's (one unit per
+/// class).
+fn network_estimator(network: Network) -> Box<dyn Estimator> {
+    if network.n_outputs() > 1 {
+        Box::new(NetworkClasses(network))
+    } else {
+        Box::new(network)
     }
 }
 
@@ -135,7 +137,7 @@ impl Estimator for Network {
         reference: &Reference,
         values: &[RawValue<'_>],
     ) -> Result<Explanation> {
-        explain_network(preprocessor, self, reference, values, None)
+        explain_network(preprocessor, self, reference, values, 0)
     }
 
     fn measure_reference(
@@ -232,7 +234,7 @@ impl Estimator for NetworkClasses {
         values: &[RawValue<'_>],
         class: usize,
     ) -> Result<Explanation> {
-        explain_network(preprocessor, &self.0, reference, values, Some(class))
+        explain_network(preprocessor, &self.0, reference, values, class)
     }
 
     fn measure_reference(

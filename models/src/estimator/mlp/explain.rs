@@ -62,23 +62,17 @@ pub fn measure_network(
     }
 }
 
-/// A network's explanation of one row: integrated gradients of output unit `unit` (a
-/// multi-class network's most probable class for the row when `None`) from the mean design
-/// row.
+/// A network's explanation of one row: integrated gradients of output unit `unit` (0 for a
+/// one-unit network, a class's unit for a multi-class one) from the mean design row.
 pub fn explain_network(
     preprocessor: &Preprocessor,
     network: &Network,
     reference: &Reference,
     values: &[RawValue<'_>],
-    unit: Option<usize>,
+    unit: usize,
 ) -> Result<Explanation> {
     let mut row = Vec::with_capacity(preprocessor.width());
     preprocessor.design_row(values, &mut row)?;
-    let unit = unit.unwrap_or_else(|| {
-        let mut scores = vec![0.0; network.n_outputs()];
-        network.outputs_of_row(&row, &mut scores);
-        most_probable(&scores)
-    });
     let attributions = integrated_gradients(network, unit, &reference.mean_design, &row);
     Ok(Explanation {
         baseline: network.unit(&reference.mean_design, unit),

@@ -48,12 +48,10 @@ pub fn fit_estimator(
         TrainLabels::Binary(_) | TrainLabels::Numeric(_) => 1,
     };
     let compact = check_network_memory(input, (width, outputs), params)?;
-    let (y, classification, outputs): (Vec<f32>, bool, usize) = match input.labels {
-        TrainLabels::Binary(y) => (y.iter().map(|&b| f32::from(u8::from(b))).collect(), true, 1),
-        TrainLabels::Numeric(y) => (y.iter().map(|&v| v as f32).collect(), false, 1),
-        TrainLabels::MultiClass { y, classes } => {
-            (y.iter().map(|&c| c as f32).collect(), true, classes.len())
-        }
+    let (y, classification): (Vec<f32>, bool) = match input.labels {
+        TrainLabels::Binary(y) => (y.iter().map(|&b| f32::from(u8::from(b))).collect(), true),
+        TrainLabels::Numeric(y) => (y.iter().map(|&v| v as f32).collect(), false),
+        TrainLabels::MultiClass { y, .. } => (y.iter().map(|&c| c as f32).collect(), true),
     };
     let device = select_device(params.device.unwrap_or(input.limits.device))?;
     // Batches are gathered from a compact f32 design of the training rows when it fits the
