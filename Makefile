@@ -1,10 +1,13 @@
 # finml — the README's commands. Run as root on a fresh Debian 12 machine with Rust, or as a
-# user who owns a PostgreSQL 15 installation (then set PG_CONFIG and skip `setup`).
+# user who owns a PostgreSQL installation of 15, 16, 17 or 18 (then set PG_CONFIG).
+# PG_MAJOR=16, 17 or 18 selects a PostgreSQL built by `make pg` (README "PostgreSQL 15, 16, 17
+# and 18"); the default is Debian 12's 15.
 #
 #   make demo      install what is missing, build (release), install, start PostgreSQL,
 #                  load the credit example, train a model, print predictions and metrics
 #   make test      every test: lint, models crate, #[pg_test]s, SQL regression suite, faults,
-#                  Citus
+#                  Citus, package on 15; SQL suite and package on 16, 17, 18; pg_upgrade
+#   make pg        PostgreSQL $(PG_MAJOR) and pg_cron from source packages (tools/build_pg.sh)
 #   make install   build (release) and install into the PostgreSQL of $(PG_CONFIG)
 #   make lint      the layer rules of DESIGN.md, checked on both crates (tools/import_graph.py:
 #                  no import cycle, no import from a higher layer, no api file importing
@@ -13,16 +16,28 @@
 #                  (tools/check_pinned_spi.py); cargo fmt --check, clippy -D warnings
 #   make fuzz      the fuzz harnesses of what callers can pass (training passes, stored models)
 #                  with FUZZ_CASES cases each (default 20000; make test runs 256)
-#   make deb       the Debian package postgresql-15-finml_<version>_amd64.deb (README, "Install
-#                  on a server without Rust")
+#   make deb       the Debian package postgresql-<major>-finml_<version>_amd64.deb (README,
+#                  "Install on a server without Rust")
 #   make bench     benchmarks (see bench/README.md)
 #   make bench-trees  the tree models against LightGBM only (bench/trees.sh)
 #   make check-cuda  prove that the cuda feature compiles and links (no GPU needed; see tools/check_cuda.sh)
 
 PG_MAJOR     ?= 15
+# 15 is Debian 12's own PostgreSQL; 16, 17 and 18 are built from their distribution source
+# packages by `make pg PG_MAJOR=<major>` (tools/build_pg.sh) into $(PG_PREFIX)/<major>, outside the
+# clone, where later runs find them.
+PG_PREFIX    ?= $(if $(filter 0,$(shell id -u)),/opt/finml-postgresql,$(HOME)/.finml/postgresql)
+ifeq ($(PG_MAJOR),15)
 # The pg_config on PATH when it is PostgreSQL $(PG_MAJOR)'s (Debian's wrapper is), else Debian's.
 PG_CONFIG    ?= $(shell pg_config --version 2>/dev/null | grep -q " $(PG_MAJOR)\." && command -v pg_config \
                         || echo /usr/lib/postgresql/$(PG_MAJOR)/bin/pg_config)
+else
+PG_CONFIG    ?= $(PG_PREFIX)/$(PG_MAJOR)/bin/pg_config
+endif
+# The major of the server finml is built for is its pg_config's (make install PG_CONFIG=... alone
+# picks the pgrx feature pg<major>); PG_MAJOR until that pg_config exists.
+BUILD_MAJOR  := $(or $(shell $(PG_CONFIG) --version 2>/dev/null | sed -E 's/^PostgreSQL ([0-9]+).*/\1/'),$(PG_MAJOR))
+PG_FEATURES  := --no-default-features --features pg$(BUILD_MAJOR)
 PGRX_VERSION := 0.18.1
 DEMO_DB      ?= finml_demo
 EXAMPLES_DB  ?= finml_examples
@@ -39,20 +54,28 @@ else
 endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
-.PHONY: setup system-packages cargo-pgrx pgrx-init install install-debug install-released-scripts demo example-segmentation example-fraud example-market test \
-        test-models test-static test-deps test-pg test-sql test-faults test-deploys test-citus test-deb deb lint fuzz \
+.PHONY: setup system-packages cargo-pgrx pg install install-debug install-released-scripts demo example-segmentation example-fraud example-market test \
+        test-models test-static test-deps test-pg test-sql test-majors test-pg-upgrade print-pg-config test-faults test-deploys test-citus test-deb deb lint fuzz \
         bench bench-peers bench-trees bench-trees-peers bench-openmp clean-test check-cuda
 
-## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at Debian's PostgreSQL
-setup: system-packages cargo-pgrx pgrx-init
+## setup: system packages, cargo-pgrx at the pinned version, pgrx pointed at the PostgreSQL
+setup: system-packages cargo-pgrx pg
 
 system-packages:
-	@if [ "$$(id -u)" = 0 ] && { ! [ -x "$(PG_CONFIG)" ] || ! [ -d "$$($(PG_CONFIG) --includedir-server 2>/dev/null)" ] \
+	@if [ "$$(id -u)" = 0 ] && [ "$(BUILD_MAJOR)" = 15 ] && { ! [ -x "$(PG_CONFIG)" ] \
+	      || ! [ -d "$$($(PG_CONFIG) --includedir-server 2>/dev/null)" ] \
 	      || ! command -v sudo >/dev/null || ! [ -x /usr/lib/postgresql/$(PG_MAJOR)/bin/postgres ] \
 	      || ! [ -f /usr/share/postgresql/$(PG_MAJOR)/extension/pg_cron.control ]; }; then \
 	    echo "== installing PostgreSQL $(PG_MAJOR) server, its development files, pg_cron and sudo"; \
 	    apt-get update -q && $(APT) install postgresql-$(PG_MAJOR) postgresql-server-dev-$(PG_MAJOR) \
 	        postgresql-$(PG_MAJOR)-cron sudo; \
+	fi
+	@if [ "$$(id -u)" = 0 ] && [ "$(BUILD_MAJOR)" != 15 ] && ! command -v sudo >/dev/null; then \
+	    apt-get update -q && $(APT) install sudo; \
+	fi
+	@if [ "$$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then \
+	    echo "== adding the system user postgres, who runs the test clusters"; \
+	    adduser --system --group --home /var/lib/postgresql --shell /bin/bash postgres; \
 	fi
 
 cargo-pgrx:
@@ -61,18 +84,22 @@ cargo-pgrx:
 	    $(CARGO) install cargo-pgrx --version =$(PGRX_VERSION) --locked; \
 	fi
 
-pgrx-init:
-	@if ! grep -qs "pg$(PG_MAJOR)" "$${PGRX_HOME:-$$HOME/.pgrx}/config.toml"; then \
-	    $(CARGO) pgrx init --pg$(PG_MAJOR) $(PG_CONFIG); \
+## pg: PostgreSQL $(PG_MAJOR) (16, 17 or 18) and pg_cron from their source packages, into
+## $(PG_PREFIX)/$(PG_MAJOR) (tools/build_pg.sh; about 2 minutes, once), then cargo pgrx init told
+## of it beside the majors it knows; for 15 or a PG_CONFIG of one's own, only the latter
+pg: system-packages cargo-pgrx
+	@if [ "$(PG_MAJOR)" != 15 ] && [ "$(PG_CONFIG)" = "$(PG_PREFIX)/$(PG_MAJOR)/bin/pg_config" ]; then \
+	    bash tools/build_pg.sh $(PG_MAJOR) $(PG_PREFIX)/$(PG_MAJOR); \
 	fi
+	@CARGO=$(CARGO) bash tools/pgrx_init.sh $(BUILD_MAJOR) $(PG_CONFIG)
 
 ## install: release build into the PostgreSQL of PG_CONFIG
 install: setup
-	$(CARGO) pgrx install --release --pg-config $(PG_CONFIG)
+	$(CARGO) pgrx install --release --pg-config $(PG_CONFIG) $(PG_FEATURES)
 	$(MAKE) --no-print-directory install-released-scripts
 
 install-debug: setup
-	$(CARGO) pgrx install --pg-config $(PG_CONFIG)
+	$(CARGO) pgrx install --pg-config $(PG_CONFIG) $(PG_FEATURES)
 	$(MAKE) --no-print-directory install-released-scripts
 
 # Install scripts of released versions (cargo pgrx install copies only the upgrade scripts
@@ -109,8 +136,43 @@ example-market: install
 	    $(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -v csv="$$csv" -f examples/market/load.sql
 	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/market/demo.sql
 
-## test: every test, against a real PostgreSQL
-test: setup test-static lint test-models test-pg test-sql test-faults test-deploys test-citus test-deb
+## test: every test, against a real PostgreSQL: all of them on 15, then on each of OTHER_MAJORS the
+## SQL suite, the package and Citus (test-majors), then pg_upgrade between majors (test-pg-upgrade)
+test: setup test-static lint test-models test-pg test-sql test-faults test-deploys test-citus test-deb \
+      test-majors test-pg-upgrade
+
+# The majors besides Debian 12's 15 that make test builds (make pg) and tests. The models crate
+# has no PostgreSQL in it: its tests (test-models) are the same on every major.
+# Citus 13.2 supports 15 to 17: its cluster test runs on those of them.
+OTHER_MAJORS ?= 16 17 18
+CITUS_MAJORS ?= 16 17
+test-majors:
+	@for major in $(OTHER_MAJORS); do \
+	    echo "== PostgreSQL $$major: make pg, the SQL suite, the package, Citus where it runs"; \
+	    $(MAKE) --no-print-directory pg PG_MAJOR=$$major && \
+	    $(MAKE) --no-print-directory test-sql PG_MAJOR=$$major && \
+	    $(MAKE) --no-print-directory test-deb PG_MAJOR=$$major || exit 1; \
+	    if echo " $(CITUS_MAJORS) " | grep -q " $$major "; then \
+	        $(MAKE) --no-print-directory test-citus PG_MAJOR=$$major || exit 1; \
+	    fi; \
+	done
+
+# pg_upgrade of a database with models, versions, deployments and grants (tests/pg_upgrade.sh):
+# 15 to 17, 16 to 17 and 16 to 18, finml installed in each.
+UPGRADES ?= 15:17 16:17 16:18
+test-pg-upgrade:
+	@for major in $$(echo $(UPGRADES) | tr ' :' '\n\n' | sort -un); do \
+	    $(MAKE) --no-print-directory install-debug PG_MAJOR=$$major >/dev/null || exit 1; \
+	done
+	@for pair in $(UPGRADES); do \
+	    from=$${pair%:*}; to=$${pair#*:}; \
+	    FROM_CONFIG=$$($(MAKE) --no-print-directory -s print-pg-config PG_MAJOR=$$from) \
+	    TO_CONFIG=$$($(MAKE) --no-print-directory -s print-pg-config PG_MAJOR=$$to) \
+	        bash tests/pg_upgrade.sh || exit 1; \
+	done
+
+print-pg-config:
+	@echo $(PG_CONFIG)
 
 # Checks of the source that need no build: every SPI call pins its search_path.
 test-static:
@@ -125,7 +187,7 @@ fuzz:
 
 test-pg:
 	@if [ "$$(id -u)" = 0 ]; then install -d -o postgres -g postgres $(PGRX_TEST_DATA); fi
-	$(CARGO) pgrx test pg$(PG_MAJOR) $(PGRX_TEST_ARGS)
+	$(CARGO) pgrx test pg$(BUILD_MAJOR) $(PGRX_TEST_ARGS) $(PG_FEATURES)
 
 # The suite, then the attack file again on a cluster whose postmaster has 4 GiB of address
 # space (ulimit -v): a failed allocation must be an ERROR there, never a signal.

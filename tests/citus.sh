@@ -23,8 +23,8 @@ if [ ! -f "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
 fi
 WORK=$(mktemp -d /tmp/finml-citus.XXXXXX)
 chmod 755 "$WORK"
-PASSED=0
-FAILED=0
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 
 as_pg() { if [ "$(id -un)" = "$PG_USER" ]; then "$@"; else sudo -u "$PG_USER" -- "$@"; fi; }
 # shellcheck source=tests/citus_cluster.sh
@@ -40,16 +40,6 @@ sqlstate_of() {
     local port=$1 role=$2 query=$3
     on "$port" -U "$role" -v ON_ERROR_STOP=0 -c "$query" -c '\echo :LAST_ERROR_SQLSTATE' \
         2>"$WORK/last_error" | tail -1
-}
-check() {
-    local name=$1 expected=$2 actual=$3
-    if [ "$expected" = "$actual" ]; then
-        echo "ok: $name"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAILED: $name: expected [$expected], got [$actual]"
-        FAILED=$((FAILED + 1))
-    fi
 }
 cleanup() {
     stop_citus_cluster
@@ -363,5 +353,4 @@ check "... and predicts what the cluster predicts, row for row" "4454 0" \
     "$(restored -c "SELECT count(*), count(*) FILTER (WHERE fin_predict('risk', a) IS DISTINCT FROM o.p OR fin_score('card', a) IS DISTINCT FROM o.s)
                       FROM applications a JOIN out_dist o USING (id)" | tr '|' ' ')"
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+checks_summary

@@ -20,21 +20,11 @@ BINDIR=$("$PG_CONFIG" --bindir)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/finml-faults.XXXXXX)
 chmod 755 "$WORK"
-PASSED=0
-FAILED=0
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 
 as_pg() { if [ "$(id -un)" = "$PG_USER" ]; then "$@"; else sudo -u "$PG_USER" -- "$@"; fi; }
 sql() { as_pg env PGHOST="$WORK" PGPORT="$PORT" "$BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -d faults "$@"; }
-check() {
-    local name=$1 expected=$2 actual=$3
-    if [ "$expected" = "$actual" ]; then
-        echo "ok: $name"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAILED: $name: expected [$expected], got [$actual]"
-        FAILED=$((FAILED + 1))
-    fi
-}
 cleanup() {
     as_pg "$BINDIR/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$WORK"
@@ -302,5 +292,4 @@ check "predictions unchanged after kill -9 during import" "$predicted" "$(predic
 # And finml still works: a new version after recovery continues the numbering.
 check "training after recovery" "t" "$(sql -c "SELECT version > 2 FROM fin_retrain('live', '{\"deploy\": \"never\"}')")"
 
-echo "faults: $PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+checks_summary faults

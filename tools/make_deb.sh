@@ -28,11 +28,23 @@ stage=$(mktemp -d /tmp/finml-deb.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 profile_args=()
 if [ "$PROFILE" = debug ]; then profile_args=(--debug); fi
-(cd "$ROOT" && "$CARGO" pgrx package "${profile_args[@]}" --pg-config "$PG_CONFIG" --out-dir "$stage/root" \
+(cd "$ROOT" && "$CARGO" pgrx package "${profile_args[@]}" --pg-config "$PG_CONFIG" \
+    --no-default-features --features "pg$major" --out-dir "$stage/root" \
     >"$stage/package.log" 2>&1) || { cat "$stage/package.log" >&2; exit 1; }
 
-library="$stage/root$("$PG_CONFIG" --pkglibdir)/finml.so"
-[ -f "$library" ] || { echo "make_deb: cargo pgrx package left no $library" >&2; exit 1; }
+built_library="$stage/root$("$PG_CONFIG" --pkglibdir)/finml.so"
+[ -f "$built_library" ] || { echo "make_deb: cargo pgrx package left no $built_library" >&2; exit 1; }
+# The package installs where Debian's postgresql-<major> looks (pg_config of Debian's layout),
+# whatever prefix the server it was built against has (make pg's are under $PG_PREFIX).
+library="$stage/root/usr/lib/postgresql/$major/lib/finml.so"
+extension="$stage/root/usr/share/postgresql/$major/extension"
+if [ "$built_library" != "$library" ]; then
+    built_extension="$stage/root$("$PG_CONFIG" --sharedir)/extension"
+    install -d "$(dirname "$library")" "$extension"
+    mv "$built_library" "$library"
+    mv "$built_extension"/finml* "$extension/"
+    find "$stage/root" -mindepth 1 -depth -type d -empty -delete
+fi
 # Debian ships libraries without their symbol tables (dh_strip); PostgreSQL finds finml's
 # functions through the dynamic symbols, which stay.
 strip --strip-unneeded "$library"

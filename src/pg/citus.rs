@@ -33,12 +33,10 @@ pub struct Statement {
 
 impl Statement {
     pub fn current() -> Statement {
-        // SAFETY: plain reads of the backend's own PGPROC and statement start time.
-        unsafe {
-            Statement {
-                transaction: (*pg_sys::MyProc).lxid,
-                started: pg_sys::GetCurrentStatementStartTimestamp(),
-            }
+        Statement {
+            transaction: super::majors::local_transaction_id(),
+            // SAFETY: a plain read of the backend's statement start time.
+            started: unsafe { pg_sys::GetCurrentStatementStartTimestamp() },
         }
     }
 }

@@ -3,6 +3,8 @@
 //! `sums_aggregate` and `drift_aggregate`). One file per job; each imports only the files
 //! listed before it:
 //!
+//! 0. `majors`: what differs between PostgreSQL 15, 16, 17 and 18 (the one file with
+//!    `#[cfg(feature = "pgNN")]`);
 //! 1. `types`: the PostgreSQL types finml reads and how their values decode;
 //! 2. `citus`: what differs on a node of a Citus cluster;
 //! 3. `security`: the caller, the owner switch, the pinned search_path, fresh snapshots;
@@ -56,6 +58,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod extension;
 pub mod facts;
+pub mod majors;
 pub mod monitor;
 pub mod profile;
 pub mod progress;

@@ -27,8 +27,9 @@ SELECT 'column', c.relname || '.' || a.attname,
   LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
  WHERE c.relnamespace = 'finml'::regnamespace
 UNION ALL
+-- NOT NULL is a column's (above); PostgreSQL 18 also records it here, as contype 'n'.
 SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid)
-  FROM pg_constraint WHERE connamespace = 'finml'::regnamespace
+  FROM pg_constraint WHERE connamespace = 'finml'::regnamespace AND contype <> 'n'
 UNION ALL
 SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid)
   FROM pg_index WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'finml'::regnamespace)

@@ -1,9 +1,10 @@
--- Scheduled retraining with pg_cron (Debian package postgresql-15-cron 1.4: the finest
--- schedule is one minute; run_regress.sh preloads it with cron.database_name = finml_regress).
+-- Scheduled retraining with pg_cron (1.4 or later: Debian 12's postgresql-15-cron, or the one
+-- make pg builds for 16, 17 and 18; the finest schedule is one minute; run_regress.sh preloads
+-- it with cron.database_name = finml_regress).
 -- Stands alone: it commits (other sessions, roles, databases), and cleans up at its end.
 \i include/credit.sql
 CREATE EXTENSION pg_cron;
-SELECT extversion FROM pg_extension WHERE extname = 'pg_cron';
+SELECT extversion ~ '^1\.([4-9]|[1-9][0-9])' AS pg_cron_1_4_or_later FROM pg_extension WHERE extname = 'pg_cron';
 CREATE TABLE cron_loans AS SELECT * FROM applications;
 ALTER TABLE cron_loans ADD PRIMARY KEY (id);
 SELECT version FROM fin_train('cron_risk', 'cron_loans', 'status',

@@ -58,6 +58,14 @@ SELECT version, train_rows FROM fin_train('analyst_model', 'applications', 'stat
 SELECT fin_drop_model('analyst_model');
 REVOKE SELECT ON applications FROM dba_analyst;
 DROP ROLE dba_analyst;
--- The extension's objects, as \dx+ finml lists them.
-\dx+ finml
+-- The extension's objects, as \dx+ finml lists them, but for the row types of its tables and
+-- views and the array types, which PostgreSQL 17 lists as members too and 15 does not.
+SELECT pg_catalog.pg_describe_object(d.classid, d.objid, 0) AS "Object description"
+  FROM pg_depend d
+ WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'finml')
+   AND NOT EXISTS (SELECT FROM pg_type t LEFT JOIN pg_class c ON c.oid = t.typrelid
+                    WHERE d.classid = 'pg_type'::regclass AND t.oid = d.objid
+                      AND (t.typcategory = 'A' OR c.relkind IN ('r', 'v', 'm', 'p')))
+ ORDER BY 1;
 \i include/cleanup.sql

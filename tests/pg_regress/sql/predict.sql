@@ -57,13 +57,16 @@ SELECT round(fin_predict('amount', t)::numeric, 2) > 0 AS positive_amount
 -- Predict is PARALLEL SAFE, and works in parallel workers (each loads the model itself):
 -- force every query through a worker and compare with the leader's numbers.
 CREATE TABLE leader_predictions AS SELECT id, fin_predict('credit_risk', a) AS p FROM applications a;
-SET force_parallel_mode = on;
+-- PostgreSQL 16 renamed force_parallel_mode to debug_parallel_query.
+SELECT CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query'
+            ELSE 'force_parallel_mode' END AS parallel_setting \gset
+SET :parallel_setting = on;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SELECT count(*) AS rows, count(*) FILTER (WHERE fin_predict('credit_risk', a) IS DISTINCT FROM l.p) AS different
   FROM applications a JOIN leader_predictions l USING (id);
 SELECT round(fin_predict('flag', ARRAY[9, 129]::float8[])::numeric, 6) AS p_array_in_worker;
-RESET force_parallel_mode;
+RESET :parallel_setting;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 

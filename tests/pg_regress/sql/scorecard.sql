@@ -104,7 +104,10 @@ CREATE TABLE leader_scores AS
   SELECT id, fin_score('credit_card', a) AS score,
          ARRAY(SELECT r FROM fin_reason_codes('credit_card', a) r)::text AS reasons
     FROM applications a;
-SET force_parallel_mode = on;
+-- PostgreSQL 16 renamed force_parallel_mode to debug_parallel_query.
+SELECT CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query'
+            ELSE 'force_parallel_mode' END AS parallel_setting \gset
+SET :parallel_setting = on;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SELECT count(*) AS rows,
@@ -112,7 +115,7 @@ SELECT count(*) AS rows,
        count(*) FILTER (WHERE ARRAY(SELECT r FROM fin_reason_codes('credit_card', a) r)::text
                               IS DISTINCT FROM l.reasons) AS different_reasons
   FROM applications a JOIN leader_scores l USING (id);
-RESET force_parallel_mode;
+RESET :parallel_setting;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 -- Volatility and parallel safety of the scorecard functions.

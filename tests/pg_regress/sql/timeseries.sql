@@ -35,9 +35,10 @@ SELECT count(*) AS rows, count(*) FILTER (WHERE macd_signal IS NOT NULL) AS comp
   FROM price_features;
 SELECT column_name FROM information_schema.columns
  WHERE table_name = 'price_features' ORDER BY ordinal_position;
--- The view's SQL is PostgreSQL's window functions, readable (first lines).
+-- The view's SQL is PostgreSQL's window functions, readable (first lines; PostgreSQL 16 stopped
+-- qualifying the columns of a one-table query, l2., which 15 still prints).
 SELECT string_agg(line, E'\n') AS definition
-  FROM (SELECT line FROM regexp_split_to_table(pg_get_viewdef('price_features'), E'\n')
+  FROM (SELECT line FROM regexp_split_to_table(regexp_replace(pg_get_viewdef('price_features'), '\ml2\.', '', 'g'), E'\n')
           WITH ORDINALITY AS l(line, n) ORDER BY n LIMIT 6) first_lines;
 
 -- Against pandas: every feature of every row within 1e-9 (absolute, or relative to the value
