@@ -82,9 +82,41 @@ CREATE TABLE finml.event_log (
     model       text        NOT NULL,
     version     int,
     outcome     text        NOT NULL,
-    detail      text
+    detail      text,
+    -- The ledger (since 0.12.0): the event's place and a SHA-256 over the previous event's
+    -- hash and its own content (finml.event_hash), both set at commit by the trigger
+    -- event_log_seal (pg/ledger.rs); fin_verify_log recomputes the chain.
+    seq         bigint      UNIQUE,
+    hash        bytea
 );
 CREATE INDEX event_log_model_at ON finml.event_log (model, at);
+
+-- The ledger's lock: its one row is locked (never changed) while an event is sealed, so that
+-- events are chained in commit order. A row lock needs UPDATE on the table, which no role but
+-- the owner has (an advisory lock could be held by any role).
+CREATE TABLE finml.ledger_lock (
+    one         boolean     PRIMARY KEY DEFAULT true CHECK (one)
+);
+INSERT INTO finml.ledger_lock DEFAULT VALUES;
+
+-- The ledger's hash of one event: SHA-256 over the previous event's hash (none before the
+-- first) and the event's fields, each written as its length and text (NULL as '-', so that no
+-- field's text can pass for another's), the time as seconds since the epoch (no DateStyle or
+-- TimeZone changes it).
+CREATE FUNCTION finml.event_hash(previous bytea, seq bigint, at timestamptz, role name,
+                                 action text, model text, version int, outcome text,
+                                 detail text) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.sha256(coalesce(previous, ''::pg_catalog.bytea)
+             OPERATOR(pg_catalog.||) pg_catalog.convert_to(pg_catalog.string_agg(
+               coalesce(pg_catalog.length(f)::pg_catalog.text OPERATOR(pg_catalog.||) ':'
+                                   OPERATOR(pg_catalog.||) f, '-'), '|' ORDER BY i), 'UTF8'))
+      FROM pg_catalog.unnest(ARRAY[seq::pg_catalog.text,
+                                   EXTRACT(epoch FROM at)::pg_catalog.text,
+                                   role::pg_catalog.text, action, model,
+                                   version::pg_catalog.text, outcome, detail])
+           WITH ORDINALITY AS u(f, i)
+$$;
 
 -- One row per epoch of each MLP training (read through the view finml.training_log).
 CREATE TABLE finml.training_epochs (
@@ -210,12 +242,12 @@ SELECT v.name, v.version, v.algorithm, v.task,
 -- Events of the models one manages, and the actions of the roles one has the privileges of
 -- (the log keeps role names, as history; a dropped role's are a superuser's to read).
 CREATE VIEW finml.events WITH (security_barrier) AS
-SELECT e.at, e.role, e.action, e.model, e.version, e.outcome, e.detail
+SELECT e.at, e.role, e.action, e.model, e.version, e.outcome, e.detail, e.seq, e.hash
   FROM finml.event_log e
  WHERE finml.can_manage(e.model)
     OR finml.has_privileges_of(coalesce(pg_catalog.to_regrole(pg_catalog.quote_ident(e.role))::oid,
                                         0::oid))
- ORDER BY e.at;
+ ORDER BY e.seq NULLS LAST, e.at;
 
 -- The training log of the MLP versions the current role may use.
 CREATE VIEW finml.training_log WITH (security_barrier) AS

@@ -8,7 +8,8 @@ COMMENT ON TABLE finml.deployments IS 'The deployed version of each model (priva
 COMMENT ON TABLE finml.deployment_history IS 'Every deployment of each model in order, with rollbacks; fin_rollback returns to the latest one not rolled back (private)';
 COMMENT ON TABLE finml.model_owners IS 'The owning role of each model and its last version number (readable: fin_set_owner changes it)';
 COMMENT ON TABLE finml.model_grants IS 'Roles an owner allowed to use a model with fin_grant (readable: fin_revoke removes them)';
-COMMENT ON TABLE finml.event_log IS 'The audit log: who did what to which model, when and how it ended, failures included (private: read finml.events)';
+COMMENT ON TABLE finml.event_log IS 'The audit log: who did what to which model, when and how it ended, failures included; each event sealed into a SHA-256 chain at commit (private: read finml.events, check with fin_verify_log)';
+COMMENT ON TABLE finml.ledger_lock IS 'One row, locked while an event of finml.event_log is sealed so that the ledger follows the commit order (private)';
 COMMENT ON TABLE finml.training_epochs IS 'Per-epoch losses of MLP and self-training versions (private: read finml.training_log)';
 COMMENT ON TABLE finml.retired_names IS 'Names of dropped models whose version numbers are not reused (private)';
 COMMENT ON TABLE finml.monitoring_log IS 'Every period fin_monitor measured, with its alert status (private: read finml.monitoring)';
@@ -23,6 +24,7 @@ COMMENT ON VIEW finml.progress IS 'Trainings running or waiting for a slot on th
 
 COMMENT ON FUNCTION finml.has_privileges_of(oid) IS 'Whether the current role has the privileges of the given role (OID 0: PUBLIC); used by the catalog views';
 COMMENT ON FUNCTION finml.can_manage(text) IS 'Whether the current role owns the model (or is a superuser): may retrain, deploy, grant and drop it';
+COMMENT ON FUNCTION finml.event_hash(bytea, bigint, timestamp with time zone, name, text, text, integer, text, text) IS 'The ledger''s hash of one event: SHA-256 over the previous event''s hash and the event''s fields';
 COMMENT ON FUNCTION finml.can_use(text) IS 'Whether the current role may predict with, score with and inspect the model (owner or grantee)';
 
 COMMENT ON FUNCTION fin_train(text, regclass, text, text, text[], jsonb) IS 'Trains a model on a relation, stores it as the model''s next version and deploys it as options.deploy says';
@@ -52,6 +54,9 @@ COMMENT ON FUNCTION fin_roc(text, regclass, integer, text) IS 'The ROC curve of 
 COMMENT ON FUNCTION fin_calibration(text, regclass, integer, text) IS 'Reliability of a classifier''s probabilities (of one class when named): mean prediction against observed rate per quantile bin';
 COMMENT ON FUNCTION fin_gains(text, regclass, integer, double precision[], text) IS 'The gains table of a classifier (of one class against the rest when named): per risk band rows, events, event rate, cumulative capture and lift';
 COMMENT ON FUNCTION fin_threshold(text, regclass, double precision, double precision, text) IS 'The cutoff that minimizes the expected cost of a classifier''s decisions given the costs of a false positive and a false negative (of one class against the rest when named)';
+COMMENT ON FUNCTION fin_verify_log() IS 'The seq of the first event of the audit log whose hash chain breaks (edited or deleted by hand); NULL when intact';
+COMMENT ON FUNCTION finml_seal_event() IS 'The trigger that seals each new event of finml.event_log into the ledger at commit';
+COMMENT ON FUNCTION fin_fairness(text, regclass, text[], jsonb) IS 'Fair-lending tests of a two-class model''s decisions at a cutoff by protected group: approval rates, adverse impact ratio (four-fifths rule), statistical parity, equal opportunity, average odds, AUC, calibration and score differences, as fairlearn measures them';
 COMMENT ON FUNCTION fin_explain(text, record, integer, text) IS 'Why the model predicted what it did for one row: each feature''s contribution against the training baseline (to one class''s score when named)';
 COMMENT ON FUNCTION fin_importance(text) IS 'Global importance of each feature: the spread of its contribution over the training rows';
 COMMENT ON FUNCTION fin_tree_rules(text, integer) IS 'One tree of a gbdt, random_forest or tree model as rules, one row per leaf: conditions, training rows, event rate, output and prediction';

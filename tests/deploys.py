@@ -15,6 +15,10 @@ be refused by fin_predict (42501), and one for which it is not returns no row.
 A long statement (every row of the credit data 40 times, with parallel workers) must use one
 version: count(DISTINCT fin_version) = 1 and every row's prediction is that version's.
 
+At the end, the ledger of finml.event_log (the events of both writers, half the revokes and
+grants in REPEATABLE READ transactions whose snapshot predates the deploy before them) must be
+intact: fin_verify_log() NULL and seq 1..n.
+
 Every connection sends its statements unprepared (pgbouncer's transaction pooling moves a
 client between server connections, where psycopg's prepared statements would not be).
 
@@ -66,7 +70,16 @@ def revoker(dsn, stop, counts):
         k = 0
         while not stop.is_set():
             verb = "fin_revoke" if k % 2 == 0 else "fin_grant"
-            conn.execute(f"SELECT {verb}('live', 'reader')")
+            if k % 4 >= 2:
+                # REPEATABLE READ, its snapshot taken before the writer's next deploy: the
+                # ledger's seal at commit must still chain after that deploy's event.
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                conn.execute("SELECT count(*) FROM finml.events")
+                time.sleep(PAUSE)
+                conn.execute(f"SELECT {verb}('live', 'reader')")
+                conn.execute("COMMIT")
+            else:
+                conn.execute(f"SELECT {verb}('live', 'reader')")
             counts["revokes"] += 1
             k += 1
             time.sleep(PAUSE)
@@ -144,6 +157,9 @@ def main():
     for t in background:
         t.join()
     long_bad = sum(1 for versions, differ, _ in long_runs if versions != 1 or differ != 0)
+    with psycopg.connect(dsn, autocommit=True, prepare_threshold=None) as conn:
+        ledger_break, events, consecutive = conn.execute(
+            "SELECT fin_verify_log(), count(*), count(*) = max(seq) AND min(seq) = 1 FROM finml.events").fetchone()
     print(f"{label}: {results['statements']} statements by {READERS} threads in {seconds:.1f} s "
           f"while {counts['deploys']} deploys and rollbacks committed: {results['disagree']} disagreed "
           f"({results['stale']} used another version than their snapshot's, {results['mixed']} mixed "
@@ -153,7 +169,10 @@ def main():
           f"refused by fin_predict where SQL allowed")
     print(f"{label}: {len(long_runs)} long statements of {long_runs[0][2]} rows with parallel workers: "
           f"{long_bad} used more than one version or mixed predictions")
+    print(f"{label}: the ledger after {events} events written by concurrent sessions (a quarter of them in "
+          f"REPEATABLE READ): first break {ledger_break}, seq consecutive: {consecutive}")
     failed = (results["disagree"] or results["refused_by_finml"] or long_bad
+              or ledger_break is not None or not consecutive
               or len(results["versions"]) < 2 or results["allowed"] == 0 or results["refused_by_sql"] == 0)
     return 1 if failed else 0
 

@@ -4,7 +4,7 @@
 # README and the licence, with its dependencies declared: the PostgreSQL server of the major
 # version it was built against, and the C libraries the library links (versions read from the
 # symbols it uses, as dpkg-shlibdeps would). Installs on a server without Rust:
-#   apt-get install ./postgresql-15-finml_0.11.1_amd64.deb
+#   apt-get install ./postgresql-15-finml_0.12.0_amd64.deb
 #
 # PG_CONFIG: the PostgreSQL to build against; DEB_PROFILE: release (default) or debug (what
 # tests/deb.sh packages, to reuse the debug build); DEB_OUT: the folder for the .deb (.);

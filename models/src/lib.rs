@@ -22,6 +22,7 @@ pub mod estimator;
 pub mod evaluate;
 pub mod explain;
 pub mod export;
+pub mod fairness;
 pub mod fit;
 pub mod format;
 pub mod html;

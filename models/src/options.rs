@@ -66,6 +66,8 @@ struct RawOptions {
     positive: Option<Value>,
     #[serde(default)]
     exclude: Vec<String>,
+    #[serde(default)]
+    protected: Vec<String>,
     test_size: Option<f64>,
     seed: Option<u64>,
     split: Option<Value>,
@@ -87,6 +89,7 @@ struct RawOptions {
 pub const TRAINING_KEYS: &[&str] = &[
     "positive",
     "exclude",
+    "protected",
     "test_size",
     "seed",
     "split",
@@ -111,6 +114,9 @@ pub struct TrainOptions {
     pub positive: Option<Value>,
     /// Columns left out when `features` is NULL (an id, a date).
     pub exclude: Vec<String>,
+    /// Protected attributes (age, sex, marital status): columns that may not be features
+    /// (fair lending; since 0.12.0).
+    pub protected: Vec<String>,
     /// Share of rows in the test split, in [0, 1); 0 trains on everything. Default 0.2.
     pub test_size: f64,
     /// Seed of every random choice (split); default 42.
@@ -240,6 +246,7 @@ impl TrainOptions {
         Ok(TrainOptions {
             positive: raw.positive,
             exclude: raw.exclude,
+            protected: raw.protected,
             test_size,
             seed: raw.seed.unwrap_or(42),
             split,

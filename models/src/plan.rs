@@ -109,6 +109,7 @@ pub fn plan(
             features
         }
     };
+    check_no_protected_feature(&find, &features, options)?;
     Ok(ReadPlan {
         features,
         target: target_plan,
@@ -118,6 +119,27 @@ pub fn plan(
         weights,
         time: None,
     })
+}
+
+/// `options.protected` names columns of the relation that are none of the features: 22023
+/// for a protected column the training would read as a feature (named, or not excluded).
+fn check_no_protected_feature<'c>(
+    find: &dyn Fn(&str) -> Result<&'c Column>,
+    features: &[(Column, ValueKind)],
+    options: &TrainOptions,
+) -> Result<()> {
+    for name in &options.protected {
+        find(name)?;
+        if features.iter().any(|(c, _)| &c.name == name) {
+            return Err(Error::invalid_option(format!(
+                "column \"{name}\" is a protected attribute (options.protected) and may not be a feature"
+            ))
+            .with_hint(format!(
+                "leave it out: \"exclude\": [\"{name}\"], or a features list without it; fin_fairness tests the model's decisions by it"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The column `name` of the relation, or an error that lists the relation's columns.
@@ -484,6 +506,49 @@ mod tests {
         ];
         let e = plan(&only, vec![], "t", Some("bad"), None, &options(json!({}))).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidData, "no usable feature");
+    }
+
+    #[test]
+    fn a_protected_attribute_is_never_a_feature() {
+        let attempt = |o: serde_json::Value, features: Option<&[&str]>| {
+            let requested: Option<Vec<String>> =
+                features.map(|f| f.iter().map(|s| s.to_string()).collect());
+            plan(
+                &columns(),
+                vec![],
+                "t",
+                Some("bad"),
+                requested.as_deref(),
+                &options(o),
+            )
+        };
+        let e = attempt(json!({"exclude": ["id"], "protected": ["region"]}), None).unwrap_err();
+        assert_eq!(
+            e.kind,
+            ErrorKind::InvalidOption,
+            "read because not excluded"
+        );
+        assert!(e.message.contains("\"region\""), "{}", e.message);
+        let e = attempt(
+            json!({"protected": ["region"]}),
+            Some(&["income", "region"]),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidOption, "named as a feature");
+        let e = attempt(json!({"protected": ["sex"]}), Some(&["income"])).unwrap_err();
+        assert_eq!(
+            e.kind,
+            ErrorKind::UnknownColumn,
+            "a protected column must exist"
+        );
+        let plan = attempt(
+            json!({"exclude": ["id", "region"], "protected": ["region"]}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(names(&plan), ["income", "applied"]);
+        let plan = attempt(json!({"protected": ["region"]}), Some(&["income"])).unwrap();
+        assert_eq!(names(&plan), ["income"]);
     }
 
     #[test]

@@ -8,6 +8,8 @@ mod cluster;
 mod coefficients;
 mod evaluate;
 mod explain;
+mod fairness;
+mod ledger;
 mod lifecycle;
 mod monitor;
 mod predict;

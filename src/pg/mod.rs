@@ -11,40 +11,42 @@
 //! 4. `spi`: read-only queries under the pinned search_path;
 //! 5. `progress`: the trainings in progress and their slots, in shared memory;
 //! 6. `extension`: the installed extension's identity and version check;
-//! 7. `catalog`: reading the model catalog (rights, versions, specifications);
-//! 8. `relation`: reading a relation into a dataset;
-//! 9. `summed`: training from sums over the rows where they are stored;
-//! 10. `row`: decoding one row argument for prediction;
-//! 11. `cache`: the per-backend model cache and its invalidation;
-//! 12. `cluster`: the catalog made to reach a Citus cluster's workers;
-//! 13. `registry`: writing the catalog (versions, deployments, grants, events);
-//! 14. `audit`: failure events that survive the rollback;
-//! 15. `facts`: what the model report needs from the catalog;
-//! 16. `training`: the one training service of fin_train, fin_retrain and fin_tune, and the
+//! 7. `ledger`: sealing finml.event_log's events into a hash chain at commit, and checking it;
+//! 8. `catalog`: reading the model catalog (rights, versions, specifications);
+//! 9. `relation`: reading a relation into a dataset;
+//! 10. `summed`: training from sums over the rows where they are stored;
+//! 11. `row`: decoding one row argument for prediction;
+//! 12. `cache`: the per-backend model cache and its invalidation;
+//! 13. `cluster`: the catalog made to reach a Citus cluster's workers;
+//! 14. `registry`: writing the catalog (versions, deployments, grants, events);
+//! 15. `audit`: failure events that survive the rollback;
+//! 16. `facts`: what the model report needs from the catalog;
+//! 17. `training`: the one training service of fin_train, fin_retrain and fin_tune, and the
 //!     reading of fin_backtest and fin_cross_validate;
-//! 17. `batch`: fin_score_table's target table and its INSERT;
-//! 18. `views`: fin_ts_view's source, series length and view;
+//! 18. `batch`: fin_score_table's target table and its INSERT;
+//! 19. `views`: fin_ts_view's source, series length and view;
 //!
 //! then the services of the SQL functions, one feature each (api/ converts arguments and
 //! calls one of them):
 //!
-//! 19. `sums_aggregate`: the C-level functions of fin_training_sums and fin_training_output;
-//! 20. `drift_aggregate`: the C-level transition of fin_drift_counts and its counts;
-//! 21. `scoring`: scoring a relation's rows, on Citus's workers or here;
-//! 22. `evaluate`: fin_evaluate, fin_roc, fin_confusion, fin_calibration, fin_gains,
+//! 20. `sums_aggregate`: the C-level functions of fin_training_sums and fin_training_output;
+//! 21. `drift_aggregate`: the C-level transition of fin_drift_counts and its counts;
+//! 22. `scoring`: scoring a relation's rows, on Citus's workers or here;
+//! 23. `evaluate`: fin_evaluate, fin_roc, fin_confusion, fin_calibration, fin_gains,
 //!     fin_threshold;
-//! 23. `monitor`: fin_psi and fin_monitor;
-//! 24. `scorecard`: fin_score, fin_reason_codes, fin_scorecard;
-//! 25. `score_table`: fin_score_table's run and fin_score_row;
-//! 26. `explain`: fin_explain and fin_importance;
-//! 27. `trees`: fin_tree_rules;
-//! 28. `segmentation`: fin_cluster, fin_anomaly_score, fin_clusters;
-//! 29. `profile`: fin_profile;
-//! 30. `timeseries`: fin_ema's step, fin_ts_repeated_key, fin_ts_view;
-//! 31. `train`: fin_train and fin_retrain around `training`;
-//! 32. `transfer`: fin_export and fin_import;
-//! 33. `backtest`: fin_backtest's rows;
-//! 34. `tune`: fin_cross_validate's rows and fin_tune around `training`.
+//! 24. `monitor`: fin_psi and fin_monitor;
+//! 25. `scorecard`: fin_score, fin_reason_codes, fin_scorecard;
+//! 26. `score_table`: fin_score_table's run and fin_score_row;
+//! 27. `explain`: fin_explain and fin_importance;
+//! 28. `trees`: fin_tree_rules;
+//! 29. `segmentation`: fin_cluster, fin_anomaly_score, fin_clusters;
+//! 30. `profile`: fin_profile;
+//! 31. `timeseries`: fin_ema's step, fin_ts_repeated_key, fin_ts_view;
+//! 32. `train`: fin_train and fin_retrain around `training`;
+//! 33. `transfer`: fin_export and fin_import;
+//! 34. `backtest`: fin_backtest's rows;
+//! 35. `tune`: fin_cross_validate's rows and fin_tune around `training`;
+//! 36. `fairness`: fin_fairness.
 
 pub mod audit;
 pub mod backtest;
@@ -58,6 +60,8 @@ pub mod evaluate;
 pub mod explain;
 pub mod extension;
 pub mod facts;
+pub mod fairness;
+pub mod ledger;
 pub mod majors;
 pub mod monitor;
 pub mod profile;

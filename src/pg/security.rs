@@ -144,6 +144,19 @@ pub fn with_latest_snapshot<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f` (read-only SPI queries) on a snapshot taken now, whatever the isolation level:
+/// for a read that must see every transaction committed before a lock this one has just
+/// taken (the ledger's last event, pg/ledger.rs). Not for parallel mode.
+pub fn with_snapshot_taken_now<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: a new MVCC snapshot, copied by PushActiveSnapshot and popped by PopSnapshot
+    // (or by the abort while unwinding).
+    let _pop = unsafe {
+        pg_sys::PushActiveSnapshot(pg_sys::GetLatestSnapshot());
+        PopSnapshot
+    };
+    f()
+}
+
 thread_local! {
     /// True on the backend's own thread (set when the library is loaded).
     static BACKEND_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };

@@ -1,7 +1,7 @@
 -- Everything that makes up finml's schema in the current database, one sorted row per object:
 -- functions (signature, result, symbol, volatility, parallel safety, strictness, security, cost,
 -- pinned settings, privileges), tables and views (kind, privileges, options), columns (position, type, NOT NULL,
--- default), constraints, indexes, view definitions, the tables pg_dump keeps, the schema's
+-- default), constraints, indexes, triggers, view definitions, the tables pg_dump keeps, the schema's
 -- privileges, every function's, table's and view's comment and the schema's. upgrade.sql
 -- compares it between an upgraded and a fresh database.
 SELECT 'function' AS kind, p.oid::regprocedure::text AS object,
@@ -33,6 +33,10 @@ SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constrai
 UNION ALL
 SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid)
   FROM pg_index WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'finml'::regnamespace)
+UNION ALL
+SELECT 'trigger', tgrelid::regclass::text || '.' || tgname, pg_get_triggerdef(oid)
+  FROM pg_trigger
+ WHERE NOT tgisinternal AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'finml'::regnamespace)
 UNION ALL
 SELECT 'view', c.oid::regclass::text, pg_get_viewdef(c.oid)
   FROM pg_class c WHERE c.relnamespace = 'finml'::regnamespace AND c.relkind = 'v'

@@ -36,6 +36,7 @@ CREATE TABLE catalog_before AS
          (SELECT count(*) FROM finml.model_grants) AS grants,
          (SELECT count(*) FROM finml.deployment_history) AS history,
          (SELECT count(*) FROM finml.event_log) AS events,
+         (SELECT string_agg(seq || ':' || encode(hash, 'hex'), ',' ORDER BY seq) FROM finml.event_log) AS ledger,
          (SELECT array_agg(t ORDER BY t.trial)::text FROM finml.trials t) AS trials,
          (SELECT string_agg(owner::text, ',' ORDER BY name) FROM finml.model_owners) AS owner_list;
 \! pg_dump -Fc -d finml_regress -f "$FINML_WORK/finml_regress.dump"
@@ -55,6 +56,8 @@ SELECT (SELECT count(*) FROM finml.model_owners) = owners AS same_owners,
        (SELECT count(*) FROM finml.model_grants) = grants AS same_grants,
        (SELECT count(*) FROM finml.deployment_history) = history AS same_history,
        (SELECT count(*) FROM finml.event_log) = events AS same_events,
+       (SELECT string_agg(seq || ':' || encode(hash, 'hex'), ',' ORDER BY seq) FROM finml.event_log) = ledger AS same_ledger,
+       fin_verify_log() IS NULL AS ledger_verifies,
        (SELECT array_agg(t ORDER BY t.trial)::text FROM finml.trials t) = trials AS same_trials,
        (SELECT string_agg(owner::text, ',' ORDER BY name) FROM finml.model_owners) = owner_list AS same_owner_list
   FROM catalog_before;
@@ -65,9 +68,12 @@ SELECT round(fin_predict('analyst_model', o)::numeric, 6) AS p FROM open_loans o
 SELECT fin_predict('credit_risk', o) FROM open_loans o ORDER BY id LIMIT 1;
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
--- Training continues the version numbering after a restore.
+-- Training continues the version numbering after a restore, and the ledger after its last event.
 SELECT version FROM fin_train('credit_risk', 'applications', 'status',
                               options => '{"positive": "bad", "exclude": ["id"]}');
+SELECT count(*) = max(seq) AND count(*) > (SELECT events FROM catalog_before) AS ledger_continues,
+       fin_verify_log() AS first_break
+  FROM finml.event_log;
 -- Dropping and re-creating the extension in this same session (the model cache and the
 -- catalog's oid are per backend) starts afresh without errors.
 DROP EXTENSION finml;

@@ -27,8 +27,16 @@ SELECT fin_predict('credit_risk', a) FROM applications a WHERE id = 1;
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('credit_risk', 'applications', 'status', options => '{"positive": "bad"}');
 \echo :LAST_ERROR_SQLSTATE
+-- Events logged before the ledger (0.12.0) are chained by the update, in the order of their time.
+ALTER EXTENSION finml UPDATE TO '0.11.1';
+INSERT INTO finml.event_log (at, role, action, model, version, outcome, detail) VALUES
+  ('2024-03-01 10:00:00+00', 'alice', 'deploy', 'credit_risk', 1, 'ok', NULL),
+  ('2024-01-15 09:30:00.123456+00', 'alice', 'train', 'credit_risk', 1, 'ok', 'trained by hand'),
+  ('2024-02-01 08:00:00+00', 'bob', 'grant', 'credit_risk', NULL, 'ok', 'to carol');
 ALTER EXTENSION finml UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'finml';
+SELECT seq, action, role, length(hash) AS hash_bytes FROM finml.event_log ORDER BY seq;
+SELECT fin_verify_log() AS first_break;
 SELECT name, version, deployed, owner, trained_by, requested_features = features AS retrain_on_used_features
   FROM finml.models ORDER BY name, version;
 SELECT count(*) AS rows,
@@ -59,6 +67,7 @@ SELECT version, previous_version FROM fin_deploy('credit_risk', 2);
 SELECT version, previous_version FROM fin_rollback('credit_risk');
 SELECT version, previous_version FROM fin_rollback('credit_risk');
 SELECT version, deployed FROM fin_retrain('credit_card', '{"deploy": "never"}');
+SELECT count(*) AS events, fin_verify_log() AS first_break FROM finml.event_log;
 \set upgraded_file :work '/schema_upgraded.txt'
 \pset format unaligned
 \pset tuples_only on
@@ -73,7 +82,7 @@ CREATE EXTENSION finml;
 \o :fresh_file
 \i :suite/data/schema_fingerprint.sql
 \o
-\! diff -u "$FINML_WORK/schema_fresh.txt" "$FINML_WORK/schema_upgraded.txt" && echo "upgraded schema = fresh schema; objects compared:" && cut -d"|" -f1 "$FINML_WORK/schema_fresh.txt" | grep -E "^(function|relation|column|constraint|index|view|dumped|schema|comment)$" | sort | uniq -c
+\! diff -u "$FINML_WORK/schema_fresh.txt" "$FINML_WORK/schema_upgraded.txt" && echo "upgraded schema = fresh schema; objects compared:" && cut -d"|" -f1 "$FINML_WORK/schema_fresh.txt" | grep -E "^(function|relation|column|constraint|index|trigger|view|dumped|schema|comment)$" | sort | uniq -c
 \c finml_regress
 DROP DATABASE finml_upgrade;
 DROP DATABASE finml_fresh;
