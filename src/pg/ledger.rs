@@ -10,7 +10,7 @@
 //! `fin_verify_log` recomputes the chain: an event edited by hand no longer matches its hash,
 //! a deleted one leaves a gap in `seq` and breaks the next event's hash.
 
-use crate::error::{OrReport, SqlResult};
+use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::pg::extension::as_extension_owner;
 use crate::pg::security::{with_pinned_search_path, with_snapshot_taken_now};
 use crate::pg::spi::{select_all, select_row};
@@ -27,19 +27,7 @@ const LOCK_LEDGER: &str = "SELECT one FROM finml.ledger_lock FOR UPDATE";
 pub fn seal(row: pg_sys::ItemPointerData) -> SqlResult<()> {
     as_extension_owner(|| {
         run(LOCK_LEDGER, &[])?;
-        let head = with_snapshot_taken_now(|| {
-            select_row(
-                "SELECT seq, hash FROM finml.event_log WHERE seq IS NOT NULL
-                  ORDER BY seq DESC LIMIT 1",
-                &[],
-                |r| {
-                    Ok((
-                        r.get::<i64>(1).or_report()?.unwrap_or(0),
-                        r.get::<Vec<u8>>(2).or_report()?.unwrap_or_default(),
-                    ))
-                },
-            )
-        })?;
+        let head = with_snapshot_taken_now(last_sealed_event)?;
         let (seq, previous) = head.map_or((1, Vec::new()), |(seq, hash)| (seq + 1, hash));
         run(
             "UPDATE finml.event_log e
@@ -53,6 +41,43 @@ pub fn seal(row: pg_sys::ItemPointerData) -> SqlResult<()> {
                 DatumWithOid::from(row),
             ],
         )
+    })
+}
+
+/// The `seq` and `hash` of the last sealed event, read on the active snapshot. pgrx's
+/// `select` runs read-write in a transaction that has written (this one has: its events),
+/// and read-write SPI takes the transaction's snapshot in REPEATABLE READ, which would miss
+/// the events committed since and fork the chain; read-only SPI reads the active snapshot,
+/// the one [`with_snapshot_taken_now`] pushed after the lock.
+fn last_sealed_event() -> SqlResult<Option<(i64, Vec<u8>)>> {
+    let query =
+        c"SELECT seq, hash FROM finml.event_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1";
+    with_pinned_search_path(|| {
+        Spi::connect(|_client| {
+            // SAFETY: SPI is connected (Spi::connect); the row is read, and its values
+            // copied into Rust, before SPI_finish frees the tuple table.
+            unsafe {
+                if pg_sys::SPI_execute(query.as_ptr(), true, 1) != pg_sys::SPI_OK_SELECT as i32 {
+                    return Err(fail(
+                        ErrorKind::Internal,
+                        "the ledger's last event could not be read",
+                        "report this as a finml bug",
+                    ));
+                }
+                let table = pg_sys::SPI_tuptable;
+                if pg_sys::SPI_processed == 0 || table.is_null() {
+                    return Ok(None);
+                }
+                let row = *(*table).vals;
+                let columns = (*table).tupdesc;
+                let mut null = false;
+                let seq = pg_sys::SPI_getbinval(row, columns, 1, &mut null);
+                let seq = i64::from_datum(seq, null);
+                let hash = pg_sys::SPI_getbinval(row, columns, 2, &mut null);
+                let hash = Vec::<u8>::from_datum(hash, null);
+                Ok(seq.zip(hash))
+            }
+        })
     })
 }
 
