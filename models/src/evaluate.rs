@@ -26,18 +26,33 @@ pub struct Scored {
 
 /// The model's positive class as each kind of target column reads it.
 #[derive(Debug, Clone)]
-struct PositiveClass {
+pub(crate) struct PositiveClass {
     text: String,
     number: Option<f64>,
+}
+
+impl PositiveClass {
+    pub(crate) fn new(text: &str) -> PositiveClass {
+        PositiveClass {
+            text: text.to_owned(),
+            number: text.parse().ok(),
+        }
+    }
+
+    /// Whether a (non-NULL) label is of the positive class: equal as a number or as text.
+    pub(crate) fn matches(&self, label: RawValue<'_>) -> bool {
+        match label {
+            RawValue::Number(x) => self.number == Some(x),
+            RawValue::Text(t) => t == self.text,
+            RawValue::Null => false,
+        }
+    }
 }
 
 impl Scored {
     /// An empty evaluation of `model` that refuses to hold more than `budget_bytes`.
     pub fn new(model: &Model, budget_bytes: usize) -> Scored {
-        let positive = model.positive_class.as_ref().map(|text| PositiveClass {
-            text: text.clone(),
-            number: text.parse().ok(),
-        });
+        let positive = model.positive_class.as_deref().map(PositiveClass::new);
         // A multi-class row keeps every class's probability and its class code.
         let bytes_per_row = match &model.classes {
             Some(classes) => 8 * classes.len() + 4,
@@ -150,11 +165,7 @@ impl Scored {
                         "a classifier without a positive class",
                     )
                 })?;
-                labels.push(match label {
-                    RawValue::Number(x) => positive.number == Some(x),
-                    RawValue::Text(t) => t == positive.text,
-                    RawValue::Null => false,
-                });
+                labels.push(positive.matches(label));
                 labels.len()
             }
             (Truth::Numeric(values), RawValue::Number(x)) => {

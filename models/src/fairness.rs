@@ -12,6 +12,7 @@
 //! not.
 
 use crate::error::{try_reserve, Error, ErrorKind, Result};
+use crate::evaluate::PositiveClass;
 use crate::metrics::auc;
 use crate::model::Model;
 use crate::options::Task;
@@ -260,7 +261,7 @@ impl Grouping {
 #[derive(Debug, Clone)]
 pub struct FairnessSample {
     options: FairnessOptions,
-    positive: PositiveLabel,
+    positive: PositiveClass,
     groupings: Vec<Grouping>,
     scores: Vec<f64>,
     events: Vec<bool>,
@@ -288,13 +289,6 @@ pub fn positive_class_of(model: &Model) -> Result<&str> {
         )
         .with_hint("test a classifier of the adverse outcome (e.g. default) against the rest")),
     }
-}
-
-/// The model's positive class as each kind of target column reads it.
-#[derive(Debug, Clone)]
-struct PositiveLabel {
-    text: String,
-    number: Option<f64>,
 }
 
 /// One group's rates and their differences from the reference group.
@@ -397,10 +391,7 @@ impl FairnessSample {
         options: FairnessOptions,
         budget_bytes: usize,
     ) -> Result<FairnessSample> {
-        let positive = PositiveLabel {
-            text: positive.to_owned(),
-            number: positive.parse().ok(),
-        };
+        let positive = PositiveClass::new(positive);
         if attributes.is_empty() || attributes.len() > MAX_ATTRIBUTES {
             return Err(Error::invalid_option(format!(
                 "fin_fairness tests 1 to {MAX_ATTRIBUTES} protected attributes, got {}",
@@ -441,14 +432,11 @@ impl FairnessSample {
         label: RawValue<'_>,
         protected: &[RawValue<'_>],
     ) -> Result<()> {
-        let event = match label {
-            RawValue::Null => {
-                self.unlabelled += 1;
-                return Ok(());
-            }
-            RawValue::Number(x) => self.positive.number == Some(x),
-            RawValue::Text(t) => t == self.positive.text,
-        };
+        if label == RawValue::Null {
+            self.unlabelled += 1;
+            return Ok(());
+        }
+        let event = self.positive.matches(label);
         if protected.len() != self.groupings.len() || !score.is_finite() {
             return Err(Error::new(
                 ErrorKind::Internal,
