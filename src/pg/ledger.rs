@@ -57,6 +57,7 @@ fn last_sealed_event() -> SqlResult<Option<(i64, Vec<u8>)>> {
             // SAFETY: SPI is connected (Spi::connect); the row is read, and its values
             // copied into Rust, before SPI_finish frees the tuple table.
             unsafe {
+                // search_path: pinned by the with_pinned_search_path around this connection.
                 if pg_sys::SPI_execute(query.as_ptr(), true, 1) != pg_sys::SPI_OK_SELECT as i32 {
                     return Err(fail(
                         ErrorKind::Internal,
