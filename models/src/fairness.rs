@@ -25,6 +25,8 @@ use std::collections::{BTreeMap, HashMap};
 pub const MAX_ATTRIBUTES: usize = 16;
 /// Groups one attribute may have: more is an identifier or an unbanded number.
 pub const MAX_GROUPS: usize = 100;
+/// Bytes of one group's name (a text attribute's value).
+pub const MAX_GROUP_NAME_BYTES: usize = 1000;
 /// Band edges one numeric attribute may have.
 pub const MAX_BAND_EDGES: usize = 99;
 /// The four-fifths rule: an adverse impact ratio under 0.8 is evidence of adverse impact.
@@ -196,6 +198,16 @@ impl Grouping {
     }
 
     fn code(&mut self, value: RawValue<'_>) -> Result<u32> {
+        if let RawValue::Text(t) = value {
+            if t.len() > MAX_GROUP_NAME_BYTES {
+                return Err(Error::invalid_data(format!(
+                    "protected attribute \"{}\" has a value of {} bytes: more than {MAX_GROUP_NAME_BYTES} is free text or an identifier, not a group",
+                    self.name,
+                    t.len()
+                ))
+                .with_hint("test an attribute whose values name groups, or group it in a view"));
+            }
+        }
         let key = self.key(value);
         if let Some(&code) = self.codes.get(&key) {
             return Ok(code);
@@ -454,8 +466,16 @@ impl FairnessSample {
             .with_hint("raise finml.max_training_memory, or test a sample"));
         }
         try_reserve(&mut self.codes, protected.len(), "the protected groups")?;
+        let first = self.codes.len();
         for (grouping, &value) in self.groupings.iter_mut().zip(protected) {
-            self.codes.push(grouping.code(value)?);
+            match grouping.code(value) {
+                Ok(code) => self.codes.push(code),
+                Err(e) => {
+                    // The row is not added: its other attributes' codes go too.
+                    self.codes.truncate(first);
+                    return Err(e);
+                }
+            }
         }
         try_reserve(&mut self.scores, 1, "the scores")?;
         try_reserve(&mut self.events, 1, "the outcomes")?;

@@ -337,7 +337,7 @@ fn an_identifier_like_attribute_and_the_memory_budget_are_refused() {
     let (i, e) = refused.unwrap();
     assert_eq!(i, 100);
     assert_eq!(e.kind, finml_models::ErrorKind::InvalidData);
-    let mut small = FairnessSample::new("bad", &attributes(), options, 26 * 10).unwrap();
+    let mut small = FairnessSample::new("bad", &attributes(), options.clone(), 26 * 10).unwrap();
     for _ in 0..10 {
         small
             .add(
@@ -355,6 +355,23 @@ fn an_identifier_like_attribute_and_the_memory_budget_are_refused() {
         )
         .unwrap_err();
     assert_eq!(e.kind, finml_models::ErrorKind::ResourceLimit);
+    // A group's name is at most 1,000 bytes.
+    let mut long = FairnessSample::new("bad", &attributes(), options.clone(), 1 << 20).unwrap();
+    let name = "x".repeat(1001);
+    let e = long
+        .add(
+            0.1,
+            RawValue::Text("good"),
+            &[RawValue::Number(1.0), RawValue::Text(&name)],
+        )
+        .unwrap_err();
+    assert_eq!(e.kind, finml_models::ErrorKind::InvalidData);
+    long.add(
+        0.1,
+        RawValue::Text("good"),
+        &[RawValue::Number(1.0), RawValue::Text(&name[1..])],
+    )
+    .unwrap();
     // Rows without an outcome are counted and left out; none labelled is an error.
     let options = FairnessOptions::parse(&json!({"cutoff": 0.5}), &attributes()).unwrap();
     let mut unlabelled = FairnessSample::new("bad", &attributes(), options, 1 << 20).unwrap();
