@@ -88,6 +88,7 @@ catalog_query="SELECT 'version', v::text FROM finml.model_versions v
                  UNION ALL SELECT 'history', h::text FROM finml.deployment_history h
                  UNION ALL SELECT 'owner', o::text FROM finml.model_owners o
                  UNION ALL SELECT 'grant', g::text FROM finml.model_grants g
+                 UNION ALL SELECT 'event', seq || ':' || encode(hash, 'hex') FROM finml.event_log
                  UNION ALL SELECT 'extension', extversion FROM pg_extension WHERE extname = 'finml'
                  ORDER BY 1, 2"
 predictions_query="SELECT id, fin_predict('credit_risk', a), fin_predict('credit_risk@2', a), fin_score('credit_card', a),
@@ -129,7 +130,7 @@ start "$NEW_BIN" "$WORK/new"
 check "the server is PostgreSQL $TO" "$TO" "$(sql "$NEW_BIN" -c "SHOW server_version_num" | cut -c1-2)"
 snapshot "$NEW_BIN" after
 
-check "models (each version whole, its bytes too), deployments and their history, owners, grants and finml's version: the same rows" \
+check "models (each version whole, its bytes too), deployments and their history, owners, grants, the ledger's seq and hashes and finml's version: the same rows" \
     "$(md5sum < "$WORK/catalog-before.txt")" "$(md5sum < "$WORK/catalog-after.txt")"
 check "the catalog holds 5 versions of 4 models and 2 grants" "5|2" \
     "$(grep -c '^version|' "$WORK/catalog-after.txt")|$(grep -c '^grant|' "$WORK/catalog-after.txt")"
@@ -141,6 +142,8 @@ refusals() { grep -c 'permission denied for model "credit_risk"' "$WORK/refused-
 check "a role without the grant is refused, before and after" "1|1" "$(refusals before)|$(refusals after)"
 check "the upgraded models train a new version" "3" \
     "$(sql "$NEW_BIN" -c "SET ROLE risk_team" -c "SELECT version FROM fin_train('credit_risk', 'applications', 'status', options => '{\"positive\": \"bad\", \"exclude\": [\"id\"]}')")"
+check "the ledger holds the 8 events from before and the new training's, chained: fin_verify_log() is NULL" \
+    "9|9|t" "$(sql "$NEW_BIN" -c "SELECT count(*), max(seq), fin_verify_log() IS NULL FROM finml.event_log")"
 stop "$NEW_BIN" "$WORK/new"
 
 checks_summary "pg_upgrade $FROM to $TO"
