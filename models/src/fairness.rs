@@ -353,6 +353,8 @@ pub struct AttributeSummary {
 struct GroupRows {
     scores: Vec<f64>,
     events: Vec<bool>,
+    /// Rows of the model's positive class.
+    event_count: u64,
     approved: u64,
     favourable: u64,
     favourable_approved: u64,
@@ -372,14 +374,24 @@ impl GroupRows {
     fn false_positive_rate(&self) -> Option<f64> {
         ratio(self.adverse_approved, self.rows() - self.favourable)
     }
-    fn mean(&self) -> f64 {
-        self.scores.iter().sum::<f64>() / self.scores.len() as f64
+    /// The mean score and the sum of squared deviations from it, once per group.
+    fn moments(&self) -> Moments {
+        let mean = self.scores.iter().sum::<f64>() / self.scores.len() as f64;
+        let squared_deviations = self.scores.iter().map(|s| (s - mean) * (s - mean)).sum();
+        Moments {
+            rows: self.rows(),
+            mean,
+            squared_deviations,
+        }
     }
-    /// The sum of squared deviations from the mean.
-    fn squared_deviations(&self) -> f64 {
-        let mean = self.mean();
-        self.scores.iter().map(|s| (s - mean) * (s - mean)).sum()
-    }
+}
+
+/// A group's scores summarized for Cohen's d.
+#[derive(Debug, Clone, Copy)]
+struct Moments {
+    rows: u64,
+    mean: f64,
+    squared_deviations: f64,
 }
 
 fn ratio(num: u64, den: u64) -> Option<f64> {
@@ -388,10 +400,10 @@ fn ratio(num: u64, den: u64) -> Option<f64> {
 
 /// Cohen's d of group `g` against the reference `r`: the difference of mean scores over the
 /// pooled standard deviation sqrt((SS_g + SS_r) / (n_g + n_r − 2)).
-fn standardized_mean_difference(g: &GroupRows, r: &GroupRows) -> Option<f64> {
-    let dof = (g.rows() + r.rows()).checked_sub(2).filter(|&d| d > 0)? as f64;
-    let pooled = ((g.squared_deviations() + r.squared_deviations()) / dof).sqrt();
-    (pooled > 0.0).then(|| (g.mean() - r.mean()) / pooled)
+fn standardized_mean_difference(g: Moments, r: Moments) -> Option<f64> {
+    let dof = (g.rows + r.rows).checked_sub(2).filter(|&d| d > 0)? as f64;
+    let pooled = ((g.squared_deviations + r.squared_deviations) / dof).sqrt();
+    (pooled > 0.0).then(|| (g.mean - r.mean) / pooled)
 }
 
 impl FairnessSample {
@@ -522,6 +534,7 @@ impl FairnessSample {
             let favourable = event == self.options.approve_above;
             g.scores.push(score);
             g.events.push(event);
+            g.event_count += event as u64;
             g.approved += approved as u64;
             g.favourable += favourable as u64;
             g.favourable_approved += (approved && favourable) as u64;
@@ -561,6 +574,7 @@ impl FairnessSample {
         };
         let summary = summarize(&groups);
         let r = &groups[reference];
+        let moments: Vec<Moments> = groups.iter().map(GroupRows::moments).collect();
         Ok(order
             .iter()
             .map(|&g| {
@@ -576,7 +590,7 @@ impl FairnessSample {
                     group: grouping.label(&grouping.keys[g]),
                     is_reference: g == reference,
                     rows: rows.rows(),
-                    events: rows.events.iter().filter(|&&e| e).count() as u64,
+                    events: rows.event_count,
                     approval_rate: rows.approval_rate(),
                     adverse_impact_ratio: impact_ratio,
                     adverse_impact: impact_ratio.map(|x| x < self.options.impact_ratio_threshold),
@@ -588,10 +602,12 @@ impl FairnessSample {
                         .zip(fpr_difference)
                         .map(|(t, f)| (t + f) / 2.0),
                     auc: auc(&rows.scores, &rows.events),
-                    mean_predicted: rows.mean(),
-                    observed_rate: rows.events.iter().filter(|&&e| e).count() as f64
-                        / rows.rows() as f64,
-                    standardized_mean_difference: standardized_mean_difference(rows, r),
+                    mean_predicted: moments[g].mean,
+                    observed_rate: rows.event_count as f64 / rows.rows() as f64,
+                    standardized_mean_difference: standardized_mean_difference(
+                        moments[g],
+                        moments[reference],
+                    ),
                     summary,
                 }
             })
