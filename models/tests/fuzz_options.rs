@@ -1,4 +1,5 @@
-//! Fuzzing of the `options` any role passes to fin_train, fin_ts_view and fin_backtest (issue
+//! Fuzzing of the `options` any role passes to fin_train, fin_ts_view, fin_backtest and
+//! fin_fairness (issue
 //! "Trust, second round"): JSON objects whose keys are the real option keys (and a few
 //! others) and whose values are drawn from what a hostile caller would try — extreme and
 //! negative numbers, huge lists, nested objects, wrong types.
@@ -6,15 +7,18 @@
 //! The property: parsing never panics; a fin_train options object either parses to training
 //! options whose every algorithm's parameters parse or refuse without a panic; a fin_ts_view
 //! options object either is refused or gives a bounded view (at most 512 added columns and
-//! 1 MiB of SQL); fin_backtest's split of its options never panics.
+//! 1 MiB of SQL); fin_backtest's split of its options never panics; a fin_fairness options
+//! object either is refused or tests rows of extreme values without a panic, its bands at most
+//! 99 strictly ascending edges.
 //!
 //! Cases: `FINML_FUZZ_CASES` (default 256, as `make test` runs it; `make fuzz` runs more).
 
 use finml_models::backtest::{BacktestSpec, BACKTEST_KEYS};
 use finml_models::estimator::registry;
+use finml_models::fairness::{FairnessOptions, FairnessSample, ProtectedColumn, FAIRNESS_KEYS};
 use finml_models::options::TRAINING_KEYS;
 use finml_models::timeseries::{TimeKind, TsViewSpec, TS_VIEW_KEYS};
-use finml_models::TrainOptions;
+use finml_models::{RawValue, TrainOptions};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Map, Value};
@@ -28,6 +32,7 @@ fn keys() -> Vec<&'static str> {
         .chain(registry::all().flat_map(|a| a.keys()))
         .chain(TS_VIEW_KEYS)
         .chain(BACKTEST_KEYS)
+        .chain(&FAIRNESS_OPTION_KEYS)
         .chain(&[
             "memo",
             "amount",
@@ -37,6 +42,8 @@ fn keys() -> Vec<&'static str> {
             "direction",
             "max_features",
             "ngram",
+            "above",
+            "below",
             "",
         ])
         .copied()
@@ -45,6 +52,15 @@ fn keys() -> Vec<&'static str> {
     keys.dedup();
     keys
 }
+
+/// fin_fairness's option keys (FAIRNESS_KEYS names them in its hint; checked below).
+const FAIRNESS_OPTION_KEYS: [&str; 5] = [
+    "cutoff",
+    "approve",
+    "reference",
+    "bands",
+    "impact_ratio_threshold",
+];
 
 /// Columns the fuzzed relation has (fin_ts_view checks names against them).
 const COLUMNS: [&str; 6] = ["symbol", "ts", "close", "high", "low", "volume"];
@@ -172,4 +188,113 @@ fn fin_backtest_options_never_panic() {
         })
         .unwrap();
     println!("fuzz_options: {} fin_backtest options objects", cases());
+}
+
+/// A fin_fairness options object: a cutoff (mostly a probability), bands and reference groups
+/// of the fuzzed attributes (or of others), and up to 4 more keys of any value.
+fn fairness_options() -> impl Strategy<Value = Value> {
+    let attribute = prop::sample::select(vec!["close", "symbol", "volume"]);
+    let edge = prop_oneof![
+        Just(1e308),
+        Just(-1e308),
+        Just(0.0),
+        Just(26.0),
+        Just(26.0),
+        Just(5e-324),
+        (-100i32..100).prop_map(f64::from)
+    ];
+    let bands = prop::collection::vec(
+        (attribute.clone(), prop::collection::vec(edge, 0..120)),
+        0..3,
+    );
+    let reference = prop::collection::vec(
+        (
+            attribute,
+            prop::sample::select(vec!["GOOG", "<26", "[0,26)", ">=26", ""]),
+        ),
+        0..3,
+    );
+    let cutoff = prop_oneof![Just(json!(0.3)), Just(json!(0.5)), value()];
+    let more = prop::collection::vec(
+        (prop::sample::select(&FAIRNESS_OPTION_KEYS[..]), value()),
+        0..4,
+    );
+    (cutoff, bands, reference, more).prop_map(|(cutoff, bands, reference, more)| {
+        let mut object = Map::new();
+        for (k, v) in more {
+            object.insert(k.to_owned(), v);
+        }
+        object.insert("cutoff".into(), cutoff);
+        if !bands.is_empty() {
+            let bands: Map<String, Value> = bands
+                .into_iter()
+                .map(|(a, e)| (a.to_owned(), json!(e)))
+                .collect();
+            object.insert("bands".into(), Value::Object(bands));
+        }
+        if !reference.is_empty() {
+            let groups: Map<String, Value> = reference
+                .into_iter()
+                .map(|(a, g)| (a.to_owned(), json!(g)))
+                .collect();
+            object.insert("reference".into(), Value::Object(groups));
+        }
+        Value::Object(object)
+    })
+}
+
+#[test]
+fn fin_fairness_options_never_panic_and_band_sanely() {
+    for key in FAIRNESS_OPTION_KEYS {
+        assert!(
+            FAIRNESS_KEYS.contains(key),
+            "{key} is fuzzed but not documented"
+        );
+    }
+    let attributes = [
+        ProtectedColumn {
+            name: "close".into(),
+            numeric: true,
+        },
+        ProtectedColumn {
+            name: "symbol".into(),
+            numeric: false,
+        },
+    ];
+    let numbers = [1e308, -1e308, f64::NAN, 0.0, -0.0, 26.0, 5e-324];
+    let parsed = std::cell::Cell::new(0u32);
+    runner()
+        .run(&fairness_options(), |options| {
+            let Ok(parsed_options) = FairnessOptions::parse(&options, &attributes) else {
+                return Ok(());
+            };
+            parsed.set(parsed.get() + 1);
+            for edges in parsed_options.bands.values() {
+                prop_assert!(!edges.is_empty() && edges.len() <= 99);
+                prop_assert!(edges.windows(2).all(|w| w[0] < w[1]));
+            }
+            let mut sample =
+                FairnessSample::new("bad", &attributes, parsed_options, 1 << 20).unwrap();
+            for (i, &x) in numbers.iter().enumerate() {
+                let label = if i % 2 == 0 { "bad" } else { "good" };
+                let symbol = if i % 3 == 0 {
+                    RawValue::Null
+                } else {
+                    RawValue::Text("GOOG")
+                };
+                let _ = sample.add(
+                    i as f64 / 8.0,
+                    RawValue::Text(label),
+                    &[RawValue::Number(x), symbol],
+                );
+            }
+            let _ = sample.report();
+            Ok(())
+        })
+        .unwrap();
+    println!(
+        "fuzz_options: {} fin_fairness options objects, {} parsed",
+        cases(),
+        parsed.get()
+    );
 }

@@ -551,6 +551,30 @@ SELECT count(*) FROM fin_tune('endless_search', 'attack_loans', 'status', 'logis
 RESET statement_timeout;
 RESET client_min_messages;
 SELECT count(*) AS searched_versions FROM finml.models WHERE name = 'endless_search';
+-- Governance (0.12.0): fin_fairness on another role's model is refused (42501); made-up sizes,
+-- edges and names are refused before anything is held (22023, 22000); the ledger is checked by
+-- any role, and locked by none but its owner (42501).
+SET ROLE mallory;
+SELECT * FROM fin_fairness('victim_m', 'attack_loans', ARRAY['marital'], '{"cutoff": 0.3}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_verify_log() AS first_break;
+SELECT * FROM finml.ledger_lock FOR UPDATE;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT * FROM fin_fairness('victim_m', 'attack_loans', array_fill('marital'::text, ARRAY[65536]), '{"cutoff": 0.3}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_fairness('victim_m', 'attack_loans', ARRAY['amount'],
+       jsonb_build_object('cutoff', 0.3, 'bands', jsonb_build_object('amount',
+                          (SELECT jsonb_agg(i) FROM generate_series(1, 100000) i))));
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_fairness('victim_m', 'attack_loans', ARRAY['amount'], '{"cutoff": 0.3, "bands": {"amount": [1e308, -1e308]}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_fairness('marital_m', 'attack_loans', ARRAY['marital'], '{"cutoff": 0.3}');
+\echo :LAST_ERROR_SQLSTATE
+CREATE TEMP VIEW attack_long_groups AS
+  SELECT a.*, CASE WHEN a.id = 1 THEN repeat('x', 100000) ELSE a.marital END AS tag FROM attack_loans a;
+SELECT * FROM fin_fairness('victim_m', 'attack_long_groups', ARRAY['tag'], '{"cutoff": 0.3}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT fin_drop_model('marital_m');
 \i include/cleanup.sql
 DROP OWNED BY victim, mallory, grantee_renamed, grantee_r, owner_a;
