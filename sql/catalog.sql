@@ -179,6 +179,33 @@ CREATE TABLE finml.tuning_trials (
     PRIMARY KEY (model, version, trial)
 );
 
+-- Four-eyes approval (since 0.13.0; pg/approval.rs): one row per version stored since, with
+-- who trained it (the role, and the session's login role: a developer who SET ROLE to train is
+-- still its developer) and the validator's decision. Under finml.require_approval a version is
+-- deployed only once 'approved', by a member of finml.validator_role other than its developer.
+CREATE TABLE finml.approvals (
+    name        text        NOT NULL,
+    version     int         NOT NULL,
+    status      text        NOT NULL CHECK (status IN ('unreviewed', 'pending', 'approved', 'rejected')),
+    trained_by  name        NOT NULL,
+    trained_session_user name NOT NULL,
+    deploy_on_approval boolean NOT NULL DEFAULT false,   -- the deploy policy said to deploy it
+    requested_at timestamptz NOT NULL DEFAULT now(),
+    decided_by  name,
+    decided_at  timestamptz,
+    comment     text,
+    PRIMARY KEY (name, version)
+);
+
+-- Each model's card (fin_describe): purpose, intended use, owner team, risk tier, limitations,
+-- validation status, retirement, and any other key its owner keeps.
+CREATE TABLE finml.model_cards (
+    name         text        PRIMARY KEY,
+    card         jsonb       NOT NULL CHECK (pg_catalog.jsonb_typeof(card) = 'object'),
+    described_at timestamptz NOT NULL DEFAULT now(),
+    described_by name        NOT NULL
+);
+
 SELECT pg_catalog.pg_extension_config_dump('finml.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.deployments', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.model_owners', '');
@@ -189,6 +216,8 @@ SELECT pg_catalog.pg_extension_config_dump('finml.training_epochs', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.retired_names', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.monitoring_log', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.tuning_trials', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.approvals', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.model_cards', '');
 
 -- What fin_score_row returns for one row (and fin_score_table writes).
 CREATE TYPE finml.scored_row AS (
@@ -232,12 +261,60 @@ SELECT v.name, v.version, v.algorithm, v.task,
        coalesce(d.version = v.version, false) AS deployed,
        v.trained_at, v.trained_by, v.train_rows, v.test_rows, v.relation, v.target,
        v.features, v.metrics, o.owner, v.options, v.requested_features, v.imported,
-       v.classes
+       v.classes, coalesce(a.status, 'unreviewed') AS approval
   FROM finml.model_versions v
   JOIN finml.model_owners o ON o.name = v.name
   LEFT JOIN finml.deployments d ON d.name = v.name
+  LEFT JOIN finml.approvals a ON a.name = v.name AND a.version = v.version
  WHERE finml.can_use(v.name)
  ORDER BY v.name, v.version;
+
+-- The model inventory (since 0.13.0): one row per model the current role may use. Its status
+-- is 'retired' (its card has retired_at), 'pending approval' (a version awaits a validator),
+-- 'deployed', 'approved' (its newest version, not deployed), 'rejected' (its newest version)
+-- or 'not deployed'. The version described is the deployed one, else the newest; the last
+-- monitoring run is the latest stored by fin_monitor, with its worst status.
+CREATE VIEW finml.inventory WITH (security_barrier) AS
+SELECT o.name AS model, o.owner,
+       CASE WHEN c.card ? 'retired_at' THEN 'retired'
+            WHEN p.versions IS NOT NULL THEN 'pending approval'
+            WHEN d.version IS NOT NULL THEN 'deployed'
+            WHEN n.status = 'approved' THEN 'approved'
+            WHEN n.status = 'rejected' THEN 'rejected'
+            ELSE 'not deployed' END AS status,
+       d.version AS deployed_version, n.version AS newest_version,
+       p.versions AS pending_versions,
+       v.version, v.algorithm, v.trained_by, v.trained_at,
+       coalesce(a.status, 'unreviewed') AS approval,
+       CASE WHEN a.status = 'approved' THEN a.decided_by END AS approved_by,
+       CASE WHEN a.status = 'approved' THEN a.decided_at END AS approved_at,
+       d.deployed_at, d.deployed_by,
+       m.run_at AS last_monitored_at, m.status AS last_monitoring_status,
+       c.card OPERATOR(pg_catalog.->>) 'risk_tier' AS risk_tier,
+       c.card OPERATOR(pg_catalog.->>) 'validation_status' AS validation_status,
+       c.card
+  FROM finml.model_owners o
+  LEFT JOIN finml.deployments d ON d.name = o.name
+  LEFT JOIN finml.model_cards c ON c.name = o.name
+  LEFT JOIN LATERAL (SELECT nv.version, na.status
+                       FROM finml.model_versions nv
+                       LEFT JOIN finml.approvals na
+                              ON na.name = nv.name AND na.version = nv.version
+                      WHERE nv.name = o.name ORDER BY nv.version DESC LIMIT 1) n ON true
+  LEFT JOIN LATERAL (SELECT pg_catalog.array_agg(pa.version ORDER BY pa.version) AS versions
+                       FROM finml.approvals pa
+                      WHERE pa.name = o.name AND pa.status = 'pending') p ON true
+  LEFT JOIN finml.model_versions v
+         ON v.name = o.name AND v.version = coalesce(d.version, n.version)
+  LEFT JOIN finml.approvals a ON a.name = v.name AND a.version = v.version
+  LEFT JOIN LATERAL (SELECT ml.run_at, ml.status
+                       FROM finml.monitoring_log ml
+                      WHERE ml.model = o.name
+                      ORDER BY ml.run_at DESC,
+                               CASE ml.status WHEN 'shifted' THEN 3 WHEN 'watch' THEN 2 ELSE 1 END DESC
+                      LIMIT 1) m ON true
+ WHERE finml.can_use(o.name)
+ ORDER BY o.name;
 
 -- Events of the models one manages, and the actions of the roles one has the privileges of
 -- (the log keeps role names, as history; a dropped role's are a superuser's to read).
@@ -276,5 +353,5 @@ SELECT t.model, t.version, t.trial, t.options, t.metric, t.folds, t.mean, t.std,
 REVOKE ALL ON ALL TABLES IN SCHEMA finml FROM PUBLIC;
 GRANT USAGE ON SCHEMA finml TO PUBLIC;
 GRANT SELECT ON finml.models, finml.events, finml.training_log, finml.monitoring, finml.trials,
-                finml.model_owners,
+                finml.inventory, finml.model_owners,
                 finml.model_grants TO PUBLIC;

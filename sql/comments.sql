@@ -84,3 +84,9 @@ COMMENT ON FUNCTION fin_training_sums_add(double precision[], double precision[]
 COMMENT ON FUNCTION fin_training_output(text, double precision[], text[]) IS 'One training row''s output under a training pass in progress (a summed scorecard''s points)';
 COMMENT ON FUNCTION fin_distribute_catalog() IS 'Makes finml''s catalog reach every node of a Citus cluster, so row functions run on the workers (once, by a superuser, on the coordinator)';
 COMMENT ON FUNCTION fin_progress() IS 'The trainings running or waiting for a slot on this server, as finml.progress shows them';
+COMMENT ON TABLE finml.approvals IS 'Four-eyes approval: each version''s developer (role and session user), status (unreviewed, pending, approved, rejected), what its deploy policy chose, and the validator''s decision (private: read finml.models and finml.inventory)';
+COMMENT ON TABLE finml.model_cards IS 'Each model''s card (fin_describe): purpose, intended use, owner team, risk tier, limitations, validation status, retirement, other keys (private: read finml.inventory)';
+COMMENT ON VIEW finml.inventory IS 'The model inventory: every model the current role may use, its status (pending approval, approved, deployed, rejected, retired), deployed version, developer and approver, last monitoring run and its worst status, and its card';
+COMMENT ON FUNCTION fin_approve(text, integer, text) IS 'A validator''s approval of a model version (four eyes: a member of finml.validator_role who did not develop it); deploys a pending version its policy chose';
+COMMENT ON FUNCTION fin_reject(text, integer, text) IS 'A validator''s rejection of a model version: under finml.require_approval it is not deployed until approved';
+COMMENT ON FUNCTION fin_describe(text, jsonb) IS 'Merges keys into a model''s card (purpose, intended_use, owner_team, risk_tier, limitations, validation_status, retired_at, others kept; null removes); returns the card';

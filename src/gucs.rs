@@ -2,6 +2,7 @@
 
 use finml_models::mlp::DeviceChoice;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
+use std::ffi::CString;
 
 /// `finml.threads`: the most threads one training may use (MLP training; the linear solvers
 /// run in the backend thread). PGC_SUSET, like `finml.max_training_memory`: limits that
@@ -46,6 +47,20 @@ pub static TRAINING_WAIT_TIMEOUT_MS: GucSetting<i32> = GucSetting::<i32>::new(10
 
 /// `finml.log_trainings`: one LOG line per finished training.
 pub static LOG_TRAININGS: GucSetting<bool> = GucSetting::<bool>::new(true);
+
+/// `finml.require_approval`: no version is deployed until a validator approves it
+/// (pg/approval.rs). PGC_SUSET, set per server, database or role by a DBA: a developer must
+/// not be able to switch off the control that watches them.
+pub static REQUIRE_APPROVAL: GucSetting<bool> = GucSetting::<bool>::new(false);
+
+/// `finml.validator_role`: the role whose members approve versions. PGC_SUSET for the same
+/// reason: a developer naming their own role would approve their own models.
+pub static VALIDATOR_ROLE: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"finml_validator"));
+
+/// `finml.allow_self_approval`: lets a version's developer approve it (a superuser's choice
+/// for a one-person test server; off, even superusers are refused).
+pub static ALLOW_SELF_APPROVAL: GucSetting<bool> = GucSetting::<bool>::new(false);
 
 pub fn init() {
     GucRegistry::define_enum_guc(
@@ -124,6 +139,48 @@ pub fn init() {
         GucContext::Suset,
         GucFlags::default(),
     );
+    GucRegistry::define_bool_guc(
+        c"finml.require_approval",
+        c"Deploys no model version until a member of finml.validator_role other than its developer approves it (fin_approve).",
+        c"Covers fin_deploy, fin_rollback, a training's deploy policy, fin_retrain (pg_cron too) and fin_import: a new version is stored as pending. Superuser-only: ALTER DATABASE ... SET or ALTER ROLE ... SET.",
+        &REQUIRE_APPROVAL,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"finml.validator_role",
+        c"The role whose members approve model versions with fin_approve.",
+        c"Created by the DBA as NOLOGIN (CREATE ROLE finml_validator NOLOGIN) and granted to the validators. Superuser-only.",
+        &VALIDATOR_ROLE,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"finml.allow_self_approval",
+        c"Lets the role that trained a model version approve it.",
+        c"Off, fin_approve refuses a version's developer (SQLSTATE 42501), superusers included. Superuser-only.",
+        &ALLOW_SELF_APPROVAL,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+}
+
+/// Whether versions wait for a validator's approval before they are deployed.
+pub fn require_approval() -> bool {
+    REQUIRE_APPROVAL.get()
+}
+
+/// Whether a version's developer may approve it.
+pub fn allow_self_approval() -> bool {
+    ALLOW_SELF_APPROVAL.get()
+}
+
+/// The name of the validators' role (empty when the setting is empty).
+pub fn validator_role() -> String {
+    VALIDATOR_ROLE
+        .get()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The most trainings that may run at once (0: no limit).

@@ -2,6 +2,7 @@
 //! (pg/registry.rs, pg/train.rs, pg/transfer.rs).
 
 use crate::error::required;
+use crate::pg::approval;
 use crate::pg::registry;
 use crate::pg::train::retrain;
 use crate::pg::transfer::{export, import};
@@ -9,7 +10,8 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
-/// Deploys `version` of `model`: every session's next statement predicts with it.
+/// Deploys `version` of `model`: every session's next statement predicts with it. Under
+/// finml.require_approval only an approved version (fin_approve).
 #[allow(clippy::type_complexity)]
 #[pg_extern(volatile, strict, parallel_unsafe)]
 fn fin_deploy(
@@ -26,7 +28,7 @@ fn fin_deploy(
     >,
     ErrorReport,
 > {
-    let previous = registry::deploy(model, version)?;
+    let previous = approval::deploy(model, version)?;
     Ok(TableIterator::once((model.to_owned(), version, previous)))
 }
 
@@ -46,7 +48,7 @@ fn fin_rollback(
     >,
     ErrorReport,
 > {
-    let (version, previous) = registry::rollback(model)?;
+    let (version, previous) = approval::rollback(model)?;
     Ok(TableIterator::once((
         model.to_owned(),
         version,

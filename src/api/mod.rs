@@ -2,6 +2,7 @@
 //! service of `pg/`, and returns what it gives (errors in `crate::error`'s vocabulary). No
 //! file here imports another.
 
+mod approval;
 mod backtest;
 mod batch;
 mod cluster;

@@ -29,6 +29,26 @@ pub fn with_durable_failure_event<R>(
     model: &str,
     work: impl FnOnce() -> SqlResult<R>,
 ) -> SqlResult<R> {
+    with_durable_event(action, (model, None), "failed", work)
+}
+
+/// Runs `work`; if it fails, records a "refused" `action` event for `version` of `model` that
+/// survives the rollback (a self-approval, a deployment without approval: evidence that the
+/// four-eyes rule held), then fails with the same error.
+pub fn with_durable_refusal_event<R>(
+    action: &str,
+    (model, version): (&str, i32),
+    work: impl FnOnce() -> SqlResult<R>,
+) -> SqlResult<R> {
+    with_durable_event(action, (model, Some(version)), "refused", work)
+}
+
+fn with_durable_event<R>(
+    action: &str,
+    (model, version): (&str, Option<i32>),
+    event_outcome: &str,
+    work: impl FnOnce() -> SqlResult<R>,
+) -> SqlResult<R> {
     // SAFETY: the subtransaction protocol of PL/pgSQL's exception blocks (pl_exec.c): begin,
     // run, then release or roll back, restoring the memory context and resource owner.
     let (context, owner) = unsafe {
@@ -76,11 +96,12 @@ pub fn with_durable_failure_event<R>(
                 "role": caller().to_u32(),
                 "action": action,
                 "model": model,
-                "outcome": "failed",
+                "version": version,
+                "outcome": event_outcome,
                 "detail": format!("{}: {message}", code_text(code)),
             });
             if let Err(why) = write_in_own_transaction(&event) {
-                warning!("finml could not record the failed {action} of \"{model}\" in finml.events: {why}");
+                warning!("finml could not record the {event_outcome} {action} of \"{model}\" in finml.events: {why}");
             }
             caught.rethrow()
         }
@@ -162,6 +183,9 @@ pub extern "C-unwind" fn finml_event_writer(argument: pg_sys::Datum) {
         };
         let text = |key: &str| event[key].as_str().unwrap_or_default().to_owned();
         let role = Oid::from(event["role"].as_u64().unwrap_or(0) as u32);
+        let version = event["version"]
+            .as_i64()
+            .and_then(|v| i32::try_from(v).ok());
         let (action, model, outcome, detail) = (
             text("action"),
             text("model"),
@@ -173,8 +197,8 @@ pub extern "C-unwind" fn finml_event_writer(argument: pg_sys::Datum) {
             Spi::connect_mut(|client| {
                 client
                     .update(
-                        "INSERT INTO finml.event_log (role, action, model, outcome, detail)
-                 VALUES (pg_catalog.pg_get_userbyid($1), $2, $3, $4, $5)",
+                        "INSERT INTO finml.event_log (role, action, model, outcome, detail, version)
+                 VALUES (pg_catalog.pg_get_userbyid($1), $2, $3, $4, $5, $6)",
                         None,
                         &[
                             DatumWithOid::from(role),
@@ -182,6 +206,7 @@ pub extern "C-unwind" fn finml_event_writer(argument: pg_sys::Datum) {
                             DatumWithOid::from(model.as_str()),
                             DatumWithOid::from(outcome.as_str()),
                             DatumWithOid::from(detail.as_str()),
+                            DatumWithOid::from(version),
                         ],
                     )
                     .map(|_| ())

@@ -217,6 +217,35 @@ pub fn version_exists(name: &str, version: i32) -> SqlResult<bool> {
     .is_some())
 }
 
+/// A version's approval status: 'unreviewed', 'pending', 'approved' or 'rejected'.
+pub fn approval_status(name: &str, version: i32) -> SqlResult<String> {
+    Ok(read::<String>(
+        "SELECT status FROM finml.approvals WHERE name = $1 AND version = $2",
+        &[DatumWithOid::from(name), DatumWithOid::from(version)],
+    )?
+    .unwrap_or_else(|| "unreviewed".to_owned()))
+}
+
+/// Refuses (55000) to deploy a version that is not approved while finml.require_approval is
+/// on: it is how fin_deploy and fin_rollback keep the four-eyes rule (pg/approval.rs).
+pub fn check_approved_for_deployment(name: &str, version: i32) -> SqlResult<()> {
+    if !crate::gucs::require_approval() {
+        return Ok(());
+    }
+    let status = approval_status(name, version)?;
+    if status == "approved" {
+        return Ok(());
+    }
+    Err(fail(
+        ErrorKind::NotReady,
+        format!("version {version} of model \"{name}\" is not approved ({status}); finml.require_approval is on"),
+        format!(
+            "a member of {} other than the version's developer approves it with fin_approve('{name}', {version}, comment)",
+            crate::gucs::validator_role()
+        ),
+    ))
+}
+
 /// What a version was trained from, to train it again.
 pub struct TrainingSpec {
     pub version: i32,

@@ -4,9 +4,11 @@
 use crate::error::{OrReport, SqlResult};
 use crate::pg::catalog::{no_such_version, ModelRef};
 use crate::pg::extension::as_extension_owner;
-use crate::pg::spi::{select_all, select_row};
-use finml_models::report::{MonitoringFacts, ReportFacts, TrialFacts, VersionFacts};
+use crate::pg::spi::{select_all, select_one, select_row};
+use finml_models::report::{ApprovalFacts, MonitoringFacts, ReportFacts, TrialFacts, VersionFacts};
 use pgrx::datum::DatumWithOid;
+use pgrx::JsonB;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Timestamps as the report prints them.
@@ -48,6 +50,8 @@ pub fn report_facts(model: ModelRef<'_>) -> SqlResult<ReportFacts> {
                 training_log: Vec::new(),
                 monitoring: Vec::new(),
                 trials: Vec::new(),
+                card: Map::new(),
+                approval: ApprovalFacts::default(),
             })
         })
     })?;
@@ -56,7 +60,49 @@ pub fn report_facts(model: ModelRef<'_>) -> SqlResult<ReportFacts> {
     facts.training_log = training_log(model.name, facts.version)?;
     facts.monitoring = monitoring(model.name, facts.version)?;
     facts.trials = trials(model.name, facts.version)?;
+    facts.card = stored_card(model.name)?.unwrap_or_default();
+    facts.approval = approval(model.name, facts.version)?;
     Ok(facts)
+}
+
+/// The model's card, if it has one (rights already checked).
+pub fn stored_card(name: &str) -> SqlResult<Option<Map<String, Value>>> {
+    let card = as_extension_owner(|| {
+        select_one::<JsonB>(
+            "SELECT card FROM finml.model_cards WHERE name = $1",
+            &[DatumWithOid::from(name)],
+        )
+    })?;
+    Ok(card.and_then(|c| match c.0 {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }))
+}
+
+/// The version's approval ('unreviewed' for a version stored before 0.13.0 had none).
+fn approval(name: &str, version: i32) -> SqlResult<ApprovalFacts> {
+    let query = format!(
+        "SELECT status, decided_by::text, to_char(decided_at AT TIME ZONE 'UTC', {TIME}), comment
+           FROM finml.approvals WHERE name = $1 AND version = $2"
+    );
+    let approval = as_extension_owner(|| {
+        select_row(
+            &query,
+            &[DatumWithOid::from(name), DatumWithOid::from(version)],
+            |row| {
+                Ok(ApprovalFacts {
+                    status: row.get::<String>(1).or_report()?.unwrap_or_default(),
+                    decided_by: row.get::<String>(2).or_report()?,
+                    decided_at: row.get::<String>(3).or_report()?,
+                    comment: row.get::<String>(4).or_report()?,
+                })
+            },
+        )
+    })?;
+    Ok(approval.unwrap_or_else(|| ApprovalFacts {
+        status: "unreviewed".to_owned(),
+        ..ApprovalFacts::default()
+    }))
 }
 
 fn versions(name: &str) -> SqlResult<Vec<VersionFacts>> {

@@ -46,12 +46,16 @@
 //! 33. `transfer`: fin_export and fin_import;
 //! 34. `backtest`: fin_backtest's rows;
 //! 35. `tune`: fin_cross_validate's rows and fin_tune around `training`;
-//! 36. `fairness`: fin_fairness.
+//! 36. `fairness`: fin_fairness;
+//! 37. `approval`: four-eyes approval (fin_approve, fin_reject) and the deployments it gates;
+//! 38. `card`: model cards (fin_describe).
 
+pub mod approval;
 pub mod audit;
 pub mod backtest;
 pub mod batch;
 pub mod cache;
+pub mod card;
 pub mod catalog;
 pub mod citus;
 pub mod cluster;

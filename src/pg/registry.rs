@@ -9,14 +9,15 @@
 //! another's model or deployment by hand; finml checks the caller's rights first, then writes.
 
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
+use crate::gucs;
 use crate::pg::cache::invalidate_models;
 use crate::pg::catalog::{
-    access_if_exists, caller_name, check_access, deployed_version, no_such_model, no_such_version,
-    version_exists, Access,
+    access_if_exists, caller_name, check_access, check_approved_for_deployment, deployed_version,
+    no_such_model, no_such_version, version_exists, Access,
 };
 use crate::pg::cluster::role_text;
 use crate::pg::extension::as_extension_owner;
-use crate::pg::security::{caller, with_pinned_search_path};
+use crate::pg::security::{caller, session_user, with_pinned_search_path};
 use crate::pg::spi::{select_one, select_row};
 use finml_models::monitor::PeriodRow;
 use finml_models::progress::EpochLog;
@@ -29,7 +30,10 @@ use serde_json::Value;
 
 /// Runs one statement that changes the catalog, as the extension's owner; returns the first
 /// column of its first row when it has a RETURNING clause.
-fn write<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> SqlResult<Option<T>> {
+pub fn write<T: FromDatum + IntoDatum>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+) -> SqlResult<Option<T>> {
     as_extension_owner(|| {
         Spi::connect_mut(|client| {
             let rows = client.update(query, None, args).or_report()?;
@@ -46,7 +50,7 @@ fn write<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> Sq
 }
 
 /// Serializes changes to one model until the end of the transaction.
-fn lock(name: &str) -> SqlResult<()> {
+pub fn lock(name: &str) -> SqlResult<()> {
     with_pinned_search_path(|| {
         Spi::connect_mut(|client| {
             client
@@ -105,6 +109,9 @@ pub struct NewVersion<'a> {
     /// For imports: the original training time and role, and where it came from.
     pub trained: Option<(String, String)>,
     pub imported: Option<Value>,
+    /// The deploy policy's choice, kept for the validator's approval when versions wait for
+    /// one (finml.require_approval; the caller then deploys nothing).
+    pub deploy_on_approval: bool,
 }
 
 /// Takes the lock on `name` and makes sure the caller may add versions to it: the owner (or
@@ -182,6 +189,20 @@ pub fn store_version(v: NewVersion<'_>) -> SqlResult<i32> {
             DatumWithOid::from(v.classes),
         ],
     )?;
+    let pending = gucs::require_approval();
+    write::<bool>(
+        "INSERT INTO finml.approvals
+                (name, version, status, trained_by, trained_session_user, deploy_on_approval)
+         VALUES ($1, $2, $3, pg_catalog.pg_get_userbyid($4), pg_catalog.pg_get_userbyid($5), $6)",
+        &[
+            DatumWithOid::from(v.name),
+            DatumWithOid::from(version),
+            DatumWithOid::from(if pending { "pending" } else { "unreviewed" }),
+            DatumWithOid::from(caller()),
+            DatumWithOid::from(session_user()),
+            DatumWithOid::from(pending && v.deploy_on_approval),
+        ],
+    )?;
     Ok(version)
 }
 
@@ -220,6 +241,7 @@ pub fn deploy(name: &str, version: i32) -> SqlResult<Option<i32>> {
     if !version_exists(name, version)? {
         return Err(no_such_version(name, version));
     }
+    check_approved_for_deployment(name, version)?;
     let previous = deployed_version(name)?;
     if previous == Some(version) {
         record_event(
@@ -267,6 +289,9 @@ pub fn rollback(name: &str) -> SqlResult<(i32, i32)> {
         )
     })?
     .flatten();
+    if let Some((_, version)) = target {
+        check_approved_for_deployment(name, version)?;
+    }
     let Some((seq, version)) = target else {
         return Err(fail(
 ErrorKind::NotReady,
@@ -336,6 +361,10 @@ ErrorKind::InUse,
                 "DELETE FROM finml.monitoring_log WHERE model = $1 AND version = $2",
                 &args,
             )?;
+            write::<bool>(
+                "DELETE FROM finml.approvals WHERE name = $1 AND version = $2",
+                &args,
+            )?;
             write::<i64>(
                 "WITH gone AS (DELETE FROM finml.model_versions WHERE name = $1 AND version = $2
                                RETURNING 1)
@@ -357,6 +386,8 @@ ErrorKind::InUse,
                 "deployment_history",
                 "model_grants",
                 "model_owners",
+                "approvals",
+                "model_cards",
             ] {
                 write::<bool>(&format!("DELETE FROM finml.{table} WHERE name = $1"), &args)?;
             }

@@ -22,6 +22,12 @@ pub fn caller() -> Oid {
     unsafe { pg_sys::GetUserId() }
 }
 
+/// The session's login role (before any SET ROLE or SECURITY DEFINER switch).
+pub fn session_user() -> Oid {
+    // SAFETY: plain read of the backend's session user id.
+    unsafe { pg_sys::GetSessionUserId() }
+}
+
 /// Undoes a GUC nest level (and a user switch) when dropped, also while unwinding.
 struct Restore {
     user_and_context: Option<(Oid, i32)>,

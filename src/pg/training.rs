@@ -260,9 +260,10 @@ fn store_version(
 ) -> SqlResult<Trained> {
     let Judged {
         policy,
-        decision,
+        mut decision,
         incumbent: incumbent_version,
     } = judged;
+    let awaits_approval = gucs::require_approval();
     let model = request.model.as_str();
     let metrics = outcome.metrics_json(started.elapsed().as_secs_f64());
     let (model_bytes, coefficients) = outcome.stored_form().or_report()?;
@@ -285,20 +286,26 @@ fn store_version(
         classes: outcome.model.class_names().ok(),
         trained: None,
         imported: None,
+        deploy_on_approval: decision.deploy,
     })?;
     registry::record_training_log(model, version, &outcome.training_log)?;
+    if awaits_approval {
+        decision.reason = awaiting_approval(decision.deploy, &decision.reason);
+        decision.deploy = false;
+    }
     if decision.deploy {
         registry::set_deployment(model, version)?;
     }
+    let outcome_text = match (decision.deploy, awaits_approval) {
+        (true, _) => "deployed",
+        (false, true) => "pending approval",
+        (false, false) => "not deployed",
+    };
     registry::record_event(
         request.action,
         model,
         Some(version),
-        if decision.deploy {
-            "deployed"
-        } else {
-            "not deployed"
-        },
+        outcome_text,
         Some(&decision.reason),
     )?;
     if gucs::log_trainings() {
@@ -325,6 +332,16 @@ fn store_version(
         incumbent: incumbent_version,
         search: None,
     })
+}
+
+/// The deploy decision's reason for a version stored to wait for a validator's approval.
+fn awaiting_approval(would_deploy: bool, reason: &str) -> String {
+    let then = if would_deploy {
+        "deployed once approved"
+    } else {
+        "not deployed on approval"
+    };
+    format!("awaiting approval (finml.require_approval), {then}: {reason}")
 }
 
 /// How a training that reads its rows fits: one training, or fin_tune's search (with the

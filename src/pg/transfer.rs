@@ -3,6 +3,7 @@
 //! the next version of a model, owned by the importing role).
 
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
+use crate::gucs;
 use crate::pg::catalog::{self, check_access, validate_model_name, Access, ModelRef};
 use crate::pg::registry::{self, NewVersion};
 use finml_models::export::{export_document, read_export, CLAIMED};
@@ -76,8 +77,10 @@ pub fn import(model: &str, payload: &Value, deploy: bool) -> SqlResult<i32> {
             "imported_by": catalog::caller_name()?,
             "claimed_by_export": claimed,
         })),
+        deploy_on_approval: deploy,
     })?;
-    if deploy {
+    let awaits_approval = gucs::require_approval();
+    if deploy && !awaits_approval {
         registry::set_deployment(model, version)?;
     }
     let detail = format!("from {}@{}", text("name"), number("version"));
@@ -85,7 +88,11 @@ pub fn import(model: &str, payload: &Value, deploy: bool) -> SqlResult<i32> {
         "import",
         model,
         Some(version),
-        if deploy { "deployed" } else { "stored" },
+        match (deploy, awaits_approval) {
+            (_, true) => "pending approval",
+            (true, false) => "deployed",
+            (false, false) => "stored",
+        },
         Some(&detail),
     )?;
     Ok(version)

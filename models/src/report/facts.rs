@@ -1,7 +1,20 @@
 //! What the catalog knows about the reported version, its siblings and its monitoring
 //! history: the facts the page shows besides the model.
 
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+
+/// The model card's documented keys (fin_describe), in the order the report shows them; each
+/// holds text (a risk tier may be a number). Other keys are kept and shown after them.
+pub const CARD_KEYS: [&str; 7] = [
+    "purpose",
+    "intended_use",
+    "owner_team",
+    "risk_tier",
+    "limitations",
+    "validation_status",
+    "retired_at",
+];
 
 /// What the catalog knows about the reported version and its siblings.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +43,20 @@ pub struct ReportFacts {
     pub monitoring: Vec<MonitoringFacts>,
     /// The fin_tune search that chose this version, in trial order (empty: none).
     pub trials: Vec<TrialFacts>,
+    /// The model card (fin_describe); empty when the model has none.
+    pub card: Map<String, Value>,
+    /// The reported version's approval.
+    pub approval: ApprovalFacts,
+}
+
+/// A version's approval (finml.approvals): its status ('unreviewed', 'pending', 'approved',
+/// 'rejected') and the validator's decision.
+#[derive(Debug, Clone, Default)]
+pub struct ApprovalFacts {
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub comment: Option<String>,
 }
 
 /// One trial of the search that chose the reported version (finml.trials).

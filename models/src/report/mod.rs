@@ -17,7 +17,7 @@ mod page;
 mod plot;
 mod print;
 
-pub use facts::{MonitoringFacts, ReportFacts, TrialFacts, VersionFacts};
+pub use facts::{ApprovalFacts, MonitoringFacts, ReportFacts, TrialFacts, VersionFacts, CARD_KEYS};
 pub use page::render;
 
 #[cfg(test)]

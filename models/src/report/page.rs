@@ -5,7 +5,7 @@ use super::charts::{
     calibration_chart, distribution_chart, importance_chart, loss_chart, predicted_actual_chart,
     roc_chart, summary_chart,
 };
-use super::facts::ReportFacts;
+use super::facts::{ReportFacts, CARD_KEYS};
 use super::history::{monitoring_section, search_section, versions_section};
 use super::print::{optional, p_value};
 use crate::fit::Task;
@@ -13,6 +13,7 @@ use crate::html::{escape, number};
 use crate::metrics;
 use crate::model::Model;
 use crate::preprocess::Transform;
+use serde_json::Value;
 use std::fmt::Write;
 
 /// Renders the report.
@@ -38,6 +39,7 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
         escape(model.task.as_str()),
         escape(&deployed)
     );
+    card_section(&mut html, facts);
     facts_section(&mut html, model, facts);
     metrics_section(&mut html, model, facts);
     charts_section(&mut html, model);
@@ -60,6 +62,61 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
         escape(&facts.generated_at),
     );
     html
+}
+
+/// The model card and the reported version's approval: what a reader needs first.
+fn card_section(html: &mut String, facts: &ReportFacts) {
+    html.push_str("<section><h2>Model card</h2><table class=\"facts\">\n");
+    let documented = CARD_KEYS
+        .iter()
+        .filter_map(|key| facts.card.get(*key).map(|value| (*key, value)));
+    let others = facts
+        .card
+        .iter()
+        .filter(|(key, _)| !CARD_KEYS.contains(&key.as_str()))
+        .map(|(key, value)| (key.as_str(), value));
+    for (key, value) in documented.chain(others) {
+        let text = match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        let _ = writeln!(
+            html,
+            "<tr><th>{}</th><td>{}</td></tr>",
+            escape(&card_label(key)),
+            escape(&text)
+        );
+    }
+    if facts.card.is_empty() {
+        html.push_str(
+            "<tr><th>Card</th><td>none: the model's owner describes it with \
+             fin_describe(model, card)</td></tr>\n",
+        );
+    }
+    let approval = &facts.approval;
+    let mut decision = approval.status.clone();
+    if let (Some(by), Some(at)) = (&approval.decided_by, &approval.decided_at) {
+        let _ = write!(decision, " by {by} at {at}");
+    }
+    if let Some(comment) = &approval.comment {
+        let _ = write!(decision, ": {comment}");
+    }
+    let _ = writeln!(
+        html,
+        "<tr><th>Approval of version {}</th><td>{}</td></tr>\n</table></section>",
+        facts.version,
+        escape(&decision)
+    );
+}
+
+/// A card key as a label: "intended_use" is "Intended use".
+fn card_label(key: &str) -> String {
+    let spaced = key.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
 }
 
 fn facts_section(html: &mut String, model: &Model, facts: &ReportFacts) {

@@ -166,3 +166,43 @@ fn a_searched_version_tables_its_trials_and_marks_the_chosen_one() {
     facts.trials.clear();
     assert!(!render(&model, &facts).contains("Hyperparameter search"));
 }
+
+#[test]
+fn the_model_card_comes_first_escaped_documented_keys_in_order() {
+    use crate::test_data::{dataset, options, LIMITS};
+    let model = crate::train::train(&dataset(), crate::registry::LOGISTIC, &options(), LIMITS)
+        .unwrap()
+        .model;
+    let card = serde_json::json!({
+        "zz_extra": "kept <b>",
+        "risk_tier": 1,
+        "purpose": "retail <credit> decisions",
+        "intended_use": "applications under 50k",
+    });
+    let facts = ReportFacts {
+        name: "m".into(),
+        version: 3,
+        card: card.as_object().unwrap().clone(),
+        approval: ApprovalFacts {
+            status: "approved".into(),
+            decided_by: Some("val".into()),
+            decided_at: Some("2026-12-06 10:00:00 UTC".into()),
+            comment: Some("back-test & challenger reviewed".into()),
+        },
+        ..ReportFacts::default()
+    };
+    let html = render(&model, &facts);
+    let card_at = html.find("<h2>Model card</h2>").expect("a card section");
+    assert!(card_at < html.find("<h2>Model</h2>").unwrap());
+    let order: Vec<usize> = ["Purpose", "Intended use", "Risk tier", "Zz extra"]
+        .iter()
+        .map(|label| html.find(&format!("<th>{label}</th>")).expect(label))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    assert!(html.contains("retail &lt;credit&gt; decisions") && html.contains("kept &lt;b&gt;"));
+    assert!(html.contains(
+        "<th>Approval of version 3</th><td>approved by val at 2026-12-06 10:00:00 UTC: back-test &amp; challenger reviewed</td>"
+    ));
+    let bare = render(&model, &ReportFacts::default());
+    assert!(bare.contains("fin_describe(model, card)"));
+}

@@ -576,6 +576,44 @@ CREATE TEMP VIEW attack_long_groups AS
 SELECT * FROM fin_fairness('victim_m', 'attack_long_groups', ARRAY['tag'], '{"cutoff": 0.3}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_drop_model('marital_m');
+-- Four-eyes approval and model cards (0.13.0): a role outside the validator role approves and
+-- rejects nothing (42501), cannot name itself the validator role or switch approval off
+-- (42501), describes no other role's model (42501), and reads or writes no approval or card
+-- by hand (42501); made-up versions (42704), comments (22023) and cards (22023, 54000) are
+-- refused; a card nested 10,000 deep is an error, not a crash (pgrx's jsonb conversion refuses
+-- it, XX000, as for every jsonb argument).
+CREATE ROLE finml_validator NOLOGIN;
+SET ROLE mallory;
+SELECT * FROM fin_approve('victim_m', 1, 'looks fine to me');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_reject('victim_m', 1, 'sabotage');
+\echo :LAST_ERROR_SQLSTATE
+SET finml.validator_role = 'mallory';
+\echo :LAST_ERROR_SQLSTATE
+SET finml.require_approval = off;
+\echo :LAST_ERROR_SQLSTATE
+SET finml.allow_self_approval = on;
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_describe('victim_m', '{"risk_tier": "low"}');
+\echo :LAST_ERROR_SQLSTATE
+UPDATE finml.approvals SET status = 'approved';
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM finml.model_cards;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FILTER (WHERE NOT finml.can_use(model)) AS foreign_rows FROM finml.inventory;
+RESET ROLE;
+SELECT * FROM fin_approve('victim_m', 2147483647, 'no such version');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_approve('victim_m', -1, 'no such version');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM fin_approve('victim_m', 1, repeat('x', 1000000));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_describe('victim_m', jsonb_build_object('risk_tier', 1e308, 'purpose', repeat('x', 1000000)));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_describe('victim_m', ('{"deep": ' || repeat('[', 10000) || repeat(']', 10000) || '}')::jsonb) IS NOT NULL;
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_describe('victim_m', '{"risk_tier": 1e308}') ->> 'risk_tier' AS risk_tier;
+DROP ROLE finml_validator;
 \i include/cleanup.sql
 DROP OWNED BY victim, mallory, grantee_renamed, grantee_r, owner_a;
 DROP ROLE victim, mallory, grantee_renamed, grantee_r, owner_a;

@@ -68,6 +68,9 @@ SELECT version, previous_version FROM fin_rollback('credit_risk');
 SELECT version, previous_version FROM fin_rollback('credit_risk');
 SELECT version, deployed FROM fin_retrain('credit_card', '{"deploy": "never"}');
 SELECT count(*) AS events, fin_verify_log() AS first_break FROM finml.event_log;
+-- Versions stored before four-eyes approval (0.13.0) are 'unreviewed', those trained since too
+-- (finml.require_approval is off).
+SELECT approval, count(*) FROM finml.models GROUP BY approval;
 \set upgraded_file :work '/schema_upgraded.txt'
 \pset format unaligned
 \pset tuples_only on
