@@ -206,6 +206,19 @@ CREATE TABLE finml.model_cards (
     described_by name        NOT NULL
 );
 
+-- The development sample of each version trained from rows (since 0.13.0; pg/sample.rs): the
+-- relation and the columns it read (features, then target), its row count, and the
+-- order-independent fingerprint of its rows that fin_verify_sample recomputes.
+CREATE TABLE finml.samples (
+    name        text        NOT NULL,
+    version     int         NOT NULL,
+    relation    text        NOT NULL,
+    columns     text[]      NOT NULL,
+    rows        bigint      NOT NULL,
+    sketch      bytea       NOT NULL,
+    PRIMARY KEY (name, version)
+);
+
 SELECT pg_catalog.pg_extension_config_dump('finml.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.deployments', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.model_owners', '');
@@ -218,6 +231,7 @@ SELECT pg_catalog.pg_extension_config_dump('finml.monitoring_log', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.tuning_trials', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.approvals', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.model_cards', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.samples', '');
 
 -- What fin_score_row returns for one row (and fin_score_table writes).
 CREATE TYPE finml.scored_row AS (

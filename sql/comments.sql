@@ -90,3 +90,5 @@ COMMENT ON VIEW finml.inventory IS 'The model inventory: every model the current
 COMMENT ON FUNCTION fin_approve(text, integer, text) IS 'A validator''s approval of a model version (four eyes: a member of finml.validator_role who did not develop it); deploys a pending version its policy chose';
 COMMENT ON FUNCTION fin_reject(text, integer, text) IS 'A validator''s rejection of a model version: under finml.require_approval it is not deployed until approved';
 COMMENT ON FUNCTION fin_describe(text, jsonb) IS 'Merges keys into a model''s card (purpose, intended_use, owner_team, risk_tier, limitations, validation_status, retired_at, others kept; null removes); returns the card';
+COMMENT ON TABLE finml.samples IS 'The development sample of each version trained from rows: relation, columns, row count and the order-independent fingerprint of its rows (private: fin_verify_sample compares)';
+COMMENT ON FUNCTION fin_verify_sample(text, regclass) IS 'Whether a relation still holds exactly the rows a model version was developed on, and if not, how many rows are gone and how many new (one pass)';

@@ -1,7 +1,8 @@
 \echo Use "ALTER EXTENSION finml UPDATE TO '0.13.0'" to load this file. \quit
 -- finml 0.12.0 -> 0.13.0: model risk governance, continued. Four-eyes approval
 -- (finml.approvals, fin_approve, fin_reject, finml.require_approval), model cards
--- (finml.model_cards, fin_describe) and the model inventory (finml.inventory).
+-- (finml.model_cards, fin_describe), the model inventory (finml.inventory) and the development
+-- sample's fingerprint (finml.samples, fin_verify_sample; versions trained before have none).
 -- The versions stored before are 'unreviewed': under finml.require_approval a validator
 -- approves one before it is deployed again.
 -- tests/pg_regress/sql/upgrade.sql checks that an upgraded database has exactly the schema of a
@@ -29,9 +30,23 @@ CREATE TABLE finml.model_cards (
     described_at timestamptz NOT NULL DEFAULT now(),
     described_by name        NOT NULL
 );
+-- The development sample of each version trained from rows (since 0.13.0; pg/sample.rs): the
+-- relation and the columns it read (features, then target), its row count, and the
+-- order-independent fingerprint of its rows that fin_verify_sample recomputes.
+CREATE TABLE finml.samples (
+    name        text        NOT NULL,
+    version     int         NOT NULL,
+    relation    text        NOT NULL,
+    columns     text[]      NOT NULL,
+    rows        bigint      NOT NULL,
+    sketch      bytea       NOT NULL,
+    PRIMARY KEY (name, version)
+);
+
 SELECT pg_catalog.pg_extension_config_dump('finml.approvals', '');
+SELECT pg_catalog.pg_extension_config_dump('finml.samples', '');
 SELECT pg_catalog.pg_extension_config_dump('finml.model_cards', '');
-REVOKE ALL ON finml.approvals, finml.model_cards FROM PUBLIC;
+REVOKE ALL ON finml.approvals, finml.model_cards, finml.samples FROM PUBLIC;
 
 CREATE OR REPLACE VIEW finml.models WITH (security_barrier) AS
 SELECT v.name, v.version, v.algorithm, v.task,
@@ -139,3 +154,22 @@ COMMENT ON VIEW finml.inventory IS 'The model inventory: every model the current
 COMMENT ON FUNCTION fin_approve(text, integer, text) IS 'A validator''s approval of a model version (four eyes: a member of finml.validator_role who did not develop it); deploys a pending version its policy chose';
 COMMENT ON FUNCTION fin_reject(text, integer, text) IS 'A validator''s rejection of a model version: under finml.require_approval it is not deployed until approved';
 COMMENT ON FUNCTION fin_describe(text, jsonb) IS 'Merges keys into a model''s card (purpose, intended_use, owner_team, risk_tier, limitations, validation_status, retired_at, others kept; null removes); returns the card';
+
+CREATE  FUNCTION "fin_verify_sample"(
+	"model" TEXT, /* & str */
+	"relation" regclass /* PgRelation */
+) RETURNS TABLE (
+	"version" INT,  /* i32 */
+	"sample_rows" bigint,  /* i64 */
+	"relation_rows" bigint,  /* i64 */
+	"identical" bool,  /* bool */
+	"rows_removed" bigint,  /* Option < i64 > */
+	"rows_added" bigint  /* Option < i64 > */
+)
+STRICT VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_verify_sample_wrapper';
+
+
+COMMENT ON TABLE finml.samples IS 'The development sample of each version trained from rows: relation, columns, row count and the order-independent fingerprint of its rows (private: fin_verify_sample compares)';
+COMMENT ON FUNCTION fin_verify_sample(text, regclass) IS 'Whether a relation still holds exactly the rows a model version was developed on, and if not, how many rows are gone and how many new (one pass)';

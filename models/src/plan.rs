@@ -50,6 +50,17 @@ pub struct ReadPlan {
     pub time: Option<Column>,
 }
 
+impl ReadPlan {
+    /// The columns a training reads as its rows' values: the features, then the target (the
+    /// development sample's columns, pg/sample.rs).
+    pub fn sample_columns(&self) -> Vec<String> {
+        let features = self.features.iter().map(|(c, _)| c.name.clone());
+        features
+            .chain(self.target.iter().map(|(c, _)| c.name.clone()))
+            .collect()
+    }
+}
+
 /// Chooses the feature columns: the named ones, or (`requested` = None) every column except
 /// the target, `options.exclude` and the out-of-time split column.
 ///

@@ -21,6 +21,7 @@
 //! 14. `registry`: writing the catalog (versions, deployments, grants, events);
 //! 15. `audit`: failure events that survive the rollback;
 //! 16. `facts`: what the model report needs from the catalog;
+//! 16a. `sample`: the development sample's fingerprint, summed by SQL, stored and compared;
 //! 17. `training`: the one training service of fin_train, fin_retrain and fin_tune, and the
 //!     reading of fin_backtest and fin_cross_validate;
 //! 18. `batch`: fin_score_table's target table and its INSERT;
@@ -73,6 +74,7 @@ pub mod progress;
 pub mod registry;
 pub mod relation;
 pub mod row;
+pub mod sample;
 pub mod score_table;
 pub mod scorecard;
 pub mod scoring;

@@ -361,10 +361,12 @@ ErrorKind::InUse,
                 "DELETE FROM finml.monitoring_log WHERE model = $1 AND version = $2",
                 &args,
             )?;
-            write::<bool>(
-                "DELETE FROM finml.approvals WHERE name = $1 AND version = $2",
-                &args,
-            )?;
+            for table in ["approvals", "samples"] {
+                write::<bool>(
+                    &format!("DELETE FROM finml.{table} WHERE name = $1 AND version = $2"),
+                    &args,
+                )?;
+            }
             write::<i64>(
                 "WITH gone AS (DELETE FROM finml.model_versions WHERE name = $1 AND version = $2
                                RETURNING 1)
@@ -388,6 +390,7 @@ ErrorKind::InUse,
                 "model_owners",
                 "approvals",
                 "model_cards",
+                "samples",
             ] {
                 write::<bool>(&format!("DELETE FROM finml.{table} WHERE name = $1"), &args)?;
             }

@@ -12,6 +12,7 @@ use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::catalog;
 use crate::pg::progress::{self, Phase};
+use crate::pg::sample;
 use crate::pg::registry::{self, NewVersion};
 use crate::pg::relation::{self, ReadPlan};
 use crate::pg::spi::select_one;
@@ -139,6 +140,7 @@ pub fn train_version(mut request: TrainRequest) -> SqlResult<Trained> {
         None
     };
     let summed = summed_outcome.is_some();
+    let sample_columns = (!summed).then(|| plan.sample_columns());
     let deployed = incumbent_model.as_ref().map(|(_, m)| m);
     let (outcome, searched, mut dataset, incumbent_only) = match summed_outcome {
         Some(outcome) => (outcome, None, no_rows(), Vec::new()),
@@ -182,6 +184,9 @@ pub fn train_version(mut request: TrainRequest) -> SqlResult<Trained> {
         },
         started,
     )?;
+    if let Some(columns) = sample_columns {
+        sample::record(model, stored.version, &relation_name, columns)?;
+    }
     if let Some(searched) = &searched {
         registry::record_trials(
             model,
