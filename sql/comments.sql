@@ -73,7 +73,7 @@ COMMENT ON FUNCTION fin_export(text, integer) IS 'One model version as a self-co
 COMMENT ON FUNCTION fin_import(text, jsonb, boolean) IS 'Stores a version exported by fin_export as the next version of a model, and deploys it unless told not to';
 COMMENT ON FUNCTION fin_psi(text, regclass) IS 'Population stability of a relation against the training rows: PSI of the output and CSI of each feature';
 COMMENT ON FUNCTION fin_monitor(text, regclass, text, jsonb) IS 'Monitors a model per period of a relation: rows, event rate, AUC, KS, PSI, CSI and an alert status, logged to finml.monitoring';
-COMMENT ON FUNCTION fin_profile(regclass, text, jsonb) IS 'One row per candidate feature of a relation against a two-class target: type, NULL share, distinct values, IV and Gini';
+COMMENT ON FUNCTION fin_profile(regclass, text, jsonb) IS 'One row per candidate feature of a relation against a two-class target: type, NULL share, distinct values, IV and Gini; with options.protected, its association with each protected attribute and the likely proxies';
 COMMENT ON FUNCTION fin_ts_view(text, regclass, text, jsonb) IS 'Creates a view of leak-free time-series features (lags, returns, rolling statistics) and forward targets per series';
 COMMENT ON FUNCTION fin_ts_repeated_key(text, text, text, text, bigint) IS 'Raises 22000 naming a (series, time) key that several rows share: the check fin_ts_view''s views run when read';
 COMMENT ON FUNCTION fin_ema_step(double precision, double precision, double precision) IS 'Transition function of fin_ema';

@@ -173,3 +173,32 @@ AS 'MODULE_PATHNAME', 'fin_verify_sample_wrapper';
 
 COMMENT ON TABLE finml.samples IS 'The development sample of each version trained from rows: relation, columns, row count and the order-independent fingerprint of its rows (private: fin_verify_sample compares)';
 COMMENT ON FUNCTION fin_verify_sample(text, regclass) IS 'Whether a relation still holds exactly the rows a model version was developed on, and if not, how many rows are gone and how many new (one pass)';
+
+-- fin_profile's proxy screen adds two result columns: the function is recreated.
+DROP FUNCTION fin_profile(regclass, text, jsonb);
+CREATE  FUNCTION "fin_profile"(
+	"relation" regclass, /* Option < PgRelation > */
+	"target" TEXT, /* Option < & str > */
+	"options" jsonb DEFAULT '{}' /* Option < JsonB > */
+) RETURNS TABLE (
+	"column_name" TEXT,  /* String */
+	"type_name" TEXT,  /* String */
+	"null_share" double precision,  /* Option < f64 > */
+	"distinct_values" bigint,  /* Option < i64 > */
+	"min" double precision,  /* Option < f64 > */
+	"median" double precision,  /* Option < f64 > */
+	"max" double precision,  /* Option < f64 > */
+	"top_levels" TEXT,  /* Option < String > */
+	"iv" double precision,  /* Option < f64 > */
+	"auc" double precision,  /* Option < f64 > */
+	"correlated_with" TEXT,  /* Option < String > */
+	"action" TEXT,  /* String */
+	"protected_association" TEXT,  /* Option < String > */
+	"proxy_for" TEXT  /* Option < String > */
+)
+STABLE PARALLEL RESTRICTED
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_profile_wrapper';
+
+
+COMMENT ON FUNCTION fin_profile(regclass, text, jsonb) IS 'One row per candidate feature of a relation against a two-class target: type, NULL share, distinct values, IV and Gini; with options.protected, its association with each protected attribute and the likely proxies';

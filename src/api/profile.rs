@@ -14,6 +14,10 @@ use pgrx::{JsonB, PgRelation};
 /// max_bins, min_bin_size, monotonic, min_iv), the numeric columns correlated with it beyond
 /// |r| = 0.8 (Pearson, as corr()), and a suggested action: keep, or drop as constant, mostly
 /// NULL (95% or more), IV below min_iv, or a duplicate of a stronger column that is kept.
+/// With `options.protected` (and `bands` for numeric attributes, `proxy_threshold`), the
+/// proxy screen: the protected attributes are no candidates; each candidate's association
+/// with each of them (Cramér's V, correlation ratio, AUC or |Pearson r|), the attributes it
+/// is a likely proxy for, and a kept column to be reviewed as one.
 // pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
 #[allow(clippy::type_complexity)]
 #[pg_extern(stable, parallel_restricted)]
@@ -37,6 +41,8 @@ fn fin_profile(
             name!(auc, Option<f64>),
             name!(correlated_with, Option<String>),
             name!(action, String),
+            name!(protected_association, Option<String>),
+            name!(proxy_for, Option<String>),
         ),
     >,
     ErrorReport,

@@ -21,35 +21,35 @@
 //! 14. `registry`: writing the catalog (versions, deployments, grants, events);
 //! 15. `audit`: failure events that survive the rollback;
 //! 16. `facts`: what the model report needs from the catalog;
-//! 16a. `sample`: the development sample's fingerprint, summed by SQL, stored and compared;
-//! 17. `training`: the one training service of fin_train, fin_retrain and fin_tune, and the
+//! 17. `sample`: the development sample's fingerprint, summed by SQL, stored and compared;
+//! 18. `training`: the one training service of fin_train, fin_retrain and fin_tune, and the
 //!     reading of fin_backtest and fin_cross_validate;
-//! 18. `batch`: fin_score_table's target table and its INSERT;
-//! 19. `views`: fin_ts_view's source, series length and view;
+//! 19. `batch`: fin_score_table's target table and its INSERT;
+//! 20. `views`: fin_ts_view's source, series length and view;
 //!
 //! then the services of the SQL functions, one feature each (api/ converts arguments and
 //! calls one of them):
 //!
-//! 20. `sums_aggregate`: the C-level functions of fin_training_sums and fin_training_output;
-//! 21. `drift_aggregate`: the C-level transition of fin_drift_counts and its counts;
-//! 22. `scoring`: scoring a relation's rows, on Citus's workers or here;
-//! 23. `evaluate`: fin_evaluate, fin_roc, fin_confusion, fin_calibration, fin_gains,
+//! 21. `sums_aggregate`: the C-level functions of fin_training_sums and fin_training_output;
+//! 22. `drift_aggregate`: the C-level transition of fin_drift_counts and its counts;
+//! 23. `scoring`: scoring a relation's rows, on Citus's workers or here;
+//! 24. `evaluate`: fin_evaluate, fin_roc, fin_confusion, fin_calibration, fin_gains,
 //!     fin_threshold;
-//! 24. `monitor`: fin_psi and fin_monitor;
-//! 25. `scorecard`: fin_score, fin_reason_codes, fin_scorecard;
-//! 26. `score_table`: fin_score_table's run and fin_score_row;
-//! 27. `explain`: fin_explain and fin_importance;
-//! 28. `trees`: fin_tree_rules;
-//! 29. `segmentation`: fin_cluster, fin_anomaly_score, fin_clusters;
-//! 30. `profile`: fin_profile;
-//! 31. `timeseries`: fin_ema's step, fin_ts_repeated_key, fin_ts_view;
-//! 32. `train`: fin_train and fin_retrain around `training`;
-//! 33. `transfer`: fin_export and fin_import;
-//! 34. `backtest`: fin_backtest's rows;
-//! 35. `tune`: fin_cross_validate's rows and fin_tune around `training`;
-//! 36. `fairness`: fin_fairness;
-//! 37. `approval`: four-eyes approval (fin_approve, fin_reject) and the deployments it gates;
-//! 38. `card`: model cards (fin_describe).
+//! 25. `monitor`: fin_psi and fin_monitor;
+//! 26. `scorecard`: fin_score, fin_reason_codes, fin_scorecard;
+//! 27. `score_table`: fin_score_table's run and fin_score_row;
+//! 28. `explain`: fin_explain and fin_importance;
+//! 29. `trees`: fin_tree_rules;
+//! 30. `segmentation`: fin_cluster, fin_anomaly_score, fin_clusters;
+//! 31. `profile`: fin_profile;
+//! 32. `timeseries`: fin_ema's step, fin_ts_repeated_key, fin_ts_view;
+//! 33. `train`: fin_train and fin_retrain around `training`;
+//! 34. `transfer`: fin_export and fin_import;
+//! 35. `backtest`: fin_backtest's rows;
+//! 36. `tune`: fin_cross_validate's rows and fin_tune around `training`;
+//! 37. `fairness`: fin_fairness;
+//! 38. `approval`: four-eyes approval (fin_approve, fin_reject) and the deployments it gates;
+//! 39. `card`: model cards (fin_describe).
 
 pub mod approval;
 pub mod audit;

@@ -142,6 +142,49 @@ SELECT count(*) FROM fin_fairness('fair_credit', 'fair_sample', NULL, '{"cutoff"
 \set VERBOSITY default
 
 SELECT fin_drop_model('fair_credit'), fin_drop_model('fair_good'), fin_drop_model('fair_amount');
+-- The proxy screen (fin_profile with options.protected), read as the fairness role: the
+-- protected attributes are no candidates, and each candidate's association with each is
+-- listed (models/tests/proxy.rs checks every measure against scipy, scikit-learn and numpy
+-- at 1e-9; here, at the 4 decimals printed: Cramér's V recomputed in SQL, |r| as corr()).
+SET ROLE fair_officer;
+CREATE TEMP TABLE screened AS
+SELECT column_name, protected_association, proxy_for, action
+  FROM fin_profile('fair_sample', 'status',
+                   '{"positive": "bad", "exclude": ["id"], "protected": ["age", "marital"],
+                     "bands": {"age": [25, 35, 50, 65]}}');
+SELECT * FROM screened ORDER BY column_name;
+WITH t AS (SELECT home, marital, count(*)::float8 AS o FROM fair_sample
+            WHERE home IS NOT NULL AND marital IS NOT NULL GROUP BY 1, 2),
+     r AS (SELECT home, sum(o) AS rt FROM t GROUP BY 1),
+     c AS (SELECT marital, sum(o) AS ct FROM t GROUP BY 1),
+     n AS (SELECT sum(o) AS n FROM t)
+SELECT abs(sqrt((sum(o * o * n / (rt * ct)) - n)
+               / (n * (least((SELECT count(*) FROM r), (SELECT count(*) FROM c)) - 1)))
+           - (SELECT substring(protected_association FROM 'marital: cramers_v ([0-9.]+)')::float8
+                FROM screened WHERE column_name = 'home')) < 5e-5 AS cramers_v_as_sql
+  FROM t JOIN r USING (home) JOIN c USING (marital), n GROUP BY n;
+SELECT abs((SELECT abs(corr(seniority, age)) FROM fair_sample)
+           - substring(protected_association FROM 'age: abs_pearson ([0-9.]+)')::float8) < 5e-5 AS r_as_corr,
+       proxy_for, action
+  FROM fin_profile('fair_sample', 'status',
+                   '{"positive": "bad", "exclude": ["id"], "protected": ["age"], "proxy_threshold": 0.5}')
+ WHERE column_name = 'seniority';
+-- Refusals: bands of an attribute not protected, or of a text one, a threshold out of (0, 1]
+-- (22023); a text attribute with more than 100 groups (22000: an identifier; a number is
+-- screened as a number); a protected column that does not exist (42703).
+SELECT count(*) FROM fin_profile('fair_sample', 'status', '{"positive": "bad", "protected": ["age"], "bands": {"income": [1]}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM fin_profile('fair_sample', 'status', '{"positive": "bad", "protected": ["marital"], "bands": {"marital": [1]}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM fin_profile('fair_sample', 'status', '{"positive": "bad", "protected": ["age"], "proxy_threshold": 2}');
+\echo :LAST_ERROR_SQLSTATE
+CREATE TEMP VIEW tagged AS SELECT s.*, s.id::text AS tag FROM fair_sample s;
+SELECT count(*) FROM fin_profile('tagged', 'status', '{"positive": "bad", "exclude": ["id"], "protected": ["tag"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM fin_profile('fair_sample', 'status', '{"positive": "bad", "protected": ["no_such"]}');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP TABLE screened;
 DROP TABLE fair;
 \i include/cleanup.sql
 DROP ROLE fair_officer, fair_analyst;
