@@ -60,7 +60,9 @@ check "a role's OID differs between the coordinator and a worker" "t" \
     "$(sql -c "SELECT 'analyst'::regrole::oid::text <> result FROM run_command_on_workers(\$\$SELECT 'analyst'::regrole::oid\$\$) LIMIT 1")"
 
 sql -c "CREATE EXTENSION finml"
-check "CREATE EXTENSION finml reaches both workers" "0.12.0 0.12.0" \
+# The version being tested, from Cargo.toml (not written here a second time).
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
+check "CREATE EXTENSION finml reaches both workers" "$version $version" \
     "$(sql -c "SELECT string_agg(result, ' ') FROM run_command_on_workers(\$\$SELECT extversion FROM pg_extension WHERE extname = 'finml'\$\$)")"
 as_pg env PGHOST="$WORK" PGPORT="$PORT" FINML_CREDIT_CSV="$WORK/credit_data.csv" \
     "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d postgres -f "$WORK/load_credit.sql" >/dev/null
