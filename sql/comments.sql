@@ -92,3 +92,5 @@ COMMENT ON FUNCTION fin_reject(text, integer, text) IS 'A validator''s rejection
 COMMENT ON FUNCTION fin_describe(text, jsonb) IS 'Merges keys into a model''s card (purpose, intended_use, owner_team, risk_tier, limitations, validation_status, retired_at, others kept; null removes); returns the card';
 COMMENT ON TABLE finml.samples IS 'The development sample of each version trained from rows: relation, columns, row count and the order-independent fingerprint of its rows (private: fin_verify_sample compares)';
 COMMENT ON FUNCTION fin_verify_sample(text, regclass) IS 'Whether a relation still holds exactly the rows a model version was developed on, and if not, how many rows are gone and how many new (one pass)';
+COMMENT ON FUNCTION fin_sample_sketch_step(bigint[], text) IS 'Transition function of fin_sample_sketch';
+COMMENT ON FUNCTION fin_sample_sketch_add(bigint[], bigint[]) IS 'Combine function of fin_sample_sketch: adds two partial sketches (counts added, keys XORed)';

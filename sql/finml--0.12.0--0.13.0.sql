@@ -202,3 +202,29 @@ AS 'MODULE_PATHNAME', 'fin_profile_wrapper';
 
 
 COMMENT ON FUNCTION fin_profile(regclass, text, jsonb) IS 'One row per candidate feature of a relation against a two-class target: type, NULL share, distinct values, IV and Gini; with options.protected, its association with each protected attribute and the likely proxies';
+
+-- The aggregate that sums a development sample's fingerprint (pg/sample_aggregate.rs).
+CREATE FUNCTION fin_sample_sketch_step(state int8[], row_text text)
+RETURNS int8[] IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_sample_sketch_step';
+
+CREATE  FUNCTION "fin_sample_sketch_add"(
+	"a" bigint[], /* Array < '_, i64 > */
+	"b" bigint[] /* Array < '_, i64 > */
+) RETURNS bigint[] /* Result < Vec < i64 > , ErrorReport > */
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_sample_sketch_add_wrapper';
+
+
+CREATE AGGREGATE fin_sample_sketch(row_text text) (
+    SFUNC = fin_sample_sketch_step,
+    STYPE = int8[],
+    INITCOND = '{}',
+    COMBINEFUNC = fin_sample_sketch_add,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE fin_sample_sketch(text) IS
+    'the order-independent fingerprint of rows given as their values'' text (an invertible Bloom lookup table: the row count, then each cell''s count, key XOR and check XOR), summed by fin_train and fin_verify_sample';
+COMMENT ON FUNCTION fin_sample_sketch_step(bigint[], text) IS 'Transition function of fin_sample_sketch';
+COMMENT ON FUNCTION fin_sample_sketch_add(bigint[], bigint[]) IS 'Combine function of fin_sample_sketch: adds two partial sketches (counts added, keys XORed)';

@@ -62,6 +62,48 @@ pub fn cell_indices(key: u64) -> [usize; TABLES] {
     })
 }
 
+/// The aggregate's state (pg/sample_aggregate.rs) as int8s: the row count, then each cell's
+/// count, key XOR and check XOR.
+pub const STATE_LEN: usize = 1 + 3 * TABLES * CELLS_PER_TABLE;
+
+/// A row's key: the first 8 bytes (big-endian) of the SHA-256 of its values' text.
+pub fn key_of(row_text: &[u8]) -> u64 {
+    let digest = Sha256::digest(row_text);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
+}
+
+/// Adds one row's key to an aggregate state of [`STATE_LEN`] words.
+pub fn add_to_state(state: &mut [u64], key: u64) {
+    let check = check_of(key);
+    state[0] = state[0].wrapping_add(1);
+    for index in cell_indices(key) {
+        let at = 1 + 3 * index;
+        state[at] = state[at].wrapping_add(1);
+        state[at + 1] ^= key;
+        state[at + 2] ^= check;
+    }
+}
+
+/// Two partial states of the aggregate combined (counts added, keys and checks XORed):
+/// parallel workers each sum a part of the rows. `None` unless both are states.
+pub fn combine_states(a: &[i64], b: &[i64]) -> Option<Vec<i64>> {
+    if a.len() != STATE_LEN || b.len() != STATE_LEN {
+        return None;
+    }
+    Some(
+        a.iter()
+            .zip(b)
+            .enumerate()
+            .map(|(i, (x, y))| match i == 0 || (i - 1) % 3 == 0 {
+                true => x.wrapping_add(*y),
+                false => x ^ y,
+            })
+            .collect(),
+    )
+}
+
 /// The key's check: the first 8 bytes of the SHA-256 of its 8 big-endian bytes (what
 /// PostgreSQL's `sha256(int8send(key))` gives).
 pub fn check_of(key: u64) -> u64 {
@@ -78,6 +120,24 @@ impl SampleSketch {
             rows: 0,
             cells: vec![Cell::default(); TABLES * CELLS_PER_TABLE],
         }
+    }
+
+    /// The sketch an aggregate state holds; `None` for anything else (a made-up array).
+    pub fn from_state(state: &[i64]) -> Option<SampleSketch> {
+        if state.len() != STATE_LEN || state[0] < 0 {
+            return None;
+        }
+        Some(SampleSketch {
+            rows: state[0],
+            cells: state[1..]
+                .chunks_exact(3)
+                .map(|c| Cell {
+                    count: c[0],
+                    keys: c[1] as u64,
+                    checks: c[2] as u64,
+                })
+                .collect(),
+        })
     }
 
     /// Adds one row's key (tests; the database sums whole tables).
@@ -275,6 +335,22 @@ mod tests {
         other[0] = 9;
         assert_eq!(SampleSketch::from_bytes(&other), None);
         assert_eq!(SampleSketch::from_bytes(&[]), None);
+    }
+
+    #[test]
+    fn aggregate_states_combine_into_the_sketch_of_all_rows() {
+        let (mut a, mut b) = (vec![0u64; STATE_LEN], vec![0u64; STATE_LEN]);
+        (0..700).for_each(|i| add_to_state(&mut a, key(i)));
+        (700..1000).for_each(|i| add_to_state(&mut b, key(i)));
+        let signed = |s: &[u64]| s.iter().map(|&w| w as i64).collect::<Vec<i64>>();
+        let combined = combine_states(&signed(&a), &signed(&b)).unwrap();
+        assert_eq!(
+            SampleSketch::from_state(&combined).unwrap(),
+            sketch((0..1000).map(key))
+        );
+        assert_eq!(combine_states(&combined[1..], &combined), None);
+        assert_eq!(SampleSketch::from_state(&combined[1..]), None);
+        assert_eq!(key_of(b"abc"), 0xba78_16bf_8f01_cfea);
     }
 
     #[test]

@@ -1,14 +1,11 @@
-//! Four-eyes approval, model cards and the development sample (pg/approval.rs, pg/card.rs,
-//! pg/sample.rs).
+//! Four-eyes approval and model cards (pg/approval.rs, pg/card.rs).
 
 use crate::error::required;
 use crate::pg::approval::{decide, Decided, Verdict};
 use crate::pg::card::describe;
-use crate::pg::relation::relation_name;
-use crate::pg::sample::verify;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgRelation};
+use pgrx::JsonB;
 
 /// The row of fin_approve and fin_reject: model, version, status, deployed, deployed version.
 fn decision_row(
@@ -98,32 +95,4 @@ fn fin_describe(model: Option<&str>, card: Option<JsonB>) -> Result<JsonB, Error
     let model = required(model, "model")?;
     let card = required(card, "card")?;
     Ok(JsonB(describe(model, &card.0)?))
-}
-
-/// Whether `relation` still holds exactly the rows `model` (a name: its deployed version, or
-/// 'name@version') was trained and tested on, from the fingerprint stored at training; if
-/// not, how many rows of the sample are gone and how many are new (a changed row is one of
-/// each; NULL when too many differ to count: more than about 700). One pass over the relation,
-/// read with the caller's rights.
-#[allow(clippy::type_complexity)]
-#[pg_extern(volatile, strict, parallel_unsafe)]
-fn fin_verify_sample(
-    model: &str,
-    relation: PgRelation,
-) -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(version, i32),
-            name!(sample_rows, i64),
-            name!(relation_rows, i64),
-            name!(identical, bool),
-            name!(rows_removed, Option<i64>),
-            name!(rows_added, Option<i64>),
-        ),
-    >,
-    ErrorReport,
-> {
-    let relation_name = relation_name(relation.oid())?;
-    Ok(TableIterator::once(verify(model, &relation_name)?))
 }

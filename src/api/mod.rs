@@ -17,6 +17,7 @@ mod predict;
 mod profile;
 mod progress;
 mod report;
+mod sample;
 mod scorecard;
 mod scoring_code;
 mod segmentation;

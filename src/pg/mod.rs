@@ -1,7 +1,7 @@
 //! Adapters between PostgreSQL and the models crate, and the services the SQL functions
 //! call, with no SQL declarations of their own (api/ declares even the C-level functions of
-//! `sums_aggregate` and `drift_aggregate`). One file per job; each imports only the files
-//! listed before it:
+//! `sums_aggregate`, `drift_aggregate` and `sample_aggregate`). One file per job; each
+//! imports only the files listed before it:
 //!
 //! 0. `majors`: what differs between PostgreSQL 15, 16, 17 and 18 (the one file with
 //!    `#[cfg(feature = "pgNN")]`);
@@ -32,24 +32,25 @@
 //!
 //! 21. `sums_aggregate`: the C-level functions of fin_training_sums and fin_training_output;
 //! 22. `drift_aggregate`: the C-level transition of fin_drift_counts and its counts;
-//! 23. `scoring`: scoring a relation's rows, on Citus's workers or here;
-//! 24. `evaluate`: fin_evaluate, fin_roc, fin_confusion, fin_calibration, fin_gains,
+//! 23. `sample_aggregate`: the C-level transition of fin_sample_sketch and its combine;
+//! 24. `scoring`: scoring a relation's rows, on Citus's workers or here;
+//! 25. `evaluate`: fin_evaluate, fin_roc, fin_confusion, fin_calibration, fin_gains,
 //!     fin_threshold;
-//! 25. `monitor`: fin_psi and fin_monitor;
-//! 26. `scorecard`: fin_score, fin_reason_codes, fin_scorecard;
-//! 27. `score_table`: fin_score_table's run and fin_score_row;
-//! 28. `explain`: fin_explain and fin_importance;
-//! 29. `trees`: fin_tree_rules;
-//! 30. `segmentation`: fin_cluster, fin_anomaly_score, fin_clusters;
-//! 31. `profile`: fin_profile;
-//! 32. `timeseries`: fin_ema's step, fin_ts_repeated_key, fin_ts_view;
-//! 33. `train`: fin_train and fin_retrain around `training`;
-//! 34. `transfer`: fin_export and fin_import;
-//! 35. `backtest`: fin_backtest's rows;
-//! 36. `tune`: fin_cross_validate's rows and fin_tune around `training`;
-//! 37. `fairness`: fin_fairness;
-//! 38. `approval`: four-eyes approval (fin_approve, fin_reject) and the deployments it gates;
-//! 39. `card`: model cards (fin_describe).
+//! 26. `monitor`: fin_psi and fin_monitor;
+//! 27. `scorecard`: fin_score, fin_reason_codes, fin_scorecard;
+//! 28. `score_table`: fin_score_table's run and fin_score_row;
+//! 29. `explain`: fin_explain and fin_importance;
+//! 30. `trees`: fin_tree_rules;
+//! 31. `segmentation`: fin_cluster, fin_anomaly_score, fin_clusters;
+//! 32. `profile`: fin_profile;
+//! 33. `timeseries`: fin_ema's step, fin_ts_repeated_key, fin_ts_view;
+//! 34. `train`: fin_train and fin_retrain around `training`;
+//! 35. `transfer`: fin_export and fin_import;
+//! 36. `backtest`: fin_backtest's rows;
+//! 37. `tune`: fin_cross_validate's rows and fin_tune around `training`;
+//! 38. `fairness`: fin_fairness;
+//! 39. `approval`: four-eyes approval (fin_approve, fin_reject) and the deployments it gates;
+//! 40. `card`: model cards (fin_describe).
 
 pub mod approval;
 pub mod audit;
@@ -75,6 +76,7 @@ pub mod registry;
 pub mod relation;
 pub mod row;
 pub mod sample;
+pub mod sample_aggregate;
 pub mod score_table;
 pub mod scorecard;
 pub mod scoring;

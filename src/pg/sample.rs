@@ -1,6 +1,6 @@
 //! The development sample's fingerprint (models::sample): summed over a relation's rows by
-//! one SQL aggregate, stored with each version trained from rows (finml.samples), and
-//! recomputed by `fin_verify_sample`.
+//! the aggregate fin_sample_sketch (pg/sample_aggregate.rs), stored with each version trained
+//! from rows (finml.samples), and recomputed by `fin_verify_sample`.
 //!
 //! A row's key is 64 bits of the SHA-256 of the columns the version read (its features, then
 //! its target) as one row's text, with the settings that change how values print pinned
@@ -10,13 +10,12 @@
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::pg::catalog::{check_access, model_version, Access, ModelRef};
 use crate::pg::extension::as_extension_owner;
+use crate::pg::extension::extension_schema;
 use crate::pg::registry::write;
 use crate::pg::security::{save_setting, with_pinned_search_path};
-use crate::pg::spi::{select_all, select_row};
+use crate::pg::spi::{select_aggregate, select_row};
 use crate::pg::types::quote_ident;
-use finml_models::sample::{
-    Cell, SampleDifference, SampleSketch, CELLS_PER_TABLE, INDEX_BITS, TABLES,
-};
+use finml_models::sample::{SampleDifference, SampleSketch};
 use pgrx::datum::DatumWithOid;
 use std::ffi::CStr;
 
@@ -30,59 +29,35 @@ const PINNED_SETTINGS: [(&CStr, &CStr); 5] = [
 ];
 
 /// The fingerprint of `columns` over the rows of `relation_name` (a quoted name), read as
-/// the caller in one pass.
+/// the caller in one pass: the aggregate fin_sample_sketch over each row's text.
 pub fn sketch_of(relation_name: &str, columns: &[String]) -> SqlResult<SampleSketch> {
     let row = columns
         .iter()
         .map(|c| format!("t.{}", quote_ident(c)))
         .collect::<Vec<_>>()
         .join(", ");
-    let hex64 = |bytes: &str| {
-        format!(
-            "('x' OPERATOR(pg_catalog.||) pg_catalog.encode(pg_catalog.substr({bytes}, 1, 8), \
-             'hex'))::pg_catalog.bit(64)::pg_catalog.int8"
-        )
-    };
-    let key = hex64(&format!(
-        "pg_catalog.sha256(pg_catalog.convert_to(ROW({row})::pg_catalog.text, 'UTF8'))"
-    ));
-    let check = hex64("pg_catalog.sha256(pg_catalog.int8send(r.k))");
-    let mask = (1i64 << INDEX_BITS) - 1;
     let query = format!(
-        "SELECT (s.t * {CELLS_PER_TABLE} + ((r.k >> ({INDEX_BITS} * s.t)) & {mask}) % {CELLS_PER_TABLE})::int4,
-                count(*), pg_catalog.bit_xor(r.k), pg_catalog.bit_xor({check})
-           FROM (SELECT {key} AS k FROM {relation_name} t) r,
-                pg_catalog.generate_series(0, {}) AS s(t)
-          GROUP BY 1",
-        TABLES - 1
+        "SELECT {}.fin_sample_sketch(ROW({row})::pg_catalog.text) FROM {relation_name} t",
+        extension_schema()?
     );
-    let cells = with_pinned_search_path(|| {
+    let state = with_pinned_search_path(|| {
         for (name, value) in PINNED_SETTINGS {
             // SAFETY: inside the GUC nest level with_pinned_search_path opened and closes.
             unsafe { save_setting(name, value) };
         }
-        select_all(&query, &[], |row| {
-            let index = row.get::<i32>(1).or_report()?.unwrap_or(-1);
-            let cell = Cell {
-                count: row.get::<i64>(2).or_report()?.unwrap_or(0),
-                keys: row.get::<i64>(3).or_report()?.unwrap_or(0) as u64,
-                checks: row.get::<i64>(4).or_report()?.unwrap_or(0) as u64,
-            };
-            Ok((index, cell))
-        })
-    })?;
-    let mut sketch = SampleSketch::empty();
-    for (index, cell) in cells {
-        let slot = usize::try_from(index)
-            .ok()
-            .and_then(|i| sketch.cells.get_mut(i))
-            .ok_or_else(|| fail(ErrorKind::Internal, "a fingerprint cell out of range", ""))?;
-        *slot = cell;
-        if (index as usize) < CELLS_PER_TABLE {
-            sketch.rows += cell.count;
-        }
+        select_aggregate::<Vec<i64>>(&query, &[])
+    })?
+    .unwrap_or_default();
+    if state.is_empty() {
+        return Ok(SampleSketch::empty());
     }
-    Ok(sketch)
+    SampleSketch::from_state(&state).ok_or_else(|| {
+        fail(
+            ErrorKind::Internal,
+            "fin_sample_sketch returned a state of another length",
+            "",
+        )
+    })
 }
 
 /// Stores the fingerprint of the rows `version` was trained and tested on.

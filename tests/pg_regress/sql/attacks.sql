@@ -614,6 +614,21 @@ SELECT fin_describe('victim_m', ('{"deep": ' || repeat('[', 10000) || repeat(']'
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_describe('victim_m', '{"risk_tier": 1e308}') ->> 'risk_tier' AS risk_tier;
 DROP ROLE finml_validator;
+-- The development sample's aggregate (0.13.0): its transition called by hand, and made-up
+-- states given to its combine function (a wrong length, NULLs, 10 million values) are 22023,
+-- refused before they are copied; any role may sum its own rows.
+SET ROLE mallory;
+SELECT fin_sample_sketch_step('{}', 'row');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_sample_sketch_add(array_fill(1::int8, ARRAY[5]), '{}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_sample_sketch_add(array_fill(NULL::int8, ARRAY[3070]), array_fill(1::int8, ARRAY[3070]));
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_sample_sketch_add(array_fill(1::int8, ARRAY[10000000]), array_fill(1::int8, ARRAY[3070]));
+\echo :LAST_ERROR_SQLSTATE
+SELECT cardinality(fin_sample_sketch(x::text)) AS state_words, (fin_sample_sketch(x::text))[1] AS rows
+  FROM generate_series(1, 1000) x;
+RESET ROLE;
 \i include/cleanup.sql
 DROP OWNED BY victim, mallory, grantee_renamed, grantee_r, owner_a;
 DROP ROLE victim, mallory, grantee_renamed, grantee_r, owner_a;
