@@ -6,44 +6,28 @@
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::pg::cache::with_model;
 use crate::pg::relation;
-use crate::pg::types::{aggregate_context, array_in, reserve_row_values};
+use crate::pg::types::{aggregate_context, array_in, c_level_function, reserve_row_values};
 use finml_models::error::try_vec;
 use finml_models::monitor::{add_cells, add_to_cells, DriftCounts};
 use pgrx::array::RawArray;
 use pgrx::datum::Array;
+use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{pg_sys, PgLogLevel};
 use std::ptr::NonNull;
 
-/// fin_drift_counts_step(counts int8[], model text, numbers float8[], texts text[]): one row
-/// into fin_psi's counts, the transition of the aggregate `fin_drift_counts(model, numbers,
-/// texts)` (a row's features as relation::feature_arrays reads them). The counts are the
-/// state (finml_models::monitor::DriftCounts's cells), added to in place as `array_append`
-/// does inside an aggregate: a copy of every cell per row would cost more than the row.
-/// Declared in SQL in api/monitor.rs (pgrx cannot declare a function that returns its
-/// argument).
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_fin_drift_counts_step() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
-
-#[no_mangle]
-#[doc(hidden)]
-#[pg_guard]
-pub unsafe extern "C-unwind" fn fin_drift_counts_step(
-    fcinfo: pg_sys::FunctionCallInfo,
-) -> pg_sys::Datum {
-    match count_row_in_place(fcinfo) {
-        Ok(state) => state,
-        Err(e) => {
-            e.report(PgLogLevel::ERROR);
-            unreachable!("an ERROR does not return")
-        }
-    }
-}
+c_level_function!(
+    /// fin_drift_counts_step(counts int8[], model text, numbers float8[], texts text[]): one row
+    /// into fin_psi's counts, the transition of the aggregate `fin_drift_counts(model, numbers,
+    /// texts)` (a row's features as relation::feature_arrays reads them). The counts are the
+    /// state (finml_models::monitor::DriftCounts's cells), added to in place as `array_append`
+    /// does inside an aggregate: a copy of every cell per row would cost more than the row.
+    /// Declared in SQL in api/monitor.rs (pgrx cannot declare a function that returns its
+    /// argument).
+    fin_drift_counts_step,
+    pg_finfo_fin_drift_counts_step,
+    count_row_in_place
+);
 
 /// [`fin_drift_counts_step`]'s work, with errors as values.
 ///

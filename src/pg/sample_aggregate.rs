@@ -5,41 +5,25 @@
 //! refused (22023).
 
 use crate::error::{fail, ErrorKind, SqlResult};
-use crate::pg::types::{aggregate_context, array_in};
+use crate::pg::types::{aggregate_context, array_in, c_level_function};
 use finml_models::sample::{add_to_state, combine_states, key_of, STATE_LEN};
 use pgrx::array::RawArray;
 use pgrx::datum::Array;
+use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{pg_sys, PgLogLevel};
 use std::ptr::NonNull;
 
 const SKETCH_HINT: &str = "fin_verify_sample(model, relation) runs the aggregate for you";
 
-/// fin_sample_sketch_step(state int8[], row_text text): one row's key into the sketch, the
-/// transition of the aggregate `fin_sample_sketch(row_text)`. Declared in SQL in
-/// api/sample.rs (pgrx cannot declare a function that returns its argument).
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_fin_sample_sketch_step() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
-
-#[no_mangle]
-#[doc(hidden)]
-#[pg_guard]
-pub unsafe extern "C-unwind" fn fin_sample_sketch_step(
-    fcinfo: pg_sys::FunctionCallInfo,
-) -> pg_sys::Datum {
-    match add_row_in_place(fcinfo) {
-        Ok(state) => state,
-        Err(e) => {
-            e.report(PgLogLevel::ERROR);
-            unreachable!("an ERROR does not return")
-        }
-    }
-}
+c_level_function!(
+    /// fin_sample_sketch_step(state int8[], row_text text): one row's key into the sketch, the
+    /// transition of the aggregate `fin_sample_sketch(row_text)`. Declared in SQL in
+    /// api/sample.rs (pgrx cannot declare a function that returns its argument).
+    fin_sample_sketch_step,
+    pg_finfo_fin_sample_sketch_step,
+    add_row_in_place
+);
 
 /// [`fin_sample_sketch_step`]'s work, with errors as values.
 ///

@@ -5,14 +5,14 @@
 //! up by a caller is refused (22023) or bounded (54000), never misread.
 
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
-use crate::pg::types::{aggregate_context, array_in, reserve_row_values};
+use crate::pg::types::{aggregate_context, array_in, c_level_function, reserve_row_values};
 use finml_models::error::try_vec;
 use finml_models::summed::{combine_cells, SumsPass, MAX_CELLS};
 use pgrx::array::RawArray;
 use pgrx::datum::Array;
+use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{pg_sys, PgLogLevel};
 use std::cell::RefCell;
 use std::ptr::NonNull;
 use std::rc::Rc;
@@ -103,32 +103,16 @@ fn arrays_refused() -> ErrorReport {
     )
 }
 
-/// fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label
-/// float8): one row into a pass's cells, the transition of `fin_training_sums`. The cells are
-/// the state, added to in place (as fin_drift_counts_step does): a copy per row would cost
-/// more than the row. Declared in SQL in api/summed.rs (pgrx cannot declare a function that
-/// returns its argument).
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_fin_training_sums_step() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
-
-#[no_mangle]
-#[doc(hidden)]
-#[pg_guard]
-pub unsafe extern "C-unwind" fn fin_training_sums_step(
-    fcinfo: pg_sys::FunctionCallInfo,
-) -> pg_sys::Datum {
-    match add_row_in_place(fcinfo) {
-        Ok(state) => state,
-        Err(e) => {
-            e.report(PgLogLevel::ERROR);
-            unreachable!("an ERROR does not return")
-        }
-    }
-}
+c_level_function!(
+    /// fin_training_sums_step(cells float8[], pass text, numbers float8[], texts text[], label
+    /// float8): one row into a pass's cells, the transition of `fin_training_sums`. The cells are
+    /// the state, added to in place (as fin_drift_counts_step does): a copy per row would cost
+    /// more than the row. Declared in SQL in api/summed.rs (pgrx cannot declare a function that
+    /// returns its argument).
+    fin_training_sums_step,
+    pg_finfo_fin_training_sums_step,
+    add_row_in_place
+);
 
 /// [`fin_training_sums_step`]'s work, with errors as values.
 ///
@@ -225,32 +209,16 @@ pub fn add_states(a: Array<'_, f64>, b: Array<'_, f64>) -> SqlResult<Vec<f64>> {
     Ok(a)
 }
 
-/// fin_training_output(pass text, numbers float8[], texts text[]): a Newton pass's linear
-/// predictor (log-odds, or a regression's value), or a points pass's score, for one row given
-/// as its numeric and text features: the outputs a summed training measures its metrics and
-/// score bands on. C-level, as the transition is, to read its numbers from the array in place
-/// (`numbers_of`). Declared in SQL in api/summed.rs.
-#[no_mangle]
-#[doc(hidden)]
-pub extern "C" fn pg_finfo_fin_training_output() -> &'static pg_sys::Pg_finfo_record {
-    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-    &V1
-}
-
-#[no_mangle]
-#[doc(hidden)]
-#[pg_guard]
-pub unsafe extern "C-unwind" fn fin_training_output(
-    fcinfo: pg_sys::FunctionCallInfo,
-) -> pg_sys::Datum {
-    match output_of_row(fcinfo) {
-        Ok(output) => pg_sys::Datum::from(output.to_bits() as i64),
-        Err(e) => {
-            e.report(PgLogLevel::ERROR);
-            unreachable!("an ERROR does not return")
-        }
-    }
-}
+c_level_function!(
+    /// fin_training_output(pass text, numbers float8[], texts text[]): a Newton pass's linear
+    /// predictor (log-odds, or a regression's value), or a points pass's score, for one row given
+    /// as its numeric and text features: the outputs a summed training measures its metrics and
+    /// score bands on. C-level, as the transition is, to read its numbers from the array in place
+    /// (`numbers_of`). Declared in SQL in api/summed.rs.
+    fin_training_output,
+    pg_finfo_fin_training_output,
+    |fcinfo| output_of_row(fcinfo).map(|output| pg_sys::Datum::from(output.to_bits() as i64))
+);
 
 /// [`fin_training_output`]'s work, with errors as values.
 ///

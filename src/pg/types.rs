@@ -12,6 +12,37 @@ use pgrx::AnyNumeric;
 
 pub use finml_models::plan::ValueKind;
 
+/// Declares the C-level function `$name` in fmgr's version-1 convention (its `$finfo` record
+/// and its entry point) whose work is `$work(fcinfo) -> SqlResult<pg_sys::Datum>`: an error
+/// is raised as the ERROR it reports. For the functions pgrx cannot declare (an aggregate's
+/// transition that changes its state in place and returns it).
+macro_rules! c_level_function {
+    ($(#[$doc:meta])* $name:ident, $finfo:ident, $work:expr) => {
+        #[no_mangle]
+        #[doc(hidden)]
+        pub extern "C" fn $finfo() -> &'static pgrx::pg_sys::Pg_finfo_record {
+            const V1: pgrx::pg_sys::Pg_finfo_record = pgrx::pg_sys::Pg_finfo_record { api_version: 1 };
+            &V1
+        }
+
+        $(#[$doc])*
+        #[no_mangle]
+        #[pgrx::pg_guard]
+        pub unsafe extern "C-unwind" fn $name(
+            fcinfo: pgrx::pg_sys::FunctionCallInfo,
+        ) -> pgrx::pg_sys::Datum {
+            match ($work)(fcinfo) {
+                Ok(datum) => datum,
+                Err(e) => {
+                    e.report(pgrx::PgLogLevel::ERROR);
+                    unreachable!("an ERROR does not return")
+                }
+            }
+        }
+    };
+}
+pub(crate) use c_level_function;
+
 /// How a scan reads a column of each kind.
 pub trait ReadAs {
     /// The select-list expression that reads `reference` (a quoted column) as this kind: a
