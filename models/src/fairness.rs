@@ -149,18 +149,22 @@ fn check_band_edges(key: &str, edges: &[f64], attributes: &[ProtectedColumn]) ->
             "bands of \"{key}\", which is not numeric: its values are its groups"
         )));
     }
+    band_edges_problem(key, edges).map_or(Ok(()), |problem| Err(invalid(problem)))
+}
+
+/// What is wrong with a numeric attribute's band edges (fin_fairness's and fin_profile's
+/// `bands`), if anything: 1 to [`MAX_BAND_EDGES`] edges, strictly ascending.
+pub fn band_edges_problem(key: &str, edges: &[f64]) -> Option<String> {
     if edges.is_empty() || edges.len() > MAX_BAND_EDGES {
-        return Err(invalid(format!(
+        return Some(format!(
             "the bands of \"{key}\" need 1 to {MAX_BAND_EDGES} edges, got {}",
             edges.len()
-        )));
+        ));
     }
-    if edges.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(invalid(format!(
-            "the band edges of \"{key}\" must be strictly ascending"
-        )));
-    }
-    Ok(())
+    edges
+        .windows(2)
+        .any(|w| w[0] >= w[1])
+        .then(|| format!("the band edges of \"{key}\" must be strictly ascending"))
 }
 
 /// One row's group within an attribute.

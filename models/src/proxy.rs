@@ -21,17 +21,13 @@
 
 use crate::data::{Column, NULL_CODE};
 use crate::error::{Error, Result};
+use crate::fairness::{band_edges_problem, MAX_GROUPS};
 use crate::metrics;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The default strength at which a feature is flagged as a likely proxy.
 pub const DEFAULT_PROXY_THRESHOLD: f64 = 0.3;
-
-/// The most band edges of one attribute.
-pub const MAX_BAND_EDGES: usize = 99;
-/// The most groups of a protected attribute (more: an identifier, or a number to band).
-pub const MAX_GROUPS: usize = 100;
 
 /// The proxy screen's own options beside fin_train's: each numeric attribute's band edges,
 /// and the strength at which a feature is flagged.
@@ -101,28 +97,17 @@ fn default_settings() -> ProxySettings {
     }
 }
 
-/// One attribute's band edges: 1 to [`MAX_BAND_EDGES`] finite numbers, strictly ascending,
-/// of an attribute named in `protected`.
+/// One attribute's band edges, of an attribute named in `protected`
+/// (fairness::band_edges_problem says what is wrong with them).
 fn band_edges(key: &str, edges: &Value, protected: &[String]) -> Result<Vec<f64>> {
     if !protected.iter().any(|p| p == key) {
         return Err(invalid(format!(
             "bands of \"{key}\", which options.protected does not name"
         )));
     }
-    let edges: Option<Vec<f64>> = edges
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| e.as_f64().filter(|x| x.is_finite()))
-                .collect()
-        })
-        .unwrap_or(None);
-    match edges {
-        Some(e) if !e.is_empty() && e.len() <= MAX_BAND_EDGES && e.windows(2).all(|w| w[0] < w[1]) => Ok(e),
-        _ => Err(invalid(format!(
-            "the bands of \"{key}\" must be 1 to {MAX_BAND_EDGES} finite numbers, strictly ascending"
-        ))),
-    }
+    let edges: Vec<f64> = serde_json::from_value(edges.clone())
+        .map_err(|_| invalid(format!("the bands of \"{key}\" must be a list of numbers")))?;
+    band_edges_problem(key, &edges).map_or(Ok(edges), |problem| Err(invalid(problem)))
 }
 
 /// A candidate's associations with every protected attribute, and the attributes it is a

@@ -22,8 +22,6 @@ pub const TABLES: usize = 3;
 pub const INDEX_BITS: u32 = 21;
 /// The stored form's first byte.
 const FORMAT: u8 = 1;
-/// Bytes of one stored cell: count, key XOR, check XOR.
-const CELL_BYTES: usize = 24;
 
 /// One cell: how many rows it holds (negative after a subtraction), and the XOR of their keys
 /// and of their keys' checks.
@@ -107,10 +105,7 @@ pub fn combine_states(a: &[i64], b: &[i64]) -> Option<Vec<i64>> {
 /// The key's check: the first 8 bytes of the SHA-256 of its 8 big-endian bytes (what
 /// PostgreSQL's `sha256(int8send(key))` gives).
 pub fn check_of(key: u64) -> u64 {
-    let digest = Sha256::digest(key.to_be_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    u64::from_be_bytes(first)
+    key_of(&key.to_be_bytes())
 }
 
 impl SampleSketch {
@@ -140,55 +135,38 @@ impl SampleSketch {
         })
     }
 
-    /// Adds one row's key (tests; the database sums whole tables).
-    pub fn add(&mut self, key: u64) {
-        let check = check_of(key);
-        for index in cell_indices(key) {
-            let cell = &mut self.cells[index];
-            cell.count += 1;
-            cell.keys ^= key;
-            cell.checks ^= check;
-        }
-        self.rows += 1;
+    /// The sketch as the aggregate's state: the row count, then each cell's count, key XOR
+    /// and check XOR.
+    pub fn to_state(&self) -> Vec<i64> {
+        let cells = self
+            .cells
+            .iter()
+            .flat_map(|c| [c.count, c.keys as i64, c.checks as i64]);
+        std::iter::once(self.rows).chain(cells).collect()
     }
 
-    /// The stored form: a format byte, the row count, then each cell (little-endian).
+    /// The stored form: a format byte, then the state's words (little-endian).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(9 + self.cells.len() * CELL_BYTES);
+        let state = self.to_state();
+        let mut bytes = Vec::with_capacity(1 + 8 * state.len());
         bytes.push(FORMAT);
-        bytes.extend_from_slice(&self.rows.to_le_bytes());
-        for cell in &self.cells {
-            bytes.extend_from_slice(&cell.count.to_le_bytes());
-            bytes.extend_from_slice(&cell.keys.to_le_bytes());
-            bytes.extend_from_slice(&cell.checks.to_le_bytes());
-        }
+        state
+            .iter()
+            .for_each(|w| bytes.extend_from_slice(&w.to_le_bytes()));
         bytes
     }
 
     /// Reads the stored form; `None` for anything else.
     pub fn from_bytes(bytes: &[u8]) -> Option<SampleSketch> {
-        let cells = TABLES * CELLS_PER_TABLE;
-        if bytes.len() != 9 + cells * CELL_BYTES || bytes[0] != FORMAT {
+        let (&format, words) = bytes.split_first()?;
+        if format != FORMAT || words.len() != 8 * STATE_LEN {
             return None;
         }
-        let word = |at: usize| {
-            let mut eight = [0u8; 8];
-            eight.copy_from_slice(&bytes[at..at + 8]);
-            u64::from_le_bytes(eight)
-        };
-        Some(SampleSketch {
-            rows: word(1) as i64,
-            cells: (0..cells)
-                .map(|i| {
-                    let at = 9 + i * CELL_BYTES;
-                    Cell {
-                        count: word(at) as i64,
-                        keys: word(at + 8),
-                        checks: word(at + 16),
-                    }
-                })
-                .collect(),
-        })
+        let state: Vec<i64> = words
+            .chunks_exact(8)
+            .map(|w| i64::from_le_bytes(w.try_into().unwrap_or_default()))
+            .collect();
+        SampleSketch::from_state(&state)
     }
 
     /// Compares the relation's rows (`now`) with this stored sample.
@@ -271,9 +249,9 @@ mod tests {
     }
 
     fn sketch(keys: impl IntoIterator<Item = u64>) -> SampleSketch {
-        let mut s = SampleSketch::empty();
-        keys.into_iter().for_each(|k| s.add(k));
-        s
+        let mut state = vec![0u64; STATE_LEN];
+        keys.into_iter().for_each(|k| add_to_state(&mut state, k));
+        SampleSketch::from_state(&state.iter().map(|&w| w as i64).collect::<Vec<_>>()).unwrap()
     }
 
     #[test]

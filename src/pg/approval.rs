@@ -16,7 +16,8 @@ use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::audit::with_durable_refusal_event;
 use crate::pg::catalog::{
-    caller_name, check_access, deployed_version, validate_model_name, Access,
+    caller_name, check_access, deployed_version, no_such_version, role_name, validate_model_name,
+    Access,
 };
 use crate::pg::extension::as_extension_owner;
 use crate::pg::registry::{self, lock, record_event, set_deployment, write};
@@ -96,7 +97,7 @@ pub fn decide(name: &str, version: i32, comment: &str, verdict: Verdict) -> SqlR
     let developers = [&pending.trained_by, &pending.trained_session_user];
     let is_developer = developers.iter().any(|d| **d == me || **d == my_session);
     if is_developer && !gucs::allow_self_approval() {
-        return with_durable_refusal_event(verdict.action(), (name, version), || {
+        return with_durable_refusal_event(verdict.action(), (name, Some(version)), || {
             Err(fail(
                 ErrorKind::PermissionDenied,
                 format!(
@@ -215,42 +216,29 @@ fn approval_row(name: &str, version: i32) -> SqlResult<Pending> {
             },
         )
     })?;
-    row.ok_or_else(|| {
-        fail(
-            ErrorKind::NotFound,
-            format!("model \"{name}\" has no version {version}"),
-            "list the versions in finml.models (a validator needs fin_grant to read them)",
-        )
-    })
-}
-
-fn role_name(role: pgrx::pg_sys::Oid) -> SqlResult<String> {
-    Ok(select_one::<String>(
-        "SELECT pg_catalog.pg_get_userbyid($1)::text",
-        &[DatumWithOid::from(role)],
-    )?
-    .unwrap_or_default())
+    row.ok_or_else(|| no_such_version(name, version))
 }
 
 /// `fin_deploy`: as registry::deploy, with a refusal under finml.require_approval recorded
-/// as an event that outlives the statement.
+/// as an event that outlives the statement (the caller's rights checked first: a role that
+/// may not deploy the model records nothing).
 pub fn deploy(name: &str, version: i32) -> SqlResult<Option<i32>> {
-    check_access(name, Access::Manage)?;
     if !gucs::require_approval() {
         return registry::deploy(name, version);
     }
-    with_durable_refusal_event("deploy", (name, version), || {
+    check_access(name, Access::Manage)?;
+    with_durable_refusal_event("deploy", (name, Some(version)), || {
         registry::deploy(name, version)
     })
 }
 
 /// `fin_rollback`: as registry::rollback, with a refusal under finml.require_approval
-/// recorded as an event that outlives the statement.
+/// recorded as [`deploy`]'s is.
 pub fn rollback(name: &str) -> SqlResult<(i32, i32)> {
-    check_access(name, Access::Manage)?;
     if !gucs::require_approval() {
         return registry::rollback(name);
     }
-    let current = deployed_version(name)?.unwrap_or(0);
+    check_access(name, Access::Manage)?;
+    let current = deployed_version(name)?;
     with_durable_refusal_event("rollback", (name, current), || registry::rollback(name))
 }

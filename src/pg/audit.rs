@@ -37,10 +37,10 @@ pub fn with_durable_failure_event<R>(
 /// four-eyes rule held), then fails with the same error.
 pub fn with_durable_refusal_event<R>(
     action: &str,
-    (model, version): (&str, i32),
+    (model, version): (&str, Option<i32>),
     work: impl FnOnce() -> SqlResult<R>,
 ) -> SqlResult<R> {
-    with_durable_event(action, (model, Some(version)), "refused", work)
+    with_durable_event(action, (model, version), "refused", work)
 }
 
 fn with_durable_event<R>(

@@ -193,9 +193,14 @@ fn read<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid<'_>]) -> Sql
 
 /// The name of the role running the statement.
 pub fn caller_name() -> SqlResult<String> {
+    role_name(caller())
+}
+
+/// The name of the role `role` (as pg_get_userbyid gives it).
+pub fn role_name(role: pgrx::pg_sys::Oid) -> SqlResult<String> {
     Ok(select_one::<String>(
         "SELECT pg_catalog.pg_get_userbyid($1)::text",
-        &[DatumWithOid::from(caller())],
+        &[DatumWithOid::from(role)],
     )?
     .unwrap_or_default())
 }
