@@ -200,21 +200,30 @@ impl SampleSketch {
 /// Whether `cell` (at `index`) holds exactly one row: its count is ±1, its check matches its
 /// key, and the key belongs in this cell.
 fn is_pure(cell: &Cell, index: usize) -> bool {
-    cell.count.abs() == 1
+    (cell.count == 1 || cell.count == -1)
         && check_of(cell.keys) == cell.checks
         && cell_indices(cell.keys).contains(&index)
 }
 
 /// Peels the single-row cells of a difference (stored minus now) until none is left; returns
 /// (rows only in the stored sample, rows only in the relation) when every cell empties.
+///
+/// At most one peel per cell: a real difference decodes in fewer (each peeled row empties a
+/// cell for good), and a made-up sketch (a hand-edited catalog) can hold a key that peels back
+/// and forth between its cells for ever; past the bound the difference is undecoded.
 fn peel(cells: &mut [Cell]) -> Option<(i64, i64)> {
     let (mut removed, mut added) = (0i64, 0i64);
     let mut queue: Vec<usize> = (0..cells.len())
         .filter(|&i| is_pure(&cells[i], i))
         .collect();
+    let mut peels = 0;
     while let Some(index) = queue.pop() {
         if !is_pure(&cells[index], index) {
             continue;
+        }
+        peels += 1;
+        if peels > cells.len() {
+            return None;
         }
         let Cell { count, keys, .. } = cells[index];
         if count > 0 {
@@ -225,7 +234,7 @@ fn peel(cells: &mut [Cell]) -> Option<(i64, i64)> {
         let check = check_of(keys);
         for other in cell_indices(keys) {
             let cell = &mut cells[other];
-            cell.count -= count;
+            cell.count = cell.count.wrapping_sub(count);
             cell.keys ^= keys;
             cell.checks ^= check;
             if is_pure(cell, other) {
@@ -329,6 +338,24 @@ mod tests {
         assert_eq!(combine_states(&combined[1..], &combined), None);
         assert_eq!(SampleSketch::from_state(&combined[1..]), None);
         assert_eq!(key_of(b"abc"), 0xba78_16bf_8f01_cfea);
+    }
+
+    #[test]
+    fn a_made_up_sketch_whose_key_peels_back_and_forth_is_undecoded() {
+        // One key, +1 in its first cell only: peeled there, it leaves -1 in its other two,
+        // which peel it back into the first, and so on.
+        let k = key(1);
+        let mut state = vec![0i64; STATE_LEN];
+        let first = 1 + 3 * cell_indices(k)[0];
+        state[first..first + 3].copy_from_slice(&[1, k as i64, check_of(k) as i64]);
+        let made_up = SampleSketch::from_state(&state).unwrap();
+        let d = made_up.compare(&SampleSketch::empty());
+        assert_eq!((d.identical, d.removed, d.added), (false, None, None));
+        // Extreme counts wrap, as the database's int8 state does, instead of overflowing.
+        state[first] = i64::MIN;
+        let extreme = SampleSketch::from_state(&state).unwrap();
+        assert!(!extreme.compare(&SampleSketch::empty()).identical);
+        assert!(!SampleSketch::empty().compare(&extreme).identical);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Fuzzing of the `options` any role passes to fin_train, fin_ts_view, fin_backtest and
-//! fin_fairness (issue
+//! Fuzzing of the `options` any role passes to fin_train, fin_ts_view, fin_backtest,
+//! fin_fairness and fin_profile's proxy screen (issue
 //! "Trust, second round"): JSON objects whose keys are the real option keys (and a few
 //! others) and whose values are drawn from what a hostile caller would try — extreme and
 //! negative numbers, huge lists, nested objects, wrong types.
@@ -9,14 +9,18 @@
 //! options object either is refused or gives a bounded view (at most 512 added columns and
 //! 1 MiB of SQL); fin_backtest's split of its options never panics; a fin_fairness options
 //! object either is refused or tests rows of extreme values without a panic, its bands at most
-//! 99 strictly ascending edges.
+//! 99 strictly ascending edges; a fin_profile options object either is refused or splits into
+//! fin_train's (the protected attributes excluded) and sane proxy settings, whose screen of
+//! extreme values gives associations in [0, 1] or none.
 //!
 //! Cases: `FINML_FUZZ_CASES` (default 256, as `make test` runs it; `make fuzz` runs more).
 
 use finml_models::backtest::{BacktestSpec, BACKTEST_KEYS};
+use finml_models::data::{CategoricalColumn, Column, NumericColumn};
 use finml_models::estimator::registry;
 use finml_models::fairness::{FairnessOptions, FairnessSample, ProtectedColumn, FAIRNESS_KEYS};
 use finml_models::options::TRAINING_KEYS;
+use finml_models::proxy::{screen, split_options, Protected};
 use finml_models::timeseries::{TimeKind, TsViewSpec, TS_VIEW_KEYS};
 use finml_models::{RawValue, TrainOptions};
 use proptest::prelude::*;
@@ -294,6 +298,97 @@ fn fin_fairness_options_never_panic_and_band_sanely() {
         .unwrap();
     println!(
         "fuzz_options: {} fin_fairness options objects, {} parsed",
+        cases(),
+        parsed.get()
+    );
+}
+
+/// A fin_profile options object: fin_train's keys, protected attributes (real, made-up or of
+/// the wrong type), bands of them or of others, and a proxy threshold of any value.
+fn profile_options() -> impl Strategy<Value = Value> {
+    let attribute = prop::sample::select(vec!["close", "symbol", "volume", ""]);
+    let edge = prop_oneof![
+        Just(json!(1e308)),
+        Just(json!(-1e308)),
+        Just(json!(26)),
+        Just(json!("26")),
+        Just(json!(null)),
+        (-100i32..100).prop_map(Value::from)
+    ];
+    let protected = prop_oneof![
+        prop::collection::vec(attribute.clone(), 0..4).prop_map(|a| json!(a)),
+        value()
+    ];
+    let bands = prop_oneof![
+        prop::collection::vec((attribute, prop::collection::vec(edge, 0..120)), 0..3).prop_map(
+            |bands| {
+                Value::Object(
+                    bands
+                        .into_iter()
+                        .map(|(a, e)| (a.to_owned(), Value::Array(e)))
+                        .collect(),
+                )
+            }
+        ),
+        value()
+    ];
+    let threshold = prop_oneof![Just(json!(0.3)), Just(json!(1)), value()];
+    (options(), protected, bands, threshold).prop_map(|(base, protected, bands, threshold)| {
+        let mut object = base.as_object().cloned().unwrap_or_default();
+        object.insert("protected".into(), protected);
+        object.insert("bands".into(), bands);
+        object.insert("proxy_threshold".into(), threshold);
+        Value::Object(object)
+    })
+}
+
+#[test]
+fn fin_profile_proxy_options_never_panic_and_screen_sanely() {
+    let numbers = [1e308, -1e308, f64::NAN, 0.0, -0.0, 26.0, 5e-324, 26.0];
+    let mut close = NumericColumn::default();
+    let mut symbol = CategoricalColumn::default();
+    for (i, &x) in numbers.iter().enumerate() {
+        close.push("close", (!x.is_nan()).then_some(x)).unwrap();
+        symbol.push([Some("GOOG"), None, Some("AAPL")][i % 3]);
+    }
+    let (close, symbol) = (Column::Numeric(close), Column::Categorical(symbol));
+    let parsed = std::cell::Cell::new(0u32);
+    runner()
+        .run(&profile_options(), |options| {
+            let Ok((train, settings)) = split_options(&options) else {
+                return Ok(());
+            };
+            parsed.set(parsed.get() + 1);
+            let _ = TrainOptions::from_json(&train);
+            prop_assert!(settings.threshold > 0.0 && settings.threshold <= 1.0);
+            if let Some(Value::Array(protected)) = options.get("protected") {
+                let excluded = &train["exclude"];
+                for name in protected.iter().filter(|p| p.is_string()) {
+                    prop_assert!(excluded.as_array().is_some_and(|e| e.contains(name)));
+                }
+            }
+            for edges in settings.bands.values() {
+                prop_assert!(!edges.is_empty() && edges.len() <= 99);
+                prop_assert!(edges.windows(2).all(|w| w[0] < w[1]));
+            }
+            let attributes: Vec<Protected> = [("close", &close), ("symbol", &symbol)]
+                .into_iter()
+                .filter_map(|(name, column)| {
+                    let bands = settings.bands.get(name).map(Vec::as_slice);
+                    Protected::new(name, column, bands).ok()
+                })
+                .collect();
+            for candidate in [&close, &symbol] {
+                let (associations, _) = screen(candidate, &attributes, settings.threshold);
+                for a in associations {
+                    prop_assert!(a.value.is_finite() && (0.0..=1.0).contains(&a.value));
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    println!(
+        "fuzz_options: {} fin_profile options objects, {} split",
         cases(),
         parsed.get()
     );
