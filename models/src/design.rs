@@ -41,33 +41,53 @@ pub struct SparseDesign {
 pub const SPARSE_BYTES_PER_VALUE: usize = 12;
 
 impl SparseDesign {
-    /// Reads `x` once, a block at a time; `None` as soon as its non-zero values would take
-    /// more than `max_bytes`.
+    /// Reads `x` once, a dense block at a time; `None` as soon as its non-zero values would
+    /// take more than `max_bytes`. (A design built from a dataset's columns is read without
+    /// dense blocks by `RowsDesign::read_sparse`.)
     pub fn read(x: &dyn DesignRows, max_bytes: usize) -> Option<SparseDesign> {
-        let mut design = SparseDesign {
-            starts: Vec::with_capacity(x.n_rows() + 1),
-            columns: Vec::new(),
-            values: Vec::new(),
-            width: x.width(),
-        };
-        design.starts.push(0);
+        let mut design = SparseDesign::empty(x.n_rows(), x.width());
         let too_big: Result<(), ()> = for_each_block(x, |_, block| {
             for r in 0..block.nrows() {
                 // Column 0 is the block's intercept.
-                for (c, &v) in row(&block, r)[1..].iter().enumerate() {
-                    if v != 0.0 {
-                        design.columns.push(c as u32);
-                        design.values.push(v);
-                    }
-                }
-                design.starts.push(design.values.len());
+                let values = row(&block, r)[1..].iter().copied().enumerate();
+                design.push_row(values.map(|(c, v)| (c as u32, v)));
             }
-            if design.values.len().saturating_mul(SPARSE_BYTES_PER_VALUE) > max_bytes {
-                return Err(());
-            }
-            Ok(())
+            design.within(max_bytes).then_some(()).ok_or(())
         });
         too_big.ok().map(|()| design)
+    }
+
+    /// A design of `width` columns without rows yet (room for `rows`).
+    pub fn empty(rows: usize, width: usize) -> SparseDesign {
+        let mut starts = Vec::with_capacity(rows.saturating_add(1));
+        starts.push(0);
+        SparseDesign {
+            starts,
+            columns: Vec::new(),
+            values: Vec::new(),
+            width,
+        }
+    }
+
+    /// Appends a row from its `(column, value)` pairs (zeros are left out).
+    pub fn push_row(&mut self, values: impl Iterator<Item = (u32, f64)>) {
+        for (c, v) in values {
+            if v != 0.0 {
+                self.columns.push(c);
+                self.values.push(v);
+            }
+        }
+        self.starts.push(self.values.len());
+    }
+
+    /// Whether every value is a finite number.
+    pub fn all_finite(&self) -> bool {
+        self.values.iter().all(|v| v.is_finite())
+    }
+
+    /// Whether its non-zero values take at most `max_bytes`.
+    pub fn within(&self, max_bytes: usize) -> bool {
+        self.values.len().saturating_mul(SPARSE_BYTES_PER_VALUE) <= max_bytes
     }
 
     /// Row `i`'s non-zero columns and values.

@@ -91,10 +91,11 @@ impl Reference {
     ) -> Reference {
         let n_features = preprocessor.features.len();
         let mut moments = vec![RunningMoments::default(); n_features];
-        for chunk in rows.chunks(CHUNK_ROWS) {
-            let x = preprocessor.design_matrix(data, chunk);
-            preprocessor.design_terms(&x, weights, |_, feature, term| moments[feature].add(term));
-        }
+        preprocessor.linear_terms(data, rows, weights, |_, terms| {
+            for (m, &term) in moments.iter_mut().zip(terms) {
+                m.add(term);
+            }
+        });
         Reference {
             mean_terms: moments.iter().map(|m| m.mean).collect(),
             term_sd: moments.iter().map(RunningMoments::population_sd).collect(),

@@ -266,13 +266,17 @@ pub fn check_budget(
     .with_hint(hint))
 }
 
+/// Blocks of dense design rows a linear solver holds at a time (design.rs): the block it
+/// reads and its weighted copy.
+pub const DENSE_BLOCKS: usize = 2;
+
 /// Rejects a linear fit that would not fit finml.max_training_memory with the training
-/// data: its `square_matrices` (width + 1)² matrices and the two blocks of design rows it
-/// reads at a time (design.rs).
+/// data: its `square_matrices` (width + 1)² matrices and the `dense_blocks` blocks of design
+/// rows it reads at a time (design.rs).
 pub fn check_solver_memory(
     data_bytes: usize,
     width: usize,
-    square_matrices: usize,
+    (square_matrices, dense_blocks): (usize, usize),
     limits: Limits,
 ) -> Result<()> {
     let squares = width
@@ -282,7 +286,8 @@ pub fn check_solver_memory(
         .saturating_mul(std::mem::size_of::<f64>());
     let blocks = BLOCK_ROWS
         .saturating_mul(width.saturating_add(1))
-        .saturating_mul(2 * std::mem::size_of::<f64>());
+        .saturating_mul(dense_blocks)
+        .saturating_mul(std::mem::size_of::<f64>());
     let solver = squares.saturating_add(blocks);
     let needed = data_bytes.saturating_add(solver);
     if needed > limits.max_memory_bytes {

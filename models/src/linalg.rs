@@ -1,37 +1,43 @@
 //! The little dense linear algebra the linear models need: a Cholesky factorization of a
 //! symmetric positive-definite matrix, solving with it, and inverting with it (for the
-//! covariance matrix of the coefficients). Matrices here are at most a few hundred wide.
+//! covariance matrix of the coefficients). Matrices here are a few hundred wide, a few
+//! thousand when a wide model's standard errors are asked for.
 
 use crate::interrupt;
-use ndarray::{Array1, Array2};
+use crate::design::dot;
+use ndarray::{Array1, Array2, Axis};
 
 /// A pivot below this share of its diagonal entry means the column is (numerically) a
 /// combination of the previous ones: rounding, not information, would decide the solution.
 const RELATIVE_PIVOT_TOLERANCE: f64 = 1e-10;
 
 /// Lower-triangular `L` with `a = L·Lᵀ`, or `None` when `a` is not (numerically) positive
-/// definite.
+/// definite. Row by row (Cholesky–Banachiewicz): every inner product runs over two
+/// contiguous rows of `L`.
 pub fn cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
     let n = a.nrows();
     let mut l = Array2::<f64>::zeros((n, n));
-    for j in 0..n {
-        // O(n³) in all: a cancel is honoured between columns.
+    for i in 0..n {
+        // O(n³) in all: a cancel is honoured between rows.
         interrupt::check();
-        let mut diag = a[[j, j]];
-        for k in 0..j {
-            diag -= l[[j, k]] * l[[j, k]];
-        }
-        if !(diag > RELATIVE_PIVOT_TOLERANCE * a[[j, j]] && diag.is_finite()) {
-            return None;
-        }
-        let d = diag.sqrt();
-        l[[j, j]] = d;
-        for i in (j + 1)..n {
-            let mut s = a[[i, j]];
-            for k in 0..j {
-                s -= l[[i, k]] * l[[j, k]];
+        for j in 0..=i {
+            let (done, row_i) = l.view().split_at(Axis(0), i);
+            let row_i = row_i.row(0);
+            let row_i = &row_i.as_slice().expect("a new, row-major matrix")[..j];
+            let row_j = if j < i {
+                &done.row(j).to_slice().expect("a new, row-major matrix")[..j]
+            } else {
+                row_i
+            };
+            let s = a[[i, j]] - dot(row_i, row_j);
+            if i == j {
+                if !(s > RELATIVE_PIVOT_TOLERANCE * a[[j, j]] && s.is_finite()) {
+                    return None;
+                }
+                l[[i, i]] = s.sqrt();
+            } else {
+                l[[i, j]] = s / l[[j, j]];
             }
-            l[[i, j]] = s / d;
         }
     }
     Some(l)
@@ -59,18 +65,31 @@ pub fn cholesky_solve(l: &Array2<f64>, b: &Array1<f64>) -> Array1<f64> {
     x
 }
 
-/// `a⁻¹` of a symmetric positive-definite matrix, or `None` when it is singular.
+/// `a⁻¹` of a symmetric positive-definite matrix, or `None` when it is singular:
+/// `a⁻¹ = L⁻ᵀ·L⁻¹`, with the rows of `L⁻ᵀ` (the columns of `L⁻¹`) solved by forward
+/// substitution over contiguous rows of `L`, and the product by matrixmultiply.
 pub fn spd_inverse(a: &Array2<f64>) -> Option<Array2<f64>> {
     let l = cholesky(a)?;
     let n = a.nrows();
-    let mut inv = Array2::<f64>::zeros((n, n));
+    // Row j of `upper` is column j of L⁻¹: zero before j.
+    let mut upper = Array2::<f64>::zeros((n, n));
+    let mut column = vec![0.0; n];
     for j in 0..n {
         interrupt::check();
-        let mut e = Array1::<f64>::zeros(n);
-        e[j] = 1.0;
-        inv.column_mut(j).assign(&cholesky_solve(&l, &e));
+        column.fill(0.0);
+        for i in j..n {
+            let row = l.row(i);
+            let row = row.as_slice().expect("a new, row-major matrix");
+            let known = if i == j { 1.0 } else { 0.0 };
+            column[i] = (known - dot(&row[j..i], &column[j..i])) / row[i];
+        }
+        upper
+            .row_mut(j)
+            .as_slice_mut()
+            .expect("a new, row-major matrix")
+            .copy_from_slice(&column);
     }
-    Some(inv)
+    Some(upper.dot(&upper.t()))
 }
 
 #[cfg(test)]

@@ -98,12 +98,12 @@ fn tfidf_equals_scikit_learn_within_1e_9() {
     }
 }
 
-/// Logistic regression on the memos' hashed TF-IDF (1,024 columns, words and pairs), on
-/// every row.
-fn text_model() -> finml_models::TrainOutcome {
+/// Logistic regression on the memos' hashed TF-IDF (`max_features` columns, words and
+/// pairs, `norm` "l2" or "none"), on every row.
+fn text_model_of(max_features: usize, norm: &str) -> finml_models::TrainOutcome {
     let options = TrainOptions::from_json(&json!({
         "test_size": 0,
-        "text": {"memo": {"max_features": 1024, "ngram": [1, 2]}}
+        "text": {"memo": {"max_features": max_features, "ngram": [1, 2], "norm": norm}}
     }))
     .unwrap();
     train(
@@ -113,6 +113,52 @@ fn text_model() -> finml_models::TrainOutcome {
         LIMITS,
     )
     .unwrap()
+}
+
+fn text_model() -> finml_models::TrainOutcome {
+    text_model_of(1024, "l2")
+}
+
+/// scikit-learn's weights of one setting: the intercept first, then one per column (the
+/// files list the intercept as column -1; memos_wide.csv only the non-zero weights).
+fn sklearn_weights(lines: impl Iterator<Item = String>, width: usize) -> Vec<f64> {
+    let mut weights = vec![0.0; width + 1];
+    for line in lines {
+        let (column, weight) = line.split_once(',').unwrap();
+        let column: i64 = column.parse().unwrap();
+        weights[(column + 1) as usize] = weight.parse().unwrap();
+    }
+    weights
+}
+
+/// The largest differences between a fitted logistic model and scikit-learn's `reference`
+/// weights: over the weights, and over every memo's probability.
+fn gaps_from_sklearn(out: &finml_models::TrainOutcome, reference: &[f64]) -> (f64, f64) {
+    let Some(LinearModel { linear: fitted, .. }) =
+        out.model.estimator.downcast_ref::<LinearModel>()
+    else {
+        panic!("not a logistic regression");
+    };
+    assert_eq!(fitted.weights.len() + 1, reference.len());
+    let ours = std::iter::once(&fitted.intercept).chain(&fitted.weights);
+    let worst = ours
+        .zip(reference)
+        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+    let data = memo_dataset();
+    let all: Vec<usize> = (0..data.n_rows()).collect();
+    let x = out.model.preprocessor.design_matrix(&data, &all);
+    let predicted = out.model.predict_rows(&data, &all).unwrap();
+    let mut worst_p = 0.0f64;
+    for (row, p) in x.rows().into_iter().zip(&predicted) {
+        let eta = reference[0]
+            + row
+                .iter()
+                .zip(&reference[1..])
+                .map(|(x, w)| x * w)
+                .sum::<f64>();
+        worst_p = worst_p.max((p - 1.0 / (1.0 + (-eta).exp())).abs());
+    }
+    (worst, worst_p)
 }
 
 #[test]
@@ -125,43 +171,30 @@ fn logistic_regression_on_tfidf_equals_scikit_learns() {
         panic!("not a logistic regression");
     };
     // scikit-learn 1.9.1 LogisticRegression(C=1.0, tol=1e-10) on the same features
-    // (reference/memos_logistic.csv). 1,024 columns go to L-BFGS, which stops at a mean
-    // gradient of 1e-6 per row (Newton's 1e-8 applies below 256 columns), which leaves the
-    // weights about 1e-4 from the exact optimum (measured: 1.7e-4, probabilities 2.5e-5):
-    // tolerance 1e-3 on the weights, 1e-4 on every row's probability.
-    let mut sklearn = vec![0.0; 1025];
-    let mut worst = 0.0f64;
-    for line in reference("memos_logistic.csv").lines().skip(1) {
-        let (column, weight) = line.split_once(',').unwrap();
-        let (column, weight): (i64, f64) = (column.parse().unwrap(), weight.parse().unwrap());
-        sklearn[(column + 1) as usize] = weight;
-        let got = if column < 0 {
-            fitted.intercept
-        } else {
-            fitted.weights[column as usize]
-        };
-        worst = worst.max((got - weight).abs());
-    }
-    assert!(
-        worst < 1e-3,
-        "largest weight difference from scikit-learn {worst:e}"
+    // (reference/memos_logistic.csv). 1,024 columns go to truncated Newton, which stops at a
+    // mean gradient of 1e-8 per row, as Newton's method does below 256 columns: weights
+    // within 1e-4 and every row's probability within 1e-5 (issue 38's targets; the
+    // reference's own precision is about 1e-6, reference/memos_wide.py).
+    let sklearn = sklearn_weights(
+        reference("memos_logistic.csv")
+            .lines()
+            .skip(1)
+            .map(str::to_owned),
+        1024,
     );
-    assert_eq!(fitted.weights.len(), 1024);
-    let all: Vec<usize> = (0..data.n_rows()).collect();
-    let x = out.model.preprocessor.design_matrix(&data, &all);
-    let ours = out.model.predict_rows(&data, &all).unwrap();
-    let mut worst_p = 0.0f64;
-    for (row, p) in x.rows().into_iter().zip(&ours) {
-        let eta = sklearn[0]
-            + row
-                .iter()
-                .zip(&sklearn[1..])
-                .map(|(x, w)| x * w)
-                .sum::<f64>();
-        worst_p = worst_p.max((p - 1.0 / (1.0 + (-eta).exp())).abs());
-    }
-    assert!(worst_p < 1e-4, "largest probability difference {worst_p:e}");
+    let (worst, worst_p) = gaps_from_sklearn(&out, &sklearn);
+    assert!(worst < 1e-4, "largest weight difference {worst:e}");
+    assert!(worst_p < 1e-5, "largest probability difference {worst_p:e}");
     eprintln!("weights within {worst:e}, probabilities within {worst_p:e} of scikit-learn");
+    let run = out.solver.unwrap();
+    assert!(run.converged && run.solver == "newton-cg", "{run:?}");
+    assert!(
+        out.metrics_json(0.0).get("solver").is_none(),
+        "stored only when it did not converge"
+    );
+    // A hashed text feature's standard errors are not computed unless asked for.
+    assert!(fitted.coefficients.iter().all(|c| c.std_error.is_none()));
+    assert_eq!(fitted.weights.len(), 1024);
 
     // The row path (fin_predict) equals the design-matrix path, NULL and unseen words too.
     let rows: Vec<usize> = (0..data.n_rows()).step_by(37).collect();
@@ -177,6 +210,84 @@ fn logistic_regression_on_tfidf_equals_scikit_learns() {
     // A NULL memo is an empty document: no column is set, the intercept alone predicts.
     let empty = out.model.predict(&[RawValue::Null]).unwrap();
     assert!((empty - 1.0 / (1.0 + (-fitted.intercept).exp())).abs() < 1e-15);
+}
+
+#[test]
+fn wide_and_unnormalized_tfidf_fits_reach_scikit_learns_optimum() {
+    // scikit-learn 1.9.1 newton-cg to tol 1e-12 (reference/memos_wide.py, which also checks it
+    // against lbfgs: within 6e-6): 4,096 and 65,536 hashed columns, and 1,024 without the
+    // l2 row norm (values up to ~8: an ill-conditioned fit that L-BFGS left 0.03 away in
+    // probability). Issue 38's targets: weights within 1e-4, probabilities within 1e-5.
+    let wide = reference("memos_wide.csv");
+    for (setting, width, norm) in [
+        ("wide4096", 4096, "l2"),
+        ("wide65536", 65536, "l2"),
+        ("raw1024", 1024, "none"),
+    ] {
+        let lines = wide
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("{setting},")))
+            .map(str::to_owned);
+        let sklearn = sklearn_weights(lines, width);
+        let out = text_model_of(width, norm);
+        let (worst, worst_p) = gaps_from_sklearn(&out, &sklearn);
+        eprintln!("{setting}: weights within {worst:e}, probabilities within {worst_p:e}");
+        assert!(
+            worst < 1e-4,
+            "{setting}: largest weight difference {worst:e}"
+        );
+        assert!(
+            worst_p < 1e-5,
+            "{setting}: largest probability difference {worst_p:e}"
+        );
+        assert!(out.solver.is_some_and(|run| run.converged));
+    }
+}
+
+#[test]
+fn a_fit_stopped_before_its_tolerance_says_so() {
+    // One Newton step is not enough: the note and metrics.solver say so.
+    let options = TrainOptions::from_json(&json!({
+        "test_size": 0, "max_iter": 1,
+        "text": {"memo": {"max_features": 1024, "ngram": [1, 2]}}
+    }))
+    .unwrap();
+    let out = train(
+        &memo_dataset(),
+        finml_models::registry::LOGISTIC,
+        &options,
+        LIMITS,
+    )
+    .unwrap();
+    let solver = &out.metrics_json(0.0)["solver"];
+    assert_eq!(solver["converged"], false, "{solver}");
+    assert_eq!(solver["steps"], 1);
+    assert_eq!(solver["name"], "newton-cg");
+    assert!(solver["largest_gradient_per_row"].as_f64().unwrap() > 1e-8);
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("stopped after max_iter = 1 steps before reaching its tolerance")),
+        "{:?}",
+        out.notes
+    );
+    // Asked for, the standard errors of hashed columns are computed.
+    let options = TrainOptions::from_json(&json!({
+        "test_size": 0, "std_errors": true,
+        "text": {"memo": {"max_features": 256, "ngram": [1, 2]}}
+    }))
+    .unwrap();
+    let out = train(
+        &memo_dataset(),
+        finml_models::registry::LOGISTIC,
+        &options,
+        LIMITS,
+    )
+    .unwrap();
+    let Some(LinearModel { linear, .. }) = out.model.estimator.downcast_ref::<LinearModel>() else {
+        panic!("not a logistic regression");
+    };
+    assert!(linear.coefficients[0].std_error.is_some_and(|se| se > 0.0));
 }
 
 #[test]

@@ -232,6 +232,8 @@ pub struct Fitted {
     pub log: Vec<crate::progress::EpochLog>,
     /// Where it trained ("cpu", "cuda:0"), for estimators that choose.
     pub device: Option<String>,
+    /// How an iterative linear solver ended (stored in the version's metrics).
+    pub solver: Option<crate::estimator::linear::SolverRun>,
 }
 
 impl Fitted {
@@ -242,6 +244,7 @@ impl Fitted {
             estimator: Box::new(estimator),
             log: Vec::new(),
             device: None,
+            solver: None,
         }
     }
 }
@@ -544,7 +547,8 @@ impl Clone for Box<dyn Estimator> {
 
 impl dyn Estimator {
     /// The output of each of `rows` of `data`, built and computed a block of design rows at
-    /// a time (no design matrix of all of them).
+    /// a time (no design matrix of all of them; a linear model's from its design values
+    /// alone, so that a hashed text feature costs its non-zero columns).
     pub fn outputs_of_rows(
         &self,
         preprocessor: &Preprocessor,
@@ -552,6 +556,12 @@ impl dyn Estimator {
         rows: &[usize],
     ) -> Vec<f64> {
         let mut outputs = Vec::with_capacity(rows.len());
+        if let Predictor::Linear(linear) = self.predictor() {
+            preprocessor.linear_terms(data, rows, &linear.weights, |_, terms| {
+                outputs.push(linear.intercept + terms.iter().sum::<f64>());
+            });
+            return outputs;
+        }
         for block in rows.chunks(BLOCK_ROWS) {
             outputs.extend(self.outputs(&preprocessor.design_matrix(data, block)));
         }

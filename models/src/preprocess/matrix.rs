@@ -4,9 +4,9 @@
 use super::transform::{FeatureTransform, Transform, MAX_DESIGN_WIDTH};
 use crate::data::MISSING_LEVEL;
 use crate::data::{Column, Dataset, NULL_CODE};
-use crate::design::DesignRows;
+use crate::design::{DesignRows, SparseDesign, BLOCK_ROWS};
 use crate::interrupt;
-use ndarray::{s, Array2, ArrayViewMut2};
+use ndarray::{Array2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 
 /// The fitted preprocessing of every feature, in feature order.
@@ -43,6 +43,13 @@ impl Preprocessor {
         self.features
             .iter()
             .fold(0usize, |w, f| w.saturating_add(f.transform.width()))
+    }
+
+    /// Whether a feature is hashed text (a design mostly of zeros).
+    pub fn has_text(&self) -> bool {
+        self.features
+            .iter()
+            .any(|f| matches!(f.transform, Transform::Text(_)))
     }
 
     /// The first structural problem of the preprocessing, named for an error message: a
@@ -127,9 +134,51 @@ impl Preprocessor {
     /// Writes the design rows of the rows `rows` of `data` into `x` (`rows.len()` × width),
     /// every cell of it (a buffer is reused from block to block).
     pub fn fill_design(&self, data: &Dataset, rows: &[usize], mut x: ArrayViewMut2<'_, f64>) {
+        x.fill(0.0);
+        self.each_design_value(data, rows, |r, column, value| x[[r, column]] = value);
+    }
+
+    /// Each row's terms of the linear predictor `weights · design row`, one per feature:
+    /// `on_row(position in rows, terms)`, a block of rows at a time from the design values
+    /// (a hashed text feature costs its non-zero columns, not its width).
+    pub fn linear_terms(
+        &self,
+        data: &Dataset,
+        rows: &[usize],
+        weights: &[f64],
+        mut on_row: impl FnMut(usize, &[f64]),
+    ) {
+        let features = self.features.len();
+        let feature_of: Vec<usize> = self
+            .features
+            .iter()
+            .enumerate()
+            .flat_map(|(k, f)| std::iter::repeat_n(k, f.transform.width()))
+            .collect();
+        let mut terms = vec![0.0; BLOCK_ROWS.min(rows.len()) * features];
+        for (b, block) in rows.chunks(BLOCK_ROWS).enumerate() {
+            terms.fill(0.0);
+            self.each_design_value(data, block, |r, column, value| {
+                terms[r * features + feature_of[column]] += weights[column] * value;
+            });
+            for r in 0..block.len() {
+                on_row(b * BLOCK_ROWS + r, &terms[r * features..(r + 1) * features]);
+            }
+        }
+    }
+
+    /// Calls `on_value(position in rows, design column, value)` for the design values of
+    /// the rows `rows` of `data`: every value of the numeric and binned columns, the set
+    /// indicator of a categorical, a hashed text feature's non-zero columns (the others are
+    /// zero). One feature at a time, cancellable between features and every 4,096 texts.
+    pub fn each_design_value(
+        &self,
+        data: &Dataset,
+        rows: &[usize],
+        mut on_value: impl FnMut(usize, usize, f64),
+    ) {
         let mut offset = 0;
         for f in &self.features {
-            // One column at a time: rows × width in all, cancellable between columns.
             interrupt::check();
             let column = data
                 .feature(&f.name)
@@ -137,42 +186,36 @@ impl Preprocessor {
             match (&f.transform, &column.column) {
                 (Transform::Numeric(n), Column::Numeric(c)) => {
                     for (r, &i) in rows.iter().enumerate() {
-                        x[[r, offset]] = n.standardize(c.values[i]);
+                        on_value(r, offset, n.standardize(c.values[i]));
                     }
-                    offset += 1;
                 }
                 (Transform::Categorical(t), Column::Categorical(c)) => {
                     // Map the dataset's codes to design columns once, not per row.
                     let by_code: Vec<Option<usize>> =
                         c.levels.iter().map(|l| t.column_of(Some(l))).collect();
-                    x.slice_mut(s![.., offset..offset + t.width()]).fill(0.0);
                     for (r, &i) in rows.iter().enumerate() {
                         let column = match c.codes[i] {
                             NULL_CODE => t.missing_column,
                             code => by_code[code as usize],
                         };
                         if let Some(col) = column {
-                            x[[r, offset + col]] = 1.0;
+                            on_value(r, offset + col, 1.0);
                         }
                     }
-                    offset += t.width();
                 }
                 (Transform::Binned(b), column) => {
                     for (r, bin) in b.bins_of_rows(column, rows).into_iter().enumerate() {
-                        x[[r, offset]] = b.bins[bin].woe;
+                        on_value(r, offset, b.bins[bin].woe);
                     }
-                    offset += 1;
                 }
                 (Transform::Date(d), Column::Numeric(c)) => {
                     for (r, &i) in rows.iter().enumerate() {
                         for (p, value) in d.design(c.values[i]).enumerate() {
-                            x[[r, offset + p]] = value;
+                            on_value(r, offset + p, value);
                         }
                     }
-                    offset += d.parts.len();
                 }
                 (Transform::Text(t), Column::Categorical(c)) => {
-                    x.slice_mut(s![.., offset..offset + t.width()]).fill(0.0);
                     let cached = c.derived_levels(t.spec.counts_key(), |l| t.spec.counts(l));
                     for (r, &i) in rows.iter().enumerate() {
                         if r % 4096 == 4095 {
@@ -187,14 +230,14 @@ impl Preprocessor {
                             None => t.transform(c.level(i)),
                         };
                         for (column, value) in row {
-                            x[[r, offset + column]] = value;
+                            on_value(r, offset + column, value);
                         }
                     }
-                    offset += t.width();
                 }
                 // `fit` builds one transform per dataset column of the same kind.
                 _ => unreachable!("preprocessor and dataset columns disagree"),
             }
+            offset += f.transform.width();
         }
     }
 
@@ -223,6 +266,29 @@ pub struct RowsDesign<'a> {
     pub preprocessor: &'a Preprocessor,
     pub data: &'a Dataset,
     pub rows: &'a [usize],
+}
+
+impl RowsDesign<'_> {
+    /// The design as compressed sparse rows, built a block of rows at a time from each
+    /// feature's values (no dense block: a hashed text feature of 65,536 columns costs its
+    /// non-zero values); `None` as soon as they would take more than `max_bytes`.
+    pub fn read_sparse(&self, max_bytes: usize) -> Option<SparseDesign> {
+        let mut design = SparseDesign::empty(self.rows.len(), self.width());
+        let mut block: Vec<Vec<(u32, f64)>> = vec![Vec::new(); BLOCK_ROWS];
+        for rows in self.rows.chunks(BLOCK_ROWS) {
+            self.preprocessor
+                .each_design_value(self.data, rows, |r, column, value| {
+                    block[r].push((column as u32, value));
+                });
+            for values in &mut block[..rows.len()] {
+                design.push_row(values.drain(..));
+            }
+            if !design.within(max_bytes) {
+                return None;
+            }
+        }
+        Some(design)
+    }
 }
 
 impl DesignRows for RowsDesign<'_> {

@@ -8,7 +8,7 @@ use crate::estimator::Fitted;
 use crate::explain::Reference;
 use crate::format;
 use crate::linear::multinomial::class_probabilities;
-use crate::linear::sigmoid;
+use crate::linear::{sigmoid, SolverRun};
 use crate::metrics;
 use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
 use crate::options::Task;
@@ -35,6 +35,9 @@ pub struct TrainOutcome {
     pub training_log: Vec<EpochLog>,
     /// Where an MLP trained: "cpu" or "cuda:0".
     pub device: Option<String>,
+    /// How an iterative linear solver ended (stored as `metrics.solver` when it stopped
+    /// before its tolerance).
+    pub solver: Option<SolverRun>,
 }
 
 impl TrainOutcome {
@@ -49,6 +52,18 @@ impl TrainOutcome {
         metrics.insert("evaluated_on".into(), json!(self.evaluated_on));
         if let Some(device) = &self.device {
             metrics.insert("device".into(), json!(device));
+        }
+        // Stored only where it matters: a fit that stopped before its tolerance.
+        if let Some(run) = self.solver.filter(|run| !run.converged) {
+            metrics.insert(
+                "solver".into(),
+                json!({
+                    "name": run.solver,
+                    "steps": run.steps,
+                    "largest_gradient_per_row": run.largest_gradient_per_row,
+                    "converged": run.converged,
+                }),
+            );
         }
         metrics.insert("train_seconds".into(), json!(train_seconds));
         Value::Object(metrics)
@@ -115,6 +130,7 @@ impl Assembly {
             estimator,
             log,
             device,
+            solver,
         } = self.fitted;
         let (positive_class, negative_class) = match self.classes {
             Some((positive, negative)) => (Some(positive), Some(negative)),
@@ -142,6 +158,7 @@ impl Assembly {
             held_out: self.held_out,
             training_log: log,
             device,
+            solver,
         })
     }
 }

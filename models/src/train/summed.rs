@@ -71,6 +71,7 @@ impl SummedTraining<'_> {
                 estimator: fitted.estimator,
                 log: Vec::new(),
                 device: None,
+                solver: None,
             },
             reference: Some(fitted.reference),
             evaluation: Some(evaluation),

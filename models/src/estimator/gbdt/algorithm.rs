@@ -63,6 +63,7 @@ impl Params for GbdtParams {
                 estimator: Box::new(GbdtClasses::new(fit.ensembles)),
                 log: fit.log,
                 device: None,
+                solver: None,
             });
         }
         let (preprocessor, fit) = fit_estimator(input, self)?;
@@ -71,6 +72,7 @@ impl Params for GbdtParams {
             estimator: Box::new(TreeEstimator::new(GBDT, fit.ensemble, Vec::new())),
             log: fit.log,
             device: None,
+            solver: None,
         })
     }
 

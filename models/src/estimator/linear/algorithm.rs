@@ -4,7 +4,7 @@
 use super::multinomial::Multinomial;
 use super::{
     fit, fit_multiclass, LinearEstimator, LinearFit, SolverParams, LINEAR_DEFAULT_L2,
-    LOGISTIC_DEFAULT_L2, SOLVER_KEYS,
+    LOGISTIC_DEFAULT_L2, LOGISTIC_KEYS, SOLVER_KEYS,
 };
 use crate::data::{Dataset, RawValue};
 use crate::error::{Error, Result};
@@ -32,13 +32,27 @@ impl Spec for LogisticSpec {
     }
 
     fn keys(&self) -> &'static [&'static str] {
-        SOLVER_KEYS
+        LOGISTIC_KEYS
     }
 
     fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>> {
+        let std_errors = match options.get("std_errors") {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(other) => {
+                return Err(Error::invalid_option(format!(
+                    "std_errors must be true or false, got {}",
+                    crate::json::json_kind(other)
+                ))
+                .with_hint(
+                    "by default they are computed unless the model has a hashed text feature",
+                ))
+            }
+        };
         Ok(Box::new(LogisticParams {
             solver: SolverParams::from_options(options, self.name(), LOGISTIC_DEFAULT_L2)?,
             l2_given: options.contains_key("l2"),
+            std_errors,
         }))
     }
 
@@ -96,6 +110,8 @@ pub struct LogisticParams {
     /// Whether the caller set `l2` (a regression target trains a linear regression, whose
     /// default penalty is another).
     pub l2_given: bool,
+    /// `options.std_errors` (`None`: [`wants_std_errors`](super::wants_std_errors) decides).
+    pub std_errors: Option<bool>,
 }
 
 /// Linear regression's parameters.
@@ -144,14 +160,17 @@ impl Params for LogisticParams {
             let (preprocessor, fitted) = fit_multiclass(input, self.solver, (y, classes))?;
             return Ok(Fitted::of(preprocessor, MultinomialModel(fitted)));
         }
-        let (preprocessor, linear) = fit(input, self.solver)?;
-        Ok(Fitted::of(
-            preprocessor,
-            LinearModel {
-                linear,
-                classifier: true,
-            },
-        ))
+        let (preprocessor, linear, run) = fit(input, self.solver, self.std_errors)?;
+        Ok(Fitted {
+            solver: run,
+            ..Fitted::of(
+                preprocessor,
+                LinearModel {
+                    linear,
+                    classifier: true,
+                },
+            )
+        })
     }
 
     fn trains_multi_class(&self) -> bool {
@@ -193,7 +212,7 @@ impl Params for LinearParams {
     }
 
     fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
-        let (preprocessor, linear) = fit(input, self.0)?;
+        let (preprocessor, linear, _) = fit(input, self.0, None)?;
         Ok(Fitted::of(
             preprocessor,
             LinearModel {

@@ -10,10 +10,10 @@ pub mod summed;
 
 pub use solver::{
     first_invalid_coefficient, fit_linear, fit_logistic, fit_logistic_coefficients,
-    fit_logistic_weighted, fitted_by_newton, linear_predictor, logistic_covariance,
-    logistic_covariance_weighted, logistic_row, newton_by_passes, original_scale_coefficients,
-    sigmoid, Coefficient, LinearFit, NewtonPass, NewtonSolution, GRADIENT_TOLERANCE_PER_ROW,
-    NEWTON_MAX_TERMS,
+    fit_logistic_weighted, fit_logistic_with, fitted_by_newton, linear_predictor,
+    logistic_covariance, logistic_covariance_weighted, logistic_row, newton_by_passes,
+    original_scale_coefficients, sigmoid, Coefficient, LinearFit, NewtonPass, NewtonSolution,
+    SolverRun, NEWTON_GRADIENT_TOLERANCE_PER_ROW, NEWTON_MAX_TERMS,
 };
 
 use crate::data::RawValue;
@@ -21,7 +21,7 @@ use crate::design::{in_table_order, DesignRows, SparseDesign};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{
     check_solver_memory, multi_class_weights, row_weights, ClassWeight, FitInput, Limits,
-    TrainLabels, LINEAR_SQUARE_MATRICES,
+    TrainLabels, DENSE_BLOCKS, LINEAR_SQUARE_MATRICES,
 };
 use crate::json::parse_slice;
 use crate::preprocess::{Preprocessor, RowsDesign, Transform};
@@ -32,6 +32,16 @@ use serde_json::{Map, Value};
 
 /// The option keys of the linear solvers (logistic, linear, and the scorecard's regression).
 pub const SOLVER_KEYS: &[&str] = &["l2", "max_iter", "class_weight"];
+/// Logistic regression's keys: the solvers' and `std_errors`.
+pub const LOGISTIC_KEYS: &[&str] = &["l2", "max_iter", "class_weight", "std_errors"];
+
+/// Whether a logistic fit computes its coefficients' standard errors: `options.std_errors`
+/// when given, otherwise yes unless the design has a hashed text feature (thousands of
+/// columns whose individual p-values nobody reads, and a terms³ inverse that would cost more
+/// than the fit).
+pub fn wants_std_errors(std_errors: Option<bool>, preprocessor: &Preprocessor) -> bool {
+    std_errors.unwrap_or_else(|| !preprocessor.has_text())
+}
 
 /// Validated solver parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -179,42 +189,55 @@ pub enum SolverDesign<'a> {
 }
 
 impl<'a> SolverDesign<'a> {
-    pub fn new(columns: RowsDesign<'a>, data_bytes: usize, limits: Limits) -> SolverDesign<'a> {
+    pub fn new(
+        columns: RowsDesign<'a>,
+        data_bytes: usize,
+        limits: Limits,
+    ) -> Result<SolverDesign<'a>> {
         let newton = fitted_by_newton(columns.width());
         SolverDesign::for_solver(columns, data_bytes, limits, newton)
     }
 
-    /// The design for Newton's method (`newton`: read from the columns) or L-BFGS (held).
+    /// The design for Newton's method (`newton`: read from the columns) or the wide solvers
+    /// (held; sparse with a text feature, refused with 54000 when its non-zero values do not
+    /// fit finml.max_training_memory with `data_bytes`).
     pub fn for_solver(
         columns: RowsDesign<'a>,
         data_bytes: usize,
         limits: Limits,
         newton: bool,
-    ) -> SolverDesign<'a> {
+    ) -> Result<SolverDesign<'a>> {
         let bytes = columns
             .n_rows()
             .saturating_mul(columns.width())
             .saturating_mul(std::mem::size_of::<f64>());
-        let has_text = columns
-            .preprocessor
-            .features
-            .iter()
-            .any(|f| matches!(f.transform, Transform::Text(_)));
-        if has_text && !newton {
+        if columns.preprocessor.has_text() && !newton {
             let room = limits.max_memory_bytes.saturating_sub(data_bytes);
-            if let Some(sparse) = SparseDesign::read(&columns, room) {
-                return SolverDesign::Sparse(sparse);
-            }
+            return match columns.read_sparse(room) {
+                Some(sparse) => Ok(SolverDesign::Sparse(sparse)),
+                None => Err(Error::new(
+                    ErrorKind::ResourceLimit,
+                    format!(
+                        "the non-zero values of the design of {} rows × {} columns take more than finml.max_training_memory ({:.1} MB) allows with the data",
+                        columns.n_rows(),
+                        columns.width(),
+                        limits.max_memory_bytes as f64 / 1048576.0
+                    ),
+                )
+                .with_hint("raise finml.max_training_memory, lower a text feature's max_features or ngram, or train on a sample")),
+            };
         }
-        if !newton && data_bytes.saturating_add(bytes) <= limits.max_memory_bytes {
-            SolverDesign::Held(
-                columns
-                    .preprocessor
-                    .design_matrix(columns.data, columns.rows),
-            )
-        } else {
-            SolverDesign::Columns(columns)
-        }
+        Ok(
+            if !newton && data_bytes.saturating_add(bytes) <= limits.max_memory_bytes {
+                SolverDesign::Held(
+                    columns
+                        .preprocessor
+                        .design_matrix(columns.data, columns.rows),
+                )
+            } else {
+                SolverDesign::Columns(columns)
+            },
+        )
     }
 
     pub fn rows(&self) -> &dyn DesignRows {
@@ -291,17 +314,40 @@ pub fn dense_design(input: &mut FitInput<'_>, what: &str) -> Result<(Preprocesso
 }
 
 /// Fits logistic regression (binary labels) or linear regression (numeric labels) on the
-/// standardized design of the training rows.
+/// standardized design of the training rows; `std_errors` as [`wants_std_errors`] (a linear
+/// regression always has them). A logistic fit that stopped before its tolerance is told
+/// (a note) and returned with its run.
 pub fn fit(
     input: &mut FitInput<'_>,
     params: SolverParams,
-) -> Result<(Preprocessor, LinearEstimator)> {
+    std_errors: Option<bool>,
+) -> Result<(Preprocessor, LinearEstimator, Option<SolverRun>)> {
     let preprocessor = fit_standardized(input)?;
     let width = preprocessor.width();
+    let binary = matches!(input.labels, TrainLabels::Binary(_));
+    let covariance = !binary || wants_std_errors(std_errors, &preprocessor);
+    // Newton's method and the covariance hold terms × terms matrices; truncated Newton holds
+    // one information weight per row instead.
+    let newton = fitted_by_newton(width);
+    let (squares, per_row) = if covariance || newton {
+        (LINEAR_SQUARE_MATRICES, 0)
+    } else {
+        (
+            0,
+            input.train.len().saturating_mul(std::mem::size_of::<f64>()),
+        )
+    };
+    // A wide design with a text feature is read as sparse rows (SolverDesign), without
+    // dense blocks; its non-zero values are counted as they are read.
+    let blocks = if preprocessor.has_text() && !newton {
+        0
+    } else {
+        DENSE_BLOCKS
+    };
     check_solver_memory(
-        input.data.bytes(),
+        input.data.bytes().saturating_add(per_row),
         width,
-        LINEAR_SQUARE_MATRICES,
+        (squares, blocks),
         input.limits,
     )?;
     let columns = |rows| RowsDesign {
@@ -313,14 +359,18 @@ pub fn fit(
         TrainLabels::Binary(y) => {
             let weights = row_weights(input.sample_weights, y, params.class_weight);
             let (rows, y, weights) = weighted_in_table_order(input.train, y, weights.as_deref());
-            let x = SolverDesign::new(columns(&rows), input.data.bytes(), input.limits);
+            let x = SolverDesign::new(
+                columns(&rows),
+                input.data.bytes().saturating_add(per_row),
+                input.limits,
+            )?;
             (
-                fit_logistic_weighted(
+                fit_logistic_with(
                     x.rows(),
                     &y,
                     weights.as_deref(),
-                    params.l2,
-                    params.max_iter,
+                    (params.l2, params.max_iter),
+                    covariance,
                 )?,
                 true,
             )
@@ -338,7 +388,23 @@ pub fn fit(
         }
     };
     let estimator = LinearEstimator::from_fit(&fit, &preprocessor, odds_ratios);
-    Ok((preprocessor, estimator))
+    if let Some(run) = fit.run.filter(|run| !run.converged) {
+        input.notes.push(stopped_early(run, params.max_iter));
+    }
+    Ok((preprocessor, estimator, fit.run))
+}
+
+/// The note of a logistic fit that stopped before its tolerance.
+fn stopped_early(run: SolverRun, max_iter: u64) -> String {
+    let why = if run.steps >= max_iter {
+        format!("after max_iter = {max_iter} steps")
+    } else {
+        format!("after {} steps, when no step lowered the loss", run.steps)
+    };
+    format!(
+        "logistic regression stopped {why} before reaching its tolerance: the largest gradient component is {:.1e} per row (tolerance {:.0e}), so the coefficients may be off the optimum (metrics.solver.converged is false); raise options.max_iter or options.l2",
+        run.largest_gradient_per_row, NEWTON_GRADIENT_TOLERANCE_PER_ROW
+    )
 }
 
 /// A multinomial fit's L-BFGS runs up to this many iterations per `max_iter` (default 100:
@@ -373,7 +439,7 @@ pub fn fit_multiclass(
     check_solver_memory(
         input.data.bytes().saturating_add(row_weights),
         width,
-        squares,
+        (squares, DENSE_BLOCKS),
         input.limits,
     )?;
     let weights = multi_class_weights(input.sample_weights, y, classes.len(), params.class_weight)?;
@@ -390,7 +456,7 @@ pub fn fit_multiclass(
         rows: &rows,
     };
     let newton = multinomial::fitted_by_newton(classes.len(), width);
-    let x = SolverDesign::for_solver(columns, input.data.bytes(), input.limits, newton);
+    let x = SolverDesign::for_solver(columns, input.data.bytes(), input.limits, newton)?;
     let fitted = multinomial::fit_multinomial(
         x.rows(),
         (&y, classes.len()),

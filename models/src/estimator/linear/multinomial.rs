@@ -142,6 +142,7 @@ pub fn fit_multinomial(
                     let block = c * terms_per_class..(c + 1) * terms_per_class;
                     cov.slice(s![block.clone(), block]).to_owned()
                 }),
+                run: None,
             };
             let mut table = original_scale_coefficients(&fit, terms, scaling, true);
             for coefficient in &mut table {

@@ -146,6 +146,7 @@ fn least_squares(
         intercept: theta[0],
         weights: theta.iter().skip(1).copied().collect(),
         covariance,
+        run: None,
     };
     Ok((fit, residuals.split_off(1)))
 }

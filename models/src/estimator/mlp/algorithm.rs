@@ -65,6 +65,7 @@ impl Params for MlpParams {
             estimator: network_estimator(fit.network),
             log: fit.log,
             device: Some(fit.device),
+            solver: None,
         })
     }
 

@@ -5,7 +5,8 @@ use crate::binning::{Binning, RowLabels};
 use crate::data::{Column, Dataset};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{
-    check_solver_memory, row_weights, FitInput, Limits, TrainLabels, LINEAR_SQUARE_MATRICES,
+    check_solver_memory, row_weights, FitInput, Limits, TrainLabels, DENSE_BLOCKS,
+    LINEAR_SQUARE_MATRICES,
 };
 use crate::interrupt;
 use crate::linear::{
@@ -87,7 +88,7 @@ struct WoeInMemory<'a> {
 }
 
 impl WoeInMemory<'_> {
-    fn design<'p>(&'p self, preprocessor: &'p Preprocessor) -> SolverDesign<'p> {
+    fn design<'p>(&'p self, preprocessor: &'p Preprocessor) -> Result<SolverDesign<'p>> {
         // The WoE design, read a block at a time by each pass of the solver (held when the
         // solver is L-BFGS and it fits the budget).
         let columns = RowsDesign {
@@ -105,7 +106,7 @@ impl WoeRows for WoeInMemory<'_> {
         preprocessor: &Preprocessor,
         sc: &ScorecardParams,
     ) -> Result<LinearFit> {
-        let design = self.design(preprocessor);
+        let design = self.design(preprocessor)?;
         fit_logistic_coefficients(
             design.rows(),
             self.y,
@@ -121,7 +122,7 @@ impl WoeRows for WoeInMemory<'_> {
         fit: &LinearFit,
         sc: &ScorecardParams,
     ) -> Option<Array2<f64>> {
-        let design = self.design(preprocessor);
+        let design = self.design(preprocessor).ok()?;
         logistic_covariance_weighted(
             design.rows(),
             self.weights,
@@ -276,7 +277,7 @@ pub fn fit_estimator(
     check_solver_memory(
         input.data.bytes(),
         input.data.features.len(),
-        LINEAR_SQUARE_MATRICES,
+        (LINEAR_SQUARE_MATRICES, DENSE_BLOCKS),
         input.limits,
     )?;
     let TrainLabels::Binary(y) = input.labels else {

@@ -11,6 +11,12 @@ pub(super) fn non_finite_design() -> Error {
 
 /// Refuses a design with a NaN or an infinity.
 pub(super) fn check_finite_design(x: &dyn DesignRows) -> Result<()> {
+    if let Some(sparse) = x.sparse() {
+        return match sparse.all_finite() {
+            true => Ok(()),
+            false => Err(non_finite_design()),
+        };
+    }
     for_each_block(x, |_, block| {
         if block.iter().all(|v| v.is_finite()) {
             Ok(())

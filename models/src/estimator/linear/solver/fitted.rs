@@ -14,6 +14,23 @@ pub struct LinearFit {
     /// singular. Not stored: the model keeps the standard errors derived from it.
     #[serde(skip)]
     pub covariance: Option<Array2<f64>>,
+    /// How an iterative solver ended; `None` for the closed forms.
+    #[serde(skip)]
+    pub run: Option<SolverRun>,
+}
+
+/// How an iterative solver ended: the training tells the user (a NOTICE) and stores it
+/// (`metrics.solver`) when it stopped before its tolerance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SolverRun {
+    /// "newton" or "newton-cg".
+    pub solver: &'static str,
+    /// Newton steps taken.
+    pub steps: u64,
+    /// The gradient's largest component over the rows' total weight, where it stopped.
+    pub largest_gradient_per_row: f64,
+    /// Whether that gradient reached the solver's tolerance.
+    pub converged: bool,
 }
 
 /// Statistics of one coefficient on the original feature scale.
@@ -53,24 +70,42 @@ pub fn linear_predictor(x: &Array2<f64>, intercept: f64, weights: &[f64]) -> Arr
 /// Coefficients on the original scale from a fit on standardized columns, where
 /// `standardized_j = (original_j - shift_j) / scale_j`:
 /// `w'_j = w_j / scale_j`, `b' = b - Σ w_j·shift_j / scale_j`, and the covariance maps as
-/// `T·C·Tᵀ` for that linear map `T`. p-values use the normal approximation (Wald test).
+/// `T·C·Tᵀ` for that linear map `T`, of which only the diagonal is needed (`C_jj / scale_j²`,
+/// and `tᵀ·C·t` for the intercept's row `t`: terms² work, not terms³). p-values use the
+/// normal approximation (Wald test).
 pub fn original_scale_coefficients(
     fit: &LinearFit,
     terms: &[String],
     scaling: &[(f64, f64)],
     odds_ratios: bool,
 ) -> Vec<Coefficient> {
-    let p = fit.weights.len() + 1;
-    let mut t = Array2::<f64>::zeros((p, p));
-    t[[0, 0]] = 1.0;
-    for (j, &(shift, scale)) in scaling.iter().enumerate() {
-        t[[0, j + 1]] = -shift / scale;
-        t[[j + 1, j + 1]] = 1.0 / scale;
-    }
-    let theta =
-        Array1::from_iter(std::iter::once(fit.intercept).chain(fit.weights.iter().copied()));
-    let estimates = t.dot(&theta);
-    let covariance = fit.covariance.as_ref().map(|c| t.dot(c).dot(&t.t()));
+    // The intercept's row of T: 1, then -shift_j / scale_j.
+    let intercept_row: Vec<f64> = std::iter::once(1.0)
+        .chain(scaling.iter().map(|&(shift, scale)| -shift / scale))
+        .collect();
+    let theta: Vec<f64> = std::iter::once(fit.intercept)
+        .chain(fit.weights.iter().copied())
+        .collect();
+    let estimates: Vec<f64> = std::iter::once(dot(&intercept_row, &theta))
+        .chain(
+            fit.weights
+                .iter()
+                .zip(scaling)
+                .map(|(w, &(_, scale))| w / scale),
+        )
+        .collect();
+    let variances: Option<Vec<f64>> = fit.covariance.as_ref().map(|c| {
+        let t = ArrayView1::from(&intercept_row[..]);
+        let intercept = t.dot(&c.dot(&t));
+        std::iter::once(intercept)
+            .chain(
+                scaling
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &(_, scale))| c[[j + 1, j + 1]] / scale / scale),
+            )
+            .collect()
+    });
     let names = std::iter::once("(intercept)".to_owned()).chain(terms.iter().cloned());
     names
         .enumerate()
@@ -79,9 +114,9 @@ pub fn original_scale_coefficients(
             // A statistic that overflows (an odds ratio of a coefficient over ~709, a
             // variance of an unidentified term) is left out (NULL), never stored non-finite.
             let finite = |x: f64| Some(x).filter(|x| x.is_finite());
-            let std_error = covariance
+            let std_error = variances
                 .as_ref()
-                .and_then(|c| finite(c[[j, j]].max(0.0).sqrt()));
+                .and_then(|v| finite(v[j].max(0.0).sqrt()));
             let z = std_error
                 .filter(|&se| se > 0.0)
                 .and_then(|se| finite(estimate / se));

@@ -1,11 +1,11 @@
-//! Fitting logistic regression (Newton's method, or L-BFGS past its width) and the
+//! Fitting logistic regression (Newton's method, or truncated Newton past its width) and the
 //! covariance of its coefficients, the inverse of the penalized information.
 
 use super::finite::check_finite_design;
 use super::fitted::LinearFit;
-use super::lbfgs::lbfgs;
 use super::loss::{sigmoid, weight_of};
 use super::newton::{fitted_by_newton, newton};
+use super::newton_cg::newton_cg;
 use crate::design::{add_weighted_gram, dot, row, visit_blocks, DesignRows, BLOCK_ROWS};
 use crate::error::Result;
 use crate::linalg::spd_inverse;
@@ -19,10 +19,12 @@ use ndarray::Array2;
 /// Designs up to [`NEWTON_MAX_TERMS`](super::NEWTON_MAX_TERMS) wide are fitted by Newton's
 /// method (one pass over the rows per step, about 6 to 9 passes from zero); wider ones, and
 /// the rare problems where Newton's steps do not descend (a singular information matrix when
-/// `l2` is 0), by linfa-logistic 0.8.1's solver: argmin's L-BFGS (memory 10) with the
-/// More-Thuente line search, from zero. Both check for interrupts between blocks of rows.
+/// `l2` is 0), by truncated Newton (`newton_cg`: conjugate gradients on the Newton system,
+/// one pass per product, no terms × terms matrix) to the same gradient tolerance. The fit's
+/// `run` says whether it got there within `max_iter` steps. Both check for interrupts between
+/// blocks of rows.
 pub fn fit_logistic(x: &dyn DesignRows, y: &[bool], l2: f64, max_iter: u64) -> Result<LinearFit> {
-    fit_logistic_with(x, y, None, l2, max_iter, true)
+    fit_logistic_with(x, y, None, (l2, max_iter), true)
 }
 
 /// [`fit_logistic`] with each row's weight in the loss, `Σ s_i·logloss_i + l2/2·‖w‖²`
@@ -35,7 +37,7 @@ pub fn fit_logistic_weighted(
     l2: f64,
     max_iter: u64,
 ) -> Result<LinearFit> {
-    fit_logistic_with(x, y, weights, l2, max_iter, true)
+    fit_logistic_with(x, y, weights, (l2, max_iter), true)
 }
 
 /// [`fit_logistic_weighted`] without the covariance matrix (`None`), for fits that only
@@ -47,15 +49,16 @@ pub fn fit_logistic_coefficients(
     l2: f64,
     max_iter: u64,
 ) -> Result<LinearFit> {
-    fit_logistic_with(x, y, weights, l2, max_iter, false)
+    fit_logistic_with(x, y, weights, (l2, max_iter), false)
 }
 
-fn fit_logistic_with(
+/// [`fit_logistic_weighted`] with the covariance matrix only when `covariance` (the standard
+/// errors: a terms × terms inverse, terms³ work, which a wide design may not want).
+pub fn fit_logistic_with(
     x: &dyn DesignRows,
     y: &[bool],
     weights: Option<&[f64]>,
-    l2: f64,
-    max_iter: u64,
+    (l2, max_iter): (f64, u64),
     covariance: bool,
 ) -> Result<LinearFit> {
     check_finite_design(x)?;
@@ -64,7 +67,7 @@ fn fit_logistic_with(
             return Ok(solution.into_fit(covariance));
         }
     }
-    let mut fit = lbfgs(x, y, weights, l2, max_iter)?;
+    let mut fit = newton_cg(x, y, weights, l2, max_iter);
     if covariance {
         fit.covariance = logistic_covariance_weighted(x, weights, fit.intercept, &fit.weights, l2);
     }

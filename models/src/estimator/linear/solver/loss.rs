@@ -1,4 +1,4 @@
-//! The logistic loss of one row (σ, ln σ, a row's loss, residual and information weight) and
+//! The logistic loss of one row (σ, a row's loss, residual and information weight) and
 //! each row's weight in it.
 
 pub fn sigmoid(z: f64) -> f64 {
@@ -7,15 +7,6 @@ pub fn sigmoid(z: f64) -> f64 {
     } else {
         let e = z.exp();
         e / (1.0 + e)
-    }
-}
-
-/// `ln σ(x)` without overflow (linfa-logistic's form).
-pub(super) fn log_logistic(x: f64) -> f64 {
-    if x > 0.0 {
-        -(1.0 + (-x).exp()).ln()
-    } else {
-        x - (1.0 + x.exp()).ln()
     }
 }
 

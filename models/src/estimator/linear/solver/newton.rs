@@ -1,7 +1,7 @@
 //! Logistic regression by Newton's method: one pass over the rows gives the penalized loss,
 //! gradient and information; steps are halved while the loss does not decrease.
 
-use super::fitted::LinearFit;
+use super::fitted::{LinearFit, SolverRun};
 use super::loss::{logistic_row, total_weight, weight_of};
 use crate::design::{add_weighted_gram, dot, row, visit_blocks, DesignRows, BLOCK_ROWS};
 use crate::error::Result;
@@ -34,6 +34,10 @@ pub fn fitted_by_newton(width: usize) -> bool {
 pub struct NewtonSolution {
     pub theta: Array1<f64>,
     pub information: Array2<f64>,
+    /// Steps taken and where the gradient stood (its largest component per unit of row
+    /// weight).
+    pub steps: u64,
+    pub largest_gradient_per_row: f64,
 }
 
 impl NewtonSolution {
@@ -46,6 +50,14 @@ impl NewtonSolution {
             } else {
                 None
             },
+            // Newton's method returns only where its gradient reached the tolerance or its
+            // steps stopped moving the coefficients (1e-12 relative).
+            run: Some(SolverRun {
+                solver: "newton",
+                steps: self.steps,
+                largest_gradient_per_row: self.largest_gradient_per_row,
+                converged: true,
+            }),
         }
     }
 }
@@ -202,6 +214,8 @@ pub fn newton_from(
             return Ok(Some(NewtonSolution {
                 theta,
                 information: pass.information,
+                steps,
+                largest_gradient_per_row: largest_gradient / rows,
             }));
         }
         if steps == max_iter {

@@ -59,5 +59,6 @@ pub fn fit_linear(x: &dyn DesignRows, y: &[f64], l2: f64) -> Result<LinearFit> {
         intercept: theta[0],
         weights: theta.iter().skip(1).copied().collect(),
         covariance,
+        run: None,
     })
 }
