@@ -5,7 +5,7 @@
 
 use crate::interrupt;
 use crate::design::dot;
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{s, Array1, Array2, Axis};
 
 /// A pivot below this share of its diagonal entry means the column is (numerically) a
 /// combination of the previous ones: rounding, not information, would decide the solution.
@@ -89,8 +89,20 @@ pub fn spd_inverse(a: &Array2<f64>) -> Option<Array2<f64>> {
             .expect("a new, row-major matrix")
             .copy_from_slice(&column);
     }
-    Some(upper.dot(&upper.t()))
+    // The product by bands of rows, so that a cancel waits for one band, not all n³.
+    let mut inverse = Array2::<f64>::zeros((n, n));
+    for start in (0..n).step_by(PRODUCT_BAND_ROWS) {
+        interrupt::check();
+        let band = start..(start + PRODUCT_BAND_ROWS).min(n);
+        let product = upper.slice(s![band.clone(), ..]).dot(&upper.t());
+        inverse.slice_mut(s![band, ..]).assign(&product);
+    }
+    Some(inverse)
 }
+
+/// Rows of the inverse computed between two checks for a cancel: 64 × n² multiply-adds
+/// (0.1 s at 4,096 terms).
+const PRODUCT_BAND_ROWS: usize = 64;
 
 #[cfg(test)]
 mod tests {

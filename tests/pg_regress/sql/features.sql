@@ -110,7 +110,23 @@ SELECT count(*) AS rows, count(*) FILTER (WHERE memo IS NULL) AS null_memos,
 SELECT model, algorithm, train_rows, test_rows, round((metrics->>'auc')::numeric, 2) > 0.7 AS auc_above_07
   FROM fin_train('memo_fraud', 'transactions', 'fraud', 'logistic',
                  options => '{"exclude": ["id"], "text": {"memo": {"max_features": 1024, "ngram": [1, 2]}}}');
-SELECT count(*) AS hashed_columns FROM fin_coefficients('memo_fraud') WHERE term LIKE 'memo#%';
+SELECT count(*) AS hashed_columns, count(std_error) AS with_std_errors
+  FROM fin_coefficients('memo_fraud') WHERE term LIKE 'memo#%';
+-- 1,024 columns go to truncated Newton, which reached its tolerance: nothing stored about it.
+SELECT metrics ? 'solver' AS solver_stored FROM finml.models WHERE name = 'memo_fraud';
+-- Stopped after one step, the fit says so (NOTICE) and stores it (metrics.solver).
+SELECT model FROM fin_train('memo_one_step', 'transactions', 'fraud', 'logistic',
+       options => '{"exclude": ["id"], "max_iter": 1, "text": {"memo": {"max_features": 1024, "ngram": [1, 2]}}}');
+SELECT metrics->'solver'->>'name' AS solver, metrics->'solver'->>'steps' AS steps,
+       metrics->'solver'->>'converged' AS converged,
+       (metrics->'solver'->>'largest_gradient_per_row')::float8 > 1e-8 AS above_tolerance
+  FROM finml.models WHERE name = 'memo_one_step';
+-- Standard errors of hashed columns when asked for.
+SELECT model FROM fin_train('memo_se', 'transactions', 'fraud', 'logistic',
+       options => '{"exclude": ["id"], "std_errors": true, "text": {"memo": {"max_features": 512}}}');
+SELECT count(std_error) = count(*) AS all_have_std_errors FROM fin_coefficients('memo_se');
+SELECT * FROM fin_train('bad', 'transactions', 'fraud', options => '{"std_errors": "yes"}');
+\echo :LAST_ERROR_SQLSTATE
 -- fin_explain names the n-grams of the memo that weigh most, with their share of the
 -- log-odds; the rows still add up to the log-odds.
 SELECT feature, value, round(contribution::numeric, 3) AS contribution
@@ -157,9 +173,13 @@ SELECT * FROM fin_train('bad', 'transactions', 'fraud', options => '{"text": {"m
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_train('bad', 'transactions', NULL, 'kmeans', options => '{"text": {"memo": {}}}');
 \echo :LAST_ERROR_SQLSTATE
--- 65,536 hashed columns: the standard errors' square matrices would not fit the memory
--- budget, refused before anything is allocated (54000).
-SELECT * FROM fin_train('bad', 'transactions', 'fraud', options => '{"text": {"memo": {"max_features": 65536}}}');
+-- 65,536 hashed columns train (as sparse rows, without standard errors); asking for their
+-- standard errors is refused before anything is allocated: their square matrices would not
+-- fit the memory budget (54000).
+SELECT model, train_rows FROM fin_train('memo_widest', 'transactions', 'fraud',
+       options => '{"exclude": ["id"], "text": {"memo": {"max_features": 65536, "ngram": [1, 2]}}}');
+SELECT count(*) AS weights FROM fin_coefficients('memo_widest');
+SELECT * FROM fin_train('bad', 'transactions', 'fraud', options => '{"std_errors": true, "text": {"memo": {"max_features": 65536}}}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_predict('memo_fraud', r) FROM (SELECT 42 AS memo) r;
 \echo :LAST_ERROR_SQLSTATE
