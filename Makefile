@@ -282,6 +282,7 @@ bench: install bench-peers
 	bash bench/trees.sh
 	bash bench/tune.sh
 	bash bench/multiclass.sh
+	bash bench/text.sh
 
 ## bench-trees: finml's tree models against LightGBM alone (bench/trees.sh, about 4 minutes)
 bench-trees: install bench-trees-peers

@@ -3,7 +3,7 @@ into Python. Each prints one line: the wall-clock seconds of the whole path (rea
 measure), then its figures (test AUC, and for logistic regression the largest difference from
 finml's coefficients on the standardized scale).
 
-usage: python peers.py <logistic | logistic_csv | scorecard | mlp | metrics | kmeans | isolation_forest | text
+usage: python peers.py <logistic | logistic_csv | scorecard | mlp | metrics | kmeans | isolation_forest | text [WIDTH]
                         | lightgbm | trees_credit | tune_logistic | multinomial>
 environment: DB, PGHOST, PGUSER, PGPASSWORD (a client role), THREADS (mlp, kmeans,
 isolation_forest, lightgbm, trees_credit), FEATURES (mlp, kmeans, isolation_forest),
@@ -218,8 +218,8 @@ def isolation_forest():
     print(f"{time.time() - start:.3f} {model.offset_:.6f}")
 
 
-def text():
-    """Hashed TF-IDF (1,024 columns, words and word pairs) + LogisticRegression(C=1) on a
+def text(width=1024):
+    """Hashed TF-IDF (`width` columns, words and word pairs) + LogisticRegression(C=1) on a
     random 70% of bench_memos, read with COPY csv: seconds and the test AUC."""
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
     from sklearn.linear_model import LogisticRegression
@@ -236,7 +236,8 @@ def text():
     df = pd.read_csv(buffer, keep_default_na=False)
     y = df["fraud"] == "t"
     train, test = train_test_split(df.index, test_size=0.3, random_state=42, stratify=y)
-    hashed = HashingVectorizer(n_features=1024, ngram_range=(1, 2), alternate_sign=False, norm=None)
+    hashed = HashingVectorizer(n_features=int(width), ngram_range=(1, 2), alternate_sign=False,
+                               norm=None)
     tfidf = TfidfTransformer().fit(hashed.transform(df["memo"][train]))
     X = tfidf.transform(hashed.transform(df["memo"]))
     model = LogisticRegression(C=1.0, max_iter=100).fit(X[train], y[train])
@@ -496,6 +497,6 @@ if __name__ == "__main__":
     which = sys.argv[1]
     {"logistic": lambda: logistic(False), "logistic_csv": lambda: logistic(True),
      "scorecard": scorecard, "mlp": mlp, "metrics": metrics, "kmeans": kmeans,
-     "isolation_forest": isolation_forest, "text": text, "lightgbm": lightgbm,
+     "isolation_forest": isolation_forest, "text": lambda: text(*sys.argv[2:]), "lightgbm": lightgbm,
      "trees_credit": trees_credit, "tune_logistic": tune_logistic,
      "multinomial": multinomial}[which]()

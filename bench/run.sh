@@ -23,21 +23,8 @@ PEER_ROWS=${BENCH_PEER_ROWS:-1000000}
 DB=${BENCH_DB:-finml_bench}
 PY=${BENCH_PYTHON:-$PWD/.venv/bin/python}
 RESULTS=${BENCH_RESULTS:-$(mktemp /tmp/finml-bench.XXXXXX.tsv)}
-if [ "$(id -u)" = 0 ]; then AS_PG=(sudo -u postgres); else AS_PG=(); fi
-psql_db() { "${AS_PG[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-# Runs statements (the last one is timed with the ones before it, in one session, with
-# parallel query off unless the statements say otherwise) and prints the wall-clock seconds.
-seconds() {
-    local start
-    start=$(now)
-    psql_db -c "SET max_parallel_workers_per_gather = 0" "$@" >/dev/null
-    elapsed "$start"
-}
-# record SIZE RUN ITEM FINML_SECONDS COMPARISON_SECONDS [NOTE]
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" >> "$RESULTS"; }
-have_peers() { [ -x "$PY" ] && "$PY" -c "import psycopg, pandas, sklearn" 2>/dev/null; }
+# shellcheck source=bench/common.sh
+. ./common.sh
 peer() { # peer SCRIPT-ARGS...: runs bench/peers.py as the benchmark's client role over TCP
     PGHOST=127.0.0.1 PGUSER=finml_bench_client PGPASSWORD=finml_bench DB="$DB" \
         THREADS="$THREADS" FEATURES="$MLP_FEATURES" "$PY" peers.py "$@"
@@ -258,17 +245,6 @@ for ROWS in $SIZES; do
     avg=$(seconds -c "SELECT sum(e) FROM (SELECT avg(close) OVER (PARTITION BY symbol ORDER BY day) AS e FROM ts_prices) x")
     record "$ROWS" 1 "fin_ema window | avg() running window" "$ema" "$avg"
     psql_db -c "DROP TABLE ts_prices CASCADE"
-
-    # Text: logistic regression on hashed TF-IDF of memos (1,024 columns, words and pairs),
-    # against scikit-learn's HashingVectorizer + TfidfTransformer + LogisticRegression.
-    "${AS_PG[@]}" psql -X -q -d "$DB" -v nrows="$ROWS" -f - < memos.sql >/dev/null
-    text=$(seconds -c "SELECT fin_train('bench_text', 'bench_memos', 'fraud', options => '{\"exclude\": [\"id\"], \"test_size\": 0.3, \"text\": {\"memo\": {\"max_features\": 1024, \"ngram\": [1, 2]}}}')")
-    text_auc=$(psql_db -c "SELECT round((metrics->>'auc')::numeric, 4) FROM finml.models WHERE name = 'bench_text' AND deployed")
-    if [ "$ROWS" -le "$PEER_ROWS" ] && have_peers; then
-        set -- $(peer text)
-        record "$ROWS" 1 "fin_train logistic, text 1024 | COPY csv + sklearn hashing TF-IDF + LogisticRegression" "$text" "$1" "test AUC finml $text_auc, sklearn $2"
-    fi
-    psql_db -c "DROP TABLE bench_memos"
 
     # Peak backend memory, each training in a fresh session, at the default
     # finml.max_training_memory; against the float64 design matrix of the training rows.

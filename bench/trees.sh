@@ -35,18 +35,9 @@ THREADS=${BENCH_THREADS:-2}
 DB=${BENCH_DB:-finml_trees}
 PY=${BENCH_PYTHON:-$PWD/.venv/bin/python}
 RESULTS=${BENCH_RESULTS:-$(mktemp /tmp/finml-bench-trees.XXXXXX.tsv)}
-if [ "$(id -u)" = 0 ]; then AS_PG=(sudo -u postgres); else AS_PG=(); fi
-psql_db() { "${AS_PG[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+# shellcheck source=bench/common.sh
+. ./common.sh
 # As run.sh: the statements in one session, parallel query off unless they say otherwise.
-seconds() {
-    local start
-    start=$(now)
-    psql_db -c "SET max_parallel_workers_per_gather = 0" "$@" >/dev/null
-    elapsed "$start"
-}
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" >> "$RESULTS"; }
 have_lightgbm() { [ -x "$PY" ] && "$PY" -c "import psycopg, pandas, sklearn, lightgbm" 2>/dev/null; }
 # peer [VAR=value ...] MODE: peers.py MODE as the benchmark's client role over TCP.
 peer() {

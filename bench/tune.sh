@@ -22,10 +22,8 @@ THREADS=${BENCH_THREADS:-2}
 L2=${BENCH_TUNE_L2:-100,10000,30000,100000,1000000}
 DB=${BENCH_DB:-finml_tune}
 PY=${BENCH_PYTHON:-$PWD/.venv/bin/python}
-if [ "$(id -u)" = 0 ]; then AS_PG=(sudo -u postgres); else AS_PG=(); fi
-psql_db() { "${AS_PG[@]}" psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+# shellcheck source=bench/common.sh
+. ./common.sh
 
 bash ../examples/start_server.sh 15
 "${AS_PG[@]}" psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"

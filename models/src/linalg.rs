@@ -3,8 +3,8 @@
 //! covariance matrix of the coefficients). Matrices here are a few hundred wide, a few
 //! thousand when a wide model's standard errors are asked for.
 
-use crate::interrupt;
 use crate::design::dot;
+use crate::interrupt;
 use ndarray::{s, Array1, Array2, Axis};
 
 /// A pivot below this share of its diagonal entry means the column is (numerically) a

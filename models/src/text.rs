@@ -18,6 +18,8 @@
 //! are Python's `\w` for every script without combining vowel signs (Latin, Greek, Cyrillic,
 //! CJK, Arabic); Devanagari or Thai text can split differently.
 
+mod word_chars;
+
 use crate::data::SparseCounts;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -245,11 +247,45 @@ impl TextTransform {
     }
 }
 
+/// Whether `c` is one of Python's word characters (`re`'s `\w` on `str`: alphanumeric by
+/// `str.isalnum()`, or `_`), from the table of the Python that scikit-learn's references ran
+/// on (`word_chars.rs`). Rust's `char::is_alphanumeric` differs from it in 2,000-odd code
+/// points (combining vowel signs are alphabetic in Rust, not in Python).
+pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '_';
+    }
+    let code = u32::from(c);
+    word_chars::WORD_RANGES
+        .binary_search_by(|&(low, high)| {
+            if high < code {
+                std::cmp::Ordering::Less
+            } else if low > code {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
 /// scikit-learn's default analyzer: lowercase, tokens of two or more word characters.
-fn tokens(text: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
+pub fn tokens(text: &str) -> Vec<String> {
+    // Separators first: a character that is not a word character in Python separates
+    // whatever its lowercase (Rust's newer Unicode lowercases a few capitals that Python's did
+    // not know into letters it knows: U+A7CB to ɤ). Then the whole text is lowercased, so
+    // that a final sigma is ς as in Python.
+    let separated: std::borrow::Cow<'_, str> = if text.is_ascii() {
+        text.into()
+    } else {
+        text.chars()
+            .map(|c| if is_word_char(c) { c } else { ' ' })
+            .collect::<String>()
+            .into()
+    };
+    let lower = separated.to_lowercase();
     lower
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .split(|c: char| !is_word_char(c))
         .filter(|t| t.chars().nth(1).is_some())
         .map(str::to_owned)
         .collect()

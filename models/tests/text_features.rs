@@ -10,7 +10,7 @@ use finml_models::linear::algorithm::LinearModel;
 use finml_models::mlp::DeviceChoice;
 use finml_models::options::TrainOptions;
 use finml_models::preprocess::Transform;
-use finml_models::text::{TextSpec, TextTransform};
+use finml_models::text::{is_word_char, tokens, TextSpec, TextTransform};
 use finml_models::{format, train, ErrorKind, Limits, RawValue};
 use serde_json::json;
 
@@ -415,4 +415,70 @@ fn a_regression_on_date_parts_recovers_month_and_weekday_exactly() {
         .predict(&[RawValue::Text("2024-02-29")])
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::WrongType);
+}
+
+#[test]
+fn tokens_equal_scikit_learns_in_every_script() {
+    // scikit-learn 1.9.1 on Python 3.11.7 (reference/unicode_words.py): combining vowel
+    // signs and harakat (not word characters in Python, though alphabetic in Rust), circled
+    // letters, superscripts, fullwidth forms, final sigma, decomposed accents, emoji and
+    // zero-width characters, hashed into 65,536 columns, words and pairs: equal counts.
+    let spec = TextSpec::parse("memo", &json!({"max_features": 65536, "ngram": [1, 2]})).unwrap();
+    let mut texts = 0;
+    for line in reference("unicode_tokens.csv").lines().skip(1) {
+        let (text, counts) = line.split_once('\t').unwrap();
+        let text: String = serde_json::from_str(text).unwrap();
+        let expected: Vec<(u32, u32)> = counts
+            .split_whitespace()
+            .map(|pair| {
+                let (column, count) = pair.split_once(':').unwrap();
+                (column.parse().unwrap(), count.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(spec.counts(&text), expected, "{text}");
+        texts += 1;
+    }
+    assert_eq!(texts, 14);
+}
+
+#[test]
+fn every_code_point_tokenizes_as_in_python() {
+    // "a" + c + "b" for every code point c, tokenized by finml and as Python 3.11.7 would:
+    // its str.lower() (Unicode 14.0.0; reference/lowercase.csv lists every code point it
+    // changes), then runs of two or more word characters. Rust's own lowercase differs from
+    // Python's on capitals Unicode added after 14.0.0 (U+1C89, U+A7CB.., U+10D50..,
+    // U+16EA0.. with Rust 1.95); Python does not know them, so they separate.
+    let mut python = std::collections::HashMap::new();
+    for line in reference("lowercase.csv").lines().skip(1) {
+        let (code, lower) = line.split_once(',').unwrap();
+        let lower: String = lower
+            .split(' ')
+            .map(|c| char::from_u32(u32::from_str_radix(c, 16).unwrap()).unwrap())
+            .collect();
+        python.insert(u32::from_str_radix(code, 16).unwrap(), lower);
+    }
+    let python_tokens = |text: &str| -> Vec<String> {
+        let lower: String = text
+            .chars()
+            .map(|c| python.get(&u32::from(c)).cloned().unwrap_or(c.to_string()))
+            .collect();
+        lower
+            .split(|c: char| !is_word_char(c))
+            .filter(|t| t.chars().count() >= 2)
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut differ = Vec::new();
+    let mut rust_lowercase_differs = 0;
+    for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+        let rust: String = c.to_lowercase().collect();
+        rust_lowercase_differs +=
+            usize::from(Some(&rust) != python.get(&u32::from(c)) && rust != c.to_string());
+        let text = format!("a{c}b");
+        if tokens(&text) != python_tokens(&text) {
+            differ.push(format!("U+{:04X}", u32::from(c)));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join(" "));
+    eprintln!("every code point tokenizes as in Python ({rust_lowercase_differs} lowercase differently in Rust)");
 }
