@@ -37,6 +37,18 @@ pub struct SparseDesign {
     width: usize,
 }
 
+/// `theta[0] + Σ theta[1 + c]·v` over a sparse row's non-zero `(column, value)` pairs
+/// (`theta`: the intercept, then one coefficient per column).
+#[inline]
+pub fn sparse_dot(columns: &[u32], values: &[f64], theta: &[f64]) -> f64 {
+    theta[0]
+        + columns
+            .iter()
+            .zip(values)
+            .map(|(&c, &v)| theta[1 + c as usize] * v)
+            .sum::<f64>()
+}
+
 /// Bytes a sparse design holds per non-zero value (its column and value).
 pub const SPARSE_BYTES_PER_VALUE: usize = 12;
 
@@ -102,12 +114,7 @@ impl SparseDesign {
     #[inline]
     pub fn linear_predictor(&self, i: usize, theta: &[f64]) -> f64 {
         let (columns, values) = self.row(i);
-        theta[0]
-            + columns
-                .iter()
-                .zip(values)
-                .map(|(&c, &v)| theta[1 + c as usize] * v)
-                .sum::<f64>()
+        sparse_dot(columns, values, theta)
     }
 
     /// Writes `rows` (dense, zeros elsewhere) into the rows of `out`.

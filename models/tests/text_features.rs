@@ -101,11 +101,15 @@ fn tfidf_equals_scikit_learn_within_1e_9() {
 /// Logistic regression on the memos' hashed TF-IDF (`max_features` columns, words and
 /// pairs, `norm` "l2" or "none"), on every row.
 fn text_model_of(max_features: usize, norm: &str) -> finml_models::TrainOutcome {
-    let options = TrainOptions::from_json(&json!({
+    train_on_memos(json!({
         "test_size": 0,
         "text": {"memo": {"max_features": max_features, "ngram": [1, 2], "norm": norm}}
     }))
-    .unwrap();
+}
+
+/// A logistic regression on the memos with these options.
+fn train_on_memos(options: serde_json::Value) -> finml_models::TrainOutcome {
+    let options = TrainOptions::from_json(&options).unwrap();
     train(
         &memo_dataset(),
         finml_models::registry::LOGISTIC,
@@ -247,18 +251,10 @@ fn wide_and_unnormalized_tfidf_fits_reach_scikit_learns_optimum() {
 #[test]
 fn a_fit_stopped_before_its_tolerance_says_so() {
     // One Newton step is not enough: the note and metrics.solver say so.
-    let options = TrainOptions::from_json(&json!({
+    let out = train_on_memos(json!({
         "test_size": 0, "max_iter": 1,
         "text": {"memo": {"max_features": 1024, "ngram": [1, 2]}}
-    }))
-    .unwrap();
-    let out = train(
-        &memo_dataset(),
-        finml_models::registry::LOGISTIC,
-        &options,
-        LIMITS,
-    )
-    .unwrap();
+    }));
     let solver = &out.metrics_json(0.0)["solver"];
     assert_eq!(solver["converged"], false, "{solver}");
     assert_eq!(solver["steps"], 1);
@@ -272,18 +268,10 @@ fn a_fit_stopped_before_its_tolerance_says_so() {
         out.notes
     );
     // Asked for, the standard errors of hashed columns are computed.
-    let options = TrainOptions::from_json(&json!({
+    let out = train_on_memos(json!({
         "test_size": 0, "std_errors": true,
         "text": {"memo": {"max_features": 256, "ngram": [1, 2]}}
-    }))
-    .unwrap();
-    let out = train(
-        &memo_dataset(),
-        finml_models::registry::LOGISTIC,
-        &options,
-        LIMITS,
-    )
-    .unwrap();
+    }));
     let Some(LinearModel { linear, .. }) = out.model.estimator.downcast_ref::<LinearModel>() else {
         panic!("not a logistic regression");
     };

@@ -8,7 +8,7 @@
 use super::fitted::{LinearFit, SolverRun};
 use super::loss::{logistic_row, total_weight, weight_of};
 use super::newton::NEWTON_GRADIENT_TOLERANCE_PER_ROW;
-use crate::design::{dot, row, visit_blocks, DesignRows, BLOCK_ROWS};
+use crate::design::{dot, row, sparse_dot, visit_blocks, DesignRows, BLOCK_ROWS};
 
 /// Conjugate-gradient iterations per Newton step at most (scikit-learn's `maxinner`): a step
 /// whose system is not solved by then still descends.
@@ -105,14 +105,7 @@ impl DesignRow<'_> {
     fn dot(&self, theta: &[f64]) -> f64 {
         match *self {
             DesignRow::Dense(a) => dot(a, theta),
-            DesignRow::Sparse(columns, values) => {
-                theta[0]
-                    + columns
-                        .iter()
-                        .zip(values)
-                        .map(|(&c, &v)| theta[1 + c as usize] * v)
-                        .sum::<f64>()
-            }
+            DesignRow::Sparse(columns, values) => sparse_dot(columns, values, theta),
         }
     }
 
