@@ -49,6 +49,15 @@ pub fn bad(key: &str, value: &Value, expected: &str) -> Error {
         .with_hint(format!("{key} must be {expected}"))
 }
 
+/// `options.key` as true or false, `None` when absent.
+pub fn optional_bool(value: Option<&Value>, key: &str) -> Result<Option<bool>> {
+    match value {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(v) => Err(bad(key, v, "true or false")),
+    }
+}
+
 /// `value` read as one of an enumeration's names.
 pub fn enum_value<T: for<'de> Deserialize<'de>>(
     value: &Value,

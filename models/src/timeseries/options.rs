@@ -7,7 +7,7 @@ use super::spec::{
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::interrupt;
-use crate::json::{bad, count};
+use crate::json::{bad, count, optional_bool};
 use serde_json::{Map, Value};
 
 /// One period of `options.key`, from `low` to [`MAX_PERIODS`] rows.
@@ -166,11 +166,8 @@ impl TsViewSpec {
             bollinger: one("bollinger", Some(20))?,
             calendar: calendar_parts(map.get("calendar"), time)?,
             time,
-            direction: match targets.and_then(|t| t.get("direction")) {
-                None => targets.is_none(),
-                Some(Value::Bool(b)) => *b,
-                Some(v) => return Err(bad("direction", v, "true or false")),
-            },
+            direction: optional_bool(targets.and_then(|t| t.get("direction")), "direction")?
+                .unwrap_or(targets.is_none()),
             forward_returns: target_periods("return")?,
             forward_volatility: target_periods("volatility")?,
         };

@@ -36,19 +36,7 @@ impl Spec for LogisticSpec {
     }
 
     fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>> {
-        let std_errors = match options.get("std_errors") {
-            None | Some(Value::Null) => None,
-            Some(Value::Bool(b)) => Some(*b),
-            Some(other) => {
-                return Err(Error::invalid_option(format!(
-                    "std_errors must be true or false, got {}",
-                    crate::json::json_kind(other)
-                ))
-                .with_hint(
-                    "by default they are computed unless the model has a hashed text feature",
-                ))
-            }
-        };
+        let std_errors = crate::json::optional_bool(options.get("std_errors"), "std_errors")?;
         Ok(Box::new(LogisticParams {
             solver: SolverParams::from_options(options, self.name(), LOGISTIC_DEFAULT_L2)?,
             l2_given: options.contains_key("l2"),

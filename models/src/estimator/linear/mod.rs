@@ -12,8 +12,8 @@ pub use solver::{
     first_invalid_coefficient, fit_linear, fit_logistic, fit_logistic_coefficients,
     fit_logistic_weighted, fit_logistic_with, fitted_by_newton, linear_predictor,
     logistic_covariance, logistic_covariance_weighted, logistic_row, newton_by_passes,
-    original_scale_coefficients, sigmoid, Coefficient, LinearFit, NewtonPass, NewtonSolution,
-    SolverRun, NEWTON_GRADIENT_TOLERANCE_PER_ROW, NEWTON_MAX_TERMS,
+    original_scale_coefficients, sigmoid, truncated_newton_bytes, Coefficient, LinearFit,
+    NewtonPass, NewtonSolution, SolverRun, NEWTON_GRADIENT_TOLERANCE_PER_ROW, NEWTON_MAX_TERMS,
 };
 
 use crate::data::RawValue;
@@ -211,7 +211,7 @@ impl<'a> SolverDesign<'a> {
             .n_rows()
             .saturating_mul(columns.width())
             .saturating_mul(std::mem::size_of::<f64>());
-        if columns.preprocessor.has_text() && !newton {
+        if SolverDesign::reads_sparse(columns.preprocessor, newton) {
             let room = limits.max_memory_bytes.saturating_sub(data_bytes);
             return match columns.read_sparse(room) {
                 Some(sparse) => Ok(SolverDesign::Sparse(sparse)),
@@ -238,6 +238,12 @@ impl<'a> SolverDesign<'a> {
                 SolverDesign::Columns(columns)
             },
         )
+    }
+
+    /// Whether the design is held as sparse rows (a wide solver over a hashed text feature),
+    /// read without dense blocks.
+    pub fn reads_sparse(preprocessor: &Preprocessor, newton: bool) -> bool {
+        preprocessor.has_text() && !newton
     }
 
     pub fn rows(&self) -> &dyn DesignRows {
@@ -326,20 +332,21 @@ pub fn fit(
     let width = preprocessor.width();
     let binary = matches!(input.labels, TrainLabels::Binary(_));
     let covariance = !binary || wants_std_errors(std_errors, &preprocessor);
-    // Newton's method and the covariance hold terms × terms matrices; truncated Newton holds
-    // one information weight per row instead.
+    // Newton's method and the covariance hold terms × terms matrices; truncated Newton (past
+    // Newton's width, or where Newton's steps do not descend) its row weights.
     let newton = fitted_by_newton(width);
-    let (squares, per_row) = if covariance || newton {
-        (LINEAR_SQUARE_MATRICES, 0)
+    let squares = if covariance || newton {
+        LINEAR_SQUARE_MATRICES
     } else {
-        (
-            0,
-            input.train.len().saturating_mul(std::mem::size_of::<f64>()),
-        )
+        0
     };
-    // A wide design with a text feature is read as sparse rows (SolverDesign), without
-    // dense blocks; its non-zero values are counted as they are read.
-    let blocks = if preprocessor.has_text() && !newton {
+    let per_row = if binary {
+        truncated_newton_bytes(input.train.len())
+    } else {
+        0
+    };
+    // A sparse design's non-zero values are counted as they are read.
+    let blocks = if SolverDesign::reads_sparse(&preprocessor, newton) {
         0
     } else {
         DENSE_BLOCKS

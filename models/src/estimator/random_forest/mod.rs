@@ -11,7 +11,7 @@ pub mod algorithm;
 
 use crate::error::Result;
 use crate::fit::{ClassWeight, FitInput};
-use crate::json::{bad, count};
+use crate::json::{bad, count, optional_bool};
 use crate::metrics;
 use crate::preprocess::Preprocessor;
 use crate::trees::bins::{BinnedRows, MAX_BINS};
@@ -107,11 +107,7 @@ pub fn forest_settings(
         min_samples_leaf: get("min_samples_leaf").map_or(Ok(default_leaf), |v| {
             count(v, "min_samples_leaf", 1, 1 << 30)
         })?,
-        bootstrap: match get("bootstrap") {
-            None => true,
-            Some(Value::Bool(b)) => *b,
-            Some(v) => return Err(bad("bootstrap", v, "true or false")),
-        },
+        bootstrap: optional_bool(get("bootstrap"), "bootstrap")?.unwrap_or(true),
         max_bins: max_bins(get("max_bins"))?,
         class_weight: get("class_weight")
             .map(crate::fit::ClassWeight::parse)

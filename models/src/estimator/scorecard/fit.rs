@@ -10,8 +10,8 @@ use crate::fit::{
 };
 use crate::interrupt;
 use crate::linear::{
-    fit_logistic_coefficients, logistic_covariance_weighted, weighted_in_table_order, LinearFit,
-    SolverDesign,
+    fit_logistic_coefficients, logistic_covariance_weighted, truncated_newton_bytes,
+    weighted_in_table_order, LinearFit, SolverDesign,
 };
 use crate::preprocess::{FeatureTransform, Preprocessor, RowsDesign, Transform};
 use ndarray::Array2;
@@ -274,8 +274,12 @@ pub fn fit_estimator(
     input: &mut FitInput<'_>,
     params: &ScorecardParams,
 ) -> Result<FittedScorecard> {
+    // Its fit falls back to truncated Newton where Newton's steps do not descend.
     check_solver_memory(
-        input.data.bytes(),
+        input
+            .data
+            .bytes()
+            .saturating_add(truncated_newton_bytes(input.train.len())),
         input.data.features.len(),
         (LINEAR_SQUARE_MATRICES, DENSE_BLOCKS),
         input.limits,

@@ -31,6 +31,7 @@ pub use newton::{
     fitted_by_newton, newton_by_passes, newton_from, NewtonPass, NewtonSolution,
     NEWTON_GRADIENT_TOLERANCE_PER_ROW, NEWTON_MAX_TERMS,
 };
+pub use newton_cg::truncated_newton_bytes;
 pub use ridge::fit_linear;
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! gradient and information; steps are halved while the loss does not decrease.
 
 use super::fitted::{LinearFit, SolverRun};
-use super::loss::{logistic_row, total_weight, weight_of};
+use super::loss::{
+    intercept_only, largest_abs, logistic_row, positive_weight, total_weight, weight_of,
+};
 use crate::design::{add_weighted_gram, dot, row, visit_blocks, DesignRows, BLOCK_ROWS};
 use crate::error::Result;
 use crate::linalg::{cholesky, cholesky_solve, spd_inverse};
@@ -148,10 +150,7 @@ pub(super) fn newton(
     max_iter: u64,
 ) -> Option<NewtonSolution> {
     let rows = total_weight(weights, y.len());
-    let positives: f64 = (0..y.len())
-        .filter(|&i| y[i])
-        .map(|i| weight_of(weights, i))
-        .sum();
+    let positives = positive_weight(y, weights);
     let mut pass =
         |theta: &Array1<f64>| -> Result<NewtonPass> { Ok(newton_pass(x, y, weights, theta, l2)) };
     newton_by_passes(x.width() + 1, rows, positives, max_iter, &mut pass).unwrap_or(None)
@@ -169,10 +168,7 @@ pub fn newton_by_passes(
     pass: &mut dyn FnMut(&Array1<f64>) -> Result<NewtonPass>,
 ) -> Result<Option<NewtonSolution>> {
     let mut theta = Array1::<f64>::zeros(terms);
-    // The intercept-only model's solution saves a step: the log-odds of the positive rate.
-    if positives > 0.0 && positives < rows {
-        theta[0] = (positives / (rows - positives)).ln();
-    }
+    theta[0] = intercept_only(rows, positives);
     newton_from(theta, rows, max_iter, pass)
 }
 
@@ -204,11 +200,9 @@ pub fn newton_from(
                 continue;
             }
         }
-        let largest_gradient = pass.gradient.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
+        let largest_gradient = largest_abs(&pass.gradient);
         let settled = last.as_ref().is_some_and(|step| {
-            let moved = step.direction.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
-            step.fraction * moved
-                <= 1e-12 * (1.0 + theta.iter().fold(0.0_f64, |m, t| m.max(t.abs())))
+            step.fraction * largest_abs(&step.direction) <= 1e-12 * (1.0 + largest_abs(&theta))
         });
         if largest_gradient <= NEWTON_GRADIENT_TOLERANCE_PER_ROW * rows || settled {
             return Ok(Some(NewtonSolution {

@@ -6,7 +6,9 @@
 //! per-row gradient tolerance as Newton's method.
 
 use super::fitted::{LinearFit, SolverRun};
-use super::loss::{logistic_row, total_weight, weight_of};
+use super::loss::{
+    intercept_only, largest_abs, logistic_row, positive_weight, total_weight, weight_of,
+};
 use super::newton::NEWTON_GRADIENT_TOLERANCE_PER_ROW;
 use crate::design::{dot, row, sparse_dot, visit_blocks, DesignRows, BLOCK_ROWS};
 
@@ -17,6 +19,12 @@ const MAX_CG_ITERATIONS: usize = 200;
 /// Backtracking halves a step at most this many times (to 1/1024 of it); a step that still
 /// does not lower the loss ends the fit (rounding at the optimum).
 const MAX_HALVINGS: u32 = 10;
+
+/// Bytes truncated Newton holds for `rows` rows: each row's information weight at the
+/// current coefficients and at the trial step's (a point each).
+pub fn truncated_newton_bytes(rows: usize) -> usize {
+    rows.saturating_mul(2 * std::mem::size_of::<f64>())
+}
 
 /// Armijo's sufficient-decrease share of the predicted decrease.
 const SUFFICIENT_DECREASE: f64 = 1e-4;
@@ -35,16 +43,10 @@ pub(super) fn newton_cg(
     let rows = total_weight(weights, y.len()).max(f64::MIN_POSITIVE);
     let tolerance = NEWTON_GRADIENT_TOLERANCE_PER_ROW * rows;
     let mut theta = vec![0.0; x.width() + 1];
-    let positives: f64 = (0..y.len())
-        .filter(|&i| y[i])
-        .map(|i| weight_of(weights, i))
-        .sum();
-    if positives > 0.0 && positives < rows {
-        theta[0] = (positives / (rows - positives)).ln();
-    }
+    theta[0] = intercept_only(rows, positive_weight(y, weights));
     let mut point = problem.point(&theta);
     let mut steps = 0u64;
-    while largest(&point.gradient) > tolerance && steps < max_iter {
+    while largest_abs(&point.gradient) > tolerance && steps < max_iter {
         let direction = problem.newton_direction(&point);
         let Some(next) = problem.line_search(&theta, &point, &direction) else {
             break;
@@ -52,7 +54,7 @@ pub(super) fn newton_cg(
         (theta, point) = next;
         steps += 1;
     }
-    let largest_gradient = largest(&point.gradient);
+    let largest_gradient = largest_abs(&point.gradient);
     LinearFit {
         intercept: theta[0],
         weights: theta[1..].to_vec(),
@@ -64,10 +66,6 @@ pub(super) fn newton_cg(
             converged: largest_gradient <= tolerance,
         }),
     }
-}
-
-fn largest(v: &[f64]) -> f64 {
-    v.iter().fold(0.0_f64, |m, g| m.max(g.abs()))
 }
 
 fn norm(v: &[f64]) -> f64 {
