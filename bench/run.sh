@@ -195,6 +195,9 @@ for ROWS in $SIZES; do
         record "$ROWS" "$RUN" "fin_explain, 100k rows | fin_predict, same rows" "$t" "$p"
         t=$(seconds -c "SELECT count(*) FROM (SELECT * FROM applicants ORDER BY id LIMIT 100000) a, fin_reason_codes('bench_card', a) r")
         record "$ROWS" "$RUN" "fin_reason_codes, 100k rows | fin_predict, same rows" "$t" "$p"
+        # PostgreSQL's own floor for 7 rows out per row in: no model, no text, no tuple built.
+        t=$(seconds -c "SELECT count(*) FROM (SELECT * FROM applicants ORDER BY id LIMIT 100000) a, generate_series(1, 7 + (a.id % 1)::int) g")
+        record "$ROWS" "$RUN" "generate_series 7 rows a row, 100k rows | fin_predict, same rows" "$t" "$p"
 
         # The client-side peers (their time over finml's: above 1, finml is faster).
         if [ "$ROWS" -le "$PEER_ROWS" ] && have_peers; then

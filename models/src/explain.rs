@@ -254,14 +254,21 @@ impl Explanation {
         self.baseline + self.contributions.iter().sum::<f64>()
     }
 
-    /// Features by decreasing |contribution| (ties in feature order).
-    pub fn ranked(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.contributions.len()).collect();
-        order.sort_by(|&a, &b| {
-            self.contributions[b]
+    /// The `k` features with the largest |contribution|, largest first (ties in feature
+    /// order): a selection, then a sort of the `k` alone.
+    pub fn largest(&self, k: usize) -> Vec<usize> {
+        let by_size = |a: &usize, b: &usize| {
+            self.contributions[*b]
                 .abs()
-                .total_cmp(&self.contributions[a].abs())
-        });
+                .total_cmp(&self.contributions[*a].abs())
+                .then(a.cmp(b))
+        };
+        let mut order: Vec<usize> = (0..self.contributions.len()).collect();
+        if k < order.len() {
+            order.select_nth_unstable_by(k, by_size);
+            order.truncate(k);
+        }
+        order.sort_unstable_by(by_size);
         order
     }
 }
@@ -499,6 +506,18 @@ mod tests {
             let reported = importance.iter().find(|(f, _)| f == name).unwrap().1;
             assert!((reported - sd).abs() < 1e-12, "{name}: {reported} != {sd}");
         }
+    }
+
+    #[test]
+    fn the_largest_contributions_come_first_with_ties_in_feature_order() {
+        let explanation = super::Explanation {
+            baseline: 0.0,
+            contributions: vec![0.5, -2.0, 0.5, 1.0, -0.5],
+            column_terms: Vec::new(),
+        };
+        assert_eq!(explanation.largest(2), vec![1, 3]);
+        assert_eq!(explanation.largest(4), vec![1, 3, 0, 2]);
+        assert_eq!(explanation.largest(10), vec![1, 3, 0, 2, 4]);
     }
 
     #[test]

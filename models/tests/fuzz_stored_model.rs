@@ -465,7 +465,7 @@ fn exercise(model: &Model, seed: u64) -> Result<(), String> {
                     );
                 }
             }
-            let _ = explanation.ranked();
+            let _ = explanation.largest(5);
         }
         let _ = model.score(&values);
         let _ = model.scorecard_row(&values, 3);

@@ -4,6 +4,7 @@
 use crate::error::required;
 use crate::pg::explain;
 use crate::pg::row::RecordArg;
+use crate::pg::srf::MaterializedRows;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -17,30 +18,39 @@ use pgrx::prelude::*;
 /// class's score (its logit), or of `class`'s when named; a two-class model's `class` may name
 /// its negative class (the log-odds of that class: every term negated). Not STRICT, so that
 /// `class` can default to NULL: a NULL model, row or top_k is 22004.
-#[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe)]
+///
+/// Its rows go straight into the executor's tuplestore (pg/srf.rs), hence the SQL written
+/// out here: pgrx would declare the same function.
+#[pg_extern(sql = r#"
+CREATE FUNCTION "fin_explain"(
+	"model" TEXT,
+	"row" record,
+	"top_k" INT DEFAULT 5,
+	"class" TEXT DEFAULT NULL
+) RETURNS TABLE (
+	"feature" TEXT,
+	"value" TEXT,
+	"contribution" double precision
+)
+STABLE PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'fin_explain_wrapper';
+"#)]
 fn fin_explain(
     model: Option<&str>,
     row: Option<RecordArg>,
-    top_k: default!(Option<i32>, 5),
-    class: default!(Option<&str>, "NULL"),
-) -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(feature, String),
-            name!(value, Option<String>),
-            name!(contribution, f64),
-        ),
-    >,
-    ErrorReport,
-> {
-    Ok(TableIterator::new(explain::explain(
+    top_k: Option<i32>,
+    class: Option<&str>,
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Result<(), ErrorReport> {
+    let (model, row, top_k) = (
         required(model, "model")?,
         required(row, "row")?,
         required(top_k, "top_k")?,
-        class,
-    )?))
+    );
+    // SAFETY: pgrx passes this call's fcinfo; the function returns a set of rows.
+    let mut out = unsafe { MaterializedRows::begin(fcinfo)? };
+    explain::explain(model, row, (top_k, class), &mut out)
 }
 
 /// Global importance of each feature: the standard deviation of its contribution over the

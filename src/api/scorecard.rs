@@ -4,6 +4,7 @@
 use crate::error::required;
 use crate::pg::row::RecordArg;
 use crate::pg::scorecard;
+use crate::pg::srf::MaterializedRows;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -23,35 +24,43 @@ fn fin_score(model: &str, row: RecordArg) -> Result<i32, ErrorReport> {
 /// regression). A multi-class model's are of its most probable class's score, or of
 /// `class`'s when named (fin_explain's). Not STRICT, so that the baseline and class can
 /// default to NULL: a NULL model, row or n is 22004.
-// pgrx derives the SQL columns from the spelled-out tuple, so no type alias here.
-#[allow(clippy::type_complexity)]
-#[pg_extern(stable, parallel_safe)]
+///
+/// Its rows go straight into the executor's tuplestore (pg/srf.rs), hence the SQL written
+/// out here: pgrx would declare the same function.
+#[pg_extern(sql = r#"
+CREATE FUNCTION "fin_reason_codes"(
+	"model" TEXT,
+	"row" record,
+	"n" INT DEFAULT 4,
+	"baseline" TEXT DEFAULT NULL,
+	"class" TEXT DEFAULT NULL
+) RETURNS TABLE (
+	"rank" INT,
+	"feature" TEXT,
+	"value" TEXT,
+	"points" INT,
+	"points_lost" INT
+)
+STABLE PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'fin_reason_codes_wrapper';
+"#)]
 fn fin_reason_codes(
     model: Option<&str>,
     row: Option<RecordArg>,
-    n: default!(Option<i32>, 4),
-    baseline: default!(Option<&str>, "NULL"),
-    class: default!(Option<&str>, "NULL"),
-) -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(rank, i32),
-            name!(feature, String),
-            name!(value, Option<String>),
-            name!(points, Option<i32>),
-            name!(points_lost, Option<i32>),
-        ),
-    >,
-    ErrorReport,
-> {
-    let rows = scorecard::reason_codes(
+    n: Option<i32>,
+    baseline: Option<&str>,
+    class: Option<&str>,
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Result<(), ErrorReport> {
+    let (model, row, n) = (
         required(model, "model")?,
         required(row, "row")?,
         required(n, "n")?,
-        (baseline, class),
-    )?;
-    Ok(TableIterator::new(rows))
+    );
+    // SAFETY: pgrx passes this call's fcinfo; the function returns a set of rows.
+    let mut out = unsafe { MaterializedRows::begin(fcinfo)? };
+    scorecard::reason_codes(model, row, (n, baseline, class), &mut out)
 }
 
 /// The printed scorecard: every bin of every characteristic (the NULL bin included) with its

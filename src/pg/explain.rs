@@ -3,7 +3,8 @@
 
 use crate::error::{check_argument, OrReport, SqlResult};
 use crate::pg::cache::with_model;
-use crate::pg::row::{value_text, with_row_values, RecordArg};
+use crate::pg::row::{with_row_values, RecordArg};
+use crate::pg::srf::{Cell, MaterializedRows};
 use finml_models::explain::top_ngrams;
 use finml_models::RawValue;
 
@@ -16,13 +17,13 @@ const TOP_NGRAMS: usize = 5;
 
 /// fin_explain: '(baseline)', the `top_k` features with the largest contributions (feature,
 /// value, contribution), then '(other features)' when some are left out; of `class`'s score
-/// when named (Model::explain_class).
+/// when named (Model::explain_class). Written into `out`.
 pub fn explain(
     model: &str,
     row: RecordArg,
-    top_k: i32,
-    class: Option<&str>,
-) -> SqlResult<Vec<(String, Option<String>, f64)>> {
+    (top_k, class): (i32, Option<&str>),
+    out: &mut MaterializedRows,
+) -> SqlResult<()> {
     check_argument(
         "top_k",
         top_k,
@@ -33,26 +34,39 @@ pub fn explain(
     with_model(model, |m| {
         with_row_values(&m.model, &m.layouts, row.0, |values| {
             let explanation = m.model.explain_class(values, class).or_report()?;
-            let names: Vec<&str> = m.model.feature_names().collect();
-            let ranked = explanation.ranked();
-            let (shown, rest) = ranked.split_at(ranked.len().min(top_k as usize));
-            let mut rows = vec![(BASELINE.to_owned(), None, explanation.baseline)];
-            rows.extend(shown.iter().map(|&k| {
+            let shown = explanation.largest(top_k as usize);
+            out.push(&[
+                Cell::Text(BASELINE),
+                Cell::Null,
+                Cell::Float(explanation.baseline),
+            ])?;
+            for &k in &shown {
+                let name = m.model.preprocessor.features[k].name.as_str();
+                let contribution = Cell::Float(explanation.contributions[k]);
                 // A text feature shows the n-grams that weigh most, not the whole text.
-                let value = match values[k] {
+                let ngrams = match values[k] {
                     RawValue::Text(text) => {
                         top_ngrams(&m.model.preprocessor, k, text, &explanation, TOP_NGRAMS)
-                            .or_else(|| value_text(values[k]))
                     }
-                    other => value_text(other),
+                    _ => None,
                 };
-                (names[k].to_owned(), value, explanation.contributions[k])
-            }));
-            if !rest.is_empty() {
-                let sum = rest.iter().map(|&k| explanation.contributions[k]).sum();
-                rows.push((OTHERS.to_owned(), None, sum));
+                let value = match &ngrams {
+                    Some(ngrams) => Cell::Text(ngrams),
+                    None => Cell::Value(values[k]),
+                };
+                out.push(&[Cell::Text(name), value, contribution])?;
             }
-            Ok(rows)
+            let features = explanation.contributions.len();
+            if shown.len() < features {
+                let mut left_out = vec![true; features];
+                shown.iter().for_each(|&k| left_out[k] = false);
+                let sum = (0..features)
+                    .filter(|&k| left_out[k])
+                    .map(|k| explanation.contributions[k])
+                    .sum();
+                out.push(&[Cell::Text(OTHERS), Cell::Null, Cell::Float(sum)])?;
+            }
+            Ok(())
         })
     })
 }

@@ -108,15 +108,6 @@ pub fn predict_row_class(
     })
 }
 
-/// A feature value as text, for tables that show the row's values.
-pub fn value_text(value: RawValue<'_>) -> Option<String> {
-    match value {
-        RawValue::Null => None,
-        RawValue::Number(x) => Some(format!("{x}")),
-        RawValue::Text(t) => Some(t.to_owned()),
-    }
-}
-
 /// Decodes the model's features from one composite datum (in feature order) and passes them
 /// to `f`; text values are borrowed from the row.
 pub fn with_row_values<R>(

@@ -5,14 +5,12 @@
 
 use crate::error::{check_argument, fail, ErrorKind, OrReport, SqlResult};
 use crate::pg::cache::with_model;
-use crate::pg::row::{value_text, with_row_values, RecordArg};
+use crate::pg::row::{with_row_values, RecordArg};
+use crate::pg::srf::{Cell, MaterializedRows};
 use finml_models::error::with_article;
 use finml_models::scorecard::Baseline;
 use finml_models::Task;
 
-/// fin_reason_codes's row: rank, feature, value, points (a scorecard's), points lost (a
-/// classifier's).
-pub type ReasonRow = (i32, String, Option<String>, Option<i32>, Option<i32>);
 /// fin_scorecard's row: feature, bin, lower, upper, count, event rate, WoE, IV, points.
 pub type BinRow = (
     String,
@@ -53,13 +51,14 @@ pub fn integer_score(points: f64) -> SqlResult<i32> {
 /// NULL, or 'average'); any other supervised model's are the features whose contributions
 /// (its explanation's, against the training average: `baseline` NULL or 'average') raised
 /// its output the most, with a classifier's contribution as points lost at 20 points to
-/// double the odds; of `class`'s score when named (Model::explain_class).
+/// double the odds; of `class`'s score when named (Model::explain_class). Each reason is a row
+/// of `out`: rank, feature, value, points (a scorecard's), points lost (a classifier's).
 pub fn reason_codes(
     model: &str,
     row: RecordArg,
-    n: i32,
-    (baseline, class): (Option<&str>, Option<&str>),
-) -> SqlResult<Vec<ReasonRow>> {
+    (n, baseline, class): (i32, Option<&str>, Option<&str>),
+    out: &mut MaterializedRows,
+) -> SqlResult<()> {
     check_argument(
         "n",
         n,
@@ -71,7 +70,7 @@ pub fn reason_codes(
         .map(|b| Baseline::parse(b).or_report())
         .transpose()?;
     with_model(model, |m| {
-        let names: Vec<&str> = m.model.feature_names().collect();
+        let name_of = |k: usize| m.model.preprocessor.features[k].name.as_str();
         if let (Some(name), Some(_)) = (class, m.model.points()) {
             // A scorecard's points are of its positive class.
             if m.model.class_index(name).or_report()? != 1 {
@@ -86,19 +85,16 @@ pub fn reason_codes(
             return with_row_values(&m.model, &m.layouts, row.0, |values| {
                 let baseline = baseline.unwrap_or(Baseline::Best);
                 let reasons = m.model.reasons(values, baseline, n as usize).or_report()?;
-                Ok(reasons
-                    .iter()
-                    .enumerate()
-                    .map(|(k, r)| {
-                        (
-                            k as i32 + 1,
-                            names[r.feature].to_owned(),
-                            value_text(values[r.feature]),
-                            Some(r.points.round() as i32),
-                            Some(r.points_lost.round() as i32),
-                        )
-                    })
-                    .collect::<Vec<_>>())
+                for (k, r) in reasons.iter().enumerate() {
+                    out.push(&[
+                        Cell::Integer(k as i32 + 1),
+                        Cell::Text(name_of(r.feature)),
+                        Cell::Value(values[r.feature]),
+                        Cell::Integer(r.points.round() as i32),
+                        Cell::Integer(r.points_lost.round() as i32),
+                    ])?;
+                }
+                Ok(())
             });
         }
         let algorithm = m.model.algorithm().as_str();
@@ -125,24 +121,21 @@ pub fn reason_codes(
                 .model
                 .class_reasons(values, n as usize, class)
                 .or_report()?;
-            reasons
-                .iter()
-                .enumerate()
-                .map(|(k, r)| {
-                    let lost = if classifier {
-                        Some(integer_points(r.points_lost())?)
-                    } else {
-                        None
-                    };
-                    Ok((
-                        k as i32 + 1,
-                        names[r.feature].to_owned(),
-                        value_text(values[r.feature]),
-                        None,
-                        lost,
-                    ))
-                })
-                .collect::<SqlResult<Vec<_>>>()
+            for (k, r) in reasons.iter().enumerate() {
+                let lost = if classifier {
+                    Some(integer_points(r.points_lost())?)
+                } else {
+                    None
+                };
+                out.push(&[
+                    Cell::Integer(k as i32 + 1),
+                    Cell::Text(name_of(r.feature)),
+                    Cell::Value(values[r.feature]),
+                    Cell::Null,
+                    Cell::OptionalInteger(lost),
+                ])?;
+            }
+            Ok(())
         })
     })
 }

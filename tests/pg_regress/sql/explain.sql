@@ -13,6 +13,13 @@ SELECT version FROM fin_train('explain_risk', 'applications', 'status',
 -- One applicant: the baseline, the five largest contributions, the rest summed.
 SELECT feature, value, round(contribution::numeric, 4) AS contribution
   FROM fin_explain('explain_risk', (SELECT a FROM applications a WHERE id = 7));
+-- Called in the select list, the same rows for every applicant (they are written in one
+-- piece, materialize mode, wherever the executor calls it).
+SELECT count(*) AS rows,
+       count(*) - (SELECT count(*) FROM applications a, fin_explain('explain_risk', a) e) AS differ
+  FROM (SELECT a.id, (fin_explain('explain_risk', a)).* FROM applications a
+        INTERSECT ALL
+        SELECT a.id, e.* FROM applications a, fin_explain('explain_risk', a) e) same;
 -- The rows sum to the log-odds, for every applicant, whatever top_k.
 SELECT count(*) AS applicants,
        max(abs(e3.total - ln(p / (1 - p)))) < 1e-9 AS top3_sums_to_log_odds,

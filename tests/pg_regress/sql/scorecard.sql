@@ -71,6 +71,13 @@ SELECT id, status, fin_score('credit_card', a) AS score,
   FROM applications a ORDER BY fin_score('credit_card', a), id LIMIT 1;
 SELECT r.* FROM applications a, fin_reason_codes('credit_card', a) r
  WHERE a.id = (SELECT id FROM applications a ORDER BY fin_score('credit_card', a), id LIMIT 1);
+-- Called in the select list, the same reasons for every applicant (the rows are written in
+-- one piece, materialize mode, wherever the executor calls it).
+SELECT count(*) AS reasons,
+       count(*) - (SELECT count(*) FROM applications a, fin_reason_codes('credit_card', a) r) AS differ
+  FROM (SELECT a.id, (fin_reason_codes('credit_card', a)).* FROM applications a
+        INTERSECT ALL
+        SELECT a.id, r.* FROM applications a, fin_reason_codes('credit_card', a) r) same;
 -- Against the training average instead of the best bin.
 SELECT r.* FROM applications a, fin_reason_codes('credit_card', a, 3, 'average') r
  WHERE a.id = (SELECT id FROM applications a ORDER BY fin_score('credit_card', a), id LIMIT 1);
