@@ -154,6 +154,12 @@ for ROWS in $SIZES; do
         num_floor=$(seconds -c "SELECT sum(1 / (1 + exp(-($num_expr)))) FROM applicants")
         t=$(seconds -c "SELECT sum(fin_predict('bench_num', ARRAY[$MLP_FEATURES])) FROM applicants")
         record "$ROWS" "$RUN" "fin_predict ARRAY[columns] | SQL floor (columns)" "$t" "$num_floor"
+        # The harder floor: the numeric model's row form against its plain SQL expression;
+        # count(a) is the whole-row record alone, which every row-form call pays for.
+        t=$(seconds -c "SELECT sum(fin_predict('bench_num', a)) FROM applicants a")
+        record "$ROWS" "$RUN" "fin_predict row, numeric model | SQL floor (columns)" "$t" "$num_floor"
+        t=$(seconds -c "SELECT count(a) FROM applicants a")
+        record "$ROWS" "$RUN" "count(a), the whole-row record alone | SQL floor (columns)" "$t" "$num_floor"
         scoring "fin_predict MLP row" "logistic SQL floor" "$floor" "SELECT sum(fin_predict('bench_mlp', a)) FROM applicants a" >/dev/null
         sc_expr=$(scorecard_sql)
         sc_floor=$(seconds -c "SELECT sum($sc_expr) FROM applicants")
