@@ -21,7 +21,9 @@
 //! The integral is the midpoint rule, its steps doubled from 64 (up to 4096) until
 //! baseline + Σ contributions is within `IG_TOLERANCE` of f(x) (integrated gradients'
 //! completeness; a ReLU network's gradient jumps along the path, so a fixed step count can
-//! miss it by a few hundredths). A feature's global importance is the standard deviation of
+//! miss it by a few hundredths). The first layer's pre-activations are linear in α, so each
+//! step runs only the layers above it, and the first layer's gradient is taken once per row
+//! (`Network::mean_path_gradient`). A feature's global importance is the standard deviation of
 //! its contribution over up to `IMPORTANCE_SAMPLE` training rows.
 
 use crate::data::Dataset;

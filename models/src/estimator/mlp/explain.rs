@@ -104,20 +104,8 @@ fn integrated_gradients_in(
     x: &[f64],
     steps: usize,
 ) -> Vec<f64> {
-    let mut average = vec![0.0; x.len()];
-    let mut point = vec![0.0; x.len()];
-    for step in 0..steps {
-        // Up to 4,096 gradients per row, 1,000 rows at training: cancellable per gradient.
-        interrupt::check();
-        let alpha = (step as f64 + 0.5) / steps as f64;
-        for ((p, &b), &v) in point.iter_mut().zip(baseline).zip(x) {
-            *p = b + alpha * (v - b);
-        }
-        let (_, gradient) = network.unit_and_gradient(&point, unit);
-        for (a, g) in average.iter_mut().zip(gradient) {
-            *a += g / steps as f64;
-        }
-    }
+    // Up to 4,096 gradients per row, 1,000 rows at training: cancellable per gradient.
+    let average = network.mean_path_gradient(unit, (baseline, x), steps, interrupt::check);
     average
         .iter()
         .zip(x.iter().zip(baseline))
