@@ -459,8 +459,8 @@ impl Network {
     }
 }
 
-/// The activation's slope from its value `a` (equal to [`activation_slope`] at the
-/// pre-activation that gave `a`, without the activation computed again).
+/// The activation's slope from its value `a` (a ReLU's is 1 where `a` > 0, a tanh's 1 − a², a
+/// sigmoid's a (1 − a)), without the activation computed again.
 fn slope_at(activation: Activation, a: f64) -> f64 {
     match activation {
         Activation::Relu => {
@@ -476,20 +476,7 @@ fn slope_at(activation: Activation, a: f64) -> f64 {
 }
 
 fn activation_slope(activation: Activation, z: f64) -> f64 {
-    match activation {
-        Activation::Relu => {
-            if z > 0.0 {
-                1.0
-            } else {
-                0.0
-            }
-        }
-        Activation::Tanh => 1.0 - z.tanh().powi(2),
-        Activation::Sigmoid => {
-            let s = sigmoid(z);
-            s * (1.0 - s)
-        }
-    }
+    slope_at(activation, activate(activation, z))
 }
 
 fn activate(activation: Activation, z: f64) -> f64 {
