@@ -342,8 +342,9 @@ impl<'a> RawValue<'a> {
 /// formatter, which skips the float's shortest-digits search.
 pub fn write_number(buffer: &mut Vec<u8>, x: f64) {
     use std::io::Write;
-    const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0; // 2^53
-                                                         // Writing into a Vec cannot fail.
+    // Every integer below 2^53 is a float exactly.
+    const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+    // Writing into a Vec cannot fail.
     if x.fract() == 0.0 && x.abs() < EXACT_INTEGERS && !(x == 0.0 && x.is_sign_negative()) {
         let _ = write!(buffer, "{}", x as i64);
     } else {

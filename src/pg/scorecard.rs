@@ -123,16 +123,16 @@ pub fn reason_codes(
                 .or_report()?;
             for (k, r) in reasons.iter().enumerate() {
                 let lost = if classifier {
-                    Some(integer_points(r.points_lost())?)
+                    Cell::Integer(integer_points(r.points_lost())?)
                 } else {
-                    None
+                    Cell::Null
                 };
                 out.push(&[
                     Cell::Integer(k as i32 + 1),
                     Cell::Text(name_of(r.feature)),
                     Cell::Value(values[r.feature]),
                     Cell::Null,
-                    Cell::OptionalInteger(lost),
+                    lost,
                 ])?;
             }
             Ok(())

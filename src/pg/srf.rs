@@ -20,7 +20,6 @@ pub enum Cell<'a> {
     /// NULL as NULL.
     Value(RawValue<'a>),
     Integer(i32),
-    OptionalInteger(Option<i32>),
     Float(f64),
 }
 
@@ -85,9 +84,7 @@ impl MaterializedRows {
         }
         for (k, cell) in row.iter().enumerate() {
             let (datum, null) = match *cell {
-                Cell::Null | Cell::Value(RawValue::Null) | Cell::OptionalInteger(None) => {
-                    (pg_sys::Datum::from(0usize), true)
-                }
+                Cell::Null | Cell::Value(RawValue::Null) => (pg_sys::Datum::from(0usize), true),
                 Cell::Text(text) | Cell::Value(RawValue::Text(text)) => (
                     text_datum(&mut self.texts[k], |b| b.extend_from_slice(text.as_bytes()))?,
                     false,
@@ -96,9 +93,7 @@ impl MaterializedRows {
                     text_datum(&mut self.texts[k], |b| write_number(b, x))?,
                     false,
                 ),
-                Cell::Integer(n) | Cell::OptionalInteger(Some(n)) => {
-                    (pg_sys::Datum::from(n), false)
-                }
+                Cell::Integer(n) => (pg_sys::Datum::from(n), false),
                 Cell::Float(x) => (pg_sys::Datum::from(x.to_bits()), false),
             };
             self.datums[k] = datum;

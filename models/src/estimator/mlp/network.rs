@@ -286,59 +286,6 @@ impl Network {
             })
             .collect()
     }
-
-    /// The output unit and its gradient with respect to the input row (backpropagation
-    /// through the dense layers).
-    pub fn output_and_gradient(&self, x: &[f64]) -> (f64, Vec<f64>) {
-        self.unit_and_gradient(x, 0)
-    }
-
-    /// Output unit `unit` and its gradient with respect to the input row.
-    pub fn unit_and_gradient(&self, x: &[f64], unit: usize) -> (f64, Vec<f64>) {
-        // Forward, keeping each layer's pre-activations.
-        let mut inputs: Vec<Vec<f64>> = vec![x.to_vec()];
-        let mut pre: Vec<Vec<f64>> = Vec::new();
-        let last = self.layers.len() - 1;
-        for (k, layer) in self.layers.iter().enumerate() {
-            let input = &inputs[k];
-            let z: Vec<f64> = layer
-                .weights
-                .chunks_exact(layer.in_dim)
-                .zip(&layer.bias)
-                .map(|(row, &b)| f64::from(b) + dot(row, input))
-                .collect();
-            let a = if k == last {
-                z.clone()
-            } else {
-                z.iter().map(|&v| activate(self.activation, v)).collect()
-            };
-            pre.push(z);
-            inputs.push(a);
-        }
-        // Backward from d unit / d unit = 1.
-        let mut upstream = vec![0.0; self.n_outputs()];
-        upstream[unit] = 1.0;
-        for k in (0..self.layers.len()).rev() {
-            let layer = &self.layers[k];
-            let dz: Vec<f64> = if k == last {
-                upstream.clone()
-            } else {
-                upstream
-                    .iter()
-                    .zip(&pre[k])
-                    .map(|(&g, &z)| g * activation_slope(self.activation, z))
-                    .collect()
-            };
-            let mut down = vec![0.0; layer.in_dim];
-            for (row, &g) in layer.weights.chunks_exact(layer.in_dim).zip(&dz) {
-                for (d, &w) in down.iter_mut().zip(row) {
-                    *d += g * f64::from(w);
-                }
-            }
-            upstream = down;
-        }
-        (inputs[self.layers.len()][unit], upstream)
-    }
 }
 
 impl Network {
@@ -475,10 +422,6 @@ fn slope_at(activation: Activation, a: f64) -> f64 {
     }
 }
 
-fn activation_slope(activation: Activation, z: f64) -> f64 {
-    slope_at(activation, activate(activation, z))
-}
-
 fn activate(activation: Activation, z: f64) -> f64 {
     match activation {
         Activation::Relu => z.max(0.0),
@@ -490,6 +433,61 @@ fn activate(activation: Activation, z: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reference of the gradients: the output unit and its gradient with respect to the
+    /// input row, by backpropagation through the dense layers at one point.
+    fn output_and_gradient(network: &Network, x: &[f64]) -> (f64, Vec<f64>) {
+        unit_and_gradient(network, x, 0)
+    }
+
+    /// Output unit `unit` and its gradient with respect to the input row.
+    fn unit_and_gradient(network: &Network, x: &[f64], unit: usize) -> (f64, Vec<f64>) {
+        // Forward, keeping each layer's pre-activations.
+        let mut inputs: Vec<Vec<f64>> = vec![x.to_vec()];
+        let mut pre: Vec<Vec<f64>> = Vec::new();
+        let last = network.layers.len() - 1;
+        for (k, layer) in network.layers.iter().enumerate() {
+            let input = &inputs[k];
+            let z: Vec<f64> = layer
+                .weights
+                .chunks_exact(layer.in_dim)
+                .zip(&layer.bias)
+                .map(|(row, &b)| f64::from(b) + dot(row, input))
+                .collect();
+            let a = if k == last {
+                z.clone()
+            } else {
+                z.iter().map(|&v| activate(network.activation, v)).collect()
+            };
+            pre.push(z);
+            inputs.push(a);
+        }
+        // Backward from d unit / d unit = 1.
+        let mut upstream = vec![0.0; network.n_outputs()];
+        upstream[unit] = 1.0;
+        for k in (0..network.layers.len()).rev() {
+            let layer = &network.layers[k];
+            let dz: Vec<f64> = if k == last {
+                upstream.clone()
+            } else {
+                upstream
+                    .iter()
+                    .zip(&pre[k])
+                    .map(|(&g, &z)| {
+                        g * slope_at(network.activation, activate(network.activation, z))
+                    })
+                    .collect()
+            };
+            let mut down = vec![0.0; layer.in_dim];
+            for (row, &g) in layer.weights.chunks_exact(layer.in_dim).zip(&dz) {
+                for (d, &w) in down.iter_mut().zip(row) {
+                    *d += g * f64::from(w);
+                }
+            }
+            upstream = down;
+        }
+        (inputs[network.layers.len()][unit], upstream)
+    }
 
     #[test]
     fn the_network_gradient_matches_central_differences() {
@@ -519,7 +517,7 @@ mod tests {
                 ],
             };
             let x = [0.4, -1.3, 0.9];
-            let (output, gradient) = network.output_and_gradient(&x);
+            let (output, gradient) = output_and_gradient(&network, &x);
             assert_eq!(output, network.output(&x));
             for i in 0..3 {
                 let h = 1e-5;
@@ -567,7 +565,7 @@ mod tests {
                             .zip(&x)
                             .map(|(b, v)| b + alpha * (v - b))
                             .collect();
-                        let (_, g) = network.unit_and_gradient(&point, unit);
+                        let (_, g) = unit_and_gradient(&network, &point, unit);
                         for (e, g) in expected.iter_mut().zip(g) {
                             *e += g / steps as f64;
                         }
