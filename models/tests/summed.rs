@@ -103,6 +103,8 @@ fn load_credit() -> Dataset {
 struct InMemory<'a> {
     data: &'a Dataset,
     positive: Option<&'a str>,
+    /// The passes summed, in order, as `SumsPass::described` names them.
+    passes: Vec<String>,
 }
 
 impl InMemory<'_> {
@@ -150,6 +152,7 @@ impl InMemory<'_> {
 
 impl SummedRows for InMemory<'_> {
     fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>, Error> {
+        self.passes.push(pass.described());
         let rows = self.rows();
         let n = rows.len();
         let mut total = pass.zero_cells();
@@ -237,14 +240,29 @@ fn close(a: f64, b: f64, relative: f64) -> bool {
 #[test]
 fn summed_logistic_equals_training_in_memory_on_the_credit_data() {
     let data = load_credit();
-    for options in [
-        json!({"positive": "bad", "test_size": 0}),
-        json!({"positive": "bad", "test_size": 0, "impute": "mean", "l2": 0.1, "max_categories": 3}),
+    for (options, first_passes) in [
+        // Medians: the moments ride along the first byte's ranks pass, the spread along the
+        // second's; neither has a pass of its own.
+        (
+            json!({"positive": "bad", "test_size": 0}),
+            ["ranks (with the moments)", "ranks (with the spread)"],
+        ),
+        (
+            json!({"positive": "bad", "test_size": 0, "impute": "mean", "l2": 0.1, "max_categories": 3}),
+            ["moments", "spread"],
+        ),
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
         let memory = train(&data, finml_models::registry::LOGISTIC, &options, LIMITS).unwrap();
         let classes = Some(("bad".into(), "good".into()));
-        let summed = train_summed(&data, classes, &options, LOGISTIC, Some("bad"));
+        let (summed, passes) = train_summed(&data, classes, &options, LOGISTIC, Some("bad"));
+        assert_eq!(passes[..2], first_passes, "{passes:?}");
+        assert!(
+            passes[2..]
+                .iter()
+                .all(|p| !p.contains("moments") && !p.contains("spread")),
+            "{passes:?}"
+        );
         assert_same(&summed, &memory, &options);
     }
 }
@@ -289,7 +307,7 @@ fn summed_linear_regression_equals_training_in_memory_on_the_credit_data() {
     ] {
         let options = TrainOptions::from_json(&options).unwrap();
         let memory = train(&data, finml_models::registry::LINEAR, &options, LIMITS).unwrap();
-        let summed = train_summed(&data, None, &options, LINEAR, None);
+        let (summed, _) = train_summed(&data, None, &options, LINEAR, None);
         assert_same(&summed, &memory, &options);
     }
 }
@@ -310,7 +328,7 @@ fn summed_scorecard_equals_training_in_memory_on_the_credit_data() {
         let options = TrainOptions::from_json(&options).unwrap();
         let memory = train(&data, finml_models::registry::SCORECARD, &options, LIMITS).unwrap();
         let classes = Some(("bad".into(), "good".into()));
-        let summed = train_summed(&data, classes, &options, SCORECARD, Some("bad"));
+        let (summed, _) = train_summed(&data, classes, &options, SCORECARD, Some("bad"));
         let (Some(s), Some(m)) = (
             summed.model.estimator.downcast_ref::<ScorecardEstimator>(),
             memory.model.estimator.downcast_ref::<ScorecardEstimator>(),
@@ -364,7 +382,7 @@ fn train_summed(
     options: &TrainOptions,
     algorithm: Algorithm,
     positive: Option<&str>,
-) -> TrainOutcome {
+) -> (TrainOutcome, Vec<String>) {
     let features: Vec<(String, Input)> = data
         .features
         .iter()
@@ -377,7 +395,12 @@ fn train_summed(
         })
         .collect();
     let training = options.clone().for_algorithm(algorithm).unwrap();
-    SummedTraining {
+    let mut rows = InMemory {
+        data,
+        positive,
+        passes: Vec::new(),
+    };
+    let outcome = SummedTraining {
         features: &features,
         target: &data.target_name,
         classes,
@@ -385,8 +408,9 @@ fn train_summed(
         params: &*training.params,
         evaluated_on: "train",
     }
-    .train(&mut InMemory { data, positive })
-    .unwrap()
+    .train(&mut rows)
+    .unwrap();
+    (outcome, rows.passes)
 }
 
 /// The summed model equals the one trained in memory: rows, preprocessing (medians and

@@ -57,3 +57,30 @@ LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_output';
 "#,
     name = "fin_training_output_function"
 );
+
+// fin_training_column_sums(pass text, label float8, VARIADIC features "any"): the same sums
+// as fin_training_sums, over a row's features given as its own arguments (float8 numbers,
+// then texts): no array is built per row. PostgreSQL's parallel workers sum parts with the
+// same combine function; Citus pushes down only an aggregate whose arguments' types are the
+// declared ones, so a distributed table's passes use fin_training_sums.
+pgrx::extension_sql!(
+    r#"
+CREATE FUNCTION fin_training_column_sums_step(cells float8[], pass text, label float8, VARIADIC features "any")
+RETURNS float8[] IMMUTABLE PARALLEL SAFE COST 100
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_column_sums_step';
+CREATE AGGREGATE fin_training_column_sums(pass text, label float8, VARIADIC features "any") (
+    SFUNC = fin_training_column_sums_step,
+    STYPE = float8[],
+    INITCOND = '{}',
+    COMBINEFUNC = fin_training_sums_add,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE fin_training_column_sums(text, float8, VARIADIC "any") IS
+    'one pass of a training from sums, as fin_training_sums, over rows given as their label and their features as arguments (float8 numbers, then texts); fin_train makes the passes';
+CREATE FUNCTION fin_training_column_output(pass text, VARIADIC features "any")
+RETURNS float8 IMMUTABLE PARALLEL SAFE
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_column_output';
+"#,
+    name = "fin_training_column_sums_aggregate",
+    requires = [fin_training_sums_add]
+);

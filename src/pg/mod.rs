@@ -32,7 +32,8 @@
 //! then the services of the SQL functions, one feature each (api/ converts arguments and
 //! calls one of them):
 //!
-//! 22. `sums_aggregate`: the C-level functions of fin_training_sums and fin_training_output;
+//! 22. `sums_aggregate`: the C-level functions of fin_training_sums, fin_training_column_sums and
+//!     their output functions;
 //! 23. `drift_aggregate`: the C-level transition of fin_drift_counts and its counts;
 //! 24. `sample_aggregate`: the C-level transition of fin_sample_sketch and its combine;
 //! 25. `scoring`: scoring a relation's rows, on Citus's workers or here;

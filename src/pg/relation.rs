@@ -587,11 +587,22 @@ pub fn feature_arrays(
     Ok(arrays_of(features))
 }
 
-/// The two select-list arrays of [`feature_arrays`] for `(column, read as, model input)`
-/// triples in feature order.
+/// The two select-list arrays of [`feature_arrays`] of `(column, read as, input)` triples.
 pub fn arrays_of<'c>(
     features: impl Iterator<Item = (&'c RelationColumn, ValueKind, Input)>,
 ) -> (String, String) {
+    let (numbers, texts) = feature_expressions(features);
+    (
+        format!("ARRAY[{}]::pg_catalog.float8[]", numbers.join(", ")),
+        format!("ARRAY[{}]::pg_catalog.text[]", texts.join(", ")),
+    )
+}
+
+/// The select-list expressions of the numbers (float8) and of the texts among `(column, read
+/// as, model input)` triples, each in feature order: the elements of [`arrays_of`]'s arrays.
+pub fn feature_expressions<'c>(
+    features: impl Iterator<Item = (&'c RelationColumn, ValueKind, Input)>,
+) -> (Vec<String>, Vec<String>) {
     let (mut numbers, mut texts) = (Vec::new(), Vec::new());
     for (column, kind, input) in features {
         let (expression, _) = scanned_column(column, kind);
@@ -600,10 +611,7 @@ pub fn arrays_of<'c>(
             Input::Text => texts.push(format!("({expression})::text")),
         }
     }
-    (
-        format!("ARRAY[{}]::pg_catalog.float8[]", numbers.join(", ")),
-        format!("ARRAY[{}]::pg_catalog.text[]", texts.join(", ")),
-    )
+    (numbers, texts)
 }
 
 /// A row's features in model order from the arrays of [`feature_arrays`]; 22023 when their

@@ -57,6 +57,7 @@ pub fn why_not_summed(
 /// caller reads the rows.
 pub fn train(
     relation_name: &str,
+    distributed: bool,
     training: &Training,
     plan: &ReadPlan,
     budget_bytes: usize,
@@ -114,6 +115,7 @@ pub fn train(
         training: training_rows,
         evaluated,
         budget_bytes,
+        by_columns: !distributed,
         training_rows: 0,
         failure: None,
     };
@@ -259,6 +261,46 @@ fn target_classes(
     })
 }
 
+/// The most features a pass gives as arguments of their own: a call takes at most 100
+/// arguments (FUNC_MAX_ARGS), and the transition's state, pass and label are three of them.
+const MAX_COLUMN_ARGUMENTS: usize = pg_sys::FUNC_MAX_ARGS as usize - 3;
+
+/// How a pass's queries give a row's features, after the pass text (`$1`).
+enum FeatureArguments {
+    /// The columns themselves, float8 numbers then texts (`fin_training_column_sums`,
+    /// `fin_training_column_output`): no array is built per row.
+    Columns(String),
+    /// A float8[] and a text[] (`fin_training_sums`, `fin_training_output`): the arguments
+    /// Citus pushes down on a distributed table, and any number of features.
+    Arrays(String),
+}
+
+impl FeatureArguments {
+    /// The aggregate's call with `label`, unqualified.
+    fn sums_call(&self, label: &str) -> String {
+        match self {
+            FeatureArguments::Columns(columns) => {
+                format!("fin_training_column_sums($1::pg_catalog.text, {label}, {columns})")
+            }
+            FeatureArguments::Arrays(arrays) => {
+                format!("fin_training_sums($1::pg_catalog.text, {arrays}, {label})")
+            }
+        }
+    }
+
+    /// The output function's call, unqualified.
+    fn output_call(&self) -> String {
+        match self {
+            FeatureArguments::Columns(columns) => {
+                format!("fin_training_column_output($1::pg_catalog.text, {columns})")
+            }
+            FeatureArguments::Arrays(arrays) => {
+                format!("fin_training_output($1::pg_catalog.text, {arrays})")
+            }
+        }
+    }
+}
+
 /// The passes as queries over the relation's rows, where they are stored.
 struct RowsWhereStored<'a> {
     relation_name: &'a str,
@@ -270,6 +312,9 @@ struct RowsWhereStored<'a> {
     training: String,
     evaluated: String,
     budget_bytes: usize,
+    /// Whether the passes give the features as arguments of their own (not on a Citus
+    /// distributed table: see [`FeatureArguments`]).
+    by_columns: bool,
     /// Counted by the first pass, to size the drift sample.
     training_rows: u64,
     /// The first error of a query, reported as it is once the passes stop.
@@ -277,34 +322,55 @@ struct RowsWhereStored<'a> {
 }
 
 impl RowsWhereStored<'_> {
-    /// The select-list arrays (relation::arrays_of) of the features `pass` reads: its
-    /// preprocessor's, or every planned one.
-    fn arrays(&self, pass: &SumsPass) -> (String, String) {
+    /// The features `pass` reads (its preprocessor's, or every planned one), as `(column,
+    /// read as, model input)`.
+    fn features_of<'p>(
+        &'p self,
+        pass: &'p SumsPass,
+    ) -> impl Iterator<Item = (&'p RelationColumn, ValueKind, Input)> + 'p {
         let planned = |name: &str| self.plan.features.iter().find(|(c, _)| c.name == name);
-        match pass.preprocessor() {
-            Some(p) => relation::arrays_of(
-                p.features
-                    .iter()
-                    .filter_map(|f| planned(&f.name))
-                    .map(|(c, kind)| (c, *kind, input_of(*kind))),
-            ),
-            None => relation::arrays_of(
-                self.plan
-                    .features
-                    .iter()
-                    .map(|(c, kind)| (c, *kind, input_of(*kind))),
-            ),
+        let features: Vec<&(RelationColumn, ValueKind)> = match pass.preprocessor() {
+            Some(p) => p.features.iter().filter_map(|f| planned(&f.name)).collect(),
+            None => self.plan.features.iter().collect(),
+        };
+        features
+            .into_iter()
+            .map(|(c, kind)| (c, *kind, input_of(*kind)))
+    }
+
+    /// How the queries of `pass` give a row's features (see [`FeatureArguments`]).
+    fn feature_arguments(&self, pass: &SumsPass) -> FeatureArguments {
+        // The numbers' passes read no text (turning columns into text costs more than the
+        // pass).
+        let reads_texts = pass.reads_texts();
+        let features = || {
+            self.features_of(pass)
+                .filter(move |(_, _, input)| reads_texts || *input != Input::Text)
+        };
+        let (numbers, texts) = relation::feature_expressions(features());
+        let count = numbers.len() + texts.len();
+        if self.by_columns && (1..=MAX_COLUMN_ARGUMENTS).contains(&count) {
+            let columns: Vec<String> = numbers
+                .iter()
+                .map(|n| format!("({n})::pg_catalog.float8"))
+                .chain(texts)
+                .collect();
+            return FeatureArguments::Columns(columns.join(", "));
         }
+        let (numbers, texts) = relation::arrays_of(features());
+        FeatureArguments::Arrays(format!("{numbers}, {texts}"))
     }
 
     /// Each row's output (`fin_training_output`) and label over the rows `condition` selects.
     fn outputs_where(&mut self, pass: &SumsPass, condition: &str) -> Result<(Vec<f64>, Vec<f64>)> {
         let text = serde_json::to_string(pass)
             .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
-        let (numbers, texts) = self.arrays(pass);
         let query = format!(
-            "SELECT {}.fin_training_output($1::pg_catalog.text, {numbers}, {texts}), {} FROM {} AS {SCANNED_ROW} WHERE {condition}",
-            self.schema, self.label, self.relation_name
+            "SELECT {}.{}, {} FROM {} AS {SCANNED_ROW} WHERE {condition}",
+            self.schema,
+            self.feature_arguments(pass).output_call(),
+            self.label,
+            self.relation_name
         );
         let (mut outputs, mut labels) = (Vec::new(), Vec::new());
         let budget = self.budget_bytes;
@@ -399,26 +465,22 @@ impl SummedRows for RowsWhereStored<'_> {
     fn sums(&mut self, pass: &SumsPass) -> Result<Vec<f64>> {
         let text = serde_json::to_string(pass)
             .map_err(|e| Error::new(finml_models::ErrorKind::Internal, e.to_string()))?;
-        let (numbers, texts) = self.arrays(pass);
-        // The numbers' passes read no text (turning columns into text costs more than the
-        // pass), and ranks and spread no label.
-        let texts = match pass.reads_texts() {
-            true => texts,
-            false => "ARRAY[]::pg_catalog.text[]".to_owned(),
-        };
-        let label = match pass {
-            SumsPass::Ranks { .. } | SumsPass::Spread { .. } => "0::pg_catalog.float8",
-            _ => self.label.as_str(),
+        let label = match pass.reads_label() {
+            true => self.label.as_str(),
+            false => "0::pg_catalog.float8",
         };
         let query = format!(
-            "SELECT {}.fin_training_sums($1::pg_catalog.text, {numbers}, {texts}, {label}) FROM {} AS {SCANNED_ROW} WHERE {}",
-            self.schema, self.relation_name, self.training
+            "SELECT {}.{} FROM {} AS {SCANNED_ROW} WHERE {}",
+            self.schema,
+            self.feature_arguments(pass).sums_call(label),
+            self.relation_name,
+            self.training
         );
         let started = Instant::now();
         let cells =
             select_aggregate::<Vec<Option<f64>>>(&query, &[DatumWithOid::from(text.as_str())]);
         let cells = self.carried(cells)?.unwrap_or_default();
-        debug_seconds(&format!("the {} pass", pass.name()), started);
+        debug_seconds(&format!("the {} pass", pass.described()), started);
         let cells = match cells.is_empty() {
             // No training row: the pass's zero state.
             true => pass.zero_cells(),
@@ -432,8 +494,16 @@ impl SummedRows for RowsWhereStored<'_> {
                     )
                 })?,
         };
-        if matches!(pass, SumsPass::Moments { .. }) {
-            self.training_rows = cells.get(1).copied().unwrap_or(0.0) as u64;
+        // The moments count the training rows, alone or riding along the first ranks pass.
+        let moments = match pass {
+            SumsPass::Moments { .. } => Some(cells.clone()),
+            SumsPass::Ranks {
+                with: Some(with), ..
+            } if matches!(**with, SumsPass::Moments { .. }) => pass.carried_state(&cells),
+            _ => None,
+        };
+        if let Some(moments) = moments {
+            self.training_rows = moments.get(1).copied().unwrap_or(0.0) as u64;
         }
         Ok(cells)
     }

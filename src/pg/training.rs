@@ -441,7 +441,8 @@ fn train_summed(
     }
     progress::phase(Phase::Fitting);
     let budget = gucs::max_training_memory_bytes();
-    let outcome = summed::train(relation_name, training, plan, budget)?;
+    let distributed = relation::is_distributed(relation)?;
+    let outcome = summed::train(relation_name, distributed, training, plan, budget)?;
     if outcome.is_none() {
         notice!("finml: the rows of this distributed table are read on the coordinator: a multi-class target is not trained from sums yet");
     }

@@ -35,6 +35,16 @@ impl SumsPass {
         }
     }
 
+    /// The pass's name, and the name of the pass riding along (for logs).
+    pub fn described(&self) -> String {
+        match self {
+            SumsPass::Ranks {
+                with: Some(with), ..
+            } => format!("{} (with the {})", self.name(), with.name()),
+            _ => self.name().to_owned(),
+        }
+    }
+
     /// Whether the pass reads the rows' texts (the moments, ranks and spread of the numbers do
     /// not: their queries pass an empty array).
     pub fn reads_texts(&self) -> bool {
@@ -86,24 +96,22 @@ impl SumsPass {
         }
         let cells = &mut cells[1..];
         match self {
-            SumsPass::Moments { numbers: count } => {
-                if numbers.len() != *count {
-                    return Err(arrays_refused());
-                }
-                cells[0] += 1.0;
-                cells[1] += label;
-                for (k, v) in numbers.iter().enumerate() {
-                    match v {
-                        Some(v) if v.is_finite() => {
-                            cells[2 + 3 * k] += 1.0;
-                            cells[3 + 3 * k] += v;
-                        }
-                        Some(_) => cells[4 + 3 * k] += 1.0,
-                        None => {}
-                    }
-                }
+            SumsPass::Moments { .. } | SumsPass::Spread { .. } => {
+                self.add_sums(numbers, label, |i, v| cells[i] += v)?
             }
-            SumsPass::Ranks { shift, targets } => {
+            SumsPass::Ranks {
+                shift,
+                targets,
+                with,
+            } => {
+                let carried = match with {
+                    Some(with) => {
+                        with.add_sums(numbers, label, |i, v| cells[i * GROUP_CELLS] += v)?;
+                        with.cell_count() - 1
+                    }
+                    None => 0,
+                };
+                let groups = &mut cells[carried * GROUP_CELLS..];
                 for (t, target) in targets.iter().enumerate() {
                     let Some(Some(v)) = numbers.get(target.number).copied() else {
                         continue;
@@ -113,20 +121,11 @@ impl SumsPass {
                         continue;
                     }
                     let byte = ((key >> (shift - 8)) & 0xff) as usize;
-                    let group = &mut cells[(t * BYTE_GROUPS + byte) * GROUP_CELLS..][..GROUP_CELLS];
+                    let group =
+                        &mut groups[(t * BYTE_GROUPS + byte) * GROUP_CELLS..][..GROUP_CELLS];
                     group[0] += 1.0;
                     group[1] = group[1].min(v);
                     group[2] = group[2].max(v);
-                }
-            }
-            SumsPass::Spread { means } => {
-                if numbers.len() != means.len() {
-                    return Err(arrays_refused());
-                }
-                for ((cell, v), mean) in cells.iter_mut().zip(numbers).zip(means) {
-                    if let Some(v) = v {
-                        *cell += (v - mean) * (v - mean);
-                    }
                 }
             }
             SumsPass::Newton {
@@ -140,7 +139,7 @@ impl SumsPass {
                 let (loss, residual, weight) = logistic_row(eta, label != 0.0);
                 cells[0] += loss;
                 add_gram_row(cells, &layout, &row, residual, weight);
-                add_terms(cells, layout.term_sums, preprocessor, theta, &values)?;
+                add_design_terms(cells, layout.term_sums, preprocessor, theta, &row);
             }
             SumsPass::Normal { preprocessor } => {
                 let values = values_of(preprocessor, numbers, texts)?;
@@ -165,6 +164,95 @@ impl SumsPass {
             }
         }
         Ok(())
+    }
+}
+
+impl SumsPass {
+    /// Adds one row of a moments or spread pass through `add(cell, value)` (cells counted
+    /// after the kind cell): in place, or into the groups of a ranks pass it rides along.
+    fn add_sums(
+        &self,
+        numbers: &[Option<f64>],
+        label: f64,
+        mut add: impl FnMut(usize, f64),
+    ) -> Result<()> {
+        match self {
+            SumsPass::Moments { numbers: count } => {
+                if numbers.len() != *count {
+                    return Err(arrays_refused());
+                }
+                add(0, 1.0);
+                add(1, label);
+                for (k, v) in numbers.iter().enumerate() {
+                    match v {
+                        Some(v) if v.is_finite() => {
+                            add(2 + 3 * k, 1.0);
+                            add(3 + 3 * k, *v);
+                        }
+                        Some(_) => add(4 + 3 * k, 1.0),
+                        None => {}
+                    }
+                }
+            }
+            SumsPass::Spread { means } => {
+                if numbers.len() != means.len() {
+                    return Err(arrays_refused());
+                }
+                for (k, (v, mean)) in numbers.iter().zip(means).enumerate() {
+                    if let Some(v) = v {
+                        add(k, (v - mean) * (v - mean));
+                    }
+                }
+            }
+            _ => return Err(state_refused()),
+        }
+        Ok(())
+    }
+
+    /// The state of the pass riding along a ranks pass (its kind cell, then its sums), taken
+    /// from the ranks pass's state `cells`; `None` when none rides along.
+    pub fn carried_state(&self, cells: &[f64]) -> Option<Vec<f64>> {
+        let SumsPass::Ranks {
+            with: Some(with), ..
+        } = self
+        else {
+            return None;
+        };
+        let count = with.cell_count() - 1;
+        let sums = cells
+            .get(1..)?
+            .chunks(GROUP_CELLS)
+            .take(count)
+            .map(|g| g[0]);
+        Some(
+            std::iter::once(with.kind() as u64 as f64)
+                .chain(sums)
+                .collect(),
+        )
+    }
+
+    /// The ranks pass's own state in `cells` (a kind cell, then its targets' groups), past
+    /// the sums of a pass riding along.
+    pub fn ranks_state<'c>(&self, cells: &'c [f64]) -> &'c [f64] {
+        match self {
+            SumsPass::Ranks {
+                with: Some(with), ..
+            } => cells
+                .get((with.cell_count() - 1) * GROUP_CELLS..)
+                .unwrap_or(&[]),
+            _ => cells,
+        }
+    }
+
+    /// Whether the pass sums the rows' labels (the moments do, alone or riding along).
+    pub fn reads_label(&self) -> bool {
+        match self {
+            SumsPass::Spread { .. } => false,
+            SumsPass::Ranks { with, .. } => {
+                matches!(with.as_deref(), Some(SumsPass::Moments { .. }))
+            }
+            _ => true,
+        }
     }
 }
 
@@ -210,6 +298,32 @@ fn add_gram_row(
                 *c += wa * b;
             }
         }
+    }
+}
+
+/// Adds each feature's term at `theta` and its square to the cells from `at` on, from the
+/// row's design (intercept first) rather than its values, which would decode the row again:
+/// a term is its design columns' products summed, equal to [`Preprocessor::feature_terms`]'s
+/// to the bit (a level's indicator adds one weight among zeros).
+fn add_design_terms(
+    cells: &mut [f64],
+    at: usize,
+    preprocessor: &Preprocessor,
+    theta: &[f64],
+    row: &[f64],
+) {
+    let features = preprocessor.features.len();
+    let mut column = 1;
+    for (k, feature) in preprocessor.features.iter().enumerate() {
+        let columns = column..column + feature.transform.width();
+        let term: f64 = row[columns.clone()]
+            .iter()
+            .zip(&theta[columns.clone()])
+            .map(|(x, t)| x * t)
+            .sum();
+        cells[at + k] += term;
+        cells[at + features + k] += term * term;
+        column = columns.end;
     }
 }
 
@@ -328,6 +442,68 @@ mod tests {
         assert_eq!(moments.cell_count(), 1 + 2 + 3 * 2);
         let layout = NewtonLayout::new(4, 2);
         assert_eq!(layout.cells, 1 + 4 + 16 + 4);
+    }
+
+    /// A moments or spread pass riding along a ranks pass sums what it sums alone, and the
+    /// ranks' groups are the ranks pass's alone, to the bit, rows summed in two parts or at
+    /// once; any other pass riding along is refused.
+    #[test]
+    fn a_pass_riding_along_sums_what_it_sums_alone() {
+        let rows: Vec<[Option<f64>; 2]> = (0..40)
+            .map(|i| {
+                let x = f64::from(i) * 0.37 - 3.0;
+                [Some(x * x), (i % 7 != 0).then_some(-x / 3.0)]
+            })
+            .collect();
+        let targets = r#"[{"number": 0, "prefix": 0}, {"number": 1, "prefix": 0}]"#;
+        for with in [
+            r#"{"pass": "moments", "numbers": 2}"#,
+            r#"{"pass": "spread", "means": [1.5, -0.25]}"#,
+        ] {
+            let alone = SumsPass::parse(with).unwrap();
+            let ranks = SumsPass::parse(&format!(
+                r#"{{"pass": "ranks", "shift": 64, "targets": {targets}}}"#
+            ))
+            .unwrap();
+            let both = SumsPass::parse(&format!(
+                r#"{{"pass": "ranks", "shift": 64, "targets": {targets}, "with": {with}}}"#
+            ))
+            .unwrap();
+            let sum = |pass: &SumsPass, rows: &[[Option<f64>; 2]]| {
+                let mut cells = pass.zero_cells();
+                for (i, row) in rows.iter().enumerate() {
+                    pass.add_row(&mut cells, row, &[], (i % 3 == 0) as u8 as f64)
+                        .unwrap();
+                }
+                cells
+            };
+            // Summed at once, and in two parts added by the combine function (whose rounding
+            // differs from one sum's: each pass is compared with itself summed alike).
+            // Summed at once (split 0), and in two parts added by the combine function (whose
+            // rounding differs from one sum's: each pass is compared with itself summed alike).
+            let summed = |pass: &SumsPass, split: usize| {
+                let mut cells = sum(pass, &rows[..split]);
+                combine_cells(&mut cells, &sum(pass, &rows[split..])).unwrap();
+                cells
+            };
+            for split in [0, 13] {
+                let cells = summed(&both, split);
+                let carried = both.carried_state(&cells).unwrap();
+                assert_eq!(bits(&carried), bits(&summed(&alone, split)));
+                assert_eq!(
+                    bits(&both.ranks_state(&cells)[1..]),
+                    bits(&summed(&ranks, split)[1..])
+                );
+            }
+        }
+        let ranks_along = format!(
+            r#"{{"pass": "ranks", "shift": 64, "targets": {targets}, "with": {{"pass": "ranks", "shift": 64, "targets": []}}}}"#
+        );
+        assert!(SumsPass::parse(&ranks_along).is_err());
+    }
+
+    fn bits(cells: &[f64]) -> Vec<u64> {
+        cells.iter().map(|v| v.to_bits()).collect()
     }
 
     /// Two parts of the rows summed apart and combined equal the rows summed at once.

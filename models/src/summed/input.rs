@@ -2,7 +2,7 @@
 //! the labels' sum, each number's present count and sum), and the standardizing
 //! preprocessing fitted from sums as training in memory fits it from the rows.
 
-use super::pass::SumsPass;
+use super::pass::{state_refused, SumsPass};
 use super::ranks::{median_ranks, RankSearch};
 use super::rows::{Atom, SummedRows};
 use crate::error::{Error, ErrorKind, Result};
@@ -23,22 +23,31 @@ pub struct SumsInput<'a> {
 }
 
 impl SumsInput<'_> {
+    /// The numeric features' names, in the `numbers` array's order.
+    fn numbers(&self) -> Vec<&str> {
+        self.features
+            .iter()
+            .filter(|(_, input)| *input != Input::Text)
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+
     /// The moments pass over the numeric features: its cells, the rows and the labels' sum;
     /// refuses no rows, one class, and a NaN or an infinity in a number, as reading the rows
     /// into memory does.
     pub fn moments(&self, rows: &mut dyn SummedRows) -> Result<(Vec<f64>, f64, f64)> {
-        let numbers: Vec<&str> = self
-            .features
-            .iter()
-            .filter(|(_, input)| *input != Input::Text)
-            .map(|(name, _)| name.as_str())
-            .collect();
-        let moments = rows.sums(&SumsPass::Moments {
-            numbers: numbers.len(),
-        })?;
+        let numbers = self.numbers().len();
+        let moments = rows.sums(&SumsPass::Moments { numbers })?;
+        let (n, label_sum) = self.checked_moments(&moments)?;
+        Ok((moments, n, label_sum))
+    }
+
+    /// The rows and the labels' sum of a moments pass's `cells`, refused as [`Self::moments`]
+    /// says.
+    fn checked_moments(&self, moments: &[f64]) -> Result<(f64, f64)> {
         let (n, label_sum) = (moments[1], moments[2]);
         self.check_rows(n, label_sum)?;
-        for (k, name) in numbers.iter().enumerate() {
+        for (k, name) in self.numbers().iter().enumerate() {
             let count = moments[5 + 3 * k];
             if count > 0.0 {
                 return Err(Error::invalid_data(format!(
@@ -47,27 +56,84 @@ impl SumsInput<'_> {
                 .with_hint("replace them by NULL (imputed) or filter those rows out in a view"));
             }
         }
-        Ok((moments, n, label_sum))
+        Ok((n, label_sum))
     }
 
     /// The preprocessing fitted from the moments, median ranks, spread and level counts of
-    /// the training rows; their count and their labels' sum.
+    /// the training rows; their count and their labels' sum. Medians are searched a byte of
+    /// their order key a pass; the moments ride along the first byte's pass (it needs no
+    /// rank) and the spread along the second's (it needs only the present values' means), so
+    /// they cost no pass of their own.
     pub fn standardizing(&self, rows: &mut dyn SummedRows) -> Result<(Preprocessor, f64, f64)> {
-        let (moments, n, label_sum) = self.moments(rows)?;
-        let numbers = (moments.len() - 3) / 3;
+        let numbers = self.numbers().len();
+        let medians = self.preprocess.impute == Impute::Median && numbers > 0;
+        let moments_pass = SumsPass::Moments { numbers };
+        let (moments, first_bytes) = if medians {
+            let pass = RankSearch::first_bytes(numbers, Some(moments_pass.clone()));
+            let cells = rows.sums(&pass)?;
+            let moments = pass.carried_state(&cells).ok_or_else(state_refused)?;
+            (moments, Some((pass, cells)))
+        } else {
+            (rows.sums(&moments_pass)?, None)
+        };
+        if moments.len() != moments_pass.cell_count() {
+            return Err(state_refused());
+        }
+        let (n, label_sum) = self.checked_moments(&moments)?;
         let numeric = |k: usize| (moments[3 + 3 * k], moments[4 + 3 * k]);
-        let imputed = self.impute_values(rows, (0..numbers).map(|k| numeric(k).0), |k| {
-            numeric(k).1 / numeric(k).0
-        })?;
+        let present_means: Vec<f64> = (0..numbers)
+            .map(|k| match numeric(k) {
+                (present, sum) if present > 0.0 => sum / present,
+                _ => 0.0,
+            })
+            .collect();
+        let mut spread_pass = (numbers > 0).then(|| SumsPass::Spread {
+            means: present_means.clone(),
+        });
+        let mut spread = None;
+        let mut imputed: Vec<f64> = (0..numbers)
+            .map(|k| match self.preprocess.impute {
+                Impute::Mean => present_means[k],
+                _ => 0.0,
+            })
+            .collect();
+        if let Some((pass, cells)) = first_bytes {
+            let ranks: Vec<(usize, u64)> = (0..numbers)
+                .filter(|&k| numeric(k).0 > 0.0)
+                .flat_map(|k| {
+                    let (low, high) = median_ranks(numeric(k).0 as u64);
+                    [(k, low), (k, high)]
+                })
+                .collect();
+            let mut search = RankSearch::new(&ranks);
+            search.absorb(&pass, &cells)?;
+            while let Some(pass) = search.next_pass(spread_pass.take()) {
+                let cells = rows.sums(&pass)?;
+                if let Some(carried) = pass.carried_state(&cells) {
+                    spread = Some(carried);
+                }
+                search.absorb(&pass, &cells)?;
+            }
+            let found = search.values().ok_or_else(|| {
+                Error::new(ErrorKind::Internal, "a median's rank search did not finish")
+            })?;
+            for (pair, value) in ranks.chunks(2).zip(found.chunks(2)) {
+                imputed[pair[0].0] = (value[0] + value[1]) / 2.0;
+            }
+        }
+        if let Some(pass) = spread_pass {
+            spread = Some(rows.sums(&pass)?);
+        }
+        let spread = spread.unwrap_or_else(|| vec![0.0]);
+        if spread.len() != numbers + 1 {
+            return Err(state_refused());
+        }
         let means: Vec<f64> = (0..numbers)
             .map(|k| {
                 let (present, sum) = numeric(k);
                 (sum + (n - present) * imputed[k]) / n
             })
             .collect();
-        let spread = rows.sums(&SumsPass::Spread {
-            means: means.clone(),
-        })?;
         let mut preprocessor = Preprocessor {
             features: Vec::with_capacity(self.features.len()),
         };
@@ -86,9 +152,16 @@ impl SumsInput<'_> {
             } else {
                 let k = number;
                 number += 1;
-                let missing = n - numeric(k).0;
+                // The squared deviations from the present values' mean, moved to the imputed
+                // column's mean (Σ(x − a)² = Σ(x − x̄)² + m(x̄ − a)² over m values), plus
+                // the imputed rows'.
+                let present = numeric(k).0;
+                let shift = present_means[k] - means[k];
                 let deviation = imputed[k] - means[k];
-                let variance = (spread[1 + k] + missing * deviation * deviation) / n;
+                let variance = (spread[1 + k]
+                    + present * shift * shift
+                    + (n - present) * deviation * deviation)
+                    / n;
                 let transform = NumericTransform::from_moments(imputed[k], means[k], variance);
                 if transform.invalid_part().is_some() {
                     return Err(Error::invalid_data(format!(
@@ -122,44 +195,5 @@ impl SumsInput<'_> {
             .with_hint("a classifier needs rows of both classes in the training data"));
         }
         Ok(())
-    }
-
-    /// Each number's imputed value: its median (by rank passes), its mean, or zero; zero for
-    /// a number without a present value.
-    fn impute_values(
-        &self,
-        rows: &mut dyn SummedRows,
-        present: impl Iterator<Item = f64>,
-        mean: impl Fn(usize) -> f64,
-    ) -> Result<Vec<f64>> {
-        let present: Vec<u64> = present.map(|p| p as u64).collect();
-        let mut values: Vec<f64> = (0..present.len())
-            .map(|k| match self.preprocess.impute {
-                Impute::Mean if present[k] > 0 => mean(k),
-                _ => 0.0,
-            })
-            .collect();
-        if self.preprocess.impute != Impute::Median {
-            return Ok(values);
-        }
-        let ranks: Vec<(usize, u64)> = (0..present.len())
-            .filter(|&k| present[k] > 0)
-            .flat_map(|k| {
-                let (low, high) = median_ranks(present[k]);
-                [(k, low), (k, high)]
-            })
-            .collect();
-        let mut search = RankSearch::new(&ranks);
-        while let Some(pass) = search.next_pass() {
-            let cells = rows.sums(&pass)?;
-            search.absorb(&cells)?;
-        }
-        let found = search.values().ok_or_else(|| {
-            Error::new(ErrorKind::Internal, "a median's rank search did not finish")
-        })?;
-        for (pair, value) in ranks.chunks(2).zip(found.chunks(2)) {
-            values[pair[0].0] = (value[0] + value[1]) / 2.0;
-        }
-        Ok(values)
     }
 }

@@ -24,9 +24,14 @@ pub enum SumsPass {
     Moments { numbers: usize },
     /// Per target: for each value of the target's number whose key has the target's prefix
     /// (the key's bits above `shift`), its count, least and greatest value per next byte.
+    /// A moments or spread pass may ride along (`with`): its sums, which need no rank, are
+    /// the counts of groups of their own before the targets' (their least and greatest
+    /// unused), so that one scan serves both and the combine function is the same.
     Ranks {
         shift: u32,
         targets: Vec<RankTarget>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        with: Option<Box<SumsPass>>,
     },
     /// Per number: the sum of its present values' squared deviations from `means[k]`.
     Spread { means: Vec<f64> },
@@ -128,11 +133,19 @@ impl SumsPass {
             Error::invalid_option(format!("invalid training pass: {e}"))
                 .with_hint("fin_train makes these passes; they are not for direct use")
         })?;
-        if let SumsPass::Ranks { shift, .. } = &pass {
+        if let SumsPass::Ranks { shift, with, .. } = &pass {
             if *shift < 8 || *shift > 64 || shift % 8 != 0 {
                 return Err(Error::invalid_option(format!(
                     "a ranks pass's shift must be a multiple of 8 from 8 to 64, got {shift}"
                 )));
+            }
+            if let Some(with) = with {
+                if !matches!(**with, SumsPass::Moments { .. } | SumsPass::Spread { .. }) {
+                    return Err(Error::invalid_option(
+                        "only a moments or spread pass rides along a ranks pass",
+                    )
+                    .with_hint("fin_train makes these passes; they are not for direct use"));
+                }
             }
         }
         if let Some(preprocessor) = pass.preprocessor() {
@@ -205,9 +218,11 @@ impl SumsPass {
     pub fn cell_count(&self) -> usize {
         1usize.saturating_add(match self {
             SumsPass::Moments { numbers } => numbers.saturating_mul(3).saturating_add(2),
-            SumsPass::Ranks { targets, .. } => {
-                targets.len().saturating_mul(BYTE_GROUPS * GROUP_CELLS)
-            }
+            SumsPass::Ranks { targets, with, .. } => targets
+                .len()
+                .saturating_mul(BYTE_GROUPS)
+                .saturating_add(with.as_ref().map_or(0, |w| w.cell_count() - 1))
+                .saturating_mul(GROUP_CELLS),
             SumsPass::Spread { means } => means.len(),
             SumsPass::Newton {
                 preprocessor,

@@ -38,35 +38,58 @@ impl RankSearch {
         }
     }
 
-    /// The next pass, or `None` when every rank is found.
-    pub fn next_pass(&self) -> Option<SumsPass> {
-        let targets: Vec<RankTarget> = self
-            .ranks
-            .iter()
-            .filter(|r| r.value.is_none())
-            .map(|r| RankTarget {
-                number: r.number,
-                prefix: r.prefix,
-            })
-            .collect();
-        (!targets.is_empty() && self.shift >= 8).then_some(SumsPass::Ranks {
+    /// The first pass, before any rank is known: the first byte of every one of `numbers`
+    /// (a rank searched later in number k reads target k), with `with` riding along.
+    pub fn first_bytes(numbers: usize, with: Option<SumsPass>) -> SumsPass {
+        SumsPass::Ranks {
+            shift: 64,
+            targets: (0..numbers)
+                .map(|number| RankTarget { number, prefix: 0 })
+                .collect(),
+            with: with.map(Box::new),
+        }
+    }
+
+    /// The next pass, with `with` riding along, or `None` when every rank is found. Ranks
+    /// whose values share a prefix (a median's two middle ranks, mostly) share a target.
+    pub fn next_pass(&self, with: Option<SumsPass>) -> Option<SumsPass> {
+        let mut targets: Vec<RankTarget> = Vec::new();
+        for rank in self.ranks.iter().filter(|r| r.value.is_none()) {
+            let target = RankTarget {
+                number: rank.number,
+                prefix: rank.prefix,
+            };
+            if !targets.contains(&target) {
+                targets.push(target);
+            }
+        }
+        (!targets.is_empty() && self.shift >= 8).then(|| SumsPass::Ranks {
             shift: self.shift,
             targets,
+            with: with.map(Box::new),
         })
     }
 
-    /// Reads the cells of the pass [`RankSearch::next_pass`] gave.
-    pub fn absorb(&mut self, cells: &[f64]) -> Result<()> {
-        let Some(SumsPass::Ranks { targets, .. }) = self.next_pass() else {
-            return Ok(());
+    /// Reads the cells of `pass`, a ranks pass at the search's byte whose targets include
+    /// every unfound rank's (from [`RankSearch::next_pass`] or [`RankSearch::first_bytes`]).
+    pub fn absorb(&mut self, pass: &SumsPass, cells: &[f64]) -> Result<()> {
+        let SumsPass::Ranks { shift, targets, .. } = pass else {
+            return Err(state_refused());
         };
-        if cells.len() != 1 + targets.len() * BYTE_GROUPS * GROUP_CELLS {
+        let groups = pass.ranks_state(cells);
+        if *shift != self.shift
+            || self.shift < 8
+            || groups.len() != 1 + targets.len() * BYTE_GROUPS * GROUP_CELLS
+        {
             return Err(state_refused());
         }
         let next_shift = self.shift - 8;
-        let unfound = self.ranks.iter_mut().filter(|r| r.value.is_none());
-        for (t, rank) in unfound.enumerate() {
-            let groups = cells[1 + t * BYTE_GROUPS * GROUP_CELLS..][..BYTE_GROUPS * GROUP_CELLS]
+        for rank in self.ranks.iter_mut().filter(|r| r.value.is_none()) {
+            let t = targets
+                .iter()
+                .position(|t| t.number == rank.number && t.prefix == rank.prefix)
+                .ok_or_else(state_refused)?;
+            let groups = groups[1 + t * BYTE_GROUPS * GROUP_CELLS..][..BYTE_GROUPS * GROUP_CELLS]
                 .chunks(GROUP_CELLS);
             let mut before = 0u64;
             let mut found = false;
@@ -142,12 +165,12 @@ mod tests {
         let ranks = [(0, 0), (0, low), (0, high), (0, n - 1), (0, 7)];
         let mut search = RankSearch::new(&ranks);
         let mut passes = 0;
-        while let Some(pass) = search.next_pass() {
+        while let Some(pass) = search.next_pass(None) {
             let mut cells = pass.zero_cells();
             for &v in &values {
                 pass.add_row(&mut cells, &[Some(v)], &[], 0.0).unwrap();
             }
-            search.absorb(&cells).unwrap();
+            search.absorb(&pass, &cells).unwrap();
             passes += 1;
         }
         assert!(passes <= 8);

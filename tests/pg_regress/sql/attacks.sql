@@ -418,6 +418,34 @@ SELECT mallory.made_up_sums('{"pass": "spread", "means": [0]}', ARRAY[1.0], ARRA
 SELECT array_length(fin_training_sums('{"pass": "spread", "means": [0]}', ARRAY[v], ARRAY[]::text[], 1), 1) AS cells
   FROM (VALUES (1.0::float8), (3.0)) AS t(v);
 DROP AGGREGATE mallory.made_up_sums(text, float8[], text[], float8);
+-- fin_training_column_sums and fin_training_column_output (a row's features as arguments of
+-- their own) take float8 and text features alone, never one VARIADIC array, a NULL pass or
+-- label, a call outside the aggregate, or a state made up (22023).
+SELECT fin_training_column_sums('{"pass": "moments", "numbers": 1}', 1, 1::int);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_column_sums('{"pass": "moments", "numbers": 1}', 1, 'x');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_column_sums('{"pass": "moments", "numbers": 1}', 1, 'x'::text);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_column_sums('{"pass": "moments", "numbers": 1}', 1, VARIADIC ARRAY[1.0::float8]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_column_sums(NULL, 1, 1.0::float8);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_column_sums('{"pass": "moments", "numbers": 1}', NULL, 1.0::float8);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_column_sums_step('{}', '{"pass": "spread", "means": [0]}', 1, 1.0::float8);
+\echo :LAST_ERROR_SQLSTATE
+CREATE AGGREGATE mallory.made_up_columns(text, float8, VARIADIC "any") (
+    SFUNC = fin_training_column_sums_step, STYPE = float8[], INITCOND = '{1,0}');
+SELECT mallory.made_up_columns('{"pass": "spread", "means": [0]}', 1, 1.0::float8);
+\echo :LAST_ERROR_SQLSTATE
+DROP AGGREGATE mallory.made_up_columns(text, float8, VARIADIC "any");
+SELECT fin_training_column_output(NULL, 1.0::float8);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_column_output('{"pass": "spread", "means": [0]}', 1.0::float8);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_column_output('{"pass": "spread", "means": [0]}', now());
+\echo :LAST_ERROR_SQLSTATE
 -- fin_ts_repeated_key (the check fin_ts_view's views run) called with made-up arguments
 -- raises its 22000 naming them, or answers true; NULLs are no key.
 SELECT fin_ts_repeated_key(NULL, NULL, NULL, NULL, 9223372036854775807);

@@ -187,4 +187,15 @@ SELECT fin_training_sums_step('{1,2}', '{"pass": "spread", "means": [0]}', '{1}'
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_training_output('{"pass": "spread", "means": [0]}', '{1}', '{}');
 \echo :LAST_ERROR_SQLSTATE
+-- On one node the passes give a row's features as arguments of their own
+-- (fin_training_column_sums: float8 numbers, then texts), no array built per row: the same
+-- cells as fin_training_sums's arrays, to the bit, over every row (a NULL ratio among them),
+-- for the moments riding along the first ranks pass.
+SELECT fin_training_column_sums(p, (status = 'bad')::int, amount::float8, ratio)
+       = fin_training_sums(p, ARRAY[amount::float8, ratio], ARRAY[]::text[], (status = 'bad')::int) AS same_cells,
+       count(*) AS rows
+  FROM applications,
+       (VALUES ('{"pass": "ranks", "shift": 64, "targets": [{"number": 0, "prefix": 0}, {"number": 1, "prefix": 0}],
+                  "with": {"pass": "moments", "numbers": 2}}')) AS t(p)
+ GROUP BY p;
 ROLLBACK;
