@@ -187,6 +187,11 @@ fn debug_seconds(what: &str, started: Instant) {
 /// Bytes one atom takes on the coordinator, besides a level's text.
 const ATOM_BYTES: usize = std::mem::size_of::<(Atom, u64, f64)>();
 
+/// The most one row of a number's atoms query (three float8) takes in SPI's result table:
+/// its tuple's copy (72 bytes, in a 128-byte chunk with a 16-byte chunk header) and its
+/// pointer in the table's array, which doubles (up to 16 bytes).
+const NUMBER_ATOM_ROW_BYTES: usize = 160;
+
 /// 54000 when `bytes` held for `what` (after `count` of them) exceed the training memory
 /// budget.
 fn within_budget(
@@ -402,8 +407,8 @@ impl RowsWhereStored<'_> {
     }
 
     /// Each distinct value of `feature` in the training rows, with its rows and label sum,
-    /// streamed and held within finml.max_training_memory (a continuous feature has up to
-    /// one atom per row).
+    /// held within finml.max_training_memory (a continuous feature has up to one atom per
+    /// row).
     fn atoms_of(&mut self, feature: &str) -> Result<Vec<(Atom, u64, f64)>> {
         let Some((column, kind)) = self.plan.features.iter().find(|(c, _)| c.name == feature)
         else {
@@ -412,40 +417,55 @@ impl RowsWhereStored<'_> {
                 format!("no planned feature \"{feature}\""),
             ));
         };
-        let number = input_of(*kind) == Input::Number;
-        let (value, value_kind) = if number {
-            (kind.read_expression(&scanned(column)), ValueKind::Numeric)
-        } else {
-            let text = kind.read_expression(&scanned(column));
-            (format!("({text})::pg_catalog.text"), ValueKind::Text)
-        };
-        let query = format!(
-            // Every column as the type FetchedRow::value reads: float8, or text.
-            "SELECT {value}, pg_catalog.count(*)::pg_catalog.float8, pg_catalog.sum({}) FROM {} AS {SCANNED_ROW} WHERE {} GROUP BY 1",
-            self.label, self.relation_name, self.training
-        );
-        let (mut atoms, mut bytes) = (Vec::new(), 0usize);
+        let read = kind.read_expression(&scanned(column));
+        let what = format!("the distinct values of \"{feature}\"");
+        let hint = "raise finml.max_training_memory: a summed scorecard holds each feature's distinct values";
         let budget = self.budget_bytes;
+        let group_by = |value: &str| {
+            format!(
+                "SELECT {value}, pg_catalog.count(*)::pg_catalog.float8, pg_catalog.sum({}) FROM {} AS {SCANNED_ROW} WHERE {} GROUP BY 1",
+                self.label, self.relation_name, self.training
+            )
+        };
+        if input_of(*kind) == Input::Number {
+            // A number's atoms are rows of three float8: read whole, with PostgreSQL's
+            // parallel workers (a cursor runs its query in one process), at most one past
+            // what the budget holds, counting the result's rows as well as the atoms.
+            let most = budget / (ATOM_BYTES + NUMBER_ATOM_ROW_BYTES);
+            let query = format!("{} LIMIT {}", group_by(&read), most.saturating_add(1));
+            let atoms = select_all(&query, &[], |row| {
+                let value = row.get::<f64>(1).or_report()?;
+                let count = row.get::<f64>(2).or_report()?.unwrap_or(0.0);
+                let label_sum = row.get::<f64>(3).or_report()?.unwrap_or(0.0);
+                Ok((
+                    value.map_or(Atom::Null, Atom::Number),
+                    count.max(0.0) as u64,
+                    label_sum,
+                ))
+            });
+            let atoms = self.carried(atoms)?;
+            let held = atoms
+                .len()
+                .saturating_mul(ATOM_BYTES + NUMBER_ATOM_ROW_BYTES);
+            self.carried(within_budget(held, budget, &what, atoms.len(), hint))?;
+            return Ok(atoms);
+        }
+        // A level is a text of any length: streamed, and counted as it comes.
+        let query = group_by(&format!("({read})::pg_catalog.text"));
+        let (mut atoms, mut bytes) = (Vec::new(), 0usize);
         let read = relation::stream_rows(&query, &[], |row: &FetchedRow<'_>| {
-            let atom = match row.value(1, value_kind) {
-                RawValue::Number(v) => Atom::Number(v),
+            let atom = match row.value(1, ValueKind::Text) {
                 RawValue::Text(level) => {
                     bytes = bytes.saturating_add(level.len());
                     Atom::Level(level.to_owned())
                 }
-                RawValue::Null => Atom::Null,
+                _ => Atom::Null,
             };
             bytes = bytes.saturating_add(ATOM_BYTES);
             let count = row.value(2, ValueKind::Numeric).number().unwrap_or(0.0);
             let label_sum = row.value(3, ValueKind::Numeric).number().unwrap_or(0.0);
             atoms.push((atom, count.max(0.0) as u64, label_sum));
-            within_budget(
-                bytes,
-                budget,
-                &format!("the distinct values of \"{feature}\""),
-                atoms.len(),
-                "raise finml.max_training_memory: a summed scorecard holds each feature's distinct values",
-            )
+            within_budget(bytes, budget, &what, atoms.len(), hint)
         });
         self.carried(read)?;
         Ok(atoms)
