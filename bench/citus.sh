@@ -30,8 +30,10 @@ sql() { on "$PORT" "$@"; }
 # Seconds of one statement, measured by the server (psql's \timing, last line).
 seconds() { sql -c '\timing on' -c "$1" | grep -o 'Time: [0-9.]*' | tail -1 | awk '{print $2 / 1000}'; }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# compare ITEM A_SQL B_SQL [TARGET]: medians of both sides and their ratio, then the target
+# the ratio must meet, when there is one.
 compare() {
-    local item=$1 cluster_sql=$2 node_sql=$3 c=() n=()
+    local item=$1 cluster_sql=$2 node_sql=$3 target=${4:-} c=() n=()
     for _ in $(seq "$RUNS"); do
         c+=("$(seconds "$cluster_sql")")
         n+=("$(seconds "$node_sql")")
@@ -39,7 +41,14 @@ compare() {
     local cm nm
     cm=$(printf '%s\n' "${c[@]}" | median)
     nm=$(printf '%s\n' "${n[@]}" | median)
-    printf '| %s | %.3f s | %.3f s | %.2f |\n' "$item" "$cm" "$nm" "$(echo "$cm $nm" | awk '{print $1 / $2}')"
+    local ratio
+    ratio=$(echo "$cm $nm" | awk '{print $1 / $2}')
+    if [ -z "$target" ]; then
+        printf '| %s | %.3f s | %.3f s | %.2f |\n' "$item" "$cm" "$nm" "$ratio"
+    else
+        printf '| %s | %.3f s | %.3f s | %.2f | ≤ %s: %s |\n' "$item" "$cm" "$nm" "$ratio" "$target" \
+            "$(echo "$ratio $target" | awk '{print ($1 <= $2) ? "met" : "missed"}')"
+    fi
 }
 
 start_citus_cluster
@@ -69,13 +78,16 @@ compare "fin_train logistic from sums, test_size 0 (every pass an aggregate)" \
     "$PARALLEL SELECT version FROM fin_train('m_sum2', 'applicants', 'defaulted', options => $SUMMED)" \
     "$SERIAL SELECT version FROM fin_train('m_sum0', 'applicants', 'defaulted', options => $SUMMED)"
 echo
-echo "One node, $ROWS rows: fin_train logistic from sums (2 parallel workers) against reading the rows into memory"
+echo "One node, $ROWS rows: fin_train from sums (2 parallel workers) against reading the rows into memory"
 echo
-echo "| item | from sums | rows in memory | ratio |"
-echo "| --- | --- | --- | --- |"
+echo "| item | from sums | rows in memory | ratio | target |"
+echo "| --- | --- | --- | --- | --- |"
 compare "fin_train logistic, test_size 0" \
     "$PARALLEL SELECT version FROM fin_train('m_sum', 'applicants', 'defaulted', options => $SUMMED)" \
-    "$PARALLEL SELECT version FROM fin_train('m_mem', 'applicants', 'defaulted', options => $IN_MEMORY)"
+    "$PARALLEL SELECT version FROM fin_train('m_mem', 'applicants', 'defaulted', options => $IN_MEMORY)" 2.0
+compare "fin_train scorecard, test_size 0" \
+    "$PARALLEL SELECT version FROM fin_train('c_sum', 'applicants', 'defaulted', 'scorecard', options => $SUMMED)" \
+    "$PARALLEL SELECT version FROM fin_train('c_mem', 'applicants', 'defaulted', 'scorecard', options => $IN_MEMORY)" 2.0
 echo
 sql -c "SELECT count(*) FROM fin_distribute_catalog()" >/dev/null
 
