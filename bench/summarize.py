@@ -45,6 +45,8 @@ TARGETS = {
     "fin_explain, 100k rows | fin_predict, same rows": ("x", 1.5),
     "fin_reason_codes, 100k rows | fin_predict, same rows": ("x", 1.5),
     "fin_score_table scorecard + 4 reasons | same floor (no reasons)": ("x", 2.0),
+    # Issue 38: the time-series view against the plain window query of its columns.
+    "fin_ts_view, 24 columns | plain window query, same 24 columns": ("x", 1.5),
     # Issue 38: hashed TF-IDF logistic regression no slower than scikit-learn (text.sh).
     "fin_train logistic, text 1024 | COPY csv + sklearn hashing TF-IDF + LogisticRegression": ("speedup", 1.0),
     "fin_train logistic, text 4096 | COPY csv + sklearn hashing TF-IDF + LogisticRegression": ("speedup", 1.0),
