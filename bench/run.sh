@@ -238,23 +238,24 @@ for ROWS in $SIZES; do
     # Time series: fin_ts_view's default view (24 features and targets) written out, against a
     # plain window query of the same 24 columns (issue 38: the comparison computes what the
     # view computes): lags and rolling statistics with built-in window functions, fin_ema
-    # where an exponential average is needed (PostgreSQL has none), no guard (a short
-    # history's NULLs, a repeated day's check). fin_ema against the built-in running average
-    # (both advance one row at a time).
+    # where an exponential average is needed (PostgreSQL has none), and the view's values
+    # after a series' first 60 rows (its RSI's and MACD signal's NULL handling); no other
+    # guard (a short history's NULLs, a repeated day's check). fin_ema against the built-in
+    # running average (both advance one row at a time).
     "${AS_PG[@]}" psql -X -q -d "$DB" -v nrows="$ROWS" -f - < timeseries.sql >/dev/null
     plain="SELECT symbol, day, close, volume, high, low, ret_1, ret_5, ret_20,
         ret_std_5, ret_min_5, ret_max_5, ret_std_20, ret_min_20, ret_max_20, ema_ratio_12, ema_ratio_26,
-        100 - 100 / (1 + gain / nullif(loss, 0)) AS rsi_14, macd, fin_ema(macd, 9) OVER w AS macd_signal,
+        100 - 100 / (1 + gain / nullif(loss, 0)) AS rsi_14, macd, fin_ema(CASE WHEN n >= 26 THEN macd END, 9) OVER w AS macd_signal,
         bollinger_z_20, volume_z_20, range, day_of_week, month, target_direction, target_return_5,
         target_volatility_5
-      FROM (SELECT symbol, day, close, volume, high, low, ret_1, ret_5, ret_20,
+      FROM (SELECT symbol, day, close, volume, high, low, n, ret_1, ret_5, ret_20,
               stddev_samp(ret_1) OVER w5 AS ret_std_5, min(ret_1) OVER w5 AS ret_min_5,
               max(ret_1) OVER w5 AS ret_max_5, stddev_samp(ret_1) OVER w20 AS ret_std_20,
               min(ret_1) OVER w20 AS ret_min_20, max(ret_1) OVER w20 AS ret_max_20,
               close / fin_ema(close, 12) OVER w - 1 AS ema_ratio_12,
               close / fin_ema(close, 26) OVER w - 1 AS ema_ratio_26,
-              fin_ema(greatest(change, 0), 27) OVER w AS gain,
-              fin_ema(greatest(-change, 0), 27) OVER w AS loss,
+              fin_ema(CASE WHEN change > 0 THEN change WHEN change <= 0 THEN 0 END, 27) OVER w AS gain,
+              fin_ema(CASE WHEN change < 0 THEN -change WHEN change >= 0 THEN 0 END, 27) OVER w AS loss,
               fin_ema(close, 12) OVER w - fin_ema(close, 26) OVER w AS macd,
               (close - avg(close) OVER w20) / nullif(stddev_pop(close) OVER w20, 0) AS bollinger_z_20,
               (volume - avg(volume) OVER w20) / nullif(stddev_pop(volume) OVER w20, 0) AS volume_z_20,
@@ -263,7 +264,8 @@ for ROWS in $SIZES; do
               CASE WHEN lead(close) OVER w > close THEN 1 ELSE 0 END AS target_direction,
               ln(lead(close, 5) OVER w / close) AS target_return_5,
               sqrt(sum(ret_1 * ret_1) OVER (w ROWS BETWEEN 1 FOLLOWING AND 5 FOLLOWING)) AS target_volatility_5
-            FROM (SELECT symbol, day, close, volume, high, low, close - lag(close) OVER w AS change,
+            FROM (SELECT symbol, day, close, volume, high, low, row_number() OVER w AS n,
+                    close - lag(close) OVER w AS change,
                     ln(close / lag(close) OVER w) AS ret_1, ln(close / lag(close, 5) OVER w) AS ret_5,
                     ln(close / lag(close, 20) OVER w) AS ret_20
                   FROM ts_prices WINDOW w AS (PARTITION BY symbol ORDER BY day)) a
