@@ -224,7 +224,7 @@ unsafe fn add_columns_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg
     let kinds = column_kinds(fcinfo, 3)?;
     NUMBERS.with(|numbers| {
         let mut numbers = numbers.borrow_mut();
-        let texts = columns_of(features, kinds, &mut numbers)?;
+        let texts = columns_of(features, kinds, &mut numbers);
         add_to_state(context, state.value, &pass, &numbers, &texts, label)
     })
 }
@@ -279,7 +279,7 @@ unsafe fn columns_of<'a>(
     features: &'a [pg_sys::NullableDatum],
     kinds: &ColumnKinds,
     numbers: &mut Vec<Option<f64>>,
-) -> SqlResult<Vec<Option<&'a str>>> {
+) -> Vec<Option<&'a str>> {
     numbers.clear();
     let mut texts = Vec::new();
     for (feature, &text) in features.iter().zip(&kinds.text) {
@@ -289,7 +289,7 @@ unsafe fn columns_of<'a>(
             false => numbers.push(value.map(|v| f64::from_bits(v.value() as u64))),
         }
     }
-    Ok(texts)
+    texts
 }
 
 fn columns_refused() -> ErrorReport {
@@ -392,7 +392,7 @@ unsafe fn output_of_columns(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<f64> 
     let kinds = column_kinds(fcinfo, 1)?;
     let output = NUMBERS.with(|numbers| {
         let mut numbers = numbers.borrow_mut();
-        let texts = columns_of(features, kinds, &mut numbers)?;
+        let texts = columns_of(features, kinds, &mut numbers);
         pass.pass.output(&numbers, &texts).or_report()
     })?;
     finite_output(output)

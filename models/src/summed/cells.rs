@@ -477,8 +477,6 @@ mod tests {
                 }
                 cells
             };
-            // Summed at once, and in two parts added by the combine function (whose rounding
-            // differs from one sum's: each pass is compared with itself summed alike).
             // Summed at once (split 0), and in two parts added by the combine function (whose
             // rounding differs from one sum's: each pass is compared with itself summed alike).
             let summed = |pass: &SumsPass, split: usize| {
