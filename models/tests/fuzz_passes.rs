@@ -153,6 +153,11 @@ fn seeds() -> Vec<String> {
         json!({"pass": "ranks", "shift": 64, "targets": [{"number": 0, "prefix": 0}, {"number": 2, "prefix": 0}]}),
         json!({"pass": "ranks", "shift": 16, "targets": [{"number": 1, "prefix": 4660}]}),
         json!({"pass": "spread", "means": [0.5, -1.0, 2.0]}),
+        // A moments or spread pass riding along a ranks pass (finml 0.14.0).
+        json!({"pass": "ranks", "shift": 64, "targets": [{"number": 0, "prefix": 0}, {"number": 1, "prefix": 0}, {"number": 2, "prefix": 0}],
+               "with": {"pass": "moments", "numbers": 3}}),
+        json!({"pass": "ranks", "shift": 56, "targets": [{"number": 1, "prefix": 191}],
+               "with": {"pass": "spread", "means": [0.5, -1.0, 2.0]}}),
         json!({"pass": "newton", "preprocessor": preprocessor, "theta": theta}),
         json!({"pass": "normal", "preprocessor": preprocessor}),
         json!({"pass": "residuals", "preprocessor": preprocessor, "theta": theta}),
@@ -268,6 +273,9 @@ fn exercise(text: &str, rows: &[Vec<u8>]) -> bool {
         let _ = pass.add_row(&mut cells, &numbers, &texts, label);
         let _ = pass.output(&numbers, &texts);
     }
+    // A pass riding along a ranks pass is read back from the state without a panic.
+    let _ = pass.carried_state(&cells);
+    let _ = pass.ranks_state(&cells);
     let copy = cells.clone();
     assert!(combine_cells(&mut cells, &copy).is_ok());
     assert!(pass.check_state(&cells, identity).is_ok());
