@@ -183,7 +183,7 @@ test-models:
 
 FUZZ_CASES ?= 20000
 fuzz:
-	FINML_FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test -p finml-models --test fuzz_passes --test fuzz_stored_model --test fuzz_options --test fuzz_sample_sketch -- --nocapture
+	FINML_FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test -p finml-models --test fuzz_passes --test fuzz_stored_model --test fuzz_options --test fuzz_sample_sketch --test atoms -- --nocapture
 
 test-pg:
 	@if [ "$$(id -u)" = 0 ]; then install -d -o postgres -g postgres $(PGRX_TEST_DATA); fi

@@ -84,6 +84,11 @@ COMMENT ON FUNCTION fin_training_sums_add(double precision[], double precision[]
 COMMENT ON FUNCTION fin_training_output(text, double precision[], text[]) IS 'One training row''s output under a training pass in progress (a summed scorecard''s points)';
 COMMENT ON FUNCTION fin_training_column_sums_step(double precision[], text, double precision, VARIADIC "any") IS 'Transition function of fin_training_column_sums';
 COMMENT ON FUNCTION fin_training_column_output(text, VARIADIC "any") IS 'One training row''s output under a training pass in progress, the row given as its features (float8 numbers, then texts)';
+COMMENT ON FUNCTION fin_training_atoms_step(internal, double precision, VARIADIC "any") IS 'Transition function of fin_training_atoms';
+COMMENT ON FUNCTION fin_training_atoms_merge(internal, internal) IS 'Combine function of fin_training_atoms: merges a parallel worker''s distinct values';
+COMMENT ON FUNCTION fin_training_atoms_serialize(internal) IS 'Serial function of fin_training_atoms: a parallel worker''s distinct values as bytea';
+COMMENT ON FUNCTION fin_training_atoms_deserialize(bytea, internal) IS 'Deserial function of fin_training_atoms: a parallel worker''s distinct values from bytea';
+COMMENT ON FUNCTION fin_training_atoms_final(internal) IS 'Final function of fin_training_atoms: the distinct values as bytea, which fin_train reads';
 COMMENT ON FUNCTION fin_distribute_catalog() IS 'Makes finml''s catalog reach every node of a Citus cluster, so row functions run on the workers (once, by a superuser, on the coordinator)';
 COMMENT ON FUNCTION fin_progress() IS 'The trainings running or waiting for a slot on this server, as finml.progress shows them';
 COMMENT ON TABLE finml.approvals IS 'Four-eyes approval: each version''s developer (role and session user), status (unreviewed, pending, approved, rejected), what its deploy policy chose, and the validator''s decision (private: read finml.models and finml.inventory)';

@@ -3,9 +3,11 @@
 //! with `fin_training_sums_add` as its combine function, so that PostgreSQL's parallel
 //! workers and Citus's workers each sum a part; `fin_training_output(pass, numbers, texts)`
 //! is one row's output (a Newton pass's linear predictor for the metrics, a points pass's
-//! score for the score bands). fin_train makes
-//! the passes; a pass made up by a caller is refused (22023) or bounded (54000), never
-//! misread. The C-level functions are pg/sums_aggregate.rs's; their SQL declarations are here.
+//! score for the score bands); `fin_training_atoms(label, VARIADIC numbers)` is every
+//! number's distinct values in one scan (a summed scorecard's bins). fin_train makes the
+//! passes; a pass made up by a caller is refused (22023) or bounded (54000), never misread.
+//! The C-level functions are pg/sums_aggregate.rs's and pg/atoms_aggregate.rs's; their SQL
+//! declarations are here.
 
 use crate::pg::sums_aggregate;
 use pgrx::datum::Array;
@@ -83,4 +85,40 @@ LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_column_output';
 "#,
     name = "fin_training_column_sums_aggregate",
     requires = [fin_training_sums_add]
+);
+
+// fin_training_atoms(label float8, VARIADIC numbers "any"): every number's distinct values
+// with their rows and label sums, in one scan (a summed scorecard's bins), where a GROUP BY
+// per number scans the rows once each. The state is Rust's (pg/atoms_aggregate.rs); parallel
+// workers send theirs as bytea. The result is the same bytes, which fin_train reads.
+pgrx::extension_sql!(
+    r#"
+CREATE FUNCTION fin_training_atoms_step(state internal, label float8, VARIADIC numbers "any")
+RETURNS internal IMMUTABLE PARALLEL SAFE COST 100
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_atoms_step';
+CREATE FUNCTION fin_training_atoms_merge(a internal, b internal)
+RETURNS internal IMMUTABLE PARALLEL SAFE
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_atoms_merge';
+CREATE FUNCTION fin_training_atoms_serialize(state internal)
+RETURNS bytea IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_atoms_serialize';
+CREATE FUNCTION fin_training_atoms_deserialize(bytes bytea, state internal)
+RETURNS internal IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_atoms_deserialize';
+CREATE FUNCTION fin_training_atoms_final(state internal)
+RETURNS bytea IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_atoms_final';
+CREATE AGGREGATE fin_training_atoms(label float8, VARIADIC numbers "any") (
+    SFUNC = fin_training_atoms_step,
+    STYPE = internal,
+    COMBINEFUNC = fin_training_atoms_merge,
+    SERIALFUNC = fin_training_atoms_serialize,
+    DESERIALFUNC = fin_training_atoms_deserialize,
+    FINALFUNC = fin_training_atoms_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE fin_training_atoms(float8, VARIADIC "any") IS
+    'every numeric feature''s distinct values with their rows and label sums, in one scan of the training rows (a summed scorecard''s bins); parallel workers send theirs as bytea; fin_train reads the result';
+"#,
+    name = "fin_training_atoms_aggregate"
 );

@@ -56,6 +56,7 @@
 //! 41. `card`: model cards (fin_describe).
 
 pub mod approval;
+pub mod atoms_aggregate;
 pub mod audit;
 pub mod backtest;
 pub mod batch;

@@ -15,7 +15,7 @@ use finml_models::drift::DRIFT_SAMPLE_ROWS;
 use finml_models::options::Training;
 use finml_models::plan::ReadPlan;
 use finml_models::preprocess::Input;
-use finml_models::summed::{Atom, SummedRows, SumsPass};
+use finml_models::summed::{Atom, AtomTables, SummedRows, SumsPass};
 use finml_models::train::summed::SummedTraining;
 use finml_models::train::{resolve_classes, TrainOutcome};
 use finml_models::{Error, RawValue, Result};
@@ -116,6 +116,7 @@ pub fn train(
         evaluated,
         budget_bytes,
         by_columns: !distributed,
+        number_atoms: None,
         training_rows: 0,
         failure: None,
     };
@@ -183,6 +184,9 @@ fn debug_seconds(what: &str, started: Instant) {
         format!("finml: {what} in {:.3} s", started.elapsed().as_secs_f64())
     );
 }
+
+/// A feature's atoms: each distinct value with its rows and label sum.
+type Atoms = Vec<(Atom, u64, f64)>;
 
 /// Bytes one atom takes on the coordinator, besides a level's text.
 const ATOM_BYTES: usize = std::mem::size_of::<(Atom, u64, f64)>();
@@ -320,6 +324,9 @@ struct RowsWhereStored<'a> {
     /// Whether the passes give the features as arguments of their own (not on a Citus
     /// distributed table: see [`FeatureArguments`]).
     by_columns: bool,
+    /// Each number's atoms not yet given out, read for every number at the first number's
+    /// request by one scan (`fin_training_atoms`).
+    number_atoms: Option<Vec<(String, Atoms)>>,
     /// Counted by the first pass, to size the drift sample.
     training_rows: u64,
     /// The first error of a query, reported as it is once the passes stop.
@@ -427,6 +434,10 @@ impl RowsWhereStored<'_> {
                 self.label, self.relation_name, self.training
             )
         };
+        let by_columns = (1..=MAX_COLUMN_ARGUMENTS).contains(&self.planned_numbers().count());
+        if input_of(*kind) == Input::Number && self.by_columns && by_columns {
+            return self.number_atoms_of(feature);
+        }
         if input_of(*kind) == Input::Number {
             // A number's atoms are rows of three float8: read whole, with PostgreSQL's
             // parallel workers (a cursor runs its query in one process), at most one past
@@ -469,6 +480,82 @@ impl RowsWhereStored<'_> {
         });
         self.carried(read)?;
         Ok(atoms)
+    }
+
+    /// `feature`'s atoms, from one scan of every planned number's (`fin_training_atoms`:
+    /// on one node, where an aggregate may take its columns as arguments of their own) at
+    /// the first number's request.
+    fn number_atoms_of(&mut self, feature: &str) -> Result<Vec<(Atom, u64, f64)>> {
+        if self.number_atoms.is_none() {
+            let read = self.all_number_atoms();
+            self.number_atoms = Some(self.carried(read)?);
+        }
+        let atoms = self.number_atoms.as_mut().and_then(|all| {
+            let at = all.iter().position(|(name, _)| name == feature)?;
+            Some(all.swap_remove(at).1)
+        });
+        atoms.ok_or_else(|| {
+            Error::new(
+                finml_models::ErrorKind::Internal,
+                format!("the atoms of \"{feature}\" were read already"),
+            )
+        })
+    }
+
+    /// Every planned number's atoms, by one parallel scan of the training rows, held within
+    /// finml.max_training_memory.
+    fn all_number_atoms(&self) -> SqlResult<Vec<(String, Atoms)>> {
+        let reads: Vec<String> = self
+            .planned_numbers()
+            .map(|(column, kind)| {
+                format!(
+                    "({})::pg_catalog.float8",
+                    kind.read_expression(&scanned(column))
+                )
+            })
+            .collect();
+        let query = format!(
+            "SELECT {}.fin_training_atoms({}, {}) FROM {} AS {SCANNED_ROW} WHERE {}",
+            self.schema,
+            self.label,
+            reads.join(", "),
+            self.relation_name,
+            self.training
+        );
+        let bytes = select_aggregate::<Vec<u8>>(&query, &[])?.unwrap_or_default();
+        let tables = match bytes.is_empty() {
+            // No training row: no atoms.
+            true => AtomTables::new(reads.len(), self.budget_bytes),
+            false => AtomTables::from_bytes(&bytes, self.budget_bytes),
+        };
+        drop(bytes);
+        let atoms = tables.and_then(AtomTables::into_atoms).or_report()?;
+        let held = atoms
+            .iter()
+            .map(Vec::len)
+            .sum::<usize>()
+            .saturating_mul(ATOM_BYTES);
+        within_budget(
+            held,
+            self.budget_bytes,
+            "the numbers' distinct values",
+            atoms.iter().map(Vec::len).sum(),
+            "raise finml.max_training_memory: a summed scorecard holds each feature's distinct values",
+        )?;
+        Ok(self
+            .planned_numbers()
+            .map(|(column, _)| column.name.clone())
+            .zip(atoms)
+            .collect())
+    }
+
+    /// The planned features read as numbers, in plan order.
+    fn planned_numbers(&self) -> impl Iterator<Item = (&RelationColumn, ValueKind)> + '_ {
+        self.plan
+            .features
+            .iter()
+            .filter(|(_, kind)| input_of(*kind) == Input::Number)
+            .map(|(column, kind)| (column, *kind))
     }
 
     /// Keeps a query's error to report it as it is; the models crate sees a carrier.

@@ -95,7 +95,7 @@ fn texts_of<'b, 'a: 'b>(array: Option<&'b Array<'a, &'a str>>) -> SqlResult<Vec<
     Ok(texts)
 }
 
-const PASS_HINT: &str = "fin_train makes these passes; they are not for direct use";
+pub(crate) const PASS_HINT: &str = "fin_train makes these passes; they are not for direct use";
 
 fn arrays_refused() -> ErrorReport {
     fail(
@@ -232,9 +232,9 @@ unsafe fn add_columns_in_place(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg
 /// Which feature arguments of a call are texts (else float8): what the types of its
 /// expressions say, found at a call site's first row and kept in its `fn_extra` for the rest.
 #[repr(C)]
-struct ColumnKinds {
+pub(crate) struct ColumnKinds {
     count: usize,
-    text: [bool; pg_sys::FUNC_MAX_ARGS as usize],
+    pub(crate) text: [bool; pg_sys::FUNC_MAX_ARGS as usize],
 }
 
 /// The kinds of the arguments from `first` on of the call `fcinfo`: each a float8 or a text
@@ -242,7 +242,7 @@ struct ColumnKinds {
 ///
 /// # Safety
 /// `fcinfo` is a live call with its `flinfo`.
-unsafe fn column_kinds<'f>(
+pub(crate) unsafe fn column_kinds<'f>(
     fcinfo: pg_sys::FunctionCallInfo,
     first: usize,
 ) -> SqlResult<&'f ColumnKinds> {

@@ -24,12 +24,14 @@
 //! are in its folder (`estimator::linear::summed`, `estimator::scorecard::summed`), and the
 //! pipeline around them is `train::summed`.
 
+mod atoms;
 mod cells;
 mod input;
 mod pass;
 mod ranks;
 mod rows;
 
+pub use atoms::{AtomTables, MAX_ATOM_NUMBERS};
 pub use cells::combine_cells;
 pub use input::SumsInput;
 pub use pass::{

@@ -446,6 +446,29 @@ SELECT fin_training_column_output('{"pass": "spread", "means": [0]}', 1.0::float
 \echo :LAST_ERROR_SQLSTATE
 SELECT fin_training_column_output('{"pass": "spread", "means": [0]}', now());
 \echo :LAST_ERROR_SQLSTATE
+-- fin_training_atoms (every number's distinct values in one scan) takes a non-NULL label and
+-- float8 numbers alone, never one VARIADIC array or a text (22023). Over two rows its bytes
+-- are the format and the count of tables (16), a table's NULL tally and count (24 each), and
+-- 24 a distinct value: v has 2.0 and NaN, w a NULL and -0.0 (16 + 24 + 48 + 24 + 24 = 136).
+SELECT fin_training_atoms(1, 'x'::text);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_atoms(1, VARIADIC ARRAY[1.0::float8]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_atoms(NULL, 1.0::float8);
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_training_atoms(1, 1::int);
+\echo :LAST_ERROR_SQLSTATE
+SELECT length(fin_training_atoms(label, v, w)) AS bytes
+  FROM (VALUES (1.0::float8, 2.0::float8, NULL::float8), (0, 'NaN', -0.0)) AS t(label, v, w);
+-- Only a superuser may build an aggregate whose state is internal; one that hands another
+-- aggregate's state to fin_training_atoms' functions is refused, the state never read.
+RESET ROLE;
+CREATE AGGREGATE mixed_atoms(numeric) (
+    SFUNC = numeric_avg_accum, STYPE = internal, FINALFUNC = fin_training_atoms_final);
+SELECT mixed_atoms(x) FROM (VALUES (1.0), (2.0)) AS t(x);
+\echo :LAST_ERROR_SQLSTATE
+DROP AGGREGATE mixed_atoms(numeric);
+SET ROLE mallory;
 -- fin_ts_repeated_key (the check fin_ts_view's views run) called with made-up arguments
 -- raises its 22000 naming them, or answers true; NULLs are no key.
 SELECT fin_ts_repeated_key(NULL, NULL, NULL, NULL, 9223372036854775807);

@@ -127,6 +127,30 @@ SELECT count(*) FILTER (WHERE fin_score('summed_card2', a) <> fin_score('in_memo
 SELECT s.feature, s.psi = m.psi AS same_psi
   FROM fin_psi('summed_card2', 'applications') s JOIN fin_psi('in_memory_card2', 'applications') m USING (feature)
  WHERE feature = '(score)';
+-- Every number's distinct values are one scan (fin_training_atoms), which PostgreSQL's
+-- parallel workers share, each sending its part as bytes to the leader: on workers, the
+-- scorecard is the same.
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT fin_training_atoms(1, age::float8, seniority::float8) FROM applications;
+SELECT length(fin_training_atoms(1, age::float8, seniority::float8)) AS parallel_bytes FROM applications \gset
+SET client_min_messages = warning;
+SELECT train_rows FROM fin_train('parallel_card2', 'applications', 'status', 'scorecard',
+    options => '{"positive": "bad", "exclude": ["id", "ratio"], "test_size": 0, "max_bins": 4, "min_iv": 0.05,
+                 "monotonic": {"age": "descending"}, "special_codes": {"assets": [0]},
+                 "user_splits": {"seniority": [2, 5, 10]}, "aggregate": true}');
+RESET client_min_messages;
+SELECT * FROM same_model('parallel_card2', 'in_memory_card2');
+SELECT count(*) FILTER (WHERE (s.count, s.event_rate, s.points) IS DISTINCT FROM (m.count, m.event_rate, m.points)) AS different_bins
+  FROM fin_scorecard('parallel_card2') s FULL JOIN fin_scorecard('in_memory_card2') m USING (feature, bin);
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+SELECT length(fin_training_atoms(1, age::float8, seniority::float8)) = :parallel_bytes AS same_bytes_in_one_process
+  FROM applications;
 
 -- What cannot be summed says why (0A000) when "aggregate": true asks; nothing is stored.
 SELECT * FROM fin_train('refused', 'applications', 'status', options => '{"positive": "bad", "aggregate": true}');
@@ -140,8 +164,8 @@ SELECT * FROM fin_train('refused', 'applications', 'status',
 SELECT * FROM fin_backtest('refused', 'applications', 'status', 'logistic', 'id', options => '{"positive": "bad", "aggregate": true}');
 \echo :LAST_ERROR_SQLSTATE
 -- A scorecard's distinct values are held within finml.max_training_memory (54000): 40,000
--- of them here, about 8 MB with the rows of the query that reads them (208 bytes a number's
--- atom): refused after the 5,243rd (a 1 MB budget holds 5,041).
+-- of them here, in a hash table of 28 bytes a slot whose capacity doubles: refused after
+-- 28,672 (803 kB), before it grows to 57,344 slots (1.6 MB) with a 1 MB budget.
 CREATE TABLE many_values AS
 SELECT g AS id, g * 1.5::float8 AS x, (g % 3 = 0) AS y FROM generate_series(1, 40000) g;
 SET finml.max_training_memory = '1MB';
