@@ -82,9 +82,9 @@ pub fn fit_estimator(
     Ok((preprocessor, fit))
 }
 
-/// Bytes an MLP's training holds per training row besides the data: its label, the
-/// epoch's shuffled label and class weight, and the epoch's order (a u32 and a usize) and
-/// the split's (a usize).
+/// Bytes an MLP's training holds per training row besides the data: its label and class
+/// weight and their shuffled copies (f32 each), the epoch's order and its tensor (a u32
+/// each), and the split's order (a usize).
 const BYTES_PER_TRAINING_ROW: usize = 40;
 
 /// Rejects a network whose parameters, optimizer state and batch activations, with the

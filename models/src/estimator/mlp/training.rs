@@ -13,7 +13,7 @@ use super::network::{DenseLayer, Network};
 use super::optim::NetworkOptimizer;
 use super::params::{Activation, ClassWeight, Loss, MlpParams};
 use crate::design::DesignRows;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{try_vec, Error, ErrorKind, Result};
 use crate::fit::multi_class_weights;
 use crate::progress::{EpochLog, Progress};
 use candle_core::{DType, Device, Tensor, Var};
@@ -61,8 +61,8 @@ pub struct TrainingData<'a> {
     pub outputs: usize,
 }
 
-/// The design rows at `positions` as an f32 tensor (`block` is the f64 scratch they are
-/// built in).
+/// The design rows at `positions` as an f32 tensor, built a `block` of f64 rows at a time
+/// (the validation rows, more than a batch, are not copied in f64 whole).
 fn batch_tensor(
     x: &dyn DesignRows,
     positions: &[usize],
@@ -70,12 +70,15 @@ fn batch_tensor(
     device: &Device,
 ) -> Result<Tensor> {
     let width = x.width();
-    if block.nrows() < positions.len() {
-        *block = Array2::zeros((positions.len(), width));
+    let mut values = try_vec(
+        positions.len().saturating_mul(width),
+        "a batch of design rows",
+    )?;
+    for chunk in positions.chunks(block.nrows().max(1)) {
+        let mut rows = block.slice_mut(s![..chunk.len(), ..]);
+        x.fill_rows(chunk, rows.view_mut());
+        values.extend(rows.iter().map(|&v| v as f32));
     }
-    let mut rows = block.slice_mut(s![..positions.len(), ..]);
-    x.fill_rows(positions, rows.view_mut());
-    let values: Vec<f32> = rows.iter().map(|&v| v as f32).collect();
     Tensor::from_vec(values, (positions.len(), width), device).map_err(candle)
 }
 
@@ -136,7 +139,8 @@ pub fn fit(
         Some(w) => Some(Tensor::from_vec(w, (n_train, 1), device).map_err(candle)?),
         None => None,
     };
-    let mut block = Array2::<f64>::zeros((options.batch_size.min(n_train), n_inputs));
+    let mut block = Array2::<f64>::zeros((options.batch_size.min(n_train).max(1), n_inputs));
+    let mut positions = Vec::with_capacity(options.batch_size.min(n_train));
     let valid = if n_valid > 0 {
         Some((
             batch_tensor(x, valid_rows, &mut block, device)?,
@@ -155,22 +159,25 @@ pub fn fit(
         let started = Instant::now();
         let mut permutation: Vec<u32> = (0..n_train as u32).collect();
         permutation.shuffle(&mut rng);
-        // The epoch's order as rows of the design: each batch is built from them.
-        let rows: Vec<usize> = permutation
-            .iter()
-            .map(|&k| train_rows[k as usize])
-            .collect();
-        let permutation = Tensor::from_vec(permutation, n_train, device).map_err(candle)?;
-        let ys = y_train.index_select(&permutation, 0).map_err(candle)?;
+        let order = Tensor::from_slice(&permutation, n_train, device).map_err(candle)?;
+        let ys = y_train.index_select(&order, 0).map_err(candle)?;
         let ws = match &w_train {
-            Some(w) => Some(w.index_select(&permutation, 0).map_err(candle)?),
+            Some(w) => Some(w.index_select(&order, 0).map_err(candle)?),
             None => None,
         };
+        drop(order);
         let mut loss_sum = 0.0;
         let mut start = 0;
         while start < n_train {
             let len = options.batch_size.min(n_train - start);
-            let xb = batch_tensor(x, &rows[start..start + len], &mut block, device)?;
+            // The batch's rows of the design, in the epoch's order.
+            positions.clear();
+            positions.extend(
+                permutation[start..start + len]
+                    .iter()
+                    .map(|&k| train_rows[k as usize]),
+            );
+            let xb = batch_tensor(x, &positions, &mut block, device)?;
             let yb = ys.narrow(0, start, len).map_err(candle)?;
             let wb = match &ws {
                 Some(w) => Some(w.narrow(0, start, len).map_err(candle)?),
