@@ -151,10 +151,9 @@ unsafe fn merge(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys::Datum> {
     let args = (*fcinfo).args.as_slice(2);
     let (a, b) = (args[0], args[1]);
     if b.isnull {
-        return Ok(match a.isnull {
-            true => pg_sys::Datum::from(0usize),
-            false => a.value,
-        });
+        // No part (a worker without rows): the state as it was, NULL when there is none.
+        (*fcinfo).isnull = a.isnull;
+        return Ok(a.value);
     }
     // The part is taken, not copied: it lives in a shorter context than the state.
     let part = std::mem::replace(

@@ -136,6 +136,8 @@ SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF) SELECT fin_training_atoms(1, age::float8, seniority::float8) FROM applications;
 SELECT length(fin_training_atoms(1, age::float8, seniority::float8)) AS parallel_bytes FROM applications \gset
+-- Workers without rows send no part: no row, no atoms.
+SELECT fin_training_atoms(1, age::float8) IS NULL AS no_rows_no_atoms FROM applications WHERE age > 1000;
 SET client_min_messages = warning;
 SELECT train_rows FROM fin_train('parallel_card2', 'applications', 'status', 'scorecard',
     options => '{"positive": "bad", "exclude": ["id", "ratio"], "test_size": 0, "max_bins": 4, "min_iv": 0.05,
