@@ -27,6 +27,7 @@ CREATE AGGREGATE fin_training_atoms(label float8, VARIADIC numbers "any") (
     SERIALFUNC = fin_training_atoms_serialize,
     DESERIALFUNC = fin_training_atoms_deserialize,
     FINALFUNC = fin_training_atoms_final,
+    SSPACE = 1000000000,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE fin_training_atoms(float8, VARIADIC "any") IS

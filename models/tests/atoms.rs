@@ -126,10 +126,37 @@ fn growth_past_the_budget_is_refused_with_54000() {
         .expect("a 1 MB budget holds 50,000 distinct values");
     assert_eq!(refused.kind, ErrorKind::ResourceLimit);
     assert!(tables.bytes() <= 1 << 20, "held {} bytes", tables.bytes());
+    drop(tables);
     // What a worker sends is held to the leader's budget as well.
     let bytes = tables_of(&rows).to_bytes().unwrap();
     let refused = AtomTables::from_bytes(&bytes, 1 << 20).unwrap_err();
     assert_eq!(refused.kind, ErrorKind::ResourceLimit);
+}
+
+#[test]
+fn every_live_state_of_the_backend_shares_one_budget() {
+    // A query may hold many states at once (several calls, a hashed GROUP BY): the budget
+    // is the thread's, so a second state gets only what the first leaves.
+    let rows = rows(20_000, 6);
+    let budget = 2 << 20;
+    let mut first = AtomTables::new(3, budget).unwrap();
+    for (row, label) in &rows {
+        first.add_row(row, *label).unwrap();
+    }
+    let held = AtomTables::held_by_thread();
+    assert_eq!(held, first.bytes());
+    let mut second = AtomTables::new(3, budget).unwrap();
+    let refused = rows
+        .iter()
+        .find_map(|(row, label)| second.add_row(row, *label).err())
+        .expect("the second state fits beside the first");
+    assert_eq!(refused.kind, ErrorKind::ResourceLimit);
+    assert!(AtomTables::held_by_thread() <= budget);
+    // Dropped, a state gives its bytes back.
+    drop(first);
+    assert_eq!(AtomTables::held_by_thread(), second.bytes());
+    drop(second);
+    assert_eq!(AtomTables::held_by_thread(), 0);
 }
 
 #[test]

@@ -90,7 +90,8 @@ LANGUAGE c AS 'MODULE_PATHNAME', 'fin_training_column_output';
 // fin_training_atoms(label float8, VARIADIC numbers "any"): every number's distinct values
 // with their rows and label sums, in one scan (a summed scorecard's bins), where a GROUP BY
 // per number scans the rows once each. The state is Rust's (pg/atoms_aggregate.rs); parallel
-// workers send theirs as bytea. The result is the same bytes, which fin_train reads.
+// workers send theirs as bytea. The result is the same bytes, which fin_train reads. SSPACE
+// says a state is large, so that a hashed GROUP BY of it is planned (and spills) as such.
 pgrx::extension_sql!(
     r#"
 CREATE FUNCTION fin_training_atoms_step(state internal, label float8, VARIADIC numbers "any")
@@ -115,6 +116,7 @@ CREATE AGGREGATE fin_training_atoms(label float8, VARIADIC numbers "any") (
     SERIALFUNC = fin_training_atoms_serialize,
     DESERIALFUNC = fin_training_atoms_deserialize,
     FINALFUNC = fin_training_atoms_final,
+    SSPACE = 1000000000,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE fin_training_atoms(float8, VARIADIC "any") IS

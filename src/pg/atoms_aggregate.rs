@@ -20,10 +20,11 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::PgMemoryContexts;
 use std::cell::RefCell;
+use std::collections::HashSet;
 
 thread_local! {
     /// The states this backend made and has not dropped.
-    static LIVE_STATES: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    static LIVE_STATES: RefCell<HashSet<usize>> = RefCell::new(HashSet::new());
     /// A row's numbers, the buffer reused from row to row.
     static NUMBERS: RefCell<Vec<Option<f64>>> = const { RefCell::new(Vec::new()) };
 }
@@ -36,7 +37,7 @@ struct LiveState {
 impl Drop for LiveState {
     fn drop(&mut self) {
         let address = self as *mut LiveState as usize;
-        LIVE_STATES.with(|live| live.borrow_mut().retain(|&a| a != address));
+        LIVE_STATES.with(|live| live.borrow_mut().remove(&address));
     }
 }
 
@@ -46,7 +47,7 @@ impl Drop for LiveState {
 /// `context` is a live memory context.
 unsafe fn new_state(context: pg_sys::MemoryContext, tables: AtomTables) -> pg_sys::Datum {
     let state = PgMemoryContexts::For(context).leak_and_drop_on_delete(LiveState { tables });
-    LIVE_STATES.with(|live| live.borrow_mut().push(state as usize));
+    LIVE_STATES.with(|live| live.borrow_mut().insert(state as usize));
     pg_sys::Datum::from(state)
 }
 
@@ -187,8 +188,13 @@ unsafe fn state_bytes(datum: pg_sys::Datum) -> SqlResult<pg_sys::Datum> {
             "train on fewer numeric features, or in memory (options.aggregate false)",
         ));
     }
-    let bytes = tables.to_bytes().or_report()?;
-    Ok(bytes.into_datum().unwrap_or(pg_sys::Datum::from(0usize)))
+    // Written straight into the bytea (the tables can be a large share of the budget).
+    let total = length + pg_sys::VARHDRSZ;
+    let value = pg_sys::palloc(total) as *mut pg_sys::varlena;
+    pgrx::set_varsize_4b(value, total as i32);
+    let data = std::slice::from_raw_parts_mut((value as *mut u8).add(pg_sys::VARHDRSZ), length);
+    tables.write_bytes(data).or_report()?;
+    Ok(pg_sys::Datum::from(value))
 }
 
 c_level_function!(

@@ -522,14 +522,21 @@ impl RowsWhereStored<'_> {
             self.relation_name,
             self.training
         );
-        let bytes = select_aggregate::<Vec<u8>>(&query, &[])?.unwrap_or_default();
-        let tables = match bytes.is_empty() {
-            // No training row: no atoms.
-            true => AtomTables::new(reads.len(), self.budget_bytes),
-            false => AtomTables::from_bytes(&bytes, self.budget_bytes),
-        };
-        drop(bytes);
-        let atoms = tables.and_then(AtomTables::into_atoms).or_report()?;
+        // The result's bytes are read where SPI holds them, not copied.
+        let budget = self.budget_bytes;
+        let tables = select_all(&query, &[], |row| {
+            match row.get::<&[u8]>(1).or_report()? {
+                Some(bytes) => AtomTables::from_bytes(bytes, budget),
+                // No training row: no atoms.
+                None => AtomTables::new(reads.len(), budget),
+            }
+            .or_report()
+        })?;
+        let atoms = tables
+            .into_iter()
+            .next()
+            .map_or_else(|| Ok(Vec::new()), AtomTables::into_atoms)
+            .or_report()?;
         let held = atoms
             .iter()
             .map(Vec::len)

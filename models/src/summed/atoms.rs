@@ -11,6 +11,7 @@
 use super::rows::Atom;
 use crate::error::{try_vec, Error, ErrorKind, Result};
 use crate::interrupt;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
@@ -33,6 +34,13 @@ const CHECK_EVERY: usize = 1 << 16;
 /// The serialized state's first bytes: its format.
 const MAGIC: &[u8; 8] = b"finatom1";
 
+thread_local! {
+    /// The bytes every live [`AtomTables`] of this thread holds: the budget is the
+    /// backend's, not one state's (a query may hold many states at once: several calls, a
+    /// hashed GROUP BY, partitions).
+    static HELD: Cell<usize> = const { Cell::new(0) };
+}
+
 /// One number's distinct values.
 #[derive(Debug, Default, Clone)]
 struct AtomTable {
@@ -41,11 +49,19 @@ struct AtomTable {
 }
 
 /// The distinct values of each of a pass's numbers, with their rows and label sums.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AtomTables {
     tables: Vec<AtomTable>,
-    /// The most bytes the tables may hold (finml.max_training_memory).
+    /// The most bytes this thread's tables may hold together (finml.max_training_memory).
     budget: usize,
+    /// The bytes of these tables counted in [`HELD`].
+    charged: usize,
+}
+
+impl Drop for AtomTables {
+    fn drop(&mut self) {
+        HELD.with(|held| held.set(held.get().saturating_sub(self.charged)));
+    }
 }
 
 impl AtomTables {
@@ -60,6 +76,7 @@ impl AtomTables {
         Ok(AtomTables {
             tables: vec![AtomTable::default(); numbers],
             budget,
+            charged: 0,
         })
     }
 
@@ -68,7 +85,12 @@ impl AtomTables {
         self.tables.len()
     }
 
-    /// The bytes the tables hold now.
+    /// The bytes every live table of this thread holds now.
+    pub fn held_by_thread() -> usize {
+        HELD.with(Cell::get)
+    }
+
+    /// The bytes these tables hold now.
     pub fn bytes(&self) -> usize {
         self.tables
             .iter()
@@ -105,11 +127,14 @@ impl AtomTables {
         Ok(())
     }
 
-    /// Doubles table `k`'s capacity, after checking that the budget holds it.
+    /// Doubles table `k`'s capacity, after checking that the budget holds it with every
+    /// other live table of this thread: while it moves, the old table and the new are held
+    /// at once.
     fn grow(&mut self, k: usize) -> Result<()> {
         let capacity = self.tables[k].values.capacity();
         let more = capacity.max(16);
-        let after = self.bytes().saturating_add(more.saturating_mul(SLOT_BYTES));
+        let moving = capacity.saturating_add(more).saturating_mul(SLOT_BYTES);
+        let after = Self::held_by_thread().saturating_add(moving);
         if after > self.budget {
             let atoms: usize = self.tables.iter().map(|t| t.values.len()).sum();
             return Err(Error::new(
@@ -127,11 +152,21 @@ impl AtomTables {
                 format!("out of memory for {more} more distinct values"),
             )
             .with_hint("free memory on the server, then try again")
-        })
+        })?;
+        let bytes = self.bytes();
+        HELD.with(|held| {
+            held.set(
+                held.get()
+                    .saturating_sub(self.charged)
+                    .saturating_add(bytes),
+            )
+        });
+        self.charged = bytes;
+        Ok(())
     }
 
     /// Adds `other`'s atoms (a parallel worker's part) to these, within the budget.
-    pub fn merge(&mut self, other: AtomTables) -> Result<()> {
+    pub fn merge(&mut self, mut other: AtomTables) -> Result<()> {
         if other.tables.len() != self.tables.len() {
             return Err(state_refused(format!(
                 "tables of {} numbers merged into tables of {}",
@@ -139,7 +174,7 @@ impl AtomTables {
                 self.tables.len()
             )));
         }
-        for (k, table) in other.tables.into_iter().enumerate() {
+        for (k, table) in std::mem::take(&mut other.tables).into_iter().enumerate() {
             add_tally(&mut self.tables[k].nulls, table.nulls);
             for (i, (key, tally)) in table.values.into_iter().enumerate() {
                 interrupt::check_every(i, CHECK_EVERY);
@@ -167,19 +202,38 @@ impl AtomTables {
     /// (little-endian).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut bytes = try_vec(self.serialized_len(), "the distinct values' bytes")?;
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&(self.tables.len() as u64).to_le_bytes());
+        bytes.resize(self.serialized_len(), 0);
+        self.write_bytes(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// Writes [`AtomTables::to_bytes`]'s bytes into `out`, which is
+    /// [`AtomTables::serialized_len`] long (a value allocated by the caller: no copy).
+    pub fn write_bytes(&self, out: &mut [u8]) -> Result<()> {
+        if out.len() != self.serialized_len() {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "the distinct values' bytes do not fit their buffer",
+            ));
+        }
+        let mut at = 0;
+        let mut put = |word: [u8; 8]| {
+            out[at..at + 8].copy_from_slice(&word);
+            at += 8;
+        };
+        put(*MAGIC);
+        put((self.tables.len() as u64).to_le_bytes());
         for table in &self.tables {
-            bytes.extend_from_slice(&table.nulls.0.to_le_bytes());
-            bytes.extend_from_slice(&table.nulls.1.to_le_bytes());
-            bytes.extend_from_slice(&(table.values.len() as u64).to_le_bytes());
+            put(table.nulls.0.to_le_bytes());
+            put(table.nulls.1.to_le_bytes());
+            put((table.values.len() as u64).to_le_bytes());
             for (key, (rows, label_sum)) in &table.values {
-                bytes.extend_from_slice(&key.to_le_bytes());
-                bytes.extend_from_slice(&rows.to_le_bytes());
-                bytes.extend_from_slice(&label_sum.to_le_bytes());
+                put(key.to_le_bytes());
+                put(rows.to_le_bytes());
+                put(label_sum.to_le_bytes());
             }
         }
-        Ok(bytes)
+        Ok(())
     }
 
     /// Tables from [`AtomTables::to_bytes`]'s bytes, held within `budget`; 22023 for bytes
@@ -214,9 +268,9 @@ impl AtomTables {
     }
 
     /// Each number's atoms, NULL first when it has rows, then its values in no order.
-    pub fn into_atoms(self) -> Result<Vec<Vec<(Atom, u64, f64)>>> {
+    pub fn into_atoms(mut self) -> Result<Vec<Vec<(Atom, u64, f64)>>> {
         let mut all = try_vec(self.tables.len(), "the numbers' distinct values")?;
-        for table in self.tables {
+        for table in std::mem::take(&mut self.tables) {
             let mut atoms = try_vec(table.values.len() + 1, "a number's distinct values")?;
             if table.nulls.0 > 0 {
                 atoms.push((Atom::Null, table.nulls.0, table.nulls.1));

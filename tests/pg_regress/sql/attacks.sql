@@ -460,6 +460,20 @@ SELECT fin_training_atoms(1, 1::int);
 \echo :LAST_ERROR_SQLSTATE
 SELECT length(fin_training_atoms(label, v, w)) AS bytes
   FROM (VALUES (1.0::float8, 2.0::float8, NULL::float8), (0, 'NaN', -0.0)) AS t(label, v, w);
+-- Every state of a backend shares finml.max_training_memory: 10,000 distinct values fit a
+-- 1 MB budget once (a table of 14,336 slots, 401 kB, grown beside its old one), not three
+-- times over in one query (54000). The DBA sets the budget; mallory calls.
+RESET ROLE;
+SET finml.max_training_memory = '1MB';
+SET ROLE mallory;
+SELECT length(fin_training_atoms(0, x::float8)) AS bytes FROM generate_series(1, 10000) x;
+SELECT length(fin_training_atoms(0, x::float8)), length(fin_training_atoms(1, x::float8)),
+       length(fin_training_atoms(2, x::float8))
+  FROM generate_series(1, 10000) x;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+RESET finml.max_training_memory;
+SET ROLE mallory;
 -- Only a superuser may build an aggregate whose state is internal; one that hands another
 -- aggregate's state to fin_training_atoms' functions is refused, the state never read.
 RESET ROLE;

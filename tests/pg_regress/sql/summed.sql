@@ -166,8 +166,9 @@ SELECT * FROM fin_train('refused', 'applications', 'status',
 SELECT * FROM fin_backtest('refused', 'applications', 'status', 'logistic', 'id', options => '{"positive": "bad", "aggregate": true}');
 \echo :LAST_ERROR_SQLSTATE
 -- A scorecard's distinct values are held within finml.max_training_memory (54000): 40,000
--- of them here, in a hash table of 28 bytes a slot whose capacity doubles: refused after
--- 28,672 (803 kB), before it grows to 57,344 slots (1.6 MB) with a 1 MB budget.
+-- of them here, in a hash table of 28 bytes a slot whose capacity doubles, the old table
+-- held beside the new while it grows: refused after 14,336 (401 kB), before it grows to
+-- 28,672 slots (803 kB, 1.2 MB with the old) with a 1 MB budget.
 CREATE TABLE many_values AS
 SELECT g AS id, g * 1.5::float8 AS x, (g % 3 = 0) AS y FROM generate_series(1, 40000) g;
 SET finml.max_training_memory = '1MB';
