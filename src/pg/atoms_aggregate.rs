@@ -12,7 +12,7 @@
 
 use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
-use crate::pg::sums_aggregate::{column_kinds, PASS_HINT};
+use crate::pg::sums_aggregate::{column_kinds, columns_of, PASS_HINT};
 use crate::pg::types::{aggregate_context, c_level_function};
 use finml_models::summed::AtomTables;
 use pgrx::pg_sys;
@@ -68,6 +68,22 @@ unsafe fn state_of<'s>(datum: pg_sys::Datum) -> SqlResult<&'s mut LiveState> {
     Ok(&mut *(address as *mut LiveState))
 }
 
+/// The aggregate's memory context, when `function` is called by `fin_training_atoms`.
+///
+/// # Safety
+/// `fcinfo` is a live call.
+unsafe fn atoms_context(
+    fcinfo: pg_sys::FunctionCallInfo,
+    function: &str,
+) -> SqlResult<pg_sys::MemoryContext> {
+    aggregate_context(
+        fcinfo,
+        function,
+        "fin_training_atoms",
+        "fin_train runs the aggregate for you",
+    )
+}
+
 fn arguments_refused() -> ErrorReport {
     fail(
         ErrorKind::InvalidOption,
@@ -89,12 +105,7 @@ c_level_function!(
 /// # Safety
 /// Called by fmgr with a state, a label and the numbers.
 unsafe fn add_row(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys::Datum> {
-    let context = aggregate_context(
-        fcinfo,
-        "fin_training_atoms_step",
-        "fin_training_atoms",
-        "fin_train runs the aggregate for you",
-    )?;
+    let context = atoms_context(fcinfo, "fin_training_atoms_step")?;
     let args = (*fcinfo).args.as_slice((*fcinfo).nargs.max(0) as usize);
     let [state, label, numbers @ ..] = args else {
         return Err(arguments_refused());
@@ -117,13 +128,8 @@ unsafe fn add_row(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys::Datum> 
     let label = f64::from_bits(label.value.value() as u64);
     NUMBERS.with(|row| {
         let mut row = row.borrow_mut();
-        row.clear();
-        // float8 is passed by value: a datum is its bits.
-        row.extend(
-            numbers
-                .iter()
-                .map(|n| (!n.isnull).then(|| f64::from_bits(n.value.value() as u64))),
-        );
+        // Every argument is a float8 (checked above): no text comes back.
+        columns_of(numbers, kinds, &mut row);
         tables.add_row(&row, label).or_report()
     })?;
     Ok(state)
@@ -143,12 +149,7 @@ c_level_function!(
 /// # Safety
 /// Called by fmgr with two states, either NULL.
 unsafe fn merge(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys::Datum> {
-    let context = aggregate_context(
-        fcinfo,
-        "fin_training_atoms_merge",
-        "fin_training_atoms",
-        "fin_train runs the aggregate for you",
-    )?;
+    let context = atoms_context(fcinfo, "fin_training_atoms_merge")?;
     let args = (*fcinfo).args.as_slice(2);
     let (a, b) = (args[0], args[1]);
     if b.isnull {
@@ -218,12 +219,7 @@ c_level_function!(
 /// # Safety
 /// Called by fmgr with a non-NULL bytea.
 unsafe fn deserialize(fcinfo: pg_sys::FunctionCallInfo) -> SqlResult<pg_sys::Datum> {
-    aggregate_context(
-        fcinfo,
-        "fin_training_atoms_deserialize",
-        "fin_training_atoms",
-        "fin_train runs the aggregate for you",
-    )?;
+    atoms_context(fcinfo, "fin_training_atoms_deserialize")?;
     let bytes = <&[u8]>::from_datum((*fcinfo).args.as_slice(2)[0].value, false)
         .ok_or_else(arguments_refused)?;
     let tables = AtomTables::from_bytes(bytes, gucs::max_training_memory_bytes()).or_report()?;

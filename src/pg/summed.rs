@@ -434,11 +434,12 @@ impl RowsWhereStored<'_> {
                 self.label, self.relation_name, self.training
             )
         };
-        let by_columns = (1..=MAX_COLUMN_ARGUMENTS).contains(&self.planned_numbers().count());
-        if input_of(*kind) == Input::Number && self.by_columns && by_columns {
-            return self.number_atoms_of(feature);
-        }
         if input_of(*kind) == Input::Number {
+            // One scan of every number, where they can be the aggregate's own arguments.
+            let numbers = self.planned_numbers().count();
+            if self.by_columns && (1..=MAX_COLUMN_ARGUMENTS).contains(&numbers) {
+                return self.number_atoms_of(feature);
+            }
             // A number's atoms are rows of three float8: read whole, with PostgreSQL's
             // parallel workers (a cursor runs its query in one process), at most one past
             // what the budget holds, counting the result's rows as well as the atoms.
@@ -485,7 +486,7 @@ impl RowsWhereStored<'_> {
     /// `feature`'s atoms, from one scan of every planned number's (`fin_training_atoms`:
     /// on one node, where an aggregate may take its columns as arguments of their own) at
     /// the first number's request.
-    fn number_atoms_of(&mut self, feature: &str) -> Result<Vec<(Atom, u64, f64)>> {
+    fn number_atoms_of(&mut self, feature: &str) -> Result<Atoms> {
         if self.number_atoms.is_none() {
             let read = self.all_number_atoms();
             self.number_atoms = Some(self.carried(read)?);
@@ -537,16 +538,12 @@ impl RowsWhereStored<'_> {
             .next()
             .map_or_else(|| Ok(Vec::new()), AtomTables::into_atoms)
             .or_report()?;
-        let held = atoms
-            .iter()
-            .map(Vec::len)
-            .sum::<usize>()
-            .saturating_mul(ATOM_BYTES);
+        let count: usize = atoms.iter().map(Vec::len).sum();
         within_budget(
-            held,
+            count.saturating_mul(ATOM_BYTES),
             self.budget_bytes,
             "the numbers' distinct values",
-            atoms.iter().map(Vec::len).sum(),
+            count,
             "raise finml.max_training_memory: a summed scorecard holds each feature's distinct values",
         )?;
         Ok(self

@@ -275,7 +275,7 @@ pub(crate) unsafe fn column_kinds<'f>(
 ///
 /// # Safety
 /// `features` are the call's arguments whose kinds `kinds` holds.
-unsafe fn columns_of<'a>(
+pub(crate) unsafe fn columns_of<'a>(
     features: &'a [pg_sys::NullableDatum],
     kinds: &ColumnKinds,
     numbers: &mut Vec<Option<f64>>,

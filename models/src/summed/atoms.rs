@@ -80,11 +80,6 @@ impl AtomTables {
         })
     }
 
-    /// How many numbers the tables are for.
-    pub fn numbers(&self) -> usize {
-        self.tables.len()
-    }
-
     /// The bytes every live table of this thread holds now.
     pub fn held_by_thread() -> usize {
         HELD.with(Cell::get)
