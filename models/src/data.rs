@@ -57,11 +57,15 @@ pub struct CategoricalColumn {
 /// Counts by column (column, count), by column.
 pub type SparseCounts = Vec<(u32, u32)>;
 
-/// Bytes a distinct level holds: its text twice (the level and the index's key), two
-/// `String`s, its code and a hash table entry's overhead. A column of distinct texts is the
-/// texts twice over, beyond the 4 bytes a row's code takes (DESIGN.md, the memory budget).
+/// Bytes a distinct level holds: its text twice (the level and the index's key, each a
+/// malloc chunk: the text and 8 bytes rounded up to 16, at least 32), the level's `String`,
+/// and the index's entry (a key `String` and a code) at a hash table's mean load of two
+/// thirds, with its control byte. A column of distinct texts is the texts twice over, beyond
+/// the 4 bytes a row's code takes (DESIGN.md, the memory budget).
 pub fn level_bytes(level: &str) -> usize {
-    2 * (level.len() + std::mem::size_of::<String>()) + std::mem::size_of::<u32>() + 16
+    let chunk = (level.len().saturating_add(8 + 15) & !15).max(32);
+    let entry = std::mem::size_of::<(String, u32)>() * 3 / 2 + 1;
+    2 * chunk + std::mem::size_of::<String>() + entry
 }
 
 impl CategoricalColumn {
@@ -88,9 +92,19 @@ impl CategoricalColumn {
         added
     }
 
-    /// Bytes the distinct levels hold ([`level_bytes`] each).
+    /// Bytes the distinct levels hold ([`level_bytes`] each), with their derived counts once
+    /// derived.
     pub fn levels_bytes(&self) -> usize {
-        self.levels.iter().map(|l| level_bytes(l)).sum()
+        let derived: usize = self.derived.get().map_or(0, |(_, levels)| {
+            levels
+                .iter()
+                .map(|counts| {
+                    std::mem::size_of::<SparseCounts>()
+                        + counts.capacity() * std::mem::size_of::<(u32, u32)>()
+                })
+                .sum()
+        });
+        self.levels.iter().map(|l| level_bytes(l)).sum::<usize>() + derived
     }
 
     /// Each level's sparse counts under the settings `key`, derived by `derive` on first use;

@@ -97,9 +97,34 @@ impl SparseDesign {
         self.values.iter().all(|v| v.is_finite())
     }
 
-    /// Whether its non-zero values take at most `max_bytes`.
+    /// Sizes its values for `rows` rows in all at the mean of the rows so far, a quarter
+    /// over, within `max_bytes` (pages never written are never resident): the values then
+    /// grow without copies, which glibc would otherwise leave resident in its heap.
+    pub fn reserve_rows(&mut self, rows: usize, max_bytes: usize) {
+        let so_far = self.starts.len().saturating_sub(1).max(1);
+        let per_row = self.values.len() as f64 / so_far as f64;
+        let expected = (per_row * rows as f64 * 1.25) as usize;
+        let room = max_bytes.saturating_sub(self.bytes()) / SPARSE_BYTES_PER_VALUE;
+        let more = expected.saturating_sub(self.values.len()).min(room);
+        self.columns.reserve_exact(more);
+        self.values.reserve_exact(more);
+    }
+
+    /// Whether it takes at most `max_bytes`.
     pub fn within(&self, max_bytes: usize) -> bool {
-        self.values.len().saturating_mul(SPARSE_BYTES_PER_VALUE) <= max_bytes
+        self.bytes() <= max_bytes
+    }
+
+    /// Bytes it holds: its non-zero values and every row's start (sized for all at once).
+    pub fn bytes(&self) -> usize {
+        let starts = self
+            .starts
+            .capacity()
+            .saturating_mul(std::mem::size_of::<usize>());
+        self.values
+            .len()
+            .saturating_mul(SPARSE_BYTES_PER_VALUE)
+            .saturating_add(starts)
     }
 
     /// Row `i`'s non-zero columns and values.
@@ -257,6 +282,12 @@ impl DesignRows for CompactDesign {
 /// `rows` in table order with their `labels` (`labels[k]` belongs to `rows[k]`). A split
 /// shuffles the training rows; a solver's sums do not depend on their order, and reading the
 /// columns in table order turns each pass's random accesses into sequential ones.
+/// Bytes [`in_table_order`] keeps per row for labels of `label_bytes` each: the row and its
+/// label (the order it sorts is freed before a solver allocates).
+pub fn table_order_bytes(rows: usize, label_bytes: usize) -> usize {
+    rows.saturating_mul(std::mem::size_of::<usize>() + label_bytes)
+}
+
 pub fn in_table_order<T: Copy>(rows: &[usize], labels: &[T]) -> (Vec<usize>, Vec<T>) {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_unstable_by_key(|&k| rows[k]);

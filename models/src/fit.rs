@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 pub use crate::preprocess::PreprocessOptions;
 use crate::progress::Progress;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 
 /// The learning task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -237,6 +238,24 @@ pub struct FitInput<'a> {
     pub progress: &'a mut dyn Progress,
     /// Things to tell the user (a NOTICE each).
     pub notes: &'a mut Vec<String>,
+    /// Bytes the training holds beside the data while the fit runs (its row lists, labels
+    /// and split, [`crate::memory`]): every memory check counts them with the data.
+    pub held_bytes: usize,
+    /// The most the fit's checks said it would hold, data and `held_bytes` included: the
+    /// training's memory claim (shared by a self-training's rounds).
+    pub claimed: &'a Cell<usize>,
+}
+
+impl FitInput<'_> {
+    /// The data and what the training holds beside it, before the fit's own buffers.
+    pub fn data_bytes(&self) -> usize {
+        self.data.bytes().saturating_add(self.held_bytes)
+    }
+
+    /// Records that the fit holds `bytes` (from [`FitInput::data_bytes`] up) at its peak.
+    pub fn claim(&self, bytes: usize) {
+        self.claimed.set(self.claimed.get().max(bytes));
+    }
 }
 
 /// Square matrices of the coefficients' width a linear fit holds at once: the penalized
@@ -244,15 +263,16 @@ pub struct FitInput<'a> {
 pub const LINEAR_SQUARE_MATRICES: usize = 3;
 
 /// 54000 unless `needed` bytes (the data and what a fit holds) fit finml.max_training_memory;
-/// `what` names what needs them ("k-means with up to 1000 clusters …").
+/// `what` names what needs them ("k-means with up to 1000 clusters …"). `needed` when they
+/// fit.
 pub fn check_budget(
     needed: usize,
     limits: Limits,
     what: impl FnOnce() -> String,
     hint: &str,
-) -> Result<()> {
+) -> Result<usize> {
     if needed <= limits.max_memory_bytes {
-        return Ok(());
+        return Ok(needed);
     }
     Err(Error::new(
         ErrorKind::ResourceLimit,
@@ -272,13 +292,13 @@ pub const DENSE_BLOCKS: usize = 2;
 
 /// Rejects a linear fit that would not fit finml.max_training_memory with the training
 /// data: its `square_matrices` (width + 1)² matrices and the `dense_blocks` blocks of design
-/// rows it reads at a time (design.rs).
+/// rows it reads at a time (design.rs). The bytes it needs, data included, when they fit.
 pub fn check_solver_memory(
     data_bytes: usize,
     width: usize,
     (square_matrices, dense_blocks): (usize, usize),
     limits: Limits,
-) -> Result<()> {
+) -> Result<usize> {
     let squares = width
         .saturating_add(1)
         .saturating_pow(2)
@@ -304,5 +324,5 @@ pub fn check_solver_memory(
             "raise finml.max_training_memory, lower options.max_categories or a text feature's max_features, or train on a sample",
         ));
     }
-    Ok(())
+    Ok(needed)
 }

@@ -29,6 +29,7 @@ pub mod html;
 pub mod interrupt;
 pub mod json;
 pub mod linalg;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod monitor;

@@ -62,7 +62,7 @@ pub fn profile(
                 y: &y,
                 weights: None,
             };
-            let binning = bin_feature(feature, &rows, labels, sc)?;
+            let binning = bin_feature(feature, &rows, labels, sc, None)?;
             let mut p = shape(&feature.name, &feature.column);
             p.iv = binning.iv();
             p.auc = woe_auc(&binning, &feature.column, &rows, &y);

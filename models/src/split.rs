@@ -65,8 +65,10 @@ impl NumpyRandomState {
     }
 
     /// `RandomState.permutation(n)`: a Fisher–Yates shuffle of `0..n` from the end.
-    fn permutation(&mut self, n: usize) -> Vec<usize> {
-        let mut values: Vec<usize> = (0..n).collect();
+    /// u32 positions: half the bytes of `usize` ones on the training's largest lists
+    /// (a row count past u32 never fits the memory budget).
+    fn permutation(&mut self, n: usize) -> Vec<u32> {
+        let mut values: Vec<u32> = (0..n as u32).collect();
         self.shuffle(&mut values);
         values
     }
@@ -101,8 +103,14 @@ fn numpy_seed(seed: u64) -> u32 {
 pub fn random(rows: &[usize], test_size: f64, seed: u64) -> Split {
     let n_test = test_count(rows.len(), test_size);
     let permutation = NumpyRandomState::new(numpy_seed(seed)).permutation(rows.len());
-    let test = permutation[..n_test].iter().map(|&k| rows[k]).collect();
-    let train = permutation[n_test..].iter().map(|&k| rows[k]).collect();
+    let test = permutation[..n_test]
+        .iter()
+        .map(|&k| rows[k as usize])
+        .collect();
+    let train = permutation[n_test..]
+        .iter()
+        .map(|&k| rows[k as usize])
+        .collect();
     finish(train, test)
 }
 
@@ -126,14 +134,13 @@ pub fn stratified(rows: &[usize], classes: &[u32], test_size: f64, seed: u64) ->
         .collect();
     let test_counts = approximate_mode(&remaining, n_test);
     let mut rng = NumpyRandomState::new(numpy_seed(seed));
-    let (mut train, mut test) = (Vec::new(), Vec::new());
+    let (mut train, mut test) = (Vec::with_capacity(n_train), Vec::with_capacity(n_test));
     for class in 0..n_classes {
         let permutation = rng.permutation(counts[class]);
-        let shuffled: Vec<usize> = permutation.iter().map(|&k| members[class][k]).collect();
-        train.extend_from_slice(&shuffled[..train_counts[class]]);
-        test.extend_from_slice(
-            &shuffled[train_counts[class]..train_counts[class] + test_counts[class]],
-        );
+        let (trained, rest) = permutation.split_at(train_counts[class]);
+        let member = |&k: &u32| members[class][k as usize];
+        train.extend(trained.iter().map(member));
+        test.extend(rest[..test_counts[class]].iter().map(member));
     }
     finish(train, test)
 }
@@ -178,7 +185,7 @@ pub fn kfold(n: usize, folds: usize, seed: u64) -> Vec<usize> {
     for fold in 0..folds {
         let size = n / folds + usize::from(fold < n % folds);
         for &row in &order[start..start + size] {
-            fold_of[row] = fold;
+            fold_of[row as usize] = fold;
         }
         start += size;
     }
@@ -224,7 +231,7 @@ pub fn stratified_kfold(classes: &[u32], folds: usize, seed: u64) -> Vec<usize> 
         rng.shuffle(&mut labels);
         let members = encoded.iter().enumerate().filter(|&(_, &c)| c == k);
         for ((row, _), fold) in members.zip(labels) {
-            fold_of[row] = fold;
+            fold_of[row as usize] = fold;
         }
     }
     fold_of

@@ -159,20 +159,31 @@ const PROGRESS_ROWS: usize = 4096;
 
 /// Reads the planned columns of `relation_name` into a dataset, within `budget_bytes`.
 pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlResult<Dataset> {
-    read_where(relation_name, plan, budget_bytes, None)
+    read_where(relation_name, plan, (budget_bytes, 0), None)
 }
 
-/// [`read`] of the rows for which `condition` (an expression over the relation aliased
-/// [`SCANNED_ROW`]) is true.
-pub fn read_where(
+/// [`read`] for a training that will hold `held_per_row` bytes per row beside the data
+/// (finml_models::memory::floor_per_row), counted with each row read.
+pub fn read_for_training(
     relation_name: &str,
     plan: &ReadPlan,
     budget_bytes: usize,
+    held_per_row: usize,
+) -> SqlResult<Dataset> {
+    read_where(relation_name, plan, (budget_bytes, held_per_row), None)
+}
+
+/// [`read`] of the rows for which `condition` (an expression over the relation aliased
+/// [`SCANNED_ROW`]) is true, counting `held_per_row` more bytes per row than it stores.
+pub fn read_where(
+    relation_name: &str,
+    plan: &ReadPlan,
+    (budget_bytes, held_per_row): (usize, usize),
     condition: Option<&str>,
 ) -> SqlResult<Dataset> {
     let (query, args) = read_query(relation_name, plan, condition);
     let mut columns = ReadColumns::new(plan);
-    let bytes_per_row = columns.bytes_per_row();
+    let bytes_per_row = columns.bytes_per_row().saturating_add(held_per_row);
     // The planner's row estimate, within the budget, sizes the columns once.
     let estimate = planned_rows(relation_name, &query, &args)?;
     let rows_expected = (estimate as usize).min(budget_bytes / bytes_per_row.max(1));
@@ -195,7 +206,12 @@ pub fn read_where(
             return Err(fail(
                 ErrorKind::ResourceLimit,
                 format!(
-                    "training data exceeds finml.max_training_memory ({} MB) after {rows_read} rows",
+                    "training data{} exceeds finml.max_training_memory ({} MB) after {rows_read} rows",
+                    if held_per_row > 0 {
+                        format!(" with the {held_per_row} bytes a row the training holds beside it")
+                    } else {
+                        String::new()
+                    },
                     budget_bytes >> 20
                 ),
                 "raise finml.max_training_memory, select fewer features, or train on a sample (a view with TABLESAMPLE)",

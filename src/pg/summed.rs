@@ -672,7 +672,7 @@ impl SummedRows for RowsWhereStored<'_> {
         let sample = relation::read_where(
             self.relation_name,
             &plan,
-            self.budget_bytes,
+            (self.budget_bytes, 0),
             Some(&condition),
         );
         debug_seconds("the drift reference's sample", started);

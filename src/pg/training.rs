@@ -401,7 +401,16 @@ fn read_and_train(
         // Out-of-time folds cut the rows by their times.
         relation::read_split_times(&mut plan, columns);
     }
-    let mut dataset = relation::read(relation_name, &plan, gucs::max_training_memory_bytes())?;
+    let test_size = match how {
+        How::Train(training) => Some(training.options.test_size),
+        How::Search(..) => None,
+    };
+    let mut dataset = relation::read_for_training(
+        relation_name,
+        &plan,
+        gucs::max_training_memory_bytes(),
+        finml_models::memory::floor_per_row(plan.target.is_some(), test_size),
+    )?;
     let incumbent_only = dataset.features.split_off(planned);
     let mut progress = EpochNotices;
     let (outcome, search) = match how {

@@ -5,7 +5,8 @@ use super::bins::{Bin, Binning, Edges};
 use super::counts::{Counts, RowLabels};
 use super::optimal::{optimal_groups, BinningParams, Monotonic};
 use crate::data::NULL_CODE;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
+use std::cell::Cell;
 
 /// What a modeller fixes for a numeric feature.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,6 +17,55 @@ pub struct NumericControls<'a> {
     /// `cuts[k-1] <= x < cuts[k]`. Their event rates must follow the trend, unless it is
     /// `none`.
     pub cuts: Option<&'a [f64]>,
+    /// finml.max_training_memory's count of the binning (none: not counted).
+    pub memory: Option<&'a BinningMemory>,
+}
+
+/// finml.max_training_memory's count of numeric binnings: the bytes one may hold beyond
+/// what its caller holds, and the most one held.
+#[derive(Debug)]
+pub struct BinningMemory {
+    room: usize,
+    peak: Cell<usize>,
+}
+
+impl BinningMemory {
+    pub fn new(room: usize) -> BinningMemory {
+        BinningMemory {
+            room,
+            peak: Cell::new(0),
+        }
+    }
+
+    /// The most a binning held.
+    pub fn peak(&self) -> usize {
+        self.peak.get()
+    }
+
+    /// 54000 unless a binning may hold `bytes` more.
+    fn hold(&self, bytes: usize) -> Result<()> {
+        if bytes > self.room {
+            return Err(Error::new(
+                ErrorKind::ResourceLimit,
+                format!(
+                    "binning a feature needs {:.1} MB beyond the data, more than finml.max_training_memory leaves ({:.1} MB)",
+                    bytes as f64 / 1048576.0,
+                    self.room as f64 / 1048576.0
+                ),
+            )
+            .with_hint("raise finml.max_training_memory, or train on a sample"));
+        }
+        self.peak.set(self.peak.get().max(bytes));
+        Ok(())
+    }
+}
+
+/// Bytes binning a numeric feature of `rows` rows and `atoms` distinct values holds: each
+/// row's value and counts (its atoms, merged in place), then each atom's counts and their
+/// running sums.
+pub fn numeric_binning_bytes(rows: usize, atoms: usize) -> usize {
+    rows.saturating_mul(std::mem::size_of::<(f64, Counts)>())
+        .saturating_add(atoms.saturating_mul(2 * std::mem::size_of::<Counts>()))
 }
 
 /// Bins a numeric feature: `values[i]` for the training rows `rows`, `y[k]` the label of
@@ -38,6 +88,11 @@ pub fn fit_numeric_with(
     params: BinningParams,
     controls: NumericControls<'_>,
 ) -> Result<Binning> {
+    let hold = |atoms| match controls.memory {
+        Some(memory) => memory.hold(numeric_binning_bytes(rows.len(), atoms)),
+        None => Ok(()),
+    };
+    hold(0)?;
     let mut pairs: Vec<(f64, Counts)> = Vec::with_capacity(rows.len());
     let mut missing = Counts::default();
     let mut special = vec![Counts::default(); controls.special.len()];
@@ -53,13 +108,15 @@ pub fn fit_numeric_with(
         }
     }
     pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let mut atoms: Vec<(f64, Counts)> = Vec::new();
-    for (v, row) in pairs {
-        match atoms.last_mut() {
-            Some((last, counts)) if *last == v => counts.add(row),
-            _ => atoms.push((v, row)),
+    let mut atoms = pairs;
+    atoms.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1.add(next.1);
         }
-    }
+        same
+    });
+    hold(atoms.len())?;
     bin_numeric_atoms(atoms, special, missing, params, controls)
 }
 

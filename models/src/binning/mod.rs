@@ -25,7 +25,7 @@ pub use bins::{woe_iv, Bin, Binning, Edges};
 pub use counts::{Counts, RowLabels};
 pub use fit::{
     bin_levels, bin_numeric_atoms, fit_categorical, fit_categorical_with, fit_numeric,
-    fit_numeric_with, NumericControls,
+    fit_numeric_with, numeric_binning_bytes, BinningMemory, NumericControls,
 };
 pub use optimal::{BinningParams, Monotonic, MAX_PREBINS};
 

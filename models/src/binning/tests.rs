@@ -46,6 +46,7 @@ fn special_codes_get_their_own_bins_between_the_value_bins_and_null() {
     let controls = NumericControls {
         special: &[-9999.0, -8888.0],
         cuts: None,
+        memory: None,
     };
     let b = fit_numeric_with(
         &values,
@@ -97,6 +98,7 @@ fn fixed_cut_points_are_kept_and_checked_against_the_trend() {
     let controls = |cuts: &'static [f64]| NumericControls {
         special: &[],
         cuts: Some(cuts),
+        memory: None,
     };
     // Cuts at 2.5 and 4.5: bins {1, 2} 3 events, {3, 4} 8, {5, 6} 15 of 20: ascending.
     let b = fit_numeric_with(

@@ -43,6 +43,15 @@ pub struct RocPoint {
 
 /// The ROC curve at every distinct score, highest threshold first. `None` with one class.
 pub fn roc_points(scores: &[f64], labels: &[bool]) -> Option<Vec<RocPoint>> {
+    let mut points = Vec::new();
+    push_roc_points(scores, labels, &mut points)?;
+    Some(points)
+}
+
+/// [`roc_points`] appended to `points`, which is sized for a point per row at once (pages
+/// never written are never resident; finml.max_training_memory counts one point per
+/// evaluated row, with no copy). `None` with one class.
+fn push_roc_points(scores: &[f64], labels: &[bool], points: &mut Vec<RocPoint>) -> Option<()> {
     let n_pos = labels.iter().filter(|&&l| l).count() as f64;
     let n_neg = labels.len() as f64 - n_pos;
     if n_pos == 0.0 || n_neg == 0.0 {
@@ -51,7 +60,7 @@ pub fn roc_points(scores: &[f64], labels: &[bool]) -> Option<Vec<RocPoint>> {
     let mut order = sorted_by_score(scores);
     order.reverse();
     let (mut tp, mut fp) = (0.0, 0.0);
-    let mut points = Vec::new();
+    points.reserve(order.len());
     for (k, &i) in order.iter().enumerate() {
         if labels[i] {
             tp += 1.0;
@@ -70,7 +79,7 @@ pub fn roc_points(scores: &[f64], labels: &[bool]) -> Option<Vec<RocPoint>> {
             });
         }
     }
-    Some(points)
+    Some(())
 }
 
 /// The ROC curve as scikit-learn's `roc_curve(drop_intermediate=False)` draws it: a first
@@ -83,7 +92,7 @@ pub fn roc_curve(scores: &[f64], labels: &[bool], max_points: usize) -> Option<V
         fpr: 0.0,
         precision: None,
     }];
-    points.extend(roc_points(scores, labels)?);
+    push_roc_points(scores, labels, &mut points)?;
     Some(thin(points, max_points.max(2)))
 }
 

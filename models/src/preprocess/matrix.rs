@@ -275,7 +275,7 @@ impl RowsDesign<'_> {
     pub fn read_sparse(&self, max_bytes: usize) -> Option<SparseDesign> {
         let mut design = SparseDesign::empty(self.rows.len(), self.width());
         let mut block: Vec<Vec<(u32, f64)>> = vec![Vec::new(); BLOCK_ROWS];
-        for rows in self.rows.chunks(BLOCK_ROWS) {
+        for (k, rows) in self.rows.chunks(BLOCK_ROWS).enumerate() {
             self.preprocessor
                 .each_design_value(self.data, rows, |r, column, value| {
                     block[r].push((column as u32, value));
@@ -285,6 +285,9 @@ impl RowsDesign<'_> {
             }
             if !design.within(max_bytes) {
                 return None;
+            }
+            if k == 0 {
+                design.reserve_rows(self.rows.len(), max_bytes);
             }
         }
         Some(design)

@@ -24,11 +24,13 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::{registry, Algorithm, Fitted, Params};
 pub use crate::fit::Limits;
 use crate::fit::{FitInput, TrainLabels};
+use crate::memory;
 use crate::options::{SplitSpec, Task, TrainOptions, Training};
 use crate::progress::{Phase, Progress, Silent};
 use crate::self_training::self_train;
 use crate::split::{self, Split};
 use outcome::{evaluate, Assembly};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use target::{no_target, resolve_target, Labels};
 
@@ -60,24 +62,51 @@ pub fn train_reporting(
     let target = Target::resolve(data, options, &mut notes)?;
     let params = target.params_for(data, training, &mut notes)?;
     let (task, labelled) = (target.task, &target.labelled);
+    let budget = limits.max_memory_bytes;
+    let label_bytes = labelled.label_bytes();
+    let lists = data.bytes().saturating_add(memory::supervised_lists(
+        data.n_rows(),
+        target.rows.len(),
+        label_bytes,
+    ));
+    let split_peak = memory::split_bytes(target.rows.len()).saturating_add(lists);
+    let mut claim = memory::check_phase(split_peak, budget, "the training's split")?;
     let Split { train, test } = target.split(data, options)?;
     labelled.check_training_split(data, &train)?;
+    let claimed = Cell::new(0);
+    let weighted = data.weights.is_some();
     let fitted = fit_supervised(
         data,
         &*params,
         options,
         labelled,
         (&train, &test),
-        limits,
+        Fitting {
+            limits,
+            held_bytes: lists
+                .saturating_sub(data.bytes())
+                .saturating_add(memory::fit_labels_bytes(train.len(), label_bytes, weighted)),
+            claimed: &claimed,
+        },
         progress,
         &mut notes,
     )?;
+    claim = claim.max(claimed.get());
     progress.phase(Phase::Evaluating);
     let (eval_rows, evaluated_on) = if test.is_empty() {
         (&train, "train")
     } else {
         (&test, "test")
     };
+    let evaluation_peak = lists.saturating_add(memory::evaluation_bytes(
+        eval_rows.len(),
+        labelled.outputs(),
+    ));
+    claim = claim.max(memory::check_phase(
+        evaluation_peak,
+        budget,
+        "the evaluation",
+    )?);
     let eta = fitted
         .estimator
         .outputs_of_rows(&fitted.preprocessor, data, eval_rows);
@@ -105,6 +134,7 @@ pub fn train_reporting(
         train_rows: train.len(),
         test_rows: test.len(),
         notes,
+        memory_bytes: Some(claim),
     }
     .outcome(data, &train)
 }
@@ -219,13 +249,22 @@ impl Target {
         notes: &mut Vec<String>,
     ) -> Result<BTreeMap<String, f64>> {
         self.labelled.check_training_split(data, train)?;
+        let label_bytes = self.labelled.label_bytes();
+        let held_bytes =
+            memory::supervised_lists(data.n_rows(), self.rows.len(), label_bytes).saturating_add(
+                memory::fit_labels_bytes(train.len(), label_bytes, data.weights.is_some()),
+            );
         let fitted = fit_supervised(
             data,
             params,
             options,
             &self.labelled,
             (train, test),
-            limits,
+            Fitting {
+                limits,
+                held_bytes,
+                claimed: &Cell::new(0),
+            },
             progress,
             notes,
         )?;
@@ -339,6 +378,23 @@ impl Labelled {
         }
     }
 
+    /// Bytes a label takes.
+    fn label_bytes(&self) -> usize {
+        match &self.labels {
+            Labels::Binary { .. } => std::mem::size_of::<bool>(),
+            Labels::MultiClass { .. } => std::mem::size_of::<u32>(),
+            Labels::Numeric(_) => std::mem::size_of::<f64>(),
+        }
+    }
+
+    /// Outputs the model gives a row: a score per class of a multi-class target, else one.
+    fn outputs(&self) -> usize {
+        match &self.labels {
+            Labels::MultiClass { classes, .. } => classes.len(),
+            Labels::Binary { .. } | Labels::Numeric(_) => 1,
+        }
+    }
+
     /// The positive and negative class of a classifier.
     fn classes(&self) -> Option<(String, String)> {
         match &self.labels {
@@ -358,6 +414,14 @@ impl Labelled {
     }
 }
 
+/// What a fit is allowed and what it says it holds ([`FitInput`]'s memory fields).
+#[derive(Clone, Copy)]
+pub struct Fitting<'a> {
+    pub limits: Limits,
+    pub held_bytes: usize,
+    pub claimed: &'a Cell<usize>,
+}
+
 /// Fits `params` on the training split, self-training on the unlabelled rows when asked.
 #[allow(clippy::too_many_arguments)]
 fn fit_supervised(
@@ -366,10 +430,15 @@ fn fit_supervised(
     options: &TrainOptions,
     labelled: &Labelled,
     (train, test): (&[usize], &[usize]),
-    limits: Limits,
+    fitting: Fitting<'_>,
     progress: &mut dyn Progress,
     notes: &mut Vec<String>,
 ) -> Result<Fitted> {
+    let Fitting {
+        limits,
+        held_bytes,
+        claimed,
+    } = fitting;
     // The weight column's values of the training rows, in the order of `train`.
     let train_weights: Option<Vec<f64>> = data
         .weights
@@ -395,6 +464,8 @@ fn fit_supervised(
             limits,
             progress,
             notes,
+            held_bytes,
+            claimed,
         });
     };
     let y = match train_labels {
@@ -430,6 +501,8 @@ fn fit_supervised(
                 limits,
                 progress: &mut *progress,
                 notes: &mut *notes,
+                held_bytes,
+                claimed,
             })
         },
     )?;

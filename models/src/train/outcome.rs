@@ -38,6 +38,9 @@ pub struct TrainOutcome {
     /// How an iterative linear solver ended (stored as `metrics.solver` when it stopped
     /// before its tolerance).
     pub solver: Option<SolverRun>,
+    /// The most an in-memory training held at once by finml.max_training_memory's count,
+    /// its data included ([`crate::memory`]; stored as `metrics.memory_mb`).
+    pub memory_bytes: Option<usize>,
 }
 
 impl TrainOutcome {
@@ -64,6 +67,10 @@ impl TrainOutcome {
                     "converged": run.converged,
                 }),
             );
+        }
+        if let Some(bytes) = self.memory_bytes {
+            let megabytes = (bytes as f64 / 1048576.0 * 10.0).round() / 10.0;
+            metrics.insert("memory_mb".into(), json!(megabytes));
         }
         metrics.insert("train_seconds".into(), json!(train_seconds));
         Value::Object(metrics)
@@ -119,6 +126,8 @@ pub struct Assembly {
     pub train_rows: usize,
     pub test_rows: usize,
     pub notes: Vec<String>,
+    /// [`TrainOutcome::memory_bytes`].
+    pub memory_bytes: Option<usize>,
 }
 
 impl Assembly {
@@ -159,6 +168,7 @@ impl Assembly {
             training_log: log,
             device,
             solver,
+            memory_bytes: self.memory_bytes,
         })
     }
 }

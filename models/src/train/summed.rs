@@ -88,6 +88,8 @@ impl SummedTraining<'_> {
                 0
             },
             notes,
+            // Its state is counted where it is summed (pg/summed.rs), not as rows here.
+            memory_bytes: None,
         }
         .outcome(&sample, &sampled)
     }

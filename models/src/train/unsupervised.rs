@@ -6,8 +6,10 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::fit::Limits;
 use crate::fit::{FitInput, TrainLabels};
+use crate::memory;
 use crate::options::{DeployPolicy, Task, Training};
 use crate::progress::{Phase, Progress};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 /// Trains an algorithm without a target on every row; its metrics are measured on the
@@ -35,6 +37,7 @@ pub fn train(
         );
     }
     let mut notes = Vec::new();
+    let claimed = Cell::new(0);
     let fitted = training.params.fit(&mut FitInput {
         data,
         train: &train,
@@ -46,6 +49,8 @@ pub fn train(
         limits,
         progress: &mut *progress,
         notes: &mut notes,
+        held_bytes: memory::unsupervised_rows(train.len()),
+        claimed: &claimed,
     })?;
     progress.phase(Phase::Evaluating);
     let metrics: BTreeMap<String, f64> = fitted.estimator.training_metrics().into_iter().collect();
@@ -71,6 +76,7 @@ pub fn train(
         train_rows: train.len(),
         test_rows: 0,
         notes,
+        memory_bytes: Some(claimed.get()),
     }
     .outcome(data, &train)
 }

@@ -60,8 +60,7 @@ pub fn check_tree_memory(
         .saturating_mul(HIST_BINS)
         .saturating_mul(std::mem::size_of::<Sums>());
     let fixed = input
-        .data
-        .bytes()
+        .data_bytes()
         .saturating_add(BinnedRows::bytes(rows, width))
         .saturating_add(rows.saturating_mul(BYTES_PER_ROW));
     let needed = fixed.saturating_add(histogram.saturating_mul(histograms));

@@ -550,14 +550,17 @@ RESET finml.max_training_memory;
 DROP TABLE memos_wide;
 -- A forest's trees and k-means' per-row and per-thread buffers are counted before they are
 -- grown (10,000 trees of 65,536 rows are gigabytes; k = 1000 holds a block of 2,048 rows ×
--- 1,000 centres per thread), and the usual sizes still train.
+-- 1,000 centres per thread: 43 MB with 2 threads, over a 32 MB budget), and the usual sizes
+-- still train.
 CREATE TABLE points AS SELECT i AS id, (i % 97)::float8 AS a, (i % 89)::float8 AS b FROM generate_series(1, 70000) i;
 SET finml.max_training_memory = '64MB';
 SELECT * FROM fin_train('big_forest', 'points', NULL, 'isolation_forest',
                         options => '{"exclude": ["id"], "n_trees": 10000, "sample_size": 65536}');
 \echo :LAST_ERROR_SQLSTATE
+SET finml.max_training_memory = '32MB';
 SELECT * FROM fin_train('many_clusters', 'points', NULL, 'kmeans', options => '{"exclude": ["id"], "k": 1000}');
 \echo :LAST_ERROR_SQLSTATE
+SET finml.max_training_memory = '64MB';
 SELECT version FROM fin_train('usual_forest', 'points', NULL, 'isolation_forest', options => '{"exclude": ["id"]}');
 RESET finml.max_training_memory;
 

@@ -33,7 +33,7 @@ SELECT has_table_privilege('public', 'finml.progress', 'SELECT') AS public_may_r
 SELECT current_user AS dba \gset
 CREATE ROLE dba_analyst LOGIN;
 GRANT SELECT ON applications TO dba_analyst;
-ALTER ROLE dba_analyst SET finml.max_training_memory = '1MB';
+ALTER ROLE dba_analyst SET finml.max_training_memory = '2MB';
 ALTER ROLE dba_analyst SET finml.threads = 1;
 ALTER ROLE dba_analyst SET finml.max_concurrent_trainings = 1;
 \c - dba_analyst
@@ -44,7 +44,7 @@ SET finml.max_training_memory = '4GB';
 \echo :LAST_ERROR_SQLSTATE
 SET finml.training_wait_timeout = 0;
 \echo :LAST_ERROR_SQLSTATE
--- Within its 1 MB: five copies of the credit data (22,270 rows) are over it, and the error's
+-- Within its 2 MB: five copies of the credit data (22,270 rows) are over it, and the error's
 -- hint names the setting (54000); the credit data itself trains.
 CREATE TEMP TABLE five_copies AS SELECT a.* FROM applications a, generate_series(1, 5);
 \set VERBOSITY default

@@ -20,7 +20,7 @@ SELECT e.metric, round(e.value::numeric, 4) AS value,
   LEFT JOIN finml.models m ON m.name = 'eval_oot';
 SELECT count(*) AS stored_metrics_not_evaluated
   FROM finml.models m, jsonb_object_keys(m.metrics) k
- WHERE m.name = 'eval_oot' AND k NOT IN ('evaluated_on', 'train_seconds')
+ WHERE m.name = 'eval_oot' AND k NOT IN ('evaluated_on', 'train_seconds', 'memory_mb')
    AND k NOT IN (SELECT metric FROM fin_evaluate('eval_oot', 'eval_recent'));
 
 -- The threshold: at 0 every row is predicted positive, so accuracy = positives / rows.

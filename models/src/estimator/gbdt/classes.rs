@@ -47,7 +47,7 @@ pub fn fit_classes(
         .saturating_mul(classes.saturating_mul(2).saturating_add(3))
         .saturating_mul(8);
     check_budget(
-        input.data.bytes().saturating_add(needed),
+        input.data_bytes().saturating_add(needed),
         input.limits,
         || format!("gradient boosting of {classes} classes on {n} rows"),
         "raise finml.max_training_memory, or train on a sample",

@@ -510,8 +510,9 @@ const NODE_BYTES: usize =
 
 /// 54000 unless the forest fits finml.max_training_memory with the data and its design
 /// (`design_cells` numbers): each of its trees can grow 2·sample_size − 1 nodes, and scoring
-/// the training rows holds a score each (with a copy reordered for the threshold) and a
-/// tree's sample of row indices. Ten thousand trees of a large sample are gigabytes.
+/// the training rows holds two scores each (the threads' parts and their concatenation, or
+/// the scores and a copy reordered for the threshold). Ten thousand trees of a large sample
+/// are gigabytes.
 fn check_forest_memory(
     input: &FitInput<'_>,
     design_cells: usize,
@@ -523,17 +524,17 @@ fn check_forest_memory(
         .saturating_mul(sample_size.saturating_mul(2))
         .saturating_mul(NODE_BYTES);
     let needed = input
-        .data
-        .bytes()
+        .data_bytes()
         .saturating_add(design_cells.saturating_mul(8))
         .saturating_add(trees)
-        .saturating_add(rows.saturating_mul(3 * 8));
-    check_budget(
+        .saturating_add(rows.saturating_mul(2 * 8));
+    input.claim(check_budget(
         needed,
         input.limits,
         || format!("an isolation forest of {n_trees} trees of {sample_size} rows"),
         "lower n_trees or sample_size (100 trees of 256 rows is the usual forest), or raise finml.max_training_memory",
-    )
+    )?);
+    Ok(())
 }
 
 /// The q-quantile of `values` (reordered), linearly interpolated (numpy's default, which

@@ -236,39 +236,48 @@ fn refuse_overflowing_rows(x: &Array2<f64>) -> Result<()> {
 }
 
 /// 54000 unless k-means with up to `k` clusters fits finml.max_training_memory with the data
-/// and its design `x`: per row, k-means++'s distances to its 2 + ⌊ln k⌋ candidates, the
-/// row's norm, nearest distance, cumulative potential and labels; per thread, a block of
-/// Lloyd's row-centre products and the clusters' sums, and a block of the silhouette's
-/// distances to its sample; the centres, profiles and projection (k × width each, a few
-/// times). k = 1,000 on a wide design is most of a gigabyte beyond the data.
+/// and its design `x`, in its larger phase: k-means++ holds per row its distances to its
+/// 2 + ⌊ln k⌋ candidates, the chosen one's distances collected, the row's norm, nearest
+/// distance, cumulative potential and two runs' labels, and per thread a block of Lloyd's
+/// row-centre products and the clusters' sums; the silhouette, two runs' labels and per
+/// thread a block of distances to its sample. Both hold the silhouette's sample rows and the
+/// centres, profiles and projection (k × width each, a few times). k = 1,000 on a wide
+/// design is most of a gigabyte beyond the data.
 fn check_memory(input: &FitInput<'_>, x: &Array2<f64>, k: usize) -> Result<()> {
     let (rows, width) = x.dim();
     let threads = input.limits.threads.max(1);
     let candidates = 2 + (k as f64).ln().floor() as usize;
-    let per_row = 8 * candidates + 3 * 8 + 2 * 4;
-    let per_thread = lloyd::BLOCK
+    let seeding_per_row = 8 * candidates + 4 * 8 + 2 * 4;
+    let lloyd_block = lloyd::BLOCK
         .saturating_mul(k.max(candidates))
         .saturating_add(k.saturating_mul(width))
-        .saturating_add(quality::BLOCK.saturating_mul(rows.min(SILHOUETTE_SAMPLE_ROWS)))
         .saturating_mul(8);
+    let seeding = rows
+        .saturating_mul(seeding_per_row)
+        .saturating_add(threads.saturating_mul(lloyd_block));
+    let silhouette_block = quality::BLOCK
+        .saturating_mul(rows.min(SILHOUETTE_SAMPLE_ROWS))
+        .saturating_mul(8);
+    let silhouette = rows
+        .saturating_mul(2 * 4)
+        .saturating_add(threads.saturating_mul(silhouette_block));
     let needed = input
-        .data
-        .bytes()
+        .data_bytes()
         .saturating_add(x.len().saturating_mul(8))
-        .saturating_add(rows.saturating_mul(per_row))
-        .saturating_add(threads.saturating_mul(per_thread))
+        .saturating_add(seeding.max(silhouette))
         .saturating_add(
             rows.min(SILHOUETTE_SAMPLE_ROWS)
                 .saturating_mul(width)
                 .saturating_mul(8),
         )
         .saturating_add(k.saturating_mul(width).saturating_mul(4 * 8));
-    check_budget(
+    input.claim(check_budget(
         needed,
         input.limits,
         || format!("k-means with up to {k} clusters of {rows} rows × {width} columns"),
         "ask for fewer clusters, train on a sample, or raise finml.max_training_memory",
-    )
+    )?);
+    Ok(())
 }
 
 pub fn fit_estimator(

@@ -17,7 +17,7 @@ pub use solver::{
 };
 
 use crate::data::RawValue;
-use crate::design::{in_table_order, DesignRows, SparseDesign};
+use crate::design::{in_table_order, table_order_bytes, DesignRows, SparseDesign};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{
     check_solver_memory, multi_class_weights, row_weights, ClassWeight, FitInput, Limits,
@@ -246,6 +246,15 @@ impl<'a> SolverDesign<'a> {
         preprocessor.has_text() && !newton
     }
 
+    /// Bytes it holds beyond the data (a design read from the columns holds none).
+    pub fn bytes(&self) -> usize {
+        match self {
+            SolverDesign::Held(x) => x.len().saturating_mul(std::mem::size_of::<f64>()),
+            SolverDesign::Sparse(x) => x.bytes(),
+            SolverDesign::Columns(_) => 0,
+        }
+    }
+
     pub fn rows(&self) -> &dyn DesignRows {
         match self {
             SolverDesign::Held(x) => x,
@@ -304,7 +313,7 @@ pub fn dense_design(input: &mut FitInput<'_>, what: &str) -> Result<(Preprocesso
     let width = preprocessor.width();
     let rows = input.train.len();
     let needed = rows.saturating_mul(width.max(1)).saturating_mul(8);
-    if input.data.bytes().saturating_add(needed) > input.limits.max_memory_bytes {
+    if input.data_bytes().saturating_add(needed) > input.limits.max_memory_bytes {
         return Err(Error::new(
             ErrorKind::ResourceLimit,
             format!(
@@ -340,23 +349,32 @@ pub fn fit(
     } else {
         0
     };
-    let per_row = if binary {
+    // The rows in table order with their labels (and weights), and truncated Newton's.
+    let label_bytes = match input.labels {
+        TrainLabels::Numeric(_) => std::mem::size_of::<f64>(),
+        _ if input.sample_weights.is_some() || params.class_weight.is_some() => {
+            std::mem::size_of::<bool>() + std::mem::size_of::<f64>()
+        }
+        _ => std::mem::size_of::<bool>(),
+    };
+    let per_row = table_order_bytes(input.train.len(), label_bytes).saturating_add(if binary {
         truncated_newton_bytes(input.train.len())
     } else {
         0
-    };
+    });
     // A sparse design's non-zero values are counted as they are read.
     let blocks = if SolverDesign::reads_sparse(&preprocessor, newton) {
         0
     } else {
         DENSE_BLOCKS
     };
-    check_solver_memory(
-        input.data.bytes().saturating_add(per_row),
+    let solver = check_solver_memory(
+        input.data_bytes().saturating_add(per_row),
         width,
         (squares, blocks),
         input.limits,
     )?;
+    input.claim(solver);
     let columns = |rows| RowsDesign {
         preprocessor: &preprocessor,
         data: input.data,
@@ -368,9 +386,10 @@ pub fn fit(
             let (rows, y, weights) = weighted_in_table_order(input.train, y, weights.as_deref());
             let x = SolverDesign::new(
                 columns(&rows),
-                input.data.bytes().saturating_add(per_row),
+                input.data_bytes().saturating_add(per_row),
                 input.limits,
             )?;
+            input.claim(solver.saturating_add(x.bytes()));
             (
                 fit_logistic_with(
                     x.rows(),
@@ -444,7 +463,7 @@ pub fn fit_multiclass(
         (1, 0)
     };
     check_solver_memory(
-        input.data.bytes().saturating_add(row_weights),
+        input.data_bytes().saturating_add(row_weights),
         width,
         (squares, DENSE_BLOCKS),
         input.limits,
@@ -463,7 +482,7 @@ pub fn fit_multiclass(
         rows: &rows,
     };
     let newton = multinomial::fitted_by_newton(classes.len(), width);
-    let x = SolverDesign::for_solver(columns, input.data.bytes(), input.limits, newton)?;
+    let x = SolverDesign::for_solver(columns, input.data_bytes(), input.limits, newton)?;
     let fitted = multinomial::fit_multinomial(
         x.rows(),
         (&y, classes.len()),

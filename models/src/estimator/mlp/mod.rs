@@ -82,10 +82,13 @@ pub fn fit_estimator(
     Ok((preprocessor, fit))
 }
 
-/// Bytes an MLP's training holds per training row besides the data: its label and class
-/// weight and their shuffled copies (f32 each), the epoch's order and its tensor (a u32
-/// each), and the split's order (a usize).
-const BYTES_PER_TRAINING_ROW: usize = 40;
+/// Bytes an MLP's training holds per training row besides the data: its label, the
+/// training part's copy and the epoch's shuffled copy (f32 each), the epoch's order and its
+/// tensor (a u32 each), and the split's order (a usize).
+const BYTES_PER_TRAINING_ROW: usize = 28;
+
+/// Bytes a class weight adds per training row: its value and its shuffled copy (f32 each).
+const BYTES_PER_CLASS_WEIGHT: usize = 8;
 
 /// Rejects a network whose parameters, optimizer state and batch activations, with the
 /// training data, its per-row state and the validation rows' design (early stopping), would
@@ -99,10 +102,15 @@ fn check_network_memory(
     let limits = input.limits;
     let validation_rows =
         params.early_stopping.map_or(0.0, |s| s.validation_fraction) * input.train.len() as f64;
+    let per_row = BYTES_PER_TRAINING_ROW
+        + if params.class_weight.is_some() {
+            BYTES_PER_CLASS_WEIGHT
+        } else {
+            0
+        };
     let design = input
-        .data
-        .bytes()
-        .saturating_add(input.train.len().saturating_mul(BYTES_PER_TRAINING_ROW))
+        .data_bytes()
+        .saturating_add(input.train.len().saturating_mul(per_row))
         .saturating_add((validation_rows as usize).saturating_mul(width.saturating_mul(4)));
     let network = training_memory_bytes(width, &params.hidden, outputs, params.batch_size);
     if design.saturating_add(network) > limits.max_memory_bytes {
@@ -124,6 +132,9 @@ fn check_network_memory(
         )
         .with_hint("use fewer or narrower hidden layers (options.hidden), a smaller batch_size, or ask the DBA for a larger finml.max_training_memory"));
     }
-    let compact = CompactDesign::bytes(input.train.len(), width);
-    Ok(design.saturating_add(network).saturating_add(compact) <= limits.max_memory_bytes)
+    let without = design.saturating_add(network);
+    let with = without.saturating_add(CompactDesign::bytes(input.train.len(), width));
+    let compact = with <= limits.max_memory_bytes;
+    input.claim(if compact { with } else { without });
+    Ok(compact)
 }

@@ -1,8 +1,9 @@
 //! A scorecard's fit: every feature binned, screened by IV, the regression on WoE values and its points.
 
 use super::*;
-use crate::binning::{Binning, RowLabels};
+use crate::binning::{Binning, BinningMemory, RowLabels};
 use crate::data::{Column, Dataset};
+use crate::design::table_order_bytes;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{
     check_solver_memory, row_weights, FitInput, Limits, TrainLabels, DENSE_BLOCKS,
@@ -33,7 +34,7 @@ pub fn fit(
     rows: &[usize],
     labels: RowLabels<'_>,
     sc: &ScorecardParams,
-    limits: Limits,
+    (limits, memory): (Limits, &BinningMemory),
     notes: &mut Vec<String>,
 ) -> Result<FittedScorecard> {
     check_monotonic_names(data, sc)?;
@@ -42,7 +43,7 @@ pub fn fit(
         interrupt::check();
         binned.push((
             feature.name.clone(),
-            bin_feature(feature, rows, labels, sc)?,
+            bin_feature(feature, rows, labels, sc, Some(memory))?,
         ));
     }
     let (table_rows, table_y, table_weights) =
@@ -274,16 +275,21 @@ pub fn fit_estimator(
     input: &mut FitInput<'_>,
     params: &ScorecardParams,
 ) -> Result<FittedScorecard> {
-    // Its fit falls back to truncated Newton where Newton's steps do not descend.
-    check_solver_memory(
-        input
-            .data
-            .bytes()
-            .saturating_add(truncated_newton_bytes(input.train.len())),
+    // After the binning: the rows in table order with their labels, then truncated Newton's
+    // (where Newton's steps do not descend) or the training rows' scores, bins and sorted
+    // scores (the score bands).
+    let rows = input.train.len();
+    let weighted = input.sample_weights.is_some() || params.solver.class_weight.is_some();
+    let label_bytes = 1 + if weighted { 8 } else { 0 };
+    let per_row = table_order_bytes(rows, label_bytes)
+        .saturating_add(truncated_newton_bytes(rows).max(rows.saturating_mul(3 * 8)));
+    let solver = check_solver_memory(
+        input.data_bytes().saturating_add(per_row),
         input.data.features.len(),
         (LINEAR_SQUARE_MATRICES, DENSE_BLOCKS),
         input.limits,
     )?;
+    input.claim(solver);
     let TrainLabels::Binary(y) = input.labels else {
         return Err(Error::new(
             ErrorKind::Internal,
@@ -295,14 +301,19 @@ pub fn fit_estimator(
         y,
         weights: weights.as_deref(),
     };
-    fit(
+    let weight_bytes = weights.as_ref().map_or(0, |w| w.len() * 8);
+    let held = input.data_bytes().saturating_add(weight_bytes);
+    let binning = BinningMemory::new(input.limits.max_memory_bytes.saturating_sub(held));
+    let fitted = fit(
         input.data,
         input.train,
         labels,
         params,
-        input.limits,
+        (input.limits, &binning),
         input.notes,
-    )
+    );
+    input.claim(held.saturating_add(binning.peak()));
+    fitted
 }
 
 /// Per-feature trends, special codes and cut points must name numeric features of the

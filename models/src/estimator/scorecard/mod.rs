@@ -21,8 +21,8 @@ pub use points::{
 };
 
 use crate::binning::{
-    fit_categorical_with, fit_numeric_with, Binning, BinningParams, Monotonic, NumericControls,
-    RowLabels,
+    fit_categorical_with, fit_numeric_with, Binning, BinningMemory, BinningParams, Monotonic,
+    NumericControls, RowLabels,
 };
 use crate::data::{Column, Feature};
 use crate::error::{Error, Result};
@@ -290,6 +290,7 @@ pub fn bin_feature(
     rows: &[usize],
     labels: RowLabels<'_>,
     sc: &ScorecardParams,
+    memory: Option<&BinningMemory>,
 ) -> Result<Binning> {
     let params = sc.binning_params(&feature.name);
     match &feature.column {
@@ -298,6 +299,7 @@ pub fn bin_feature(
             let controls = NumericControls {
                 special: &special,
                 cuts: cuts.as_deref(),
+                memory,
             };
             fit_numeric_with(&c.values, rows, labels, params, controls)
                 .map_err(|e| in_feature(&feature.name, e))

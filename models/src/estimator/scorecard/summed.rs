@@ -89,6 +89,8 @@ fn bin_atoms(
         let controls = NumericControls {
             special: &special_codes,
             cuts: cuts.as_deref(),
+            // The atoms are counted as the aggregate collects them (pg/summed.rs).
+            memory: None,
         };
         bin_numeric_atoms(values, special, missing, params, controls)
             .map_err(|e| in_feature(name, e))
