@@ -231,7 +231,7 @@ pub fn stratified_kfold(classes: &[u32], folds: usize, seed: u64) -> Vec<usize> 
         rng.shuffle(&mut labels);
         let members = encoded.iter().enumerate().filter(|&(_, &c)| c == k);
         for ((row, _), fold) in members.zip(labels) {
-            fold_of[row as usize] = fold;
+            fold_of[row] = fold;
         }
     }
     fold_of

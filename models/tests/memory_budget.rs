@@ -158,3 +158,46 @@ fn an_mlp_without_room_for_its_compact_design_trains_from_the_columns() {
         Err(ErrorKind::ResourceLimit)
     );
 }
+
+#[test]
+fn a_binning_past_its_room_is_refused_with_54000_naming_its_feature() {
+    use finml_models::binning::{
+        fit_numeric_with, numeric_binning_bytes, BinningMemory, BinningParams, Monotonic,
+        NumericControls, RowLabels,
+    };
+    let values: Vec<f64> = (0..1000).map(|i| (i % 250) as f64).collect();
+    let y: Vec<bool> = (0..1000).map(|i| i % 7 == 0).collect();
+    let rows: Vec<usize> = (0..1000).collect();
+    let params = BinningParams {
+        monotonic: Monotonic::Auto,
+        max_bins: 10,
+        min_bin_size: 0.05,
+        min_bin_events: 1,
+    };
+    let bin = |room: usize| {
+        let memory = BinningMemory::new(room);
+        let controls = NumericControls {
+            memory: Some(&memory),
+            ..NumericControls::default()
+        };
+        let labels = RowLabels {
+            y: &y,
+            weights: None,
+        };
+        fit_numeric_with(&values, &rows, labels, params, controls).map(|_| memory.peak())
+    };
+    // 1,000 rows of 48 bytes, then 250 atoms of two 40-byte counts.
+    let needed = numeric_binning_bytes(1000, 250);
+    assert_eq!(needed, 1000 * 48 + 250 * 80);
+    assert_eq!(bin(needed).unwrap(), needed);
+    // Room for the rows but not the atoms: refused once the distinct values are known.
+    let refused = bin(needed - 1).unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::ResourceLimit);
+    let named = finml_models::scorecard::in_feature("income", refused);
+    assert_eq!(named.kind, ErrorKind::ResourceLimit);
+    assert!(named.message.starts_with("feature \"income\": binning"));
+    assert_eq!(
+        bin(1000 * 48 - 1).unwrap_err().kind,
+        ErrorKind::ResourceLimit
+    );
+}

@@ -162,19 +162,8 @@ pub fn read(relation_name: &str, plan: &ReadPlan, budget_bytes: usize) -> SqlRes
     read_where(relation_name, plan, (budget_bytes, 0), None)
 }
 
-/// [`read`] for a training that will hold `held_per_row` bytes per row beside the data
-/// (finml_models::memory::floor_per_row), counted with each row read.
-pub fn read_for_training(
-    relation_name: &str,
-    plan: &ReadPlan,
-    budget_bytes: usize,
-    held_per_row: usize,
-) -> SqlResult<Dataset> {
-    read_where(relation_name, plan, (budget_bytes, held_per_row), None)
-}
-
-/// [`read`] of the rows for which `condition` (an expression over the relation aliased
-/// [`SCANNED_ROW`]) is true, counting `held_per_row` more bytes per row than it stores.
+/// [`read`] of the rows for which `condition` (over [`SCANNED_ROW`]) is true, counting
+/// `held_per_row` bytes a row beside them (finml_models::memory::floor_per_row).
 pub fn read_where(
     relation_name: &str,
     plan: &ReadPlan,
@@ -206,12 +195,7 @@ pub fn read_where(
             return Err(fail(
                 ErrorKind::ResourceLimit,
                 format!(
-                    "training data{} exceeds finml.max_training_memory ({} MB) after {rows_read} rows",
-                    if held_per_row > 0 {
-                        format!(" with the {held_per_row} bytes a row the training holds beside it")
-                    } else {
-                        String::new()
-                    },
+                    "training data exceeds finml.max_training_memory ({} MB) after {rows_read} rows, at {bytes_per_row} bytes a row with what the training holds beside it",
                     budget_bytes >> 20
                 ),
                 "raise finml.max_training_memory, select fewer features, or train on a sample (a view with TABLESAMPLE)",

@@ -401,16 +401,14 @@ fn read_and_train(
         // Out-of-time folds cut the rows by their times.
         relation::read_split_times(&mut plan, columns);
     }
-    let test_size = match how {
-        How::Train(training) => Some(training.options.test_size),
-        How::Search(..) => None,
+    let tested = if let How::Train(t) = &how {
+        Some(t.options.test_size)
+    } else {
+        None
     };
-    let mut dataset = relation::read_for_training(
-        relation_name,
-        &plan,
-        gucs::max_training_memory_bytes(),
-        finml_models::memory::floor_per_row(plan.target.is_some(), test_size),
-    )?;
+    let held = finml_models::memory::floor_per_row(plan.target.is_some(), tested);
+    let budget = (gucs::max_training_memory_bytes(), held);
+    let mut dataset = relation::read_where(relation_name, &plan, budget, None)?;
     let incumbent_only = dataset.features.split_off(planned);
     let mut progress = EpochNotices;
     let (outcome, search) = match how {

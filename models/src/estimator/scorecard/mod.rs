@@ -25,7 +25,7 @@ use crate::binning::{
     NumericControls, RowLabels,
 };
 use crate::data::{Column, Feature};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::json::parse_slice;
 use crate::linear::SolverParams;
 use serde::Deserialize;
@@ -311,9 +311,14 @@ pub fn bin_feature(
 }
 
 /// An error of fixed cut points, naming the feature.
+/// A fixed cut point's error is the options' (22023); the memory budget's keeps its 54000.
 pub fn in_feature(name: &str, e: Error) -> Error {
-    Error::invalid_option(format!("feature \"{name}\": {}", e.message))
-        .with_hint(e.hint.unwrap_or_default())
+    let message = format!("feature \"{name}\": {}", e.message);
+    let named = match e.kind {
+        ErrorKind::ResourceLimit => Error::new(ErrorKind::ResourceLimit, message),
+        _ => Error::invalid_option(message),
+    };
+    named.with_hint(e.hint.unwrap_or_default())
 }
 
 impl ScorecardParams {
