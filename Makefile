@@ -138,7 +138,7 @@ example-market: install
 
 ## test: every test, against a real PostgreSQL: all of them on 15, then on each of OTHER_MAJORS the
 ## SQL suite, the package and Citus (test-majors), then pg_upgrade between majors (test-pg-upgrade)
-test: setup test-static lint test-models test-pg test-sql test-faults test-deploys test-citus test-deb \
+test: setup test-static lint test-models test-sql test-faults test-deploys test-citus test-deb \
       test-majors test-pg-upgrade
 
 # The majors besides Debian 12's 15 that make test builds (make pg) and tests. The models crate
@@ -185,6 +185,10 @@ FUZZ_CASES ?= 20000
 fuzz:
 	FINML_FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test -p finml-models --test fuzz_passes --test fuzz_stored_model --test fuzz_options --test fuzz_sample_sketch --test atoms -- --nocapture
 
+# pgrx's in-backend tests (src/pg_tests.rs), not in make test: what they check (train then
+# predict, the next statement's version, an unknown model) the SQL suite checks too
+# (train.sql, sessions.sql, errors.sql), and they cost two more builds of the extension, 22
+# of a cold make test's minutes. make lint's clippy still compiles them.
 test-pg:
 	@if [ "$$(id -u)" = 0 ]; then install -d -o postgres -g postgres $(PGRX_TEST_DATA); fi
 	$(CARGO) pgrx test pg$(BUILD_MAJOR) $(PGRX_TEST_ARGS) $(PG_FEATURES)

@@ -1,5 +1,6 @@
-//! In-database unit tests (`cargo pgrx test`): the pieces that need a backend. The end-to-end
-//! SQL behaviour is covered by the pg_regress suite in tests/pg_regress.
+//! In-database unit tests (`make test-pg`, `cargo pgrx test`): the pieces that need a
+//! backend. The pg_regress suite in tests/pg_regress checks the same and the end-to-end SQL
+//! behaviour, so make test leaves these out (two more builds of the extension).
 
 use pgrx::prelude::*;
 

@@ -5,7 +5,7 @@
 
 use crate::interrupt;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 
 /// Rows per block: 1024 rows of a few dozen columns stay in the L2 cache.
 pub const BLOCK_ROWS: usize = 1024;
@@ -24,6 +24,26 @@ pub trait DesignRows {
     fn sparse(&self) -> Option<&SparseDesign> {
         None
     }
+    /// Says the rows at `positions` are read next (a shuffled batch's successor), so their
+    /// values can come into the caches while the current batch trains. A hint: nothing by
+    /// default.
+    fn prefetch_rows(&self, _positions: &[usize]) {}
+}
+
+/// Asks the CPU to bring the cache line of `value` closer. A shuffled batch read from the
+/// columns costs a cache miss a value; asked for one batch ahead, those misses overlap the
+/// batch before's arithmetic. Does nothing off x86-64.
+#[inline]
+pub fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that never faults, whatever the address; this one comes
+    // from a live reference.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(value).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 /// A design held as compressed sparse rows, for designs that are mostly zeros (hashed text
@@ -217,66 +237,6 @@ pub fn for_each_block<E>(
         start += rows;
     }
     Ok(())
-}
-
-/// A design held in f32, row-major: half an f64 matrix, one contiguous row per design row
-/// (a shuffled batch reads whole rows, where the columns would cost a cache miss a value).
-pub struct CompactDesign {
-    values: Vec<f32>,
-    width: usize,
-}
-
-impl CompactDesign {
-    /// Bytes of the compact form of `rows` design rows of `width` columns.
-    pub fn bytes(rows: usize, width: usize) -> usize {
-        rows.saturating_mul(width)
-            .saturating_mul(std::mem::size_of::<f32>())
-    }
-
-    /// Reads `x` once, a block at a time.
-    pub fn of(x: &dyn DesignRows) -> CompactDesign {
-        let mut values = Vec::with_capacity(x.n_rows() * x.width());
-        visit_blocks(x, |_, block| {
-            // Column 0 of a block is the intercept's 1.
-            for row in block.rows() {
-                values.extend(row.iter().skip(1).map(|&v| v as f32));
-            }
-        });
-        CompactDesign {
-            values,
-            width: x.width(),
-        }
-    }
-
-    /// Writes design row `i` into `out`, in f64.
-    fn write_row(&self, i: usize, mut out: ArrayViewMut1<'_, f64>) {
-        let row = &self.values[i * self.width..(i + 1) * self.width];
-        out.iter_mut()
-            .zip(row)
-            .for_each(|(o, &v)| *o = f64::from(v));
-    }
-}
-
-impl DesignRows for CompactDesign {
-    fn n_rows(&self) -> usize {
-        self.values.len() / self.width.max(1)
-    }
-
-    fn width(&self) -> usize {
-        self.width
-    }
-
-    fn fill(&self, start: usize, mut out: ArrayViewMut2<'_, f64>) {
-        for (i, row) in out.rows_mut().into_iter().enumerate() {
-            self.write_row(start + i, row);
-        }
-    }
-
-    fn fill_rows(&self, positions: &[usize], mut out: ArrayViewMut2<'_, f64>) {
-        for (row, &p) in out.rows_mut().into_iter().zip(positions) {
-            self.write_row(p, row);
-        }
-    }
 }
 
 /// `rows` in table order with their `labels` (`labels[k]` belongs to `rows[k]`). A split

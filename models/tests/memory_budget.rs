@@ -8,7 +8,9 @@ use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
 use finml_models::mlp::DeviceChoice;
-use finml_models::registry::{ISOLATION_FOREST, KMEANS, LOGISTIC, MLP, SCORECARD};
+use finml_models::registry::{
+    GBDT, ISOLATION_FOREST, KMEANS, LOGISTIC, MLP, RANDOM_FOREST, SCORECARD, TREE,
+};
 use finml_models::{train, Algorithm, ErrorKind, Limits, TrainOptions};
 use serde_json::{json, Value};
 
@@ -143,20 +145,61 @@ fn a_logistic_claim_is_its_largest_phase_written_out() {
     assert_eq!(claimed, dataset + lists + fit.max(evaluation));
 }
 
+/// The credit-like data with a three-class target (x0 below -3, between, above 3).
+fn three_classes() -> Dataset {
+    let mut data = dataset(false);
+    let Column::Numeric(x0) = &data.features[0].column else {
+        unreachable!("x0 is a number")
+    };
+    let mut target = CategoricalColumn::default();
+    for &v in &x0.values {
+        target.push(Some(if v < -3.0 {
+            "low"
+        } else if v > 3.0 {
+            "high"
+        } else {
+            "middle"
+        }));
+    }
+    data.target = TargetColumn::Text(target);
+    data
+}
+
+/// A fit that adapts to its budget (a tree's histogram cache) trains at its claim, and under
+/// budgets 10% apart from there down holds no more than each, until one refuses it (54000).
+fn assert_within_every_budget(data: &Dataset, algorithm: Algorithm, value: Value) {
+    let mut budget = claim(data, algorithm, &value, 1 << 30).unwrap();
+    assert_eq!(claim(data, algorithm, &value, budget), Ok(budget));
+    loop {
+        match claim(data, algorithm, &value, budget) {
+            Ok(claimed) => {
+                assert!(
+                    claimed <= budget,
+                    "{} claims {claimed} under {budget}",
+                    algorithm.as_str()
+                );
+                budget = claimed - (claimed / 10).max(1);
+            }
+            Err(kind) => {
+                assert_eq!(kind, ErrorKind::ResourceLimit);
+                break;
+            }
+        }
+    }
+}
+
 #[test]
-fn an_mlp_without_room_for_its_compact_design_trains_from_the_columns() {
+fn trees_and_multi_class_fits_hold_no_more_than_their_budget() {
     let data = dataset(false);
-    let value = json!({"hidden": [8], "epochs": 2});
-    let with_compact = claim(&data, MLP, &value, 1 << 30).unwrap();
-    // One byte short of the compact f32 design: trained without it, claiming less, and
-    // refused one byte below that.
-    let without = claim(&data, MLP, &value, with_compact - 1).unwrap();
-    assert!(without < with_compact);
-    assert_eq!(claim(&data, MLP, &value, without), Ok(without));
-    assert_eq!(
-        claim(&data, MLP, &value, without - 1),
-        Err(ErrorKind::ResourceLimit)
-    );
+    assert_exact(&data, MLP, json!({"hidden": [8], "epochs": 2}));
+    for algorithm in [RANDOM_FOREST, GBDT] {
+        assert_within_every_budget(&data, algorithm, json!({"n_trees": 5}));
+    }
+    assert_within_every_budget(&data, TREE, json!({}));
+    let classes = three_classes();
+    assert_exact(&classes, LOGISTIC, json!({}));
+    assert_exact(&classes, MLP, json!({"hidden": [8], "epochs": 2}));
+    assert_within_every_budget(&classes, GBDT, json!({"n_trees": 5}));
 }
 
 #[test]

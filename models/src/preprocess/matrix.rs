@@ -4,7 +4,7 @@
 use super::transform::{FeatureTransform, Transform, MAX_DESIGN_WIDTH};
 use crate::data::MISSING_LEVEL;
 use crate::data::{Column, Dataset, NULL_CODE};
-use crate::design::{DesignRows, SparseDesign, BLOCK_ROWS};
+use crate::design::{prefetch, DesignRows, SparseDesign, BLOCK_ROWS};
 use crate::interrupt;
 use ndarray::{Array2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
@@ -311,5 +311,18 @@ impl DesignRows for RowsDesign<'_> {
     fn fill_rows(&self, positions: &[usize], out: ArrayViewMut2<'_, f64>) {
         let rows: Vec<usize> = positions.iter().map(|&p| self.rows[p]).collect();
         self.preprocessor.fill_design(self.data, &rows, out);
+    }
+
+    fn prefetch_rows(&self, positions: &[usize]) {
+        for f in &self.preprocessor.features {
+            let Some(feature) = self.data.feature(&f.name) else {
+                continue;
+            };
+            let rows = positions.iter().filter_map(|&p| self.rows.get(p));
+            match &feature.column {
+                Column::Numeric(c) => rows.filter_map(|&i| c.values.get(i)).for_each(prefetch),
+                Column::Categorical(c) => rows.filter_map(|&i| c.codes.get(i)).for_each(prefetch),
+            }
+        }
     }
 }

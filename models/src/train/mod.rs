@@ -63,18 +63,12 @@ pub fn train_reporting(
     let params = target.params_for(data, training, &mut notes)?;
     let (task, labelled) = (target.task, &target.labelled);
     let budget = limits.max_memory_bytes;
-    let label_bytes = labelled.label_bytes();
-    let lists = data.bytes().saturating_add(memory::supervised_lists(
-        data.n_rows(),
-        target.rows.len(),
-        label_bytes,
-    ));
+    let lists = data.bytes().saturating_add(target.lists_bytes(data));
     let split_peak = memory::split_bytes(target.rows.len()).saturating_add(lists);
     let mut claim = memory::check_phase(split_peak, budget, "the training's split")?;
     let Split { train, test } = target.split(data, options)?;
     labelled.check_training_split(data, &train)?;
     let claimed = Cell::new(0);
-    let weighted = data.weights.is_some();
     let fitted = fit_supervised(
         data,
         &*params,
@@ -83,9 +77,7 @@ pub fn train_reporting(
         (&train, &test),
         Fitting {
             limits,
-            held_bytes: lists
-                .saturating_sub(data.bytes())
-                .saturating_add(memory::fit_labels_bytes(train.len(), label_bytes, weighted)),
+            held_bytes: target.held_while_fitting(data, train.len()),
             claimed: &claimed,
         },
         progress,
@@ -227,6 +219,22 @@ impl Target {
 
     /// The class of each of `rows` (0 negative, 1 positive), for stratified folds; `None`
     /// for a regression.
+    /// Bytes of the lists a training over `data` keeps (memory::supervised_lists).
+    fn lists_bytes(&self, data: &Dataset) -> usize {
+        memory::supervised_lists(data.n_rows(), self.rows.len(), self.labelled.label_bytes())
+    }
+
+    /// What a fit on `train_rows` rows holds beside the data: the lists, and the training
+    /// rows' labels and weights.
+    fn held_while_fitting(&self, data: &Dataset, train_rows: usize) -> usize {
+        self.lists_bytes(data)
+            .saturating_add(memory::fit_labels_bytes(
+                train_rows,
+                self.labelled.label_bytes(),
+                data.weights.is_some(),
+            ))
+    }
+
     pub fn classes_of(&self, rows: &[usize]) -> Option<Vec<u32>> {
         match self.labelled.train_labels(rows) {
             TrainLabels::Binary(y) => Some(y.into_iter().map(u32::from).collect()),
@@ -249,11 +257,7 @@ impl Target {
         notes: &mut Vec<String>,
     ) -> Result<BTreeMap<String, f64>> {
         self.labelled.check_training_split(data, train)?;
-        let label_bytes = self.labelled.label_bytes();
-        let held_bytes =
-            memory::supervised_lists(data.n_rows(), self.rows.len(), label_bytes).saturating_add(
-                memory::fit_labels_bytes(train.len(), label_bytes, data.weights.is_some()),
-            );
+        let held_bytes = self.held_while_fitting(data, train.len());
         let fitted = fit_supervised(
             data,
             params,

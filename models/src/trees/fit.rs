@@ -45,24 +45,28 @@ pub fn tree_preprocessor(input: &mut FitInput<'_>) -> Preprocessor {
     preprocessor
 }
 
-/// 54000 unless the data, the bins, the per-row state and `histograms` histograms of the
+/// 54000 unless the data, the bins, the per-row state (with `class_outputs` outputs and
+/// probabilities a row for a multi-class fit, else 0) and `histograms` histograms of the
 /// design fit finml.max_training_memory; else the most histograms the budget keeps at once
-/// (at least `histograms`, at most `wanted`).
+/// (at least `histograms`, at most `wanted`), recorded as the fit's claim.
 pub fn check_tree_memory(
     input: &FitInput<'_>,
     width: usize,
-    histograms: usize,
-    wanted: usize,
+    (histograms, wanted): (usize, usize),
+    class_outputs: usize,
     what: &str,
 ) -> Result<usize> {
     let rows = input.train.len();
     let histogram = width
         .saturating_mul(HIST_BINS)
         .saturating_mul(std::mem::size_of::<Sums>());
+    let per_row = class_outputs
+        .saturating_mul(2 * std::mem::size_of::<f64>())
+        .saturating_add(BYTES_PER_ROW);
     let fixed = input
         .data_bytes()
         .saturating_add(BinnedRows::bytes(rows, width))
-        .saturating_add(rows.saturating_mul(BYTES_PER_ROW));
+        .saturating_add(rows.saturating_mul(per_row));
     let needed = fixed.saturating_add(histogram.saturating_mul(histograms));
     check_budget(
         needed,
@@ -71,7 +75,9 @@ pub fn check_tree_memory(
         "raise finml.max_training_memory, lower options.max_categories or max_bins, or train on a sample",
     )?;
     let room = (input.limits.max_memory_bytes - needed) / histogram.max(1);
-    Ok((histograms + room).min(wanted))
+    let kept = (histograms + room).min(wanted);
+    input.claim(fixed.saturating_add(histogram.saturating_mul(kept)));
+    Ok(kept)
 }
 
 /// The targets of the training rows (1/0 for a classifier) and each row's weight

@@ -7,7 +7,7 @@
 use super::{add_tree_outputs, draw_round, grow_params, validation_split, GbdtParams, Rounds};
 use crate::error::Result;
 use crate::estimator::linear::multinomial::softmax_in_place;
-use crate::fit::{check_budget, multi_class_weights, FitInput};
+use crate::fit::{multi_class_weights, FitInput};
 use crate::interrupt;
 use crate::preprocess::Preprocessor;
 use crate::progress::EpochLog;
@@ -34,23 +34,13 @@ pub fn fit_classes(
     let width = preprocessor.width();
     let monotone = monotone_columns(&preprocessor, &params.monotone)?;
     let threads = input.limits.threads.max(1);
+    let n = input.train.len();
     let kept = check_tree_memory(
         input,
         width,
-        threads + 2,
-        params.num_leaves,
-        "gradient boosting",
-    )?;
-    let n = input.train.len();
-    // Every class's outputs and probabilities, and the rows' gradients, hessians and weights.
-    let needed = n
-        .saturating_mul(classes.saturating_mul(2).saturating_add(3))
-        .saturating_mul(8);
-    check_budget(
-        input.data_bytes().saturating_add(needed),
-        input.limits,
-        || format!("gradient boosting of {classes} classes on {n} rows"),
-        "raise finml.max_training_memory, or train on a sample",
+        (threads + 2, params.num_leaves),
+        classes,
+        &format!("gradient boosting of {classes} classes"),
     )?;
     let w = multi_class_weights(input.sample_weights, y, classes, params.class_weight)?
         .unwrap_or_else(|| vec![1.0; n]);

@@ -178,8 +178,8 @@ pub fn fit_estimator(
     let kept = check_tree_memory(
         input,
         width,
-        threads + 2,
-        params.num_leaves,
+        (threads + 2, params.num_leaves),
+        0,
         "gradient boosting",
     )?;
     let (y, w, classification) = targets_and_weights(input, params.class_weight)?;

@@ -462,12 +462,13 @@ pub fn fit_multiclass(
     } else {
         (1, 0)
     };
-    check_solver_memory(
+    let solver = check_solver_memory(
         input.data_bytes().saturating_add(row_weights),
         width,
         (squares, DENSE_BLOCKS),
         input.limits,
     )?;
+    input.claim(solver);
     let weights = multi_class_weights(input.sample_weights, y, classes.len(), params.class_weight)?;
     let pairs: Vec<(u32, f64)> = y
         .iter()
@@ -483,6 +484,7 @@ pub fn fit_multiclass(
     };
     let newton = multinomial::fitted_by_newton(classes.len(), width);
     let x = SolverDesign::for_solver(columns, input.data_bytes(), input.limits, newton)?;
+    input.claim(solver.saturating_add(x.bytes()));
     let fitted = multinomial::fit_multinomial(
         x.rows(),
         (&y, classes.len()),

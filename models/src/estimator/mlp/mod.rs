@@ -29,7 +29,6 @@ pub use params::{
 };
 pub use training::{fit, parameter_count, training_memory_bytes, MlpFit, TrainingData};
 
-use crate::design::{CompactDesign, DesignRows};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{FitInput, TrainLabels};
 use crate::linear::fit_standardized;
@@ -47,29 +46,24 @@ pub fn fit_estimator(
         TrainLabels::MultiClass { classes, .. } => classes.len(),
         TrainLabels::Binary(_) | TrainLabels::Numeric(_) => 1,
     };
-    let compact = check_network_memory(input, (width, outputs), params)?;
+    check_network_memory(input, (width, outputs), params)?;
     let (y, classification): (Vec<f32>, bool) = match input.labels {
         TrainLabels::Binary(y) => (y.iter().map(|&b| f32::from(u8::from(b))).collect(), true),
         TrainLabels::Numeric(y) => (y.iter().map(|&v| v as f32).collect(), false),
         TrainLabels::MultiClass { y, .. } => (y.iter().map(|&c| c as f32).collect(), true),
     };
     let device = select_device(params.device.unwrap_or(input.limits.device))?;
-    // Batches are gathered from a compact f32 design of the training rows when it fits the
-    // budget (a shuffled batch then reads whole rows), else built from the columns as they
-    // are trained on.
+    // Batches are built from the columns as they are trained on, each batch's values asked
+    // for one batch ahead: as fast as an f32 copy of the training rows, which would hold 30%
+    // more at the peak (bench/README.md).
     let columns = RowsDesign {
         preprocessor: &preprocessor,
         data: input.data,
         rows: input.train,
     };
-    let held = compact.then(|| CompactDesign::of(&columns));
-    let design: &dyn DesignRows = match &held {
-        Some(rows) => rows,
-        None => &columns,
-    };
     let fit = fit(
         TrainingData {
-            x: design,
+            x: &columns,
             y,
             classification,
             outputs,
@@ -92,13 +86,12 @@ const BYTES_PER_CLASS_WEIGHT: usize = 8;
 
 /// Rejects a network whose parameters, optimizer state and batch activations, with the
 /// training data, its per-row state and the validation rows' design (early stopping), would
-/// not fit finml.max_training_memory (before any is allocated). True when a compact design
-/// of the training rows fits too.
+/// not fit finml.max_training_memory (before any is allocated).
 fn check_network_memory(
     input: &FitInput<'_>,
     (width, outputs): (usize, usize),
     params: &MlpParams,
-) -> Result<bool> {
+) -> Result<()> {
     let limits = input.limits;
     let validation_rows =
         params.early_stopping.map_or(0.0, |s| s.validation_fraction) * input.train.len() as f64;
@@ -132,9 +125,6 @@ fn check_network_memory(
         )
         .with_hint("use fewer or narrower hidden layers (options.hidden), a smaller batch_size, or ask the DBA for a larger finml.max_training_memory"));
     }
-    let without = design.saturating_add(network);
-    let with = without.saturating_add(CompactDesign::bytes(input.train.len(), width));
-    let compact = with <= limits.max_memory_bytes;
-    input.claim(if compact { with } else { without });
-    Ok(compact)
+    input.claim(design.saturating_add(network));
+    Ok(())
 }

@@ -137,7 +137,7 @@ pub fn fit_forest(
         .checked_shl(settings.max_depth as u32)
         .unwrap_or(MAX_FOREST_LEAVES)
         .min(MAX_FOREST_LEAVES);
-    let kept = check_tree_memory(input, width, threads + 2, leaves, what)?;
+    let kept = check_tree_memory(input, width, (threads + 2, leaves), 0, what)?;
     let (y, w, classification) = targets_and_weights(input, settings.class_weight)?;
     let n = input.train.len();
     let bins = BinnedRows::build(
