@@ -37,6 +37,7 @@ pub mod options;
 pub mod parallel;
 pub mod plan;
 pub mod preprocess;
+pub mod privacy;
 pub mod profile;
 pub mod progress;
 pub mod proxy;
