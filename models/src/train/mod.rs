@@ -217,8 +217,6 @@ impl Target {
         matches!(self.labelled.labels, Labels::MultiClass { .. })
     }
 
-    /// The class of each of `rows` (0 negative, 1 positive), for stratified folds; `None`
-    /// for a regression.
     /// Bytes of the lists a training over `data` keeps (memory::supervised_lists).
     fn lists_bytes(&self, data: &Dataset) -> usize {
         memory::supervised_lists(data.n_rows(), self.rows.len(), self.labelled.label_bytes())
@@ -235,6 +233,8 @@ impl Target {
             ))
     }
 
+    /// The class of each of `rows` (0 negative, 1 positive), for stratified folds; `None`
+    /// for a regression.
     pub fn classes_of(&self, rows: &[usize]) -> Option<Vec<u32>> {
         match self.labelled.train_labels(rows) {
             TrainLabels::Binary(y) => Some(y.into_iter().map(u32::from).collect()),
