@@ -2,6 +2,7 @@
 //! the catalog's metadata, the stored model (base64 of the bytes of models/README.md) and its
 //! SHA-256, so a model moves between databases as text and is checked on arrival.
 
+use crate::dp_sgd::PrivacySpent;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format;
 use crate::model::Model;
@@ -231,15 +232,27 @@ fn check_claims(fields: &Map<String, Value>, model: &Model) -> Result<()> {
     let metrics = fields.get("metrics").and_then(Value::as_object);
     for (name, value) in metrics.into_iter().flatten() {
         let plausible = match value {
-            Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
-            Value::String(s) => s.len() <= 64,
-            _ => false,
+            // A private training's budget, as the report reads it.
+            Value::Object(_) if name == "privacy" => PrivacySpent::of_value(value).is_some(),
+            // A solver's run (metrics.solver): one level of plain values.
+            Value::Object(fields) => fields.values().all(plain_metric),
+            other => plain_metric(other),
         };
         if !plausible {
             return Err(invalid(format!("metric \"{name}\" is not a finite number")));
         }
     }
     Ok(())
+}
+
+/// A metric's value as training stores it: a finite number, a short text or a flag.
+fn plain_metric(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
+        Value::String(s) => s.len() <= 64,
+        Value::Bool(_) => true,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -338,6 +351,39 @@ mod tests {
             read_export(&json!([1])).unwrap_err().kind,
             ErrorKind::InvalidData
         );
+    }
+
+    #[test]
+    fn a_private_training_budget_and_a_solver_run_are_the_only_objects_among_metrics() {
+        let bytes = tiny_model_bytes();
+        let with_metrics = |metrics: Value| {
+            let mut meta = metadata();
+            meta.insert("metrics".into(), metrics);
+            read_export(&export_document(meta, &bytes, "0.15.0"))
+        };
+        let privacy = json!({"epsilon": 2.99, "delta": 1e-5, "target_epsilon": 3,
+            "noise_multiplier": 1.1, "max_grad_norm": 1, "sample_rate": 0.01, "steps": 100,
+            "accountant": "rdp"});
+        let solver = json!({"name": "newton", "steps": 100, "converged": false,
+            "largest_gradient_per_row": 0.001});
+        assert!(with_metrics(json!({"auc": 0.8, "privacy": privacy, "solver": solver})).is_ok());
+        let mut negative = privacy.clone();
+        negative["epsilon"] = json!(-1);
+        let mut unknown = privacy.clone();
+        unknown["accountant"] = json!("trust me");
+        for bad in [
+            json!({"privacy": negative}),
+            json!({"privacy": unknown}),
+            json!({"privacy": {"epsilon": 1}}),
+            json!({"solver": {"nested": {"x": 1}}}),
+            json!({"auc": [0.8]}),
+        ] {
+            assert_eq!(
+                with_metrics(bad.clone()).unwrap_err().kind,
+                ErrorKind::InvalidData,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

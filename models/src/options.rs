@@ -4,6 +4,7 @@
 //! `"test_szie"` must not silently train with the default.
 
 use crate::calendar::DatePart;
+use crate::dp_sgd::voids_the_guarantee;
 use crate::error::{Error, Result};
 use crate::estimator::{registry, Algorithm, Params};
 use crate::fit::PreprocessOptions;
@@ -287,10 +288,39 @@ impl TrainOptions {
             algorithm.check_key(key, TRAINING_KEYS)?;
         }
         let params = algorithm.params(&std::mem::take(&mut self.algorithm_options))?;
+        if params.privacy().is_some() {
+            self.refuse_with_privacy()?;
+        }
         Ok(Training {
             options: self,
             params,
         })
+    }
+
+    /// The training options a private (DP-SGD) training cannot account for: self-training
+    /// (its pseudo-labels are the model's outputs on other rows, fed back through rounds the
+    /// accountant does not see), row weights (not applied by DP-SGD) and a training from sums
+    /// (it has no rows to sample).
+    fn refuse_with_privacy(&self) -> Result<()> {
+        if self.semi_supervised.is_some() {
+            return Err(voids_the_guarantee(
+                "semi_supervised",
+                "self-training refits on labels the model itself gave, in rounds no accountant counts",
+            ));
+        }
+        if self.weight_column.is_some() {
+            return Err(voids_the_guarantee(
+                "weight_column",
+                "DP-SGD bounds each row's clipped gradient, not a weighted one",
+            ));
+        }
+        if self.aggregate == Some(true) {
+            return Err(voids_the_guarantee(
+                "aggregate",
+                "DP-SGD samples rows at every step, which a training from sums does not read",
+            ));
+        }
+        Ok(())
     }
 
     /// The options of the standardizing preprocessing.

@@ -416,6 +416,15 @@ pub fn tune(
             Ok((values, merged, training))
         })
         .collect::<Result<_>>()?;
+    if trials
+        .iter()
+        .any(|(_, _, training)| training.params.privacy().is_some())
+    {
+        return Err(crate::dp_sgd::voids_the_guarantee(
+            "a search (fin_tune)",
+            "the chosen options depend on every trial's fit of the same rows, which the stored budget does not count",
+        ));
+    }
     let options = &trials[0].2.options;
     let mut notes = Vec::new();
     let target = Target::resolve(data, options, &mut notes)?;

@@ -17,8 +17,10 @@
 
 use finml_models::backtest::{BacktestSpec, BACKTEST_KEYS};
 use finml_models::data::{CategoricalColumn, Column, NumericColumn};
+use finml_models::dp_sgd::BUDGET_KEYS;
 use finml_models::estimator::registry;
 use finml_models::fairness::{FairnessOptions, FairnessSample, ProtectedColumn, FAIRNESS_KEYS};
+use finml_models::linear::private::SGD_KEYS;
 use finml_models::options::TRAINING_KEYS;
 use finml_models::proxy::{screen, split_options, Protected};
 use finml_models::timeseries::{TimeKind, TsViewSpec, TS_VIEW_KEYS};
@@ -37,6 +39,8 @@ fn keys() -> Vec<&'static str> {
         .chain(TS_VIEW_KEYS)
         .chain(BACKTEST_KEYS)
         .chain(&FAIRNESS_OPTION_KEYS)
+        .chain(BUDGET_KEYS)
+        .chain(SGD_KEYS)
         .chain(&[
             "memo",
             "amount",

@@ -5,6 +5,7 @@ use crate::error::{OrReport, SqlResult};
 use crate::pg::catalog::{no_such_version, ModelRef};
 use crate::pg::extension::as_extension_owner;
 use crate::pg::spi::{select_all, select_one, select_row};
+use finml_models::dp_sgd::PrivacySpent;
 use finml_models::report::{ApprovalFacts, MonitoringFacts, ReportFacts, TrialFacts, VersionFacts};
 use pgrx::datum::DatumWithOid;
 use pgrx::JsonB;
@@ -31,6 +32,7 @@ pub fn report_facts(model: ModelRef<'_>) -> SqlResult<ReportFacts> {
     );
     let facts = as_extension_owner(|| {
         select_row(&query, &[name, version], |row| {
+            let metrics = row.get::<String>(9).or_report()?.unwrap_or_default();
             Ok(ReportFacts {
                 name: model.name.to_owned(),
                 version: row.get::<i32>(1).or_report()?.unwrap_or_default(),
@@ -41,7 +43,8 @@ pub fn report_facts(model: ModelRef<'_>) -> SqlResult<ReportFacts> {
                 train_rows: row.get::<i64>(6).or_report()?.unwrap_or_default(),
                 test_rows: row.get::<i64>(7).or_report()?.unwrap_or_default(),
                 options: row.get::<String>(8).or_report()?.unwrap_or_default(),
-                metrics: numeric_metrics(&row.get::<String>(9).or_report()?.unwrap_or_default()),
+                metrics: numeric_metrics(&metrics),
+                privacy: PrivacySpent::of_metrics(&metrics),
                 deployed_version: row.get::<i32>(10).or_report()?,
                 postgres_version: row.get::<String>(11).or_report()?.unwrap_or_default(),
                 generated_at: row.get::<String>(12).or_report()?.unwrap_or_default(),

@@ -36,6 +36,11 @@ pub fn why_not_summed(
     if training.params.summed().is_none() {
         return Some("only logistic and linear regression and scorecards train from sums so far");
     }
+    if training.params.privacy().is_some() {
+        return Some(
+            "a private training samples the rows at every step, which needs them in memory",
+        );
+    }
     if plan.split.is_none() && options.test_size > 0.0 {
         Some("a random or stratified split follows the rows' order; summed training takes test_size 0 or an out-of-time split")
     } else if plan.weights.is_some() || training.params.class_weighted() {

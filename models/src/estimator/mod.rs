@@ -165,6 +165,11 @@ pub trait Params: fmt::Debug + Send + Sync + ParamsClone + AsAny {
         false
     }
 
+    /// The budget of a private (DP-SGD) training, `options.privacy`.
+    fn privacy(&self) -> Option<crate::dp_sgd::PrivacyBudget> {
+        None
+    }
+
     /// Its training from sums where the rows are stored, if it has one.
     fn summed(&self) -> Option<&dyn SummedFit> {
         None
@@ -234,6 +239,8 @@ pub struct Fitted {
     pub device: Option<String>,
     /// How an iterative linear solver ended (stored in the version's metrics).
     pub solver: Option<crate::estimator::linear::SolverRun>,
+    /// The privacy budget a DP-SGD training spent (stored in the version's metrics).
+    pub privacy: Option<crate::dp_sgd::PrivacySpent>,
 }
 
 impl Fitted {
@@ -245,6 +252,7 @@ impl Fitted {
             log: Vec::new(),
             device: None,
             solver: None,
+            privacy: None,
         }
     }
 }

@@ -51,17 +51,27 @@ impl Algorithm {
         if training_keys.contains(&key) || self.keys().contains(&key) {
             return Ok(());
         }
-        match all().find(|a| a.keys().contains(&key)) {
-            Some(owner) => Err(Error::invalid_option(format!(
-                "option \"{key}\" applies to algorithm \"{}\" only",
-                owner.as_str()
+        let owners = || all().filter(|a| a.keys().contains(&key));
+        match owners().count() {
+            0 => Err(Error::invalid_option(format!("unknown option \"{key}\""))
+                .with_hint("README, \"fin_train\", lists every option")),
+            1 => {
+                let owner = quoted(owners(), "or");
+                Err(Error::invalid_option(format!(
+                    "option \"{key}\" applies to algorithm {} only",
+                    owner.replace('\'', "\"")
+                ))
+                .with_hint(format!("use algorithm => {owner}, or remove the option")))
+            }
+            _ => Err(Error::invalid_option(format!(
+                "option \"{key}\" applies to algorithms {} only, not \"{}\"",
+                quoted(owners(), "and").replace('\'', "\""),
+                self.as_str()
             ))
             .with_hint(format!(
-                "use algorithm => '{}', or remove the option",
-                owner.as_str()
+                "use algorithm => {}, or remove the option",
+                quoted(owners(), "or")
             ))),
-            None => Err(Error::invalid_option(format!("unknown option \"{key}\""))
-                .with_hint("README, \"fin_train\", lists every option")),
         }
     }
 }
@@ -164,6 +174,24 @@ fn quoted(algorithms: impl Iterator<Item = Algorithm>, conjunction: &str) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_of_other_algorithms_names_each_of_them() {
+        let shared = GBDT.check_key("privacy", &[]).unwrap_err();
+        assert_eq!(
+            shared.message,
+            "option \"privacy\" applies to algorithms \"logistic\" and \"mlp\" only, not \"gbdt\""
+        );
+        assert_eq!(
+            shared.hint.as_deref(),
+            Some("use algorithm => 'logistic' or 'mlp', or remove the option")
+        );
+        let owned = LOGISTIC.check_key("hidden", &[]).unwrap_err();
+        assert_eq!(
+            owned.message,
+            "option \"hidden\" applies to algorithm \"mlp\" only"
+        );
+    }
 
     #[test]
     fn names_are_unique_and_lists_read_as_english() {

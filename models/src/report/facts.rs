@@ -47,6 +47,8 @@ pub struct ReportFacts {
     pub card: Map<String, Value>,
     /// The reported version's approval.
     pub approval: ApprovalFacts,
+    /// The budget a private (DP-SGD) training spent (`metrics.privacy`).
+    pub privacy: Option<crate::dp_sgd::PrivacySpent>,
 }
 
 /// A version's approval (finml.approvals): its status ('unreviewed', 'pending', 'approved',

@@ -42,6 +42,7 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
     card_section(&mut html, facts);
     facts_section(&mut html, model, facts);
     metrics_section(&mut html, model, facts);
+    privacy_section(&mut html, facts);
     charts_section(&mut html, model);
     loss_section(&mut html, facts);
     search_section(&mut html, facts);
@@ -261,6 +262,34 @@ fn metrics_section(html: &mut String, model: &Model, facts: &ReportFacts) {
         }
     }
     html.push_str("</table></section>\n");
+}
+
+/// The budget of a private training and what it covers.
+fn privacy_section(html: &mut String, facts: &ReportFacts) {
+    let Some(p) = &facts.privacy else {
+        return;
+    };
+    let _ = writeln!(
+        html,
+        "<section><h2>Privacy</h2><p>Trained by DP-SGD with (ε, δ) = ({}, {}) spent, by the \
+         Rényi accountant (Opacus's <code>RDPAccountant</code>), against a target ε of {}. Each \
+         training row's gradient was clipped to norm {} and Gaussian noise of standard \
+         deviation {} × {} added to every step's sum; each step sampled each row with \
+         probability {}, {} steps in all.</p><p>The guarantee covers the trained weights: \
+         whatever one training row is, or whether it is there, changes their distribution by \
+         at most the factor e<sup>ε</sup>, except with probability δ. It does not cover what \
+         the model stores from the data without noise: the preprocessing (means, standard \
+         deviations, imputed values, category levels), the drift reference, the metrics \
+         measured on the test rows, nor the row counts.</p></section>",
+        number(p.epsilon),
+        number(p.delta),
+        number(p.target_epsilon),
+        number(p.max_grad_norm),
+        number(p.noise_multiplier),
+        number(p.max_grad_norm),
+        number(p.sample_rate),
+        p.steps
+    );
 }
 
 fn charts_section(html: &mut String, model: &Model) {

@@ -55,6 +55,7 @@ fn a_trained_model_reports_every_section() {
     }
     assert!(!html.contains("NaN") && !html.contains("inf"));
     assert!(!html.contains("<h2>Scorecard</h2>"));
+    assert!(!html.contains("<h2>Privacy</h2>"));
     assert!(html.contains("No monitoring history is stored"));
     assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
 }
@@ -205,4 +206,41 @@ fn the_model_card_comes_first_escaped_documented_keys_in_order() {
     ));
     let bare = render(&model, &ReportFacts::default());
     assert!(bare.contains("fin_describe(model, card)"));
+}
+
+#[test]
+fn a_private_training_reports_its_budget_and_what_it_does_not_cover() {
+    use crate::test_data::{dataset, options, LIMITS};
+    let model = crate::train::train(&dataset(), crate::registry::LOGISTIC, &options(), LIMITS)
+        .unwrap()
+        .model;
+    let privacy = crate::dp_sgd::PrivacySpent::of_metrics(
+        r#"{"auc": 0.7, "privacy": {"epsilon": 2.995, "delta": 1e-5, "target_epsilon": 3,
+            "noise_multiplier": 1.25, "max_grad_norm": 1, "sample_rate": 0.01, "steps": 1000,
+            "accountant": "rdp"}}"#,
+    );
+    assert!(privacy.is_some());
+    let facts = ReportFacts {
+        name: "m".into(),
+        privacy,
+        ..ReportFacts::default()
+    };
+    let html = render(&model, &facts);
+    for text in [
+        "<h2>Privacy</h2>",
+        "(ε, δ) = (2.9950, 1.000e-5) spent",
+        "target ε of 3",
+        "1000 steps",
+        "does not cover",
+    ] {
+        assert!(html.contains(text), "missing {text}");
+    }
+    assert_eq!(
+        crate::dp_sgd::PrivacySpent::of_metrics(r#"{"auc": 0.7}"#),
+        None
+    );
+    assert_eq!(
+        crate::dp_sgd::PrivacySpent::of_metrics(r#"{"privacy": {"epsilon": "x"}}"#),
+        None
+    );
 }

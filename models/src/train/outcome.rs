@@ -2,6 +2,7 @@
 //! outputs, the drift reference, and the outcome assembled from a fit.
 
 use crate::data::Dataset;
+use crate::dp_sgd::PrivacySpent;
 use crate::drift::{drift_sample, DriftReference, Tracked};
 use crate::error::{Error, Result};
 use crate::estimator::Fitted;
@@ -38,6 +39,8 @@ pub struct TrainOutcome {
     /// How an iterative linear solver ended (stored as `metrics.solver` when it stopped
     /// before its tolerance).
     pub solver: Option<SolverRun>,
+    /// The budget a private (DP-SGD) training spent (stored as `metrics.privacy`).
+    pub privacy: Option<PrivacySpent>,
     /// The most an in-memory training held at once by finml.max_training_memory's count,
     /// its data included ([`crate::memory`]; stored as `metrics.memory_mb`).
     pub memory_bytes: Option<usize>,
@@ -67,6 +70,9 @@ impl TrainOutcome {
                     "converged": run.converged,
                 }),
             );
+        }
+        if let Some(spent) = &self.privacy {
+            metrics.insert("privacy".into(), json!(spent));
         }
         if let Some(bytes) = self.memory_bytes {
             let megabytes = (bytes as f64 / 1048576.0 * 10.0).round() / 10.0;
@@ -140,6 +146,7 @@ impl Assembly {
             log,
             device,
             solver,
+            privacy,
         } = self.fitted;
         let (positive_class, negative_class) = match self.classes {
             Some((positive, negative)) => (Some(positive), Some(negative)),
@@ -168,6 +175,7 @@ impl Assembly {
             training_log: log,
             device,
             solver,
+            privacy,
             memory_bytes: self.memory_bytes,
         })
     }

@@ -72,6 +72,7 @@ impl SummedTraining<'_> {
                 log: Vec::new(),
                 device: None,
                 solver: None,
+                privacy: None,
             },
             reference: Some(fitted.reference),
             evaluation: Some(evaluation),

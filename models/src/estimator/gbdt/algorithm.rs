@@ -64,6 +64,7 @@ impl Params for GbdtParams {
                 log: fit.log,
                 device: None,
                 solver: None,
+                privacy: None,
             });
         }
         let (preprocessor, fit) = fit_estimator(input, self)?;
@@ -73,6 +74,7 @@ impl Params for GbdtParams {
             log: fit.log,
             device: None,
             solver: None,
+            privacy: None,
         })
     }
 

@@ -2,11 +2,13 @@
 //! fitted estimator.
 
 use super::multinomial::Multinomial;
+use super::private::{self, PrivateLogistic};
 use super::{
     fit, fit_multiclass, LinearEstimator, LinearFit, SolverParams, LINEAR_DEFAULT_L2,
     LOGISTIC_DEFAULT_L2, LOGISTIC_KEYS, SOLVER_KEYS,
 };
 use crate::data::{Dataset, RawValue};
+use crate::dp_sgd::{voids_the_guarantee, PrivacyBudget};
 use crate::error::{Error, Result};
 use crate::estimator::importance_mismatch;
 use crate::estimator::{
@@ -37,10 +39,19 @@ impl Spec for LogisticSpec {
 
     fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>> {
         let std_errors = crate::json::optional_bool(options.get("std_errors"), "std_errors")?;
+        let solver = SolverParams::from_options(options, self.name(), LOGISTIC_DEFAULT_L2)?;
+        let privacy = options
+            .get("privacy")
+            .map(PrivateLogistic::parse)
+            .transpose()?;
+        if privacy.is_some() {
+            refuse_with_privacy(&solver, std_errors, options)?;
+        }
         Ok(Box::new(LogisticParams {
-            solver: SolverParams::from_options(options, self.name(), LOGISTIC_DEFAULT_L2)?,
+            solver,
             l2_given: options.contains_key("l2"),
             std_errors,
+            privacy,
         }))
     }
 
@@ -100,6 +111,37 @@ pub struct LogisticParams {
     pub l2_given: bool,
     /// `options.std_errors` (`None`: [`wants_std_errors`](super::wants_std_errors) decides).
     pub std_errors: Option<bool>,
+    /// `options.privacy`: trained by DP-SGD instead of the exact solvers.
+    pub privacy: Option<PrivateLogistic>,
+}
+
+/// The logistic options a private training cannot honour: `class_weight` (its weights are
+/// the data's class counts, or weigh a row's clipped gradient past C), standard errors (the
+/// information matrix is the data's) and `max_iter` (an exact solver's).
+fn refuse_with_privacy(
+    solver: &SolverParams,
+    std_errors: Option<bool>,
+    options: &Map<String, Value>,
+) -> Result<()> {
+    if solver.class_weight.is_some() {
+        return Err(voids_the_guarantee(
+            "class_weight",
+            "class weights are computed from the data's class counts, which no noise covers",
+        ));
+    }
+    if std_errors == Some(true) {
+        return Err(voids_the_guarantee(
+            "std_errors",
+            "standard errors come from the data's information matrix, which no noise covers",
+        ));
+    }
+    if options.contains_key("max_iter") {
+        return Err(voids_the_guarantee(
+            "max_iter",
+            "a private fit runs privacy.epochs of DP-SGD, not the exact solver's iterations",
+        ));
+    }
+    Ok(())
 }
 
 /// Linear regression's parameters.
@@ -132,6 +174,12 @@ impl Params for LogisticParams {
         if task != Task::Regression {
             return Ok(Box::new(self.clone()));
         }
+        if self.privacy.is_some() {
+            return Err(voids_the_guarantee(
+                "a regression target",
+                "private training fits two-class logistic regressions",
+            ));
+        }
         notes.push(why_regression());
         Ok(Box::new(LinearParams(SolverParams {
             l2: if self.l2_given {
@@ -144,6 +192,19 @@ impl Params for LogisticParams {
     }
 
     fn fit(&self, input: &mut FitInput<'_>) -> Result<Fitted> {
+        if let Some(sgd) = &self.privacy {
+            let (preprocessor, linear, spent) = private::fit(input, self.solver.l2, sgd)?;
+            return Ok(Fitted {
+                privacy: Some(spent),
+                ..Fitted::of(
+                    preprocessor,
+                    LinearModel {
+                        linear,
+                        classifier: true,
+                    },
+                )
+            });
+        }
         if let TrainLabels::MultiClass { y, classes } = input.labels {
             let (preprocessor, fitted) = fit_multiclass(input, self.solver, (y, classes))?;
             return Ok(Fitted::of(preprocessor, MultinomialModel(fitted)));
@@ -175,6 +236,10 @@ impl Params for LogisticParams {
 
     fn summed(&self) -> Option<&dyn SummedFit> {
         Some(self)
+    }
+
+    fn privacy(&self) -> Option<PrivacyBudget> {
+        self.privacy.map(|p| p.budget)
     }
 }
 

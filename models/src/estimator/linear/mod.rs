@@ -5,6 +5,7 @@
 
 pub mod algorithm;
 pub mod multinomial;
+pub mod private;
 pub mod solver;
 pub mod summed;
 
@@ -32,8 +33,8 @@ use serde_json::{Map, Value};
 
 /// The option keys of the linear solvers (logistic, linear, and the scorecard's regression).
 pub const SOLVER_KEYS: &[&str] = &["l2", "max_iter", "class_weight"];
-/// Logistic regression's keys: the solvers' and `std_errors`.
-pub const LOGISTIC_KEYS: &[&str] = &["l2", "max_iter", "class_weight", "std_errors"];
+/// Logistic regression's keys: the solvers', `std_errors` and `privacy` (DP-SGD).
+pub const LOGISTIC_KEYS: &[&str] = &["l2", "max_iter", "class_weight", "std_errors", "privacy"];
 
 /// Whether a logistic fit computes its coefficients' standard errors: `options.std_errors`
 /// when given, otherwise yes unless the design has a hashed text feature (thousands of

@@ -66,7 +66,12 @@ impl Params for MlpParams {
             log: fit.log,
             device: Some(fit.device),
             solver: None,
+            privacy: fit.privacy,
         })
+    }
+
+    fn privacy(&self) -> Option<crate::dp_sgd::PrivacyBudget> {
+        self.privacy
     }
 
     fn self_trains(&self) -> bool {

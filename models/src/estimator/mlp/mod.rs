@@ -19,6 +19,7 @@ pub mod explain;
 mod network;
 mod optim;
 mod params;
+mod private;
 mod training;
 
 pub use device::{select_device, DeviceChoice};
@@ -40,6 +41,11 @@ pub fn fit_estimator(
     input: &mut FitInput<'_>,
     params: &MlpParams,
 ) -> Result<(Preprocessor, MlpFit)> {
+    if let Some(budget) = params.privacy {
+        input
+            .notes
+            .extend(crate::dp_sgd::delta_note(budget.delta, input.train.len()));
+    }
     let preprocessor = fit_standardized(input)?;
     let width = preprocessor.width();
     let outputs = match input.labels {
@@ -105,7 +111,15 @@ fn check_network_memory(
         .data_bytes()
         .saturating_add(input.train.len().saturating_mul(per_row))
         .saturating_add((validation_rows as usize).saturating_mul(width.saturating_mul(4)));
-    let network = training_memory_bytes(width, &params.hidden, outputs, params.batch_size);
+    // A private training's batches are Poisson samples around batch_size, and each holds
+    // per-row gradients of its pre-activations beside the activations: counted as twice the
+    // batch.
+    let batch = if params.privacy.is_some() {
+        params.batch_size.saturating_mul(2)
+    } else {
+        params.batch_size
+    };
+    let network = training_memory_bytes(width, &params.hidden, outputs, batch);
     if design.saturating_add(network) > limits.max_memory_bytes {
         let shape: Vec<String> = std::iter::once(width)
             .chain(params.hidden.iter().copied())

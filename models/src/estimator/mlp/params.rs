@@ -1,6 +1,7 @@
 //! The validated parameters of algorithm "mlp", parsed from its keys of the options object
 //! (the way linfa's `*ValidParams` are: a value of this type is always usable).
 
+use crate::dp_sgd::{voids_the_guarantee, PrivacyBudget};
 use crate::error::Result;
 use crate::json::{bad, count, enum_value, number_in};
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,9 @@ pub struct MlpParams {
     pub early_stopping: Option<EarlyStopping>,
     /// `None`: the finml.device setting.
     pub device: Option<DeviceChoice>,
+    /// `options.privacy`: trained by DP-SGD (Poisson batches of expected size `batch_size`,
+    /// each row's gradient clipped, Gaussian noise).
+    pub privacy: Option<PrivacyBudget>,
 }
 
 impl Default for MlpParams {
@@ -85,6 +89,7 @@ impl Default for MlpParams {
             class_weight: None,
             early_stopping: None,
             device: None,
+            privacy: None,
         }
     }
 }
@@ -106,6 +111,7 @@ pub const MLP_KEYS: &[&str] = &[
     "class_weight",
     "early_stopping",
     "device",
+    "privacy",
 ];
 
 /// Early stopping's defaults.
@@ -185,7 +191,30 @@ impl MlpParams {
                 .ok_or_else(|| bad("device", v, "auto, cpu or cuda"))?;
             o.device = Some(DeviceChoice::parse(text)?);
         }
+        if let Some(v) = options.get("privacy") {
+            o.privacy = Some(PrivacyBudget::parse(v, &[])?.0);
+            o.refuse_with_privacy()?;
+        }
         Ok(o)
+    }
+
+    /// The MLP options a private training cannot honour: early stopping (it picks the epoch
+    /// by a loss over training rows that no noise covers) and class weights (computed from the
+    /// data's class counts, or weighing a row's clipped gradient past C).
+    fn refuse_with_privacy(&self) -> Result<()> {
+        if self.early_stopping.is_some() {
+            return Err(voids_the_guarantee(
+                "early_stopping",
+                "the kept epoch is chosen by a validation loss over training rows, which no noise covers",
+            ));
+        }
+        if self.class_weight.is_some() {
+            return Err(voids_the_guarantee(
+                "class_weight",
+                "class weights are computed from the data's class counts, which no noise covers",
+            ));
+        }
+        Ok(())
     }
 }
 

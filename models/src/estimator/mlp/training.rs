@@ -13,6 +13,7 @@ use super::network::{DenseLayer, Network};
 use super::optim::NetworkOptimizer;
 use super::params::{Activation, ClassWeight, Loss, MlpParams};
 use crate::design::DesignRows;
+use crate::dp_sgd::PrivacySpent;
 use crate::error::{try_vec, Error, ErrorKind, Result};
 use crate::fit::multi_class_weights;
 use crate::progress::{EpochLog, Progress};
@@ -32,12 +33,14 @@ pub struct MlpFit {
     pub best_epoch: usize,
     /// "cpu" or "cuda:0".
     pub device: String,
+    /// What a private (DP-SGD) training spent.
+    pub privacy: Option<PrivacySpent>,
 }
 
 /// The trainable parameters of one layer.
-struct LayerVars {
-    weights: Var,
-    bias: Var,
+pub(super) struct LayerVars {
+    pub(super) weights: Var,
+    pub(super) bias: Var,
 }
 
 /// Every trainable parameter, in layer order (weights, then bias), for the optimizer.
@@ -63,7 +66,7 @@ pub struct TrainingData<'a> {
 
 /// The design rows at `positions` as an f32 tensor, built a `block` of f64 rows at a time
 /// (the validation rows, more than a batch, are not copied in f64 whole).
-fn batch_tensor(
+pub(super) fn batch_tensor(
     x: &dyn DesignRows,
     positions: &[usize],
     block: &mut Array2<f64>,
@@ -107,15 +110,19 @@ pub fn fit(
             "mlp::fit: x and y disagree",
         ));
     }
-    let loss_kind = options.loss.unwrap_or(if classification {
-        Loss::CrossEntropy
-    } else {
-        Loss::Mse
-    });
-    if loss_kind == Loss::CrossEntropy && !classification {
-        return Err(
-            Error::invalid_option("loss \"cross_entropy\" needs a classification target")
-                .with_hint("use loss \"mse\" for a regression"),
+    let loss_kind = loss_kind(options, classification)?;
+    if let Some(budget) = options.privacy {
+        return super::private::fit(
+            TrainingData {
+                x,
+                y,
+                classification,
+                outputs,
+            },
+            (options, budget, loss_kind),
+            seed,
+            device,
+            progress,
         );
     }
     let mut rng = SmallRng::seed_from_u64(seed);
@@ -246,12 +253,30 @@ pub fn fit(
         log,
         best_epoch,
         device: device_name(device),
+        privacy: None,
     })
+}
+
+/// The loss `options` ask for (`None`: cross-entropy for classification, squared error for
+/// regression).
+fn loss_kind(options: &MlpParams, classification: bool) -> Result<Loss> {
+    let loss_kind = options.loss.unwrap_or(if classification {
+        Loss::CrossEntropy
+    } else {
+        Loss::Mse
+    });
+    if loss_kind == Loss::CrossEntropy && !classification {
+        return Err(
+            Error::invalid_option("loss \"cross_entropy\" needs a classification target")
+                .with_hint("use loss \"mse\" for a regression"),
+        );
+    }
+    Ok(loss_kind)
 }
 
 /// A training whose loss left the finite numbers: stopped at once (every later step would be
 /// NaN), nothing stored.
-fn diverged(epoch: usize, loss: f64) -> Error {
+pub(super) fn diverged(epoch: usize, loss: f64) -> Error {
     Error::invalid_data(format!(
         "the network's training diverged: its loss is {loss} in epoch {epoch}"
     ))
@@ -338,7 +363,7 @@ fn class_weights(
 
 /// PyTorch's default initialization of `nn.Linear`: weights and bias uniform in
 /// ±1/√fan_in, drawn from the training's seeded generator so that a seed gives one model.
-fn init_layers(
+pub(super) fn init_layers(
     n_inputs: usize,
     hidden: &[usize],
     outputs: usize,
@@ -371,13 +396,38 @@ fn forward(
     dropout: f64,
     rng: &mut SmallRng,
 ) -> Result<Tensor> {
+    forward_probed(layers, activation, (x, dropout), rng, None)
+}
+
+/// A layer's input in a batch's forward pass, and a zero added to its pre-activation: the
+/// gradient of a summed loss with respect to that zero is each row's gradient with respect
+/// to the pre-activation, from which each row's parameter gradients follow (DP-SGD).
+pub(super) struct Probe {
+    pub(super) input: Tensor,
+    pub(super) zero: Var,
+}
+
+/// [`forward`], with a [`Probe`] of each layer pushed to `probes` when given.
+pub(super) fn forward_probed(
+    layers: &[LayerVars],
+    activation: Activation,
+    (x, dropout): (&Tensor, f64),
+    rng: &mut SmallRng,
+    mut probes: Option<&mut Vec<Probe>>,
+) -> Result<Tensor> {
     let last = layers.len() - 1;
     let mut h = x.clone();
     for (k, layer) in layers.iter().enumerate() {
-        h = h
+        let input = h;
+        h = input
             .matmul(&layer.weights.as_tensor().t().map_err(candle)?)
             .and_then(|z| z.broadcast_add(layer.bias.as_tensor()))
             .map_err(candle)?;
+        if let Some(probes) = probes.as_deref_mut() {
+            let zero = Var::zeros(h.dims(), h.dtype(), h.device()).map_err(candle)?;
+            h = h.add(zero.as_tensor()).map_err(candle)?;
+            probes.push(Probe { input, zero });
+        }
         if k < last {
             h = match activation {
                 Activation::Relu => h.relu(),
@@ -405,9 +455,7 @@ fn forward(
     Ok(h)
 }
 
-/// Mean (weighted) loss of a batch: binary cross-entropy on logits, computed stably as
-/// softplus(z) − y·z; with several `outputs`, cross-entropy of their softmax,
-/// `−log_softmax(z)[y]` (PyTorch's `CrossEntropyLoss`); or squared error.
+/// Mean (weighted) loss of a batch ([`row_losses`]).
 fn loss_of(
     out: &Tensor,
     y: &Tensor,
@@ -415,6 +463,21 @@ fn loss_of(
     loss: Loss,
     outputs: usize,
 ) -> Result<Tensor> {
+    let per_row = row_losses(out, y, loss, outputs)?;
+    match weights {
+        Some(w) => per_row
+            .mul(w)
+            .and_then(|l| l.sum_all())
+            .and_then(|s| s.broadcast_div(&w.sum_all()?))
+            .map_err(candle),
+        None => per_row.mean_all().map_err(candle),
+    }
+}
+
+/// Each row's loss of a batch: binary cross-entropy on logits, computed stably as
+/// softplus(z) − y·z; with several `outputs`, cross-entropy of their softmax,
+/// `−log_softmax(z)[y]` (PyTorch's `CrossEntropyLoss`); or squared error.
+pub(super) fn row_losses(out: &Tensor, y: &Tensor, loss: Loss, outputs: usize) -> Result<Tensor> {
     let per_row = match loss {
         Loss::CrossEntropy if outputs > 1 => {
             let classes = y.to_dtype(DType::U32).map_err(candle)?;
@@ -440,18 +503,11 @@ fn loss_of(
         }
         Loss::Mse => out.sub(y).and_then(|d| d.sqr()).map_err(candle)?,
     };
-    match weights {
-        Some(w) => per_row
-            .mul(w)
-            .and_then(|l| l.sum_all())
-            .and_then(|s| s.broadcast_div(&w.sum_all()?))
-            .map_err(candle),
-        None => per_row.mean_all().map_err(candle),
-    }
+    Ok(per_row)
 }
 
 /// The current parameters as a plain network.
-fn network_of(layers: &[LayerVars], activation: Activation) -> Result<Network> {
+pub(super) fn network_of(layers: &[LayerVars], activation: Activation) -> Result<Network> {
     let layers = layers
         .iter()
         .map(|l| {
