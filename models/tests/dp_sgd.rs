@@ -30,7 +30,7 @@ fn applicants(rows: usize) -> Dataset {
         state ^= state << 17;
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
-    let mut columns = vec![Vec::with_capacity(rows); 3];
+    let mut columns: Vec<Vec<f64>> = (0..3).map(|_| Vec::with_capacity(rows)).collect();
     let mut target = Vec::with_capacity(rows);
     for _ in 0..rows {
         let x: Vec<f64> = (0..3).map(|_| uniform() * 4.0 - 2.0).collect();

@@ -67,18 +67,17 @@ pub fn fit_estimator(
         data: input.data,
         rows: input.train,
     };
-    let fit = fit(
-        TrainingData {
-            x: &columns,
-            y,
-            classification,
-            outputs,
-        },
-        params,
-        input.seed,
-        &device,
-        &mut *input.progress,
-    )?;
+    let data = TrainingData {
+        x: &columns,
+        y,
+        classification,
+        outputs,
+    };
+    let progress = &mut *input.progress;
+    let fit = match params.privacy {
+        Some(budget) => private::fit(data, (params, budget), input.seed, &device, progress)?,
+        None => fit(data, params, input.seed, &device, progress)?,
+    };
     Ok((preprocessor, fit))
 }
 

@@ -17,8 +17,8 @@ use super::device::{candle, device_name};
 use super::optim::NetworkOptimizer;
 use super::params::{Loss, MlpParams};
 use super::training::{
-    batch_tensor, diverged, forward_probed, init_layers, network_of, row_losses, LayerVars, MlpFit,
-    Probe, TrainingData,
+    batch_tensor, diverged, forward_probed, init_layers, loss_kind, network_of, row_losses,
+    LayerVars, MlpFit, Probe, TrainingData,
 };
 use crate::dp_sgd::{clip_factor, poisson_batch, secret_rng, DpPlan, PrivacyBudget};
 use crate::error::{Error, ErrorKind, Result};
@@ -34,11 +34,12 @@ use std::time::Instant;
 /// Trains a network on `data` by DP-SGD within `budget`.
 pub fn fit(
     data: TrainingData<'_>,
-    (options, budget, loss): (&MlpParams, PrivacyBudget, Loss),
+    (options, budget): (&MlpParams, PrivacyBudget),
     seed: u64,
     device: &Device,
     progress: &mut dyn Progress,
 ) -> Result<MlpFit> {
+    let loss = loss_kind(options, data.classification)?;
     let TrainingData { x, y, outputs, .. } = data;
     let rows = y.len();
     let plan = DpPlan::new(budget, rows, options.batch_size, options.epochs)?;
@@ -278,8 +279,8 @@ mod tests {
             .map(|u| delta2 * W2[u] * (1.0 - h[u] * h[u]))
             .collect();
         let mut g = Vec::new();
-        for u in 0..2 {
-            g.extend([delta1[u] * x[0], delta1[u] * x[1]]);
+        for d in &delta1 {
+            g.extend([d * x[0], d * x[1]]);
         }
         g.extend(&delta1);
         g.extend([delta2 * h[0], delta2 * h[1], delta2]);

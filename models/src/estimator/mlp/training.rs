@@ -111,20 +111,6 @@ pub fn fit(
         ));
     }
     let loss_kind = loss_kind(options, classification)?;
-    if let Some(budget) = options.privacy {
-        return super::private::fit(
-            TrainingData {
-                x,
-                y,
-                classification,
-                outputs,
-            },
-            (options, budget, loss_kind),
-            seed,
-            device,
-            progress,
-        );
-    }
     let mut rng = SmallRng::seed_from_u64(seed);
 
     // Validation rows for early stopping, carved from the training rows.
@@ -259,7 +245,7 @@ pub fn fit(
 
 /// The loss `options` ask for (`None`: cross-entropy for classification, squared error for
 /// regression).
-fn loss_kind(options: &MlpParams, classification: bool) -> Result<Loss> {
+pub(super) fn loss_kind(options: &MlpParams, classification: bool) -> Result<Loss> {
     let loss_kind = options.loss.unwrap_or(if classification {
         Loss::CrossEntropy
     } else {
