@@ -287,6 +287,7 @@ bench: install bench-peers
 	bash bench/tune.sh
 	bash bench/multiclass.sh
 	bash bench/text.sh
+	bash bench/privacy.sh
 
 ## bench-trees: finml's tree models against LightGBM alone (bench/trees.sh, about 4 minutes)
 bench-trees: install bench-trees-peers

@@ -18,6 +18,22 @@ pub const DRIFT_SAMPLE_ROWS: usize = 100_000;
 pub const DRIFT_MAX_LEVELS: usize = 100;
 /// Quantiles measured: deciles.
 const QUANTILES: usize = 10;
+/// Significant digits of a coarse reference's deciles.
+pub const COARSE_DIGITS: i32 = 2;
+
+/// `x` rounded to `digits` significant digits (`x` itself where the scaling would overflow).
+pub fn round_significant(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    let rounded = (x * scale).round() / scale;
+    if rounded.is_finite() && scale.is_finite() && scale > 0.0 {
+        rounded
+    } else {
+        x
+    }
+}
 
 /// One variable's distribution over buckets; NULL is the last bucket of either kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +116,15 @@ impl Distribution {
 
     /// The deciles of the finite values of `values` (NaN: NULL).
     pub fn of_numbers(values: impl Iterator<Item = f64>) -> Distribution {
+        Distribution::of_numbers_rounded(values, None)
+    }
+
+    /// [`Distribution::of_numbers`], each decile rounded to `digits` significant digits (when
+    /// given) before the shares are counted: no edge is one row's exact value.
+    pub fn of_numbers_rounded(
+        values: impl Iterator<Item = f64>,
+        digits: Option<i32>,
+    ) -> Distribution {
         let mut finite = Vec::new();
         let mut nulls = 0usize;
         for v in values {
@@ -113,10 +138,15 @@ impl Distribution {
         finite.sort_by(f64::total_cmp);
         let mut edges: Vec<f64> = (1..QUANTILES)
             .filter_map(|q| finite.get(q * finite.len() / QUANTILES).copied())
+            .map(|e| digits.map_or(e, |d| round_significant(e, d)))
             .collect();
         edges.dedup();
         // The lowest value opens no bucket: everything is at least it.
-        if edges.first() == finite.first() {
+        while edges
+            .first()
+            .zip(finite.first())
+            .is_some_and(|(e, low)| e <= low)
+        {
             edges.remove(0);
         }
         let mut counts = vec![0usize; edges.len() + 1];
@@ -294,12 +324,16 @@ impl DriftReference {
     /// feature's distribution is only its NULL share: a later period's dates always lie
     /// beyond the training deciles, and memos are nearly all distinct, so their values'
     /// shares would signal drift that is not there.
+    /// With `coarse`, the features' deciles are rounded to 2 significant digits
+    /// (`store_reference` "coarse"; the prediction's are the model's, not a customer's).
     pub fn measure(
         data: &Dataset,
         features: &[(&str, Tracked)],
         sample: &[usize],
         predictions: Vec<f64>,
+        coarse: bool,
     ) -> DriftReference {
+        let digits = coarse.then_some(COARSE_DIGITS);
         let features = features
             .iter()
             .map(
@@ -318,9 +352,10 @@ impl DriftReference {
                             false,
                         )
                     }
-                    Some(Column::Numeric(c)) => {
-                        Distribution::of_numbers(sample.iter().map(|&r| c.values[r]))
-                    }
+                    Some(Column::Numeric(c)) => Distribution::of_numbers_rounded(
+                        sample.iter().map(|&r| c.values[r]),
+                        digits,
+                    ),
                     Some(Column::Categorical(c)) => {
                         Distribution::of_levels(sample.iter().map(|&r| match c.codes[r] {
                             NULL_CODE => None,
@@ -430,6 +465,39 @@ mod tests {
         );
         assert!(shares.iter().all(|&s| (s - 10.0 / 101.0).abs() < 1e-15));
         assert!((null_share - 1.0 / 101.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_coarse_reference_keeps_two_significant_digits_and_counts_by_them() {
+        assert_eq!(round_significant(45_231.5, 2), 45_000.0);
+        assert_eq!(round_significant(-0.012_345, 2), -0.012);
+        assert_eq!(round_significant(0.0, 2), 0.0);
+        assert_eq!(round_significant(1e308, 2), 1e308);
+        assert_eq!(round_significant(-1.7e-310, 2), -1.7e-310);
+        // Incomes 1000.5, 1010.5, ... 1990.5: exact deciles 1100.5, 1200.5, ... 1900.5; rounded
+        // 1100, 1200, ... 1900, and the shares are counted against the rounded edges.
+        let values = (0..100).map(|i| 1000.5 + 10.0 * f64::from(i));
+        let Distribution::Numeric { edges, shares, .. } =
+            Distribution::of_numbers_rounded(values, Some(COARSE_DIGITS))
+        else {
+            panic!("numbers give a numeric distribution")
+        };
+        assert_eq!(
+            edges,
+            [1100.0, 1200.0, 1300.0, 1400.0, 1500.0, 1600.0, 1700.0, 1800.0, 1900.0]
+        );
+        assert!(
+            shares.iter().all(|&s| (s - 0.1).abs() < 1e-15),
+            "{shares:?}"
+        );
+        // An edge rounded below the smallest value opens no bucket.
+        let Distribution::Numeric { edges, .. } = Distribution::of_numbers_rounded(
+            [1234.0, 1236.0, 1500.0, 1800.0, 2000.0].into_iter(),
+            Some(COARSE_DIGITS),
+        ) else {
+            panic!("numbers give a numeric distribution")
+        };
+        assert_eq!(edges, [1500.0, 1800.0, 2000.0]);
     }
 
     #[test]

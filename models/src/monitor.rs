@@ -204,9 +204,9 @@ fn drift_reference(model: &Model) -> Result<&DriftReference> {
     model.drift.as_ref().ok_or_else(|| {
         Error::new(
             ErrorKind::Unsupported,
-            "this version was trained before finml 0.5.0 and has no training distributions to measure drift against",
+            "this version keeps no training distributions to measure drift against: it was trained with options.store_reference \"none\", or before finml 0.5.0",
         )
-        .with_hint("retrain the model (fin_retrain) to monitor its drift; scorecards of any version can be measured")
+        .with_hint("retrain it with store_reference \"full\" or \"coarse\" (fin_retrain(model, '{\"store_reference\": \"coarse\"}')) to monitor its drift; scorecards of any version can be measured")
     })
 }
 

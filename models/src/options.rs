@@ -61,6 +61,20 @@ impl DeployPolicy {
     }
 }
 
+/// What the stored model keeps of its training population for drift (`store_reference`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreReference {
+    /// Each numeric feature's deciles and each categorical feature's level shares.
+    #[default]
+    Full,
+    /// The same, with numeric deciles rounded to 2 significant digits (no edge is one
+    /// customer's exact value).
+    Coarse,
+    /// Nothing: fin_psi and fin_monitor then refuse the version (0A000).
+    None,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawOptions {
@@ -83,6 +97,10 @@ struct RawOptions {
     dates: Option<Value>,
     text: Option<Value>,
     aggregate: Option<bool>,
+    store_reference: Option<Value>,
+    #[serde(default)]
+    exclude_pii: Vec<String>,
+    allow_identifier: Option<bool>,
 }
 
 /// Keys of the training itself (target, split, preprocessing, deployment), which every
@@ -105,6 +123,9 @@ pub const TRAINING_KEYS: &[&str] = &[
     "dates",
     "text",
     "aggregate",
+    "store_reference",
+    "exclude_pii",
+    "allow_identifier",
 ];
 
 /// Validated training options with their defaults applied.
@@ -154,6 +175,14 @@ pub struct TrainOptions {
     /// it, `Some(false)` reads the rows; `None`: on a distributed table when the training
     /// can, else the rows.
     pub aggregate: Option<bool>,
+    /// What the stored model keeps of the training population for drift. Default full.
+    pub store_reference: StoreReference,
+    /// Columns that hold personal identifiers (names, account or national numbers): left
+    /// out when `features` is NULL, refused as named features unless `allow_identifier`.
+    pub exclude_pii: Vec<String>,
+    /// Whether a column that looks like an identifier (named in `exclude_pii`, or with a
+    /// distinct value in every row) may be a feature. Default false.
+    pub allow_identifier: bool,
     /// Every key the caller gave, in order, to reject those the chosen algorithm ignores.
     pub given: Vec<String>,
     /// The algorithms' keys the caller gave; the chosen algorithm parses its own slice, once
@@ -276,6 +305,20 @@ impl TrainOptions {
                 .transpose()?
                 .unwrap_or_default(),
             aggregate: raw.aggregate,
+            store_reference: raw
+                .store_reference
+                .as_ref()
+                .map(|v| {
+                    crate::json::enum_value(
+                        v,
+                        "store_reference",
+                        "\"full\", \"coarse\" or \"none\"",
+                    )
+                })
+                .transpose()?
+                .unwrap_or_default(),
+            exclude_pii: raw.exclude_pii,
+            allow_identifier: raw.allow_identifier.unwrap_or(false),
             given,
             algorithm_options,
         })

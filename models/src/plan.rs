@@ -77,7 +77,7 @@ pub fn plan(
 ) -> Result<ReadPlan> {
     let find = |name: &str| find_column(columns, relation_name, name);
     let target_plan = plan_target(&find, target)?;
-    for excluded in &options.exclude {
+    for excluded in options.exclude.iter().chain(&options.exclude_pii) {
         find(excluded)?;
     }
     let order_by = match &options.order_by {
@@ -121,6 +121,7 @@ pub fn plan(
         }
     };
     check_no_protected_feature(&find, &features, options)?;
+    check_no_personal_identifier(&features, options)?;
     Ok(ReadPlan {
         features,
         target: target_plan,
@@ -151,6 +152,30 @@ fn check_no_protected_feature<'c>(
         }
     }
     Ok(())
+}
+
+/// `options.exclude_pii` names columns of personal identifiers: 22023 for one named as a
+/// feature, unless `options.allow_identifier`.
+fn check_no_personal_identifier(
+    features: &[(Column, ValueKind)],
+    options: &TrainOptions,
+) -> Result<()> {
+    if options.allow_identifier {
+        return Ok(());
+    }
+    match features
+        .iter()
+        .find(|(c, _)| options.exclude_pii.contains(&c.name))
+    {
+        Some((column, _)) => Err(Error::invalid_option(format!(
+            "column \"{}\" holds personal identifiers (options.exclude_pii) and may not be a feature",
+            column.name
+        ))
+        .with_hint(
+            "leave it out of features, or set \"allow_identifier\": true if the model must read it",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The column `name` of the relation, or an error that lists the relation's columns.
@@ -314,6 +339,7 @@ fn every_usable_feature(
         let encoded = has_encoding(options, &column.name);
         if target == Some(column.name.as_str())
             || options.exclude.contains(&column.name)
+            || options.exclude_pii.contains(&column.name)
             || (Some(column.name.as_str()) == split_name && !encoded)
             || Some(column.name.as_str()) == weight_name
         {
@@ -560,6 +586,47 @@ mod tests {
         assert_eq!(names(&plan), ["income", "applied"]);
         let plan = attempt(json!({"protected": ["region"]}), Some(&["income"])).unwrap();
         assert_eq!(names(&plan), ["income"]);
+    }
+
+    #[test]
+    fn a_personal_identifier_is_left_out_and_refused_when_named() {
+        let attempt = |o: serde_json::Value, features: Option<&[&str]>| {
+            let requested: Option<Vec<String>> =
+                features.map(|f| f.iter().map(|s| s.to_string()).collect());
+            plan(
+                &columns(),
+                vec![],
+                "t",
+                Some("bad"),
+                requested.as_deref(),
+                &options(o),
+            )
+        };
+        let plan = attempt(json!({"exclude": ["id"], "exclude_pii": ["region"]}), None).unwrap();
+        assert_eq!(
+            names(&plan),
+            ["income", "applied"],
+            "left out of every column"
+        );
+        let e = attempt(
+            json!({"exclude_pii": ["region"]}),
+            Some(&["income", "region"]),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidOption, "named as a feature");
+        assert!(
+            e.message.contains("\"region\" holds personal identifiers"),
+            "{}",
+            e.message
+        );
+        let plan = attempt(
+            json!({"exclude_pii": ["region"], "allow_identifier": true}),
+            Some(&["income", "region"]),
+        )
+        .unwrap();
+        assert_eq!(names(&plan), ["income", "region"], "allowed");
+        let e = attempt(json!({"exclude_pii": ["name"]}), None).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::UnknownColumn, "it must exist");
     }
 
     #[test]

@@ -134,7 +134,7 @@ impl SearchSpec {
                 Error::invalid_option("search names no option to tune").with_hint(format!(
                     "search over options of algorithm \"{}\": {}",
                     algorithm.as_str(),
-                    algorithm.keys().join(", ")
+                    searchable_keys(algorithm).join(", ")
                 )),
             );
         }
@@ -267,10 +267,21 @@ fn metric_name(value: &Value) -> Result<String> {
     }
 }
 
+/// The algorithm's options a search may vary: all but `privacy` (a search over private
+/// trainings is refused, [`tune`]).
+fn searchable_keys(algorithm: Algorithm) -> Vec<&'static str> {
+    algorithm
+        .keys()
+        .iter()
+        .copied()
+        .filter(|&k| k != "privacy")
+        .collect()
+}
+
 /// A searched key must be one of the algorithm's options (the training's own options, such
 /// as the split, are the same in every trial).
 fn check_search_key(key: &str, algorithm: Algorithm) -> Result<()> {
-    if algorithm.keys().contains(&key) {
+    if searchable_keys(algorithm).contains(&key) {
         return Ok(());
     }
     Err(Error::invalid_option(format!(
@@ -279,7 +290,7 @@ fn check_search_key(key: &str, algorithm: Algorithm) -> Result<()> {
     ))
     .with_hint(format!(
         "search over {}, or the search's own keys {}",
-        algorithm.keys().join(", "),
+        searchable_keys(algorithm).join(", "),
         SEARCH_KEYS.join(", ")
     )))
 }

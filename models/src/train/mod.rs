@@ -19,7 +19,7 @@ mod unsupervised;
 pub use outcome::{HeldOut, TrainOutcome, Truth};
 pub use target::{binary_labels, resolve_classes};
 
-use crate::data::{Dataset, TargetColumn};
+use crate::data::{Column, Dataset, TargetColumn, NULL_CODE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::{registry, Algorithm, Fitted, Params};
 pub use crate::fit::Limits;
@@ -54,6 +54,7 @@ pub fn train_reporting(
     limits: Limits,
     progress: &mut dyn Progress,
 ) -> Result<TrainOutcome> {
+    refuse_identifier_features(data, &training.options)?;
     if let Some(task) = training.algorithm().unsupervised_task() {
         return unsupervised::train(data, training, task, limits, progress);
     }
@@ -127,6 +128,7 @@ pub fn train_reporting(
         test_rows: test.len(),
         notes,
         memory_bytes: Some(claim),
+        store_reference: options.store_reference,
     }
     .outcome(data, &train)
 }
@@ -520,6 +522,41 @@ fn fit_supervised(
         log: rounds,
         ..fitted
     })
+}
+
+/// Rows a categorical feature must have, each with a value of its own, before it counts as an
+/// identifier: fewer rows make no model anyone deploys, and a small example table's labels
+/// may be unique without naming anyone.
+pub const IDENTIFIER_MIN_ROWS: usize = 20;
+
+/// 22023 for a categorical feature (not a text feature, whose hashed words are not stored)
+/// with a distinct value in every row that has one, at least [`IDENTIFIER_MIN_ROWS`] of them:
+/// an account number, a name, an e-mail. Its levels would be stored, each one customer's.
+/// `options.allow_identifier` lets it through.
+pub fn refuse_identifier_features(data: &Dataset, options: &TrainOptions) -> Result<()> {
+    if options.allow_identifier {
+        return Ok(());
+    }
+    for feature in &data.features {
+        let Column::Categorical(column) = &feature.column else {
+            continue;
+        };
+        if options.text.iter().any(|(name, _)| *name == feature.name) {
+            continue;
+        }
+        let rows = column.codes.iter().filter(|&&c| c != NULL_CODE).count();
+        if rows >= IDENTIFIER_MIN_ROWS && column.levels.len() == rows {
+            return Err(Error::invalid_option(format!(
+                "column \"{}\" looks like an identifier: each of its {rows} values occurs in one row only, and a model stores the levels it reads",
+                feature.name
+            ))
+            .with_hint(format!(
+                "leave it out (\"exclude_pii\": [\"{}\"]), or set \"allow_identifier\": true if it is not personal data",
+                feature.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn make_split(

@@ -12,7 +12,7 @@ use crate::linear::multinomial::class_probabilities;
 use crate::linear::{sigmoid, SolverRun};
 use crate::metrics;
 use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
-use crate::options::Task;
+use crate::options::{StoreReference, Task};
 use crate::progress::EpochLog;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -134,6 +134,8 @@ pub struct Assembly {
     pub notes: Vec<String>,
     /// [`TrainOutcome::memory_bytes`].
     pub memory_bytes: Option<usize>,
+    /// What the model keeps of the training population (`options.store_reference`).
+    pub store_reference: StoreReference,
 }
 
 impl Assembly {
@@ -165,7 +167,7 @@ impl Assembly {
             drift: None,
         };
         Ok(TrainOutcome {
-            model: with_drift(model, drift_data, drift_rows)?,
+            model: with_drift(model, drift_data, drift_rows, self.store_reference)?,
             train_rows: self.train_rows,
             test_rows: self.test_rows,
             metrics: self.metrics,
@@ -277,20 +279,34 @@ pub fn regression_evaluation(
 
 /// The model with its drift reference, measured on a sample of the training rows, once
 /// nothing in it is non-finite.
-pub fn with_drift(model: Model, data: &Dataset, train: &[usize]) -> Result<Model> {
-    let sample = drift_sample(train);
-    let predictions = model.monitored_predictions(data, &sample)?;
-    let features: Vec<(&str, Tracked)> = model
-        .preprocessor
-        .features
-        .iter()
-        .map(|f| (f.name.as_str(), Tracked::of(&f.transform)))
-        .collect();
-    let drift = DriftReference::measure(data, &features, &sample, predictions);
-    let model = Model {
-        drift: Some(drift),
-        ..model
+pub fn with_drift(
+    model: Model,
+    data: &Dataset,
+    train: &[usize],
+    reference: StoreReference,
+) -> Result<Model> {
+    let drift = match reference {
+        StoreReference::None => None,
+        StoreReference::Full | StoreReference::Coarse => {
+            let sample = drift_sample(train);
+            let predictions = model.monitored_predictions(data, &sample)?;
+            let features: Vec<(&str, Tracked)> = model
+                .preprocessor
+                .features
+                .iter()
+                .map(|f| (f.name.as_str(), Tracked::of(&f.transform)))
+                .collect();
+            let coarse = reference == StoreReference::Coarse;
+            Some(DriftReference::measure(
+                data,
+                &features,
+                &sample,
+                predictions,
+                coarse,
+            ))
+        }
     };
+    let model = Model { drift, ..model };
     match first_invalid_parameter(&model) {
         Some(what) => Err(not_finite(&what)),
         None => Ok(model),

@@ -93,4 +93,32 @@ SELECT fin_train('refused', 'applications', 'status',
        options => '{"positive": "bad", "privacy": {"epsilon": 1e-9, "epochs": 50}}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS stored FROM finml.models WHERE name = 'refused';
+
+-- Stored-data minimization. store_reference "none" keeps no training distributions: drift
+-- is refused (0A000); "coarse" keeps deciles rounded to 2 significant digits, and drift is
+-- measured against them.
+SELECT version FROM fin_train('no_reference', 'applications', 'status',
+       options => '{"positive": "bad", "exclude": ["id"], "store_reference": "none"}');
+SELECT * FROM fin_psi('no_reference', 'applications');
+\echo :LAST_ERROR_SQLSTATE
+SELECT version FROM fin_train('coarse_reference', 'applications', 'status',
+       options => '{"positive": "bad", "exclude": ["id"], "store_reference": "coarse"}');
+SELECT count(*) AS features, max(psi) < 0.01 AS stable FROM fin_psi('coarse_reference', 'applications');
+SELECT fin_train('refused', 'applications', 'status',
+       options => '{"positive": "bad", "store_reference": "partial"}');
+\echo :LAST_ERROR_SQLSTATE
+-- A column with a distinct value in every row looks like an identifier: refused as a
+-- categorical feature (22023) unless allow_identifier; exclude_pii leaves it out.
+CREATE TEMP TABLE referenced AS SELECT a.*, 'CUST-' || (a.id * 7919) AS customer_ref FROM applications a;
+SELECT fin_train('refused', 'referenced', 'status', options => '{"positive": "bad", "exclude": ["id"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT version FROM fin_train('with_pii_out', 'referenced', 'status',
+       options => '{"positive": "bad", "exclude": ["id"], "exclude_pii": ["customer_ref"]}');
+SELECT features FROM finml.models WHERE name = 'with_pii_out';
+SELECT fin_train('refused', 'referenced', 'status', features => ARRAY['income', 'customer_ref'],
+       options => '{"positive": "bad", "exclude_pii": ["customer_ref"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT version FROM fin_train('identifier_allowed', 'referenced', 'status',
+       features => ARRAY['income', 'customer_ref'],
+       options => '{"positive": "bad", "allow_identifier": true}');
 ROLLBACK;

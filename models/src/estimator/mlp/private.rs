@@ -378,6 +378,8 @@ mod tests {
         // Clipped to C = 0.01 each, three rows sum to a norm of at most 0.03; each row is
         // scaled by C / (‖g‖ + 1e-6).
         let (narrow, _) = clipped_sum(&layers, (&x, &y), how, budget(0.01), &mut rng).unwrap();
+        // No step's gradient keeps the step's graph alive (the optimizer's moments hold them).
+        assert!(narrow.iter().all(|(w, b)| !w.track_op() && !b.track_op()));
         let expected: Vec<f64> = (0..plain.len())
             .map(|k| {
                 (0..3)

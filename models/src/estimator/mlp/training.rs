@@ -412,7 +412,12 @@ pub(super) fn forward_probed(
         if let Some(probes) = probes.as_deref_mut() {
             let zero = Var::zeros(h.dims(), h.dtype(), h.device()).map_err(candle)?;
             h = h.add(zero.as_tensor()).map_err(candle)?;
-            probes.push(Probe { input, zero });
+            // Detached: a gradient built from it must not hold this step's graph (through
+            // Adam's moments, every step's graph would be kept).
+            probes.push(Probe {
+                input: input.detach(),
+                zero,
+            });
         }
         if k < last {
             h = match activation {

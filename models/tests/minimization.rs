@@ -1,0 +1,158 @@
+//! What a stored model keeps of its training data (issue 39, stored-data minimization):
+//! `store_reference` ("full", "coarse": deciles rounded to 2 significant digits and the shares
+//! counted against the rounded edges; "none": no reference, and drift measurement refused with
+//! 0A000), and categorical features that look like identifiers (a distinct value in every
+//! row) refused with 22023 unless `allow_identifier`.
+
+use finml_models::data::{
+    CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
+};
+use finml_models::drift::{round_significant, Distribution};
+use finml_models::mlp::DeviceChoice;
+use finml_models::monitor::DriftCounts;
+use finml_models::registry::{LOGISTIC, SCORECARD};
+use finml_models::{format, train, ErrorKind, Limits, Model, TrainOptions};
+use serde_json::{json, Value};
+
+const ROWS: usize = 400;
+
+fn limits() -> Limits {
+    Limits {
+        max_memory_bytes: 1 << 30,
+        device: DeviceChoice::Cpu,
+        threads: 2,
+    }
+}
+
+/// An income with many distinct values, a region, a customer reference unique per row (when
+/// `with_reference`), and a default that depends on the income and the region.
+fn applications(with_reference: bool) -> Dataset {
+    let income: Vec<f64> = (0..ROWS)
+        .map(|i| 1000.0 + ((i * 7919) % ROWS) as f64 * 13.37)
+        .collect();
+    let mut region = CategoricalColumn::default();
+    let mut reference = CategoricalColumn::default();
+    for i in 0..ROWS {
+        region.push(Some(["north", "south", "east"][i % 3]));
+        reference.push(Some(&format!("CUST-{:06}", i * 37)));
+    }
+    let target = (0..ROWS)
+        .map(|i| Some(income[i] < 3000.0 + 500.0 * (i % 3) as f64 + ((i * 31) % 17) as f64 * 60.0))
+        .collect();
+    let mut features = vec![
+        Feature {
+            name: "income".into(),
+            column: Column::Numeric(NumericColumn { values: income }),
+        },
+        Feature {
+            name: "region".into(),
+            column: Column::Categorical(region),
+        },
+    ];
+    if with_reference {
+        features.push(Feature {
+            name: "customer_ref".into(),
+            column: Column::Categorical(reference),
+        });
+    }
+    Dataset {
+        features,
+        target_name: "defaulted".into(),
+        target: TargetColumn::Boolean(target),
+        test_mask: None,
+        weights: None,
+        times: None,
+    }
+}
+
+fn trained(data: &Dataset, options: Value) -> Model {
+    let options = TrainOptions::from_json(&options).unwrap();
+    train(data, LOGISTIC, &options, limits()).unwrap().model
+}
+
+fn income_edges(model: &Model) -> Vec<f64> {
+    match &model.drift.as_ref().expect("a drift reference").features[0] {
+        Distribution::Numeric { edges, .. } => edges.clone(),
+        other => panic!("income's distribution is numeric: {other:?}"),
+    }
+}
+
+#[test]
+fn a_coarse_reference_stores_no_exact_value_and_the_same_model() {
+    let data = applications(false);
+    let full = trained(&data, json!({}));
+    let coarse = trained(&data, json!({"store_reference": "coarse"}));
+    let exact = income_edges(&full);
+    let rounded = income_edges(&coarse);
+    assert!(
+        exact.iter().any(|e| round_significant(*e, 2) != *e),
+        "{exact:?}"
+    );
+    assert!(!rounded.is_empty());
+    for e in &rounded {
+        assert_eq!(round_significant(*e, 2), *e, "{rounded:?}");
+    }
+    // The shares are the sample's against the rounded edges: they add up with the NULLs.
+    let Distribution::Numeric {
+        shares, null_share, ..
+    } = &coarse.drift.as_ref().unwrap().features[0]
+    else {
+        unreachable!()
+    };
+    assert!((shares.iter().sum::<f64>() + null_share - 1.0).abs() < 1e-12);
+    // The model itself is the same.
+    assert_eq!(
+        full.estimator.coefficients(),
+        coarse.estimator.coefficients()
+    );
+    // Drift is measured against it, and it survives the stored form.
+    assert!(DriftCounts::new(&coarse).is_ok());
+    let back = format::from_bytes(&format::to_bytes(&coarse).unwrap()).unwrap();
+    assert_eq!(income_edges(&back), rounded);
+}
+
+#[test]
+fn no_reference_stores_none_and_drift_is_refused_with_0a000() {
+    let data = applications(false);
+    let model = trained(&data, json!({"store_reference": "none"}));
+    assert!(model.drift.is_none());
+    let e = DriftCounts::new(&model).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unsupported);
+    assert!(e.message.contains("store_reference"), "{}", e.message);
+    let back = format::from_bytes(&format::to_bytes(&model).unwrap()).unwrap();
+    assert!(back.drift.is_none());
+    let e = TrainOptions::from_json(&json!({"store_reference": "partial"})).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidOption);
+}
+
+#[test]
+fn a_column_unique_per_row_is_refused_as_a_categorical_feature() {
+    let data = applications(true);
+    for algorithm in [LOGISTIC, SCORECARD] {
+        let options = TrainOptions::from_json(&json!({})).unwrap();
+        let e = train(&data, algorithm, &options, limits()).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidOption, "{}", algorithm.as_str());
+        assert!(
+            e.message
+                .contains("\"customer_ref\" looks like an identifier"),
+            "{}",
+            e.message
+        );
+        assert!(e.hint.unwrap().contains("exclude_pii"));
+    }
+    let allowed = TrainOptions::from_json(&json!({"allow_identifier": true})).unwrap();
+    assert!(train(&data, LOGISTIC, &allowed, limits()).is_ok());
+    // Fewer than 20 rows with a value each are not taken for an identifier.
+    let mut few = applications(true);
+    let Column::Categorical(c) = &mut few.features[2].column else {
+        unreachable!()
+    };
+    let mut sparse = CategoricalColumn::default();
+    for i in 0..ROWS {
+        let value = (i < 19).then(|| format!("CUST-{i}"));
+        sparse.push(value.as_deref());
+    }
+    *c = sparse;
+    let options = TrainOptions::from_json(&json!({})).unwrap();
+    assert!(train(&few, LOGISTIC, &options, limits()).is_ok());
+}
