@@ -277,7 +277,8 @@ fn privacy_section(html: &mut String, facts: &ReportFacts) {
          deviation {} × {} added to every step's sum; each step sampled each row with \
          probability {}, {} steps in all.</p><p>The guarantee covers the trained weights: \
          whatever one training row is, or whether it is there, changes their distribution by \
-         at most the factor e<sup>ε</sup>, except with probability δ. It does not cover what \
+         at most the factor e<sup>ε</sup>, except with probability δ, given the \
+         preprocessing and the number of training rows. It does not cover what \
          the model stores from the data without noise: the preprocessing (means, standard \
          deviations, imputed values, category levels), the drift reference, the metrics \
          measured on the test rows, nor the row counts.</p></section>",
