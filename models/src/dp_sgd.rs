@@ -210,14 +210,29 @@ impl PrivacySpent {
             && p.delta < 1.0
             && p.target_epsilon > 0.0
             && p.target_epsilon.is_finite()
-            && p.noise_multiplier >= 0.0
+            && p.epsilon <= p.target_epsilon
+            && p.noise_multiplier > 0.0
             && p.noise_multiplier.is_finite()
+            && p.steps > 0
             && p.max_grad_norm > 0.0
             && p.max_grad_norm.is_finite()
             && p.sample_rate > 0.0
             && p.sample_rate <= 1.0
             && p.accountant == "rdp";
         plausible.then_some(p)
+    }
+
+    /// Whether `epsilon` is what the accountant gives for the stored σ, q, steps and δ
+    /// (within 1e-9 relative): an imported model's budget is the exporting database's claim,
+    /// and one that does not add up is refused.
+    pub fn adds_up(&self) -> Result<bool> {
+        let history = [Steps {
+            noise_multiplier: self.noise_multiplier,
+            sample_rate: self.sample_rate,
+            steps: self.steps,
+        }];
+        let (epsilon, _) = epsilon_spent(&history, self.delta, &default_orders())?;
+        Ok((epsilon - self.epsilon).abs() <= 1e-9 * epsilon.abs().max(1.0))
     }
 }
 

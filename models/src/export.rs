@@ -233,7 +233,10 @@ fn check_claims(fields: &Map<String, Value>, model: &Model) -> Result<()> {
     for (name, value) in metrics.into_iter().flatten() {
         let plausible = match value {
             // A private training's budget, as the report reads it.
-            Value::Object(_) if name == "privacy" => PrivacySpent::of_value(value).is_some(),
+            Value::Object(_) if name == "privacy" => match PrivacySpent::of_value(value) {
+                Some(spent) => spent.adds_up()?,
+                None => false,
+            },
             // A solver's run (metrics.solver): one level of plain values.
             Value::Object(fields) => fields.values().all(plain_metric),
             other => plain_metric(other),
@@ -361,7 +364,15 @@ mod tests {
             meta.insert("metrics".into(), metrics);
             read_export(&export_document(meta, &bytes, "0.15.0"))
         };
-        let privacy = json!({"epsilon": 2.99, "delta": 1e-5, "target_epsilon": 3,
+        let history = [crate::privacy::Steps {
+            noise_multiplier: 1.1,
+            sample_rate: 0.01,
+            steps: 100,
+        }];
+        let (epsilon, _) =
+            crate::privacy::epsilon_spent(&history, 1e-5, &crate::privacy::default_orders())
+                .unwrap();
+        let privacy = json!({"epsilon": epsilon, "delta": 1e-5, "target_epsilon": 3,
             "noise_multiplier": 1.1, "max_grad_norm": 1, "sample_rate": 0.01, "steps": 100,
             "accountant": "rdp"});
         let solver = json!({"name": "newton", "steps": 100, "converged": false,
@@ -371,9 +382,15 @@ mod tests {
         negative["epsilon"] = json!(-1);
         let mut unknown = privacy.clone();
         unknown["accountant"] = json!("trust me");
+        let mut claimed = privacy.clone();
+        claimed["epsilon"] = json!(epsilon / 2.0);
+        let mut noiseless = privacy.clone();
+        noiseless["noise_multiplier"] = json!(0);
         for bad in [
             json!({"privacy": negative}),
             json!({"privacy": unknown}),
+            json!({"privacy": claimed}),
+            json!({"privacy": noiseless}),
             json!({"privacy": {"epsilon": 1}}),
             json!({"solver": {"nested": {"x": 1}}}),
             json!({"auc": [0.8]}),

@@ -326,3 +326,24 @@ pub fn check_solver_memory(
     }
     Ok(needed)
 }
+
+/// Rows a categorical feature must have, each with a value of its own, before it counts as an
+/// identifier: fewer rows make no model anyone deploys, and a small example table's labels
+/// may be unique without naming anyone.
+pub const IDENTIFIER_MIN_ROWS: usize = 20;
+
+/// 22023 for categorical feature `name` whose `rows` values (NULLs aside) are `distinct`
+/// different ones, all different and at least [`IDENTIFIER_MIN_ROWS`]: an account number, a
+/// name, an e-mail, whose levels a model would store, each one customer's. Nothing when
+/// `allowed` (`options.allow_identifier`).
+pub fn refuse_identifier(name: &str, rows: usize, distinct: usize, allowed: bool) -> Result<()> {
+    if allowed || rows < IDENTIFIER_MIN_ROWS || distinct != rows {
+        return Ok(());
+    }
+    Err(Error::invalid_option(format!(
+        "column \"{name}\" looks like an identifier: each of its {rows} values occurs in one row only, and a model stores the levels it reads"
+    ))
+    .with_hint(format!(
+        "leave it out (\"exclude_pii\": [\"{name}\"]), or set \"allow_identifier\": true if it is not personal data"
+    )))
+}

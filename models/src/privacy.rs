@@ -207,6 +207,9 @@ pub fn epsilon_spent(history: &[Steps], delta: f64, orders: &[f64]) -> Result<(f
     Ok(best.unwrap_or((f64::INFINITY, f64::NAN)))
 }
 
+/// Halvings of the noise multiplier's interval before the search stops at its upper end.
+const MAX_BISECTIONS: u32 = 200;
+
 /// Noise multipliers past which a budget is too small (Opacus's `MAX_SIGMA`).
 const MAX_NOISE_MULTIPLIER: f64 = 1e6;
 
@@ -242,7 +245,12 @@ pub fn noise_multiplier(
             .with_hint("raise epsilon, or train fewer epochs or on larger batches"));
         }
     }
-    while target_epsilon - epsilon_high > tolerance {
+    // Bisection halves the interval each time: 200 halvings reach adjacent doubles, where a
+    // jump in ε larger than the tolerance would otherwise never end the search. The upper end
+    // spends at most the target whenever the search stops.
+    let mut halvings = 0;
+    while target_epsilon - epsilon_high > tolerance && halvings < MAX_BISECTIONS {
+        halvings += 1;
         interrupt::check();
         let sigma = (sigma_low + sigma_high) / 2.0;
         let epsilon = epsilon_at(sigma)?;

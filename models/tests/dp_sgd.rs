@@ -203,3 +203,38 @@ fn a_budget_too_small_for_the_steps_is_refused_with_a_hint() {
     assert_eq!(error.kind, ErrorKind::InvalidOption);
     assert!(error.to_string().contains("too small"), "{error}");
 }
+
+/// The noise's scale: on rows whose features are all 0, every weight's gradient is 0 whatever
+/// the row, so each weight ends as the sum of its noise alone, −lr/(q·n)·Σₜ N(0, σ²C²), with
+/// standard deviation lr·σ·C·√T/(q·n). The 200 weights' mean square against that variance:
+/// χ²(200)/200 has standard deviation 0.1, and the test takes 0.6 to 1.5.
+#[test]
+fn the_weights_noise_has_the_planned_standard_deviation() {
+    use finml_models::dp_sgd::{DpPlan, PrivacyBudget};
+    use finml_models::linear::private::{fit_private_logistic, PrivateLogistic};
+    use rand::SeedableRng;
+    let (rows, width) = (1_000, 200);
+    let x = ndarray::Array2::<f64>::zeros((rows, width));
+    let y: Vec<bool> = (0..rows).map(|i| i % 3 == 0).collect();
+    let budget = PrivacyBudget {
+        epsilon: 3.0,
+        delta: 1e-5,
+        max_grad_norm: 0.5,
+    };
+    let sgd = PrivateLogistic {
+        budget,
+        epochs: 5,
+        batch_size: 100,
+        learning_rate: 0.7,
+    };
+    let plan = DpPlan::new(budget, rows, sgd.batch_size, sgd.epochs).unwrap();
+    let steps = plan.steps_per_epoch as f64 * sgd.epochs as f64;
+    let expected_sd =
+        sgd.learning_rate * plan.noise_std() * steps.sqrt() / plan.expected_batch(rows);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let (fit, spent) = fit_private_logistic(&x, &y, 0.0, &sgd, &mut rng).unwrap();
+    assert_eq!(spent.steps as f64, steps);
+    let mean_square = fit.weights.iter().map(|w| w * w).sum::<f64>() / width as f64;
+    let ratio = mean_square / (expected_sd * expected_sd);
+    assert!((0.6..1.5).contains(&ratio), "{ratio}");
+}

@@ -16,7 +16,7 @@ use finml_models::scorecard::algorithm::ScorecardEstimator;
 use finml_models::summed::{combine_cells, order_key, Atom, SummedRows, SumsPass};
 use finml_models::train::summed::SummedTraining;
 use finml_models::train::TrainOutcome;
-use finml_models::{train, Algorithm, Error, Limits};
+use finml_models::{train, Algorithm, Error, ErrorKind, Limits};
 use serde_json::json;
 
 const NUMERIC: [&str; 9] = [
@@ -383,6 +383,16 @@ fn train_summed(
     algorithm: Algorithm,
     positive: Option<&str>,
 ) -> (TrainOutcome, Vec<String>) {
+    try_train_summed(data, classes, options, algorithm, positive).unwrap()
+}
+
+fn try_train_summed(
+    data: &Dataset,
+    classes: Option<(String, String)>,
+    options: &TrainOptions,
+    algorithm: Algorithm,
+    positive: Option<&str>,
+) -> finml_models::Result<(TrainOutcome, Vec<String>)> {
     let features: Vec<(String, Input)> = data
         .features
         .iter()
@@ -408,9 +418,44 @@ fn train_summed(
         params: &*training.params,
         evaluated_on: "train",
     }
-    .train(&mut rows)
+    .train(&mut rows)?;
+    Ok((outcome, rows.passes))
+}
+
+/// A categorical feature with a distinct value in every row is refused from sums as in
+/// memory (22023), unless allow_identifier.
+#[test]
+fn an_identifier_is_refused_from_sums_too() {
+    let mut data = load_credit();
+    let mut reference = CategoricalColumn::default();
+    for i in 0..data.n_rows() {
+        reference.push(Some(&format!("CUST-{}", i * 7919)));
+    }
+    data.features.push(Feature {
+        name: "customer_ref".into(),
+        column: Column::Categorical(reference),
+    });
+    let classes = Some(("bad".to_owned(), "good".to_owned()));
+    for algorithm in [LOGISTIC, SCORECARD] {
+        let options = TrainOptions::from_json(&json!({"positive": "bad", "test_size": 0})).unwrap();
+        let e = try_train_summed(&data, classes.clone(), &options, algorithm, Some("bad"))
+            .err()
+            .expect("refused");
+        assert_eq!(e.kind, ErrorKind::InvalidOption, "{}", algorithm.as_str());
+        assert!(
+            e.message
+                .contains("\"customer_ref\" looks like an identifier"),
+            "{}",
+            e.message
+        );
+        let in_memory = train(&data, algorithm, &options, LIMITS).unwrap_err();
+        assert_eq!(in_memory.message, e.message);
+    }
+    let allowed = TrainOptions::from_json(
+        &json!({"positive": "bad", "test_size": 0, "allow_identifier": true}),
+    )
     .unwrap();
-    (outcome, rows.passes)
+    assert!(try_train_summed(&data, classes, &allowed, LOGISTIC, Some("bad")).is_ok());
 }
 
 /// The summed model equals the one trained in memory: rows, preprocessing (medians and

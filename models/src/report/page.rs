@@ -276,12 +276,12 @@ fn privacy_section(html: &mut String, facts: &ReportFacts) {
          training row's gradient was clipped to norm {} and Gaussian noise of standard \
          deviation {} × {} added to every step's sum; each step sampled each row with \
          probability {}, {} steps in all.</p><p>The guarantee covers the trained weights: \
-         whatever one training row is, or whether it is there, changes their distribution by \
-         at most the factor e<sup>ε</sup>, except with probability δ, given the \
-         preprocessing and the number of training rows. It does not cover what \
+         whether any one row is among the training rows changes the probability of any set \
+         of outcomes by at most the factor e<sup>ε</sup> plus δ, given the preprocessing, \
+         the target's classes and the number of training rows. It does not cover what \
          the model stores from the data without noise: the preprocessing (means, standard \
-         deviations, imputed values, category levels), the drift reference, the metrics \
-         measured on the test rows, nor the row counts.</p></section>",
+         deviations, imputed values, category levels), the explanations' reference, the drift \
+         reference, the evaluation, nor the row counts.</p></section>",
         number(p.epsilon),
         number(p.delta),
         number(p.target_epsilon),

@@ -6,7 +6,7 @@ use super::pass::{state_refused, SumsPass};
 use super::ranks::{median_ranks, RankSearch};
 use super::rows::{Atom, SummedRows};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fit::PreprocessOptions;
+use crate::fit::{refuse_identifier, PreprocessOptions};
 use crate::preprocess::{
     categorical_from_counts, FeatureTransform, Impute, Input, NumericTransform, Preprocessor,
     Transform,
@@ -20,9 +20,33 @@ pub struct SumsInput<'a> {
     pub target: &'a str,
     pub classifier: bool,
     pub preprocess: &'a PreprocessOptions,
+    /// `options.allow_identifier`: a categorical feature with a distinct value in every row
+    /// may be read.
+    pub allow_identifier: bool,
 }
 
 impl SumsInput<'_> {
+    /// The atoms of feature `name` ([`SummedRows::atoms`]); 22023 for a categorical one that
+    /// looks like an identifier ([`refuse_identifier`]).
+    pub fn atoms(&self, rows: &mut dyn SummedRows, name: &str) -> Result<Vec<(Atom, u64, f64)>> {
+        let atoms = rows.atoms(name)?;
+        let categorical = self
+            .features
+            .iter()
+            .any(|(n, input)| n == name && *input == Input::Text);
+        if categorical {
+            let levels = atoms.iter().filter(|(a, _, _)| matches!(a, Atom::Level(_)));
+            let (distinct, rows) = levels.fold((0usize, 0usize), |(d, r), (_, count, _)| {
+                (
+                    d + usize::from(*count > 0),
+                    r.saturating_add(*count as usize),
+                )
+            });
+            refuse_identifier(name, rows, distinct, self.allow_identifier)?;
+        }
+        Ok(atoms)
+    }
+
     /// The numeric features' names, in the `numbers` array's order.
     fn numbers(&self) -> Vec<&str> {
         self.features
@@ -140,7 +164,7 @@ impl SumsInput<'_> {
         let mut number = 0;
         for (name, input) in self.features {
             let transform = if *input == Input::Text {
-                let atoms = rows.atoms(name)?;
+                let atoms = self.atoms(rows, name)?;
                 let counts = atoms.iter().map(|(atom, c, _)| match atom {
                     Atom::Level(level) => (Some(level.as_str()), *c as usize),
                     _ => (None, *c as usize),

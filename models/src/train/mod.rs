@@ -23,7 +23,7 @@ use crate::data::{Column, Dataset, TargetColumn, NULL_CODE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::{registry, Algorithm, Fitted, Params};
 pub use crate::fit::Limits;
-use crate::fit::{FitInput, TrainLabels};
+use crate::fit::{refuse_identifier, FitInput, TrainLabels};
 use crate::memory;
 use crate::options::{SplitSpec, Task, TrainOptions, Training};
 use crate::progress::{Phase, Progress, Silent};
@@ -524,15 +524,9 @@ fn fit_supervised(
     })
 }
 
-/// Rows a categorical feature must have, each with a value of its own, before it counts as an
-/// identifier: fewer rows make no model anyone deploys, and a small example table's labels
-/// may be unique without naming anyone.
-pub const IDENTIFIER_MIN_ROWS: usize = 20;
-
 /// 22023 for a categorical feature (not a text feature, whose hashed words are not stored)
-/// with a distinct value in every row that has one, at least [`IDENTIFIER_MIN_ROWS`] of them:
-/// an account number, a name, an e-mail. Its levels would be stored, each one customer's.
-/// `options.allow_identifier` lets it through.
+/// with a distinct value in every row that has one ([`refuse_identifier`]), unless
+/// `options.allow_identifier`.
 pub fn refuse_identifier_features(data: &Dataset, options: &TrainOptions) -> Result<()> {
     if options.allow_identifier {
         return Ok(());
@@ -544,17 +538,21 @@ pub fn refuse_identifier_features(data: &Dataset, options: &TrainOptions) -> Res
         if options.text.iter().any(|(name, _)| *name == feature.name) {
             continue;
         }
-        let rows = column.codes.iter().filter(|&&c| c != NULL_CODE).count();
-        if rows >= IDENTIFIER_MIN_ROWS && column.levels.len() == rows {
-            return Err(Error::invalid_option(format!(
-                "column \"{}\" looks like an identifier: each of its {rows} values occurs in one row only, and a model stores the levels it reads",
-                feature.name
-            ))
-            .with_hint(format!(
-                "leave it out (\"exclude_pii\": [\"{}\"]), or set \"allow_identifier\": true if it is not personal data",
-                feature.name
-            )));
+        // The levels present, not the column's level list: a subset's rows (a fold) share
+        // their parent's list.
+        let mut seen = vec![false; column.levels.len()];
+        let (mut rows, mut distinct) = (0usize, 0usize);
+        for &code in &column.codes {
+            if code == NULL_CODE {
+                continue;
+            }
+            rows += 1;
+            if let Some(seen) = seen.get_mut(code as usize) {
+                distinct += usize::from(!*seen);
+                *seen = true;
+            }
         }
+        refuse_identifier(&feature.name, rows, distinct, false)?;
     }
     Ok(())
 }

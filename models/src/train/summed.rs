@@ -46,6 +46,7 @@ impl SummedTraining<'_> {
             target: self.target,
             classifier,
             preprocess: &preprocess,
+            allow_identifier: self.options.allow_identifier,
         };
         let fitted = summed.fit_from_sums(&input, rows, &mut notes)?;
         let (eta, labels) = rows.outputs(&fitted.output_pass)?;

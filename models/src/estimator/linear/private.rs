@@ -158,9 +158,15 @@ pub fn fit(
         .extend(delta_note(sgd.budget.delta, input.train.len()));
     let preprocessor = super::fit_standardized(input)?;
     let width = preprocessor.width();
-    // The batches are read from the columns: the data and a block of design rows.
+    // The batches are read from the columns: the data, a block of design rows, and a step's
+    // sampled positions (Poisson: counted as twice the batch, at most every row).
+    let positions = sgd
+        .batch_size
+        .saturating_mul(2)
+        .min(input.train.len())
+        .saturating_mul(std::mem::size_of::<usize>());
     input.claim(check_solver_memory(
-        input.data_bytes(),
+        input.data_bytes().saturating_add(positions),
         width,
         (0, DENSE_BLOCKS),
         input.limits,

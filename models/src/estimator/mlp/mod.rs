@@ -86,6 +86,10 @@ pub fn fit_estimator(
 /// tensor (a u32 each), and the split's order (a usize).
 const BYTES_PER_TRAINING_ROW: usize = 28;
 
+/// Bytes a private step adds per network parameter (f32 each): the clipped sum, the noise,
+/// their sum and its scaled copy the optimizer reads.
+const PRIVATE_BYTES_PER_PARAMETER: usize = 16;
+
 /// Bytes a class weight adds per training row: its value and its shuffled copy (f32 each).
 const BYTES_PER_CLASS_WEIGHT: usize = 8;
 
@@ -118,7 +122,14 @@ fn check_network_memory(
     } else {
         params.batch_size
     };
-    let network = training_memory_bytes(width, &params.hidden, outputs, batch);
+    let network = training_memory_bytes(width, &params.hidden, outputs, batch).saturating_add(
+        if params.privacy.is_some() {
+            parameter_count(width, &params.hidden, outputs)
+                .saturating_mul(PRIVATE_BYTES_PER_PARAMETER)
+        } else {
+            0
+        },
+    );
     if design.saturating_add(network) > limits.max_memory_bytes {
         let shape: Vec<String> = std::iter::once(width)
             .chain(params.hidden.iter().copied())

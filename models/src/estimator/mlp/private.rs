@@ -10,26 +10,26 @@
 //! ‖δᵢ‖²·(‖aᵢ‖² + 1) and the clipped sum is (c ⊙ δ)ᵀ·(a, 1) (Goodfellow 2015; Opacus's
 //! `GradSampleModule` for `nn.Linear`).
 //!
-//! Initialization and dropout masks come from the training's seed, the sampling and the
-//! noise from the operating system's generator: a private training does not repeat itself.
+//! Initialization comes from the training's seed; the sampling, the noise and the dropout
+//! masks from the operating system's generator: a private training does not repeat itself.
+//! No epoch's loss is logged (it would be a statistic of the rows without noise).
 
 use super::device::{candle, device_name};
 use super::optim::NetworkOptimizer;
 use super::params::{Loss, MlpParams};
 use super::training::{
-    batch_tensor, diverged, forward_probed, init_layers, loss_kind, network_of, row_losses,
-    LayerVars, MlpFit, Probe, TrainingData,
+    batch_tensor, forward_probed, init_layers, loss_kind, network_of, row_losses, LayerVars,
+    MlpFit, Probe, TrainingData,
 };
 use crate::dp_sgd::{clip_factor, poisson_batch, secret_rng, DpPlan, PrivacyBudget};
 use crate::error::{Error, ErrorKind, Result};
-use crate::progress::{EpochLog, Progress};
+use crate::progress::Progress;
 use candle_core::backprop::GradStore;
 use candle_core::{Device, Tensor, Var};
 use ndarray::Array2;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
-use std::time::Instant;
 
 /// Trains a network on `data` by DP-SGD within `budget`.
 pub fn fit(
@@ -45,6 +45,15 @@ pub fn fit(
     let plan = DpPlan::new(budget, rows, options.batch_size, options.epochs)?;
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut secret = secret_rng()?;
+    // Dropout masks from a generator no one can replay: drawn from the stored seed, they
+    // would be a public function of each row's position in its batch, and one row more would
+    // move every later row's mask, a change the clipping does not bound.
+    let mut masks = SmallRng::from_rng(&mut secret).map_err(|e| {
+        Error::new(
+            ErrorKind::Internal,
+            format!("the dropout masks' generator failed: {e}"),
+        )
+    })?;
     let layers = init_layers(x.width(), &options.hidden, outputs, &mut rng, device)?;
     let parameters: Vec<Var> = layers
         .iter()
@@ -54,11 +63,8 @@ pub fn fit(
     let mut block = Array2::<f64>::zeros((options.batch_size.min(rows).max(1), x.width()));
     let mut batch = Vec::new();
     let mut labels = Vec::new();
-    let mut log = Vec::with_capacity(options.epochs);
     let mut steps = 0u64;
     for epoch in 1..=options.epochs {
-        let started = Instant::now();
-        let (mut loss_sum, mut sampled) = (0.0, 0usize);
         for _ in 0..plan.steps_per_epoch {
             poisson_batch(&mut secret, rows, plan.sample_rate, &mut batch);
             let mut summed = if batch.is_empty() {
@@ -73,13 +79,11 @@ pub fn fit(
                     (&xb, &yb),
                     (options, loss, outputs),
                     budget,
-                    &mut rng,
+                    &mut masks,
                 )?;
                 if !batch_loss.is_finite() {
-                    return Err(diverged(epoch, batch_loss / batch.len() as f64));
+                    return Err(private_divergence(epoch));
                 }
-                loss_sum += batch_loss;
-                sampled += batch.len();
                 Some(gradients)
             };
             let store = noisy_mean(&layers, summed.take(), &plan, rows, &mut secret)?;
@@ -88,28 +92,27 @@ pub fn fit(
             crate::interrupt::check();
             progress.step()?;
         }
-        let entry = EpochLog {
-            epoch,
-            of: options.epochs,
-            train_loss: if sampled > 0 {
-                loss_sum / sampled as f64
-            } else {
-                0.0
-            },
-            valid_loss: None,
-            seconds: started.elapsed().as_secs_f64(),
-            rows_added: None,
-        };
-        log.push(entry);
-        progress.epoch(&entry)?;
     }
+    // No epoch log: a loss over the sampled rows is computed without noise, and neither
+    // stored (finml.training_log) nor told (a NOTICE an epoch) under the guarantee.
     Ok(MlpFit {
         network: network_of(&layers, options.activation)?,
-        best_epoch: log.len(),
-        log,
+        best_epoch: options.epochs,
+        log: Vec::new(),
         device: device_name(device),
         privacy: Some(plan.spent(steps)?),
     })
+}
+
+/// A private training whose loss left the finite numbers, told without the loss (a value of
+/// the sampled rows that no noise covers).
+fn private_divergence(epoch: usize) -> Error {
+    Error::invalid_data(format!(
+        "the network's private training diverged in epoch {epoch}: its loss is not a finite number"
+    ))
+    .with_hint(
+        "lower learning_rate or privacy.max_grad_norm, or rescale features and target to moderate ranges",
+    )
 }
 
 /// One batch's rows' gradients, each clipped to the budget's C and summed: per layer, the

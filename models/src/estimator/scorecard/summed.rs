@@ -31,7 +31,7 @@ impl SummedFit for ScorecardParams {
         let (_, n, positives) = input.moments(rows)?;
         let mut binned = Vec::with_capacity(named.len());
         for &(name, number) in &named {
-            let atoms = rows.atoms(name)?;
+            let atoms = input.atoms(rows, name)?;
             binned.push((name.to_owned(), bin_atoms(name, number, atoms, self)?));
         }
         let mut woe = WoeSums {
