@@ -545,20 +545,23 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::InvalidData, "no usable feature");
     }
 
+    /// The plan of the test columns with target "bad" under options `o`, of `features` when
+    /// given.
+    fn attempt(o: serde_json::Value, features: Option<&[&str]>) -> Result<ReadPlan> {
+        let requested: Option<Vec<String>> =
+            features.map(|f| f.iter().map(|s| s.to_string()).collect());
+        plan(
+            &columns(),
+            vec![],
+            "t",
+            Some("bad"),
+            requested.as_deref(),
+            &options(o),
+        )
+    }
+
     #[test]
     fn a_protected_attribute_is_never_a_feature() {
-        let attempt = |o: serde_json::Value, features: Option<&[&str]>| {
-            let requested: Option<Vec<String>> =
-                features.map(|f| f.iter().map(|s| s.to_string()).collect());
-            plan(
-                &columns(),
-                vec![],
-                "t",
-                Some("bad"),
-                requested.as_deref(),
-                &options(o),
-            )
-        };
         let e = attempt(json!({"exclude": ["id"], "protected": ["region"]}), None).unwrap_err();
         assert_eq!(
             e.kind,
@@ -590,18 +593,6 @@ mod tests {
 
     #[test]
     fn a_personal_identifier_is_left_out_and_refused_when_named() {
-        let attempt = |o: serde_json::Value, features: Option<&[&str]>| {
-            let requested: Option<Vec<String>> =
-                features.map(|f| f.iter().map(|s| s.to_string()).collect());
-            plan(
-                &columns(),
-                vec![],
-                "t",
-                Some("bad"),
-                requested.as_deref(),
-                &options(o),
-            )
-        };
         let plan = attempt(json!({"exclude": ["id"], "exclude_pii": ["region"]}), None).unwrap();
         assert_eq!(
             names(&plan),

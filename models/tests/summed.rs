@@ -439,8 +439,7 @@ fn an_identifier_is_refused_from_sums_too() {
     for algorithm in [LOGISTIC, SCORECARD] {
         let options = TrainOptions::from_json(&json!({"positive": "bad", "test_size": 0})).unwrap();
         let e = try_train_summed(&data, classes.clone(), &options, algorithm, Some("bad"))
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         assert_eq!(e.kind, ErrorKind::InvalidOption, "{}", algorithm.as_str());
         assert!(
             e.message
