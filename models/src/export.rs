@@ -242,7 +242,11 @@ fn check_claims(fields: &Map<String, Value>, model: &Model) -> Result<()> {
             other => plain_metric(other),
         };
         if !plausible {
-            return Err(invalid(format!("metric \"{name}\" is not a finite number")));
+            return Err(invalid(if name == "privacy" {
+                "metric \"privacy\" is not a privacy budget that the accountant gives for its noise, sampling rate, steps and delta".to_owned()
+            } else {
+                format!("metric \"{name}\" is not a finite number")
+            }));
         }
     }
     Ok(())
