@@ -11,7 +11,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::bad;
-use crate::privacy::{default_orders, epsilon_spent, noise_multiplier, Steps};
+use crate::privacy::{noise_multiplier, Steps};
 use rand::rngs::{OsRng, StdRng};
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
@@ -104,7 +104,6 @@ pub struct DpPlan {
     pub noise_multiplier: f64,
     pub sample_rate: f64,
     pub steps_per_epoch: u64,
-    pub epochs: usize,
 }
 
 impl DpPlan {
@@ -137,7 +136,6 @@ impl DpPlan {
             noise_multiplier: sigma,
             sample_rate,
             steps_per_epoch,
-            epochs,
         })
     }
 
@@ -155,12 +153,12 @@ impl DpPlan {
 
     /// What `steps` steps of this plan spent, by the RDP accountant at the budget's δ.
     pub fn spent(&self, steps: u64) -> Result<PrivacySpent> {
-        let history = [Steps {
+        let epsilon = Steps {
             noise_multiplier: self.noise_multiplier,
             sample_rate: self.sample_rate,
             steps,
-        }];
-        let (epsilon, _) = epsilon_spent(&history, self.budget.delta, &default_orders())?;
+        }
+        .epsilon(self.budget.delta)?;
         Ok(PrivacySpent {
             epsilon,
             delta: self.budget.delta,
@@ -226,12 +224,12 @@ impl PrivacySpent {
     /// (within 1e-9 relative): an imported model's budget is the exporting database's claim,
     /// and one that does not add up is refused.
     pub fn adds_up(&self) -> Result<bool> {
-        let history = [Steps {
+        let epsilon = Steps {
             noise_multiplier: self.noise_multiplier,
             sample_rate: self.sample_rate,
             steps: self.steps,
-        }];
-        let (epsilon, _) = epsilon_spent(&history, self.delta, &default_orders())?;
+        }
+        .epsilon(self.delta)?;
         Ok((epsilon - self.epsilon).abs() <= 1e-9 * epsilon.abs().max(1.0))
     }
 }
@@ -279,10 +277,15 @@ pub fn clip_factor(norm: f64, max_grad_norm: f64) -> f64 {
     (max_grad_norm / (norm + CLIP_GUARD)).min(1.0)
 }
 
+/// A draw of Gaussian noise of standard deviation `std`.
+pub fn gaussian(rng: &mut impl Rng, std: f64) -> f64 {
+    std * rng.sample::<f64, _>(StandardNormal)
+}
+
 /// Adds Gaussian noise of standard deviation `std` to each of `values`.
 pub fn add_noise(rng: &mut impl Rng, std: f64, values: &mut [f64]) {
     for v in values {
-        *v += std * rng.sample::<f64, _>(StandardNormal);
+        *v += gaussian(rng, std);
     }
 }
 
@@ -295,6 +298,14 @@ pub fn delta_note(delta: f64, rows: usize) -> Option<String> {
             1.0 / rows as f64
         )
     })
+}
+
+/// The refusal of `class_weight` under privacy, for every estimator that has both.
+pub fn class_weight_voids_the_guarantee() -> Error {
+    voids_the_guarantee(
+        "class_weight",
+        "class weights are computed from the data's class counts, which no noise covers",
+    )
 }
 
 /// The refusal of an option that a private training cannot account for.

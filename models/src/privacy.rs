@@ -188,6 +188,13 @@ pub struct Steps {
     pub steps: u64,
 }
 
+impl Steps {
+    /// The ε these steps alone spend at `delta`, over Opacus's default orders.
+    pub fn epsilon(self, delta: f64) -> Result<f64> {
+        Ok(epsilon_spent(&[self], delta, &default_orders())?.0)
+    }
+}
+
 /// The ε spent by `history` at `delta` over `orders`, and the order that gives it: RDP adds
 /// over the history, then converts once (Balle et al. 2020, Theorem 21); the first smallest
 /// ε, NaNs skipped; ∞ when every order's is NaN.
@@ -224,14 +231,13 @@ pub fn noise_multiplier(
     steps: u64,
     tolerance: f64,
 ) -> Result<f64> {
-    let orders = default_orders();
     let epsilon_at = |sigma: f64| -> Result<f64> {
-        let history = [Steps {
+        Steps {
             noise_multiplier: sigma,
             sample_rate: q,
             steps,
-        }];
-        Ok(epsilon_spent(&history, delta, &orders)?.0)
+        }
+        .epsilon(delta)
     };
     let (mut sigma_low, mut sigma_high) = (0.0, 10.0);
     let mut epsilon_high = f64::INFINITY;

@@ -238,3 +238,24 @@ fn the_weights_noise_has_the_planned_standard_deviation() {
     let ratio = mean_square / (expected_sd * expected_sd);
     assert!((0.6..1.5).contains(&ratio), "{ratio}");
 }
+
+/// A private network whose loss leaves the finite numbers stops with 22000, and its message
+/// holds no loss (a value of the sampled rows without noise).
+#[test]
+fn a_diverging_private_network_is_refused_without_its_loss() {
+    let mut data = applicants(2_000);
+    // Amounts near f32's largest: their squared errors overflow.
+    let amounts = (0..2_000).map(|i| 1e37 * (1.0 + (i % 7) as f64)).collect();
+    data.target = finml_models::data::TargetColumn::Numeric(NumericColumn { values: amounts });
+    let options =
+        TrainOptions::from_json(&json!({"hidden": [4], "epochs": 1, "privacy": {"epsilon": 3}}))
+            .unwrap();
+    let error = train(&data, MLP, &options, limits()).unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidData, "{error:?}");
+    assert!(
+        error.message.contains("private training diverged"),
+        "{}",
+        error.message
+    );
+    assert!(!error.message.contains("inf"), "{}", error.message);
+}

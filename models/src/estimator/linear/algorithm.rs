@@ -8,7 +8,7 @@ use super::{
     LOGISTIC_DEFAULT_L2, LOGISTIC_KEYS, SOLVER_KEYS,
 };
 use crate::data::{Dataset, RawValue};
-use crate::dp_sgd::{voids_the_guarantee, PrivacyBudget};
+use crate::dp_sgd::{class_weight_voids_the_guarantee, voids_the_guarantee, PrivacyBudget};
 use crate::error::{Error, Result};
 use crate::estimator::importance_mismatch;
 use crate::estimator::{
@@ -124,10 +124,7 @@ fn refuse_with_privacy(
     options: &Map<String, Value>,
 ) -> Result<()> {
     if solver.class_weight.is_some() {
-        return Err(voids_the_guarantee(
-            "class_weight",
-            "class weights are computed from the data's class counts, which no noise covers",
-        ));
+        return Err(class_weight_voids_the_guarantee());
     }
     if std_errors == Some(true) {
         return Err(voids_the_guarantee(

@@ -116,19 +116,16 @@ fn check_network_memory(
         .saturating_add((validation_rows as usize).saturating_mul(width.saturating_mul(4)));
     // A private training's batches are Poisson samples around batch_size, and each holds
     // per-row gradients of its pre-activations beside the activations: counted as twice the
-    // batch.
-    let batch = if params.privacy.is_some() {
-        params.batch_size.saturating_mul(2)
-    } else {
-        params.batch_size
+    // batch, with each step's noisy gradients beside the parameters.
+    let (batch, per_parameter) = match params.privacy {
+        Some(_) => (
+            params.batch_size.saturating_mul(2),
+            PRIVATE_BYTES_PER_PARAMETER,
+        ),
+        None => (params.batch_size, 0),
     };
     let network = training_memory_bytes(width, &params.hidden, outputs, batch).saturating_add(
-        if params.privacy.is_some() {
-            parameter_count(width, &params.hidden, outputs)
-                .saturating_mul(PRIVATE_BYTES_PER_PARAMETER)
-        } else {
-            0
-        },
+        parameter_count(width, &params.hidden, outputs).saturating_mul(per_parameter),
     );
     if design.saturating_add(network) > limits.max_memory_bytes {
         let shape: Vec<String> = std::iter::once(width)

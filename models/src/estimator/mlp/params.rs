@@ -1,7 +1,7 @@
 //! The validated parameters of algorithm "mlp", parsed from its keys of the options object
 //! (the way linfa's `*ValidParams` are: a value of this type is always usable).
 
-use crate::dp_sgd::{voids_the_guarantee, PrivacyBudget};
+use crate::dp_sgd::{class_weight_voids_the_guarantee, voids_the_guarantee, PrivacyBudget};
 use crate::error::Result;
 use crate::json::{bad, count, enum_value, number_in};
 use serde::{Deserialize, Serialize};
@@ -209,10 +209,7 @@ impl MlpParams {
             ));
         }
         if self.class_weight.is_some() {
-            return Err(voids_the_guarantee(
-                "class_weight",
-                "class weights are computed from the data's class counts, which no noise covers",
-            ));
+            return Err(class_weight_voids_the_guarantee());
         }
         Ok(())
     }

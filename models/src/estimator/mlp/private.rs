@@ -18,18 +18,17 @@ use super::device::{candle, device_name};
 use super::optim::NetworkOptimizer;
 use super::params::{Loss, MlpParams};
 use super::training::{
-    batch_tensor, forward_probed, init_layers, loss_kind, network_of, row_losses, LayerVars,
-    MlpFit, Probe, TrainingData,
+    batch_tensor, forward_probed, init_layers, loss_kind, network_of, parameters, row_losses,
+    LayerVars, MlpFit, Probe, TrainingData,
 };
-use crate::dp_sgd::{clip_factor, poisson_batch, secret_rng, DpPlan, PrivacyBudget};
+use crate::dp_sgd::{clip_factor, gaussian, poisson_batch, secret_rng, DpPlan, PrivacyBudget};
 use crate::error::{Error, ErrorKind, Result};
 use crate::progress::Progress;
 use candle_core::backprop::GradStore;
-use candle_core::{Device, Tensor, Var};
+use candle_core::{Device, Tensor};
 use ndarray::Array2;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use rand_distr::StandardNormal;
 
 /// Trains a network on `data` by DP-SGD within `budget`.
 pub fn fit(
@@ -55,11 +54,7 @@ pub fn fit(
         )
     })?;
     let layers = init_layers(x.width(), &options.hidden, outputs, &mut rng, device)?;
-    let parameters: Vec<Var> = layers
-        .iter()
-        .flat_map(|l| [l.weights.clone(), l.bias.clone()])
-        .collect();
-    let mut optimizer = NetworkOptimizer::new(parameters, options).map_err(candle)?;
+    let mut optimizer = NetworkOptimizer::new(parameters(&layers), options).map_err(candle)?;
     let mut block = Array2::<f64>::zeros((options.batch_size.min(rows).max(1), x.width()));
     let mut batch = Vec::new();
     let mut labels = Vec::new();
@@ -67,7 +62,7 @@ pub fn fit(
     for epoch in 1..=options.epochs {
         for _ in 0..plan.steps_per_epoch {
             poisson_batch(&mut secret, rows, plan.sample_rate, &mut batch);
-            let mut summed = if batch.is_empty() {
+            let summed = if batch.is_empty() {
                 None
             } else {
                 labels.clear();
@@ -86,7 +81,7 @@ pub fn fit(
                 }
                 Some(gradients)
             };
-            let store = noisy_mean(&layers, summed.take(), &plan, rows, &mut secret)?;
+            let store = noisy_mean(&layers, summed, &plan, rows, &mut secret)?;
             optimizer.step(&store).map_err(candle)?;
             steps += 1;
             crate::interrupt::check();
@@ -147,7 +142,7 @@ fn clipped_sum(
 
 /// Each layer's per-row gradient of the batch's summed loss with respect to its
 /// pre-activation (rows × units), the layers' probes, and the summed loss.
-pub(super) fn row_gradients(
+fn row_gradients(
     layers: &[LayerVars],
     (x, y): (&Tensor, &Tensor),
     (options, loss, outputs): (&MlpParams, Loss, usize),
@@ -177,7 +172,7 @@ pub(super) fn row_gradients(
 }
 
 /// Each row's gradient norm over every layer's weights and bias: √Σ ‖δᵢ‖²·(‖aᵢ‖² + 1).
-pub(super) fn row_gradient_norms(per_row: &[Tensor], probes: &[Probe]) -> Result<Vec<f32>> {
+fn row_gradient_norms(per_row: &[Tensor], probes: &[Probe]) -> Result<Vec<f32>> {
     let mut squares: Option<Tensor> = None;
     for (delta, probe) in per_row.iter().zip(probes) {
         let layer = delta
@@ -220,18 +215,18 @@ fn noisy_mean(
     let std = plan.noise_std();
     let mut store = GradStore::default();
     for (k, layer) in layers.iter().enumerate() {
-        for (k_part, var) in [&layer.weights, &layer.bias].into_iter().enumerate() {
+        let sums = summed.as_ref().map(|s| &s[k]);
+        let parts = [
+            (&layer.weights, sums.map(|(weights, _)| weights)),
+            (&layer.bias, sums.map(|(_, bias)| bias)),
+        ];
+        for (var, sum) in parts {
             let shape = var.as_tensor().dims().to_vec();
             let count: usize = shape.iter().product();
-            let noise: Vec<f32> = (0..count)
-                .map(|_| (std * secret.sample::<f64, _>(StandardNormal)) as f32)
-                .collect();
+            let noise: Vec<f32> = (0..count).map(|_| gaussian(secret, std) as f32).collect();
             let noise = Tensor::from_vec(noise, shape, var.device()).map_err(candle)?;
-            let total = match &summed {
-                Some(sums) => {
-                    let sum = if k_part == 0 { &sums[k].0 } else { &sums[k].1 };
-                    sum.add(&noise).map_err(candle)?
-                }
+            let total = match sum {
+                Some(sum) => sum.add(&noise).map_err(candle)?,
                 None => noise,
             };
             store.insert(var.as_tensor(), total.affine(scale, 0.0).map_err(candle)?);
@@ -244,6 +239,7 @@ fn noisy_mean(
 mod tests {
     use super::*;
     use crate::mlp::params::Activation;
+    use candle_core::Var;
 
     const X: [[f64; 2]; 3] = [[1.0, 2.0], [-0.5, 0.25], [0.0, -1.0]];
     const Y: [f64; 3] = [1.0, 0.0, 1.0];

@@ -44,7 +44,7 @@ pub(super) struct LayerVars {
 }
 
 /// Every trainable parameter, in layer order (weights, then bias), for the optimizer.
-fn parameters(layers: &[LayerVars]) -> Vec<Var> {
+pub(super) fn parameters(layers: &[LayerVars]) -> Vec<Var> {
     layers
         .iter()
         .flat_map(|l| [l.weights.clone(), l.bias.clone()])
