@@ -318,6 +318,11 @@ SELECT fin_import('imp', jsonb_set(:'doc', '{version}', '-1'));
 SELECT fin_import('imp', jsonb_set(:'doc', '{train_rows}', '0'));
 SELECT fin_import('imp', jsonb_set(:'doc', '{metrics,auc}', '[0.99]'));
 \echo :LAST_ERROR_SQLSTATE
+-- A privacy budget the accountant does not give for its noise, rate and steps (22000).
+SELECT fin_import('imp', jsonb_set(:'doc', '{metrics,privacy}',
+       '{"epsilon": 0.1, "delta": 1e-5, "target_epsilon": 1, "noise_multiplier": 0.5,
+         "max_grad_norm": 1, "sample_rate": 0.1, "steps": 1000, "accountant": "rdp"}'));
+\echo :LAST_ERROR_SQLSTATE
 SELECT fin_import('imp', jsonb_set(:'doc', '{trained_by}', to_jsonb(repeat('x', 100))));
 SELECT fin_import('imp', jsonb_set(:'doc', '{target}', '"amount"'));
 SELECT fin_import('imp', edited(:'doc', '"intercept":[-0-9.e]+', '"intercept":3.5'));
