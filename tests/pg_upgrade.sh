@@ -42,7 +42,10 @@ cluster() { # bin folder, data folder: a cluster with finml preloaded, as README
     # The same encoding and locale on both sides (pg_upgrade requires it); no data checksums,
     # which initdb of 18 turns on by default and 15's cluster lacks.
     local checksums=()
-    if "$1/initdb" --help | grep -q -- --no-data-checksums; then checksums=(--no-data-checksums); fi
+    # grep -q on a pipe would close it early, and pipefail then reads initdb's SIGPIPE as "no".
+    local help
+    help=$("$1/initdb" --help)
+    if [[ $help == *--no-data-checksums* ]]; then checksums=(--no-data-checksums); fi
     as_pg "$1/initdb" -D "$2" -A trust -U "$PG_USER" -E UTF8 --locale=C --no-sync "${checksums[@]}" >/dev/null
     echo "shared_preload_libraries = 'finml'" >> "$2/postgresql.conf"
 }
