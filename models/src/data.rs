@@ -325,6 +325,10 @@ impl Dataset {
 /// Label of the NULL level of a categorical feature in term names and reports.
 pub const MISSING_LEVEL: &str = "(missing)";
 
+/// Label of a reference level that is not stored by name: every level was seen in fewer rows
+/// than `min_level_rows`.
+pub const OTHER_LEVEL: &str = "(other)";
+
 /// One input value of a feature at predict time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RawValue<'a> {

@@ -7,6 +7,7 @@
 
 use crate::data::{Column, Dataset, RawValue, NULL_CODE};
 use crate::preprocess::{Input, Preprocessor, Transform};
+use crate::options::{Minimization, StoreReference};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -161,8 +162,11 @@ impl Distribution {
     }
 
     /// The level shares of `levels` (`None`: NULL), the most frequent
-    /// [`DRIFT_MAX_LEVELS`] kept by name.
-    pub fn of_levels<'a>(levels: impl Iterator<Item = Option<&'a str>>) -> Distribution {
+    /// [`DRIFT_MAX_LEVELS`] of those seen `min_rows` times kept by name.
+    pub fn of_levels<'a>(
+        levels: impl Iterator<Item = Option<&'a str>>,
+        min_rows: usize,
+    ) -> Distribution {
         let mut counts: HashMap<&str, usize> = HashMap::new();
         let (mut nulls, mut total) = (0usize, 0usize);
         for level in levels {
@@ -175,8 +179,13 @@ impl Distribution {
         let mut by_count: Vec<(&str, usize)> = counts.into_iter().collect();
         by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let total = total.max(1) as f64;
-        let other: usize = by_count.iter().skip(DRIFT_MAX_LEVELS).map(|(_, c)| c).sum();
-        by_count.truncate(DRIFT_MAX_LEVELS);
+        let named = by_count
+            .iter()
+            .take(DRIFT_MAX_LEVELS)
+            .take_while(|&&(_, c)| c >= min_rows)
+            .count();
+        let other: usize = by_count.iter().skip(named).map(|(_, c)| c).sum();
+        by_count.truncate(named);
         let mut distribution = Distribution::Levels {
             levels: by_count.iter().map(|(l, _)| (*l).to_owned()).collect(),
             shares: by_count.iter().map(|&(_, c)| c as f64 / total).collect(),
@@ -324,16 +333,18 @@ impl DriftReference {
     /// feature's distribution is only its NULL share: a later period's dates always lie
     /// beyond the training deciles, and memos are nearly all distinct, so their values'
     /// shares would signal drift that is not there.
-    /// With `coarse`, the features' deciles are rounded to 2 significant digits
-    /// (`store_reference` "coarse"; the prediction's are the model's, not a customer's).
+    /// With `store_reference` "coarse", the features' deciles are rounded to 2 significant
+    /// digits (the prediction's are the model's, not a customer's); levels seen in fewer than
+    /// `min_level_rows` rows of the sample count among the "other" levels, unnamed.
     pub fn measure(
         data: &Dataset,
         features: &[(&str, Tracked)],
         sample: &[usize],
         predictions: Vec<f64>,
-        coarse: bool,
+        minimization: Minimization,
     ) -> DriftReference {
-        let digits = coarse.then_some(COARSE_DIGITS);
+        let digits = (minimization.store_reference == StoreReference::Coarse)
+            .then_some(COARSE_DIGITS);
         let features = features
             .iter()
             .map(
@@ -357,10 +368,13 @@ impl DriftReference {
                         digits,
                     ),
                     Some(Column::Categorical(c)) => {
-                        Distribution::of_levels(sample.iter().map(|&r| match c.codes[r] {
-                            NULL_CODE => None,
-                            code => Some(c.levels[code as usize].as_str()),
-                        }))
+                        Distribution::of_levels(
+                            sample.iter().map(|&r| match c.codes[r] {
+                                NULL_CODE => None,
+                                code => Some(c.levels[code as usize].as_str()),
+                            }),
+                            minimization.min_level_rows,
+                        )
                     }
                     None => Distribution::of_numbers(std::iter::empty()),
                 },
@@ -523,7 +537,7 @@ mod tests {
             .collect();
         let mut rows: Vec<Option<&str>> = many.iter().map(|l| Some(l.as_str())).collect();
         rows.extend([Some("l000"), None]);
-        let d = Distribution::of_levels(rows.into_iter());
+        let d = Distribution::of_levels(rows.into_iter(), 1);
         let Distribution::Levels {
             levels,
             other_share,

@@ -61,6 +61,12 @@ impl DeployPolicy {
     }
 }
 
+/// Rows a category level must be seen in to be stored by name (`min_level_rows`): the
+/// threshold rule of statistical disclosure control (no published cell of fewer than n
+/// persons) at its cautious setting, n = 10. Every level of the credit example has at
+/// least 20 rows, so its models are the same with or without it.
+pub const DEFAULT_MIN_LEVEL_ROWS: usize = 10;
+
 /// What the stored model keeps of its training population for drift (`store_reference`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,6 +79,14 @@ pub enum StoreReference {
     Coarse,
     /// Nothing: fin_psi and fin_monitor then refuse the version (0A000).
     None,
+}
+
+/// What a stored model may keep of its training rows beyond the fit itself: the drift
+/// reference, and levels by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Minimization {
+    pub store_reference: StoreReference,
+    pub min_level_rows: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,6 +103,7 @@ struct RawOptions {
     impute: Option<Impute>,
     task: Option<Task>,
     max_categories: Option<usize>,
+    min_level_rows: Option<usize>,
     deploy: Option<Value>,
     deploy_tolerance: Option<f64>,
     order_by: Option<Value>,
@@ -115,6 +130,7 @@ pub const TRAINING_KEYS: &[&str] = &[
     "impute",
     "task",
     "max_categories",
+    "min_level_rows",
     "deploy",
     "deploy_tolerance",
     "order_by",
@@ -152,6 +168,10 @@ pub struct TrainOptions {
     /// Most frequent levels kept per categorical feature; rarer ones join the reference
     /// level. Default 50.
     pub max_categories: usize,
+    /// Categorical levels seen in fewer training rows are not stored: they join the
+    /// reference level (a scorecard's bin of NULL and unseen levels), and the drift reference's
+    /// "other" share. Default [`DEFAULT_MIN_LEVEL_ROWS`].
+    pub min_level_rows: usize,
     /// When the new version is deployed; `None`: the caller's default (fin_train deploys
     /// always, fin_retrain if better).
     pub deploy: Option<DeployPolicy>,
@@ -262,6 +282,13 @@ impl TrainOptions {
             return Err(Error::invalid_option("max_categories must be at least 2")
                 .with_hint("it counts the reference level; the default is 50"));
         }
+        let min_level_rows = raw.min_level_rows.unwrap_or(DEFAULT_MIN_LEVEL_ROWS);
+        if min_level_rows < 1 {
+            return Err(Error::invalid_option("min_level_rows must be at least 1")
+                .with_hint(format!(
+                    "1 stores every level seen in training; the default is {DEFAULT_MIN_LEVEL_ROWS}"
+                )));
+        }
         let deploy_tolerance = raw.deploy_tolerance.unwrap_or(0.0);
         if !(deploy_tolerance.is_finite() && deploy_tolerance >= 0.0) {
             return Err(Error::invalid_option(format!(
@@ -283,6 +310,7 @@ impl TrainOptions {
             impute: raw.impute.unwrap_or(Impute::Median),
             task: raw.task.map(supervised_task).transpose()?,
             max_categories,
+            min_level_rows,
             deploy: raw.deploy.as_ref().map(DeployPolicy::parse).transpose()?,
             deploy_tolerance,
             order_by,
@@ -371,8 +399,17 @@ impl TrainOptions {
         PreprocessOptions {
             impute: self.impute,
             max_categories: self.max_categories,
+            min_level_rows: self.min_level_rows,
             dates: self.dates.clone(),
             text: self.text.clone(),
+        }
+    }
+
+    /// What the stored model may keep of the training rows.
+    pub fn minimization(&self) -> Minimization {
+        Minimization {
+            store_reference: self.store_reference,
+            min_level_rows: self.min_level_rows,
         }
     }
 

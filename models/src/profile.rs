@@ -62,7 +62,9 @@ pub fn profile(
                 y: &y,
                 weights: None,
             };
-            let binning = bin_feature(feature, &rows, labels, sc, None)?;
+            // Binned as the training would bin it, so that the IV is the training's.
+            let binning =
+                bin_feature(feature, &rows, labels, (sc, options.min_level_rows), None)?;
             let mut p = shape(&feature.name, &feature.column);
             p.iv = binning.iv();
             p.auc = woe_auc(&binning, &feature.column, &rows, &y);

@@ -216,6 +216,7 @@ fn a_binning_past_its_room_is_refused_with_54000_naming_its_feature() {
         max_bins: 10,
         min_bin_size: 0.05,
         min_bin_events: 1,
+        min_level_rows: 1,
     };
     let bin = |room: usize| {
         let memory = BinningMemory::new(room);

@@ -1,7 +1,8 @@
 //! What a stored model keeps of its training data (issue 39, stored-data minimization):
 //! `store_reference` ("full", "coarse": deciles rounded to 2 significant digits and the shares
 //! counted against the rounded edges; "none": no reference, and drift measurement refused with
-//! 0A000), and categorical features that look like identifiers (a distinct value in every
+//! 0A000), `min_level_rows` (a level of fewer rows is stored by no name, and predicts as a level
+//! never seen), and categorical features that look like identifiers (a distinct value in every
 //! row) refused with 22023 unless `allow_identifier`.
 
 use finml_models::data::{
@@ -10,7 +11,8 @@ use finml_models::data::{
 use finml_models::drift::{round_significant, Distribution};
 use finml_models::mlp::DeviceChoice;
 use finml_models::monitor::DriftCounts;
-use finml_models::registry::{LOGISTIC, SCORECARD};
+use finml_models::data::RawValue;
+use finml_models::registry::{GBDT, KMEANS, LOGISTIC, MLP, SCORECARD};
 use finml_models::{format, train, ErrorKind, Limits, Model, TrainOptions};
 use serde_json::{json, Value};
 
@@ -155,4 +157,81 @@ fn a_column_unique_per_row_is_refused_as_a_categorical_feature() {
     *c = sparse;
     let options = TrainOptions::from_json(&json!({})).unwrap();
     assert!(train(&few, LOGISTIC, &options, limits()).is_ok());
+}
+
+/// [`applications`] with region "west" in the first `rare` rows.
+fn with_rare_region(rare: usize) -> Dataset {
+    let mut data = applications(false);
+    let mut region = CategoricalColumn::default();
+    for i in 0..ROWS {
+        region.push(Some(if i < rare {
+            "west"
+        } else {
+            ["north", "south", "east"][i % 3]
+        }));
+    }
+    data.features[1].column = Column::Categorical(region);
+    data
+}
+
+fn stored_text(model: &Model) -> String {
+    String::from_utf8_lossy(&format::to_bytes(model).unwrap()).into_owned()
+}
+
+#[test]
+fn a_level_of_fewer_rows_than_min_level_rows_is_stored_by_no_name() {
+    // 9 rows of "west": under the default 10, at 1 it is kept.
+    let data = with_rare_region(9);
+    for algorithm in [LOGISTIC, SCORECARD, MLP, GBDT, KMEANS] {
+        let name = algorithm.as_str();
+        let run = |options: Value| {
+            let mut options = options;
+            options["seed"] = json!(7);
+            if algorithm == MLP {
+                options["epochs"] = json!(2);
+            }
+            if algorithm == GBDT {
+                options["n_trees"] = json!(5);
+            }
+            let options = TrainOptions::from_json(&options).unwrap();
+            let mut data = data.clone();
+            if algorithm == KMEANS {
+                data.target = TargetColumn::Absent(ROWS);
+            }
+            train(&data, algorithm, &options, limits()).unwrap().model
+        };
+        let folded = run(json!({}));
+        assert!(!stored_text(&folded).contains("west"), "{name}");
+        let kept = run(json!({"min_level_rows": 1}));
+        assert!(stored_text(&kept).contains("west"), "{name}: a level of 9 rows kept at 1");
+        // A folded level predicts as one never seen.
+        let row = |region| [RawValue::Number(2500.0), RawValue::Text(region)];
+        assert_eq!(
+            folded.predict(&row("west")).unwrap(),
+            folded.predict(&row("atlantis")).unwrap(),
+            "{name}"
+        );
+    }
+    // At exactly 10 training rows the level is kept by the default (the count is the
+    // training rows', so every row trains here).
+    let ten = trained(&with_rare_region(10), json!({"test_size": 0}));
+    assert!(stored_text(&ten).contains("west"));
+    let e = TrainOptions::from_json(&json!({"min_level_rows": 0})).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidOption);
+    assert!(TrainOptions::from_json(&json!({"min_level_rows": -3})).is_err());
+}
+
+#[test]
+fn a_reference_level_under_min_level_rows_is_named_other() {
+    // Every level is rare: the reference keeps no customer's value either.
+    let mut data = applications(false);
+    let mut region = CategoricalColumn::default();
+    for i in 0..ROWS {
+        region.push(Some(&format!("branch-{}", i % 50)));
+    }
+    data.features[1].column = Column::Categorical(region);
+    let model = trained(&data, json!({}));
+    let text = stored_text(&model);
+    assert!(!text.contains("branch-"), "no branch of 8 rows is stored");
+    assert!(text.contains("(other)"));
 }

@@ -347,18 +347,22 @@ fn a_categorical_only_forest_trains_and_bad_options_are_refused() {
         }],
         300,
     );
-    let outcome = train(
-        &data,
-        finml_models::registry::ISOLATION_FOREST,
-        &options(json!({})),
-        LIMITS,
-    )
-    .unwrap();
-    let scores = outcome.model.predict_rows(&data, &[0, 7]).unwrap();
+    // A level of one row is the anomaly, which a model names only if min_level_rows lets it:
+    // by default (10) the level is stored by no name and scores as the common ones.
+    let forest = |o| {
+        train(&data, finml_models::registry::ISOLATION_FOREST, &options(o), LIMITS)
+            .unwrap()
+            .model
+    };
+    let scores = forest(json!({"min_level_rows": 1}))
+        .predict_rows(&data, &[0, 7])
+        .unwrap();
     assert!(
         scores[1] > scores[0],
         "the rare level is the anomaly: {scores:?}"
     );
+    let folded = forest(json!({})).predict_rows(&data, &[0, 7, 8]).unwrap();
+    assert!(folded[1] == folded[0] || folded[1] == folded[2], "{folded:?}");
 
     let refused = |algorithm, o: serde_json::Value| {
         let e = TrainOptions::from_json(&o)

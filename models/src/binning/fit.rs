@@ -229,16 +229,23 @@ pub fn fit_categorical_with(
 }
 
 /// Bins a categorical feature from each level's counts (`per_level[l]` of `levels[l]`) and the
-/// NULLs': in memory from the rows, or from a GROUP BY on the workers.
+/// NULLs': in memory from the rows, or from a GROUP BY on the workers. A level seen in fewer
+/// than `params.min_level_rows` rows is counted in the NULL bin, where scoring puts the
+/// levels it has not seen: the stored bins never name it.
 pub fn bin_levels(
     levels: &[String],
     per_level: &[Counts],
-    missing: Counts,
+    mut missing: Counts,
     params: BinningParams,
 ) -> Binning {
-    let mut order: Vec<usize> = (0..levels.len())
-        .filter(|&l| per_level[l].rows > 0)
-        .collect();
+    let mut order: Vec<usize> = Vec::with_capacity(levels.len());
+    for (l, counts) in per_level.iter().enumerate().take(levels.len()) {
+        if counts.rows >= params.min_level_rows.max(1) {
+            order.push(l);
+        } else {
+            missing.add(*counts);
+        }
+    }
     order.sort_by(|&a, &b| {
         let (ca, cb) = (per_level[a], per_level[b]);
         if ca.rate_below(&cb) {

@@ -28,6 +28,9 @@ pub struct BinningParams {
     pub min_bin_size: f64,
     /// Events (positive-class rows) each optimized value bin must hold; at least 1.
     pub min_bin_events: u64,
+    /// Levels of a categorical feature seen in fewer rows join the bin of NULL and unseen
+    /// levels, unnamed (`min_level_rows`); 1 names every level.
+    pub min_level_rows: u64,
 }
 
 /// Groups the ordered atoms into bins: `(start, end)` atom ranges covering all atoms.

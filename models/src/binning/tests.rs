@@ -16,6 +16,7 @@ fn params(max_bins: usize, min_bin_size: f64, monotonic: Monotonic) -> BinningPa
         max_bins,
         min_bin_size,
         min_bin_events: 1,
+        min_level_rows: 1,
     }
 }
 

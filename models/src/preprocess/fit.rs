@@ -7,7 +7,7 @@ use super::transform::{
     Transform,
 };
 use crate::calendar::DatePart;
-use crate::data::MISSING_LEVEL;
+use crate::data::{MISSING_LEVEL, OTHER_LEVEL};
 use crate::data::{CategoricalColumn, Column, Dataset, SparseCounts, NULL_CODE};
 use crate::interrupt;
 use crate::text::{TextSpec, TextTransform};
@@ -29,6 +29,9 @@ pub enum Impute {
 pub struct PreprocessOptions {
     pub impute: Impute,
     pub max_categories: usize,
+    /// Levels seen in fewer training rows join the reference level, unnamed
+    /// ([`crate::options::DEFAULT_MIN_LEVEL_ROWS`]).
+    pub min_level_rows: usize,
     /// Date columns and their calendar parts (`"dates"`), in the options' order.
     pub dates: Vec<(String, Vec<DatePart>)>,
     /// Text columns and their hashed TF-IDF settings (`"text"`).
@@ -36,11 +39,12 @@ pub struct PreprocessOptions {
 }
 
 impl PreprocessOptions {
-    /// Numbers and categories only.
+    /// Numbers and categories only, every level kept that `max_categories` keeps.
     pub fn plain(impute: Impute, max_categories: usize) -> PreprocessOptions {
         PreprocessOptions {
             impute,
             max_categories,
+            min_level_rows: 1,
             dates: Vec::new(),
             text: Vec::new(),
         }
@@ -75,7 +79,7 @@ impl Preprocessor {
                             &c.codes,
                             &c.levels,
                             train_rows,
-                            options.max_categories,
+                            options,
                         )),
                     },
                 }
@@ -180,7 +184,7 @@ fn fit_categorical(
     codes: &[u32],
     levels: &[String],
     rows: &[usize],
-    max_categories: usize,
+    options: &PreprocessOptions,
 ) -> CategoricalTransform {
     // counts[levels.len()] counts NULLs.
     let mut counts = vec![0usize; levels.len() + 1];
@@ -197,26 +201,33 @@ fn fit_categorical(
         .iter()
         .enumerate()
         .map(|(slot, &count)| (levels.get(slot).map(String::as_str), count));
-    categorical_from_counts(named, max_categories)
+    categorical_from_counts(named, options.max_categories, options.min_level_rows)
 }
 
 /// The encoding of a categorical feature from its training rows' count per level (`None`:
-/// NULL): in memory from the codes, or from a GROUP BY on the workers.
+/// NULL): in memory from the codes, or from a GROUP BY on the workers. A level seen in fewer
+/// than `min_level_rows` rows is not named: it joins the reference level, as levels beyond
+/// `max_categories` and unseen ones do. NULL is no customer's value and keeps its column.
 pub fn categorical_from_counts<'a>(
     counts: impl IntoIterator<Item = (Option<&'a str>, usize)>,
     max_categories: usize,
+    min_level_rows: usize,
 ) -> CategoricalTransform {
     let name_of = |level: Option<&'a str>| level.unwrap_or(MISSING_LEVEL);
+    let rare = |&(level, count): &(Option<&str>, usize)| level.is_some() && count < min_level_rows;
     let mut order: Vec<(Option<&str>, usize)> =
         counts.into_iter().filter(|&(_, c)| c > 0).collect();
     // Most frequent first; ties by name so that the encoding does not depend on row order.
     order.sort_by(|&(a, ca), &(b, cb)| cb.cmp(&ca).then_with(|| name_of(a).cmp(name_of(b))));
-    let reference = order
-        .first()
-        .map_or(MISSING_LEVEL.to_owned(), |&(l, _)| name_of(l).to_owned());
+    let reference = match order.first() {
+        None => MISSING_LEVEL.to_owned(),
+        Some(first) if rare(first) => OTHER_LEVEL.to_owned(),
+        Some(&(level, _)) => name_of(level).to_owned(),
+    };
     let mut kept: Vec<Option<&str>> = order
         .iter()
         .skip(1)
+        .filter(|level| !rare(level))
         .take(max_categories.saturating_sub(1))
         .map(|&(l, _)| l)
         .collect();

@@ -172,6 +172,7 @@ impl SumsInput<'_> {
                 Transform::Categorical(categorical_from_counts(
                     counts,
                     self.preprocess.max_categories,
+                    self.preprocess.min_level_rows,
                 ))
             } else {
                 let k = number;

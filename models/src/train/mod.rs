@@ -128,7 +128,7 @@ pub fn train_reporting(
         test_rows: test.len(),
         notes,
         memory_bytes: Some(claim),
-        store_reference: options.store_reference,
+        minimization: options.minimization(),
     }
     .outcome(data, &train)
 }

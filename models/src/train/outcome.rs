@@ -12,7 +12,7 @@ use crate::linear::multinomial::class_probabilities;
 use crate::linear::{sigmoid, SolverRun};
 use crate::metrics;
 use crate::model::{first_invalid_parameter, EvaluationSummary, Model};
-use crate::options::{StoreReference, Task};
+use crate::options::{Minimization, StoreReference, Task};
 use crate::progress::EpochLog;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -134,8 +134,8 @@ pub struct Assembly {
     pub notes: Vec<String>,
     /// [`TrainOutcome::memory_bytes`].
     pub memory_bytes: Option<usize>,
-    /// What the model keeps of the training population (`options.store_reference`).
-    pub store_reference: StoreReference,
+    /// What the model keeps of the training population (`store_reference`, `min_level_rows`).
+    pub minimization: Minimization,
 }
 
 impl Assembly {
@@ -167,7 +167,7 @@ impl Assembly {
             drift: None,
         };
         Ok(TrainOutcome {
-            model: with_drift(model, drift_data, drift_rows, self.store_reference)?,
+            model: with_drift(model, drift_data, drift_rows, self.minimization)?,
             train_rows: self.train_rows,
             test_rows: self.test_rows,
             metrics: self.metrics,
@@ -283,9 +283,9 @@ pub fn with_drift(
     model: Model,
     data: &Dataset,
     train: &[usize],
-    reference: StoreReference,
+    minimization: Minimization,
 ) -> Result<Model> {
-    let drift = match reference {
+    let drift = match minimization.store_reference {
         StoreReference::None => None,
         StoreReference::Full | StoreReference::Coarse => {
             let sample = drift_sample(train);
@@ -296,13 +296,12 @@ pub fn with_drift(
                 .iter()
                 .map(|f| (f.name.as_str(), Tracked::of(&f.transform)))
                 .collect();
-            let coarse = reference == StoreReference::Coarse;
             Some(DriftReference::measure(
                 data,
                 &features,
                 &sample,
                 predictions,
-                coarse,
+                minimization,
             ))
         }
     };

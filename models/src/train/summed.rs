@@ -92,7 +92,7 @@ impl SummedTraining<'_> {
             notes,
             // Its state is counted where it is summed (pg/summed.rs), not as rows here.
             memory_bytes: None,
-            store_reference: self.options.store_reference,
+            minimization: self.options.minimization(),
         }
         .outcome(&sample, &sampled)
     }

@@ -77,7 +77,7 @@ pub fn train(
         test_rows: 0,
         notes,
         memory_bytes: Some(claimed.get()),
-        store_reference: options.store_reference,
+        minimization: options.minimization(),
     }
     .outcome(data, &train)
 }

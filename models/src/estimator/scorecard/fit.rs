@@ -33,7 +33,7 @@ pub fn fit(
     data: &Dataset,
     rows: &[usize],
     labels: RowLabels<'_>,
-    sc: &ScorecardParams,
+    (sc, min_level_rows): (&ScorecardParams, usize),
     (limits, memory): (Limits, &BinningMemory),
     notes: &mut Vec<String>,
 ) -> Result<FittedScorecard> {
@@ -43,7 +43,7 @@ pub fn fit(
         interrupt::check();
         binned.push((
             feature.name.clone(),
-            bin_feature(feature, rows, labels, sc, Some(memory))?,
+            bin_feature(feature, rows, labels, (sc, min_level_rows), Some(memory))?,
         ));
     }
     let (table_rows, table_y, table_weights) =
@@ -308,7 +308,7 @@ pub fn fit_estimator(
         input.data,
         input.train,
         labels,
-        params,
+        (params, input.preprocess.min_level_rows),
         (input.limits, &binning),
         input.notes,
     );

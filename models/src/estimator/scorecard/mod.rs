@@ -284,15 +284,15 @@ fn parse_monotonic(value: &Value) -> Result<Monotonic> {
 }
 
 /// Bins one feature on the rows `rows` (`y[k]` the label of `rows[k]`) as a scorecard
-/// does, with its trend and bin limits.
+/// does, with its trend and bin limits, naming only levels seen in `min_level_rows` rows.
 pub fn bin_feature(
     feature: &Feature,
     rows: &[usize],
     labels: RowLabels<'_>,
-    sc: &ScorecardParams,
+    (sc, min_level_rows): (&ScorecardParams, usize),
     memory: Option<&BinningMemory>,
 ) -> Result<Binning> {
-    let params = sc.binning_params(&feature.name);
+    let params = sc.binning_params(&feature.name, min_level_rows);
     match &feature.column {
         Column::Numeric(c) => {
             let (special, cuts) = sc.numeric_controls(&feature.name);
@@ -322,8 +322,9 @@ pub fn in_feature(name: &str, e: Error) -> Error {
 }
 
 impl ScorecardParams {
-    /// The binning parameters of feature `name` (its own trend, if given).
-    pub fn binning_params(&self, name: &str) -> BinningParams {
+    /// The binning parameters of feature `name` (its own trend, if given), naming only levels
+    /// seen in `min_level_rows` rows.
+    pub fn binning_params(&self, name: &str, min_level_rows: usize) -> BinningParams {
         BinningParams {
             monotonic: self
                 .monotonic_by_feature
@@ -333,6 +334,7 @@ impl ScorecardParams {
             max_bins: self.max_bins,
             min_bin_size: self.min_bin_size,
             min_bin_events: self.min_bin_events,
+            min_level_rows: min_level_rows as u64,
         }
     }
 

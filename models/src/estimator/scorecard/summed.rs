@@ -5,7 +5,9 @@
 use super::algorithm::ScorecardEstimator;
 use super::fit::{check_feature_names, fit_binned, WoeRows};
 use super::{in_feature, ScorecardParams};
-use crate::binning::{bin_levels, bin_numeric_atoms, Binning, Counts, NumericControls};
+use crate::binning::{
+    bin_levels, bin_numeric_atoms, Binning, BinningParams, Counts, NumericControls,
+};
 use crate::error::Result;
 use crate::estimator::{SummedFit, SummedFitted};
 use crate::linalg::spd_inverse;
@@ -32,7 +34,8 @@ impl SummedFit for ScorecardParams {
         let mut binned = Vec::with_capacity(named.len());
         for &(name, number) in &named {
             let atoms = input.atoms(rows, name)?;
-            binned.push((name.to_owned(), bin_atoms(name, number, atoms, self)?));
+            let params = self.binning_params(name, input.preprocess.min_level_rows);
+            binned.push((name.to_owned(), bin_atoms(name, number, atoms, self, params)?));
         }
         let mut woe = WoeSums {
             rows,
@@ -68,9 +71,9 @@ fn bin_atoms(
     number: bool,
     atoms: Vec<(Atom, u64, f64)>,
     card: &ScorecardParams,
+    params: BinningParams,
 ) -> Result<Binning> {
     let counts = |rows: u64, events: f64| Counts::unweighted(rows, events as u64);
-    let params = card.binning_params(name);
     let mut missing = Counts::default();
     if number {
         let (special_codes, cuts) = card.numeric_controls(name);

@@ -24,6 +24,7 @@ fn binning() -> Binning {
         max_bins: 3,
         min_bin_size: 0.15,
         min_bin_events: 1,
+        min_level_rows: 1,
     };
     fit_numeric(&values, &rows, &y, params)
 }
