@@ -89,6 +89,14 @@ pub struct Minimization {
     pub min_level_rows: usize,
 }
 
+impl Minimization {
+    /// Whether the model may keep single training rows' values for its report (a tree
+    /// model's SHAP summary points): only with the full reference.
+    pub fn keeps_row_values(&self) -> bool {
+        self.store_reference == StoreReference::Full
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawOptions {
@@ -400,6 +408,9 @@ impl TrainOptions {
             impute: self.impute,
             max_categories: self.max_categories,
             min_level_rows: self.min_level_rows,
+            stored_digits: (self.store_reference == StoreReference::Coarse)
+                .then_some(crate::drift::COARSE_DIGITS),
+            keep_row_values: self.minimization().keeps_row_values(),
             dates: self.dates.clone(),
             text: self.text.clone(),
         }

@@ -235,3 +235,113 @@ fn a_reference_level_under_min_level_rows_is_named_other() {
     assert!(!text.contains("branch-"), "no branch of 8 rows is stored");
     assert!(text.contains("(other)"));
 }
+
+/// The stored model's JSON body (after the 8-byte magic and 4-byte format version).
+fn stored_json(model: &Model) -> Value {
+    serde_json::from_slice(&format::to_bytes(model).unwrap()[12..]).unwrap()
+}
+
+/// Every number of every array stored under `key`, anywhere in `body`.
+fn numbers_under(body: &Value, key: &str, out: &mut Vec<f64>) {
+    match body {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == key {
+                    collect_numbers(v, out);
+                } else {
+                    numbers_under(v, key, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| numbers_under(v, key, out)),
+        _ => {}
+    }
+}
+
+fn collect_numbers(value: &Value, out: &mut Vec<f64>) {
+    match value {
+        Value::Number(n) => out.extend(n.as_f64()),
+        Value::Array(items) => items.iter().for_each(|v| collect_numbers(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_numbers(v, out)),
+        _ => {}
+    }
+}
+
+fn is_rounded(x: f64) -> bool {
+    (x - round_significant(x, 2)).abs() <= 1e-9 * x.abs().max(1.0)
+}
+
+#[test]
+fn a_coarse_tree_model_stores_rounded_thresholds_and_no_row_values() {
+    let data = applications(false);
+    let run = |reference: &str| {
+        let options = TrainOptions::from_json(
+            &json!({"store_reference": reference, "n_trees": 30, "seed": 3}),
+        )
+        .unwrap();
+        train(&data, GBDT, &options, limits()).unwrap()
+    };
+    let (full, coarse) = (run("full"), run("coarse"));
+    let thresholds = |model: &Model| {
+        let mut out = Vec::new();
+        numbers_under(&stored_json(model), "thresholds", &mut out);
+        out
+    };
+    let exact = thresholds(&full.model);
+    assert!(exact.iter().any(|&t| !is_rounded(t)), "{exact:?}");
+    let rounded = thresholds(&coarse.model);
+    assert!(rounded.len() > 30, "the trees split: {}", rounded.len());
+    assert!(rounded.iter().all(|&t| is_rounded(t)), "{rounded:?}");
+    // The SHAP summary (single rows' values) is kept only with the full reference.
+    let summary = |model: &Model| model.reference.as_ref().unwrap().summary.len();
+    assert!(summary(&full.model) > 0);
+    assert_eq!(summary(&coarse.model), 0);
+    // The stored AUC is the rounded trees' own, and they lose little.
+    let auc = |o: &finml_models::TrainOutcome| o.metrics["auc"];
+    assert!(auc(&coarse) > auc(&full) - 0.03, "{} vs {}", auc(&coarse), auc(&full));
+}
+
+#[test]
+fn coarse_k_means_centres_are_rounded_in_the_features_units_and_measured_so() {
+    let mut data = applications(false);
+    data.target = TargetColumn::Absent(ROWS);
+    let run = |reference: &str| {
+        let options =
+            TrainOptions::from_json(&json!({"store_reference": reference, "k": 3, "seed": 3}))
+                .unwrap();
+        train(&data, KMEANS, &options, limits()).unwrap().model
+    };
+    let (full, coarse) = (run("full"), run("coarse"));
+    let raw_centres = |model: &Model| {
+        let body = stored_json(model);
+        let scaling = model.preprocessor.column_scaling();
+        let mut out = Vec::new();
+        for centre in body["estimator"]["centers"].as_array().unwrap() {
+            for (c, &(mean, scale)) in centre.as_array().unwrap().iter().zip(&scaling) {
+                out.push(mean + scale * c.as_f64().unwrap());
+            }
+        }
+        out
+    };
+    assert!(raw_centres(&full).iter().any(|&c| !is_rounded(c)));
+    let rounded = raw_centres(&coarse);
+    assert!(rounded.iter().all(|&c| is_rounded(c)), "{rounded:?}");
+    let body = stored_json(&coarse);
+    assert!(body["estimator"].get("projection").is_none(), "no rows' points");
+    assert!(stored_json(&full)["estimator"].get("projection").is_some());
+    let mut means = Vec::new();
+    numbers_under(&body["estimator"]["profiles"], "mean", &mut means);
+    assert!(!means.is_empty() && means.iter().all(|&m| is_rounded(m)));
+    // Every training row is in the cluster of its nearest rounded centre.
+    let segments = coarse.predict_rows(&data, &(0..ROWS).collect::<Vec<_>>()).unwrap();
+    let sizes: Vec<u64> = body["estimator"]["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rows"].as_u64().unwrap())
+        .collect();
+    let counted: Vec<u64> = (1..=3)
+        .map(|k| segments.iter().filter(|&&s| s == k as f64).count() as u64)
+        .collect();
+    assert_eq!(sizes, counted, "the profiles count the rounded centres' clusters");
+}

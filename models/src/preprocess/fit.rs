@@ -32,6 +32,12 @@ pub struct PreprocessOptions {
     /// Levels seen in fewer training rows join the reference level, unnamed
     /// ([`crate::options::DEFAULT_MIN_LEVEL_ROWS`]).
     pub min_level_rows: usize,
+    /// Significant digits of the training values a model stores beside its parameters (a
+    /// tree's thresholds, k-means centres), when `store_reference` is "coarse".
+    pub stored_digits: Option<i32>,
+    /// Whether the model may keep single training rows' values for its report (a k-means
+    /// projection's points): `store_reference` "full".
+    pub keep_row_values: bool,
     /// Date columns and their calendar parts (`"dates"`), in the options' order.
     pub dates: Vec<(String, Vec<DatePart>)>,
     /// Text columns and their hashed TF-IDF settings (`"text"`).
@@ -45,6 +51,8 @@ impl PreprocessOptions {
             impute,
             max_categories,
             min_level_rows: 1,
+            stored_digits: None,
+            keep_row_values: true,
             dates: Vec::new(),
             text: Vec::new(),
         }

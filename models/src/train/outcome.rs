@@ -162,7 +162,12 @@ impl Assembly {
             classes: self.class_names,
             preprocessor,
             estimator,
-            reference: self.reference,
+            reference: self.reference.map(|mut reference| {
+                if !self.minimization.keeps_row_values() {
+                    reference.summary.clear();
+                }
+                reference
+            }),
             evaluation: self.evaluation,
             drift: None,
         };

@@ -6,6 +6,7 @@
 
 use crate::data::Dataset;
 use crate::design::BLOCK_ROWS;
+use crate::drift::round_significant;
 use crate::interrupt;
 use crate::preprocess::Preprocessor;
 use ndarray::Array2;
@@ -49,6 +50,16 @@ impl ColumnBins {
             }
         }
         ColumnBins { edges }
+    }
+
+    /// These edges rounded to `digits` significant digits, so that no threshold is within a
+    /// rounding of two customers' values; those that round alike are one.
+    pub fn rounded(mut self, digits: i32) -> ColumnBins {
+        for e in &mut self.edges {
+            *e = round_significant(*e, digits);
+        }
+        self.edges.dedup();
+        self
     }
 
     /// The bins of this column, the missing one aside.
@@ -109,12 +120,13 @@ impl BinnedRows {
     }
 
     /// Bins the design rows of `rows` of `data`: edges from up to `EDGE_SAMPLE_ROWS` of them
-    /// (evenly spaced), then every row a block of design rows at a time.
+    /// (evenly spaced), rounded to `digits` significant digits if given, then every row a
+    /// block of design rows at a time.
     pub fn build(
         preprocessor: &Preprocessor,
         data: &Dataset,
         rows: &[usize],
-        max_bins: usize,
+        (max_bins, digits): (usize, Option<i32>),
     ) -> BinnedRows {
         let width = preprocessor.width();
         let step = rows.len().div_ceil(EDGE_SAMPLE_ROWS).max(1);
@@ -129,7 +141,11 @@ impl BinnedRows {
                     .copied()
                     .filter(|v| !v.is_nan())
                     .collect();
-                ColumnBins::of_values(&mut values, max_bins)
+                let bins = ColumnBins::of_values(&mut values, max_bins);
+                match digits {
+                    Some(d) => bins.rounded(d),
+                    None => bins,
+                }
             })
             .collect::<Vec<_>>();
         drop(x);

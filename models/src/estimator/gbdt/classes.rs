@@ -46,7 +46,12 @@ pub fn fit_classes(
         .unwrap_or_else(|| vec![1.0; n]);
     let mut rng = SmallRng::seed_from_u64(input.seed);
     let (fit_rows, valid_rows) = validation_split(n, params, &mut rng);
-    let bins = BinnedRows::build(&preprocessor, input.data, input.train, params.max_bins);
+    let bins = BinnedRows::build(
+        &preprocessor,
+        input.data,
+        input.train,
+        (params.max_bins, input.preprocess.stored_digits),
+    );
     let bases = initial_scores(y, &w, &fit_rows, classes);
     let mut eta: Vec<Vec<f64>> = bases.iter().map(|&b| vec![b; n]).collect();
     let (mut gradients, mut hessians) = (vec![0.0; n], vec![0.0; n]);

@@ -186,7 +186,12 @@ pub fn fit_estimator(
     let n = input.train.len();
     let mut rng = SmallRng::seed_from_u64(input.seed);
     let (fit_rows, valid_rows) = validation_split(n, params, &mut rng);
-    let bins = BinnedRows::build(&preprocessor, input.data, input.train, params.max_bins);
+    let bins = BinnedRows::build(
+        &preprocessor,
+        input.data,
+        input.train,
+        (params.max_bins, input.preprocess.stored_digits),
+    );
     let base = initial_output(&y, &w, &fit_rows, classification);
     let mut eta = vec![base; n];
     let (mut gradients, mut hessians) = (vec![0.0; n], vec![0.0; n]);

@@ -13,6 +13,7 @@
 //! product, the rows are split over `threads` workers, and the backend thread checks for a
 //! cancel after every block.
 
+use crate::drift::round_significant;
 use crate::interrupt;
 use crate::parallel::{block_products, parallel_rows};
 use ndarray::{Array2, ArrayView2, Axis};
@@ -43,6 +44,31 @@ pub struct Clustering {
     pub inertia: f64,
     /// Iterations of the best run.
     pub iterations: usize,
+}
+
+impl Clustering {
+    /// This clustering with each centre rounded to `digits` significant digits in the
+    /// features' own units (`scaling[j]`: column j's (mean, scale) of the standardization), no
+    /// centre being one customer's values, and the rows assigned again to the rounded centres.
+    pub fn rounded(
+        mut self,
+        x: ArrayView2<'_, f64>,
+        scaling: &[(f64, f64)],
+        digits: i32,
+        threads: usize,
+    ) -> Clustering {
+        for mut centre in self.centers.rows_mut() {
+            for (c, &(mean, scale)) in centre.iter_mut().zip(scaling) {
+                let rounded = round_significant(mean + scale * *c, digits);
+                if scale > 0.0 {
+                    *c = (rounded - mean) / scale;
+                }
+            }
+        }
+        let norms: Vec<f64> = x.rows().into_iter().map(|r| r.dot(&r)).collect();
+        self.inertia = assign(x, &norms, &self.centers, &mut self.labels, threads).inertia;
+        self
+    }
 }
 
 /// Runs k-means `n_init` times from k-means++ seeds drawn from `rng`; keeps the run of lowest

@@ -16,6 +16,7 @@ use crate::preprocess::Preprocessor;
 use lloyd::{kmeans, LloydSettings};
 use ndarray::{Array2, ArrayView1};
 use projection::{project, Projection};
+use crate::drift::round_significant;
 use quality::{davies_bouldin, profiles, silhouette, ClusterProfile};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -337,8 +338,30 @@ pub fn fit_estimator(
             "k = {k}: the best silhouette ({score:.4}) of k = {low}..{high}"
         ));
     }
+    let scaling = preprocessor.column_scaling();
+    // Rounded centres are measured as stored: the rows' clusters, inertia and silhouette
+    // are those of the rounded centres.
+    let (score, run) = match input.preprocess.stored_digits {
+        Some(digits) => {
+            let run = run.rounded(x.view(), &scaling, digits, threads);
+            let labels: Vec<u32> = sample.iter().map(|&i| run.labels[i]).collect();
+            (silhouette(sample_x.view(), &labels, k, threads), run)
+        }
+        None => (score, run),
+    };
     let sample_labels: Vec<u32> = sample.iter().map(|&i| run.labels[i]).collect();
-    let projection = project(sample_x.view(), &sample_labels);
+    let projection = input
+        .preprocess
+        .keep_row_values
+        .then(|| project(sample_x.view(), &sample_labels))
+        .flatten();
+    let mut profiles = profiles(x.view(), &run.labels, k, &preprocessor.term_names(), &scaling);
+    if let Some(digits) = input.preprocess.stored_digits {
+        for term in profiles.iter_mut().flat_map(|p| p.terms.iter_mut()) {
+            term.mean = round_significant(term.mean, digits);
+            term.z = round_significant(term.z, digits);
+        }
+    }
     let model = KMeansModel {
         centers: run.centers.rows().into_iter().map(|r| r.to_vec()).collect(),
         inertia: run.inertia,
@@ -346,13 +369,7 @@ pub fn fit_estimator(
         davies_bouldin: davies_bouldin(x.view(), &run.labels, &run.centers),
         iterations: run.iterations,
         silhouette_by_k,
-        profiles: profiles(
-            x.view(),
-            &run.labels,
-            k,
-            &preprocessor.term_names(),
-            &preprocessor.column_scaling(),
-        ),
+        profiles,
         projection,
     };
     Ok((preprocessor, model))

@@ -144,7 +144,10 @@ pub fn fit_forest(
         &preprocessor,
         input.data,
         input.train,
-        settings.max_bins.min(MAX_BINS),
+        (
+            settings.max_bins.min(MAX_BINS),
+            input.preprocess.stored_digits,
+        ),
     );
     let gradients: Vec<f64> = y.iter().zip(&w).map(|(y, w)| -y * w).collect();
     let hessians = w.clone();
