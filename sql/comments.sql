@@ -62,6 +62,7 @@ COMMENT ON FUNCTION fin_importance(text) IS 'Global importance of each feature: 
 COMMENT ON FUNCTION fin_tree_rules(text, integer) IS 'One tree of a gbdt, random_forest or tree model as rules, one row per leaf: conditions, training rows, event rate, output and prediction';
 COMMENT ON FUNCTION fin_coefficients(text) IS 'A linear model''s coefficients on the original scale with standard errors, z, p-values and odds ratios';
 COMMENT ON FUNCTION fin_report(text) IS 'An HTML validation report of a model version: facts, metrics, charts, coefficients, scorecard and every version';
+COMMENT ON FUNCTION fin_privacy_report(text) IS 'The training-data values a model version stores (levels with their rows, quantile edges, thresholds, leaves, centres, single rows'' values), the fewest training rows behind one of them, the DP budget and the model''s k-anonymity';
 COMMENT ON FUNCTION fin_model_sql(text, text) IS 'One SQL expression that computes what fin_predict (or fin_score) returns, for scoring without finml';
 COMMENT ON FUNCTION fin_deploy(text, integer) IS 'Deploys a version of a model: every session''s next statement predicts with it';
 COMMENT ON FUNCTION fin_rollback(text) IS 'Deploys again the version that was deployed before the current one';

@@ -6,8 +6,8 @@
 //! `Σ (A_i − E_i)·ln(A_i/E_i)` over the same buckets (DESIGN.md, "Formulas").
 
 use crate::data::{Column, Dataset, RawValue, NULL_CODE};
-use crate::preprocess::{Input, Preprocessor, Transform};
 use crate::options::{Minimization, StoreReference};
+use crate::preprocess::{Input, Preprocessor, Transform};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -343,8 +343,8 @@ impl DriftReference {
         predictions: Vec<f64>,
         minimization: Minimization,
     ) -> DriftReference {
-        let digits = (minimization.store_reference == StoreReference::Coarse)
-            .then_some(COARSE_DIGITS);
+        let digits =
+            (minimization.store_reference == StoreReference::Coarse).then_some(COARSE_DIGITS);
         let features = features
             .iter()
             .map(
@@ -367,15 +367,13 @@ impl DriftReference {
                         sample.iter().map(|&r| c.values[r]),
                         digits,
                     ),
-                    Some(Column::Categorical(c)) => {
-                        Distribution::of_levels(
-                            sample.iter().map(|&r| match c.codes[r] {
-                                NULL_CODE => None,
-                                code => Some(c.levels[code as usize].as_str()),
-                            }),
-                            minimization.min_level_rows,
-                        )
-                    }
+                    Some(Column::Categorical(c)) => Distribution::of_levels(
+                        sample.iter().map(|&r| match c.codes[r] {
+                            NULL_CODE => None,
+                            code => Some(c.levels[code as usize].as_str()),
+                        }),
+                        minimization.min_level_rows,
+                    ),
                     None => Distribution::of_numbers(std::iter::empty()),
                 },
             )

@@ -16,6 +16,7 @@ pub mod classes;
 pub mod data;
 pub mod deploy;
 pub mod design;
+pub mod disclosure;
 pub mod dp_sgd;
 pub mod drift;
 pub mod error;

@@ -292,10 +292,11 @@ impl TrainOptions {
         }
         let min_level_rows = raw.min_level_rows.unwrap_or(DEFAULT_MIN_LEVEL_ROWS);
         if min_level_rows < 1 {
-            return Err(Error::invalid_option("min_level_rows must be at least 1")
-                .with_hint(format!(
+            return Err(
+                Error::invalid_option("min_level_rows must be at least 1").with_hint(format!(
                     "1 stores every level seen in training; the default is {DEFAULT_MIN_LEVEL_ROWS}"
-                )));
+                )),
+            );
         }
         let deploy_tolerance = raw.deploy_tolerance.unwrap_or(0.0);
         if !(deploy_tolerance.is_finite() && deploy_tolerance >= 0.0) {

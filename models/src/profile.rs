@@ -63,8 +63,7 @@ pub fn profile(
                 weights: None,
             };
             // Binned as the training would bin it, so that the IV is the training's.
-            let binning =
-                bin_feature(feature, &rows, labels, (sc, options.min_level_rows), None)?;
+            let binning = bin_feature(feature, &rows, labels, (sc, options.min_level_rows), None)?;
             let mut p = shape(&feature.name, &feature.column);
             p.iv = binning.iv();
             p.auc = woe_auc(&binning, &feature.column, &rows, &y);

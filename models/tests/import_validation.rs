@@ -509,3 +509,23 @@ fn a_design_wider_than_the_limit_is_refused() {
     let problem = preprocessor.structure_problem().unwrap();
     assert!(problem.contains("wider than"), "{problem}");
 }
+
+// Level row counts (since 0.16.0, the privacy report).
+
+#[test]
+fn level_rows_that_do_not_match_the_levels_are_refused() {
+    refused("credit_risk", "level_rows", |m| {
+        feature(m, "home")["level_rows"] = json!([20, 300]);
+    });
+    refused("credit_card", "level_rows", |m| {
+        feature(m, "home")["level_rows"] = json!([[1468], [545], [179], [16], [300]]);
+    });
+    refused("credit_card", "level_rows", |m| {
+        feature(m, "seniority")["level_rows"] = json!([[1]]);
+    });
+    // Counts of the right shape read.
+    let bytes = edited("credit_risk", |m| {
+        feature(m, "home")["level_rows"] = json!([16, 319, 783, 246, 973]);
+    });
+    assert!(format::from_bytes(&bytes).is_ok());
+}

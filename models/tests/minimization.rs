@@ -5,13 +5,14 @@
 //! never seen), and categorical features that look like identifiers (a distinct value in every
 //! row) refused with 22023 unless `allow_identifier`.
 
+use finml_models::data::RawValue;
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
+use finml_models::disclosure::{privacy_report, Disclosure, Storing};
 use finml_models::drift::{round_significant, Distribution};
 use finml_models::mlp::DeviceChoice;
 use finml_models::monitor::DriftCounts;
-use finml_models::data::RawValue;
 use finml_models::registry::{GBDT, KMEANS, LOGISTIC, MLP, SCORECARD};
 use finml_models::{format, train, ErrorKind, Limits, Model, TrainOptions};
 use serde_json::{json, Value};
@@ -203,7 +204,10 @@ fn a_level_of_fewer_rows_than_min_level_rows_is_stored_by_no_name() {
         let folded = run(json!({}));
         assert!(!stored_text(&folded).contains("west"), "{name}");
         let kept = run(json!({"min_level_rows": 1}));
-        assert!(stored_text(&kept).contains("west"), "{name}: a level of 9 rows kept at 1");
+        assert!(
+            stored_text(&kept).contains("west"),
+            "{name}: a level of 9 rows kept at 1"
+        );
         // A folded level predicts as one never seen.
         let row = |region| [RawValue::Number(2500.0), RawValue::Text(region)];
         assert_eq!(
@@ -298,7 +302,12 @@ fn a_coarse_tree_model_stores_rounded_thresholds_and_no_row_values() {
     assert_eq!(summary(&coarse.model), 0);
     // The stored AUC is the rounded trees' own, and they lose little.
     let auc = |o: &finml_models::TrainOutcome| o.metrics["auc"];
-    assert!(auc(&coarse) > auc(&full) - 0.03, "{} vs {}", auc(&coarse), auc(&full));
+    assert!(
+        auc(&coarse) > auc(&full) - 0.03,
+        "{} vs {}",
+        auc(&coarse),
+        auc(&full)
+    );
 }
 
 #[test]
@@ -327,13 +336,18 @@ fn coarse_k_means_centres_are_rounded_in_the_features_units_and_measured_so() {
     let rounded = raw_centres(&coarse);
     assert!(rounded.iter().all(|&c| is_rounded(c)), "{rounded:?}");
     let body = stored_json(&coarse);
-    assert!(body["estimator"].get("projection").is_none(), "no rows' points");
+    assert!(
+        body["estimator"].get("projection").is_none(),
+        "no rows' points"
+    );
     assert!(stored_json(&full)["estimator"].get("projection").is_some());
     let mut means = Vec::new();
     numbers_under(&body["estimator"]["profiles"], "mean", &mut means);
     assert!(!means.is_empty() && means.iter().all(|&m| is_rounded(m)));
     // Every training row is in the cluster of its nearest rounded centre.
-    let segments = coarse.predict_rows(&data, &(0..ROWS).collect::<Vec<_>>()).unwrap();
+    let segments = coarse
+        .predict_rows(&data, &(0..ROWS).collect::<Vec<_>>())
+        .unwrap();
     let sizes: Vec<u64> = body["estimator"]["profiles"]
         .as_array()
         .unwrap()
@@ -343,5 +357,105 @@ fn coarse_k_means_centres_are_rounded_in_the_features_units_and_measured_so() {
     let counted: Vec<u64> = (1..=3)
         .map(|k| segments.iter().filter(|&&s| s == k as f64).count() as u64)
         .collect();
-    assert_eq!(sizes, counted, "the profiles count the rounded centres' clusters");
+    assert_eq!(
+        sizes, counted,
+        "the profiles count the rounded centres' clusters"
+    );
+}
+
+fn report_of(model: &Model, coarse: bool) -> Vec<Disclosure> {
+    let storing = Storing {
+        coarse,
+        train_rows: ROWS as u64,
+        privacy: None,
+    };
+    privacy_report(model, storing)
+}
+
+fn find<'a>(report: &'a [Disclosure], kind: &str, feature: Option<&str>) -> &'a Disclosure {
+    report
+        .iter()
+        .find(|d| d.kind == kind && d.feature.as_deref() == feature)
+        .unwrap_or_else(|| panic!("no {kind} of {feature:?} in {report:#?}"))
+}
+
+#[test]
+fn the_privacy_report_lists_levels_with_their_rows_and_the_smallest_group() {
+    // "west" in 12 rows (kept by the default 10), the others about 130 each; every row trains.
+    let data = with_rare_region(12);
+    let full = trained(&data, json!({"test_size": 0}));
+    let report = report_of(&full, false);
+    let levels = find(&report, "levels", Some("region"));
+    assert_eq!(levels.stored, Some(4));
+    assert_eq!(levels.min_rows, Some(12), "{levels:?}");
+    assert!(levels.detail.starts_with("fewest rows first: west (12)"));
+    // Exact deciles of income are single rows' values: the model's k-anonymity is 1.
+    let edges = find(&report, "quantile edges", Some("income"));
+    assert_eq!((edges.exact, edges.min_rows), (Some(true), Some(1)));
+    let k = find(&report, "k-anonymity", None);
+    assert_eq!(k.min_rows, Some(1));
+    // Without the drift reference the least shared value is the level of 12 rows; with a
+    // coarse one the edges are rounded (no bound), so it is the drift levels' or the level's.
+    let none = trained(&data, json!({"test_size": 0, "store_reference": "none"}));
+    let report = report_of(&none, false);
+    assert!(report.iter().all(|d| d.kind != "quantile edges"));
+    assert_eq!(find(&report, "k-anonymity", None).min_rows, Some(12));
+    let coarse = trained(&data, json!({"test_size": 0, "store_reference": "coarse"}));
+    let report = report_of(&coarse, true);
+    let edges = find(&report, "quantile edges", Some("income"));
+    assert_eq!((edges.exact, edges.min_rows), (Some(false), None));
+    assert_eq!(find(&report, "k-anonymity", None).min_rows, Some(12));
+    // The level counts survive the stored form.
+    let back = format::from_bytes(&format::to_bytes(&none).unwrap()).unwrap();
+    assert_eq!(report_of(&back, false), report_of(&none, false));
+}
+
+#[test]
+fn the_privacy_report_of_trees_k_means_and_scorecards() {
+    let data = with_rare_region(12);
+    let run = |algorithm, options: Value| {
+        let options = TrainOptions::from_json(&options).unwrap();
+        let mut data = data.clone();
+        if algorithm == KMEANS {
+            data.target = TargetColumn::Absent(ROWS);
+        }
+        train(&data, algorithm, &options, limits()).unwrap().model
+    };
+    let trees = run(GBDT, json!({"n_trees": 10, "store_reference": "none"}));
+    let report = report_of(&trees, false);
+    let thresholds = find(&report, "thresholds", Some("income"));
+    assert_eq!(thresholds.min_rows, Some(1));
+    assert!(report
+        .iter()
+        .all(|d| d.feature.as_deref() != Some("region") || d.kind == "levels"));
+    let leaves = find(&report, "leaves", None);
+    // LightGBM's min_data_in_leaf, 20 by default, bounds every leaf.
+    assert!(leaves.min_rows.unwrap() >= 20, "{leaves:?}");
+    assert!(
+        report.iter().all(|d| d.kind != "row values"),
+        "the SHAP summary is kept with the full reference only"
+    );
+    let full = report_of(&run(GBDT, json!({"n_trees": 10})), false);
+    assert_eq!(find(&full, "row values", None).min_rows, Some(1));
+
+    let clusters = run(KMEANS, json!({"k": 3, "store_reference": "coarse"}));
+    let report = report_of(&clusters, true);
+    let centres = find(&report, "centres", None);
+    assert_eq!(centres.stored, Some(3));
+    assert_eq!(centres.exact, Some(false));
+    assert!(centres.min_rows.unwrap() >= 1);
+    assert!(
+        report.iter().all(|d| d.kind != "row values"),
+        "coarse: no projection"
+    );
+    assert!(run(KMEANS, json!({"k": 3}))
+        .estimator
+        .stored_values(&clusters.preprocessor, false)
+        .iter()
+        .any(|d| d.kind == "row values"));
+
+    let card = run(SCORECARD, json!({"test_size": 0, "min_iv": 0}));
+    let report = report_of(&card, false);
+    let levels = find(&report, "scorecard levels", Some("region"));
+    assert_eq!(levels.min_rows, Some(12), "{levels:?}");
 }

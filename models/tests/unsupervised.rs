@@ -350,9 +350,14 @@ fn a_categorical_only_forest_trains_and_bad_options_are_refused() {
     // A level of one row is the anomaly, which a model names only if min_level_rows lets it:
     // by default (10) the level is stored by no name and scores as the common ones.
     let forest = |o| {
-        train(&data, finml_models::registry::ISOLATION_FOREST, &options(o), LIMITS)
-            .unwrap()
-            .model
+        train(
+            &data,
+            finml_models::registry::ISOLATION_FOREST,
+            &options(o),
+            LIMITS,
+        )
+        .unwrap()
+        .model
     };
     let scores = forest(json!({"min_level_rows": 1}))
         .predict_rows(&data, &[0, 7])
@@ -362,7 +367,10 @@ fn a_categorical_only_forest_trains_and_bad_options_are_refused() {
         "the rare level is the anomaly: {scores:?}"
     );
     let folded = forest(json!({})).predict_rows(&data, &[0, 7, 8]).unwrap();
-    assert!(folded[1] == folded[0] || folded[1] == folded[2], "{folded:?}");
+    assert!(
+        folded[1] == folded[0] || folded[1] == folded[2],
+        "{folded:?}"
+    );
 
     let refused = |algorithm, o: serde_json::Value| {
         let e = TrainOptions::from_json(&o)

@@ -70,6 +70,10 @@ pub struct Binning {
     /// its own after the value bins (since finml 0.5.0, stored format 4).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub special: Vec<f64>,
+    /// A categorical feature's training rows of each level, bin by bin as `levels` (since
+    /// finml 0.16.0; empty before), for the privacy report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub level_rows: Vec<Vec<u64>>,
     #[serde(skip)]
     level_index: HashMap<String, usize>,
 }
@@ -80,6 +84,7 @@ impl Binning {
             edges,
             bins,
             special: Vec::new(),
+            level_rows: Vec::new(),
             level_index: HashMap::new(),
         };
         binning.rebuild_index();
@@ -217,13 +222,26 @@ impl Binning {
     /// Checks a deserialized binning: bin counts agree with the edges.
     pub fn validate(&self) -> std::result::Result<(), String> {
         let value_bins = match &self.edges {
+            Edges::Numeric { .. } if !self.level_rows.is_empty() => {
+                return Err("a numeric feature's binning has level_rows".into());
+            }
             Edges::Numeric { cuts } => {
                 if cuts.windows(2).any(|w| w[0] >= w[1]) || cuts.iter().any(|c| !c.is_finite()) {
                     return Err("cut points are not finite and ascending".into());
                 }
                 cuts.len() + 1
             }
-            Edges::Categorical { levels } => levels.len(),
+            Edges::Categorical { levels } => {
+                let shaped = levels.len() == self.level_rows.len()
+                    && levels
+                        .iter()
+                        .zip(&self.level_rows)
+                        .all(|(l, r)| l.len() == r.len());
+                if !(self.level_rows.is_empty() || shaped) {
+                    return Err("level_rows does not list each level's rows bin by bin".into());
+                }
+                levels.len()
+            }
         };
         if self.bins.len() != value_bins + self.special.len() + 1 {
             return Err(format!(

@@ -258,25 +258,36 @@ pub fn bin_levels(
     });
     let counts: Vec<Counts> = order.iter().map(|&l| per_level[l]).collect();
     let groups = optimal_groups(&counts, params, Monotonic::Ascending);
-    let grouped_levels = groups
+    // Each bin's levels by name, with their rows.
+    let grouped: Vec<Vec<(String, u64)>> = groups
         .iter()
         .map(|&(start, end)| {
-            let mut names: Vec<String> = order[start..end]
+            let mut named: Vec<(String, u64)> = order[start..end]
                 .iter()
-                .map(|&l| levels[l].clone())
+                .map(|&l| (levels[l].clone(), per_level[l].rows))
                 .collect();
-            names.sort();
-            names
+            named.sort();
+            named
         })
         .collect();
-    finish(
+    let level_rows = grouped
+        .iter()
+        .map(|bin| bin.iter().map(|&(_, rows)| rows).collect())
+        .collect();
+    let grouped_levels = grouped
+        .into_iter()
+        .map(|bin| bin.into_iter().map(|(name, _)| name).collect())
+        .collect();
+    let mut binning = finish(
         Edges::Categorical {
             levels: grouped_levels,
         },
         &counts,
         &groups,
         missing,
-    )
+    );
+    binning.level_rows = level_rows;
+    binning
 }
 
 /// Builds the bins' statistics from the atom groups and the NULL counts.

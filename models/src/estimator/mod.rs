@@ -18,6 +18,7 @@
 
 use crate::data::{Dataset, RawValue};
 use crate::design::BLOCK_ROWS;
+use crate::disclosure::{tree_values, Disclosure};
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::linear::{Coefficient, LinearEstimator};
 use crate::explain::{self, Explanation, Reference, SummaryPoints};
@@ -514,6 +515,16 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     /// The model report's section of what the estimator found, if it has one (the
     /// unsupervised models': clusters, the forest).
     fn report_section(&self, _preprocessor: &Preprocessor, _html: &mut String) {}
+
+    /// The training-data values the estimator stores beyond statistics of all rows (a tree's
+    /// thresholds and leaves, k-means centres), for the privacy report; `coarse`: the version
+    /// was trained with store_reference "coarse".
+    fn stored_values(&self, preprocessor: &Preprocessor, coarse: bool) -> Vec<Disclosure> {
+        match self.predictor() {
+            Predictor::Trees(trees, _) => tree_values(preprocessor, &[trees], coarse),
+            Predictor::Linear(_) | Predictor::Design(_) | Predictor::Classes(_) => Vec::new(),
+        }
+    }
 
     /// The output unit as one SQL expression over the feature columns (scoring_code.rs), for
     /// running the model where finml is not installed.

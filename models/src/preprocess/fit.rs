@@ -7,8 +7,8 @@ use super::transform::{
     Transform,
 };
 use crate::calendar::DatePart;
-use crate::data::{MISSING_LEVEL, OTHER_LEVEL};
 use crate::data::{CategoricalColumn, Column, Dataset, SparseCounts, NULL_CODE};
+use crate::data::{MISSING_LEVEL, OTHER_LEVEL};
 use crate::interrupt;
 use crate::text::{TextSpec, TextTransform};
 use serde::Serialize;
@@ -84,10 +84,7 @@ impl Preprocessor {
                             Transform::Numeric(fit_numeric(&c.values, train_rows, options.impute))
                         }
                         (Column::Categorical(c), _, _) => Transform::Categorical(fit_categorical(
-                            &c.codes,
-                            &c.levels,
-                            train_rows,
-                            options,
+                            &c.codes, &c.levels, train_rows, options,
                         )),
                     },
                 }
@@ -232,22 +229,28 @@ pub fn categorical_from_counts<'a>(
         Some(first) if rare(first) => OTHER_LEVEL.to_owned(),
         Some(&(level, _)) => name_of(level).to_owned(),
     };
-    let mut kept: Vec<Option<&str>> = order
+    let mut kept: Vec<(Option<&str>, usize)> = order
         .iter()
         .skip(1)
         .filter(|level| !rare(level))
         .take(max_categories.saturating_sub(1))
-        .map(|&(l, _)| l)
+        .copied()
         .collect();
     // Column order by level name makes reports readable; NULL's column goes last.
-    kept.sort_by(|&a, &b| name_of(a).cmp(name_of(b)));
+    kept.sort_by(|&(a, _), &(b, _)| name_of(a).cmp(name_of(b)));
+    let named: Vec<(&str, usize)> = kept.iter().filter_map(|&(l, c)| Some((l?, c))).collect();
     let mut transform = CategoricalTransform {
-        levels: kept.iter().flatten().map(|l| (*l).to_owned()).collect(),
+        levels: named.iter().map(|&(l, _)| l.to_owned()).collect(),
+        level_rows: named.iter().map(|&(_, c)| c as u64).collect(),
         missing_column: None,
+        reference_rows: match order.first() {
+            Some(&(Some(_), count)) if count >= min_level_rows => Some(count as u64),
+            _ => None,
+        },
         reference,
         index: HashMap::new(),
     };
-    if kept.contains(&None) {
+    if kept.iter().any(|&(level, _)| level.is_none()) {
         transform.missing_column = Some(transform.levels.len());
     }
     transform.rebuild_index();

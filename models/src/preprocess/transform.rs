@@ -77,10 +77,17 @@ impl NumericTransform {
 pub struct CategoricalTransform {
     /// Levels with an indicator column, in column order.
     pub levels: Vec<String>,
+    /// The training rows of each level of `levels` (since finml 0.16.0; empty before), for
+    /// the privacy report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub level_rows: Vec<u64>,
     /// Column of the NULL level, when NULLs were frequent enough in training to get one.
     pub missing_column: Option<usize>,
     /// The reference level (all indicators zero), for reports.
     pub reference: String,
+    /// The training rows of the reference level, when it is a level by name (since 0.16.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_rows: Option<u64>,
     #[serde(skip)]
     pub(super) index: HashMap<String, usize>,
 }
@@ -226,6 +233,13 @@ impl Transform {
                             c.levels.len()
                         ));
                     }
+                }
+                if !c.level_rows.is_empty() && c.level_rows.len() != c.levels.len() {
+                    return Some(format!(
+                        "\"{name}\" has {} level_rows for {} levels",
+                        c.level_rows.len(),
+                        c.levels.len()
+                    ));
                 }
                 let mut seen = std::collections::HashSet::with_capacity(c.levels.len());
                 c.levels

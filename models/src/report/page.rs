@@ -8,6 +8,7 @@ use super::charts::{
 use super::facts::{ReportFacts, CARD_KEYS};
 use super::history::{monitoring_section, search_section, versions_section};
 use super::print::{optional, p_value};
+use crate::disclosure::{privacy_report, Storing};
 use crate::fit::Task;
 use crate::html::{escape, number};
 use crate::metrics;
@@ -42,7 +43,7 @@ pub fn render(model: &Model, facts: &ReportFacts) -> String {
     card_section(&mut html, facts);
     facts_section(&mut html, model, facts);
     metrics_section(&mut html, model, facts);
-    privacy_section(&mut html, facts);
+    privacy_section(&mut html, model, facts);
     charts_section(&mut html, model);
     loss_section(&mut html, facts);
     search_section(&mut html, facts);
@@ -264,33 +265,58 @@ fn metrics_section(html: &mut String, model: &Model, facts: &ReportFacts) {
     html.push_str("</table></section>\n");
 }
 
-/// The budget of a private training and what it covers.
-fn privacy_section(html: &mut String, facts: &ReportFacts) {
-    let Some(p) = &facts.privacy else {
-        return;
-    };
-    let _ = writeln!(
-        html,
-        "<section><h2>Privacy</h2><p>Trained by DP-SGD with (ε, δ) = ({}, {}) spent, by the \
-         Rényi accountant (Opacus's <code>RDPAccountant</code>), against a target ε of {}. Each \
-         training row's gradient was clipped to norm {} and Gaussian noise of standard \
-         deviation {} × {} added to every step's sum; each step sampled each row with \
-         probability {}, {} steps in all.</p><p>The guarantee covers the trained weights: \
-         whether any one row is among the training rows changes the probability of any set \
-         of outcomes by at most the factor e<sup>ε</sup> plus δ, given the preprocessing, \
-         the target's classes and the number of training rows. It does not cover what \
-         the model stores from the data without noise: the preprocessing (means, standard \
-         deviations, imputed values, category levels), the explanations' reference, the drift \
-         reference, the evaluation, nor the row counts.</p></section>",
-        number(p.epsilon),
-        number(p.delta),
-        number(p.target_epsilon),
-        number(p.max_grad_norm),
-        number(p.noise_multiplier),
-        number(p.max_grad_norm),
-        number(p.sample_rate),
-        p.steps
+/// What the stored model keeps of its training rows (the privacy report), and the budget of
+/// a private training with what it covers.
+fn privacy_section(html: &mut String, model: &Model, facts: &ReportFacts) {
+    let storing = Storing::of_version(&facts.options, facts.train_rows, facts.privacy.as_ref());
+    let listed = privacy_report(model, storing);
+    html.push_str(
+        "<section><h2>Privacy</h2><p>Training-data values this version stores beyond \
+         statistics of all training rows (fin_privacy_report), and the fewest training rows \
+         behind one of them: 1 for an exact number, which may be one row's.</p>\n<table>\
+         <tr><th>Kind</th><th>Feature</th><th>Stored</th><th>Exact</th><th>Fewest rows</th>\
+         <th>Detail</th></tr>\n",
     );
+    let or_blank = |v: Option<String>| v.unwrap_or_default();
+    for d in &listed {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td>{}</td></tr>",
+            escape(d.kind),
+            escape(d.feature.as_deref().unwrap_or("")),
+            or_blank(d.stored.map(|n| n.to_string())),
+            or_blank(d.exact.map(|e| if e { "yes" } else { "no" }.to_owned())),
+            or_blank(d.min_rows.map(|n| n.to_string())),
+            escape(&d.detail)
+        );
+    }
+    html.push_str("</table>\n");
+    if let Some(p) = &facts.privacy {
+        let _ = writeln!(
+            html,
+            "<p>Trained by DP-SGD with (ε, δ) = ({}, {}) spent, by the \
+             Rényi accountant (Opacus's <code>RDPAccountant</code>), against a target ε of {}. Each \
+             training row's gradient was clipped to norm {} and Gaussian noise of standard \
+             deviation {} × {} added to every step's sum; each step sampled each row with \
+             probability {}, {} steps in all.</p><p>The guarantee covers the trained weights: \
+             whether any one row is among the training rows changes the probability of any set \
+             of outcomes by at most the factor e<sup>ε</sup> plus δ, given the preprocessing, \
+             the target's classes and the number of training rows. It does not cover what \
+             the model stores from the data without noise: the preprocessing (means, standard \
+             deviations, imputed values, category levels), the explanations' reference, the drift \
+             reference, the evaluation, nor the row counts.</p>",
+            number(p.epsilon),
+            number(p.delta),
+            number(p.target_epsilon),
+            number(p.max_grad_norm),
+            number(p.noise_multiplier),
+            number(p.max_grad_norm),
+            number(p.sample_rate),
+            p.steps
+        );
+    }
+    html.push_str("</section>\n");
 }
 
 fn charts_section(html: &mut String, model: &Model) {

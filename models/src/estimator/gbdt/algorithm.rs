@@ -4,6 +4,7 @@
 use super::classes::fit_classes;
 use super::{fit_estimator, GbdtParams, GBDT_KEYS};
 use crate::data::{Dataset, RawValue};
+use crate::disclosure::{tree_values, Disclosure};
 use crate::error::Result;
 use crate::estimator::tree::algorithm::{TreeEstimator, NOT_FOR_TREES, NOT_FOR_TREES_HINT};
 use crate::estimator::{importance_mismatch, ClassScores, Predictor, MULTI_CLASS_FORMAT_VERSION};
@@ -137,6 +138,11 @@ impl Estimator for GbdtClasses {
 
     fn reads_missing(&self) -> bool {
         true
+    }
+
+    fn stored_values(&self, preprocessor: &Preprocessor, coarse: bool) -> Vec<Disclosure> {
+        let ensembles: Vec<&Ensemble> = self.ensembles.iter().collect();
+        tree_values(preprocessor, &ensembles, coarse)
     }
 
     fn first_invalid_parameter(&self) -> Option<String> {

@@ -6,6 +6,7 @@ use super::{
     fit_estimator, KMeansModel, KMeansParams, KMEANS_KEYS, MAX_K, NOT_FOR_KMEANS,
     NOT_FOR_UNSUPERVISED_HINT,
 };
+use crate::disclosure::Disclosure;
 use crate::error::Result;
 use crate::estimator::{
     Algorithm, DesignOutput, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator,
@@ -106,6 +107,30 @@ impl Estimator for KMeansModel {
 
     fn training_metrics(&self) -> Vec<(String, f64)> {
         self.metrics()
+    }
+
+    fn stored_values(&self, _preprocessor: &Preprocessor, coarse: bool) -> Vec<Disclosure> {
+        let mut centres = Disclosure::new("centres", None, self.k());
+        centres.exact = Some(!coarse);
+        centres.min_rows = self.profiles.iter().map(|p| p.rows).min();
+        centres.detail = format!(
+            "each the mean of its cluster's training rows{}, with the cluster's profile",
+            if coarse {
+                ", rounded to 2 significant digits in the features' units"
+            } else {
+                ""
+            }
+        );
+        let mut out = vec![centres];
+        if let Some(projection) = &self.projection {
+            let mut points = Disclosure::new("row values", None, projection.points.len());
+            points.min_rows = Some(1);
+            points.detail = "single training rows on two principal components, for the \
+                             report's scatter; store_reference \"coarse\" or \"none\" keeps none"
+                .into();
+            out.push(points);
+        }
+        out
     }
 
     fn structure(&self) -> Option<(&'static str, String)> {

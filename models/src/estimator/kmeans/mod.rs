@@ -9,6 +9,7 @@ pub mod projection;
 pub mod quality;
 mod report;
 
+use crate::drift::round_significant;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{check_budget, FitInput};
 use crate::json::{bad, count, number_in};
@@ -16,7 +17,6 @@ use crate::preprocess::Preprocessor;
 use lloyd::{kmeans, LloydSettings};
 use ndarray::{Array2, ArrayView1};
 use projection::{project, Projection};
-use crate::drift::round_significant;
 use quality::{davies_bouldin, profiles, silhouette, ClusterProfile};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -355,7 +355,13 @@ pub fn fit_estimator(
         .keep_row_values
         .then(|| project(sample_x.view(), &sample_labels))
         .flatten();
-    let mut profiles = profiles(x.view(), &run.labels, k, &preprocessor.term_names(), &scaling);
+    let mut profiles = profiles(
+        x.view(),
+        &run.labels,
+        k,
+        &preprocessor.term_names(),
+        &scaling,
+    );
     if let Some(digits) = input.preprocess.stored_digits {
         for term in profiles.iter_mut().flat_map(|p| p.terms.iter_mut()) {
             term.mean = round_significant(term.mean, digits);

@@ -35,7 +35,10 @@ impl SummedFit for ScorecardParams {
         for &(name, number) in &named {
             let atoms = input.atoms(rows, name)?;
             let params = self.binning_params(name, input.preprocess.min_level_rows);
-            binned.push((name.to_owned(), bin_atoms(name, number, atoms, self, params)?));
+            binned.push((
+                name.to_owned(),
+                bin_atoms(name, number, atoms, self, params)?,
+            ));
         }
         let mut woe = WoeSums {
             rows,
