@@ -8,9 +8,9 @@
 use crate::binning::Edges;
 use crate::data::{MISSING_LEVEL, OTHER_LEVEL};
 use crate::dp_sgd::PrivacySpent;
-use crate::drift::{Distribution, DRIFT_SAMPLE_ROWS};
+use crate::drift::{Distribution, DriftReference, DRIFT_SAMPLE_ROWS};
+use crate::explain::Reference;
 use crate::html::number;
-use crate::model::Model;
 use crate::preprocess::{Preprocessor, Transform};
 use crate::trees::Ensemble;
 
@@ -79,21 +79,29 @@ impl<'a> Storing<'a> {
     }
 }
 
-/// Every kind of training-data value `model` stores, then its DP budget (if any) and its
-/// k-anonymity.
-pub fn privacy_report(model: &Model, storing: Storing<'_>) -> Vec<Disclosure> {
-    let mut out = preprocessing(&model.preprocessor);
-    if let Some(drift) = &model.drift {
-        for (f, distribution) in model.preprocessor.features.iter().zip(&drift.features) {
+/// What a stored model holds beside its estimator's parameters, for [`privacy_report`].
+#[derive(Debug, Clone, Copy)]
+pub struct StoredParts<'a> {
+    pub preprocessor: &'a Preprocessor,
+    pub drift: Option<&'a DriftReference>,
+    pub reference: Option<&'a Reference>,
+}
+
+/// Every kind of training-data value a model stores (its parts, then what its estimator
+/// stores: `estimator_values`), then its DP budget (if any) and its k-anonymity.
+pub fn privacy_report(
+    parts: StoredParts<'_>,
+    estimator_values: Vec<Disclosure>,
+    storing: Storing<'_>,
+) -> Vec<Disclosure> {
+    let mut out = preprocessing(parts.preprocessor);
+    if let Some(drift) = parts.drift {
+        for (f, distribution) in parts.preprocessor.features.iter().zip(&drift.features) {
             out.extend(drift_values(&f.name, distribution, storing));
         }
     }
-    out.extend(
-        model
-            .estimator
-            .stored_values(&model.preprocessor, storing.coarse),
-    );
-    if let Some(reference) = &model.reference {
+    out.extend(estimator_values);
+    if let Some(reference) = parts.reference {
         let points: usize = reference.summary.iter().map(|s| s.value.len()).sum();
         if points > 0 {
             let mut d = Disclosure::new("row values", None, points);

@@ -6,7 +6,6 @@
 //! `Σ (A_i − E_i)·ln(A_i/E_i)` over the same buckets (DESIGN.md, "Formulas").
 
 use crate::data::{Column, Dataset, RawValue, NULL_CODE};
-use crate::options::{Minimization, StoreReference};
 use crate::preprocess::{Input, Preprocessor, Transform};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -333,18 +332,16 @@ impl DriftReference {
     /// feature's distribution is only its NULL share: a later period's dates always lie
     /// beyond the training deciles, and memos are nearly all distinct, so their values'
     /// shares would signal drift that is not there.
-    /// With `store_reference` "coarse", the features' deciles are rounded to 2 significant
-    /// digits (the prediction's are the model's, not a customer's); levels seen in fewer than
-    /// `min_level_rows` rows of the sample count among the "other" levels, unnamed.
+    /// With `digits` (`store_reference` "coarse"), the features' deciles are rounded to so many
+    /// significant digits (the prediction's are the model's, not a customer's); levels seen in
+    /// fewer than `min_level_rows` rows of the sample count among the "other" levels, unnamed.
     pub fn measure(
         data: &Dataset,
         features: &[(&str, Tracked)],
         sample: &[usize],
         predictions: Vec<f64>,
-        minimization: Minimization,
+        (digits, min_level_rows): (Option<i32>, usize),
     ) -> DriftReference {
-        let digits =
-            (minimization.store_reference == StoreReference::Coarse).then_some(COARSE_DIGITS);
         let features = features
             .iter()
             .map(
@@ -372,7 +369,7 @@ impl DriftReference {
                             NULL_CODE => None,
                             code => Some(c.levels[code as usize].as_str()),
                         }),
-                        minimization.min_level_rows,
+                        min_level_rows,
                     ),
                     None => Distribution::of_numbers(std::iter::empty()),
                 },

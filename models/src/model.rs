@@ -3,6 +3,7 @@
 
 use crate::binning::Binning;
 use crate::data::{Column, Dataset};
+use crate::disclosure::{privacy_report, Disclosure, StoredParts, Storing};
 use crate::drift::DriftReference;
 use crate::error::{with_article, Error, ErrorKind, Result};
 use crate::estimator::kmeans::KMeansModel;
@@ -65,6 +66,22 @@ pub struct EvaluationSummary {
 }
 
 impl Model {
+    /// The training-data values this model stores, kind by kind, with its DP budget and
+    /// k-anonymity (fin_privacy_report).
+    pub fn privacy_report(&self, storing: Storing<'_>) -> Vec<Disclosure> {
+        let parts = StoredParts {
+            preprocessor: &self.preprocessor,
+            drift: self.drift.as_ref(),
+            reference: self.reference.as_ref(),
+        };
+        let coarse = storing.coarse;
+        privacy_report(
+            parts,
+            self.estimator.stored_values(&self.preprocessor, coarse),
+            storing,
+        )
+    }
+
     pub fn algorithm(&self) -> Algorithm {
         self.estimator.algorithm()
     }

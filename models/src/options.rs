@@ -290,14 +290,7 @@ impl TrainOptions {
             return Err(Error::invalid_option("max_categories must be at least 2")
                 .with_hint("it counts the reference level; the default is 50"));
         }
-        let min_level_rows = raw.min_level_rows.unwrap_or(DEFAULT_MIN_LEVEL_ROWS);
-        if min_level_rows < 1 {
-            return Err(
-                Error::invalid_option("min_level_rows must be at least 1").with_hint(format!(
-                    "1 stores every level seen in training; the default is {DEFAULT_MIN_LEVEL_ROWS}"
-                )),
-            );
-        }
+        let min_level_rows = parse_min_level_rows(raw.min_level_rows)?;
         let deploy_tolerance = raw.deploy_tolerance.unwrap_or(0.0);
         if !(deploy_tolerance.is_finite() && deploy_tolerance >= 0.0) {
             return Err(Error::invalid_option(format!(
@@ -431,6 +424,18 @@ impl TrainOptions {
             Some(SplitSpec::OutOfTime { column, .. }) => Some(column),
             _ => None,
         }
+    }
+}
+
+/// `min_level_rows`, [`DEFAULT_MIN_LEVEL_ROWS`] when not given.
+fn parse_min_level_rows(given: Option<usize>) -> Result<usize> {
+    match given.unwrap_or(DEFAULT_MIN_LEVEL_ROWS) {
+        0 => Err(
+            Error::invalid_option("min_level_rows must be at least 1").with_hint(format!(
+                "1 stores every level seen in training; the default is {DEFAULT_MIN_LEVEL_ROWS}"
+            )),
+        ),
+        rows => Ok(rows),
     }
 }
 

@@ -9,7 +9,7 @@ use finml_models::data::RawValue;
 use finml_models::data::{
     CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
 };
-use finml_models::disclosure::{privacy_report, Disclosure, Storing};
+use finml_models::disclosure::{Disclosure, Storing};
 use finml_models::drift::{round_significant, Distribution};
 use finml_models::mlp::DeviceChoice;
 use finml_models::monitor::DriftCounts;
@@ -369,7 +369,7 @@ fn report_of(model: &Model, coarse: bool) -> Vec<Disclosure> {
         train_rows: ROWS as u64,
         privacy: None,
     };
-    privacy_report(model, storing)
+    model.privacy_report(storing)
 }
 
 fn find<'a>(report: &'a [Disclosure], kind: &str, feature: Option<&str>) -> &'a Disclosure {

@@ -4,7 +4,7 @@ use crate::error::OrReport;
 use crate::pg::cache::with_model;
 use crate::pg::catalog::ModelRef;
 use crate::pg::facts::report_facts;
-use finml_models::disclosure::{privacy_report, Storing};
+use finml_models::disclosure::Storing;
 use finml_models::report::render;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -47,7 +47,8 @@ fn fin_privacy_report(
         let facts = report_facts(ModelRef::parse(model).or_report()?)?;
         let storing = Storing::of_version(&facts.options, facts.train_rows, facts.privacy.as_ref());
         let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        Ok(privacy_report(&m.model, storing)
+        Ok(m.model
+            .privacy_report(storing)
             .into_iter()
             .map(|d| {
                 (

@@ -8,7 +8,7 @@ use super::charts::{
 use super::facts::{ReportFacts, CARD_KEYS};
 use super::history::{monitoring_section, search_section, versions_section};
 use super::print::{optional, p_value};
-use crate::disclosure::{privacy_report, Storing};
+use crate::disclosure::Storing;
 use crate::fit::Task;
 use crate::html::{escape, number};
 use crate::metrics;
@@ -269,7 +269,7 @@ fn metrics_section(html: &mut String, model: &Model, facts: &ReportFacts) {
 /// a private training with what it covers.
 fn privacy_section(html: &mut String, model: &Model, facts: &ReportFacts) {
     let storing = Storing::of_version(&facts.options, facts.train_rows, facts.privacy.as_ref());
-    let listed = privacy_report(model, storing);
+    let listed = model.privacy_report(storing);
     html.push_str(
         "<section><h2>Privacy</h2><p>Training-data values this version stores beyond \
          statistics of all training rows (fin_privacy_report), and the fewest training rows \
