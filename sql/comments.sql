@@ -70,7 +70,7 @@ COMMENT ON FUNCTION fin_drop_model(text, integer) IS 'Drops one version of a mod
 COMMENT ON FUNCTION fin_grant(text, text) IS 'Allows a role (or public) to predict with, score with and inspect a model';
 COMMENT ON FUNCTION fin_revoke(text, text) IS 'Withdraws what fin_grant allowed; the role''s next statement is refused';
 COMMENT ON FUNCTION fin_set_owner(text, text) IS 'Gives a model to another role, as ALTER ... OWNER TO does';
-COMMENT ON FUNCTION fin_export(text, integer) IS 'One model version as a self-contained, checksummed JSON document for fin_import in another database';
+COMMENT ON FUNCTION fin_export(text, integer, jsonb) IS 'One model version as a self-contained, checksummed JSON document for fin_import in another database; options {"redact": true} leave out the drift reference, single rows'' values and levels of fewer than min_level_rows training rows';
 COMMENT ON FUNCTION fin_import(text, jsonb, boolean) IS 'Stores a version exported by fin_export as the next version of a model, and deploys it unless told not to';
 COMMENT ON FUNCTION fin_psi(text, regclass) IS 'Population stability of a relation against the training rows: PSI of the output and CSI of each feature';
 COMMENT ON FUNCTION fin_monitor(text, regclass, text, jsonb) IS 'Monitors a model per period of a relation: rows, event rate, AUC, KS, PSI, CSI and an alert status, logged to finml.monitoring';

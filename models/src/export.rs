@@ -6,6 +6,7 @@ use crate::dp_sgd::PrivacySpent;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format;
 use crate::model::Model;
+use crate::options::DEFAULT_MIN_LEVEL_ROWS;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::{Map, Value};
@@ -53,6 +54,75 @@ impl Kind {
             Kind::Object => v.is_object(),
         }
     }
+}
+
+/// What `fin_export`'s options ask: `{"redact": true, "min_level_rows": n}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// Export [`Model::redacted`]: no drift reference, no single rows' values, no level of
+    /// fewer than `min_level_rows` training rows by name.
+    pub redact: bool,
+    pub min_level_rows: usize,
+}
+
+impl ExportOptions {
+    /// Parses the options object (`Null`: export as stored).
+    pub fn parse(value: &Value) -> Result<ExportOptions> {
+        let hint = r#"e.g. fin_export('credit_risk', options => '{"redact": true, "min_level_rows": 20}')"#;
+        let refused = |message: String| Error::invalid_option(message).with_hint(hint);
+        let mut options = ExportOptions {
+            redact: false,
+            min_level_rows: DEFAULT_MIN_LEVEL_ROWS,
+        };
+        let map = match value {
+            Value::Null => return Ok(options),
+            Value::Object(map) => map,
+            _ => return Err(refused("fin_export's options must be a JSON object".into())),
+        };
+        for (key, v) in map {
+            match (key.as_str(), v) {
+                ("redact", Value::Bool(b)) => options.redact = *b,
+                ("min_level_rows", v) => {
+                    options.min_level_rows = v
+                        .as_u64()
+                        .filter(|&n| n >= 1)
+                        .and_then(|n| usize::try_from(n).ok())
+                        .ok_or_else(|| {
+                            refused(format!(
+                                "min_level_rows must be a whole number >= 1, not {v}"
+                            ))
+                        })?
+                }
+                ("redact", v) => {
+                    return Err(refused(format!("redact must be true or false, not {v}")))
+                }
+                _ => {
+                    return Err(refused(format!(
+                        "unknown export option \"{key}\" (known: redact, min_level_rows)"
+                    )))
+                }
+            }
+        }
+        if map.contains_key("min_level_rows") && !options.redact {
+            return Err(refused(
+                "min_level_rows applies to a redacted export".into(),
+            ));
+        }
+        Ok(options)
+    }
+}
+
+/// The stored bytes of `model` redacted as `options` ask, with its coefficients (which name
+/// its levels) for the document's metadata; `None` when the export is not redacted.
+pub fn redacted(bytes: &[u8], options: ExportOptions) -> Result<Option<(Vec<u8>, Value)>> {
+    if !options.redact {
+        return Ok(None);
+    }
+    let model = format::from_bytes(bytes)?.redacted(options.min_level_rows)?;
+    Ok(Some((
+        format::to_bytes(&model)?,
+        model.coefficients_json()?,
+    )))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

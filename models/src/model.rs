@@ -2,7 +2,7 @@
 //! statistics). Everything `fin_predict` needs is here, so a model is self-contained data.
 
 use crate::binning::Binning;
-use crate::data::{Column, Dataset};
+use crate::data::{Column, Dataset, MISSING_LEVEL, OTHER_LEVEL};
 use crate::disclosure::{privacy_report, Disclosure, StoredParts, Storing};
 use crate::drift::DriftReference;
 use crate::error::{with_article, Error, ErrorKind, Result};
@@ -66,6 +66,54 @@ pub struct EvaluationSummary {
 }
 
 impl Model {
+    /// This model without what it keeps of single training rows and of the population (the
+    /// drift reference, SHAP summary points, a k-means projection), and with no level of
+    /// fewer than `min_level_rows` training rows named: a scorecard's join its bin of NULL and
+    /// unseen levels, a reference level is renamed "(other)". A level with an indicator
+    /// column of its own cannot leave a fitted model (22023: retrain with min_level_rows), nor
+    /// can levels whose rows were not stored (0A000: trained before finml 0.16.0).
+    pub fn redacted(mut self, min_level_rows: usize) -> Result<Model> {
+        let min = min_level_rows as u64;
+        self.drift = None;
+        if let Some(reference) = &mut self.reference {
+            reference.summary.clear();
+        }
+        self.estimator.forget_row_values();
+        for f in &mut self.preprocessor.features {
+            match &mut f.transform {
+                Transform::Categorical(c) => {
+                    if c.levels.len() != c.level_rows.len() {
+                        return Err(uncounted_levels(&f.name));
+                    }
+                    if let Some((level, rows)) =
+                        c.levels.iter().zip(&c.level_rows).find(|(_, &r)| r < min)
+                    {
+                        return Err(Error::invalid_option(format!(
+                            "\"{}\" has an indicator column for level \"{level}\", seen in {rows} training rows, fewer than min_level_rows {min_level_rows}",
+                            f.name
+                        ))
+                        .with_hint(format!(
+                            "retrain with options.min_level_rows {min_level_rows}: the fit then folds such levels into the reference level"
+                        )));
+                    }
+                    if c.reference_rows.is_none_or(|rows| rows < min)
+                        && c.reference != MISSING_LEVEL
+                    {
+                        c.reference = OTHER_LEVEL.to_owned();
+                        c.reference_rows = None;
+                    }
+                }
+                Transform::Binned(b) => {
+                    if !b.fold_levels_under(min) {
+                        return Err(uncounted_levels(&f.name));
+                    }
+                }
+                Transform::Numeric(_) | Transform::Date(_) | Transform::Text(_) => {}
+            }
+        }
+        Ok(self)
+    }
+
     /// The training-data values this model stores, kind by kind, with its DP budget and
     /// k-anonymity (fin_privacy_report).
     pub fn privacy_report(&self, storing: Storing<'_>) -> Vec<Disclosure> {
@@ -708,4 +756,13 @@ mod tests {
         };
         assert!((half.points_lost() - 10.0).abs() < 1e-12);
     }
+}
+
+/// A version trained before finml 0.16.0 stored no rows per level.
+fn uncounted_levels(feature: &str) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        format!("the levels of \"{feature}\" were stored without their training rows (before finml 0.16.0)"),
+    )
+    .with_hint("retrain the model to export it redacted")
 }

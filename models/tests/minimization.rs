@@ -341,6 +341,8 @@ fn coarse_k_means_centres_are_rounded_in_the_features_units_and_measured_so() {
         "no rows' points"
     );
     assert!(stored_json(&full)["estimator"].get("projection").is_some());
+    let redacted = full.clone().redacted(10).unwrap();
+    assert!(stored_json(&redacted)["estimator"].get("projection").is_none());
     let mut means = Vec::new();
     numbers_under(&body["estimator"]["profiles"], "mean", &mut means);
     assert!(!means.is_empty() && means.iter().all(|&m| is_rounded(m)));
@@ -458,4 +460,74 @@ fn the_privacy_report_of_trees_k_means_and_scorecards() {
     let report = report_of(&card, false);
     let levels = find(&report, "scorecard levels", Some("region"));
     assert_eq!(levels.min_rows, Some(12), "{levels:?}");
+}
+
+#[test]
+fn a_redacted_model_keeps_no_reference_nor_rare_levels_and_predicts_the_same_for_kept_ones() {
+    use finml_models::export::{redacted, ExportOptions};
+    // Logistic regression trained with min_level_rows 10: "west" (12 rows) has its column.
+    let data = with_rare_region(12);
+    let logistic = trained(&data, json!({"test_size": 0}));
+    let rows: Vec<usize> = (0..ROWS).collect();
+    let same = logistic.clone().redacted(10).unwrap();
+    assert!(same.drift.is_none());
+    assert!(same.reference.as_ref().unwrap().summary.is_empty());
+    assert_eq!(
+        same.predict_rows(&data, &rows).unwrap(),
+        logistic.predict_rows(&data, &rows).unwrap()
+    );
+    // Folding "west" would change the fit: refused, with the retraining that does it.
+    let e = logistic.clone().redacted(20).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidOption);
+    assert!(e.message.contains("\"west\", seen in 12 training rows"), "{}", e.message);
+    assert!(e.hint.unwrap().contains("min_level_rows 20"));
+
+    // A scorecard's rare level leaves its bin for the NULL bin; every other row scores as before.
+    let card = {
+        let options =
+            TrainOptions::from_json(&json!({"test_size": 0, "min_level_rows": 1, "min_iv": 0}))
+                .unwrap();
+        train(&data, SCORECARD, &options, limits()).unwrap().model
+    };
+    assert!(stored_text(&card).contains("west"));
+    let options = ExportOptions::parse(&json!({"redact": true, "min_level_rows": 20})).unwrap();
+    let (bytes, coefficients) = redacted(&format::to_bytes(&card).unwrap(), options)
+        .unwrap()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("west"));
+    assert!(!coefficients.to_string().contains("west"));
+    let back = format::from_bytes(&bytes).unwrap();
+    assert!(back.drift.is_none());
+    let (before, after) = (
+        card.predict_rows(&data, &rows).unwrap(),
+        back.predict_rows(&data, &rows).unwrap(),
+    );
+    let Column::Categorical(region) = &data.features[1].column else {
+        unreachable!()
+    };
+    for r in 0..ROWS {
+        if region.level(r) == Some("west") {
+            let null_row = [RawValue::Number(match &data.features[0].column {
+                Column::Numeric(c) => c.values[r],
+                _ => unreachable!(),
+            }), RawValue::Null];
+            assert_eq!(after[r], back.predict(&null_row).unwrap(), "row {r} scores as NULL");
+        } else {
+            assert_eq!(after[r], before[r], "row {r}");
+        }
+    }
+    // Not redacted: None; made-up options refused.
+    let plain = ExportOptions::parse(&Value::Null).unwrap();
+    assert!(redacted(&format::to_bytes(&card).unwrap(), plain).unwrap().is_none());
+    for bad in [
+        json!({"redact": "yes"}),
+        json!({"redact": true, "min_level_rows": 0}),
+        json!({"redact": true, "min_level_rows": 1e308}),
+        json!({"min_level_rows": 5}),
+        json!({"redact": true, "drop": 1}),
+        json!([true]),
+    ] {
+        let e = ExportOptions::parse(&bad).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidOption, "{bad}");
+    }
 }

@@ -117,13 +117,17 @@ fn fin_retrain(
 
 /// One version (default: the deployed one) as a self-contained document for fin_import in
 /// another database: the model, its preprocessing, the catalog's metadata, a format version
-/// and a SHA-256 of the model (models/README.md).
+/// and a SHA-256 of the model (models/README.md). `options` `{"redact": true}` leaves out
+/// the drift reference and single rows' values, and names no level of fewer than
+/// `min_level_rows` (default 10) training rows.
 #[pg_extern(stable, parallel_safe)]
 fn fin_export(
     model: Option<&str>,
     version: default!(Option<i32>, "NULL"),
+    options: default!(Option<JsonB>, "NULL"),
 ) -> Result<JsonB, ErrorReport> {
-    Ok(JsonB(export(required(model, "model")?, version)?))
+    let options = options.map_or(serde_json::Value::Null, |o| o.0);
+    Ok(JsonB(export(required(model, "model")?, version, &options)?))
 }
 
 /// Stores the version in `payload` (from fin_export) as the next version of `model`, owned by

@@ -6,11 +6,12 @@ use crate::error::{fail, ErrorKind, OrReport, SqlResult};
 use crate::gucs;
 use crate::pg::catalog::{self, check_access, validate_model_name, Access, ModelRef};
 use crate::pg::registry::{self, NewVersion};
-use finml_models::export::{export_document, read_export, CLAIMED};
+use finml_models::export::{export_document, read_export, redacted, ExportOptions, CLAIMED};
 use serde_json::{json, Map, Value};
 
 /// fin_export: `version` of `model` (None: the deployed one) as a document.
-pub fn export(model: &str, version: Option<i32>) -> SqlResult<Value> {
+pub fn export(model: &str, version: Option<i32>, options: &Value) -> SqlResult<Value> {
+    let options = ExportOptions::parse(options).or_report()?;
     check_access(model, Access::Manage)?;
     let version = match version {
         Some(v) => v,
@@ -26,7 +27,18 @@ pub fn export(model: &str, version: Option<i32>) -> SqlResult<Value> {
         name: model,
         version: Some(version),
     })?;
-    let metadata = catalog::version_metadata(model, version)?;
+    let mut metadata = catalog::version_metadata(model, version)?;
+    let bytes = match redacted(&bytes, options).or_report()? {
+        Some((redacted, coefficients)) => {
+            metadata.insert("coefficients".into(), coefficients);
+            metadata.insert(
+                "redacted".into(),
+                json!({"min_level_rows": options.min_level_rows}),
+            );
+            redacted
+        }
+        None => bytes,
+    };
     Ok(export_document(metadata, &bytes, env!("CARGO_PKG_VERSION")))
 }
 

@@ -91,6 +91,31 @@ impl Binning {
         binning
     }
 
+    /// Takes the levels of fewer than `min_rows` training rows out of a categorical feature's
+    /// bins: they then score in the NULL bin, as unseen levels do. False when the rows of
+    /// each level were not stored (before finml 0.16.0).
+    pub fn fold_levels_under(&mut self, min_rows: u64) -> bool {
+        let Edges::Categorical { levels } = &mut self.edges else {
+            return true;
+        };
+        if levels.len() != self.level_rows.len() {
+            return levels.iter().all(Vec::is_empty);
+        }
+        for (names, rows) in levels.iter_mut().zip(&mut self.level_rows) {
+            let kept: Vec<(String, u64)> = names
+                .drain(..)
+                .zip(rows.drain(..))
+                .filter(|&(_, r)| r >= min_rows)
+                .collect();
+            for (name, r) in kept {
+                names.push(name);
+                rows.push(r);
+            }
+        }
+        self.rebuild_index();
+        true
+    }
+
     /// Number of value bins (before the special and NULL bins).
     pub fn value_bins(&self) -> usize {
         self.bins.len() - 1 - self.special.len()

@@ -516,6 +516,10 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     /// unsupervised models': clusters, the forest).
     fn report_section(&self, _preprocessor: &Preprocessor, _html: &mut String) {}
 
+    /// Drops what the estimator keeps of single training rows for its report (a redacted
+    /// export).
+    fn forget_row_values(&mut self) {}
+
     /// The training-data values the estimator stores beyond statistics of all rows (a tree's
     /// thresholds and leaves, k-means centres), for the privacy report; `coarse`: the version
     /// was trained with store_reference "coarse".

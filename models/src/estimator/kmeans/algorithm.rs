@@ -109,6 +109,10 @@ impl Estimator for KMeansModel {
         self.metrics()
     }
 
+    fn forget_row_values(&mut self) {
+        self.projection = None;
+    }
+
     fn stored_values(&self, _preprocessor: &Preprocessor, coarse: bool) -> Vec<Disclosure> {
         let mut centres = Disclosure::new("centres", None, self.k());
         centres.exact = Some(!coarse);
