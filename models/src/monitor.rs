@@ -204,7 +204,7 @@ fn drift_reference(model: &Model) -> Result<&DriftReference> {
     model.drift.as_ref().ok_or_else(|| {
         Error::new(
             ErrorKind::Unsupported,
-            "this version keeps no training distributions to measure drift against: it was trained with options.store_reference \"none\", or before finml 0.5.0",
+            "this version keeps no training distributions to measure drift against: it was trained with options.store_reference \"none\", exported redacted, or trained before finml 0.5.0",
         )
         .with_hint("retrain it with store_reference \"full\" or \"coarse\" (fin_retrain(model, '{\"store_reference\": \"coarse\"}')) to monitor its drift; scorecards of any version can be measured")
     })

@@ -155,6 +155,33 @@ SELECT kind, count(*) AS features, bool_or(exact) AS any_exact, min(min_rows) AS
 -- A private training's budget is a row of its own.
 SELECT kind, detail LIKE 'DP-SGD: (ε, δ) = (%' AS states_the_budget
   FROM fin_privacy_report('private_credit') WHERE kind = 'dp budget';
+-- fin_export(..., options => '{"redact": true}'): no drift reference, no single rows' values,
+-- no level of fewer than min_level_rows (default 10) training rows by name. The import
+-- predicts the same for every row whose levels were kept.
+SELECT fin_import('credit_redacted', fin_export('credit_default', options => '{"redact": true}')) AS version;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE fin_predict('credit_redacted', a) <> fin_predict('credit_default', a)) AS differ
+  FROM applications a;
+SELECT fin_export('credit_default', options => '{"redact": true}')->'redacted' AS redacted,
+       fin_export('credit_default')->'redacted' AS plain;
+SELECT kind, count(*) FROM fin_privacy_report('credit_redacted') GROUP BY kind ORDER BY kind;
+SELECT * FROM fin_psi('credit_redacted', 'applications');
+\echo :LAST_ERROR_SQLSTATE
+-- Home "ignore" (17 training rows) has an indicator column: folding it is a new fit.
+SELECT fin_export('credit_default', options => '{"redact": true, "min_level_rows": 20}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fin_export('credit_default', options => '{"redact": "yes"}');
+\echo :LAST_ERROR_SQLSTATE
+-- A scorecard's level of fewer rows leaves its bin for the bin of NULL and unseen levels:
+-- only the rows of Home "ignore" (20 in all) may score otherwise.
+SELECT version FROM fin_train('card_default', 'applications', 'status', 'scorecard',
+       options => '{"positive": "bad", "exclude": ["id"]}');
+SELECT fin_import('card_redacted', fin_export('card_default', options => '{"redact": true, "min_level_rows": 50}')) AS version;
+SELECT count(*) FILTER (WHERE fin_score('card_redacted', a) <> fin_score('card_default', a)) AS differ,
+       count(*) FILTER (WHERE fin_score('card_redacted', a) <> fin_score('card_default', a)
+                          AND home IS DISTINCT FROM 'ignore') AS differ_elsewhere
+  FROM applications a;
+SELECT min_rows FROM fin_privacy_report('card_redacted') WHERE kind = 'scorecard levels' AND feature = 'home';
 SELECT * FROM fin_privacy_report('no_such_model');
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
