@@ -739,6 +739,15 @@ pub(crate) fn refuse_non_finite_terms(explanation: &Explanation) -> Result<()> {
     Ok(())
 }
 
+/// A version trained before finml 0.16.0 stored no rows per level.
+fn uncounted_levels(feature: &str) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        format!("the levels of \"{feature}\" were stored without their training rows (before finml 0.16.0)"),
+    )
+    .with_hint("retrain the model to export it redacted")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -756,13 +765,4 @@ mod tests {
         };
         assert!((half.points_lost() - 10.0).abs() < 1e-12);
     }
-}
-
-/// A version trained before finml 0.16.0 stored no rows per level.
-fn uncounted_levels(feature: &str) -> Error {
-    Error::new(
-        ErrorKind::Unsupported,
-        format!("the levels of \"{feature}\" were stored without their training rows (before finml 0.16.0)"),
-    )
-    .with_hint("retrain the model to export it redacted")
 }

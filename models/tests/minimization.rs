@@ -342,7 +342,9 @@ fn coarse_k_means_centres_are_rounded_in_the_features_units_and_measured_so() {
     );
     assert!(stored_json(&full)["estimator"].get("projection").is_some());
     let redacted = full.clone().redacted(10).unwrap();
-    assert!(stored_json(&redacted)["estimator"].get("projection").is_none());
+    assert!(stored_json(&redacted)["estimator"]
+        .get("projection")
+        .is_none());
     let mut means = Vec::new();
     numbers_under(&body["estimator"]["profiles"], "mean", &mut means);
     assert!(!means.is_empty() && means.iter().all(|&m| is_rounded(m)));
@@ -479,7 +481,11 @@ fn a_redacted_model_keeps_no_reference_nor_rare_levels_and_predicts_the_same_for
     // Folding "west" would change the fit: refused, with the retraining that does it.
     let e = logistic.clone().redacted(20).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidOption);
-    assert!(e.message.contains("\"west\", seen in 12 training rows"), "{}", e.message);
+    assert!(
+        e.message.contains("\"west\", seen in 12 training rows"),
+        "{}",
+        e.message
+    );
     assert!(e.hint.unwrap().contains("min_level_rows 20"));
 
     // A scorecard's rare level leaves its bin for the NULL bin; every other row scores as before.
@@ -507,18 +513,27 @@ fn a_redacted_model_keeps_no_reference_nor_rare_levels_and_predicts_the_same_for
     };
     for r in 0..ROWS {
         if region.level(r) == Some("west") {
-            let null_row = [RawValue::Number(match &data.features[0].column {
-                Column::Numeric(c) => c.values[r],
-                _ => unreachable!(),
-            }), RawValue::Null];
-            assert_eq!(after[r], back.predict(&null_row).unwrap(), "row {r} scores as NULL");
+            let null_row = [
+                RawValue::Number(match &data.features[0].column {
+                    Column::Numeric(c) => c.values[r],
+                    _ => unreachable!(),
+                }),
+                RawValue::Null,
+            ];
+            assert_eq!(
+                after[r],
+                back.predict(&null_row).unwrap(),
+                "row {r} scores as NULL"
+            );
         } else {
             assert_eq!(after[r], before[r], "row {r}");
         }
     }
     // Not redacted: None; made-up options refused.
     let plain = ExportOptions::parse(&Value::Null).unwrap();
-    assert!(redacted(&format::to_bytes(&card).unwrap(), plain).unwrap().is_none());
+    assert!(redacted(&format::to_bytes(&card).unwrap(), plain)
+        .unwrap()
+        .is_none());
     for bad in [
         json!({"redact": "yes"}),
         json!({"redact": true, "min_level_rows": 0}),

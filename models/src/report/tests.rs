@@ -55,7 +55,10 @@ fn a_trained_model_reports_every_section() {
     }
     assert!(!html.contains("NaN") && !html.contains("inf"));
     assert!(!html.contains("<h2>Scorecard</h2>"));
-    assert!(!html.contains("<h2>Privacy</h2>"));
+    // What the version stores of its rows is listed for every model; a DP budget only for a
+    // private one.
+    assert!(html.contains("<h2>Privacy</h2>") && html.contains("<td>k-anonymity</td>"));
+    assert!(!html.contains("Rényi accountant"));
     assert!(html.contains("No monitoring history is stored"));
     assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
 }
