@@ -5,14 +5,16 @@
 //! imputed value, the model's weights) describe the whole population and are not listed; nor
 //! is a text feature's hashed vocabulary, which names no word.
 
-use crate::binning::Edges;
+use crate::binning::{Binning, Edges};
 use crate::data::{MISSING_LEVEL, OTHER_LEVEL};
 use crate::dp_sgd::PrivacySpent;
-use crate::drift::{Distribution, DriftReference, DRIFT_SAMPLE_ROWS};
+use crate::drift::{
+    round_significant, Distribution, DriftReference, COARSE_DIGITS, DRIFT_SAMPLE_ROWS,
+};
 use crate::explain::Reference;
 use crate::html::number;
 use crate::preprocess::{Preprocessor, Transform};
-use crate::trees::Ensemble;
+use crate::trees::{Combine, Ensemble};
 
 /// Levels a row's detail lists, fewest rows first.
 const LISTED_LEVELS: usize = 8;
@@ -44,11 +46,14 @@ impl Disclosure {
         }
     }
 
-    /// Numbers stored as the training rows had them (one row's at least) or rounded to
-    /// `store_reference` "coarse"'s 2 significant digits.
-    fn numbers(mut self, coarse: bool, exact_detail: &str) -> Disclosure {
-        self.exact = Some(!coarse);
-        if coarse {
+    /// Numbers `values` of the training rows, stored as they were (one row's at least) or,
+    /// when every one is a number of 2 significant digits (`store_reference` "coarse"
+    /// rounds them so), rounded. Read from the values, not the options: a version trained
+    /// with "coarse" before 0.16.0 rounded its drift deciles only.
+    pub fn numbers(mut self, values: impl IntoIterator<Item = f64>, exact_detail: &str) -> Self {
+        let rounded = values.into_iter().all(is_round);
+        self.exact = Some(!rounded);
+        if rounded {
             self.detail = "rounded to 2 significant digits".into();
         } else {
             self.min_rows = Some(1);
@@ -58,21 +63,22 @@ impl Disclosure {
     }
 }
 
-/// How the model was stored: options of the version that the model itself does not record.
+/// Whether `x` has at most [`COARSE_DIGITS`] significant digits (within the rounding of a
+/// conversion between units).
+pub fn is_round(x: f64) -> bool {
+    (x - round_significant(x, COARSE_DIGITS)).abs() <= 1e-9 * x.abs().max(1.0)
+}
+
+/// What the catalog knows of a version beside its model.
 #[derive(Debug, Clone, Copy)]
 pub struct Storing<'a> {
-    /// `store_reference` was "coarse".
-    pub coarse: bool,
     pub train_rows: u64,
     pub privacy: Option<&'a PrivacySpent>,
 }
 
 impl<'a> Storing<'a> {
-    /// From the version's stored options (JSON text), training rows and DP budget.
-    pub fn of_version(options: &str, train_rows: i64, privacy: Option<&'a PrivacySpent>) -> Self {
-        let options: serde_json::Value = serde_json::from_str(options).unwrap_or_default();
+    pub fn of_version(train_rows: i64, privacy: Option<&'a PrivacySpent>) -> Self {
         Storing {
-            coarse: options.get("store_reference").and_then(|v| v.as_str()) == Some("coarse"),
             train_rows: u64::try_from(train_rows).unwrap_or(0),
             privacy,
         }
@@ -154,6 +160,28 @@ fn k_anonymity(listed: &[Disclosure]) -> Disclosure {
         ),
         None => "no stored value is known to be shared by fewer than all training rows".into(),
     };
+    // Levels stored without their rows (before 0.16.0) may each be one row's.
+    let uncounted = listed
+        .iter()
+        .find(|d| d.exact == Some(true) && d.min_rows.is_none());
+    if let Some(d) = uncounted {
+        return Disclosure {
+            kind: "k-anonymity",
+            feature: None,
+            stored: None,
+            exact: None,
+            min_rows: smallest.map(|(rows, _)| rows),
+            detail: format!(
+                "unknown: the {} of \"{}\" were stored without their training rows{}",
+                d.kind,
+                d.feature.as_deref().unwrap_or_default(),
+                match smallest {
+                    Some((rows, _)) => format!(", and {rows} is the fewest behind a counted value"),
+                    None => String::new(),
+                }
+            ),
+        };
+    }
     Disclosure {
         kind: "k-anonymity",
         feature: None,
@@ -176,31 +204,37 @@ fn preprocessing(preprocessor: &Preprocessor) -> Vec<Disclosure> {
                     .enumerate()
                     .map(|(i, l)| (l.as_str(), c.level_rows.get(i).copied()))
                     .collect();
-                if c.reference != MISSING_LEVEL && c.reference != OTHER_LEVEL {
+                let named_reference = c.reference != MISSING_LEVEL && c.reference != OTHER_LEVEL;
+                if c.reference_rows.is_some() || named_reference {
                     named.push((&c.reference, c.reference_rows));
                 }
                 out.extend(levels("levels", &f.name, named));
             }
-            Transform::Binned(b) => match &b.edges {
-                Edges::Categorical { levels: bins } => {
-                    let named = bins
-                        .iter()
-                        .enumerate()
-                        .flat_map(|(bin, names)| {
-                            names.iter().enumerate().map(move |(i, l)| {
-                                let rows = b.level_rows.get(bin).and_then(|r| r.get(i));
-                                (l.as_str(), rows.copied())
+            Transform::Binned(b) => {
+                out.extend(scorecard_bins(&f.name, b));
+                match &b.edges {
+                    Edges::Categorical { levels: bins } => {
+                        let named = bins
+                            .iter()
+                            .enumerate()
+                            .flat_map(|(bin, names)| {
+                                names.iter().enumerate().map(move |(i, l)| {
+                                    let rows = b.level_rows.get(bin).and_then(|r| r.get(i));
+                                    (l.as_str(), rows.copied())
+                                })
                             })
-                        })
-                        .collect();
-                    out.extend(levels("scorecard levels", &f.name, named));
+                            .collect();
+                        out.extend(levels("scorecard levels", &f.name, named));
+                    }
+                    Edges::Numeric { cuts } if !cuts.is_empty() => {
+                        let d = Disclosure::new("scorecard cut points", Some(&f.name), cuts.len());
+                        out.push(
+                            d.numbers(cuts.iter().copied(), "bin edges between training values"),
+                        );
+                    }
+                    Edges::Numeric { .. } => {}
                 }
-                Edges::Numeric { cuts } if !cuts.is_empty() => {
-                    let d = Disclosure::new("scorecard cut points", Some(&f.name), cuts.len());
-                    out.push(d.numbers(false, "bin edges between training values"));
-                }
-                Edges::Numeric { .. } => {}
-            },
+            }
             Transform::Date(_) => {
                 let mut d = Disclosure::new("date origin", Some(&f.name), 1);
                 d.min_rows = Some(1);
@@ -211,6 +245,23 @@ fn preprocessing(preprocessor: &Preprocessor) -> Vec<Disclosure> {
         }
     }
     out
+}
+
+/// A scorecard's bins: each keeps its training rows and events (its default rate), so a bin
+/// of few rows tells those rows' outcomes.
+fn scorecard_bins(feature: &str, binning: &Binning) -> Option<Disclosure> {
+    let counted: Vec<u64> = binning
+        .bins
+        .iter()
+        .map(|b| b.rows)
+        .filter(|&r| r > 0)
+        .collect();
+    let fewest = counted.iter().copied().min()?;
+    let mut d = Disclosure::new("scorecard bins", Some(feature), counted.len());
+    d.exact = Some(false);
+    d.min_rows = Some(fewest);
+    d.detail = "each bin's training rows and events (its default rate)".into();
+    Some(d)
 }
 
 /// The levels of one feature stored by name, with their rows where the model knows them.
@@ -258,7 +309,7 @@ fn drift_values(
     match distribution {
         Distribution::Numeric { edges, .. } if !edges.is_empty() => Some(
             Disclosure::new("quantile edges", Some(feature), edges.len()).numbers(
-                storing.coarse,
+                edges.iter().copied(),
                 "deciles of the drift reference, each a training row's value",
             ),
         ),
@@ -275,11 +326,7 @@ fn drift_values(
 }
 
 /// The thresholds trees split numbers at (feature by feature) and their leaves.
-pub fn tree_values(
-    preprocessor: &Preprocessor,
-    ensembles: &[&Ensemble],
-    coarse: bool,
-) -> Vec<Disclosure> {
+pub fn tree_values(preprocessor: &Preprocessor, ensembles: &[&Ensemble]) -> Vec<Disclosure> {
     // Design column -> the feature whose number it is (None: an indicator, a hashed text).
     let mut column_feature: Vec<Option<usize>> = Vec::with_capacity(preprocessor.width());
     for (k, f) in preprocessor.features.iter().enumerate() {
@@ -289,7 +336,7 @@ pub fn tree_values(
             f.transform.width(),
         ));
     }
-    let mut thresholds = vec![0usize; preprocessor.features.len()];
+    let mut thresholds: Vec<Vec<f64>> = vec![Vec::new(); preprocessor.features.len()];
     let (mut leaves, mut fewest) = (0usize, f64::INFINITY);
     for tree in ensembles.iter().flat_map(|e| &e.trees) {
         for node in 0..tree.children_left.len() {
@@ -297,26 +344,41 @@ pub fn tree_values(
                 leaves += 1;
                 fewest = fewest.min(tree.node_sample_weight.get(node).copied().unwrap_or(0.0));
             } else if let Some(Some(k)) = column_feature.get(tree.features[node] as usize) {
-                thresholds[*k] += 1;
+                thresholds[*k].push(tree.thresholds.get(node).copied().unwrap_or(0.0));
             }
         }
     }
     let mut out: Vec<Disclosure> = thresholds
         .iter()
         .zip(&preprocessor.features)
-        .filter(|(&n, _)| n > 0)
-        .map(|(&n, f)| {
-            Disclosure::new("thresholds", Some(&f.name), n)
-                .numbers(coarse, "split points halfway between two training values")
+        .filter(|(t, _)| !t.is_empty())
+        .map(|(t, f)| {
+            Disclosure::new("thresholds", Some(&f.name), t.len()).numbers(
+                t.iter().copied(),
+                "split points halfway between two training values",
+            )
         })
         .collect();
     if leaves > 0 {
+        // A forest's trees grow on bootstrap draws, where a row drawn twice counts twice: a
+        // leaf of any weight may hold one row.
+        let averaged = ensembles
+            .iter()
+            .any(|e| e.combine == Combine::Mean && e.trees.len() > 1);
         let mut d = Disclosure::new("leaves", None, leaves);
         d.exact = Some(false);
-        d.min_rows = fewest.is_finite().then(|| fewest.max(0.0).round() as u64);
-        d.detail = "each leaf's output comes from the training rows that reach it \
-                    (their weight, when rows are weighed)"
-            .into();
+        d.min_rows = if averaged {
+            Some(1)
+        } else {
+            fewest.is_finite().then(|| fewest.max(0.0).round() as u64)
+        };
+        d.detail = if averaged {
+            "each leaf's output is the mean target of the bootstrap draws that reach it"
+        } else {
+            "each leaf's output comes from the training rows that reach it (their weight, when \
+             rows are weighed)"
+        }
+        .into();
         out.push(d);
     }
     out

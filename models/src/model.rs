@@ -122,10 +122,9 @@ impl Model {
             drift: self.drift.as_ref(),
             reference: self.reference.as_ref(),
         };
-        let coarse = storing.coarse;
         privacy_report(
             parts,
-            self.estimator.stored_values(&self.preprocessor, coarse),
+            self.estimator.stored_values(&self.preprocessor),
             storing,
         )
     }

@@ -193,7 +193,8 @@ pub fn bin_case(name: &str, binning: &Binning, value: impl Fn(usize) -> String) 
             sql.push_str(&format!(" ELSE {} END", value(cuts.len())));
         }
         Edges::Categorical { levels } => {
-            for (k, bin_levels) in levels.iter().enumerate() {
+            // A bin whose levels all left it (a redacted export) matches no value.
+            for (k, bin_levels) in levels.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
                 let list: Vec<String> = bin_levels.iter().map(|l| text_literal(l)).collect();
                 sql.push_str(&format!(
                     " WHEN ({name})::text IN ({}) THEN {}",

@@ -367,9 +367,8 @@ fn coarse_k_means_centres_are_rounded_in_the_features_units_and_measured_so() {
     );
 }
 
-fn report_of(model: &Model, coarse: bool) -> Vec<Disclosure> {
+fn report_of(model: &Model) -> Vec<Disclosure> {
     let storing = Storing {
-        coarse,
         train_rows: ROWS as u64,
         privacy: None,
     };
@@ -388,7 +387,7 @@ fn the_privacy_report_lists_levels_with_their_rows_and_the_smallest_group() {
     // "west" in 12 rows (kept by the default 10), the others about 130 each; every row trains.
     let data = with_rare_region(12);
     let full = trained(&data, json!({"test_size": 0}));
-    let report = report_of(&full, false);
+    let report = report_of(&full);
     let levels = find(&report, "levels", Some("region"));
     assert_eq!(levels.stored, Some(4));
     assert_eq!(levels.min_rows, Some(12), "{levels:?}");
@@ -401,17 +400,17 @@ fn the_privacy_report_lists_levels_with_their_rows_and_the_smallest_group() {
     // Without the drift reference the least shared value is the level of 12 rows; with a
     // coarse one the edges are rounded (no bound), so it is the drift levels' or the level's.
     let none = trained(&data, json!({"test_size": 0, "store_reference": "none"}));
-    let report = report_of(&none, false);
+    let report = report_of(&none);
     assert!(report.iter().all(|d| d.kind != "quantile edges"));
     assert_eq!(find(&report, "k-anonymity", None).min_rows, Some(12));
     let coarse = trained(&data, json!({"test_size": 0, "store_reference": "coarse"}));
-    let report = report_of(&coarse, true);
+    let report = report_of(&coarse);
     let edges = find(&report, "quantile edges", Some("income"));
     assert_eq!((edges.exact, edges.min_rows), (Some(false), None));
     assert_eq!(find(&report, "k-anonymity", None).min_rows, Some(12));
     // The level counts survive the stored form.
     let back = format::from_bytes(&format::to_bytes(&none).unwrap()).unwrap();
-    assert_eq!(report_of(&back, false), report_of(&none, false));
+    assert_eq!(report_of(&back), report_of(&none));
 }
 
 #[test]
@@ -426,7 +425,7 @@ fn the_privacy_report_of_trees_k_means_and_scorecards() {
         train(&data, algorithm, &options, limits()).unwrap().model
     };
     let trees = run(GBDT, json!({"n_trees": 10, "store_reference": "none"}));
-    let report = report_of(&trees, false);
+    let report = report_of(&trees);
     let thresholds = find(&report, "thresholds", Some("income"));
     assert_eq!(thresholds.min_rows, Some(1));
     assert!(report
@@ -439,11 +438,11 @@ fn the_privacy_report_of_trees_k_means_and_scorecards() {
         report.iter().all(|d| d.kind != "row values"),
         "the SHAP summary is kept with the full reference only"
     );
-    let full = report_of(&run(GBDT, json!({"n_trees": 10})), false);
+    let full = report_of(&run(GBDT, json!({"n_trees": 10})));
     assert_eq!(find(&full, "row values", None).min_rows, Some(1));
 
     let clusters = run(KMEANS, json!({"k": 3, "store_reference": "coarse"}));
-    let report = report_of(&clusters, true);
+    let report = report_of(&clusters);
     let centres = find(&report, "centres", None);
     assert_eq!(centres.stored, Some(3));
     assert_eq!(centres.exact, Some(false));
@@ -454,12 +453,12 @@ fn the_privacy_report_of_trees_k_means_and_scorecards() {
     );
     assert!(run(KMEANS, json!({"k": 3}))
         .estimator
-        .stored_values(&clusters.preprocessor, false)
+        .stored_values(&clusters.preprocessor)
         .iter()
         .any(|d| d.kind == "row values"));
 
     let card = run(SCORECARD, json!({"test_size": 0, "min_iv": 0}));
-    let report = report_of(&card, false);
+    let report = report_of(&card);
     let levels = find(&report, "scorecard levels", Some("region"));
     assert_eq!(levels.min_rows, Some(12), "{levels:?}");
 }
@@ -545,4 +544,53 @@ fn a_redacted_model_keeps_no_reference_nor_rare_levels_and_predicts_the_same_for
         let e = ExportOptions::parse(&bad).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidOption, "{bad}");
     }
+}
+
+#[test]
+fn the_privacy_report_reads_rounding_from_the_values_and_says_what_it_cannot_count() {
+    let data = with_rare_region(12);
+    // A forest's leaves hold bootstrap draws: one row may be all of a leaf.
+    let forest = {
+        let options = TrainOptions::from_json(&json!({"n_trees": 5})).unwrap();
+        train(
+            &data,
+            finml_models::registry::RANDOM_FOREST,
+            &options,
+            limits(),
+        )
+        .unwrap()
+        .model
+    };
+    assert_eq!(find(&report_of(&forest), "leaves", None).min_rows, Some(1));
+    // Levels stored without their rows (a version from before 0.16.0): k-anonymity unknown.
+    let mut old = trained(&data, json!({"store_reference": "none"}));
+    for f in &mut old.preprocessor.features {
+        if let finml_models::preprocess::Transform::Categorical(c) = &mut f.transform {
+            c.level_rows.clear();
+            c.reference_rows = None;
+        }
+    }
+    let report = report_of(&old);
+    assert_eq!(find(&report, "levels", Some("region")).min_rows, None);
+    let k = find(&report, "k-anonymity", None);
+    assert!(
+        k.detail.starts_with("unknown: the levels of \"region\""),
+        "{}",
+        k.detail
+    );
+    // A scorecard's bins keep their rows and events; one emptied by a redaction scores nothing
+    // in the model's SQL either.
+    let card = {
+        let options =
+            TrainOptions::from_json(&json!({"test_size": 0, "min_level_rows": 1, "min_iv": 0}))
+                .unwrap();
+        train(&data, SCORECARD, &options, limits()).unwrap().model
+    };
+    let bins = find(&report_of(&card), "scorecard bins", Some("region")).clone();
+    assert!(bins.min_rows.unwrap() >= 1 && bins.exact == Some(false));
+    let redacted = card.redacted(200).unwrap();
+    let (_, binnings) = redacted.scorecard().unwrap();
+    let (_, region) = binnings.iter().find(|(n, _)| *n == "region").unwrap();
+    let sql = finml_models::scoring_code::bin_case("region", region, |k| k.to_string());
+    assert!(!sql.contains("IN ()"), "{sql}");
 }

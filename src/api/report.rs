@@ -45,7 +45,7 @@ fn fin_privacy_report(
 > {
     let rows: Vec<_> = with_model(model, |m| {
         let facts = report_facts(ModelRef::parse(model).or_report()?)?;
-        let storing = Storing::of_version(&facts.options, facts.train_rows, facts.privacy.as_ref());
+        let storing = Storing::of_version(facts.train_rows, facts.privacy.as_ref());
         let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         Ok(m.model
             .privacy_report(storing)

@@ -521,11 +521,10 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
     fn forget_row_values(&mut self) {}
 
     /// The training-data values the estimator stores beyond statistics of all rows (a tree's
-    /// thresholds and leaves, k-means centres), for the privacy report; `coarse`: the version
-    /// was trained with store_reference "coarse".
-    fn stored_values(&self, preprocessor: &Preprocessor, coarse: bool) -> Vec<Disclosure> {
+    /// thresholds and leaves, k-means centres), for the privacy report.
+    fn stored_values(&self, preprocessor: &Preprocessor) -> Vec<Disclosure> {
         match self.predictor() {
-            Predictor::Trees(trees, _) => tree_values(preprocessor, &[trees], coarse),
+            Predictor::Trees(trees, _) => tree_values(preprocessor, &[trees]),
             Predictor::Linear(_) | Predictor::Design(_) | Predictor::Classes(_) => Vec::new(),
         }
     }

@@ -268,7 +268,7 @@ fn metrics_section(html: &mut String, model: &Model, facts: &ReportFacts) {
 /// What the stored model keeps of its training rows (the privacy report), and the budget of
 /// a private training with what it covers.
 fn privacy_section(html: &mut String, model: &Model, facts: &ReportFacts) {
-    let storing = Storing::of_version(&facts.options, facts.train_rows, facts.privacy.as_ref());
+    let storing = Storing::of_version(facts.train_rows, facts.privacy.as_ref());
     let listed = model.privacy_report(storing);
     html.push_str(
         "<section><h2>Privacy</h2><p>Training-data values this version stores beyond \

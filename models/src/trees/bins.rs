@@ -25,7 +25,8 @@ pub struct ColumnBins {
 impl ColumnBins {
     /// Edges that put each distinct value of `values` (NaN-free) in its own bin when there
     /// are at most `max_bins` of them, else cut at quantiles; each edge lies halfway between
-    /// two neighbouring values, so that a threshold never equals a training value.
+    /// two neighbouring values, so that a threshold never equals a training value (unless
+    /// [`ColumnBins::rounded`] then rounds it onto one).
     pub fn of_values(values: &mut [f64], max_bins: usize) -> ColumnBins {
         values.sort_unstable_by(f64::total_cmp);
         let mut distinct: Vec<(f64, usize)> = Vec::new();

@@ -140,9 +140,9 @@ impl Estimator for GbdtClasses {
         true
     }
 
-    fn stored_values(&self, preprocessor: &Preprocessor, coarse: bool) -> Vec<Disclosure> {
+    fn stored_values(&self, preprocessor: &Preprocessor) -> Vec<Disclosure> {
         let ensembles: Vec<&Ensemble> = self.ensembles.iter().collect();
-        tree_values(preprocessor, &ensembles, coarse)
+        tree_values(preprocessor, &ensembles)
     }
 
     fn first_invalid_parameter(&self) -> Option<String> {

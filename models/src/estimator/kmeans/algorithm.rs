@@ -6,7 +6,7 @@ use super::{
     fit_estimator, KMeansModel, KMeansParams, KMEANS_KEYS, MAX_K, NOT_FOR_KMEANS,
     NOT_FOR_UNSUPERVISED_HINT,
 };
-use crate::disclosure::Disclosure;
+use crate::disclosure::{is_round, Disclosure};
 use crate::error::Result;
 use crate::estimator::{
     Algorithm, DesignOutput, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator,
@@ -113,13 +113,27 @@ impl Estimator for KMeansModel {
         self.projection = None;
     }
 
-    fn stored_values(&self, _preprocessor: &Preprocessor, coarse: bool) -> Vec<Disclosure> {
+    fn stored_values(&self, preprocessor: &Preprocessor) -> Vec<Disclosure> {
+        let scaling = preprocessor.column_scaling();
+        let raw = self.centers.iter().flat_map(|centre| {
+            centre
+                .iter()
+                .zip(&scaling)
+                .map(|(c, (mean, scale))| mean + scale * c)
+        });
+        let rounded = raw.clone().all(is_round);
         let mut centres = Disclosure::new("centres", None, self.k());
-        centres.exact = Some(!coarse);
-        centres.min_rows = self.profiles.iter().map(|p| p.rows).min();
+        centres.exact = Some(!rounded);
+        // A centre no row is nearest to hides no one.
+        centres.min_rows = self
+            .profiles
+            .iter()
+            .map(|p| p.rows)
+            .filter(|&r| r > 0)
+            .min();
         centres.detail = format!(
             "each the mean of its cluster's training rows{}, with the cluster's profile",
-            if coarse {
+            if rounded {
                 ", rounded to 2 significant digits in the features' units"
             } else {
                 ""
