@@ -54,7 +54,8 @@ impl Disclosure {
         let rounded = values.into_iter().all(is_round);
         self.exact = Some(!rounded);
         if rounded {
-            self.detail = "rounded to 2 significant digits".into();
+            self.detail =
+                "at most 2 significant digits each (rounded, or round in the data)".into();
         } else {
             self.min_rows = Some(1);
             self.detail = exact_detail.into();

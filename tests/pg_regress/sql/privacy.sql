@@ -125,7 +125,8 @@ SELECT version FROM fin_train('identifier_allowed', 'referenced', 'status',
 -- fin_privacy_report: the training-data values a stored model keeps beyond statistics of all
 -- training rows, and the fewest training rows behind one of them (1 for an exact number,
 -- which may be one row's). The credit model as trained by default: the levels of its 3,563
--- training rows with their counts (Home "ignore": 17), exact deciles for drift.
+-- training rows with their counts (Home "ignore": 17), and deciles for drift: exact where a
+-- decile has more than 2 significant digits (income), round numbers of integer features.
 SELECT version FROM fin_train('credit_default', 'applications', 'status',
        options => '{"positive": "bad", "exclude": ["id"]}');
 SELECT * FROM fin_privacy_report('credit_default');
