@@ -46,6 +46,18 @@ impl Disclosure {
         }
     }
 
+    /// A row of the whole model, not of a kind of values.
+    fn summary(kind: &'static str, min_rows: Option<u64>, detail: String) -> Disclosure {
+        Disclosure {
+            kind,
+            feature: None,
+            stored: None,
+            exact: None,
+            min_rows,
+            detail,
+        }
+    }
+
     /// Numbers `values` of the training rows, stored as they were (one row's at least) or,
     /// when every one is a number of 2 significant digits (`store_reference` "coarse"
     /// rounds them so), rounded. Read from the values, not the options: a version trained
@@ -120,13 +132,10 @@ pub fn privacy_report(
         }
     }
     if let Some(p) = storing.privacy {
-        out.push(Disclosure {
-            kind: "dp budget",
-            feature: None,
-            stored: None,
-            exact: None,
-            min_rows: None,
-            detail: format!(
+        out.push(Disclosure::summary(
+            "dp budget",
+            None,
+            format!(
                 "DP-SGD: (ε, δ) = ({}, {}) spent of a target ε {}, noise multiplier {}, \
                  max_grad_norm {}, {} steps at sample rate {} ({} accountant); it covers the \
                  weights, not the values listed here",
@@ -139,58 +148,43 @@ pub fn privacy_report(
                 number(p.sample_rate),
                 p.accountant
             ),
-        });
+        ));
     }
     out.push(k_anonymity(&out));
     out
 }
 
-/// The smallest group over the values listed.
+/// The smallest group over the values listed; "unknown" when levels were stored without their
+/// rows (before 0.16.0), which may each be one row's.
 fn k_anonymity(listed: &[Disclosure]) -> Disclosure {
     let smallest = listed
         .iter()
         .filter_map(|d| d.min_rows.map(|rows| (rows, d)))
         .min_by_key(|&(rows, _)| rows);
-    let detail = match smallest {
-        Some((rows, d)) => format!(
+    let uncounted = listed
+        .iter()
+        .find(|d| d.exact == Some(true) && d.min_rows.is_none());
+    let detail = match (uncounted, smallest) {
+        (Some(d), _) => format!(
+            "unknown: the {} of \"{}\" were stored without their training rows{}",
+            d.kind,
+            d.feature.as_deref().unwrap_or_default(),
+            smallest.map_or(String::new(), |(rows, _)| format!(
+                ", and {rows} is the fewest behind a counted value"
+            ))
+        ),
+        (None, Some((rows, d))) => format!(
             "the fewest training rows behind one stored value: {rows}, of the {}{}",
             d.kind,
             d.feature
                 .as_ref()
                 .map_or(String::new(), |f| format!(" of \"{f}\""))
         ),
-        None => "no stored value is known to be shared by fewer than all training rows".into(),
+        (None, None) => {
+            "no stored value is known to be shared by fewer than all training rows".into()
+        }
     };
-    // Levels stored without their rows (before 0.16.0) may each be one row's.
-    let uncounted = listed
-        .iter()
-        .find(|d| d.exact == Some(true) && d.min_rows.is_none());
-    if let Some(d) = uncounted {
-        return Disclosure {
-            kind: "k-anonymity",
-            feature: None,
-            stored: None,
-            exact: None,
-            min_rows: smallest.map(|(rows, _)| rows),
-            detail: format!(
-                "unknown: the {} of \"{}\" were stored without their training rows{}",
-                d.kind,
-                d.feature.as_deref().unwrap_or_default(),
-                match smallest {
-                    Some((rows, _)) => format!(", and {rows} is the fewest behind a counted value"),
-                    None => String::new(),
-                }
-            ),
-        };
-    }
-    Disclosure {
-        kind: "k-anonymity",
-        feature: None,
-        stored: None,
-        exact: None,
-        min_rows: smallest.map(|(rows, _)| rows),
-        detail,
-    }
+    Disclosure::summary("k-anonymity", smallest.map(|(rows, _)| rows), detail)
 }
 
 /// Levels by name and a date's earliest day, feature by feature.

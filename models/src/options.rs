@@ -64,7 +64,7 @@ impl DeployPolicy {
 /// Rows a category level must be seen in to be stored by name (`min_level_rows`): the
 /// threshold rule of statistical disclosure control (no published cell of fewer than n
 /// persons) at its cautious setting, n = 10. Every level of the credit example has at
-/// least 20 rows, so its models are the same with or without it.
+/// least 17 training rows, so its models are the same with or without it.
 pub const DEFAULT_MIN_LEVEL_ROWS: usize = 10;
 
 /// What the stored model keeps of its training population for drift (`store_reference`).
@@ -94,6 +94,12 @@ impl Minimization {
     /// model's SHAP summary points): only with the full reference.
     pub fn keeps_row_values(&self) -> bool {
         self.store_reference == StoreReference::Full
+    }
+
+    /// Significant digits of the training values the model stores beside its parameters
+    /// (drift deciles, tree thresholds, k-means centres): `store_reference` "coarse"'s.
+    pub fn stored_digits(&self) -> Option<i32> {
+        (self.store_reference == StoreReference::Coarse).then_some(crate::drift::COARSE_DIGITS)
     }
 }
 
@@ -402,8 +408,7 @@ impl TrainOptions {
             impute: self.impute,
             max_categories: self.max_categories,
             min_level_rows: self.min_level_rows,
-            stored_digits: (self.store_reference == StoreReference::Coarse)
-                .then_some(crate::drift::COARSE_DIGITS),
+            stored_digits: self.minimization().stored_digits(),
             keep_row_values: self.minimization().keeps_row_values(),
             dates: self.dates.clone(),
             text: self.text.clone(),

@@ -3,7 +3,7 @@
 use crate::error::OrReport;
 use crate::pg::cache::with_model;
 use crate::pg::catalog::ModelRef;
-use crate::pg::facts::report_facts;
+use crate::pg::facts::{privacy_facts, report_facts};
 use finml_models::disclosure::Storing;
 use finml_models::report::render;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -44,8 +44,9 @@ fn fin_privacy_report(
     ErrorReport,
 > {
     let rows: Vec<_> = with_model(model, |m| {
-        let facts = report_facts(ModelRef::parse(model).or_report()?)?;
-        let storing = Storing::of_version(facts.train_rows, facts.privacy.as_ref());
+        let name = ModelRef::parse(model).or_report()?.name;
+        let (train_rows, privacy) = privacy_facts(name, m.version)?;
+        let storing = Storing::of_version(train_rows, privacy.as_ref());
         let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         Ok(m.model
             .privacy_report(storing)

@@ -68,6 +68,24 @@ pub fn report_facts(model: ModelRef<'_>) -> SqlResult<ReportFacts> {
     Ok(facts)
 }
 
+/// What the privacy report reads of a version beside its model: its training rows and the DP
+/// budget its training spent (rights already checked).
+pub fn privacy_facts(name: &str, version: i32) -> SqlResult<(i64, Option<PrivacySpent>)> {
+    let query = "SELECT train_rows, metrics::text FROM finml.model_versions
+                  WHERE name = $1 AND version = $2";
+    let args = [DatumWithOid::from(name), DatumWithOid::from(version)];
+    let facts = as_extension_owner(|| {
+        select_row(query, &args, |row| {
+            let metrics = row.get::<String>(2).or_report()?.unwrap_or_default();
+            Ok((
+                row.get::<i64>(1).or_report()?.unwrap_or_default(),
+                PrivacySpent::of_metrics(&metrics),
+            ))
+        })
+    })?;
+    facts.ok_or_else(|| no_such_version(name, version))
+}
+
 /// The model's card, if it has one (rights already checked).
 pub fn stored_card(name: &str) -> SqlResult<Option<Map<String, Value>>> {
     let card = as_extension_owner(|| {

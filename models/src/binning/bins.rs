@@ -102,15 +102,9 @@ impl Binning {
             return levels.iter().all(Vec::is_empty);
         }
         for (names, rows) in levels.iter_mut().zip(&mut self.level_rows) {
-            let kept: Vec<(String, u64)> = names
-                .drain(..)
-                .zip(rows.drain(..))
-                .filter(|&(_, r)| r >= min_rows)
-                .collect();
-            for (name, r) in kept {
-                names.push(name);
-                rows.push(r);
-            }
+            let mut kept = rows.iter().map(|&r| r >= min_rows);
+            names.retain(|_| kept.next().unwrap_or(false));
+            rows.retain(|&r| r >= min_rows);
         }
         self.rebuild_index();
         true

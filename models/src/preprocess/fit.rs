@@ -243,10 +243,10 @@ pub fn categorical_from_counts<'a>(
         levels: named.iter().map(|&(l, _)| l.to_owned()).collect(),
         level_rows: named.iter().map(|&(_, c)| c as u64).collect(),
         missing_column: None,
-        reference_rows: match order.first() {
-            Some(&(Some(_), count)) if count >= min_level_rows => Some(count as u64),
-            _ => None,
-        },
+        reference_rows: order
+            .first()
+            .filter(|first| first.0.is_some() && !rare(first))
+            .map(|&(_, count)| count as u64),
         reference,
         index: HashMap::new(),
     };

@@ -3,7 +3,7 @@
 
 use crate::data::Dataset;
 use crate::dp_sgd::PrivacySpent;
-use crate::drift::{drift_sample, DriftReference, Tracked, COARSE_DIGITS};
+use crate::drift::{drift_sample, DriftReference, Tracked};
 use crate::error::{Error, Result};
 use crate::estimator::Fitted;
 use crate::explain::Reference;
@@ -306,11 +306,7 @@ pub fn with_drift(
                 &features,
                 &sample,
                 predictions,
-                (
-                    (minimization.store_reference == StoreReference::Coarse)
-                        .then_some(COARSE_DIGITS),
-                    minimization.min_level_rows,
-                ),
+                (minimization.stored_digits(), minimization.min_level_rows),
             ))
         }
     };
