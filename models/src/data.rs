@@ -171,6 +171,30 @@ pub enum TargetColumn {
     Text(CategoricalColumn),
     /// No target (an unsupervised training): only the row count.
     Absent(usize),
+    /// A survival model's target: the event column with the durations and entries.
+    Survival(SurvivalColumn),
+}
+
+/// A survival target as read: per row the event (1 observed, 0 censored, as read: a
+/// boolean as 1 or 0; NaN for NULL), the duration (periods observed) and, for loans already
+/// on the book, the entry (the period they were first observed after). Checked by
+/// `survival::SurvivalTarget::of`, which names the first row that cannot be used.
+#[derive(Debug, Clone, Default)]
+pub struct SurvivalColumn {
+    pub events: Vec<f64>,
+    pub durations: Vec<f64>,
+    pub entries: Option<Vec<f64>>,
+}
+
+impl SurvivalColumn {
+    fn subset(&self, rows: &[usize]) -> SurvivalColumn {
+        let pick = |values: &[f64]| rows.iter().map(|&i| values[i]).collect::<Vec<f64>>();
+        SurvivalColumn {
+            events: pick(&self.events),
+            durations: pick(&self.durations),
+            entries: self.entries.as_deref().map(pick),
+        }
+    }
 }
 
 impl TargetColumn {
@@ -181,6 +205,13 @@ impl TargetColumn {
             TargetColumn::Boolean(v) => v.reserve(rows),
             TargetColumn::Text(c) => c.codes.reserve(rows),
             TargetColumn::Absent(_) => {}
+            TargetColumn::Survival(c) => {
+                c.events.reserve(rows);
+                c.durations.reserve(rows);
+                if let Some(entries) = &mut c.entries {
+                    entries.reserve(rows);
+                }
+            }
         }
     }
 
@@ -190,6 +221,7 @@ impl TargetColumn {
             TargetColumn::Boolean(v) => v.len(),
             TargetColumn::Text(c) => c.codes.len(),
             TargetColumn::Absent(rows) => *rows,
+            TargetColumn::Survival(c) => c.events.len(),
         }
     }
 
@@ -203,6 +235,7 @@ impl TargetColumn {
             TargetColumn::Boolean(v) => v[i].is_none(),
             TargetColumn::Text(c) => c.codes[i] == NULL_CODE,
             TargetColumn::Absent(_) => true,
+            TargetColumn::Survival(c) => c.events[i].is_nan(),
         }
     }
 }
@@ -268,6 +301,7 @@ impl Dataset {
                 }
                 TargetColumn::Text(c) => TargetColumn::Text(pick_codes(c)),
                 TargetColumn::Absent(_) => TargetColumn::Absent(rows.len()),
+                TargetColumn::Survival(c) => TargetColumn::Survival(c.subset(rows)),
             },
             test_mask: self
                 .test_mask

@@ -65,7 +65,9 @@ impl Scored {
                     y: Vec::new(),
                     classes: classes.len(),
                 },
-                (Task::Classification | Task::AnomalyDetection, _) => Truth::Binary(Vec::new()),
+                (Task::Classification | Task::AnomalyDetection | Task::Survival, _) => {
+                    Truth::Binary(Vec::new())
+                }
                 (Task::Regression | Task::Clustering, _) => Truth::Numeric(Vec::new()),
             },
             unlabelled: 0,

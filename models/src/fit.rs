@@ -22,6 +22,9 @@ pub enum Task {
     /// [0, 1].
     #[serde(rename = "anomaly_detection")]
     AnomalyDetection,
+    /// Time to an event (default) with censoring (Cox, discrete hazard): the prediction is
+    /// the probability of the event within the model's horizon.
+    Survival,
 }
 
 impl Task {
@@ -31,6 +34,7 @@ impl Task {
             Task::Regression => "regression",
             Task::Clustering => "clustering",
             Task::AnomalyDetection => "anomaly_detection",
+            Task::Survival => "survival",
         }
     }
 
@@ -86,6 +90,17 @@ pub enum TrainLabels {
         classes: Vec<String>,
     },
     Numeric(Vec<f64>),
+    /// Each row's event, duration and entry (checked: `survival::SurvivalTarget`).
+    Survival(crate::survival::SurvivalLabels),
+}
+
+/// Survival labels given to an algorithm that is not a survival model (the survival
+/// training reaches only those: `Spec::survival`).
+pub fn survival_labels_refused() -> Error {
+    Error::new(
+        ErrorKind::Internal,
+        "a survival target given to an algorithm that does not fit survival models",
+    )
 }
 
 /// A multi-class target given to an algorithm that fits two classes (the training refuses

@@ -50,6 +50,7 @@ pub mod scoring_code;
 pub mod self_training;
 pub mod split;
 pub mod summed;
+pub mod survival;
 pub mod text;
 pub mod timeseries;
 pub mod train;

@@ -130,6 +130,8 @@ struct RawOptions {
     #[serde(default)]
     exclude_pii: Vec<String>,
     allow_identifier: Option<bool>,
+    duration: Option<String>,
+    entry: Option<String>,
 }
 
 /// Keys of the training itself (target, split, preprocessing, deployment), which every
@@ -156,7 +158,34 @@ pub const TRAINING_KEYS: &[&str] = &[
     "store_reference",
     "exclude_pii",
     "allow_identifier",
+    "duration",
+    "entry",
 ];
+
+/// A survival model's duration and entry columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivalColumns {
+    pub duration: String,
+    pub entry: Option<String>,
+}
+
+/// options.duration and options.entry: an entry needs a duration, and they are two columns.
+fn survival_columns(duration: Option<String>, entry: Option<String>) -> Result<Option<SurvivalColumns>> {
+    match (duration, entry) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(Error::invalid_option(
+            "options.entry needs options.duration",
+        )
+        .with_hint("a survival model reads each loan's duration (periods observed) and, for loans already on the book, its entry")),
+        (Some(duration), entry) if entry.as_deref() == Some(duration.as_str()) => Err(
+            Error::invalid_option(format!(
+                "options.duration and options.entry both name column \"{duration}\""
+            ))
+            .with_hint("the entry is the period a loan was first observed after, the duration the last"),
+        ),
+        (Some(duration), entry) => Ok(Some(SurvivalColumns { duration, entry })),
+    }
+}
 
 /// Validated training options with their defaults applied.
 #[derive(Debug, Clone)]
@@ -217,6 +246,9 @@ pub struct TrainOptions {
     /// Whether a column that looks like an identifier (named in `exclude_pii`, or with a
     /// distinct value in every row) may be a feature. Default false.
     pub allow_identifier: bool,
+    /// A survival model's duration column (periods observed), and the entry column of loans
+    /// already on the book (left truncation): `options.duration`, `options.entry`.
+    pub survival: Option<SurvivalColumns>,
     /// Every key the caller gave, in order, to reject those the chosen algorithm ignores.
     pub given: Vec<String>,
     /// The algorithms' keys the caller gave; the chosen algorithm parses its own slice, once
@@ -355,6 +387,7 @@ impl TrainOptions {
                 .unwrap_or_default(),
             exclude_pii: raw.exclude_pii,
             allow_identifier: raw.allow_identifier.unwrap_or(false),
+            survival: survival_columns(raw.duration, raw.entry)?,
             given,
             algorithm_options,
         })
@@ -366,6 +399,7 @@ impl TrainOptions {
         for key in &self.given {
             algorithm.check_key(key, TRAINING_KEYS)?;
         }
+        self.check_survival(algorithm)?;
         let params = algorithm.params(&std::mem::take(&mut self.algorithm_options))?;
         if params.privacy().is_some() {
             self.refuse_with_privacy()?;
@@ -374,6 +408,30 @@ impl TrainOptions {
             options: self,
             params,
         })
+    }
+
+    /// A survival algorithm needs options.duration; the others refuse it.
+    fn check_survival(&self, algorithm: Algorithm) -> Result<()> {
+        let survival_names = || {
+            registry::all()
+                .filter(|a| a.survival())
+                .map(|a| format!("'{}'", a.as_str()))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        match (&self.survival, algorithm.survival()) {
+            (None, true) => Err(Error::invalid_option(format!(
+                "algorithm \"{}\" needs options.duration: the column of periods each loan was observed",
+                algorithm.as_str()
+            ))
+            .with_hint(r#"the target is the event column (true when the loan defaulted); write options => '{"duration": "months_observed"}', and "entry" for loans already on the book"#)),
+            (Some(_), false) => Err(Error::invalid_option(format!(
+                "options.duration and options.entry apply to survival models, not algorithm \"{}\"",
+                algorithm.as_str()
+            ))
+            .with_hint(format!("use algorithm => {}, or remove the option", survival_names()))),
+            _ => Ok(()),
+        }
     }
 
     /// The training options a private (DP-SGD) training cannot account for: self-training

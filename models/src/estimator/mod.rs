@@ -33,6 +33,7 @@ use serde_json::{Map, Value};
 use std::any::Any;
 use std::fmt;
 
+pub mod cox;
 pub mod gbdt;
 pub mod isolation_forest;
 pub mod kmeans;
@@ -46,8 +47,8 @@ pub mod tree;
 
 pub use stored::{
     corrupt, StoredEstimator, FEATURE_KINDS_FORMAT_VERSION, MULTI_CLASS_FORMAT_VERSION,
-    NEWEST_FORMAT_VERSION, SPECIAL_CODES_FORMAT_VERSION, TIME_OF_DAY_FORMAT_VERSION,
-    TREES_FORMAT_VERSION, UNSUPERVISED_FORMAT_VERSION,
+    NEWEST_FORMAT_VERSION, SPECIAL_CODES_FORMAT_VERSION, SURVIVAL_FORMAT_VERSION,
+    TIME_OF_DAY_FORMAT_VERSION, TREES_FORMAT_VERSION, UNSUPERVISED_FORMAT_VERSION,
 };
 
 thread_local! {
@@ -70,6 +71,11 @@ pub trait Spec: Sync {
     /// ones (their task comes from the target).
     fn unsupervised_task(&self) -> Option<Task> {
         None
+    }
+    /// True for a survival algorithm: its target is an event column with options.duration
+    /// (and options.entry), its task `Task::Survival`.
+    fn survival(&self) -> bool {
+        false
     }
     /// Its parameters from its keys of `options` (the other keys are not looked at).
     fn params(&self, options: &Map<String, Value>) -> Result<Box<dyn Params>>;
@@ -102,6 +108,10 @@ impl Algorithm {
 
     pub fn keys(self) -> &'static [&'static str] {
         self.0.keys()
+    }
+
+    pub fn survival(self) -> bool {
+        self.0.survival()
     }
 
     /// Its validated parameters from `options` (its own keys; nothing else is read).
@@ -281,6 +291,17 @@ pub trait ClassScores {
     fn classes(&self) -> usize;
     /// The k scores of one design row, into `scores`.
     fn scores_of_row(&self, row: &[f64], scores: &mut [f64]);
+}
+
+/// A survival model's curve: what turns its output unit (the log relative hazard) into the
+/// survival by period.
+pub trait SurvivalCurve {
+    /// S(t) after periods t = 1..=horizon of a loan of output `eta`, into `out` (cleared).
+    fn survival(&self, eta: f64, horizon: usize, out: &mut Vec<f64>);
+    /// The periods of the PD that fin_predict returns (options.horizon).
+    fn horizon(&self) -> usize;
+    /// That PD as SQL, from the SQL of the output unit.
+    fn cumulative_pd_sql(&self, linear_predictor: &str) -> String;
 }
 
 /// The output of an estimator that is not a linear predictor.
@@ -499,6 +520,11 @@ pub trait Estimator: fmt::Debug + Send + Sync + EstimatorClone + AsAny {
             Predictor::Linear(l) => l.coefficients_disagree(preprocessor),
             Predictor::Trees(..) | Predictor::Design(_) | Predictor::Classes(_) => false,
         }
+    }
+
+    /// A survival model's curve (`None` for the others).
+    fn survival_curve(&self) -> Option<&dyn SurvivalCurve> {
+        None
     }
 
     /// What the coefficient table's estimates are measured on, for the model report.

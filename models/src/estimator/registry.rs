@@ -6,6 +6,7 @@ use super::{Algorithm, Params};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Deserializer};
 
+pub use super::cox::algorithm::COX;
 pub use super::gbdt::algorithm::GBDT;
 pub use super::isolation_forest::algorithm::ISOLATION_FOREST;
 pub use super::kmeans::algorithm::KMEANS;
@@ -26,6 +27,7 @@ const ALGORITHMS: &[Algorithm] = &[
     TREE,             // estimator/tree/
     KMEANS,           // estimator/kmeans/
     ISOLATION_FOREST, // estimator/isolation_forest/
+    COX,              // estimator/cox/
 ];
 
 impl Algorithm {

@@ -12,7 +12,11 @@ use serde::{Deserialize, Serialize};
 /// The newest stored-format version this build reads and writes: the largest
 /// [`super::Estimator::format_version`] or feature kind's. An algorithm added later raises
 /// it, so that older finml refuses its models instead of misreading them.
-pub const NEWEST_FORMAT_VERSION: u32 = MULTI_CLASS_FORMAT_VERSION;
+pub const NEWEST_FORMAT_VERSION: u32 = SURVIVAL_FORMAT_VERSION;
+
+/// The format version of the survival models (Cox; finml 0.17): their task, survival target
+/// and baseline.
+pub const SURVIVAL_FORMAT_VERSION: u32 = 10;
 
 /// The format version of a model of a target with 3 or more classes (finml 0.11): its
 /// classes and per-class fitted state.

@@ -398,6 +398,7 @@ fn importance_section(html: &mut String, model: &Model) {
     let scale = match model.task {
         Task::Regression | Task::Clustering | Task::AnomalyDetection => "the predicted value",
         Task::Classification => "the log-odds",
+        Task::Survival => "the log relative hazard",
     };
     let _ = writeln!(
         html,

@@ -14,6 +14,7 @@ pub mod summed;
 mod target;
 #[cfg(test)]
 mod tests;
+mod survival;
 mod unsupervised;
 
 pub use outcome::{HeldOut, TrainOutcome, Truth};
@@ -57,6 +58,9 @@ pub fn train_reporting(
     refuse_identifier_features(data, &training.options)?;
     if let Some(task) = training.algorithm().unsupervised_task() {
         return unsupervised::train(data, training, task, limits, progress);
+    }
+    if training.algorithm().survival() {
+        return survival::train(data, training, limits, progress);
     }
     let options = &training.options;
     let mut notes = Vec::new();
@@ -241,7 +245,7 @@ impl Target {
         match self.labelled.train_labels(rows) {
             TrainLabels::Binary(y) => Some(y.into_iter().map(u32::from).collect()),
             TrainLabels::MultiClass { y, .. } => Some(y),
-            TrainLabels::Numeric(_) => None,
+            TrainLabels::Numeric(_) | TrainLabels::Survival(_) => None,
         }
     }
 
@@ -381,6 +385,7 @@ impl Labelled {
                 classes: classes.len(),
             },
             TrainLabels::Numeric(y) => Truth::Numeric(y),
+            TrainLabels::Survival(labels) => Truth::Binary(labels.events),
         }
     }
 
@@ -566,7 +571,9 @@ fn make_split(
 ) -> Result<Split> {
     let default = match task {
         Task::Classification => SplitSpec::Stratified,
-        Task::Regression | Task::Clustering | Task::AnomalyDetection => SplitSpec::Random,
+        Task::Regression | Task::Clustering | Task::AnomalyDetection | Task::Survival => {
+            SplitSpec::Random
+        }
     };
     match options.split.as_ref().unwrap_or(&default) {
         SplitSpec::Random => Ok(split::random(rows, options.test_size, options.seed)),

@@ -95,6 +95,10 @@ pub fn resolve_target(
     let name = &data.target_name;
     match &data.target {
         TargetColumn::Absent(_) => Err(no_target()),
+        TargetColumn::Survival(_) => Err(Error::new(
+            ErrorKind::Internal,
+            "a survival target outside the survival training",
+        )),
         TargetColumn::Boolean(values) => boolean_target(name, values, rows, options),
         TargetColumn::Text(column) => text_target(name, column, rows, options),
         TargetColumn::Numeric(column) => numeric_target(name, column, rows, options),
@@ -213,6 +217,10 @@ fn numeric_target(
             ErrorKind::Internal,
             "a supervised training with an unsupervised task",
         )),
+        Task::Survival => Err(Error::invalid_option(
+            "options.task \"survival\" is the task of a survival algorithm",
+        )
+        .with_hint("train algorithm => 'cox' with options.duration; the task follows")),
         Task::Classification => {
             if distinct.len() > 2 {
                 // Integer classes (rating grades 1 to 7) named as their numbers.

@@ -88,6 +88,7 @@ pub fn targets_and_weights(
 ) -> Result<(Vec<f64>, Vec<f64>, bool)> {
     Ok(match input.labels {
         TrainLabels::MultiClass { .. } => return Err(crate::fit::multi_class_refused()),
+        TrainLabels::Survival(_) => return Err(crate::fit::survival_labels_refused()),
         TrainLabels::Binary(y) => {
             let weights = row_weights(input.sample_weights, y, class_weight)
                 .unwrap_or_else(|| vec![1.0; y.len()]);

@@ -28,7 +28,7 @@ use crate::json::parse_slice;
 use crate::preprocess::{Preprocessor, RowsDesign, Transform};
 use crate::progress::Phase;
 use ndarray::Array2;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The option keys of the linear solvers (logistic, linear, and the scorecard's regression).
@@ -103,7 +103,7 @@ pub const LINEAR_DEFAULT_L2: f64 = 0.0;
 
 /// A fitted linear model: `intercept + weights · design row` is its output (log-odds or
 /// value), `coefficients` the same model on the original feature scale with its statistics.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearEstimator {
     pub intercept: f64,
     pub weights: Vec<f64>,
@@ -408,6 +408,7 @@ pub fn fit(
                 "a multi-class target given to the binary solvers",
             ))
         }
+        TrainLabels::Survival(_) => return Err(crate::fit::survival_labels_refused()),
         TrainLabels::Numeric(y) => {
             // The normal equations read the design twice: from the columns both times.
             let (rows, y) = in_table_order(input.train, y);

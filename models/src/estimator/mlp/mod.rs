@@ -51,12 +51,14 @@ pub fn fit_estimator(
     let outputs = match input.labels {
         TrainLabels::MultiClass { classes, .. } => classes.len(),
         TrainLabels::Binary(_) | TrainLabels::Numeric(_) => 1,
+        TrainLabels::Survival(_) => return Err(crate::fit::survival_labels_refused()),
     };
     check_network_memory(input, (width, outputs), params)?;
     let (y, classification): (Vec<f32>, bool) = match input.labels {
         TrainLabels::Binary(y) => (y.iter().map(|&b| f32::from(u8::from(b))).collect(), true),
         TrainLabels::Numeric(y) => (y.iter().map(|&v| v as f32).collect(), false),
         TrainLabels::MultiClass { y, .. } => (y.iter().map(|&c| c as f32).collect(), true),
+        TrainLabels::Survival(_) => return Err(crate::fit::survival_labels_refused()),
     };
     let device = select_device(params.device.unwrap_or(input.limits.device))?;
     // Batches are built from the columns as they are trained on, each batch's values asked
