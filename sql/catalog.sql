@@ -13,7 +13,7 @@ CREATE TABLE finml.model_versions (
     name        text        NOT NULL CHECK (name <> '' AND strpos(name, '@') = 0),
     version     int         NOT NULL CHECK (version > 0),
     algorithm   text        NOT NULL,
-    task        text        NOT NULL CHECK (task IN ('classification', 'regression', 'clustering', 'anomaly_detection')),
+    task        text        NOT NULL CHECK (task IN ('classification', 'regression', 'clustering', 'anomaly_detection', 'survival')),
     relation    text        NOT NULL,   -- as regclass::text at training time
     target      text,                   -- NULL for an unsupervised model (clustering, anomaly_detection)
     features    text[]      NOT NULL,   -- the features the model uses

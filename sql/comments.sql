@@ -102,3 +102,5 @@ COMMENT ON TABLE finml.samples IS 'The development sample of each version traine
 COMMENT ON FUNCTION fin_verify_sample(text, regclass) IS 'Whether a relation still holds exactly the rows a model version was developed on, and if not, how many rows are gone and how many new (one pass)';
 COMMENT ON FUNCTION fin_sample_sketch_step(bigint[], text) IS 'Transition function of fin_sample_sketch';
 COMMENT ON FUNCTION fin_sample_sketch_add(bigint[], bigint[]) IS 'Combine function of fin_sample_sketch: adds two partial sketches (counts added, keys XORed)';
+COMMENT ON FUNCTION fin_pd_curve(text, record, integer) IS 'A loan''s PD term structure from a survival model: each period''s hazard, cumulative PD and survival up to the horizon';
+COMMENT ON FUNCTION fin_pd(text, record, integer) IS 'The probability of default within the horizon (12 for the 12-month PD, the remaining term for the lifetime PD): a survival model''s cumulative PD, a two-class classifier''s probability at 12';

@@ -41,6 +41,7 @@ cp -r "$ROOT/models/tests/golden" "$WORK/golden"
 cp "$ROOT/models/tests/reference/memos.csv" "$WORK/suite/data/memos.csv"
 # A 7-grade rating target of the credit applicants (models/tests/reference/credit_grades.py).
 cp "$ROOT/models/tests/reference/credit_grades.csv" "$WORK/suite/data/credit_grades.csv"
+cp "$ROOT/models/tests/reference/rossi.csv" "$WORK/suite/data/rossi.csv"
 chown -R "$PG_USER" "$WORK"
 
 as_pg "$BINDIR/initdb" -D "$WORK/data" -A trust -U "$PG_USER" --no-sync >/dev/null

@@ -37,6 +37,7 @@ pub mod model;
 pub mod monitor;
 pub mod options;
 pub mod parallel;
+pub mod pd;
 pub mod plan;
 pub mod preprocess;
 pub mod privacy;

@@ -207,33 +207,6 @@ impl Model {
         }
     }
 
-    /// The PD term structure of one row over `horizon` periods: each period's hazard,
-    /// cumulative PD and survival (fin_pd_curve); 42809 for a model that is not a survival
-    /// model.
-    pub fn pd_curve(
-        &self,
-        values: &[RawValue<'_>],
-        horizon: usize,
-    ) -> Result<Vec<crate::survival::TermPoint>> {
-        let Some(curve) = self.estimator.survival_curve() else {
-            return Err(not_a_survival_model(self.algorithm().as_str()));
-        };
-        let output = self.estimator.output(&self.preprocessor, values)?;
-        let mut survival = Vec::with_capacity(horizon);
-        curve.survival(output, horizon, &mut survival);
-        let points = crate::survival::term_structure(&survival);
-        if points
-            .iter()
-            .any(|p| !(p.hazard.is_finite() && p.survival.is_finite()))
-        {
-            return Err(Error::invalid_data(
-                "the PD term structure of this row is not a finite number",
-            )
-            .with_hint("a feature value far outside the training range overflows the hazard: check the row"));
-        }
-        Ok(points)
-    }
-
     /// Predictions for `rows` of a dataset read for another training (a multi-class model's
     /// k probabilities per row, row after row; the deployed version
     /// measured on a new version's test rows). Every feature must be a dataset column of the
@@ -440,7 +413,11 @@ impl Model {
             Task::Regression | Task::Clustering | Task::AnomalyDetection => linear_predictor,
             Task::Survival => match self.estimator.survival_curve() {
                 Some(curve) => curve.cumulative_pd_sql(&linear_predictor),
-                None => return Err(not_a_survival_model(self.algorithm().as_str())),
+                None => {
+                    return Err(crate::survival::not_a_survival_model(
+                        self.algorithm().as_str(),
+                    ))
+                }
             },
         })
     }
@@ -589,18 +566,6 @@ fn principal_reasons(
 
 /// A prediction, or 22000 when it is not a finite number: features of order 1e308 can make
 /// the linear predictor ∞ − ∞. Nothing non-finite is returned (DESIGN.md, principle 6).
-/// 42809 for a term structure asked of a model that is not a survival model.
-pub fn not_a_survival_model(algorithm: &str) -> Error {
-    Error::new(
-        ErrorKind::WrongModelKind,
-        format!(
-            "{} model predicts one probability, not a PD term structure",
-            crate::error::with_article(algorithm)
-        ),
-    )
-    .with_hint("a classifier's probability is its PD over the window its target was defined on (fin_pd with that horizon); train algorithm => 'cox' with options.duration for PD curves")
-}
-
 pub(crate) fn finite_prediction(p: f64) -> Result<f64> {
     if p.is_finite() {
         Ok(p)

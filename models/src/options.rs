@@ -170,7 +170,10 @@ pub struct SurvivalColumns {
 }
 
 /// options.duration and options.entry: an entry needs a duration, and they are two columns.
-fn survival_columns(duration: Option<String>, entry: Option<String>) -> Result<Option<SurvivalColumns>> {
+fn survival_columns(
+    duration: Option<String>,
+    entry: Option<String>,
+) -> Result<Option<SurvivalColumns>> {
     match (duration, entry) {
         (None, None) => Ok(None),
         (None, Some(_)) => Err(Error::invalid_option(

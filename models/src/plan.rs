@@ -48,6 +48,8 @@ pub struct ReadPlan {
     /// A backtest's time column (a date or timestamp): read as seconds since the epoch, not
     /// a feature.
     pub time: Option<Column>,
+    /// A survival model's duration column and entry column: read as float8, not features.
+    pub survival: Option<(Column, Option<Column>)>,
 }
 
 impl ReadPlan {
@@ -96,6 +98,7 @@ pub fn plan(
         _ => None,
     };
     let weights = plan_weights(&find, target, requested, options)?;
+    let survival = plan_survival(&find, target, requested, options)?;
 
     check_feature_encodings(&find, target, options)?;
     if let Some(names) = requested {
@@ -130,6 +133,7 @@ pub fn plan(
         order_by,
         weights,
         time: None,
+        survival,
     })
 }
 
@@ -249,6 +253,60 @@ fn plan_weights<'c>(
     })
 }
 
+/// `options.duration` and `options.entry`: numeric columns that are neither the target nor
+/// requested features.
+fn plan_survival<'c>(
+    find: &dyn Fn(&str) -> Result<&'c Column>,
+    target: Option<&str>,
+    requested: Option<&[String]>,
+    options: &TrainOptions,
+) -> Result<Option<(Column, Option<Column>)>> {
+    let Some(columns) = &options.survival else {
+        return Ok(None);
+    };
+    if let Some(event) = target {
+        let column = find(event)?;
+        if !matches!(column.kind, Some(ValueKind::Boolean | ValueKind::Numeric)) {
+            return Err(Error::new(
+                ErrorKind::WrongType,
+                format!(
+                    "event column \"{event}\" has type {}",
+                    column.type_name
+                ),
+            )
+            .with_hint("a survival model's target is a boolean or 0/1 column: true (1) when the loan defaulted, false (0) when it was censored"));
+        }
+    }
+    let side = |name: &str, option: &str| -> Result<Column> {
+        let column = find(name)?;
+        if column.kind != Some(ValueKind::Numeric) || target == Some(name) {
+            return Err(Error::new(
+                ErrorKind::WrongType,
+                format!(
+                    "{option} column \"{name}\" has type {}{}",
+                    column.type_name,
+                    if target == Some(name) { " and is the target" } else { "" }
+                ),
+            )
+            .with_hint(format!("options.{option} names a numeric column of periods (an integer or a number), not the event column")));
+        }
+        if requested.is_some_and(|names| names.iter().any(|n| n == name)) {
+            return Err(Error::invalid_option(format!(
+                "column \"{name}\" is the {option} column and cannot also be a feature"
+            ))
+            .with_hint("remove it from features: a survival model learns from it as its target"));
+        }
+        Ok(column.clone())
+    };
+    let duration = side(&columns.duration, "duration")?;
+    let entry = columns
+        .entry
+        .as_deref()
+        .map(|name| side(name, "entry"))
+        .transpose()?;
+    Ok(Some((duration, entry)))
+}
+
 /// True when `options.dates` or `options.text` names the column.
 fn has_encoding(options: &TrainOptions, name: &str) -> bool {
     options.dates.iter().any(|(n, _)| n == name) || options.text.iter().any(|(n, _)| n == name)
@@ -335,9 +393,16 @@ fn every_usable_feature(
 ) -> Vec<(Column, ValueKind)> {
     let mut features = Vec::new();
     let weight_name = options.weight_column.as_deref();
+    let survival_column = |name: &str| {
+        options
+            .survival
+            .as_ref()
+            .is_some_and(|s| s.duration == name || s.entry.as_deref() == Some(name))
+    };
     for column in columns {
         let encoded = has_encoding(options, &column.name);
         if target == Some(column.name.as_str())
+            || survival_column(&column.name)
             || options.exclude.contains(&column.name)
             || options.exclude_pii.contains(&column.name)
             || (Some(column.name.as_str()) == split_name && !encoded)

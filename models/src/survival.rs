@@ -204,8 +204,7 @@ pub fn concordance(labels: &SurvivalLabels, risk: &[f64]) -> Option<f64> {
     while d < died.len() || c < censored.len() {
         crate::interrupt::check_every(d + c, 65_536);
         let died_next = d < died.len()
-            && (c >= censored.len()
-                || labels.durations[died[d]] <= labels.durations[censored[c]]);
+            && (c >= censored.len() || labels.durations[died[d]] <= labels.durations[censored[c]]);
         let list = if died_next { &died } else { &censored };
         let start = if died_next { d } else { c };
         let time = labels.durations[list[start]];
@@ -306,6 +305,18 @@ pub fn term_structure(survival: &[f64]) -> Vec<TermPoint> {
         .collect()
 }
 
+/// 42809 for a term structure asked of a model that is not a survival model.
+pub fn not_a_survival_model(algorithm: &str) -> Error {
+    Error::new(
+        crate::error::ErrorKind::WrongModelKind,
+        format!(
+            "{} model predicts one probability, not a PD term structure",
+            crate::error::with_article(algorithm)
+        ),
+    )
+    .with_hint("a classifier's probability is its PD over the window its target was defined on (fin_pd with that horizon); train algorithm => 'cox' with options.duration for PD curves")
+}
+
 /// The most periods a term structure may span (a 100-year loan in months).
 pub const MAX_HORIZON: i64 = 1200;
 
@@ -338,8 +349,7 @@ mod tests {
             for j in 0..labels.len() {
                 let (ti, tj) = (labels.durations[i], labels.durations[j]);
                 // i defaulted first; j outlived it (or was censored at the same time).
-                let comparable =
-                    labels.events[i] && (ti < tj || (ti == tj && !labels.events[j]));
+                let comparable = labels.events[i] && (ti < tj || (ti == tj && !labels.events[j]));
                 if comparable {
                     pairs += 1.0;
                     score += if risk[i] > risk[j] {
@@ -359,7 +369,9 @@ mod tests {
     fn concordance_equals_the_pairwise_definition_with_ties_in_times_and_risks() {
         let mut state = 7u64;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 33) as f64 / (1u64 << 31) as f64
         };
         for _ in 0..20 {
@@ -390,7 +402,10 @@ mod tests {
         );
         let steps = kaplan_meier(&l);
         let s: Vec<f64> = steps.iter().map(|s| s.survival).collect();
-        assert_eq!(steps.iter().map(|s| s.time).collect::<Vec<_>>(), [1.0, 2.0, 4.0]);
+        assert_eq!(
+            steps.iter().map(|s| s.time).collect::<Vec<_>>(),
+            [1.0, 2.0, 4.0]
+        );
         assert!((s[0] - 0.8).abs() < 1e-15 && (s[1] - 0.6).abs() < 1e-15 && s[2] == 0.0);
         assert_eq!(survival_at(&steps, 0.5), 1.0);
         assert!((survival_at(&steps, 3.0) - 0.6).abs() < 1e-15);
@@ -425,29 +440,28 @@ mod tests {
             duration: "months",
             entry: Some("seen_from"),
         };
-        let column = |events: Vec<f64>, durations: Vec<f64>, entries: Option<Vec<f64>>| {
-            SurvivalColumn {
+        let column =
+            |events: Vec<f64>, durations: Vec<f64>, entries: Option<Vec<f64>>| SurvivalColumn {
                 events,
                 durations,
                 entries,
-            }
-        };
+            };
         let e = check(&column(vec![1.0, 2.0], vec![1.0, 1.0], None), names).unwrap_err();
         assert_eq!(e.message, "event column \"default\" holds 2 in row 2");
         let e = check(&column(vec![1.0, 0.0], vec![1.0, -3.0], None), names).unwrap_err();
         assert_eq!(e.message, "duration column \"months\" holds -3 in row 2");
         let e = check(&column(vec![f64::NAN], vec![1.0], None), names).unwrap_err();
         assert_eq!(e.message, "event column \"default\" holds NULL in row 1");
-        let e = check(
-            &column(vec![1.0], vec![4.0], Some(vec![5.0])),
-            names,
-        )
-        .unwrap_err();
+        let e = check(&column(vec![1.0], vec![4.0], Some(vec![5.0])), names).unwrap_err();
         assert_eq!(
             e.message,
             "entry column \"seen_from\" holds 5 in row 1 (its duration is 4)"
         );
-        assert!(check(&column(vec![1.0, 0.0], vec![1.0, 7.5], Some(vec![0.0, 2.0])), names).is_ok());
+        assert!(check(
+            &column(vec![1.0, 0.0], vec![1.0, 7.5], Some(vec![0.0, 2.0])),
+            names
+        )
+        .is_ok());
         assert!(check(&column(vec![1.0], vec![0.0], None), names).is_ok());
     }
 }

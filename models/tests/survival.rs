@@ -6,7 +6,6 @@
 
 use finml_models::data::{Column, Dataset, Feature, NumericColumn, SurvivalColumn, TargetColumn};
 use finml_models::estimator::cox::CoxModel;
-use finml_models::estimator::Estimator;
 use finml_models::mlp::DeviceChoice;
 use finml_models::options::TrainOptions;
 use finml_models::{format, train, Algorithm, ErrorKind, Limits, RawValue, Task};
@@ -21,7 +20,10 @@ const LIMITS: Limits = Limits {
 const COVARIATES: [&str; 7] = ["fin", "age", "race", "wexp", "mar", "paro", "prio"];
 
 fn reference() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/cox_rossi.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/cox_rossi.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).expect(path)).expect("cox_rossi.json")
 }
 
@@ -95,15 +97,30 @@ fn assert_close(what: &str, ours: &[f64], theirs: &[f64], tolerance: f64) {
 
 fn check_fit(outcome: &finml_models::TrainOutcome, expected: &Value, baseline: bool) {
     let model = cox(outcome);
-    let estimates: Vec<f64> = model.linear.coefficients.iter().map(|c| c.estimate).collect();
+    let estimates: Vec<f64> = model
+        .linear
+        .coefficients
+        .iter()
+        .map(|c| c.estimate)
+        .collect();
     let errors: Vec<f64> = model
         .linear
         .coefficients
         .iter()
         .map(|c| c.std_error.expect("a standard error"))
         .collect();
-    assert_close("coefficients", &estimates, &numbers(&expected["coefficients"]), 1e-4);
-    assert_close("standard errors", &errors, &numbers(&expected["standard_errors"]), 1e-4);
+    assert_close(
+        "coefficients",
+        &estimates,
+        &numbers(&expected["coefficients"]),
+        1e-4,
+    );
+    assert_close(
+        "standard errors",
+        &errors,
+        &numbers(&expected["standard_errors"]),
+        1e-4,
+    );
     if !baseline {
         return;
     }
@@ -230,12 +247,20 @@ fn a_survival_target_is_checked_and_duration_belongs_to_survival_models() {
     let e = none
         .for_algorithm(Algorithm::parse("cox").unwrap())
         .unwrap_err();
-    assert!(e.message.contains("needs options.duration"), "{}", e.message);
+    assert!(
+        e.message.contains("needs options.duration"),
+        "{}",
+        e.message
+    );
     let e = options
         .clone()
         .for_algorithm(Algorithm::parse("logistic").unwrap())
         .unwrap_err();
-    assert!(e.message.contains("apply to survival models"), "{}", e.message);
+    assert!(
+        e.message.contains("apply to survival models"),
+        "{}",
+        e.message
+    );
     let e = TrainOptions::from_json(&json!({"duration": "week", "horizon": 0}))
         .unwrap()
         .for_algorithm(Algorithm::parse("cox").unwrap())
@@ -251,7 +276,13 @@ fn a_classifier_has_no_pd_curve() {
     };
     data.target = TargetColumn::Boolean(c.events.iter().map(|&e| Some(e == 1.0)).collect());
     let options = TrainOptions::from_json(&json!({})).unwrap();
-    let outcome = train(&data, Algorithm::parse("logistic").unwrap(), &options, LIMITS).unwrap();
+    let outcome = train(
+        &data,
+        Algorithm::parse("logistic").unwrap(),
+        &options,
+        LIMITS,
+    )
+    .unwrap();
     let values = first_rows_values(&data, 0);
     let raw: Vec<RawValue<'_>> = values.iter().map(|&v| RawValue::Number(v)).collect();
     let e = outcome.model.pd_curve(&raw, 12).unwrap_err();

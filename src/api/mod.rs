@@ -22,6 +22,7 @@ mod scorecard;
 mod scoring_code;
 mod segmentation;
 mod summed;
+mod survival;
 mod timeseries;
 mod train;
 mod trees;

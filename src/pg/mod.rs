@@ -10,7 +10,8 @@
 //!    tuplestore;
 //! 3. `citus`: what differs on a node of a Citus cluster;
 //! 4. `security`: the caller, the owner switch, the pinned search_path, fresh snapshots;
-//! 5. `spi`: read-only queries under the pinned search_path;
+//! 5. `spi`: read-only queries under the pinned search_path, and `stream`: a query's rows
+//!    streamed into a receiver of finml's own, each deformed once;
 //! 6. `progress`: the trainings in progress and their slots, in shared memory;
 //! 7. `extension`: the installed extension's identity and version check;
 //! 8. `ledger`: sealing finml.event_log's events into a hash chain at commit, and checking it;
@@ -88,6 +89,7 @@ pub mod security;
 pub mod segmentation;
 pub mod spi;
 pub mod srf;
+pub mod stream;
 pub mod summed;
 pub mod sums_aggregate;
 pub mod timeseries;

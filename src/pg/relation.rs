@@ -7,9 +7,9 @@ use crate::error::{fail, report, OrReport, SqlResult};
 use crate::pg::progress;
 use crate::pg::security::with_pinned_search_path;
 use crate::pg::spi::{select_all, select_one};
-use crate::pg::types::{check_feature_type, decode, kind_of, quote_ident, ReadAs, ValueKind};
+use crate::pg::types::{check_feature_type, kind_of, quote_ident, ReadAs, ValueKind};
 use finml_models::data::{
-    CategoricalColumn, Column, Dataset, Feature, NumericColumn, TargetColumn,
+    CategoricalColumn, Column, Dataset, Feature, NumericColumn, SurvivalColumn, TargetColumn,
 };
 use finml_models::preprocess::Input;
 use finml_models::{Error, ErrorKind, Model, RawValue, Task};
@@ -17,6 +17,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
 
+pub use crate::pg::stream::{stream_rows, FetchedRow};
 pub use finml_models::plan::{add_columns, plan, Column as RelationColumn, ReadPlan};
 
 /// The relation's name as SQL text, schema-qualified and quoted where needed.
@@ -244,6 +245,12 @@ fn read_query<'a>(
         };
         select.push(cast(column, kind));
     }
+    if let Some((duration, entry)) = &plan.survival {
+        select.push(cast(duration, ValueKind::Numeric));
+        if let Some(entry) = entry {
+            select.push(cast(entry, ValueKind::Numeric));
+        }
+    }
     let mut query = format!(
         "SELECT {} FROM {relation_name} AS {SCANNED_ROW}",
         select.join(", ")
@@ -290,6 +297,14 @@ impl<'p> ReadColumns<'p> {
             })
             .collect();
         let target = match plan.target.as_ref().map(|(_, kind)| kind) {
+            _ if plan.survival.is_some() => TargetColumn::Survival(SurvivalColumn {
+                entries: plan
+                    .survival
+                    .as_ref()
+                    .and_then(|(_, e)| e.as_ref())
+                    .map(|_| Vec::new()),
+                ..SurvivalColumn::default()
+            }),
             Some(ValueKind::Numeric) => TargetColumn::Numeric(NumericColumn::default()),
             Some(ValueKind::Text) => TargetColumn::Text(CategoricalColumn::default()),
             Some(ValueKind::Boolean) => TargetColumn::Boolean(Vec::new()),
@@ -324,10 +339,15 @@ impl<'p> ReadColumns<'p> {
         self.weight_ordinal() + usize::from(self.plan.weights.is_some())
     }
 
+    fn duration_ordinal(&self) -> usize {
+        self.time_ordinal() + usize::from(self.plan.time.is_some())
+    }
+
     /// What a row costs the budget, beyond its texts' [`Self::level_bytes`].
     fn bytes_per_row(&self) -> usize {
         Dataset::bytes_per_row(&self.features, self.test_mask.is_some())
             + if self.plan.weights.is_some() { 8 } else { 0 }
+            + if self.plan.survival.is_some() { 16 } else { 0 }
     }
 
     fn reserve(&mut self, rows: usize) {
@@ -351,6 +371,7 @@ impl<'p> ReadColumns<'p> {
             }
         }
         let target_ordinal = self.target_ordinal();
+        let ordinal = self.duration_ordinal();
         match &mut self.target {
             TargetColumn::Numeric(c) => c
                 .push(
@@ -364,6 +385,24 @@ impl<'p> ReadColumns<'p> {
             }
             TargetColumn::Boolean(v) => v.push(row.boolean(target_ordinal)),
             TargetColumn::Absent(rows) => *rows += 1,
+            TargetColumn::Survival(c) => {
+                // An event as read (checked with the durations once every row is in): a
+                // boolean as 1 or 0, a number as itself, NULL as NaN.
+                let event = match self.plan.target.as_ref().map(|(_, kind)| *kind) {
+                    Some(ValueKind::Boolean) => row.boolean(target_ordinal).map(f64::from),
+                    _ => row.value(target_ordinal, ValueKind::Numeric).number(),
+                };
+                c.events.push(event.unwrap_or(f64::NAN));
+                let number = |k| {
+                    row.value(k, ValueKind::Numeric)
+                        .number()
+                        .unwrap_or(f64::NAN)
+                };
+                c.durations.push(number(ordinal));
+                if let Some(entries) = &mut c.entries {
+                    entries.push(number(ordinal + 1));
+                }
+            }
         }
         if let Some(mask) = &mut self.test_mask {
             // A NULL split value cannot be placed in time: it stays in training.
@@ -429,137 +468,6 @@ impl<'p> ReadColumns<'p> {
         }
     }
 }
-
-/// One row as the executor produced it, deformed once (one pass over the tuple, where
-/// fetching attributes one at a time re-walks it from the start after a NULL or a
-/// variable-width value); values by 1-based ordinal.
-pub struct FetchedRow<'b> {
-    datums: &'b [pg_sys::Datum],
-    nulls: &'b [bool],
-}
-
-impl FetchedRow<'_> {
-    /// The raw datum at `ordinal`, `None` for NULL.
-    pub fn datum(&self, ordinal: usize) -> Option<pg_sys::Datum> {
-        let i = ordinal.checked_sub(1)?;
-        (!*self.nulls.get(i)?).then(|| self.datums[i])
-    }
-
-    /// The value at `ordinal`, selected as `kind` (with [`cast`]), through the one decoder
-    /// (types::decode) that fin_predict's rows use too.
-    pub fn value<'a>(&self, ordinal: usize, kind: ValueKind) -> RawValue<'a> {
-        match self.datum(ordinal) {
-            // SAFETY: a non-NULL value of the type the select list cast it to, valid while the
-            // batch is (the caller's values do not outlive it).
-            Some(datum) => unsafe { decode(datum, kind.read_as_oid()) },
-            None => RawValue::Null,
-        }
-    }
-
-    /// A boolean column at `ordinal` (a target, the out-of-time mask).
-    pub fn boolean(&self, ordinal: usize) -> Option<bool> {
-        // SAFETY: the select list casts the column to bool.
-        self.datum(ordinal)
-            .and_then(|d| unsafe { bool::from_datum(d, false) })
-    }
-}
-
-/// Runs a read-only query through an SPI cursor, calling `on_row` for each row as the
-/// executor produces it: a receiver of our own (a `DestReceiver`) takes each row's slot and
-/// deforms it once, where SPI's receiver would copy every row into a tuple table first
-/// (measured: a quarter of a million-row read, most of it faulting in fresh pages for the
-/// copies). The executor checks for interrupts at every row.
-pub fn stream_rows(
-    query: &str,
-    args: &[DatumWithOid<'_>],
-    mut on_row: impl FnMut(&FetchedRow<'_>) -> SqlResult<()>,
-) -> SqlResult<()> {
-    // Pinned search_path: finml's casts and comparisons are pg_catalog's (the relation and
-    // the split column's type are schema-qualified), whatever the caller's schemas hold.
-    with_pinned_search_path(|| {
-        Spi::connect(|client| -> SqlResult<()> {
-            let name = client
-                .try_open_cursor(query, args)
-                .or_report()?
-                .detach_into_name();
-            let name = std::ffi::CString::new(name)
-                .map_err(|_| report(Error::new(ErrorKind::Internal, "a cursor name with a NUL")))?;
-            let mut receiver = RowReceiver {
-                base: pg_sys::DestReceiver {
-                    receiveSlot: Some(receive_row),
-                    rStartup: Some(receiver_startup),
-                    rShutdown: Some(receiver_done),
-                    rDestroy: Some(receiver_done),
-                    mydest: pg_sys::CommandDest::DestNone,
-                },
-                on_row: &mut on_row,
-                failure: None,
-            };
-            // SAFETY: the portal was just opened by this SPI connection under that name; the
-            // receiver outlives the fetch, which runs the whole query into it.
-            unsafe {
-                let portal = pg_sys::GetPortalByName(name.as_ptr());
-                pg_sys::PortalRunFetch(
-                    portal,
-                    pg_sys::FetchDirection::FETCH_FORWARD,
-                    std::ffi::c_long::MAX,
-                    &mut receiver.base,
-                );
-                pg_sys::SPI_cursor_close(portal);
-            }
-            receiver.failure.map_or(Ok(()), Err)
-        })
-    })
-}
-
-/// A `DestReceiver` that hands each row to a Rust callback; the first error the callback
-/// returns is kept and stops the executor.
-#[repr(C)]
-struct RowReceiver<'f> {
-    /// First, so that a `*mut DestReceiver` is a `*mut RowReceiver`.
-    base: pg_sys::DestReceiver,
-    on_row: &'f mut dyn FnMut(&FetchedRow<'_>) -> SqlResult<()>,
-    failure: Option<pgrx::pg_sys::panic::ErrorReport>,
-}
-
-#[pg_guard]
-unsafe extern "C-unwind" fn receive_row(
-    slot: *mut pg_sys::TupleTableSlot,
-    receiver: *mut pg_sys::DestReceiver,
-) -> bool {
-    // SAFETY: the executor passes the receiver given to PortalRunFetch (a RowReceiver) and a
-    // valid slot of the query's row type; its values live until the next row.
-    unsafe {
-        let receiver = &mut *(receiver as *mut RowReceiver<'_>);
-        let natts = (*(*slot).tts_tupleDescriptor).natts;
-        if i32::from((*slot).tts_nvalid) < natts {
-            pg_sys::slot_getsomeattrs_int(slot, natts);
-        }
-        let width = usize::try_from(natts).unwrap_or(0);
-        let row = FetchedRow {
-            datums: std::slice::from_raw_parts((*slot).tts_values, width),
-            nulls: std::slice::from_raw_parts((*slot).tts_isnull, width),
-        };
-        match (receiver.on_row)(&row) {
-            Ok(()) => true,
-            Err(failure) => {
-                receiver.failure = Some(failure);
-                false
-            }
-        }
-    }
-}
-
-#[pg_guard]
-unsafe extern "C-unwind" fn receiver_startup(
-    _receiver: *mut pg_sys::DestReceiver,
-    _operation: std::ffi::c_int,
-    _typeinfo: pg_sys::TupleDesc,
-) {
-}
-
-#[pg_guard]
-unsafe extern "C-unwind" fn receiver_done(_receiver: *mut pg_sys::DestReceiver) {}
 
 /// Checks that the relation has a column of the right kind for each of the model's
 /// features: 42703 naming the missing one, 42804 for a wrong type.
@@ -676,6 +584,13 @@ pub fn target_column(
             "fin_clusters profiles a clustering; to compare anomaly scores with known outcomes, rank fin_anomaly_score against them in SQL",
         ));
     }
+    if model.task == Task::Survival {
+        return Err(fail(
+            ErrorKind::Unsupported,
+            "the evaluation functions measure classifiers and regressions; a survival model's outcomes are durations with censoring".to_owned(),
+            "its held-out concordance and PD against Kaplan-Meier are in finml.model_versions.metrics; fin_pd_curve gives its PD term structure",
+        ));
+    }
     let columns = columns_of(relation)?;
     check_features_among(&columns, relation_name, model)?;
     let Some(target) = columns.into_iter().find(|c| c.name == model.target) else {
@@ -707,9 +622,10 @@ pub fn target_column(
                 )
                 .with_hint(match model.task {
                     Task::Classification => "a classifier's target is boolean, numeric or text",
-                    Task::Regression | Task::Clustering | Task::AnomalyDetection => {
-                        "a regression's target is numeric"
-                    }
+                    Task::Regression
+                    | Task::Clustering
+                    | Task::AnomalyDetection
+                    | Task::Survival => "a regression's target is numeric",
                 }),
             ))
         }

@@ -86,6 +86,34 @@ pub fn predict_row(model: &Model, layouts: &RowLayouts, datum: pg_sys::Datum) ->
     })
 }
 
+/// The PD term structure of one composite datum over `horizon` periods (fin_pd_curve).
+pub fn pd_curve_row(
+    model: &Model,
+    layouts: &RowLayouts,
+    datum: pg_sys::Datum,
+    horizon: i32,
+) -> SqlResult<Vec<finml_models::survival::TermPoint>> {
+    let horizon =
+        finml_models::survival::check_horizon(i64::from(horizon), "horizon").map_err(report)?;
+    with_row_values(model, layouts, datum, |values| {
+        model.pd_curve(values, horizon).map_err(report)
+    })
+}
+
+/// The PD of one composite datum over `horizon` periods (fin_pd).
+pub fn pd_row(
+    model: &Model,
+    layouts: &RowLayouts,
+    datum: pg_sys::Datum,
+    horizon: i32,
+) -> SqlResult<f64> {
+    let horizon =
+        finml_models::survival::check_horizon(i64::from(horizon), "horizon").map_err(report)?;
+    with_row_values(model, layouts, datum, |values| {
+        model.pd(values, horizon).map_err(report)
+    })
+}
+
 /// Each class's probability of one composite datum (`model.class_names()`'s order).
 pub fn predict_row_proba(
     model: &Model,

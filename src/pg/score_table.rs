@@ -78,6 +78,7 @@ pub fn score_table(model: &str, source: Oid, target: &str, options: &Value) -> S
             Task::Regression => "prediction",
             Task::Clustering => "cluster",
             Task::AnomalyDetection => "anomaly_score",
+            Task::Survival => "pd",
         },
         score: is_scorecard,
         reasons,

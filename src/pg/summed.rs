@@ -261,7 +261,7 @@ fn target_classes(
             }
             TargetColumn::Text(c) => c.push(row.get::<&str>(1).or_report()?),
             TargetColumn::Boolean(v) => v.push(row.get::<bool>(1).or_report()?),
-            TargetColumn::Absent(_) => {}
+            TargetColumn::Absent(_) | TargetColumn::Survival(_) => {}
         }
         Ok(())
     })?;

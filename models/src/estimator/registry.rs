@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(self_training_names("or"), "'logistic' or 'mlp'");
         assert_eq!(
             taking("text"),
-            "logistic, linear, mlp, gbdt, random_forest and tree"
+            "logistic, linear, mlp, gbdt, random_forest, tree and cox"
         );
         assert_eq!(
             quoted(all().take(3), "and"),

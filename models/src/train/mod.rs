@@ -11,10 +11,10 @@
 pub mod cross_validate;
 mod outcome;
 pub mod summed;
+mod survival;
 mod target;
 #[cfg(test)]
 mod tests;
-mod survival;
 mod unsupervised;
 
 pub use outcome::{HeldOut, TrainOutcome, Truth};

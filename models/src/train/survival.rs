@@ -29,8 +29,7 @@ pub fn train(
         )
         .with_hint(r#"use "deploy": "always" or "never", and compare the versions' concordance in finml.model_versions.metrics"#));
     }
-    let (TargetColumn::Survival(column), Some(columns)) = (&data.target, &options.survival)
-    else {
+    let (TargetColumn::Survival(column), Some(columns)) = (&data.target, &options.survival) else {
         return Err(Error::new(
             ErrorKind::Internal,
             "a survival training without its durations",
@@ -59,7 +58,12 @@ pub fn train(
         }
         SplitSpec::OutOfTime { .. } => match &data.test_mask {
             Some(mask) => split::by_mask(&rows, mask),
-            None => return Err(Error::new(ErrorKind::Internal, "an out-of-time split without its mask")),
+            None => {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    "an out-of-time split without its mask",
+                ))
+            }
         },
     };
     let train_labels = SurvivalLabels::of_rows(column, &train);

@@ -52,7 +52,9 @@ impl CoxParams {
             return Err(Error::invalid_option(format!(
                 "l2 must be a finite number >= 0, got {l2}"
             ))
-            .with_hint("0 (the default) is the unpenalized partial likelihood; l2 is lifelines' penalizer"));
+            .with_hint(
+                "0 (the default) is the unpenalized partial likelihood; l2 is lifelines' penalizer",
+            ));
         }
         let max_iter = raw.max_iter.unwrap_or(100);
         if !(1..=10_000).contains(&max_iter) {
@@ -119,8 +121,15 @@ impl CoxModel {
             ));
         }
         let finite_non_negative = |v: &f64| v.is_finite() && *v >= 0.0;
-        if !self.times.iter().chain(&self.cumulative_hazard).all(finite_non_negative) {
-            return Some("a baseline time or cumulative hazard that is negative or not finite".into());
+        if !self
+            .times
+            .iter()
+            .chain(&self.cumulative_hazard)
+            .all(finite_non_negative)
+        {
+            return Some(
+                "a baseline time or cumulative hazard that is negative or not finite".into(),
+            );
         }
         let ascending = |v: &[f64], strict: bool| {
             v.windows(2)
@@ -194,8 +203,7 @@ pub fn fit_cox(input: &mut FitInput<'_>, params: CoxParams) -> Result<(Preproces
         coefficients: hazard_ratios(&preprocessor, &beta, covariance.as_ref()),
     };
     let log_likelihood = rows.efron(&beta).log_likelihood;
-    let concordance =
-        crate::survival::concordance(&labels, centred.as_slice().unwrap_or(&[]));
+    let concordance = crate::survival::concordance(&labels, centred.as_slice().unwrap_or(&[]));
     Ok((
         preprocessor,
         CoxModel {
@@ -239,14 +247,20 @@ fn newton(
         let mut scale = 1.0;
         let mut next_beta = &beta + &delta;
         let mut next = penalized(&next_beta);
-        while !(next.log_likelihood >= current.log_likelihood - 1e-12 * current.log_likelihood.abs())
-            && scale > 1e-6
-        {
+        // A step that lowers the likelihood (or makes it NaN) is halved.
+        let worse = |next: &partial_likelihood::Efron| {
+            next.log_likelihood.is_nan()
+                || next.log_likelihood
+                    < current.log_likelihood - 1e-12 * current.log_likelihood.abs()
+        };
+        while worse(&next) && scale > 1e-6 {
             scale *= 0.5;
             next_beta = &beta + &(&delta * scale);
             next = penalized(&next_beta);
         }
-        let moved = (&next_beta - &beta).mapv(f64::abs).fold(0.0_f64, |m, &v| m.max(v));
+        let moved = (&next_beta - &beta)
+            .mapv(f64::abs)
+            .fold(0.0_f64, |m, &v| m.max(v));
         beta = next_beta;
         current = next;
         if moved < 1e-10 {

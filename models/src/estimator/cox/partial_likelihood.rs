@@ -127,7 +127,14 @@ impl<'a> CoxRows<'a> {
                 removed += 1;
             }
             if deaths > 0 {
-                self.add_tie(&mut out, &risk, &tie, (deaths, death_weight), &x_death, beta);
+                self.add_tie(
+                    &mut out,
+                    &risk,
+                    &tie,
+                    (deaths, death_weight),
+                    &x_death,
+                    beta,
+                );
             }
         }
         for a in 0..p {

@@ -1,0 +1,35 @@
+\echo Use "ALTER EXTENSION finml UPDATE TO '0.17.0'" to load this file. \quit
+-- finml 0.16.0 -> 0.17.0: survival models for IFRS 9 / CECL (issue 40, first part):
+-- algorithm 'cox' (its training options duration and entry need no catalog change), a loan's
+-- PD term structure (fin_pd_curve) and its PD over a horizon (fin_pd).
+-- tests/pg_regress/sql/upgrade.sql checks that an upgraded database has exactly the schema of a
+-- fresh 0.17.0 install.
+
+ALTER TABLE finml.model_versions DROP CONSTRAINT model_versions_task_check;
+ALTER TABLE finml.model_versions ADD CONSTRAINT model_versions_task_check
+    CHECK (task IN ('classification', 'regression', 'clustering', 'anomaly_detection', 'survival'));
+
+CREATE  FUNCTION "fin_pd_curve"(
+	"model" TEXT, /* &str */
+	"row" record, /* RecordArg */
+	"horizon" INT /* i32 */
+) RETURNS TABLE (
+	"period" INT,  /* i32 */
+	"hazard" double precision,  /* f64 */
+	"cumulative_pd" double precision,  /* f64 */
+	"survival" double precision  /* f64 */
+)
+STABLE STRICT PARALLEL SAFE COST 100
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_pd_curve_wrapper';
+COMMENT ON FUNCTION fin_pd_curve(text, record, integer) IS 'A loan''s PD term structure from a survival model: each period''s hazard, cumulative PD and survival up to the horizon';
+
+CREATE  FUNCTION "fin_pd"(
+	"model" TEXT, /* &str */
+	"row" record, /* RecordArg */
+	"horizon" INT /* i32 */
+) RETURNS double precision /* f64 */
+STABLE STRICT PARALLEL SAFE COST 100
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'fin_pd_wrapper';
+COMMENT ON FUNCTION fin_pd(text, record, integer) IS 'The probability of default within the horizon (12 for the 12-month PD, the remaining term for the lifetime PD): a survival model''s cumulative PD, a two-class classifier''s probability at 12';

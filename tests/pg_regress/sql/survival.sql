@@ -1,0 +1,104 @@
+-- Survival models (issue 40): Cox proportional hazards on the Rossi recidivism data that
+-- lifelines ships (models/tests/reference/rossi.csv, 432 people released from prison: week =
+-- weeks to re-arrest or to the end of the year, arrest = 1 when re-arrested, entry = an added
+-- left-truncation column). Reference: lifelines 0.30.3's CoxPHFitter() on the same rows
+-- (models/tests/reference/cox_rossi.json, written by cox_rossi.py): coefficients fin -0.3794,
+-- age -0.0574, race 0.3139, wexp -0.1498, mar -0.4337, paro -0.0849, prio 0.0915, standard
+-- errors 0.1914 0.0220 0.3080 0.2122 0.3819 0.1958 0.0286 (4 decimals), concordance 0.6403;
+-- the first row's survival at week 12 is 0.9545 and at week 52 0.7157.
+-- Also: fin_pd and fin_pd_curve, fin_model_sql, the stored form through export and import,
+-- and every error of the survival target and horizons.
+-- Stands alone: everything it creates is rolled back at its end.
+BEGIN;
+\set ON_ERROR_ROLLBACK on
+\getenv suite FINML_SUITE
+\set VERBOSITY default
+\set ECHO none
+SET client_min_messages = warning;
+CREATE EXTENSION finml;
+\set ECHO all
+CREATE TEMP TABLE rossi (week int, arrest int, fin int, age int, race int, wexp int, mar int,
+                         paro int, prio int, entry int);
+\set file :suite '/data/rossi.csv'
+\set copy_cmd '\\copy rossi FROM ' :'file' ' WITH (FORMAT csv, HEADER true)'
+:copy_cmd
+ALTER TABLE rossi ADD COLUMN id serial PRIMARY KEY;
+SELECT count(*) AS people, sum(arrest) AS arrests FROM rossi;
+
+-- Every row trains (test_size 0), as lifelines fits them; fin_predict is the PD by week 52.
+SELECT model, algorithm, task, train_rows,
+       round((metrics->>'train_concordance')::numeric, 4) AS concordance
+  FROM fin_train('recidivism', 'rossi', 'arrest', 'cox',
+                 options => '{"duration": "week", "exclude": ["id", "entry"], "test_size": 0,
+                              "horizon": 52}');
+SELECT term, round(estimate::numeric, 4) AS estimate, round(std_error::numeric, 4) AS std_error,
+       round(odds_ratio::numeric, 4) AS hazard_ratio
+  FROM fin_coefficients('recidivism');
+SELECT round(s.survival::numeric, 4) AS survival, s.period
+  FROM rossi r, fin_pd_curve('recidivism', r, 52) s
+ WHERE r.id = 1 AND s.period IN (12, 52) ORDER BY s.period;
+-- The curve's hazards chain into its survival, and fin_pd and fin_predict read the same curve.
+SELECT abs(exp(sum(ln(1 - hazard))) - min(survival)) < 1e-12 AS chained,
+       bool_and(cumulative_pd BETWEEN 0 AND 1) AS probabilities
+  FROM rossi r, fin_pd_curve('recidivism', r, 52) WHERE r.id = 2;
+SELECT count(*) FILTER (WHERE abs(fin_pd('recidivism', r, 52) - fin_predict('recidivism', r)) < 1e-12) AS pd_is_predict,
+       count(*) FILTER (WHERE fin_pd('recidivism', r, 12) <= fin_pd('recidivism', r, 52)) AS pd_grows
+  FROM rossi r;
+-- Past the last week seen in training the curve is flat.
+SELECT count(DISTINCT round(cumulative_pd::numeric, 12)) AS distinct_pd_after_52
+  FROM rossi r, fin_pd_curve('recidivism', r, 60) WHERE r.id = 1 AND period >= 52;
+-- fin_model_sql is the PD by the horizon, equal to fin_predict.
+SELECT fin_model_sql('recidivism') AS cox_sql \gset
+SELECT count(*) FILTER (WHERE abs(fin_predict('recidivism', r) - (:cox_sql)) > 1e-9) AS sql_differs
+  FROM rossi r;
+
+-- Held out (a stratified 80/20 split): concordance, defaults, PD by week 12 against Kaplan-Meier.
+SELECT (metrics->>'concordance')::float8 BETWEEN 0.55 AND 0.8 AS concordance_ok,
+       (metrics->>'events')::float8 AS held_out_arrests,
+       abs((metrics->>'predicted_pd')::float8 - (metrics->>'observed_pd')::float8) < 0.05 AS calibrated,
+       metrics->>'evaluated_on' AS evaluated_on
+  FROM fin_train('recidivism_split', 'rossi', 'arrest', 'cox',
+                 options => '{"duration": "week", "exclude": ["id", "entry"]}');
+-- Loans already on the book: left truncation at each row's entry week (lifelines' CoxPHFitter
+-- with entry_col: fin -0.3747, prio 0.0902).
+SELECT term, round(estimate::numeric, 4) AS estimate
+  FROM fin_coefficients((SELECT 'recidivism_entry' FROM fin_train('recidivism_entry', 'rossi',
+       'arrest', 'cox', options => '{"duration": "week", "entry": "entry", "exclude": ["id"],
+       "test_size": 0}'))) WHERE term IN ('fin', 'prio');
+
+-- The stored form survives export and import, predictions unchanged.
+SELECT fin_import('recidivism_copy', fin_export('recidivism')) IS NOT NULL AS imported;
+SELECT count(*) FILTER (WHERE fin_predict('recidivism_copy', r) = fin_predict('recidivism', r)) AS same
+  FROM rossi r;
+
+-- A classifier's 12-month PD is its probability; it has no curve and no other horizon.
+SELECT model FROM fin_train('arrest_logit', 'rossi', 'arrest', 'logistic',
+                            options => '{"exclude": ["id", "entry", "week"]}');
+SELECT abs(fin_pd('arrest_logit', r, 12) - fin_predict('arrest_logit', r)) < 1e-15 AS pd_is_probability
+  FROM rossi r WHERE id = 1;
+SELECT * FROM rossi r, fin_pd_curve('arrest_logit', r, 12) WHERE r.id = 1;
+SELECT fin_pd('arrest_logit', r, 24) FROM rossi r WHERE id = 1;
+
+-- Errors: horizons, the survival target's values, the options.
+SELECT * FROM rossi r, fin_pd_curve('recidivism', r, 0) WHERE r.id = 1;
+SELECT fin_pd('recidivism', r, 5000) FROM rossi r WHERE id = 1;
+UPDATE rossi SET week = -3 WHERE id = 7;
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox',
+                            options => '{"duration": "week", "exclude": ["id", "entry"]}');
+UPDATE rossi SET week = 20, arrest = 2 WHERE id = 7;
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox',
+                            options => '{"duration": "week", "exclude": ["id", "entry"]}');
+UPDATE rossi SET arrest = 1, entry = 25 WHERE id = 7;
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox',
+                            options => '{"duration": "week", "entry": "entry", "exclude": ["id"]}');
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox', options => '{"exclude": ["id"]}');
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'logistic',
+                            options => '{"duration": "week"}');
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox',
+                            options => '{"duration": "week", "horizon": 0}');
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox',
+                            options => '{"duration": "week", "positive": 1}');
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox',
+                            options => '{"duration": "week", "deploy": "if_better"}');
+SELECT * FROM fin_evaluate('recidivism', 'rossi');
+ROLLBACK;
