@@ -104,3 +104,5 @@ COMMENT ON FUNCTION fin_sample_sketch_step(bigint[], text) IS 'Transition functi
 COMMENT ON FUNCTION fin_sample_sketch_add(bigint[], bigint[]) IS 'Combine function of fin_sample_sketch: adds two partial sketches (counts added, keys XORed)';
 COMMENT ON FUNCTION fin_pd_curve(text, record, integer) IS 'A loan''s PD term structure from a survival model: each period''s hazard, cumulative PD and survival up to the horizon';
 COMMENT ON FUNCTION fin_pd(text, record, integer) IS 'The probability of default within the horizon (12 for the 12-month PD, the remaining term for the lifetime PD): a survival model''s cumulative PD, a two-class classifier''s probability at 12';
+COMMENT ON FUNCTION fin_ecl(text, regclass, jsonb) IS 'Expected credit loss per loan (IFRS 9 / CECL): stage, 12-month and lifetime PD, EAD, 12-month and lifetime ECL discounted at the effective interest rate over weighted macro scenarios, and the version used';
+COMMENT ON FUNCTION fin_ecl_summary(text, regclass, jsonb) IS 'fin_ecl''s loans summed by stage, then all of them: loans, exposure, ECL and coverage';

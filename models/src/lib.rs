@@ -19,6 +19,7 @@ pub mod design;
 pub mod disclosure;
 pub mod dp_sgd;
 pub mod drift;
+pub mod ecl;
 pub mod error;
 pub mod estimator;
 pub mod evaluate;

@@ -54,7 +54,8 @@
 //! 38. `tune`: fin_cross_validate's rows and fin_tune around `training`;
 //! 39. `fairness`: fin_fairness;
 //! 40. `approval`: four-eyes approval (fin_approve, fin_reject) and the deployments it gates;
-//! 41. `card`: model cards (fin_describe).
+//! 41. `card`: model cards (fin_describe);
+//! 42. `ecl`: fin_ecl and fin_ecl_summary (expected credit loss by loan and by stage).
 
 pub mod approval;
 pub mod atoms_aggregate;
@@ -67,6 +68,7 @@ pub mod catalog;
 pub mod citus;
 pub mod cluster;
 pub mod drift_aggregate;
+pub mod ecl;
 pub mod evaluate;
 pub mod explain;
 pub mod extension;

@@ -66,6 +66,62 @@ SELECT term, round(estimate::numeric, 4) AS estimate
        'arrest', 'cox', options => '{"duration": "week", "entry": "entry", "exclude": ["id"],
        "test_size": 0}'))) WHERE term IN ('fin', 'prio');
 
+-- Expected credit loss on a small book of six of these people as loans (weekly periods, so
+-- 52 a year): the hand computation below takes each loan's curve from fin_pd_curve and sums
+-- marginal PD × LGD × EAD × (1 + EIR)^(−t/52) in SQL, over 52 weeks and over the remaining term.
+CREATE TEMP TABLE book AS
+  SELECT id AS loan_id, fin, age, race, wexp, mar, paro, prio,
+         1000.0 * id AS ead, 0.45 AS lgd, 0.05 AS eir, 20 * id AS remaining_weeks,
+         (ARRAY[0.9, 0.5, 0.5, 0.01, 0.5, 0.9])[id] AS pd_at_origination,
+         (ARRAY[0, 45, 0, 0, 95, 10])[id] AS dpd,
+         id = 3 AS defaulted
+    FROM rossi WHERE id <= 6;
+ALTER TABLE book ADD PRIMARY KEY (loan_id);
+\set ecl_options '{"ead": "ead", "lgd": "lgd", "eir": "eir", "remaining_term": "remaining_weeks", "origination_pd": "pd_at_origination", "days_past_due": "dpd", "in_default": "defaulted", "periods_per_year": 52}'
+CREATE TEMP TABLE hand AS
+  WITH curve AS (
+    SELECT b.loan_id, c.period, c.survival,
+           lag(c.survival, 1, 1.0) OVER (PARTITION BY b.loan_id ORDER BY c.period) AS before
+      FROM book b, fin_pd_curve('recidivism', b, b.remaining_weeks) c)
+  SELECT loan_id,
+         sum((before - survival) * lgd * ead * (1 + eir) ^ (-period / 52.0))
+           FILTER (WHERE period <= 52) AS ecl_12m,
+         sum((before - survival) * lgd * ead * (1 + eir) ^ (-period / 52.0)) AS ecl_lifetime,
+         1 - min(survival) AS pd_lifetime, lgd * ead AS defaulted_loss
+    FROM curve JOIN book USING (loan_id) GROUP BY loan_id, lgd, ead;
+SELECT e.loan, e.stage, round(e.pd_12m::numeric, 4) AS pd_12m,
+       round(e.pd_lifetime::numeric, 4) AS pd_lifetime, e.ead, round(e.ecl::numeric, 2) AS ecl,
+       abs(e.ecl_12m - h.ecl_12m) < 1e-9 AND abs(e.ecl_lifetime - h.ecl_lifetime) < 1e-9
+         AND abs(e.pd_lifetime - h.pd_lifetime) < 1e-12 AS equals_hand,
+       e.ecl = CASE e.stage WHEN 1 THEN h.ecl_12m WHEN 2 THEN h.ecl_lifetime
+                            ELSE h.defaulted_loss END AS stage_ecl, e.version
+  FROM fin_ecl('recidivism', 'book', :'ecl_options') e JOIN hand h ON h.loan_id = e.loan::int
+ ORDER BY e.loan::int;
+SELECT stage, loans, exposure, round(ecl::numeric, 6) AS ecl, round(coverage::numeric, 6) AS coverage,
+       version
+  FROM fin_ecl_summary('recidivism', 'book', :'ecl_options');
+-- Weighted scenarios: the ECL is the weighted sum of each scenario's alone.
+\set adverse '{"ead": "ead", "lgd": 0.45, "remaining_term": "remaining_weeks", "periods_per_year": 52, "scenarios": [{"name": "adverse", "weight": 1, "shift": {"prio": 3}}]}'
+\set weighted '{"ead": "ead", "lgd": 0.45, "remaining_term": "remaining_weeks", "periods_per_year": 52, "scenarios": [{"name": "base", "weight": 0.7}, {"name": "adverse", "weight": 0.3, "shift": {"prio": 3}}]}'
+SELECT count(*) FILTER (WHERE abs(w.ecl_lifetime - (0.7 * b.ecl_lifetime + 0.3 * a.ecl_lifetime)) < 1e-9
+                          AND a.ecl_lifetime > b.ecl_lifetime) AS weighted_loans
+  FROM fin_ecl('recidivism', 'book', :'weighted') w
+  JOIN fin_ecl('recidivism', 'book', :'adverse') a USING (loan)
+  JOIN fin_ecl('recidivism', 'book', '{"ead": "ead", "lgd": 0.45, "remaining_term": "remaining_weeks", "periods_per_year": 52}') b USING (loan);
+-- ECL errors: bad loan values name the loan and column (22000); bad options are 22023.
+UPDATE book SET lgd = 1.5 WHERE loan_id = 2;
+SELECT count(*) FROM fin_ecl('recidivism', 'book', :'ecl_options');
+UPDATE book SET lgd = 0.45, ead = -1 WHERE loan_id = 2;
+SELECT count(*) FROM fin_ecl('recidivism', 'book', :'ecl_options');
+UPDATE book SET ead = 100, remaining_weeks = 0 WHERE loan_id = 2;
+SELECT count(*) FROM fin_ecl('recidivism', 'book', :'ecl_options');
+UPDATE book SET remaining_weeks = 10 WHERE loan_id = 2;
+SELECT count(*) FROM fin_ecl('recidivism', 'book', '{"ead": "ead", "lgd": 2, "remaining_term": "remaining_weeks"}');
+SELECT count(*) FROM fin_ecl('recidivism', 'book', '{"ead": "ead", "lgd": 0.4, "remaining_term": "remaining_weeks", "scenarios": [{"weight": 0.5}, {"weight": 0.4}]}');
+SELECT count(*) FROM fin_ecl('recidivism', 'book', '{"ead": "ead", "lgd": 0.4, "remaining_term": "remaining_weeks", "scenarios": [{"weight": 1, "shift": {"income": 1}}]}');
+SELECT count(*) FROM fin_ecl('recidivism', 'book', '{"ead": "balance", "lgd": 0.4, "remaining_term": "remaining_weeks"}');
+SELECT count(*) FROM fin_ecl('recidivism', 'book', '{"lgd": 0.4, "remaining_term": "remaining_weeks"}');
+
 -- The stored form survives export and import, predictions unchanged.
 SELECT fin_import('recidivism_copy', fin_export('recidivism')) IS NOT NULL AS imported;
 SELECT count(*) FILTER (WHERE fin_predict('recidivism_copy', r) = fin_predict('recidivism', r)) AS same
@@ -78,6 +134,7 @@ SELECT abs(fin_pd('arrest_logit', r, 12) - fin_predict('arrest_logit', r)) < 1e-
   FROM rossi r WHERE id = 1;
 SELECT * FROM rossi r, fin_pd_curve('arrest_logit', r, 12) WHERE r.id = 1;
 SELECT fin_pd('arrest_logit', r, 24) FROM rossi r WHERE id = 1;
+SELECT count(*) FROM fin_ecl('arrest_logit', 'book', '{"ead": "ead", "lgd": 0.4, "remaining_term": "remaining_weeks"}');
 
 -- Errors: horizons, the survival target's values, the options.
 SELECT * FROM rossi r, fin_pd_curve('recidivism', r, 0) WHERE r.id = 1;
