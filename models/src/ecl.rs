@@ -227,9 +227,9 @@ fn scenarios(value: Option<&Value>, model: &Model) -> Result<Vec<Scenario>> {
                 }));
             }
         }
-        for other in item
+        if let Some(other) = item
             .keys()
-            .filter(|k| !["name", "weight", "shift"].contains(&k.as_str()))
+            .find(|k| !["name", "weight", "shift"].contains(&k.as_str()))
         {
             return Err(option_error(format!(
                 "scenario \"{name}\" has unknown key \"{other}\" (name, weight, shift)"
