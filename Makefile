@@ -54,7 +54,7 @@ else
 endif
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -q
 
-.PHONY: setup system-packages cargo-pgrx pg install install-debug install-released-scripts demo example-segmentation example-fraud example-market test \
+.PHONY: setup system-packages cargo-pgrx pg install install-debug install-released-scripts demo example-segmentation example-fraud example-market example-ecl test \
         test-models test-static test-deps test-pg test-sql test-majors test-pg-upgrade print-pg-config test-faults test-deploys test-citus test-deb deb lint fuzz \
         bench bench-peers bench-trees bench-trees-peers bench-openmp clean-test check-cuda
 
@@ -135,6 +135,13 @@ example-market: install
 	csv=$$(bash examples/market/fetch.sh) && \
 	    $(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -v csv="$$csv" -f examples/market/load.sql
 	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/market/demo.sql
+
+## example-ecl: IFRS 9 expected credit loss on a generated loan book: Cox, stages, scenarios, movement
+example-ecl: install
+	@bash examples/start_server.sh $(PG_MAJOR)
+	$(AS_PG) psql -X -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $(EXAMPLES_DB)" -c "CREATE DATABASE $(EXAMPLES_DB)"
+	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -c "CREATE EXTENSION finml" -f examples/ecl/generate.sql
+	$(AS_PG) psql -X -q -d $(EXAMPLES_DB) -v ON_ERROR_STOP=1 -f examples/ecl/demo.sql
 
 ## test: every test, against a real PostgreSQL: all of them on 15, then on each of OTHER_MAJORS the
 ## SQL suite, the package and Citus (test-majors), then pg_upgrade between majors (test-pg-upgrade)
