@@ -265,7 +265,7 @@ lint:
 # libgomp1).
 BENCH_VENV = bench/.venv
 BENCH_TREES_PEERS = psycopg[binary]==3.3.9 pandas==3.1.1 scikit-learn==1.9.1 lightgbm==4.7.0
-BENCH_PEERS = $(BENCH_TREES_PEERS) optbinning==1.0.0 torch==2.15.0
+BENCH_PEERS = $(BENCH_TREES_PEERS) optbinning==1.0.0 torch==2.15.0 lifelines==0.30.3
 
 bench-peers: bench-openmp
 	@if ! $(BENCH_VENV)/bin/python -c "import psycopg, pandas, sklearn, lightgbm, optbinning, torch" 2>/dev/null; then \
@@ -295,6 +295,7 @@ bench: install bench-peers
 	bash bench/multiclass.sh
 	bash bench/text.sh
 	bash bench/privacy.sh
+	bash bench/ecl.sh
 
 ## bench-trees: finml's tree models against LightGBM alone (bench/trees.sh, about 4 minutes)
 bench-trees: install bench-trees-peers

@@ -222,6 +222,22 @@ pub fn concordance(labels: &SurvivalLabels, risk: &[f64]) -> Option<f64> {
     (pairs > 0).then(|| (correct as f64 + 0.5 * tied as f64) / pairs as f64)
 }
 
+/// The cumulative/dynamic AUC at `horizon` (Heagerty, Lumley and Pepe's definition, without
+/// censoring weights): how often a loan that defaulted by the horizon has a higher risk
+/// than one still on the book after it, ties counting one half. Loans censored before the
+/// horizon are neither. `None` without both kinds.
+pub fn auc_at(labels: &SurvivalLabels, risk: &[f64], horizon: f64) -> Option<f64> {
+    let (mut scores, mut cases) = (Vec::new(), Vec::new());
+    for k in 0..labels.len() {
+        let case = labels.events[k] && labels.durations[k] <= horizon;
+        if case || labels.durations[k] > horizon {
+            scores.push(risk[k]);
+            cases.push(case);
+        }
+    }
+    crate::metrics::auc(&scores, &cases)
+}
+
 /// Counts of the defaults' risks inserted so far, by rank (a Fenwick tree).
 struct RankCounts {
     values: Vec<f64>,
@@ -391,6 +407,16 @@ mod tests {
         assert_eq!(concordance(&l, &[4.0, 3.0, 2.0, 1.0]), Some(1.0));
         assert_eq!(concordance(&l, &[1.0, 2.0, 3.0, 4.0]), Some(0.0));
         assert_eq!(concordance(&labels(&[1.0], &[false]), &[0.0]), None);
+    }
+
+    #[test]
+    fn the_auc_at_a_horizon_compares_defaults_by_it_with_loans_past_it() {
+        // Defaults at 1 and 3, a censoring at 2 (neither at horizon 2), survivors to 5.
+        let l = labels(&[1.0, 2.0, 3.0, 5.0], &[true, false, true, false]);
+        // At horizon 2: the case is loan 1; the controls loans 3 and 4.
+        assert_eq!(auc_at(&l, &[0.9, 0.0, 0.5, 0.1], 2.0), Some(1.0));
+        assert_eq!(auc_at(&l, &[0.2, 0.0, 0.5, 0.1], 2.0), Some(0.5));
+        assert_eq!(auc_at(&l, &[0.2, 0.0, 0.5, 0.1], 0.5), None);
     }
 
     #[test]

@@ -224,7 +224,13 @@ fn held_out_metrics_are_concordance_and_the_pd_against_kaplan_meier() {
     let outcome = train_cox(&rossi(false), json!({"duration": "week", "seed": 7}));
     assert_eq!(outcome.evaluated_on, "test");
     let m = &outcome.metrics;
-    for name in ["concordance", "events", "predicted_pd", "observed_pd"] {
+    for name in [
+        "concordance",
+        "events",
+        "predicted_pd",
+        "observed_pd",
+        "auc_at_horizon",
+    ] {
         assert!(m.contains_key(name), "{name}: {m:?}");
     }
     assert!(m["concordance"] > 0.55 && m["concordance"] < 0.8, "{m:?}");

@@ -120,6 +120,36 @@ pub(super) fn distribution_chart(
     ))
 }
 
+/// A survival model's cumulative PD by period on the held-out rows: Kaplan–Meier's against
+/// the mean predicted.
+pub(super) fn survival_chart(periods: &[CalibrationBin]) -> String {
+    let top = periods
+        .iter()
+        .flat_map(|p| [p.mean_predicted, p.observed_rate])
+        .fold(0.0, f64::max);
+    let last = periods.last().map_or(1.0, |p| p.bin as f64);
+    let mut plot = Plot::with_ranges(
+        "Cumulative PD by period",
+        "period",
+        "cumulative PD",
+        (0.0, last),
+        (0.0, nice_ceiling(top.max(0.01))),
+    );
+    let observed: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
+        .chain(periods.iter().map(|p| (p.bin as f64, p.observed_rate)))
+        .collect();
+    let predicted: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
+        .chain(periods.iter().map(|p| (p.bin as f64, p.mean_predicted)))
+        .collect();
+    plot.polyline(&observed, NEGATIVE_COLOUR, false);
+    plot.polyline(&predicted, POSITIVE_COLOUR, false);
+    plot.legend(&[
+        ("Kaplan-Meier", NEGATIVE_COLOUR),
+        ("predicted (mean)", POSITIVE_COLOUR),
+    ]);
+    plot.finish("Observed (Kaplan-Meier) and mean predicted cumulative PD of the held-out rows.")
+}
+
 pub(super) fn calibration_chart(bins: &[CalibrationBin]) -> String {
     let plot = Plot::new(
         "Calibration",

@@ -3,7 +3,7 @@
 
 use super::charts::{
     calibration_chart, distribution_chart, importance_chart, loss_chart, predicted_actual_chart,
-    roc_chart, summary_chart,
+    roc_chart, summary_chart, survival_chart,
 };
 use super::facts::{ReportFacts, CARD_KEYS};
 use super::history::{monitoring_section, search_section, versions_section};
@@ -330,6 +330,10 @@ fn charts_section(html: &mut String, model: &Model) {
         );
         return;
     };
+    if model.task == crate::options::Task::Survival {
+        survival_section(html, &evaluation.evaluated_on, &evaluation.calibration);
+        return;
+    }
     if model.task == crate::options::Task::Regression {
         if !evaluation.calibration.is_empty() {
             html.push_str("<section><h2>Performance on the ");
@@ -359,6 +363,36 @@ fn charts_section(html: &mut String, model: &Model) {
         confusion_table(html, classes, &evaluation.confusion);
     }
     html.push_str("</section>\n");
+}
+
+/// A survival model's curves on the held-out rows: the chart, and a table at every twelfth
+/// period (and the last).
+fn survival_section(
+    html: &mut String,
+    evaluated_on: &str,
+    periods: &[crate::metrics::CalibrationBin],
+) {
+    if periods.is_empty() {
+        return;
+    }
+    let _ = write!(
+        html,
+        "<section><h2>Survival on the {} rows</h2><div class=\"charts\">\n{}</div>\
+         <table><tr><th>period</th><th>at risk</th><th>Kaplan-Meier PD</th>\
+         <th>predicted PD</th></tr>\n",
+        escape(evaluated_on),
+        survival_chart(periods)
+    );
+    let last = periods.len();
+    for p in periods.iter().filter(|p| p.bin % 12 == 0 || p.bin == last) {
+        let _ = writeln!(
+            html,
+            "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.4}</td>\
+             <td class=\"num\">{:.4}</td></tr>",
+            p.bin, p.count, p.observed_rate, p.mean_predicted
+        );
+    }
+    html.push_str("</table></section>\n");
 }
 
 /// A multi-class model's confusion counts: a row per actual class, a column per most

@@ -8,6 +8,8 @@ use crate::data::{Dataset, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fit::{FitInput, Limits, TrainLabels};
 use crate::memory;
+use crate::metrics::CalibrationBin;
+use crate::model::EvaluationSummary;
 use crate::options::{DeployPolicy, SplitSpec, Task, Training};
 use crate::progress::{Phase, Progress};
 use crate::split::{self, Split};
@@ -104,6 +106,13 @@ pub fn train(
     }
     let held_out = SurvivalLabels::of_rows(column, eval_rows);
     let mut metrics = held_out_metrics(&fitted, &eta, &held_out)?;
+    let evaluation = EvaluationSummary {
+        evaluated_on: evaluated_on.to_owned(),
+        roc: Vec::new(),
+        calibration: curves_by_period(&fitted, &eta, &held_out),
+        histogram: None,
+        confusion: Vec::new(),
+    };
     metrics.extend(fitted.estimator.training_metrics());
     if let Some((name, value)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
         return Err(not_finite(&format!(
@@ -120,7 +129,7 @@ pub fn train(
         class_names: None,
         fitted,
         reference,
-        evaluation: None,
+        evaluation: Some(evaluation),
         metrics,
         evaluated_on,
         held_out: HeldOut {
@@ -136,8 +145,9 @@ pub fn train(
     .outcome(data, &train)
 }
 
-/// Concordance of the outputs with the held-out rows, their defaults, and the PD at the
-/// model's horizon: the mean predicted and Kaplan–Meier's observed.
+/// Concordance of the outputs with the held-out rows, their defaults, the AUC at the
+/// model's horizon (defaults by then against loans past it), and the PD at the horizon: the
+/// mean predicted and Kaplan–Meier's observed.
 fn held_out_metrics(
     fitted: &crate::estimator::Fitted,
     eta: &[f64],
@@ -164,6 +174,9 @@ fn held_out_metrics(
         curve.survival(e, horizon, &mut survival);
         predicted += 1.0 - survival.last().copied().unwrap_or(1.0);
     }
+    if let Some(auc) = survival::auc_at(labels, eta, horizon as f64) {
+        metrics.insert("auc_at_horizon".to_owned(), auc);
+    }
     let km = survival::kaplan_meier(labels);
     metrics.insert(
         "predicted_pd".to_owned(),
@@ -174,4 +187,45 @@ fn held_out_metrics(
         1.0 - survival::survival_at(&km, horizon as f64),
     );
     Ok(metrics)
+}
+
+/// The most periods the report's survival chart spans.
+const CHART_PERIODS: usize = 120;
+
+/// The held-out rows' cumulative PD by period, predicted (the mean of the rows') against
+/// Kaplan–Meier's, for the report: one entry per period up to the last default seen (at most
+/// [`CHART_PERIODS`]), `bin` the period, `count` the rows still at risk.
+fn curves_by_period(
+    fitted: &crate::estimator::Fitted,
+    eta: &[f64],
+    labels: &SurvivalLabels,
+) -> Vec<CalibrationBin> {
+    let Some(curve) = fitted.estimator.survival_curve() else {
+        return Vec::new();
+    };
+    let km = survival::kaplan_meier(labels);
+    let last = km.last().map_or(0.0, |s| s.time.ceil());
+    let periods = (last.max(0.0) as usize).clamp(0, CHART_PERIODS);
+    if periods == 0 || eta.is_empty() {
+        return Vec::new();
+    }
+    let mut mean = vec![0.0; periods];
+    let mut survival = Vec::with_capacity(periods);
+    for &e in eta {
+        curve.survival(e, periods, &mut survival);
+        for (m, s) in mean.iter_mut().zip(&survival) {
+            *m += 1.0 - s;
+        }
+    }
+    (1..=periods)
+        .map(|t| {
+            let at_risk = labels.durations.iter().filter(|&&d| d >= t as f64).count();
+            CalibrationBin {
+                bin: t,
+                mean_predicted: mean[t - 1] / eta.len() as f64,
+                observed_rate: 1.0 - survival::survival_at(&km, t as f64),
+                count: at_risk as u64,
+            }
+        })
+        .collect()
 }

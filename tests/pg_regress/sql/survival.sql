@@ -52,13 +52,19 @@ SELECT fin_model_sql('recidivism') AS cox_sql \gset
 SELECT count(*) FILTER (WHERE abs(fin_predict('recidivism', r) - (:cox_sql)) > 1e-9) AS sql_differs
   FROM rossi r;
 
--- Held out (a stratified 80/20 split): concordance, defaults, PD by week 12 against Kaplan-Meier.
+-- The model report's survival section: Kaplan-Meier against the predicted cumulative PD.
+SELECT strpos(fin_report('recidivism'), 'Survival on the train rows') > 0 AS survival_section,
+       strpos(fin_report('recidivism'), 'Kaplan-Meier PD') > 0 AS survival_table;
+
+-- Held out (a stratified 80/20 split): concordance, the AUC by week 26, the arrests, and the PD by
+-- week 26 against Kaplan-Meier.
 SELECT (metrics->>'concordance')::float8 BETWEEN 0.55 AND 0.8 AS concordance_ok,
+       (metrics->>'auc_at_horizon')::float8 BETWEEN 0.55 AND 0.85 AS auc_at_26_ok,
        (metrics->>'events')::float8 AS held_out_arrests,
        abs((metrics->>'predicted_pd')::float8 - (metrics->>'observed_pd')::float8) < 0.05 AS calibrated,
        metrics->>'evaluated_on' AS evaluated_on
   FROM fin_train('recidivism_split', 'rossi', 'arrest', 'cox',
-                 options => '{"duration": "week", "exclude": ["id", "entry"]}');
+                 options => '{"duration": "week", "exclude": ["id", "entry"], "horizon": 26}');
 -- Loans already on the book: left truncation at each row's entry week (lifelines' CoxPHFitter
 -- with entry_col: fin -0.3747, prio 0.0902).
 SELECT term, round(estimate::numeric, 4) AS estimate

@@ -88,13 +88,16 @@ impl Estimator for CoxModel {
     }
 
     fn first_invalid_parameter(&self) -> Option<String> {
-        self.linear.first_invalid_parameter().or_else(|| {
-            [self.log_likelihood]
-                .iter()
-                .chain(&self.concordance)
-                .any(|v| !v.is_finite())
-                .then(|| "the partial likelihood or concordance".to_owned())
-        })
+        self.linear
+            .first_invalid_parameter()
+            .or_else(|| {
+                [self.log_likelihood]
+                    .iter()
+                    .chain(&self.concordance)
+                    .any(|v| !v.is_finite())
+                    .then(|| "the partial likelihood or concordance".to_owned())
+            })
+            .or_else(|| self.first_problem())
     }
 
     fn shape_mismatch(&self, preprocessor: &Preprocessor) -> Option<String> {

@@ -161,8 +161,13 @@ pub fn fit_cox(input: &mut FitInput<'_>, params: CoxParams) -> Result<(Preproces
         .with_hint("the event column is true (1) for the loans that defaulted; check it, or train on more history"));
     }
     let (preprocessor, x) = dense_design(input, "the Cox fit")?;
+    // The design, and per row its output and two orders (by exit and by entry).
+    let per_row = 8 + 2 * std::mem::size_of::<usize>();
     let solver = check_solver_memory(
-        input.data_bytes().saturating_add(x.len() * 8),
+        input
+            .data_bytes()
+            .saturating_add(x.len().saturating_mul(8))
+            .saturating_add(labels.len().saturating_mul(per_row)),
         x.ncols(),
         (LINEAR_SQUARE_MATRICES, 0),
         input.limits,
