@@ -228,10 +228,10 @@ pub fn concordance(labels: &SurvivalLabels, risk: &[f64]) -> Option<f64> {
 /// horizon are neither. `None` without both kinds.
 pub fn auc_at(labels: &SurvivalLabels, risk: &[f64], horizon: f64) -> Option<f64> {
     let (mut scores, mut cases) = (Vec::new(), Vec::new());
-    for k in 0..labels.len() {
-        let case = labels.events[k] && labels.durations[k] <= horizon;
-        if case || labels.durations[k] > horizon {
-            scores.push(risk[k]);
+    for ((&event, &duration), &r) in labels.events.iter().zip(&labels.durations).zip(risk) {
+        let case = event && duration <= horizon;
+        if case || duration > horizon {
+            scores.push(r);
             cases.push(case);
         }
     }
