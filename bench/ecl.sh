@@ -27,10 +27,16 @@ psql_db -f ../examples/ecl/demo.sql >/dev/null
 psql_db -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS book_big" \
         -c "CREATE TABLE book_big AS SELECT row_number() OVER () AS loan_id, b.score, b.dti, b.ltv, b.term, b.unemployment, b.balance, b.lgd, b.remaining_months, b.days_past_due, b.in_default, b.pd_at_origination FROM generate_series(1, ceil($LOANS / 18564.0)::int) g, book_q4 b LIMIT $LOANS" \
         -c "ALTER TABLE book_big ADD PRIMARY KEY (loan_id)" -c "VACUUM ANALYZE book_big"
+psql_db -c "DO \$\$ BEGIN CREATE ROLE finml_bench_client LOGIN PASSWORD 'finml_bench'; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" \
+        -c "GRANT SELECT ON loan_history, book_big TO finml_bench_client"
 OPTIONS='{"ead": "balance", "lgd": "lgd", "eir": 0.07, "remaining_term": "remaining_months", "origination_pd": "pd_at_origination", "days_past_due": "days_past_due", "in_default": "in_default", "periods_per_year": 12, "scenarios": [{"name": "base", "weight": 0.6}, {"name": "adverse", "weight": 0.3, "shift": {"unemployment": 2}}, {"name": "upside", "weight": 0.1, "shift": {"unemployment": -1}}]}'
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-peer() { [ -x "$PY" ] && "$PY" -c "import lifelines" 2>/dev/null && "${AS_PG[@]}" "$PY" ecl_peer.py "$@"; }
+# The peer reads as the benchmark's client role over TCP, as bench/run.sh's do.
+peer() {
+    [ -x "$PY" ] && "$PY" -c "import lifelines" 2>/dev/null &&
+        PGHOST=127.0.0.1 PGUSER=finml_bench_client PGPASSWORD=finml_bench "$PY" ecl_peer.py "$@"
+}
 
 for run in $(seq "$RUNS"); do
     record history "$run" cox_fit "$(seconds -c "SELECT fin_train('bench_cox', 'loan_history', 'defaulted', 'cox', features => ARRAY['score', 'dti', 'ltv', 'term', 'unemployment'], options => '{\"duration\": \"months_on_book\", \"entry\": \"entry_months\", \"test_size\": 0}')")" \

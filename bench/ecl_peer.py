@@ -66,7 +66,7 @@ def ecl(conn, cph):
 
 def main():
     mode, db = sys.argv[1], sys.argv[2]
-    with psycopg.connect(dbname=db, user="postgres") as conn:
+    with psycopg.connect(dbname=db) as conn:
         started = time.perf_counter()
         cph = fit(conn)
         fitted = time.perf_counter()

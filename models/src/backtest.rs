@@ -136,6 +136,9 @@ pub fn backtest(
     spec: BacktestSpec,
     limits: Limits,
 ) -> Result<Vec<Fold>> {
+    if training.algorithm().survival() {
+        return Err(crate::survival::not_measured_yet());
+    }
     let Some(times) = &data.times else {
         return Err(Error::new(
             crate::error::ErrorKind::Internal,

@@ -289,6 +289,12 @@ pub struct LoanEcl {
     pub ead: f64,
 }
 
+fn not_finite_for(loan: &str) -> Error {
+    Error::invalid_data(format!("the ECL of loan {loan} is not a finite number")).with_hint(
+        "a feature far outside the training range, or a scenario's shift, overflows the hazard",
+    )
+}
+
 fn bad_row(column: &str, value: Option<f64>, loan: &str, needed: &str) -> Error {
     Error::invalid_data(format!(
         "column \"{column}\" holds {} for loan {loan}",
@@ -329,6 +335,16 @@ impl EclOptions {
                 ))
             }
         };
+        if let (Some(column), Some(dpd)) = (&self.days_past_due, terms.days_past_due) {
+            if !(dpd.is_finite() && dpd >= 0.0) {
+                return Err(bad_row(
+                    column,
+                    Some(dpd),
+                    loan,
+                    "days past due are a count >= 0",
+                ));
+            }
+        }
         let term =
             match terms.remaining_term {
                 Some(t) if t.is_finite() && t >= 1.0 => {
@@ -373,10 +389,13 @@ impl EclOptions {
                 }
             }
             let eta = model.estimator.output(&model.preprocessor, &shifted)?;
+            if !eta.is_finite() {
+                return Err(not_finite_for(loan));
+            }
             curve.survival(eta, term, survival);
             let (mut previous, mut losses) = (1.0_f64, 0.0);
             for (t, &s) in survival.iter().enumerate() {
-                let s = s.clamp(0.0, previous);
+                let s = s.max(0.0).min(previous);
                 losses += (previous - s) * lgd * ead * discount(t + 1);
                 previous = s;
                 if t + 1 == twelve {
@@ -406,10 +425,7 @@ impl EclOptions {
             .iter()
             .any(|v| !v.is_finite())
         {
-            return Err(Error::invalid_data(format!(
-                "the ECL of loan {loan} is not a finite number"
-            ))
-            .with_hint("a feature far outside the training range, or a scenario's shift, overflows the hazard"));
+            return Err(not_finite_for(loan));
         }
         Ok(result)
     }

@@ -197,11 +197,7 @@ impl Model {
             Task::Regression | Task::Clustering | Task::AnomalyDetection => output,
             // The PD within the model's horizon.
             Task::Survival => match self.estimator.survival_curve() {
-                Some(curve) => {
-                    let mut survival = Vec::new();
-                    curve.survival(output, curve.horizon(), &mut survival);
-                    1.0 - survival.last().copied().unwrap_or(1.0)
-                }
+                Some(curve) => 1.0 - curve.survival_at(output, curve.horizon()),
                 None => f64::NAN,
             },
         }

@@ -47,6 +47,9 @@ impl Model {
             return Err(not_a_survival_model(self.algorithm().as_str()));
         };
         let output = self.estimator.output(&self.preprocessor, values)?;
+        if !output.is_finite() {
+            return Err(not_finite_curve());
+        }
         let mut survival = Vec::with_capacity(horizon);
         curve.survival(output, horizon, &mut survival);
         let points = term_structure(&survival);
@@ -54,10 +57,7 @@ impl Model {
             .iter()
             .any(|p| !(p.hazard.is_finite() && p.survival.is_finite()))
         {
-            return Err(Error::invalid_data(
-                "the PD term structure of this row is not a finite number",
-            )
-            .with_hint("a feature value far outside the training range overflows the hazard: check the row"));
+            return Err(not_finite_curve());
         }
         Ok(points)
     }
@@ -65,3 +65,10 @@ impl Model {
 
 /// The horizon a classifier's probability is taken for in fin_pd: a 12-month PD.
 pub const CLASSIFIER_PD_PERIODS: usize = 12;
+
+/// 22000 for a row whose hazard overflows.
+fn not_finite_curve() -> Error {
+    Error::invalid_data("the PD term structure of this row is not a finite number").with_hint(
+        "a feature value far outside the training range overflows the hazard: check the row",
+    )
+}

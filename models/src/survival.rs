@@ -107,9 +107,9 @@ pub struct KaplanMeierStep {
     pub survival: f64,
 }
 
-/// The Kaplan–Meier estimate of the labels (lifelines' `KaplanMeierFitter`, with left
-/// truncation as its `entry`: a loan is at risk at t when entry < t <= duration): one step per
-/// distinct event time, ascending.
+/// The Kaplan–Meier estimate of the labels: one step per distinct event time, ascending. With
+/// left truncation a loan is at risk at t when entry < t <= duration, the Cox fit's risk set
+/// (lifelines' `KaplanMeierFitter` counts a loan that enters at t as at risk at t).
 pub fn kaplan_meier(labels: &SurvivalLabels) -> Vec<KaplanMeierStep> {
     let mut event_times: Vec<f64> = labels
         .durations
@@ -122,7 +122,11 @@ pub fn kaplan_meier(labels: &SurvivalLabels) -> Vec<KaplanMeierStep> {
     event_times.dedup();
     let mut exits: Vec<f64> = labels.durations.clone();
     exits.sort_by(f64::total_cmp);
-    let mut entries: Vec<f64> = (0..labels.len()).map(|k| labels.entry(k)).collect();
+    // Without entries every loan is at risk from the start (a default at duration 0 counts).
+    let mut entries: Vec<f64> = match &labels.entries {
+        Some(entries) => entries.clone(),
+        None => vec![f64::NEG_INFINITY; labels.len()],
+    };
     entries.sort_by(f64::total_cmp);
     let mut events_at: Vec<(f64, bool)> = labels
         .durations
@@ -304,7 +308,8 @@ pub fn term_structure(survival: &[f64]) -> Vec<TermPoint> {
         .iter()
         .enumerate()
         .map(|(t, &s)| {
-            let s = s.clamp(0.0, previous);
+            // max and min, not clamp: a NaN (refused before, by the callers) must not panic.
+            let s = s.max(0.0).min(previous);
             let hazard = if previous > 0.0 {
                 1.0 - s / previous
             } else {
@@ -331,6 +336,16 @@ pub fn not_a_survival_model(algorithm: &str) -> Error {
         ),
     )
     .with_hint("a classifier's probability is its PD over the window its target was defined on (fin_pd with that horizon); train algorithm => 'cox' with options.duration for PD curves")
+}
+
+/// 0A000 for a survival model in fin_cross_validate, fin_tune or fin_backtest, whose folds
+/// measure one prediction against one outcome.
+pub fn not_measured_yet() -> Error {
+    Error::new(
+        crate::error::ErrorKind::Unsupported,
+        "fin_cross_validate, fin_tune and fin_backtest do not measure survival models yet",
+    )
+    .with_hint("train the model with fin_train: its held-out concordance, AUC and PD against Kaplan-Meier are in finml.model_versions.metrics")
 }
 
 /// The most periods a term structure may span (a 100-year loan in months).

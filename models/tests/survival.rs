@@ -295,3 +295,23 @@ fn a_classifier_has_no_pd_curve() {
     assert_eq!(e.kind, ErrorKind::WrongModelKind);
     assert!(outcome.model.estimator.survival_curve().is_none());
 }
+
+#[test]
+fn an_overflowing_row_is_a_clear_error_never_a_panic() {
+    let data = rossi(false);
+    let outcome = train_cox(&data, json!({"duration": "week", "test_size": 0}));
+    // fin and race have coefficients of opposite signs: their terms overflow to -inf and +inf.
+    let mut values = first_rows_values(&data, 0);
+    values[0] = 1.7e308;
+    values[2] = 1.7e308;
+    let raw: Vec<RawValue<'_>> = values.iter().map(|&v| RawValue::Number(v)).collect();
+    let e = outcome.model.pd_curve(&raw, 52).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidData);
+    // One huge term: the hazard overflows to a certain default, every number finite.
+    let mut values = first_rows_values(&data, 0);
+    values[6] = 1e6;
+    let raw: Vec<RawValue<'_>> = values.iter().map(|&v| RawValue::Number(v)).collect();
+    let curve = outcome.model.pd_curve(&raw, 52).unwrap();
+    assert!(curve.iter().all(|p| p.survival == 0.0 && p.cumulative_pd == 1.0));
+    assert_eq!(curve[0].hazard, 1.0);
+}

@@ -7,7 +7,7 @@ use crate::pg::cache::with_model;
 use crate::pg::relation::{self, RelationColumn};
 use crate::pg::row::with_row_values;
 use crate::pg::srf::{Cell, MaterializedRows};
-use crate::pg::types::ValueKind;
+use crate::pg::types::{quote_ident, ValueKind};
 use finml_models::ecl::{EclOptions, LoanEcl, LoanTerms, PerLoan, StageTotals};
 use finml_models::RawValue;
 use pgrx::pg_sys::Oid;
@@ -58,9 +58,12 @@ impl Terms {
                 ));
             }
             let expression = if kind == ValueKind::Text {
+                // The key as its own text: a bigint or numeric account number read through
+                // float8 would be rounded past 2^53.
                 format!(
-                    "({})::text",
-                    relation::scanned_column(column, column.kind.unwrap_or(ValueKind::Text)).0
+                    "({}.{})::text",
+                    relation::SCANNED_ROW,
+                    quote_ident(&column.name)
                 )
             } else {
                 relation::scanned_column(column, kind).0
@@ -191,13 +194,14 @@ fn find<'c>(
     })
 }
 
-/// Every loan's ECL, handed to `on_loan` with its key and the version used.
+/// Every loan's ECL, handed to `on_loan` with its key and the version used; returns the
+/// version (also for a relation without loans).
 fn each_loan(
     model: &str,
     relation: Oid,
     options: &Value,
     mut on_loan: impl FnMut(&str, &LoanEcl, i32) -> SqlResult<()>,
-) -> SqlResult<()> {
+) -> SqlResult<i32> {
     let relation_name = relation::relation_name(relation)?;
     with_model(model, |m| {
         let options = EclOptions::parse(options, &m.model).or_report()?;
@@ -213,7 +217,8 @@ fn each_loan(
                     .or_report()
             })?;
             on_loan(&key, &loan, m.version)
-        })
+        })?;
+        Ok(m.version)
     })
 }
 
@@ -236,7 +241,8 @@ pub fn ecl(
             Cell::Float(loan.ecl),
             Cell::Integer(version),
         ])
-    })
+    })?;
+    Ok(())
 }
 
 /// fin_ecl_summary's row: stage (NULL: all), loans, exposure, ECL, coverage, version.
@@ -245,10 +251,8 @@ pub type StageRow = (Option<i32>, i64, f64, f64, Option<f64>, i32);
 /// fin_ecl_summary: the loans, exposure, ECL and coverage of each stage, then of all.
 pub fn summary(model: &str, relation: Oid, options: &Value) -> SqlResult<Vec<StageRow>> {
     let mut stages = [StageTotals::default(); 3];
-    let mut used = 0;
-    each_loan(model, relation, options, |_, loan, version| {
+    let used = each_loan(model, relation, options, |_, loan, _| {
         stages[usize::from(loan.stage) - 1].add(loan);
-        used = version;
         Ok(())
     })?;
     let mut total = StageTotals::default();
@@ -274,5 +278,12 @@ pub fn summary(model: &str, relation: Oid, options: &Value) -> SqlResult<Vec<Sta
         total.coverage(),
         used,
     ));
+    if !(total.exposure.is_finite() && total.ecl.is_finite()) {
+        return Err(fail(
+            ErrorKind::OutOfRange,
+            "the book's total exposure or ECL overflows double precision",
+            "check the EAD column for values that are not amounts (1e308)",
+        ));
+    }
     Ok(rows)
 }

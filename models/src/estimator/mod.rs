@@ -298,6 +298,8 @@ pub trait ClassScores {
 pub trait SurvivalCurve {
     /// S(t) after periods t = 1..=horizon of a loan of output `eta`, into `out` (cleared).
     fn survival(&self, eta: f64, horizon: usize, out: &mut Vec<f64>);
+    /// S(t) of one period `t` (>= 1).
+    fn survival_at(&self, eta: f64, t: usize) -> f64;
     /// The periods of the PD that fin_predict returns (options.horizon).
     fn horizon(&self) -> usize;
     /// That PD as SQL, from the SQL of the output unit.

@@ -153,12 +153,10 @@ fn held_out_metrics(
         ));
     };
     let horizon = curve.horizon();
-    let mut survival = Vec::new();
-    let mut predicted = 0.0;
-    for &e in eta {
-        curve.survival(e, horizon, &mut survival);
-        predicted += 1.0 - survival.last().copied().unwrap_or(1.0);
-    }
+    let predicted: f64 = eta
+        .iter()
+        .map(|&e| 1.0 - curve.survival_at(e, horizon))
+        .sum();
     if let Some(auc) = survival::auc_at(labels, eta, horizon as f64) {
         metrics.insert("auc_at_horizon".to_owned(), auc);
     }

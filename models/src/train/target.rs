@@ -95,10 +95,7 @@ pub fn resolve_target(
     let name = &data.target_name;
     match &data.target {
         TargetColumn::Absent(_) => Err(no_target()),
-        TargetColumn::Survival(_) => Err(Error::new(
-            ErrorKind::Internal,
-            "a survival target outside the survival training",
-        )),
+        TargetColumn::Survival(_) => Err(crate::survival::not_measured_yet()),
         TargetColumn::Boolean(values) => boolean_target(name, values, rows, options),
         TargetColumn::Text(column) => text_target(name, column, rows, options),
         TargetColumn::Numeric(column) => numeric_target(name, column, rows, options),

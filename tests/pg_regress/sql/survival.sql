@@ -114,6 +114,13 @@ SELECT count(*) FILTER (WHERE abs(w.ecl_lifetime - (0.7 * b.ecl_lifetime + 0.3 *
   FROM fin_ecl('recidivism', 'book', :'weighted') w
   JOIN fin_ecl('recidivism', 'book', :'adverse') a USING (loan)
   JOIN fin_ecl('recidivism', 'book', '{"ead": "ead", "lgd": 0.45, "remaining_term": "remaining_weeks", "periods_per_year": 52}') b USING (loan);
+-- A loan's key is its own text: account numbers past 2^53 stay exact.
+CREATE TEMP TABLE big_keys AS
+  SELECT 9007199254740990::numeric(20) + loan_id AS account, fin, age, race, wexp, mar, paro, prio,
+         ead, lgd, remaining_weeks FROM book;
+ALTER TABLE big_keys ADD PRIMARY KEY (account);
+SELECT loan FROM fin_ecl('recidivism', 'big_keys', '{"ead": "ead", "lgd": "lgd", "remaining_term": "remaining_weeks"}')
+ ORDER BY loan LIMIT 2;
 -- ECL errors: bad loan values name the loan and column (22000); bad options are 22023.
 UPDATE book SET lgd = 1.5 WHERE loan_id = 2;
 SELECT count(*) FROM fin_ecl('recidivism', 'book', :'ecl_options');
@@ -164,4 +171,5 @@ SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox',
 SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox',
                             options => '{"duration": "week", "deploy": "if_better"}');
 SELECT * FROM fin_evaluate('recidivism', 'rossi');
+SELECT * FROM fin_cross_validate('rossi', 'arrest', 'cox', options => '{"duration": "week", "exclude": ["id", "entry"]}');
 ROLLBACK;

@@ -62,6 +62,10 @@ impl SurvivalCurve for CoxModel {
         CoxModel::survival(self, eta, horizon, out);
     }
 
+    fn survival_at(&self, eta: f64, t: usize) -> f64 {
+        CoxModel::survival_at(self, eta, t)
+    }
+
     fn horizon(&self) -> usize {
         self.horizon as usize
     }

@@ -106,9 +106,18 @@ impl CoxModel {
 
     /// The survival after periods 1..=horizon of a loan of output `eta`.
     pub fn survival(&self, eta: f64, horizon: usize, out: &mut Vec<f64>) {
-        let relative = eta.exp();
         out.clear();
-        out.extend((1..=horizon).map(|t| (-self.baseline_at(t as f64) * relative).exp()));
+        out.extend((1..=horizon).map(|t| self.survival_at(eta, t)));
+    }
+
+    /// The survival after `t` periods of a loan of output `eta`: exp(−H0(t)·e^η), as
+    /// exp(−exp(ln H0(t) + η)) so that a zero baseline is survival 1 whatever η (never 0·∞).
+    pub fn survival_at(&self, eta: f64, t: usize) -> f64 {
+        let baseline = self.baseline_at(t as f64);
+        if baseline <= 0.0 {
+            return 1.0;
+        }
+        (-(baseline.ln() + eta).exp()).exp()
     }
 
     /// A stored model that does not hold together: what is wrong.
@@ -294,26 +303,61 @@ fn hazard_ratios(
     covariance: Option<&ndarray::Array2<f64>>,
 ) -> Vec<Coefficient> {
     let scaling = preprocessor.column_scaling();
-    let finite = |x: f64| Some(x).filter(|x| x.is_finite());
     preprocessor
         .term_names()
         .into_iter()
         .enumerate()
         .map(|(j, term)| {
             let scale = scaling[j].1;
-            let estimate = beta[j] / scale;
-            let std_error = covariance.and_then(|c| finite(c[[j, j]].max(0.0).sqrt() / scale));
-            let z = std_error
-                .filter(|&se| se > 0.0)
-                .and_then(|se| finite(estimate / se));
-            Coefficient {
-                term,
-                estimate,
-                std_error,
-                z,
-                p_value: z.map(|z| libm::erfc(z.abs() / std::f64::consts::SQRT_2)),
-                odds_ratio: finite(estimate.exp()),
-            }
+            let variance = covariance.map(|c| c[[j, j]] / scale / scale);
+            Coefficient::of(term, beta[j] / scale, variance, true)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(times: Vec<f64>, cumulative_hazard: Vec<f64>) -> CoxModel {
+        CoxModel {
+            linear: LinearEstimator {
+                intercept: 0.0,
+                weights: Vec::new(),
+                coefficients: Vec::new(),
+            },
+            times,
+            cumulative_hazard,
+            horizon: 12,
+            log_likelihood: 0.0,
+            concordance: None,
+        }
+    }
+
+    #[test]
+    fn the_baseline_is_a_step_function_and_a_zero_baseline_survives_any_output() {
+        let m = model(vec![2.0, 5.0], vec![0.1, 0.3]);
+        assert_eq!(m.baseline_at(1.0), 0.0);
+        assert_eq!(m.baseline_at(2.0), 0.1);
+        assert_eq!(m.baseline_at(4.9), 0.1);
+        assert_eq!(m.baseline_at(60.0), 0.3);
+        // Before the first default time no output defaults, not even one that overflows e^η.
+        assert_eq!(m.survival_at(800.0, 1), 1.0);
+        assert_eq!(m.survival_at(800.0, 2), 0.0);
+        assert!((m.survival_at(0.0, 5) - (-0.3_f64).exp()).abs() < 1e-15);
+        assert!((m.survival_at(1.0, 5) - (-0.3 * 1.0_f64.exp()).exp()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_hand_edited_baseline_is_named() {
+        assert!(model(vec![2.0], vec![0.1, 0.2]).first_problem().is_some());
+        assert!(model(vec![5.0, 2.0], vec![0.1, 0.2]).first_problem().is_some());
+        assert!(model(vec![2.0, 5.0], vec![0.3, 0.1]).first_problem().is_some());
+        assert!(model(vec![2.0], vec![f64::INFINITY]).first_problem().is_some());
+        let mut m = model(vec![2.0], vec![0.1]);
+        m.horizon = 0;
+        assert!(m.first_problem().is_some());
+        m.horizon = 12;
+        assert!(m.first_problem().is_none());
+    }
 }

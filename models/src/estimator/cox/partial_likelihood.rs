@@ -126,7 +126,8 @@ impl<'a> CoxRows<'a> {
                 risk.add(-self.weight(k) * eta[k].exp(), self.x.row(k));
                 removed += 1;
             }
-            if deaths > 0 {
+            // A default time whose loans weigh nothing (weights of 0) adds nothing.
+            if deaths > 0 && death_weight > 0.0 && risk.phi > 0.0 {
                 self.add_tie(
                     &mut out,
                     &risk,

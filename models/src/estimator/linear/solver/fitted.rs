@@ -45,6 +45,32 @@ pub struct Coefficient {
     pub odds_ratio: Option<f64>,
 }
 
+impl Coefficient {
+    /// A coefficient from its estimate and the estimate's variance, with its z, two-sided
+    /// p-value and, when `with_exp`, exp(estimate) (an odds or hazard ratio). A statistic
+    /// that overflows (a ratio of a coefficient over ~709, a variance of an unidentified term)
+    /// is left out (NULL), never stored non-finite.
+    pub fn of(term: String, estimate: f64, variance: Option<f64>, with_exp: bool) -> Coefficient {
+        let finite = |x: f64| Some(x).filter(|x| x.is_finite());
+        let std_error = variance.and_then(|v| finite(v.max(0.0).sqrt()));
+        let z = std_error
+            .filter(|&se| se > 0.0)
+            .and_then(|se| finite(estimate / se));
+        Coefficient {
+            term,
+            estimate,
+            std_error,
+            z,
+            p_value: z.map(|z| libm::erfc(z.abs() / std::f64::consts::SQRT_2)),
+            odds_ratio: if with_exp {
+                finite(estimate.exp())
+            } else {
+                None
+            },
+        }
+    }
+}
+
 /// The first coefficient whose estimate or a statistic is not a finite number, named for the
 /// error message.
 pub fn first_invalid_coefficient(coefficients: &[Coefficient]) -> Option<String> {
@@ -110,28 +136,8 @@ pub fn original_scale_coefficients(
     names
         .enumerate()
         .map(|(j, term)| {
-            let estimate = estimates[j];
-            // A statistic that overflows (an odds ratio of a coefficient over ~709, a
-            // variance of an unidentified term) is left out (NULL), never stored non-finite.
-            let finite = |x: f64| Some(x).filter(|x| x.is_finite());
-            let std_error = variances
-                .as_ref()
-                .and_then(|v| finite(v[j].max(0.0).sqrt()));
-            let z = std_error
-                .filter(|&se| se > 0.0)
-                .and_then(|se| finite(estimate / se));
-            Coefficient {
-                term,
-                estimate,
-                std_error,
-                z,
-                p_value: z.map(|z| libm::erfc(z.abs() / std::f64::consts::SQRT_2)),
-                odds_ratio: if odds_ratios {
-                    finite(estimate.exp())
-                } else {
-                    None
-                },
-            }
+            let variance = variances.as_ref().map(|v| v[j]);
+            Coefficient::of(term, estimates[j], variance, odds_ratios)
         })
         .collect()
 }
