@@ -73,8 +73,10 @@ def main():
         if mode == "fit":
             print(f"{fitted - started:.3f}")
             return
-        ecl(conn, cph)
+        totals = ecl(conn, cph)
         print(f"{time.perf_counter() - fitted:.3f}")
+        # The ECL by stage, to set beside fin_ecl_summary's (on stderr: stdout is the time).
+        print("peer ECL by stage: " + " ".join(f"{t:.0f}" for t in totals), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -312,6 +312,8 @@ fn an_overflowing_row_is_a_clear_error_never_a_panic() {
     values[6] = 1e6;
     let raw: Vec<RawValue<'_>> = values.iter().map(|&v| RawValue::Number(v)).collect();
     let curve = outcome.model.pd_curve(&raw, 52).unwrap();
-    assert!(curve.iter().all(|p| p.survival == 0.0 && p.cumulative_pd == 1.0));
+    assert!(curve
+        .iter()
+        .all(|p| p.survival == 0.0 && p.cumulative_pd == 1.0));
     assert_eq!(curve[0].hazard, 1.0);
 }

@@ -110,10 +110,11 @@ pub fn names() -> String {
     all().map(Algorithm::as_str).collect::<Vec<_>>().join(", ")
 }
 
-/// "logistic, linear, scorecard, mlp": the algorithms that learn from a target.
+/// "logistic, linear, scorecard, mlp": the algorithms that learn one outcome per row from a
+/// target, which cross-validation, searches and backtests measure (not the survival ones).
 pub fn supervised_names() -> String {
     all()
-        .filter(|a| a.unsupervised_task().is_none())
+        .filter(|a| a.unsupervised_task().is_none() && !a.survival())
         .map(Algorithm::as_str)
         .collect::<Vec<_>>()
         .join(", ")

@@ -52,6 +52,14 @@ SELECT fin_model_sql('recidivism') AS cox_sql \gset
 SELECT count(*) FILTER (WHERE abs(fin_predict('recidivism', r) - (:cox_sql)) > 1e-9) AS sql_differs
   FROM rossi r;
 
+-- Monitoring: the PSI of the PD at the horizon ('(score)') and of each feature, on the
+-- training rows (stable) and on a population with more prior convictions (the PD shifts).
+SELECT feature, psi < 0.01 AS stable FROM fin_psi('recidivism', 'rossi')
+ WHERE feature IN ('(score)', 'prio') ORDER BY feature;
+CREATE TEMP TABLE reoffenders AS SELECT * FROM rossi WHERE prio >= 3;
+SELECT feature, psi > 0.1 AS shifted FROM fin_psi('recidivism', 'reoffenders')
+ WHERE feature IN ('(score)', 'prio') ORDER BY feature;
+
 -- The model report's survival section: Kaplan-Meier against the predicted cumulative PD.
 SELECT strpos(fin_report('recidivism'), 'Survival on the train rows') > 0 AS survival_section,
        strpos(fin_report('recidivism'), 'Kaplan-Meier PD') > 0 AS survival_table;

@@ -351,9 +351,15 @@ mod tests {
     #[test]
     fn a_hand_edited_baseline_is_named() {
         assert!(model(vec![2.0], vec![0.1, 0.2]).first_problem().is_some());
-        assert!(model(vec![5.0, 2.0], vec![0.1, 0.2]).first_problem().is_some());
-        assert!(model(vec![2.0, 5.0], vec![0.3, 0.1]).first_problem().is_some());
-        assert!(model(vec![2.0], vec![f64::INFINITY]).first_problem().is_some());
+        assert!(model(vec![5.0, 2.0], vec![0.1, 0.2])
+            .first_problem()
+            .is_some());
+        assert!(model(vec![2.0, 5.0], vec![0.3, 0.1])
+            .first_problem()
+            .is_some());
+        assert!(model(vec![2.0], vec![f64::INFINITY])
+            .first_problem()
+            .is_some());
         let mut m = model(vec![2.0], vec![0.1]);
         m.horizon = 0;
         assert!(m.first_problem().is_some());
