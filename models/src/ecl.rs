@@ -378,7 +378,8 @@ impl EclOptions {
             ));
         };
         let twelve = (self.periods_per_year as usize).min(term);
-        let discount = |t: usize| (1.0 + eir).powf(-(t as f64) / f64::from(self.periods_per_year));
+        // One period's discount factor, multiplied in period by period.
+        let per_period = (1.0 + eir).powf(-1.0 / f64::from(self.periods_per_year));
         let mut shifted: Vec<RawValue<'_>> = values.to_vec();
         let (mut pd_12m, mut pd_lifetime, mut ecl_12m, mut ecl_lifetime) = (0.0, 0.0, 0.0, 0.0);
         for scenario in &self.scenarios {
@@ -393,10 +394,11 @@ impl EclOptions {
                 return Err(not_finite_for(loan));
             }
             curve.survival(eta, term, survival);
-            let (mut previous, mut losses) = (1.0_f64, 0.0);
+            let (mut previous, mut losses, mut discount) = (1.0_f64, 0.0, 1.0);
             for (t, &s) in survival.iter().enumerate() {
                 let s = s.max(0.0).min(previous);
-                losses += (previous - s) * lgd * ead * discount(t + 1);
+                discount *= per_period;
+                losses += (previous - s) * lgd * ead * discount;
                 previous = s;
                 if t + 1 == twelve {
                     pd_12m += scenario.weight * (1.0 - s);

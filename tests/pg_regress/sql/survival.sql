@@ -107,8 +107,8 @@ SELECT e.loan, e.stage, round(e.pd_12m::numeric, 4) AS pd_12m,
        round(e.pd_lifetime::numeric, 4) AS pd_lifetime, e.ead, round(e.ecl::numeric, 2) AS ecl,
        abs(e.ecl_12m - h.ecl_12m) < 1e-9 AND abs(e.ecl_lifetime - h.ecl_lifetime) < 1e-9
          AND abs(e.pd_lifetime - h.pd_lifetime) < 1e-12 AS equals_hand,
-       e.ecl = CASE e.stage WHEN 1 THEN h.ecl_12m WHEN 2 THEN h.ecl_lifetime
-                            ELSE h.defaulted_loss END AS stage_ecl, e.version
+       abs(e.ecl - CASE e.stage WHEN 1 THEN h.ecl_12m WHEN 2 THEN h.ecl_lifetime
+                                ELSE h.defaulted_loss END) < 1e-9 AS stage_ecl, e.version
   FROM fin_ecl('recidivism', 'book', :'ecl_options') e JOIN hand h ON h.loan_id = e.loan::int
  ORDER BY e.loan::int;
 SELECT stage, loans, exposure, round(ecl::numeric, 6) AS ecl, round(coverage::numeric, 6) AS coverage,

@@ -105,19 +105,28 @@ impl CoxModel {
     }
 
     /// The survival after periods 1..=horizon of a loan of output `eta`.
+    /// (The baseline's steps are walked once, not searched for each period: fin_ecl asks for
+    /// every period of every loan.)
     pub fn survival(&self, eta: f64, horizon: usize, out: &mut Vec<f64>) {
         out.clear();
-        out.extend((1..=horizon).map(|t| self.survival_at(eta, t)));
+        let relative = eta.exp();
+        let mut step = 0;
+        for t in 1..=horizon {
+            while step < self.times.len() && self.times[step] <= t as f64 {
+                step += 1;
+            }
+            let baseline = if step == 0 {
+                0.0
+            } else {
+                self.cumulative_hazard[step - 1]
+            };
+            out.push(survival_of(baseline, relative));
+        }
     }
 
-    /// The survival after `t` periods of a loan of output `eta`: exp(−H0(t)·e^η), as
-    /// exp(−exp(ln H0(t) + η)) so that a zero baseline is survival 1 whatever η (never 0·∞).
+    /// The survival after `t` periods of a loan of output `eta`.
     pub fn survival_at(&self, eta: f64, t: usize) -> f64 {
-        let baseline = self.baseline_at(t as f64);
-        if baseline <= 0.0 {
-            return 1.0;
-        }
-        (-(baseline.ln() + eta).exp()).exp()
+        survival_of(self.baseline_at(t as f64), eta.exp())
     }
 
     /// A stored model that does not hold together: what is wrong.
@@ -151,6 +160,16 @@ impl CoxModel {
             return Some(format!("a horizon of {} periods", self.horizon));
         }
         None
+    }
+}
+
+/// exp(−H0·e^η) from H0 and e^η: a zero baseline is survival 1 whatever e^η (never 0·∞ = NaN),
+/// an infinite e^η with a positive baseline survival 0.
+fn survival_of(baseline: f64, relative: f64) -> f64 {
+    if baseline <= 0.0 {
+        1.0
+    } else {
+        (-baseline * relative).exp()
     }
 }
 
