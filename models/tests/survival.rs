@@ -87,6 +87,13 @@ fn cox(outcome: &finml_models::TrainOutcome) -> &CoxModel {
 
 fn assert_close(what: &str, ours: &[f64], theirs: &[f64], tolerance: f64) {
     assert_eq!(ours.len(), theirs.len(), "{what}");
+    let largest = ours
+        .iter()
+        .zip(theirs)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    // The agreement table of the closing notes (cargo test --test survival -- --nocapture).
+    eprintln!("{what}: largest difference {largest:.2e} (tolerance {tolerance:.0e})");
     for (j, (a, b)) in ours.iter().zip(theirs).enumerate() {
         assert!(
             (a - b).abs() <= tolerance,
