@@ -13,8 +13,16 @@ impl Model {
     /// 12-month PD (its target's window); 42809 for other models and horizons.
     pub fn pd(&self, values: &[RawValue<'_>], horizon: usize) -> Result<f64> {
         if self.task == Task::Survival {
-            let curve = self.pd_curve(values, horizon)?;
-            return Ok(curve.last().map_or(0.0, |p| p.cumulative_pd));
+            let Some(curve) = self.estimator.survival_curve() else {
+                return Err(not_a_survival_model(self.algorithm().as_str()));
+            };
+            let output = self.survival_output(values)?;
+            let survival = curve.survival_at(output, horizon);
+            return if survival.is_finite() {
+                Ok(1.0 - survival.clamp(0.0, 1.0))
+            } else {
+                Err(not_finite_curve())
+            };
         }
         if self.task != Task::Classification || self.is_multi_class() {
             return Err(Error::new(
@@ -46,10 +54,7 @@ impl Model {
         let Some(curve) = self.estimator.survival_curve() else {
             return Err(not_a_survival_model(self.algorithm().as_str()));
         };
-        let output = self.estimator.output(&self.preprocessor, values)?;
-        if !output.is_finite() {
-            return Err(not_finite_curve());
-        }
+        let output = self.survival_output(values)?;
         let mut survival = Vec::with_capacity(horizon);
         curve.survival(output, horizon, &mut survival);
         let points = term_structure(&survival);
@@ -60,6 +65,16 @@ impl Model {
             return Err(not_finite_curve());
         }
         Ok(points)
+    }
+
+    /// A survival model's output unit for one row: 22000 when it is not finite.
+    fn survival_output(&self, values: &[RawValue<'_>]) -> Result<f64> {
+        let output = self.estimator.output(&self.preprocessor, values)?;
+        if output.is_finite() {
+            Ok(output)
+        } else {
+            Err(not_finite_curve())
+        }
     }
 }
 

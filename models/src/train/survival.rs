@@ -6,6 +6,7 @@
 use super::outcome::{not_finite, Assembly, HeldOut, TrainOutcome, Truth};
 use crate::data::{Dataset, SurvivalColumn, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};
+use crate::estimator::SurvivalCurve;
 use crate::fit::{FitInput, Limits, TrainLabels};
 use crate::memory;
 use crate::metrics::CalibrationBin;
@@ -13,7 +14,7 @@ use crate::model::EvaluationSummary;
 use crate::options::{DeployPolicy, SplitSpec, Task, TrainOptions, Training};
 use crate::progress::{Phase, Progress};
 use crate::split::{self, Split};
-use crate::survival::{self, SurvivalLabels, SurvivalNames};
+use crate::survival::{self, KaplanMeierStep, SurvivalLabels, SurvivalNames};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
@@ -90,11 +91,18 @@ pub fn train(
         )));
     }
     let held_out = SurvivalLabels::of_rows(column, eval_rows);
-    let mut metrics = held_out_metrics(&fitted, &eta, &held_out)?;
+    let Some(curve) = fitted.estimator.survival_curve() else {
+        return Err(Error::new(
+            ErrorKind::Internal,
+            "a survival model without a survival curve",
+        ));
+    };
+    let km = survival::kaplan_meier(&held_out);
+    let mut metrics = held_out_metrics(curve, &eta, &held_out, &km);
     let evaluation = EvaluationSummary {
         evaluated_on: evaluated_on.to_owned(),
         roc: Vec::new(),
-        calibration: curves_by_period(&fitted, &eta, &held_out),
+        calibration: curves_by_period(curve, &eta, &held_out, &km),
         histogram: None,
         confusion: Vec::new(),
     };
@@ -134,10 +142,11 @@ pub fn train(
 /// model's horizon (defaults by then against loans past it), and the PD at the horizon: the
 /// mean predicted and Kaplan–Meier's observed.
 fn held_out_metrics(
-    fitted: &crate::estimator::Fitted,
+    curve: &dyn SurvivalCurve,
     eta: &[f64],
     labels: &SurvivalLabels,
-) -> Result<BTreeMap<String, f64>> {
+    km: &[KaplanMeierStep],
+) -> BTreeMap<String, f64> {
     let mut metrics = BTreeMap::new();
     if let Some(c) = survival::concordance(labels, eta) {
         metrics.insert("concordance".to_owned(), c);
@@ -146,12 +155,6 @@ fn held_out_metrics(
         "events".to_owned(),
         labels.events.iter().filter(|&&e| e).count() as f64,
     );
-    let Some(curve) = fitted.estimator.survival_curve() else {
-        return Err(Error::new(
-            ErrorKind::Internal,
-            "a survival model without a survival curve",
-        ));
-    };
     let horizon = curve.horizon();
     let predicted: f64 = eta
         .iter()
@@ -160,16 +163,15 @@ fn held_out_metrics(
     if let Some(auc) = survival::auc_at(labels, eta, horizon as f64) {
         metrics.insert("auc_at_horizon".to_owned(), auc);
     }
-    let km = survival::kaplan_meier(labels);
     metrics.insert(
         "predicted_pd".to_owned(),
         predicted / eta.len().max(1) as f64,
     );
     metrics.insert(
         "observed_pd".to_owned(),
-        1.0 - survival::survival_at(&km, horizon as f64),
+        1.0 - survival::survival_at(km, horizon as f64),
     );
-    Ok(metrics)
+    metrics
 }
 
 /// The most periods the report's survival chart spans.
@@ -179,14 +181,11 @@ const CHART_PERIODS: usize = 120;
 /// Kaplan–Meier's, for the report: one entry per period up to the last default seen (at most
 /// [`CHART_PERIODS`]), `bin` the period, `count` the rows still at risk.
 fn curves_by_period(
-    fitted: &crate::estimator::Fitted,
+    curve: &dyn SurvivalCurve,
     eta: &[f64],
     labels: &SurvivalLabels,
+    km: &[KaplanMeierStep],
 ) -> Vec<CalibrationBin> {
-    let Some(curve) = fitted.estimator.survival_curve() else {
-        return Vec::new();
-    };
-    let km = survival::kaplan_meier(labels);
     let last = km.last().map_or(0.0, |s| s.time.ceil());
     let periods = (last.max(0.0) as usize).clamp(0, CHART_PERIODS);
     if periods == 0 || eta.is_empty() {
@@ -200,13 +199,15 @@ fn curves_by_period(
             *m += 1.0 - s;
         }
     }
+    let mut exits = labels.durations.clone();
+    exits.sort_by(f64::total_cmp);
     (1..=periods)
         .map(|t| {
-            let at_risk = labels.durations.iter().filter(|&&d| d >= t as f64).count();
+            let at_risk = exits.len() - exits.partition_point(|&d| d < t as f64);
             CalibrationBin {
                 bin: t,
                 mean_predicted: mean[t - 1] / eta.len() as f64,
-                observed_rate: 1.0 - survival::survival_at(&km, t as f64),
+                observed_rate: 1.0 - survival::survival_at(km, t as f64),
                 count: at_risk as u64,
             }
         })

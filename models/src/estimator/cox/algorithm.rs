@@ -3,6 +3,7 @@
 
 use super::{fit_cox, CoxModel, CoxParams, COX_KEYS};
 use crate::error::Result;
+use crate::estimator::linear::terms_disagree;
 use crate::estimator::{
     Algorithm, Estimator, Fitted, Params, Predictor, Spec, StoredEstimator, SurvivalCurve,
     SURVIVAL_FORMAT_VERSION,
@@ -119,15 +120,8 @@ impl Estimator for CoxModel {
 
     fn coefficients_disagree(&self, preprocessor: &Preprocessor) -> bool {
         let scaling = preprocessor.column_scaling();
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()));
-        self.linear.coefficients.len() != scaling.len()
-            || self
-                .linear
-                .weights
-                .iter()
-                .zip(&scaling)
-                .zip(&self.linear.coefficients)
-                .any(|((&w, &(_, scale)), c)| !close(c.estimate, w / scale))
+        self.linear.weights.len() != scaling.len()
+            || terms_disagree(&self.linear.weights, &scaling, &self.linear.coefficients)
     }
 
     fn coefficients_scale(&self) -> &'static str {

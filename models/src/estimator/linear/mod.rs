@@ -166,16 +166,35 @@ impl LinearEstimator {
         if self.coefficients.len() != scaling.len() + 1 || self.weights.len() != scaling.len() {
             return true;
         }
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()));
-        let mut intercept = self.intercept;
-        for (j, (&w, &(shift, scale))) in self.weights.iter().zip(&scaling).enumerate() {
-            intercept -= w * shift / scale;
-            if !close(self.coefficients[j + 1].estimate, w / scale) {
-                return true;
-            }
+        if terms_disagree(&self.weights, &scaling, &self.coefficients[1..]) {
+            return true;
         }
-        !close(self.coefficients[0].estimate, intercept)
+        let intercept = self
+            .weights
+            .iter()
+            .zip(&scaling)
+            .fold(self.intercept, |b, (&w, &(shift, scale))| {
+                b - w * shift / scale
+            });
+        !estimates_close(self.coefficients[0].estimate, intercept)
     }
+}
+
+/// Equal up to summation order (relative tolerance 1e-9).
+fn estimates_close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
+}
+
+/// True when the documented term estimates are not `w_j / scale_j` of the weights prediction
+/// uses (or not one per weight): a linear model's check, and a Cox model's (whose table has
+/// no intercept).
+pub fn terms_disagree(weights: &[f64], scaling: &[(f64, f64)], terms: &[Coefficient]) -> bool {
+    terms.len() != weights.len()
+        || weights
+            .iter()
+            .zip(scaling)
+            .zip(terms)
+            .any(|((&w, &(_, scale)), c)| !estimates_close(c.estimate, w / scale))
 }
 
 /// The design a logistic solver reads. Newton's method reads it about six times: built from
