@@ -1,6 +1,6 @@
 //! Fuzzing the stored-model reader (`format::from_bytes`, what fin_import and every catalog
-//! read go through) from every golden model, and from a small trained MLP (there is no
-//! golden one): each case applies a few mutations (numbers replaced by extreme values,
+//! read go through) from every golden model, and from small trained models of the algorithms
+//! without a golden one (MLP, trees, multi-class, Cox): each case applies a few mutations (numbers replaced by extreme values,
 //! arrays emptied, shortened or lengthened, strings swapped, keys removed, bytes flipped, the
 //! header's version changed, the network's safetensors edited) and requires that reading
 //! never panics and that a model it accepts predicts a few rows of its features (random
@@ -13,7 +13,9 @@
 
 use base64::Engine;
 use finml_models::data::TargetColumn;
-use finml_models::data::{CategoricalColumn, Column, Dataset, Feature, NumericColumn};
+use finml_models::data::{
+    CategoricalColumn, Column, Dataset, Feature, NumericColumn, SurvivalColumn,
+};
 use finml_models::mlp::DeviceChoice;
 use finml_models::monitor::DriftCounts;
 use finml_models::preprocess::{Input, Transform};
@@ -442,6 +444,20 @@ fn exercise(model: &Model, seed: u64) -> Result<(), String> {
                 return Err(format!("prediction {p} for {values:?}"));
             }
         }
+        // A survival model's term structure and PD: numbers in [0, 1], or an error.
+        if let Ok(curve) = model.pd_curve(&values, 24) {
+            if curve
+                .iter()
+                .any(|p| !(0.0..=1.0).contains(&p.cumulative_pd))
+            {
+                return Err(format!("a PD term structure {curve:?} for {values:?}"));
+            }
+        }
+        if let Ok(pd) = model.pd(&values, 12) {
+            if !(0.0..=1.0).contains(&pd) {
+                return Err(format!("a PD of {pd} for {values:?}"));
+            }
+        }
         if let Ok(p) = model.predict_proba(&values) {
             if p.iter().any(|x| !x.is_finite()) || (p.iter().sum::<f64>() - 1.0).abs() > 1e-9 {
                 return Err(format!("probabilities {p:?} for {values:?}"));
@@ -503,12 +519,20 @@ fn exercise(model: &Model, seed: u64) -> Result<(), String> {
 
 /// An MLP trained on a few rows (two numbers and a category), for the network's path.
 fn trained(algorithm: finml_models::Algorithm, options: Value) -> Vec<u8> {
-    trained_on(algorithm, options, false)
+    trained_on(algorithm, options, Target::TwoClasses)
 }
 
-/// A model trained on 200 generated rows: a two-class target, or with `three_classes` a
-/// target of the classes "low", "mid" and "high".
-fn trained_on(algorithm: finml_models::Algorithm, options: Value, three_classes: bool) -> Vec<u8> {
+/// The target of a generated training.
+enum Target {
+    TwoClasses,
+    /// The classes "low", "mid" and "high".
+    ThreeClasses,
+    /// The two-class target as the event, with a duration (and an entry) of each row.
+    Survival,
+}
+
+/// A model trained on 200 generated rows.
+fn trained_on(algorithm: finml_models::Algorithm, options: Value, target: Target) -> Vec<u8> {
     let mut rng = SmallRng::seed_from_u64(11);
     let (mut a, mut b) = (NumericColumn::default(), NumericColumn::default());
     let mut c = CategoricalColumn::default();
@@ -540,10 +564,17 @@ fn trained_on(algorithm: finml_models::Algorithm, options: Value, three_classes:
             },
         ],
         target_name: "y".into(),
-        target: if three_classes {
-            TargetColumn::Text(grades)
-        } else {
-            TargetColumn::Boolean(y)
+        target: match target {
+            Target::TwoClasses => TargetColumn::Boolean(y),
+            Target::ThreeClasses => TargetColumn::Text(grades),
+            Target::Survival => TargetColumn::Survival(SurvivalColumn {
+                events: y
+                    .iter()
+                    .map(|&e| f64::from(u8::from(e == Some(true))))
+                    .collect(),
+                durations: (0..200).map(|i| f64::from(1 + i % 24)).collect(),
+                entries: Some((0..200).map(|i| f64::from(i % 24 / 2)).collect()),
+            }),
         },
         test_mask: None,
         times: None,
@@ -589,11 +620,27 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     ));
     seeds.push((
         "trained multinomial logistic".to_owned(),
-        trained_on(finml_models::registry::LOGISTIC, json!({}), true),
+        trained_on(
+            finml_models::registry::LOGISTIC,
+            json!({}),
+            Target::ThreeClasses,
+        ),
     ));
     seeds.push((
         "trained multi-class mlp".to_owned(),
-        trained_on(MLP, json!({"hidden": [4], "epochs": 2, "seed": 1}), true),
+        trained_on(
+            MLP,
+            json!({"hidden": [4], "epochs": 2, "seed": 1}),
+            Target::ThreeClasses,
+        ),
+    ));
+    seeds.push((
+        "trained cox".to_owned(),
+        trained_on(
+            finml_models::registry::COX,
+            json!({"duration": "months", "entry": "entry", "l2": 0.1}),
+            Target::Survival,
+        ),
     ));
     seeds
 }

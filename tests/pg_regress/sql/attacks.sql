@@ -53,6 +53,11 @@ CREATE FUNCTION mallory.quote_ident(text) RETURNS text LANGUAGE plpgsql IMMUTABL
   $$ BEGIN RAISE WARNING 'mallory code ran: quote_ident as %', current_user; RETURN $1; END $$;
 CREATE FUNCTION mallory.format_type(oid, int) RETURNS text LANGUAGE plpgsql STABLE AS
   $$ BEGIN RAISE WARNING 'mallory code ran: format_type as %', current_user; RETURN 'text'; END $$;
+-- mallory's own loan book, with a default flag and months on book, for a Cox model of its own.
+CREATE TABLE mallory.book AS
+  SELECT id, seniority, amount, pg_catalog.textregexeq(status, '^bad$') AS defaulted,
+         1 + id % 48 AS months, 60 - id % 48 AS remaining FROM public.attack_loans;
+ALTER TABLE mallory.book ADD PRIMARY KEY (id);
 SET search_path = mallory, public, pg_catalog;
 -- The reported escalation: can_manage said true.
 SELECT finml.can_manage('victim_m') AS can_manage, finml.can_use('victim_m') AS can_use;
@@ -72,6 +77,10 @@ SELECT * FROM fin_explain('victim_m', (SELECT a FROM attack_loans a WHERE id = 1
 SELECT * FROM fin_importance('victim_m');
 SELECT fin_report('victim_m');
 SELECT * FROM fin_privacy_report('victim_m');
+SELECT * FROM fin_pd_curve('victim_m', (SELECT a FROM attack_loans a WHERE id = 1), 12);
+SELECT fin_pd('victim_m', a, 12) FROM attack_loans a WHERE id = 1;
+SELECT * FROM fin_ecl('victim_m', 'attack_loans', '{"ead": "amount", "lgd": 0.4, "remaining_term": "time"}');
+SELECT * FROM fin_ecl_summary('victim_m', 'attack_loans', '{"ead": "amount", "lgd": 0.4, "remaining_term": "time"}');
 SELECT * FROM fin_deploy('victim_m', 1);
 SELECT * FROM fin_rollback('victim_m');
 SELECT * FROM fin_retrain('victim_m');
@@ -89,6 +98,13 @@ SELECT version FROM fin_train('mallory_m', 'attack_loans', 'status', features =>
 SELECT relation FROM finml.models WHERE name OPERATOR(pg_catalog.=) 'mallory_m';
 SELECT version, deployed FROM fin_retrain('mallory_m', '{"deploy": "always"}');
 SELECT fin_drop_model('mallory_m');
+-- A Cox model and its ECL under the same search_path: none of mallory's operators run.
+SELECT version FROM fin_train('mallory_cox', 'book', 'defaulted', 'cox',
+                              features => ARRAY['seniority', 'amount'], options => '{"duration": "months"}');
+SELECT count(*) AS curve_points FROM book b, fin_pd_curve('mallory_cox', b, 12) WHERE b.id = 1;
+SELECT stage IS NULL AS book_total, loans FROM fin_ecl_summary('mallory_cox', 'book',
+       '{"ead": "amount", "lgd": 0.4, "remaining_term": "remaining"}') WHERE stage IS NULL;
+SELECT fin_drop_model('mallory_cox');
 RESET search_path;
 RESET ROLE;
 DROP SCHEMA mallory CASCADE;
