@@ -55,7 +55,7 @@ pub struct EclOptions {
     pub scenarios: Vec<Scenario>,
 }
 
-const KEYS: &[&str] = &[
+pub const ECL_KEYS: &[&str] = &[
     "key",
     "ead",
     "lgd",
@@ -131,7 +131,7 @@ impl EclOptions {
                 json_kind(options)
             )));
         };
-        if let Some(unknown) = options.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        if let Some(unknown) = options.keys().find(|k| !ECL_KEYS.contains(&k.as_str())) {
             return Err(option_error(format!(
                 "unknown fin_ecl option \"{unknown}\""
             )));

@@ -11,13 +11,16 @@
 //! object either is refused or tests rows of extreme values without a panic, its bands at most
 //! 99 strictly ascending edges; a fin_profile options object either is refused or splits into
 //! fin_train's (the protected attributes excluded) and sane proxy settings, whose screen of
-//! extreme values gives associations in [0, 1] or none.
+//! extreme values gives associations in [0, 1] or none. A fin_ecl options object either is
+//! refused or provisions a loan of extreme terms with finite PDs in [0, 1] and a finite loss,
+//! or refuses it.
 //!
 //! Cases: `FINML_FUZZ_CASES` (default 256, as `make test` runs it; `make fuzz` runs more).
 
 use finml_models::backtest::{BacktestSpec, BACKTEST_KEYS};
 use finml_models::data::{CategoricalColumn, Column, NumericColumn};
 use finml_models::dp_sgd::BUDGET_KEYS;
+use finml_models::ecl::{EclOptions, LoanTerms, ECL_KEYS};
 use finml_models::estimator::registry;
 use finml_models::fairness::{FairnessOptions, FairnessSample, ProtectedColumn, FAIRNESS_KEYS};
 use finml_models::linear::private::SGD_KEYS;
@@ -41,6 +44,7 @@ fn keys() -> Vec<&'static str> {
         .chain(&FAIRNESS_OPTION_KEYS)
         .chain(BUDGET_KEYS)
         .chain(SGD_KEYS)
+        .chain(ECL_KEYS)
         .chain(&[
             "memo",
             "amount",
@@ -52,6 +56,11 @@ fn keys() -> Vec<&'static str> {
             "ngram",
             "above",
             "below",
+            "name",
+            "weight",
+            "shift",
+            "a",
+            "b",
             "",
         ])
         .copied()
@@ -393,6 +402,176 @@ fn fin_profile_proxy_options_never_panic_and_screen_sanely() {
         .unwrap();
     println!(
         "fuzz_options: {} fin_profile options objects, {} split",
+        cases(),
+        parsed.get()
+    );
+}
+
+/// A Cox model of two numeric features ("a", "b") on 200 generated loans.
+fn cox_model() -> finml_models::Model {
+    use finml_models::data::{Dataset, Feature, SurvivalColumn, TargetColumn};
+    let numbers = |f: &dyn Fn(usize) -> f64| NumericColumn {
+        values: (0..200).map(f).collect(),
+    };
+    let data = Dataset {
+        features: vec![
+            Feature {
+                name: "a".into(),
+                column: Column::Numeric(numbers(&|i| (i % 13) as f64 / 13.0)),
+            },
+            Feature {
+                name: "b".into(),
+                column: Column::Numeric(numbers(&|i| (i % 7) as f64 * 10.0)),
+            },
+        ],
+        target_name: "defaulted".into(),
+        target: TargetColumn::Survival(SurvivalColumn {
+            events: (0..200).map(|i| f64::from(u8::from(i % 13 > 7))).collect(),
+            durations: (0..200).map(|i| (1 + i % 24) as f64).collect(),
+            entries: None,
+        }),
+        test_mask: None,
+        weights: None,
+        times: None,
+    };
+    let options = TrainOptions::from_json(&json!({"duration": "months", "test_size": 0})).unwrap();
+    let limits = finml_models::Limits {
+        max_memory_bytes: 64 << 20,
+        device: finml_models::mlp::DeviceChoice::Cpu,
+        threads: 1,
+    };
+    finml_models::train(&data, registry::COX, &options, limits)
+        .unwrap()
+        .model
+}
+
+/// fin_ecl options: up to 2 of its keys (or others) with hostile values over the required
+/// ones, and scenarios that are absent, well formed with hostile weights and shifts, or
+/// anything.
+fn ecl_options() -> impl Strategy<Value = Value> {
+    let key = prop::sample::select(
+        ECL_KEYS
+            .iter()
+            .copied()
+            .chain(["a", ""])
+            .collect::<Vec<_>>(),
+    );
+    let number = prop::sample::select(vec![
+        0.0,
+        0.3,
+        0.7,
+        1.0,
+        -1.0,
+        1e308,
+        1e12,
+        f64::MIN_POSITIVE,
+    ]);
+    let scenario = (number.clone(), prop::sample::select(vec!["a", "b", "c", ""]), number.clone())
+        .prop_map(|(weight, feature, shift)| json!({"name": "s", "weight": weight, "shift": {feature: shift}}));
+    let scenarios = prop_oneof![
+        Just(None),
+        prop::collection::vec(scenario, 0..4).prop_map(|s| Some(Value::Array(s))),
+        value().prop_map(Some),
+    ];
+    (
+        prop::collection::vec((key, value()), 0..3),
+        number,
+        scenarios,
+    )
+        .prop_map(|(pairs, lgd, scenarios)| {
+            let mut map = Map::new();
+            map.insert("ead".into(), json!("ead"));
+            map.insert("remaining_term".into(), json!("term"));
+            map.insert("lgd".into(), json!(lgd));
+            if let Some(scenarios) = scenarios {
+                map.insert("scenarios".into(), scenarios);
+            }
+            for (k, v) in pairs {
+                map.insert(k.to_owned(), v);
+            }
+            Value::Object(map)
+        })
+}
+
+/// A loan's term as a hostile relation would hold it.
+fn term() -> impl Strategy<Value = Option<f64>> {
+    prop::sample::select(vec![
+        None,
+        Some(f64::NAN),
+        Some(f64::INFINITY),
+        Some(-1.0),
+        Some(0.0),
+        Some(0.5),
+        Some(1.0),
+        Some(30.0),
+        Some(95.0),
+        Some(1200.0),
+        Some(5000.0),
+        Some(1e308),
+    ])
+}
+
+#[test]
+fn fin_ecl_options_never_panic_and_give_finite_losses() {
+    let model = cox_model();
+    let parsed = std::cell::Cell::new(0u32);
+    let terms = (
+        term(),
+        term(),
+        term(),
+        term(),
+        term(),
+        term(),
+        any::<Option<bool>>(),
+    );
+    let features = (
+        prop::sample::select(vec![0.5, -1e308, 1e308, 0.0]),
+        0usize..2,
+    );
+    runner()
+        .run(
+            &(ecl_options(), terms, features),
+            |(
+                options,
+                (ead, lgd, eir, remaining_term, origination_pd, days_past_due, in_default),
+                (x, null),
+            )| {
+                let Ok(ecl) = EclOptions::parse(&options, &model) else {
+                    return Ok(());
+                };
+                parsed.set(parsed.get() + 1);
+                let terms = LoanTerms {
+                    ead,
+                    lgd,
+                    eir,
+                    remaining_term,
+                    origination_pd,
+                    days_past_due,
+                    in_default,
+                };
+                let values = [
+                    RawValue::Number(x),
+                    if null == 0 {
+                        RawValue::Null
+                    } else {
+                        RawValue::Number(20.0)
+                    },
+                ];
+                if let Ok(loan) = ecl.loan(&model, &values, &terms, "1", &mut Vec::new()) {
+                    prop_assert!((1..=3).contains(&loan.stage));
+                    for pd in [loan.pd_12m, loan.pd_lifetime] {
+                        prop_assert!((0.0..=1.0).contains(&pd), "a PD of {pd}");
+                    }
+                    for loss in [loan.ecl_12m, loan.ecl_lifetime, loan.ecl] {
+                        prop_assert!(loss.is_finite() && loss >= 0.0, "a loss of {loss}");
+                    }
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+    println!(
+        "fuzz_options: {} fin_ecl options objects, {} parsed",
         cases(),
         parsed.get()
     );
