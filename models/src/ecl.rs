@@ -19,6 +19,16 @@ pub enum PerLoan {
     Value(f64),
 }
 
+impl PerLoan {
+    /// The column it names, if it names one.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            PerLoan::Column(name) => Some(name),
+            PerLoan::Value(_) => None,
+        }
+    }
+}
+
 /// One macro scenario: its name, weight and additive shifts of numeric features (by the
 /// feature's position in the model).
 #[derive(Debug, Clone, PartialEq)]

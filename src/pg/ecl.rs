@@ -8,7 +8,7 @@ use crate::pg::relation::{self, RelationColumn};
 use crate::pg::row::with_row_values;
 use crate::pg::srf::{Cell, MaterializedRows};
 use crate::pg::types::{quote_ident, ValueKind};
-use finml_models::ecl::{EclOptions, LoanEcl, LoanTerms, PerLoan, StageTotals};
+use finml_models::ecl::{EclOptions, LoanEcl, LoanTerms, StageTotals};
 use finml_models::RawValue;
 use pgrx::pg_sys::Oid;
 use serde_json::Value;
@@ -43,7 +43,7 @@ impl Terms {
         };
         let mut add = |name: &str, option: &str, kind: ValueKind| -> SqlResult<usize> {
             let column = find(&columns, relation_name, name, option)?;
-            if column.kind != Some(kind) && !(kind == ValueKind::Text) {
+            if column.kind != Some(kind) && kind != ValueKind::Text {
                 return Err(fail(
                     ErrorKind::WrongType,
                     format!(
@@ -77,40 +77,25 @@ impl Terms {
             "remaining_term",
             ValueKind::Numeric,
         )?;
-        let per_loan =
-            |value: &PerLoan,
-             option: &str,
-             add: &mut dyn FnMut(&str, &str, ValueKind) -> SqlResult<usize>| match value
-            {
-                PerLoan::Column(name) => add(name, option, ValueKind::Numeric).map(Some),
-                PerLoan::Value(_) => Ok(None),
-            };
-        let lgd = per_loan(&options.lgd, "lgd", &mut add)?;
-        let eir = per_loan(&options.eir, "eir", &mut add)?;
-        let optional =
-            |name: &Option<String>,
-             option: &str,
-             kind,
-             add: &mut dyn FnMut(&str, &str, ValueKind) -> SqlResult<usize>| {
-                name.as_deref().map(|n| add(n, option, kind)).transpose()
-            };
+        let mut optional = |name: Option<&str>, option: &str, kind: ValueKind| {
+            name.map(|n| add(n, option, kind)).transpose()
+        };
+        let lgd = optional(options.lgd.column(), "lgd", ValueKind::Numeric)?;
+        let eir = optional(options.eir.column(), "eir", ValueKind::Numeric)?;
         let origination_pd = optional(
-            &options.origination_pd,
+            options.origination_pd.as_deref(),
             "origination_pd",
             ValueKind::Numeric,
-            &mut add,
         )?;
         let days_past_due = optional(
-            &options.days_past_due,
+            options.days_past_due.as_deref(),
             "days_past_due",
             ValueKind::Numeric,
-            &mut add,
         )?;
         let in_default = optional(
-            &options.in_default,
+            options.in_default.as_deref(),
             "in_default",
             ValueKind::Boolean,
-            &mut add,
         )?;
         let key_names = match &options.key {
             Some(name) => vec![name.clone()],
