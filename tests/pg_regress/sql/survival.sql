@@ -178,6 +178,38 @@ SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox',
                             options => '{"duration": "week", "positive": 1}');
 SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox',
                             options => '{"duration": "week", "deploy": "if_better"}');
+-- The survival target's other errors, each with its SQLSTATE.
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox', options => '{"entry": "entry"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox', options => '{"duration": "week", "entry": "week"}');
+\echo :LAST_ERROR_SQLSTATE
+CREATE TEMP VIEW rossi_text AS
+  SELECT *, CASE WHEN arrest = 1 THEN 'yes' ELSE 'no' END AS arrested FROM rossi;
+SELECT model FROM fin_train('bad', 'rossi_text', 'arrested', 'cox',
+                            options => '{"duration": "week", "exclude": ["id", "entry", "arrest"]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox', features => ARRAY['fin', 'week'],
+                            options => '{"duration": "week"}');
+\echo :LAST_ERROR_SQLSTATE
+CREATE TEMP VIEW no_arrests AS SELECT * FROM rossi WHERE arrest = 0;
+SELECT model FROM fin_train('bad', 'no_arrests', 'arrest', 'cox', features => ARRAY['fin', 'age'],
+                            options => '{"duration": "week"}');
+\echo :LAST_ERROR_SQLSTATE
+CREATE TEMP VIEW doubled AS SELECT *, 2 * age AS age_twice FROM rossi;
+SELECT model FROM fin_train('bad', 'doubled', 'arrest', 'cox', features => ARRAY['age', 'age_twice'],
+                            options => '{"duration": "week"}');
+\echo :LAST_ERROR_SQLSTATE
+-- fin_ecl's other errors: a relation without a key, a column of another type, a scenario's
+-- unknown key.
+CREATE TEMP TABLE book_without_key AS SELECT * FROM book;
+SELECT count(*) FROM fin_ecl('recidivism', 'book_without_key', '{"ead": "ead", "lgd": 0.4, "remaining_term": "remaining_weeks"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM fin_ecl('recidivism', 'book', '{"ead": "ead", "lgd": 0.4, "remaining_term": "remaining_weeks", "in_default": "dpd"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM fin_ecl('recidivism', 'book', '{"ead": "ead", "lgd": 0.4, "remaining_term": "remaining_weeks", "scenarios": [{"weight": 1, "shock": {"prio": 1}}]}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM fin_ecl('recidivism', 'book', '{"ead": "ead", "lgd": 0.4, "remaining_term": "remaining_weeks", "sicr_ratio": 0.5}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM fin_evaluate('recidivism', 'rossi');
 SELECT * FROM fin_cross_validate('rossi', 'arrest', 'cox', options => '{"duration": "week", "exclude": ["id", "entry"]}');
 ROLLBACK;
