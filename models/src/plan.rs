@@ -226,31 +226,56 @@ fn plan_weights<'c>(
     requested: Option<&[String]>,
     options: &TrainOptions,
 ) -> Result<Option<Column>> {
-    let is_target = |name: &str| target == Some(name);
-    Ok(match &options.weight_column {
-        Some(name) => {
-            let column = find(name)?;
-            if column.kind != Some(ValueKind::Numeric) || is_target(name) {
-                return Err(Error::new(
-                    ErrorKind::WrongType,
-                    format!(
-                        "weight column \"{name}\" has type {}{}",
-                        column.type_name,
-                        if is_target(name) { " and is the target" } else { "" }
-                    ),
-                )
-                .with_hint("options.weight_column names a numeric column, not the target, whose values (>= 0) weigh each row"));
-            }
-            if requested.is_some_and(|names| names.contains(name)) {
-                return Err(Error::invalid_option(format!(
-                    "column \"{name}\" is the weight column and cannot also be a feature"
-                ))
-                .with_hint("remove it from features"));
-            }
-            Some(column.clone())
+    let Some(name) = &options.weight_column else {
+        return Ok(None);
+    };
+    let side = SideColumn {
+        role: "weight",
+        type_hint: "options.weight_column names a numeric column, not the target, whose values (>= 0) weigh each row",
+        feature_hint: "remove it from features",
+    };
+    side.plan(find(name)?, target, requested).map(Some)
+}
+
+/// A numeric column a training reads beside its features (the weights, a survival model's
+/// duration and entry): its role in errors, and their hints.
+struct SideColumn {
+    role: &'static str,
+    type_hint: &'static str,
+    feature_hint: &'static str,
+}
+
+impl SideColumn {
+    /// `column` when it is numeric, not the target and not a requested feature.
+    fn plan(
+        &self,
+        column: &Column,
+        target: Option<&str>,
+        requested: Option<&[String]>,
+    ) -> Result<Column> {
+        let name = column.name.as_str();
+        let is_target = target == Some(name);
+        if column.kind != Some(ValueKind::Numeric) || is_target {
+            return Err(Error::new(
+                ErrorKind::WrongType,
+                format!(
+                    "{} column \"{name}\" has type {}{}",
+                    self.role,
+                    column.type_name,
+                    if is_target { " and is the target" } else { "" }
+                ),
+            )
+            .with_hint(self.type_hint));
         }
-        None => None,
-    })
+        if requested.is_some_and(|names| names.iter().any(|n| n == name)) {
+            return Err(Error::invalid_option(format!(
+                "column \"{name}\" is the {} column and cannot also be a feature",
+                self.role
+            ))
+            .with_hint(self.feature_hint));
+        }
+        Ok(column.clone())
+    }
 }
 
 /// `options.duration` and `options.entry`: numeric columns that are neither the target nor
@@ -277,34 +302,26 @@ fn plan_survival<'c>(
             .with_hint("a survival model's target is a boolean or 0/1 column: true (1) when the loan defaulted, false (0) when it was censored"));
         }
     }
-    let side = |name: &str, option: &str| -> Result<Column> {
-        let column = find(name)?;
-        if column.kind != Some(ValueKind::Numeric) || target == Some(name) {
-            return Err(Error::new(
-                ErrorKind::WrongType,
-                format!(
-                    "{option} column \"{name}\" has type {}{}",
-                    column.type_name,
-                    if target == Some(name) { " and is the target" } else { "" }
-                ),
-            )
-            .with_hint(format!("options.{option} names a numeric column of periods (an integer or a number), not the event column")));
-        }
-        if requested.is_some_and(|names| names.iter().any(|n| n == name)) {
-            return Err(Error::invalid_option(format!(
-                "column \"{name}\" is the {option} column and cannot also be a feature"
-            ))
-            .with_hint("remove it from features: a survival model learns from it as its target"));
-        }
-        Ok(column.clone())
+    let side = |role: &'static str, type_hint: &'static str| SideColumn {
+        role,
+        type_hint,
+        feature_hint: "remove it from features: a survival model learns from it as its target",
     };
-    let duration = side(&columns.duration, "duration")?;
-    let entry = columns
+    let duration = side(
+        "duration",
+        "options.duration names a numeric column of periods (an integer or a number), not the event column",
+    );
+    let entry = side(
+        "entry",
+        "options.entry names a numeric column of periods (an integer or a number), not the event column",
+    );
+    let duration_column = duration.plan(find(&columns.duration)?, target, requested)?;
+    let entry_column = columns
         .entry
         .as_deref()
-        .map(|name| side(name, "entry"))
+        .map(|name| entry.plan(find(name)?, target, requested))
         .transpose()?;
-    Ok(Some((duration, entry)))
+    Ok(Some((duration_column, entry_column)))
 }
 
 /// True when `options.dates` or `options.text` names the column.

@@ -188,6 +188,9 @@ CREATE TEMP VIEW rossi_text AS
 SELECT model FROM fin_train('bad', 'rossi_text', 'arrested', 'cox',
                             options => '{"duration": "week", "exclude": ["id", "entry", "arrest"]}');
 \echo :LAST_ERROR_SQLSTATE
+SELECT model FROM fin_train('bad', 'rossi_text', 'arrest', 'cox',
+                            options => '{"duration": "arrested", "exclude": ["id", "entry", "week"]}');
+\echo :LAST_ERROR_SQLSTATE
 SELECT model FROM fin_train('bad', 'rossi', 'arrest', 'cox', features => ARRAY['fin', 'week'],
                             options => '{"duration": "week"}');
 \echo :LAST_ERROR_SQLSTATE
