@@ -10,6 +10,7 @@
 
 pub mod cross_validate;
 mod outcome;
+mod split_spec;
 pub mod summed;
 mod survival;
 mod target;
@@ -29,8 +30,9 @@ use crate::memory;
 use crate::options::{SplitSpec, Task, TrainOptions, Training};
 use crate::progress::{Phase, Progress, Silent};
 use crate::self_training::self_train;
-use crate::split::{self, Split};
+use crate::split::Split;
 use outcome::{evaluate, Assembly};
+use split_spec::split_rows;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use target::{no_target, resolve_target, Labels};
@@ -575,32 +577,10 @@ fn make_split(
             SplitSpec::Random
         }
     };
-    match options.split.as_ref().unwrap_or(&default) {
-        SplitSpec::Random => Ok(split::random(rows, options.test_size, options.seed)),
-        SplitSpec::Stratified => match labels {
-            Labels::Binary { y, .. } => {
-                let classes: Vec<u32> = y.iter().map(|&p| u32::from(p)).collect();
-                Ok(split::stratified(
-                    rows,
-                    &classes,
-                    options.test_size,
-                    options.seed,
-                ))
-            }
-            Labels::MultiClass { y, .. } => {
-                Ok(split::stratified(rows, y, options.test_size, options.seed))
-            }
-            Labels::Numeric(_) => Err(Error::invalid_option(
-                "a stratified split needs a classification target",
-            )
-            .with_hint(r#"use "split": "random" for a regression"#)),
-        },
-        SplitSpec::OutOfTime { column, .. } => match &data.test_mask {
-            Some(mask) => Ok(split::by_mask(rows, mask)),
-            None => Err(Error::new(
-                ErrorKind::Internal,
-                format!("out-of-time split on \"{column}\" without its test mask"),
-            )),
-        },
-    }
+    let classes = || match labels {
+        Labels::Binary { y, .. } => Some(y.iter().map(|&p| u32::from(p)).collect()),
+        Labels::MultiClass { y, .. } => Some(y.clone()),
+        Labels::Numeric(_) => None,
+    };
+    split_rows(data, rows, classes, &default, options)
 }

@@ -4,16 +4,17 @@
 //! the predicted PD against Kaplan–Meier at the model's horizon.
 
 use super::outcome::{not_finite, Assembly, HeldOut, TrainOutcome, Truth};
-use crate::data::{Dataset, SurvivalColumn, TargetColumn};
+use super::split_spec::split_rows;
+use crate::data::{Dataset, TargetColumn};
 use crate::error::{Error, ErrorKind, Result};
 use crate::estimator::SurvivalCurve;
 use crate::fit::{FitInput, Limits, TrainLabels};
 use crate::memory;
 use crate::metrics::CalibrationBin;
 use crate::model::EvaluationSummary;
-use crate::options::{DeployPolicy, SplitSpec, Task, TrainOptions, Training};
+use crate::options::{DeployPolicy, SplitSpec, Task, Training};
 use crate::progress::{Phase, Progress};
-use crate::split::{self, Split};
+use crate::split::Split;
 use crate::survival::{self, KaplanMeierStep, SurvivalLabels, SurvivalNames};
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -53,7 +54,9 @@ pub fn train(
                 .with_hint("train on a relation of loans with their durations and events"),
         );
     }
-    let Split { train, test } = split_loans(data, column, &rows, options)?;
+    // Stratified by the event unless options.split says otherwise.
+    let events = || Some(column.events.iter().map(|&e| u32::from(e == 1.0)).collect());
+    let Split { train, test } = split_rows(data, &rows, events, &SplitSpec::Stratified, options)?;
     let train_labels = SurvivalLabels::of_rows(column, &train);
     let weights: Option<Vec<f64>> = data
         .weights
@@ -212,31 +215,4 @@ fn curves_by_period(
             }
         })
         .collect()
-}
-
-/// The split of the loans: stratified by the event unless options.split says otherwise.
-fn split_loans(
-    data: &Dataset,
-    column: &SurvivalColumn,
-    rows: &[usize],
-    options: &TrainOptions,
-) -> Result<Split> {
-    Ok(
-        match options.split.as_ref().unwrap_or(&SplitSpec::Stratified) {
-            SplitSpec::Random => split::random(rows, options.test_size, options.seed),
-            SplitSpec::Stratified => {
-                let events: Vec<u32> = column.events.iter().map(|&e| u32::from(e == 1.0)).collect();
-                split::stratified(rows, &events, options.test_size, options.seed)
-            }
-            SplitSpec::OutOfTime { .. } => match &data.test_mask {
-                Some(mask) => split::by_mask(rows, mask),
-                None => {
-                    return Err(Error::new(
-                        ErrorKind::Internal,
-                        "an out-of-time split without its mask",
-                    ))
-                }
-            },
-        },
-    )
 }
